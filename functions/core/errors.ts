@@ -1,0 +1,150 @@
+/**
+ * One family of errors. Each carries its context as fields and a message that says what to do.
+ * No message ever contains an API key or a credential secret.
+ */
+
+export class ArkError extends Error {
+  /** Process exit code the CLI uses for this kind of failure (see README "Exit codes"). */
+  readonly exitCode: number = 1;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from a person or an event: a flag, a config file, a Lambda event. Exit 2. */
+export class UsageError extends ArkError {
+  override readonly exitCode = 2;
+}
+
+/** n8n answered with an error status. */
+export class N8nApiError extends ArkError {
+  override readonly exitCode = 3;
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(
+    message: string,
+    context: { status: number; method: string; path: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.status = context.status;
+    this.method = context.method;
+    this.path = context.path;
+  }
+}
+
+/** 401: the key was rejected. */
+export class AuthenticationError extends N8nApiError {}
+
+/** 403 Forbidden on a route the key lacks the scope for. */
+export class MissingScopeError extends N8nApiError {
+  readonly scope: string | undefined;
+
+  constructor(
+    message: string,
+    context: { status: number; method: string; path: string; scope: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    super(message, context, options);
+    this.scope = context.scope;
+  }
+}
+
+/** 403 "Your license does not allow for feat:…": the instance is not licensed for a feature. */
+export class FeatureNotLicensedError extends N8nApiError {
+  readonly feature: string;
+
+  constructor(
+    message: string,
+    context: { status: number; method: string; path: string; feature: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, context, options);
+    this.feature = context.feature;
+  }
+}
+
+/** 404 */
+export class NotFoundError extends N8nApiError {}
+
+/** 409: a duplicate name or id. */
+export class ConflictError extends N8nApiError {}
+
+/** The URL did not answer, or answered with something that is not n8n's Public API. */
+export class ConnectionError extends ArkError {
+  override readonly exitCode = 3;
+  readonly url: string;
+
+  constructor(message: string, context: { url: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.url = context.url;
+  }
+}
+
+/** n8n's pagination misbehaved (a repeated cursor, a page that never ends). */
+export class PaginationError extends ArkError {
+  override readonly exitCode = 3;
+  readonly path: string;
+
+  constructor(message: string, context: { path: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.path = context.path;
+  }
+}
+
+/** An archive entry is missing, truncated, or its checksum does not match the manifest. Exit 4. */
+export class ArchiveIntegrityError extends ArkError {
+  override readonly exitCode = 4;
+  readonly entry: string;
+
+  constructor(message: string, context: { entry: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.entry = context.entry;
+  }
+}
+
+/** The archive is well formed but of a format version this build cannot read. Exit 4. */
+export class UnsupportedArchiveFormatError extends ArkError {
+  override readonly exitCode = 4;
+  readonly formatVersion: unknown;
+
+  constructor(message: string, context: { formatVersion: unknown }, options?: ErrorOptions) {
+    super(message, options);
+    this.formatVersion = context.formatVersion;
+  }
+}
+
+/** The archive store could not write, list or read an archive. Exit 5. */
+export class StoreError extends ArkError {
+  override readonly exitCode = 5;
+  readonly location: string;
+
+  constructor(message: string, context: { location: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.location = context.location;
+  }
+}
+
+/** A secret could not be read (missing, not JSON, wrong shape). The message never contains its value. */
+export class SecretError extends ArkError {
+  override readonly exitCode = 2;
+  readonly secretName: string;
+
+  constructor(message: string, context: { secretName: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.secretName = context.secretName;
+  }
+}
+
+/** A restore step could not be carried out; the ledger keeps what was done so a re-run resumes. */
+export class RestoreError extends ArkError {
+  override readonly exitCode = 6;
+}
+
+export function isArkError(error: unknown): error is ArkError {
+  return error instanceof ArkError;
+}

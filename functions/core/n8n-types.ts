@@ -1,0 +1,190 @@
+/**
+ * The shapes of n8n resources as n8n's Public API v1 returns them, reduced to what n8n-ark reads.
+ * Unknown fields are kept (index signatures) so a backup carries everything n8n sent.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface NodeCredentialRef {
+  id: string | null;
+  name: string;
+}
+
+export interface WorkflowNode {
+  id?: string;
+  name: string;
+  type: string;
+  typeVersion?: number;
+  position?: [number, number];
+  parameters: JsonObject;
+  credentials?: Record<string, NodeCredentialRef>;
+  disabled?: boolean;
+  [key: string]: unknown;
+}
+
+export interface TagRef {
+  id: string;
+  name: string;
+}
+
+export interface WorkflowShare {
+  role: string;
+  workflowId?: string;
+  projectId: string;
+  project?: { id: string; name: string; type?: string };
+}
+
+export interface Workflow {
+  id: string;
+  name: string;
+  active: boolean;
+  isArchived?: boolean;
+  nodes: WorkflowNode[];
+  connections: JsonObject;
+  settings: JsonObject;
+  staticData?: Json;
+  pinData?: JsonObject | null;
+  nodeGroups?: Json[];
+  description?: string | null;
+  tags?: TagRef[];
+  shared?: WorkflowShare[];
+  /** The folder the workflow lives in, when the API tells it (see the client for how it is learnt). */
+  parentFolderId?: string | null;
+  versionId?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  [key: string]: unknown;
+}
+
+/** The fields POST /workflows and PUT /workflows/{id} accept (everything else is read-only → 400). */
+export interface WorkflowWrite {
+  name: string;
+  nodes: WorkflowNode[];
+  connections: JsonObject;
+  settings: JsonObject;
+  staticData?: Json;
+  pinData?: JsonObject | null;
+  nodeGroups?: Json[];
+  projectId?: string;
+  parentFolderId?: string | null;
+  /** Accepted by PUT only (real n8n rejects it on POST despite the spec). */
+  description?: string;
+}
+
+export interface Tag {
+  id: string;
+  name: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Variable {
+  id: string;
+  key: string;
+  value: string;
+  type?: string;
+  project?: { id: string; name: string } | null;
+}
+
+export interface VariableWrite {
+  key: string;
+  value: string;
+  projectId?: string | null;
+}
+
+export type DataTableColumnType = 'string' | 'number' | 'boolean' | 'date' | 'json';
+
+export interface DataTableColumn {
+  id: string;
+  name: string;
+  type: DataTableColumnType;
+  index: number;
+}
+
+export interface DataTable {
+  id: string;
+  name: string;
+  projectId?: string;
+  columns: DataTableColumn[];
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface DataTableWrite {
+  name: string;
+  columns: { name: string; type: DataTableColumnType }[];
+  projectId?: string;
+}
+
+/** A data-table row: server-assigned `id`, timestamps, then one field per column. */
+export type DataTableRow = { [column: string]: Json };
+
+export interface CredentialMeta {
+  id: string;
+  name: string;
+  type: string;
+  createdAt?: string;
+  updatedAt?: string;
+  /** The projects the credential is shared with; the `owner` role names its home project. */
+  shared?: { id: string; name: string; role: string }[];
+  [key: string]: unknown;
+}
+
+export interface CredentialWrite {
+  /** Credentials are the one resource n8n lets the caller choose the id for (1–16 chars). */
+  id?: string;
+  name: string;
+  type: string;
+  data: JsonObject;
+  projectId?: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  type: 'personal' | 'team';
+  description?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+  [key: string]: unknown;
+}
+
+export interface ProjectMember {
+  id: string;
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  role: string;
+}
+
+export interface Folder {
+  id: string;
+  name: string;
+  parentFolderId: string | null;
+  projectId: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  role?: string;
+  isPending?: boolean;
+}
+
+/** The resources a backup carries, in restore (dependency) order. */
+export const RESOURCES = [
+  'users',
+  'projects',
+  'folders',
+  'tags',
+  'variables',
+  'credentials',
+  'dataTables',
+  'workflows',
+] as const;
+export type ResourceName = (typeof RESOURCES)[number];

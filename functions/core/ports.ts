@@ -1,0 +1,191 @@
+/**
+ * The ports the core speaks to. Adapters (functions/adapters) implement them; tests hand in small
+ * in-memory fakes. Nothing here knows about HTTP, zip libraries, AWS or the environment.
+ */
+import type { Readable } from 'node:stream';
+import type {
+  CredentialMeta,
+  CredentialWrite,
+  DataTable,
+  DataTableRow,
+  DataTableWrite,
+  Folder,
+  JsonObject,
+  Project,
+  ProjectMember,
+  Tag,
+  User,
+  Variable,
+  VariableWrite,
+  Workflow,
+  WorkflowWrite,
+} from './n8n-types.js';
+
+/**
+ * n8n's Public API v1 as the core needs it. List methods stream every item, following cursors
+ * to the end and de-duplicating by id. Errors are the N8nApiError family from errors.ts;
+ * a route the instance is not licensed for throws FeatureNotLicensedError.
+ */
+export interface N8nApi {
+  /** Base URL of the instance, without credentials, for manifests and messages. */
+  readonly baseUrl: string;
+
+  listWorkflows(options?: { excludePinnedData?: boolean }): AsyncIterable<Workflow>;
+  getWorkflow(id: string): Promise<Workflow>;
+  createWorkflow(body: WorkflowWrite): Promise<Workflow>;
+  updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow>;
+  deleteWorkflow(id: string): Promise<void>;
+  archiveWorkflow(id: string): Promise<void>;
+  unarchiveWorkflow(id: string): Promise<void>;
+  /** POST /workflows/{id}/publish (the successor of /activate). */
+  publishWorkflow(id: string): Promise<void>;
+  unpublishWorkflow(id: string): Promise<void>;
+  transferWorkflow(id: string, destinationProjectId: string): Promise<void>;
+  getWorkflowTags(id: string): Promise<Tag[]>;
+  setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]>;
+
+  listTags(): AsyncIterable<Tag>;
+  createTag(name: string): Promise<Tag>;
+
+  listVariables(): AsyncIterable<Variable>;
+  /** n8n answers 201 with no body: re-list to learn the new id. */
+  createVariable(body: VariableWrite): Promise<void>;
+  updateVariable(id: string, body: VariableWrite): Promise<void>;
+
+  listDataTables(): AsyncIterable<DataTable>;
+  listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow>;
+  createDataTable(body: DataTableWrite): Promise<DataTable>;
+  /** Inserts a batch of rows (column name → value); returns how many were inserted. */
+  insertDataTableRows(dataTableId: string, rows: DataTableRow[]): Promise<number>;
+  clearDataTableRows(dataTableId: string): Promise<void>;
+
+  listCredentials(): AsyncIterable<CredentialMeta>;
+  createCredential(body: CredentialWrite): Promise<CredentialMeta>;
+  /** JSON schema of a credential type's `data`, used to build placeholder stubs. */
+  getCredentialSchema(type: string): Promise<JsonObject>;
+  transferCredential(id: string, destinationProjectId: string): Promise<void>;
+
+  listProjects(): AsyncIterable<Project>;
+  listProjectMembers(projectId: string): AsyncIterable<ProjectMember>;
+  createProject(name: string): Promise<Project>;
+  addProjectMembers(projectId: string, relations: { userId: string; role: string }[]): Promise<void>;
+
+  listFolders(projectId: string): AsyncIterable<Folder>;
+  createFolder(projectId: string, body: { name: string; parentFolderId?: string | null }): Promise<Folder>;
+
+  listUsers(): AsyncIterable<User>;
+}
+
+/** Where an archive lives. `location` is printable and parseable back (a path or s3://bucket/key?versionId=). */
+export interface ArchiveRef {
+  location: string;
+  instance: string;
+  createdAt: Date;
+  size: number;
+  versionId?: string;
+}
+
+/** Byte-range access to a stored archive: zip readers need the central directory at the end. */
+export interface ArchiveBlob {
+  readonly size: number;
+  /** A stream of bytes [start, end) of the archive. */
+  readRange(start: number, end: number): Readable;
+  close(): Promise<void>;
+}
+
+export interface ArchiveStore {
+  /** Human-readable description for messages, e.g. "folder ./n8n-ark-backups" or "s3://bucket/prefix". */
+  readonly description: string;
+  /**
+   * Streams `body` into a new archive for `instance` named after `createdAt`. Nothing becomes
+   * visible under the final name until the body has ended without error; a failed write leaves
+   * nothing behind (temporary files removed, multipart uploads aborted).
+   */
+  put(
+    instance: string,
+    createdAt: Date,
+    body: Readable,
+    metadata: Record<string, string>,
+  ): Promise<ArchiveRef>;
+  /** Archives, newest first. */
+  list(options?: { instance?: string; includeVersions?: boolean }): AsyncIterable<ArchiveRef>;
+  /** Opens an archive by its `location` (as printed by put/list). */
+  open(location: string): Promise<ArchiveBlob>;
+}
+
+/** Writes named entries into one archive stream (zip). Entries are written one at a time, in order. */
+export interface ArchiveWriter {
+  /** The archive's bytes, to hand to ArchiveStore.put. */
+  readonly output: Readable;
+  /** Adds an entry; resolves once the entry's bytes have been fully consumed into the archive. */
+  addEntry(name: string, content: Readable): Promise<void>;
+  /** Writes the central directory and ends `output`. */
+  finish(): Promise<void>;
+  /** Ends `output` with an error so the store aborts the upload. */
+  abort(error: Error): void;
+}
+
+export interface ArchiveEntryInfo {
+  name: string;
+  /** Uncompressed size from the zip directory. */
+  size: number;
+}
+
+/** Reads entries of one archive. Integrity problems of the container (bad CRC, truncation) throw ArchiveIntegrityError. */
+export interface ArchiveReader {
+  entries(): ArchiveEntryInfo[];
+  openEntry(name: string): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+/** Opens an ArchiveReader over a stored archive. */
+export type OpenArchiveReader = (blob: ArchiveBlob) => Promise<ArchiveReader>;
+
+/** Secrets by name (AWS Secrets Manager, a file, the environment). Values never reach a log. */
+export interface SecretSource {
+  /** The secret's string value, or undefined when there is no such secret. */
+  get(name: string): Promise<string | undefined>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Progress of long work, shown on a TTY and silent elsewhere. */
+export interface Progress {
+  /** Starts (or restarts) a task; `total` when known. */
+  start(task: string, total?: number): void;
+  advance(task: string, by?: number): void;
+  done(task: string, summary?: string): void;
+}
+
+/** Persists a restore's ledger (source id → target id and step status) so a re-run resumes. */
+export interface LedgerStore {
+  readonly description: string;
+  load(): Promise<string | undefined>;
+  save(contents: string): Promise<void>;
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+export const silentProgress: Progress = {
+  start() {},
+  advance() {},
+  done() {},
+};
+
+export const systemClock: Clock = { now: () => new Date() };
