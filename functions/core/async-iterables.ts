@@ -1,0 +1,75 @@
+/** Small combinators over async iterables, so pages and rows flow without being collected. */
+
+/**
+ * Reads the first item before committing to anything. Lets a caller learn that a listing fails
+ * (unlicensed, missing scope) before it has started writing an archive entry for it.
+ */
+export async function peek<T>(
+  source: AsyncIterable<T>,
+): Promise<{ empty: boolean; items: AsyncIterable<T> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  async function* replay(): AsyncGenerator<T> {
+    if (first.done) return;
+    yield first.value;
+    while (true) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { empty: first.done === true, items: replay() };
+}
+
+/**
+ * Splits one stream into consecutive chunks of at most `size` items. Each chunk must be consumed
+ * fully before the next is requested; nothing beyond one item is buffered.
+ */
+export async function* chunks<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending = await iterator.next();
+  while (!pending.done) {
+    let taken = 0;
+    const chunk = async function* (): AsyncGenerator<T> {
+      while (!pending.done && taken < size) {
+        yield pending.value;
+        taken += 1;
+        pending = await iterator.next();
+      }
+    };
+    yield chunk();
+    // A consumer that stopped early still advances past the chunk, so the next one starts fresh.
+    while (!pending.done && taken < size) {
+      taken += 1;
+      pending = await iterator.next();
+    }
+  }
+}
+
+/**
+ * Maps items with at most `concurrency` calls in flight and yields results in source order.
+ * Memory is bounded by `concurrency` items.
+ */
+export async function* mapOrdered<T, R>(
+  source: AsyncIterable<T>,
+  concurrency: number,
+  fn: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
+  const inFlight: Promise<R>[] = [];
+  for await (const item of source) {
+    const started = fn(item);
+    // Avoid an unhandled rejection while the result waits its turn in the queue.
+    started.catch(() => {});
+    inFlight.push(started);
+    if (inFlight.length >= concurrency) yield await inFlight.shift()!;
+  }
+  while (inFlight.length > 0) yield await inFlight.shift()!;
+}
+
+/** Passes items through while calling `observe` on each (counting, reference checks). */
+export async function* tap<T>(source: AsyncIterable<T>, observe: (item: T) => void): AsyncGenerator<T> {
+  for await (const item of source) {
+    observe(item);
+    yield item;
+  }
+}
