@@ -54,12 +54,15 @@ const STRINGIFIED_UNDEFINED = '${undefined}';
  * Every reference a workflow makes to another object, in node order then settings. Expressions
  * (values starting with `=`) are not references: they are evaluated at run time. A workflow's
  * references to itself (a sub-workflow call to itself, being its own error workflow or caller)
- * are left out: they always resolve.
+ * are left out unless `includeSelf` (a restore must still rewrite them: the workflow's id changes).
  */
-export function findWorkflowReferences(workflow: Workflow): WorkflowReference[] {
+export function findWorkflowReferences(
+  workflow: Workflow,
+  options: { includeSelf?: boolean } = {},
+): WorkflowReference[] {
   const found: WorkflowReference[] = [];
   visitReferences(workflow, (slot) => {
-    if (!isSelfReference(workflow, slot.reference)) found.push(slot.reference);
+    if (options.includeSelf || !isSelfReference(workflow, slot.reference)) found.push(slot.reference);
   });
   return found;
 }

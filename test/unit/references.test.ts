@@ -142,6 +142,12 @@ describe('findWorkflowReferences', () => {
     expect(references.every(isDanglingReference)).toBe(true);
   });
 
+  it('includes self-references when asked, as a restore must rewrite them too', () => {
+    const references = findWorkflowReferences(fixture('execute-workflow-calls'), { includeSelf: true });
+
+    expect(references.filter((r) => r.id === 'wfMain0000000001').map((r) => r.node)).toEqual(['Call itself']);
+  });
+
   it('ignores expressions in settings', () => {
     const workflow = fixture('settings-references');
     workflow.settings = { errorWorkflow: '={{ $vars.ERRORS }}', callerIds: '={{ $vars.CALLERS }}' };
