@@ -1,0 +1,678 @@
+/**
+ * A small in-memory n8n behind the N8nApi port, for restore unit tests. It keeps the rules of real
+ * n8n 2.41 that a restore depends on (API-NOTES "Measured on a real n8n"): server-assigned ids,
+ * POST /workflows refusing read-only fields, unknown keys and `description`, PUT refusing archived
+ * workflows, 409 on duplicate tag names / credential ids / data-table names, variables answering
+ * without a body, licence gates. It counts writes and can fail the Nth write to simulate a crash.
+ */
+import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from '../../../functions/core/diff.js';
+import {
+  ConflictError,
+  FeatureNotLicensedError,
+  N8nApiError,
+  NotFoundError,
+} from '../../../functions/core/errors.js';
+import type {
+  CredentialMeta,
+  CredentialWrite,
+  DataTable,
+  DataTableRow,
+  DataTableWrite,
+  Folder,
+  JsonObject,
+  Project,
+  ProjectMember,
+  Tag,
+  User,
+  Variable,
+  VariableWrite,
+  Workflow,
+  WorkflowWrite,
+} from '../../../functions/core/n8n-types.js';
+import type { N8nApi } from '../../../functions/core/ports.js';
+
+export interface MemoryN8nOptions {
+  baseUrl?: string;
+  /** Licensed features; default all. */
+  licensed?: { projects?: boolean; variables?: boolean; folders?: boolean };
+  /** Users of the instance; the first is the owner (the API key's user). */
+  users?: { email: string; firstName?: string; lastName?: string; role?: string }[];
+  /** Prefix for generated ids, so two instances never share one by chance. */
+  idPrefix?: string;
+}
+
+/** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
+export class InjectedCrash extends Error {}
+
+const WRITE_FIELDS = [
+  'name',
+  'nodes',
+  'connections',
+  'settings',
+  'staticData',
+  'pinData',
+  'nodeGroups',
+  'projectId',
+  'parentFolderId',
+];
+
+export class MemoryN8n implements N8nApi {
+  readonly baseUrl: string;
+  readonly users: User[] = [];
+  readonly projects: (Project & { members: ProjectMember[] })[] = [];
+  readonly folders: Folder[] = [];
+  readonly tags: Tag[] = [];
+  readonly variables: Variable[] = [];
+  readonly credentials: (CredentialMeta & { data: JsonObject })[] = [];
+  readonly dataTables: DataTable[] = [];
+  readonly rows = new Map<string, DataTableRow[]>();
+  readonly workflows: Workflow[] = [];
+  /** Every write, as "METHOD path". */
+  readonly writes: string[] = [];
+  /** When set, the write with this 1-based number throws InjectedCrash instead of happening. */
+  crashAtWrite: number | undefined;
+  /** Called when the injected crash fires (a test freezes the ledger store to simulate a killed process). */
+  onCrash: (() => void) | undefined;
+  private readonly licensed: Required<NonNullable<MemoryN8nOptions['licensed']>>;
+  private readonly idPrefix: string;
+  private nextId = 1;
+  private nextRowId = 1;
+
+  constructor(options: MemoryN8nOptions = {}) {
+    this.baseUrl = options.baseUrl ?? 'http://n8n.test';
+    this.idPrefix = options.idPrefix ?? 'm';
+    this.licensed = { projects: true, variables: true, folders: true, ...options.licensed };
+    for (const u of options.users ?? [
+      { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
+    ]) {
+      const user: User = {
+        id: this.id(),
+        email: u.email,
+        firstName: u.firstName ?? null,
+        lastName: u.lastName ?? null,
+        role: u.role ?? 'global:member',
+      };
+      this.users.push(user);
+      this.projects.push({
+        id: this.id(),
+        name: `${u.firstName ?? ''} ${u.lastName ?? ''} <${u.email}>`.trim(),
+        type: 'personal',
+        members: [{ id: user.id, email: user.email, role: 'project:personalOwner' }],
+      });
+    }
+  }
+
+  get ownerPersonalProjectId(): string {
+    return this.projects[0]?.id ?? '';
+  }
+
+  private id(): string {
+    const n = this.nextId++;
+    return `${this.idPrefix}${String(n).padStart(15 - this.idPrefix.length, '0')}X`;
+  }
+
+  private write(what: string): void {
+    const number = this.writes.length + 1;
+    if (this.crashAtWrite === number) {
+      this.crashAtWrite = undefined;
+      this.onCrash?.();
+      throw new InjectedCrash(`injected crash at write ${number}: ${what}`);
+    }
+    this.writes.push(what);
+  }
+
+  private gate(feature: 'projects' | 'variables' | 'folders', method: string, path: string): void {
+    const name = { projects: 'feat:projectRole:admin', variables: 'feat:variables', folders: 'feat:folders' }[
+      feature
+    ];
+    if (!this.licensed[feature]) {
+      throw new FeatureNotLicensedError(`Your license does not allow for ${name}`, {
+        status: 403,
+        method,
+        path,
+        feature: name,
+      });
+    }
+  }
+
+  private badRequest(message: string, method: string, path: string): N8nApiError {
+    return new N8nApiError(message, { status: 400, method, path });
+  }
+
+  private workflow(id: string): Workflow {
+    const found = this.workflows.find((w) => w.id === id);
+    if (!found)
+      throw new NotFoundError(`workflow ${id} not found`, {
+        status: 404,
+        method: 'GET',
+        path: `/workflows/${id}`,
+      });
+    return found;
+  }
+
+  private checkWorkflowBody(
+    body: WorkflowWrite,
+    method: string,
+    path: string,
+    allowDescription: boolean,
+  ): void {
+    for (const key of Object.keys(body)) {
+      if (key === 'description' && allowDescription) continue;
+      if (!WRITE_FIELDS.includes(key))
+        throw this.badRequest(`request/body/${key} is read-only or unknown`, method, path);
+    }
+    for (const key of Object.keys(body.settings ?? {})) {
+      if (!WRITABLE_SETTINGS_KEYS.includes(key))
+        throw this.badRequest(
+          `request/body/settings must NOT have additional properties (${key})`,
+          method,
+          path,
+        );
+    }
+    for (const node of body.nodes ?? []) {
+      for (const key of Object.keys(node)) {
+        if (!WRITABLE_NODE_KEYS.includes(key))
+          throw this.badRequest(
+            `request/body/nodes/0 must NOT have additional properties (${key})`,
+            method,
+            path,
+          );
+      }
+    }
+  }
+
+  // --- workflows ---
+
+  async *listWorkflows(): AsyncIterable<Workflow> {
+    // Like n8n's list: full bodies, but no description and no folder.
+    for (const w of [...this.workflows]) {
+      const { description: _d, parentFolderId: _p, ...listed } = structuredClone(w);
+      yield listed as Workflow;
+    }
+  }
+
+  async getWorkflow(id: string): Promise<Workflow> {
+    return structuredClone(this.workflow(id));
+  }
+
+  async createWorkflow(body: WorkflowWrite): Promise<Workflow> {
+    this.checkWorkflowBody(body, 'POST', '/workflows', false);
+    if (body.projectId && !this.projects.some((p) => p.id === body.projectId)) {
+      throw new NotFoundError('project not found', { status: 404, method: 'POST', path: '/workflows' });
+    }
+    this.write('POST /workflows');
+    const { projectId, ...rest } = structuredClone(body);
+    const workflow: Workflow = {
+      ...rest,
+      id: this.id(),
+      active: false,
+      isArchived: false,
+      description: null,
+      parentFolderId: body.parentFolderId ?? null,
+      tags: [],
+      shared: [{ role: 'workflow:owner', projectId: projectId ?? this.ownerPersonalProjectId }],
+      versionId: this.id(),
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    this.workflows.push(workflow);
+    return structuredClone(workflow);
+  }
+
+  async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
+    const path = `/workflows/${id}`;
+    this.checkWorkflowBody(body, 'PUT', path, true);
+    const workflow = this.workflow(id);
+    if (workflow.isArchived) throw this.badRequest('Cannot update an archived workflow.', 'PUT', path);
+    this.write(`PUT ${path}`);
+    const { projectId: _p, ...rest } = structuredClone(body);
+    Object.assign(workflow, rest);
+    return structuredClone(workflow);
+  }
+
+  async deleteWorkflow(id: string): Promise<void> {
+    this.write(`DELETE /workflows/${id}`);
+    this.workflows.splice(this.workflows.indexOf(this.workflow(id)), 1);
+  }
+
+  async archiveWorkflow(id: string): Promise<void> {
+    const workflow = this.workflow(id);
+    if (workflow.isArchived)
+      throw this.badRequest('Workflow is already archived', 'POST', `/workflows/${id}/archive`);
+    this.write(`POST /workflows/${id}/archive`);
+    workflow.isArchived = true;
+    workflow.active = false;
+  }
+
+  async unarchiveWorkflow(id: string): Promise<void> {
+    this.write(`POST /workflows/${id}/unarchive`);
+    this.workflow(id).isArchived = false;
+  }
+
+  async publishWorkflow(id: string): Promise<void> {
+    const workflow = this.workflow(id);
+    const hasTrigger = workflow.nodes.some((n) => /trigger|webhook/i.test(n.type));
+    if (!hasTrigger)
+      throw this.badRequest('Workflow has no node to start the workflow', 'POST', `/workflows/${id}/publish`);
+    this.write(`POST /workflows/${id}/publish`);
+    workflow.active = true;
+  }
+
+  async unpublishWorkflow(id: string): Promise<void> {
+    this.write(`POST /workflows/${id}/unpublish`);
+    this.workflow(id).active = false;
+  }
+
+  async transferWorkflow(id: string, destinationProjectId: string): Promise<void> {
+    this.write(`PUT /workflows/${id}/transfer`);
+    const workflow = this.workflow(id);
+    workflow.shared = [{ role: 'workflow:owner', projectId: destinationProjectId }];
+  }
+
+  async getWorkflowTags(id: string): Promise<Tag[]> {
+    return structuredClone(this.workflow(id).tags ?? []);
+  }
+
+  async setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]> {
+    const workflow = this.workflow(id);
+    const tags = tagIds.map((tagId) => {
+      const tag = this.tags.find((t) => t.id === tagId);
+      if (!tag)
+        throw new NotFoundError(`tag ${tagId} not found`, {
+          status: 404,
+          method: 'PUT',
+          path: `/workflows/${id}/tags`,
+        });
+      return { id: tag.id, name: tag.name };
+    });
+    this.write(`PUT /workflows/${id}/tags`);
+    workflow.tags = tags;
+    return structuredClone(tags);
+  }
+
+  // --- tags ---
+
+  async *listTags(): AsyncIterable<Tag> {
+    yield* structuredClone(this.tags);
+  }
+
+  async createTag(name: string): Promise<Tag> {
+    if (this.tags.some((t) => t.name === name))
+      throw new ConflictError('Tag already exists', { status: 409, method: 'POST', path: '/tags' });
+    this.write('POST /tags');
+    const tag = { id: this.id(), name };
+    this.tags.push(tag);
+    return { ...tag };
+  }
+
+  // --- variables ---
+
+  async *listVariables(): AsyncIterable<Variable> {
+    this.gate('variables', 'GET', '/variables');
+    yield* structuredClone(this.variables);
+  }
+
+  async createVariable(body: VariableWrite): Promise<void> {
+    this.gate('variables', 'POST', '/variables');
+    if (
+      this.variables.some((v) => v.key === body.key && (v.project?.id ?? null) === (body.projectId ?? null))
+    ) {
+      throw new ConflictError(`Variable with key ${body.key} already exists`, {
+        status: 409,
+        method: 'POST',
+        path: '/variables',
+      });
+    }
+    this.write('POST /variables');
+    const project = body.projectId ? this.projects.find((p) => p.id === body.projectId) : undefined;
+    this.variables.push({
+      id: this.id(),
+      key: body.key,
+      value: body.value,
+      type: 'string',
+      project: project ? { id: project.id, name: project.name } : null,
+    });
+  }
+
+  async updateVariable(id: string, body: VariableWrite): Promise<void> {
+    this.gate('variables', 'PUT', `/variables/${id}`);
+    const variable = this.variables.find((v) => v.id === id);
+    if (!variable)
+      throw new NotFoundError('variable not found', { status: 404, method: 'PUT', path: `/variables/${id}` });
+    this.write(`PUT /variables/${id}`);
+    variable.key = body.key;
+    variable.value = body.value;
+  }
+
+  // --- data tables ---
+
+  async *listDataTables(): AsyncIterable<DataTable> {
+    yield* structuredClone(this.dataTables);
+  }
+
+  async *listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow> {
+    yield* structuredClone(this.rows.get(dataTableId) ?? []);
+  }
+
+  async createDataTable(body: DataTableWrite): Promise<DataTable> {
+    const projectId = body.projectId ?? this.ownerPersonalProjectId;
+    if (this.dataTables.some((t) => t.name === body.name && t.projectId === projectId)) {
+      throw new ConflictError(`Data table with name '${body.name}' already exists in this project`, {
+        status: 409,
+        method: 'POST',
+        path: '/data-tables',
+      });
+    }
+    this.write('POST /data-tables');
+    const table: DataTable = {
+      id: this.id(),
+      name: body.name,
+      projectId,
+      columns: body.columns.map((c, index) => ({ id: this.id(), name: c.name, type: c.type, index })),
+    };
+    this.dataTables.push(table);
+    this.rows.set(table.id, []);
+    return structuredClone(table);
+  }
+
+  async insertDataTableRows(dataTableId: string, rows: DataTableRow[]): Promise<number> {
+    const table = this.dataTables.find((t) => t.id === dataTableId);
+    if (!table)
+      throw new NotFoundError('data table not found', {
+        status: 404,
+        method: 'POST',
+        path: `/data-tables/${dataTableId}/rows`,
+      });
+    for (const row of rows) {
+      for (const key of Object.keys(row)) {
+        if (!table.columns.some((c) => c.name === key)) {
+          throw this.badRequest(`unknown column name '${key}'`, 'POST', `/data-tables/${dataTableId}/rows`);
+        }
+      }
+    }
+    this.write(`POST /data-tables/${dataTableId}/rows`);
+    const stored = this.rows.get(dataTableId) ?? [];
+    for (const row of rows)
+      stored.push({ id: this.nextRowId++, ...row, createdAt: '2026-01-01', updatedAt: '2026-01-01' });
+    this.rows.set(dataTableId, stored);
+    return rows.length;
+  }
+
+  async clearDataTableRows(dataTableId: string): Promise<void> {
+    this.write(`DELETE /data-tables/${dataTableId}/rows/clear`);
+    this.rows.set(dataTableId, []);
+  }
+
+  // --- credentials ---
+
+  async *listCredentials(): AsyncIterable<CredentialMeta> {
+    for (const { data: _data, ...meta } of this.credentials) yield structuredClone(meta);
+  }
+
+  async createCredential(body: CredentialWrite): Promise<CredentialMeta> {
+    if (body.id && this.credentials.some((c) => c.id === body.id)) {
+      throw new ConflictError('A credential with this ID already exists', {
+        status: 409,
+        method: 'POST',
+        path: '/credentials',
+      });
+    }
+    const schema = await this.getCredentialSchema(body.type);
+    const allowed = Object.keys((schema.properties ?? {}) as JsonObject);
+    for (const key of Object.keys(body.data)) {
+      if (!allowed.includes(key))
+        throw this.badRequest(
+          `request.body.data is not allowed to have the additional property "${key}"`,
+          'POST',
+          '/credentials',
+        );
+    }
+    for (const key of (schema.required ?? []) as string[]) {
+      if (!(key in body.data))
+        throw this.badRequest(`request.body.data requires property "${key}"`, 'POST', '/credentials');
+    }
+    this.write('POST /credentials');
+    const projectId = body.projectId ?? this.ownerPersonalProjectId;
+    const project = this.projects.find((p) => p.id === projectId);
+    const credential = {
+      id: body.id ?? this.id(),
+      name: body.name,
+      type: body.type,
+      data: structuredClone(body.data),
+      shared: [{ id: projectId, name: project?.name ?? '', role: 'credential:owner' }],
+    };
+    this.credentials.push(credential);
+    const { data: _data, ...meta } = credential;
+    return structuredClone(meta);
+  }
+
+  async getCredentialSchema(type: string): Promise<JsonObject> {
+    if (type === 'unknownCommunityApi')
+      throw new NotFoundError(`credential type ${type} not found`, {
+        status: 404,
+        method: 'GET',
+        path: `/credentials/schema/${type}`,
+      });
+    if (type === 'httpHeaderAuth') {
+      return {
+        type: 'object',
+        additionalProperties: false,
+        properties: { name: { type: 'string' }, value: { type: 'string' } },
+        required: ['name', 'value'],
+      };
+    }
+    return {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        authentication: { type: 'string', enum: ['apiKey', 'oAuth2'] },
+        apiKey: { type: 'string' },
+        clientId: { type: 'string' },
+      },
+      required: [],
+      allOf: [
+        conditionalRequirement('authentication', 'apiKey', 'apiKey'),
+        conditionalRequirement('authentication', 'oAuth2', 'clientId'),
+      ],
+    };
+  }
+
+  async transferCredential(id: string, destinationProjectId: string): Promise<void> {
+    const credential = this.credentials.find((c) => c.id === id);
+    if (!credential)
+      throw new NotFoundError('credential not found', {
+        status: 404,
+        method: 'PUT',
+        path: `/credentials/${id}/transfer`,
+      });
+    this.write(`PUT /credentials/${id}/transfer`);
+    const project = this.projects.find((p) => p.id === destinationProjectId);
+    credential.shared = [{ id: destinationProjectId, name: project?.name ?? '', role: 'credential:owner' }];
+  }
+
+  // --- projects, folders, users ---
+
+  async *listProjects(): AsyncIterable<Project> {
+    this.gate('projects', 'GET', '/projects');
+    for (const { members: _m, ...project } of this.projects) yield structuredClone(project);
+  }
+
+  async *listProjectMembers(projectId: string): AsyncIterable<ProjectMember> {
+    this.gate('projects', 'GET', `/projects/${projectId}/users`);
+    yield* structuredClone(this.projects.find((p) => p.id === projectId)?.members ?? []);
+  }
+
+  async createProject(name: string): Promise<Project> {
+    this.gate('projects', 'POST', '/projects');
+    this.write('POST /projects');
+    const owner = this.users[0];
+    const project = {
+      id: this.id(),
+      name,
+      type: 'team' as const,
+      members: owner ? [{ id: owner.id, email: owner.email, role: 'project:admin' }] : [],
+    };
+    this.projects.push(project);
+    const { members: _m, ...rest } = project;
+    return structuredClone(rest);
+  }
+
+  async addProjectMembers(projectId: string, relations: { userId: string; role: string }[]): Promise<void> {
+    this.gate('projects', 'POST', `/projects/${projectId}/users`);
+    const project = this.projects.find((p) => p.id === projectId);
+    if (!project)
+      throw new NotFoundError('project not found', {
+        status: 404,
+        method: 'POST',
+        path: `/projects/${projectId}/users`,
+      });
+    for (const relation of relations) {
+      if (project.members.some((m) => m.id === relation.userId)) {
+        throw this.badRequest('user is already a member', 'POST', `/projects/${projectId}/users`);
+      }
+    }
+    this.write(`POST /projects/${projectId}/users`);
+    for (const relation of relations) {
+      const user = this.users.find((u) => u.id === relation.userId);
+      if (user) project.members.push({ id: user.id, email: user.email, role: relation.role });
+    }
+  }
+
+  async *listFolders(projectId: string): AsyncIterable<Folder> {
+    this.gate('folders', 'GET', `/projects/${projectId}/folders`);
+    yield* structuredClone(this.folders.filter((f) => f.projectId === projectId));
+  }
+
+  async createFolder(
+    projectId: string,
+    body: { name: string; parentFolderId?: string | null },
+  ): Promise<Folder> {
+    this.gate('folders', 'POST', `/projects/${projectId}/folders`);
+    this.write(`POST /projects/${projectId}/folders`);
+    const folder: Folder = {
+      id: this.id(),
+      name: body.name,
+      parentFolderId: body.parentFolderId ?? null,
+      projectId,
+    };
+    this.folders.push(folder);
+    return { ...folder };
+  }
+
+  async *listUsers(): AsyncIterable<User> {
+    yield* structuredClone(this.users);
+  }
+
+  // --- seeding helpers (no write counting: they build the source instance) ---
+
+  seedProject(name: string, members: { email: string; role: string }[] = []): Project {
+    const project = {
+      id: this.id(),
+      name,
+      type: 'team' as const,
+      members: members.map((m) => {
+        const user = this.users.find((u) => u.email === m.email);
+        return { id: user?.id ?? this.id(), email: m.email, role: m.role };
+      }),
+    };
+    this.projects.push(project);
+    return project;
+  }
+
+  seedWorkflow(
+    workflow: Partial<Workflow> & { name: string },
+    projectId = this.ownerPersonalProjectId,
+  ): Workflow {
+    const created: Workflow = {
+      id: this.id(),
+      active: false,
+      isArchived: false,
+      nodes: [],
+      connections: {},
+      settings: {},
+      description: null,
+      parentFolderId: null,
+      tags: [],
+      shared: [{ role: 'workflow:owner', projectId }],
+      ...workflow,
+    };
+    this.workflows.push(created);
+    return created;
+  }
+
+  seedCredential(
+    name: string,
+    type: string,
+    projectId = this.ownerPersonalProjectId,
+    id = this.id(),
+  ): CredentialMeta {
+    const project = this.projects.find((p) => p.id === projectId);
+    const credential = {
+      id,
+      name,
+      type,
+      data: {},
+      shared: [{ id: projectId, name: project?.name ?? '', role: 'credential:owner' }],
+    };
+    this.credentials.push(credential);
+    return credential;
+  }
+
+  seedDataTable(
+    name: string,
+    columns: DataTableWrite['columns'],
+    rows: DataTableRow[],
+    projectId = this.ownerPersonalProjectId,
+  ): DataTable {
+    const table: DataTable = {
+      id: this.id(),
+      name,
+      projectId,
+      columns: columns.map((c, index) => ({ id: this.id(), name: c.name, type: c.type, index })),
+    };
+    this.dataTables.push(table);
+    this.rows.set(
+      table.id,
+      rows.map((r) => ({ id: this.nextRowId++, ...r, createdAt: '2025-01-01', updatedAt: '2025-01-01' })),
+    );
+    return table;
+  }
+
+  seedTag(name: string): Tag {
+    const tag = { id: this.id(), name };
+    this.tags.push(tag);
+    return tag;
+  }
+
+  seedVariable(key: string, value: string, project?: Project): Variable {
+    const variable = {
+      id: this.id(),
+      key,
+      value,
+      type: 'string',
+      project: project ? { id: project.id, name: project.name } : null,
+    };
+    this.variables.push(variable);
+    return variable;
+  }
+
+  seedFolder(name: string, projectId: string, parentFolderId: string | null = null): Folder {
+    const folder = { id: this.id(), name, projectId, parentFolderId };
+    this.folders.push(folder);
+    return folder;
+  }
+}
+
+/**
+ * One of the if/then/else blocks n8n's credential schema uses (toJsonSchema in its public API):
+ * `required` is needed when `field` equals `value`, and must be absent otherwise.
+ */
+export function conditionalRequirement(field: string, value: string, required: string): JsonObject {
+  // Built from entries: a literal `then` key reads to linters like a thenable.
+  const entries: [string, JsonObject][] = [
+    ['if', { properties: { [field]: { enum: [value] } } }],
+    ['then', { allOf: [{ required: [required] }] }],
+    ['else', { allOf: [{ not: { required: [required] } }] }],
+  ];
+  return Object.fromEntries(entries);
+}
