@@ -1,0 +1,344 @@
+/**
+ * The restore ledger: what a restore has done so far (source id → target id, which steps and
+ * objects are finished, the running report), saved through the LedgerStore port so a re-run
+ * continues where the last one stopped. It names the archive (by manifest digest) and the target
+ * it belongs to, so it is never applied to another archive or instance.
+ */
+import { RestoreError } from './errors.js';
+import type { Clock, LedgerStore } from './ports.js';
+import type { RestorePlan, RestoreResource, RestoreWarning } from './restore-plan.js';
+
+export const LEDGER_FORMAT = 'n8n-ark-restore-ledger';
+export const LEDGER_VERSION = 1;
+
+/** The applier's steps, in order. Each is safe to run again after an interruption. */
+export const RESTORE_STEPS = [
+  'projects',
+  'folders',
+  'tags',
+  'variables',
+  'credentials',
+  'dataTables',
+  'dataTableRows',
+  'workflows',
+  'workflowReferences',
+  'workflowTags',
+  'workflowArchive',
+  'activation',
+  'transfers',
+] as const;
+export type RestoreStep = (typeof RESTORE_STEPS)[number];
+export type StepStatus = 'pending' | 'running' | 'done';
+
+/** Resources counted in a report: the restored ones plus rows. */
+export type CountedResource = RestoreResource | 'dataTableRows';
+export const COUNTED_RESOURCES: readonly CountedResource[] = [
+  'projects',
+  'folders',
+  'tags',
+  'variables',
+  'credentials',
+  'dataTables',
+  'dataTableRows',
+  'workflows',
+];
+export type Counts = Record<CountedResource, number>;
+
+export function zeroCounts(): Counts {
+  return Object.fromEntries(COUNTED_RESOURCES.map((r) => [r, 0])) as Counts;
+}
+
+export interface CredentialAwaitingSecret {
+  id: string;
+  name: string;
+  type: string;
+}
+
+/** The ledger as saved (JSON). */
+export interface LedgerState {
+  format: typeof LEDGER_FORMAT;
+  version: typeof LEDGER_VERSION;
+  archiveDigest: string;
+  target: string;
+  startedAt: string;
+  updatedAt: string;
+  /** The whole archive passed verification once; later runs need not read it all again. */
+  verified: boolean;
+  status: 'running' | 'done';
+  /** Runs that worked on this restore (a finished restore run again adds none). */
+  runs: number;
+  /** The plan's matches and skips are recorded (done once, on the first run). */
+  seeded: boolean;
+  /** Objects whose write failed ("resource:sourceId"); later steps leave them alone. */
+  failedObjects: string[];
+  plan: RestorePlan;
+  steps: Record<RestoreStep, StepStatus>;
+  /** resource → source id → target id */
+  ids: Record<RestoreResource, Record<string, string>>;
+  /** Objects finished within a step (its progress marks), by step. */
+  progress: Partial<Record<RestoreStep, string[]>>;
+  created: Counts;
+  updated: Counts;
+  skipped: Counts;
+  failed: Counts;
+  warnings: RestoreWarning[];
+  credentialsAwaitingSecrets: CredentialAwaitingSecret[];
+}
+
+export interface CheckpointPolicy {
+  /** Save after this many changes at most. Default 100. */
+  everyChanges?: number;
+  /** Save when this long has passed since the last save. Default 5 s. */
+  everyMs?: number;
+}
+
+export class RestoreLedger {
+  private readonly ids: Record<RestoreResource, Map<string, string>>;
+  private readonly progressMarks: Map<RestoreStep, Set<string>>;
+  private readonly failedObjects: Set<string>;
+  private changesSinceSave = 0;
+  private lastSave: number;
+  /** How many times it was written (tests and the bench read it). */
+  saves = 0;
+
+  private constructor(
+    private readonly store: LedgerStore,
+    private readonly clock: Clock,
+    readonly state: LedgerState,
+    private readonly checkpointPolicy: CheckpointPolicy = {},
+  ) {
+    this.ids = Object.fromEntries(
+      Object.entries(state.ids).map(([resource, map]) => [resource, new Map(Object.entries(map))]),
+    ) as Record<RestoreResource, Map<string, string>>;
+    this.progressMarks = new Map(
+      Object.entries(state.progress).map(([step, marks]) => [step as RestoreStep, new Set(marks)]),
+    );
+    this.failedObjects = new Set(state.failedObjects ?? []);
+    this.lastSave = clock.now().getTime();
+  }
+
+  /**
+   * Reads the ledger the store holds, if any, and checks it belongs to this archive and target.
+   * A ledger of another archive is refused: applying its id map elsewhere would corrupt the target.
+   */
+  static async load(
+    store: LedgerStore,
+    clock: Clock,
+    expected: { archiveDigest: string; target: string },
+    checkpointPolicy?: CheckpointPolicy,
+  ): Promise<RestoreLedger | undefined> {
+    const text = await store.load();
+    if (text === undefined) return undefined;
+    let state: LedgerState;
+    try {
+      state = JSON.parse(text) as LedgerState;
+    } catch (error) {
+      throw new RestoreError(
+        `The restore ledger ${store.description} is not valid JSON; move it away to start the restore afresh.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (state?.format !== LEDGER_FORMAT || state.version !== LEDGER_VERSION) {
+      throw new RestoreError(
+        `${store.description} is not an n8n-ark restore ledger (version ${LEDGER_VERSION}); move it away or pass another --ledger.`,
+      );
+    }
+    if (state.archiveDigest !== expected.archiveDigest) {
+      throw new RestoreError(
+        `The restore ledger ${store.description} belongs to another archive (manifest digest ${state.archiveDigest.slice(0, 12)}…, this archive's is ${expected.archiveDigest.slice(0, 12)}…). Pass another --ledger, or move it away to restore this archive afresh.`,
+      );
+    }
+    if (normalizeUrl(state.target) !== normalizeUrl(expected.target)) {
+      throw new RestoreError(
+        `The restore ledger ${store.description} records a restore into ${state.target}, not ${expected.target}. Pass another --ledger for this target.`,
+      );
+    }
+    return new RestoreLedger(store, clock, state, checkpointPolicy);
+  }
+
+  static create(
+    store: LedgerStore,
+    clock: Clock,
+    plan: RestorePlan,
+    checkpointPolicy?: CheckpointPolicy,
+  ): RestoreLedger {
+    const now = clock.now().toISOString();
+    const state: LedgerState = {
+      format: LEDGER_FORMAT,
+      version: LEDGER_VERSION,
+      archiveDigest: plan.archive.digest,
+      target: plan.target.url,
+      startedAt: now,
+      updatedAt: now,
+      verified: false,
+      status: 'running',
+      runs: 0,
+      seeded: false,
+      failedObjects: [],
+      plan,
+      steps: Object.fromEntries(RESTORE_STEPS.map((s) => [s, 'pending'])) as Record<RestoreStep, StepStatus>,
+      ids: {
+        projects: {},
+        folders: {},
+        tags: {},
+        variables: {},
+        credentials: {},
+        dataTables: {},
+        workflows: {},
+      },
+      progress: {},
+      created: zeroCounts(),
+      updated: zeroCounts(),
+      skipped: zeroCounts(),
+      failed: zeroCounts(),
+      warnings: [],
+      credentialsAwaitingSecrets: [],
+    };
+    return new RestoreLedger(store, clock, state, checkpointPolicy);
+  }
+
+  get description(): string {
+    return this.store.description;
+  }
+
+  get finished(): boolean {
+    return this.state.status === 'done';
+  }
+
+  /** The live id map of one resource (the applier and the reference rewriter read and extend it). */
+  idMap(resource: RestoreResource): Map<string, string> {
+    return this.ids[resource];
+  }
+
+  targetId(resource: RestoreResource, sourceId: string): string | undefined {
+    return this.ids[resource].get(sourceId);
+  }
+
+  recordId(resource: RestoreResource, sourceId: string, targetId: string): void {
+    this.ids[resource].set(sourceId, targetId);
+    this.changesSinceSave += 1;
+  }
+
+  /** Target ids the ledger already accounts for, so a resumed step never adopts them twice. */
+  claimedTargetIds(resource: RestoreResource): Set<string> {
+    return new Set(this.ids[resource].values());
+  }
+
+  stepStatus(step: RestoreStep): StepStatus {
+    return this.state.steps[step];
+  }
+
+  async startStep(step: RestoreStep): Promise<void> {
+    if (this.state.steps[step] === 'pending') {
+      this.state.steps[step] = 'running';
+      await this.save();
+    }
+  }
+
+  async finishStep(step: RestoreStep): Promise<void> {
+    this.state.steps[step] = 'done';
+    this.progressMarks.delete(step);
+    await this.save();
+  }
+
+  isMarked(step: RestoreStep, key: string): boolean {
+    return this.progressMarks.get(step)?.has(key) === true;
+  }
+
+  mark(step: RestoreStep, key: string): void {
+    let marks = this.progressMarks.get(step);
+    if (!marks) {
+      marks = new Set();
+      this.progressMarks.set(step, marks);
+    }
+    marks.add(key);
+    this.changesSinceSave += 1;
+  }
+
+  markFailed(resource: RestoreResource, sourceId: string): void {
+    this.failedObjects.add(`${resource}:${sourceId}`);
+    this.changesSinceSave += 1;
+  }
+
+  hasFailed(resource: RestoreResource, sourceId: string): boolean {
+    return this.failedObjects.has(`${resource}:${sourceId}`);
+  }
+
+  markSeeded(): void {
+    this.state.seeded = true;
+    this.changesSinceSave += 1;
+  }
+
+  count(kind: 'created' | 'updated' | 'skipped' | 'failed', resource: CountedResource, by = 1): void {
+    this.state[kind][resource] += by;
+    this.changesSinceSave += 1;
+  }
+
+  warn(warning: RestoreWarning): void {
+    this.state.warnings.push(warning);
+    this.changesSinceSave += 1;
+  }
+
+  awaitingSecret(credential: CredentialAwaitingSecret): void {
+    this.state.credentialsAwaitingSecrets.push(credential);
+  }
+
+  markVerified(): void {
+    this.state.verified = true;
+  }
+
+  beginRun(): void {
+    this.state.runs += 1;
+  }
+
+  async finish(): Promise<void> {
+    this.state.status = 'done';
+    await this.save();
+  }
+
+  /** Saves when enough has changed or enough time has passed since the last save. */
+  async checkpoint(): Promise<void> {
+    const everyChanges = this.checkpointPolicy.everyChanges ?? 100;
+    const everyMs = this.checkpointPolicy.everyMs ?? 5000;
+    if (this.changesSinceSave === 0) return;
+    if (this.changesSinceSave >= everyChanges || this.clock.now().getTime() - this.lastSave >= everyMs)
+      await this.save();
+  }
+
+  async save(): Promise<void> {
+    this.state.updatedAt = this.clock.now().toISOString();
+    this.state.ids = Object.fromEntries(
+      Object.entries(this.ids).map(([resource, map]) => [resource, Object.fromEntries(map)]),
+    ) as LedgerState['ids'];
+    this.state.progress = Object.fromEntries(
+      [...this.progressMarks].map(([step, marks]) => [step, [...marks]]),
+    );
+    this.state.failedObjects = [...this.failedObjects];
+    await this.store.save(JSON.stringify(this.state));
+    this.saves += 1;
+    this.changesSinceSave = 0;
+    this.lastSave = this.clock.now().getTime();
+  }
+}
+
+function normalizeUrl(url: string): string {
+  return url.replace(/\/+$/, '').toLowerCase();
+}
+
+/** A LedgerStore in memory, for dry runs and tests. */
+export class InMemoryLedgerStore implements LedgerStore {
+  readonly description = 'in-memory ledger';
+  contents: string | undefined;
+  saves = 0;
+
+  async load(): Promise<string | undefined> {
+    return this.contents;
+  }
+
+  async save(contents: string): Promise<void> {
+    this.contents = contents;
+    this.saves += 1;
+  }
+}
