@@ -1,0 +1,341 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { openZipArchive } from '../../adapters/zip-archive-reader.js';
+import { openArchiveAt } from '../../core/archive-access.js';
+import { RestoreError, StoreError, UsageError } from '../../core/errors.js';
+import { type LedgerStore, type SecretSource, systemClock } from '../../core/ports.js';
+import { planReport, type RestoreOptions, type RestoreReport, runRestore } from '../../core/restore-apply.js';
+import { COUNTED_RESOURCES } from '../../core/restore-ledger.js';
+import {
+  CONFLICT_POLICIES,
+  type ConflictPolicy,
+  RESTORE_RESOURCES,
+  type RestorePlan,
+  type RestoreResource,
+  type RestoreWarning,
+} from '../../core/restore-plan.js';
+import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
+import { createCliLogger, createProgress, formatTable, type Output, printJson } from '../output.js';
+import { isS3Location, storeForArchive } from '../stores.js';
+
+/** Flags restore and migrate share ("[same options]" in the issue). */
+export interface RestoreFlags {
+  dryRun?: boolean;
+  onConflict?: string;
+  projectMap?: string[];
+  credentialSecrets?: string;
+  only?: string;
+  project?: string;
+  tag?: string;
+  workflow?: string;
+  ledger?: string;
+  rowBatchSize?: string;
+  activate?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addRestoreOptions(command: Command): Command {
+  return command
+    .option('--dry-run', 'print the plan (create / update / skip / conflict per object) and write nothing')
+    .option(
+      '--on-conflict <policy>',
+      `what to do with an object the target already has: ${CONFLICT_POLICIES.join('|')}`,
+      'skip',
+    )
+    .option(
+      '--project-map <"Source=Target">',
+      "put a source project's contents into a target project of another name (repeatable)",
+      collect,
+    )
+    .option(
+      '--credential-secrets <file>',
+      'JSON file mapping credential id or name to its data, to create real credentials instead of stubs',
+    )
+    .option('--only <resources>', `restore only these (comma-separated): ${RESTORE_RESOURCES.join(',')}`)
+    .option('--project <name>', 'restore only this source project, and what it needs')
+    .option('--tag <name>', 'restore only workflows with this tag, and what they need')
+    .option('--workflow <glob>', 'restore only workflows whose name matches (* and ?), and what they need')
+    .option('--ledger <file>', 'where the restore ledger is kept (default: beside the archive)')
+    .option('--row-batch-size <n>', 'data-table rows per insert request', '250')
+    .option('--no-activate', 'leave workflows inactive even if they were active in the archive')
+    .option('--json', 'print one JSON object {created, updated, skipped, failed, idMap, warnings} on stdout')
+    .option('--verbose', 'log each step on stderr');
+}
+
+export function registerRestoreCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
+  addRestoreOptions(
+    addConnectionOptions(
+      program
+        .command('restore')
+        .summary('restore an archive into an n8n instance (the same one or another)')
+        .description(
+          'Verifies the whole archive, compares it with the target and restores in dependency order:\n' +
+            'projects, folders, tags, variables, credentials (stubs with the same id), data tables and\n' +
+            'rows, workflows (new ids, every reference rewritten), tags, archiving, activation.\n' +
+            'A ledger beside the archive records progress: run the same command again to continue an\n' +
+            'interrupted restore; a finished restore run again writes nothing.',
+        )
+        .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]'),
+    ),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY --dry-run\n' +
+        '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --on-conflict overwrite --project-map "Ops=Operations"\n',
+    )
+    .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
+      const logger = createCliLogger(out, flags.verbose === true);
+      const options = await restoreOptionsFrom(flags);
+      const api = await connect(flags, env, logger);
+      const secrets = flags.credentialSecrets ? await secretsFromFile(flags.credentialSecrets) : undefined;
+      const archive = await openArchiveAt(await storeForArchive(location), location, openZipArchive);
+      try {
+        const ledgerStore = fileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
+        const run = await runRestore(
+          {
+            archive,
+            api,
+            ledgerStore,
+            ...(secrets ? { secrets } : {}),
+            clock: systemClock,
+            logger,
+            progress: createProgress(out, flags.json !== true),
+          },
+          options,
+        );
+        printRestoreOutcome(out, run.report, run.plan, flags);
+      } finally {
+        await archive.close();
+      }
+    });
+}
+
+/** Validates the shared flags into core options. */
+export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOptions> {
+  const onConflict = (flags.onConflict ?? 'skip') as ConflictPolicy;
+  if (!CONFLICT_POLICIES.includes(onConflict)) {
+    throw new UsageError(
+      `--on-conflict must be one of ${CONFLICT_POLICIES.join(', ')}, not ${JSON.stringify(flags.onConflict)}`,
+    );
+  }
+  const projectMap = new Map<string, string>();
+  for (const pair of flags.projectMap ?? []) {
+    const at = pair.indexOf('=');
+    const from = pair.slice(0, at).trim();
+    const to = pair.slice(at + 1).trim();
+    if (at < 0 || !from || !to)
+      throw new UsageError(
+        `--project-map ${JSON.stringify(pair)}: write it as "Source project=Target project"`,
+      );
+    if (projectMap.has(from)) throw new UsageError(`--project-map maps ${JSON.stringify(from)} twice`);
+    projectMap.set(from, to);
+  }
+  let only: RestoreResource[] | undefined;
+  if (flags.only !== undefined) {
+    only = flags.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) as RestoreResource[];
+    const unknown = only.filter((r) => !RESTORE_RESOURCES.includes(r));
+    if (unknown.length > 0 || only.length === 0) {
+      throw new UsageError(
+        `--only ${JSON.stringify(flags.only)}: use a comma-separated list of ${RESTORE_RESOURCES.join(', ')}`,
+      );
+    }
+  }
+  const rowBatchSize = Number(flags.rowBatchSize ?? '250');
+  if (!Number.isInteger(rowBatchSize) || rowBatchSize < 1 || rowBatchSize > 10_000) {
+    throw new UsageError(
+      `--row-batch-size must be a whole number from 1 to 10000, not ${flags.rowBatchSize}`,
+    );
+  }
+  return {
+    onConflict,
+    ...(projectMap.size > 0 ? { projectMap } : {}),
+    ...(only ? { only } : {}),
+    ...(flags.project !== undefined ? { project: flags.project } : {}),
+    ...(flags.tag !== undefined ? { tag: flags.tag } : {}),
+    ...(flags.workflow !== undefined ? { workflow: flags.workflow } : {}),
+    dryRun: flags.dryRun === true,
+    activate: flags.activate !== false,
+    rowBatchSize,
+  };
+}
+
+/**
+ * The --credential-secrets file: `{ "<credential id or name>": { ...credential data } }`. Read once;
+ * its values are handed to n8n and never printed.
+ */
+export async function secretsFromFile(path: string): Promise<SecretSource> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--credential-secrets ${path}: cannot read it as JSON (${(error as Error).name})`, {
+      cause: error,
+    });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(
+      `--credential-secrets ${path}: expected a JSON object mapping credential id or name to its data`,
+    );
+  }
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  for (const [key, value] of entries) {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      throw new UsageError(
+        `--credential-secrets ${path}: the entry ${JSON.stringify(key)} must be an object of the credential's fields`,
+      );
+    }
+  }
+  const byKey = new Map(entries.map(([key, value]) => [key, JSON.stringify(value)]));
+  return { get: async (name) => byKey.get(name) };
+}
+
+/** The ledger's default place: beside a local archive; for an S3 archive, a local file named after it. */
+export function defaultLedgerPath(archiveLocation: string, targetUrl: string): string {
+  const target = instanceNameFromUrl(targetUrl);
+  if (isS3Location(archiveLocation)) {
+    const name = basename(new URL(archiveLocation).pathname).replace(/\.zip$/, '');
+    return resolve('n8n-ark-ledgers', `${name}.restore-${target}.ledger.json`);
+  }
+  const path = resolve(archiveLocation);
+  return join(dirname(path), `${basename(path).replace(/\.zip$/, '')}.restore-${target}.ledger.json`);
+}
+
+/** A ledger kept in a local file, replaced atomically so a crash mid-save leaves the previous one. */
+export function fileLedgerStore(path: string): LedgerStore {
+  return {
+    description: path,
+    async load() {
+      try {
+        return await readFile(path, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new StoreError(
+          `Cannot read the restore ledger ${path}: ${(error as Error).message}`,
+          { location: path },
+          { cause: error },
+        );
+      }
+    },
+    async save(contents) {
+      const temporary = join(dirname(path), `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(temporary, contents, { flush: true });
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw new StoreError(
+          `Cannot write the restore ledger ${path}: ${(error as Error).message}`,
+          { location: path },
+          { cause: error },
+        );
+      }
+    },
+  };
+}
+
+/** The issue's --json shape; notes and credentials still waiting for secrets ride along as warnings. */
+export function restoreJson(report: RestoreReport): {
+  created: RestoreReport['created'];
+  updated: RestoreReport['updated'];
+  skipped: RestoreReport['skipped'];
+  failed: RestoreReport['failed'];
+  idMap: RestoreReport['idMap'];
+  warnings: RestoreWarning[];
+} {
+  return {
+    created: report.created,
+    updated: report.updated,
+    skipped: report.skipped,
+    failed: report.failed,
+    idMap: report.idMap,
+    warnings: [
+      ...report.notes.map((message) => ({ code: 'note', message })),
+      ...report.warnings,
+      ...report.credentialsAwaitingSecrets.map((c) => ({
+        code: 'credential-awaiting-secret',
+        resource: 'credentials' as const,
+        message: `credential "${c.name}" (${c.type}, id ${c.id}) was created as a stub; fill in its secret in n8n or with --credential-secrets`,
+      })),
+    ],
+  };
+}
+
+export function printRestoreOutcome(
+  out: Output,
+  report: RestoreReport,
+  plan: RestorePlan,
+  flags: RestoreFlags,
+): void {
+  if (flags.dryRun) {
+    const dry = planReport(plan, report.durationMs);
+    if (flags.json) {
+      printJson(out, { dryRun: true, ...restoreJson(dry), plan: plan.entries });
+      return;
+    }
+    out.stdout.write(
+      `Plan for restoring ${plan.archive.instance} (${plan.archive.startedAt}) into ${plan.target.url} — nothing written (dry run)\n\n`,
+    );
+    out.stdout.write(
+      `${formatTable([
+        ['resource', 'action', 'name', 'reason'],
+        ...plan.entries.map((e) => [
+          e.resource,
+          e.action,
+          e.renameTo ? `${e.name} → ${e.renameTo}` : e.name,
+          e.pulledInBy ? `${e.reason} (${e.pulledInBy})` : e.reason,
+        ]),
+      ])}\n\n`,
+    );
+    writeCounts(out, dry);
+    for (const note of plan.notes) out.stdout.write(`note: ${note}\n`);
+    for (const warning of plan.warnings) out.stdout.write(`warning: ${warning.message}\n`);
+    return;
+  }
+  if (flags.json) printJson(out, restoreJson(report));
+  else {
+    out.stdout.write(
+      `Restored ${plan.archive.instance} (${plan.archive.startedAt}) into ${plan.target.url} in ${(report.durationMs / 1000).toFixed(1)} s\n\n`,
+    );
+    writeCounts(out, report);
+    for (const note of report.notes) out.stdout.write(`note: ${note}\n`);
+    for (const warning of report.warnings) out.stdout.write(`warning: ${warning.message}\n`);
+    if (report.credentialsAwaitingSecrets.length > 0) {
+      out.stdout.write(
+        `\n${report.credentialsAwaitingSecrets.length} credential(s) are stubs waiting for their secret:\n`,
+      );
+      for (const c of report.credentialsAwaitingSecrets)
+        out.stdout.write(`  ${c.name} (${c.type}, id ${c.id})\n`);
+    }
+  }
+  const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
+  if (failed > 0) {
+    throw new RestoreError(
+      `${failed} object(s) could not be restored (see the warnings). Everything else is in place; the ledger records what was done.`,
+    );
+  }
+}
+
+function writeCounts(out: Output, report: RestoreReport): void {
+  out.stdout.write(
+    `${formatTable([
+      ['resource', 'created', 'updated', 'skipped', 'failed'],
+      ...COUNTED_RESOURCES.map((r) => [
+        r,
+        String(report.created[r]),
+        String(report.updated[r]),
+        String(report.skipped[r]),
+        String(report.failed[r]),
+      ]),
+    ])}\n\n`,
+  );
+}
