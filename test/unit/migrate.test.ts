@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { openArchiveAt } from '../../functions/core/archive-access.js';
+import { runBackup } from '../../functions/core/backup.js';
+import {
+  archiveSnapshot,
+  diffInstances,
+  formatDifferences,
+  liveSnapshot,
+} from '../../functions/core/diff.js';
+import { UsageError } from '../../functions/core/errors.js';
+import { runMigrate } from '../../functions/core/migrate.js';
+import { silentLogger, silentProgress } from '../../functions/core/ports.js';
+import { InMemoryLedgerStore } from '../../functions/core/restore-ledger.js';
+import type { MemoryN8n } from './fakes/memory-n8n.js';
+import { emptyTarget, seededSource } from './fakes/seeded-instance.js';
+import {
+  InMemoryArchiveStore,
+  InMemoryArchiveWriter,
+  openInMemoryArchive,
+} from './support/in-memory-archive.js';
+
+function migrateDeps(source: MemoryN8n, target: MemoryN8n, store = new InMemoryArchiveStore()) {
+  const ledgers = new Map<string, InMemoryLedgerStore>();
+  return {
+    ledgers,
+    deps: {
+      source,
+      target,
+      store,
+      createWriter: () => new InMemoryArchiveWriter(),
+      openReader: openInMemoryArchive,
+      ledgerStoreFor: (location: string) => {
+        const ledger = ledgers.get(location) ?? new InMemoryLedgerStore();
+        ledgers.set(location, ledger);
+        return ledger;
+      },
+      clock: { now: () => new Date('2026-11-22T03:00:00.000Z') },
+      logger: silentLogger,
+      progress: silentProgress,
+      toolVersion: '0.0.0-test',
+    },
+  };
+}
+
+describe('runMigrate', () => {
+  it('moves a whole instance through a verified archive so both compare equal', async () => {
+    const source = seededSource();
+    const target = emptyTarget();
+    const store = new InMemoryArchiveStore();
+
+    const result = await runMigrate(migrateDeps(source, target, store).deps, { instance: 'source' });
+
+    expect(result.restore.done).toBe(true);
+    expect(formatDifferences(await diffInstances(liveSnapshot(source), liveSnapshot(target)))).toEqual([]);
+    // Backup of the target, as the done-criterion reads: backup(A) → restore(B) → backup(B) → no difference.
+    const { deps } = migrateDeps(target, emptyTarget(), store);
+    const backupB = await runBackup({ ...deps, api: target }, { instance: 'target' });
+    const archiveA = await openArchiveAt(store, result.backup.archive.location, openInMemoryArchive);
+    const archiveB = await openArchiveAt(store, backupB.archive.location, openInMemoryArchive);
+    const diff = await diffInstances(archiveSnapshot(archiveA, 'A'), archiveSnapshot(archiveB, 'B'));
+    expect(formatDifferences(diff)).toEqual([]);
+  });
+
+  it('refuses to migrate an instance into itself', async () => {
+    const source = seededSource();
+
+    await expect(runMigrate(migrateDeps(source, source).deps, { instance: 'x' })).rejects.toThrow(UsageError);
+    expect(source.writes).toEqual([]);
+  });
+
+  it('writes nothing in a dry run', async () => {
+    const target = emptyTarget();
+
+    const result = await runMigrate(migrateDeps(seededSource(), target).deps, {
+      instance: 'source',
+      dryRun: true,
+    });
+
+    expect(target.writes).toEqual([]);
+    expect(result.restore.report.created.workflows).toBe(6);
+  });
+});
