@@ -36,7 +36,8 @@ describe('layout boundaries', () => {
   });
 
   it('functions/core imports no adapter, handler, CLI, AWS SDK, archiver, yauzl or HTTP library', () => {
-    const forbidden = /^(@aws-sdk\/|archiver|yauzl|commander|undici|node:http|node:https)|\/(adapters|handlers|cli)\//;
+    const forbidden =
+      /^(@aws-sdk\/|archiver|yauzl|commander|undici|node:http|node:https)|\/(adapters|handlers|cli)\//;
     expect(violations('functions/core', (s) => forbidden.test(s))).toEqual([]);
   });
 
@@ -48,7 +49,9 @@ describe('layout boundaries', () => {
   });
 
   it('bin/ holds entry points only: each file is a few lines', () => {
-    const long = sourceFiles('bin').filter((file) => readFileSync(join(root, file), 'utf8').split('\n').length > 40);
+    const long = sourceFiles('bin').filter(
+      (file) => readFileSync(join(root, file), 'utf8').split('\n').length > 40,
+    );
     expect(long).toEqual([]);
   });
 });

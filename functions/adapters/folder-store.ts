@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StoreError } from '../core/errors.js';
+import type { ArchiveBlob, ArchiveRef, ArchiveStore } from '../core/ports.js';
+
+/** `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z` (no ':' so the name is valid everywhere). */
+export function archiveFileName(createdAt: Date): string {
+  return `${createdAt.toISOString().replace(/[:.]/g, '-')}.zip`;
+}
+
+const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/;
+
+function createdAtFromName(name: string): Date | undefined {
+  const m = ARCHIVE_NAME.exec(name);
+  return m ? new Date(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`) : undefined;
+}
+
+/**
+ * Archives in a local folder: `<root>/<instance>/<UTC timestamp>.zip`. An archive is written under
+ * a hidden temporary name, flushed to disk and renamed only when complete, so a crash or a failed
+ * backup never leaves a file that looks like a good archive.
+ */
+export class FolderArchiveStore implements ArchiveStore {
+  readonly root: string;
+  readonly description: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.description = `folder ${this.root}`;
+  }
+
+  async put(instance: string, createdAt: Date, body: Readable): Promise<ArchiveRef> {
+    const folder = join(this.root, instance);
+    const location = join(folder, archiveFileName(createdAt));
+    const temporary = join(folder, `.${basename(location)}.partial-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(folder, { recursive: true });
+      await pipeline(body, createWriteStream(temporary, { flags: 'wx' }));
+      const handle = await open(temporary, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, location);
+      const { size } = await stat(location);
+      return { location, instance, createdAt, size };
+    } catch (error) {
+      body.destroy();
+      await rm(temporary, { force: true });
+      throw new StoreError(
+        `could not write the archive to ${location}: ${(error as Error).message}`,
+        { location },
+        { cause: error },
+      );
+    }
+  }
+
+  async *list(options: { instance?: string } = {}): AsyncIterable<ArchiveRef> {
+    let instances: string[];
+    try {
+      instances = options.instance ? [options.instance] : await readdir(this.root);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new StoreError(
+        `cannot list ${this.root}: ${(error as Error).message}`,
+        { location: this.root },
+        { cause: error },
+      );
+    }
+    const found: ArchiveRef[] = [];
+    for (const instance of instances) {
+      const folder = join(this.root, instance);
+      let names: string[];
+      try {
+        names = await readdir(folder);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const createdAt = createdAtFromName(name);
+        if (!createdAt) continue;
+        const location = join(folder, name);
+        found.push({ location, instance, createdAt, size: (await stat(location)).size });
+      }
+    }
+    found.sort(
+      (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.location.localeCompare(a.location),
+    );
+    yield* found;
+  }
+
+  async open(location: string): Promise<ArchiveBlob> {
+    const path = resolve(location);
+    let size: number;
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error('not a file');
+      size = info.size;
+    } catch (error) {
+      throw new StoreError(
+        `cannot open the archive ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+        { location: path },
+        { cause: error },
+      );
+    }
+    return {
+      size,
+      // createReadStream's `end` is inclusive; the port's is exclusive.
+      readRange: (start, end) =>
+        end > start ? createReadStream(path, { start, end: end - 1 }) : Readable.from([]),
+      close: async () => {},
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { openZipArchive } from '../../adapters/zip-archive-reader.js';
+import { ArchiveIntegrityError } from '../../core/errors.js';
+import { verifyArchive } from '../../core/verify.js';
+import { formatBytes, type Output, printJson } from '../output.js';
+import { storeForArchive } from '../stores.js';
+
+export function registerVerifyCommand(program: Command, out: Output): void {
+  program
+    .command('verify')
+    .summary('check every checksum of an archive')
+    .description(
+      'Reads the whole archive and checks the manifest and the SHA-256 and size of every entry.\n' +
+        'Exits 0 when the archive is intact, 4 when anything is missing, truncated or altered.',
+    )
+    .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]')
+    .option('--json', 'print the verification report as JSON')
+    .action(async (location: string, flags: { json?: boolean }) => {
+      const store = await storeForArchive(location);
+      const report = await verifyArchive(store, location, openZipArchive);
+      if (flags.json) printJson(out, report);
+      else if (report.ok) {
+        out.stdout.write(
+          `OK: ${location}\n  ${report.entriesChecked} entries, ${formatBytes(report.bytesChecked)} checked against the manifest\n`,
+        );
+      } else {
+        out.stdout.write(`CORRUPT: ${location}\n`);
+        for (const problem of report.problems) out.stdout.write(`  ${problem.entry}: ${problem.problem}\n`);
+      }
+      if (!report.ok) {
+        const first = report.problems[0];
+        throw new ArchiveIntegrityError(
+          `${location} failed verification: ${report.problems.length} problem(s)${first ? `, first in ${first.entry}` : ''}`,
+          { entry: first?.entry ?? '(archive)' },
+        );
+      }
+    });
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { N8nHttpClient } from '../adapters/n8n-http-client.js';
+import { UsageError } from '../core/errors.js';
+import type { Logger } from '../core/ports.js';
+import { resolveApiKey } from './api-key.js';
+
+export interface ConnectionOptions {
+  url?: string;
+  apiKeyEnv?: string;
+  apiKeyFile?: string;
+  concurrency?: string;
+}
+
+/** Adds --url, --api-key-env and --api-key-file (the key itself is never an argument). */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--url <url>', 'base URL of the n8n instance, e.g. https://n8n.example.com')
+    .option('--api-key-env <VAR>', 'environment variable holding the n8n API key (default: N8N_API_KEY)')
+    .option('--api-key-file <path>', 'file holding the n8n API key')
+    .option('--concurrency <n>', 'parallel requests to n8n', '4');
+}
+
+export function parseUrl(value: string | undefined, flag = '--url'): string {
+  if (!value)
+    throw new UsageError(
+      `${flag} is required: the base URL of the n8n instance, e.g. https://n8n.example.com`,
+    );
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)} is not a URL. Give the instance's base URL, e.g. https://n8n.example.com`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${flag} must be an http:// or https:// URL, not ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError(
+      `${flag} must not contain credentials; pass the API key with --api-key-env or --api-key-file.`,
+    );
+  }
+  return value;
+}
+
+export function parsePositiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UsageError(`${flag} must be a whole number from 1 to 64, not ${value}`);
+  return n;
+}
+
+export async function connect(
+  options: ConnectionOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<N8nHttpClient> {
+  const baseUrl = parseUrl(options.url);
+  const apiKey = await resolveApiKey(options, env);
+  return new N8nHttpClient({
+    baseUrl,
+    apiKey,
+    concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4),
+    logger,
+  });
+}
+
+/** A default instance name from the URL's host, e.g. n8n.example.com → n8n.example.com. */
+export function instanceNameFromUrl(url: string): string {
+  const { hostname, port } = new URL(url);
+  return port ? `${hostname}-${port}` : hostname;
+}

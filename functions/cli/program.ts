@@ -1,0 +1,62 @@
+import { Command, CommanderError } from 'commander';
+import { isArkError } from '../core/errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { registerBackupCommand } from './commands/backup.js';
+import { registerInspectCommand } from './commands/inspect.js';
+import { registerListCommand } from './commands/list.js';
+import { registerVerifyCommand } from './commands/verify.js';
+import type { Output } from './output.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  differences found (diff), or an unexpected failure
+  2  bad usage: a flag, a file or a missing API key
+  3  n8n refused or could not be reached (wrong key, missing scope, wrong URL)
+  4  the archive is corrupt, truncated or of an unknown format
+  5  the archive store failed (folder not writable, S3 error)
+  6  a restore step failed (the ledger keeps what was done; run the same command again to resume)
+`;
+
+export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
+  const program = new Command()
+    .name('n8n-ark')
+    .description(
+      "Backup, migration and disaster recovery for n8n, through n8n's Public API.\n" +
+        'Archives are single checksummed zip files kept in a folder or a versioned S3 bucket.',
+    )
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => out.stdout.write(s),
+      writeErr: (s) => out.stderr.write(s),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+  registerBackupCommand(program, out, env);
+  registerListCommand(program, out);
+  registerVerifyCommand(program, out);
+  registerInspectCommand(program, out);
+  for (const command of program.commands) command.exitOverride();
+  return program.exitOverride();
+}
+
+/** Runs the CLI and returns the process exit code; errors become one clear line on stderr. */
+export async function runCli(argv: string[], out: Output, env: NodeJS.ProcessEnv): Promise<number> {
+  const program = buildProgram(out, env);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (isArkError(error)) {
+      out.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    out.stderr.write(
+      `error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * The exporter: n8n API → archive writer → store, one resource at a time, page by page.
+ * Nothing that grows with the instance is held whole: bodies and rows stream into the archive;
+ * only ids (for the reference check and folder discovery) are kept.
+ */
+import {
+  ArchiveBuilder,
+  type ArchiveWarning,
+  ENTRY,
+  FORMAT_VERSION,
+  type Manifest,
+  type SkippedResource,
+} from './archive-format.js';
+import { chunks, mapOrdered, peek, tap } from './async-iterables.js';
+import { ArkError, FeatureNotLicensedError, MissingScopeError } from './errors.js';
+import type { Workflow } from './n8n-types.js';
+import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
+import { findWorkflowReferences, type WorkflowReference } from './references.js';
+
+export interface BackupDeps {
+  api: N8nApi;
+  store: ArchiveStore;
+  createWriter: () => ArchiveWriter;
+  clock: Clock;
+  logger: Logger;
+  progress: Progress;
+  toolVersion: string;
+}
+
+export interface BackupOptions {
+  instance: string;
+  /** Concurrent per-workflow GETs for the fields the list lacks (description, folder). Default 8. */
+  detailConcurrency?: number;
+  /** Data-table rows per archive entry. */
+  rowsPerChunk?: number;
+}
+
+export interface BackupResult {
+  archive: ArchiveRef;
+  manifest: Manifest;
+  durationMs: number;
+}
+
+/** Resources a backup may record as skipped; without workflows a backup is worthless, so that one is fatal. */
+type OptionalResource =
+  | 'users'
+  | 'projects'
+  | 'folders'
+  | 'tags'
+  | 'variables'
+  | 'credentials'
+  | 'dataTables';
+
+const DEFAULT_ROWS_PER_CHUNK = 10_000;
+
+export async function runBackup(deps: BackupDeps, options: BackupOptions): Promise<BackupResult> {
+  const { store, logger, progress } = deps;
+  const startedAt = deps.clock.now();
+  const writer = deps.createWriter();
+  const upload = store.put(options.instance, startedAt, writer.output, {
+    'n8n-ark-format-version': String(FORMAT_VERSION),
+    'n8n-ark-instance': options.instance,
+    'n8n-ark-tool-version': deps.toolVersion,
+  });
+  // If the store fails first, the exporter must stop instead of writing into a dead stream.
+  let uploadFailure: unknown;
+  upload.catch((error: unknown) => {
+    uploadFailure = error;
+  });
+
+  const export_ = new InstanceExport(deps, options, new ArchiveBuilder(writer), () => uploadFailure);
+  try {
+    await export_.run();
+    const manifest = await export_.finish(startedAt);
+    const archive = await upload;
+    const durationMs = deps.clock.now().getTime() - startedAt.getTime();
+    logger.info('backup finished', {
+      instance: options.instance,
+      archive: archive.location,
+      bytes: archive.size,
+      durationMs,
+      counts: manifest.counts,
+      skipped: manifest.skipped.map((s) => s.resource),
+      warnings: manifest.warnings.length,
+    });
+    progress.done('backup', `${archive.location}`);
+    return { archive, manifest, durationMs };
+  } catch (error) {
+    writer.abort(error instanceof Error ? error : new Error(String(error)));
+    await upload.catch(() => {});
+    throw uploadFailure && !(error instanceof ArkError) ? uploadFailure : error;
+  }
+}
+
+/** One run of the exporter; holds the small sets of ids the cross-resource checks need. */
+class InstanceExport {
+  private readonly counts: Record<string, number> = {};
+  private readonly skipped: SkippedResource[] = [];
+  private readonly warnings: ArchiveWarning[] = [];
+  private readonly projectIds = new Set<string>();
+  private readonly credentialIds = new Set<string>();
+  private readonly dataTableIds = new Set<string>();
+  private readonly workflowIds = new Set<string>();
+  /** Workflow → workflow references whose target was not seen yet when the caller was written. */
+  private readonly forwardReferences: { workflow: Workflow; reference: WorkflowReference }[] = [];
+
+  constructor(
+    private readonly deps: BackupDeps,
+    private readonly options: BackupOptions,
+    private readonly archive: ArchiveBuilder,
+    private readonly uploadFailure: () => unknown,
+  ) {}
+
+  async run(): Promise<void> {
+    const { api } = this.deps;
+    await this.exportList('users', ENTRY.users, () => api.listUsers());
+    await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
+    await this.exportList('tags', ENTRY.tags, () => api.listTags());
+    await this.exportList('variables', ENTRY.variables, () => api.listVariables());
+    await this.exportList('credentials', ENTRY.credentials, () =>
+      tap(api.listCredentials(), (credential) => {
+        this.credentialIds.add(credential.id);
+        for (const share of credential.shared ?? [])
+          if (share.role.endsWith('owner')) this.projectIds.add(share.id);
+      }),
+    );
+    await this.exportDataTables();
+    await this.exportWorkflows();
+    // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
+    await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
+    this.checkForwardReferences();
+  }
+
+  async finish(startedAt: Date): Promise<Manifest> {
+    return this.archive.finish({
+      tool: { name: 'n8n-ark', version: this.deps.toolVersion },
+      source: { url: this.deps.api.baseUrl, instance: this.options.instance, n8nVersion: null },
+      startedAt: startedAt.toISOString(),
+      finishedAt: this.deps.clock.now().toISOString(),
+      counts: this.counts,
+      skipped: this.skipped,
+      warnings: this.warnings,
+    });
+  }
+
+  /**
+   * Writes one resource's listing as one entry. An unlicensed feature or a scope the key lacks
+   * becomes a recorded skip, learnt from the first page before the entry is started.
+   */
+  private async exportList(
+    resource: OptionalResource,
+    entryName: string,
+    list: () => AsyncIterable<unknown>,
+  ): Promise<void> {
+    this.throwIfUploadFailed();
+    const { progress } = this.deps;
+    progress.start(resource);
+    let first: Awaited<ReturnType<typeof peek<unknown>>>;
+    try {
+      first = await peek(list());
+    } catch (error) {
+      if (this.recordSkip(resource, error)) return;
+      throw error;
+    }
+    const entry = await this.archive.addRecords(
+      entryName,
+      resource,
+      tap(first.items, () => progress.advance(resource)),
+    );
+    this.counts[resource] = entry.records;
+    progress.done(resource, `${entry.records} ${resource}`);
+  }
+
+  private recordSkip(resource: OptionalResource, error: unknown): boolean {
+    if (error instanceof FeatureNotLicensedError) {
+      this.skipped.push({
+        resource,
+        feature: error.feature,
+        reason: `${resource} needs a licence for ${error.feature}, which this instance does not have`,
+      });
+    } else if (error instanceof MissingScopeError) {
+      this.skipped.push({
+        resource,
+        ...(error.scope ? { scope: error.scope } : {}),
+        reason: `the API key lacks the ${error.scope ?? 'required'} scope to read ${resource}`,
+      });
+    } else {
+      return false;
+    }
+    this.deps.logger.warn('resource skipped', { resource, reason: this.skipped.at(-1)?.reason });
+    this.deps.progress.done(resource, 'skipped');
+    return true;
+  }
+
+  private async *projectsWithMembers(): AsyncGenerator<unknown> {
+    for await (const project of this.deps.api.listProjects()) {
+      this.projectIds.add(project.id);
+      const members = [];
+      for await (const member of this.deps.api.listProjectMembers(project.id)) members.push(member);
+      yield { ...project, members };
+    }
+  }
+
+  private async *foldersOfKnownProjects(): AsyncGenerator<unknown> {
+    for (const projectId of this.projectIds) yield* this.deps.api.listFolders(projectId);
+  }
+
+  private async exportDataTables(): Promise<void> {
+    const { api, progress } = this.deps;
+    const tables: { id: string; name: string }[] = [];
+    await this.exportList('dataTables', ENTRY.dataTables, () =>
+      tap(api.listDataTables(), (table) => {
+        this.dataTableIds.add(table.id);
+        if (table.projectId) this.projectIds.add(table.projectId);
+        tables.push({ id: table.id, name: table.name });
+      }),
+    );
+    const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
+    let rows = 0;
+    progress.start('dataTableRows');
+    for (const table of tables) {
+      let chunkNumber = 0;
+      for await (const chunk of chunks(api.listDataTableRows(table.id), rowsPerChunk)) {
+        this.throwIfUploadFailed();
+        chunkNumber += 1;
+        const entry = await this.archive.addRecords(
+          ENTRY.dataTableRows(table.id, chunkNumber),
+          'dataTableRows',
+          tap(chunk, () => progress.advance('dataTableRows')),
+          { dataTableId: table.id },
+        );
+        rows += entry.records;
+      }
+    }
+    if (!this.skipped.some((s) => s.resource === 'dataTables')) this.counts.dataTableRows = rows;
+    progress.done('dataTableRows', `${rows} rows`);
+  }
+
+  private async exportWorkflows(): Promise<void> {
+    const { api, progress } = this.deps;
+    progress.start('workflows');
+    const detailed = mapOrdered(api.listWorkflows(), this.options.detailConcurrency ?? 8, (listed) =>
+      this.withDetail(listed),
+    );
+    const entry = await this.archive.addRecords(
+      ENTRY.workflows,
+      'workflows',
+      tap(detailed, (workflow) => {
+        this.observeWorkflow(workflow);
+        progress.advance('workflows');
+      }),
+    );
+    this.counts.workflows = entry.records;
+    progress.done('workflows', `${entry.records} workflows`);
+  }
+
+  /**
+   * The list carries full bodies but not every field (API-NOTES, "Measured on a real n8n"): the
+   * description and the folder come only from GET /workflows/{id}.
+   */
+  private async withDetail(listed: Workflow): Promise<Workflow> {
+    if ('description' in listed && 'parentFolderId' in listed) return listed;
+    const detail = await this.deps.api.getWorkflow(listed.id);
+    return {
+      ...listed,
+      description: detail.description ?? null,
+      parentFolderId: detail.parentFolderId ?? null,
+      ...(detail.shared ? { shared: detail.shared } : {}),
+    };
+  }
+
+  private observeWorkflow(workflow: Workflow): void {
+    this.workflowIds.add(workflow.id);
+    for (const share of workflow.shared ?? []) this.projectIds.add(share.projectId);
+    for (const reference of findWorkflowReferences(workflow)) {
+      switch (reference.kind) {
+        case 'credential':
+          if (!this.credentialIds.has(reference.id) && !this.skippedResource('credentials'))
+            this.warn(workflow, reference);
+          break;
+        case 'dataTable':
+          if (!this.dataTableIds.has(reference.id) && !this.skippedResource('dataTables')) {
+            this.warn(workflow, reference);
+          }
+          break;
+        default:
+          if (!this.workflowIds.has(reference.id)) this.forwardReferences.push({ workflow, reference });
+      }
+    }
+  }
+
+  private checkForwardReferences(): void {
+    for (const { workflow, reference } of this.forwardReferences) {
+      if (!this.workflowIds.has(reference.id)) this.warn(workflow, reference);
+    }
+    this.forwardReferences.length = 0;
+  }
+
+  private warn(workflow: Workflow, reference: WorkflowReference): void {
+    const where = reference.node ? `node "${reference.node}"` : reference.location;
+    this.warnings.push({
+      code: 'dangling-reference',
+      message: `workflow "${workflow.name}" ${where} refers to ${describeKind(reference)} "${reference.id}", which does not exist in this instance`,
+      workflow: { id: workflow.id, name: workflow.name },
+      ...(reference.node ? { node: reference.node } : {}),
+    });
+  }
+
+  private skippedResource(resource: string): boolean {
+    return this.skipped.some((s) => s.resource === resource);
+  }
+
+  private throwIfUploadFailed(): void {
+    const failure = this.uploadFailure();
+    if (failure) throw failure;
+  }
+}
+
+function describeKind(reference: WorkflowReference): string {
+  switch (reference.kind) {
+    case 'credential':
+      return `credential${reference.credentialType ? ` (${reference.credentialType})` : ''}`;
+    case 'dataTable':
+      return 'data table';
+    case 'errorWorkflow':
+      return 'error workflow';
+    case 'callerId':
+      return 'caller workflow';
+    default:
+      return 'workflow';
+  }
+}

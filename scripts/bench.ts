@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: backup (and, where available, restore) speed and memory on the n8n API double.
+ *
+ * For each size the double runs in its own process, seeded with N workflows and the data-table rows.
+ * Backup: the real CLI (`dist/bin/n8n-ark.js backup --json`) in a child process; wall time is the
+ * backup's own duration, peak RSS is the child's VmHWM read from /proc while it runs.
+ * Floor: the same pages fetched with the same concurrency and thrown away (scripts/bench-floor.ts).
+ * Each figure is the median of --runs runs. Results go to bench/results.json and the README table.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000' },
+    rows: { type: 'string', default: '200000' },
+    runs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '4' },
+    readme: { type: 'boolean', default: true },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+const root = join(import.meta.dirname, '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+interface Double {
+  url: string;
+  apiKey: string;
+  process: ChildProcess;
+}
+
+async function startDouble(workflows: number): Promise<Double> {
+  const child = spawn(
+    tsx,
+    [
+      join(root, 'test/double/main.ts'),
+      '--port',
+      '0',
+      '--seed-workflows',
+      String(workflows),
+      '--seed-rows',
+      String(rows),
+      '--licensed',
+      'all',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const ready = JSON.parse(line) as { url: string; apiKey: string };
+    lines.close();
+    return { ...ready, process: child };
+  }
+  throw new Error('the API double exited before it was ready');
+}
+
+/** Runs a command, returns its stdout and the peak RSS (VmHWM) seen in /proc while it ran. */
+async function measure(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; peakRssMb: number }> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  let peakKb = 0;
+  const sample = async () => {
+    try {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const hwm = /VmHWM:\s+(\d+)/.exec(status);
+      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+    } catch {
+      // the process has just exited
+    }
+  };
+  const timer = setInterval(sample, 25);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
+  return { stdout, peakRssMb: peakKb / 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const round = (x: number, digits = 0) => Number(x.toFixed(digits));
+
+interface SizeResult {
+  workflows: number;
+  rows: number;
+  backupMs: number;
+  floorMs: number;
+  ratio: number;
+  peakRssMb: number;
+  archiveBytes: number;
+}
+
+const results: SizeResult[] = [];
+for (const workflows of sizes) {
+  process.stderr.write(`bench: ${workflows} workflows, ${rows} rows: seeding the double…\n`);
+  const double = await startDouble(workflows);
+  const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-'));
+  try {
+    const env = { BENCH_API_KEY: double.apiKey };
+    const floor: number[] = [];
+    const backup: number[] = [];
+    const rss: number[] = [];
+    let archiveBytes = 0;
+    for (let run = 0; run < runs; run += 1) {
+      const f = await measure(
+        tsx,
+        [join(root, 'scripts/bench-floor.ts'), '--url', double.url, '--concurrency', values.concurrency],
+        env,
+      );
+      floor.push((JSON.parse(f.stdout) as { ms: number }).ms);
+      const b = await measure(
+        process.execPath,
+        [
+          join(root, 'dist/bin/n8n-ark.js'),
+          'backup',
+          '--url',
+          double.url,
+          '--api-key-env',
+          'BENCH_API_KEY',
+          '--store',
+          store,
+          '--instance',
+          'bench',
+          '--concurrency',
+          values.concurrency,
+          '--json',
+        ],
+        env,
+      );
+      const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number };
+      backup.push(out.durationMs);
+      archiveBytes = out.bytes;
+      rss.push(b.peakRssMb);
+      process.stderr.write(
+        `  run ${run + 1}: floor ${round(floor.at(-1)!)} ms, backup ${round(out.durationMs)} ms, peak RSS ${round(b.peakRssMb)} MB\n`,
+      );
+    }
+    results.push({
+      workflows,
+      rows,
+      backupMs: round(median(backup)),
+      floorMs: round(median(floor)),
+      ratio: round(median(backup) / median(floor), 2),
+      peakRssMb: round(Math.max(...rss), 1),
+      archiveBytes,
+    });
+  } finally {
+    double.process.kill();
+    await rm(store, { recursive: true, force: true });
+  }
+}
+
+const rssSpread =
+  results.length > 1
+    ? Math.max(...results.map((r) => r.peakRssMb)) / Math.min(...results.map((r) => r.peakRssMb)) - 1
+    : 0;
+const report = {
+  measuredAt: new Date().toISOString(),
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  targets: { backupOverFloor: 1.15, peakRssMb: 200, rssSpreadBetweenSizes: 0.15 },
+  backup: results,
+  rssSpreadBetweenSizes: round(rssSpread, 3),
+};
+await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+const table = [
+  '| workflows | data-table rows | backup | read floor | backup ÷ floor (target ≤ 1.15) | peak RSS (target ≤ 200 MB) | archive |',
+  '|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map(
+    (r) =>
+      `| ${r.workflows.toLocaleString('en')} | ${r.rows.toLocaleString('en')} | ${(r.backupMs / 1000).toFixed(2)} s | ${(r.floorMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB | ${(r.archiveBytes / 1048576).toFixed(1)} MiB |`,
+  ),
+  '',
+  `Peak RSS spread between sizes: ${(rssSpread * 100).toFixed(1)} % (target ≤ 15 %). Measured ${report.measuredAt.slice(0, 10)} on ${report.machine.cpus} cores, Node ${report.machine.node}, median of ${runs} runs.`,
+].join('\n');
+process.stdout.write(`${table}\n`);
+if (values.readme) {
+  const readmePath = join(root, 'README.md');
+  const readme = await readFile(readmePath, 'utf8');
+  const updated = readme.replace(
+    /<!-- bench:backup:start -->[\s\S]*?<!-- bench:backup:end -->/,
+    `<!-- bench:backup:start -->\n${table}\n<!-- bench:backup:end -->`,
+  );
+  await writeFile(readmePath, updated);
+}

@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { openArchive } from '../../functions/core/archive-format.js';
+import { runBackup } from '../../functions/core/backup.js';
+import { N8nApiError } from '../../functions/core/errors.js';
+import type { Workflow } from '../../functions/core/n8n-types.js';
+import { type N8nApi, silentLogger, silentProgress } from '../../functions/core/ports.js';
+import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import {
+  InMemoryArchiveStore,
+  InMemoryArchiveWriter,
+  openInMemoryArchive,
+} from './support/in-memory-archive.js';
+
+const clock = { now: () => new Date('2026-11-22T01:00:00.000Z') };
+
+function deps(api: N8nApi, store = new InMemoryArchiveStore()) {
+  return {
+    api,
+    store,
+    createWriter: () => new InMemoryArchiveWriter(),
+    clock,
+    logger: silentLogger,
+    progress: silentProgress,
+    toolVersion: '0.0.0-test',
+  };
+}
+
+async function readBack(store: InMemoryArchiveStore, location: string) {
+  return openArchive(await openInMemoryArchive(await store.open(location)));
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+const executeWorkflowNode = (name: string, target: string) => ({
+  name,
+  type: 'n8n-nodes-base.executeWorkflow',
+  parameters: { workflowId: { __rl: true, value: target, mode: 'id' } },
+});
+
+describe('runBackup', () => {
+  it('writes every resource into the archive with counts that match the instance', async () => {
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices', { active: true })],
+      tags: [{ id: 't1', name: 'prod' }],
+      variables: [{ id: 'v1', key: 'REGION', value: 'eu' }],
+      dataTables: [
+        { id: 'd1', name: 'customers', columns: [{ id: 'c1', name: 'email', type: 'string', index: 0 }] },
+      ],
+      rows: {
+        d1: [
+          { id: 1, email: 'a@example.com' },
+          { id: 2, email: 'b@example.com' },
+        ],
+      },
+      credentials: [{ id: 'c1', name: 'Slack', type: 'slackApi' }],
+      projects: [{ id: 'p1', name: 'Ops', type: 'team' }],
+      members: { p1: [{ id: 'u1', email: 'ops@example.com', role: 'project:admin' }] },
+      folders: { p1: [{ id: 'f1', name: 'Billing', parentFolderId: null, projectId: 'p1' }] },
+      users: [{ id: 'u1', email: 'ops@example.com' }],
+    });
+
+    const result = await runBackup(deps(api, store), { instance: 'prod' });
+
+    expect(result.manifest.counts).toEqual({
+      users: 1,
+      projects: 1,
+      tags: 1,
+      variables: 1,
+      credentials: 1,
+      dataTables: 1,
+      dataTableRows: 2,
+      workflows: 2,
+      folders: 1,
+    });
+    expect(result.manifest.skipped).toEqual([]);
+    expect(result.archive.location).toBe('mem://prod/2026-11-22T01:00:00.000Z');
+    const archive = await readBack(store, result.archive.location);
+    const projects = await collect(archive.records<{ name: string; members: unknown[] }>('projects.ndjson'));
+    expect(projects).toEqual([
+      expect.objectContaining({
+        name: 'Ops',
+        members: [expect.objectContaining({ email: 'ops@example.com' })],
+      }),
+    ]);
+    const workflows = await collect(archive.records<Workflow>('workflows.ndjson'));
+    expect(workflows.map((w) => w.name)).toEqual(['Orders', 'Invoices']);
+    expect((await archive.verify()).ok).toBe(true);
+  });
+
+  it('records unlicensed resources as skipped with the licence reason instead of failing', async () => {
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Orders')],
+      variables: [{ id: 'v1', key: 'REGION', value: 'eu' }],
+      unlicensed: ['feat:variables', 'feat:projectRole:admin'],
+    });
+
+    const { manifest } = await runBackup(deps(api), { instance: 'community' });
+
+    expect(manifest.skipped).toEqual([
+      expect.objectContaining({ resource: 'projects', feature: 'feat:projectRole:admin' }),
+      expect.objectContaining({ resource: 'variables', feature: 'feat:variables' }),
+    ]);
+    expect(manifest.skipped[1]?.reason).toMatch(/needs a licence for feat:variables/);
+    expect(manifest.counts.variables).toBeUndefined();
+    expect(manifest.counts.workflows).toBe(1);
+  });
+
+  it('records a resource the key may not read as skipped, naming the scope', async () => {
+    const api = fakeN8nApi({ workflows: [], missingScopes: ['user:list'] });
+
+    const { manifest } = await runBackup(deps(api), { instance: 'x' });
+
+    expect(manifest.skipped).toContainEqual(
+      expect.objectContaining({ resource: 'users', scope: 'user:list' }),
+    );
+  });
+
+  it('fails when workflows cannot be read, and leaves nothing in the store', async () => {
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({ missingScopes: ['workflow:list'] });
+
+    await expect(runBackup(deps(api, store), { instance: 'x' })).rejects.toThrow(/workflow:list/);
+    expect(store.archives.size).toBe(0);
+    expect(store.failures).toBe(1);
+  });
+
+  it('aborts the upload when n8n fails mid-way, so no partial archive is stored', async () => {
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({ workflows: [workflow('w1', 'a')] });
+    api.listDataTables = async function* () {
+      yield { id: 'd1', name: 't', columns: [] };
+      throw new N8nApiError('n8n answered 500', { status: 500, method: 'GET', path: '/data-tables' });
+    };
+
+    await expect(runBackup(deps(api, store), { instance: 'x' })).rejects.toThrow(/500/);
+    expect(store.archives.size).toBe(0);
+  });
+
+  it('lists dangling workflow, credential and data-table references by workflow and node name', async () => {
+    const api = fakeN8nApi({
+      credentials: [{ id: 'c1', name: 'Slack', type: 'slackApi' }],
+      workflows: [
+        workflow('w1', 'Caller', {
+          nodes: [
+            executeWorkflowNode('Call child', 'w2'),
+            executeWorkflowNode('Call ghost', '${undefined}'),
+            {
+              name: 'Post',
+              type: 'n8n-nodes-base.slack',
+              parameters: {},
+              credentials: { slackApi: { id: 'c-missing', name: 'Old Slack' } },
+            },
+            {
+              name: 'Lookup',
+              type: 'n8n-nodes-base.dataTable',
+              parameters: { dataTableId: { __rl: true, value: 'd-missing', mode: 'id' } },
+            },
+          ],
+          settings: { errorWorkflow: 'w-gone' },
+        }),
+        workflow('w2', 'Child'),
+      ],
+    });
+
+    const { manifest } = await runBackup(deps(api), { instance: 'x' });
+
+    const byNode = manifest.warnings.map((w) => [w.workflow?.name, w.node ?? null, w.code]);
+    expect(byNode).toEqual(
+      expect.arrayContaining([
+        ['Caller', 'Call ghost', 'dangling-reference'],
+        ['Caller', 'Post', 'dangling-reference'],
+        ['Caller', 'Lookup', 'dangling-reference'],
+        ['Caller', null, 'dangling-reference'],
+      ]),
+    );
+    expect(manifest.warnings).toHaveLength(4);
+    expect(manifest.warnings.some((w) => w.node === 'Call child')).toBe(false);
+  });
+
+  it('reads workflows from the list and asks for detail only when the list lacks fields', async () => {
+    const listed = workflow('w1', 'Listed');
+    const bare: Workflow = {
+      id: 'w2',
+      name: 'Bare',
+      active: false,
+      nodes: [],
+      connections: {},
+      settings: {},
+    };
+    const api = fakeN8nApi({ workflows: [listed, bare] });
+
+    await runBackup(deps(api), { instance: 'x' });
+
+    expect(api.detailGets).toBe(1);
+  });
+
+  it('splits data-table rows into chunked entries tied to their table', async () => {
+    const store = new InMemoryArchiveStore();
+    const rows = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, n: i }));
+    const api = fakeN8nApi({
+      workflows: [],
+      dataTables: [{ id: 'd1', name: 't', columns: [{ id: 'c', name: 'n', type: 'number', index: 0 }] }],
+      rows: { d1: rows },
+    });
+
+    const { manifest, archive } = await runBackup(deps(api, store), { instance: 'x', rowsPerChunk: 10 }).then(
+      (r) => ({ manifest: r.manifest, archive: r.archive }),
+    );
+
+    const rowEntries = manifest.entries.filter((e) => e.resource === 'dataTableRows');
+    expect(rowEntries.map((e) => [e.records, e.dataTableId])).toEqual([
+      [10, 'd1'],
+      [10, 'd1'],
+      [5, 'd1'],
+    ]);
+    const opened = await readBack(store, archive.location);
+    const back = [];
+    for (const entry of rowEntries) back.push(...(await collect(opened.records(entry.name))));
+    expect(back).toEqual(rows);
+  });
+});

@@ -1,0 +1,117 @@
+import { FeatureNotLicensedError, MissingScopeError } from '../../../functions/core/errors.js';
+import type {
+  CredentialMeta,
+  DataTable,
+  DataTableRow,
+  Folder,
+  Project,
+  ProjectMember,
+  Tag,
+  User,
+  Variable,
+  Workflow,
+} from '../../../functions/core/n8n-types.js';
+import type { N8nApi } from '../../../functions/core/ports.js';
+
+export interface FakeInstance {
+  workflows?: Workflow[];
+  tags?: Tag[];
+  variables?: Variable[];
+  dataTables?: DataTable[];
+  rows?: Record<string, DataTableRow[]>;
+  credentials?: CredentialMeta[];
+  projects?: Project[];
+  members?: Record<string, ProjectMember[]>;
+  folders?: Record<string, Folder[]>;
+  users?: User[];
+  /** Features the fake answers 403 "not licensed" for, e.g. feat:variables. */
+  unlicensed?: string[];
+  /** Read scopes the fake's key lacks, e.g. user:list. */
+  missingScopes?: string[];
+}
+
+/**
+ * A read-only N8nApi over arrays, for exporter unit tests. Writes throw: the exporter must not write.
+ * Counts GET /workflows/{id} calls so tests can check the list-first strategy.
+ */
+export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: number } {
+  const gate = (feature: string | undefined, scope: string, path: string) => {
+    if (feature && instance.unlicensed?.includes(feature)) {
+      throw new FeatureNotLicensedError(`Your license does not allow for ${feature}`, {
+        status: 403,
+        method: 'GET',
+        path,
+        feature,
+      });
+    }
+    if (instance.missingScopes?.includes(scope)) {
+      throw new MissingScopeError(`The API key lacks ${scope}`, { status: 403, method: 'GET', path, scope });
+    }
+  };
+  async function* list<T>(items: T[] | undefined, scope: string, path: string, feature?: string) {
+    gate(feature, scope, path);
+    yield* items ?? [];
+  }
+  const refuse = async (): Promise<never> => {
+    throw new Error('the exporter must not write to n8n');
+  };
+  const api = {
+    baseUrl: 'http://n8n.test',
+    detailGets: 0,
+    listWorkflows: () => list(instance.workflows, 'workflow:list', '/workflows'),
+    getWorkflow: async (id: string) => {
+      api.detailGets += 1;
+      const workflow = instance.workflows?.find((w) => w.id === id);
+      if (!workflow) throw new Error(`no workflow ${id}`);
+      return workflow;
+    },
+    listTags: () => list(instance.tags, 'tag:list', '/tags'),
+    listVariables: () => list(instance.variables, 'variable:list', '/variables', 'feat:variables'),
+    listDataTables: () => list(instance.dataTables, 'dataTable:list', '/data-tables'),
+    listDataTableRows: (id: string) =>
+      list(instance.rows?.[id], 'dataTableRow:read', `/data-tables/${id}/rows`),
+    listCredentials: () => list(instance.credentials, 'credential:list', '/credentials'),
+    listProjects: () => list(instance.projects, 'project:list', '/projects', 'feat:projectRole:admin'),
+    listProjectMembers: (id: string) => list(instance.members?.[id], 'user:list', `/projects/${id}/users`),
+    listFolders: (id: string) =>
+      list(instance.folders?.[id], 'folder:list', `/projects/${id}/folders`, 'feat:folders'),
+    listUsers: () => list(instance.users, 'user:list', '/users'),
+    createWorkflow: refuse,
+    updateWorkflow: refuse,
+    deleteWorkflow: refuse,
+    archiveWorkflow: refuse,
+    unarchiveWorkflow: refuse,
+    publishWorkflow: refuse,
+    unpublishWorkflow: refuse,
+    transferWorkflow: refuse,
+    getWorkflowTags: refuse,
+    setWorkflowTags: refuse,
+    createTag: refuse,
+    createVariable: refuse,
+    updateVariable: refuse,
+    createDataTable: refuse,
+    insertDataTableRows: refuse,
+    clearDataTableRows: refuse,
+    createCredential: refuse,
+    getCredentialSchema: refuse,
+    transferCredential: refuse,
+    createProject: refuse,
+    addProjectMembers: refuse,
+    createFolder: refuse,
+  } satisfies N8nApi & { detailGets: number };
+  return api;
+}
+
+export function workflow(id: string, name: string, extra: Partial<Workflow> = {}): Workflow {
+  return {
+    id,
+    name,
+    active: false,
+    nodes: [],
+    connections: {},
+    settings: {},
+    description: null,
+    parentFolderId: null,
+    ...extra,
+  };
+}
