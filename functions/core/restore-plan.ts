@@ -1104,6 +1104,9 @@ class Planner {
     );
     const claimed = new Set<string>();
     const takenNames = new Set(this.target.workflows.map((w) => w.name));
+    const targetsByName = new Map<string, TargetObject[]>();
+    for (const t of this.target.workflows)
+      targetsByName.set(t.name, [...(targetsByName.get(t.name) ?? []), t]);
     /** source id → target id, for overwrite's identical check */
     const compare = new Map<string, string>();
     for (const workflow of workflows) {
@@ -1116,9 +1119,9 @@ class Planner {
         ...(workflow.projectId ? { sourceProjectId: workflow.projectId } : {}),
         ...this.pulledInBy('workflows', workflow.id),
       };
-      const existing = this.target.workflows.find(
-        (t) => t.name === workflow.name && !claimed.has(t.id) && this.inScope(scope, t.projectId),
-      );
+      const existing = targetsByName
+        .get(workflow.name)
+        ?.find((t) => !claimed.has(t.id) && this.inScope(scope, t.projectId));
       if (!existing) {
         if (selected) this.entries.push({ ...base, action: 'create', reason: 'not in the target' });
         continue;
@@ -1163,10 +1166,13 @@ class Planner {
       const tags = (workflow.tags ?? []).map((t) => ({ id: t.id, name: tagsById.get(t.id) ?? t.name }));
       sourceDigests.set(workflow.id, digestOf(sourceCanonical.canonical({ ...workflow, tags })));
     }
+    const entries = new Map(
+      this.entries.filter((e) => e.resource === 'workflows').map((e) => [e.sourceId, e]),
+    );
     for (const [sourceId, targetId] of compare) {
       const current = await this.api.getWorkflow(targetId);
       if (digestOf(targetCanonical.canonical(current)) !== sourceDigests.get(sourceId)) continue;
-      const entry = this.entries.find((e) => e.resource === 'workflows' && e.sourceId === sourceId);
+      const entry = entries.get(sourceId);
       if (entry) {
         entry.action = 'skip';
         entry.reason = 'identical workflow exists';
