@@ -33,7 +33,13 @@ export class FolderArchiveStore implements ArchiveStore {
     this.description = `folder ${this.root}`;
   }
 
-  async put(instance: string, createdAt: Date, body: Readable): Promise<ArchiveRef> {
+  /** Metadata is not kept beside a folder archive: the manifest inside carries everything. */
+  async put(
+    instance: string,
+    createdAt: Date,
+    body: Readable,
+    _metadata: Record<string, string> = {},
+  ): Promise<ArchiveRef> {
     const folder = join(this.root, instance);
     const location = join(folder, archiveFileName(createdAt));
     const temporary = join(folder, `.${basename(location)}.partial-${randomBytes(4).toString('hex')}`);

@@ -1,0 +1,506 @@
+import {
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  FeatureNotLicensedError,
+  MissingScopeError,
+  N8nApiError,
+  NotFoundError,
+  PaginationError,
+} from '../core/errors.js';
+import type {
+  CredentialMeta,
+  CredentialWrite,
+  DataTable,
+  DataTableRow,
+  DataTableWrite,
+  Folder,
+  JsonObject,
+  Project,
+  ProjectMember,
+  Tag,
+  User,
+  Variable,
+  VariableWrite,
+  Workflow,
+  WorkflowWrite,
+} from '../core/n8n-types.js';
+import type { Logger, N8nApi } from '../core/ports.js';
+import { silentLogger } from '../core/ports.js';
+import { REQUIRED_SCOPES } from './n8n-scopes.js';
+
+export interface N8nHttpClientOptions {
+  /** The instance's base URL; a trailing `/api/v1` or slash is accepted. */
+  baseUrl: string;
+  apiKey: string;
+  fetch?: typeof fetch;
+  /** Requests in flight at once, across all calls of this client. Default 4. */
+  concurrency?: number;
+  /** Per-request timeout. Default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for 429, 5xx and network failures. Default 5. */
+  retries?: number;
+  logger?: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  /** Base of the exponential backoff. Default 250 ms. */
+  backoffMs?: number;
+}
+
+/** n8n's page-size maximum; every list asks for it (limit=0 would return everything and loop forever). */
+export const PAGE_SIZE = 250;
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  /** The route as the spec names it, e.g. `/workflows/{workflowId}`, to look up the scope on 403. */
+  route: string;
+}
+
+/** A fetch failure that never reached n8n's handler: safe to retry even for a create. */
+function neverReachedServer(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+/** Bounded concurrency shared by every request of one client. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await task();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Strips credentials, a trailing slash and a trailing `/api/v1`: the printable base of the instance. */
+export function normaliseBaseUrl(value: string): string {
+  const url = new URL(value);
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return url
+    .toString()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v1$/, '');
+}
+
+/**
+ * n8n's Public API v1 over HTTP. Lists follow cursors to the end with limit=250, refuse a repeated
+ * cursor, and de-duplicate by id (cursors are offset paging underneath). Retries 429/5xx/network
+ * failures with exponential backoff and jitter, honouring Retry-After. Errors are ours, and never
+ * carry the API key.
+ */
+export class N8nHttpClient implements N8nApi {
+  readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly fetch: typeof fetch;
+  private readonly semaphore: Semaphore;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly logger: Logger;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly backoffMs: number;
+
+  constructor(options: N8nHttpClientOptions) {
+    this.baseUrl = normaliseBaseUrl(options.baseUrl);
+    this.apiKey = options.apiKey;
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.semaphore = new Semaphore(options.concurrency ?? 4);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.retries = options.retries ?? 5;
+    this.logger = options.logger ?? silentLogger;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.backoffMs = options.backoffMs ?? 250;
+  }
+
+  // ---- workflows
+  listWorkflows(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
+    return this.list<Workflow>('/workflows', '/workflows', { excludePinnedData: options.excludePinnedData });
+  }
+  getWorkflow(id: string): Promise<Workflow> {
+    return this.json('GET', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}' });
+  }
+  createWorkflow(body: WorkflowWrite): Promise<Workflow> {
+    return this.json('POST', '/workflows', { route: '/workflows', body });
+  }
+  updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
+    return this.json('PUT', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}', body });
+  }
+  async deleteWorkflow(id: string): Promise<void> {
+    await this.json('DELETE', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}' });
+  }
+  async archiveWorkflow(id: string): Promise<void> {
+    await this.json('POST', `/workflows/${enc(id)}/archive`, { route: '/workflows/{workflowId}/archive' });
+  }
+  async unarchiveWorkflow(id: string): Promise<void> {
+    await this.json('POST', `/workflows/${enc(id)}/unarchive`, {
+      route: '/workflows/{workflowId}/unarchive',
+    });
+  }
+  async publishWorkflow(id: string): Promise<void> {
+    try {
+      await this.json('POST', `/workflows/${enc(id)}/publish`, { route: '/workflows/{workflowId}/publish' });
+    } catch (error) {
+      // n8n before the publish rename only knows /activate.
+      if (!(error instanceof NotFoundError) || /workflow/i.test(error.message)) throw error;
+      await this.json('POST', `/workflows/${enc(id)}/activate`, {
+        route: '/workflows/{workflowId}/activate',
+      });
+    }
+  }
+  async unpublishWorkflow(id: string): Promise<void> {
+    try {
+      await this.json('POST', `/workflows/${enc(id)}/unpublish`, {
+        route: '/workflows/{workflowId}/unpublish',
+      });
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || /workflow/i.test(error.message)) throw error;
+      await this.json('POST', `/workflows/${enc(id)}/deactivate`, {
+        route: '/workflows/{workflowId}/deactivate',
+      });
+    }
+  }
+  async transferWorkflow(id: string, destinationProjectId: string): Promise<void> {
+    await this.json('PUT', `/workflows/${enc(id)}/transfer`, {
+      route: '/workflows/{workflowId}/transfer',
+      body: { destinationProjectId },
+    });
+  }
+  getWorkflowTags(id: string): Promise<Tag[]> {
+    return this.json('GET', `/workflows/${enc(id)}/tags`, { route: '/workflows/{workflowId}/tags' });
+  }
+  setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]> {
+    return this.json('PUT', `/workflows/${enc(id)}/tags`, {
+      route: '/workflows/{workflowId}/tags',
+      body: tagIds.map((tagId) => ({ id: tagId })),
+    });
+  }
+
+  // ---- tags
+  listTags(): AsyncIterable<Tag> {
+    return this.list<Tag>('/tags', '/tags');
+  }
+  createTag(name: string): Promise<Tag> {
+    return this.json('POST', '/tags', { route: '/tags', body: { name } });
+  }
+
+  // ---- variables
+  listVariables(): AsyncIterable<Variable> {
+    return this.list<Variable>('/variables', '/variables');
+  }
+  async createVariable(body: VariableWrite): Promise<void> {
+    await this.json('POST', '/variables', { route: '/variables', body: withoutNullProject(body) });
+  }
+  async updateVariable(id: string, body: VariableWrite): Promise<void> {
+    await this.json('PUT', `/variables/${enc(id)}`, { route: '/variables/{id}', body });
+  }
+
+  // ---- data tables
+  listDataTables(): AsyncIterable<DataTable> {
+    return this.list<DataTable>('/data-tables', '/data-tables');
+  }
+  listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow> {
+    return this.list<DataTableRow>(
+      `/data-tables/${enc(dataTableId)}/rows`,
+      '/data-tables/{dataTableId}/rows',
+    );
+  }
+  createDataTable(body: DataTableWrite): Promise<DataTable> {
+    return this.json('POST', '/data-tables', { route: '/data-tables', body });
+  }
+  async insertDataTableRows(dataTableId: string, rows: DataTableRow[]): Promise<number> {
+    const result = await this.json<unknown>('POST', `/data-tables/${enc(dataTableId)}/rows`, {
+      route: '/data-tables/{dataTableId}/rows',
+      body: { data: rows, returnType: 'count' },
+    });
+    if (typeof result === 'number') return result;
+    const count = (result as { count?: unknown; insertedRows?: unknown } | null)?.count;
+    return typeof count === 'number' ? count : rows.length;
+  }
+  async clearDataTableRows(dataTableId: string): Promise<void> {
+    await this.json('DELETE', `/data-tables/${enc(dataTableId)}/rows/clear`, {
+      route: '/data-tables/{dataTableId}/rows/clear',
+    });
+  }
+
+  // ---- credentials
+  listCredentials(): AsyncIterable<CredentialMeta> {
+    return this.list<CredentialMeta>('/credentials', '/credentials');
+  }
+  createCredential(body: CredentialWrite): Promise<CredentialMeta> {
+    return this.json('POST', '/credentials', { route: '/credentials', body });
+  }
+  getCredentialSchema(type: string): Promise<JsonObject> {
+    return this.json('GET', `/credentials/schema/${enc(type)}`, {
+      route: '/credentials/schema/{credentialTypeName}',
+    });
+  }
+  async transferCredential(id: string, destinationProjectId: string): Promise<void> {
+    await this.json('PUT', `/credentials/${enc(id)}/transfer`, {
+      route: '/credentials/{credentialId}/transfer',
+      body: { destinationProjectId },
+    });
+  }
+
+  // ---- projects, folders, users
+  listProjects(): AsyncIterable<Project> {
+    return this.list<Project>('/projects', '/projects');
+  }
+  listProjectMembers(projectId: string): AsyncIterable<ProjectMember> {
+    return this.list<ProjectMember>(`/projects/${enc(projectId)}/users`, '/projects/{projectId}/users');
+  }
+  createProject(name: string): Promise<Project> {
+    return this.json('POST', '/projects', { route: '/projects', body: { name } });
+  }
+  async addProjectMembers(projectId: string, relations: { userId: string; role: string }[]): Promise<void> {
+    await this.json('POST', `/projects/${enc(projectId)}/users`, {
+      route: '/projects/{projectId}/users',
+      body: { relations },
+    });
+  }
+  async *listFolders(projectId: string): AsyncIterable<Folder> {
+    // Folders page with skip/take and answer {count, data}, not cursors.
+    const seen = new Set<string>();
+    for (let skip = 0; ; skip += PAGE_SIZE) {
+      const page = await this.json<{
+        count: number;
+        data: (Omit<Folder, 'projectId'> & { projectId?: string })[];
+      }>('GET', `/projects/${enc(projectId)}/folders`, {
+        route: '/projects/{projectId}/folders',
+        query: { skip, take: PAGE_SIZE },
+      });
+      for (const folder of page.data) {
+        if (seen.has(folder.id)) continue;
+        seen.add(folder.id);
+        yield {
+          ...folder,
+          projectId: folder.projectId ?? projectId,
+          parentFolderId: folder.parentFolderId ?? null,
+        };
+      }
+      if (page.data.length < PAGE_SIZE || skip + PAGE_SIZE >= page.count) return;
+    }
+  }
+  createFolder(projectId: string, body: { name: string; parentFolderId?: string | null }): Promise<Folder> {
+    return this.json('POST', `/projects/${enc(projectId)}/folders`, {
+      route: '/projects/{projectId}/folders',
+      body,
+    });
+  }
+  listUsers(): AsyncIterable<User> {
+    return this.list<User>('/users', '/users', { includeRole: true });
+  }
+
+  // ---- transport
+
+  /** Follows `nextCursor` to the end. A cursor seen twice means n8n is looping: fail, don't spin. */
+  private async *list<T extends { id?: unknown }>(
+    path: string,
+    route: string,
+    query: Query = {},
+  ): AsyncIterable<T> {
+    const seenCursors = new Set<string>();
+    const seenIds = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.json<{ data?: T[]; nextCursor?: string | null }>('GET', path, {
+        route,
+        query: { ...query, limit: PAGE_SIZE, cursor },
+      });
+      if (!page || !Array.isArray(page.data)) {
+        throw new ConnectionError(
+          `${this.baseUrl} answered GET ${path} without a data list: it does not look like n8n's Public API. Check --url.`,
+          { url: this.baseUrl },
+        );
+      }
+      for (const item of page.data) {
+        const id = item.id === undefined || item.id === null ? undefined : String(item.id);
+        if (id !== undefined) {
+          if (seenIds.has(id)) continue;
+          seenIds.add(id);
+        }
+        yield item;
+      }
+      cursor = page.nextCursor ?? undefined;
+      if (cursor !== undefined) {
+        if (seenCursors.has(cursor)) {
+          throw new PaginationError(
+            `n8n returned the same page cursor twice for GET ${path}; stopping instead of looping. This is an n8n paging bug: retry, and report it if it persists.`,
+            { path },
+          );
+        }
+        seenCursors.add(cursor);
+      }
+    } while (cursor !== undefined);
+  }
+
+  private async json<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
+    const response = await this.request(method, path, options);
+    const text = await response.text();
+    if (text.length === 0) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new ConnectionError(
+        `${this.baseUrl} answered ${method} ${path} with something that is not JSON (${describeBody(response, text)}): it does not look like n8n's Public API. Check --url.`,
+        { url: this.baseUrl },
+        { cause: error },
+      );
+    }
+  }
+
+  private async request(method: Method, path: string, options: RequestOptions): Promise<Response> {
+    const url = new URL(`${this.baseUrl}/api/v1${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const init: RequestInit = {
+      method,
+      headers: {
+        'X-N8N-API-KEY': this.apiKey,
+        accept: 'application/json',
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    };
+    for (let attempt = 0; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await this.semaphore.run(() =>
+          this.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) }),
+        );
+      } catch (error) {
+        // A create that failed mid-flight may have been applied; only retry what never reached n8n.
+        const retryable = method === 'GET' || method === 'PUT' || neverReachedServer(error);
+        if (retryable && attempt < this.retries) {
+          await this.backoff(attempt, undefined, `${method} ${path}: ${describeNetworkError(error)}`);
+          continue;
+        }
+        throw this.networkError(method, path, error);
+      }
+      if (response.ok) return response;
+      const retryable =
+        response.status === 429 || (response.status >= 500 && (method === 'GET' || method === 'PUT'));
+      if (retryable && attempt < this.retries) {
+        await response.body?.cancel();
+        await this.backoff(
+          attempt,
+          parseRetryAfter(response.headers.get('retry-after')),
+          `${method} ${path}: ${response.status}`,
+        );
+        continue;
+      }
+      throw await this.httpError(method, path, options.route, response);
+    }
+  }
+
+  private async backoff(attempt: number, retryAfterMs: number | undefined, why: string): Promise<void> {
+    const exponential = Math.min(30_000, this.backoffMs * 2 ** attempt);
+    const delay = retryAfterMs ?? Math.random() * exponential;
+    this.logger.debug('retrying n8n request', { why, attempt: attempt + 1, delayMs: Math.round(delay) });
+    await this.sleep(delay);
+  }
+
+  private networkError(method: string, path: string, error: unknown): ConnectionError {
+    const name = (error as Error).name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new ConnectionError(
+        `${method} ${this.baseUrl}/api/v1${path} timed out after ${this.timeoutMs} ms. Is n8n overloaded or the URL wrong?`,
+        { url: this.baseUrl },
+        { cause: error },
+      );
+    }
+    return new ConnectionError(
+      `could not reach n8n at ${this.baseUrl} (${describeNetworkError(error)}). Check --url and that the instance is running.`,
+      { url: this.baseUrl },
+      { cause: error },
+    );
+  }
+
+  private async httpError(method: string, path: string, route: string, response: Response): Promise<Error> {
+    const text = await response.text().catch(() => '');
+    let message: string | undefined;
+    try {
+      message = (JSON.parse(text) as { message?: string }).message;
+    } catch {
+      message = undefined;
+    }
+    const status = response.status;
+    const context = { status, method, path };
+    const said = message ? `: ${message}` : '';
+    if (status === 401) {
+      return new AuthenticationError(
+        `n8n at ${this.baseUrl} rejected the API key (401${said}). Check that the key is current and belongs to this instance (Settings → n8n API).`,
+        context,
+      );
+    }
+    if (status === 403) {
+      const feature = /does not allow for (feat:[A-Za-z0-9:_-]+)/.exec(message ?? '')?.[1];
+      if (feature) {
+        return new FeatureNotLicensedError(
+          `${method} ${path} needs the licence feature ${feature}, which this n8n instance does not have`,
+          { ...context, feature },
+        );
+      }
+      const scope = REQUIRED_SCOPES[`${method} ${route}`];
+      return new MissingScopeError(
+        scope
+          ? `the API key may not ${method} ${path}: it lacks the scope ${scope}. Create a key with that scope in n8n (Settings → n8n API).`
+          : `n8n refused ${method} ${path} (403${said}): the key's user or scopes do not allow it.`,
+        { ...context, scope },
+      );
+    }
+    if (message === undefined && !/json/.test(response.headers.get('content-type') ?? '')) {
+      if (status === 404) {
+        return new ConnectionError(
+          `${this.baseUrl}/api/v1${path} answered 404 (${describeBody(response, text)}): either this is not an n8n instance or its Public API is disabled (N8N_PUBLIC_API_DISABLED). Check --url.`,
+          { url: this.baseUrl },
+        );
+      }
+    }
+    const text400 = `n8n answered ${status} to ${method} ${path}${said}`;
+    if (status === 404) return new NotFoundError(text400, context);
+    if (status === 409) return new ConflictError(text400, context);
+    return new N8nApiError(text400, context);
+  }
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function withoutNullProject(body: VariableWrite): VariableWrite {
+  if (body.projectId === null || body.projectId === undefined) return { key: body.key, value: body.value };
+  return body;
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+function describeBody(response: Response, text: string): string {
+  const type = response.headers.get('content-type') ?? 'no content type';
+  return `${response.status}, ${type}, ${JSON.stringify(text.slice(0, 60))}`;
+}

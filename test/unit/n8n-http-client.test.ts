@@ -1,0 +1,271 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { N8nHttpClient, normaliseBaseUrl } from '../../functions/adapters/n8n-http-client.js';
+import {
+  AuthenticationError,
+  ConflictError,
+  ConnectionError,
+  FeatureNotLicensedError,
+  MissingScopeError,
+  N8nApiError,
+  NotFoundError,
+  PaginationError,
+} from '../../functions/core/errors.js';
+
+const KEY = 'n8n_api_secret_key_0123456789';
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
+
+let server: Server | undefined;
+
+async function serve(handler: Handler): Promise<string> {
+  server = createServer((req, res) => handler(req, res, new URL(req.url ?? '/', 'http://x')));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+const cursorOf = (offset: number) => Buffer.from(JSON.stringify({ limit: 250, offset })).toString('base64');
+
+function client(baseUrl: string, extra: Partial<ConstructorParameters<typeof N8nHttpClient>[0]> = {}) {
+  const delays: number[] = [];
+  const api = new N8nHttpClient({
+    baseUrl,
+    apiKey: KEY,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+    ...extra,
+  });
+  return { api, delays };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+describe('N8nHttpClient paging', () => {
+  it('follows cursors to the end, asking for 250 per page, and de-duplicates by id', async () => {
+    const seenLimits: string[] = [];
+    const all = Array.from({ length: 600 }, (_, i) => ({ id: `t${i}`, name: `tag ${i}` }));
+    const url = await serve((req, res, u) => {
+      expect(req.headers['x-n8n-api-key']).toBe(KEY);
+      seenLimits.push(u.searchParams.get('limit') ?? '');
+      const cursor = u.searchParams.get('cursor');
+      const offset = cursor
+        ? (JSON.parse(Buffer.from(cursor, 'base64').toString()) as { offset: number }).offset
+        : 0;
+      // Overlap pages by one item, as offset paging does when something is inserted mid-scan.
+      const page = all.slice(Math.max(0, offset - 1), offset + 250);
+      send(res, 200, { data: page, nextCursor: offset + 250 < all.length ? cursorOf(offset + 250) : null });
+    });
+
+    const tags = await collect(client(url).api.listTags());
+
+    expect(tags).toHaveLength(600);
+    expect(new Set(tags.map((t) => t.id)).size).toBe(600);
+    expect(seenLimits).toEqual(['250', '250', '250']);
+  });
+
+  it('stops with a PaginationError when n8n hands back a cursor it already gave', async () => {
+    const url = await serve((_req, res) => send(res, 200, { data: [{ id: 'a' }], nextCursor: cursorOf(0) }));
+
+    await expect(collect(client(url).api.listTags())).rejects.toBeInstanceOf(PaginationError);
+  });
+
+  it('pages folders with skip/take and fills in the project id', async () => {
+    const folders = Array.from({ length: 300 }, (_, i) => ({
+      id: `f${i}`,
+      name: `F${i}`,
+      parentFolderId: null,
+    }));
+    const url = await serve((_req, res, u) => {
+      const skip = Number(u.searchParams.get('skip'));
+      const take = Number(u.searchParams.get('take'));
+      send(res, 200, { count: folders.length, data: folders.slice(skip, skip + take) });
+    });
+
+    const listed = await collect(client(url).api.listFolders('p1'));
+
+    expect(listed).toHaveLength(300);
+    expect(listed[299]).toEqual({ id: 'f299', name: 'F299', parentFolderId: null, projectId: 'p1' });
+  });
+});
+
+describe('N8nHttpClient retries', () => {
+  it('retries 429 honouring Retry-After, then succeeds', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls += 1;
+      if (calls <= 2) send(res, 429, { message: 'slow down' }, { 'retry-after': '3' });
+      else send(res, 200, { data: [{ id: 'w' }], nextCursor: null });
+    });
+    const { api, delays } = client(url);
+
+    expect(await collect(api.listTags())).toHaveLength(1);
+    expect(delays).toEqual([3000, 3000]);
+  });
+
+  it('retries a 500 on GET with jittered exponential backoff', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls += 1;
+      if (calls <= 3) send(res, 500, { message: 'oops' });
+      else send(res, 200, { id: 'w1', name: 'x' });
+    });
+    const { api, delays } = client(url, { backoffMs: 100 });
+
+    await api.getWorkflow('w1');
+
+    expect(delays).toHaveLength(3);
+    delays.forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThanOrEqual(100 * 2 ** i);
+    });
+  });
+
+  it('does not retry a 500 on a create, which may already have been applied', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls += 1;
+      send(res, 500, { message: 'Internal error' });
+    });
+
+    await expect(client(url).api.createTag('x')).rejects.toBeInstanceOf(N8nApiError);
+    expect(calls).toBe(1);
+  });
+
+  it('retries a connection reset on GET', async () => {
+    let calls = 0;
+    const url = await serve((req, res) => {
+      calls += 1;
+      if (calls === 1) req.socket.destroy();
+      else send(res, 200, { data: [], nextCursor: null });
+    });
+
+    expect(await collect(client(url).api.listTags())).toEqual([]);
+    expect(calls).toBe(2);
+  });
+
+  it('gives up after the configured retries with a clear error', async () => {
+    const url = await serve((_req, res) => send(res, 503, { message: 'maintenance' }));
+
+    await expect(client(url, { retries: 2 }).api.getWorkflow('w')).rejects.toThrow(
+      /503 to GET \/workflows\/w: maintenance/,
+    );
+  });
+
+  it('times out a request that hangs', async () => {
+    const url = await serve(() => {});
+
+    await expect(client(url, { timeoutMs: 200, retries: 0 }).api.getWorkflow('w')).rejects.toThrow(
+      /timed out after 200 ms/,
+    );
+  });
+
+  it('never has more requests in flight than its concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const url = await serve((_req, res) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        send(res, 200, { id: 'w', name: 'w' });
+      }, 20);
+    });
+    const { api } = client(url, { concurrency: 3 });
+
+    await Promise.all(Array.from({ length: 12 }, (_, i) => api.getWorkflow(`w${i}`)));
+
+    expect(peak).toBe(3);
+  });
+});
+
+describe('N8nHttpClient errors', () => {
+  async function failWith(status: number, body: unknown, contentType = 'application/json') {
+    const url = await serve((_req, res) => {
+      res.writeHead(status, { 'content-type': contentType });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    });
+    return { url, api: client(url, { retries: 0 }).api };
+  }
+
+  it('401 says the key was rejected by that URL, without the key', async () => {
+    const { api, url } = await failWith(401, { message: 'unauthorized' });
+    const error = await api.getWorkflow('w').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain(`n8n at ${url} rejected the API key`);
+    expect(JSON.stringify(error)).not.toContain(KEY);
+    expect(String((error as Error).stack)).not.toContain(KEY);
+  });
+
+  it('403 Forbidden names the scope the route needs', async () => {
+    const { api } = await failWith(403, { message: 'Forbidden' });
+    const error = await api
+      .createWorkflow({ name: 'x', nodes: [], connections: {}, settings: {} })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingScopeError);
+    expect((error as MissingScopeError).scope).toBe('workflow:create');
+    expect((error as Error).message).toMatch(/lacks the scope workflow:create/);
+  });
+
+  it('403 from a licence gate becomes FeatureNotLicensedError with the feature', async () => {
+    const { api } = await failWith(403, {
+      message:
+        'Your license does not allow for feat:variables. To enable feat:variables, please upgrade to a license that supports this feature.',
+    });
+    const error = await collect(api.listVariables()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeatureNotLicensedError);
+    expect((error as FeatureNotLicensedError).feature).toBe('feat:variables');
+  });
+
+  it('404 and 409 carry n8n’s message, method and path', async () => {
+    const notFound = await (await failWith(404, { message: 'Not Found' })).api
+      .getWorkflow('nope')
+      .catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(NotFoundError);
+    expect(notFound).toMatchObject({ status: 404, method: 'GET', path: '/workflows/nope' });
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    const conflict = await (await failWith(409, { message: 'Tag already exists' })).api
+      .createTag('a')
+      .catch((e: unknown) => e);
+    expect(conflict).toBeInstanceOf(ConflictError);
+    expect((conflict as Error).message).toContain('Tag already exists');
+  });
+
+  it('an HTML page at the URL is reported as "not n8n\'s Public API"', async () => {
+    const { api } = await failWith(200, '<html>hello</html>', 'text/html');
+    await expect(api.getWorkflow('w')).rejects.toThrow(/does not look like n8n's Public API/);
+  });
+
+  it('a closed port is reported as unreachable, naming the URL', async () => {
+    const url = await serve(() => {});
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+    const error = await client(url, { retries: 1 })
+      .api.getWorkflow('w')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(new RegExp(`could not reach n8n at ${url} \\(ECONNREFUSED\\)`));
+  });
+});
+
+describe('normaliseBaseUrl', () => {
+  it('strips credentials, a trailing slash and /api/v1', () => {
+    expect(normaliseBaseUrl('https://user:pw@n8n.example.com/api/v1/')).toBe('https://n8n.example.com');
+    expect(normaliseBaseUrl('http://127.0.0.1:5678/')).toBe('http://127.0.0.1:5678');
+    expect(normaliseBaseUrl('https://example.com/n8n')).toBe('https://example.com/n8n');
+  });
+});
