@@ -25,7 +25,7 @@ import type {
   Workflow,
   WorkflowWrite,
 } from '../core/n8n-types.js';
-import type { Logger, N8nApi } from '../core/ports.js';
+import type { Logger, N8nApi, N8nCapabilities } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
@@ -111,7 +111,7 @@ export function normaliseBaseUrl(value: string): string {
  * failures with exponential backoff and jitter, honouring Retry-After. Errors are ours, and never
  * carry the API key.
  */
-export class N8nHttpClient implements N8nApi {
+export class N8nHttpClient implements N8nApi, N8nCapabilities {
   readonly baseUrl: string;
   private readonly apiKey: string;
   private readonly fetch: typeof fetch;
@@ -310,6 +310,20 @@ export class N8nHttpClient implements N8nApi {
   }
   listUsers(): AsyncIterable<User> {
     return this.list<User>('/users', '/users', { includeRole: true });
+  }
+
+  // ---- capabilities
+  async discoverScopes(): Promise<string[] | undefined> {
+    try {
+      const answer = await this.json<{ data?: { scopes?: unknown } }>('GET', '/discover', {
+        route: '/discover',
+      });
+      const scopes = answer?.data?.scopes;
+      return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : undefined;
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof ConnectionError) return undefined;
+      throw error;
+    }
   }
 
   // ---- transport

@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { ZipArchive } from 'archiver';
-import { ArchiveIntegrityError } from '../core/errors.js';
 import type { ArchiveWriter } from '../core/ports.js';
 
 export interface ZipWriterOptions {
@@ -9,11 +8,15 @@ export interface ZipWriterOptions {
 }
 
 /**
- * An ArchiveWriter over archiver's streaming zip. The archive object itself is the output stream,
- * so its backpressure reaches back to the entry sources (and through them to n8n's pages).
+ * An ArchiveWriter over archiver's streaming zip. Backpressure from the store reaches back through
+ * the zip to the entry sources, and through them to n8n's pages.
  */
 export function createZipArchiveWriter(options: ZipWriterOptions = {}): ArchiveWriter {
   const zip = new ZipArchive({ zlib: { level: options.level ?? 6 } });
+  // archiver's streams come from the readable-stream package; stores (lib-storage, pipeline) want
+  // a Node.js Readable, and pipe() keeps the backpressure.
+  const output = new PassThrough();
+  zip.pipe(output);
   let failure: Error | undefined;
   let waiter: { name: string; resolve: () => void; reject: (error: Error) => void } | undefined;
 
@@ -26,12 +29,13 @@ export function createZipArchiveWriter(options: ZipWriterOptions = {}): ArchiveW
   });
   zip.on('error', (error: Error) => {
     failure ??= error;
+    output.destroy(error);
     waiter?.reject(error);
     waiter = undefined;
   });
 
   return {
-    output: zip as unknown as Readable,
+    output,
     addEntry(name, content) {
       if (failure) return Promise.reject(failure);
       return new Promise<void>((resolve, reject) => {
@@ -54,11 +58,7 @@ export function createZipArchiveWriter(options: ZipWriterOptions = {}): ArchiveW
     abort(error) {
       failure ??= error;
       zip.abort();
-      (zip as unknown as Readable).destroy(
-        error instanceof ArchiveIntegrityError
-          ? error
-          : new Error(`archive aborted: ${error.message}`, { cause: error }),
-      );
+      output.destroy(error);
     },
   };
 }

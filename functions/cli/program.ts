@@ -2,8 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { isArkError } from '../core/errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerBackupCommand } from './commands/backup.js';
+import { registerDiffCommand } from './commands/diff.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerListCommand } from './commands/list.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerRestoreCommand } from './commands/restore.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import type { Output } from './output.js';
 
@@ -33,9 +37,13 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
     })
     .addHelpText('after', EXIT_CODES_HELP);
   registerBackupCommand(program, out, env);
-  registerListCommand(program, out);
+  registerRestoreCommand(program, out, env);
+  registerMigrateCommand(program, out, env);
   registerVerifyCommand(program, out);
+  registerListCommand(program, out);
+  registerDiffCommand(program, out, env);
   registerInspectCommand(program, out);
+  registerDoctorCommand(program, out, env);
   for (const command of program.commands) command.exitOverride();
   return program.exitOverride();
 }

@@ -16,8 +16,7 @@ export function isS3Location(location: string): boolean {
 export async function storeFromOption(store: string | undefined): Promise<ArchiveStore> {
   const location = store ?? DEFAULT_STORE;
   if (isS3Location(location)) {
-    const { s3StoreFromUrl } = await import('../adapters/s3-archive-store.js');
-    return s3StoreFromUrl(location);
+    return s3Store(location);
   }
   return new FolderArchiveStore(resolve(location));
 }
@@ -25,8 +24,20 @@ export async function storeFromOption(store: string | undefined): Promise<Archiv
 /** The store that can open an archive given by its location (a path or an s3:// URL). */
 export async function storeForArchive(location: string): Promise<ArchiveStore> {
   if (isS3Location(location)) {
-    const { s3StoreFromUrl } = await import('../adapters/s3-archive-store.js');
-    return s3StoreFromUrl(location);
+    return s3Store(location);
   }
   return new FolderArchiveStore(resolve('.'));
+}
+
+/**
+ * The AWS SDK's default chain finds credentials, the region and AWS_ENDPOINT_URL(_S3);
+ * N8N_ARK_S3_FORCE_PATH_STYLE=true serves S3-compatible stores (MinIO, moto) that lack virtual hosts.
+ */
+async function s3Store(location: string): Promise<ArchiveStore> {
+  const [{ S3Client }, { s3StoreFromUrl }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('../adapters/s3-archive-store.js'),
+  ]);
+  const client = new S3Client({ forcePathStyle: process.env.N8N_ARK_S3_FORCE_PATH_STYLE === 'true' });
+  return s3StoreFromUrl(location, client);
 }

@@ -76,6 +76,12 @@ export interface N8nApi {
   listUsers(): AsyncIterable<User>;
 }
 
+/** What an API key may do, where the instance can tell (GET /discover, n8n 2.x). */
+export interface N8nCapabilities {
+  /** The key's scopes, or undefined when the instance does not answer /discover. */
+  discoverScopes(): Promise<string[] | undefined>;
+}
+
 /** Where an archive lives. `location` is printable and parseable back (a path or s3://bucket/key?versionId=). */
 export interface ArchiveRef {
   location: string;

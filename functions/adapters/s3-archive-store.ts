@@ -1,0 +1,266 @@
+import { PassThrough, type Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { StoreError, UsageError } from '../core/errors.js';
+import type { ArchiveBlob, ArchiveRef, ArchiveStore } from '../core/ports.js';
+import { archiveFileName } from './folder-store.js';
+
+export interface S3ArchiveStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Key prefix without leading or trailing slash; '' for the bucket root. */
+  prefix: string;
+  /** SSE-KMS key; without it the bucket's default encryption applies. */
+  kmsKeyId?: string;
+  /** Multipart part size. Default 8 MiB: memory held is about partSize × queueSize. */
+  partSize?: number;
+  queueSize?: number;
+}
+
+export interface S3Location {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/** Parses `s3://bucket/key[?versionId=…]`. */
+export function parseS3Url(value: string): S3Location {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${JSON.stringify(value)} is not an s3://bucket/key URL`);
+  }
+  if (url.protocol !== 's3:' || !url.hostname)
+    throw new UsageError(`${JSON.stringify(value)} is not an s3://bucket/key URL`);
+  const versionId = url.searchParams.get('versionId') ?? undefined;
+  return {
+    bucket: url.hostname,
+    key: decodeURIComponent(url.pathname.replace(/^\/+/, '')),
+    ...(versionId ? { versionId } : {}),
+  };
+}
+
+export function formatS3Url(location: S3Location): string {
+  const base = `s3://${location.bucket}/${location.key}`;
+  return location.versionId ? `${base}?versionId=${encodeURIComponent(location.versionId)}` : base;
+}
+
+const KEY_PATTERN =
+  /(?:^|\/)([^/]+)\/\d{4}\/\d{2}\/\d{2}\/(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/;
+
+function parseKey(key: string): { instance: string; createdAt: Date } | undefined {
+  const m = KEY_PATTERN.exec(key);
+  if (!m) return undefined;
+  return { instance: m[1] ?? '', createdAt: new Date(`${m[2]}T${m[3]}:${m[4]}:${m[5]}.${m[6]}Z`) };
+}
+
+/**
+ * Archives in a (versioned) S3 bucket: `<prefix>/<instance>/<yyyy>/<mm>/<dd>/<UTC timestamp>.zip`.
+ * The archive streams up as a multipart upload — never whole in memory — and an upload that fails
+ * is aborted, so neither an object nor orphan parts remain. Reads use ranged GETs.
+ */
+export class S3ArchiveStore implements ArchiveStore {
+  readonly description: string;
+
+  constructor(private readonly options: S3ArchiveStoreOptions) {
+    this.description = `s3://${options.bucket}/${options.prefix}`;
+  }
+
+  keyFor(instance: string, createdAt: Date): string {
+    const iso = createdAt.toISOString();
+    const day = `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}`;
+    return [this.options.prefix, instance, day, archiveFileName(createdAt)].filter(Boolean).join('/');
+  }
+
+  async put(
+    instance: string,
+    createdAt: Date,
+    body: Readable,
+    metadata: Record<string, string>,
+  ): Promise<ArchiveRef> {
+    const key = this.keyFor(instance, createdAt);
+    const location = formatS3Url({ bucket: this.options.bucket, key });
+    const upload = new Upload({
+      client: this.options.client,
+      params: {
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/zip',
+        Metadata: metadata,
+        ...(this.options.kmsKeyId
+          ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
+          : {}),
+      },
+      partSize: this.options.partSize ?? 8 * 1024 * 1024,
+      queueSize: this.options.queueSize ?? 2,
+      leavePartsOnError: false,
+    });
+    // A body that fails must fail the upload (lib-storage then aborts the multipart upload).
+    const bodyFailed = new Promise<never>((_, reject) => body.once('error', reject));
+    try {
+      const result = await Promise.race([upload.done(), bodyFailed]);
+      const head = await this.options.client.send(
+        new HeadObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          ...(result.VersionId ? { VersionId: result.VersionId } : {}),
+        }),
+      );
+      return {
+        location: formatS3Url({
+          bucket: this.options.bucket,
+          key,
+          ...(result.VersionId ? { versionId: result.VersionId } : {}),
+        }),
+        instance,
+        createdAt,
+        size: head.ContentLength ?? 0,
+        ...(result.VersionId ? { versionId: result.VersionId } : {}),
+      };
+    } catch (error) {
+      await upload.abort().catch(() => {});
+      throw new StoreError(
+        `could not upload the archive to ${location}: ${(error as Error).message}`,
+        { location },
+        { cause: error },
+      );
+    }
+  }
+
+  async *list(options: { instance?: string; includeVersions?: boolean } = {}): AsyncIterable<ArchiveRef> {
+    const prefix = [this.options.prefix, options.instance].filter(Boolean).join('/');
+    const found: ArchiveRef[] = [];
+    try {
+      if (options.includeVersions) {
+        let keyMarker: string | undefined;
+        let versionIdMarker: string | undefined;
+        do {
+          const page = await this.options.client.send(
+            new ListObjectVersionsCommand({
+              Bucket: this.options.bucket,
+              Prefix: prefix ? `${prefix}/` : undefined,
+              KeyMarker: keyMarker,
+              VersionIdMarker: versionIdMarker,
+            }),
+          );
+          for (const version of page.Versions ?? []) {
+            const parsed = version.Key ? parseKey(version.Key) : undefined;
+            if (!parsed || !version.Key) continue;
+            const versionId =
+              version.VersionId && version.VersionId !== 'null' ? version.VersionId : undefined;
+            found.push({
+              location: formatS3Url({
+                bucket: this.options.bucket,
+                key: version.Key,
+                ...(versionId ? { versionId } : {}),
+              }),
+              ...parsed,
+              size: version.Size ?? 0,
+              ...(versionId ? { versionId } : {}),
+            });
+          }
+          keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+          versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+        } while (keyMarker);
+      } else {
+        let token: string | undefined;
+        do {
+          const page = await this.options.client.send(
+            new ListObjectsV2Command({
+              Bucket: this.options.bucket,
+              Prefix: prefix ? `${prefix}/` : undefined,
+              ContinuationToken: token,
+            }),
+          );
+          for (const object of page.Contents ?? []) {
+            const parsed = object.Key ? parseKey(object.Key) : undefined;
+            if (!parsed || !object.Key) continue;
+            found.push({
+              location: formatS3Url({ bucket: this.options.bucket, key: object.Key }),
+              ...parsed,
+              size: object.Size ?? 0,
+            });
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+      }
+    } catch (error) {
+      throw new StoreError(
+        `cannot list ${this.description}: ${(error as Error).message}`,
+        { location: this.description },
+        { cause: error },
+      );
+    }
+    found.sort(
+      (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.location.localeCompare(a.location),
+    );
+    yield* found;
+  }
+
+  async open(location: string): Promise<ArchiveBlob> {
+    const { bucket, key, versionId } = parseS3Url(location);
+    const client = this.options.client;
+    let size: number;
+    try {
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+      );
+      size = head.ContentLength ?? 0;
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw new StoreError(
+        `cannot open ${location}: ${status === 404 ? 'no such object (or version)' : (error as Error).message}`,
+        { location },
+        { cause: error },
+      );
+    }
+    return {
+      size,
+      readRange(start, end) {
+        return rangeStream(client, { bucket, key, ...(versionId ? { versionId } : {}) }, start, end);
+      },
+      close: async () => {},
+    };
+  }
+}
+
+/** A lazily started ranged GET, as a Readable, for the zip reader. */
+function rangeStream(client: S3Client, at: S3Location, start: number, end: number): Readable {
+  const out = new PassThrough();
+  if (end <= start) {
+    out.end();
+    return out;
+  }
+  client
+    .send(
+      new GetObjectCommand({
+        Bucket: at.bucket,
+        Key: at.key,
+        VersionId: at.versionId,
+        Range: `bytes=${start}-${end - 1}`,
+      }),
+    )
+    .then((response) => {
+      const body = response.Body as Readable | undefined;
+      if (!body) throw new Error('empty body');
+      body.on('error', (error) => out.destroy(error));
+      body.pipe(out);
+    })
+    .catch((error: unknown) => out.destroy(error as Error));
+  return out;
+}
+
+/** The store named by `s3://bucket/prefix` (or an archive URL inside it), with the default AWS credential chain. */
+export function s3StoreFromUrl(value: string, client: S3Client = new S3Client({})): S3ArchiveStore {
+  const { bucket, key } = parseS3Url(value);
+  const prefix = key.endsWith('.zip') ? '' : key.replace(/\/+$/, '');
+  return new S3ArchiveStore({ client, bucket, prefix });
+}

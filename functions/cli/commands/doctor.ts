@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { runDoctor } from '../../core/doctor.js';
+import { addConnectionOptions, type ConnectionOptions, connect } from '../connection.js';
+import { createCliLogger, formatTable, type Output, printJson } from '../output.js';
+
+const READ_LABEL = {
+  ok: 'yes',
+  'not-licensed': 'no (not licensed)',
+  'missing-scope': 'no (key lacks scope)',
+  error: 'error',
+  'not-checked': 'not checked',
+} as const;
+
+export function registerDoctorCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
+  addConnectionOptions(
+    program
+      .command('doctor')
+      .summary('check what this API key can back up and restore')
+      .description(
+        'Reads one page of each resource (writes nothing) and, where n8n answers GET /discover, compares\n' +
+          "the key's scopes with what a restore needs. Run it before the first backup and before a restore.",
+      ),
+  )
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: ConnectionOptions & { json?: boolean }) => {
+      const api = await connect(flags, env, createCliLogger(out, false));
+      const report = await runDoctor(api);
+      if (flags.json) {
+        printJson(out, report);
+        return;
+      }
+      out.stdout.write(
+        `${formatTable([
+          ['resource', 'back up', 'restore: missing scopes', 'detail'],
+          ...report.resources.map((r) => [
+            r.resource,
+            READ_LABEL[r.read],
+            r.missingRestoreScopes === undefined ? 'unknown' : r.missingRestoreScopes.join(', ') || 'none',
+            r.detail ?? '',
+          ]),
+        ])}\n\n`,
+      );
+      out.stdout.write(
+        `${report.canBackUp ? 'Backup: possible' : 'Backup: NOT possible (workflows cannot be read)'}\n` +
+          `Restore: ${report.canRestore === undefined ? 'unknown (this n8n does not answer /discover)' : report.canRestore ? 'possible' : 'missing scopes above'}\n`,
+      );
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * The preflight behind `n8n-ark doctor`: what this API key can back up from, and restore into,
+ * this instance. Reads one page of each resource; writes nothing.
+ */
+import { peek } from './async-iterables.js';
+import {
+  AuthenticationError,
+  ConnectionError,
+  FeatureNotLicensedError,
+  MissingScopeError,
+} from './errors.js';
+import type { N8nApi, N8nCapabilities } from './ports.js';
+
+export type ReadStatus = 'ok' | 'not-licensed' | 'missing-scope' | 'error' | 'not-checked';
+
+export interface ResourceCheck {
+  resource: string;
+  read: ReadStatus;
+  detail?: string;
+  /** Scopes a restore of this resource needs that the key lacks; undefined when the key's scopes are unknown. */
+  missingRestoreScopes?: string[];
+}
+
+export interface DoctorReport {
+  url: string;
+  /** The key can read workflows: the minimum for a useful backup. */
+  canBackUp: boolean;
+  /** Every resource readable here can also be restored with this key (when scopes are known). */
+  canRestore: boolean | undefined;
+  scopes: string[] | undefined;
+  resources: ResourceCheck[];
+}
+
+const RESTORE_SCOPES: Record<string, string[]> = {
+  users: ['user:list'],
+  projects: ['project:list', 'project:create', 'project:manageMembers'],
+  folders: ['folder:list', 'folder:create'],
+  tags: ['tag:list', 'tag:create', 'workflowTags:update'],
+  variables: ['variable:list', 'variable:create', 'variable:update'],
+  credentials: ['credential:list', 'credential:create', 'credential:move'],
+  dataTables: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
+  workflows: [
+    'workflow:list',
+    'workflow:read',
+    'workflow:create',
+    'workflow:update',
+    'workflow:activate',
+    'workflow:move',
+  ],
+};
+
+async function probe(
+  list: () => AsyncIterable<unknown>,
+): Promise<{ read: ReadStatus; detail?: string; first?: unknown }> {
+  try {
+    const { items } = await peek(list());
+    for await (const first of items) return { read: 'ok', first };
+    return { read: 'ok' };
+  } catch (error) {
+    if (error instanceof FeatureNotLicensedError)
+      return { read: 'not-licensed', detail: `needs ${error.feature}` };
+    if (error instanceof MissingScopeError)
+      return { read: 'missing-scope', detail: `needs ${error.scope ?? 'a scope'}` };
+    // A wrong URL or a rejected key is not a per-resource finding: it ends the check with its own message.
+    if (error instanceof ConnectionError || error instanceof AuthenticationError) throw error;
+    return { read: 'error', detail: (error as Error).message };
+  }
+}
+
+export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorReport> {
+  const workflows = await probe(() => api.listWorkflows({ excludePinnedData: true }));
+  const projects = await probe(() => api.listProjects());
+  const firstProject = (projects.first as { id?: string } | undefined)?.id;
+  const checks: [string, { read: ReadStatus; detail?: string }][] = [
+    ['workflows', workflows],
+    ['tags', await probe(() => api.listTags())],
+    ['credentials', await probe(() => api.listCredentials())],
+    ['dataTables', await probe(() => api.listDataTables())],
+    ['variables', await probe(() => api.listVariables())],
+    ['projects', projects],
+    [
+      'folders',
+      firstProject
+        ? await probe(() => api.listFolders(firstProject))
+        : { read: 'not-checked', detail: 'no project could be listed to look for folders in' },
+    ],
+    ['users', await probe(() => api.listUsers())],
+  ];
+  const scopes = await api.discoverScopes();
+  const resources = checks.map(([resource, result]): ResourceCheck => {
+    const needed = RESTORE_SCOPES[resource] ?? [];
+    return {
+      resource,
+      ...result,
+      ...(scopes ? { missingRestoreScopes: needed.filter((s) => !scopes.includes(s)) } : {}),
+    };
+  });
+  const restorable = resources.filter((r) => r.read === 'ok');
+  return {
+    url: api.baseUrl,
+    canBackUp: workflows.read === 'ok',
+    canRestore: scopes ? restorable.every((r) => (r.missingRestoreScopes ?? []).length === 0) : undefined,
+    scopes,
+    resources,
+  };
+}
