@@ -35,9 +35,9 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
     .command('diff')
     .summary('compare two instances or archives, ignoring ids and timestamps')
     .description(
-      'Compares two sides, each an archive (path or s3:// URL) or a live instance (an http(s):// URL,\n' +
-        'or --url for a side not given as an argument). Ids and timestamps are ignored; references are\n' +
-        'compared by the name of what they point to, so a restored instance equals its source.\n' +
+      'Compares two sides, each an archive (path or s3:// URL) or a live instance (an http(s):// URL, ' +
+        'or --url for a side not given as an argument). Ids and timestamps are ignored; references are ' +
+        'compared by the name of what they point to, so a restored instance equals its source. ' +
         'Exits 0 when equal, 1 with the list of differences otherwise.',
     )
     .argument('<a>', 'archive, or http(s):// URL of a live instance')
@@ -56,8 +56,8 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
     .option('--verbose', 'log each step on stderr')
     .addHelpText(
       'after',
-      '\nExamples:\n' +
-        '  n8n-ark diff before.zip after.zip\n' +
+      '\nExamples: ' +
+        '  n8n-ark diff before.zip after.zip ' +
         '  n8n-ark diff ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY\n',
     )
     .action(async (a: string, b: string | undefined, flags: DiffFlags) => {

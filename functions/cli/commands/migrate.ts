@@ -41,9 +41,9 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
       .command('migrate')
       .summary('move everything from one n8n instance to another')
       .description(
-        'Backs the source up into an archive, verifies it, and restores it into the target (see\n' +
-          '`n8n-ark restore --help` for how objects are matched and references rewritten). The archive\n' +
-          'is temporary unless --keep-archive; if the restore stops, the archive and its ledger are kept\n' +
+        'Backs the source up into an archive, verifies it, and restores it into the target (see ' +
+          '`n8n-ark restore --help` for how objects are matched and references rewritten). The archive ' +
+          'is temporary unless --keep-archive; if the restore stops, the archive and its ledger are kept ' +
           'and the message says how to continue with `n8n-ark restore`.',
       )
       .option('--from-url <url>', 'base URL of the source instance')
@@ -62,7 +62,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
   )
     .addHelpText(
       'after',
-      '\nExample:\n' +
+      '\nExample: ' +
         '  n8n-ark migrate --from-url https://old.example.com --from-key-env OLD_KEY --to-url https://new.example.com --to-key-env NEW_KEY --dry-run\n',
     )
     .action(async (flags: MigrateFlags) => {

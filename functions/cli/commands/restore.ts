@@ -74,10 +74,10 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
         .command('restore')
         .summary('restore an archive into an n8n instance (the same one or another)')
         .description(
-          'Verifies the whole archive, compares it with the target and restores in dependency order:\n' +
-            'projects, folders, tags, variables, credentials (stubs with the same id), data tables and\n' +
-            'rows, workflows (new ids, every reference rewritten), tags, archiving, activation.\n' +
-            'A ledger beside the archive records progress: run the same command again to continue an\n' +
+          'Verifies the whole archive, compares it with the target and restores in dependency order: ' +
+            'projects, folders, tags, variables, credentials (stubs with the same id), data tables and ' +
+            'rows, workflows (new ids, every reference rewritten), tags, archiving, activation. ' +
+            'A ledger beside the archive records progress: run the same command again to continue an ' +
             'interrupted restore; a finished restore run again writes nothing.',
         )
         .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]'),
@@ -85,8 +85,8 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
   )
     .addHelpText(
       'after',
-      '\nExamples:\n' +
-        '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY --dry-run\n' +
+      '\nExamples: ' +
+        '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY --dry-run ' +
         '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --on-conflict overwrite --project-map "Ops=Operations"\n',
     )
     .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
