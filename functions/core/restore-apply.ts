@@ -1217,76 +1217,106 @@ class Applier {
     }
   }
 
-  private async workflowTags(): Promise<void> {
-    for await (const { workflow, entry } of this.plannedWorkflows(['create', 'update'])) {
-      const targetId = this.ledger.targetId('workflows', entry.sourceId);
-      if (!targetId || this.ledger.isMarked('workflowTags', entry.sourceId)) continue;
-      const tagIds = (workflow.tags ?? [])
-        .map((t) => this.ledger.targetId('tags', t.id))
-        .filter((id): id is string => id !== undefined);
-      if (tagIds.length === 0 && entry.action === 'create') continue;
-      this.checkDeadline();
-      await this.attempt('workflowTags', entry, 'setting its tags', async () => {
-        await this.api.setWorkflowTags(targetId, tagIds);
-      });
-      this.ledger.mark('workflowTags', entry.sourceId);
+  /**
+   * Runs one per-workflow step over the restored workflows with `concurrency` requests in flight,
+   * marking each in the ledger; `needed` leaves out workflows with nothing to do in this step.
+   */
+  private async eachRestoredWorkflow(
+    step: RestoreStep,
+    what: string,
+    work: (workflow: Workflow, entry: PlanEntry, targetId: string) => Promise<void>,
+    needed: (workflow: Workflow, entry: PlanEntry) => boolean,
+  ): Promise<void> {
+    const self = this;
+    const todo = async function* () {
+      for await (const { workflow, entry } of self.plannedWorkflows(['create', 'update'])) {
+        const targetId = self.ledger.targetId('workflows', entry.sourceId);
+        if (!targetId || self.ledger.isMarked(step, entry.sourceId) || !needed(workflow, entry)) continue;
+        if (self.deadlineNear()) return;
+        yield { workflow, entry, targetId };
+      }
+    };
+    const results = mapOrdered(todo(), this.concurrency, async ({ workflow, entry, targetId }) => {
+      try {
+        await work(workflow, entry, targetId);
+        return { entry };
+      } catch (error) {
+        if (isFatal(error)) throw error;
+        return { entry, error };
+      }
+    });
+    for await (const result of results) {
+      if ('error' in result) this.fail(step, result.entry, what, result.error);
+      else this.ledger.mark(step, result.entry.sourceId);
       await this.ledger.checkpoint();
     }
+    this.checkDeadline();
+  }
+
+  private targetTagIds(workflow: Workflow): string[] {
+    return (workflow.tags ?? [])
+      .map((t) => this.ledger.targetId('tags', t.id))
+      .filter((id): id is string => id !== undefined);
+  }
+
+  private async workflowTags(): Promise<void> {
+    await this.eachRestoredWorkflow(
+      'workflowTags',
+      'setting its tags',
+      async (workflow, _entry, targetId) => {
+        await this.api.setWorkflowTags(targetId, this.targetTagIds(workflow));
+      },
+      // A new workflow has no tags; an overwritten one gets the archive's, even none.
+      (workflow, entry) => entry.action === 'update' || this.targetTagIds(workflow).length > 0,
+    );
   }
 
   private async archiveWorkflows(): Promise<void> {
-    for await (const { workflow, entry } of this.plannedWorkflows(['create', 'update'])) {
-      const targetId = this.ledger.targetId('workflows', entry.sourceId);
-      if (
-        !targetId ||
-        workflow.isArchived !== true ||
-        this.ledger.isMarked('workflowArchive', entry.sourceId)
-      )
-        continue;
-      this.checkDeadline();
-      await this.attempt('workflowArchive', entry, 'archiving it', async () => {
+    await this.eachRestoredWorkflow(
+      'workflowArchive',
+      'archiving it',
+      async (_workflow, _entry, targetId) => {
         try {
           await this.api.archiveWorkflow(targetId);
         } catch (error) {
           // Archived already by an interrupted run: n8n refuses to archive twice.
           if (isFatal(error) || (await this.api.getWorkflow(targetId)).isArchived !== true) throw error;
         }
-      });
-      this.ledger.mark('workflowArchive', entry.sourceId);
-      await this.ledger.checkpoint();
-    }
+      },
+      (workflow) => workflow.isArchived === true,
+    );
   }
 
   /** Publishes what was active; a workflow n8n will not activate (a stub credential, no trigger) is reported, not fatal. */
   private async activate(): Promise<void> {
     if (this.options.activate === false) return;
-    for await (const { workflow, entry } of this.plannedWorkflows(['create', 'update'])) {
-      const targetId = this.ledger.targetId('workflows', entry.sourceId);
-      if (!targetId || this.ledger.isMarked('activation', entry.sourceId) || workflow.isArchived === true)
-        continue;
-      const publish = workflow.active === true;
-      const unpublish = !publish && entry.action === 'update' && entry.targetActive === true;
-      if (!publish && !unpublish) continue;
-      this.checkDeadline();
-      try {
-        if (publish) await this.api.publishWorkflow(targetId);
-        else await this.api.unpublishWorkflow(targetId);
-      } catch (error) {
-        if (isFatal(error)) throw error;
-        this.ledger.warn({
-          code: publish ? 'activation-failed' : 'deactivation-failed',
-          resource: 'workflows',
-          workflow: { id: workflow.id, name: workflow.name },
-          message: `workflow "${workflow.name}" could not be ${publish ? 'activated' : 'deactivated'}: ${messageOf(error)}${
-            publish && this.ledger.state.credentialsAwaitingSecrets.length > 0
-              ? ' (its credentials may still be stubs waiting for their secrets)'
-              : ''
-          }`,
-        });
-      }
-      this.ledger.mark('activation', entry.sourceId);
-      await this.ledger.checkpoint();
-    }
+    const publishes = (workflow: Workflow) => workflow.active === true;
+    await this.eachRestoredWorkflow(
+      'activation',
+      'activating it',
+      async (workflow, _entry, targetId) => {
+        const publish = publishes(workflow);
+        try {
+          if (publish) await this.api.publishWorkflow(targetId);
+          else await this.api.unpublishWorkflow(targetId);
+        } catch (error) {
+          if (isFatal(error)) throw error;
+          this.ledger.warn({
+            code: publish ? 'activation-failed' : 'deactivation-failed',
+            resource: 'workflows',
+            workflow: { id: workflow.id, name: workflow.name },
+            message: `workflow "${workflow.name}" could not be ${publish ? 'activated' : 'deactivated'}: ${messageOf(error)}${
+              publish && this.ledger.state.credentialsAwaitingSecrets.length > 0
+                ? ' (its credentials may still be stubs waiting for their secrets)'
+                : ''
+            }`,
+          });
+        }
+      },
+      (workflow, entry) =>
+        workflow.isArchived !== true &&
+        (publishes(workflow) || (entry.action === 'update' && entry.targetActive === true)),
+    );
   }
 
   private async transfers(): Promise<void> {
