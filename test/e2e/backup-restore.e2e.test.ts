@@ -1,0 +1,239 @@
+/**
+ * End to end against real n8n 2.41.1 (community edition, SQLite) on loopback: the built CLI runs as
+ * a child process, exactly as an operator runs it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RealN8n, startN8n } from './harness/n8n-instance.js';
+import { type SeedResult, seedRealN8n } from './harness/seed-real.js';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'n8n-ark.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function api<T>(n8n: RealN8n, path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${n8n.url}/api/v1${path}`, {
+    ...init,
+    headers: { 'X-N8N-API-KEY': n8n.apiKey, 'content-type': 'application/json' },
+  });
+  if (!response.ok) throw new Error(`${path} → ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+interface Wf {
+  id: string;
+  name: string;
+  active: boolean;
+  isArchived?: boolean;
+  nodes: {
+    name: string;
+    parameters: Record<string, unknown>;
+    credentials?: Record<string, { id: string }>;
+  }[];
+  settings: Record<string, unknown>;
+}
+
+const workflowsOf = async (n8n: RealN8n) => (await api<{ data: Wf[] }>(n8n, '/workflows?limit=250')).data;
+const keyEnv = (n8n: RealN8n) => ({ ARK_E2E_KEY: n8n.apiKey });
+const conn = (n8n: RealN8n) => ['--url', n8n.url, '--api-key-env', 'ARK_E2E_KEY'];
+
+let a: RealN8n;
+let b: RealN8n;
+let seed: SeedResult;
+let store: string;
+let archiveA: string;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startN8n('a'), startN8n('b')]);
+  seed = await seedRealN8n(a.url, a.apiKey, { rows: 3000 });
+  store = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-store-'));
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  if (store) await rm(store, { recursive: true, force: true });
+});
+
+describe('n8n-ark against a real n8n pair', () => {
+  it('backs up A, recording unlicensed variables and projects as skipped with the licence reason', async () => {
+    const run = await cli(['backup', ...conn(a), '--store', store, '--instance', 'a', '--json'], keyEnv(a));
+
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      archive: string;
+      counts: Record<string, number>;
+      skipped: { resource: string; reason: string }[];
+    };
+    archiveA = out.archive;
+    expect(out.counts).toMatchObject({
+      workflows: 5,
+      tags: 3,
+      credentials: 2,
+      dataTables: 1,
+      dataTableRows: seed.rows,
+    });
+    expect(out.skipped.map((s) => s.resource)).toEqual(expect.arrayContaining(['variables', 'projects']));
+    expect(out.skipped.find((s) => s.resource === 'variables')?.reason).toMatch(/licen[cs]e/);
+    expect(run.stdout).not.toContain(a.apiKey);
+    expect((await cli(['verify', archiveA])).code).toBe(0);
+  });
+
+  it('restores into an empty B so that a backup of B has no semantic difference from A', async () => {
+    const restore = await cli(['restore', archiveA, ...conn(b), '--json'], keyEnv(b));
+    expect(restore.code, restore.stderr).toBe(0);
+    const report = JSON.parse(restore.stdout) as { created: Record<string, number> };
+    expect(report.created.workflows).toBe(5);
+
+    const backupB = await cli(
+      ['backup', ...conn(b), '--store', store, '--instance', 'b', '--json'],
+      keyEnv(b),
+    );
+    expect(backupB.code, backupB.stderr).toBe(0);
+    const diff = await cli(['diff', archiveA, (JSON.parse(backupB.stdout) as { archive: string }).archive]);
+    expect(diff.code, diff.stdout + diff.stderr).toBe(0);
+  });
+
+  it('re-activates what was active, and B answers on its production webhook URL', async () => {
+    const inA = await workflowsOf(a);
+    const inB = await workflowsOf(b);
+    const activeNames = (ws: Wf[]) =>
+      ws
+        .filter((w) => w.active)
+        .map((w) => w.name)
+        .sort();
+    expect(activeNames(inB)).toEqual(activeNames(inA));
+    expect(inB.find((w) => w.name === 'Legacy import (archived)')?.isArchived).toBe(true);
+
+    let status = 0;
+    for (let attempt = 0; attempt < 40 && status !== 200; attempt += 1) {
+      status = (await fetch(`${b.url}/webhook/${seed.webhookPath}`)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+  });
+
+  it("points B's sub-workflow, error-workflow, credential and data-table references at B's objects", async () => {
+    const inB = await workflowsOf(b);
+    const byName = new Map(inB.map((w) => [w.name, w]));
+    const parent = byName.get('Facturation journalière — 請求')!;
+    const child = byName.get('Child: enrich customer')!;
+    const errorHandler = byName.get('Error handler ⚠️')!;
+    const tables = (await api<{ data: { id: string; name: string }[] }>(b, '/data-tables')).data;
+    const credentials = (await api<{ data: { id: string }[] }>(b, '/credentials')).data.map((c) => c.id);
+
+    const node = (w: Wf, name: string) => w.nodes.find((n) => n.name === name)!;
+    expect(child.id).not.toBe(seed.workflows.child);
+    expect((node(parent, 'Call child (locator)').parameters.workflowId as { value: string }).value).toBe(
+      child.id,
+    );
+    expect(node(parent, 'Call child (string)').parameters.workflowId).toBe(child.id);
+    expect(parent.settings.errorWorkflow).toBe(errorHandler.id);
+    expect(credentials).toContain(node(parent, 'Post invoice').credentials?.httpHeaderAuth?.id);
+    expect((node(child, 'Lookup customer').parameters.dataTableId as { value: string }).value).toBe(
+      tables.find((t) => t.name === 'customers')?.id,
+    );
+  });
+
+  it('writes nothing when the same archive is restored into B again', async () => {
+    const again = await cli(['restore', archiveA, ...conn(b), '--json'], keyEnv(b));
+
+    expect(again.code, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as {
+      created: Record<string, number>;
+      updated: Record<string, number>;
+    };
+    expect(Object.values(report.created).reduce((x, y) => x + y, 0)).toBe(0);
+    expect(Object.values(report.updated).reduce((x, y) => x + y, 0)).toBe(0);
+  });
+
+  it('finishes a restore that was killed mid-way with the same state as a clean run', async () => {
+    const c = await startN8n('c');
+    try {
+      const ledger = join(store, 'c-ledger.json');
+      const args = ['restore', archiveA, ...conn(c), '--ledger', ledger, '--json'];
+      const killed = await cli(args, keyEnv(c), 1500);
+      const resumed = await cli(args, keyEnv(c));
+      expect(resumed.code, resumed.stderr).toBe(0);
+
+      const backupC = await cli(
+        ['backup', ...conn(c), '--store', store, '--instance', 'c', '--json'],
+        keyEnv(c),
+      );
+      const diff = await cli(['diff', archiveA, (JSON.parse(backupC.stdout) as { archive: string }).archive]);
+      expect(diff.code, `killed run exited ${killed.code}; diff: ${diff.stdout}`).toBe(0);
+      const names = (await workflowsOf(c)).map((w) => w.name);
+      expect(new Set(names).size).toBe(names.length);
+    } finally {
+      await c.stop();
+    }
+  }, 240_000);
+
+  describe('bad input gets a clear, specific error and no writes', () => {
+    it('a wrong API key', async () => {
+      const run = await cli(['restore', archiveA, ...conn(b)], { ARK_E2E_KEY: 'not-the-key' });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/rejected the API key/);
+      expect(run.stderr).not.toContain('not-the-key');
+    });
+
+    it('a key without workflow:create', async () => {
+      const d = await startN8n('d');
+      try {
+        const before = (await workflowsOf(d)).length;
+        const tagsBefore = (await api<{ data: unknown[] }>(d, '/tags')).data.length;
+        const restrictedKey = await d.createApiKey(d.allScopes.filter((s) => s !== 'workflow:create'));
+        const run = await cli(['restore', archiveA, ...conn(d)], { ARK_E2E_KEY: restrictedKey });
+        expect(run.code).toBe(3);
+        expect(run.stderr).toMatch(/workflow:create/);
+        expect((await workflowsOf(d)).length).toBe(before);
+        expect((await api<{ data: unknown[] }>(d, '/tags')).data.length).toBe(tagsBefore);
+      } finally {
+        await d.stop();
+      }
+    }, 240_000);
+
+    it('a URL that is not n8n', async () => {
+      const other: Server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>not n8n</html>');
+      });
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+        const run = await cli(
+          ['backup', '--url', url, '--api-key-env', 'ARK_E2E_KEY', '--store', store],
+          keyEnv(a),
+        );
+        expect(run.code).toBe(3);
+        expect(run.stderr).toMatch(/does not look like n8n's Public API/);
+      } finally {
+        other.close();
+      }
+    });
+  });
+});
