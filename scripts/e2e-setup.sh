@@ -30,7 +30,8 @@ export PATH="$NODE_DIR/bin:$PATH"
 echo "e2e-setup: building sqlite3 against Node $("$NODE_DIR/bin/node" --version) headers…"
 (
   cd node_modules/sqlite3
-  npm_config_nodedir="$NODE_DIR" npx --no-install node-gyp rebuild --nodedir="$NODE_DIR" -j 2 --loglevel=error >/dev/null
+  npm_config_nodedir="$NODE_DIR" npx --no-install node-gyp rebuild --nodedir="$NODE_DIR" -j 2 --loglevel=error \
+    >"$CACHE/sqlite3-build.log" 2>&1 || { tail -40 "$CACHE/sqlite3-build.log" >&2; exit 1; }
 )
 "$NODE_DIR/bin/node" -e "require('$CACHE/node_modules/sqlite3')" || {
   echo "e2e-setup: sqlite3 does not load on Node $NODE_VERSION" >&2

@@ -212,6 +212,8 @@ export async function seedRealN8n(
   await call('PUT', `/workflows/${workflows.parent}/tags`, [{ id: tags.production }, { id: tags.billing }]);
   await call('PUT', `/workflows/${workflows.child}/tags`, [{ id: tags.billing }]);
   await call('PUT', `/workflows/${workflows.webhook}/tags`, [{ id: tags.production }, { id: tags['ops 🛠'] }]);
+  // n8n 2.41 refuses to publish a workflow whose sub-workflows are not published: callees first.
+  await call('POST', `/workflows/${workflows.child}/activate`);
   await call('POST', `/workflows/${workflows.parent}/activate`);
   await call('POST', `/workflows/${workflows.webhook}/activate`);
   await call('POST', `/workflows/${workflows.legacy}/archive`);
@@ -222,7 +224,7 @@ export async function seedRealN8n(
     dataTableId: table.id,
     webhookPath,
     rows,
-    active: [workflows.parent, workflows.webhook],
+    active: [workflows.child, workflows.parent, workflows.webhook],
     archived: [workflows.legacy],
   };
 }
