@@ -31,7 +31,8 @@ export interface DoctorReport {
   resources: ResourceCheck[];
 }
 
-const RESTORE_SCOPES: Record<string, string[]> = {
+/** The API-key scopes a restore of each resource uses. */
+export const RESTORE_SCOPES: Record<string, string[]> = {
   users: ['user:list'],
   projects: ['project:list', 'project:create', 'project:manageMembers'],
   folders: ['folder:list', 'folder:create'],
@@ -103,4 +104,26 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
     scopes,
     resources,
   };
+}
+
+/**
+ * Refuses a restore before its first write when the key lacks a scope it will need, naming them
+ * all at once. Instances that do not answer /discover are let through: their 403s still name the scope.
+ */
+export async function assertRestoreScopes(
+  capabilities: N8nCapabilities,
+  resources: Iterable<string>,
+): Promise<void> {
+  const scopes = await capabilities.discoverScopes();
+  if (!scopes) return;
+  const missing = new Set<string>();
+  for (const resource of resources) {
+    for (const scope of RESTORE_SCOPES[resource] ?? []) if (!scopes.includes(scope)) missing.add(scope);
+  }
+  if (missing.size === 0) return;
+  const list = [...missing].sort();
+  throw new MissingScopeError(
+    `the API key lacks ${list.length === 1 ? 'the scope' : 'scopes'} ${list.join(', ')} that this restore needs; nothing was written. Create a key with ${list.length === 1 ? 'it' : 'them'} in n8n (Settings → n8n API), or narrow the restore with --only.`,
+    { status: 403, method: 'GET', path: '/discover', scope: list[0] },
+  );
 }

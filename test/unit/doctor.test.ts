@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { assertRestoreScopes, runDoctor } from '../../functions/core/doctor.js';
+import { MissingScopeError } from '../../functions/core/errors.js';
+import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+
+const withScopes = (scopes: string[] | undefined) => ({ discoverScopes: async () => scopes });
+
+describe('assertRestoreScopes', () => {
+  it('names every scope the restore needs and the key lacks, before any write', async () => {
+    const error = await assertRestoreScopes(withScopes(['tag:list', 'workflow:list']), [
+      'tags',
+      'workflows',
+    ]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingScopeError);
+    expect((error as Error).message).toMatch(/lacks scopes tag:create, workflow:activate, workflow:create/);
+    expect((error as Error).message).toMatch(/nothing was written/);
+  });
+
+  it('lets the restore go ahead when the key has what it needs, or when n8n cannot tell', async () => {
+    await expect(
+      assertRestoreScopes(withScopes(['tag:list', 'tag:create', 'workflowTags:update']), ['tags']),
+    ).resolves.toBeUndefined();
+    await expect(assertRestoreScopes(withScopes(undefined), ['workflows'])).resolves.toBeUndefined();
+  });
+});
+
+describe('runDoctor', () => {
+  it('reports per resource whether the key can read it, and why not', async () => {
+    const api = Object.assign(
+      fakeN8nApi({
+        workflows: [workflow('w', 'a')],
+        unlicensed: ['feat:variables'],
+        missingScopes: ['user:list'],
+      }),
+      withScopes(['workflow:list', 'workflow:read']),
+    );
+
+    const report = await runDoctor(api);
+
+    const read = Object.fromEntries(report.resources.map((r) => [r.resource, r.read]));
+    expect(read).toMatchObject({
+      workflows: 'ok',
+      variables: 'not-licensed',
+      users: 'missing-scope',
+      tags: 'ok',
+    });
+    expect(report.canBackUp).toBe(true);
+    expect(report.canRestore).toBe(false);
+    expect(report.resources.find((r) => r.resource === 'workflows')?.missingRestoreScopes).toContain(
+      'workflow:create',
+    );
+  });
+});
