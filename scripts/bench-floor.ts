@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
 import { mapOrdered } from '../functions/core/async-iterables.js';
+import { FeatureNotLicensedError } from '../functions/core/errors.js';
 
 const { values } = parseArgs({
   options: { url: { type: 'string' }, concurrency: { type: 'string', default: '4' } },
@@ -16,26 +17,31 @@ const api = new N8nHttpClient({
 });
 
 let items = 0;
-async function drain(list: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of list) items += 1;
+/** Reads a listing to the end; an unlicensed resource is skipped, as the backup skips it. */
+async function drain(
+  list: AsyncIterable<unknown>,
+  onItem: (item: unknown) => void = () => {},
+): Promise<void> {
+  try {
+    for await (const item of list) {
+      items += 1;
+      onItem(item);
+    }
+  } catch (error) {
+    if (!(error instanceof FeatureNotLicensedError)) throw error;
+  }
 }
 
 const started = performance.now();
 await drain(api.listUsers());
 const projectIds: string[] = [];
-for await (const project of api.listProjects()) {
-  projectIds.push(project.id);
-  items += 1;
-  await drain(api.listProjectMembers(project.id));
-}
+await drain(api.listProjects(), (project) => projectIds.push((project as { id: string }).id));
+for (const id of projectIds) await drain(api.listProjectMembers(id));
 await drain(api.listTags());
 await drain(api.listVariables());
 await drain(api.listCredentials());
 const tableIds: string[] = [];
-for await (const table of api.listDataTables()) {
-  tableIds.push(table.id);
-  items += 1;
-}
+await drain(api.listDataTables(), (table) => tableIds.push((table as { id: string }).id));
 for (const id of tableIds) await drain(api.listDataTableRows(id));
 await drain(
   mapOrdered(api.listWorkflows(), 8, async (workflow) =>

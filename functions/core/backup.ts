@@ -187,7 +187,7 @@ class InstanceExport {
     } else {
       return false;
     }
-    this.deps.logger.warn('resource skipped', { resource, reason: this.skipped.at(-1)?.reason });
+    this.deps.logger.info('resource skipped', { resource, reason: this.skipped.at(-1)?.reason });
     this.deps.progress.done(resource, 'skipped');
     return true;
   }
