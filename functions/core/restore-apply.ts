@@ -41,6 +41,7 @@ import {
   type IdMaps,
   isDanglingReference,
   rewriteWorkflowReferences,
+  type WorkflowReference,
 } from './references.js';
 import {
   type CheckpointPolicy,
@@ -1056,19 +1057,19 @@ class Applier {
     return body;
   }
 
-  /** Workflow-to-workflow references (calls, error workflow, callers, itself) that only the final id map resolves. */
+  /**
+   * Workflow-to-workflow references (calls, error workflow, callers, itself) that only the final id
+   * map resolves. Judged from what was unresolved when the body was written: with creates running
+   * concurrently, a callee may get its id while the caller's request is in flight.
+   */
   private needsSecondPass(
     workflow: Workflow,
     entry: PlanEntry,
-    body: WorkflowWrite,
+    unresolvedAtWrite: WorkflowReference[],
     pending: Set<string>,
   ): boolean {
     if (entry.action === 'update' || workflow.description) return true;
-    const { unresolved } = rewriteWorkflowReferences(
-      { ...workflow, nodes: body.nodes, settings: body.settings },
-      this.idMaps(),
-    );
-    if (unresolved.some((r) => r.kind !== 'credential' && r.kind !== 'dataTable' && pending.has(r.id)))
+    if (unresolvedAtWrite.some((r) => r.kind !== 'credential' && r.kind !== 'dataTable' && pending.has(r.id)))
       return true;
     return findWorkflowReferences(workflow, { includeSelf: true }).some(
       (r) => r.kind !== 'credential' && r.kind !== 'dataTable' && r.id === workflow.id,
@@ -1103,7 +1104,10 @@ class Applier {
       const name = entry.renameTo ?? workflow.name;
       const adopted = adoption?.take(`${projectId ?? '*'}/${name}`);
       if (adopted) return { entry, id: adopted, finalBody: false };
+      // Decided before the request: the id map may grow while it is in flight.
+      const { unresolved } = rewriteWorkflowReferences(workflow, this.idMaps());
       const body = this.writeBody(workflow, entry);
+      const finalBody = !this.needsSecondPass(workflow, entry, unresolved, pending);
       const folderId = workflow.parentFolderId
         ? this.ledger.targetId('folders', workflow.parentFolderId)
         : undefined;
@@ -1113,7 +1117,7 @@ class Applier {
           ...(projectId ? { projectId } : {}),
           ...(folderId ? { parentFolderId: folderId } : {}),
         });
-        return { entry, id: created.id, finalBody: !this.needsSecondPass(workflow, entry, body, pending) };
+        return { entry, id: created.id, finalBody };
       } catch (error) {
         if (isFatal(error)) throw error;
         return { entry, error };
@@ -1287,36 +1291,75 @@ class Applier {
     );
   }
 
-  /** Publishes what was active; a workflow n8n will not activate (a stub credential, no trigger) is reported, not fatal. */
+  /**
+   * Publishes what was active; a workflow n8n will not activate (a stub credential, no trigger) is
+   * reported, not fatal. n8n 2.41 refuses to publish a workflow whose sub-workflows are unpublished,
+   * so publishing runs in levels: callees first, then their callers.
+   */
   private async activate(): Promise<void> {
     if (this.options.activate === false) return;
     const publishes = (workflow: Workflow) => workflow.active === true;
-    await this.eachRestoredWorkflow(
-      'activation',
-      'activating it',
-      async (workflow, _entry, targetId) => {
-        const publish = publishes(workflow);
-        try {
-          if (publish) await this.api.publishWorkflow(targetId);
-          else await this.api.unpublishWorkflow(targetId);
-        } catch (error) {
-          if (isFatal(error)) throw error;
-          this.ledger.warn({
-            code: publish ? 'activation-failed' : 'deactivation-failed',
-            resource: 'workflows',
-            workflow: { id: workflow.id, name: workflow.name },
-            message: `workflow "${workflow.name}" could not be ${publish ? 'activated' : 'deactivated'}: ${messageOf(error)}${
-              publish && this.ledger.state.credentialsAwaitingSecrets.length > 0
-                ? ' (its credentials may still be stubs waiting for their secrets)'
-                : ''
-            }`,
-          });
-        }
-      },
-      (workflow, entry) =>
-        workflow.isArchived !== true &&
-        (publishes(workflow) || (entry.action === 'update' && entry.targetActive === true)),
-    );
+    const wanted = (workflow: Workflow, entry: PlanEntry) =>
+      workflow.isArchived !== true &&
+      (publishes(workflow) || (entry.action === 'update' && entry.targetActive === true));
+    const levels = await this.activationLevels(wanted);
+    const deepest = Math.max(0, ...levels.values());
+    for (let level = 0; level <= deepest; level += 1) {
+      await this.eachRestoredWorkflow(
+        'activation',
+        'activating it',
+        async (workflow, _entry, targetId) => {
+          const publish = publishes(workflow);
+          try {
+            if (publish) await this.api.publishWorkflow(targetId);
+            else await this.api.unpublishWorkflow(targetId);
+          } catch (error) {
+            if (isFatal(error)) throw error;
+            this.ledger.warn({
+              code: publish ? 'activation-failed' : 'deactivation-failed',
+              resource: 'workflows',
+              workflow: { id: workflow.id, name: workflow.name },
+              message: `workflow "${workflow.name}" could not be ${publish ? 'activated' : 'deactivated'}: ${messageOf(error)}${
+                publish && this.ledger.state.credentialsAwaitingSecrets.length > 0
+                  ? ' (its credentials may still be stubs waiting for their secrets)'
+                  : ''
+              }`,
+            });
+          }
+        },
+        (workflow, entry) => wanted(workflow, entry) && (levels.get(workflow.id) ?? 0) === level,
+      );
+    }
+  }
+
+  /** Source id → how many sub-workflow calls deep it sits among the workflows to publish (0: calls none). */
+  private async activationLevels(
+    wanted: (workflow: Workflow, entry: PlanEntry) => boolean,
+  ): Promise<Map<string, number>> {
+    const callees = new Map<string, string[]>();
+    for await (const { workflow, entry } of this.plannedWorkflows(['create', 'update'])) {
+      if (!wanted(workflow, entry)) continue;
+      const called = findWorkflowReferences(workflow)
+        .filter((r) => r.kind === 'workflow' && r.id !== workflow.id)
+        .map((r) => r.id);
+      callees.set(workflow.id, called);
+    }
+    const levels = new Map<string, number>();
+    const visiting = new Set<string>();
+    const levelOf = (id: string): number => {
+      const known = levels.get(id);
+      if (known !== undefined) return known;
+      // A call cycle cannot be ordered; n8n decides, and a failure is reported per workflow.
+      if (visiting.has(id)) return 0;
+      visiting.add(id);
+      const deps = (callees.get(id) ?? []).filter((callee) => callees.has(callee));
+      const level = deps.length === 0 ? 0 : 1 + Math.max(...deps.map(levelOf));
+      visiting.delete(id);
+      levels.set(id, level);
+      return level;
+    };
+    for (const id of callees.keys()) levelOf(id);
+    return levels;
   }
 
   private async transfers(): Promise<void> {

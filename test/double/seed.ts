@@ -239,7 +239,8 @@ export function seedInstance(state: DoubleState, options: SeedOptions): SeedCoun
       id,
       name: `${NAMES[i % NAMES.length]} #${i}`,
       active: false,
-      isArchived: i % 25 === 24,
+      // Never a sub-workflow (those are ≡ 4 mod 5): n8n cannot have an active caller of an archived callee.
+      isArchived: i % 25 === 23,
       nodes,
       connections:
         nodes.length > 1
