@@ -38,7 +38,7 @@ export const RESTORE_SCOPES: Record<string, string[]> = {
   folders: ['folder:list', 'folder:create'],
   tags: ['tag:list', 'tag:create', 'workflowTags:update'],
   variables: ['variable:list', 'variable:create', 'variable:update'],
-  credentials: ['credential:list', 'credential:create', 'credential:move'],
+  credentials: ['credential:list', 'credential:create'],
   dataTables: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
   workflows: [
     'workflow:list',

@@ -14,6 +14,7 @@ import type {
   LedgerStore,
   Logger,
   N8nApi,
+  N8nCapabilities,
   OpenArchiveReader,
   Progress,
   SecretSource,
@@ -23,6 +24,8 @@ import { type RestoreOptions, type RestoreRun, runRestore } from './restore-appl
 export interface MigrateDeps {
   source: N8nApi;
   target: N8nApi;
+  /** What the target's key may do, so the restore half can refuse before writing. */
+  targetCapabilities?: N8nCapabilities;
   /** Where the intermediate archive is written (a temporary folder unless the caller keeps it). */
   store: ArchiveStore;
   createWriter: () => ArchiveWriter;
@@ -71,6 +74,7 @@ export async function runMigrate(deps: MigrateDeps, options: MigrateOptions): Pr
         archive,
         api: deps.target,
         ledgerStore: deps.ledgerStoreFor(backup.archive.location),
+        ...(deps.targetCapabilities ? { capabilities: deps.targetCapabilities } : {}),
         ...(deps.secrets ? { secrets: deps.secrets } : {}),
         clock: deps.clock,
         logger: deps.logger,

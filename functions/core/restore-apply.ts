@@ -10,6 +10,7 @@
 import { ENTRY, type OpenedArchive } from './archive-format.js';
 import { chunks, mapOrdered } from './async-iterables.js';
 import { rowContent, WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from './diff.js';
+import { assertRestoreScopes } from './doctor.js';
 import {
   ArchiveIntegrityError,
   ArkError,
@@ -35,7 +36,7 @@ import type {
   WorkflowNode,
   WorkflowWrite,
 } from './n8n-types.js';
-import type { Clock, LedgerStore, Logger, N8nApi, Progress, SecretSource } from './ports.js';
+import type { Clock, LedgerStore, Logger, N8nApi, N8nCapabilities, Progress, SecretSource } from './ports.js';
 import {
   findWorkflowReferences,
   type IdMaps,
@@ -67,6 +68,8 @@ export interface RestoreDeps {
   ledgerStore: LedgerStore;
   /** Credential data by credential id or name (JSON object text); without it credentials are stubs. */
   secrets?: SecretSource;
+  /** What the key may do (GET /discover): lets the restore refuse before its first write. */
+  capabilities?: N8nCapabilities;
   clock: Clock;
   logger: Logger;
   progress: Progress;
@@ -134,6 +137,8 @@ export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}
         options.checkpoint,
       );
 
+  // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
+  await confirmTargetAnswers(deps.api);
   if (existing?.finished) {
     deps.logger.info('restore already finished; nothing to do', { ledger: existing.description });
     return {
@@ -155,9 +160,20 @@ export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}
   });
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
+  if (deps.capabilities) {
+    const writes = plan.entries
+      .filter((e) => e.action === 'create' || e.action === 'update')
+      .map((e) => e.resource);
+    await assertRestoreScopes(deps.capabilities, writes);
+  }
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
   ledger.markVerified();
   return applyWithLedger(plan, deps, options, ledger, started);
+}
+
+/** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */
+async function confirmTargetAnswers(api: N8nApi): Promise<void> {
+  for await (const _ of api.listTags()) break;
 }
 
 /** Applies a plan (continuing the ledger the store holds for it, if any). Prefer runRestore, which verifies first. */

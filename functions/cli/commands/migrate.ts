@@ -97,6 +97,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
           {
             source,
             target,
+            targetCapabilities: target,
             store,
             createWriter: createZipArchiveWriter,
             openReader: openZipArchive,

@@ -102,6 +102,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
             archive,
             api,
             ledgerStore,
+            capabilities: api,
             ...(secrets ? { secrets } : {}),
             clock: systemClock,
             logger,
