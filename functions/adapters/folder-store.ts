@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -58,6 +58,8 @@ export class FolderArchiveStore implements ArchiveStore {
     } catch (error) {
       body.destroy();
       await rm(temporary, { force: true });
+      // A first backup that failed leaves no empty instance folder behind either.
+      await rmdir(folder).catch(() => {});
       throw new StoreError(
         `could not write the archive to ${location}: ${(error as Error).message}`,
         { location },

@@ -190,7 +190,7 @@ describe('zip archives in a folder store', () => {
     body.destroy(new Error('n8n went away'));
 
     await expect(stored).rejects.toThrow(/n8n went away/);
-    expect(await readdir(join(root, 'prod'))).toEqual([]);
+    expect(await readdir(root)).toEqual([]);
   });
 
   it('lists archives newest first, per instance', async () => {

@@ -1,0 +1,294 @@
+/**
+ * The CLI end to end over real HTTP against the API double: what an operator types, what they see,
+ * and the exit codes scripts rely on.
+ */
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import { runCli } from '../../functions/cli/program.js';
+import { seedInstance } from '../double/seed.js';
+import { type N8nDouble, startN8nDouble } from '../double/server.js';
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runCli(['node', 'n8n-ark', ...args], { stdout, stderr }, env);
+  return { code, stdout: out, stderr: err };
+}
+
+let source: N8nDouble;
+let store: string;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  source = await startN8nDouble({ licensed: 'all' });
+  store = await mkdtemp(join(tmpdir(), 'n8n-ark-cli-'));
+  env = { SOURCE_KEY: source.apiKey };
+});
+afterEach(async () => {
+  await source.close();
+  await rm(store, { recursive: true, force: true });
+});
+
+const backupArgs = () => [
+  'backup',
+  '--url',
+  source.url,
+  '--api-key-env',
+  'SOURCE_KEY',
+  '--store',
+  store,
+  '--instance',
+  'prod',
+];
+
+async function backup(): Promise<string> {
+  const run = await cli([...backupArgs(), '--json'], env);
+  expect(run.code, run.stderr).toBe(0);
+  return (JSON.parse(run.stdout) as { archive: string }).archive;
+}
+
+describe('n8n-ark backup', () => {
+  it('backs up every seeded resource and prints the archive and counts as JSON', async () => {
+    const seeded = seedInstance(source.state, { workflows: 40, rowsTotal: 1200 });
+
+    const run = await cli([...backupArgs(), '--json'], env);
+
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as {
+      archive: string;
+      counts: Record<string, number>;
+      skipped: unknown[];
+      warnings: { node?: string }[];
+    };
+    expect(out.archive).toMatch(new RegExp(`^${store}/prod/.+\\.zip$`));
+    expect(out.counts).toEqual({
+      users: seeded.users,
+      projects: seeded.projects,
+      tags: seeded.tags,
+      variables: seeded.variables,
+      credentials: seeded.credentials,
+      dataTables: seeded.dataTables,
+      dataTableRows: seeded.dataTableRows,
+      workflows: seeded.workflows,
+      folders: seeded.folders,
+    });
+    expect(out.skipped).toEqual([]);
+    expect(out.warnings.map((w) => w.node)).toContain('Call ghost');
+    expect(run.stdout + run.stderr).not.toContain(source.apiKey);
+    expect(await readFile(out.archive)).not.toContain(Buffer.from(source.apiKey));
+  });
+
+  it('completes with exactly the seeded counts under 10% injected 429s, 500s and connection resets', async () => {
+    const seeded = seedInstance(source.state, { workflows: 120, rowsTotal: 3000 });
+    Object.assign(source.faults, {
+      rate429: 0.04,
+      rate500: 0.03,
+      rateReset: 0.03,
+      retryAfterSeconds: 0,
+      readsOnly: true,
+      seed: 7,
+    });
+
+    const run = await cli([...backupArgs(), '--json'], env);
+
+    expect(run.code, run.stderr).toBe(0);
+    const counts = (JSON.parse(run.stdout) as { counts: Record<string, number> }).counts;
+    expect(counts.workflows).toBe(seeded.workflows);
+    expect(counts.dataTableRows).toBe(seeded.dataTableRows);
+    const faulted = source.requests.filter(
+      (r) => r.status === 429 || r.status === 500 || r.status === -1,
+    ).length;
+    expect(faulted).toBeGreaterThan(5);
+  });
+
+  it('records unlicensed resources as skipped on a community instance, exit 0', async () => {
+    source.setLicensed([]);
+    seedInstance(source.state, { workflows: 5 });
+
+    const run = await cli(backupArgs(), env);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/skipped: variables — variables needs a licence for feat:variables/);
+    expect(run.stdout).toMatch(/skipped: projects — projects needs a licence for feat:projectRole:admin/);
+  });
+});
+
+describe('exit codes and messages', () => {
+  it('2 when no API key is given, saying how to give one', async () => {
+    const run = await cli(['backup', '--url', source.url, '--store', store], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/No API key: pass --api-key-env <VAR>/);
+  });
+
+  it('2 for a URL that is not a URL', async () => {
+    const run = await cli(['backup', '--url', 'n8n.example.com', '--api-key-env', 'SOURCE_KEY'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--url "n8n.example.com" is not a URL/);
+  });
+
+  it('3 for a wrong key, naming the URL and never the key', async () => {
+    const run = await cli(backupArgs(), { SOURCE_KEY: 'wrong-key-123' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`n8n at ${source.url} rejected the API key`);
+    expect(run.stderr).not.toContain('wrong-key-123');
+    expect(await readdir(store)).toEqual([]);
+  });
+
+  it('3 for a key without workflow:list, naming the scope', async () => {
+    source.addApiKey('limited', ['tag:list']);
+    const run = await cli(backupArgs(), { SOURCE_KEY: 'limited' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/lacks the scope workflow:list/);
+  });
+
+  it('3 for an address where nothing listens', async () => {
+    const closed = await startN8nDouble();
+    await closed.close();
+    const run = await cli(
+      ['backup', '--url', closed.url, '--api-key-env', 'SOURCE_KEY', '--store', store],
+      env,
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/could not reach n8n at/);
+  });
+
+  it('5 when the store folder cannot be written, leaving no partial file', async () => {
+    const readOnly = join(store, 'ro');
+    await mkdir(readOnly);
+    await chmod(readOnly, 0o500);
+    const run = await cli(
+      ['backup', '--url', source.url, '--api-key-env', 'SOURCE_KEY', '--store', readOnly],
+      env,
+    );
+    await chmod(readOnly, 0o700);
+    // root ignores permission bits; then the write succeeds and there is nothing to refuse.
+    if (process.getuid?.() === 0) expect(run.code).toBe(0);
+    else {
+      expect(run.code).toBe(5);
+      expect(run.stderr).toMatch(/could not write the archive/);
+    }
+  });
+});
+
+describe('n8n-ark verify', () => {
+  it('passes an intact archive and fails, naming the entry, when one byte of it is flipped', async () => {
+    seedInstance(source.state, { workflows: 10, rowsTotal: 100 });
+    const archive = await backup();
+    expect((await cli(['verify', archive])).code).toBe(0);
+
+    const bytes = await readFile(archive);
+    const zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true });
+    const entry = await new Promise<yauzl.Entry>((resolve) => {
+      zip.on('entry', (e: yauzl.Entry) => (e.fileName === 'workflows.ndjson' ? resolve(e) : zip.readEntry()));
+      zip.readEntry();
+    });
+    const dataStart =
+      entry.relativeOffsetOfLocalHeader +
+      30 +
+      bytes.readUInt16LE(entry.relativeOffsetOfLocalHeader + 26) +
+      bytes.readUInt16LE(entry.relativeOffsetOfLocalHeader + 28);
+    const at = dataStart + Math.floor(entry.compressedSize / 2);
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    await writeFile(archive, bytes);
+
+    const run = await cli(['verify', archive, '--json']);
+    expect(run.code).toBe(4);
+    expect(
+      (JSON.parse(run.stdout) as { problems: { entry: string }[] }).problems.map((p) => p.entry),
+    ).toContain('workflows.ndjson');
+  });
+
+  it('exits 5 for an archive that does not exist', async () => {
+    const run = await cli(['verify', join(store, 'nope.zip')]);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/no such file/);
+  });
+});
+
+describe('n8n-ark restore refuses bad input without writing', () => {
+  it('a corrupted archive: refused before the first write to the target', async () => {
+    seedInstance(source.state, { workflows: 10 });
+    const archive = await backup();
+    const bytes = await readFile(archive);
+    await writeFile(archive, bytes.subarray(0, bytes.length - 200));
+    const target = await startN8nDouble({ licensed: 'all' });
+    try {
+      const run = await cli(['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'], {
+        TARGET_KEY: target.apiKey,
+      });
+      expect(run.code).toBe(4);
+      expect(target.writeCount()).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a key without workflow:create: refused with the missing scopes named, target untouched', async () => {
+    seedInstance(source.state, { workflows: 10 });
+    const archive = await backup();
+    const target = await startN8nDouble({ licensed: 'all' });
+    try {
+      const scopes = [
+        'tag:list',
+        'tag:create',
+        'workflowTags:update',
+        'workflow:list',
+        'workflow:read',
+        'workflow:update',
+        'workflow:activate',
+      ];
+      target.addApiKey('restricted', scopes);
+      const run = await cli(['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'], {
+        TARGET_KEY: 'restricted',
+      });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/workflow:create/);
+      expect(run.stderr).toMatch(/nothing was written/);
+      expect(target.writeCount()).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe('n8n-ark list and inspect', () => {
+  it('lists archives newest first and shows a manifest', async () => {
+    seedInstance(source.state, { workflows: 3 });
+    const first = await backup();
+    const second = await backup();
+
+    const list = await cli(['list', '--store', store, '--json']);
+    const inspect = await cli(['inspect', second]);
+
+    expect((JSON.parse(list.stdout) as { location: string }[]).map((a) => a.location)).toEqual([
+      second,
+      first,
+    ]);
+    expect(inspect.code).toBe(0);
+    expect(inspect.stdout).toMatch(/format\s+n8n-ark-archive v1/);
+    expect(inspect.stdout).toMatch(/workflows\.ndjson\s+3/);
+  });
+
+  it('--help teaches: commands, exit codes and examples', async () => {
+    const top = await cli(['--help']);
+    const backupHelp = await cli(['backup', '--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Exit codes:/);
+    expect(backupHelp.stdout).toMatch(/Examples:/);
+    expect(backupHelp.stdout).toMatch(/--api-key-env <VAR>/);
+  });
+});
