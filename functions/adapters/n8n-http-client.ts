@@ -328,7 +328,11 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
 
   // ---- transport
 
-  /** Follows `nextCursor` to the end. A cursor seen twice means n8n is looping: fail, don't spin. */
+  /**
+   * Follows `nextCursor` to the end. A cursor seen twice means n8n is looping: fail, don't spin.
+   * The next page is requested while the caller works through the current one, so fetching and
+   * processing overlap; at most two pages are held.
+   */
   private async *list<T extends { id?: unknown }>(
     path: string,
     route: string,
@@ -336,17 +340,33 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   ): AsyncIterable<T> {
     const seenCursors = new Set<string>();
     const seenIds = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.json<{ data?: T[]; nextCursor?: string | null }>('GET', path, {
+    const fetchPage = (cursor: string | undefined) =>
+      this.json<{ data?: T[]; nextCursor?: string | null }>('GET', path, {
         route,
         query: { ...query, limit: PAGE_SIZE, cursor },
       });
+    let pending: Promise<{ data?: T[]; nextCursor?: string | null }> | undefined = fetchPage(undefined);
+    while (pending) {
+      const page = await pending;
+      pending = undefined;
       if (!page || !Array.isArray(page.data)) {
         throw new ConnectionError(
           `${this.baseUrl} answered GET ${path} without a data list: it does not look like n8n's Public API. Check --url.`,
           { url: this.baseUrl },
         );
+      }
+      const cursor = page.nextCursor ?? undefined;
+      if (cursor !== undefined) {
+        if (seenCursors.has(cursor)) {
+          throw new PaginationError(
+            `n8n returned the same page cursor twice for GET ${path}; stopping instead of looping. This is an n8n paging bug: retry, and report it if it persists.`,
+            { path },
+          );
+        }
+        seenCursors.add(cursor);
+        pending = fetchPage(cursor);
+        // If the caller stops early, the prefetched page must not become an unhandled rejection.
+        pending.catch(() => {});
       }
       for (const item of page.data) {
         const id = item.id === undefined || item.id === null ? undefined : String(item.id);
@@ -356,17 +376,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         }
         yield item;
       }
-      cursor = page.nextCursor ?? undefined;
-      if (cursor !== undefined) {
-        if (seenCursors.has(cursor)) {
-          throw new PaginationError(
-            `n8n returned the same page cursor twice for GET ${path}; stopping instead of looping. This is an n8n paging bug: retry, and report it if it persists.`,
-            { path },
-          );
-        }
-        seenCursors.add(cursor);
-      }
-    } while (cursor !== undefined);
+    }
   }
 
   private async json<T>(method: Method, path: string, options: RequestOptions): Promise<T> {

@@ -101,8 +101,11 @@ class InstanceExport {
   private readonly credentialIds = new Set<string>();
   private readonly dataTableIds = new Set<string>();
   private readonly workflowIds = new Set<string>();
-  /** Workflow → workflow references whose target was not seen yet when the caller was written. */
-  private readonly forwardReferences: { workflow: Workflow; reference: WorkflowReference }[] = [];
+  /** Workflow → workflow references whose target was not seen yet when the caller was written (ids and names only). */
+  private readonly forwardReferences: {
+    workflow: { id: string; name: string };
+    reference: WorkflowReference;
+  }[] = [];
 
   constructor(
     private readonly deps: BackupDeps,
@@ -284,7 +287,9 @@ class InstanceExport {
           }
           break;
         default:
-          if (!this.workflowIds.has(reference.id)) this.forwardReferences.push({ workflow, reference });
+          if (!this.workflowIds.has(reference.id)) {
+            this.forwardReferences.push({ workflow: { id: workflow.id, name: workflow.name }, reference });
+          }
       }
     }
   }
@@ -296,7 +301,7 @@ class InstanceExport {
     this.forwardReferences.length = 0;
   }
 
-  private warn(workflow: Workflow, reference: WorkflowReference): void {
+  private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
     const where = reference.node ? `node "${reference.node}"` : reference.location;
     this.warnings.push({
       code: 'dangling-reference',
