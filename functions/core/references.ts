@@ -47,7 +47,6 @@ export const DATA_TABLE_NODE_TYPES: readonly string[] = [
 ];
 
 /** What n8n writes when a UI bug stringified an unset id; it never names a real object. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: this is the literal text n8n stores, not a template.
 const STRINGIFIED_UNDEFINED = '${undefined}';
 
 /**

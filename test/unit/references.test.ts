@@ -132,7 +132,6 @@ describe('findWorkflowReferences', () => {
 
     expect(references.map((r) => [r.kind, r.id, r.node])).toEqual([
       ['workflow', '', 'Empty call'],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: n8n's literal stored text.
       ['workflow', '${undefined}', 'Undefined call'],
       ['workflow', '', 'Null call'],
       ['workflow', '', 'Unset call'],
