@@ -1,7 +1,10 @@
 /**
  * Runs the API double as its own process (for the bench and for trying the CLI by hand):
  *   npx tsx test/double/main.ts --port 0 --seed-workflows 1000 --seed-rows 200000 --licensed all
- * Prints one JSON line {url, apiKey, pid} on stdout when listening; stops on SIGTERM or SIGINT.
+ * Prints one JSON line {url, apiKey, pid} on stdout when listening and seeded; stops on SIGTERM
+ * or SIGINT. `--licensed` takes `all` or a comma-separated feature list (default: none, the
+ * community edition); the seed only creates team projects, folders and variables when the
+ * licence allows them, so a backup finds exactly what was seeded.
  */
 import { parseArgs } from 'node:util';
 import { seedInstance } from './seed.js';
@@ -12,6 +15,9 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     'seed-workflows': { type: 'string', default: '0' },
     'seed-rows': { type: 'string', default: '0' },
+    'seed-tables': { type: 'string', default: '3' },
+    seed: { type: 'string', default: '1' },
+    'id-seed': { type: 'string' },
     licensed: { type: 'string', default: '' },
     'api-key': { type: 'string' },
   },
@@ -21,12 +27,24 @@ const double = await startN8nDouble({
   port: Number(values.port),
   licensed,
   ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+  ...(values['id-seed'] ? { idSeed: Number(values['id-seed']) } : {}),
 });
 const workflows = Number(values['seed-workflows']);
-if (workflows > 0 || Number(values['seed-rows']) > 0) {
-  seedInstance(double.state, { workflows, rowsTotal: Number(values['seed-rows']) });
+const rowsTotal = Number(values['seed-rows']);
+let seeded: ReturnType<typeof seedInstance> | undefined;
+if (workflows > 0 || rowsTotal > 0) {
+  const allows = (feature: string) => licensed === 'all' || licensed.includes(feature);
+  seeded = seedInstance(double.state, {
+    workflows,
+    rowsTotal,
+    tables: Number(values['seed-tables']),
+    seed: Number(values.seed),
+    licensed: allows('feat:projectRole:admin') && allows('feat:variables') && allows('feat:folders'),
+  });
 }
+// The bench reads the first line; the counts follow for people running it by hand.
 process.stdout.write(`${JSON.stringify({ url: double.url, apiKey: double.apiKey, pid: process.pid })}\n`);
+if (seeded) process.stderr.write(`n8n API double at ${double.url}: ${JSON.stringify(seeded)}\n`);
 const stop = () => {
   void double.close().then(() => process.exit(0));
 };
