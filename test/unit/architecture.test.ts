@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -6,6 +6,7 @@ const root = join(import.meta.dirname, '..', '..');
 
 function sourceFiles(dir: string): string[] {
   const absolute = join(root, dir);
+  if (!existsSync(absolute)) return [];
   return readdirSync(absolute).flatMap((name) => {
     const path = join(absolute, name);
     if (statSync(path).isDirectory()) return sourceFiles(relative(root, path));
