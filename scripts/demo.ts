@@ -46,7 +46,15 @@ try {
   // n8n-ark cannot create user accounts (n8n only invites by e-mail): the operator has invited the
   // team to the recovery instance, so the restore can put them back into their projects.
   for (const user of prod.state.users.values()) {
-    if (user.role !== 'global:owner') dr.state.users.set(user.id, { ...user });
+    if (user.role !== 'global:owner') {
+      dr.state.createUser({
+        email: user.email,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        role: user.role,
+        isPending: user.isPending,
+      });
+    }
   }
   const env = { PROD_KEY: prod.apiKey, DR_KEY: dr.apiKey };
   await rm(join(store, 'demo-prod'), { recursive: true, force: true });
