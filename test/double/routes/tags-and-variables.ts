@@ -47,6 +47,17 @@ const updateVariableBody = object(
   { strict: true },
 );
 
+/**
+ * n8n trims a tag name and validates 1–24 characters, but answers any failure to save a tag with
+ * 409 "Tag already exists" (measured: a 25-character or blank name gets that 409).
+ */
+function tagName(raw: string): string {
+  const name = raw.trim();
+  const length = [...name].length;
+  if (length < 1 || length > 24) throw new ApiError(409, 'Tag already exists');
+  return name;
+}
+
 /** Tags list in creation order (n8n orders by createdAt, then id). */
 function tagsInOrder(tags: Iterable<StoredTag>): StoredTag[] {
   return [...tags].sort((a, b) =>
@@ -66,7 +77,7 @@ export function tagAndVariableRoutes(): Route[] {
     controller('POST', '/tags', 'tag:create', ({ state, body }) => {
       const parsed = validate(tagBody, body, 'body');
       if (!parsed.ok) throw new ApiError(400, parsed.message);
-      const name = parsed.value.name as string;
+      const name = tagName(parsed.value.name as string);
       if (state.tagByName(name)) throw new ApiError(409, 'Tag already exists');
       return ok(renderTag(state.createTag(name)), 201);
     }),
@@ -77,7 +88,7 @@ export function tagAndVariableRoutes(): Route[] {
       const parsed = validate(tagBody, body, 'body');
       if (!parsed.ok) throw new ApiError(400, parsed.message);
       const tag = found(state.tags.get(params.tagId ?? ''));
-      const name = (parsed.value.name as string).trim();
+      const name = tagName(parsed.value.name as string);
       const clash = state.tagByName(name);
       if (clash && clash.id !== tag.id) throw new ApiError(409, 'Tag already exists');
       tag.name = name;

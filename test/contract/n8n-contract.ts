@@ -1,0 +1,959 @@
+/**
+ * The behaviours of n8n 2.41's Public API that n8n-ark depends on, as a vitest suite that can run
+ * against any base URL: the API double (test/integration/contract-double.test.ts) and a real n8n
+ * (the e2e suite). When both pass, the double is faithful where it matters.
+ *
+ * Every test names its resources with a per-run prefix, finds them through filters, and deletes
+ * what it created (unpublish → archive → delete, retried while n8n is still unpublishing).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+
+export interface ContractTarget {
+  /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
+  baseUrl: string;
+  /** A key with every scope. */
+  apiKey: string;
+  /** Whether the instance is licensed for feat:variables, feat:projectRole:admin and feat:folders. */
+  licensed: boolean;
+  /** A key holding only the `workflow:list` scope (required when `withRestrictedKey` is set). */
+  restrictedApiKey?: string;
+}
+
+export interface ContractOptions {
+  /** Register the scope tests, which need `restrictedApiKey` from the target. */
+  withRestrictedKey?: boolean;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  /** The parsed JSON body, or undefined when the body was empty or not JSON. */
+  body: unknown;
+  contentType: string;
+  headers: Headers;
+}
+
+type Obj = Record<string, unknown>;
+
+const READ_ONLY_WORKFLOW_FIELDS: Record<string, unknown> = {
+  id: 'abc',
+  active: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  isArchived: false,
+  versionId: 'v1',
+  triggerCount: 0,
+  meta: {},
+  tags: [],
+  activeVersion: null,
+};
+
+const decodeCursor = (cursor: unknown): unknown =>
+  JSON.parse(Buffer.from(String(cursor), 'base64').toString('utf8'));
+const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64');
+
+function manualWorkflow(name: string): Obj {
+  return {
+    name,
+    nodes: [
+      {
+        name: 'Start',
+        type: 'n8n-nodes-base.manualTrigger',
+        typeVersion: 1,
+        position: [0, 0],
+        parameters: {},
+      },
+    ],
+    connections: {},
+    settings: { executionOrder: 'v1' },
+  };
+}
+
+function scheduledWorkflow(name: string, extraNodes: Obj[] = []): Obj {
+  const nodes: Obj[] = [
+    {
+      name: 'Every hour',
+      type: 'n8n-nodes-base.scheduleTrigger',
+      typeVersion: 1.2,
+      position: [0, 0],
+      parameters: { rule: { interval: [{ field: 'hours', hoursInterval: 1 }] } },
+    },
+    ...extraNodes,
+  ];
+  return { name, nodes, connections: {}, settings: { executionOrder: 'v1' } };
+}
+
+function subWorkflow(name: string): Obj {
+  return {
+    name,
+    nodes: [
+      {
+        name: 'When called',
+        type: 'n8n-nodes-base.executeWorkflowTrigger',
+        typeVersion: 1.1,
+        position: [0, 0],
+        parameters: { inputSource: 'passthrough' },
+      },
+    ],
+    connections: {},
+    settings: { executionOrder: 'v1' },
+  };
+}
+
+export function describeN8nContract(
+  name: string,
+  getTarget: () => ContractTarget,
+  options: ContractOptions = {},
+): void {
+  describe(`n8n Public API contract: ${name}`, () => {
+    const run = `ark-contract-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+    // Tag names are limited to 24 characters: a short per-run prefix for them.
+    const tagRun = `ark${Math.floor(Math.random() * 36 ** 5).toString(36)}`;
+    const cleanups: (() => Promise<void>)[] = [];
+
+    async function api(
+      method: string,
+      path: string,
+      init: { body?: unknown; raw?: string; key?: string | null } = {},
+    ): Promise<Answer> {
+      const target = getTarget();
+      const key = init.key === undefined ? target.apiKey : init.key;
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (key !== null) headers['X-N8N-API-KEY'] = key;
+      const payload = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1${path}`, {
+        method,
+        headers,
+        ...(payload === undefined ? {} : { body: payload }),
+      });
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return {
+        status: response.status,
+        text,
+        body,
+        contentType: response.headers.get('content-type') ?? '',
+        headers: response.headers,
+      };
+    }
+
+    const data = (answer: Answer): Obj[] => (answer.body as { data: Obj[] }).data;
+    const nextCursorOf = (answer: Answer): unknown => (answer.body as { nextCursor: unknown }).nextCursor;
+    const message = (answer: Answer): unknown => (answer.body as { message?: unknown } | undefined)?.message;
+
+    async function removeWorkflow(id: string): Promise<void> {
+      const current = await api('GET', `/workflows/${id}`);
+      if (current.status === 404) return;
+      if ((current.body as Obj).active === true) await api('POST', `/workflows/${id}/unpublish`);
+      // n8n refuses to delete while a workflow is still being unpublished; it settles quickly.
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        const deleted = await api('DELETE', `/workflows/${id}`);
+        if (deleted.status === 200 || deleted.status === 404) return;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      throw new Error(`contract cleanup: workflow ${id} could not be deleted`);
+    }
+
+    async function createWorkflow(body: Obj): Promise<Obj> {
+      const created = await api('POST', '/workflows', { body });
+      expect(created.status, created.text).toBe(200);
+      const workflow = created.body as Obj;
+      cleanups.push(() => removeWorkflow(String(workflow.id)));
+      return workflow;
+    }
+
+    async function createTag(tagName: string): Promise<Obj> {
+      const created = await api('POST', '/tags', { body: { name: tagName } });
+      expect(created.status, created.text).toBe(201);
+      const tag = created.body as Obj;
+      cleanups.push(async () => {
+        await api('DELETE', `/tags/${tag.id}`);
+      });
+      return tag;
+    }
+
+    async function createTable(tableName: string, columns: Obj[]): Promise<Obj> {
+      const created = await api('POST', '/data-tables', { body: { name: tableName, columns } });
+      expect(created.status, created.text).toBe(201);
+      const table = created.body as Obj;
+      cleanups.push(async () => {
+        await api('DELETE', `/data-tables/${table.id}`);
+      });
+      return table;
+    }
+
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    describe('authentication and routing', () => {
+      it('answers 401 Unauthorized to a wrong or missing key on workflows', async () => {
+        const wrong = await api('GET', '/workflows', { key: 'not-a-key' });
+        const missing = await api('GET', '/workflows', { key: null });
+
+        expect([wrong.status, wrong.body]).toEqual([401, { message: 'Unauthorized' }]);
+        expect([missing.status, missing.body]).toEqual([401, { message: 'Unauthorized' }]);
+      });
+
+      it("answers 401 with the validator's words on data tables and users", async () => {
+        const missing = await api('GET', '/data-tables', { key: null });
+        const wrong = await api('GET', '/data-tables', { key: 'not-a-key' });
+        const users = await api('GET', '/users', { key: null });
+
+        expect([missing.status, missing.body]).toEqual([401, { message: "'X-N8N-API-KEY' header required" }]);
+        expect([wrong.status, wrong.body]).toEqual([401, { message: 'unauthorized' }]);
+        expect([users.status, users.body]).toEqual([401, { message: "'X-N8N-API-KEY' header required" }]);
+      });
+
+      it('answers 404 "not found" to an unknown path and 405 to a wrong method', async () => {
+        const unknown = await api('GET', '/no-such-resource');
+        const wrongMethod = await api('PATCH', '/workflows', { body: {} });
+
+        expect([unknown.status, unknown.body]).toEqual([404, { message: 'not found' }]);
+        expect([wrongMethod.status, wrongMethod.body]).toEqual([
+          405,
+          { message: 'PATCH method not allowed' },
+        ]);
+      });
+
+      it('answers malformed JSON with a 500 that is not JSON', async () => {
+        const answer = await api('POST', '/workflows', { raw: '{"name": ' });
+
+        expect(answer.status).toBe(500);
+        expect(answer.contentType).toMatch(/text\/html/);
+      });
+
+      if (options.withRestrictedKey) {
+        it('answers 403 Forbidden, without naming the scope, to a key lacking it', async () => {
+          const key = getTarget().restrictedApiKey;
+          expect(key, 'the target must provide restrictedApiKey').toBeTruthy();
+
+          const tags = await api('GET', '/tags', { key: key ?? '' });
+          const tables = await api('GET', '/data-tables', { key: key ?? '' });
+          const workflows = await api('GET', '/workflows?limit=1', { key: key ?? '' });
+
+          expect([tags.status, tags.body]).toEqual([403, { message: 'Forbidden' }]);
+          expect([tables.status, tables.body]).toEqual([403, { message: 'Forbidden' }]);
+          expect(workflows.status).toBe(200);
+        });
+      }
+    });
+
+    describe('paging', () => {
+      it('pages workflows with base64 {limit, offset} cursors, ordered by id, ending with null', async () => {
+        const prefix = `${run}-paging`;
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i += 1)
+          ids.push(String((await createWorkflow(manualWorkflow(`${prefix} ${i}`))).id));
+
+        const first = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2`);
+        const second = await api(
+          'GET',
+          `/workflows?name=${encodeURIComponent(prefix)}&cursor=${encodeURIComponent(String(nextCursorOf(first)))}`,
+        );
+
+        expect(first.status).toBe(200);
+        expect(decodeCursor(nextCursorOf(first))).toEqual({ limit: 2, offset: 2 });
+        expect(nextCursorOf(second)).toBeNull();
+        const listed = [...data(first), ...data(second)].map((w) => String(w.id));
+        expect(listed).toEqual([...ids].sort());
+      });
+
+      it('honours the limit carried by a forged cursor', async () => {
+        const prefix = `${run}-forged`;
+        for (let i = 0; i < 4; i += 1) await createWorkflow(manualWorkflow(`${prefix} ${i}`));
+
+        const page = await api(
+          'GET',
+          `/workflows?name=${encodeURIComponent(prefix)}&cursor=${encodeURIComponent(encodeCursor({ offset: 0, limit: 3 }))}`,
+        );
+
+        expect(data(page)).toHaveLength(3);
+        expect(decodeCursor(nextCursorOf(page))).toEqual({ limit: 3, offset: 3 });
+      });
+
+      it('answers limit=0 with every item and a cursor that never advances', async () => {
+        const prefix = `${run}-zero`;
+        await createWorkflow(manualWorkflow(`${prefix} a`));
+        await createWorkflow(manualWorkflow(`${prefix} b`));
+
+        const page = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=0`);
+
+        expect(data(page)).toHaveLength(2);
+        expect(decodeCursor(nextCursorOf(page))).toEqual({ limit: 0, offset: 0 });
+      });
+
+      it('repeats an item on the next page when a workflow is inserted before the cursor', async () => {
+        const prefix = `${run}-shift`;
+        for (let i = 0; i < 4; i += 1) await createWorkflow(manualWorkflow(`${prefix} ${i}`));
+        const first = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2`);
+        const lastSeen = String(data(first)[1]?.id);
+
+        // Ids are random: create until one sorts before the end of the first page.
+        for (let attempt = 0; attempt < 30; attempt += 1) {
+          const created = await createWorkflow(manualWorkflow(`${prefix} late ${attempt}`));
+          if (String(created.id) < lastSeen) break;
+        }
+        const second = await api(
+          'GET',
+          `/workflows?name=${encodeURIComponent(prefix)}&cursor=${encodeURIComponent(String(nextCursorOf(first)))}`,
+        );
+
+        expect(String(data(second)[0]?.id)).toBe(lastSeen);
+      });
+
+      it('caps limit above 250 on workflows, tags and credentials, and refuses it on data tables and users', async () => {
+        const workflows = await api('GET', '/workflows?limit=251');
+        const tags = await api('GET', '/tags?limit=251');
+        const credentials = await api('GET', '/credentials?limit=251');
+        const tables = await api('GET', '/data-tables?limit=251');
+        const users = await api('GET', '/users?limit=251');
+
+        expect([workflows.status, tags.status, credentials.status]).toEqual([200, 200, 200]);
+        expect([tables.status, tables.body]).toEqual([
+          400,
+          { message: 'request/query/limit must be <= 250' },
+        ]);
+        expect([users.status, users.body]).toEqual([400, { message: 'request/query/limit must be <= 250' }]);
+      });
+
+      it('answers 400 "An invalid cursor was provided" to a cursor that is not base64 JSON', async () => {
+        for (const path of ['/workflows', '/tags', '/credentials', '/data-tables']) {
+          const answer = await api('GET', `${path}?cursor=not-a-cursor`);
+          expect([path, answer.status, answer.body]).toEqual([
+            path,
+            400,
+            { message: 'An invalid cursor was provided' },
+          ]);
+        }
+      });
+
+      it('answers 400 to a negative or non-numeric limit', async () => {
+        const negative = await api('GET', '/workflows?limit=-1');
+        const text = await api('GET', '/tags?limit=abc');
+
+        expect([negative.status, negative.body]).toEqual([
+          400,
+          { message: 'request/query/limit Param `limit` must be a non-negative integer' },
+        ]);
+        expect([text.status, text.body]).toEqual([
+          400,
+          { message: 'request/query/limit Param `limit` must be a valid integer' },
+        ]);
+      });
+    });
+
+    describe('workflows', () => {
+      it.each(Object.keys(READ_ONLY_WORKFLOW_FIELDS))(
+        'refuses read-only field %s on create',
+        async (field) => {
+          const answer = await api('POST', '/workflows', {
+            body: { ...manualWorkflow(`${run}-readonly`), [field]: READ_ONLY_WORKFLOW_FIELDS[field] },
+          });
+
+          expect([answer.status, answer.body]).toEqual([
+            400,
+            { message: `request/body/${field} is read-only` },
+          ]);
+        },
+      );
+
+      it('refuses description, unknown keys, unknown settings keys and a missing settings on create', async () => {
+        const base = manualWorkflow(`${run}-refused`);
+        const description = await api('POST', '/workflows', { body: { ...base, description: 'x' } });
+        const unknown = await api('POST', '/workflows', { body: { ...base, owner: 'me' } });
+        const settingsKey = await api('POST', '/workflows', {
+          body: { ...base, settings: { executionOrder: 'v1', engineType: 'v2' } },
+        });
+        const { settings: _settings, ...withoutSettings } = base;
+        const missing = await api('POST', '/workflows', { body: withoutSettings });
+        const nodeKey = await api('POST', '/workflows', {
+          body: { ...base, nodes: [{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', color: 'red' }] },
+        });
+
+        expect(description.body).toEqual({
+          message: "request/body Unrecognized key(s) in object: 'description'",
+        });
+        expect(unknown.body).toEqual({ message: "request/body Unrecognized key(s) in object: 'owner'" });
+        expect(settingsKey.body).toEqual({
+          message: "request/body/settings Unrecognized key(s) in object: 'engineType'",
+        });
+        expect(missing.body).toEqual({ message: "request/body must have required property 'settings'" });
+        expect(nodeKey.body).toEqual({
+          message: "request/body/nodes/0 Unrecognized key(s) in object: 'color'",
+        });
+        expect([
+          description.status,
+          unknown.status,
+          settingsKey.status,
+          missing.status,
+          nodeKey.status,
+        ]).toEqual([400, 400, 400, 400, 400]);
+      });
+
+      it('assigns a new id, answers parentFolder on create, and never tells the folder on reads', async () => {
+        const prefix = `${run}-shape`;
+        const created = await createWorkflow(manualWorkflow(`${prefix} one`));
+
+        const single = await api('GET', `/workflows/${created.id}`);
+        const list = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}`);
+
+        expect(created.id).toMatch(/^[A-Za-z0-9]{16}$/);
+        expect(created.parentFolder).toBeNull();
+        expect(created.active).toBe(false);
+        const got = single.body as Obj;
+        expect(got).not.toHaveProperty('parentFolderId');
+        expect(got).not.toHaveProperty('parentFolder');
+        expect(got).toHaveProperty('description', null);
+        expect((got.shared as Obj[])[0]).toMatchObject({
+          role: 'workflow:owner',
+          project: { type: 'personal' },
+        });
+        const item = data(list)[0] as Obj;
+        expect(Object.keys(item)).toEqual([
+          'id',
+          'name',
+          'active',
+          'activeVersionId',
+          'createdAt',
+          'updatedAt',
+          'isArchived',
+          'versionId',
+          'triggerCount',
+          'nodes',
+          'connections',
+          'nodeGroups',
+          'settings',
+          'staticData',
+          'pinData',
+          'meta',
+          'tags',
+          'shared',
+          'activeVersion',
+        ]);
+        expect(Object.keys((item.shared as Obj[])[0] ?? {})).toEqual([
+          'role',
+          'workflowId',
+          'projectId',
+          'createdAt',
+          'updatedAt',
+        ]);
+      });
+
+      it('keeps a workflow in the folder given on create without telling it on reads (needs feat:folders)', async () => {
+        const target = getTarget();
+        const folder = await api('POST', '/projects/personal/folders', { body: { name: `${run} folder` } });
+        if (!target.licensed) {
+          expect(folder.status).toBe(403);
+          expect(message(folder)).toMatch(/does not allow for feat:folders/);
+          return;
+        }
+        expect(folder.status, folder.text).toBe(201);
+        const folderId = String((folder.body as Obj).id);
+        const created = await createWorkflow({
+          ...manualWorkflow(`${run}-in-folder`),
+          parentFolderId: folderId,
+        });
+        const projectId = String(((created.shared as Obj[])[0] as Obj).projectId);
+        // Cleanups run in reverse: the folder goes after the workflow in it.
+        cleanups.splice(cleanups.length - 1, 0, async () => {
+          await api('DELETE', `/projects/${projectId}/folders/${folderId}`);
+        });
+        const single = await api('GET', `/workflows/${created.id}`);
+
+        expect(created.parentFolder).toMatchObject({
+          id: folderId,
+          name: `${run} folder`,
+          parentFolderId: null,
+        });
+        expect(single.body).not.toHaveProperty('parentFolderId');
+        expect(single.body).not.toHaveProperty('parentFolder');
+      });
+
+      it('updates with a full body (description allowed) and refuses to update an archived workflow', async () => {
+        const created = await createWorkflow(manualWorkflow(`${run}-update`));
+        const partial = await api('PUT', `/workflows/${created.id}`, { body: { name: 'only a name' } });
+        const updated = await api('PUT', `/workflows/${created.id}`, {
+          body: { ...manualWorkflow(`${run}-update renamed`), description: 'set by PUT' },
+        });
+        await api('POST', `/workflows/${created.id}/archive`);
+        const archived = await api('PUT', `/workflows/${created.id}`, {
+          body: manualWorkflow(`${run}-update again`),
+        });
+
+        expect([partial.status, partial.body]).toEqual([
+          400,
+          { message: "request/body must have required property 'nodes'" },
+        ]);
+        expect(updated.status, updated.text).toBe(200);
+        expect(updated.body).toMatchObject({ name: `${run}-update renamed`, description: 'set by PUT' });
+        expect((updated.body as Obj).versionId).not.toBe(created.versionId);
+        expect([archived.status, archived.body]).toEqual([
+          400,
+          { message: 'Cannot update an archived workflow.' },
+        ]);
+      });
+
+      it('lists archived workflows with isArchived true', async () => {
+        const prefix = `${run}-archived`;
+        const created = await createWorkflow(manualWorkflow(prefix));
+        await api('POST', `/workflows/${created.id}/archive`);
+
+        const list = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}`);
+
+        expect(data(list).map((w) => [w.id, w.isArchived])).toEqual([[created.id, true]]);
+      });
+
+      it('refuses to publish a workflow without a trigger, with /publish and with /activate', async () => {
+        const created = await createWorkflow(manualWorkflow(`${run}-no-trigger`));
+
+        const published = await api('POST', `/workflows/${created.id}/publish`);
+        const activated = await api('POST', `/workflows/${created.id}/activate`);
+
+        expect(published.status).toBe(400);
+        expect(activated.status).toBe(400);
+        expect(message(published)).toMatch(/trigger/i);
+      });
+
+      it('publishes sub-workflows before callers, and refuses to delete a published workflow', async () => {
+        const child = await createWorkflow(subWorkflow(`${run}-child`));
+        const caller = await createWorkflow(
+          scheduledWorkflow(`${run}-caller`, [
+            {
+              name: 'Call child',
+              type: 'n8n-nodes-base.executeWorkflow',
+              typeVersion: 1.2,
+              position: [200, 0],
+              parameters: { workflowId: { __rl: true, value: child.id, mode: 'id' }, options: {} },
+            },
+          ]),
+        );
+
+        const tooEarly = await api('POST', `/workflows/${caller.id}/publish`);
+        const childPublished = await api('POST', `/workflows/${child.id}/publish`);
+        const callerPublished = await api('POST', `/workflows/${caller.id}/publish`);
+        const activeOnly = await api('GET', `/workflows?name=${encodeURIComponent(`${run}-c`)}&active=true`);
+        const deleted = await api('DELETE', `/workflows/${caller.id}`);
+
+        expect(tooEarly.status).toBe(400);
+        expect(message(tooEarly)).toContain('Please publish all referenced sub-workflows first.');
+        expect(message(tooEarly)).toContain(String(child.id));
+        expect(childPublished.status, childPublished.text).toBe(200);
+        expect(callerPublished.body).toMatchObject({
+          active: true,
+          activeVersionId: (callerPublished.body as Obj).versionId,
+        });
+        expect(
+          data(activeOnly)
+            .map((w) => w.id)
+            .sort(),
+        ).toEqual([child.id, caller.id].sort());
+        expect([deleted.status, deleted.body]).toEqual([
+          409,
+          { message: 'Cannot delete a published workflow. Unpublish it before deleting.' },
+        ]);
+      });
+
+      it('sets tags by id, filters the list by tag name, and answers 404 for an unknown tag id', async () => {
+        const tag = await createTag(`${tagRun} tag`);
+        const created = await createWorkflow(manualWorkflow(`${run}-tagged`));
+
+        const set = await api('PUT', `/workflows/${created.id}/tags`, { body: [{ id: tag.id }] });
+        const unknown = await api('PUT', `/workflows/${created.id}/tags`, {
+          body: [{ id: 'NoSuchTag0000000' }],
+        });
+        const filtered = await api('GET', `/workflows?tags=${encodeURIComponent(String(tag.name))}`);
+
+        expect(set.body).toEqual([tag]);
+        expect([unknown.status, unknown.body]).toEqual([404, { message: 'Some tags not found' }]);
+        expect(data(filtered).map((w) => w.id)).toEqual([created.id]);
+        expect(data(filtered)[0]?.tags).toEqual([tag]);
+      });
+
+      it('answers 404 Not Found for an unknown workflow id', async () => {
+        const answer = await api('GET', '/workflows/NoSuchWorkflow00');
+
+        expect([answer.status, answer.body]).toEqual([404, { message: 'Not Found' }]);
+      });
+    });
+
+    describe('tags', () => {
+      it('answers 409 "Tag already exists" to a duplicate name and 400 to an id', async () => {
+        const tag = await createTag(`${tagRun} duplicate`);
+
+        const again = await api('POST', '/tags', { body: { name: tag.name } });
+        const padded = await api('POST', '/tags', { body: { name: `  ${tag.name}  ` } });
+        const withId = await api('POST', '/tags', { body: { name: `${tagRun} with id`, id: 'x' } });
+
+        expect([again.status, again.body]).toEqual([409, { message: 'Tag already exists' }]);
+        expect([padded.status, padded.body]).toEqual([409, { message: 'Tag already exists' }]);
+        expect([withId.status, withId.body]).toEqual([400, { message: 'request/body/id is read-only' }]);
+      });
+
+      it('answers 409 "Tag already exists" to a name longer than 24 characters or blank', async () => {
+        const longName = `${tagRun} is far too long for n8n`;
+        const long = await api('POST', '/tags', { body: { name: longName } });
+        const blank = await api('POST', '/tags', { body: { name: '   ' } });
+        const list = await api('GET', '/tags?limit=250');
+
+        expect([long.status, long.body]).toEqual([409, { message: 'Tag already exists' }]);
+        expect([blank.status, blank.body]).toEqual([409, { message: 'Tag already exists' }]);
+        expect(data(list).filter((t) => t.name === longName || String(t.name).trim() === '')).toEqual([]);
+      });
+    });
+
+    describe('credentials', () => {
+      it('keeps a chosen id, answers 409 when it is taken, and never returns the secret', async () => {
+        const id = `ark${Math.random().toString(36).slice(2, 12)}`;
+        const body = {
+          id,
+          name: `${run} header`,
+          type: 'httpHeaderAuth',
+          data: { name: 'X-Key', value: 'secret-value-123' },
+        };
+
+        const created = await api('POST', '/credentials', { body });
+        cleanups.push(async () => {
+          await api('DELETE', `/credentials/${id}`);
+        });
+        const clash = await api('POST', '/credentials', { body });
+        const single = await api('GET', `/credentials/${id}`);
+        const list = await api('GET', '/credentials?limit=250');
+
+        expect(created.status, created.text).toBe(200);
+        expect(created.body).toMatchObject({
+          id,
+          name: `${run} header`,
+          type: 'httpHeaderAuth',
+          isManaged: false,
+        });
+        expect([clash.status, clash.body]).toEqual([
+          409,
+          { message: 'A credential with this ID already exists' },
+        ]);
+        expect(single.text).not.toContain('secret-value-123');
+        expect(list.text).not.toContain('secret-value-123');
+        const item = data(list).find((c) => c.id === id);
+        expect(Object.keys(item ?? {})).toEqual(['id', 'name', 'type', 'createdAt', 'updatedAt', 'shared']);
+        expect(item?.shared).toEqual([expect.objectContaining({ role: 'credential:owner' })]);
+      });
+
+      it("validates data against the type's schema and answers the schema", async () => {
+        const extra = await api('POST', '/credentials', {
+          body: { name: `${run} bad`, type: 'httpHeaderAuth', data: { name: 'X', extra: 'no' } },
+        });
+        const missing = await api('POST', '/credentials', {
+          body: { name: `${run} bad`, type: 'slackApi', data: {} },
+        });
+        const unknownType = await api('POST', '/credentials', {
+          body: { name: `${run} bad`, type: 'noSuchCredentialType', data: {} },
+        });
+        const badId = await api('POST', '/credentials', {
+          body: { id: 'has spaces', name: `${run} bad`, type: 'httpHeaderAuth', data: {} },
+        });
+        const schema = await api('GET', '/credentials/schema/httpHeaderAuth');
+
+        expect(extra.body).toEqual({
+          message: 'request.body.data is not allowed to have the additional property "extra"',
+        });
+        expect(missing.body).toEqual({ message: 'request.body.data requires property "accessToken"' });
+        expect(unknownType.body).toEqual({ message: 'req.body.type is not a known type' });
+        expect(badId.body).toEqual({
+          message: 'request/body/id Use only letters, digits, underscores, and hyphens for the ID',
+        });
+        expect([extra.status, missing.status, unknownType.status, badId.status]).toEqual([
+          400, 400, 400, 400,
+        ]);
+        expect(schema.body).toMatchObject({
+          additionalProperties: false,
+          type: 'object',
+          properties: { name: { type: 'string' }, value: { type: 'string' } },
+          required: [],
+        });
+      });
+    });
+
+    describe('licensed resources', () => {
+      it('gates variables on feat:variables; licensed, POST answers 201 with no body', async () => {
+        const target = getTarget();
+        if (!target.licensed) {
+          const list = await api('GET', '/variables');
+          expect([list.status, list.body]).toEqual([
+            403,
+            {
+              message:
+                'Your license does not allow for feat:variables. To enable feat:variables, please upgrade to a license that supports this feature.',
+            },
+          ]);
+          return;
+        }
+        const key = `ARK_${run.replace(/[^A-Za-z0-9]/g, '_')}`.slice(0, 50);
+        const created = await api('POST', '/variables', { body: { key, value: 'v1' } });
+        const withId = await api('POST', '/variables', {
+          body: { key: `${key.slice(0, 45)}_ID`, value: 'v', id: 'x' },
+        });
+        const list = await api('GET', '/variables?limit=250');
+        const variable = data(list).find((v) => v.key === key);
+        cleanups.push(async () => {
+          if (variable) await api('DELETE', `/variables/${variable.id}`);
+        });
+
+        expect([created.status, created.text]).toEqual([201, '']);
+        expect([withId.status, withId.body]).toEqual([400, { message: 'request/body/id is read-only' }]);
+        expect(variable).toMatchObject({ key, value: 'v1', type: 'string', project: null });
+      });
+
+      it('gates projects on feat:projectRole:admin; licensed, the personal project is listed', async () => {
+        const target = getTarget();
+        const list = await api('GET', '/projects');
+        if (!target.licensed) {
+          expect([list.status, list.body]).toEqual([
+            403,
+            {
+              message:
+                'Your license does not allow for feat:projectRole:admin. To enable feat:projectRole:admin, please upgrade to a license that supports this feature.',
+            },
+          ]);
+          return;
+        }
+        const created = await api('POST', '/projects', { body: { name: `${run} project` } });
+        const project = created.body as Obj;
+        cleanups.push(async () => {
+          await api('DELETE', `/projects/${project.id}`);
+        });
+        const members = await api('GET', `/projects/${project.id}/users`);
+
+        expect(list.status).toBe(200);
+        expect(data(list).some((p) => p.type === 'personal')).toBe(true);
+        expect(created.status, created.text).toBe(201);
+        expect(project).toMatchObject({ name: `${run} project`, type: 'team', role: 'project:admin' });
+        expect(data(members)).toEqual([expect.objectContaining({ role: 'project:admin' })]);
+      });
+    });
+
+    describe('data tables', () => {
+      const columns = [
+        { name: 'email', type: 'string' },
+        { name: 'score', type: 'number' },
+        { name: 'vip', type: 'boolean' },
+        { name: 'since', type: 'date' },
+      ];
+
+      it('creates tables with the four column types, refuses json and duplicate names', async () => {
+        const tableName = `${run} table`;
+        const table = await createTable(tableName, columns);
+
+        const duplicate = await api('POST', '/data-tables', { body: { name: tableName, columns } });
+        const json = await api('POST', '/data-tables', {
+          body: { name: `${run} json`, columns: [{ name: 'doc', type: 'json' }] },
+        });
+
+        expect(table.id).toMatch(/^[A-Za-z0-9]{16}$/);
+        expect((table.columns as Obj[]).map((c) => [c.name, c.type, c.index]).sort()).toEqual([
+          ['email', 'string', 0],
+          ['score', 'number', 1],
+          ['since', 'date', 3],
+          ['vip', 'boolean', 2],
+        ]);
+        expect([duplicate.status, duplicate.body]).toEqual([
+          409,
+          { message: `Data table with name '${tableName}' already exists in this project` },
+        ]);
+        expect([json.status, json.body]).toEqual([
+          400,
+          {
+            message: "Invalid enum value. Expected 'string' | 'number' | 'boolean' | 'date', received 'json'",
+          },
+        ]);
+      });
+
+      it('inserts rows in batches with each returnType and assigns row ids itself', async () => {
+        const table = await createTable(`${run} inserts`, columns);
+        const path = `/data-tables/${table.id}/rows`;
+
+        const counted = await api('POST', path, {
+          body: {
+            data: [
+              { email: 'a@x', score: 1, vip: true, since: '2024-01-01T00:00:00Z' },
+              { email: 'b@x', score: 2.5 },
+            ],
+          },
+        });
+        const ids = await api('POST', path, { body: { data: [{ email: 'c@x' }], returnType: 'id' } });
+        const all = await api('POST', path, {
+          body: { data: [{ email: 'd@x', since: '2024-02-01' }], returnType: 'all' },
+        });
+        const withId = await api('POST', path, { body: { data: [{ id: 9, email: 'e@x' }] } });
+
+        expect(counted.body).toEqual({ success: true, insertedRows: 2 });
+        expect(ids.body).toEqual([{ id: 3 }]);
+        expect(all.body).toEqual([
+          {
+            email: 'd@x',
+            score: null,
+            vip: null,
+            since: '2024-02-01T00:00:00.000Z',
+            id: 4,
+            createdAt: expect.any(String),
+            updatedAt: expect.any(String),
+          },
+        ]);
+        expect([withId.status, withId.body]).toEqual([
+          400,
+          { message: "Validation error with data table request: unknown column name 'id'" },
+        ]);
+      });
+
+      it('pages rows with cursors, filters them, and refuses limit above 250', async () => {
+        const table = await createTable(`${run} rows`, columns);
+        const path = `/data-tables/${table.id}/rows`;
+        const inserted = await api('POST', path, {
+          body: {
+            data: [
+              { email: 'ann@x', score: 1 },
+              { email: 'Ben@x', score: 5 },
+              { email: 'bea@x', score: 9 },
+              { email: 'cy@x', score: null },
+            ],
+          },
+        });
+        expect(inserted.status, inserted.text).toBe(200);
+        const filter = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+
+        const first = await api('GET', `${path}?limit=3`);
+        const second = await api('GET', `${path}?cursor=${encodeURIComponent(String(nextCursorOf(first)))}`);
+        const atLeast5 = await api(
+          'GET',
+          `${path}?filter=${filter({ type: 'and', filters: [{ columnName: 'score', condition: 'gte', value: 5 }] })}`,
+        );
+        const likeB = await api(
+          'GET',
+          `${path}?filter=${filter({ filters: [{ columnName: 'email', condition: 'like', value: 'b' }] })}`,
+        );
+        const ilikeB = await api(
+          'GET',
+          `${path}?filter=${filter({ filters: [{ columnName: 'email', condition: 'ilike', value: 'b' }] })}`,
+        );
+        const either = await api(
+          'GET',
+          `${path}?filter=${filter({
+            type: 'or',
+            filters: [
+              { columnName: 'email', condition: 'eq', value: 'ann@x' },
+              { columnName: 'score', condition: 'eq', value: null },
+            ],
+          })}`,
+        );
+        const unknownColumn = await api(
+          'GET',
+          `${path}?filter=${filter({ filters: [{ columnName: 'nope', value: 1 }] })}`,
+        );
+        const tooMany = await api('GET', `${path}?limit=251`);
+
+        expect(decodeCursor(nextCursorOf(first))).toEqual({ limit: 3, offset: 3 });
+        expect([...data(first), ...data(second)].map((r) => r.id)).toEqual([1, 2, 3, 4]);
+        expect(nextCursorOf(second)).toBeNull();
+        expect(Object.keys(data(first)[0] ?? {})).toEqual([
+          'email',
+          'score',
+          'vip',
+          'since',
+          'id',
+          'createdAt',
+          'updatedAt',
+        ]);
+        expect(data(atLeast5).map((r) => r.email)).toEqual(['Ben@x', 'bea@x']);
+        expect(data(likeB).map((r) => r.email)).toEqual(['bea@x']);
+        expect(data(ilikeB).map((r) => r.email)).toEqual(['Ben@x', 'bea@x']);
+        expect(data(either).map((r) => r.email)).toEqual(['ann@x', 'cy@x']);
+        expect([unknownColumn.status, unknownColumn.body]).toEqual([
+          400,
+          { message: "Validation error with data table request: unknown column name 'nope'" },
+        ]);
+        expect([tooMany.status, tooMany.body]).toEqual([
+          400,
+          { message: 'request/query/limit must be <= 250' },
+        ]);
+      });
+
+      it('updates, upserts, deletes by filter (required) and clears rows', async () => {
+        const table = await createTable(`${run} writes`, columns);
+        const path = `/data-tables/${table.id}/rows`;
+        await api('POST', path, {
+          body: {
+            data: [
+              { email: 'a@x', score: 1 },
+              { email: 'b@x', score: 2 },
+            ],
+          },
+        });
+        const byEmail = (email: string) => ({
+          filters: [{ columnName: 'email', condition: 'eq', value: email }],
+        });
+
+        const updated = await api('PATCH', `${path}/update`, {
+          body: { filter: byEmail('a@x'), data: { score: 10 }, returnData: true },
+        });
+        const upsertedNew = await api('POST', `${path}/upsert`, {
+          body: { filter: byEmail('z@x'), data: { email: 'z@x', score: 3 } },
+        });
+        const noFilter = await api('DELETE', `${path}/delete`);
+        const deleted = await api(
+          'DELETE',
+          `${path}/delete?filter=${encodeURIComponent(JSON.stringify(byEmail('b@x')))}`,
+        );
+        const left = await api('GET', path);
+        const cleared = await api('DELETE', `${path}/clear`);
+        const empty = await api('GET', path);
+
+        expect(updated.body).toEqual([expect.objectContaining({ email: 'a@x', score: 10, id: 1 })]);
+        expect([upsertedNew.status, upsertedNew.body]).toEqual([200, true]);
+        expect([noFilter.status, noFilter.body]).toEqual([
+          400,
+          { message: "request/query must have required property 'filter'" },
+        ]);
+        expect([deleted.status, deleted.body]).toEqual([200, true]);
+        expect(data(left).map((r) => [r.email, r.score])).toEqual([
+          ['a@x', 10],
+          ['z@x', 3],
+        ]);
+        expect(cleared.body).toEqual({ deletedCount: 2 });
+        expect(data(empty)).toEqual([]);
+      });
+
+      it('answers 404 for an unknown table and 400 for an id that is not 16 characters', async () => {
+        const unknown = await api('GET', '/data-tables/AAAAAAAAAAAAAAAA');
+        const malformed = await api('GET', '/data-tables/short');
+
+        expect([unknown.status, unknown.body]).toEqual([
+          404,
+          { message: "Could not find the data table: 'AAAAAAAAAAAAAAAA'" },
+        ]);
+        expect([malformed.status, malformed.body]).toEqual([
+          400,
+          { message: 'request/params/dataTableId must match format "nanoid"' },
+        ]);
+      });
+    });
+
+    describe('users', () => {
+      it('lists users without roles unless includeRole=true, and finds one by email', async () => {
+        const plain = await api('GET', '/users');
+        const withRole = await api('GET', '/users?includeRole=true');
+
+        expect(plain.status).toBe(200);
+        expect(data(plain)[0]).not.toHaveProperty('role');
+        expect(data(withRole).some((u) => u.role === 'global:owner')).toBe(true);
+        const owner = data(withRole).find((u) => u.role === 'global:owner');
+        const byEmail = await api('GET', `/users/${encodeURIComponent(String(owner?.email))}`);
+        expect(byEmail.body).toMatchObject({ id: owner?.id, email: owner?.email });
+      });
+    });
+  });
+}
