@@ -35,7 +35,7 @@ interface Double {
   process: ChildProcess;
 }
 
-async function startDouble(workflows: number): Promise<Double> {
+async function startDouble(workflows: number, seedRows = rows): Promise<Double> {
   const child = spawn(
     tsx,
     [
@@ -45,7 +45,7 @@ async function startDouble(workflows: number): Promise<Double> {
       '--seed-workflows',
       String(workflows),
       '--seed-rows',
-      String(rows),
+      String(seedRows),
       '--licensed',
       'all',
     ],
@@ -100,6 +100,60 @@ interface SizeResult {
   ratio: number;
   peakRssMb: number;
   archiveBytes: number;
+  restoreMs: number;
+  writeFloorMs: number;
+  restoreRatio: number;
+  restorePeakRssMb: number;
+}
+
+/** Restores the archive into a fresh empty double, and replays the same creates into another one. */
+async function measureRestore(
+  archive: string,
+): Promise<{ restoreMs: number; writeFloorMs: number; peakRssMb: number }> {
+  const target = await startDouble(0, 0);
+  const floorTarget = await startDouble(0, 0);
+  try {
+    const r = await measure(
+      join(root, 'dist/bin/n8n-ark.js'),
+      [
+        'restore',
+        archive,
+        '--url',
+        target.url,
+        '--api-key-env',
+        'BENCH_API_KEY',
+        '--concurrency',
+        values.concurrency,
+        '--ledger',
+        `${archive}.bench-ledger-${Date.now()}.json`,
+        '--json',
+      ],
+      { BENCH_API_KEY: target.apiKey },
+    );
+    const f = await measure(
+      tsx,
+      [
+        join(root, 'scripts/bench-write-floor.ts'),
+        '--url',
+        floorTarget.url,
+        '--archive',
+        archive,
+        '--concurrency',
+        values.concurrency,
+      ],
+      {
+        BENCH_API_KEY: floorTarget.apiKey,
+      },
+    );
+    return {
+      restoreMs: (JSON.parse(r.stdout) as { durationMs: number }).durationMs,
+      writeFloorMs: (JSON.parse(f.stdout) as { ms: number }).ms,
+      peakRssMb: r.peakRssMb,
+    };
+  } finally {
+    target.process.kill();
+    floorTarget.process.kill();
+  }
 }
 
 const results: SizeResult[] = [];
@@ -113,6 +167,7 @@ for (const workflows of sizes) {
     const backup: number[] = [];
     const rss: number[] = [];
     let archiveBytes = 0;
+    let archivePath = '';
     for (let run = 0; run < runs; run += 1) {
       const f = await measure(
         tsx,
@@ -139,14 +194,22 @@ for (const workflows of sizes) {
         ],
         env,
       );
-      const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number };
+      const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number; archive: string };
       backup.push(out.durationMs);
       archiveBytes = out.bytes;
+      archivePath = out.archive;
       rss.push(b.peakRssMb);
       process.stderr.write(
         `  run ${run + 1}: floor ${round(floor.at(-1)!)} ms, backup ${round(out.durationMs)} ms, peak RSS ${round(b.peakRssMb)} MB\n`,
       );
     }
+    process.stderr.write(
+      '  restoring the last archive into an empty double, and the write floor into another…\n',
+    );
+    const restore = await measureRestore(archivePath);
+    process.stderr.write(
+      `  restore ${round(restore.restoreMs)} ms, write floor ${round(restore.writeFloorMs)} ms, peak RSS ${round(restore.peakRssMb)} MB\n`,
+    );
     results.push({
       workflows,
       rows,
@@ -155,6 +218,10 @@ for (const workflows of sizes) {
       ratio: round(median(backup) / median(floor), 2),
       peakRssMb: round(Math.max(...rss), 1),
       archiveBytes,
+      restoreMs: round(restore.restoreMs),
+      writeFloorMs: round(restore.writeFloorMs),
+      restoreRatio: round(restore.restoreMs / restore.writeFloorMs, 2),
+      restorePeakRssMb: round(restore.peakRssMb, 1),
     });
   } finally {
     double.process.kill();
@@ -169,7 +236,12 @@ const rssSpread =
 const report = {
   measuredAt: new Date().toISOString(),
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-  targets: { backupOverFloor: 1.15, peakRssMb: 200, rssSpreadBetweenSizes: 0.15 },
+  targets: {
+    backupOverFloor: 1.15,
+    peakRssMb: 200,
+    rssSpreadBetweenSizes: 0.15,
+    restoreOverWriteFloor: 1.25,
+  },
   backup: results,
   rssSpreadBetweenSizes: round(rssSpread, 3),
 };
@@ -181,6 +253,13 @@ const table = [
   ...results.map(
     (r) =>
       `| ${r.workflows.toLocaleString('en')} | ${r.rows.toLocaleString('en')} | ${(r.backupMs / 1000).toFixed(2)} s | ${(r.floorMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB | ${(r.archiveBytes / 1048576).toFixed(1)} MiB |`,
+  ),
+  '',
+  '| workflows | data-table rows | restore into an empty instance | write floor (same creates) | restore ÷ floor (target ≤ 1.25) | peak RSS |',
+  '|---:|---:|---:|---:|---:|---:|',
+  ...results.map(
+    (r) =>
+      `| ${r.workflows.toLocaleString('en')} | ${r.rows.toLocaleString('en')} | ${(r.restoreMs / 1000).toFixed(2)} s | ${(r.writeFloorMs / 1000).toFixed(2)} s | ${r.restoreRatio.toFixed(2)} | ${r.restorePeakRssMb.toFixed(0)} MB |`,
   ),
   '',
   `Peak RSS spread between sizes: ${(rssSpread * 100).toFixed(1)} % (target ≤ 15 %). Measured ${report.measuredAt.slice(0, 10)} on ${report.machine.cpus} cores, Node ${report.machine.node}, median of ${runs} runs.`,

@@ -252,6 +252,7 @@ export function restoreJson(report: RestoreReport): {
   failed: RestoreReport['failed'];
   idMap: RestoreReport['idMap'];
   warnings: RestoreWarning[];
+  durationMs: number;
 } {
   return {
     created: report.created,
@@ -268,6 +269,7 @@ export function restoreJson(report: RestoreReport): {
         message: `credential "${c.name}" (${c.type}, id ${c.id}) was created as a stub; fill in its secret in n8n or with --credential-secrets`,
       })),
     ],
+    durationMs: report.durationMs,
   };
 }
 
