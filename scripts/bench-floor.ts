@@ -45,7 +45,7 @@ await drain(api.listDataTables(), (table) => tableIds.push((table as { id: strin
 for (const id of tableIds) await drain(api.listDataTableRows(id));
 await drain(
   mapOrdered(api.listWorkflows(), 8, async (workflow) =>
-    'description' in workflow && 'parentFolderId' in workflow ? workflow : api.getWorkflow(workflow.id),
+    'description' in workflow ? workflow : api.getWorkflow(workflow.id),
   ),
 );
 for (const id of projectIds) await drain(api.listFolders(id));

@@ -29,7 +29,7 @@ export interface BackupDeps {
 
 export interface BackupOptions {
   instance: string;
-  /** Concurrent per-workflow GETs for the fields the list lacks (description, folder). Default 8. */
+  /** Concurrent per-workflow GETs for the field the list lacks (the description). Default 8. */
   detailConcurrency?: number;
   /** Data-table rows per archive entry. */
   rowsPerChunk?: number;
@@ -258,16 +258,17 @@ class InstanceExport {
   }
 
   /**
-   * The list carries full bodies but not every field (API-NOTES, "Measured on a real n8n"): the
-   * description and the folder come only from GET /workflows/{id}.
+   * The list carries full bodies but not the description, which only GET /workflows/{id} returns
+   * (API-NOTES, "Measured on a real n8n"). Neither tells the workflow's folder on n8n 2.41; the
+   * archive then carries no `parentFolderId` rather than a null that would claim "project root".
    */
   private async withDetail(listed: Workflow): Promise<Workflow> {
-    if ('description' in listed && 'parentFolderId' in listed) return listed;
+    if ('description' in listed) return listed;
     const detail = await this.deps.api.getWorkflow(listed.id);
     return {
       ...listed,
       description: detail.description ?? null,
-      parentFolderId: detail.parentFolderId ?? null,
+      ...(detail.parentFolderId !== undefined ? { parentFolderId: detail.parentFolderId } : {}),
       ...(detail.shared ? { shared: detail.shared } : {}),
     };
   }
