@@ -314,7 +314,7 @@ export function planInstance(options: SeedOptions): InstancePlan {
     const toolTarget = tool !== undefined && isSub(tool) ? tool : undefined;
     // Published workflows only use the HTTP Request node, which any n8n 2.x can activate.
     const credentialKey =
-      i % 3 !== 0 ? undefined : active.has(i) ? 'billing' : credentials[i % credentials.length]?.key;
+      i % 3 !== 0 ? undefined : active.has(i) ? 'billing' : credentials[(i / 3) % credentials.length]?.key;
     const tableKey = i % 4 === 0 && tables.length > 0 ? i % tables.length : undefined;
     workflows.push({
       index: i,

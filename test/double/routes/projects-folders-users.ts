@@ -6,7 +6,7 @@
 import { ApiError, type Context, controller, found, legacy, noContent, ok, type Route } from '../http.js';
 import { controllerWindow, legacyWindow, nextCursor, slice, validateLegacyPaging } from '../paging.js';
 import { renderProject, renderUser } from '../render.js';
-import type { DoubleState, StoredFolder, StoredProject } from '../state.js';
+import type { DoubleState, GlobalRole, StoredFolder, StoredProject } from '../state.js';
 import { array, object, oneOf, optional, readOnly, string, validate } from '../validation.js';
 
 const PROJECTS = 'feat:projectRole:admin';
@@ -432,6 +432,63 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
           throw new ApiError(400, 'request/query/includeRole must be boolean');
       },
     ),
+    legacy(
+      'POST',
+      '/users',
+      [{ scope: 'user:create' }],
+      (ctx) => {
+        const { state } = ctx;
+        const invitations = ctx.body as { email: string; role?: string }[];
+        for (const { role } of invitations)
+          if (role !== undefined && role !== 'global:member' && role !== 'global:admin')
+            throw new ApiError(400, 'This global role value is not assignable');
+        const answers = invitations.flatMap(({ email, role }) => {
+          const existing = [...state.users.values()].find((u) => u.email === email);
+          // Active users are left alone; a pending one is invited again under the same id.
+          if (existing && !existing.isPending) return [];
+          const user =
+            existing ??
+            state.createUser({ email, isPending: true, role: (role ?? 'global:member') as GlobalRole });
+          return [
+            {
+              user: {
+                id: user.id,
+                email: user.email,
+                emailSent: false,
+                role: user.role,
+                inviteAcceptUrl: `http://127.0.0.1/signup?token=double-${user.id}`,
+              },
+              error: '',
+            },
+          ];
+        });
+        return ok(answers, 201);
+      },
+      (ctx) => {
+        if (!Array.isArray(ctx.body)) throw new ApiError(400, 'request/body must be array');
+        ctx.body.forEach((entry, index) => {
+          const email = (entry as { email?: unknown } | null)?.email;
+          if (email === undefined)
+            throw new ApiError(400, `request/body/${index} must have required property 'email'`);
+          if (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+            throw new ApiError(400, `request/body/${index}/email must match format "email"`);
+        });
+      },
+    ),
+    legacy('DELETE', '/users/:id', [{ scope: 'user:delete' }], ({ state, params }) => {
+      const id = params.id ?? '';
+      const user = found(
+        [...state.users.values()].find((u) => u.id === id || u.email === id),
+        `Could not find user with id: ${id}`,
+      );
+      if (user.id === state.ownerId) throw new ApiError(400, 'Cannot delete your own user');
+      state.users.delete(user.id);
+      for (const project of [...state.projects.values()]) {
+        if (project.type === 'personal' && project.creatorId === user.id) state.deleteProject(project.id);
+        else project.members = project.members.filter((m) => m.userId !== user.id);
+      }
+      return noContent();
+    }),
     legacy(
       'GET',
       '/users/:id',
