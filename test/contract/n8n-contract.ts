@@ -500,6 +500,73 @@ export function describeN8nContract(
         ]);
       });
 
+      it('answers each workflow operation with its own shape', async () => {
+        const fields = [
+          'id',
+          'name',
+          'description',
+          'active',
+          'activeVersionId',
+          'createdAt',
+          'updatedAt',
+          'isArchived',
+          'versionId',
+          'versionCounter',
+          'sourceWorkflowId',
+          'triggerCount',
+          'nodes',
+          'connections',
+          'nodeGroups',
+          'settings',
+          'staticData',
+          'pinData',
+          'meta',
+        ];
+        const created = await createWorkflow(scheduledWorkflow(`${run}-shapes`));
+        const id = String(created.id);
+        const keys = async (method: string, path: string, body?: unknown) =>
+          Object.keys((await api(method, path, body === undefined ? {} : { body })).body as Obj);
+
+        const got = await keys('GET', `/workflows/${id}`);
+        const put = await keys('PUT', `/workflows/${id}`, scheduledWorkflow(`${run}-shapes`));
+        const published = await keys('POST', `/workflows/${id}/publish`);
+        const unpublished = await keys('POST', `/workflows/${id}/unpublish`);
+        const archived = await keys('POST', `/workflows/${id}/archive`);
+        const unarchived = await keys('POST', `/workflows/${id}/unarchive`);
+        await api('POST', `/workflows/${id}/archive`);
+        // Right after an unpublish n8n may answer 409 "still being unpublished" for a moment.
+        let deletion = await api('DELETE', `/workflows/${id}`);
+        for (let attempt = 0; deletion.status === 409 && attempt < 20; attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          deletion = await api('DELETE', `/workflows/${id}`);
+        }
+        const deleted = Object.keys(deletion.body as Obj);
+
+        expect(Object.keys(created)).toEqual([...fields, 'tags', 'shared', 'activeVersion', 'parentFolder']);
+        expect(got).toEqual([...fields, 'tags', 'shared', 'activeVersion']);
+        expect(put).toEqual([...fields, 'tags', 'activeVersion']);
+        expect(published).toEqual([...fields, 'activeVersion']);
+        expect(unpublished).toEqual([...fields, 'shared', 'activeVersion']);
+        expect(archived).toEqual([...fields, 'shared', 'activeVersion']);
+        expect(unarchived).toEqual([...fields, 'shared', 'activeVersion']);
+        expect(deleted).toEqual([...fields, 'shared']);
+      });
+
+      it('archives idempotently and refuses to unarchive a workflow that is not archived', async () => {
+        const created = await createWorkflow(manualWorkflow(`${run}-archive-twice`));
+
+        const notArchived = await api('POST', `/workflows/${created.id}/unarchive`);
+        const first = await api('POST', `/workflows/${created.id}/archive`);
+        const second = await api('POST', `/workflows/${created.id}/archive`);
+
+        expect([notArchived.status, notArchived.body]).toEqual([
+          400,
+          { message: 'Workflow is not archived.' },
+        ]);
+        expect([first.status, second.status]).toEqual([200, 200]);
+        expect((second.body as Obj).isArchived).toBe(true);
+      });
+
       it('lists archived workflows with isArchived true', async () => {
         const prefix = `${run}-archived`;
         const created = await createWorkflow(manualWorkflow(prefix));
@@ -953,6 +1020,20 @@ export function describeN8nContract(
         const owner = data(withRole).find((u) => u.role === 'global:owner');
         const byEmail = await api('GET', `/users/${encodeURIComponent(String(owner?.email))}`);
         expect(byEmail.body).toMatchObject({ id: owner?.id, email: owner?.email });
+      });
+
+      it('answers 400 to a user id that is neither a UUID nor an email, and 404 to an unknown one', async () => {
+        const malformed = await api('GET', '/users/not-an-id');
+        const unknown = await api('GET', '/users/00000000-0000-4000-8000-000000000000');
+
+        expect([malformed.status, malformed.body]).toEqual([
+          400,
+          { message: 'request/params/id must match format "identifier"' },
+        ]);
+        expect([unknown.status, unknown.body]).toEqual([
+          404,
+          { message: 'Could not find user with id: 00000000-0000-4000-8000-000000000000' },
+        ]);
       });
     });
   });
