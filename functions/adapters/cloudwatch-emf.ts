@@ -1,0 +1,40 @@
+/** CloudWatch embedded metric format: a log line that CloudWatch turns into metrics, no API call. */
+export const METRIC_NAMESPACE = 'n8n-ark';
+
+export interface BackupMetrics {
+  instance: string;
+  success: boolean;
+  durationMs: number;
+  bytes: number;
+  counts: Record<string, number>;
+}
+
+export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()): string {
+  const counts = Object.fromEntries(
+    Object.entries(metrics.counts).map(([resource, n]) => [`Count_${resource}`, n]),
+  );
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['Instance']],
+          Metrics: [
+            { Name: 'BackupSuccess', Unit: 'Count' },
+            { Name: 'BackupFailure', Unit: 'Count' },
+            { Name: 'BackupDuration', Unit: 'Milliseconds' },
+            { Name: 'BackupBytes', Unit: 'Bytes' },
+            ...Object.keys(counts).map((name) => ({ Name: name, Unit: 'Count' })),
+          ],
+        },
+      ],
+    },
+    Instance: metrics.instance,
+    BackupSuccess: metrics.success ? 1 : 0,
+    BackupFailure: metrics.success ? 0 : 1,
+    BackupDuration: metrics.durationMs,
+    BackupBytes: metrics.bytes,
+    ...counts,
+  });
+}
