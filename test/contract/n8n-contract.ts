@@ -711,6 +711,56 @@ export function describeN8nContract(
         expect(item?.shared).toEqual([expect.objectContaining({ role: 'credential:owner' })]);
       });
 
+      it('re-points a node credential reference with an unknown id to the one credential of that type and name', async () => {
+        const credentialName = `${run} slack`;
+        const credential = await api('POST', '/credentials', {
+          body: { name: credentialName, type: 'slackApi', data: { accessToken: 'xoxb-not-real' } },
+        });
+        expect(credential.status, credential.text).toBe(200);
+        const credentialId = String((credential.body as Obj).id);
+        cleanups.push(async () => {
+          await api('DELETE', `/credentials/${credentialId}`);
+        });
+        const slackNode = (name: string, reference: Obj) => ({
+          name,
+          type: 'n8n-nodes-base.slack',
+          typeVersion: 2.3,
+          position: [200, 0],
+          parameters: {},
+          credentials: { slackApi: reference },
+        });
+
+        const created = await createWorkflow({
+          ...manualWorkflow(`${run}-credential-ref`),
+          nodes: [slackNode('By name', { id: 'NoSuchCredential', name: credentialName })],
+        });
+        const unknown = await api('POST', '/workflows', {
+          body: {
+            ...manualWorkflow(`${run}-credential-unknown`),
+            nodes: [slackNode('Unknown', { id: 'NoSuchCredential', name: `${run} nobody` })],
+          },
+        });
+        if (unknown.status === 200) cleanups.push(() => removeWorkflow(String((unknown.body as Obj).id)));
+
+        expect((created.nodes as Obj[])[0]?.credentials).toEqual({
+          slackApi: { id: credentialId, name: credentialName },
+        });
+        if (getTarget().licensed) {
+          // With feat:sharing n8n refuses references to credentials the user cannot see.
+          expect([unknown.status, unknown.body]).toEqual([
+            400,
+            {
+              message:
+                'The workflow you are trying to save contains credentials that are not shared with you',
+            },
+          ]);
+        } else {
+          expect(((unknown.body as Obj).nodes as Obj[])[0]?.credentials).toEqual({
+            slackApi: { id: 'NoSuchCredential', name: `${run} nobody` },
+          });
+        }
+      });
+
       it("validates data against the type's schema and answers the schema", async () => {
         const extra = await api('POST', '/credentials', {
           body: { name: `${run} bad`, type: 'httpHeaderAuth', data: { name: 'X', extra: 'no' } },

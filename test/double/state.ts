@@ -200,6 +200,11 @@ export class DoubleState {
   readonly dataTables = new Map<string, StoredDataTable>();
   readonly workflows = new Map<string, StoredWorkflow>();
   readonly owner: StoredUser;
+  /**
+   * Credential types this instance knows besides the built-in ones (credential-types.ts), e.g. a
+   * test restoring a backup of a real instance adds the types it holds. Their data is not checked.
+   */
+  readonly extraCredentialTypes = new Set<string>();
   readonly random: Random;
   private readonly clock: () => Date;
   private publishEvents = 0;

@@ -2,7 +2,8 @@
  * /credentials: n8n 2.41.1's CredentialsPublicController. Secrets go in and never come out; a
  * caller-chosen id (1–16 of [a-zA-Z0-9_-]) is kept, a taken one is 409; `data` is checked against
  * the type's schema (additionalProperties: false). The double knows the types in
- * credential-types.ts plus any type already present in its state (as if that node were installed).
+ * credential-types.ts, the state's `extraCredentialTypes`, and any type already present in its
+ * state (as if that node were installed); the data of those extra types is not checked.
  */
 import type { JsonObject } from '../../../functions/core/n8n-types.js';
 import { CREDENTIAL_TYPES, credentialDataProblems } from '../credential-types.js';
@@ -38,7 +39,7 @@ const updateBody = object({
 });
 
 function knownType(state: DoubleState, type: string): boolean {
-  if (CREDENTIAL_TYPES[type]) return true;
+  if (CREDENTIAL_TYPES[type] || state.extraCredentialTypes.has(type)) return true;
   for (const credential of state.credentials.values()) if (credential.type === type) return true;
   return false;
 }
