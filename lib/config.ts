@@ -1,0 +1,70 @@
+/**
+ * The deployment's configuration, read from cdk.json context (`n8nArk`), validated at synth time:
+ *
+ * {
+ *   "instances": [{ "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)" }],
+ *   "retentionDays": 90,                       // noncurrent archive versions kept this long
+ *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
+ *   "alarmEmail": "ops@example.com"            // optional
+ * }
+ */
+export interface InstanceConfig {
+  name: string;
+  /** Secrets Manager secret holding {"url", "apiKey"}. */
+  secretName: string;
+  /** EventBridge Scheduler expression; default nightly at 02:00 UTC. */
+  schedule: string;
+}
+
+export interface ArkConfig {
+  instances: InstanceConfig[];
+  retentionDays: number;
+  objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
+  alarmEmail?: string;
+}
+
+export const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,40}$/;
+
+export function parseConfig(raw: unknown): ArkConfig {
+  const fail = (why: string): never => {
+    throw new Error(`cdk.json context "n8nArk": ${why}`);
+  };
+  if (typeof raw !== 'object' || raw === null) fail('missing; see docs/OPERATIONS.md');
+  const input = raw as Record<string, unknown>;
+  const instances = Array.isArray(input.instances) ? input.instances : fail('"instances" must be a list');
+  const parsed = instances.map((item, i): InstanceConfig => {
+    const entry = (item ?? {}) as Record<string, unknown>;
+    const name =
+      typeof entry.name === 'string' && NAME.test(entry.name)
+        ? entry.name
+        : fail(`instances[${i}].name must match ${NAME}`);
+    const secretName =
+      typeof entry.secretName === 'string' && entry.secretName
+        ? entry.secretName
+        : fail(`instances[${i}].secretName is required`);
+    const schedule = entry.schedule === undefined ? DEFAULT_SCHEDULE : String(entry.schedule);
+    if (!/^(cron|rate)\(.+\)$/.test(schedule))
+      fail(`instances[${i}].schedule must be cron(...) or rate(...)`);
+    return { name, secretName, schedule };
+  });
+  if (new Set(parsed.map((p) => p.name)).size !== parsed.length) fail('instance names must be unique');
+  const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    fail('"retentionDays" must be a whole number of days');
+  let objectLock: ArkConfig['objectLock'];
+  if (input.objectLock !== undefined) {
+    const lock = input.objectLock as Record<string, unknown>;
+    if (lock.mode !== 'GOVERNANCE' && lock.mode !== 'COMPLIANCE')
+      fail('objectLock.mode must be GOVERNANCE or COMPLIANCE');
+    if (!Number.isInteger(lock.days) || (lock.days as number) < 1)
+      fail('objectLock.days must be a whole number of days');
+    objectLock = { mode: lock.mode as 'GOVERNANCE' | 'COMPLIANCE', days: lock.days as number };
+  }
+  return {
+    instances: parsed,
+    retentionDays,
+    ...(objectLock ? { objectLock } : {}),
+    ...(typeof input.alarmEmail === 'string' ? { alarmEmail: input.alarmEmail } : {}),
+  };
+}

@@ -1,0 +1,251 @@
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { ArchiveBucket } from './archive-bucket.js';
+import { ArkFunction } from './ark-function.js';
+import type { ArkConfig } from './config.js';
+
+export const METRIC_NAMESPACE = 'n8n-ark';
+const PREFIX = 'archives';
+
+export interface N8nArkStackProps extends StackProps {
+  config: ArkConfig;
+}
+
+/**
+ * n8n-ark on AWS: a versioned, encrypted archive bucket; one nightly EventBridge Scheduler schedule
+ * per instance invoking the backup Lambda; a daily verify of each instance's newest archive; a
+ * Step Functions state machine that runs restores of any size in bounded slices, then verifies;
+ * alarms on failed backups, on "no successful backup in 26 hours" and on failed restores → SNS.
+ */
+export class N8nArkStack extends Stack {
+  constructor(scope: Construct, id: string, props: N8nArkStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const archives = new ArchiveBucket(this, 'Archives', {
+      retentionDays: config.retentionDays,
+      ...(config.objectLock ? { objectLock: config.objectLock } : {}),
+    });
+    const secrets = config.instances.map((i) =>
+      secretsmanager.Secret.fromSecretNameV2(this, `Secret-${i.name}`, i.secretName),
+    );
+    const environment = {
+      ARCHIVE_BUCKET: archives.bucket.bucketName,
+      ARCHIVE_PREFIX: PREFIX,
+      KMS_KEY_ID: archives.key.keyArn,
+      INSTANCES: JSON.stringify(Object.fromEntries(config.instances.map((i) => [i.name, i.secretName]))),
+    };
+
+    const backup = new ArkFunction(this, 'Backup', {
+      handler: 'backup',
+      environment,
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+    });
+    const restore = new ArkFunction(this, 'Restore', {
+      handler: 'restore',
+      environment,
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+    });
+    const verify = new ArkFunction(this, 'Verify', {
+      handler: 'verify',
+      environment,
+      memorySize: 512,
+      timeout: Duration.minutes(10),
+    });
+
+    // Least privilege: archives only under the prefix, only the configured secrets.
+    archives.bucket.grantReadWrite(backup.fn, `${PREFIX}/*`);
+    archives.bucket.grantReadWrite(restore.fn, `${PREFIX}/*`);
+    archives.bucket.grantRead(verify.fn, `${PREFIX}/*`);
+    for (const fn of [backup.fn, restore.fn]) for (const secret of secrets) secret.grantRead(fn);
+    archives.key.grantEncryptDecrypt(backup.fn);
+    archives.key.grantEncryptDecrypt(restore.fn);
+    archives.key.grantDecrypt(verify.fn);
+    // Listing archives (newest first, and versions) needs ListBucket on the bucket, scoped to the prefix.
+    for (const fn of [backup.fn, restore.fn, verify.fn]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+          resources: [archives.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${PREFIX}/*`] } },
+        }),
+      );
+    }
+
+    const topic = new sns.Topic(this, 'Alarms', { enforceSSL: true, masterKey: archives.key });
+    if (config.alarmEmail) {
+      // Undeliverable alarm e-mails land in the backup DLQ instead of vanishing.
+      topic.addSubscription(
+        new subscriptions.EmailSubscription(config.alarmEmail, { deadLetterQueue: backup.deadLetterQueue }),
+      );
+    }
+    const notify = new actions.SnsAction(topic);
+
+    for (const instance of config.instances) {
+      new scheduler.Schedule(this, `Nightly-${instance.name}`, {
+        schedule: scheduler.ScheduleExpression.expression(instance.schedule),
+        description: `n8n-ark backup of ${instance.name}`,
+        target: new targets.LambdaInvoke(backup.fn, {
+          input: scheduler.ScheduleTargetInput.fromObject({ instance: instance.name }),
+          deadLetterQueue: backup.deadLetterQueue,
+          retryAttempts: 2,
+        }),
+      });
+      new scheduler.Schedule(this, `Verify-${instance.name}`, {
+        schedule: scheduler.ScheduleExpression.expression('cron(0 6 * * ? *)'),
+        description: `n8n-ark verify of the newest ${instance.name} archive`,
+        target: new targets.LambdaInvoke(verify.fn, {
+          input: scheduler.ScheduleTargetInput.fromObject({ instance: instance.name }),
+          deadLetterQueue: verify.deadLetterQueue,
+        }),
+      });
+      const metric = (name: string, period: Duration) =>
+        new cloudwatch.Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: name,
+          dimensionsMap: { Instance: instance.name },
+          statistic: 'Sum',
+          period,
+        });
+      new cloudwatch.Alarm(this, `BackupFailed-${instance.name}`, {
+        alarmDescription: `A backup of ${instance.name} failed`,
+        metric: metric('BackupFailure', Duration.hours(1)),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+      new cloudwatch.Alarm(this, `NoRecentBackup-${instance.name}`, {
+        alarmDescription: `No successful backup of ${instance.name} in 26 hours`,
+        metric: metric('BackupSuccess', Duration.hours(1)),
+        threshold: 1,
+        evaluationPeriods: 26,
+        datapointsToAlarm: 26,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }).addAlarmAction(notify);
+    }
+
+    const slice = new tasks.LambdaInvoke(this, 'Restore slice', {
+      lambdaFunction: restore.fn,
+      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      resultSelector: {
+        'done.$': '$.Payload.done',
+        'ledgerKey.$': '$.Payload.ledgerKey',
+        'summary.$': '$.Payload.summary',
+      },
+      resultPath: '$.slice',
+      retryOnServiceExceptions: true,
+    });
+    const check = new tasks.LambdaInvoke(this, 'Verify archive', {
+      lambdaFunction: verify.fn,
+      payload: sfn.TaskInput.fromObject({ 'archive.$': '$.request.archive' }),
+      resultPath: '$.verify',
+    });
+    const done = new tasks.SnsPublish(this, 'Notify', {
+      topic,
+      message: sfn.TaskInput.fromJsonPathAt('$.slice.summary'),
+      subject: 'n8n-ark restore finished',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const loop = new sfn.Choice(this, 'Done?')
+      .when(sfn.Condition.booleanEquals('$.slice.done', true), check.next(done))
+      .otherwise(slice);
+    const machine = new sfn.StateMachine(this, 'RestoreMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(slice.next(loop)),
+      timeout: Duration.hours(24),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'RestoreMachineLogs', {
+          retention: logs.RetentionDays.THREE_MONTHS,
+        }),
+        level: sfn.LogLevel.ALL,
+      },
+    });
+    new cloudwatch.Alarm(this, 'RestoreFailed', {
+      alarmDescription: 'A restore or migration run failed',
+      metric: machine.metricFailed({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+
+    acknowledgeReviewedFindings(this);
+  }
+}
+
+/** cdk-nag findings reviewed and accepted, each with the reason a reviewer can check. */
+function acknowledgeReviewedFindings(stack: Stack): void {
+  const wildcard = (finding: string, reason: string) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  Validations.of(stack).acknowledge(
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The Lambda basic execution role only allows writing the function’s own CloudWatch Logs.',
+    },
+    wildcard(
+      'Resource::*',
+      'X-Ray tracing (PutTraceSegments, PutTelemetryRecords) has no resource-level permissions.',
+    ),
+    wildcard(
+      'Resource::<ArchivesBucketD5C337A9.Arn>/archives/*',
+      'Archives are created under dated keys below the archives/ prefix; access is limited to that prefix.',
+    ),
+    wildcard(
+      'Action::s3:GetObject*',
+      'Generated by bucket.grantRead: object reads (incl. versions, for restoring an older archive) under the archives/ prefix only.',
+    ),
+    wildcard(
+      'Action::s3:GetBucket*',
+      'Generated by bucket.grantRead: bucket metadata reads on the archive bucket only.',
+    ),
+    wildcard(
+      'Action::s3:List*',
+      'Generated by bucket.grantRead: listing archives and their versions in the archive bucket only.',
+    ),
+    wildcard(
+      'Action::s3:DeleteObject*',
+      'Generated by bucket.grantReadWrite: aborting a failed multipart upload and replacing a ledger, under archives/ only; Object Lock and versioning keep archives.',
+    ),
+    wildcard(
+      'Action::s3:Abort*',
+      'Generated by bucket.grantReadWrite: a failed upload must abort its multipart upload (no orphan parts).',
+    ),
+    wildcard(
+      'Action::kms:ReEncrypt*',
+      'Generated by key.grantEncryptDecrypt on the stack’s own archive key only.',
+    ),
+    wildcard(
+      'Action::kms:GenerateDataKey*',
+      'Generated by key.grantEncryptDecrypt on the stack’s own archive key only (SSE-KMS multipart uploads).',
+    ),
+    wildcard(
+      'Resource::<BackupFunction2B54E943.Arn>:*',
+      'EventBridge Scheduler invokes the backup function (any version of it).',
+    ),
+    wildcard(
+      'Resource::<VerifyFunction0C87FB6B.Arn>:*',
+      'The scheduler and the restore state machine invoke the verify function (any version of it).',
+    ),
+    wildcard(
+      'Resource::<RestoreFunction07574348.Arn>:*',
+      'The restore state machine invokes the restore function (any version of it).',
+    ),
+    {
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'These queues are the dead-letter queues themselves; a DLQ of a DLQ adds nothing.',
+    },
+  );
+}

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config.js';
+import { N8nArkStack } from '../../lib/n8n-ark-stack.js';
+
+const config = parseConfig({
+  instances: [
+    { name: 'prod', secretName: 'n8n-ark/prod' },
+    { name: 'staging', secretName: 'n8n-ark/staging', schedule: 'cron(30 3 * * ? *)' },
+  ],
+  retentionDays: 120,
+  objectLock: { mode: 'GOVERNANCE', days: 30 },
+  alarmEmail: 'ops@example.com',
+});
+
+let app: App;
+let template: Template;
+
+beforeAll(() => {
+  // The feature flags cdk.json sets for the real app.
+  const { context } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const { n8nArk: _config, ...flags } = context;
+  app = new App({ context: flags });
+  template = Template.fromStack(new N8nArkStack(app, 'N8nArk', { config }));
+});
+
+describe('archive bucket', () => {
+  it('is versioned, KMS-encrypted with a rotating key, private, TLS-only and logs access', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'archives/' }),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('moves noncurrent versions to a colder class, expires them after the retention, aborts stale uploads', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+            NoncurrentVersionExpiration: { NoncurrentDays: 120 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('applies Object Lock when configured', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 24 on arm64 with explicit memory, timeout, tracing and a dead-letter queue', () => {
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs24.x' },
+    });
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        MemorySize: expect.any(Number),
+        Timeout: expect.any(Number),
+        TracingConfig: { Mode: 'Active' },
+        DeadLetterConfig: { TargetArn: expect.anything() },
+      });
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('read only the configured instance secrets', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('secret:n8n-ark/prod-??????');
+    expect(policies).toContain('secret:n8n-ark/staging-??????');
+    expect(policies).not.toMatch(/"Resource":"\*"[^}]*secretsmanager/);
+  });
+});
+
+describe('schedules and alarms', () => {
+  it('schedule one nightly backup and one verify per instance, with the configured expression', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'prod' }) }),
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 3 * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'staging' }) }),
+    });
+  });
+
+  it('alarm on a failed backup and on 26 hours without a successful one, per instance, and on failed restores', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BackupSuccess',
+      Dimensions: [{ Name: 'Instance', Value: 'prod' }],
+      EvaluationPeriods: 26,
+      TreatMissingData: 'breaching',
+      AlarmActions: [Match.anyValue()],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BackupFailure',
+      Dimensions: [{ Name: 'Instance', Value: 'staging' }],
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+  });
+
+  it('run restores in a state machine that loops the restore slice, verifies, then notifies', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const definition = JSON.stringify(Object.values(machines)[0]?.Properties?.DefinitionString);
+    expect(definition).toContain('Restore slice');
+    expect(definition).toContain('Done?');
+    expect(definition).toContain('Verify archive');
+    expect(definition).toContain('Notify');
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the AwsSolutions and Serverless packs', () => {
+    const violations = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
+      pack.validateScope(app).violations.map((v) => v.ruleName),
+    );
+    expect(violations).toEqual([]);
+  });
+});
+
+describe('configuration', () => {
+  it('refuses a bad cdk.json context with the field named', () => {
+    expect(() => parseConfig({ instances: [{ name: 'bad name!', secretName: 'x' }] })).toThrow(
+      /instances\[0\]\.name/,
+    );
+    expect(() => parseConfig({ instances: [{ name: 'a' }] })).toThrow(
+      /instances\[0\]\.secretName is required/,
+    );
+    expect(() => parseConfig({ instances: [], objectLock: { mode: 'SOMETIMES', days: 1 } })).toThrow(
+      /objectLock\.mode/,
+    );
+    expect(parseConfig({ instances: [{ name: 'a', secretName: 's' }] }).instances[0]?.schedule).toBe(
+      'cron(0 2 * * ? *)',
+    );
+  });
+});
