@@ -4,16 +4,19 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface ArchiveBucketProps {
-  /** Days a noncurrent (overwritten) archive version is kept before it expires. */
+  /** Days a noncurrent (overwritten or expired) archive version is kept before it is deleted. */
   retentionDays: number;
+  /** Days an archive stays current before it expires (becomes noncurrent). */
+  archiveDays: number;
   objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
 }
 
 /**
  * The versioned bucket archives live in. Defaults it applies: a customer-managed KMS key with
  * rotation; versioning; all public access blocked; TLS-only bucket policy; server access logs to
- * a separate bucket; noncurrent versions move to Glacier Instant Retrieval after 30 days and expire
- * after `retentionDays`; incomplete multipart uploads are aborted after 1 day; retained on stack
+ * a separate bucket; archives expire after `archiveDays` (each nightly run writes a new key);
+ * noncurrent versions move to Glacier Instant Retrieval after 30 days and are deleted after
+ * `retentionDays`; incomplete multipart uploads are aborted after 1 day; retained on stack
  * deletion; optional Object Lock default retention.
  */
 export class ArchiveBucket extends Construct {
@@ -52,6 +55,7 @@ export class ArchiveBucket extends Construct {
             { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
           ],
           noncurrentVersionExpiration: Duration.days(Math.max(props.retentionDays, 31)),
+          expiration: Duration.days(props.archiveDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],

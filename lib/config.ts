@@ -4,6 +4,7 @@
  * {
  *   "instances": [{ "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)" }],
  *   "retentionDays": 90,                       // noncurrent archive versions kept this long
+ *   "archiveDays": 365,                        // each nightly archive (its own dated key) kept this long
  *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
  *   "alarmEmail": "ops@example.com"            // optional
  * }
@@ -19,6 +20,8 @@ export interface InstanceConfig {
 export interface ArkConfig {
   instances: InstanceConfig[];
   retentionDays: number;
+  /** Days each archive stays current; every nightly run writes a new key, so without this they pile up. */
+  archiveDays: number;
   objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
   alarmEmail?: string;
 }
@@ -52,6 +55,8 @@ export function parseConfig(raw: unknown): ArkConfig {
   const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);
   if (!Number.isInteger(retentionDays) || retentionDays < 1)
     fail('"retentionDays" must be a whole number of days');
+  const archiveDays = input.archiveDays === undefined ? 365 : Number(input.archiveDays);
+  if (!Number.isInteger(archiveDays) || archiveDays < 1) fail('"archiveDays" must be a whole number of days');
   let objectLock: ArkConfig['objectLock'];
   if (input.objectLock !== undefined) {
     const lock = input.objectLock as Record<string, unknown>;
@@ -64,6 +69,7 @@ export function parseConfig(raw: unknown): ArkConfig {
   return {
     instances: parsed,
     retentionDays,
+    archiveDays,
     ...(objectLock ? { objectLock } : {}),
     ...(typeof input.alarmEmail === 'string' ? { alarmEmail: input.alarmEmail } : {}),
   };

@@ -34,6 +34,7 @@ export class N8nArkStack extends Stack {
     const { config } = props;
     const archives = new ArchiveBucket(this, 'Archives', {
       retentionDays: config.retentionDays,
+      archiveDays: config.archiveDays,
       ...(config.objectLock ? { objectLock: config.objectLock } : {}),
     });
     const secrets = config.instances.map((i) =>

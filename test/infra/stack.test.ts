@@ -13,6 +13,7 @@ const config = parseConfig({
     { name: 'staging', secretName: 'n8n-ark/staging', schedule: 'cron(30 3 * * ? *)' },
   ],
   retentionDays: 120,
+  archiveDays: 400,
   objectLock: { mode: 'GOVERNANCE', days: 30 },
   alarmEmail: 'ops@example.com',
 });
@@ -57,13 +58,14 @@ describe('archive bucket', () => {
     });
   });
 
-  it('moves noncurrent versions to a colder class, expires them after the retention, aborts stale uploads', () => {
+  it('expires archives after archiveDays, moves noncurrent versions to a colder class and deletes them after the retention, aborts stale uploads', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: [
           Match.objectLike({
             NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
             NoncurrentVersionExpiration: { NoncurrentDays: 120 },
+            ExpirationInDays: 400,
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           }),
         ],
