@@ -5,6 +5,7 @@
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { credentialSecretSource } from '../../functions/cli/commands/restore.js';
 import { handler as backup } from '../../functions/handlers/backup.js';
 import { handler as restore } from '../../functions/handlers/restore.js';
 import { handler as verify } from '../../functions/handlers/verify.js';
@@ -136,5 +137,16 @@ describe('Lambda handlers', () => {
       .find((l) => '_aws' in l);
     expect(failure).toMatchObject({ Instance: 'broken', BackupSuccess: 0, BackupFailure: 1 });
     expect(out.lines().join('\n')).not.toContain('not a url');
+  });
+
+  it('--credential-secrets sm://<prefix> reads <prefix>/<credential id> from Secrets Manager', async () => {
+    await moto.secrets.send(
+      new CreateSecretCommand({ Name: 'n8n-ark/credentials/cred-1', SecretString: '{"accessToken":"xoxb"}' }),
+    );
+
+    const source = await credentialSecretSource('sm://n8n-ark/credentials');
+
+    expect(await source.get('cred-1')).toBe('{"accessToken":"xoxb"}');
+    expect(await source.get('cred-2')).toBeUndefined();
   });
 });

@@ -14,12 +14,12 @@ import { createCliLogger, createProgress, type Output } from '../output.js';
 import { storeFromOption } from '../stores.js';
 import {
   addRestoreOptions,
+  credentialSecretSource,
   defaultLedgerPath,
   fileLedgerStore,
   printRestoreOutcome,
   type RestoreFlags,
   restoreOptionsFrom,
-  secretsFromFile,
 } from './restore.js';
 
 interface MigrateFlags extends RestoreFlags {
@@ -87,7 +87,9 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
         concurrency,
         logger,
       );
-      const secrets = flags.credentialSecrets ? await secretsFromFile(flags.credentialSecrets) : undefined;
+      const secrets = flags.credentialSecrets
+        ? await credentialSecretSource(flags.credentialSecrets)
+        : undefined;
       const temporary = flags.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
       const store = await storeFromOption(flags.store ?? temporary);
       let keep = flags.keepArchive === true || flags.store !== undefined;

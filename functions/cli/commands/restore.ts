@@ -54,7 +54,7 @@ export function addRestoreOptions(command: Command): Command {
     )
     .option(
       '--credential-secrets <file>',
-      'JSON file mapping credential id or name to its data, to create real credentials instead of stubs',
+      'JSON file mapping credential id or name to its data, or sm://<prefix> for Secrets Manager secrets <prefix>/<credential id>, to create real credentials instead of stubs',
     )
     .option('--only <resources>', `restore only these (comma-separated): ${RESTORE_RESOURCES.join(',')}`)
     .option('--project <name>', 'restore only this source project, and what it needs')
@@ -93,7 +93,9 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
       const logger = createCliLogger(out, flags.verbose === true);
       const options = await restoreOptionsFrom(flags);
       const api = await connect(flags, env, logger);
-      const secrets = flags.credentialSecrets ? await secretsFromFile(flags.credentialSecrets) : undefined;
+      const secrets = flags.credentialSecrets
+        ? await credentialSecretSource(flags.credentialSecrets)
+        : undefined;
       const archive = await openArchiveAt(await storeForArchive(location), location, openZipArchive);
       try {
         const ledgerStore = fileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
@@ -173,6 +175,22 @@ export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOp
  * The --credential-secrets file: `{ "<credential id or name>": { ...credential data } }`. Read once;
  * its values are handed to n8n and never printed.
  */
+/**
+ * Where credential data for hydrating stubs comes from: `sm://<prefix>` reads AWS Secrets Manager
+ * secrets named `<prefix>/<credential id>`; anything else is a JSON file.
+ */
+export async function credentialSecretSource(value: string): Promise<SecretSource> {
+  if (!value.startsWith('sm://')) return secretsFromFile(value);
+  const prefix = value.slice('sm://'.length);
+  if (!prefix)
+    throw new UsageError('--credential-secrets sm://<prefix> needs a prefix, e.g. sm://n8n-ark/credentials');
+  const [{ SecretsManagerClient }, { PrefixedSecretSource, SecretsManagerSecretSource }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../../adapters/secrets-manager.js'),
+  ]);
+  return new PrefixedSecretSource(new SecretsManagerSecretSource(new SecretsManagerClient({})), prefix);
+}
+
 export async function secretsFromFile(path: string): Promise<SecretSource> {
   let parsed: unknown;
   try {
