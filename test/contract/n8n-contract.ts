@@ -567,6 +567,24 @@ export function describeN8nContract(
         expect((second.body as Obj).isArchived).toBe(true);
       });
 
+      it('keeps settings a PUT leaves out (settings are merged, not replaced)', async () => {
+        const created = await createWorkflow({
+          ...manualWorkflow(`${run}-settings`),
+          settings: { executionOrder: 'v1', timezone: 'Europe/Berlin', saveDataErrorExecution: 'all' },
+        });
+
+        const updated = await api('PUT', `/workflows/${created.id}`, {
+          body: { ...manualWorkflow(`${run}-settings`), settings: { timezone: 'UTC' } },
+        });
+
+        expect(updated.status, updated.text).toBe(200);
+        expect((updated.body as Obj).settings).toEqual({
+          executionOrder: 'v1',
+          timezone: 'UTC',
+          saveDataErrorExecution: 'all',
+        });
+      });
+
       it('lists archived workflows with isArchived true', async () => {
         const prefix = `${run}-archived`;
         const created = await createWorkflow(manualWorkflow(prefix));
@@ -1042,6 +1060,24 @@ export function describeN8nContract(
         ]);
         expect(cleared.body).toEqual({ deletedCount: 2 });
         expect(data(empty)).toEqual([]);
+      });
+
+      it('wants filter and sortBy percent-encoded, and refuses query parameters it does not declare', async () => {
+        const table = await createTable(`${run} query`, columns);
+        const path = `/data-tables/${table.id}/rows`;
+
+        const rawSort = await api('GET', `${path}?sortBy=email:asc`);
+        const encodedSort = await api('GET', `${path}?sortBy=${encodeURIComponent('email:asc')}`);
+        const unknown = await api('GET', `${path}?page=2`);
+
+        expect([rawSort.status, rawSort.body]).toEqual([
+          400,
+          {
+            message: "Parameter 'sortBy' must be url encoded. Its value may not contain reserved characters.",
+          },
+        ]);
+        expect(encodedSort.status).toBe(200);
+        expect([unknown.status, unknown.body]).toEqual([400, { message: "Unknown query parameter 'page'" }]);
       });
 
       it('answers 404 for an unknown table and 400 for an id that is not 16 characters', async () => {

@@ -28,6 +28,8 @@ export interface Context {
   method: Method;
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The query string as sent (still percent-encoded), without the leading '?'. */
+  rawQuery: string;
   /** The parsed JSON body; undefined when the request had none. */
   body: unknown;
   /** The scopes of the API key that made the request. */
@@ -55,6 +57,11 @@ export interface Route {
   guards: Guard[];
   /** Legacy routes only: the OpenAPI request validation, which runs before the guards. */
   validate?: (ctx: Context) => void;
+  /**
+   * Legacy routes only: the query parameters the spec declares (any other is 400 "Unknown query
+   * parameter"), and those of them that may carry reserved characters unencoded.
+   */
+  query?: { declared: string[]; allowReserved?: string[] };
   handle(ctx: Context): Reply | Promise<Reply>;
 }
 
@@ -80,8 +87,9 @@ export function legacy(
   guards: Guard[],
   handle: Route['handle'],
   validate?: Route['validate'],
+  query: Route['query'] = { declared: [] },
 ): Route {
-  return { method, path, style: 'legacy', guards, handle, ...(validate ? { validate } : {}) };
+  return { method, path, style: 'legacy', guards, handle, query, ...(validate ? { validate } : {}) };
 }
 
 export function found<T>(value: T | undefined, message = 'Not Found'): T {

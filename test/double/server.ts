@@ -252,12 +252,14 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
       method: method as Method,
       params,
       query: url.searchParams,
+      rawQuery: url.search.replace(/^\?/, ''),
       body,
       scopes,
       isLicensed,
     };
     let reply: Reply;
     try {
+      if (route.query) checkLegacyQuery(ctx.rawQuery, route.query);
       route.validate?.(ctx);
       for (const guard of route.guards) {
         if ('scope' in guard && !scopes.includes(guard.scope)) throw new ApiError(403, 'Forbidden');
@@ -316,6 +318,27 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * express-openapi-validator's query checks, in its order: a declared parameter's raw value may not
+ * hold reserved characters (it splits on '=' first, so a base64 cursor's padding slips through),
+ * then undeclared parameters are refused.
+ */
+function checkLegacyQuery(rawQuery: string, query: NonNullable<Route['query']>): void {
+  if (rawQuery === '') return;
+  const pairs = rawQuery.split('&').map((pair) => pair.split('='));
+  for (const [name = '', value] of pairs) {
+    if (!query.declared.includes(name) || query.allowReserved?.includes(name)) continue;
+    if (value && /[:/?#[\]@!$&'()*+,;=]/.test(value))
+      throw new ApiError(
+        400,
+        `Parameter '${name}' must be url encoded. Its value may not contain reserved characters.`,
+      );
+  }
+  for (const [name = ''] of pairs) {
+    if (!query.declared.includes(name)) throw new ApiError(400, `Unknown query parameter '${name}'`);
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

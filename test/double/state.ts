@@ -151,6 +151,8 @@ export interface StoredWorkflow {
   tagIds: string[];
   sharedAt: string;
   activeVersion: StoredWorkflowVersion | null;
+  /** When it was last unpublished (ms since the epoch), for `unpublishSettleMs`. */
+  unpublishedAt?: number;
 }
 
 /** What a workflow is made of (the write fields of POST/PUT /workflows, already validated). */
@@ -205,6 +207,12 @@ export class DoubleState {
    * test restoring a backup of a real instance adds the types it holds. Their data is not checked.
    */
   readonly extraCredentialTypes = new Set<string>();
+  /**
+   * n8n tears triggers down in the background: a DELETE right after an unpublish answers 409
+   * "Workflow is still being unpublished" (measured). Set a window here to make the double do the
+   * same; 0 (the default) deletes at once.
+   */
+  unpublishSettleMs = 0;
   readonly random: Random;
   private readonly clock: () => Date;
   private publishEvents = 0;
@@ -515,7 +523,8 @@ export class DoubleState {
     if (content.description !== undefined) workflow.description = content.description;
     workflow.nodes = this.withNodeIds(content.nodes);
     workflow.connections = content.connections;
-    workflow.settings = content.settings;
+    // n8n merges settings on update: keys the body leaves out are kept (measured).
+    workflow.settings = { ...workflow.settings, ...content.settings };
     if (content.staticData !== undefined) workflow.staticData = content.staticData;
     if (content.pinData !== undefined) workflow.pinData = content.pinData;
     if (content.nodeGroups !== undefined) workflow.nodeGroups = content.nodeGroups;
@@ -550,12 +559,17 @@ export class DoubleState {
     };
     workflow.active = true;
     workflow.activeVersionId = workflow.versionId;
+    // n8n counts trigger and polling nodes, not webhooks, once the activation has finished.
     workflow.triggerCount = workflow.nodes.filter(
-      (node) => isTriggerNode(node) && !UNCOUNTED_TRIGGERS.has(String(node.type)),
+      (node) =>
+        isTriggerNode(node) &&
+        !UNCOUNTED_TRIGGERS.has(String(node.type)) &&
+        !/\.webhook$/.test(String(node.type)),
     ).length;
   }
 
   unpublishWorkflow(workflow: StoredWorkflow): void {
+    if (workflow.activeVersionId !== null) workflow.unpublishedAt = this.clock().getTime();
     workflow.active = false;
     workflow.activeVersionId = null;
     workflow.activeVersion = null;

@@ -155,15 +155,33 @@ export function custom<T>(check: (value: unknown) => boolean, message: string): 
   };
 }
 
+/** A schema with one more check, run only when the schema itself passed (zod's `.refine`). */
+export function refine<T>(schema: Schema<T>, check: (value: T) => boolean, message: string): Schema<T> {
+  return {
+    parse(value, path, issues) {
+      const before = issues.length;
+      const parsed = schema.parse(value, path, issues);
+      if (issues.length === before && !check(parsed)) issues.push({ code: 'custom', path, message });
+      return parsed;
+    },
+  };
+}
+
+/**
+ * zod's union: the first option that parses wins; failing that, an option that got past its type
+ * check and failed a refinement reports its own issues; otherwise "Invalid input".
+ */
 export function union<T>(...options: Schema<T>[]): Schema<T> {
   return {
     parse(value, path, issues) {
+      let refined: Issue[] | undefined;
       for (const option of options) {
         const own: Issue[] = [];
         const parsed = option.parse(value, path, own);
         if (own.length === 0) return parsed;
+        if (!refined && own.every((issue) => issue.code !== 'invalid_type')) refined = own;
       }
-      issues.push({ code: 'custom', path, message: 'Invalid input' });
+      issues.push(...(refined ?? [{ code: 'custom', path, message: 'Invalid input' }]));
       return value as T;
     },
   };

@@ -158,6 +158,10 @@ export function credentialRoutes(): Route[] {
           'req.body.data is required when changing credential type. The existing data cannot be used with the new type.',
         );
       if (credential.isManaged) throw new ApiError(400, 'Managed credentials cannot be updated.');
+      // Re-encrypting the data validates the whole entity, name included.
+      const name = input.name ?? credential.name;
+      if (input.data !== undefined && (name.length < 3 || name.length > 128))
+        throw new ApiError(400, 'Credential name must be 3 to 128 characters long.');
       if (input.isGlobal !== undefined && input.isGlobal !== credential.isGlobal) {
         if (!ctx.isLicensed('feat:sharing'))
           throw new ApiError(403, 'You are not licensed for sharing credentials');

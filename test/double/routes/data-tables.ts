@@ -152,6 +152,7 @@ function cellValue(column: StoredColumn, cell: unknown): Json {
       throw mismatch('string');
     case 'number': {
       if (typeof cell === 'number') return cell;
+      if (typeof cell === 'boolean') return cell ? 1 : 0;
       const value = typeof cell === 'string' ? Number(cell) : Number.NaN;
       if (Number.isNaN(value)) throw mismatch('number');
       return value;
@@ -253,7 +254,9 @@ function rowPredicate(table: StoredDataTable, filter: RowFilter): (row: StoredRo
     let effective: Condition = condition;
     if (type !== 'string' && condition === 'isEmpty') [effective, wanted] = ['eq', null];
     if (type !== 'string' && condition === 'isNotEmpty') [effective, wanted] = ['neq', null];
-    if ((effective === 'like' || effective === 'ilike') && typeof wanted !== 'string')
+    // n8n checks the value as sent: a number is no LIKE pattern, even against a string column.
+    const sent = value === null || type !== 'string' ? wanted : value;
+    if ((effective === 'like' || effective === 'ilike') && typeof sent !== 'string')
       throw validationError(
         wanted === null
           ? `${effective.toUpperCase()} filter value cannot be null or undefined`
@@ -379,6 +382,8 @@ function requireFilterItems(body: Record<string, unknown>): void {
   const filter = body.filter;
   if (!isObject(filter)) throw new ApiError(400, 'request/body/filter must be object');
   if (!Array.isArray(filter.filters)) return;
+  if (filter.filters.length === 0)
+    throw new ApiError(400, 'request/body/filter/filters must NOT have fewer than 1 items');
   filter.filters.forEach((item, index) => {
     for (const field of ['columnName', 'condition', 'value'])
       if (!isObject(item) || !(field in item))
@@ -455,6 +460,7 @@ export function dataTableRoutes(): Route[] {
         validateLegacyPaging(ctx.query);
         jsonStringQuery(ctx, 'filter');
       },
+      { declared: ['limit', 'cursor', 'filter', 'sortBy'] },
     ),
 
     legacy(
@@ -488,6 +494,12 @@ export function dataTableRoutes(): Route[] {
           for (const field of ['name', 'type'])
             if (!isObject(column) || !(field in column))
               throw new ApiError(400, `request/body/columns/${index} must have required property '${field}'`);
+          // The table route's spec still lists `json`; the DTO behind it refuses it.
+          if (isObject(column) && ![...COLUMN_TYPES, 'json'].includes(String(column.type)))
+            throw new ApiError(
+              400,
+              `request/body/columns/${index}/type must be equal to one of the allowed values: string, number, boolean, date, json`,
+            );
         });
       },
     ),
@@ -496,7 +508,7 @@ export function dataTableRoutes(): Route[] {
       'GET',
       '/data-tables/:dataTableId',
       scope('dataTable:read'),
-      (ctx) => ok(renderTable(tableOr404(ctx.state, ctx.params.dataTableId))),
+      (ctx) => ok(renderTable(tableOr404(ctx.state, ctx.params.dataTableId), true)),
       tableParam,
     ),
 
@@ -513,7 +525,7 @@ export function dataTableRoutes(): Route[] {
         uniqueName(ctx.state, name, table.projectId, table.id);
         table.name = name;
         touch(ctx.state, table);
-        return ok(renderTable(table));
+        return ok(renderTable(table, true));
       },
       (ctx) => {
         tableParam(ctx);
@@ -568,11 +580,29 @@ export function dataTableRoutes(): Route[] {
         table.columns.push(column);
         for (const row of table.rows) row.values[name] = null;
         touch(state, table);
-        return ok(renderColumn(column, table.id), 201);
+        // A fresh column entity, in the order TypeORM fills it.
+        return ok(
+          {
+            dataTableId: table.id,
+            name: column.name,
+            type: column.type,
+            index: column.index,
+            id: column.id,
+            updatedAt: column.updatedAt,
+            createdAt: column.createdAt,
+          },
+          201,
+        );
       },
       (ctx) => {
         tableParam(ctx);
-        requireBodyFields(ctx, 'name', 'type');
+        const body = requireBodyFields(ctx, 'name', 'type');
+        // The column route's spec, unlike the table one, has no `json`.
+        if (!COLUMN_TYPES.includes(body.type as DataTableColumnType))
+          throw new ApiError(
+            400,
+            'request/body/type must be equal to one of the allowed values: string, number, boolean, date',
+          );
       },
     ),
 
@@ -660,6 +690,7 @@ export function dataTableRoutes(): Route[] {
         validateLegacyPaging(ctx.query);
         jsonStringQuery(ctx, 'filter');
       },
+      { declared: ['limit', 'cursor', 'filter', 'sortBy', 'search'] },
     ),
 
     legacy(
@@ -769,6 +800,7 @@ export function dataTableRoutes(): Route[] {
           throw new ApiError(400, "request/query must have required property 'filter'");
         jsonStringQuery(ctx, 'filter');
       },
+      { declared: ['filter', 'returnData', 'dryRun'] },
     ),
 
     legacy(

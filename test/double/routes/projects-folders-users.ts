@@ -405,6 +405,8 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
         }
         return noContent();
       },
+      undefined,
+      { declared: ['transferToFolderId'] },
     ),
 
     legacy(
@@ -416,6 +418,7 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
         const includeRole = query.get('includeRole') === 'true';
         const projectId = query.get('projectId');
         const project = projectId ? state.projects.get(projectId) : undefined;
+        if (projectId && !project) throw new ApiError(404, 'Project not found');
         const users = [...state.users.values()].filter(
           (user) => !projectId || (project?.members.some((m) => m.userId === user.id) ?? false),
         );
@@ -431,6 +434,7 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
         if (includeRole !== null && includeRole !== 'true' && includeRole !== 'false')
           throw new ApiError(400, 'request/query/includeRole must be boolean');
       },
+      { declared: ['limit', 'offset', 'cursor', 'includeRole', 'projectId'], allowReserved: ['projectId'] },
     ),
     legacy(
       'POST',
@@ -507,51 +511,59 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
         const isEmail = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(id);
         if (!isUuid && !isEmail) throw new ApiError(400, 'request/params/id must match format "identifier"');
       },
+      { declared: ['includeRole'] },
     ),
 
-    legacy('GET', '/discover', [], ({ scopes, query }) => {
-      const resources: Record<
-        string,
-        { operations: string[]; endpoints: { method: string; path: string; operationId: string }[] }
-      > = {};
-      for (const route of allRoutes()) {
-        const scope = route.guards.find((g): g is { scope: string } => 'scope' in g)?.scope ?? null;
-        if (scope && !scopes.includes(scope)) continue;
-        const segment = route.path.split('/')[1] ?? '';
-        const resource =
-          segment === 'projects' && route.path.includes('/folders')
-            ? 'folders'
-            : (RESOURCE_BY_SEGMENT[segment] ?? segment);
-        const entry = resources[resource] ?? { operations: [], endpoints: [] };
-        resources[resource] = entry;
-        entry.endpoints.push({
-          method: route.method,
-          path: `/api/v1${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`,
-          operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z]/g, '')}`,
-        });
-        const operation = scope?.split(':')[1];
-        if (operation && !entry.operations.includes(operation)) entry.operations.push(operation);
-      }
-      const resourceFilter = query.get('resource')?.toLowerCase();
-      const selected = resourceFilter
-        ? Object.fromEntries(Object.entries(resources).filter(([name]) => name === resourceFilter))
-        : resources;
-      return ok({
-        data: {
-          scopes,
-          resources: selected,
-          filters: {
-            resource: { description: 'Filter to a specific resource', values: Object.keys(resources) },
-            operation: {
-              description: 'Filter to a specific operation',
-              values: [...new Set(Object.values(resources).flatMap((r) => r.operations))],
+    legacy(
+      'GET',
+      '/discover',
+      [],
+      ({ scopes, query }) => {
+        const resources: Record<
+          string,
+          { operations: string[]; endpoints: { method: string; path: string; operationId: string }[] }
+        > = {};
+        for (const route of allRoutes()) {
+          const scope = route.guards.find((g): g is { scope: string } => 'scope' in g)?.scope ?? null;
+          if (scope && !scopes.includes(scope)) continue;
+          const segment = route.path.split('/')[1] ?? '';
+          const resource =
+            segment === 'projects' && route.path.includes('/folders')
+              ? 'folders'
+              : (RESOURCE_BY_SEGMENT[segment] ?? segment);
+          const entry = resources[resource] ?? { operations: [], endpoints: [] };
+          resources[resource] = entry;
+          entry.endpoints.push({
+            method: route.method,
+            path: `/api/v1${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`,
+            operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z]/g, '')}`,
+          });
+          const operation = scope?.split(':')[1];
+          if (operation && !entry.operations.includes(operation)) entry.operations.push(operation);
+        }
+        const resourceFilter = query.get('resource')?.toLowerCase();
+        const selected = resourceFilter
+          ? Object.fromEntries(Object.entries(resources).filter(([name]) => name === resourceFilter))
+          : resources;
+        return ok({
+          data: {
+            scopes,
+            resources: selected,
+            filters: {
+              resource: { description: 'Filter to a specific resource', values: Object.keys(resources) },
+              operation: {
+                description: 'Filter to a specific operation',
+                values: [...new Set(Object.values(resources).flatMap((r) => r.operations))],
+              },
+              include: { description: 'Include additional data', values: ['schemas'] },
             },
-            include: { description: 'Include additional data', values: ['schemas'] },
+            specUrl: '/api/v1/openapi.yml',
           },
-          specUrl: '/api/v1/openapi.yml',
-        },
-      });
-    }),
+        });
+      },
+      undefined,
+      { declared: ['include', 'resource', 'operation'] },
+    ),
   ];
 }
 

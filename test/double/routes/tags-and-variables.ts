@@ -93,7 +93,8 @@ export function tagAndVariableRoutes(): Route[] {
       if (clash && clash.id !== tag.id) throw new ApiError(409, 'Tag already exists');
       tag.name = name;
       tag.updatedAt = state.now();
-      return ok(renderTag(tag));
+      // n8n answers what it saved: no createdAt.
+      return ok({ id: tag.id, name: tag.name, updatedAt: tag.updatedAt });
     }),
     controller('DELETE', '/tags/:tagId', 'tag:delete', ({ state, params }) => {
       const tag = found(state.tags.get(params.tagId ?? ''));

@@ -21,6 +21,7 @@ import {
   optional,
   readOnly,
   record,
+  refine,
   type Shape,
   string,
   union,
@@ -107,8 +108,7 @@ const shared = object(
   { strict: true },
 );
 
-const isJsonString = (value: unknown) => {
-  if (typeof value !== 'string') return false;
+const isJsonString = (value: string) => {
   try {
     JSON.parse(value);
     return true;
@@ -133,7 +133,9 @@ const writeShape: Shape = {
   ),
   settings,
   nodeGroups: optional(array(nodeGroup)),
-  staticData: optional(nullable(union(custom(isJsonString, 'must be a JSON string'), record))),
+  staticData: optional(
+    nullable(union<unknown>(refine(string(), isJsonString, 'must be a JSON string'), record)),
+  ),
   pinData: optional(nullable(record)),
   projectId: optional(string()),
   parentFolderId: optional(nullable(string())),
@@ -388,12 +390,21 @@ function publish(ctx: Context): ReturnType<typeof ok> {
     'You do not have permission to activate this workflow. Ask the owner to share it with you.',
   );
   if (workflow.isArchived) throw new ApiError(400, 'Cannot activate an archived workflow.');
+  // The double keeps no version history: only the current and the published version exist.
+  const versionId = (ctx.body as { versionId?: unknown } | undefined)?.versionId;
+  if (versionId !== undefined && versionId !== workflow.versionId && versionId !== workflow.activeVersionId)
+    throw new ApiError(404, 'Version not found');
   if (!workflow.nodes.some(isTriggerNode))
     throw new ApiError(
       400,
       'Workflow cannot be activated because it has no trigger node. At least one trigger, webhook, or polling node is required.',
     );
   const problems = unpublishedCallees(state, workflow);
+  if (versionId !== undefined && versionId === workflow.activeVersionId && versionId !== workflow.versionId)
+    return ok({
+      ...fields(state, workflow, { withTags: false }),
+      activeVersion: activeVersion(workflow, true),
+    });
   if (problems.length > 0)
     throw new ApiError(
       400,
@@ -537,6 +548,11 @@ export function workflowRoutes(): Route[] {
       const workflow = workflowOr404(state, ctx.params.workflowId);
       if (workflow.activeVersionId !== null)
         throw new ApiError(409, 'Cannot delete a published workflow. Unpublish it before deleting.');
+      if (
+        workflow.unpublishedAt !== undefined &&
+        Date.now() - workflow.unpublishedAt < state.unpublishSettleMs
+      )
+        throw new ApiError(409, 'Workflow is still being unpublished. Please try again in a few moments.');
       const answer = {
         ...fields(state, workflow, { withTags: false }),
         shared: sharedWithProject(state, workflow),
