@@ -235,7 +235,9 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       body: { data: rows, returnType: 'count' },
     });
     if (typeof result === 'number') return result;
-    const count = (result as { count?: unknown; insertedRows?: unknown } | null)?.count;
+    // n8n 2.41 answers {success, insertedRows}; older answers carried {count}.
+    const answer = result as { count?: unknown; insertedRows?: unknown } | null;
+    const count = answer?.insertedRows ?? answer?.count;
     return typeof count === 'number' ? count : rows.length;
   }
   async clearDataTableRows(dataTableId: string): Promise<void> {

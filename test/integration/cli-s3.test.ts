@@ -1,31 +1,18 @@
 /** The CLI with an S3 store (moto) end to end: backup --store s3://…, list, verify, restore s3://…. */
-import { PassThrough } from 'node:stream';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../functions/cli/program.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { type Moto, startMoto } from './support/moto.js';
+import { runCapturedCli } from './support/run-cli.js';
 
 let moto: Moto;
 let source: N8nDouble;
 let target: N8nDouble;
 const saved = { ...process.env };
 
-async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(
-    ['node', 'n8n-ark', ...args],
-    { stdout, stderr },
-    { SOURCE_KEY: source.apiKey, TARGET_KEY: target.apiKey },
-  );
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: string[]) =>
+  runCapturedCli(args, { SOURCE_KEY: source.apiKey, TARGET_KEY: target.apiKey });
 
 beforeAll(async () => {
   moto = await startMoto();

@@ -5,29 +5,13 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { runCli } from '../../functions/cli/program.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
+import { type CliRun, runCapturedCli } from './support/run-cli.js';
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(['node', 'n8n-ark', ...args], { stdout, stderr }, env);
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCapturedCli(args, env);
 
 let source: N8nDouble;
 let store: string;

@@ -1,0 +1,20 @@
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../../functions/cli/program.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process, as `n8n-ark <args>`, capturing what it prints. */
+export async function runCapturedCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await runCli(['node', 'n8n-ark', ...args], { stdout, stderr }, env);
+  return { code, stdout: out, stderr: err };
+}
