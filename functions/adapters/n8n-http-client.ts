@@ -27,6 +27,7 @@ import type {
 } from '../core/n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
+import { workflowShellPackage } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
 export interface N8nHttpClientOptions {
@@ -55,6 +56,8 @@ type Query = Record<string, string | number | boolean | undefined>;
 interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** A multipart body instead of JSON. */
+  form?: FormData;
   /** The route as the spec names it, e.g. `/workflows/{workflowId}`, to look up the scope on 403. */
   route: string;
 }
@@ -314,7 +317,39 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     return this.list<User>('/users', '/users', { includeRole: true });
   }
 
+  async importWorkflowsKeepingIds(
+    workflows: { id: string; name: string }[],
+    options: { projectId?: string },
+  ): Promise<{ sourceId: string; id: string }[]> {
+    const form = new FormData();
+    form.set('package', new Blob([workflowShellPackage(workflows, new Date())]), 'n8n-ark.n8np');
+    form.set('workflowConflictPolicy', 'fail');
+    form.set('workflowIdPolicy', 'source');
+    form.set('workflowPublishingPolicy', 'preserve-published-state');
+    if (options.projectId) form.set('projectId', options.projectId);
+    const answer = await this.json<{ workflows?: { sourceWorkflowId?: string; localId?: string }[] }>(
+      'POST',
+      '/n8n-packages/import',
+      { route: '/n8n-packages/import', form },
+    );
+    return (answer?.workflows ?? []).flatMap((w) =>
+      w.sourceWorkflowId && w.localId ? [{ sourceId: w.sourceWorkflowId, id: w.localId }] : [],
+    );
+  }
+
   // ---- capabilities
+  /** A GET of the import route: 405 where it exists, 404 where it does not (n8n before 2.24). */
+  async supportsWorkflowImport(): Promise<boolean> {
+    try {
+      await this.request('GET', '/n8n-packages/import', { route: '/n8n-packages/import' });
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      if (error instanceof N8nApiError && error.status === 405) return true;
+      throw error;
+    }
+  }
+
   async discoverScopes(): Promise<string[] | undefined> {
     try {
       const answer = await this.json<{ data?: { scopes?: unknown } }>('GET', '/discover', {
@@ -401,14 +436,16 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
+    const json = options.body !== undefined && options.form === undefined;
     const init: RequestInit = {
       method,
       headers: {
         'X-N8N-API-KEY': this.apiKey,
         accept: 'application/json',
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(json ? { 'content-type': 'application/json' } : {}),
       },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(json ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.form ? { body: options.form } : {}),
     };
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
@@ -468,7 +505,14 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     const text = await response.text().catch(() => '');
     let message: string | undefined;
     try {
-      message = (JSON.parse(text) as { message?: string }).message;
+      const parsed = JSON.parse(text) as { message?: string; issues?: { type?: string; name?: string }[] };
+      message = parsed.message;
+      // A blocked package import lists why, e.g. workflow-conflict "Orders sync".
+      if (message && Array.isArray(parsed.issues) && parsed.issues.length > 0)
+        message += ` (${parsed.issues
+          .slice(0, 5)
+          .map((issue) => `${issue.type ?? 'issue'}${issue.name ? ` "${issue.name}"` : ''}`)
+          .join(', ')}${parsed.issues.length > 5 ? ', …' : ''})`;
     } catch {
       message = undefined;
     }

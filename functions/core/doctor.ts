@@ -113,10 +113,11 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
 export async function assertRestoreScopes(
   capabilities: N8nCapabilities,
   resources: Iterable<string>,
+  extraScopes: readonly string[] = [],
 ): Promise<void> {
   const scopes = await capabilities.discoverScopes();
   if (!scopes) return;
-  const missing = new Set<string>();
+  const missing = new Set(extraScopes.filter((scope) => !scopes.includes(scope)));
   for (const resource of resources) {
     for (const scope of RESTORE_SCOPES[resource] ?? []) if (!scopes.includes(scope)) missing.add(scope);
   }

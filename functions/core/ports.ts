@@ -43,6 +43,18 @@ export interface N8nApi {
   transferWorkflow(id: string, destinationProjectId: string): Promise<void>;
   getWorkflowTags(id: string): Promise<Tag[]>;
   setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]>;
+  /**
+   * POST /n8n-packages/import (n8n 2.24+, beta) with `workflowIdPolicy=source`: creates these
+   * workflows under the ids given, in one project (undefined = the key owner's personal project).
+   * Only identity travels (id and name; empty content); the restore writes the content by PUT, as
+   * for every other workflow. An id the target already has is a ConflictError for the whole call.
+   */
+  importWorkflowsKeepingIds(
+    workflows: { id: string; name: string }[],
+    options: { projectId?: string },
+  ): Promise<{ sourceId: string; id: string }[]>;
+  /** Whether the instance has POST /n8n-packages/import, asked without writing anything. */
+  supportsWorkflowImport(): Promise<boolean>;
 
   listTags(): AsyncIterable<Tag>;
   createTag(name: string): Promise<Tag>;

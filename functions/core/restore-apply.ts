@@ -119,6 +119,8 @@ export interface RestoreRun {
 }
 
 const DEFAULT_ROW_BATCH = 250;
+/** Workflows per n8n package import: small packages keep one refusal cheap to retry one by one. */
+const IMPORT_BATCH = 100;
 
 /**
  * The whole restore, resumable and bounded: verifies the archive (once per ledger), plans (or
@@ -164,7 +166,12 @@ export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}
     const writes = plan.entries
       .filter((e) => e.action === 'create' || e.action === 'update')
       .map((e) => e.resource);
-    await assertRestoreScopes(deps.capabilities, writes);
+    const creatingWorkflows = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
+    await assertRestoreScopes(
+      deps.capabilities,
+      writes,
+      plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : [],
+    );
   }
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
   ledger.markVerified();
@@ -1093,6 +1100,7 @@ class Applier {
   }
 
   private async createWorkflows(resumed: boolean): Promise<void> {
+    if (this.plan.keepWorkflowIds) return this.importWorkflowsKeepingIds(resumed);
     const creates = this.entries('workflows').filter((e) => e.action === 'create');
     if (creates.length === 0) return;
     const pending = new Set(
@@ -1154,6 +1162,81 @@ class Applier {
     this.checkDeadline();
   }
 
+  /**
+   * --keep-workflow-ids: creates the workflows under their archive ids through n8n's package import,
+   * in batches per target project. Only identity travels in the package; the content (nodes,
+   * references, pinned data, description) follows in the second pass by the same PUT that a restore
+   * with new ids uses, so both paths write the same bodies and pass the same checks.
+   */
+  private async importWorkflowsKeepingIds(resumed: boolean): Promise<void> {
+    let todo = this.entries('workflows').filter(
+      (e) => e.action === 'create' && !this.hasFailed(e) && !this.ledger.targetId('workflows', e.sourceId),
+    );
+    if (todo.length === 0) return;
+    if (resumed) {
+      // An import whose answer was lost before the ledger saw it: the workflow is there under its own id.
+      const present = new Set<string>();
+      for await (const w of this.api.listWorkflows({ excludePinnedData: true })) present.add(w.id);
+      for (const entry of todo.filter((e) => present.has(e.sourceId)))
+        this.recordImported(entry, entry.sourceId);
+      todo = todo.filter((e) => !present.has(e.sourceId));
+    }
+    const byProject = new Map<string, PlanEntry[]>();
+    for (const entry of todo) {
+      const project = this.targetProject(entry) ?? '';
+      byProject.set(project, [...(byProject.get(project) ?? []), entry]);
+    }
+    for (const [project, entries] of byProject) {
+      for (let i = 0; i < entries.length; i += IMPORT_BATCH) {
+        if (this.deadlineNear()) break;
+        await this.importBatch(entries.slice(i, i + IMPORT_BATCH), project || undefined);
+        await this.ledger.checkpoint();
+      }
+    }
+    this.checkDeadline();
+  }
+
+  /** One package import; when n8n refuses the batch, each workflow is tried alone so one bad apple fails alone. */
+  private async importBatch(batch: PlanEntry[], projectId: string | undefined): Promise<void> {
+    const shells = batch.map((e) => ({ id: e.sourceId, name: e.renameTo ?? e.name }));
+    let imported: { sourceId: string; id: string }[];
+    try {
+      imported = await this.api.importWorkflowsKeepingIds(shells, projectId ? { projectId } : {});
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      const [only] = batch;
+      if (batch.length > 1 || !only) {
+        for (const entry of batch) await this.importBatch([entry], projectId);
+      } else {
+        this.fail('workflows', only, 'creating it under its own id (n8n package import)', error);
+        this.deps.progress.advance('workflows');
+      }
+      return;
+    }
+    const ids = new Map(imported.map((r) => [r.sourceId, r.id]));
+    for (const entry of batch) {
+      const id = ids.get(entry.sourceId);
+      if (id === undefined) {
+        this.fail('workflows', entry, 'importing it', new Error("n8n's import answer does not list it"));
+        this.deps.progress.advance('workflows');
+      } else this.recordImported(entry, id);
+    }
+  }
+
+  private recordImported(entry: PlanEntry, id: string): void {
+    this.ledger.recordId('workflows', entry.sourceId, id);
+    this.ledger.count('created', 'workflows');
+    this.deps.progress.advance('workflows');
+    if (id !== entry.sourceId) {
+      this.ledger.warn({
+        code: 'id-not-kept',
+        resource: 'workflows',
+        workflow: { id: entry.sourceId, name: entry.name },
+        message: `workflow "${entry.name}" was created as ${id}, not under its archive id ${entry.sourceId}; references to it are rewritten`,
+      });
+    }
+  }
+
   private deadlineNear(): boolean {
     const { deadline } = this.options;
     return (
@@ -1189,8 +1272,14 @@ class Applier {
             description: workflow.description ?? '',
           });
         } else {
+          // Imported workflows (--keep-workflow-ids) land at the project root; the folder comes with the content.
+          const folderId =
+            this.plan.keepWorkflowIds && workflow.parentFolderId
+              ? this.ledger.targetId('folders', workflow.parentFolderId)
+              : undefined;
           await this.api.updateWorkflow(targetId, {
             ...body,
+            ...(folderId ? { parentFolderId: folderId } : {}),
             ...(workflow.description ? { description: workflow.description } : {}),
           });
         }

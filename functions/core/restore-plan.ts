@@ -18,7 +18,7 @@ import {
   stableStringify,
   WorkflowCanonicalizer,
 } from './diff.js';
-import { FeatureNotLicensedError, MissingScopeError, UsageError } from './errors.js';
+import { FeatureNotLicensedError, MissingScopeError, RestoreError, UsageError } from './errors.js';
 import type {
   CredentialMeta,
   DataTable,
@@ -96,6 +96,8 @@ export interface RestorePlan {
     tags: boolean;
   };
   onConflict: ConflictPolicy;
+  /** Workflows are created under their archive ids (n8n package import), not given new ones. */
+  keepWorkflowIds?: boolean;
   /** In dependency order (RESTORE_RESOURCES), then in archive order. */
   entries: PlanEntry[];
   /** Things a person should know before applying (unlicensed target, selection pulled objects in). */
@@ -115,6 +117,11 @@ export interface PlanOptions {
   tag?: string;
   /** Only workflows whose name matches this glob (`*`, `?`), plus what they need. */
   workflow?: string;
+  /**
+   * Create workflows under their archive ids through POST /n8n-packages/import (n8n 2.24+), so
+   * links, webhook callers and logs that name a workflow id keep working after a disaster recovery.
+   */
+  keepWorkflowIds?: boolean;
   logger?: Logger;
   progress?: Progress;
 }
@@ -218,6 +225,11 @@ export async function planRestore(
     }
   }
 
+  if (options.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
+    throw new RestoreError(
+      `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without --keep-workflow-ids (workflows get new ids and every reference to them is rewritten).`,
+    );
+  }
   progress.start('plan: reading the archive');
   const source = await readSource(archive);
   progress.start('plan: reading the target');
@@ -416,6 +428,7 @@ class Planner {
         tags: this.target.tags !== undefined,
       },
       onConflict: this.onConflict,
+      ...(this.options.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
       entries: this.entries,
       notes: this.notes,
       warnings: this.warnings,
@@ -1109,6 +1122,10 @@ class Planner {
       targetsByName.set(t.name, [...(targetsByName.get(t.name) ?? []), t]);
     /** source id → target id, for overwrite's identical check */
     const compare = new Map<string, string>();
+    const keepIds = this.options.keepWorkflowIds === true;
+    const targetsById = new Map(keepIds ? this.target.workflows.map((t) => [t.id, t]) : []);
+    /** Target workflows that carry an archive workflow's id belong to that workflow, not to a namesake. */
+    const reserved = new Set(workflows.filter((w) => targetsById.has(w.id)).map((w) => w.id));
     for (const workflow of workflows) {
       const selected = this.isSelected('workflows', workflow.id);
       const scope = this.scopeOf(workflow.projectId);
@@ -1119,9 +1136,14 @@ class Planner {
         ...(workflow.projectId ? { sourceProjectId: workflow.projectId } : {}),
         ...this.pulledInBy('workflows', workflow.id),
       };
-      const existing = targetsByName
-        .get(workflow.name)
-        ?.find((t) => !claimed.has(t.id) && this.inScope(scope, t.projectId));
+      // Keeping ids, a target workflow with the archive's id is this workflow, whatever its name or project now.
+      const sameId = targetsById.get(workflow.id);
+      const existing =
+        sameId && !claimed.has(sameId.id)
+          ? sameId
+          : targetsByName
+              .get(workflow.name)
+              ?.find((t) => !claimed.has(t.id) && !reserved.has(t.id) && this.inScope(scope, t.projectId));
       if (!existing) {
         if (selected) this.entries.push({ ...base, action: 'create', reason: 'not in the target' });
         continue;
@@ -1140,11 +1162,22 @@ class Planner {
         });
         continue;
       }
+      if (this.onConflict === 'rename' && existing === sameId) {
+        this.entries.push({
+          ...base,
+          action: 'conflict',
+          targetId: existing.id,
+          reason: `its id ${workflow.id} is taken in the target (by "${existing.name}"), and a renamed copy could not keep it; use --on-conflict skip or overwrite`,
+        });
+        continue;
+      }
       if (this.onConflict === 'overwrite') compare.set(workflow.id, existing.id);
       this.conflicting(
         base,
         existing.id,
-        'a workflow of that name exists in its project',
+        existing === sameId
+          ? `the target has this workflow already (same id${existing.name === workflow.name ? '' : `, named "${existing.name}" there`})`
+          : 'a workflow of that name exists in its project',
         () => renamedName(workflow.name, (n) => takenNames.has(n)),
         (n) => takenNames.add(n),
         state,

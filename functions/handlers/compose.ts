@@ -51,6 +51,7 @@ export const restoreEventSchema = z.object({
   onConflict: z.enum(['skip', 'overwrite', 'rename']).optional(),
   projectMap: z.record(z.string(), z.string()).optional(),
   only: z.array(z.string()).optional(),
+  keepWorkflowIds: z.boolean().optional(),
 });
 
 export const verifyEventSchema = z.union([

@@ -35,6 +35,7 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
         ...(request.onConflict ? { onConflict: request.onConflict } : {}),
         ...(request.projectMap ? { projectMap: new Map(Object.entries(request.projectMap)) } : {}),
         ...(request.only ? { only: request.only as RestoreResource[] } : {}),
+        ...(request.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
       },
     );
     const summary = {

@@ -7,6 +7,7 @@
  * what it created (unpublish → archive → delete, retried while n8n is still unpublishing).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { workflowShellPackage } from '../../functions/adapters/n8n-package.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -665,6 +666,105 @@ export function describeN8nContract(
         const answer = await api('GET', '/workflows/NoSuchWorkflow00');
 
         expect([answer.status, answer.body]).toEqual([404, { message: 'Not Found' }]);
+      });
+    });
+
+    describe('n8n packages (2.24+)', () => {
+      async function importPackage(
+        workflows: { id: string; name: string }[],
+        fields: Record<string, string>,
+      ): Promise<Answer> {
+        const target = getTarget();
+        const form = new FormData();
+        form.set('package', new Blob([workflowShellPackage(workflows, new Date())]), 'contract.n8np');
+        for (const [field, value] of Object.entries(fields)) form.set(field, value);
+        const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1/n8n-packages/import`, {
+          method: 'POST',
+          headers: { 'X-N8N-API-KEY': target.apiKey, accept: 'application/json' },
+          body: form,
+        });
+        const text = await response.text();
+        return {
+          status: response.status,
+          text,
+          body: text ? (JSON.parse(text) as unknown) : undefined,
+          contentType: response.headers.get('content-type') ?? '',
+          headers: response.headers,
+        };
+      }
+
+      it('answers 405 to a GET of the import route and 415 to a body that is not multipart', async () => {
+        const get = await api('GET', '/n8n-packages/import');
+        const json = await api('POST', '/n8n-packages/import', { body: { package: 'x' } });
+
+        expect(get.status).toBe(405);
+        expect([json.status, message(json)]).toEqual([415, 'unsupported media type application/json']);
+      });
+
+      it('creates workflows under the package ids, blocks a second import of them with 409, skips them on request', async () => {
+        const suffix = Math.floor(Math.random() * 36 ** 8)
+          .toString(36)
+          .padStart(8, '0');
+        const shells = [
+          { id: `arkKeepA${suffix}`, name: `${run} kept A` },
+          { id: `arkKeepB${suffix}`, name: `${run} kept B ✨` },
+        ];
+        const first = await importPackage(shells, {
+          workflowConflictPolicy: 'fail',
+          workflowIdPolicy: 'source',
+        });
+        for (const shell of shells) cleanups.push(() => removeWorkflow(shell.id));
+
+        expect(first.status, first.text).toBe(200);
+        const imported = (first.body as { workflows: Obj[] }).workflows;
+        expect(imported.map((w) => [w.sourceWorkflowId, w.localId, w.status])).toEqual(
+          shells.map((s) => [s.id, s.id, 'created']),
+        );
+        const read = await api('GET', `/workflows/${shells[0]?.id}`);
+        expect(read.status).toBe(200);
+        expect((read.body as Obj).name).toBe(shells[0]?.name);
+        expect((read.body as Obj).nodes).toEqual([]);
+
+        const again = await importPackage(shells, { workflowConflictPolicy: 'fail' });
+        expect(again.status).toBe(409);
+        expect(message(again)).toMatch(/^Import blocked: 2 issue\(s\)/);
+        expect((again.body as { issues: Obj[] }).issues.map((i) => [i.type, i.existingWorkflowId])).toEqual(
+          shells.map((s) => ['workflow-conflict', s.id]),
+        );
+        const skipped = await importPackage(shells, { workflowConflictPolicy: 'skip' });
+        expect((skipped.body as { workflows: Obj[] }).workflows.map((w) => w.status)).toEqual([
+          'skipped',
+          'skipped',
+        ]);
+      });
+
+      it('takes the content of an imported workflow by PUT: nodes, pinned data, static data, description', async () => {
+        const id = `arkKeepC${Math.floor(Math.random() * 36 ** 8)
+          .toString(36)
+          .padStart(8, '0')}`;
+        const imported = await importPackage([{ id, name: `${run} kept C` }], {
+          workflowConflictPolicy: 'fail',
+        });
+        cleanups.push(() => removeWorkflow(id));
+        expect(imported.status, imported.text).toBe(200);
+
+        const body = {
+          ...manualWorkflow(`${run} kept C`),
+          staticData: { lastId: 5 },
+          pinData: { Start: [{ json: { a: 1 } }] },
+          description: 'restored by PUT',
+        };
+        const put = await api('PUT', `/workflows/${id}`, { body });
+        const read = await api('GET', `/workflows/${id}`);
+
+        expect(put.status, put.text).toBe(200);
+        expect(read.body).toMatchObject({
+          id,
+          description: 'restored by PUT',
+          staticData: { lastId: 5 },
+          pinData: { Start: [{ json: { a: 1 } }] },
+          nodes: [expect.objectContaining({ name: 'Start' })],
+        });
       });
     });
 

@@ -32,6 +32,9 @@ export interface Context {
   rawQuery: string;
   /** The parsed JSON body; undefined when the request had none. */
   body: unknown;
+  /** The body's bytes as sent (multipart routes read these). */
+  rawBody: Buffer;
+  contentType: string | undefined;
   /** The scopes of the API key that made the request. */
   scopes: readonly string[];
   isLicensed(feature: string): boolean;

@@ -19,6 +19,7 @@ import { ApiError, type Context, type Method, type Reply, type Route } from './h
 import { createRandom, nanoId, type Random } from './prng.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { dataTableRoutes } from './routes/data-tables.js';
+import { packageRoutes } from './routes/packages.js';
 import { projectFolderUserRoutes } from './routes/projects-folders-users.js';
 import { tagAndVariableRoutes } from './routes/tags-and-variables.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -119,6 +120,7 @@ export function allRoutes(): Route[] {
     ...tagAndVariableRoutes(),
     ...dataTableRoutes(),
     ...credentialRoutes(),
+    ...packageRoutes(),
   ];
   routes.push(...projectFolderUserRoutes(() => routes));
   return routes;
@@ -217,7 +219,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     let body: unknown;
     if (raw.length > 0 && /json/i.test(req.headers['content-type'] ?? '')) {
       try {
-        body = JSON.parse(raw);
+        body = JSON.parse(raw.toString('utf8'));
       } catch {
         record.status = 500;
         res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' }).end(MALFORMED_JSON_PAGE);
@@ -254,6 +256,8 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
       query: url.searchParams,
       rawQuery: url.search.replace(/^\?/, ''),
       body,
+      rawBody: raw,
+      contentType: req.headers['content-type'],
       scopes,
       isLicensed,
     };
@@ -341,8 +345,8 @@ function checkLegacyQuery(rawQuery: string, query: NonNullable<Route['query']>):
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of req) parts.push(chunk as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
 }

@@ -480,11 +480,11 @@ export class DoubleState {
 
   createWorkflow(
     content: WorkflowContent,
-    placement: { projectId?: string; parentFolderId?: string | null } = {},
+    placement: { projectId?: string; parentFolderId?: string | null; id?: string } = {},
   ): StoredWorkflow {
     const now = this.now();
     const workflow: StoredWorkflow = {
-      id: this.newId(),
+      id: placement.id ?? this.newId(),
       name: content.name,
       description: content.description ?? null,
       active: false,

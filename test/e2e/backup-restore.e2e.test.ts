@@ -193,6 +193,50 @@ describe('n8n-ark against a real n8n pair', () => {
     }
   }, 240_000);
 
+  it('rebuilds A with the same workflow ids (--keep-workflow-ids), also when killed mid-way and run again', async () => {
+    const e = await startN8n('e');
+    try {
+      const ledger = join(store, 'e-ledger.json');
+      const args = ['restore', archiveA, ...conn(e), '--keep-workflow-ids', '--ledger', ledger, '--json'];
+      const killed = await cli(args, keyEnv(e), 2500);
+      const resumed = await cli(args, keyEnv(e));
+      expect(resumed.code, resumed.stderr).toBe(0);
+
+      const inA = await workflowsOf(a);
+      const inE = await workflowsOf(e);
+      expect(inE.map((w) => w.id).sort()).toEqual(inA.map((w) => w.id).sort());
+      const parent = inE.find((w) => w.id === seed.workflows.parent)!;
+      expect(parent.settings.errorWorkflow).toBe(seed.workflows.errorHandler);
+      expect(
+        inE
+          .filter((w) => w.active)
+          .map((w) => w.id)
+          .sort(),
+      ).toEqual(
+        inA
+          .filter((w) => w.active)
+          .map((w) => w.id)
+          .sort(),
+      );
+      const backupE = await cli(
+        ['backup', ...conn(e), '--store', store, '--instance', 'e', '--json'],
+        keyEnv(e),
+      );
+      const diff = await cli(['diff', archiveA, (JSON.parse(backupE.stdout) as { archive: string }).archive]);
+      expect(diff.code, `killed run exited ${killed.code}; diff: ${diff.stdout}`).toBe(0);
+
+      const again = await cli(['restore', archiveA, ...conn(e), '--keep-workflow-ids', '--json'], keyEnv(e));
+      const report = JSON.parse(again.stdout) as {
+        created: Record<string, number>;
+        updated: Record<string, number>;
+      };
+      expect(Object.values(report.created).reduce((x, y) => x + y, 0)).toBe(0);
+      expect(Object.values(report.updated).reduce((x, y) => x + y, 0)).toBe(0);
+    } finally {
+      await e.stop();
+    }
+  }, 240_000);
+
   describe('bad input gets a clear, specific error and no writes', () => {
     it('a wrong API key', async () => {
       const run = await cli(['restore', archiveA, ...conn(b)], { ARK_E2E_KEY: 'not-the-key' });

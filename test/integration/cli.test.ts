@@ -249,6 +249,61 @@ describe('n8n-ark restore refuses bad input without writing', () => {
   });
 });
 
+describe('n8n-ark restore --keep-workflow-ids', () => {
+  it('recreates every workflow under its archive id through package import; diff finds no difference', async () => {
+    seedInstance(source.state, { workflows: 30, rowsTotal: 300 });
+    const archive = await backup();
+    const target = await startN8nDouble({ licensed: 'all' });
+    // Accounts are invited by the operator (n8n-ark cannot create users), as in the demo.
+    for (const user of source.state.users.values())
+      if (user.role !== 'global:owner') target.state.createUser({ ...user });
+    try {
+      const targetEnv = { TARGET_KEY: target.apiKey };
+      const restoreArgs = ['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'];
+      const run = await cli([...restoreArgs, '--keep-workflow-ids', '--json'], targetEnv);
+
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        created: { workflows: number };
+        idMap: { workflows: object };
+      };
+      expect(report.created.workflows).toBe(30);
+      expect([...target.state.workflows.keys()].sort()).toEqual([...source.state.workflows.keys()].sort());
+      expect(Object.entries(report.idMap.workflows).every(([from, to]) => from === to)).toBe(true);
+      expect(target.requests.filter((r) => r.method === 'POST' && r.path === '/workflows')).toEqual([]);
+      const diff = await cli(
+        ['diff', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'],
+        targetEnv,
+      );
+      expect(diff.code, diff.stdout).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('a key without workflow:import: refused with the scope named, target untouched', async () => {
+    seedInstance(source.state, { workflows: 5 });
+    const archive = await backup();
+    const target = await startN8nDouble({ licensed: 'all' });
+    try {
+      const { ALL_SCOPES } = await import('../double/scopes.js');
+      target.addApiKey(
+        'no-import',
+        ALL_SCOPES.filter((scope) => scope !== 'workflow:import'),
+      );
+      const run = await cli(
+        ['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY', '--keep-workflow-ids'],
+        { TARGET_KEY: 'no-import' },
+      );
+      expect(run.code).toBe(3);
+      expect(run.stderr).toMatch(/workflow:import/);
+      expect(target.writeCount()).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describe('n8n-ark list and inspect', () => {
   it('lists archives newest first and shows a manifest', async () => {
     seedInstance(source.state, { workflows: 3 });

@@ -262,6 +262,105 @@ describe('N8nHttpClient errors', () => {
   });
 });
 
+describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
+  it('sends an identity-only .n8np as multipart with the id-keeping policies and reads the ids back', async () => {
+    let fields: Record<string, string> = {};
+    let files: string[] = [];
+    let manifest: { workflows: { id: string; name: string; target: string }[] } | undefined;
+    let workflowFile: Record<string, unknown> | undefined;
+    const url = await serve(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const form = await new Response(Buffer.concat(chunks), {
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+      }).formData();
+      fields = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string')) as Record<
+        string,
+        string
+      >;
+      const { gunzipSync } = await import('node:zlib');
+      const tar = gunzipSync(Buffer.from(await (form.get('package') as Blob).arrayBuffer()));
+      const entries = new Map<string, string>();
+      for (let offset = 0; offset + 512 <= tar.length && tar[offset] !== 0; ) {
+        const name = tar
+          .subarray(offset, offset + 100)
+          .toString('ascii')
+          .replace(/\0.*$/s, '');
+        const size = Number.parseInt(tar.subarray(offset + 124, offset + 136).toString('ascii'), 8);
+        entries.set(name, tar.subarray(offset + 512, offset + 512 + size).toString('utf8'));
+        offset += 512 + Math.ceil(size / 512) * 512;
+      }
+      files = [...entries.keys()];
+      manifest = JSON.parse(entries.get('manifest.json') ?? '{}');
+      workflowFile = JSON.parse(entries.get('workflows/w2/workflow.json') ?? '{}');
+      send(res, 200, {
+        workflows: [
+          { sourceWorkflowId: 'keepMe0000000001', localId: 'keepMe0000000001', status: 'created' },
+          { sourceWorkflowId: 'keep/me?2', localId: 'keep/me?2', status: 'created' },
+        ],
+      });
+    });
+
+    const imported = await client(url).api.importWorkflowsKeepingIds(
+      [
+        { id: 'keepMe0000000001', name: 'Orders' },
+        { id: 'keep/me?2', name: 'Élan ✨' },
+      ],
+      { projectId: 'proj1' },
+    );
+
+    expect(imported).toEqual([
+      { sourceId: 'keepMe0000000001', id: 'keepMe0000000001' },
+      { sourceId: 'keep/me?2', id: 'keep/me?2' },
+    ]);
+    expect(fields).toEqual({
+      workflowConflictPolicy: 'fail',
+      workflowIdPolicy: 'source',
+      workflowPublishingPolicy: 'preserve-published-state',
+      projectId: 'proj1',
+    });
+    expect(files).toEqual([
+      'manifest.json',
+      'workflows/w1/workflow.json',
+      'workflows/w1/workflow-metadata.json',
+      'workflows/w2/workflow.json',
+      'workflows/w2/workflow-metadata.json',
+    ]);
+    expect(manifest?.workflows).toEqual([
+      { id: 'keepMe0000000001', name: 'Orders', target: 'workflows/w1' },
+      { id: 'keep/me?2', name: 'Élan ✨', target: 'workflows/w2' },
+    ]);
+    expect(workflowFile).toMatchObject({ id: 'keep/me?2', name: 'Élan ✨', nodes: [], isArchived: false });
+  });
+
+  it('tells a blocked import by its issues, and probes the route without writing', async () => {
+    const methods: string[] = [];
+    const url = await serve((req, res) => {
+      methods.push(req.method ?? '');
+      if (req.method === 'GET') return send(res, 405, { message: 'GET method not allowed' });
+      send(res, 409, {
+        message: 'Import blocked: 1 issue(s) must be resolved before the package can be imported.',
+        issues: [
+          { type: 'workflow-conflict', sourceWorkflowId: 'a', existingWorkflowId: 'a', name: 'Orders' },
+        ],
+      });
+    });
+    const { api } = client(url);
+
+    expect(await api.supportsWorkflowImport()).toBe(true);
+    await expect(api.importWorkflowsKeepingIds([{ id: 'a', name: 'Orders' }], {})).rejects.toThrow(
+      /409.*Import blocked.*workflow-conflict "Orders"/,
+    );
+    expect(methods).toEqual(['GET', 'POST']);
+  });
+
+  it('reports no package import where the route is missing (n8n before 2.24)', async () => {
+    const url = await serve((_req, res) => send(res, 404, { message: 'not found' }));
+
+    expect(await client(url).api.supportsWorkflowImport()).toBe(false);
+  });
+});
+
 describe('normaliseBaseUrl', () => {
   it('strips credentials, a trailing slash and /api/v1', () => {
     expect(normaliseBaseUrl('https://user:pw@n8n.example.com/api/v1/')).toBe('https://n8n.example.com');

@@ -513,6 +513,92 @@ describe('conflicts', () => {
   });
 });
 
+describe('--keep-workflow-ids', () => {
+  const keep: RestoreOptions = { keepWorkflowIds: true };
+
+  it('recreates every workflow under its archive id, references untouched, the target equal to the archive', async () => {
+    const { source, archive, target, run } = await restoreFresh(seededSource(), emptyTarget(), keep);
+
+    expect(run.done).toBe(true);
+    expect(target.workflows.map((w) => w.id).sort()).toEqual(source.workflows.map((w) => w.id).sort());
+    expect(Object.entries(run.report.idMap.workflows).every(([from, to]) => from === to)).toBe(true);
+    const main = byName(target, 'Main');
+    const subA = byName(source, 'Sub A');
+    expect(node(main, 'Call sub (string)').parameters.workflowId).toBe(subA.id);
+    expect(main.settings.errorWorkflow).toBe(byName(source, 'Error handler').id);
+    expect(main.description).toBe('Nightly invoice run');
+    expect(target.writes.filter((w) => w === 'POST /workflows')).toEqual([]);
+    expect(target.writes.filter((w) => w === 'POST /n8n-packages/import').length).toBeGreaterThan(0);
+    const diff = await diffInstances(archiveSnapshot(archive, 'archive'), liveSnapshot(target));
+    expect(formatDifferences(diff)).toEqual([]);
+    expect(run.report.created.workflows).toBe(6);
+  });
+
+  it('writes nothing when the same archive is restored again, matching workflows by id', async () => {
+    const { archive, target } = await restoreFresh(seededSource(), emptyTarget(), keep);
+    byName(target, 'Sub A').name = 'Sub A, renamed in the target';
+    const writes = target.writes.length;
+
+    const second = await runRestore(deps(archive, target, new InMemoryLedgerStore()), keep);
+
+    expect(second.report.created.workflows).toBe(0);
+    expect(second.report.skipped.workflows).toBe(6);
+    expect(target.writes.slice(writes)).toEqual([]);
+  });
+
+  it('refuses before any write when the target has no package import (n8n before 2.24)', async () => {
+    const target = emptyTarget({ packageImport: false });
+
+    await expect(
+      runRestore(deps(memoryArchive(seededSource()), target, new InMemoryLedgerStore()), keep),
+    ).rejects.toThrow(/n8n-packages\/import.*nothing was written/);
+    expect(target.writes).toEqual([]);
+  });
+
+  it('reports an id taken by another workflow under --on-conflict rename instead of dropping the id', async () => {
+    const source = seededSource();
+    const target = emptyTarget();
+    const mainId = byName(source, 'Main').id;
+    target.workflows.push({ ...structuredClone(byName(source, 'Sub A')), id: mainId, name: 'Squatter' });
+
+    const { run } = await restoreFresh(source, target, { ...keep, onConflict: 'rename' });
+
+    expect(run.plan.entries.find((e) => e.sourceId === mainId)).toMatchObject({ action: 'conflict' });
+    expect(run.report.failed.workflows).toBe(1);
+    expect(target.workflows.find((w) => w.id === mainId)?.name).toBe('Squatter');
+  });
+
+  it('ends in the same state as an uninterrupted restore when it crashes at any write and runs again', async () => {
+    const reference = await restoreFresh(seededSource(), emptyTarget(), keep);
+    const totalWrites = reference.target.writes.length;
+
+    for (let crashAt = 1; crashAt <= totalWrites; crashAt += 1) {
+      const archive = memoryArchive(seededSource());
+      const target = emptyTarget();
+      const ledgerStore = new FreezableLedgerStore();
+      target.crashAtWrite = crashAt;
+      target.onCrash = () => ledgerStore.freeze();
+
+      await expect(
+        runRestore(deps(archive, target, ledgerStore), {
+          ...keep,
+          checkpoint: { everyChanges: 1000, everyMs: 60_000 },
+        }),
+      ).rejects.toThrow(RestoreError);
+      ledgerStore.thaw();
+      const resumed = await runRestore(deps(archive, target, ledgerStore), keep);
+
+      const label = `killed at write ${crashAt}`;
+      expect(resumed.done, label).toBe(true);
+      const diff = await diffInstances(liveSnapshot(reference.target), liveSnapshot(target));
+      expect(formatDifferences(diff), label).toEqual([]);
+      expect(target.workflows.map((w) => w.id).sort(), label).toEqual(
+        reference.target.workflows.map((w) => w.id).sort(),
+      );
+    }
+  });
+});
+
 describe('unlicensed target', () => {
   it('lands everything in the personal project and restores what it can', async () => {
     const target = emptyTarget({ licensed: { projects: false, variables: false, folders: false } });

@@ -56,8 +56,9 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
     .option('--verbose', 'log each step on stderr')
     .addHelpText(
       'after',
-      '\nExamples: ' +
-        '  n8n-ark diff before.zip after.zip ' +
+      '\nExamples:\n' +
+        '  n8n-ark diff before.zip after.zip\n' +
+        '  # did the restore land? compare the archive with the live instance\n' +
         '  n8n-ark diff ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY\n',
     )
     .action(async (a: string, b: string | undefined, flags: DiffFlags) => {

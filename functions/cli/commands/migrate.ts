@@ -62,8 +62,10 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
   )
     .addHelpText(
       'after',
-      '\nExample: ' +
-        '  n8n-ark migrate --from-url https://old.example.com --from-key-env OLD_KEY --to-url https://new.example.com --to-key-env NEW_KEY --dry-run\n',
+      '\nExamples:\n' +
+        '  # the plan first, then the move (keeping workflow ids needs n8n 2.24+ on the target)\n' +
+        '  n8n-ark migrate --from-url https://old.example.com --from-key-env OLD_KEY --to-url https://new.example.com --to-key-env NEW_KEY --dry-run\n' +
+        '  n8n-ark migrate --from-url https://old.example.com --from-key-env OLD_KEY --to-url https://new.example.com --to-key-env NEW_KEY --keep-workflow-ids\n',
     )
     .action(async (flags: MigrateFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);

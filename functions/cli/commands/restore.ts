@@ -33,6 +33,7 @@ export interface RestoreFlags {
   ledger?: string;
   rowBatchSize?: string;
   activate?: boolean;
+  keepWorkflowIds?: boolean;
   json?: boolean;
   verbose?: boolean;
 }
@@ -63,6 +64,10 @@ export function addRestoreOptions(command: Command): Command {
     .option('--ledger <file>', 'where the restore ledger is kept (default: beside the archive)')
     .option('--row-batch-size <n>', 'data-table rows per insert request', '250')
     .option('--no-activate', 'leave workflows inactive even if they were active in the archive')
+    .option(
+      '--keep-workflow-ids',
+      "create workflows under their archive ids (n8n 2.24+, through n8n's package import), so links, webhook callers and logs naming a workflow id keep working; for a disaster-recovery restore into an empty instance",
+    )
     .option('--json', 'print one JSON object {created, updated, skipped, failed, idMap, warnings} on stdout')
     .option('--verbose', 'log each step on stderr');
 }
@@ -76,7 +81,8 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
         .description(
           'Verifies the whole archive, compares it with the target and restores in dependency order: ' +
             'projects, folders, tags, variables, credentials (stubs with the same id), data tables and ' +
-            'rows, workflows (new ids, every reference rewritten), tags, archiving, activation. ' +
+            'rows, workflows (new ids and every reference rewritten, or their own ids with ' +
+            '--keep-workflow-ids), tags, archiving, activation. ' +
             'A ledger beside the archive records progress: run the same command again to continue an ' +
             'interrupted restore; a finished restore run again writes nothing.',
         )
@@ -85,9 +91,17 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
   )
     .addHelpText(
       'after',
-      '\nExamples: ' +
-        '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY --dry-run ' +
-        '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --on-conflict overwrite --project-map "Ops=Operations"\n',
+      [
+        '',
+        'Examples:',
+        '  # see what a disaster-recovery restore would do, writing nothing',
+        '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY --dry-run',
+        '  # replace what differs, putting project "Ops" into "Operations"',
+        '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --on-conflict overwrite --project-map "Ops=Operations"',
+        '  # rebuild a lost instance with the same workflow ids (n8n 2.24+)',
+        '  n8n-ark restore backup.zip --url https://n8n-new.example.com --api-key-env NEW_KEY --keep-workflow-ids',
+        '',
+      ].join('\n'),
     )
     .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
@@ -167,6 +181,7 @@ export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOp
     ...(flags.workflow !== undefined ? { workflow: flags.workflow } : {}),
     dryRun: flags.dryRun === true,
     activate: flags.activate !== false,
+    ...(flags.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
     rowBatchSize,
   };
 }

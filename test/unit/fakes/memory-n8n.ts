@@ -39,6 +39,8 @@ export interface MemoryN8nOptions {
   users?: { email: string; firstName?: string; lastName?: string; role?: string }[];
   /** Prefix for generated ids, so two instances never share one by chance. */
   idPrefix?: string;
+  /** Whether POST /n8n-packages/import exists (n8n 2.24+). Default true. */
+  packageImport?: boolean;
 }
 
 /** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
@@ -75,12 +77,14 @@ export class MemoryN8n implements N8nApi {
   onCrash: (() => void) | undefined;
   private readonly licensed: Required<NonNullable<MemoryN8nOptions['licensed']>>;
   private readonly idPrefix: string;
+  private readonly packageImport: boolean;
   private nextId = 1;
   private nextRowId = 1;
 
   constructor(options: MemoryN8nOptions = {}) {
     this.baseUrl = options.baseUrl ?? 'http://n8n.test';
     this.idPrefix = options.idPrefix ?? 'm';
+    this.packageImport = options.packageImport ?? true;
     this.licensed = { projects: true, variables: true, folders: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
@@ -217,6 +221,51 @@ export class MemoryN8n implements N8nApi {
     };
     this.workflows.push(workflow);
     return structuredClone(workflow);
+  }
+
+  /** POST /n8n-packages/import with workflowIdPolicy=source and workflowConflictPolicy=fail. */
+  async importWorkflowsKeepingIds(
+    workflows: { id: string; name: string }[],
+    options: { projectId?: string },
+  ): Promise<{ sourceId: string; id: string }[]> {
+    const path = '/n8n-packages/import';
+    if (!this.packageImport) throw new NotFoundError('not found', { status: 404, method: 'POST', path });
+    if (options.projectId && !this.projects.some((p) => p.id === options.projectId))
+      throw new NotFoundError(`Project not found: ${options.projectId}`, {
+        status: 404,
+        method: 'POST',
+        path,
+      });
+    const taken = workflows.filter((w) => this.workflows.some((existing) => existing.id === w.id));
+    if (taken.length > 0)
+      throw new ConflictError(
+        `Import blocked: ${taken.length} issue(s) must be resolved before the package can be imported.`,
+        { status: 409, method: 'POST', path },
+      );
+    this.write(`POST ${path}`);
+    for (const { id, name } of workflows) {
+      this.workflows.push({
+        id,
+        name,
+        active: false,
+        isArchived: false,
+        description: null,
+        parentFolderId: null,
+        nodes: [],
+        connections: {},
+        settings: {},
+        tags: [],
+        shared: [{ role: 'workflow:owner', projectId: options.projectId ?? this.ownerPersonalProjectId }],
+        versionId: this.id(),
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      });
+    }
+    return workflows.map((w) => ({ sourceId: w.id, id: w.id }));
+  }
+
+  async supportsWorkflowImport(): Promise<boolean> {
+    return this.packageImport;
   }
 
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {

@@ -98,6 +98,8 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     createProject: refuse,
     addProjectMembers: refuse,
     createFolder: refuse,
+    importWorkflowsKeepingIds: refuse,
+    supportsWorkflowImport: async () => false,
   } satisfies N8nApi & { detailGets: number };
   return api;
 }

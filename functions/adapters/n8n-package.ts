@@ -1,0 +1,80 @@
+/**
+ * n8n packages (`.n8np`, n8n 2.24+): a gzipped tar that POST /n8n-packages/import reads. n8n-ark
+ * writes only the smallest package that creates workflows under chosen ids — a manifest and, per
+ * workflow, `workflow.json` with its identity and empty content plus `workflow-metadata.json` —
+ * because the content follows by PUT (see restore-apply.ts). The layout is the one n8n's own export
+ * writes (package format "1", measured on n8n 2.41.1; docs/REAL-N8N-FINDINGS.md).
+ */
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+
+export const PACKAGE_FORMAT_VERSION = '1';
+
+export interface WorkflowShell {
+  id: string;
+  name: string;
+}
+
+/** The package's bytes: workflows/w<n>/… per workflow (short ASCII paths whatever the ids look like). */
+export function workflowShellPackage(workflows: readonly WorkflowShell[], exportedAt: Date): Buffer {
+  const entries: { path: string; json: unknown }[] = [];
+  const manifestWorkflows = workflows.map((workflow, index) => {
+    const target = `workflows/w${index + 1}`;
+    entries.push({
+      path: `${target}/workflow.json`,
+      json: {
+        id: workflow.id,
+        name: workflow.name,
+        nodes: [],
+        connections: {},
+        settings: {},
+        parentFolderId: null,
+        isArchived: false,
+        tagIds: [],
+      },
+    });
+    entries.push({
+      path: `${target}/workflow-metadata.json`,
+      json: { versionId: randomUUID(), publishedVersionId: null },
+    });
+    return { id: workflow.id, name: workflow.name, target };
+  });
+  const manifest = {
+    packageFormatVersion: PACKAGE_FORMAT_VERSION,
+    exportedAt: exportedAt.toISOString(),
+    sourceN8nVersion: 'n8n-ark',
+    sourceId: 'n8n-ark',
+    workflows: manifestWorkflows,
+  };
+  return gzipSync(
+    tar([{ path: 'manifest.json', json: manifest }, ...entries], Math.floor(exportedAt.getTime() / 1000)),
+  );
+}
+
+const BLOCK = 512;
+
+/** A POSIX ustar archive of regular files. Paths must be ASCII and at most 100 bytes (ours are). */
+export function tar(files: readonly { path: string; json: unknown }[], mtime: number): Buffer {
+  const blocks: Buffer[] = [];
+  for (const file of files) {
+    if (!/^[\x20-\x7e]{1,100}$/.test(file.path)) throw new Error(`tar: unsupported path ${file.path}`);
+    const data = Buffer.from(JSON.stringify(file.json), 'utf8');
+    const header = Buffer.alloc(BLOCK);
+    header.write(file.path, 0, 'ascii');
+    header.write('0000644\0', 100, 'ascii');
+    header.write('0000000\0', 108, 'ascii');
+    header.write('0000000\0', 116, 'ascii');
+    header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
+    header.write(`${mtime.toString(8).padStart(11, '0')}\0`, 136, 'ascii');
+    header.write('        ', 148, 'ascii');
+    header.write('0', 156, 'ascii');
+    header.write('ustar\0', 257, 'ascii');
+    header.write('00', 263, 'ascii');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+    blocks.push(header, data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
+  }
+  blocks.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(blocks);
+}

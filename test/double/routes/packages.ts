@@ -1,0 +1,216 @@
+/**
+ * POST /n8n-packages/import (n8n 2.24+, beta), the workflow part: a gzipped tar `.n8np` in the
+ * multipart field `package`, read as n8n 2.41.1 reads it (manifest.json, then per workflow
+ * `<target>/workflow.json` and `<target>/workflow-metadata.json`). What the double keeps faithful,
+ * measured on a real 2.41.1: `workflowIdPolicy=source` (the default) creates each workflow under
+ * its package id, `new` mints one; a workflow whose id exists is a `workflow-conflict` that blocks
+ * the whole package with 409 under `workflowConflictPolicy=fail` and is answered `skipped` under
+ * `skip`; a non-multipart body is 415; the answer lists `sourceWorkflowId` → `localId`. Credential,
+ * data-table, variable and tag requirements, folders and project packages are not modelled
+ * (n8n-ark sends none). An id taken in another project is treated as a conflict too (not measured).
+ */
+import { gunzipSync } from 'node:zlib';
+import type { JsonObject } from '../../../functions/core/n8n-types.js';
+import { ApiError, type Context, legacy, ok, type Reply, type Route } from '../http.js';
+
+const POLICIES = {
+  workflowConflictPolicy: ['new-version', 'fail', 'skip'],
+  workflowIdPolicy: ['new', 'source'],
+  workflowPublishingPolicy: ['preserve-published-state', 'match-source', 'publish-all', 'unpublish-all'],
+} as const;
+
+export function packageRoutes(): Route[] {
+  return [legacy('POST', '/n8n-packages/import', [{ scope: 'workflow:import' }], importPackage)];
+}
+
+async function importPackage(ctx: Context): Promise<Reply> {
+  const type = ctx.contentType?.split(';')[0]?.trim();
+  if (type !== 'multipart/form-data') throw new ApiError(415, `unsupported media type ${type}`);
+  const form = await new Response(new Uint8Array(ctx.rawBody), {
+    headers: { 'content-type': ctx.contentType ?? '' },
+  }).formData();
+  const upload = form.get('package');
+  if (!(upload instanceof Blob))
+    throw new ApiError(400, "request/body must have required property 'package'");
+  const field = (name: keyof typeof POLICIES): string | undefined => {
+    const value = form.get(name);
+    if (value === null) return undefined;
+    const allowed: readonly string[] = POLICIES[name];
+    if (typeof value !== 'string' || !allowed.includes(value))
+      throw new ApiError(
+        400,
+        `request/body/${name} must be equal to one of the allowed values: ${allowed.join(', ')}`,
+      );
+    return value;
+  };
+  const conflictPolicy = field('workflowConflictPolicy');
+  if (!conflictPolicy)
+    throw new ApiError(400, "request/body must have required property 'workflowConflictPolicy'");
+  const idPolicy = field('workflowIdPolicy') ?? 'source';
+  field('workflowPublishingPolicy');
+
+  const { state } = ctx;
+  const projectField = form.get('projectId');
+  const projectId =
+    typeof projectField === 'string' && projectField !== '' ? projectField : state.personalProjectId;
+  if (!state.projects.has(projectId)) throw new ApiError(404, `Project not found: ${projectId}`);
+
+  const files = readPackage(Buffer.from(await upload.arrayBuffer()));
+  const manifest = parseManifest(files.get('manifest.json'));
+  const workflows = manifest.workflows.map((entry) => {
+    const path = `${entry.target}/workflow.json`;
+    const wire = jsonOf(files.get(path));
+    if (!isWorkflowFile(wire) || !jsonOf(files.get(`${entry.target}/workflow-metadata.json`)))
+      throw new ApiError(400, `Package workflow file at ${path} failed schema validation.`);
+    return { entry, wire };
+  });
+
+  const conflicts = workflows.filter(({ entry }) => state.workflows.has(entry.id));
+  if (conflictPolicy === 'fail' && conflicts.length > 0) {
+    return {
+      status: 409,
+      body: {
+        message: `Import blocked: ${conflicts.length} issue(s) must be resolved before the package can be imported.`,
+        issues: conflicts.map(({ entry }) => ({
+          type: 'workflow-conflict',
+          sourceWorkflowId: entry.id,
+          existingWorkflowId: entry.id,
+          name: state.workflows.get(entry.id)?.name,
+        })),
+      },
+    };
+  }
+
+  const outcomes = workflows.map(({ entry, wire }) => {
+    const existing = state.workflows.get(entry.id);
+    if (existing) return { entry, workflow: existing, status: 'skipped' as const };
+    const workflow = state.createWorkflow(
+      {
+        name: wire.name,
+        nodes: wire.nodes,
+        connections: wire.connections,
+        settings: wire.settings ?? {},
+      },
+      { projectId, parentFolderId: null, ...(idPolicy === 'source' ? { id: entry.id } : {}) },
+    );
+    if (wire.isArchived) workflow.isArchived = true;
+    return { entry, workflow, status: 'created' as const };
+  });
+  return ok({
+    package: {
+      sourceN8nVersion: manifest.sourceN8nVersion,
+      sourceId: manifest.sourceId,
+      exportedAt: manifest.exportedAt,
+    },
+    workflows: outcomes.map(({ entry, workflow, status }) => ({
+      sourceWorkflowId: entry.id,
+      localId: workflow.id,
+      name: workflow.name,
+      projectId: workflow.projectId,
+      parentFolderId: workflow.parentFolderId,
+      activeVersionId: workflow.activeVersionId,
+      isArchived: workflow.isArchived,
+      publishing: { state: 'unchanged' },
+      status,
+    })),
+    removedWorkflows: [],
+    removedFolders: [],
+    folders: [],
+    projects: [],
+    bindings: {
+      workflows: Object.fromEntries(outcomes.map(({ entry, workflow }) => [entry.id, workflow.id])),
+      credentials: {},
+    },
+    credentials: { matched: [], stubbed: [] },
+    dataTables: { matched: 0, created: 0 },
+    variables: { matched: [], created: [], stubbed: [], updated: [], missing: [] },
+    tags: { matched: [], created: [], renamed: [], reconciled: [], skipped: [] },
+  });
+}
+
+interface Manifest {
+  exportedAt: string;
+  sourceN8nVersion: string;
+  sourceId: string;
+  workflows: { id: string; name: string; target: string }[];
+}
+
+function parseManifest(bytes: Buffer | undefined): Manifest {
+  const manifest = jsonOf(bytes);
+  const text = (v: unknown) => typeof v === 'string' && v.length > 0;
+  const workflows = manifest?.workflows ?? [];
+  const valid =
+    manifest !== undefined &&
+    manifest.packageFormatVersion === '1' &&
+    text(manifest.exportedAt) &&
+    text(manifest.sourceN8nVersion) &&
+    text(manifest.sourceId) &&
+    Array.isArray(workflows) &&
+    workflows.every((w) => {
+      const e = w as JsonObject;
+      return text(e?.id) && typeof e.name === 'string' && text(e.target);
+    }) &&
+    new Set(workflows.map((w) => (w as JsonObject).id)).size === workflows.length;
+  if (!valid) throw new ApiError(400, 'Package manifest failed validation');
+  return { ...(manifest as unknown as Manifest), workflows: workflows as Manifest['workflows'] };
+}
+
+interface WorkflowFile {
+  id: string;
+  name: string;
+  nodes: JsonObject[];
+  connections: JsonObject;
+  settings?: JsonObject;
+  isArchived: boolean;
+}
+
+function isWorkflowFile(value: JsonObject | undefined): value is JsonObject & WorkflowFile {
+  return (
+    value !== undefined &&
+    typeof value.id === 'string' &&
+    typeof value.name === 'string' &&
+    value.name.length > 0 &&
+    Array.isArray(value.nodes) &&
+    typeof value.connections === 'object' &&
+    value.connections !== null &&
+    typeof value.isArchived === 'boolean' &&
+    (value.parentFolderId === null || typeof value.parentFolderId === 'string')
+  );
+}
+
+function jsonOf(bytes: Buffer | undefined): JsonObject | undefined {
+  if (!bytes) return undefined;
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The regular files of a gzipped ustar/GNU tar, by path ("./" prefixes dropped). */
+function readPackage(gzipped: Buffer): Map<string, Buffer> {
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(gzipped);
+  } catch {
+    throw new ApiError(400, 'Failed to read package manifest');
+  }
+  const files = new Map<string, Buffer>();
+  for (let offset = 0; offset + 512 <= tar.length; ) {
+    const header = tar.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) break;
+    const text = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
+    const size = Number.parseInt(text(124, 12).trim() || '0', 8);
+    const prefix = text(345, 155);
+    const name = (prefix ? `${prefix}/${text(0, 100)}` : text(0, 100)).replace(/^\.\//, '');
+    const type = text(156, 1);
+    if (type === '0' || type === '') files.set(name, tar.subarray(offset + 512, offset + 512 + size));
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
