@@ -29,6 +29,8 @@ export interface DoctorReport {
   canRestore: boolean | undefined;
   scopes: string[] | undefined;
   resources: ResourceCheck[];
+  /** Whether `restore --keep-workflow-ids` can work here: the package-import route, and the key's workflow:import. */
+  keepWorkflowIds: { possible: boolean | undefined; detail: string };
 }
 
 /** The API-key scopes a restore of each resource uses. */
@@ -103,7 +105,23 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
     canRestore: scopes ? restorable.every((r) => (r.missingRestoreScopes ?? []).length === 0) : undefined,
     scopes,
     resources,
+    keepWorkflowIds: await keepWorkflowIdsCheck(api, scopes),
   };
+}
+
+async function keepWorkflowIdsCheck(
+  api: N8nApi,
+  scopes: string[] | undefined,
+): Promise<DoctorReport['keepWorkflowIds']> {
+  if (!(await api.supportsWorkflowImport().catch(() => false)))
+    return {
+      possible: false,
+      detail: 'this n8n has no POST /n8n-packages/import (n8n 2.24 or later has it)',
+    };
+  if (scopes === undefined) return { possible: undefined, detail: "the key's scopes are unknown" };
+  if (!scopes.includes('workflow:import'))
+    return { possible: false, detail: 'the key lacks workflow:import' };
+  return { possible: true, detail: "n8n's package import answers and the key holds workflow:import" };
 }
 
 /**

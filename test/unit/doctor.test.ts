@@ -50,4 +50,20 @@ describe('runDoctor', () => {
       'workflow:create',
     );
   });
+
+  it('says whether --keep-workflow-ids can work: the package-import route and workflow:import', async () => {
+    const instance = { workflows: [workflow('w', 'a')] };
+    const old = await runDoctor(Object.assign(fakeN8nApi(instance), withScopes(['workflow:import'])));
+    const importing = (scopes: string[]) =>
+      runDoctor(
+        Object.assign(fakeN8nApi(instance), withScopes(scopes), { supportsWorkflowImport: async () => true }),
+      );
+
+    expect(old.keepWorkflowIds).toEqual({ possible: false, detail: expect.stringMatching(/2\.24/) });
+    expect((await importing(['workflow:list'])).keepWorkflowIds).toEqual({
+      possible: false,
+      detail: 'the key lacks workflow:import',
+    });
+    expect((await importing(['workflow:import'])).keepWorkflowIds.possible).toBe(true);
+  });
 });
