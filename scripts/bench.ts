@@ -22,6 +22,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     readme: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const sizes = values.sizes.split(',').map(Number);
 const rows = Number(values.rows);
@@ -106,7 +107,7 @@ interface SizeResult {
   restorePeakRssMb: number;
 }
 
-/** Restores the archive into a fresh empty double, and replays the same creates into another one. */
+/** Restores the archive into a fresh empty double, and replays the writes any restore must make into another (scripts/bench-write-floor.ts). */
 async function measureRestore(
   archive: string,
 ): Promise<{ restoreMs: number; writeFloorMs: number; peakRssMb: number }> {
@@ -255,7 +256,7 @@ const table = [
       `| ${r.workflows.toLocaleString('en')} | ${r.rows.toLocaleString('en')} | ${(r.backupMs / 1000).toFixed(2)} s | ${(r.floorMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB | ${(r.archiveBytes / 1048576).toFixed(1)} MiB |`,
   ),
   '',
-  '| workflows | data-table rows | restore into an empty instance | write floor (same creates) | restore ÷ floor (target ≤ 1.25) | peak RSS |',
+  '| workflows | data-table rows | restore into an empty instance | write floor (the writes n8n requires) | restore ÷ floor (target ≤ 1.25) | peak RSS |',
   '|---:|---:|---:|---:|---:|---:|',
   ...results.map(
     (r) =>

@@ -505,9 +505,14 @@ class Applier {
         this.checkDeadline();
         await this.ledger.startStep(step);
         this.deps.progress.start(step);
+        const started = this.deps.clock.now().getTime();
         await steps[step](status === 'running');
         await this.ledger.finishStep(step);
         this.deps.progress.done(step);
+        this.deps.logger.debug('restore step done', {
+          step,
+          durationMs: this.deps.clock.now().getTime() - started,
+        });
       }
     } catch (error) {
       await this.ledger.save();
@@ -1065,8 +1070,11 @@ class Applier {
     }
   }
 
-  private writeBody(workflow: Workflow, entry: PlanEntry): WorkflowWrite {
-    const { workflow: rewritten } = rewriteWorkflowReferences(workflow, this.idMaps());
+  private writeBody(
+    workflow: Workflow,
+    entry: PlanEntry,
+    rewritten = rewriteWorkflowReferences(workflow, this.idMaps()).workflow,
+  ): WorkflowWrite {
     const { body, dropped } = toWorkflowWrite({ ...rewritten, name: entry.renameTo ?? workflow.name });
     for (const field of dropped) {
       if (this.warnedDrops.has(field)) continue;
@@ -1129,8 +1137,8 @@ class Applier {
       const adopted = adoption?.take(`${projectId ?? '*'}/${name}`);
       if (adopted) return { entry, id: adopted, finalBody: false };
       // Decided before the request: the id map may grow while it is in flight.
-      const { unresolved } = rewriteWorkflowReferences(workflow, this.idMaps());
-      const body = this.writeBody(workflow, entry);
+      const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, this.idMaps());
+      const body = this.writeBody(workflow, entry, rewritten);
       const finalBody = !this.needsSecondPass(workflow, entry, unresolved, pending);
       const folderId = workflow.parentFolderId
         ? this.ledger.targetId('folders', workflow.parentFolderId)
@@ -1256,10 +1264,10 @@ class Applier {
     };
     const results = mapOrdered(todo(), this.concurrency, async ({ workflow, entry }) => {
       const targetId = this.ledger.targetId('workflows', entry.sourceId);
-      const { unresolved } = rewriteWorkflowReferences(workflow, this.idMaps());
+      const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, this.idMaps());
       if (!targetId || this.ledger.isMarked('workflowReferences', entry.sourceId))
         return { entry, unresolved, workflow };
-      const body = this.writeBody(workflow, entry);
+      const body = this.writeBody(workflow, entry, rewritten);
       try {
         if (entry.action === 'update') {
           if (entry.targetArchived) await this.api.unarchiveWorkflow(targetId).catch(() => {});
