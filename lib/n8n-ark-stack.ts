@@ -70,7 +70,8 @@ export class N8nArkStack extends Stack {
     archives.bucket.grantReadWrite(backup.fn, `${PREFIX}/*`);
     archives.bucket.grantReadWrite(restore.fn, `${PREFIX}/*`);
     archives.bucket.grantRead(verify.fn, `${PREFIX}/*`);
-    for (const fn of [backup.fn, restore.fn]) for (const secret of secrets) secret.grantRead(fn);
+    // The verify function reads a target's secret to compare it with the archive after a restore.
+    for (const fn of [backup.fn, restore.fn, verify.fn]) for (const secret of secrets) secret.grantRead(fn);
     archives.key.grantEncryptDecrypt(backup.fn);
     archives.key.grantEncryptDecrypt(restore.fn);
     archives.key.grantDecrypt(verify.fn);
@@ -150,14 +151,20 @@ export class N8nArkStack extends Stack {
       resultPath: '$.slice',
       retryOnServiceExceptions: true,
     });
-    const check = new tasks.LambdaInvoke(this, 'Verify archive', {
+    // Checksums again, then the target against the archive (as `n8n-ark diff`): what did not land.
+    const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
       lambdaFunction: verify.fn,
-      payload: sfn.TaskInput.fromObject({ 'archive.$': '$.request.archive' }),
+      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      resultSelector: { 'target.$': '$.Payload.target', 'entriesChecked.$': '$.Payload.entriesChecked' },
       resultPath: '$.verify',
+      retryOnServiceExceptions: true,
     });
     const done = new tasks.SnsPublish(this, 'Notify', {
       topic,
-      message: sfn.TaskInput.fromJsonPathAt('$.slice.summary'),
+      message: sfn.TaskInput.fromObject({
+        'restore.$': '$.slice.summary',
+        'comparison.$': '$.verify.target',
+      }),
       subject: 'n8n-ark restore finished',
       resultPath: sfn.JsonPath.DISCARD,
     });

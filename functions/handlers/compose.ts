@@ -55,7 +55,12 @@ export const restoreEventSchema = z.object({
 });
 
 export const verifyEventSchema = z.union([
-  z.object({ archive: z.object({ key: z.string().min(1), versionId: z.string().optional() }) }),
+  z.object({
+    archive: z.object({ key: z.string().min(1), versionId: z.string().optional() }),
+    /** After a restore (the state machine passes its request): compare the archive with this instance. */
+    target: z.string().min(1).optional(),
+    only: z.array(z.string()).optional(),
+  }),
   z.object({ instance: z.string().min(1) }),
 ]);
 

@@ -4,7 +4,7 @@ import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../core/archive-access.js';
 import { silentProgress, systemClock } from '../core/ports.js';
 import { runRestore } from '../core/restore-apply.js';
-import type { RestoreResource } from '../core/restore-plan.js';
+import { type RestoreResource, summarizePlan } from '../core/restore-plan.js';
 import { compose, parseAtEdge, restoreEventSchema } from './compose.js';
 
 /** Time kept back from the Lambda limit to save the ledger and answer. */
@@ -38,19 +38,18 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
         ...(request.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
       },
     );
-    const summary = {
-      created: run.report.created,
-      updated: run.report.updated,
-      failed: run.report.failed,
-      warnings: run.report.warnings.length,
-    };
-    logger.info('restore slice finished', {
-      target: request.target,
-      archive: location,
-      done: run.done,
-      ...summary,
-    });
-    return { done: run.done, ledgerKey, summary };
+    // A dry run writes nothing and has nothing to continue: it is done once planned.
+    const done = run.done || request.dryRun === true;
+    const summary = request.dryRun
+      ? { dryRun: true, plan: summarizePlan(run.plan), warnings: run.plan.warnings.length }
+      : {
+          created: run.report.created,
+          updated: run.report.updated,
+          failed: run.report.failed,
+          warnings: run.report.warnings.length,
+        };
+    logger.info('restore slice finished', { target: request.target, archive: location, done, ...summary });
+    return { done, ledgerKey, summary };
   } finally {
     await archive.close();
   }

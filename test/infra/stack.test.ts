@@ -148,7 +148,7 @@ describe('schedules and alarms', () => {
     const definition = JSON.stringify(Object.values(machines)[0]?.Properties?.DefinitionString);
     expect(definition).toContain('Restore slice');
     expect(definition).toContain('Done?');
-    expect(definition).toContain('Verify archive');
+    expect(definition).toContain('Verify archive and target');
     expect(definition).toContain('Notify');
   });
 });

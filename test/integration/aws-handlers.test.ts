@@ -24,6 +24,9 @@ beforeAll(async () => {
   prod = await startN8nDouble({ licensed: 'all' });
   dr = await startN8nDouble({ licensed: 'all' });
   seedInstance(prod.state, { workflows: 30, rowsTotal: 600 });
+  // The operator invited the team to the recovery instance (a restore cannot create accounts).
+  for (const user of prod.state.users.values())
+    if (user.role !== 'global:owner') dr.state.createUser({ ...user });
   await moto.s3.send(new CreateBucketCommand({ Bucket: 'ark-lambda' }));
   await moto.s3.send(
     new PutBucketVersioningCommand({ Bucket: 'ark-lambda', VersioningConfiguration: { Status: 'Enabled' } }),
@@ -99,6 +102,17 @@ describe('Lambda handlers', () => {
     expect(result.entriesChecked).toBeGreaterThan(5);
   });
 
+  it('restore: a dry run is done in one slice, summarises the plan and writes nothing', async () => {
+    const slice = await restore(
+      { archive: { key: archiveKey }, target: 'dr', dryRun: true },
+      lambdaContext(15 * 60_000),
+    );
+
+    expect(slice.done).toBe(true);
+    expect(slice.summary).toMatchObject({ dryRun: true, plan: { workflows: { create: 30 } } });
+    expect(dr.writeCount()).toBe(0);
+  });
+
   it('restore: slices until done into another instance, then a re-run writes nothing', async () => {
     let slice = await restore({ archive: { key: archiveKey }, target: 'dr' }, lambdaContext(15 * 60_000));
     for (let i = 0; i < 10 && !slice.done; i += 1) {
@@ -112,6 +126,23 @@ describe('Lambda handlers', () => {
     const again = await restore({ archive: { key: archiveKey }, target: 'dr' }, lambdaContext(15 * 60_000));
     expect(again.done).toBe(true);
     expect(dr.writeCount()).toBe(writes);
+  });
+
+  it("verify after a restore (the state machine's last step): the target holds what the archive holds", async () => {
+    const request = { archive: { key: archiveKey }, target: 'dr', onConflict: 'skip' };
+    const same = await verify(request);
+    expect(same.target).toMatchObject({ instance: 'dr', equal: true, differences: 0 });
+
+    const [lost] = dr.state.workflows.values();
+    dr.state.workflows.delete(lost?.id ?? '');
+    const missing = await verify(request);
+    expect(missing.target?.equal).toBe(false);
+    expect(
+      missing.target?.sample.some(
+        (line) => line.startsWith('workflows ') && line.includes(`${lost?.name}: only in s3://ark-lambda/`),
+      ),
+    ).toBe(true);
+    expect((await verify({ ...request, only: ['tags'] })).target?.equal).toBe(true);
   });
 
   it('rejects a malformed event with a clear message', async () => {
