@@ -27,13 +27,13 @@ import type {
 } from '../core/n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
+import { type HttpAnswer, HttpExchange, type HttpRequest } from './http-exchange.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
 export interface N8nHttpClientOptions {
   /** The instance's base URL; a trailing `/api/v1` or slash is accepted. */
   baseUrl: string;
   apiKey: string;
-  fetch?: typeof fetch;
   /** Requests in flight at once, across all calls of this client. Default 4. */
   concurrency?: number;
   /** Per-request timeout. Default 30 s. */
@@ -59,10 +59,16 @@ interface RequestOptions {
   route: string;
 }
 
-/** A fetch failure that never reached n8n's handler: safe to retry even for a create. */
+/** A network failure that never reached n8n's handler: safe to retry even for a create. */
 function neverReachedServer(error: unknown): boolean {
-  const code = (error as { cause?: { code?: string } }).cause?.code;
+  const code = networkErrorCode(error);
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+function networkErrorCode(error: unknown): string | undefined {
+  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === 'string') return code;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 /** Bounded concurrency shared by every request of one client. */
@@ -84,7 +90,7 @@ class Semaphore {
   }
 }
 
-function parseRetryAfter(value: string | null): number | undefined {
+function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -114,7 +120,7 @@ export function normaliseBaseUrl(value: string): string {
 export class N8nHttpClient implements N8nApi, N8nCapabilities {
   readonly baseUrl: string;
   private readonly apiKey: string;
-  private readonly fetch: typeof fetch;
+  private readonly exchange: HttpExchange;
   private readonly semaphore: Semaphore;
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -125,8 +131,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   constructor(options: N8nHttpClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
     this.apiKey = options.apiKey;
-    this.fetch = options.fetch ?? globalThis.fetch;
     this.semaphore = new Semaphore(options.concurrency ?? 4);
+    this.exchange = new HttpExchange({ maxSockets: options.concurrency ?? 4 });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 5;
     this.logger = options.logger ?? silentLogger;
@@ -382,26 +388,29 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   private async json<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
-    const response = await this.request(method, path, options);
-    const text = await response.text();
-    if (text.length === 0) return undefined as T;
+    const answer = await this.answer(method, path, options);
+    if (answer.body.length === 0) return undefined as T;
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(answer.body) as T;
     } catch (error) {
       throw new ConnectionError(
-        `${this.baseUrl} answered ${method} ${path} with something that is not JSON (${describeBody(response, text)}): it does not look like n8n's Public API. Check --url.`,
+        `${this.baseUrl} answered ${method} ${path} with something that is not JSON (${describeAnswer(answer)}): it does not look like n8n's Public API. Check --url.`,
         { url: this.baseUrl },
         { cause: error },
       );
     }
   }
 
-  private async request(method: Method, path: string, options: RequestOptions): Promise<Response> {
+  /**
+   * One request's successful answer, read in full. Each attempt (connecting, sending, reading the
+   * answer to its end) has its own timeout and holds one of the client's concurrency slots.
+   */
+  private async answer(method: Method, path: string, options: RequestOptions): Promise<HttpAnswer> {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const init: RequestInit = {
+    const request: HttpRequest = {
       method,
       headers: {
         'X-N8N-API-KEY': this.apiKey,
@@ -409,13 +418,12 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      timeoutMs: this.timeoutMs,
     };
     for (let attempt = 0; ; attempt += 1) {
-      let response: Response;
+      let answer: HttpAnswer;
       try {
-        response = await this.semaphore.run(() =>
-          this.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) }),
-        );
+        answer = await this.semaphore.run(() => this.exchange.send(url, request));
       } catch (error) {
         // A create that failed mid-flight may have been applied; only retry what never reached n8n.
         const retryable = method === 'GET' || method === 'PUT' || neverReachedServer(error);
@@ -425,19 +433,18 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         }
         throw this.networkError(method, path, error);
       }
-      if (response.ok) return response;
+      if (answer.status >= 200 && answer.status < 300) return answer;
       const retryable =
-        response.status === 429 || (response.status >= 500 && (method === 'GET' || method === 'PUT'));
+        answer.status === 429 || (answer.status >= 500 && (method === 'GET' || method === 'PUT'));
       if (retryable && attempt < this.retries) {
-        await response.body?.cancel();
         await this.backoff(
           attempt,
-          parseRetryAfter(response.headers.get('retry-after')),
-          `${method} ${path}: ${response.status}`,
+          parseRetryAfter(header(answer, 'retry-after')),
+          `${method} ${path}: ${answer.status}`,
         );
         continue;
       }
-      throw await this.httpError(method, path, options.route, response);
+      throw this.httpError(method, path, options.route, answer);
     }
   }
 
@@ -464,15 +471,15 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     );
   }
 
-  private async httpError(method: string, path: string, route: string, response: Response): Promise<Error> {
-    const text = await response.text().catch(() => '');
+  private httpError(method: string, path: string, route: string, answer: HttpAnswer): Error {
+    const text = answer.body;
     let message: string | undefined;
     try {
       message = (JSON.parse(text) as { message?: string }).message;
     } catch {
       message = undefined;
     }
-    const status = response.status;
+    const status = answer.status;
     const context = { status, method, path };
     const said = message ? `: ${message}` : '';
     if (status === 401) {
@@ -497,10 +504,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         { ...context, scope },
       );
     }
-    if (message === undefined && !/json/.test(response.headers.get('content-type') ?? '')) {
+    if (message === undefined && !/json/.test(header(answer, 'content-type') ?? '')) {
       if (status === 404) {
         return new ConnectionError(
-          `${this.baseUrl}/api/v1${path} answered 404 (${describeBody(response, text)}): either this is not an n8n instance or its Public API is disabled (N8N_PUBLIC_API_DISABLED). Check --url.`,
+          `${this.baseUrl}/api/v1${path} answered 404 (${describeAnswer(answer)}): either this is not an n8n instance or its Public API is disabled (N8N_PUBLIC_API_DISABLED). Check --url.`,
           { url: this.baseUrl },
         );
       }
@@ -522,11 +529,14 @@ function withoutNullProject(body: VariableWrite): VariableWrite {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  return networkErrorCode(error) ?? (error as Error).message;
 }
 
-function describeBody(response: Response, text: string): string {
-  const type = response.headers.get('content-type') ?? 'no content type';
-  return `${response.status}, ${type}, ${JSON.stringify(text.slice(0, 60))}`;
+function header(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function describeAnswer(answer: HttpAnswer): string {
+  return `${answer.status}, ${header(answer, 'content-type') ?? 'no content type'}, ${JSON.stringify(answer.body.slice(0, 60))}`;
 }

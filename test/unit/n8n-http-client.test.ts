@@ -158,6 +158,23 @@ describe('N8nHttpClient retries', () => {
     expect(calls).toBe(2);
   });
 
+  it('retries a GET whose answer is cut off halfway through the body', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls += 1;
+      if (calls === 1) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"data":[{"id":');
+        setTimeout(() => res.destroy(), 10);
+      } else {
+        send(res, 200, { data: [{ id: 't1', name: 'one' }], nextCursor: null });
+      }
+    });
+
+    expect(await collect(client(url).api.listTags())).toEqual([{ id: 't1', name: 'one' }]);
+    expect(calls).toBe(2);
+  });
+
   it('gives up after the configured retries with a clear error', async () => {
     const url = await serve((_req, res) => send(res, 503, { message: 'maintenance' }));
 
@@ -172,6 +189,31 @@ describe('N8nHttpClient retries', () => {
     await expect(client(url, { timeoutMs: 200, retries: 0 }).api.getWorkflow('w')).rejects.toThrow(
       /timed out after 200 ms/,
     );
+  });
+
+  it('times out an answer whose body stops coming', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"w",');
+    });
+
+    await expect(client(url, { timeoutMs: 200, retries: 0 }).api.getWorkflow('w')).rejects.toThrow(
+      /timed out after 200 ms/,
+    );
+  });
+
+  it('keeps connections open between requests instead of connecting for each one', async () => {
+    const url = await serve((_req, res) => send(res, 200, { id: 'w', name: 'w' }));
+    let connections = 0;
+    server!.on('connection', () => {
+      connections += 1;
+    });
+    const { api } = client(url, { concurrency: 2 });
+
+    for (let i = 0; i < 10; i += 1) await api.getWorkflow(`w${i}`);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => api.getWorkflow(`v${i}`)));
+
+    expect(connections).toBeLessThanOrEqual(2);
   });
 
   it('never has more requests in flight than its concurrency', async () => {
