@@ -375,6 +375,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         pending = fetchPage(cursor);
         // If the caller stops early, the prefetched page must not become an unhandled rejection.
         pending.catch(() => {});
+        // node:http writes the request on the next tick, and ticks wait while microtasks run: a
+        // caller working through this page in promise callbacks would hold the request back until
+        // it had finished the page, and n8n would sit idle meanwhile instead of preparing the next.
+        await new Promise<void>((resolve) => process.nextTick(resolve));
       }
       for (const item of page.data) {
         const id = item.id === undefined || item.id === null ? undefined : String(item.id);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { N8nHttpClient, normaliseBaseUrl } from '../../functions/adapters/n8n-http-client.js';
 import {
@@ -76,6 +77,44 @@ describe('N8nHttpClient paging', () => {
     expect(tags).toHaveLength(600);
     expect(new Set(tags.map((t) => t.id)).size).toBe(600);
     expect(seenLimits).toEqual(['250', '250', '250']);
+  });
+
+  it('has the next page on its way to n8n before the caller starts on the current one', async () => {
+    // The server runs on its own thread, so it sees requests while this thread is busy with page 1.
+    const asked = new Int32Array(new SharedArrayBuffer(4));
+    const server = new Worker(
+      `const { createServer } = require('node:http');
+      const { workerData, parentPort } = require('node:worker_threads');
+      const asked = new Int32Array(workerData);
+      const server = createServer((req, res) => {
+        const second = req.url.includes('cursor=');
+        if (second) { Atomics.store(asked, 0, 1); Atomics.notify(asked, 0); }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(second
+          ? { data: [{ id: 'b', name: 'b' }], nextCursor: null }
+          : { data: [{ id: 'a1', name: 'a1' }, { id: 'a2', name: 'a2' }], nextCursor: 'page-2' }));
+      });
+      server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+      parentPort.on('message', () => server.close(() => parentPort.close()));`,
+      { eval: true, workerData: asked.buffer },
+    );
+    try {
+      const port = await new Promise<number>((resolve) => server.once('message', resolve));
+      const seen: string[] = [];
+      let askedBeforePage1Done = false;
+
+      for await (const tag of client(`http://127.0.0.1:${port}`).api.listTags()) {
+        seen.push(tag.id);
+        // Blocks this thread (no tick, no I/O here) until the server has the request, or 5 s.
+        if (tag.id === 'a2') askedBeforePage1Done = Atomics.wait(asked, 0, 0, 5000) !== 'timed-out';
+      }
+
+      expect(seen).toEqual(['a1', 'a2', 'b']);
+      expect(askedBeforePage1Done).toBe(true);
+    } finally {
+      server.postMessage('stop');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
   });
 
   it('stops with a PaginationError when n8n hands back a cursor it already gave', async () => {
