@@ -25,7 +25,7 @@ import type {
   Workflow,
   WorkflowWrite,
 } from '../core/n8n-types.js';
-import type { Logger, N8nApi, N8nCapabilities } from '../core/ports.js';
+import type { Logger, N8nApi, N8nCapabilities, PagedListing } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
 import { type HttpAnswer, HttpExchange, type HttpRequest } from './http-exchange.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
@@ -141,7 +141,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- workflows
-  listWorkflows(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
+  listWorkflows(options: { excludePinnedData?: boolean } = {}): PagedListing<Workflow> {
     return this.list<Workflow>('/workflows', '/workflows', { excludePinnedData: options.excludePinnedData });
   }
   getWorkflow(id: string): Promise<Workflow> {
@@ -204,7 +204,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- tags
-  listTags(): AsyncIterable<Tag> {
+  listTags(): PagedListing<Tag> {
     return this.list<Tag>('/tags', '/tags');
   }
   createTag(name: string): Promise<Tag> {
@@ -212,7 +212,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- variables
-  listVariables(): AsyncIterable<Variable> {
+  listVariables(): PagedListing<Variable> {
     return this.list<Variable>('/variables', '/variables');
   }
   async createVariable(body: VariableWrite): Promise<void> {
@@ -223,10 +223,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- data tables
-  listDataTables(): AsyncIterable<DataTable> {
+  listDataTables(): PagedListing<DataTable> {
     return this.list<DataTable>('/data-tables', '/data-tables');
   }
-  listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow> {
+  listDataTableRows(dataTableId: string): PagedListing<DataTableRow> {
     return this.list<DataTableRow>(
       `/data-tables/${enc(dataTableId)}/rows`,
       '/data-tables/{dataTableId}/rows',
@@ -253,7 +253,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- credentials
-  listCredentials(): AsyncIterable<CredentialMeta> {
+  listCredentials(): PagedListing<CredentialMeta> {
     return this.list<CredentialMeta>('/credentials', '/credentials');
   }
   createCredential(body: CredentialWrite): Promise<CredentialMeta> {
@@ -272,10 +272,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- projects, folders, users
-  listProjects(): AsyncIterable<Project> {
+  listProjects(): PagedListing<Project> {
     return this.list<Project>('/projects', '/projects');
   }
-  listProjectMembers(projectId: string): AsyncIterable<ProjectMember> {
+  listProjectMembers(projectId: string): PagedListing<ProjectMember> {
     return this.list<ProjectMember>(`/projects/${enc(projectId)}/users`, '/projects/{projectId}/users');
   }
   createProject(name: string): Promise<Project> {
@@ -316,7 +316,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       body,
     });
   }
-  listUsers(): AsyncIterable<User> {
+  listUsers(): PagedListing<User> {
     return this.list<User>('/users', '/users', { includeRole: true });
   }
 
@@ -336,16 +336,27 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
 
   // ---- transport
 
+  /** A cursor listing, readable item by item or page by page (see `pages`). */
+  private list<T extends { id?: unknown }>(path: string, route: string, query: Query = {}): PagedListing<T> {
+    const pages = () => this.pages<T>(path, route, query);
+    return {
+      pages,
+      async *[Symbol.asyncIterator]() {
+        for await (const page of pages()) yield* page;
+      },
+    };
+  }
+
   /**
    * Follows `nextCursor` to the end. A cursor seen twice means n8n is looping: fail, don't spin.
    * The next page is requested while the caller works through the current one, so fetching and
    * processing overlap; at most two pages are held.
    */
-  private async *list<T extends { id?: unknown }>(
+  private async *pages<T extends { id?: unknown }>(
     path: string,
     route: string,
-    query: Query = {},
-  ): AsyncIterable<T> {
+    query: Query,
+  ): AsyncGenerator<readonly T[]> {
     const seenCursors = new Set<string>();
     const seenIds = new Set<string>();
     const fetchPage = (cursor: string | undefined) =>
@@ -380,14 +391,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         // it had finished the page, and n8n would sit idle meanwhile instead of preparing the next.
         await new Promise<void>((resolve) => process.nextTick(resolve));
       }
-      for (const item of page.data) {
-        const id = item.id === undefined || item.id === null ? undefined : String(item.id);
-        if (id !== undefined) {
-          if (seenIds.has(id)) continue;
-          seenIds.add(id);
-        }
-        yield item;
-      }
+      const fresh = unseen(page.data, seenIds);
+      if (fresh.length > 0) yield fresh;
     }
   }
 
@@ -521,6 +526,25 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     if (status === 409) return new ConflictError(text400, context);
     return new N8nApiError(text400, context);
   }
+}
+
+/**
+ * The items of a page whose id was not seen on an earlier page (offset paging repeats items when
+ * something is inserted mid-scan); the page itself when none repeats.
+ */
+function unseen<T extends { id?: unknown }>(items: T[], seenIds: Set<string>): readonly T[] {
+  let fresh: T[] | undefined;
+  for (let index = 0; index < items.length; index += 1) {
+    const item = items[index]!;
+    const id = item.id === undefined || item.id === null ? undefined : String(item.id);
+    if (id === undefined || !seenIds.has(id)) {
+      if (id !== undefined) seenIds.add(id);
+      fresh?.push(item);
+    } else {
+      fresh ??= items.slice(0, index);
+    }
+  }
+  return fresh ?? items;
 }
 
 function enc(segment: string): string {

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { pagesOf } from './async-iterables.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
 import type { ArchiveReader, ArchiveWriter } from './ports.js';
 
@@ -137,8 +138,9 @@ export class ArchiveBuilder {
   }
 
   /**
-   * One loop over the records feeds the entries: it waits only when the writer pushes back, so the
-   * archive's backpressure reaches n8n's pages without a layer of promises per record.
+   * One loop over the records, a page at a time where the listing is paged, feeds the entries: it
+   * waits only when the writer pushes back, so the archive's backpressure reaches n8n's pages
+   * without a layer of promises per record.
    */
   private async write(
     nameOf: (n: number) => string,
@@ -150,14 +152,16 @@ export class ArchiveBuilder {
     const written: ManifestEntry[] = [];
     let entry: NdjsonEntry | undefined;
     try {
-      for await (const record of records) {
-        entry ??= this.openEntry(nameOf(written.length + 1), resource, options);
-        options.observe?.(record);
-        const pushedBack = entry.write(record);
-        if (pushedBack) await pushedBack;
-        if (entry.records >= perEntry) {
-          written.push(await this.closeEntry(entry));
-          entry = undefined;
+      for await (const page of pagesOf(records)) {
+        for (const record of page) {
+          entry ??= this.openEntry(nameOf(written.length + 1), resource, options);
+          options.observe?.(record);
+          const pushedBack = entry.write(record);
+          if (pushedBack) await pushedBack;
+          if (entry.records >= perEntry) {
+            written.push(await this.closeEntry(entry));
+            entry = undefined;
+          }
         }
       }
       if (entry) written.push(await this.closeEntry(entry));

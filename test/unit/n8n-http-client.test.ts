@@ -79,6 +79,23 @@ describe('N8nHttpClient paging', () => {
     expect(seenLimits).toEqual(['250', '250', '250']);
   });
 
+  it('hands a listing over page by page when asked, without the items an earlier page had', async () => {
+    const all = Array.from({ length: 600 }, (_, i) => ({ id: `t${i}`, name: `tag ${i}` }));
+    const url = await serve((_req, res, u) => {
+      const cursor = u.searchParams.get('cursor');
+      const offset = cursor
+        ? (JSON.parse(Buffer.from(cursor, 'base64').toString()) as { offset: number }).offset
+        : 0;
+      const page = all.slice(Math.max(0, offset - 1), offset + 250);
+      send(res, 200, { data: page, nextCursor: offset + 250 < all.length ? cursorOf(offset + 250) : null });
+    });
+
+    const pages = await collect(client(url).api.listTags().pages());
+
+    expect(pages.map((page) => page.length)).toEqual([250, 250, 100]);
+    expect(pages.flat()).toEqual(all);
+  });
+
   it('has the next page on its way to n8n before the caller starts on the current one', async () => {
     // The server runs on its own thread, so it sees requests while this thread is busy with page 1.
     const asked = new Int32Array(new SharedArrayBuffer(4));
