@@ -358,7 +358,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     query: Query,
   ): AsyncGenerator<readonly T[]> {
     const seenCursors = new Set<string>();
-    const seenIds = new Set<string>();
+    const seenIds = new Set<IdKey>();
     const fetchPage = (cursor: string | undefined) =>
       this.json<{ data?: T[]; nextCursor?: string | null }>('GET', path, {
         route,
@@ -532,19 +532,30 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
  * The items of a page whose id was not seen on an earlier page (offset paging repeats items when
  * something is inserted mid-scan); the page itself when none repeats.
  */
-function unseen<T extends { id?: unknown }>(items: T[], seenIds: Set<string>): readonly T[] {
+function unseen<T extends { id?: unknown }>(items: T[], seenIds: Set<IdKey>): readonly T[] {
   let fresh: T[] | undefined;
   for (let index = 0; index < items.length; index += 1) {
-    const item = items[index]!;
-    const id = item.id === undefined || item.id === null ? undefined : String(item.id);
+    const id = idKey(items[index]!.id);
     if (id === undefined || !seenIds.has(id)) {
       if (id !== undefined) seenIds.add(id);
-      fresh?.push(item);
+      fresh?.push(items[index]!);
     } else {
       fresh ??= items.slice(0, index);
     }
   }
   return fresh ?? items;
+}
+
+type IdKey = string | number;
+
+/**
+ * An id as a set key. Numbers stay numbers (data-table rows have numeric ids): a Set of small
+ * integers is several times smaller and faster than one of their strings, and one listing never
+ * mixes the two.
+ */
+function idKey(id: unknown): IdKey | undefined {
+  if (id === undefined || id === null) return undefined;
+  return typeof id === 'number' ? id : String(id);
 }
 
 function enc(segment: string): string {

@@ -96,6 +96,35 @@ describe('N8nHttpClient paging', () => {
     expect(pages.flat()).toEqual(all);
   });
 
+  it('drops a data-table row that a later page repeats, by its numeric id', async () => {
+    const url = await serve((_req, res, u) => {
+      const second = u.searchParams.has('cursor');
+      send(
+        res,
+        200,
+        second
+          ? {
+              data: [
+                { id: 2, n: 'b' },
+                { id: 3, n: 'c' },
+              ],
+              nextCursor: null,
+            }
+          : {
+              data: [
+                { id: 1, n: 'a' },
+                { id: 2, n: 'b' },
+              ],
+              nextCursor: cursorOf(2),
+            },
+      );
+    });
+
+    const rows = await collect(client(url).api.listDataTableRows('d1'));
+
+    expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+  });
+
   it('has the next page on its way to n8n before the caller starts on the current one', async () => {
     // The server runs on its own thread, so it sees requests while this thread is busy with page 1.
     const asked = new Int32Array(new SharedArrayBuffer(4));
