@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
-import { mapOrdered } from '../functions/core/async-iterables.js';
+import { mapOrdered, pagesOf } from '../functions/core/async-iterables.js';
 import { FeatureNotLicensedError } from '../functions/core/errors.js';
 
 const { values } = parseArgs({
@@ -17,15 +17,18 @@ const api = new N8nHttpClient({
 });
 
 let items = 0;
-/** Reads a listing to the end; an unlicensed resource is skipped, as the backup skips it. */
+/**
+ * Reads a listing to the end, a page at a time where it is paged (as the backup reads it); an
+ * unlicensed resource is skipped, as the backup skips it.
+ */
 async function drain(
   list: AsyncIterable<unknown>,
   onItem: (item: unknown) => void = () => {},
 ): Promise<void> {
   try {
-    for await (const item of list) {
-      items += 1;
-      onItem(item);
+    for await (const page of pagesOf(list)) {
+      items += page.length;
+      for (const item of page) onItem(item);
     }
   } catch (error) {
     if (!(error instanceof FeatureNotLicensedError)) throw error;

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:real`: n8n-ark against a REAL n8n 2.41.1 (install with `npm run e2e:setup`).
  * Seeds 500 workflows and 20,000 data-table rows through the Public API, then measures:
- *  - n8n-ark backup (the built CLI, in a child process: its own duration, peak RSS from /proc),
+ *  - n8n-ark backup (the built CLI executed as users run it, shebang flags included: its own
+ *    duration, peak RSS from /proc),
  *  - the floor: the same content fetched by a plain paging loop (scripts/bench-floor.ts),
  *  - n8n's own export of the same workflows: POST /api/v1/n8n-packages/export (≤ 300 ids per call).
  * Writes bench/real-n8n.json and the README's "real n8n" table.
@@ -10,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startN8n } from '../test/e2e/harness/n8n-instance.js';
 
@@ -128,20 +129,11 @@ try {
       env,
     );
     floor.push((JSON.parse(f.stdout) as { ms: number }).ms);
+    // Executed as users run it, so the shebang's Node flags apply; `env node` finds this Node.
     const b = await measure(
-      process.execPath,
-      [
-        join(root, 'dist/bin/n8n-ark.js'),
-        'backup',
-        '--url',
-        n8n.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--store',
-        store,
-        '--json',
-      ],
-      env,
+      join(root, 'dist/bin/n8n-ark.js'),
+      ['backup', '--url', n8n.url, '--api-key-env', 'BENCH_API_KEY', '--store', store, '--json'],
+      { ...env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
     );
     const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number };
     backup.push(out.durationMs);

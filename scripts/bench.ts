@@ -2,15 +2,17 @@
  * `npm run bench`: backup (and, where available, restore) speed and memory on the n8n API double.
  *
  * For each size the double runs in its own process, seeded with N workflows and the data-table rows.
- * Backup: the real CLI (`dist/bin/n8n-ark.js backup --json`) in a child process; wall time is the
- * backup's own duration, peak RSS is the child's VmHWM read from /proc while it runs.
+ * Backup: the real CLI (`dist/bin/n8n-ark.js backup --json`) in a child process, executed as users
+ * run it (`npx n8n-ark`, the installed bin): the file itself, so its shebang's Node flags apply
+ * (`node` on the child's PATH is this Node). Wall time is the backup's own duration, peak RSS is the
+ * child's VmHWM read from /proc while it runs.
  * Floor: the same pages fetched with the same concurrency and thrown away (scripts/bench-floor.ts).
  * Each figure is the median of --runs runs. Results go to bench/results.json and the README table.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
@@ -21,7 +23,10 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
     readme: { type: 'boolean', default: true },
+    restore: { type: 'boolean', default: true },
   },
+  // --no-readme prints the table only (README and bench/results.json untouched); --no-restore
+  // measures the backup only and implies --no-readme. Both are for quicker A/B runs.
   allowNegative: true,
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -29,6 +34,9 @@ const rows = Number(values.rows);
 const runs = Number(values.runs);
 const root = join(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const cli = join(root, 'dist/bin/n8n-ark.js');
+/** The CLI's shebang runs `env node`: make that the Node running the bench, as `npm run`/`npx` do. */
+const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
 
 interface Double {
   url: string;
@@ -115,7 +123,7 @@ async function measureRestore(
   const floorTarget = await startDouble(0, 0);
   try {
     const r = await measure(
-      join(root, 'dist/bin/n8n-ark.js'),
+      cli,
       [
         'restore',
         archive,
@@ -129,7 +137,7 @@ async function measureRestore(
         `${archive}.bench-ledger-${Date.now()}.json`,
         '--json',
       ],
-      { BENCH_API_KEY: target.apiKey },
+      { BENCH_API_KEY: target.apiKey, ...cliPath },
     );
     const f = await measure(
       tsx,
@@ -177,9 +185,8 @@ for (const workflows of sizes) {
       );
       floor.push((JSON.parse(f.stdout) as { ms: number }).ms);
       const b = await measure(
-        process.execPath,
+        cli,
         [
-          join(root, 'dist/bin/n8n-ark.js'),
           'backup',
           '--url',
           double.url,
@@ -193,7 +200,7 @@ for (const workflows of sizes) {
           values.concurrency,
           '--json',
         ],
-        env,
+        { ...env, ...cliPath },
       );
       const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number; archive: string };
       backup.push(out.durationMs);
@@ -204,13 +211,16 @@ for (const workflows of sizes) {
         `  run ${run + 1}: floor ${round(floor.at(-1)!)} ms, backup ${round(out.durationMs)} ms, peak RSS ${round(b.peakRssMb)} MB\n`,
       );
     }
-    process.stderr.write(
-      '  restoring the last archive into an empty double, and the write floor into another…\n',
-    );
-    const restore = await measureRestore(archivePath);
-    process.stderr.write(
-      `  restore ${round(restore.restoreMs)} ms, write floor ${round(restore.writeFloorMs)} ms, peak RSS ${round(restore.peakRssMb)} MB\n`,
-    );
+    let restore = { restoreMs: Number.NaN, writeFloorMs: Number.NaN, peakRssMb: Number.NaN };
+    if (values.restore) {
+      process.stderr.write(
+        '  restoring the last archive into an empty double, and the write floor into another…\n',
+      );
+      restore = await measureRestore(archivePath);
+      process.stderr.write(
+        `  restore ${round(restore.restoreMs)} ms, write floor ${round(restore.writeFloorMs)} ms, peak RSS ${round(restore.peakRssMb)} MB\n`,
+      );
+    }
     results.push({
       workflows,
       rows,
@@ -246,7 +256,6 @@ const report = {
   backup: results,
   rssSpreadBetweenSizes: round(rssSpread, 3),
 };
-await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(report, null, 2)}\n`);
 
 const table = [
   '| workflows | data-table rows | backup | read floor | backup ÷ floor (target ≤ 1.15) | peak RSS (target ≤ 200 MB) | archive |',
@@ -266,7 +275,8 @@ const table = [
   `Peak RSS spread between sizes: ${(rssSpread * 100).toFixed(1)} % (target ≤ 15 %). Measured ${report.measuredAt.slice(0, 10)} on ${report.machine.cpus} cores, Node ${report.machine.node}, median of ${runs} runs.`,
 ].join('\n');
 process.stdout.write(`${table}\n`);
-if (values.readme) {
+if (values.readme && values.restore) {
+  await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(report, null, 2)}\n`);
   const readmePath = join(root, 'README.md');
   const readme = await readFile(readmePath, 'utf8');
   const updated = readme.replace(

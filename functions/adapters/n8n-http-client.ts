@@ -25,8 +25,9 @@ import type {
   Workflow,
   WorkflowWrite,
 } from '../core/n8n-types.js';
-import type { Logger, N8nApi, N8nCapabilities } from '../core/ports.js';
+import type { Logger, N8nApi, N8nCapabilities, PagedListing } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
+import { type HttpAnswer, HttpExchange, type HttpRequest } from './http-exchange.js';
 import { workflowShellPackage } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
@@ -34,7 +35,6 @@ export interface N8nHttpClientOptions {
   /** The instance's base URL; a trailing `/api/v1` or slash is accepted. */
   baseUrl: string;
   apiKey: string;
-  fetch?: typeof fetch;
   /** Requests in flight at once, across all calls of this client. Default 4. */
   concurrency?: number;
   /** Per-request timeout. Default 30 s. */
@@ -56,16 +56,22 @@ type Query = Record<string, string | number | boolean | undefined>;
 interface RequestOptions {
   query?: Query;
   body?: unknown;
-  /** A multipart body instead of JSON. */
-  form?: FormData;
+  /** A multipart/form-data body, already encoded, instead of JSON. */
+  multipart?: { body: Buffer; contentType: string };
   /** The route as the spec names it, e.g. `/workflows/{workflowId}`, to look up the scope on 403. */
   route: string;
 }
 
-/** A fetch failure that never reached n8n's handler: safe to retry even for a create. */
+/** A network failure that never reached n8n's handler: safe to retry even for a create. */
 function neverReachedServer(error: unknown): boolean {
-  const code = (error as { cause?: { code?: string } }).cause?.code;
+  const code = networkErrorCode(error);
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+function networkErrorCode(error: unknown): string | undefined {
+  const { code, cause } = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === 'string') return code;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 /** Bounded concurrency shared by every request of one client. */
@@ -87,7 +93,7 @@ class Semaphore {
   }
 }
 
-function parseRetryAfter(value: string | null): number | undefined {
+function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
@@ -117,7 +123,7 @@ export function normaliseBaseUrl(value: string): string {
 export class N8nHttpClient implements N8nApi, N8nCapabilities {
   readonly baseUrl: string;
   private readonly apiKey: string;
-  private readonly fetch: typeof fetch;
+  private readonly exchange: HttpExchange;
   private readonly semaphore: Semaphore;
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -128,8 +134,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   constructor(options: N8nHttpClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
     this.apiKey = options.apiKey;
-    this.fetch = options.fetch ?? globalThis.fetch;
     this.semaphore = new Semaphore(options.concurrency ?? 4);
+    this.exchange = new HttpExchange({ maxSockets: options.concurrency ?? 4 });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 5;
     this.logger = options.logger ?? silentLogger;
@@ -138,7 +144,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- workflows
-  listWorkflows(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
+  listWorkflows(options: { excludePinnedData?: boolean } = {}): PagedListing<Workflow> {
     return this.list<Workflow>('/workflows', '/workflows', { excludePinnedData: options.excludePinnedData });
   }
   getWorkflow(id: string): Promise<Workflow> {
@@ -201,7 +207,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- tags
-  listTags(): AsyncIterable<Tag> {
+  listTags(): PagedListing<Tag> {
     return this.list<Tag>('/tags', '/tags');
   }
   createTag(name: string): Promise<Tag> {
@@ -209,7 +215,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- variables
-  listVariables(): AsyncIterable<Variable> {
+  listVariables(): PagedListing<Variable> {
     return this.list<Variable>('/variables', '/variables');
   }
   async createVariable(body: VariableWrite): Promise<void> {
@@ -220,10 +226,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- data tables
-  listDataTables(): AsyncIterable<DataTable> {
+  listDataTables(): PagedListing<DataTable> {
     return this.list<DataTable>('/data-tables', '/data-tables');
   }
-  listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow> {
+  listDataTableRows(dataTableId: string): PagedListing<DataTableRow> {
     return this.list<DataTableRow>(
       `/data-tables/${enc(dataTableId)}/rows`,
       '/data-tables/{dataTableId}/rows',
@@ -250,7 +256,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- credentials
-  listCredentials(): AsyncIterable<CredentialMeta> {
+  listCredentials(): PagedListing<CredentialMeta> {
     return this.list<CredentialMeta>('/credentials', '/credentials');
   }
   createCredential(body: CredentialWrite): Promise<CredentialMeta> {
@@ -269,10 +275,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
 
   // ---- projects, folders, users
-  listProjects(): AsyncIterable<Project> {
+  listProjects(): PagedListing<Project> {
     return this.list<Project>('/projects', '/projects');
   }
-  listProjectMembers(projectId: string): AsyncIterable<ProjectMember> {
+  listProjectMembers(projectId: string): PagedListing<ProjectMember> {
     return this.list<ProjectMember>(`/projects/${enc(projectId)}/users`, '/projects/{projectId}/users');
   }
   createProject(name: string): Promise<Project> {
@@ -313,7 +319,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       body,
     });
   }
-  listUsers(): AsyncIterable<User> {
+  listUsers(): PagedListing<User> {
     return this.list<User>('/users', '/users', { includeRole: true });
   }
 
@@ -327,10 +333,16 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     form.set('workflowIdPolicy', 'source');
     form.set('workflowPublishingPolicy', 'preserve-published-state');
     if (options.projectId) form.set('projectId', options.projectId);
+    // Encoded once (boundary and all), so a retried attempt sends the same bytes.
+    const encoded = new Request('http://n8n-ark.invalid/', { method: 'POST', body: form });
+    const multipart = {
+      body: Buffer.from(await encoded.arrayBuffer()),
+      contentType: encoded.headers.get('content-type') ?? 'multipart/form-data',
+    };
     const answer = await this.json<{ workflows?: { sourceWorkflowId?: string; localId?: string }[] }>(
       'POST',
       '/n8n-packages/import',
-      { route: '/n8n-packages/import', form },
+      { route: '/n8n-packages/import', multipart },
     );
     return (answer?.workflows ?? []).flatMap((w) =>
       w.sourceWorkflowId && w.localId ? [{ sourceId: w.sourceWorkflowId, id: w.localId }] : [],
@@ -341,7 +353,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   /** A GET of the import route: 405 where it exists, 404 where it does not (n8n before 2.24). */
   async supportsWorkflowImport(): Promise<boolean> {
     try {
-      await this.request('GET', '/n8n-packages/import', { route: '/n8n-packages/import' });
+      await this.answer('GET', '/n8n-packages/import', { route: '/n8n-packages/import' });
       return true;
     } catch (error) {
       if (error instanceof NotFoundError) return false;
@@ -365,18 +377,29 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
 
   // ---- transport
 
+  /** A cursor listing, readable item by item or page by page (see `pages`). */
+  private list<T extends { id?: unknown }>(path: string, route: string, query: Query = {}): PagedListing<T> {
+    const pages = () => this.pages<T>(path, route, query);
+    return {
+      pages,
+      async *[Symbol.asyncIterator]() {
+        for await (const page of pages()) yield* page;
+      },
+    };
+  }
+
   /**
    * Follows `nextCursor` to the end. A cursor seen twice means n8n is looping: fail, don't spin.
    * The next page is requested while the caller works through the current one, so fetching and
    * processing overlap; at most two pages are held.
    */
-  private async *list<T extends { id?: unknown }>(
+  private async *pages<T extends { id?: unknown }>(
     path: string,
     route: string,
-    query: Query = {},
-  ): AsyncIterable<T> {
+    query: Query,
+  ): AsyncGenerator<readonly T[]> {
     const seenCursors = new Set<string>();
-    const seenIds = new Set<string>();
+    const seenIds = new Set<IdKey>();
     const fetchPage = (cursor: string | undefined) =>
       this.json<{ data?: T[]; nextCursor?: string | null }>('GET', path, {
         route,
@@ -404,55 +427,56 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         pending = fetchPage(cursor);
         // If the caller stops early, the prefetched page must not become an unhandled rejection.
         pending.catch(() => {});
+        // node:http writes the request on the next tick, and ticks wait while microtasks run: a
+        // caller working through this page in promise callbacks would hold the request back until
+        // it had finished the page, and n8n would sit idle meanwhile instead of preparing the next.
+        await new Promise<void>((resolve) => process.nextTick(resolve));
       }
-      for (const item of page.data) {
-        const id = item.id === undefined || item.id === null ? undefined : String(item.id);
-        if (id !== undefined) {
-          if (seenIds.has(id)) continue;
-          seenIds.add(id);
-        }
-        yield item;
-      }
+      const fresh = unseen(page.data, seenIds);
+      if (fresh.length > 0) yield fresh;
     }
   }
 
   private async json<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
-    const response = await this.request(method, path, options);
-    const text = await response.text();
-    if (text.length === 0) return undefined as T;
+    const answer = await this.answer(method, path, options);
+    if (answer.body.length === 0) return undefined as T;
     try {
-      return JSON.parse(text) as T;
+      return JSON.parse(answer.body) as T;
     } catch (error) {
       throw new ConnectionError(
-        `${this.baseUrl} answered ${method} ${path} with something that is not JSON (${describeBody(response, text)}): it does not look like n8n's Public API. Check --url.`,
+        `${this.baseUrl} answered ${method} ${path} with something that is not JSON (${describeAnswer(answer)}): it does not look like n8n's Public API. Check --url.`,
         { url: this.baseUrl },
         { cause: error },
       );
     }
   }
 
-  private async request(method: Method, path: string, options: RequestOptions): Promise<Response> {
+  /**
+   * One request's successful answer, read in full. Each attempt (connecting, sending, reading the
+   * answer to its end) has its own timeout and holds one of the client's concurrency slots.
+   */
+  private async answer(method: Method, path: string, options: RequestOptions): Promise<HttpAnswer> {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const json = options.body !== undefined && options.form === undefined;
-    const init: RequestInit = {
+    const json = options.body !== undefined && options.multipart === undefined;
+    const request: HttpRequest = {
       method,
       headers: {
         'X-N8N-API-KEY': this.apiKey,
         accept: 'application/json',
         ...(json ? { 'content-type': 'application/json' } : {}),
+        ...(options.multipart ? { 'content-type': options.multipart.contentType } : {}),
       },
       ...(json ? { body: JSON.stringify(options.body) } : {}),
-      ...(options.form ? { body: options.form } : {}),
+      ...(options.multipart ? { body: options.multipart.body } : {}),
+      timeoutMs: this.timeoutMs,
     };
     for (let attempt = 0; ; attempt += 1) {
-      let response: Response;
+      let answer: HttpAnswer;
       try {
-        response = await this.semaphore.run(() =>
-          this.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) }),
-        );
+        answer = await this.semaphore.run(() => this.exchange.send(url, request));
       } catch (error) {
         // A create that failed mid-flight may have been applied; only retry what never reached n8n.
         const retryable = method === 'GET' || method === 'PUT' || neverReachedServer(error);
@@ -462,19 +486,18 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         }
         throw this.networkError(method, path, error);
       }
-      if (response.ok) return response;
+      if (answer.status >= 200 && answer.status < 300) return answer;
       const retryable =
-        response.status === 429 || (response.status >= 500 && (method === 'GET' || method === 'PUT'));
+        answer.status === 429 || (answer.status >= 500 && (method === 'GET' || method === 'PUT'));
       if (retryable && attempt < this.retries) {
-        await response.body?.cancel();
         await this.backoff(
           attempt,
-          parseRetryAfter(response.headers.get('retry-after')),
-          `${method} ${path}: ${response.status}`,
+          parseRetryAfter(header(answer, 'retry-after')),
+          `${method} ${path}: ${answer.status}`,
         );
         continue;
       }
-      throw await this.httpError(method, path, options.route, response);
+      throw this.httpError(method, path, options.route, answer);
     }
   }
 
@@ -501,8 +524,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     );
   }
 
-  private async httpError(method: string, path: string, route: string, response: Response): Promise<Error> {
-    const text = await response.text().catch(() => '');
+  private httpError(method: string, path: string, route: string, answer: HttpAnswer): Error {
+    const text = answer.body;
     let message: string | undefined;
     try {
       const parsed = JSON.parse(text) as { message?: string; issues?: { type?: string; name?: string }[] };
@@ -516,7 +539,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     } catch {
       message = undefined;
     }
-    const status = response.status;
+    const status = answer.status;
     const context = { status, method, path };
     const said = message ? `: ${message}` : '';
     if (status === 401) {
@@ -541,10 +564,10 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         { ...context, scope },
       );
     }
-    if (message === undefined && !/json/.test(response.headers.get('content-type') ?? '')) {
+    if (message === undefined && !/json/.test(header(answer, 'content-type') ?? '')) {
       if (status === 404) {
         return new ConnectionError(
-          `${this.baseUrl}/api/v1${path} answered 404 (${describeBody(response, text)}): either this is not an n8n instance or its Public API is disabled (N8N_PUBLIC_API_DISABLED). Check --url.`,
+          `${this.baseUrl}/api/v1${path} answered 404 (${describeAnswer(answer)}): either this is not an n8n instance or its Public API is disabled (N8N_PUBLIC_API_DISABLED). Check --url.`,
           { url: this.baseUrl },
         );
       }
@@ -554,6 +577,36 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     if (status === 409) return new ConflictError(text400, context);
     return new N8nApiError(text400, context);
   }
+}
+
+/**
+ * The items of a page whose id was not seen on an earlier page (offset paging repeats items when
+ * something is inserted mid-scan); the page itself when none repeats.
+ */
+function unseen<T extends { id?: unknown }>(items: T[], seenIds: Set<IdKey>): readonly T[] {
+  let fresh: T[] | undefined;
+  for (let index = 0; index < items.length; index += 1) {
+    const id = idKey(items[index]!.id);
+    if (id === undefined || !seenIds.has(id)) {
+      if (id !== undefined) seenIds.add(id);
+      fresh?.push(items[index]!);
+    } else {
+      fresh ??= items.slice(0, index);
+    }
+  }
+  return fresh ?? items;
+}
+
+type IdKey = string | number;
+
+/**
+ * An id as a set key. Numbers stay numbers (data-table rows have numeric ids): a Set of small
+ * integers is several times smaller and faster than one of their strings, and one listing never
+ * mixes the two.
+ */
+function idKey(id: unknown): IdKey | undefined {
+  if (id === undefined || id === null) return undefined;
+  return typeof id === 'number' ? id : String(id);
 }
 
 function enc(segment: string): string {
@@ -566,11 +619,14 @@ function withoutNullProject(body: VariableWrite): VariableWrite {
 }
 
 function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
+  return networkErrorCode(error) ?? (error as Error).message;
 }
 
-function describeBody(response: Response, text: string): string {
-  const type = response.headers.get('content-type') ?? 'no content type';
-  return `${response.status}, ${type}, ${JSON.stringify(text.slice(0, 60))}`;
+function header(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function describeAnswer(answer: HttpAnswer): string {
+  return `${answer.status}, ${header(answer, 'content-type') ?? 'no content type'}, ${JSON.stringify(answer.body.slice(0, 60))}`;
 }

@@ -3,9 +3,11 @@
  * `manifest.json` last, carrying the SHA-256 and size of every other entry.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import { pagesOf } from './async-iterables.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
 import type { ArchiveReader, ArchiveWriter } from './ports.js';
 
@@ -97,52 +99,87 @@ export function parseManifest(json: unknown): Manifest {
   return parsed.data;
 }
 
+export interface RecordsOptions {
+  /** The data table the records are rows of. */
+  dataTableId?: string;
+  /** Called with each record as it is written (counting, reference checks, progress). */
+  observe?: (record: unknown) => void;
+}
+
 /** Writes NDJSON entries through an ArchiveWriter, hashing each as it streams; the manifest goes last. */
 export class ArchiveBuilder {
   private readonly entries: ManifestEntry[] = [];
 
   constructor(private readonly writer: ArchiveWriter) {}
 
+  /** Writes all of `records` as one entry (an empty listing still gets its entry). */
   async addRecords(
     name: string,
     resource: string,
     records: AsyncIterable<unknown> | Iterable<unknown>,
-    extra: { dataTableId?: string } = {},
+    options: RecordsOptions = {},
   ): Promise<ManifestEntry> {
-    const hash = createHash('sha256');
-    let size = 0;
-    let count = 0;
-    // Lines are batched into ~64 KiB chunks: one zip write per line would dominate the run time.
-    async function* lines(): AsyncGenerator<Buffer> {
-      let batch: Buffer[] = [];
-      let batchSize = 0;
-      for await (const record of records) {
-        const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-        hash.update(line);
-        size += line.length;
-        count += 1;
-        batch.push(line);
-        batchSize += line.length;
-        if (batchSize >= 64 * 1024) {
-          yield Buffer.concat(batch);
-          batch = [];
-          batchSize = 0;
+    const [entry] = await this.write(() => name, resource, records, Number.POSITIVE_INFINITY, options);
+    return entry ?? this.closeEntry(this.openEntry(name, resource, options));
+  }
+
+  /**
+   * Writes `records` as consecutive entries of at most `perEntry` records, the n-th (from 1) named
+   * `nameOf(n)`; an empty listing writes none.
+   */
+  async addRecordsInEntries(
+    nameOf: (n: number) => string,
+    resource: string,
+    records: AsyncIterable<unknown> | Iterable<unknown>,
+    perEntry: number,
+    options: RecordsOptions = {},
+  ): Promise<ManifestEntry[]> {
+    return this.write(nameOf, resource, records, perEntry, options);
+  }
+
+  /**
+   * One loop over the records, a page at a time where the listing is paged, feeds the entries: it
+   * waits only when the writer pushes back, so the archive's backpressure reaches n8n's pages
+   * without a layer of promises per record.
+   */
+  private async write(
+    nameOf: (n: number) => string,
+    resource: string,
+    records: AsyncIterable<unknown> | Iterable<unknown>,
+    perEntry: number,
+    options: RecordsOptions,
+  ): Promise<ManifestEntry[]> {
+    const written: ManifestEntry[] = [];
+    let entry: NdjsonEntry | undefined;
+    try {
+      for await (const page of pagesOf(records)) {
+        for (const record of page) {
+          entry ??= this.openEntry(nameOf(written.length + 1), resource, options);
+          options.observe?.(record);
+          const pushedBack = entry.write(record);
+          if (pushedBack) await pushedBack;
+          if (entry.records >= perEntry) {
+            written.push(await this.closeEntry(entry));
+            entry = undefined;
+          }
         }
       }
-      if (batch.length > 0) yield Buffer.concat(batch);
+      if (entry) written.push(await this.closeEntry(entry));
+    } catch (error) {
+      entry?.fail(error instanceof Error ? error : new Error(String(error)));
+      throw error;
     }
-    // Readable.from pulls one line at a time, so the zip writer's backpressure reaches the n8n pages.
-    await this.writer.addEntry(name, Readable.from(lines(), { objectMode: false }));
-    const entry: ManifestEntry = {
-      name,
-      resource,
-      sha256: hash.digest('hex'),
-      size,
-      records: count,
-      ...extra,
-    };
-    this.entries.push(entry);
-    return entry;
+    return written;
+  }
+
+  private openEntry(name: string, resource: string, options: RecordsOptions): NdjsonEntry {
+    return new NdjsonEntry(this.writer, name, resource, options.dataTableId);
+  }
+
+  private async closeEntry(entry: NdjsonEntry): Promise<ManifestEntry> {
+    const closed = await entry.close();
+    this.entries.push(closed);
+    return closed;
   }
 
   async finish(manifest: Omit<Manifest, 'format' | 'formatVersion' | 'entries'>): Promise<Manifest> {
@@ -158,6 +195,75 @@ export class ArchiveBuilder {
     );
     await this.writer.finish();
     return complete;
+  }
+}
+
+/** Lines are handed to the writer in ~64 KiB buffers: one write per line would dominate the run time. */
+const BATCH_BYTES = 64 * 1024;
+
+/** One NDJSON entry being written: lines batched, hashed and counted on their way to the writer. */
+class NdjsonEntry {
+  records = 0;
+  private size = 0;
+  private readonly hash = createHash('sha256');
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  /** Room for a few batches, so a short stall of the compressor does not hold n8n's pages back. */
+  private readonly content = new PassThrough({ highWaterMark: 4 * BATCH_BYTES });
+  private readonly added: Promise<void>;
+
+  constructor(
+    writer: ArchiveWriter,
+    private readonly name: string,
+    private readonly resource: string,
+    private readonly dataTableId: string | undefined,
+  ) {
+    this.added = writer.addEntry(name, this.content);
+    // Observed by write() and close(); a failure before then must not go unhandled.
+    this.added.catch(() => {});
+  }
+
+  /** Adds one record; returns a promise only when the writer wants the caller to wait. */
+  write(record: unknown): Promise<void> | undefined {
+    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    this.records += 1;
+    this.batch.push(line);
+    this.batchBytes += line.length;
+    return this.batchBytes >= BATCH_BYTES ? this.flush() : undefined;
+  }
+
+  async close(): Promise<ManifestEntry> {
+    this.flush();
+    this.content.end();
+    await this.added;
+    return {
+      name: this.name,
+      resource: this.resource,
+      sha256: this.hash.digest('hex'),
+      size: this.size,
+      records: this.records,
+      ...(this.dataTableId !== undefined ? { dataTableId: this.dataTableId } : {}),
+    };
+  }
+
+  fail(error: Error): void {
+    this.content.destroy(error);
+  }
+
+  private flush(): Promise<void> | undefined {
+    if (this.batchBytes === 0) return undefined;
+    const chunk = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    if (this.content.write(chunk)) return undefined;
+    return Promise.race([
+      once(this.content, 'drain').then(() => {}),
+      this.added.then(() => {
+        throw new Error(`the archive writer finished ${this.name} before it was complete`);
+      }),
+    ]);
   }
 }
 

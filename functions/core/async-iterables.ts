@@ -1,4 +1,5 @@
 /** Small combinators over async iterables, so pages and rows flow without being collected. */
+import type { PagedListing } from './ports.js';
 
 /**
  * Reads the first item before committing to anything. Lets a caller learn that a listing fails
@@ -72,4 +73,23 @@ export async function* tap<T>(source: AsyncIterable<T>, observe: (item: T) => vo
     observe(item);
     yield item;
   }
+}
+
+/**
+ * The pages of a listing that offers them (PagedListing), otherwise its items one at a time; an
+ * array is one page.
+ */
+export function pagesOf<T>(items: AsyncIterable<T> | Iterable<T>): AsyncIterable<readonly T[]> {
+  if (Array.isArray(items)) return singlePage(items);
+  const paged = items as Partial<PagedListing<T>>;
+  if (typeof paged.pages === 'function') return paged.pages();
+  return oneByOne(items);
+}
+
+async function* singlePage<T>(items: readonly T[]): AsyncGenerator<readonly T[]> {
+  yield items;
+}
+
+async function* oneByOne<T>(items: AsyncIterable<T> | Iterable<T>): AsyncGenerator<readonly T[]> {
+  for await (const item of items) yield [item];
 }

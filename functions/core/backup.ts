@@ -11,7 +11,7 @@ import {
   type Manifest,
   type SkippedResource,
 } from './archive-format.js';
-import { chunks, mapOrdered, peek, tap } from './async-iterables.js';
+import { mapOrdered, peek, tap } from './async-iterables.js';
 import { ArkError, FeatureNotLicensedError, MissingScopeError } from './errors.js';
 import type { Workflow } from './n8n-types.js';
 import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
@@ -165,11 +165,9 @@ class InstanceExport {
       if (this.recordSkip(resource, error)) return;
       throw error;
     }
-    const entry = await this.archive.addRecords(
-      entryName,
-      resource,
-      tap(first.items, () => progress.advance(resource)),
-    );
+    const entry = await this.archive.addRecords(entryName, resource, first.items, {
+      observe: () => progress.advance(resource),
+    });
     this.counts[resource] = entry.records;
     progress.done(resource, `${entry.records} ${resource}`);
   }
@@ -222,18 +220,15 @@ class InstanceExport {
     let rows = 0;
     progress.start('dataTableRows');
     for (const table of tables) {
-      let chunkNumber = 0;
-      for await (const chunk of chunks(api.listDataTableRows(table.id), rowsPerChunk)) {
-        this.throwIfUploadFailed();
-        chunkNumber += 1;
-        const entry = await this.archive.addRecords(
-          ENTRY.dataTableRows(table.id, chunkNumber),
-          'dataTableRows',
-          tap(chunk, () => progress.advance('dataTableRows')),
-          { dataTableId: table.id },
-        );
-        rows += entry.records;
-      }
+      this.throwIfUploadFailed();
+      const entries = await this.archive.addRecordsInEntries(
+        (n) => ENTRY.dataTableRows(table.id, n),
+        'dataTableRows',
+        api.listDataTableRows(table.id),
+        rowsPerChunk,
+        { dataTableId: table.id, observe: () => progress.advance('dataTableRows') },
+      );
+      for (const entry of entries) rows += entry.records;
     }
     if (!this.skipped.some((s) => s.resource === 'dataTables')) this.counts.dataTableRows = rows;
     progress.done('dataTableRows', `${rows} rows`);
@@ -245,14 +240,12 @@ class InstanceExport {
     const detailed = mapOrdered(api.listWorkflows(), this.options.detailConcurrency ?? 8, (listed) =>
       this.withDetail(listed),
     );
-    const entry = await this.archive.addRecords(
-      ENTRY.workflows,
-      'workflows',
-      tap(detailed, (workflow) => {
-        this.observeWorkflow(workflow);
+    const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', detailed, {
+      observe: (workflow) => {
+        this.observeWorkflow(workflow as Workflow);
         progress.advance('workflows');
-      }),
-    );
+      },
+    });
     this.counts.workflows = entry.records;
     progress.done('workflows', `${entry.records} workflows`);
   }

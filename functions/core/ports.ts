@@ -22,6 +22,16 @@ import type {
 } from './n8n-types.js';
 
 /**
+ * A listing that can also be read the way n8n sends it, a page at a time (`pagesOf` in
+ * async-iterables.ts reads either kind). Reading by page spares the consumer a promise per item,
+ * which adds up over hundreds of thousands of data-table rows. The HTTP client's listings are paged;
+ * a plain async iterable (a test fake) is read item by item.
+ */
+export interface PagedListing<T> extends AsyncIterable<T> {
+  pages(): AsyncIterable<readonly T[]>;
+}
+
+/**
  * n8n's Public API v1 as the core needs it. List methods stream every item, following cursors
  * to the end and de-duplicating by id. Errors are the N8nApiError family from errors.ts;
  * a route the instance is not licensed for throws FeatureNotLicensedError.

@@ -10,9 +10,7 @@ import { compose, parseAtEdge, verifyEventSchema } from './compose.js';
  * (alarm). With a `target` (the restore state machine's last step) it also compares the archive with
  * that instance, as `n8n-ark diff` does, and answers what differs.
  */
-export async function handler(
-  event: unknown,
-): Promise<{
+export async function handler(event: unknown): Promise<{
   archive: string;
   ok: true;
   entriesChecked: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunks, mapOrdered, peek } from '../../functions/core/async-iterables.js';
+import { chunks, mapOrdered, pagesOf, peek } from '../../functions/core/async-iterables.js';
 
 async function* count(n: number) {
   for (let i = 1; i <= n; i += 1) yield i;
@@ -65,5 +65,23 @@ describe('mapOrdered', () => {
       }),
     );
     await expect(run).rejects.toThrow('boom');
+  });
+});
+
+describe('pagesOf', () => {
+  it('reads a paged listing by its pages, anything else one item at a time, and an array as one page', async () => {
+    const paged = {
+      async *pages() {
+        yield [1, 2];
+        yield [3];
+      },
+      async *[Symbol.asyncIterator]() {
+        yield 0;
+      },
+    };
+
+    expect(await collect(pagesOf(paged))).toEqual([[1, 2], [3]]);
+    expect(await collect(pagesOf(count(3)))).toEqual([[1], [2], [3]]);
+    expect(await collect(pagesOf([1, 2, 3]))).toEqual([[1, 2, 3]]);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { N8nHttpClient, normaliseBaseUrl } from '../../functions/adapters/n8n-http-client.js';
 import {
@@ -76,6 +77,90 @@ describe('N8nHttpClient paging', () => {
     expect(tags).toHaveLength(600);
     expect(new Set(tags.map((t) => t.id)).size).toBe(600);
     expect(seenLimits).toEqual(['250', '250', '250']);
+  });
+
+  it('hands a listing over page by page when asked, without the items an earlier page had', async () => {
+    const all = Array.from({ length: 600 }, (_, i) => ({ id: `t${i}`, name: `tag ${i}` }));
+    const url = await serve((_req, res, u) => {
+      const cursor = u.searchParams.get('cursor');
+      const offset = cursor
+        ? (JSON.parse(Buffer.from(cursor, 'base64').toString()) as { offset: number }).offset
+        : 0;
+      const page = all.slice(Math.max(0, offset - 1), offset + 250);
+      send(res, 200, { data: page, nextCursor: offset + 250 < all.length ? cursorOf(offset + 250) : null });
+    });
+
+    const pages = await collect(client(url).api.listTags().pages());
+
+    expect(pages.map((page) => page.length)).toEqual([250, 250, 100]);
+    expect(pages.flat()).toEqual(all);
+  });
+
+  it('drops a data-table row that a later page repeats, by its numeric id', async () => {
+    const url = await serve((_req, res, u) => {
+      const second = u.searchParams.has('cursor');
+      send(
+        res,
+        200,
+        second
+          ? {
+              data: [
+                { id: 2, n: 'b' },
+                { id: 3, n: 'c' },
+              ],
+              nextCursor: null,
+            }
+          : {
+              data: [
+                { id: 1, n: 'a' },
+                { id: 2, n: 'b' },
+              ],
+              nextCursor: cursorOf(2),
+            },
+      );
+    });
+
+    const rows = await collect(client(url).api.listDataTableRows('d1'));
+
+    expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+  });
+
+  it('has the next page on its way to n8n before the caller starts on the current one', async () => {
+    // The server runs on its own thread, so it sees requests while this thread is busy with page 1.
+    const asked = new Int32Array(new SharedArrayBuffer(4));
+    const server = new Worker(
+      `const { createServer } = require('node:http');
+      const { workerData, parentPort } = require('node:worker_threads');
+      const asked = new Int32Array(workerData);
+      const server = createServer((req, res) => {
+        const second = req.url.includes('cursor=');
+        if (second) { Atomics.store(asked, 0, 1); Atomics.notify(asked, 0); }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(second
+          ? { data: [{ id: 'b', name: 'b' }], nextCursor: null }
+          : { data: [{ id: 'a1', name: 'a1' }, { id: 'a2', name: 'a2' }], nextCursor: 'page-2' }));
+      });
+      server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+      parentPort.on('message', () => server.close(() => parentPort.close()));`,
+      { eval: true, workerData: asked.buffer },
+    );
+    try {
+      const port = await new Promise<number>((resolve) => server.once('message', resolve));
+      const seen: string[] = [];
+      let askedBeforePage1Done = false;
+
+      for await (const tag of client(`http://127.0.0.1:${port}`).api.listTags()) {
+        seen.push(tag.id);
+        // Blocks this thread (no tick, no I/O here) until the server has the request, or 5 s.
+        if (tag.id === 'a2') askedBeforePage1Done = Atomics.wait(asked, 0, 0, 5000) !== 'timed-out';
+      }
+
+      expect(seen).toEqual(['a1', 'a2', 'b']);
+      expect(askedBeforePage1Done).toBe(true);
+    } finally {
+      server.postMessage('stop');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
   });
 
   it('stops with a PaginationError when n8n hands back a cursor it already gave', async () => {
@@ -158,6 +243,23 @@ describe('N8nHttpClient retries', () => {
     expect(calls).toBe(2);
   });
 
+  it('retries a GET whose answer is cut off halfway through the body', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls += 1;
+      if (calls === 1) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"data":[{"id":');
+        setTimeout(() => res.destroy(), 10);
+      } else {
+        send(res, 200, { data: [{ id: 't1', name: 'one' }], nextCursor: null });
+      }
+    });
+
+    expect(await collect(client(url).api.listTags())).toEqual([{ id: 't1', name: 'one' }]);
+    expect(calls).toBe(2);
+  });
+
   it('gives up after the configured retries with a clear error', async () => {
     const url = await serve((_req, res) => send(res, 503, { message: 'maintenance' }));
 
@@ -172,6 +274,31 @@ describe('N8nHttpClient retries', () => {
     await expect(client(url, { timeoutMs: 200, retries: 0 }).api.getWorkflow('w')).rejects.toThrow(
       /timed out after 200 ms/,
     );
+  });
+
+  it('times out an answer whose body stops coming', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"w",');
+    });
+
+    await expect(client(url, { timeoutMs: 200, retries: 0 }).api.getWorkflow('w')).rejects.toThrow(
+      /timed out after 200 ms/,
+    );
+  });
+
+  it('keeps connections open between requests instead of connecting for each one', async () => {
+    const url = await serve((_req, res) => send(res, 200, { id: 'w', name: 'w' }));
+    let connections = 0;
+    server!.on('connection', () => {
+      connections += 1;
+    });
+    const { api } = client(url, { concurrency: 2 });
+
+    for (let i = 0; i < 10; i += 1) await api.getWorkflow(`w${i}`);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => api.getWorkflow(`v${i}`)));
+
+    expect(connections).toBeLessThanOrEqual(2);
   });
 
   it('never has more requests in flight than its concurrency', async () => {

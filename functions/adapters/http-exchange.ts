@@ -1,0 +1,83 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface HttpRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  /** Covers the whole exchange: connecting, sending, and reading the answer to its end. */
+  timeoutMs: number;
+}
+
+/** An answer read in full. */
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** The error an exchange fails with when it outlives its timeout (the name fetch uses too). */
+export class HttpTimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/**
+ * HTTP exchanges over keep-alive sockets (node:http and node:https), each answer read in full.
+ *
+ * Not fetch: Node's fetch registers every Response with a FinalizationRegistry, which keeps each
+ * response and its body stream alive through young-generation collections. Over the tens of
+ * thousands of small requests of a large backup, all of that is moved into V8's old generation,
+ * which then grows with the instance. Measured on the bench's double, 10,000 workflow GETs at
+ * concurrency 4: fetch promoted 91 MB into the old generation and took 3.4–4.1 s; this, 0.1 MB and
+ * 2.1 s.
+ */
+export class HttpExchange {
+  private readonly http: HttpAgent;
+  private readonly https: HttpsAgent;
+
+  constructor(options: { maxSockets: number }) {
+    this.http = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
+    this.https = new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets });
+  }
+
+  send(url: URL, request: HttpRequest): Promise<HttpAnswer> {
+    const secure = url.protocol === 'https:';
+    const send = secure ? httpsRequest : httpRequest;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      let settled = false;
+      const settle = (error: Error | undefined, answer?: HttpAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(answer!);
+      };
+      const outgoing = send(
+        url,
+        { method: request.method, headers: request.headers, agent: secure ? this.https : this.http },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('error', (error) => settle(error));
+          incoming.on('end', () =>
+            settle(undefined, {
+              status: incoming.statusCode ?? 0,
+              headers: incoming.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          incoming.on('close', () => {
+            if (!incoming.complete) settle(new Error('the connection closed before the answer was complete'));
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        const error = new HttpTimeoutError(`no complete answer within ${request.timeoutMs} ms`);
+        settle(error);
+        outgoing.destroy(error);
+      }, request.timeoutMs);
+      outgoing.on('error', (error) => settle(error));
+      outgoing.end(request.body);
+    });
+  }
+}
