@@ -33,7 +33,8 @@ export interface PagedListing<T> extends AsyncIterable<T> {
 
 /**
  * n8n's Public API v1 as the core needs it. List methods stream every item, following cursors
- * to the end and de-duplicating by id. Errors are the N8nApiError family from errors.ts;
+ * to the end and dropping an item that a recent page repeats (offset paging repeats items when
+ * something is inserted mid-scan). Errors are the N8nApiError family from errors.ts;
  * a route the instance is not licensed for throws FeatureNotLicensedError.
  */
 export interface N8nApi {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { N8nHttpClient, normaliseBaseUrl } from '../../functions/adapters/n8n-http-client.js';
@@ -123,6 +124,49 @@ describe('N8nHttpClient paging', () => {
     const rows = await collect(client(url).api.listDataTableRows('d1'));
 
     expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+  });
+
+  it('drops an item repeated from two pages back, and remembers no further', async () => {
+    const pages: Record<string, { data: { id: string }[]; nextCursor: string | null }> = {
+      first: { data: [{ id: 'a' }, { id: 'b' }], nextCursor: 'second' },
+      second: { data: [{ id: 'c' }], nextCursor: 'third' },
+      third: { data: [{ id: 'a' }, { id: 'd' }], nextCursor: 'fourth' },
+      fourth: { data: [{ id: 'e' }], nextCursor: 'fifth' },
+      fifth: { data: [{ id: 'b' }], nextCursor: null },
+    };
+    const url = await serve((_req, res, u) => send(res, 200, pages[u.searchParams.get('cursor') ?? 'first']));
+
+    const tags = await collect(client(url).api.listTags());
+
+    // 'a' comes back two pages later and is dropped; 'b' comes back four pages later, past the window.
+    expect(tags.map((t) => t.id)).toEqual(['a', 'b', 'c', 'd', 'e', 'b']);
+  });
+
+  it('read item by item, asks for the next page only when 50 items of the current one are left', async () => {
+    const requests: string[] = [];
+    const url = await serve((_req, res, u) => {
+      const second = u.searchParams.has('cursor');
+      requests.push(second ? 'second' : 'first');
+      const data = Array.from({ length: second ? 1 : 250 }, (_, i) => ({ id: `${second ? 's' : 'f'}${i}` }));
+      send(res, 200, { data, nextCursor: second ? null : cursorOf(250) });
+    });
+    const seenAt: Record<number, string[]> = {};
+    const settle = async () => {
+      for (let turn = 0; turn < 20; turn += 1) await nextTurn();
+    };
+
+    let index = 0;
+    for await (const _tag of client(url).api.listTags()) {
+      if (index === 199 || index === 200) {
+        await settle();
+        seenAt[index] = [...requests];
+      }
+      index += 1;
+    }
+
+    expect(seenAt[199]).toEqual(['first']);
+    expect(seenAt[200]).toEqual(['first', 'second']);
+    expect(index).toBe(251);
   });
 
   it('has the next page on its way to n8n before the caller starts on the current one', async () => {
