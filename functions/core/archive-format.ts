@@ -200,17 +200,22 @@ export class ArchiveBuilder {
 
 /** Lines are handed to the writer in ~64 KiB buffers: one write per line would dominate the run time. */
 const BATCH_BYTES = 64 * 1024;
+/** The most UTF-8 bytes one UTF-16 code unit of a JavaScript string can take. */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 /** One NDJSON entry being written: lines batched, hashed and counted on their way to the writer. */
 class NdjsonEntry {
   records = 0;
   private size = 0;
   private readonly hash = createHash('sha256');
-  private batch: Buffer[] = [];
+  /** Lines are encoded straight into this buffer: no buffer per line, no copy to join them. */
+  private batch = Buffer.allocUnsafe(BATCH_BYTES);
   private batchBytes = 0;
   /** Room for a few batches, so a short stall of the compressor does not hold n8n's pages back. */
   private readonly content = new PassThrough({ highWaterMark: 4 * BATCH_BYTES });
   private readonly added: Promise<void>;
+  /** Rejects when the writer stops taking this entry: waiting for room must not outlive it. */
+  private readonly stopped: Promise<never>;
 
   constructor(
     writer: ArchiveWriter,
@@ -219,17 +224,31 @@ class NdjsonEntry {
     private readonly dataTableId: string | undefined,
   ) {
     this.added = writer.addEntry(name, this.content);
-    // Observed by write() and close(); a failure before then must not go unhandled.
+    // Observed by close(); a failure before then must not go unhandled.
     this.added.catch(() => {});
+    this.stopped = this.added.then(() => {
+      throw new Error(`the archive writer finished ${name} before it was complete`);
+    });
+    this.stopped.catch(() => {});
   }
 
   /** Adds one record; returns a promise only when the writer wants the caller to wait. */
   write(record: unknown): Promise<void> | undefined {
-    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    const line = `${JSON.stringify(record)}\n`;
     this.records += 1;
-    this.batch.push(line);
-    this.batchBytes += line.length;
-    return this.batchBytes >= BATCH_BYTES ? this.flush() : undefined;
+    if (line.length * MAX_UTF8_BYTES_PER_UNIT <= this.batch.length - this.batchBytes) {
+      this.batchBytes += this.batch.write(line, this.batchBytes, 'utf8');
+      return undefined;
+    }
+    // The line may not fit: send what the batch holds, then the line in a buffer of its own if it
+    // is bigger than a batch (a workflow with large pinned data), else start the next batch with it.
+    let roomLeft = this.flush();
+    if (line.length * MAX_UTF8_BYTES_PER_UNIT > BATCH_BYTES) {
+      roomLeft = this.send(Buffer.from(line, 'utf8')) && roomLeft;
+    } else {
+      this.batchBytes = this.batch.write(line, 0, 'utf8');
+    }
+    return roomLeft ? undefined : this.room();
   }
 
   async close(): Promise<ManifestEntry> {
@@ -250,20 +269,24 @@ class NdjsonEntry {
     this.content.destroy(error);
   }
 
-  private flush(): Promise<void> | undefined {
-    if (this.batchBytes === 0) return undefined;
-    const chunk = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
-    this.batch = [];
+  /** Hands the batch to the writer and starts a new one; false when the writer has no room left. */
+  private flush(): boolean {
+    if (this.batchBytes === 0) return true;
+    const chunk = this.batch.subarray(0, this.batchBytes);
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
     this.batchBytes = 0;
+    return this.send(chunk);
+  }
+
+  private send(chunk: Buffer): boolean {
     this.hash.update(chunk);
     this.size += chunk.length;
-    if (this.content.write(chunk)) return undefined;
-    return Promise.race([
-      once(this.content, 'drain').then(() => {}),
-      this.added.then(() => {
-        throw new Error(`the archive writer finished ${this.name} before it was complete`);
-      }),
-    ]);
+    return this.content.write(chunk);
+  }
+
+  /** Resolves when the writer has room again; rejects if it stops taking this entry first. */
+  private room(): Promise<void> {
+    return Promise.race([once(this.content, 'drain').then(() => {}), this.stopped]);
   }
 }
 

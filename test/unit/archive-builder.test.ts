@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +93,24 @@ describe('ArchiveBuilder', () => {
     expect(lines.map((line) => (JSON.parse(line) as { id: number }).id)).toEqual(
       Array.from({ length: 12 }, (_, i) => i),
     );
+  });
+
+  it('writes records in order whatever their size, with the digest and size of exactly those lines', async () => {
+    const writer = new InMemoryArchiveWriter();
+    const builder = new ArchiveBuilder(writer);
+    const records = Array.from({ length: 2_000 }, (_, i) => ({
+      id: i,
+      // Now and then a record bigger than a whole batch (a workflow with large pinned data), and
+      // multi-byte text, whose UTF-8 is longer than its JavaScript string.
+      note: i % 500 === 7 ? 'ü🎉'.repeat(40_000) : `row ${i} — ünïcödé`,
+    }));
+
+    const entry = await builder.addRecords('rows.ndjson', 'dataTableRows', records);
+
+    const expected = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
+    expect(writer.entries.get('rows.ndjson')!.equals(expected)).toBe(true);
+    expect(entry.size).toBe(expected.length);
+    expect(entry.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
   });
 
   it('writes an entry for an empty listing and calls observe once per record', async () => {
