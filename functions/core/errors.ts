@@ -18,6 +18,23 @@ export class UsageError extends ArkError {
   override readonly exitCode = 2;
 }
 
+/**
+ * A restore or migrate option that cannot be used, named by its option key (`onConflict`,
+ * `projectMap`, …), never by a CLI flag: the Lambda path has none. The CLI words it with its flag
+ * (`--on-conflict`), a handler with the event's field.
+ */
+export class InvalidOptionError extends UsageError {
+  readonly option: string;
+  /** What is wrong, without the option's name, e.g. `must be one of skip, overwrite, rename, not "x"`. */
+  readonly problem: string;
+
+  constructor(option: string, problem: string, options?: ErrorOptions) {
+    super(`${option}: ${problem}`, options);
+    this.option = option;
+    this.problem = problem;
+  }
+}
+
 /** n8n answered with an error status. */
 export class N8nApiError extends ArkError {
   override readonly exitCode = 3;

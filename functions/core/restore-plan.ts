@@ -19,6 +19,7 @@ import {
   WorkflowCanonicalizer,
 } from './diff.js';
 import { FeatureNotLicensedError, MissingScopeError, RestoreError, UsageError } from './errors.js';
+import { RESTORE_RESOURCES, type RestoreResource } from './kinds/index.js';
 import type {
   CredentialMeta,
   DataTable,
@@ -33,21 +34,20 @@ import type {
 } from './n8n-types.js';
 import { type Logger, type N8nApi, type Progress, silentLogger, silentProgress } from './ports.js';
 import { findWorkflowReferences, isDanglingReference, type WorkflowReference } from './references.js';
+import {
+  CONFLICT_POLICIES,
+  type ConflictPolicy,
+  renamedName,
+  renamedVariableKey,
+} from './restore/conflict-policy.js';
 
-/** What a restore writes, in the order it writes them. Users are not created (n8n invites by e-mail). */
-export const RESTORE_RESOURCES = [
-  'projects',
-  'folders',
-  'tags',
-  'variables',
-  'credentials',
-  'dataTables',
-  'workflows',
-] as const;
-export type RestoreResource = (typeof RESTORE_RESOURCES)[number];
-
-export type ConflictPolicy = 'skip' | 'overwrite' | 'rename';
-export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['skip', 'overwrite', 'rename'];
+export { RESTORE_RESOURCES, type RestoreResource } from './kinds/index.js';
+export {
+  CONFLICT_POLICIES,
+  type ConflictPolicy,
+  renamedName,
+  renamedVariableKey,
+} from './restore/conflict-policy.js';
 export type PlanAction = 'create' | 'update' | 'skip' | 'conflict';
 
 export interface PlanEntry {
@@ -129,24 +129,6 @@ export interface PlanOptions {
 /** Identifies an archive's content: the manifest carries every entry's digest. */
 export function manifestDigest(manifest: Manifest): string {
   return createHash('sha256').update(stableStringify(manifest)).digest('hex');
-}
-
-/** The name a renamed copy gets: "Orders (restored)", then "(restored 2)", … not taken by `taken`. */
-export function renamedName(name: string, taken: (candidate: string) => boolean, maxLength = 128): string {
-  for (let n = 1; ; n += 1) {
-    const suffix = n === 1 ? ' (restored)' : ` (restored ${n})`;
-    const candidate = `${name.slice(0, maxLength - suffix.length)}${suffix}`;
-    if (!taken(candidate)) return candidate;
-  }
-}
-
-/** Variables keys allow only letters, digits and underscores (n8n), so their rename differs. */
-export function renamedVariableKey(key: string, taken: (candidate: string) => boolean): string {
-  for (let n = 1; ; n += 1) {
-    const suffix = n === 1 ? '_RESTORED' : `_RESTORED_${n}`;
-    const candidate = `${key.slice(0, 50 - suffix.length)}${suffix}`;
-    if (!taken(candidate)) return candidate;
-  }
 }
 
 /** n8n honours a chosen credential id only in this shape (POST /credentials `id`). */

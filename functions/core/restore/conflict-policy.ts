@@ -1,0 +1,24 @@
+/**
+ * What a restore does with an object the target already has: keep the target's (skip), replace it
+ * (overwrite) or create a renamed copy (rename). The names a renamed copy takes live here too.
+ */
+export type ConflictPolicy = 'skip' | 'overwrite' | 'rename';
+export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['skip', 'overwrite', 'rename'];
+
+/** The name a renamed copy gets: "Orders (restored)", then "(restored 2)", … not taken by `taken`. */
+export function renamedName(name: string, taken: (candidate: string) => boolean, maxLength = 128): string {
+  for (let n = 1; ; n += 1) {
+    const suffix = n === 1 ? ' (restored)' : ` (restored ${n})`;
+    const candidate = `${name.slice(0, maxLength - suffix.length)}${suffix}`;
+    if (!taken(candidate)) return candidate;
+  }
+}
+
+/** Variables keys allow only letters, digits and underscores (n8n), so their rename differs. */
+export function renamedVariableKey(key: string, taken: (candidate: string) => boolean): string {
+  for (let n = 1; ; n += 1) {
+    const suffix = n === 1 ? '_RESTORED' : `_RESTORED_${n}`;
+    const candidate = `${key.slice(0, 50 - suffix.length)}${suffix}`;
+    if (!taken(candidate)) return candidate;
+  }
+}
