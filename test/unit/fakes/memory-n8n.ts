@@ -1,11 +1,12 @@
 /**
  * A small in-memory n8n behind the N8nApi port, for restore unit tests. It keeps the rules of real
  * n8n 2.41 that a restore depends on (API-NOTES "Measured on a real n8n"): server-assigned ids,
- * POST /workflows refusing read-only fields, unknown keys and `description`, PUT refusing archived
+ * POST /workflows refusing read-only fields, unknown keys and `description`, PUT refusing
+ * `projectId`, unknown node and settings keys refused, ignored settings dropped (its own copy of
+ * n8n's rules, from the spec and real n8n: ./n8n-write-rules.ts), PUT refusing archived
  * workflows, 409 on duplicate tag names / credential ids / data-table names, variables answering
  * without a body, licence gates. It counts writes and can fail the Nth write to simulate a crash.
  */
-import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from '../../../functions/core/diff.js';
 import {
   ConflictError,
   FeatureNotLicensedError,
@@ -30,6 +31,11 @@ import type {
   WorkflowWrite,
 } from '../../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../../functions/core/ports.js';
+import {
+  N8N_IGNORED_SETTINGS_KEYS,
+  N8N_IGNORED_WORKFLOW_KEYS,
+  refusedWorkflowKey,
+} from './n8n-write-rules.js';
 
 export interface MemoryN8nOptions {
   baseUrl?: string;
@@ -45,18 +51,6 @@ export interface MemoryN8nOptions {
 
 /** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
 export class InjectedCrash extends Error {}
-
-const WRITE_FIELDS = [
-  'name',
-  'nodes',
-  'connections',
-  'settings',
-  'staticData',
-  'pinData',
-  'nodeGroups',
-  'projectId',
-  'parentFolderId',
-];
 
 export class MemoryN8n implements N8nApi {
   readonly baseUrl: string;
@@ -154,35 +148,21 @@ export class MemoryN8n implements N8nApi {
     return found;
   }
 
-  private checkWorkflowBody(
-    body: WorkflowWrite,
-    method: string,
-    path: string,
-    allowDescription: boolean,
-  ): void {
-    for (const key of Object.keys(body)) {
-      if (key === 'description' && allowDescription) continue;
-      if (!WRITE_FIELDS.includes(key))
-        throw this.badRequest(`request/body/${key} is read-only or unknown`, method, path);
-    }
-    for (const key of Object.keys(body.settings ?? {})) {
-      if (!WRITABLE_SETTINGS_KEYS.includes(key))
-        throw this.badRequest(
-          `request/body/settings must NOT have additional properties (${key})`,
-          method,
-          path,
-        );
-    }
-    for (const node of body.nodes ?? []) {
-      for (const key of Object.keys(node)) {
-        if (!WRITABLE_NODE_KEYS.includes(key))
-          throw this.badRequest(
-            `request/body/nodes/0 must NOT have additional properties (${key})`,
-            method,
-            path,
-          );
-      }
-    }
+  private checkWorkflowBody(body: WorkflowWrite, method: 'POST' | 'PUT', path: string): void {
+    const refused = refusedWorkflowKey(body, method);
+    if (refused) throw this.badRequest(refused, method, path);
+  }
+
+  /** What n8n keeps of a write body: no `projectId`, no ignored fields or settings. */
+  private content(body: WorkflowWrite): Omit<WorkflowWrite, 'projectId'> {
+    const copy = structuredClone(body) as unknown as Record<string, unknown>;
+    for (const key of ['projectId', ...N8N_IGNORED_WORKFLOW_KEYS]) delete copy[key];
+    const kept = copy as unknown as Omit<WorkflowWrite, 'projectId'>;
+    if (kept.settings)
+      kept.settings = Object.fromEntries(
+        Object.entries(kept.settings).filter(([key]) => !N8N_IGNORED_SETTINGS_KEYS.includes(key)),
+      );
+    return kept;
   }
 
   // --- workflows ---
@@ -200,21 +180,20 @@ export class MemoryN8n implements N8nApi {
   }
 
   async createWorkflow(body: WorkflowWrite): Promise<Workflow> {
-    this.checkWorkflowBody(body, 'POST', '/workflows', false);
+    this.checkWorkflowBody(body, 'POST', '/workflows');
     if (body.projectId && !this.projects.some((p) => p.id === body.projectId)) {
       throw new NotFoundError('project not found', { status: 404, method: 'POST', path: '/workflows' });
     }
     this.write('POST /workflows');
-    const { projectId, ...rest } = structuredClone(body);
     const workflow: Workflow = {
-      ...rest,
+      ...this.content(body),
       id: this.id(),
       active: false,
       isArchived: false,
       description: null,
       parentFolderId: body.parentFolderId ?? null,
       tags: [],
-      shared: [{ role: 'workflow:owner', projectId: projectId ?? this.ownerPersonalProjectId }],
+      shared: [{ role: 'workflow:owner', projectId: body.projectId ?? this.ownerPersonalProjectId }],
       versionId: this.id(),
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
@@ -270,12 +249,11 @@ export class MemoryN8n implements N8nApi {
 
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
     const path = `/workflows/${id}`;
-    this.checkWorkflowBody(body, 'PUT', path, true);
+    this.checkWorkflowBody(body, 'PUT', path);
     const workflow = this.workflow(id);
     if (workflow.isArchived) throw this.badRequest('Cannot update an archived workflow.', 'PUT', path);
     this.write(`PUT ${path}`);
-    const { projectId: _p, ...rest } = structuredClone(body);
-    Object.assign(workflow, rest);
+    Object.assign(workflow, this.content(body));
     return structuredClone(workflow);
   }
 
