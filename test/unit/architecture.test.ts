@@ -27,6 +27,21 @@ function violations(dir: string, forbidden: (specifier: string, file: string) =>
   );
 }
 
+/** Imports of `file` that bring values (not only types) from functions/, as "specifier: names". */
+function productionValueImports(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)].flatMap(
+    ([, typeOnly, names = '', specifier = '']) => {
+      if (typeOnly || !specifier.includes('functions/')) return [];
+      const values = names
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '' && !name.startsWith('type '));
+      return values.length > 0 ? [`${specifier}: ${values.join(', ')}`] : [];
+    },
+  );
+}
+
 describe('layout boundaries', () => {
   it('lib/ (CDK) never imports functions/', () => {
     expect(violations('lib', (s) => s.includes('functions/'))).toEqual([]);
@@ -47,6 +62,18 @@ describe('layout boundaries', () => {
       /process\.env/.test(readFileSync(join(root, file), 'utf8')),
     );
     expect(readers).toEqual([]);
+  });
+
+  it("test fakes take no production values but error classes and archive entry names: n8n's rules are their own", () => {
+    // Error classes are the port's contract and entry names the archive's layout; anything else
+    // (such as which keys n8n accepts) a fake must state itself, or a wrong constant cannot fail a test.
+    const allowed = /\/(errors|archive-format)\.js$/;
+    const imports = [...sourceFiles('test/unit/fakes'), ...sourceFiles('test/unit/support')].flatMap((file) =>
+      productionValueImports(file)
+        .filter((entry) => !allowed.test(entry.split(':')[0] ?? ''))
+        .map((entry) => `${file} imports ${entry}`),
+    );
+    expect(imports).toEqual([]);
   });
 
   it('bin/ holds entry points only: each file is a few lines', () => {
