@@ -12,6 +12,8 @@ import { openZipArchive } from '../functions/adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../functions/core/archive-access.js';
 import { ENTRY } from '../functions/core/archive-format.js';
 import { chunks, mapOrdered } from '../functions/core/async-iterables.js';
+import { placeholderCredentialData } from '../functions/core/kinds/credentials/stub-data.js';
+import { toWorkflowWrite } from '../functions/core/kinds/workflows/write-body.js';
 import type {
   CredentialMeta,
   DataTable,
@@ -20,7 +22,6 @@ import type {
   Tag,
   Workflow,
 } from '../functions/core/n8n-types.js';
-import { placeholderCredentialData, toWorkflowWrite } from '../functions/core/restore-apply.js';
 
 const { values } = parseArgs({
   options: {

@@ -19,7 +19,8 @@ import type {
   Progress,
   SecretSource,
 } from './ports.js';
-import { type RestoreOptions, type RestoreRun, runRestore } from './restore-apply.js';
+import { runRestore } from './restore/run.js';
+import type { RestoreOptions, RestoreRun } from './restore/types.js';
 
 export interface MigrateDeps {
   source: N8nApi;

@@ -1,5 +1,5 @@
 import { type OpenedArchive, openArchive, type VerifyReport } from './archive-format.js';
-import { archiveSnapshot, diffInstances, formatDifferences, liveSnapshot } from './diff.js';
+import { archiveSnapshot, diffInstances, formatDifferences, liveSnapshot } from './diff/index.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
 import type { ArchiveStore, N8nApi, OpenArchiveReader } from './ports.js';
 

@@ -2,9 +2,10 @@ import { formatS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../core/archive-access.js';
+import type { RestoreResource } from '../core/kinds/index.js';
 import { silentProgress, systemClock } from '../core/ports.js';
-import { runRestore } from '../core/restore-apply.js';
-import { type RestoreResource, summarizePlan } from '../core/restore-plan.js';
+import { summarizePlan } from '../core/restore/plan.js';
+import { runRestore } from '../core/restore/run.js';
 import { compose, parseAtEdge, restoreEventSchema } from './compose.js';
 
 /** Time kept back from the Lambda limit to save the ledger and answer. */

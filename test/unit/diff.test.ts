@@ -5,7 +5,7 @@ import {
   fieldDifferences,
   formatDifferences,
   liveSnapshot,
-} from '../../functions/core/diff.js';
+} from '../../functions/core/diff/index.js';
 import type { Workflow } from '../../functions/core/n8n-types.js';
 import { memoryArchive } from './fakes/memory-archive.js';
 import type { MemoryN8n } from './fakes/memory-n8n.js';

@@ -6,11 +6,10 @@ import {
   diffInstances,
   formatDifferences,
   liveSnapshot,
-} from '../../functions/core/diff.js';
+} from '../../functions/core/diff/index.js';
 import { UsageError } from '../../functions/core/errors.js';
 import { runMigrate } from '../../functions/core/migrate.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
-import { InMemoryLedgerStore } from '../../functions/core/restore-ledger.js';
 import type { MemoryN8n } from './fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from './fakes/seeded-instance.js';
 import {
@@ -18,6 +17,7 @@ import {
   InMemoryArchiveWriter,
   openInMemoryArchive,
 } from './support/in-memory-archive.js';
+import { InMemoryLedgerStore } from './support/in-memory-ledger-store.js';
 
 function migrateDeps(source: MemoryN8n, target: MemoryN8n, store = new InMemoryArchiveStore()) {
   const ledgers = new Map<string, InMemoryLedgerStore>();

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from '../../functions/core/diff.js';
 import { N8nApiError } from '../../functions/core/errors.js';
+import {
+  WRITABLE_NODE_KEYS,
+  WRITABLE_SETTINGS_KEYS,
+} from '../../functions/core/kinds/workflows/write-body.js';
 import type { WorkflowNode, WorkflowWrite } from '../../functions/core/n8n-types.js';
 import { MemoryN8n } from './fakes/memory-n8n.js';
 import { N8N_IGNORED_SETTINGS_KEYS, N8N_NODE_KEYS, N8N_SETTINGS_KEYS } from './fakes/n8n-write-rules.js';

@@ -4,21 +4,19 @@ import {
   diffInstances,
   formatDifferences,
   liveSnapshot,
-} from '../../functions/core/diff.js';
+} from '../../functions/core/diff/index.js';
 import { ArchiveIntegrityError, RestoreError } from '../../functions/core/errors.js';
+import { placeholderCredentialData } from '../../functions/core/kinds/credentials/stub-data.js';
+import { toWorkflowWrite } from '../../functions/core/kinds/workflows/write-body.js';
 import type { Workflow } from '../../functions/core/n8n-types.js';
 import { type Clock, type SecretSource, silentLogger, silentProgress } from '../../functions/core/ports.js';
-import {
-  placeholderCredentialData,
-  type RestoreOptions,
-  runRestore,
-  toWorkflowWrite,
-} from '../../functions/core/restore-apply.js';
-import { InMemoryLedgerStore } from '../../functions/core/restore-ledger.js';
-import { planRestore, summarizePlan } from '../../functions/core/restore-plan.js';
+import { planRestore, summarizePlan } from '../../functions/core/restore/plan.js';
+import { runRestore } from '../../functions/core/restore/run.js';
+import type { RestoreOptions } from '../../functions/core/restore/types.js';
 import { type MemoryArchive, memoryArchive } from './fakes/memory-archive.js';
 import { conditionalRequirement, type MemoryN8n } from './fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from './fakes/seeded-instance.js';
+import { InMemoryLedgerStore } from './support/in-memory-ledger-store.js';
 
 const clock: Clock = { now: () => new Date('2026-11-22T02:00:00.000Z') };
 

@@ -8,7 +8,7 @@ import {
   formatDifferences,
   type InstanceSnapshot,
   liveSnapshot,
-} from '../../core/diff.js';
+} from '../../core/diff/index.js';
 import { ArchiveIntegrityError, ArkError, UsageError } from '../../core/errors.js';
 import { resolveApiKey } from '../api-key.js';
 import { parsePositiveInt, parseUrl } from '../connection.js';

@@ -5,17 +5,12 @@ import type { Command } from 'commander';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
 import { RestoreError, StoreError, UsageError } from '../../core/errors.js';
+import { COUNTED_RESOURCES, RESTORE_RESOURCES, type RestoreResource } from '../../core/kinds/index.js';
 import { type LedgerStore, type SecretSource, systemClock } from '../../core/ports.js';
-import { planReport, type RestoreOptions, type RestoreReport, runRestore } from '../../core/restore-apply.js';
-import { COUNTED_RESOURCES } from '../../core/restore-ledger.js';
-import {
-  CONFLICT_POLICIES,
-  type ConflictPolicy,
-  RESTORE_RESOURCES,
-  type RestorePlan,
-  type RestoreResource,
-  type RestoreWarning,
-} from '../../core/restore-plan.js';
+import { CONFLICT_POLICIES, type ConflictPolicy } from '../../core/restore/conflict-policy.js';
+import { planReport } from '../../core/restore/report.js';
+import { runRestore } from '../../core/restore/run.js';
+import type { RestoreOptions, RestorePlan, RestoreReport, RestoreWarning } from '../../core/restore/types.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
 import { createCliLogger, createProgress, formatTable, type Output, printJson } from '../output.js';
 import { isS3Location, storeForArchive } from '../stores.js';

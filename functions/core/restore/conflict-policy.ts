@@ -2,6 +2,8 @@
  * What a restore does with an object the target already has: keep the target's (skip), replace it
  * (overwrite) or create a renamed copy (rename). The names a renamed copy takes live here too.
  */
+import type { PlanEntry } from './types.js';
+
 export type ConflictPolicy = 'skip' | 'overwrite' | 'rename';
 export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['skip', 'overwrite', 'rename'];
 
@@ -20,5 +22,44 @@ export function renamedVariableKey(key: string, taken: (candidate: string) => bo
     const suffix = n === 1 ? '_RESTORED' : `_RESTORED_${n}`;
     const candidate = `${key.slice(0, 50 - suffix.length)}${suffix}`;
     if (!taken(candidate)) return candidate;
+  }
+}
+
+/**
+ * The plan entry for an object whose match in the target differs, as the policy decides: keep the
+ * target's, replace it, or create a renamed copy (`rename` picks and claims the new name).
+ */
+export function decideConflict(
+  policy: ConflictPolicy,
+  base: Omit<PlanEntry, 'action' | 'reason'>,
+  match: { targetId: string; why: string; rename: () => string; extra?: Partial<PlanEntry> },
+): PlanEntry {
+  const { targetId, why, extra = {} } = match;
+  switch (policy) {
+    case 'skip':
+      return {
+        ...base,
+        ...extra,
+        action: 'skip',
+        targetId,
+        reason: `${why}; kept the target's (--on-conflict skip)`,
+      };
+    case 'overwrite':
+      return {
+        ...base,
+        ...extra,
+        action: 'update',
+        targetId,
+        reason: `${why}; replaced by the archive's (--on-conflict overwrite)`,
+      };
+    case 'rename': {
+      const renameTo = match.rename();
+      return {
+        ...base,
+        action: 'create',
+        renameTo,
+        reason: `${why}; created as "${renameTo}" (--on-conflict rename)`,
+      };
+    }
   }
 }

@@ -4,44 +4,25 @@
  * continues where the last one stopped. It names the archive (by manifest digest) and the target
  * it belongs to, so it is never applied to another archive or instance.
  */
-import { RestoreError } from './errors.js';
-import type { Clock, LedgerStore } from './ports.js';
-import type { RestorePlan, RestoreResource, RestoreWarning } from './restore-plan.js';
+import { RestoreError } from '../errors.js';
+import {
+  COUNTED_RESOURCES,
+  type CountedResource,
+  RESTORE_RESOURCES,
+  RESTORE_STEPS,
+  type RestoreResource,
+  type RestoreStep,
+} from '../kinds/index.js';
+import type { Clock, LedgerStore } from '../ports.js';
+import type { RestorePlan, RestoreWarning } from './types.js';
+
+export type { CountedResource, RestoreStep } from '../kinds/index.js';
 
 export const LEDGER_FORMAT = 'n8n-ark-restore-ledger';
 export const LEDGER_VERSION = 1;
 
-/** The applier's steps, in order. Each is safe to run again after an interruption. */
-export const RESTORE_STEPS = [
-  'projects',
-  'folders',
-  'tags',
-  'variables',
-  'credentials',
-  'dataTables',
-  'dataTableRows',
-  'workflows',
-  'workflowReferences',
-  'workflowTags',
-  'workflowArchive',
-  'activation',
-  'transfers',
-] as const;
-export type RestoreStep = (typeof RESTORE_STEPS)[number];
 export type StepStatus = 'pending' | 'running' | 'done';
 
-/** Resources counted in a report: the restored ones plus rows. */
-export type CountedResource = RestoreResource | 'dataTableRows';
-export const COUNTED_RESOURCES: readonly CountedResource[] = [
-  'projects',
-  'folders',
-  'tags',
-  'variables',
-  'credentials',
-  'dataTables',
-  'dataTableRows',
-  'workflows',
-];
 export type Counts = Record<CountedResource, number>;
 
 export function zeroCounts(): Counts {
@@ -185,15 +166,7 @@ export class RestoreLedger {
       failedObjects: [],
       plan,
       steps: Object.fromEntries(RESTORE_STEPS.map((s) => [s, 'pending'])) as Record<RestoreStep, StepStatus>,
-      ids: {
-        projects: {},
-        folders: {},
-        tags: {},
-        variables: {},
-        credentials: {},
-        dataTables: {},
-        workflows: {},
-      },
+      ids: Object.fromEntries(RESTORE_RESOURCES.map((r) => [r, {}])) as LedgerState['ids'],
       progress: {},
       created: zeroCounts(),
       updated: zeroCounts(),
@@ -333,20 +306,4 @@ export class RestoreLedger {
 
 function normalizeUrl(url: string): string {
   return url.replace(/\/+$/, '').toLowerCase();
-}
-
-/** A LedgerStore in memory, for dry runs and tests. */
-export class InMemoryLedgerStore implements LedgerStore {
-  readonly description = 'in-memory ledger';
-  contents: string | undefined;
-  saves = 0;
-
-  async load(): Promise<string | undefined> {
-    return this.contents;
-  }
-
-  async save(contents: string): Promise<void> {
-    this.contents = contents;
-    this.saves += 1;
-  }
 }

@@ -1,0 +1,152 @@
+/**
+ * Snapshots: one read-only view over an archive or a live instance, resource by resource, for the
+ * diff. Resources one side cannot read (unlicensed, a scope the key lacks, skipped at backup) are
+ * unavailable with the reason, not failures.
+ */
+import { ENTRY, type OpenedArchive } from '../archive-format.js';
+import { mapOrdered } from '../async-iterables.js';
+import { probeListing, unavailableReason } from '../instance/read.js';
+import { SNAPSHOT_RESOURCES, type SnapshotResource } from '../kinds/index.js';
+import type {
+  CredentialMeta,
+  DataTable,
+  DataTableRow,
+  Folder,
+  Project,
+  ProjectMember,
+  Tag,
+  User,
+  Variable,
+  Workflow,
+} from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
+
+export type { SnapshotResource } from '../kinds/index.js';
+
+export interface InstanceSnapshot {
+  /** For messages: the archive's location or the instance URL. */
+  readonly label: string;
+  /** Resources this side could not read, with why (not licensed, key lacks a scope, skipped at backup). */
+  unavailable(): Promise<Map<SnapshotResource, string>>;
+  users(): AsyncIterable<User>;
+  projects(): AsyncIterable<Project & { members?: ProjectMember[] }>;
+  folders(): AsyncIterable<Folder>;
+  tags(): AsyncIterable<Tag>;
+  variables(): AsyncIterable<Variable>;
+  credentials(): AsyncIterable<CredentialMeta>;
+  dataTables(): AsyncIterable<DataTable>;
+  dataTableRows(tableId: string): AsyncIterable<DataTableRow>;
+  /** Full bodies including description and parentFolderId. */
+  workflows(): AsyncIterable<Workflow>;
+}
+
+export function archiveSnapshot(archive: OpenedArchive, label: string): InstanceSnapshot {
+  const entry = <T>(resource: string, name: string): AsyncIterable<T> =>
+    archive.entriesOf(resource).length > 0 ? archive.records<T>(name) : empty<T>();
+  return {
+    label,
+    async unavailable() {
+      return new Map(archive.manifest.skipped.map((s) => [s.resource as SnapshotResource, s.reason]));
+    },
+    users: () => entry('users', ENTRY.users),
+    projects: () => entry('projects', ENTRY.projects),
+    folders: () => entry('folders', ENTRY.folders),
+    tags: () => entry('tags', ENTRY.tags),
+    variables: () => entry('variables', ENTRY.variables),
+    credentials: () => entry('credentials', ENTRY.credentials),
+    dataTables: () => entry('dataTables', ENTRY.dataTables),
+    async *dataTableRows(tableId) {
+      const chunks = archive
+        .entriesOf('dataTableRows')
+        .filter((e) => e.dataTableId === tableId)
+        .sort((a, b) => a.name.localeCompare(b.name));
+      for (const chunk of chunks) yield* archive.records<DataTableRow>(chunk.name);
+    },
+    workflows: () => entry('workflows', ENTRY.workflows),
+  };
+}
+
+/**
+ * A live instance through the Public API. Listings the key cannot read (unlicensed feature,
+ * missing scope) count as unavailable, found out by reading the first item.
+ */
+export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}): InstanceSnapshot {
+  let probed: Promise<Map<SnapshotResource, string>> | undefined;
+  const probe = async (): Promise<Map<SnapshotResource, string>> => {
+    const unavailable = new Map<SnapshotResource, string>();
+    // Folders are listed per project (below); workflows are required, so a failure there is real.
+    const listings: Partial<Record<SnapshotResource, () => AsyncIterable<unknown>>> = {
+      users: () => api.listUsers(),
+      projects: () => api.listProjects(),
+      tags: () => api.listTags(),
+      variables: () => api.listVariables(),
+      credentials: () => api.listCredentials(),
+      dataTables: () => api.listDataTables(),
+    };
+    for (const resource of SNAPSHOT_RESOURCES) {
+      const list = listings[resource];
+      const reason = list && (await probeListing(list));
+      if (reason) unavailable.set(resource, reason);
+    }
+    if (unavailable.has('projects'))
+      unavailable.set('folders', 'folders are listed per project, and projects are unavailable');
+    return unavailable;
+  };
+  const unavailable = () => {
+    probed ??= probe();
+    return probed;
+  };
+  const guarded = <T>(resource: SnapshotResource, list: () => AsyncIterable<T>) =>
+    async function* (): AsyncGenerator<T> {
+      if ((await unavailable()).has(resource)) return;
+      yield* list();
+    };
+  const projectsWithMembers = async function* (): AsyncGenerator<Project & { members?: ProjectMember[] }> {
+    for await (const project of api.listProjects()) {
+      const members: ProjectMember[] = [];
+      try {
+        for await (const member of api.listProjectMembers(project.id)) members.push(member);
+      } catch (error) {
+        if (unavailableReason(error) === undefined) throw error;
+      }
+      yield { ...project, members };
+    }
+  };
+  const folders = async function* (): AsyncGenerator<Folder> {
+    for await (const project of api.listProjects()) {
+      try {
+        for await (const folder of api.listFolders(project.id))
+          yield { ...folder, projectId: folder.projectId ?? project.id };
+      } catch (error) {
+        if (unavailableReason(error) !== undefined) return;
+        throw error;
+      }
+    }
+  };
+  return {
+    label: api.baseUrl,
+    unavailable,
+    users: guarded('users', () => api.listUsers()),
+    projects: guarded('projects', projectsWithMembers),
+    folders: guarded('folders', folders),
+    tags: guarded('tags', () => api.listTags()),
+    variables: guarded('variables', () => api.listVariables()),
+    credentials: guarded('credentials', () => api.listCredentials()),
+    dataTables: guarded('dataTables', () => api.listDataTables()),
+    dataTableRows: (tableId) => api.listDataTableRows(tableId),
+    // The list lacks description and folder (API-NOTES); one GET per workflow adds them.
+    workflows: () =>
+      mapOrdered(api.listWorkflows(), options.concurrency ?? 4, async (listed) => {
+        if ('description' in listed && 'parentFolderId' in listed) return listed;
+        const detail = await api.getWorkflow(listed.id);
+        return {
+          ...listed,
+          description: detail.description ?? null,
+          parentFolderId: detail.parentFolderId ?? null,
+          ...(detail.shared ? { shared: detail.shared } : {}),
+        };
+      }),
+  };
+}
+
+async function* empty<T>(): AsyncGenerator<T> {}

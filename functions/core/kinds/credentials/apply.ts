@@ -1,0 +1,102 @@
+/** Creating credentials (with their secret, or as stubs) and moving matched ones to their project. */
+import { ConflictError } from '../../errors.js';
+import { collect } from '../../json.js';
+import type { CredentialMeta, JsonObject } from '../../n8n-types.js';
+import type { PlanEntry } from '../../restore/types.js';
+import type { ApplyContext } from '../kind.js';
+import { placeholderCredentialData, secretFor } from './stub-data.js';
+
+export async function createCredentials(ctx: ApplyContext, resumed: boolean): Promise<void> {
+  const entries = ctx.entries('credentials').filter((e) => e.action === 'create');
+  if (entries.length === 0) return;
+  const sources = await ctx.sourceRecords<CredentialMeta>('credentials');
+  const schemas = new Map<string, Promise<JsonObject>>();
+  const schemaOf = (type: string) => {
+    let schema = schemas.get(type);
+    if (!schema) {
+      schema = ctx.api.getCredentialSchema(type);
+      schemas.set(type, schema);
+      schema.catch(() => {});
+    }
+    return schema;
+  };
+  // The ledger may lack a stub an interrupted run created under its chosen id: it is adopted by id.
+  const present = resumed ? await listById(ctx) : new Map<string, CredentialMeta>();
+  for (const entry of entries) {
+    if (
+      ctx.ledger.targetId('credentials', entry.sourceId) ||
+      ctx.ledger.isMarked('credentials', entry.sourceId)
+    )
+      continue;
+    ctx.checkDeadline();
+    const credential = sources.get(entry.sourceId);
+    if (!credential) continue;
+    await ctx.attempt('credentials', entry, 'creating the credential', async () => {
+      const chosenId = entry.renameTo ? undefined : entry.createWithId;
+      const adopted = chosenId ? present.get(chosenId) : undefined;
+      if (adopted && adopted.type === credential.type) {
+        ctx.ledger.recordId('credentials', entry.sourceId, adopted.id);
+        ctx.ledger.count('created', 'credentials');
+        return;
+      }
+      await createOne(ctx, entry, credential, chosenId, schemaOf);
+    });
+    await ctx.ledger.checkpoint();
+  }
+}
+
+async function listById(ctx: ApplyContext): Promise<Map<string, CredentialMeta>> {
+  return new Map((await collect(ctx.api.listCredentials())).map((c) => [c.id, c]));
+}
+
+async function createOne(
+  ctx: ApplyContext,
+  entry: PlanEntry,
+  credential: CredentialMeta,
+  chosenId: string | undefined,
+  schemaOf: (type: string) => Promise<JsonObject>,
+): Promise<void> {
+  const name = entry.renameTo ?? credential.name;
+  const secret = await secretFor(ctx.deps.secrets, credential);
+  const data = secret ?? placeholderCredentialData(await schemaOf(credential.type));
+  const projectId = ctx.targetProject(entry);
+  let createdId: string;
+  try {
+    createdId = (
+      await ctx.api.createCredential({
+        ...(chosenId ? { id: chosenId } : {}),
+        name,
+        type: credential.type,
+        data,
+        ...(projectId ? { projectId } : {}),
+      })
+    ).id;
+  } catch (error) {
+    if (!(error instanceof ConflictError) || !chosenId) throw error;
+    // 409 on our chosen id: adopt it if it is the stub an interrupted run made.
+    const existing = (await listById(ctx)).get(chosenId);
+    if (!existing || existing.type !== credential.type) throw error;
+    createdId = existing.id;
+  }
+  ctx.ledger.recordId('credentials', entry.sourceId, createdId);
+  ctx.ledger.count('created', 'credentials');
+  if (!secret) ctx.ledger.awaitingSecret({ id: createdId, name, type: credential.type });
+}
+
+/** Credentials matched by id but owned elsewhere move to their mapped project (--on-conflict overwrite). */
+export async function transferCredentials(ctx: ApplyContext): Promise<void> {
+  for (const entry of ctx.entries('credentials')) {
+    if (!entry.transferToSourceProject || !entry.targetId || ctx.ledger.isMarked('transfers', entry.sourceId))
+      continue;
+    const projectId = ctx.targetProject(entry);
+    if (!projectId) continue;
+    ctx.checkDeadline();
+    const targetId = entry.targetId;
+    await ctx.attempt('transfers', entry, 'moving it to its project', async () => {
+      await ctx.api.transferCredential(targetId, projectId);
+      ctx.ledger.count('updated', 'credentials');
+    });
+    ctx.ledger.mark('transfers', entry.sourceId);
+    await ctx.ledger.checkpoint();
+  }
+}

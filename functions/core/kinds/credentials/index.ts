@@ -1,0 +1,23 @@
+/**
+ * Credentials: metadata only (never secrets). The restore keeps their ids and matches by id; across
+ * instances where ids differ (the diff) a credential is its type and name.
+ */
+import type { CredentialMeta } from '../../n8n-types.js';
+import type { Kind } from '../kind.js';
+import { createCredentials, transferCredentials } from './apply.js';
+import { planCredentials } from './plan.js';
+
+/** The natural key: `<type> / <name>`. */
+export function credentialKey(credential: Pick<CredentialMeta, 'type' | 'name'>): string {
+  return `${credential.type} / ${credential.name}`;
+}
+
+export const credentialsKind = {
+  resource: 'credentials',
+  restored: true,
+  plan: planCredentials,
+  steps: [
+    { name: 'credentials', run: createCredentials },
+    { name: 'transfers', last: true, run: (ctx) => transferCredentials(ctx) },
+  ],
+} as const satisfies Kind<'credentials', 'credentials' | 'transfers'>;

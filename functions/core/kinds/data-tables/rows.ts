@@ -1,0 +1,70 @@
+/** Data-table rows: read from the archive in chunk order, written in batches. */
+import type { OpenedArchive } from '../../archive-format.js';
+import { chunks } from '../../async-iterables.js';
+import type { DataTable, DataTableRow } from '../../n8n-types.js';
+import type { ApplyContext } from '../kind.js';
+
+/** The natural key: `<place> / <name>`. */
+export function dataTableKey(place: string, name: string): string {
+  return `${place} / ${name}`;
+}
+
+/** A row without what the server assigns (id, timestamps). */
+export function rowContent(row: DataTableRow): DataTableRow {
+  const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...content } = row;
+  return content;
+}
+
+export function columnsOf(table: DataTable): string {
+  return [...table.columns]
+    .sort((a, b) => a.index - b.index)
+    .map((c) => `${c.name}:${c.type}`)
+    .join(', ');
+}
+
+/** A table's rows in the archive, chunk after chunk in name order. */
+export async function* archiveRows(archive: OpenedArchive, tableId: string): AsyncGenerator<DataTableRow> {
+  const chunksOfTable = archive
+    .entriesOf('dataTableRows')
+    .filter((e) => e.dataTableId === tableId)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const chunk of chunksOfTable) yield* archive.records<DataTableRow>(chunk.name);
+}
+
+export async function restoreRows(ctx: ApplyContext): Promise<void> {
+  const entries = ctx.entries('dataTables').filter((e) => e.action === 'create' || e.action === 'update');
+  for (const entry of entries) {
+    const targetId = ctx.ledger.targetId('dataTables', entry.sourceId);
+    if (!targetId || ctx.hasFailed(entry) || ctx.ledger.isMarked('dataTableRows', entry.sourceId)) continue;
+    ctx.checkDeadline();
+    const hasRows = ctx.deps.archive.entriesOf('dataTableRows').some((e) => e.dataTableId === entry.sourceId);
+    const startedBefore = ctx.ledger.isMarked('dataTableRows', `started:${entry.sourceId}`);
+    await ctx.attempt('dataTableRows', entry, 'restoring its rows', async () => {
+      // Rows get new ids, so a partly filled table cannot be continued row by row: it is emptied and filled again.
+      if (entry.action === 'update' || startedBefore) await ctx.api.clearDataTableRows(targetId);
+      if (!hasRows) return;
+      ctx.ledger.mark('dataTableRows', `started:${entry.sourceId}`);
+      await ctx.ledger.save();
+      const inserted = await insertAll(ctx, entry.sourceId, targetId);
+      ctx.ledger.count(entry.action === 'update' ? 'updated' : 'created', 'dataTableRows', inserted);
+      if (entry.action === 'update') ctx.ledger.count('updated', 'dataTables');
+    });
+    ctx.ledger.mark('dataTableRows', entry.sourceId);
+    await ctx.ledger.checkpoint();
+  }
+}
+
+async function insertAll(ctx: ApplyContext, sourceTableId: string, targetId: string): Promise<number> {
+  const contents = async function* () {
+    for await (const row of archiveRows(ctx.deps.archive, sourceTableId)) yield rowContent(row);
+  };
+  let inserted = 0;
+  for await (const batch of chunks(contents(), ctx.rowBatchSize)) {
+    const list: DataTableRow[] = [];
+    for await (const row of batch) list.push(row);
+    ctx.checkDeadline();
+    inserted += await ctx.api.insertDataTableRows(targetId, list);
+    ctx.deps.progress.advance('dataTableRows', list.length);
+  }
+  return inserted;
+}

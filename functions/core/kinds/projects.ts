@@ -1,0 +1,270 @@
+/**
+ * Projects: a team project is its name, a personal project its owner's e-mail. Planning projects
+ * decides where every other kind's objects land (the scopes); members are added once their users
+ * have accounts in the target (n8n invites by e-mail, so users are never created).
+ */
+import { InvalidOptionError } from '../errors.js';
+import { personalOwner, projectKey } from '../instance/identity.js';
+import { collect } from '../json.js';
+import type { Project, ProjectMember } from '../n8n-types.js';
+import { Adoption } from '../restore/adoption.js';
+import { isFatal, messageOf } from '../restore/failure-policy.js';
+import type { PlanEntry } from '../restore/types.js';
+import type { ApplyContext, Kind, PlanContext } from './kind.js';
+
+type SourceProject = Project & { members?: ProjectMember[] };
+
+/** The natural key: `team:<name>` or `personal:<owner e-mail>`. */
+export function projectNaturalKey(project: SourceProject): string {
+  return projectKey(project, project.members);
+}
+
+function plan(ctx: PlanContext): void {
+  const map = ctx.options.projectMap ?? new Map<string, string>();
+  const sourceNames = new Set(ctx.source.projects.map((p) => p.name));
+  for (const name of map.keys()) {
+    if (!sourceNames.has(name))
+      throw new InvalidOptionError(
+        'projectMap',
+        `${JSON.stringify(name)}: the archive has no project of that name (it has ${
+          [...sourceNames].map((n) => JSON.stringify(n)).join(', ') || 'none'
+        })`,
+      );
+  }
+  if (!ctx.target.projects) {
+    planWithoutProjects(ctx);
+    return;
+  }
+  const byKey = new Map<string, Project>();
+  for (const p of ctx.target.projects)
+    if (p.type === 'team' && !byKey.has(`team:${p.name}`)) byKey.set(`team:${p.name}`, p);
+  for (const [email, p] of ctx.target.personalByEmail) byKey.set(`personal:${email}`, p);
+  const anyByName = new Map(ctx.target.projects.map((p) => [p.name, p]));
+  for (const project of ctx.source.projects) {
+    const mapped = map.get(project.name);
+    if (mapped !== undefined) planMapped(ctx, project, mapped, anyByName.get(mapped));
+    else if (project.type === 'personal') planPersonal(ctx, project, byKey.get(projectNaturalKey(project)));
+    else planTeam(ctx, project, byKey.get(projectNaturalKey(project)));
+  }
+  warnMembersWithoutAccount(ctx);
+}
+
+function baseOf(ctx: PlanContext, project: SourceProject) {
+  return {
+    resource: 'projects' as const,
+    sourceId: project.id,
+    name: project.name,
+    ...ctx.pulledInBy('projects', project.id),
+  };
+}
+
+function planWithoutProjects(ctx: PlanContext): void {
+  if (ctx.source.projects.some((p) => p.type === 'team') || ctx.source.projects.length > 1) {
+    ctx.note(
+      `The target cannot take projects (${ctx.target.unavailable.get('projects')}): everything lands in the API key owner's personal project.`,
+    );
+  }
+  for (const project of ctx.source.projects) {
+    ctx.setScope(project.id, { kind: 'personal' });
+    if (!ctx.isSelected('projects', project.id)) continue;
+    ctx.add({
+      ...baseOf(ctx, project),
+      action: 'skip',
+      reason: `target not licensed for projects: its contents land in the API key owner's personal project`,
+    });
+  }
+}
+
+function planMapped(
+  ctx: PlanContext,
+  project: SourceProject,
+  mapped: string,
+  existing: Project | undefined,
+): void {
+  const selected = ctx.isSelected('projects', project.id);
+  if (existing) {
+    ctx.setScope(project.id, { kind: 'existing', id: existing.id });
+    if (selected)
+      ctx.add({
+        ...baseOf(ctx, project),
+        action: 'skip',
+        targetId: existing.id,
+        reason: `mapped to existing project "${mapped}" (--project-map)`,
+      });
+    return;
+  }
+  ctx.setScope(project.id, selected ? { kind: 'new', name: mapped } : { kind: 'personal' });
+  if (selected)
+    ctx.add({
+      ...baseOf(ctx, project),
+      action: 'create',
+      renameTo: mapped,
+      reason: `mapped to "${mapped}" (--project-map), which the target lacks`,
+    });
+}
+
+function planPersonal(ctx: PlanContext, project: SourceProject, targetPersonal: Project | undefined): void {
+  const selected = ctx.isSelected('projects', project.id);
+  const owner = personalOwner(project.members);
+  if (targetPersonal) {
+    ctx.setScope(project.id, { kind: 'existing', id: targetPersonal.id });
+    if (selected)
+      ctx.add({
+        ...baseOf(ctx, project),
+        action: 'skip',
+        targetId: targetPersonal.id,
+        reason: `personal project of ${owner?.email}, mapped to that user's personal project in the target`,
+      });
+    return;
+  }
+  ctx.setScope(project.id, { kind: 'personal' });
+  if (selected)
+    ctx.add({
+      ...baseOf(ctx, project),
+      action: 'skip',
+      reason: owner
+        ? `personal project of ${owner.email}, who has no account in the target: its contents land in the API key owner's personal project`
+        : `personal project without a known owner: its contents land in the API key owner's personal project`,
+    });
+}
+
+function planTeam(ctx: PlanContext, project: SourceProject, existing: Project | undefined): void {
+  const selected = ctx.isSelected('projects', project.id);
+  if (existing) {
+    ctx.setScope(project.id, { kind: 'existing', id: existing.id });
+    if (selected)
+      ctx.add({
+        ...baseOf(ctx, project),
+        action: 'skip',
+        targetId: existing.id,
+        reason: 'a team project of that name exists; objects go into it',
+      });
+  } else if (selected) {
+    ctx.setScope(project.id, { kind: 'new', name: project.name });
+    ctx.add({ ...baseOf(ctx, project), action: 'create', reason: 'not in the target' });
+  } else {
+    ctx.setScope(project.id, { kind: 'personal' });
+  }
+}
+
+function warnMembersWithoutAccount(ctx: PlanContext): void {
+  for (const project of ctx.source.projects) {
+    if (!ctx.isSelected('projects', project.id) || project.type !== 'team') continue;
+    const missing = (project.members ?? []).filter(
+      (m) => m.role !== 'project:personalOwner' && !ctx.target.usersByEmail.has(m.email.toLowerCase()),
+    );
+    for (const member of missing) {
+      ctx.warn({
+        code: 'member-without-account',
+        resource: 'projects',
+        message: `project "${project.name}": member ${member.email} (${member.role}) has no account in the target; invite them, then run the restore again to add them`,
+      });
+    }
+  }
+}
+
+// --- apply -------------------------------------------------------------------------------------
+
+async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
+  const entries = ctx.entries('projects');
+  if (entries.length === 0) return;
+  const sources = await ctx.sourceRecords<SourceProject>('projects');
+  const adoption = new Adoption(
+    ctx.ledger,
+    'projects',
+    {
+      list: () => ctx.api.listProjects(),
+      keys: (p) => (p.type === 'team' ? [projectKey(p, undefined)] : []),
+    },
+    resumed,
+  );
+  const users = lazyUsers(ctx);
+  for (const entry of entries) {
+    if (ctx.ledger.isMarked('projects', entry.sourceId)) continue;
+    ctx.checkDeadline();
+    if (entry.action === 'create' && !ctx.ledger.targetId('projects', entry.sourceId)) {
+      const name = entry.renameTo ?? entry.name;
+      const ok = await ctx.attempt('projects', entry, 'creating the project', async () => {
+        const id = await adoption.createOrAdopt(
+          `team:${name}`,
+          async () => (await ctx.api.createProject(name)).id,
+        );
+        ctx.ledger.recordId('projects', entry.sourceId, id);
+        ctx.ledger.count('created', 'projects');
+      });
+      if (!ok) continue;
+    }
+    await addMembersIfDue(ctx, entry, sources.get(entry.sourceId), users);
+    ctx.ledger.mark('projects', entry.sourceId);
+    await ctx.ledger.checkpoint();
+  }
+}
+
+async function addMembersIfDue(
+  ctx: ApplyContext,
+  entry: PlanEntry,
+  source: SourceProject | undefined,
+  users: () => Promise<Map<string, string>>,
+): Promise<void> {
+  const targetId = ctx.ledger.targetId('projects', entry.sourceId);
+  const due = entry.action === 'create' || (ctx.plan.onConflict === 'overwrite' && entry.action === 'skip');
+  if (!targetId || source?.type !== 'team' || !due || (source.members ?? []).length === 0) return;
+  await addMembers(ctx, entry, targetId, source.members ?? [], await users());
+}
+
+/** Target users by e-mail, listed once and only when a project needs members. */
+function lazyUsers(ctx: ApplyContext): () => Promise<Map<string, string>> {
+  let users: Promise<Map<string, string>> | undefined;
+  return () => {
+    users ??= collect(ctx.api.listUsers()).then(
+      (list) => new Map(list.map((u) => [u.email.toLowerCase(), u.id])),
+      (error: unknown) => {
+        if (isFatal(error)) throw error;
+        ctx.ledger.warn({
+          code: 'members-not-restored',
+          resource: 'projects',
+          message: `project members cannot be restored: listing users failed: ${messageOf(error)}`,
+        });
+        return new Map<string, string>();
+      },
+    );
+    return users;
+  };
+}
+
+async function addMembers(
+  ctx: ApplyContext,
+  entry: PlanEntry,
+  projectId: string,
+  members: ProjectMember[],
+  users: Map<string, string>,
+): Promise<void> {
+  const present = new Set(
+    (await collect(ctx.api.listProjectMembers(projectId))).map((m) => m.email.toLowerCase()),
+  );
+  const relations: { userId: string; role: string }[] = [];
+  for (const member of members) {
+    const email = member.email.toLowerCase();
+    if (member.role === 'project:personalOwner' || present.has(email)) continue;
+    const userId = users.get(email);
+    if (userId) relations.push({ userId, role: member.role });
+  }
+  if (relations.length === 0) return;
+  try {
+    await ctx.api.addProjectMembers(projectId, relations);
+  } catch (error) {
+    if (isFatal(error)) throw error;
+    ctx.ledger.warn({
+      code: 'members-not-restored',
+      resource: 'projects',
+      message: `project "${entry.name}": adding ${relations.length} member(s) failed: ${messageOf(error)}`,
+    });
+  }
+}
+
+export const projectsKind = {
+  resource: 'projects',
+  restored: true,
+  plan,
+  steps: [{ name: 'projects', run: apply }],
+} as const satisfies Kind<'projects', 'projects'>;

@@ -1,0 +1,70 @@
+/** Tags: one namespace per instance, so a tag is its name. */
+
+import type { Tag } from '../n8n-types.js';
+import { Adoption } from '../restore/adoption.js';
+import type { ApplyContext, Kind, PlanContext } from './kind.js';
+
+export function tagKey(tag: Pick<Tag, 'name'>): string {
+  return tag.name;
+}
+
+function plan(ctx: PlanContext): void {
+  const tags = ctx.source.tags.filter((t) => ctx.isSelected('tags', t.id) || ctx.isMatchable('tags'));
+  if (tags.length === 0) return;
+  if (!ctx.target.tags) {
+    ctx.note(`The target cannot take tags (${ctx.target.unavailable.get('tags')}).`);
+    return;
+  }
+  const byKey = new Map(ctx.target.tags.map((t) => [tagKey(t), t]));
+  for (const tag of tags) {
+    const existing = byKey.get(tagKey(tag));
+    const selected = ctx.isSelected('tags', tag.id);
+    const base = {
+      resource: 'tags' as const,
+      sourceId: tag.id,
+      name: tag.name,
+      ...ctx.pulledInBy('tags', tag.id),
+    };
+    if (existing)
+      ctx.add({
+        ...base,
+        action: 'skip',
+        targetId: existing.id,
+        reason: selected ? 'a tag of that name exists' : 'not selected; matched by name',
+      });
+    else if (selected) ctx.add({ ...base, action: 'create', reason: 'not in the target' });
+  }
+}
+
+async function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
+  const entries = ctx.entries('tags').filter((e) => e.action === 'create');
+  if (entries.length === 0) return;
+  // 409 "Tag already exists" on create: one this restore made before an interruption, or a race.
+  const adoption = new Adoption(
+    ctx.ledger,
+    'tags',
+    { list: () => ctx.api.listTags(), keys: (t) => [tagKey(t)] },
+    resumed,
+  );
+  for (const entry of entries) {
+    if (ctx.ledger.targetId('tags', entry.sourceId) || ctx.ledger.isMarked('tags', entry.sourceId)) continue;
+    ctx.checkDeadline();
+    const name = entry.renameTo ?? entry.name;
+    await ctx.attempt('tags', entry, 'creating the tag', async () => {
+      const id = await adoption.createOrAdopt(
+        tagKey({ name }),
+        async () => (await ctx.api.createTag(name)).id,
+      );
+      ctx.ledger.recordId('tags', entry.sourceId, id);
+      ctx.ledger.count('created', 'tags');
+    });
+    await ctx.ledger.checkpoint();
+  }
+}
+
+export const tagsKind = {
+  resource: 'tags',
+  restored: true,
+  plan,
+  steps: [{ name: 'tags', run: create }],
+} as const satisfies Kind<'tags', 'tags'>;

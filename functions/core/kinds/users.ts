@@ -1,0 +1,17 @@
+/**
+ * Users: backed up and compared, never written. n8n creates users only by invitation (an e-mail the
+ * person must accept), so a restore names members without an account instead of creating them.
+ */
+import type { User } from '../n8n-types.js';
+import type { Kind } from './kind.js';
+
+/** A user is the same person across instances by e-mail, whatever the case. */
+export function userKey(user: User): string {
+  return user.email.toLowerCase();
+}
+
+export const usersKind = {
+  resource: 'users',
+  restored: false,
+  steps: [],
+} as const satisfies Kind<'users'>;

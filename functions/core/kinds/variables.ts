@@ -1,0 +1,137 @@
+/**
+ * Variables: a variable is its key within its project, or among the global ones. A project-scoped
+ * variable whose project has no counterpart in the target becomes global (and says so).
+ */
+import type { Variable } from '../n8n-types.js';
+import { Adoption } from '../restore/adoption.js';
+import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
+import type { PlanEntry } from '../restore/types.js';
+import type { ApplyContext, Kind, PlanContext } from './kind.js';
+
+/** The natural key: `<place> / <key>`, the place `global` for a variable of no project. */
+export function variableKey(place: string, key: string): string {
+  return `${place} / ${key}`;
+}
+
+function plan(ctx: PlanContext): void {
+  const variables = ctx.source.variables.filter((v) => ctx.isSelected('variables', v.id));
+  if (variables.length === 0) return;
+  if (!ctx.target.variables) {
+    ctx.note(
+      `The target cannot take variables (${ctx.target.unavailable.get('variables')}): ${variables.length} variable(s) not restored.`,
+    );
+    for (const v of variables)
+      ctx.add({
+        resource: 'variables',
+        sourceId: v.id,
+        name: v.key,
+        action: 'skip',
+        reason: 'target cannot take variables',
+      });
+    return;
+  }
+  const byKey = new Map<string, Variable>();
+  for (const v of ctx.target.variables) {
+    const key = variableKey(v.project?.id ?? 'global', v.key);
+    if (!byKey.has(key)) byKey.set(key, v);
+  }
+  const takenKeys = new Set(ctx.target.variables.map((v) => v.key));
+  for (const variable of variables) planOne(ctx, variable, byKey, takenKeys);
+}
+
+function planOne(
+  ctx: PlanContext,
+  variable: Variable,
+  byKey: Map<string, Variable>,
+  takenKeys: Set<string>,
+): void {
+  const sourceProjectId = variable.project?.id ?? undefined;
+  const scope = sourceProjectId ? ctx.scopeOf(sourceProjectId) : undefined;
+  const base = {
+    resource: 'variables' as const,
+    sourceId: variable.id,
+    name: variable.key,
+    ...(sourceProjectId ? { sourceProjectId } : {}),
+    ...ctx.pulledInBy('variables', variable.id),
+  };
+  if (scope?.kind === 'personal') {
+    ctx.warn({
+      code: 'variable-scope-lost',
+      resource: 'variables',
+      message: `variable ${variable.key} belonged to project "${variable.project?.name}", which has no counterpart in the target; it is restored as a global variable`,
+    });
+  }
+  const place =
+    scope === undefined || scope.kind === 'personal' ? 'global' : ctx.sourcePlace(sourceProjectId);
+  const existing = byKey.get(variableKey(place, variable.key));
+  if (!existing) ctx.add({ ...base, action: 'create', reason: 'not in the target' });
+  else if (existing.value === variable.value)
+    ctx.add({ ...base, action: 'skip', targetId: existing.id, reason: 'identical variable exists' });
+  else
+    ctx.add(
+      decideConflict(ctx.onConflict, base, {
+        targetId: existing.id,
+        why: 'a variable with that key has another value',
+        rename: () => {
+          const renamed = renamedVariableKey(variable.key, (k) => takenKeys.has(k));
+          takenKeys.add(renamed);
+          return renamed;
+        },
+      }),
+    );
+}
+
+async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
+  const entries = ctx.entries('variables').filter((e) => e.action === 'create' || e.action === 'update');
+  if (entries.length === 0) return;
+  const sources = await ctx.sourceRecords<Variable>('variables');
+  const keyOf = (key: string, projectId: string | undefined | null) =>
+    variableKey(projectId ?? 'global', key);
+  const adoption = new Adoption(
+    ctx.ledger,
+    'variables',
+    { list: () => ctx.api.listVariables(), keys: (v) => [keyOf(v.key, v.project?.id)] },
+    resumed,
+  );
+  const created: { entry: PlanEntry; key: string }[] = [];
+  for (const entry of entries) {
+    if (ctx.ledger.isMarked('variables', entry.sourceId)) continue;
+    ctx.checkDeadline();
+    const variable = sources.get(entry.sourceId);
+    if (!variable) continue;
+    const projectId = ctx.targetProject(entry);
+    const key = entry.renameTo ?? variable.key;
+    const body = { key, value: variable.value, ...(projectId ? { projectId } : {}) };
+    const what = entry.action === 'create' ? 'creating the variable' : 'updating the variable';
+    await ctx.attempt('variables', entry, what, async () => {
+      if (entry.action === 'update' && entry.targetId) {
+        await ctx.api.updateVariable(entry.targetId, body);
+        ctx.ledger.count('updated', 'variables');
+      } else {
+        const adopted = await adoption.take(keyOf(key, projectId));
+        if (adopted) ctx.ledger.recordId('variables', entry.sourceId, adopted);
+        else {
+          await ctx.api.createVariable(body);
+          created.push({ entry, key: keyOf(key, projectId) });
+        }
+        ctx.ledger.count('created', 'variables');
+      }
+      ctx.ledger.mark('variables', entry.sourceId);
+    });
+    await ctx.ledger.checkpoint();
+  }
+  if (created.length === 0) return;
+  // n8n answers 201 without a body: the new ids come from listing again.
+  await adoption.refresh();
+  for (const { entry, key } of created) {
+    const id = await adoption.take(key);
+    if (id) ctx.ledger.recordId('variables', entry.sourceId, id);
+  }
+}
+
+export const variablesKind = {
+  resource: 'variables',
+  restored: true,
+  plan,
+  steps: [{ name: 'variables', run: apply }],
+} as const satisfies Kind<'variables', 'variables'>;

@@ -1,0 +1,113 @@
+/**
+ * Creating workflows with new ids, `concurrency` at a time, each with every reference the id map
+ * already resolves. A workflow whose body is final at create (nothing left to resolve, nothing
+ * POST refuses) is not written again by the references pass.
+ */
+import { mapOrdered } from '../../async-iterables.js';
+import { owningProjectId } from '../../instance/identity.js';
+import type { Workflow } from '../../n8n-types.js';
+import {
+  findWorkflowReferences,
+  rewriteWorkflowReferences,
+  type WorkflowReference,
+} from '../../references.js';
+import { Adoption } from '../../restore/adoption.js';
+import { isFatal } from '../../restore/failure-policy.js';
+import type { PlanEntry } from '../../restore/types.js';
+import type { ApplyContext } from '../kind.js';
+import { workflowKey } from './plan.js';
+import { idMaps, plannedWorkflows } from './planned.js';
+import { writeBody } from './write-body.js';
+
+type Created = { entry: PlanEntry; id: string; finalBody: boolean } | { entry: PlanEntry; error: unknown };
+
+export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Promise<void> {
+  const creates = ctx.entries('workflows').filter((e) => e.action === 'create');
+  if (creates.length === 0) return;
+  const pending = new Set(
+    creates.filter((e) => !ctx.ledger.targetId('workflows', e.sourceId)).map((e) => e.sourceId),
+  );
+  // Filed under its owner and under "*": a workflow created without a project lands in the key owner's personal one.
+  const adoption = new Adoption(
+    ctx.ledger,
+    'workflows',
+    {
+      list: () => ctx.api.listWorkflows({ excludePinnedData: true }),
+      keys: (w) => [workflowKey(owningProjectId(w) ?? '', w.name), workflowKey('*', w.name)],
+    },
+    resumed,
+  );
+  const todo = async function* () {
+    for await (const item of plannedWorkflows(ctx, ['create'])) {
+      if (ctx.ledger.targetId('workflows', item.entry.sourceId)) continue;
+      // Stop handing out new work near the deadline; what is in flight finishes and is recorded.
+      if (ctx.deadlineNear()) return;
+      yield item;
+    }
+  };
+  const results = mapOrdered(todo(), ctx.concurrency, ({ workflow, entry }) =>
+    createOne(ctx, workflow, entry, adoption, pending),
+  );
+  for await (const result of results) {
+    if ('error' in result) ctx.fail('workflows', result.entry, 'creating the workflow', result.error);
+    else {
+      ctx.ledger.recordId('workflows', result.entry.sourceId, result.id);
+      ctx.ledger.count('created', 'workflows');
+      pending.delete(result.entry.sourceId);
+      if (result.finalBody) ctx.ledger.mark('workflowReferences', result.entry.sourceId);
+    }
+    ctx.deps.progress.advance('workflows');
+    await ctx.ledger.checkpoint();
+  }
+  ctx.checkDeadline();
+}
+
+async function createOne(
+  ctx: ApplyContext,
+  workflow: Workflow,
+  entry: PlanEntry,
+  adoption: Adoption<Workflow>,
+  pending: Set<string>,
+): Promise<Created> {
+  const projectId = ctx.targetProject(entry);
+  const name = entry.renameTo ?? workflow.name;
+  const adopted = await adoption.take(workflowKey(projectId ?? '*', name));
+  if (adopted) return { entry, id: adopted, finalBody: false };
+  // Decided before the request: the id map may grow while it is in flight.
+  const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, idMaps(ctx));
+  const body = writeBody(ctx, workflow, rewritten, name);
+  const finalBody = !needsSecondPass(workflow, entry, unresolved, pending);
+  const folderId = workflow.parentFolderId
+    ? ctx.ledger.targetId('folders', workflow.parentFolderId)
+    : undefined;
+  try {
+    const created = await ctx.api.createWorkflow({
+      ...body,
+      ...(projectId ? { projectId } : {}),
+      ...(folderId ? { parentFolderId: folderId } : {}),
+    });
+    return { entry, id: created.id, finalBody };
+  } catch (error) {
+    if (isFatal(error)) throw error;
+    return { entry, error };
+  }
+}
+
+/**
+ * Workflow-to-workflow references (calls, error workflow, callers, itself) that only the final id
+ * map resolves. Judged from what was unresolved when the body was written: with creates running
+ * concurrently, a callee may get its id while the caller's request is in flight.
+ */
+function needsSecondPass(
+  workflow: Workflow,
+  entry: PlanEntry,
+  unresolvedAtWrite: WorkflowReference[],
+  pending: Set<string>,
+): boolean {
+  if (entry.action === 'update' || workflow.description) return true;
+  const toWorkflow = (r: WorkflowReference) => r.kind !== 'credential' && r.kind !== 'dataTable';
+  if (unresolvedAtWrite.some((r) => toWorkflow(r) && pending.has(r.id))) return true;
+  return findWorkflowReferences(workflow, { includeSelf: true }).some(
+    (r) => toWorkflow(r) && r.id === workflow.id,
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * Workflows: a workflow is its name in its project (or, keeping ids, its id). They are written last
+ * of all kinds, since they refer to every other: created (new ids, or their own through n8n's
+ * package import), given their final references, tagged, archived and published.
+ */
+import type { ApplyContext, Kind } from '../kind.js';
+import { activateWorkflows } from './activation.js';
+import { archiveWorkflows } from './archive.js';
+import { createWorkflows } from './create.js';
+import { importWorkflowsKeepingIds } from './keep-ids-import.js';
+import { planWorkflows } from './plan.js';
+import { writeFinalReferences } from './references-pass.js';
+import { tagWorkflows } from './tags.js';
+
+export { workflowKey } from './plan.js';
+export { toWorkflowWrite, WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from './write-body.js';
+
+function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
+  return ctx.plan.keepWorkflowIds ? importWorkflowsKeepingIds(ctx, resumed) : createWorkflows(ctx, resumed);
+}
+
+export const workflowsKind = {
+  resource: 'workflows',
+  restored: true,
+  plan: planWorkflows,
+  steps: [
+    { name: 'workflows', run: create },
+    { name: 'workflowReferences', run: (ctx) => writeFinalReferences(ctx) },
+    { name: 'workflowTags', run: (ctx) => tagWorkflows(ctx) },
+    { name: 'workflowArchive', run: (ctx) => archiveWorkflows(ctx) },
+    { name: 'activation', run: (ctx) => activateWorkflows(ctx) },
+  ],
+} as const satisfies Kind<
+  'workflows',
+  'workflows' | 'workflowReferences' | 'workflowTags' | 'workflowArchive' | 'activation'
+>;

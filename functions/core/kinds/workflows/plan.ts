@@ -1,0 +1,160 @@
+/**
+ * Planning workflows: a workflow is its name in the project it lands in; keeping ids, a target
+ * workflow with the archive's id is that workflow whatever its name. Under overwrite, a match whose
+ * content is already the archive's (compared by names, not ids) is skipped, not rewritten.
+ */
+import { ENTRY } from '../../archive-format.js';
+import { WorkflowCanonicalizer } from '../../diff/canonical.js';
+import { emptyInstanceNames, folderPaths, type InstanceNames, projectKey } from '../../instance/identity.js';
+import { digestOf } from '../../json.js';
+import type { Project, Workflow } from '../../n8n-types.js';
+import { decideConflict, renamedName } from '../../restore/conflict-policy.js';
+import { TargetMatcher } from '../../restore/matching.js';
+import type { TargetWorkflow, WorkflowSummary } from '../../restore/plan-state.js';
+import type { PlanEntry } from '../../restore/types.js';
+import type { PlanContext } from '../kind.js';
+
+/** The natural key: `<place> / <name>`. */
+export function workflowKey(place: string, name: string): string {
+  return `${place} / ${name}`;
+}
+
+export async function planWorkflows(ctx: PlanContext): Promise<void> {
+  const workflows = ctx.source.workflows.filter(
+    (w) => ctx.isSelected('workflows', w.id) || ctx.isMatchable('workflows'),
+  );
+  const matcher = new TargetMatcher(ctx.target.workflows, (t) =>
+    ctx.targetPlaces(t.projectId).map((place) => workflowKey(place, t.name)),
+  );
+  const takenNames = new Set(ctx.target.workflows.map((w) => w.name));
+  const keepIds = ctx.options.keepWorkflowIds === true;
+  const byId = new Map(keepIds ? ctx.target.workflows.map((t) => [t.id, t]) : []);
+  /** Target workflows that carry an archive workflow's id belong to that workflow, not to a namesake. */
+  const reserved = new Set(workflows.filter((w) => byId.has(w.id)).map((w) => w.id));
+  /** source id → target id, for overwrite's identical check */
+  const compare = new Map<string, string>();
+  for (const workflow of workflows) {
+    const sameId = byId.get(workflow.id);
+    const existing =
+      sameId && !matcher.isClaimed(sameId.id)
+        ? sameId
+        : matcher.find(
+            workflowKey(ctx.sourcePlace(workflow.projectId), workflow.name),
+            (t) => !reserved.has(t.id),
+          );
+    const entry = planOne(ctx, workflow, existing, existing !== undefined && existing === sameId, takenNames);
+    if (existing) matcher.claim(existing);
+    if (entry?.action === 'update') compare.set(workflow.id, existing?.id ?? '');
+  }
+  if (compare.size > 0) await skipIdentical(ctx, compare);
+}
+
+function planOne(
+  ctx: PlanContext,
+  workflow: WorkflowSummary,
+  existing: TargetWorkflow | undefined,
+  sameId: boolean,
+  takenNames: Set<string>,
+): PlanEntry | undefined {
+  const selected = ctx.isSelected('workflows', workflow.id);
+  const base = {
+    resource: 'workflows' as const,
+    sourceId: workflow.id,
+    name: workflow.name,
+    ...(workflow.projectId ? { sourceProjectId: workflow.projectId } : {}),
+    ...ctx.pulledInBy('workflows', workflow.id),
+  };
+  if (!existing)
+    return selected ? add(ctx, { ...base, action: 'create', reason: 'not in the target' }) : undefined;
+  if (!selected)
+    return add(ctx, {
+      ...base,
+      action: 'skip',
+      targetId: existing.id,
+      reason: 'not selected; matched by name',
+    });
+  if (ctx.onConflict === 'rename' && sameId)
+    return add(ctx, {
+      ...base,
+      action: 'conflict',
+      targetId: existing.id,
+      reason: `its id ${workflow.id} is taken in the target (by "${existing.name}"), and a renamed copy could not keep it; use --on-conflict skip or overwrite`,
+    });
+  const why = sameId
+    ? `the target has this workflow already (same id${existing.name === workflow.name ? '' : `, named "${existing.name}" there`})`
+    : 'a workflow of that name exists in its project';
+  return add(
+    ctx,
+    decideConflict(ctx.onConflict, base, {
+      targetId: existing.id,
+      why,
+      rename: () => {
+        const renamed = renamedName(workflow.name, (n) => takenNames.has(n));
+        takenNames.add(renamed);
+        return renamed;
+      },
+      extra: { targetArchived: existing.archived, targetActive: existing.active },
+    }),
+  );
+}
+
+function add(ctx: PlanContext, entry: PlanEntry): PlanEntry {
+  ctx.add(entry);
+  return entry;
+}
+
+/** Under overwrite, a workflow identical to its match is skipped. Reads workflows.ndjson a second time. */
+async function skipIdentical(ctx: PlanContext, compare: Map<string, string>): Promise<void> {
+  const sourceCanonical = new WorkflowCanonicalizer(sourceNamesAsTarget(ctx));
+  const targetCanonical = new WorkflowCanonicalizer(targetNames(ctx));
+  const tagsById = new Map(ctx.source.tags.map((t) => [t.id, t.name]));
+  const sourceDigests = new Map<string, string>();
+  for await (const workflow of ctx.archive.records<Workflow>(ENTRY.workflows)) {
+    if (!compare.has(workflow.id)) continue;
+    const tags = (workflow.tags ?? []).map((t) => ({ id: t.id, name: tagsById.get(t.id) ?? t.name }));
+    sourceDigests.set(workflow.id, digestOf(sourceCanonical.canonical({ ...workflow, tags })));
+  }
+  const entries = new Map(ctx.entries('workflows').map((e) => [e.sourceId, e]));
+  for (const [sourceId, targetId] of compare) {
+    const current = await ctx.api.getWorkflow(targetId);
+    if (digestOf(targetCanonical.canonical(current)) !== sourceDigests.get(sourceId)) continue;
+    const entry = entries.get(sourceId);
+    if (entry) {
+      entry.action = 'skip';
+      entry.reason = 'identical workflow exists';
+    }
+  }
+}
+
+/** Source id → name tables, with projects named as the target will know them (after mapping). */
+function sourceNamesAsTarget(ctx: PlanContext): InstanceNames {
+  const names = emptyInstanceNames();
+  for (const w of ctx.source.workflows) names.workflows.set(w.id, w.name);
+  for (const c of ctx.source.credentials) names.credentials.set(c.id, c.name);
+  for (const t of ctx.source.dataTables) names.dataTables.set(t.id, t.name);
+  const targetProjects = new Map((ctx.target.projects ?? []).map((p) => [p.id, p]));
+  for (const p of ctx.source.projects) {
+    const scope = ctx.scopeOf(p.id);
+    const mapped = scope.kind === 'existing' ? targetProjects.get(scope.id) : undefined;
+    names.projects.set(p.id, mapped ? targetProjectKey(ctx, mapped) : projectKey(p, p.members));
+  }
+  names.folders = folderPaths(ctx.source.folders);
+  return names;
+}
+
+function targetNames(ctx: PlanContext): InstanceNames {
+  const names = emptyInstanceNames();
+  for (const w of ctx.target.workflows) names.workflows.set(w.id, w.name);
+  for (const c of ctx.target.credentials.values()) names.credentials.set(c.id, c.name);
+  for (const t of ctx.target.dataTables ?? []) names.dataTables.set(t.id, t.name);
+  for (const p of ctx.target.projects ?? []) names.projects.set(p.id, targetProjectKey(ctx, p));
+  names.folders = folderPaths([...(ctx.target.folders?.values() ?? [])].flat());
+  return names;
+}
+
+function targetProjectKey(ctx: PlanContext, project: Project): string {
+  if (project.type === 'personal') {
+    for (const [email, p] of ctx.target.personalByEmail) if (p.id === project.id) return `personal:${email}`;
+  }
+  return projectKey(project, undefined);
+}

@@ -1,0 +1,70 @@
+/**
+ * The restored workflows as the steps see them. Bodies are streamed from the archive (never held);
+ * what later steps need of each (tags, archived, active, calls) is kept as small facts the first
+ * time a body is read, so tagging, archiving and activation read workflows.ndjson no more.
+ */
+import { ENTRY } from '../../archive-format.js';
+import type { Workflow } from '../../n8n-types.js';
+import { findWorkflowReferences, type IdMaps } from '../../references.js';
+import type { PlanAction, PlanEntry } from '../../restore/types.js';
+import type { ApplyContext, WorkflowFacts } from '../kind.js';
+
+export function idMaps(ctx: ApplyContext): IdMaps {
+  return {
+    workflows: ctx.ledger.idMap('workflows'),
+    credentials: ctx.ledger.idMap('credentials'),
+    dataTables: ctx.ledger.idMap('dataTables'),
+  };
+}
+
+export function factsOf(workflow: Workflow): WorkflowFacts {
+  return {
+    tagIds: (workflow.tags ?? []).map((t) => t.id),
+    archived: workflow.isArchived === true,
+    active: workflow.active === true,
+    calls: findWorkflowReferences(workflow)
+      .filter((r) => r.kind === 'workflow' && r.id !== workflow.id)
+      .map((r) => r.id),
+  };
+}
+
+function plannedEntries(ctx: ApplyContext, actions: readonly PlanAction[]): Map<string, PlanEntry> {
+  return new Map(
+    ctx
+      .entries('workflows')
+      .filter((e) => actions.includes(e.action))
+      .map((e) => [e.sourceId, e]),
+  );
+}
+
+/** Source workflows the plan writes, streamed from the archive with their entries (one read). */
+export async function* plannedWorkflows(
+  ctx: ApplyContext,
+  actions: readonly PlanAction[],
+): AsyncGenerator<{ workflow: Workflow; entry: PlanEntry }> {
+  const entries = plannedEntries(ctx, actions);
+  if (entries.size === 0 || ctx.deps.archive.entriesOf('workflows').length === 0) return;
+  for await (const workflow of ctx.deps.archive.records<Workflow>(ENTRY.workflows)) {
+    const entry = entries.get(workflow.id);
+    if (!entry) continue;
+    ctx.memo.workflowFacts.set(workflow.id, factsOf(workflow));
+    if (!ctx.hasFailed(entry)) yield { workflow, entry };
+  }
+}
+
+/**
+ * The written workflows with their facts, in archive order. A run that resumes after the last
+ * body-reading step has no facts yet: it reads the archive once to gather them.
+ */
+export async function restoredWorkflowFacts(
+  ctx: ApplyContext,
+): Promise<{ entry: PlanEntry; facts: WorkflowFacts }[]> {
+  const entries = [...plannedEntries(ctx, ['create', 'update']).values()];
+  if (entries.some((e) => !ctx.memo.workflowFacts.has(e.sourceId))) {
+    for await (const _ of plannedWorkflows(ctx, ['create', 'update']));
+  }
+  return entries.flatMap((entry) => {
+    const facts = ctx.memo.workflowFacts.get(entry.sourceId);
+    return facts && !ctx.hasFailed(entry) ? [{ entry, facts }] : [];
+  });
+}

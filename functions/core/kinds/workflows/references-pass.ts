@@ -1,0 +1,94 @@
+/**
+ * The second pass over the written workflows: a PUT with the final id map (references to workflows
+ * created after their caller) and what POST refuses (the description). Overwrites happen here.
+ * It is the last step that reads workflow bodies; it keeps each workflow's facts for the steps after.
+ */
+import { mapOrdered } from '../../async-iterables.js';
+import type { Workflow } from '../../n8n-types.js';
+import { isDanglingReference, rewriteWorkflowReferences, type WorkflowReference } from '../../references.js';
+import { isFatal } from '../../restore/failure-policy.js';
+import type { PlanEntry } from '../../restore/types.js';
+import type { ApplyContext } from '../kind.js';
+import { idMaps, plannedWorkflows } from './planned.js';
+import { writeBody } from './write-body.js';
+
+export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
+  const todo = async function* () {
+    for await (const item of plannedWorkflows(ctx, ['create', 'update'])) {
+      if (ctx.deadlineNear()) return;
+      yield item;
+    }
+  };
+  const results = mapOrdered(todo(), ctx.concurrency, async ({ workflow, entry }) => {
+    const targetId = ctx.ledger.targetId('workflows', entry.sourceId);
+    const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, idMaps(ctx));
+    if (!targetId || ctx.ledger.isMarked('workflowReferences', entry.sourceId))
+      return { entry, unresolved, workflow };
+    try {
+      await putWorkflow(ctx, workflow, entry, rewritten, targetId);
+      return { entry, unresolved, workflow, written: true };
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      return { entry, unresolved, workflow, error };
+    }
+  });
+  for await (const result of results) {
+    if (result.error !== undefined)
+      ctx.fail('workflowReferences', result.entry, 'writing its final references', result.error);
+    else if (result.written) {
+      if (result.entry.action === 'update') ctx.ledger.count('updated', 'workflows');
+      ctx.ledger.mark('workflowReferences', result.entry.sourceId);
+    }
+    if (result.written || ctx.ledger.isMarked('workflowReferences', result.entry.sourceId))
+      reportUnresolved(ctx, result.workflow, result.unresolved);
+    await ctx.ledger.checkpoint();
+  }
+  ctx.checkDeadline();
+}
+
+async function putWorkflow(
+  ctx: ApplyContext,
+  workflow: Workflow,
+  entry: PlanEntry,
+  rewritten: Workflow,
+  targetId: string,
+): Promise<void> {
+  const body = writeBody(ctx, workflow, rewritten, entry.renameTo ?? workflow.name);
+  const folderId = workflow.parentFolderId
+    ? ctx.ledger.targetId('folders', workflow.parentFolderId)
+    : undefined;
+  if (entry.action === 'update') {
+    if (entry.targetArchived) await ctx.api.unarchiveWorkflow(targetId).catch(() => {});
+    await ctx.api.updateWorkflow(targetId, {
+      ...body,
+      parentFolderId: folderId ?? null,
+      description: workflow.description ?? '',
+    });
+    return;
+  }
+  // Imported workflows (kept ids) land at the project root; the folder comes with the content.
+  const importedFolder = ctx.plan.keepWorkflowIds ? folderId : undefined;
+  await ctx.api.updateWorkflow(targetId, {
+    ...body,
+    ...(importedFolder ? { parentFolderId: importedFolder } : {}),
+    ...(workflow.description ? { description: workflow.description } : {}),
+  });
+}
+
+function reportUnresolved(ctx: ApplyContext, workflow: Workflow, unresolved: WorkflowReference[]): void {
+  for (const reference of unresolved) {
+    if (isDanglingReference(reference)) continue;
+    const key = `${workflow.id}|${reference.location}`;
+    if (ctx.memo.reportedUnresolved.has(key)) continue;
+    ctx.memo.reportedUnresolved.add(key);
+    if (ctx.memo.predicted.has(key)) continue;
+    ctx.ledger.warn({
+      code: 'unresolved-reference',
+      resource: 'workflows',
+      workflow: { id: workflow.id, name: workflow.name },
+      ...(reference.node ? { node: reference.node } : {}),
+      location: reference.location,
+      message: `workflow "${workflow.name}"${reference.node ? ` node "${reference.node}"` : ''} (${reference.location}) still refers to ${reference.kind} ${reference.id}: it was not restored`,
+    });
+  }
+}

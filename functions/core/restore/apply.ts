@@ -1,0 +1,170 @@
+/**
+ * The one step loop: runs every kind's steps in KINDS order (RESTORE_STEPS), each at most once to
+ * completion, recording every new id and finished object in the ledger so an interrupted restore
+ * continues where it stopped and a finished one writes nothing. It owns the deadline, the
+ * checkpoints and the failure policy; what a step does is its kind's business.
+ */
+import { ArkError, RestoreError } from '../errors.js';
+import { collect } from '../json.js';
+import { KINDS, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
+import { type ApplyContext, type ApplyMemo, DeadlineReached } from '../kinds/kind.js';
+import type { N8nApi } from '../ports.js';
+import { isFatal, messageOf } from './failure-policy.js';
+import type { RestoreLedger } from './ledger.js';
+import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
+
+const DEFAULT_ROW_BATCH = 250;
+const DEFAULT_CONCURRENCY = 4;
+
+const STEP_RUNNERS = new Map(
+  KINDS.flatMap((kind) => kind.steps.map((step) => [step.name as RestoreStep, step])),
+);
+
+/** Applies the plan until done (true) or the deadline (false); fatal failures are rethrown, the ledger saved. */
+export async function applySteps(
+  plan: RestorePlan,
+  deps: RestoreDeps,
+  options: ApplyOptions,
+  ledger: RestoreLedger,
+): Promise<boolean> {
+  const ctx = new StepContext(plan, deps, options, ledger);
+  if (!ledger.state.seeded) seed(plan, ledger);
+  try {
+    for (const step of RESTORE_STEPS) await runStep(ctx, step);
+  } catch (error) {
+    await ledger.save();
+    if (error instanceof DeadlineReached) return false;
+    deps.logger.error('restore stopped; what was done is in the ledger, run again to continue', {
+      ledger: ledger.description,
+      error: messageOf(error),
+    });
+    if (error instanceof ArkError) throw error;
+    throw new RestoreError(
+      `The restore stopped: ${messageOf(error)}. What was done is in the ledger ${ledger.description}; run the same command again to continue.`,
+      { cause: error },
+    );
+  }
+  await ledger.finish();
+  return true;
+}
+
+async function runStep(ctx: StepContext, step: RestoreStep): Promise<void> {
+  const status = ctx.ledger.stepStatus(step);
+  if (status === 'done') return;
+  ctx.checkDeadline();
+  await ctx.ledger.startStep(step);
+  ctx.deps.progress.start(step);
+  const started = ctx.deps.clock.now().getTime();
+  await STEP_RUNNERS.get(step)?.run(ctx, status === 'running');
+  await ctx.ledger.finishStep(step);
+  ctx.deps.progress.done(step);
+  ctx.deps.logger.debug('restore step done', { step, durationMs: ctx.deps.clock.now().getTime() - started });
+}
+
+/** First run only: record the plan's matches and count what it skips or cannot do. */
+function seed(plan: RestorePlan, ledger: RestoreLedger): void {
+  for (const entry of plan.entries) {
+    if (entry.targetId && (entry.action === 'skip' || entry.action === 'update'))
+      ledger.recordId(entry.resource, entry.sourceId, entry.targetId);
+    if (entry.action === 'skip') ledger.count('skipped', entry.resource);
+    if (entry.action === 'conflict') {
+      ledger.count('failed', entry.resource);
+      ledger.warn({
+        code: 'conflict',
+        resource: entry.resource,
+        message: `${entry.resource} "${entry.name}": ${entry.reason}`,
+      });
+    }
+  }
+  ledger.markSeeded();
+}
+
+class StepContext implements ApplyContext {
+  readonly api: N8nApi;
+  readonly rowBatchSize: number;
+  readonly concurrency: number;
+  readonly memo: ApplyMemo;
+  private readonly byResource = new Map<RestoreResource, PlanEntry[]>();
+
+  constructor(
+    readonly plan: RestorePlan,
+    readonly deps: RestoreDeps,
+    readonly options: ApplyOptions,
+    readonly ledger: RestoreLedger,
+  ) {
+    this.api = deps.api;
+    for (const entry of plan.entries) {
+      const list = this.byResource.get(entry.resource) ?? [];
+      list.push(entry);
+      this.byResource.set(entry.resource, list);
+    }
+    this.rowBatchSize = Math.max(1, options.rowBatchSize ?? DEFAULT_ROW_BATCH);
+    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.memo = {
+      warnedDrops: new Set(),
+      predicted: new Set(
+        plan.warnings.filter((w) => w.workflow && w.location).map((w) => `${w.workflow?.id}|${w.location}`),
+      ),
+      reportedUnresolved: new Set(),
+      workflowFacts: new Map(),
+    };
+  }
+
+  entries(resource: RestoreResource): readonly PlanEntry[] {
+    return this.byResource.get(resource) ?? [];
+  }
+
+  deadlineNear(): boolean {
+    const { deadline } = this.options;
+    return (
+      deadline !== undefined &&
+      this.deps.clock.now().getTime() >= deadline - (this.options.deadlineMarginMs ?? 5000)
+    );
+  }
+
+  checkDeadline(): void {
+    if (this.deadlineNear()) throw new DeadlineReached();
+  }
+
+  async attempt(
+    step: RestoreStep,
+    entry: PlanEntry,
+    what: string,
+    work: () => Promise<void>,
+  ): Promise<boolean> {
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      this.fail(step, entry, what, error);
+      return false;
+    }
+  }
+
+  fail(step: RestoreStep, entry: PlanEntry, what: string, error: unknown): void {
+    this.ledger.count('failed', entry.resource);
+    this.ledger.mark(step, entry.sourceId);
+    this.ledger.markFailed(entry.resource, entry.sourceId);
+    this.ledger.warn({
+      code: 'restore-failed',
+      resource: entry.resource,
+      message: `${entry.resource} "${entry.name}": ${what} failed: ${messageOf(error)}`,
+      ...(entry.resource === 'workflows' ? { workflow: { id: entry.sourceId, name: entry.name } } : {}),
+    });
+  }
+
+  hasFailed(entry: PlanEntry): boolean {
+    return this.ledger.hasFailed(entry.resource, entry.sourceId);
+  }
+
+  targetProject(entry: PlanEntry): string | undefined {
+    return entry.sourceProjectId ? this.ledger.targetId('projects', entry.sourceProjectId) : undefined;
+  }
+
+  async sourceRecords<T extends { id: string }>(resource: RestoreResource): Promise<Map<string, T>> {
+    const [entry] = this.deps.archive.entriesOf(resource);
+    if (!entry) return new Map();
+    return new Map((await collect(this.deps.archive.records<T>(entry.name))).map((r) => [r.id, r]));
+  }
+}

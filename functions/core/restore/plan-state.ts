@@ -1,0 +1,178 @@
+/**
+ * What planning reads before it decides anything: the archive's small entries whole, its workflows
+ * as summaries (the one read of workflows.ndjson a plan makes), and the target's current state.
+ */
+import { ENTRY, type OpenedArchive } from '../archive-format.js';
+import { owningProjectId, personalOwner } from '../instance/identity.js';
+import { readListing } from '../instance/read.js';
+import { collect } from '../json.js';
+import type {
+  CredentialMeta,
+  DataTable,
+  Folder,
+  Project,
+  ProjectMember,
+  Tag,
+  User,
+  Variable,
+  Workflow,
+} from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
+import { findWorkflowReferences, type WorkflowReference } from '../references.js';
+
+/** A source workflow reduced to what planning and the later steps need: never its body. */
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  projectId: string | undefined;
+  folderId: string | null | undefined;
+  tagIds: string[];
+  tagNames: string[];
+  references: WorkflowReference[];
+}
+
+export interface SourceState {
+  users: User[];
+  projects: (Project & { members?: ProjectMember[] })[];
+  folders: Folder[];
+  tags: Tag[];
+  variables: Variable[];
+  credentials: CredentialMeta[];
+  dataTables: DataTable[];
+  workflows: WorkflowSummary[];
+  /** resource → why the backup has none of it */
+  skipped: Map<string, string>;
+}
+
+export interface TargetWorkflow {
+  id: string;
+  name: string;
+  projectId: string | undefined;
+  archived: boolean;
+  active: boolean;
+}
+
+/** The target as planning sees it; an undefined resource cannot be written (see `unavailable`). */
+export interface TargetState {
+  usersByEmail: Map<string, User>;
+  projects: Project[] | undefined;
+  personalByEmail: Map<string, Project>;
+  personalProjectIds: Set<string>;
+  folders: Map<string, Folder[]> | undefined;
+  tags: Tag[] | undefined;
+  variables: Variable[] | undefined;
+  credentials: Map<string, CredentialMeta>;
+  dataTables: DataTable[] | undefined;
+  workflows: TargetWorkflow[];
+  unavailable: Map<string, string>;
+}
+
+export async function readSource(archive: OpenedArchive): Promise<SourceState> {
+  const entry = <T>(resource: string, name: string) =>
+    archive.entriesOf(resource).length > 0 ? collect(archive.records<T>(name)) : Promise.resolve([] as T[]);
+  const workflows: WorkflowSummary[] = [];
+  if (archive.entriesOf('workflows').length > 0) {
+    for await (const workflow of archive.records<Workflow>(ENTRY.workflows))
+      workflows.push(summarize(workflow));
+  }
+  return {
+    users: await entry<User>('users', ENTRY.users),
+    projects: await entry<Project & { members?: ProjectMember[] }>('projects', ENTRY.projects),
+    folders: await entry<Folder>('folders', ENTRY.folders),
+    tags: await entry<Tag>('tags', ENTRY.tags),
+    variables: await entry<Variable>('variables', ENTRY.variables),
+    credentials: await entry<CredentialMeta>('credentials', ENTRY.credentials),
+    dataTables: await entry<DataTable>('dataTables', ENTRY.dataTables),
+    workflows,
+    skipped: new Map(archive.manifest.skipped.map((s) => [s.resource, s.reason])),
+  };
+}
+
+function summarize(workflow: Workflow): WorkflowSummary {
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    projectId: owningProjectId(workflow),
+    folderId: workflow.parentFolderId,
+    tagIds: (workflow.tags ?? []).map((t) => t.id),
+    tagNames: (workflow.tags ?? []).map((t) => t.name),
+    references: findWorkflowReferences(workflow),
+  };
+}
+
+/** Lists one target resource; an unlicensed feature or a missing scope gives undefined and a reason. */
+async function optional<T>(
+  resource: string,
+  list: () => AsyncIterable<T>,
+  unavailable: Map<string, string>,
+): Promise<T[] | undefined> {
+  const listing = await readListing(list);
+  if ('items' in listing) return listing.items;
+  unavailable.set(resource, listing.unavailable);
+  return undefined;
+}
+
+export async function readTarget(api: N8nApi): Promise<TargetState> {
+  const unavailable = new Map<string, string>();
+  const users = (await optional('users', () => api.listUsers(), unavailable)) ?? [];
+  const projects = await optional('projects', () => api.listProjects(), unavailable);
+  const { personalByEmail, folders } = await readProjectContents(api, projects, unavailable);
+  const tags = await optional('tags', () => api.listTags(), unavailable);
+  const variables = await optional('variables', () => api.listVariables(), unavailable);
+  const credentials = (await optional('credentials', () => api.listCredentials(), unavailable)) ?? [];
+  const dataTables = await optional('dataTables', () => api.listDataTables(), unavailable);
+  const workflows: TargetWorkflow[] = [];
+  for await (const workflow of api.listWorkflows({ excludePinnedData: true })) {
+    workflows.push({
+      id: workflow.id,
+      name: workflow.name,
+      projectId: owningProjectId(workflow),
+      archived: workflow.isArchived === true,
+      active: workflow.active === true,
+    });
+  }
+  return {
+    usersByEmail: new Map(users.map((u) => [u.email.toLowerCase(), u])),
+    projects,
+    personalByEmail,
+    personalProjectIds: new Set((projects ?? []).filter((p) => p.type === 'personal').map((p) => p.id)),
+    folders,
+    tags,
+    variables,
+    credentials: new Map(credentials.map((c) => [c.id, c])),
+    dataTables,
+    workflows,
+    unavailable,
+  };
+}
+
+/** Personal projects by their owner's e-mail, and each project's folders. */
+async function readProjectContents(
+  api: N8nApi,
+  projects: Project[] | undefined,
+  unavailable: Map<string, string>,
+): Promise<{ personalByEmail: Map<string, Project>; folders: Map<string, Folder[]> | undefined }> {
+  const personalByEmail = new Map<string, Project>();
+  if (!projects) {
+    unavailable.set('folders', unavailable.get('projects') ?? 'projects are unavailable');
+    return { personalByEmail, folders: undefined };
+  }
+  let folders: Map<string, Folder[]> | undefined = new Map();
+  for (const project of projects) {
+    if (project.type === 'personal') {
+      const members =
+        (await optional('projectMembers', () => api.listProjectMembers(project.id), unavailable)) ?? [];
+      const owner = personalOwner(members);
+      if (owner) personalByEmail.set(owner.email.toLowerCase(), project);
+    }
+    if (!folders) continue;
+    const inProject = await optional('folders', () => api.listFolders(project.id), unavailable);
+    if (inProject)
+      folders.set(
+        project.id,
+        inProject.map((f) => ({ ...f, projectId: f.projectId ?? project.id })),
+      );
+    else folders = undefined;
+  }
+  return { personalByEmail, folders };
+}

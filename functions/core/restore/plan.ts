@@ -1,0 +1,189 @@
+/**
+ * Planning: reads the archive and the target, applies the selection, then lets each kind decide,
+ * per object, create / update / skip / conflict with the reason. It only reads; the applier carries
+ * the plan out and a dry run prints it.
+ *
+ * Memory: the plan holds one small entry per object (ids, names, decisions), never bodies or rows.
+ */
+import { createHash } from 'node:crypto';
+import type { Manifest, OpenedArchive } from '../archive-format.js';
+import { InvalidOptionError, RestoreError } from '../errors.js';
+import { stableStringify } from '../json.js';
+import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
+import type { PlanContext, ProjectScope } from '../kinds/kind.js';
+import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
+import { CONFLICT_POLICIES, type ConflictPolicy } from './conflict-policy.js';
+import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
+import { checkReferences } from './reference-check.js';
+import { type Selection, selectObjects } from './selection.js';
+import type { PlanAction, PlanEntry, PlanOptions, RestorePlan, RestoreWarning } from './types.js';
+
+/** Identifies an archive's content: the manifest carries every entry's digest. */
+export function manifestDigest(manifest: Manifest): string {
+  return createHash('sha256').update(stableStringify(manifest)).digest('hex');
+}
+
+export async function planRestore(
+  archive: OpenedArchive,
+  api: N8nApi,
+  options: PlanOptions = {},
+): Promise<RestorePlan> {
+  const logger = options.logger ?? silentLogger;
+  const progress = options.progress ?? silentProgress;
+  const onConflict = checkOptions(options);
+  if (options.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
+    throw new RestoreError(
+      `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
+    );
+  }
+  progress.start('plan: reading the archive');
+  const source = await readSource(archive);
+  progress.start('plan: reading the target');
+  const target = await readTarget(api);
+  progress.done('plan', 'target read');
+
+  const context = new PlanningContext(archive, api, options, onConflict, source, target);
+  for (const [resource, reason] of source.skipped)
+    context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
+  for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
+  checkReferences(context);
+  const plan = context.toPlan();
+  logger.info('restore planned', {
+    target: api.baseUrl,
+    entries: plan.entries.length,
+    notes: plan.notes.length,
+    warnings: plan.warnings.length,
+  });
+  return plan;
+}
+
+function checkOptions(options: PlanOptions): ConflictPolicy {
+  const onConflict = options.onConflict ?? 'skip';
+  if (!CONFLICT_POLICIES.includes(onConflict)) {
+    throw new InvalidOptionError(
+      'onConflict',
+      `must be one of ${CONFLICT_POLICIES.join(', ')}, not ${onConflict}`,
+    );
+  }
+  for (const resource of options.only ?? []) {
+    if (!RESTORE_RESOURCES.includes(resource))
+      throw new InvalidOptionError(
+        'only',
+        `unknown resource ${resource}; use ${RESTORE_RESOURCES.join(', ')}`,
+      );
+  }
+  return onConflict;
+}
+
+/** The planning context the kinds share: selection, where projects land, and the growing plan. */
+class PlanningContext implements PlanContext {
+  private readonly planned = new Map<RestoreResource, PlanEntry[]>();
+  private readonly notes: string[] = [];
+  private readonly warnings: RestoreWarning[] = [];
+  private readonly scopes = new Map<string, ProjectScope>();
+  private readonly selection: Selection | undefined;
+
+  constructor(
+    readonly archive: OpenedArchive,
+    readonly api: N8nApi,
+    readonly options: PlanOptions,
+    readonly onConflict: ConflictPolicy,
+    readonly source: SourceState,
+    readonly target: TargetState,
+  ) {
+    this.selection = selectObjects(source, options);
+    this.notes.push(...(this.selection?.notes ?? []));
+  }
+
+  isSelected(resource: RestoreResource, id: string): boolean {
+    if (this.options.only && !this.options.only.includes(resource)) return false;
+    return !this.selection || this.selection.ids.get(resource)?.has(id) === true;
+  }
+
+  isMatchable(resource: RestoreResource): boolean {
+    return this.options.only !== undefined && !this.options.only.includes(resource);
+  }
+
+  pulledInBy(resource: RestoreResource, id: string): { pulledInBy?: string } {
+    const by = this.selection?.pulledIn.get(`${resource}:${id}`);
+    return by ? { pulledInBy: by } : {};
+  }
+
+  setScope(sourceProjectId: string, scope: ProjectScope): void {
+    this.scopes.set(sourceProjectId, scope);
+  }
+
+  scopeOf(sourceProjectId: string | undefined): ProjectScope {
+    return (sourceProjectId && this.scopes.get(sourceProjectId)) || { kind: 'personal' };
+  }
+
+  readonly sourcePlace = (sourceProjectId: string | undefined): string => {
+    const scope = this.scopeOf(sourceProjectId);
+    return scope.kind === 'existing' ? scope.id : scope.kind === 'new' ? `new:${scope.name}` : 'personal';
+  };
+
+  /**
+   * The key owner's personal project id is not known through the API: any personal project (or
+   * anything, when the target has no projects) is taken to be it.
+   */
+  targetPlaces(targetProjectId: string | undefined): string[] {
+    const personal =
+      !this.target.projects ||
+      targetProjectId === undefined ||
+      this.target.personalProjectIds.has(targetProjectId);
+    if (targetProjectId === undefined) return ['personal'];
+    return personal ? [targetProjectId, 'personal'] : [targetProjectId];
+  }
+
+  add(entry: PlanEntry): void {
+    const list = this.planned.get(entry.resource) ?? [];
+    list.push(entry);
+    this.planned.set(entry.resource, list);
+  }
+
+  entries(resource: RestoreResource): readonly PlanEntry[] {
+    return this.planned.get(resource) ?? [];
+  }
+
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
+  warn(warning: RestoreWarning): void {
+    this.warnings.push(warning);
+  }
+
+  toPlan(): RestorePlan {
+    const manifest = this.archive.manifest;
+    return {
+      archive: {
+        digest: manifestDigest(manifest),
+        instance: manifest.source.instance,
+        sourceUrl: manifest.source.url,
+        startedAt: manifest.startedAt,
+      },
+      target: {
+        url: this.api.baseUrl,
+        projects: this.target.projects !== undefined,
+        folders: this.target.folders !== undefined,
+        variables: this.target.variables !== undefined,
+        dataTables: this.target.dataTables !== undefined,
+        tags: this.target.tags !== undefined,
+      },
+      onConflict: this.onConflict,
+      ...(this.options.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
+      entries: RESTORE_RESOURCES.flatMap((r) => this.entries(r)),
+      notes: this.notes,
+      warnings: this.warnings,
+    };
+  }
+}
+
+/** Counts of a plan's entries per resource and action. */
+export function summarizePlan(plan: RestorePlan): Record<RestoreResource, Record<PlanAction, number>> {
+  const summary = Object.fromEntries(
+    RESTORE_RESOURCES.map((r) => [r, { create: 0, update: 0, skip: 0, conflict: 0 }]),
+  ) as Record<RestoreResource, Record<PlanAction, number>>;
+  for (const entry of plan.entries) summary[entry.resource][entry.action] += 1;
+  return summary;
+}

@@ -1,0 +1,80 @@
+/** What a restore run reports: counts per resource, the id map, warnings and notes. */
+import { RESTORE_RESOURCES } from '../kinds/index.js';
+import { type Counts, type RestoreLedger, zeroCounts } from './ledger.js';
+import type { RestorePlan, RestoreReport } from './types.js';
+
+function emptyIdMap(): RestoreReport['idMap'] {
+  return Object.fromEntries(RESTORE_RESOURCES.map((r) => [r, {}])) as RestoreReport['idMap'];
+}
+
+export function reportOf(
+  plan: RestorePlan,
+  ledger: RestoreLedger,
+  done: boolean,
+  durationMs: number,
+): RestoreReport {
+  const state = ledger.state;
+  return {
+    archive: `${plan.archive.instance} ${plan.archive.startedAt}`,
+    target: plan.target.url,
+    done,
+    created: { ...state.created },
+    updated: { ...state.updated },
+    skipped: { ...state.skipped },
+    failed: { ...state.failed },
+    idMap: Object.fromEntries(
+      RESTORE_RESOURCES.map((r) => [r, Object.fromEntries(ledger.idMap(r))]),
+    ) as RestoreReport['idMap'],
+    warnings: [...plan.warnings, ...state.warnings],
+    notes: plan.notes,
+    credentialsAwaitingSecrets: state.credentialsAwaitingSecrets,
+    runs: state.runs,
+    durationMs,
+  };
+}
+
+export function finishedAgainReport(ledger: RestoreLedger, durationMs: number): RestoreReport {
+  const report = reportOf(ledger.state.plan, ledger, true, durationMs);
+  return {
+    ...report,
+    created: zeroCounts(),
+    updated: zeroCounts(),
+    skipped: zeroCounts(),
+    failed: zeroCounts(),
+    warnings: [
+      {
+        code: 'already-restored',
+        message: `This restore finished earlier (ledger ${ledger.description}); nothing was written. Move the ledger away to restore again.`,
+      },
+    ],
+    credentialsAwaitingSecrets: [],
+  };
+}
+
+/** What a dry run reports: the plan's decisions as counts, ids of matches, and its warnings. */
+export function planReport(plan: RestorePlan, durationMs: number): RestoreReport {
+  const counts: Record<'created' | 'updated' | 'skipped' | 'failed', Counts> = {
+    created: zeroCounts(),
+    updated: zeroCounts(),
+    skipped: zeroCounts(),
+    failed: zeroCounts(),
+  };
+  const bucketOf = { create: 'created', update: 'updated', skip: 'skipped', conflict: 'failed' } as const;
+  const idMap = emptyIdMap();
+  for (const entry of plan.entries) {
+    counts[bucketOf[entry.action]][entry.resource] += 1;
+    if (entry.targetId && entry.action !== 'conflict') idMap[entry.resource][entry.sourceId] = entry.targetId;
+  }
+  return {
+    archive: `${plan.archive.instance} ${plan.archive.startedAt}`,
+    target: plan.target.url,
+    done: false,
+    ...counts,
+    idMap,
+    warnings: plan.warnings,
+    notes: plan.notes,
+    credentialsAwaitingSecrets: [],
+    runs: 0,
+    durationMs,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The whole restore, resumable and bounded: verify → plan → apply → report. The archive is verified
+ * (once per ledger) before anything is written; the plan is made once and saved in the ledger; each
+ * run applies until done or the deadline. Run it again with the same ledger store to continue; once
+ * finished it writes nothing.
+ */
+
+import { assertRestoreScopes } from '../doctor.js';
+import { ArchiveIntegrityError, RestoreError } from '../errors.js';
+import type { N8nApi } from '../ports.js';
+import { applySteps } from './apply.js';
+import { RestoreLedger } from './ledger.js';
+import { manifestDigest, planRestore } from './plan.js';
+import { finishedAgainReport, planReport, reportOf } from './report.js';
+import type {
+  ApplyOptions,
+  RestoreDeps,
+  RestoreOptions,
+  RestorePlan,
+  RestoreReport,
+  RestoreRun,
+} from './types.js';
+
+export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
+  const started = deps.clock.now().getTime();
+  const digest = manifestDigest(deps.archive.manifest);
+  const existing = options.dryRun
+    ? undefined
+    : await RestoreLedger.load(
+        deps.ledgerStore,
+        deps.clock,
+        { archiveDigest: digest, target: deps.api.baseUrl },
+        options.checkpoint,
+      );
+
+  // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
+  await confirmTargetAnswers(deps.api);
+  if (existing?.finished) {
+    deps.logger.info('restore already finished; nothing to do', { ledger: existing.description });
+    return {
+      done: true,
+      plan: existing.state.plan,
+      report: finishedAgainReport(existing, deps.clock.now().getTime() - started),
+    };
+  }
+  if (!existing?.state.verified) await verifyOrRefuse(deps);
+
+  if (existing) {
+    deps.logger.info('resuming restore', { ledger: existing.description, runs: existing.state.runs });
+    return applyWithLedger(existing.state.plan, deps, options, existing, started);
+  }
+  const plan = await planRestore(deps.archive, deps.api, {
+    ...options,
+    logger: deps.logger,
+    progress: deps.progress,
+  });
+  if (options.dryRun)
+    return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
+  if (deps.capabilities) await refuseWithoutScopes(deps, plan);
+  const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
+  ledger.markVerified();
+  return applyWithLedger(plan, deps, options, ledger, started);
+}
+
+/** The key must hold every scope the plan's writes need, before the first write. */
+async function refuseWithoutScopes(deps: RestoreDeps, plan: RestorePlan): Promise<void> {
+  if (!deps.capabilities) return;
+  const writes = plan.entries
+    .filter((e) => e.action === 'create' || e.action === 'update')
+    .map((e) => e.resource);
+  const creatingWorkflows = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
+  await assertRestoreScopes(
+    deps.capabilities,
+    writes,
+    plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : [],
+  );
+}
+
+/** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */
+async function confirmTargetAnswers(api: N8nApi): Promise<void> {
+  for await (const _ of api.listTags()) break;
+}
+
+/** Applies a plan (continuing the ledger the store holds for it, if any). Prefer runRestore, which verifies first. */
+export async function applyRestore(
+  plan: RestorePlan,
+  deps: RestoreDeps,
+  options: ApplyOptions = {},
+): Promise<RestoreReport> {
+  const started = deps.clock.now().getTime();
+  if (plan.archive.digest !== manifestDigest(deps.archive.manifest)) {
+    throw new RestoreError('This plan was made for another archive; plan again against this one.');
+  }
+  const ledger =
+    (await RestoreLedger.load(
+      deps.ledgerStore,
+      deps.clock,
+      { archiveDigest: plan.archive.digest, target: deps.api.baseUrl },
+      options.checkpoint,
+    )) ?? RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
+  if (ledger.finished) return finishedAgainReport(ledger, deps.clock.now().getTime() - started);
+  return (await applyWithLedger(ledger.state.plan, deps, options, ledger, started)).report;
+}
+
+async function verifyOrRefuse(deps: RestoreDeps): Promise<void> {
+  deps.progress.start('verify archive');
+  const report = await deps.archive.verify();
+  deps.progress.done('verify archive', report.ok ? `${report.entriesChecked} entries OK` : 'FAILED');
+  if (!report.ok) {
+    const first = report.problems[0];
+    throw new ArchiveIntegrityError(
+      `The archive failed verification (${report.problems.length} problem(s)${first ? `; first: ${first.entry}: ${first.problem}` : ''}). Nothing was written to the target. Restore from another archive.`,
+      { entry: first?.entry ?? '(archive)' },
+    );
+  }
+}
+
+async function applyWithLedger(
+  plan: RestorePlan,
+  deps: RestoreDeps,
+  options: ApplyOptions,
+  ledger: RestoreLedger,
+  started: number,
+): Promise<RestoreRun> {
+  ledger.beginRun();
+  const done = await applySteps(plan, deps, options, ledger);
+  const report = reportOf(plan, ledger, done, deps.clock.now().getTime() - started);
+  deps.logger.info(done ? 'restore finished' : 'restore paused at its deadline; run again to continue', {
+    target: plan.target.url,
+    ledger: ledger.description,
+    created: report.created,
+    updated: report.updated,
+    failed: report.failed,
+    warnings: report.warnings.length,
+    durationMs: report.durationMs,
+  });
+  return { done, plan, report };
+}
