@@ -27,7 +27,7 @@ export async function applySteps(
   options: ApplyOptions,
   ledger: RestoreLedger,
 ): Promise<boolean> {
-  const ctx = new StepContext(plan, deps, options, ledger);
+  const ctx = createApplyContext(plan, deps, options, ledger);
   if (!ledger.state.seeded) seed(plan, ledger);
   try {
     for (const step of RESTORE_STEPS) await runStep(ctx, step);
@@ -48,7 +48,7 @@ export async function applySteps(
   return true;
 }
 
-async function runStep(ctx: StepContext, step: RestoreStep): Promise<void> {
+async function runStep(ctx: ApplyContext, step: RestoreStep): Promise<void> {
   const status = ctx.ledger.stepStatus(step);
   if (status === 'done') return;
   ctx.checkDeadline();
@@ -77,6 +77,16 @@ function seed(plan: RestorePlan, ledger: RestoreLedger): void {
     }
   }
   ledger.markSeeded();
+}
+
+/** The context kinds apply in (applySteps makes one per run; tests make their own to run one step). */
+export function createApplyContext(
+  plan: RestorePlan,
+  deps: RestoreDeps,
+  options: ApplyOptions,
+  ledger: RestoreLedger,
+): ApplyContext {
+  return new StepContext(plan, deps, options, ledger);
 }
 
 class StepContext implements ApplyContext {

@@ -30,7 +30,7 @@ export async function planRestore(
 ): Promise<RestorePlan> {
   const logger = options.logger ?? silentLogger;
   const progress = options.progress ?? silentProgress;
-  const onConflict = checkOptions(options);
+  checkOptions(options);
   if (options.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
     throw new RestoreError(
       `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
@@ -42,7 +42,7 @@ export async function planRestore(
   const target = await readTarget(api);
   progress.done('plan', 'target read');
 
-  const context = new PlanningContext(archive, api, options, onConflict, source, target);
+  const context = createPlanContext(archive, api, options, source, target);
   for (const [resource, reason] of source.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
   for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
@@ -73,6 +73,17 @@ function checkOptions(options: PlanOptions): ConflictPolicy {
       );
   }
   return onConflict;
+}
+
+/** The context kinds plan in, over states already read (planRestore reads them; tests hand them in). */
+export function createPlanContext(
+  archive: OpenedArchive,
+  api: N8nApi,
+  options: PlanOptions,
+  source: SourceState,
+  target: TargetState,
+): PlanContext & { toPlan(): RestorePlan } {
+  return new PlanningContext(archive, api, options, checkOptions(options), source, target);
 }
 
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */
