@@ -3,8 +3,9 @@
  * Nothing that grows with the instance is held whole: bodies and rows stream into the archive;
  * only ids (for the reference check and folder discovery) are kept.
  */
+
+import { ArchiveBuilder } from './archive-builder.js';
 import {
-  ArchiveBuilder,
   type ArchiveWarning,
   ENTRY,
   FORMAT_VERSION,
@@ -12,7 +13,9 @@ import {
   type SkippedResource,
 } from './archive-format.js';
 import { mapOrdered, peek, tap } from './async-iterables.js';
-import { ArkError, FeatureNotLicensedError, MissingScopeError } from './errors.js';
+import { ArkError } from './errors.js';
+import { isOwnerRole } from './instance/identity.js';
+import { projectsWithMembers, unavailability } from './instance/read.js';
 import type { Workflow } from './n8n-types.js';
 import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
 import { findWorkflowReferences, type WorkflowReference } from './references.js';
@@ -124,7 +127,7 @@ class InstanceExport {
       tap(api.listCredentials(), (credential) => {
         this.credentialIds.add(credential.id);
         for (const share of credential.shared ?? [])
-          if (share.role.endsWith('owner')) this.projectIds.add(share.id);
+          if (isOwnerRole(share.role)) this.projectIds.add(share.id);
       }),
     );
     await this.exportDataTables();
@@ -173,33 +176,30 @@ class InstanceExport {
   }
 
   private recordSkip(resource: OptionalResource, error: unknown): boolean {
-    if (error instanceof FeatureNotLicensedError) {
-      this.skipped.push({
-        resource,
-        feature: error.feature,
-        reason: `${resource} needs a licence for ${error.feature}, which this instance does not have`,
-      });
-    } else if (error instanceof MissingScopeError) {
-      this.skipped.push({
-        resource,
-        ...(error.scope ? { scope: error.scope } : {}),
-        reason: `the API key lacks the ${error.scope ?? 'required'} scope to read ${resource}`,
-      });
-    } else {
-      return false;
-    }
+    const why = unavailability(error);
+    if (why === undefined) return false;
+    this.skipped.push(
+      'feature' in why
+        ? {
+            resource,
+            feature: why.feature,
+            reason: `${resource} needs a licence for ${why.feature}, which this instance does not have`,
+          }
+        : {
+            resource,
+            ...why,
+            reason: `the API key lacks the ${why.scope ?? 'required'} scope to read ${resource}`,
+          },
+    );
     this.deps.logger.info('resource skipped', { resource, reason: this.skipped.at(-1)?.reason });
     this.deps.progress.done(resource, 'skipped');
     return true;
   }
 
-  private async *projectsWithMembers(): AsyncGenerator<unknown> {
-    for await (const project of this.deps.api.listProjects()) {
-      this.projectIds.add(project.id);
-      const members = [];
-      for await (const member of this.deps.api.listProjectMembers(project.id)) members.push(member);
-      yield { ...project, members };
-    }
+  private projectsWithMembers(): AsyncIterable<unknown> {
+    return tap(projectsWithMembers(this.deps.api, { unreadableMembers: 'throw' }), (project) =>
+      this.projectIds.add(project.id),
+    );
   }
 
   private async *foldersOfKnownProjects(): AsyncGenerator<unknown> {
@@ -252,7 +252,7 @@ class InstanceExport {
 
   /**
    * The list carries full bodies but not the description, which only GET /workflows/{id} returns
-   * (API-NOTES, "Measured on a real n8n"). Neither tells the workflow's folder on n8n 2.41; the
+   * (docs/REAL-N8N-FINDINGS.md). Neither tells the workflow's folder on n8n 2.41; the
    * archive then carries no `parentFolderId` rather than a null that would claim "project root".
    */
   private async withDetail(listed: Workflow): Promise<Workflow> {

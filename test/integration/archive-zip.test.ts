@@ -8,7 +8,7 @@ import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
 import { openArchiveAt } from '../../functions/core/archive-access.js';
-import { ArchiveBuilder } from '../../functions/core/archive-format.js';
+import { ArchiveBuilder } from '../../functions/core/archive-builder.js';
 import { runBackup } from '../../functions/core/backup.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';

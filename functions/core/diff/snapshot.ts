@@ -5,7 +5,7 @@
  */
 import { ENTRY, type OpenedArchive } from '../archive-format.js';
 import { mapOrdered } from '../async-iterables.js';
-import { probeListing, unavailableReason } from '../instance/read.js';
+import { probeListing, projectsWithMembers, unavailableReason } from '../instance/read.js';
 import { SNAPSHOT_RESOURCES, type SnapshotResource } from '../kinds/index.js';
 import type {
   CredentialMeta,
@@ -101,17 +101,6 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
       if ((await unavailable()).has(resource)) return;
       yield* list();
     };
-  const projectsWithMembers = async function* (): AsyncGenerator<Project & { members?: ProjectMember[] }> {
-    for await (const project of api.listProjects()) {
-      const members: ProjectMember[] = [];
-      try {
-        for await (const member of api.listProjectMembers(project.id)) members.push(member);
-      } catch (error) {
-        if (unavailableReason(error) === undefined) throw error;
-      }
-      yield { ...project, members };
-    }
-  };
   const folders = async function* (): AsyncGenerator<Folder> {
     for await (const project of api.listProjects()) {
       try {
@@ -127,14 +116,14 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
     label: api.baseUrl,
     unavailable,
     users: guarded('users', () => api.listUsers()),
-    projects: guarded('projects', projectsWithMembers),
+    projects: guarded('projects', () => projectsWithMembers(api, { unreadableMembers: 'omit' })),
     folders: guarded('folders', folders),
     tags: guarded('tags', () => api.listTags()),
     variables: guarded('variables', () => api.listVariables()),
     credentials: guarded('credentials', () => api.listCredentials()),
     dataTables: guarded('dataTables', () => api.listDataTables()),
     dataTableRows: (tableId) => api.listDataTableRows(tableId),
-    // The list lacks description and folder (API-NOTES); one GET per workflow adds them.
+    // The list lacks description and folder (docs/REAL-N8N-FINDINGS.md); one GET per workflow adds them.
     workflows: () =>
       mapOrdered(api.listWorkflows(), options.concurrency ?? 4, async (listed) => {
         if ('description' in listed && 'parentFolderId' in listed) return listed;

@@ -4,12 +4,16 @@
  * the resource is unavailable. Backup, restore planning and diff all read this way.
  */
 import { FeatureNotLicensedError, MissingScopeError } from '../errors.js';
+import type { Project, ProjectMember } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
 
 /** Why a listing is unavailable, or undefined when the error is a real failure (to be rethrown). */
 export function unavailableReason(error: unknown): string | undefined {
-  if (error instanceof FeatureNotLicensedError) return `the instance is not licensed for ${error.feature}`;
-  if (error instanceof MissingScopeError) return `the API key lacks the ${error.scope ?? 'required'} scope`;
-  return undefined;
+  const why = unavailability(error);
+  if (why === undefined) return undefined;
+  return 'feature' in why
+    ? `the instance is not licensed for ${why.feature}`
+    : `the API key lacks the ${why.scope ?? 'required'} scope`;
 }
 
 export type Listing<T> = { items: T[] } | { unavailable: string };
@@ -38,5 +42,31 @@ export async function probeListing(list: () => AsyncIterable<unknown>): Promise<
     const reason = unavailableReason(error);
     if (reason === undefined) throw error;
     return reason;
+  }
+}
+
+/** What makes a listing unavailable, as fields (a backup records them in the manifest's `skipped`). */
+export function unavailability(error: unknown): { feature: string } | { scope?: string } | undefined {
+  if (error instanceof FeatureNotLicensedError) return { feature: error.feature };
+  if (error instanceof MissingScopeError) return error.scope ? { scope: error.scope } : {};
+  return undefined;
+}
+
+/**
+ * Every project with its members, as backups and snapshots record them. Where the members cannot
+ * be read (a scope the key lacks), `members: 'omit'` gives the project without them; `'throw'` fails.
+ */
+export async function* projectsWithMembers(
+  api: N8nApi,
+  options: { unreadableMembers: 'omit' | 'throw' },
+): AsyncGenerator<Project & { members: ProjectMember[] }> {
+  for await (const project of api.listProjects()) {
+    const members: ProjectMember[] = [];
+    try {
+      for await (const member of api.listProjectMembers(project.id)) members.push(member);
+    } catch (error) {
+      if (options.unreadableMembers === 'throw' || unavailableReason(error) === undefined) throw error;
+    }
+    yield { ...project, members };
   }
 }
