@@ -125,12 +125,14 @@ async function readAll(stream: Readable, entry: string, limit: number): Promise<
 
 /** Reads and validates the manifest; entries are read (and checked) only when asked for. */
 export async function openArchive(reader: ArchiveReader): Promise<OpenedArchive> {
+  return new ManifestedArchive(reader, await readManifest(reader));
+}
+
+async function readManifest(reader: ArchiveReader): Promise<Manifest> {
   if (!reader.entries().some((e) => e.name === MANIFEST_ENTRY)) {
     throw new ArchiveIntegrityError(
       'the archive has no manifest.json: it is not an n8n-ark archive or it was cut short',
-      {
-        entry: MANIFEST_ENTRY,
-      },
+      { entry: MANIFEST_ENTRY },
     );
   }
   const raw = await readAll(await reader.openEntry(MANIFEST_ENTRY), MANIFEST_ENTRY, 64 * 1024 * 1024);
@@ -144,44 +146,38 @@ export async function openArchive(reader: ArchiveReader): Promise<OpenedArchive>
       { cause: error },
     );
   }
-  const manifest = parseManifest(json);
-  const byName = new Map(manifest.entries.map((e) => [e.name, e]));
+  return parseManifest(json);
+}
 
-  async function* records<T>(name: string): AsyncGenerator<T> {
-    const expected = byName.get(name);
+/** An archive read through its manifest: every entry is checked against its digest as it streams. */
+class ManifestedArchive implements OpenedArchive {
+  private readonly byName: Map<string, ManifestEntry>;
+
+  constructor(
+    private readonly reader: ArchiveReader,
+    readonly manifest: Manifest,
+  ) {
+    this.byName = new Map(manifest.entries.map((e) => [e.name, e]));
+  }
+
+  entriesOf(resource: string): ManifestEntry[] {
+    return this.manifest.entries.filter((e) => e.resource === resource);
+  }
+
+  /** The entry's records, one per NDJSON line; the digest is checked when the entry ends. */
+  async *records<T>(name: string): AsyncGenerator<T> {
+    const expected = this.byName.get(name);
     if (!expected) throw new ArchiveIntegrityError(`${name} is not listed in the manifest`, { entry: name });
     const hash = createHash('sha256');
     let size = 0;
-    const decoder = new StringDecoder('utf8');
-    let pending = '';
-    let lineNumber = 0;
-    const parse = (line: string): T => {
-      lineNumber += 1;
-      try {
-        return JSON.parse(line) as T;
-      } catch (error) {
-        throw new ArchiveIntegrityError(
-          `${name} line ${lineNumber} is not valid JSON`,
-          { entry: name },
-          { cause: error },
-        );
-      }
-    };
-    for await (const chunk of await reader.openEntry(name)) {
+    const lines = new LineSplitter();
+    for await (const chunk of await this.reader.openEntry(name)) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
       size += bytes.length;
-      pending += decoder.write(bytes);
-      let newline = pending.indexOf('\n');
-      while (newline >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        if (line.length > 0) yield parse(line);
-        newline = pending.indexOf('\n');
-      }
+      for (const line of lines.push(bytes)) yield parseLine<T>(name, line);
     }
-    pending += decoder.end();
-    if (pending.length > 0) yield parse(pending);
+    for (const line of lines.end()) yield parseLine<T>(name, line);
     const digest = hash.digest('hex');
     if (size !== expected.size || digest !== expected.sha256) {
       throw new ArchiveIntegrityError(
@@ -191,12 +187,12 @@ export async function openArchive(reader: ArchiveReader): Promise<OpenedArchive>
     }
   }
 
-  async function verify(): Promise<VerifyReport> {
+  async verify(): Promise<VerifyReport> {
     const problems: VerifyReport['problems'] = [];
-    const inZip = new Map(reader.entries().map((e) => [e.name, e]));
+    const inZip = new Set(this.reader.entries().map((e) => e.name));
     let entriesChecked = 0;
     let bytesChecked = 0;
-    for (const expected of manifest.entries) {
+    for (const expected of this.manifest.entries) {
       if (!inZip.has(expected.name)) {
         problems.push({
           entry: expected.name,
@@ -204,43 +200,89 @@ export async function openArchive(reader: ArchiveReader): Promise<OpenedArchive>
         });
         continue;
       }
-      try {
-        const hash = createHash('sha256');
-        let size = 0;
-        for await (const chunk of await reader.openEntry(expected.name)) {
-          hash.update(chunk as Buffer);
-          size += (chunk as Buffer).length;
-        }
-        bytesChecked += size;
-        const digest = hash.digest('hex');
-        if (size !== expected.size) {
-          problems.push({
-            entry: expected.name,
-            problem: `size ${size} bytes, manifest says ${expected.size}`,
-          });
-        } else if (digest !== expected.sha256) {
-          problems.push({
-            entry: expected.name,
-            problem: `sha256 ${digest} does not match the manifest's ${expected.sha256}`,
-          });
-        }
-      } catch (error) {
-        problems.push({ entry: expected.name, problem: (error as Error).message });
-      }
+      const checked = await this.checkBytes(expected);
+      bytesChecked += checked.size;
+      if (checked.problem) problems.push({ entry: expected.name, problem: checked.problem });
       entriesChecked += 1;
     }
-    for (const name of inZip.keys()) {
-      if (name !== MANIFEST_ENTRY && !byName.has(name)) {
+    for (const name of inZip) {
+      if (name !== MANIFEST_ENTRY && !this.byName.has(name))
         problems.push({ entry: name, problem: 'present in the archive but not listed in the manifest' });
-      }
     }
-    return { ok: problems.length === 0, manifest, problems, entriesChecked, bytesChecked };
+    return { ok: problems.length === 0, manifest: this.manifest, problems, entriesChecked, bytesChecked };
   }
 
-  return {
-    manifest,
-    entriesOf: (resource) => manifest.entries.filter((e) => e.resource === resource),
-    records,
-    verify,
-  };
+  private async checkBytes(expected: ManifestEntry): Promise<{ size: number; problem?: string }> {
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of await this.reader.openEntry(expected.name)) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+    } catch (error) {
+      return { size, problem: (error as Error).message };
+    }
+    const digest = hash.digest('hex');
+    if (size !== expected.size)
+      return { size, problem: `size ${size} bytes, manifest says ${expected.size}` };
+    if (digest !== expected.sha256)
+      return { size, problem: `sha256 ${digest} does not match the manifest's ${expected.sha256}` };
+    return { size };
+  }
+}
+
+/** A line that is not JSON is an integrity error naming the entry and the line. */
+function parseLine<T>(entry: string, line: { text: string; number: number }): T {
+  try {
+    return JSON.parse(line.text) as T;
+  } catch (error) {
+    throw new ArchiveIntegrityError(
+      `${entry} line ${line.number} is not valid JSON`,
+      { entry },
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Splits UTF-8 bytes into lines in linear time: each chunk is searched for newlines once, and a
+ * line longer than a chunk is gathered in parts and joined once (pinned data makes 16 MiB lines).
+ * Empty lines are passed over and not counted.
+ */
+class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private parts: string[] = [];
+  private lineNumber = 0;
+
+  push(bytes: Buffer): { text: string; number: number }[] {
+    return this.split(this.decoder.write(bytes));
+  }
+
+  end(): { text: string; number: number }[] {
+    const lines = this.split(this.decoder.end());
+    const last = this.parts.join('');
+    this.parts = [];
+    if (last.length > 0) lines.push(this.numbered(last));
+    return lines;
+  }
+
+  private split(text: string): { text: string; number: number }[] {
+    const lines: { text: string; number: number }[] = [];
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      this.parts.push(text.slice(start, newline));
+      const line = this.parts.join('');
+      this.parts = [];
+      if (line.length > 0) lines.push(this.numbered(line));
+      start = newline + 1;
+    }
+    if (start < text.length) this.parts.push(text.slice(start));
+    return lines;
+  }
+
+  private numbered(text: string): { text: string; number: number } {
+    this.lineNumber += 1;
+    return { text, number: this.lineNumber };
+  }
 }
