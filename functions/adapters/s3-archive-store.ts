@@ -105,8 +105,10 @@ export class S3ArchiveStore implements ArchiveStore {
     });
     // A body that fails must fail the upload (lib-storage then aborts the multipart upload).
     const bodyFailed = new Promise<never>((_, reject) => body.once('error', reject));
+    // done() starts the upload; called once and kept, so a failure can wait for its clean-up.
+    const done = upload.done();
     try {
-      const result = await Promise.race([upload.done(), bodyFailed]);
+      const result = await Promise.race([done, bodyFailed]);
       const head = await this.options.client.send(
         new HeadObjectCommand({
           Bucket: this.options.bucket,
@@ -127,6 +129,9 @@ export class S3ArchiveStore implements ArchiveStore {
       };
     } catch (error) {
       await upload.abort().catch(() => {});
+      // A CreateMultipartUpload still in flight when the body failed would leave its parts behind:
+      // lib-storage aborts that upload itself once done() settles, so wait for it.
+      await done.catch(() => {});
       throw new StoreError(
         `could not upload the archive to ${location}: ${(error as Error).message}`,
         { location },

@@ -3,28 +3,17 @@
  * the restore matches by), its canonical record compared field by field. Workflow bodies and rows
  * stay streamed: workflows are compared by digest, and only those that differ are read again.
  */
-import {
-  emptyInstanceNames,
-  folderPaths,
-  type InstanceNames,
-  owningProjectId,
-} from '../instance/identity.js';
-import { digestOf, stableStringify } from '../json.js';
-import { credentialKey } from '../kinds/credentials/index.js';
-import { dataTableKey, rowContent } from '../kinds/data-tables/index.js';
-import { folderKey } from '../kinds/folders.js';
-import { SNAPSHOT_RESOURCES, type SnapshotResource } from '../kinds/index.js';
-import { projectNaturalKey } from '../kinds/projects.js';
-import { tagKey } from '../kinds/tags.js';
-import { userKey } from '../kinds/users.js';
-import { variableKey } from '../kinds/variables.js';
-import { workflowKey } from '../kinds/workflows/index.js';
-import type { Folder, Json, Workflow } from '../n8n-types.js';
+
+import type { InstanceNames } from '../instance/identity.js';
+import { stableStringify } from '../json.js';
+import { rowContent } from '../kinds/data-tables/index.js';
+import type { SnapshotResource } from '../kinds/index.js';
+import { SNAPSHOT_RESOURCES } from '../kinds/index.js';
+import type { Json } from '../n8n-types.js';
 import { WorkflowCanonicalizer } from './canonical.js';
 import { fieldDifferences } from './format.js';
+import { indexSide, keyOfWorkflow, type SideIndex, uniqueKey } from './side-index.js';
 import type { InstanceSnapshot } from './snapshot.js';
-
-// The comparison.
 
 export interface Difference {
   resource: SnapshotResource | 'dataTableRows';
@@ -49,18 +38,6 @@ export interface DiffOptions {
   ignoreUsers?: boolean;
   /** At most this many field differences per object. Default 10. */
   detailLimit?: number;
-}
-
-/** One side read into the small tables the comparison needs; workflow bodies stay streamed. */
-interface SideIndex {
-  names: InstanceNames;
-  unavailable: Map<SnapshotResource, string>;
-  /** Canonical records per resource except workflows, by key. */
-  records: Map<SnapshotResource, Map<string, Json>>;
-  /** Data tables: key → table id (rows are compared by streaming). */
-  tableIds: Map<string, string>;
-  /** Workflows: key → digest of the canonical form. */
-  workflowDigests: Map<string, string>;
 }
 
 export async function diffInstances(
@@ -156,117 +133,6 @@ function compareMaps(
     if (!left.has(key)) differences.push({ resource, key, change: 'only-in-b' });
 }
 
-async function indexSide(side: InstanceSnapshot): Promise<SideIndex> {
-  const unavailable = await side.unavailable();
-  const names = emptyInstanceNames();
-  const records = new Map<SnapshotResource, Map<string, Json>>();
-  const keyed = (resource: SnapshotResource) => {
-    const map = new Map<string, Json>();
-    records.set(resource, map);
-    return (key: string, value: Json) => map.set(uniqueKey(map, key), value);
-  };
-
-  const addUser = keyed('users');
-  for await (const user of side.users()) {
-    addUser(userKey(user), {
-      email: user.email.toLowerCase(),
-      firstName: user.firstName ?? null,
-      lastName: user.lastName ?? null,
-      role: user.role ?? null,
-    });
-  }
-
-  const addProject = keyed('projects');
-  for await (const project of side.projects()) {
-    const key = projectNaturalKey(project);
-    names.projects.set(project.id, key);
-    addProject(key, {
-      type: project.type,
-      name: project.type === 'team' ? project.name : null,
-      description: project.description ?? null,
-      members: (project.members ?? []).map((m) => `${m.email.toLowerCase()} ${m.role}`).sort(),
-    });
-  }
-
-  const folders: Folder[] = [];
-  for await (const folder of side.folders()) folders.push(folder);
-  names.folders = folderPaths(folders);
-  const addFolder = keyed('folders');
-  for (const folder of folders) {
-    const path = names.folders.get(folder.id) ?? folder.name;
-    addFolder(folderKey(names.projects.get(folder.projectId) ?? folder.projectId, path), { path });
-  }
-
-  const addTag = keyed('tags');
-  for await (const tag of side.tags()) addTag(tagKey(tag), { name: tag.name });
-
-  const addVariable = keyed('variables');
-  for await (const variable of side.variables()) {
-    const project = variable.project?.id
-      ? (names.projects.get(variable.project.id) ?? variable.project.name)
-      : 'global';
-    addVariable(variableKey(project, variable.key), { key: variable.key, value: variable.value, project });
-  }
-
-  const addCredential = keyed('credentials');
-  for await (const credential of side.credentials()) {
-    names.credentials.set(credential.id, credential.name);
-    const projectId = owningProjectId(credential);
-    const project = projectId ? (names.projects.get(projectId) ?? null) : null;
-    addCredential(credentialKey(credential), {
-      name: credential.name,
-      type: credential.type,
-      project,
-    });
-  }
-
-  const addTable = keyed('dataTables');
-  const tableIds = new Map<string, string>();
-  for await (const table of side.dataTables()) {
-    names.dataTables.set(table.id, table.name);
-    const project = table.projectId ? (names.projects.get(table.projectId) ?? null) : null;
-    const key = uniqueKey(records.get('dataTables') ?? new Map(), dataTableKey(project ?? '-', table.name));
-    tableIds.set(key, table.id);
-    addTable(key, {
-      name: table.name,
-      project,
-      columns: [...table.columns].sort((x, y) => x.index - y.index).map((c) => `${c.name}:${c.type}`),
-    });
-  }
-
-  // Workflow names first: a workflow may call one that comes later in the listing.
-  const workflowKeys: string[] = [];
-  const seen = new Map<string, Json>();
-  for await (const workflow of side.workflows()) {
-    names.workflows.set(workflow.id, workflow.name);
-    const key = uniqueKey(seen, keyOf(workflow, names));
-    seen.set(key, null);
-    workflowKeys.push(key);
-  }
-  const canonicalizer = new WorkflowCanonicalizer(names);
-  const workflowDigests = new Map<string, string>();
-  let index = 0;
-  for await (const workflow of side.workflows()) {
-    const key = workflowKeys[index] ?? keyOf(workflow, names);
-    index += 1;
-    workflowDigests.set(key, digestOf(canonicalizer.canonical(workflow)));
-  }
-  return { names, unavailable, records, tableIds, workflowDigests };
-}
-
-function keyOf(workflow: Workflow, names: InstanceNames): string {
-  const projectId = owningProjectId(workflow);
-  return workflowKey((projectId && names.projects.get(projectId)) || '-', workflow.name);
-}
-
-/** Same-named objects (n8n allows them) are told apart by their order: "name #2". */
-function uniqueKey(map: Map<string, unknown>, key: string): string {
-  if (!map.has(key)) return key;
-  let n = 2;
-  while (map.has(`${key} #${n}`)) n += 1;
-  return `${key} #${n}`;
-}
-
 async function compareRows(
   a: InstanceSnapshot,
   b: InstanceSnapshot,
@@ -347,7 +213,7 @@ async function canonicalFormsOf(
   const forms = new Map<string, Json>();
   const seen = new Map<string, null>();
   for await (const workflow of side.workflows()) {
-    const key = uniqueKey(seen, keyOf(workflow, names));
+    const key = uniqueKey(seen, keyOfWorkflow(workflow, names));
     seen.set(key, null);
     if (keys.has(key)) forms.set(key, canonicalizer.canonical(workflow));
   }

@@ -72,28 +72,8 @@ export function archiveSnapshot(archive: OpenedArchive, label: string): Instance
  */
 export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}): InstanceSnapshot {
   let probed: Promise<Map<SnapshotResource, string>> | undefined;
-  const probe = async (): Promise<Map<SnapshotResource, string>> => {
-    const unavailable = new Map<SnapshotResource, string>();
-    // Folders are listed per project (below); workflows are required, so a failure there is real.
-    const listings: Partial<Record<SnapshotResource, () => AsyncIterable<unknown>>> = {
-      users: () => api.listUsers(),
-      projects: () => api.listProjects(),
-      tags: () => api.listTags(),
-      variables: () => api.listVariables(),
-      credentials: () => api.listCredentials(),
-      dataTables: () => api.listDataTables(),
-    };
-    for (const resource of SNAPSHOT_RESOURCES) {
-      const list = listings[resource];
-      const reason = list && (await probeListing(list));
-      if (reason) unavailable.set(resource, reason);
-    }
-    if (unavailable.has('projects'))
-      unavailable.set('folders', 'folders are listed per project, and projects are unavailable');
-    return unavailable;
-  };
   const unavailable = () => {
-    probed ??= probe();
+    probed ??= probeUnavailable(api);
     return probed;
   };
   const guarded = <T>(resource: SnapshotResource, list: () => AsyncIterable<T>) =>
@@ -101,41 +81,66 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
       if ((await unavailable()).has(resource)) return;
       yield* list();
     };
-  const folders = async function* (): AsyncGenerator<Folder> {
-    for await (const project of api.listProjects()) {
-      try {
-        for await (const folder of api.listFolders(project.id))
-          yield { ...folder, projectId: folder.projectId ?? project.id };
-      } catch (error) {
-        if (unavailableReason(error) !== undefined) return;
-        throw error;
-      }
-    }
-  };
   return {
     label: api.baseUrl,
     unavailable,
     users: guarded('users', () => api.listUsers()),
     projects: guarded('projects', () => projectsWithMembers(api, { unreadableMembers: 'omit' })),
-    folders: guarded('folders', folders),
+    folders: guarded('folders', () => foldersOfEveryProject(api)),
     tags: guarded('tags', () => api.listTags()),
     variables: guarded('variables', () => api.listVariables()),
     credentials: guarded('credentials', () => api.listCredentials()),
     dataTables: guarded('dataTables', () => api.listDataTables()),
     dataTableRows: (tableId) => api.listDataTableRows(tableId),
-    // The list lacks description and folder (docs/REAL-N8N-FINDINGS.md); one GET per workflow adds them.
-    workflows: () =>
-      mapOrdered(api.listWorkflows(), options.concurrency ?? 4, async (listed) => {
-        if ('description' in listed && 'parentFolderId' in listed) return listed;
-        const detail = await api.getWorkflow(listed.id);
-        return {
-          ...listed,
-          description: detail.description ?? null,
-          parentFolderId: detail.parentFolderId ?? null,
-          ...(detail.shared ? { shared: detail.shared } : {}),
-        };
-      }),
+    workflows: () => workflowsWithDetail(api, options.concurrency ?? 4),
   };
+}
+
+async function probeUnavailable(api: N8nApi): Promise<Map<SnapshotResource, string>> {
+  const unavailable = new Map<SnapshotResource, string>();
+  // Folders are listed per project (below); workflows are required, so a failure there is real.
+  const listings: Partial<Record<SnapshotResource, () => AsyncIterable<unknown>>> = {
+    users: () => api.listUsers(),
+    projects: () => api.listProjects(),
+    tags: () => api.listTags(),
+    variables: () => api.listVariables(),
+    credentials: () => api.listCredentials(),
+    dataTables: () => api.listDataTables(),
+  };
+  for (const resource of SNAPSHOT_RESOURCES) {
+    const list = listings[resource];
+    const reason = list && (await probeListing(list));
+    if (reason) unavailable.set(resource, reason);
+  }
+  if (unavailable.has('projects'))
+    unavailable.set('folders', 'folders are listed per project, and projects are unavailable');
+  return unavailable;
+}
+
+async function* foldersOfEveryProject(api: N8nApi): AsyncGenerator<Folder> {
+  for await (const project of api.listProjects()) {
+    try {
+      for await (const folder of api.listFolders(project.id))
+        yield { ...folder, projectId: folder.projectId ?? project.id };
+    } catch (error) {
+      if (unavailableReason(error) !== undefined) return;
+      throw error;
+    }
+  }
+}
+
+/** The list lacks description and folder (docs/REAL-N8N-FINDINGS.md); one GET per workflow adds them. */
+function workflowsWithDetail(api: N8nApi, concurrency: number): AsyncIterable<Workflow> {
+  return mapOrdered(api.listWorkflows(), concurrency, async (listed) => {
+    if ('description' in listed && 'parentFolderId' in listed) return listed;
+    const detail = await api.getWorkflow(listed.id);
+    return {
+      ...listed,
+      description: detail.description ?? null,
+      parentFolderId: detail.parentFolderId ?? null,
+      ...(detail.shared ? { shared: detail.shared } : {}),
+    };
+  });
 }
 
 async function* empty<T>(): AsyncGenerator<T> {}
