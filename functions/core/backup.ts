@@ -16,6 +16,7 @@ import { mapOrdered, peek, tap } from './async-iterables.js';
 import { ArkError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, unavailability } from './instance/read.js';
+import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
 import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
 import { findWorkflowReferences, type WorkflowReference } from './references.js';
@@ -45,14 +46,7 @@ export interface BackupResult {
 }
 
 /** Resources a backup may record as skipped; without workflows a backup is worthless, so that one is fatal. */
-type OptionalResource =
-  | 'users'
-  | 'projects'
-  | 'folders'
-  | 'tags'
-  | 'variables'
-  | 'credentials'
-  | 'dataTables';
+type OptionalResource = Exclude<SnapshotResource, 'workflows'>;
 
 const DEFAULT_ROWS_PER_CHUNK = 10_000;
 

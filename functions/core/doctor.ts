@@ -9,6 +9,7 @@ import {
   FeatureNotLicensedError,
   MissingScopeError,
 } from './errors.js';
+import { KINDS } from './kinds/index.js';
 import type { N8nApi, N8nCapabilities } from './ports.js';
 
 export type ReadStatus = 'ok' | 'not-licensed' | 'missing-scope' | 'error' | 'not-checked';
@@ -33,24 +34,10 @@ export interface DoctorReport {
   keepWorkflowIds: { possible: boolean | undefined; detail: string };
 }
 
-/** The API-key scopes a restore of each resource uses. */
-export const RESTORE_SCOPES: Record<string, string[]> = {
-  users: ['user:list'],
-  projects: ['project:list', 'project:create', 'project:manageMembers'],
-  folders: ['folder:list', 'folder:create'],
-  tags: ['tag:list', 'tag:create', 'workflowTags:update'],
-  variables: ['variable:list', 'variable:create', 'variable:update'],
-  credentials: ['credential:list', 'credential:create'],
-  dataTables: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
-  workflows: [
-    'workflow:list',
-    'workflow:read',
-    'workflow:create',
-    'workflow:update',
-    'workflow:activate',
-    'workflow:move',
-  ],
-};
+/** The API-key scopes a restore of each resource uses, as each kind declares them. */
+export const RESTORE_SCOPES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  KINDS.map((kind) => [kind.resource, kind.restoreScopes]),
+);
 
 async function probe(
   list: () => AsyncIterable<unknown>,
@@ -74,21 +61,18 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
   const workflows = await probe(() => api.listWorkflows({ excludePinnedData: true }));
   const projects = await probe(() => api.listProjects());
   const firstProject = (projects.first as { id?: string } | undefined)?.id;
-  const checks: [string, { read: ReadStatus; detail?: string }][] = [
-    ['workflows', workflows],
-    ['tags', await probe(() => api.listTags())],
-    ['credentials', await probe(() => api.listCredentials())],
-    ['dataTables', await probe(() => api.listDataTables())],
-    ['variables', await probe(() => api.listVariables())],
-    ['projects', projects],
-    [
-      'folders',
-      firstProject
-        ? await probe(() => api.listFolders(firstProject))
-        : { read: 'not-checked', detail: 'no project could be listed to look for folders in' },
-    ],
-    ['users', await probe(() => api.listUsers())],
-  ];
+  // Folders are listed per project: looked for in the first project the key can list.
+  const folders = async () =>
+    firstProject
+      ? probe(() => api.listFolders(firstProject))
+      : { read: 'not-checked' as const, detail: 'no project could be listed to look for folders in' };
+  const checks: [string, { read: ReadStatus; detail?: string }][] = [];
+  for (const kind of KINDS) {
+    const known =
+      kind.resource === 'workflows' ? workflows : kind.resource === 'projects' ? projects : undefined;
+    const result = known ?? ('list' in kind ? await probe(() => kind.list(api)) : await folders());
+    checks.push([kind.resource, result]);
+  }
   const scopes = await api.discoverScopes();
   const resources = checks.map(([resource, result]): ResourceCheck => {
     const needed = RESTORE_SCOPES[resource] ?? [];

@@ -175,16 +175,3 @@ export interface User {
   role?: string;
   isPending?: boolean;
 }
-
-/** The resources a backup carries, in restore (dependency) order. */
-export const RESOURCES = [
-  'users',
-  'projects',
-  'folders',
-  'tags',
-  'variables',
-  'credentials',
-  'dataTables',
-  'workflows',
-] as const;
-export type ResourceName = (typeof RESOURCES)[number];

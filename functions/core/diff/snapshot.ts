@@ -6,7 +6,7 @@
 import { ENTRY, type OpenedArchive } from '../archive-format.js';
 import { mapOrdered } from '../async-iterables.js';
 import { probeListing, projectsWithMembers, unavailableReason } from '../instance/read.js';
-import { SNAPSHOT_RESOURCES, type SnapshotResource } from '../kinds/index.js';
+import { KINDS, type SnapshotResource } from '../kinds/index.js';
 import type {
   CredentialMeta,
   DataTable,
@@ -98,19 +98,11 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
 
 async function probeUnavailable(api: N8nApi): Promise<Map<SnapshotResource, string>> {
   const unavailable = new Map<SnapshotResource, string>();
-  // Folders are listed per project (below); workflows are required, so a failure there is real.
-  const listings: Partial<Record<SnapshotResource, () => AsyncIterable<unknown>>> = {
-    users: () => api.listUsers(),
-    projects: () => api.listProjects(),
-    tags: () => api.listTags(),
-    variables: () => api.listVariables(),
-    credentials: () => api.listCredentials(),
-    dataTables: () => api.listDataTables(),
-  };
-  for (const resource of SNAPSHOT_RESOURCES) {
-    const list = listings[resource];
-    const reason = list && (await probeListing(list));
-    if (reason) unavailable.set(resource, reason);
+  // Workflows are required, so a failure there is real; folders are listed per project (below).
+  for (const kind of KINDS) {
+    if (kind.resource === 'workflows' || !('list' in kind)) continue;
+    const reason = await probeListing(() => kind.list(api));
+    if (reason) unavailable.set(kind.resource, reason);
   }
   if (unavailable.has('projects'))
     unavailable.set('folders', 'folders are listed per project, and projects are unavailable');

@@ -115,6 +115,7 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const foldersKind = {
   resource: 'folders',
   restored: true,
+  restoreScopes: ['folder:list', 'folder:create'],
   plan,
   steps: [{ name: 'folders', run: apply }],
 } as const satisfies Kind<'folders', 'folders'>;

@@ -115,6 +115,13 @@ export interface Kind<R extends string = string, S extends string = string> {
   readonly resource: R;
   /** Whether a restore writes it. Users are compared, never created: n8n invites them by e-mail. */
   readonly restored: boolean;
+  /**
+   * Lists the instance's objects of this kind, for reading whether the instance has them (doctor,
+   * diff). Absent for kinds listed per parent (folders are listed per project).
+   */
+  readonly list?: (api: N8nApi) => AsyncIterable<unknown>;
+  /** The API-key scopes a restore of this kind uses (doctor reports the missing ones; a restore refuses without them). */
+  readonly restoreScopes: readonly string[];
   /** Resources this kind reports besides itself (data tables report their rows). */
   readonly alsoCounted?: readonly string[];
   /** Adds this kind's plan entries, notes and warnings. */

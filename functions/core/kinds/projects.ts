@@ -3,10 +3,12 @@
  * decides where every other kind's objects land (the scopes); members are added once their users
  * have accounts in the target (n8n invites by e-mail, so users are never created).
  */
+
 import { InvalidOptionError } from '../errors.js';
 import { personalOwner, projectKey } from '../instance/identity.js';
 import { collect } from '../json.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
 import { Adoption } from '../restore/adoption.js';
 import { isFatal, messageOf } from '../restore/failure-policy.js';
 import type { PlanEntry } from '../restore/types.js';
@@ -265,6 +267,8 @@ async function addMembers(
 export const projectsKind = {
   resource: 'projects',
   restored: true,
+  list: (api: N8nApi) => api.listProjects(),
+  restoreScopes: ['project:list', 'project:create', 'project:manageMembers'],
   plan,
   steps: [{ name: 'projects', run: apply }],
 } as const satisfies Kind<'projects', 'projects'>;

@@ -1,6 +1,7 @@
 /** Tags: one namespace per instance, so a tag is its name. */
 
 import type { Tag } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
 import { Adoption } from '../restore/adoption.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 
@@ -65,6 +66,8 @@ async function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const tagsKind = {
   resource: 'tags',
   restored: true,
+  list: (api: N8nApi) => api.listTags(),
+  restoreScopes: ['tag:list', 'tag:create', 'workflowTags:update'],
   plan,
   steps: [{ name: 'tags', run: create }],
 } as const satisfies Kind<'tags', 'tags'>;

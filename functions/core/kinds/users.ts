@@ -2,7 +2,9 @@
  * Users: backed up and compared, never written. n8n creates users only by invitation (an e-mail the
  * person must accept), so a restore names members without an account instead of creating them.
  */
+
 import type { User } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
 import type { Kind } from './kind.js';
 
 /** A user is the same person across instances by e-mail, whatever the case. */
@@ -13,5 +15,7 @@ export function userKey(user: User): string {
 export const usersKind = {
   resource: 'users',
   restored: false,
+  list: (api: N8nApi) => api.listUsers(),
+  restoreScopes: ['user:list'],
   steps: [],
 } as const satisfies Kind<'users'>;

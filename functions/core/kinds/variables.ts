@@ -2,7 +2,9 @@
  * Variables: a variable is its key within its project, or among the global ones. A project-scoped
  * variable whose project has no counterpart in the target becomes global (and says so).
  */
+
 import type { Variable } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
 import { Adoption } from '../restore/adoption.js';
 import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
 import type { PlanEntry } from '../restore/types.js';
@@ -132,6 +134,8 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const variablesKind = {
   resource: 'variables',
   restored: true,
+  list: (api: N8nApi) => api.listVariables(),
+  restoreScopes: ['variable:list', 'variable:create', 'variable:update'],
   plan,
   steps: [{ name: 'variables', run: apply }],
 } as const satisfies Kind<'variables', 'variables'>;

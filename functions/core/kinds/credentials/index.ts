@@ -2,7 +2,9 @@
  * Credentials: metadata only (never secrets). The restore keeps their ids and matches by id; across
  * instances where ids differ (the diff) a credential is its type and name.
  */
+
 import type { CredentialMeta } from '../../n8n-types.js';
+import type { N8nApi } from '../../ports.js';
 import type { Kind } from '../kind.js';
 import { createCredentials, transferCredentials } from './apply.js';
 import { planCredentials } from './plan.js';
@@ -15,6 +17,8 @@ export function credentialKey(credential: Pick<CredentialMeta, 'type' | 'name'>)
 export const credentialsKind = {
   resource: 'credentials',
   restored: true,
+  list: (api: N8nApi) => api.listCredentials(),
+  restoreScopes: ['credential:list', 'credential:create'],
   plan: planCredentials,
   steps: [
     { name: 'credentials', run: createCredentials },

@@ -4,6 +4,7 @@
  */
 
 import type { DataTable } from '../../n8n-types.js';
+import type { N8nApi } from '../../ports.js';
 import { Adoption } from '../../restore/adoption.js';
 import type { ApplyContext, Kind } from '../kind.js';
 import { planDataTables } from './plan.js';
@@ -55,6 +56,8 @@ async function createTables(ctx: ApplyContext, resumed: boolean): Promise<void> 
 export const dataTablesKind = {
   resource: 'dataTables',
   restored: true,
+  list: (api: N8nApi) => api.listDataTables(),
+  restoreScopes: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
   alsoCounted: ['dataTableRows'],
   plan: planDataTables,
   steps: [

@@ -3,6 +3,7 @@
  * of all kinds, since they refer to every other: created (new ids, or their own through n8n's
  * package import), given their final references, tagged, archived and published.
  */
+import type { N8nApi } from '../../ports.js';
 import type { ApplyContext, Kind } from '../kind.js';
 import { activateWorkflows } from './activation.js';
 import { archiveWorkflows } from './archive.js';
@@ -22,6 +23,15 @@ function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const workflowsKind = {
   resource: 'workflows',
   restored: true,
+  list: (api: N8nApi) => api.listWorkflows({ excludePinnedData: true }),
+  restoreScopes: [
+    'workflow:list',
+    'workflow:read',
+    'workflow:create',
+    'workflow:update',
+    'workflow:activate',
+    'workflow:move',
+  ],
   plan: planWorkflows,
   steps: [
     { name: 'workflows', run: create },
