@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { projectsKind } from '../../../functions/core/kinds/projects.js';
+import type { PlanEntry } from '../../../functions/core/restore/types.js';
+import { InjectedCrash } from '../fakes/memory-n8n.js';
+import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support-a.js';
+
+const [createProjects] = projectsKind.steps;
+/** Carol has an account in the source only. */
+const WITH_CAROL = [...SEED_USERS, { email: 'carol@example.com', role: 'global:member' }];
+const TEAM = [
+  { email: 'owner@example.com', role: 'project:admin' },
+  { email: 'alice@example.com', role: 'project:editor' },
+  { email: 'bob@example.com', role: 'project:viewer' },
+];
+
+/** Each planned project's name → [action, the target id it matched or the name it is created under]. */
+function decisions(entries: readonly PlanEntry[]) {
+  return Object.fromEntries(entries.map((e) => [e.name, [e.action, e.targetId ?? e.renameTo]]));
+}
+
+describe('projects plan', () => {
+  it('reuses the team project of the same name and creates the one the target lacks', async () => {
+    const source = emptySource();
+    const ops = source.seedProject('Ops');
+    const lab = source.seedProject('Lab');
+    const target = emptyTarget();
+    const existing = target.seedProject('Ops');
+
+    const { entries, context } = await planKind(projectsKind, source, target);
+
+    expect(decisions(entries)).toMatchObject({ Ops: ['skip', existing.id], Lab: ['create', undefined] });
+    expect(context.scopeOf(ops.id)).toEqual({ kind: 'existing', id: existing.id });
+    expect(context.scopeOf(lab.id)).toEqual({ kind: 'new', name: 'Lab' });
+  });
+
+  it("matches a personal project by its owner's e-mail, and sends one whose owner has no account to the key owner", async () => {
+    const source = emptySource(WITH_CAROL);
+    const target = emptyTarget();
+    const personalOf = (n8n: typeof source, email: string) =>
+      exactlyOne(n8n.projects, (p) => p.type === 'personal' && p.members[0]?.email === email);
+
+    const { entries, context } = await planKind(projectsKind, source, target);
+
+    const alice = exactlyOne(entries, (e) => e.sourceId === personalOf(source, 'alice@example.com').id);
+    expect(alice).toMatchObject({ action: 'skip', targetId: personalOf(target, 'alice@example.com').id });
+    const carol = exactlyOne(entries, (e) => e.sourceId === personalOf(source, 'carol@example.com').id);
+    expect(carol.reason).toMatch(/carol@example.com, who has no account in the target/);
+    expect(context.scopeOf(carol.sourceId)).toEqual({ kind: 'personal' });
+  });
+
+  it('follows --project-map to an existing project, and creates a missing one under its mapped name', async () => {
+    const source = emptySource();
+    source.seedProject('Ops');
+    const lab = source.seedProject('Lab');
+    const target = emptyTarget();
+    const platform = target.seedProject('Platform');
+    const projectMap = new Map(Object.entries({ Ops: 'Platform', Lab: 'Research' }));
+
+    const { entries, context } = await planKind(projectsKind, source, target, { projectMap });
+
+    expect(decisions(entries)).toMatchObject({ Ops: ['skip', platform.id], Lab: ['create', 'Research'] });
+    expect(context.scopeOf(lab.id)).toEqual({ kind: 'new', name: 'Research' });
+  });
+
+  it('warns of team members who have no account in the target', async () => {
+    const source = emptySource(WITH_CAROL);
+    source.seedProject('Ops', [{ email: 'carol@example.com', role: 'project:editor' }]);
+
+    const { plan } = await planKind(projectsKind, source, emptyTarget());
+
+    expect(plan.warnings).toEqual([
+      expect.objectContaining({ code: 'member-without-account', message: expect.stringContaining('carol') }),
+    ]);
+  });
+
+  it("notes that a target without projects takes everything into the key owner's personal project", async () => {
+    const source = emptySource();
+    const ops = source.seedProject('Ops');
+    const target = emptyTarget({ licensed: { projects: false } });
+
+    const { entries, plan, context } = await planKind(projectsKind, source, target);
+
+    expect(plan.notes).toContainEqual(expect.stringMatching(/cannot take projects/));
+    expect(entries.every((e) => e.action === 'skip')).toBe(true);
+    expect(context.scopeOf(ops.id)).toEqual({ kind: 'personal' });
+  });
+
+  it('outside --only, plans no project yet still lands objects in the matching one', async () => {
+    const source = emptySource();
+    const ops = source.seedProject('Ops');
+    const lab = source.seedProject('Lab');
+    const target = emptyTarget();
+    const existing = target.seedProject('Ops');
+
+    const { entries, context } = await planKind(projectsKind, source, target, { only: ['variables'] });
+
+    expect(entries).toEqual([]);
+    expect(context.scopeOf(ops.id)).toEqual({ kind: 'existing', id: existing.id });
+    expect(context.scopeOf(lab.id)).toEqual({ kind: 'personal' });
+  });
+});
+
+describe('projects step', () => {
+  it('creates a team project, records its id and adds the members who have accounts, with their roles', async () => {
+    const source = emptySource();
+    const ops = source.seedProject('Ops', TEAM);
+    const target = emptyTarget();
+    const planned = await planKind(projectsKind, source, target);
+
+    const ledger = await applyStep(createProjects, planned, target);
+
+    const created = exactlyOne(target.projects, (p) => p.name === 'Ops');
+    expect(ledger.targetId('projects', ops.id)).toBe(created.id);
+    expect(created.members.map((m) => [m.email, m.role])).toEqual(TEAM.map((m) => [m.email, m.role]));
+    expect(ledger.state.created.projects).toBe(1);
+  });
+
+  it('on resume, adopts the project an interrupted run created and adds its members', async () => {
+    const source = emptySource();
+    const ops = source.seedProject('Ops', TEAM);
+    const target = emptyTarget();
+    const planned = await planKind(projectsKind, source, target);
+    target.crashAtWrite = target.writes.length + 2;
+    await expect(applyStep(createProjects, planned, target)).rejects.toThrow(InjectedCrash);
+
+    const ledger = await applyStep(createProjects, planned, target, { resumed: true });
+
+    const adopted = exactlyOne(target.projects, (p) => p.name === 'Ops');
+    expect(ledger.targetId('projects', ops.id)).toBe(adopted.id);
+    expect(adopted.members.map((m) => m.email)).toEqual(TEAM.map((m) => m.email));
+  });
+
+  it('fails only the project n8n refuses and creates the others', async () => {
+    const source = emptySource();
+    const bad = source.seedProject('Bad');
+    source.seedProject('Lab');
+    const target = emptyTarget();
+    const planned = await planKind(projectsKind, source, target);
+    refuseWrites(target, 'createProject', (name) => name === 'Bad');
+
+    const ledger = await applyStep(createProjects, planned, target);
+
+    expect(target.projects.filter((p) => p.type === 'team').map((p) => p.name)).toEqual(['Lab']);
+    expect(ledger.hasFailed('projects', bad.id)).toBe(true);
+    expect(ledger.state.warnings).toEqual([
+      expect.objectContaining({ code: 'restore-failed', message: expect.stringContaining('"Bad"') }),
+    ]);
+  });
+});
