@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { dataTablesKind } from '../../../functions/core/kinds/data-tables/index.js';
+import type { DataTableRow, DataTableWrite } from '../../../functions/core/n8n-types.js';
+import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
+import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
+import { InjectedCrash, type MemoryN8n } from '../fakes/memory-n8n.js';
+import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
+import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
+import { applyStep, clock, newLedger, planKind, writesTo } from './support-b.js';
+
+const [createStep, rowsStep] = dataTablesKind.steps;
+const ORDER_COLUMNS: DataTableWrite['columns'] = [
+  { name: 'number', type: 'number' },
+  { name: 'total', type: 'number' },
+];
+const sourceOrders = Array.from({ length: 7 }, (_, i) => ({ number: i + 1, total: (i + 1) * 10 }));
+
+function rowsOf(target: MemoryN8n, name: string) {
+  const table = target.dataTables.find((t) => t.name === name);
+  return (target.rows.get(table?.id ?? '') ?? []).map(({ number, total }) => ({ number, total }));
+}
+
+async function planOrders(
+  onConflict: ConflictPolicy,
+  targetOrders: { columns?: DataTableWrite['columns']; rows: DataTableRow[] },
+) {
+  const target = emptyTarget();
+  target.seedDataTable('orders', targetOrders.columns ?? ORDER_COLUMNS, targetOrders.rows);
+  const planned = await planKind(dataTablesKind, seededSource(), target, { onConflict });
+  return { target, planned, orders: planned.entries.find((e) => e.name === 'orders') };
+}
+
+describe('planning data tables', () => {
+  it('matches a table by name in the project it lands in, not a namesake elsewhere', async () => {
+    const target = emptyTarget();
+    target.seedProject('Ops');
+    const namesake = target.seedDataTable('customers', [{ name: 'email', type: 'string' }], []);
+
+    const planned = await planKind(dataTablesKind, seededSource(), target);
+
+    expect(planned.entries.find((e) => e.name === 'customers')).toMatchObject({ action: 'create' });
+    expect(planned.entries.some((e) => e.targetId === namesake.id)).toBe(false);
+  });
+
+  type TargetOrders = Parameters<typeof planOrders>[1];
+  it.each<[string, TargetOrders, string, string]>([
+    ['skips a table whose rows are the same', { rows: sourceOrders }, 'skip', 'identical data table exists'],
+    ['updates a table whose rows differ', { rows: [{ number: 99, total: 1 }] }, 'update', 'rows differ'],
+    [
+      'reports a table with other columns as a conflict',
+      { columns: [{ name: 'number', type: 'string' }], rows: [] },
+      'conflict',
+      'other columns',
+    ],
+  ])('under overwrite, %s', async (_behaviour, targetOrders, action, reason) => {
+    const { orders } = await planOrders('overwrite', targetOrders);
+
+    expect(orders?.action).toBe(action);
+    expect(orders?.reason).toContain(reason);
+  });
+
+  it('creates a renamed copy beside the matched table under rename', async () => {
+    const { target, planned } = await planOrders('rename', { rows: [] });
+
+    const ledger = await applyStep(createStep, planned);
+    await applyStep(rowsStep, planned, { ledger });
+
+    expect(target.dataTables.map((t) => t.name).sort()).toEqual(['customers', 'orders', 'orders (restored)']);
+    expect(rowsOf(target, 'orders (restored)')).toEqual(sourceOrders);
+    expect(rowsOf(target, 'orders')).toEqual([]);
+  });
+});
+
+describe('restoring data tables and their rows', () => {
+  it("replaces an updated table's rows with the archive's", async () => {
+    const { target, planned } = await planOrders('overwrite', { rows: [{ number: 99, total: 1 }] });
+
+    const ledger = await applyStep(rowsStep, planned);
+
+    expect(rowsOf(target, 'orders')).toEqual(sourceOrders);
+    expect(ledger.state.updated).toMatchObject({ dataTables: 1, dataTableRows: 7 });
+  });
+
+  it('creates each table in the project it lands in and inserts its rows in batches of rowBatchSize', async () => {
+    const target = emptyTarget();
+    const ops = target.seedProject('Ops');
+    const planned = await planKind(dataTablesKind, seededSource(), target);
+
+    const ledger = await applyStep(createStep, planned);
+    await applyStep(rowsStep, planned, { ledger, rowBatchSize: 3 });
+
+    const customers = target.dataTables.find((t) => t.name === 'customers');
+    expect(customers?.projectId).toBe(ops.id);
+    expect(customers?.columns.map((c) => `${c.name}:${c.type}`)).toEqual(['email:string', 'vip:boolean']);
+    const orders = target.dataTables.find((t) => t.name === 'orders');
+    expect(writesTo(target, `POST /data-tables/${orders?.id}/rows`)).toHaveLength(3);
+    expect(rowsOf(target, 'orders')).toEqual(sourceOrders);
+  });
+
+  it('empties and refills a table whose fill was interrupted, leaving no duplicate rows', async () => {
+    const target = emptyTarget();
+    const planned = await planKind(dataTablesKind, seededSource(), target);
+    const store = new InMemoryLedgerStore();
+    const first = await applyStep(createStep, planned, { ledger: newLedger(planned, store) });
+    target.crashAtWrite = target.writes.length + 2;
+    await expect(applyStep(rowsStep, planned, { ledger: first, rowBatchSize: 2 })).rejects.toThrow(
+      InjectedCrash,
+    );
+    const saved = { archiveDigest: planned.plan.archive.digest, target: planned.plan.target.url };
+
+    const resumed = await RestoreLedger.load(store, clock, saved);
+    if (!resumed) throw new Error('the interrupted run saved no ledger');
+    await applyStep(rowsStep, planned, { ledger: resumed, rowBatchSize: 2, resumed: true });
+
+    const customers = target.dataTables.find((t) => t.name === 'customers');
+    expect(writesTo(target, `DELETE /data-tables/${customers?.id}/rows/clear`)).toHaveLength(1);
+    expect(target.rows.get(customers?.id ?? '')?.map((r) => r.email)).toEqual([
+      'a@example.com',
+      'b@example.com',
+      'c@example.com',
+    ]);
+    expect(rowsOf(target, 'orders')).toEqual(sourceOrders);
+  });
+
+  it.each([
+    ['listing the target when resumed', true],
+    ["n8n's 409 on the name", false],
+  ])('adopts the table an interrupted run created, found by %s', async (_how, resumed) => {
+    const target = emptyTarget();
+    const planned = await planKind(dataTablesKind, seededSource(), target);
+    const first = await applyStep(createStep, planned);
+
+    const ledger = await applyStep(createStep, planned, { resumed });
+
+    expect(writesTo(target, 'POST /data-tables')).toHaveLength(2);
+    expect(ledger.idMap('dataTables')).toEqual(first.idMap('dataTables'));
+    expect(ledger.state.failed.dataTables).toBe(0);
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Planning and applying one resource kind alone, over in-memory instances: the plan context and
+ * ledger a full restore would give it, without the other kinds' plans and steps. What those would
+ * have decided (a project's target id, a table's) is handed in as ledger ids.
+ */
+import type { RestoreResource } from '../../../functions/core/kinds/index.js';
+import type { ApplyStep, Kind } from '../../../functions/core/kinds/kind.js';
+import { projectsKind } from '../../../functions/core/kinds/projects.js';
+import type { Workflow, WorkflowNode } from '../../../functions/core/n8n-types.js';
+import {
+  type Clock,
+  type SecretSource,
+  silentLogger,
+  silentProgress,
+} from '../../../functions/core/ports.js';
+import { createApplyContext } from '../../../functions/core/restore/apply.js';
+import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
+import { createPlanContext } from '../../../functions/core/restore/plan.js';
+import { readSource, readTarget } from '../../../functions/core/restore/plan-state.js';
+import type {
+  ApplyOptions,
+  PlanEntry,
+  PlanOptions,
+  RestorePlan,
+} from '../../../functions/core/restore/types.js';
+import { type MemoryArchive, memoryArchive } from '../fakes/memory-archive.js';
+import { MemoryN8n } from '../fakes/memory-n8n.js';
+import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
+import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
+
+export const clock: Clock = { now: () => new Date('2026-11-22T02:00:00.000Z') };
+
+export interface Planned {
+  plan: RestorePlan;
+  /** The planned kind's entries. */
+  entries: readonly PlanEntry[];
+  archive: MemoryArchive;
+  target: MemoryN8n;
+}
+
+/** Plans one kind from an archive of `source` against `target`, after projects decided where each source project lands. */
+export async function planKind(
+  kind: Kind<RestoreResource>,
+  source: MemoryN8n,
+  target: MemoryN8n,
+  options: PlanOptions = {},
+): Promise<Planned> {
+  const archive = memoryArchive(source);
+  const ctx = createPlanContext(
+    archive,
+    target,
+    options,
+    await readSource(archive),
+    await readTarget(target),
+  );
+  await projectsKind.plan(ctx);
+  await kind.plan?.(ctx);
+  return { plan: ctx.toPlan(), entries: ctx.entries(kind.resource), archive, target };
+}
+
+/** The entry planned for the source object with this id. */
+export function entryOf(planned: Planned, sourceId: string): PlanEntry {
+  const entry = planned.entries.find((e) => e.sourceId === sourceId);
+  if (!entry) throw new Error(`nothing planned for ${sourceId}`);
+  return entry;
+}
+
+/** A ledger for the plan with its matches recorded, as a restore's first run records them before any step. */
+export function newLedger(planned: Planned, store = new InMemoryLedgerStore()): RestoreLedger {
+  const ledger = RestoreLedger.create(store, clock, planned.plan);
+  for (const e of planned.plan.entries)
+    if (e.targetId && (e.action === 'skip' || e.action === 'update'))
+      ledger.recordId(e.resource, e.sourceId, e.targetId);
+  return ledger;
+}
+
+export interface StepOptions extends ApplyOptions {
+  /** The step was running when the last run stopped. */
+  resumed?: boolean;
+  /** The ledger of earlier steps of the same restore; default a new one. */
+  ledger?: RestoreLedger;
+  /** Source id → target id, per resource, as other kinds' steps would have recorded them. */
+  ids?: Partial<Record<RestoreResource, Record<string, string>>>;
+  secrets?: SecretSource;
+}
+
+/** Runs one apply step of the plan against its target; returns the ledger it wrote to. */
+export async function applyStep(
+  step: ApplyStep,
+  planned: Planned,
+  options: StepOptions = {},
+): Promise<RestoreLedger> {
+  const { resumed = false, ledger = newLedger(planned), ids = {}, secrets, ...applyOptions } = options;
+  for (const [resource, map] of Object.entries(ids))
+    for (const [sourceId, targetId] of Object.entries(map))
+      ledger.recordId(resource as RestoreResource, sourceId, targetId);
+  const deps = {
+    archive: planned.archive,
+    api: planned.target,
+    ledgerStore: new InMemoryLedgerStore(),
+    clock,
+    logger: silentLogger,
+    progress: silentProgress,
+    ...(secrets ? { secrets } : {}),
+  };
+  await step.run(createApplyContext(planned.plan, deps, applyOptions, ledger), resumed);
+  return ledger;
+}
+
+/** The target's writes that were this one, e.g. `writesTo(target, 'POST /credentials')`. */
+export function writesTo(target: MemoryN8n, write: string): string[] {
+  return target.writes.filter((w) => w === write);
+}
+
+/** The instance's workflow of this name. */
+export function workflowNamed(n8n: MemoryN8n, name: string): Workflow {
+  const found = n8n.workflows.find((w) => w.name === name);
+  if (!found) throw new Error(`no workflow ${name} in ${n8n.baseUrl}`);
+  return found;
+}
+
+/** Workflow nodes: a trigger, so n8n will publish the workflow, and a sub-workflow call. */
+export function triggerNode(type = 'n8n-nodes-base.executeWorkflowTrigger'): WorkflowNode {
+  return { id: 'n1', name: 'Start', type, typeVersion: 1, position: [0, 0], parameters: {} };
+}
+
+export function callNode(workflowId: string): WorkflowNode {
+  return {
+    id: 'n2',
+    name: 'Call',
+    type: 'n8n-nodes-base.executeWorkflow',
+    typeVersion: 1.2,
+    position: [200, 0],
+    parameters: { workflowId: { __rl: true, value: workflowId, mode: 'id' } },
+  };
+}
+
+/**
+ * Workflows referring to a credential, a data table and each other: Caller (active, tagged) calls
+ * Callee (active) and comes before it, so only the second pass can resolve that call; Old is
+ * archived, in a team project. `ids` are what the other kinds' steps would have recorded.
+ */
+export function callerAndCallee() {
+  const source = new MemoryN8n({ baseUrl: 'http://source.test', idPrefix: 's', users: SEED_USERS });
+  const ops = source.seedProject('Ops');
+  const prod = source.seedTag('prod');
+  const table = source.seedDataTable('orders', [{ name: 'n', type: 'number' }], []);
+  const caller = source.seedWorkflow({
+    name: 'Caller',
+    active: true,
+    tags: [prod],
+    nodes: [
+      triggerNode('n8n-nodes-base.scheduleTrigger'),
+      callNode('PENDING'),
+      {
+        name: 'Orders',
+        type: 'n8n-nodes-base.dataTable',
+        parameters: { dataTableId: { __rl: true, value: table.id, mode: 'id' } },
+        credentials: { httpHeaderAuth: { id: 'credApi000000001', name: 'API' } },
+      },
+    ],
+  });
+  const callee = source.seedWorkflow({ name: 'Callee', active: true, nodes: [triggerNode()] });
+  caller.nodes[1] = callNode(callee.id);
+  source.seedWorkflow({ name: 'Old', isArchived: true, nodes: [triggerNode()] }, ops.id);
+  const target = emptyTarget();
+  const targetTable = target.seedDataTable('orders', [{ name: 'n', type: 'number' }], []);
+  target.seedCredential('API', 'httpHeaderAuth', target.ownerPersonalProjectId, 'credApiNew000001');
+  const ids: NonNullable<StepOptions['ids']> = {
+    credentials: { credApi000000001: 'credApiNew000001' },
+    dataTables: { [table.id]: targetTable.id },
+    tags: { [prod.id]: target.seedTag('prod').id },
+  };
+  return { source, target, ids, ops, callee, targetTable };
+}
