@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
-import { RestoreError, StoreError, UsageError } from '../../core/errors.js';
-import { type LedgerStore, type SecretSource, systemClock } from '../../core/ports.js';
+import { RestoreError, UsageError } from '../../core/errors.js';
+import { systemClock } from '../../core/ports.js';
 import { planReport, type RestoreOptions, type RestoreReport, runRestore } from '../../core/restore-apply.js';
 import { COUNTED_RESOURCES } from '../../core/restore-ledger.js';
 import {
@@ -18,6 +17,7 @@ import {
 } from '../../core/restore-plan.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
 import { createCliLogger, createProgress, formatTable, type Output, printJson } from '../output.js';
+import { credentialSecretSource } from '../secrets.js';
 import { isS3Location, storeForArchive } from '../stores.js';
 
 /** Flags restore and migrate share ("[same options]" in the issue). */
@@ -112,7 +112,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
         : undefined;
       const archive = await openArchiveAt(await storeForArchive(location), location, openZipArchive);
       try {
-        const ledgerStore = fileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
+        const ledgerStore = new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
         const run = await runRestore(
           {
             archive,
@@ -186,52 +186,6 @@ export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOp
   };
 }
 
-/**
- * The --credential-secrets file: `{ "<credential id or name>": { ...credential data } }`. Read once;
- * its values are handed to n8n and never printed.
- */
-/**
- * Where credential data for hydrating stubs comes from: `sm://<prefix>` reads AWS Secrets Manager
- * secrets named `<prefix>/<credential id>`; anything else is a JSON file.
- */
-export async function credentialSecretSource(value: string): Promise<SecretSource> {
-  if (!value.startsWith('sm://')) return secretsFromFile(value);
-  const prefix = value.slice('sm://'.length);
-  if (!prefix)
-    throw new UsageError('--credential-secrets sm://<prefix> needs a prefix, e.g. sm://n8n-ark/credentials');
-  const [{ SecretsManagerClient }, { PrefixedSecretSource, SecretsManagerSecretSource }] = await Promise.all([
-    import('@aws-sdk/client-secrets-manager'),
-    import('../../adapters/secrets-manager.js'),
-  ]);
-  return new PrefixedSecretSource(new SecretsManagerSecretSource(new SecretsManagerClient({})), prefix);
-}
-
-export async function secretsFromFile(path: string): Promise<SecretSource> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--credential-secrets ${path}: cannot read it as JSON (${(error as Error).name})`, {
-      cause: error,
-    });
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UsageError(
-      `--credential-secrets ${path}: expected a JSON object mapping credential id or name to its data`,
-    );
-  }
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  for (const [key, value] of entries) {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new UsageError(
-        `--credential-secrets ${path}: the entry ${JSON.stringify(key)} must be an object of the credential's fields`,
-      );
-    }
-  }
-  const byKey = new Map(entries.map(([key, value]) => [key, JSON.stringify(value)]));
-  return { get: async (name) => byKey.get(name) };
-}
-
 /** The ledger's default place: beside a local archive; for an S3 archive, a local file named after it. */
 export function defaultLedgerPath(archiveLocation: string, targetUrl: string): string {
   const target = instanceNameFromUrl(targetUrl);
@@ -241,40 +195,6 @@ export function defaultLedgerPath(archiveLocation: string, targetUrl: string): s
   }
   const path = resolve(archiveLocation);
   return join(dirname(path), `${basename(path).replace(/\.zip$/, '')}.restore-${target}.ledger.json`);
-}
-
-/** A ledger kept in a local file, replaced atomically so a crash mid-save leaves the previous one. */
-export function fileLedgerStore(path: string): LedgerStore {
-  return {
-    description: path,
-    async load() {
-      try {
-        return await readFile(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new StoreError(
-          `Cannot read the restore ledger ${path}: ${(error as Error).message}`,
-          { location: path },
-          { cause: error },
-        );
-      }
-    },
-    async save(contents) {
-      const temporary = join(dirname(path), `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
-      try {
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(temporary, contents, { flush: true });
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw new StoreError(
-          `Cannot write the restore ledger ${path}: ${(error as Error).message}`,
-          { location: path },
-          { cause: error },
-        );
-      }
-    },
-  };
 }
 
 /** The issue's --json shape; notes and credentials still waiting for secrets ride along as warnings. */
