@@ -69,7 +69,7 @@ function parseKey(key: string): { instance: string; createdAt: Date } | undefine
 export class S3ArchiveStore implements ArchiveStore {
   readonly description: string;
 
-  constructor(private readonly options: S3ArchiveStoreOptions) {
+  constructor(readonly options: S3ArchiveStoreOptions) {
     this.description = `s3://${options.bucket}/${options.prefix}`;
   }
 

@@ -39,10 +39,10 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   registerBackupCommand(program, out, env);
   registerRestoreCommand(program, out, env);
   registerMigrateCommand(program, out, env);
-  registerVerifyCommand(program, out);
-  registerListCommand(program, out);
+  registerVerifyCommand(program, out, env);
+  registerListCommand(program, out, env);
   registerDiffCommand(program, out, env);
-  registerInspectCommand(program, out);
+  registerInspectCommand(program, out, env);
   registerDoctorCommand(program, out, env);
   for (const command of program.commands) command.exitOverride();
   return program.exitOverride();

@@ -93,7 +93,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
         ? await credentialSecretSource(flags.credentialSecrets)
         : undefined;
       const temporary = flags.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
-      const store = await storeFromOption(flags.store ?? temporary);
+      const store = await storeFromOption(flags.store ?? temporary, env);
       let keep = flags.keepArchive === true || flags.store !== undefined;
       let archiveLocation: string | undefined;
       try {

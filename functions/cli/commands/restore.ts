@@ -110,7 +110,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
       const secrets = flags.credentialSecrets
         ? await credentialSecretSource(flags.credentialSecrets)
         : undefined;
-      const archive = await openArchiveAt(await storeForArchive(location), location, openZipArchive);
+      const archive = await openArchiveAt(await storeForArchive(location, env), location, openZipArchive);
       try {
         const ledgerStore = new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
         const run = await runRestore(
