@@ -69,7 +69,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (flags: MigrateFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = await restoreOptionsFrom(flags);
+      const options = restoreOptionsFrom(flags);
       const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
       const source = await client(
         flags.fromUrl,

@@ -4,17 +4,13 @@ import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
 import { RestoreError, UsageError } from '../../core/errors.js';
+import { RESTORE_RESOURCES } from '../../core/kinds/index.js';
 import { systemClock } from '../../core/ports.js';
-import { planReport, type RestoreOptions, type RestoreReport, runRestore } from '../../core/restore-apply.js';
+import { CONFLICT_POLICIES } from '../../core/restore/conflict-policy.js';
+import { parseRestoreOptions, type RestoreOptionsInput } from '../../core/restore/options.js';
+import { planReport, type RestoreReport, runRestore } from '../../core/restore-apply.js';
 import { COUNTED_RESOURCES } from '../../core/restore-ledger.js';
-import {
-  CONFLICT_POLICIES,
-  type ConflictPolicy,
-  RESTORE_RESOURCES,
-  type RestorePlan,
-  type RestoreResource,
-  type RestoreWarning,
-} from '../../core/restore-plan.js';
+import type { RestorePlan, RestoreWarning } from '../../core/restore-plan.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
 import { createCliLogger, createProgress, formatTable, type Output, printJson } from '../output.js';
 import { credentialSecretSource } from '../secrets.js';
@@ -105,7 +101,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = await restoreOptionsFrom(flags);
+      const options = restoreOptionsFrom(flags);
       const api = await connect(flags, env, logger);
       const secrets = flags.credentialSecrets
         ? await credentialSecretSource(flags.credentialSecrets)
@@ -133,16 +129,32 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
     });
 }
 
-/** Validates the shared flags into core options. */
-export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOptions> {
-  const onConflict = (flags.onConflict ?? 'skip') as ConflictPolicy;
-  if (!CONFLICT_POLICIES.includes(onConflict)) {
-    throw new UsageError(
-      `--on-conflict must be one of ${CONFLICT_POLICIES.join(', ')}, not ${JSON.stringify(flags.onConflict)}`,
-    );
-  }
-  const projectMap = new Map<string, string>();
-  for (const pair of flags.projectMap ?? []) {
+/**
+ * The shared flags as core restore options: the CLI only turns its text into plain values (`--only`
+ * split at commas, `--project-map` pairs into an object); the core's schema validates them.
+ */
+export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
+  return parseRestoreOptions({
+    onConflict: flags.onConflict,
+    projectMap: flags.projectMap ? projectMapFrom(flags.projectMap) : undefined,
+    only: flags.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    project: flags.project,
+    tag: flags.tag,
+    workflow: flags.workflow,
+    dryRun: flags.dryRun,
+    activate: flags.activate,
+    keepWorkflowIds: flags.keepWorkflowIds,
+    rowBatchSize: flags.rowBatchSize === undefined ? undefined : numberOrText(flags.rowBatchSize),
+  });
+}
+
+/** `--project-map "Source=Target"` (repeatable) as `{ Source: "Target" }`; the pair's syntax is the CLI's. */
+function projectMapFrom(pairs: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs) {
     const at = pair.indexOf('=');
     const from = pair.slice(0, at).trim();
     const to = pair.slice(at + 1).trim();
@@ -150,40 +162,15 @@ export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOp
       throw new UsageError(
         `--project-map ${JSON.stringify(pair)}: write it as "Source project=Target project"`,
       );
-    if (projectMap.has(from)) throw new UsageError(`--project-map maps ${JSON.stringify(from)} twice`);
-    projectMap.set(from, to);
+    if (Object.hasOwn(map, from)) throw new UsageError(`--project-map maps ${JSON.stringify(from)} twice`);
+    map[from] = to;
   }
-  let only: RestoreResource[] | undefined;
-  if (flags.only !== undefined) {
-    only = flags.only
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean) as RestoreResource[];
-    const unknown = only.filter((r) => !RESTORE_RESOURCES.includes(r));
-    if (unknown.length > 0 || only.length === 0) {
-      throw new UsageError(
-        `--only ${JSON.stringify(flags.only)}: use a comma-separated list of ${RESTORE_RESOURCES.join(', ')}`,
-      );
-    }
-  }
-  const rowBatchSize = Number(flags.rowBatchSize ?? '250');
-  if (!Number.isInteger(rowBatchSize) || rowBatchSize < 1 || rowBatchSize > 10_000) {
-    throw new UsageError(
-      `--row-batch-size must be a whole number from 1 to 10000, not ${flags.rowBatchSize}`,
-    );
-  }
-  return {
-    onConflict,
-    ...(projectMap.size > 0 ? { projectMap } : {}),
-    ...(only ? { only } : {}),
-    ...(flags.project !== undefined ? { project: flags.project } : {}),
-    ...(flags.tag !== undefined ? { tag: flags.tag } : {}),
-    ...(flags.workflow !== undefined ? { workflow: flags.workflow } : {}),
-    dryRun: flags.dryRun === true,
-    activate: flags.activate !== false,
-    ...(flags.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
-    rowBatchSize,
-  };
+  return map;
+}
+
+/** A number when the text is one; otherwise the text, so the schema's refusal quotes what was typed. */
+function numberOrText(text: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
 }
 
 /** The ledger's default place: beside a local archive; for an S3 archive, a local file named after it. */
