@@ -51,9 +51,10 @@ const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().opti
  * The state machine's `request`: which archive, which instance, and the restore options every edge
  * accepts (the core's schema; `projectMap` comes out as a Map).
  */
-export const restoreEventSchema = restoreOptionsSchema.extend({
+export const restoreEventSchema = z.object({
   archive: archiveRef,
   target: z.string().min(1),
+  ...restoreOptionsSchema.shape,
 });
 
 export const verifyEventSchema = z.union([
