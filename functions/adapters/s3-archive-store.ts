@@ -105,8 +105,9 @@ export class S3ArchiveStore implements ArchiveStore {
     });
     // A body that fails must fail the upload (lib-storage then aborts the multipart upload).
     const bodyFailed = new Promise<never>((_, reject) => body.once('error', reject));
+    const finished = upload.done();
     try {
-      const result = await Promise.race([upload.done(), bodyFailed]);
+      const result = await Promise.race([finished, bodyFailed]);
       const head = await this.options.client.send(
         new HeadObjectCommand({
           Bucket: this.options.bucket,
@@ -126,7 +127,10 @@ export class S3ArchiveStore implements ArchiveStore {
         ...(result.VersionId ? { versionId: result.VersionId } : {}),
       };
     } catch (error) {
-      await upload.abort().catch(() => {});
+      // lib-storage reads the failed body too, and aborts the multipart upload before done() settles.
+      // Its abort() would only signal and let done() reject at once, leaving that abort in flight
+      // after we return: parts could outlive the failure we report.
+      await finished.catch(() => undefined);
       throw new StoreError(
         `could not upload the archive to ${location}: ${(error as Error).message}`,
         { location },
