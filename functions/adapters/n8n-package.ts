@@ -2,7 +2,7 @@
  * n8n packages (`.n8np`, n8n 2.24+): a gzipped tar that POST /n8n-packages/import reads. n8n-ark
  * writes only the smallest package that creates workflows under chosen ids — a manifest and, per
  * workflow, `workflow.json` with its identity and empty content plus `workflow-metadata.json` —
- * because the content follows by PUT (see restore-apply.ts). The layout is the one n8n's own export
+ * because the content follows by PUT (see core/kinds/workflows/keep-ids-import.ts). The layout is the one n8n's own export
  * writes (package format "1", measured on n8n 2.41.1; docs/REAL-N8N-FINDINGS.md).
  */
 import { randomUUID } from 'node:crypto';

@@ -69,7 +69,7 @@ function parseKey(key: string): { instance: string; createdAt: Date } | undefine
 export class S3ArchiveStore implements ArchiveStore {
   readonly description: string;
 
-  constructor(private readonly options: S3ArchiveStoreOptions) {
+  constructor(readonly options: S3ArchiveStoreOptions) {
     this.description = `s3://${options.bucket}/${options.prefix}`;
   }
 
@@ -105,10 +105,9 @@ export class S3ArchiveStore implements ArchiveStore {
     });
     // A body that fails must fail the upload (lib-storage then aborts the multipart upload).
     const bodyFailed = new Promise<never>((_, reject) => body.once('error', reject));
-    // done() starts the upload; called once and kept, so a failure can wait for its clean-up.
-    const done = upload.done();
+    const finished = upload.done();
     try {
-      const result = await Promise.race([done, bodyFailed]);
+      const result = await Promise.race([finished, bodyFailed]);
       const head = await this.options.client.send(
         new HeadObjectCommand({
           Bucket: this.options.bucket,
@@ -128,10 +127,10 @@ export class S3ArchiveStore implements ArchiveStore {
         ...(result.VersionId ? { versionId: result.VersionId } : {}),
       };
     } catch (error) {
-      await upload.abort().catch(() => {});
-      // A CreateMultipartUpload still in flight when the body failed would leave its parts behind:
-      // lib-storage aborts that upload itself once done() settles, so wait for it.
-      await done.catch(() => {});
+      // lib-storage reads the failed body too, and aborts the multipart upload before done() settles.
+      // Its abort() would only signal and let done() reject at once, leaving that abort in flight
+      // after we return: parts could outlive the failure we report.
+      await finished.catch(() => undefined);
       throw new StoreError(
         `could not upload the archive to ${location}: ${(error as Error).message}`,
         { location },

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isArkError } from '../core/errors.js';
+import { InvalidOptionError, isArkError } from '../core/errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerDiffCommand } from './commands/diff.js';
@@ -39,10 +39,10 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   registerBackupCommand(program, out, env);
   registerRestoreCommand(program, out, env);
   registerMigrateCommand(program, out, env);
-  registerVerifyCommand(program, out);
-  registerListCommand(program, out);
+  registerVerifyCommand(program, out, env);
+  registerListCommand(program, out, env);
   registerDiffCommand(program, out, env);
-  registerInspectCommand(program, out);
+  registerInspectCommand(program, out, env);
   registerDoctorCommand(program, out, env);
   for (const command of program.commands) command.exitOverride();
   return program.exitOverride();
@@ -58,6 +58,10 @@ export async function runCli(argv: string[], out: Output, env: NodeJS.ProcessEnv
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }
+    if (error instanceof InvalidOptionError) {
+      out.stderr.write(`error: ${flagOf(error.option)} ${error.problem}\n`);
+      return error.exitCode;
+    }
     if (isArkError(error)) {
       out.stderr.write(`error: ${error.message}\n`);
       return error.exitCode;
@@ -67,4 +71,9 @@ export async function runCli(argv: string[], out: Output, env: NodeJS.ProcessEnv
     );
     return 1;
   }
+}
+
+/** The flag a core option key is given with: `onConflict` → `--on-conflict`. */
+export function flagOf(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

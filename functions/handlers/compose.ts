@@ -11,6 +11,7 @@ import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import { readInstanceSecret, SecretsManagerSecretSource } from '../adapters/secrets-manager.js';
 import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
+import { restoreOptionsSchema } from '../core/restore/options.js';
 
 const environmentSchema = z.object({
   ARCHIVE_BUCKET: z.string().min(3),
@@ -44,22 +45,24 @@ export function parseAtEdge<T>(schema: z.ZodType<T>, value: unknown, what: strin
 
 export const backupEventSchema = z.object({ instance: z.string().min(1) });
 
+const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
+
+/**
+ * The state machine's `request`: which archive, which instance, and the restore options every edge
+ * accepts (the core's schema; `projectMap` comes out as a Map).
+ */
 export const restoreEventSchema = z.object({
-  archive: z.object({ key: z.string().min(1), versionId: z.string().optional() }),
+  archive: archiveRef,
   target: z.string().min(1),
-  dryRun: z.boolean().optional(),
-  onConflict: z.enum(['skip', 'overwrite', 'rename']).optional(),
-  projectMap: z.record(z.string(), z.string()).optional(),
-  only: z.array(z.string()).optional(),
-  keepWorkflowIds: z.boolean().optional(),
+  ...restoreOptionsSchema.shape,
 });
 
 export const verifyEventSchema = z.union([
   z.object({
-    archive: z.object({ key: z.string().min(1), versionId: z.string().optional() }),
+    archive: archiveRef,
     /** After a restore (the state machine passes its request): compare the archive with this instance. */
     target: z.string().min(1).optional(),
-    only: z.array(z.string()).optional(),
+    only: restoreOptionsSchema.shape.only,
   }),
   z.object({ instance: z.string().min(1) }),
 ]);

@@ -5,7 +5,7 @@
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { credentialSecretSource } from '../../functions/cli/commands/restore.js';
+import { credentialSecretSource } from '../../functions/cli/secrets.js';
 import { handler as backup } from '../../functions/handlers/backup.js';
 import { handler as restore } from '../../functions/handlers/restore.js';
 import { handler as verify } from '../../functions/handlers/verify.js';

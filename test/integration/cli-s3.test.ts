@@ -12,10 +12,12 @@ let target: N8nDouble;
 const saved = { ...process.env };
 
 const cli = (args: string[]) =>
-  runCapturedCli(args, { SOURCE_KEY: source.apiKey, TARGET_KEY: target.apiKey });
+  runCapturedCli(args, { ...moto.env, SOURCE_KEY: source.apiKey, TARGET_KEY: target.apiKey });
 
 beforeAll(async () => {
   moto = await startMoto();
+  // The CLI reads its own settings from the environment it is handed; the AWS SDK's default chain
+  // (endpoint, region, credentials) reads the process's.
   Object.assign(process.env, moto.env);
   await moto.s3.send(new CreateBucketCommand({ Bucket: 'ark-cli' }));
   await moto.s3.send(

@@ -247,6 +247,44 @@ describe('n8n-ark restore refuses bad input without writing', () => {
       await target.close();
     }
   });
+  it('an unknown --on-conflict policy: exit 2, the core option worded with its flag', async () => {
+    const run = await cli(['restore', 'any.zip', '--url', source.url, '--on-conflict', 'merge'], env);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: --on-conflict must be one of skip, overwrite, rename, not "merge"\n');
+  });
+
+  it('a --credential-secrets file that is not JSON: exit 2, naming the flag and the file, never its text', async () => {
+    seedInstance(source.state, { workflows: 2 });
+    const archive = await backup();
+    const secretsFile = join(store, 'secrets.json');
+    await writeFile(secretsFile, '{"Stripe": {"apiKey": sk_live_do_not_print}}');
+    const target = await startN8nDouble({ licensed: 'all' });
+    try {
+      const run = await cli(
+        [
+          'restore',
+          archive,
+          '--url',
+          target.url,
+          '--api-key-env',
+          'TARGET_KEY',
+          '--credential-secrets',
+          secretsFile,
+        ],
+        { TARGET_KEY: target.apiKey },
+      );
+
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        `error: --credential-secrets ${secretsFile}: cannot read it as JSON (SyntaxError)\n`,
+      );
+      expect(run.stderr).not.toContain('sk_live');
+      expect(target.writeCount()).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
 });
 
 describe('n8n-ark restore --keep-workflow-ids', () => {

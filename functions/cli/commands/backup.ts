@@ -58,7 +58,7 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
       const result = await runBackup(
         {
           api,
-          store: await storeFromOption(flags.store),
+          store: await storeFromOption(flags.store, env),
           createWriter: createZipArchiveWriter,
           clock: systemClock,
           logger,

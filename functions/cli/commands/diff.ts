@@ -88,7 +88,7 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
             { concurrency },
           );
         }
-        const archive = await openArchiveAt(await storeForArchive(spec), spec, openZipArchive);
+        const archive = await openArchiveAt(await storeForArchive(spec, env), spec, openZipArchive);
         closers.push(() => archive.close());
         // Read the whole archive before comparing: a damaged archive must not pass as "different".
         const report = await archive.verify();

@@ -4,14 +4,14 @@ import { openArchiveAt } from '../../core/archive-access.js';
 import { formatBytes, formatTable, type Output, printJson } from '../output.js';
 import { storeForArchive } from '../stores.js';
 
-export function registerInspectCommand(program: Command, out: Output): void {
+export function registerInspectCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
   program
     .command('inspect')
     .summary("show an archive's manifest")
     .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]')
     .option('--json', 'print the manifest as JSON')
     .action(async (location: string, flags: { json?: boolean }) => {
-      const archive = await openArchiveAt(await storeForArchive(location), location, openZipArchive);
+      const archive = await openArchiveAt(await storeForArchive(location, env), location, openZipArchive);
       try {
         const m = archive.manifest;
         if (flags.json) {

@@ -9,7 +9,7 @@ interface ListFlags {
   json?: boolean;
 }
 
-export function registerListCommand(program: Command, out: Output): void {
+export function registerListCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
   program
     .command('list')
     .summary('list archives in a store, newest first')
@@ -18,7 +18,7 @@ export function registerListCommand(program: Command, out: Output): void {
     .option('--versions', 'with an S3 store, also list noncurrent object versions')
     .option('--json', 'print a JSON array on stdout')
     .action(async (flags: ListFlags) => {
-      const store = await storeFromOption(flags.store);
+      const store = await storeFromOption(flags.store, env);
       const archives = [];
       for await (const ref of store.list({
         ...(flags.instance ? { instance: flags.instance } : {}),

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { N8nHttpClient } from '../../adapters/n8n-http-client.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
@@ -11,12 +12,11 @@ import { TOOL_VERSION } from '../../version.js';
 import { resolveApiKey } from '../api-key.js';
 import { instanceNameFromUrl, parsePositiveInt, parseUrl } from '../connection.js';
 import { createCliLogger, createProgress, type Output } from '../output.js';
+import { credentialSecretSource } from '../secrets.js';
 import { storeFromOption } from '../stores.js';
 import {
   addRestoreOptions,
-  credentialSecretSource,
   defaultLedgerPath,
-  fileLedgerStore,
   printRestoreOutcome,
   type RestoreFlags,
   restoreOptionsFrom,
@@ -69,7 +69,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (flags: MigrateFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = await restoreOptionsFrom(flags);
+      const options = restoreOptionsFrom(flags);
       const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
       const source = await client(
         flags.fromUrl,
@@ -93,7 +93,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
         ? await credentialSecretSource(flags.credentialSecrets)
         : undefined;
       const temporary = flags.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
-      const store = await storeFromOption(flags.store ?? temporary);
+      const store = await storeFromOption(flags.store ?? temporary, env);
       let keep = flags.keepArchive === true || flags.store !== undefined;
       let archiveLocation: string | undefined;
       try {
@@ -107,7 +107,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
             openReader: openZipArchive,
             ledgerStoreFor: (location) => {
               archiveLocation = location;
-              return fileLedgerStore(flags.ledger ?? defaultLedgerPath(location, target.baseUrl));
+              return new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, target.baseUrl));
             },
             ...(secrets ? { secrets } : {}),
             clock: systemClock,

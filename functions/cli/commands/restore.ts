@@ -1,18 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
-import { RestoreError, StoreError, UsageError } from '../../core/errors.js';
-import { COUNTED_RESOURCES, RESTORE_RESOURCES, type RestoreResource } from '../../core/kinds/index.js';
-import { type LedgerStore, type SecretSource, systemClock } from '../../core/ports.js';
-import { CONFLICT_POLICIES, type ConflictPolicy } from '../../core/restore/conflict-policy.js';
+import { RestoreError, UsageError } from '../../core/errors.js';
+import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js';
+import { systemClock } from '../../core/ports.js';
+import { CONFLICT_POLICIES } from '../../core/restore/conflict-policy.js';
+import { parseRestoreOptions, type RestoreOptionsInput } from '../../core/restore/options.js';
 import { planReport } from '../../core/restore/report.js';
 import { runRestore } from '../../core/restore/run.js';
-import type { RestoreOptions, RestorePlan, RestoreReport, RestoreWarning } from '../../core/restore/types.js';
+import type { RestorePlan, RestoreReport, RestoreWarning } from '../../core/restore/types.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
 import { createCliLogger, createProgress, formatTable, type Output, printJson } from '../output.js';
+import { credentialSecretSource } from '../secrets.js';
 import { isS3Location, storeForArchive } from '../stores.js';
 
 /** Flags restore and migrate share ("[same options]" in the issue). */
@@ -100,14 +101,14 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = await restoreOptionsFrom(flags);
+      const options = restoreOptionsFrom(flags);
       const api = await connect(flags, env, logger);
       const secrets = flags.credentialSecrets
         ? await credentialSecretSource(flags.credentialSecrets)
         : undefined;
-      const archive = await openArchiveAt(await storeForArchive(location), location, openZipArchive);
+      const archive = await openArchiveAt(await storeForArchive(location, env), location, openZipArchive);
       try {
-        const ledgerStore = fileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
+        const ledgerStore = new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
         const run = await runRestore(
           {
             archive,
@@ -128,16 +129,32 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
     });
 }
 
-/** Validates the shared flags into core options. */
-export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOptions> {
-  const onConflict = (flags.onConflict ?? 'skip') as ConflictPolicy;
-  if (!CONFLICT_POLICIES.includes(onConflict)) {
-    throw new UsageError(
-      `--on-conflict must be one of ${CONFLICT_POLICIES.join(', ')}, not ${JSON.stringify(flags.onConflict)}`,
-    );
-  }
-  const projectMap = new Map<string, string>();
-  for (const pair of flags.projectMap ?? []) {
+/**
+ * The shared flags as core restore options: the CLI only turns its text into plain values (`--only`
+ * split at commas, `--project-map` pairs into an object); the core's schema validates them.
+ */
+export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
+  return parseRestoreOptions({
+    onConflict: flags.onConflict,
+    projectMap: flags.projectMap ? projectMapFrom(flags.projectMap) : undefined,
+    only: flags.only
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    project: flags.project,
+    tag: flags.tag,
+    workflow: flags.workflow,
+    dryRun: flags.dryRun,
+    activate: flags.activate,
+    keepWorkflowIds: flags.keepWorkflowIds,
+    rowBatchSize: flags.rowBatchSize === undefined ? undefined : numberOrText(flags.rowBatchSize),
+  });
+}
+
+/** `--project-map "Source=Target"` (repeatable) as `{ Source: "Target" }`; the pair's syntax is the CLI's. */
+function projectMapFrom(pairs: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs) {
     const at = pair.indexOf('=');
     const from = pair.slice(0, at).trim();
     const to = pair.slice(at + 1).trim();
@@ -145,86 +162,15 @@ export async function restoreOptionsFrom(flags: RestoreFlags): Promise<RestoreOp
       throw new UsageError(
         `--project-map ${JSON.stringify(pair)}: write it as "Source project=Target project"`,
       );
-    if (projectMap.has(from)) throw new UsageError(`--project-map maps ${JSON.stringify(from)} twice`);
-    projectMap.set(from, to);
+    if (Object.hasOwn(map, from)) throw new UsageError(`--project-map maps ${JSON.stringify(from)} twice`);
+    map[from] = to;
   }
-  let only: RestoreResource[] | undefined;
-  if (flags.only !== undefined) {
-    only = flags.only
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean) as RestoreResource[];
-    const unknown = only.filter((r) => !RESTORE_RESOURCES.includes(r));
-    if (unknown.length > 0 || only.length === 0) {
-      throw new UsageError(
-        `--only ${JSON.stringify(flags.only)}: use a comma-separated list of ${RESTORE_RESOURCES.join(', ')}`,
-      );
-    }
-  }
-  const rowBatchSize = Number(flags.rowBatchSize ?? '250');
-  if (!Number.isInteger(rowBatchSize) || rowBatchSize < 1 || rowBatchSize > 10_000) {
-    throw new UsageError(
-      `--row-batch-size must be a whole number from 1 to 10000, not ${flags.rowBatchSize}`,
-    );
-  }
-  return {
-    onConflict,
-    ...(projectMap.size > 0 ? { projectMap } : {}),
-    ...(only ? { only } : {}),
-    ...(flags.project !== undefined ? { project: flags.project } : {}),
-    ...(flags.tag !== undefined ? { tag: flags.tag } : {}),
-    ...(flags.workflow !== undefined ? { workflow: flags.workflow } : {}),
-    dryRun: flags.dryRun === true,
-    activate: flags.activate !== false,
-    ...(flags.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
-    rowBatchSize,
-  };
+  return map;
 }
 
-/**
- * The --credential-secrets file: `{ "<credential id or name>": { ...credential data } }`. Read once;
- * its values are handed to n8n and never printed.
- */
-/**
- * Where credential data for hydrating stubs comes from: `sm://<prefix>` reads AWS Secrets Manager
- * secrets named `<prefix>/<credential id>`; anything else is a JSON file.
- */
-export async function credentialSecretSource(value: string): Promise<SecretSource> {
-  if (!value.startsWith('sm://')) return secretsFromFile(value);
-  const prefix = value.slice('sm://'.length);
-  if (!prefix)
-    throw new UsageError('--credential-secrets sm://<prefix> needs a prefix, e.g. sm://n8n-ark/credentials');
-  const [{ SecretsManagerClient }, { PrefixedSecretSource, SecretsManagerSecretSource }] = await Promise.all([
-    import('@aws-sdk/client-secrets-manager'),
-    import('../../adapters/secrets-manager.js'),
-  ]);
-  return new PrefixedSecretSource(new SecretsManagerSecretSource(new SecretsManagerClient({})), prefix);
-}
-
-export async function secretsFromFile(path: string): Promise<SecretSource> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--credential-secrets ${path}: cannot read it as JSON (${(error as Error).name})`, {
-      cause: error,
-    });
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UsageError(
-      `--credential-secrets ${path}: expected a JSON object mapping credential id or name to its data`,
-    );
-  }
-  const entries = Object.entries(parsed as Record<string, unknown>);
-  for (const [key, value] of entries) {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new UsageError(
-        `--credential-secrets ${path}: the entry ${JSON.stringify(key)} must be an object of the credential's fields`,
-      );
-    }
-  }
-  const byKey = new Map(entries.map(([key, value]) => [key, JSON.stringify(value)]));
-  return { get: async (name) => byKey.get(name) };
+/** A number when the text is one; otherwise the text, so the schema's refusal quotes what was typed. */
+function numberOrText(text: string): number | string {
+  return /^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text;
 }
 
 /** The ledger's default place: beside a local archive; for an S3 archive, a local file named after it. */
@@ -236,40 +182,6 @@ export function defaultLedgerPath(archiveLocation: string, targetUrl: string): s
   }
   const path = resolve(archiveLocation);
   return join(dirname(path), `${basename(path).replace(/\.zip$/, '')}.restore-${target}.ledger.json`);
-}
-
-/** A ledger kept in a local file, replaced atomically so a crash mid-save leaves the previous one. */
-export function fileLedgerStore(path: string): LedgerStore {
-  return {
-    description: path,
-    async load() {
-      try {
-        return await readFile(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new StoreError(
-          `Cannot read the restore ledger ${path}: ${(error as Error).message}`,
-          { location: path },
-          { cause: error },
-        );
-      }
-    },
-    async save(contents) {
-      const temporary = join(dirname(path), `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
-      try {
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(temporary, contents, { flush: true });
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw new StoreError(
-          `Cannot write the restore ledger ${path}: ${(error as Error).message}`,
-          { location: path },
-          { cause: error },
-        );
-      }
-    },
-  };
 }
 
 /** The issue's --json shape; notes and credentials still waiting for secrets ride along as warnings. */

@@ -5,7 +5,7 @@ import { verifyArchive } from '../../core/verify.js';
 import { formatBytes, type Output, printJson } from '../output.js';
 import { storeForArchive } from '../stores.js';
 
-export function registerVerifyCommand(program: Command, out: Output): void {
+export function registerVerifyCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
   program
     .command('verify')
     .summary('check every checksum of an archive')
@@ -16,7 +16,7 @@ export function registerVerifyCommand(program: Command, out: Output): void {
     .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]')
     .option('--json', 'print the verification report as JSON')
     .action(async (location: string, flags: { json?: boolean }) => {
-      const store = await storeForArchive(location);
+      const store = await storeForArchive(location, env);
       const report = await verifyArchive(store, location, openZipArchive);
       if (flags.json) printJson(out, report);
       else if (report.ok) {

@@ -7,12 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Manifest, OpenedArchive } from '../archive-format.js';
-import { InvalidOptionError, RestoreError } from '../errors.js';
+import { RestoreError } from '../errors.js';
 import { stableStringify } from '../json.js';
 import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
 import type { PlanContext, ProjectScope } from '../kinds/kind.js';
 import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
-import { CONFLICT_POLICIES, type ConflictPolicy } from './conflict-policy.js';
+import type { ConflictPolicy } from './conflict-policy.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
 import { checkReferences } from './reference-check.js';
 import { type Selection, selectObjects } from './selection.js';
@@ -30,7 +30,6 @@ export async function planRestore(
 ): Promise<RestorePlan> {
   const logger = options.logger ?? silentLogger;
   const progress = options.progress ?? silentProgress;
-  checkOptions(options);
   if (options.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
     throw new RestoreError(
       `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
@@ -57,24 +56,6 @@ export async function planRestore(
   return plan;
 }
 
-function checkOptions(options: PlanOptions): ConflictPolicy {
-  const onConflict = options.onConflict ?? 'skip';
-  if (!CONFLICT_POLICIES.includes(onConflict)) {
-    throw new InvalidOptionError(
-      'onConflict',
-      `must be one of ${CONFLICT_POLICIES.join(', ')}, not ${onConflict}`,
-    );
-  }
-  for (const resource of options.only ?? []) {
-    if (!RESTORE_RESOURCES.includes(resource))
-      throw new InvalidOptionError(
-        'only',
-        `unknown resource ${resource}; use ${RESTORE_RESOURCES.join(', ')}`,
-      );
-  }
-  return onConflict;
-}
-
 /** The context kinds plan in, over states already read (planRestore reads them; tests hand them in). */
 export function createPlanContext(
   archive: OpenedArchive,
@@ -83,7 +64,7 @@ export function createPlanContext(
   source: SourceState,
   target: TargetState,
 ): PlanContext & { toPlan(): RestorePlan } {
-  return new PlanningContext(archive, api, options, checkOptions(options), source, target);
+  return new PlanningContext(archive, api, options, options.onConflict ?? 'skip', source, target);
 }
 
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */

@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveApiKey } from '../../functions/cli/api-key.js';
+import { UsageError } from '../../functions/core/errors.js';
+
+const KEY = 'n8n_api_0123456789abcdef';
+
+let folder: string;
+
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'n8n-ark-key-'));
+});
+afterEach(async () => {
+  await rm(folder, { recursive: true, force: true });
+});
+
+async function keyFile(contents: string): Promise<string> {
+  const path = join(folder, 'key');
+  await writeFile(path, contents);
+  return path;
+}
+
+async function refusal(...args: Parameters<typeof resolveApiKey>): Promise<UsageError> {
+  const error = await resolveApiKey(...args).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UsageError);
+  expect((error as Error).message).not.toContain(KEY);
+  return error as UsageError;
+}
+
+describe('resolveApiKey', () => {
+  it('reads the key from the variable --api-key-env names', async () => {
+    expect(await resolveApiKey({ apiKeyEnv: 'DR_KEY' }, { DR_KEY: KEY, N8N_API_KEY: 'other' })).toBe(KEY);
+  });
+
+  it('reads N8N_API_KEY when no flag is given', async () => {
+    expect(await resolveApiKey({}, { N8N_API_KEY: KEY })).toBe(KEY);
+  });
+
+  it('reads the key from a file, trimming the trailing newline an editor adds', async () => {
+    expect(await resolveApiKey({ apiKeyFile: await keyFile(`${KEY}\n`) }, {})).toBe(KEY);
+  });
+
+  it('trims whitespace around a key in the environment', async () => {
+    expect(await resolveApiKey({ apiKeyEnv: 'K' }, { K: `  ${KEY}\n` })).toBe(KEY);
+  });
+
+  it('refuses both a variable and a file, naming both flags', async () => {
+    const error = await refusal({ apiKeyEnv: 'K', apiKeyFile: await keyFile(KEY) }, { K: KEY });
+
+    expect(error.message).toBe('Give either --api-key-env or --api-key-file, not both.');
+  });
+
+  it("words its refusals with the caller's flags (migrate's --to-key-env)", async () => {
+    const error = await refusal(
+      { apiKeyEnv: 'K', apiKeyFile: 'f' },
+      { K: KEY },
+      {
+        env: '--to-key-env',
+        file: '--to-key-file',
+      },
+    );
+
+    expect(error.message).toBe('Give either --to-key-env or --to-key-file, not both.');
+  });
+
+  it('refuses a named variable that is unset or blank, naming the variable', async () => {
+    for (const env of [{}, { DR_KEY: '' }, { DR_KEY: '  \n' }]) {
+      const error = await refusal({ apiKeyEnv: 'DR_KEY' }, env);
+      expect(error.message).toMatch(
+        /^The environment variable DR_KEY \(from --api-key-env\) is not set or empty/,
+      );
+    }
+  });
+
+  it('with no key anywhere, says how to give one', async () => {
+    const error = await refusal({}, {});
+
+    expect(error.message).toMatch(
+      /^No API key: pass --api-key-env <VAR> .* or --api-key-file <path> \(or set N8N_API_KEY\)/,
+    );
+  });
+
+  it('refuses an empty key file, naming the file', async () => {
+    const path = await keyFile('\n');
+
+    expect((await refusal({ apiKeyFile: path }, {})).message).toBe(`The API key file ${path} is empty.`);
+  });
+
+  it('refuses a key file that cannot be read, naming the file', async () => {
+    const path = join(folder, 'missing');
+
+    expect((await refusal({ apiKeyFile: path }, { N8N_API_KEY: KEY })).message).toMatch(
+      `Cannot read the API key file ${path}: ENOENT`,
+    );
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../functions/core/errors.js';
+import {
+  backupEventSchema,
+  compose,
+  parseAtEdge,
+  restoreEventSchema,
+  verifyEventSchema,
+} from '../../functions/handlers/compose.js';
+
+const validEnv = {
+  ARCHIVE_BUCKET: 'ark-archives',
+  INSTANCES: '{"prod": "n8n-ark/prod", "dr": "n8n-ark/dr"}',
+};
+
+function failure(act: () => unknown): Error {
+  try {
+    act();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('compose: the Lambda environment', () => {
+  it('builds the store on the bucket and prefix, defaulting the prefix to archives', () => {
+    const composition = compose({ ...validEnv, KMS_KEY_ID: 'key-1' });
+
+    expect(composition.env).toMatchObject({
+      ARCHIVE_BUCKET: 'ark-archives',
+      ARCHIVE_PREFIX: 'archives',
+      KMS_KEY_ID: 'key-1',
+      INSTANCES: { prod: 'n8n-ark/prod', dr: 'n8n-ark/dr' },
+    });
+    expect(composition.store.options).toMatchObject({
+      bucket: 'ark-archives',
+      prefix: 'archives',
+      kmsKeyId: 'key-1',
+    });
+  });
+
+  it('addresses S3 path-style only when N8N_ARK_S3_FORCE_PATH_STYLE is "true"', () => {
+    expect(compose({ ...validEnv, N8N_ARK_S3_FORCE_PATH_STYLE: 'true' }).s3.config.forcePathStyle).toBe(true);
+    expect(compose(validEnv).s3.config.forcePathStyle).toBe(false);
+  });
+
+  it('names every missing or bad variable in one usage error', () => {
+    const error = failure(() => compose({ ARCHIVE_BUCKET: 'b' }));
+
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toMatch(/^invalid Lambda environment: /);
+    expect(error.message).toContain('ARCHIVE_BUCKET: ');
+    expect(error.message).toContain('INSTANCES: ');
+  });
+
+  it('refuses INSTANCES that is not JSON, saying what it must be', () => {
+    expect(() => compose({ ...validEnv, INSTANCES: 'prod=n8n-ark/prod' })).toThrow(
+      'invalid Lambda environment: INSTANCES: INSTANCES must be a JSON object of instance name → secret name',
+    );
+  });
+
+  it('refuses INSTANCES that is JSON of another shape', () => {
+    for (const instances of ['["prod"]', '{"prod": 3}', 'null']) {
+      expect(() => compose({ ...validEnv, INSTANCES: instances }), instances).toThrow(
+        /INSTANCES: INSTANCES must be a JSON object of instance name → secret name/,
+      );
+    }
+  });
+
+  it('an instance not configured is refused before any secret is read, listing those that are', async () => {
+    await expect(compose(validEnv).n8n('staging')).rejects.toThrow(
+      'unknown instance "staging"; configured: prod, dr',
+    );
+    await expect(compose({ ...validEnv, INSTANCES: '{}' }).n8n('prod')).rejects.toThrow(
+      'unknown instance "prod"; configured: none',
+    );
+  });
+});
+
+describe('event schemas', () => {
+  it('backup: takes an instance name and nothing less', () => {
+    expect(parseAtEdge(backupEventSchema, { instance: 'prod' }, 'backup event')).toEqual({
+      instance: 'prod',
+    });
+    expect(() => parseAtEdge(backupEventSchema, { instance: '' }, 'backup event')).toThrow(
+      /^invalid backup event: instance: /,
+    );
+    expect(() => parseAtEdge(backupEventSchema, 'prod', 'backup event')).toThrow(
+      /^invalid backup event: \(root\): /,
+    );
+  });
+
+  it("restore: accepts the state machine's request as it sends it", () => {
+    const request = parseAtEdge(
+      restoreEventSchema,
+      {
+        archive: { key: 'archives/prod/2026/11/22/x.zip', versionId: 'v1' },
+        target: 'dr',
+        onConflict: 'skip',
+        projectMap: { Ops: 'Operations' },
+        only: ['workflows'],
+        dryRun: true,
+        keepWorkflowIds: true,
+      },
+      'restore event',
+    );
+
+    expect(request).toEqual({
+      archive: { key: 'archives/prod/2026/11/22/x.zip', versionId: 'v1' },
+      target: 'dr',
+      onConflict: 'skip',
+      projectMap: new Map([['Ops', 'Operations']]),
+      only: ['workflows'],
+      dryRun: true,
+      keepWorkflowIds: true,
+    });
+  });
+
+  it('restore: names every bad field, the archive key and the options alike', () => {
+    const error = failure(() =>
+      parseAtEdge(
+        restoreEventSchema,
+        { archive: {}, target: 'dr', onConflict: 'merge', only: ['tags', 'users'], rowBatchSize: 0 },
+        'restore event',
+      ),
+    );
+
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toMatch(/^invalid restore event: archive\.key: /);
+    expect(error.message).toContain('; onConflict: must be one of skip, overwrite, rename, not "merge"');
+    expect(error.message).toContain('; only.1: must list only projects');
+    expect(error.message).toContain('; rowBatchSize: must be a whole number from 1 to 10000, not 0');
+  });
+
+  it('verify: an archive (with the target after a restore) or an instance', () => {
+    const archive = { key: 'archives/prod/x.zip' };
+    expect(parseAtEdge(verifyEventSchema, { archive }, 'verify event')).toEqual({ archive });
+    expect(parseAtEdge(verifyEventSchema, { archive, target: 'dr', only: ['tags'] }, 'verify event')).toEqual(
+      {
+        archive,
+        target: 'dr',
+        only: ['tags'],
+      },
+    );
+    expect(parseAtEdge(verifyEventSchema, { instance: 'prod' }, 'verify event')).toEqual({
+      instance: 'prod',
+    });
+    expect(() => parseAtEdge(verifyEventSchema, {}, 'verify event')).toThrow(/^invalid verify event: /);
+    expect(() => parseAtEdge(verifyEventSchema, { archive, only: ['users'] }, 'verify event')).toThrow(
+      /^invalid verify event: /,
+    );
+  });
+});
