@@ -126,7 +126,7 @@ export async function assertRestoreScopes(
   if (missing.size === 0) return;
   const list = [...missing].sort();
   throw new MissingScopeError(
-    `the API key lacks ${list.length === 1 ? 'the scope' : 'scopes'} ${list.join(', ')} that this restore needs; nothing was written. Create a key with ${list.length === 1 ? 'it' : 'them'} in n8n (Settings → n8n API), or narrow the restore with --only.`,
+    `the API key lacks ${list.length === 1 ? 'the scope' : 'scopes'} ${list.join(', ')} that this restore needs; nothing was written. Create a key with ${list.length === 1 ? 'it' : 'them'} in n8n (Settings → n8n API), or restore fewer kinds of resources.`,
     { status: 403, method: 'GET', path: '/discover', scope: list[0] },
   );
 }

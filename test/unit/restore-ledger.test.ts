@@ -131,7 +131,7 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
     );
   }
 
-  it('refuses a ledger of another archive, telling to pass another --ledger or move it away', async () => {
+  it('refuses a ledger of another archive, telling to keep the ledger elsewhere or move it away', async () => {
     // Prepare
     const { store } = await savedLedger();
     const otherDigest = `ffff${DIGEST.slice(4)}`;
@@ -142,10 +142,10 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
     // Assess
     expect(error).toBeInstanceOf(RestoreError);
     expect((error as Error).message).toMatch(/belongs to another archive/);
-    expect((error as Error).message).toMatch(/Pass another --ledger, or move it away/);
+    expect((error as Error).message).toMatch(/Keep this restore's ledger elsewhere, or move that one away/);
   });
 
-  it('refuses a ledger of another target URL, telling to pass another --ledger', async () => {
+  it('refuses a ledger of another target URL, telling to keep the ledger elsewhere', async () => {
     // Prepare
     const { store } = await savedLedger();
 
@@ -155,7 +155,7 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
     // Assess
     expect(error).toBeInstanceOf(RestoreError);
     expect((error as Error).message).toMatch(/records a restore into https:\/\/n8n\.example\.com/);
-    expect((error as Error).message).toMatch(/Pass another --ledger for this target/);
+    expect((error as Error).message).toMatch(/Keep the ledger of a restore into this target elsewhere/);
   });
 
   it('accepts the same target written with a trailing slash or another case', async () => {
@@ -191,7 +191,7 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
     expect((error as Error).cause).toBeInstanceOf(SyntaxError);
   });
 
-  it('refuses a file of another format, telling to move it away or pass another --ledger', async () => {
+  it('refuses a file of another format, telling to move it away or keep the ledger elsewhere', async () => {
     // Prepare
     const { store } = await savedLedger();
     tamper(store, (state) => {
@@ -204,10 +204,10 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
     // Assess
     expect(error).toBeInstanceOf(RestoreError);
     expect((error as Error).message).toMatch(/is not an n8n-ark restore ledger \(version 1\)/);
-    expect((error as Error).message).toMatch(/move it away or pass another --ledger/);
+    expect((error as Error).message).toMatch(/move it away or keep this restore's ledger elsewhere/);
   });
 
-  it('refuses a ledger of another version, telling to move it away or pass another --ledger', async () => {
+  it('refuses a ledger of another version, telling to move it away or keep the ledger elsewhere', async () => {
     // Prepare
     const { store } = await savedLedger();
     tamper(store, (state) => {
@@ -219,7 +219,7 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
 
     // Assess
     expect(error).toBeInstanceOf(RestoreError);
-    expect((error as Error).message).toMatch(/move it away or pass another --ledger/);
+    expect((error as Error).message).toMatch(/move it away or keep this restore's ledger elsewhere/);
   });
 
   it('refuses JSON that is not an object at all, as not a ledger', async () => {

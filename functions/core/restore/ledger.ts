@@ -129,17 +129,17 @@ export class RestoreLedger {
     }
     if (state?.format !== LEDGER_FORMAT || state.version !== LEDGER_VERSION) {
       throw new RestoreError(
-        `${store.description} is not an n8n-ark restore ledger (version ${LEDGER_VERSION}); move it away or pass another --ledger.`,
+        `${store.description} is not an n8n-ark restore ledger (version ${LEDGER_VERSION}); move it away or keep this restore's ledger elsewhere.`,
       );
     }
     if (state.archiveDigest !== expected.archiveDigest) {
       throw new RestoreError(
-        `The restore ledger ${store.description} belongs to another archive (manifest digest ${state.archiveDigest.slice(0, 12)}…, this archive's is ${expected.archiveDigest.slice(0, 12)}…). Pass another --ledger, or move it away to restore this archive afresh.`,
+        `The restore ledger ${store.description} belongs to another archive (manifest digest ${state.archiveDigest.slice(0, 12)}…, this archive's is ${expected.archiveDigest.slice(0, 12)}…). Keep this restore's ledger elsewhere, or move that one away to restore this archive afresh.`,
       );
     }
     if (normalizeUrl(state.target) !== normalizeUrl(expected.target)) {
       throw new RestoreError(
-        `The restore ledger ${store.description} records a restore into ${state.target}, not ${expected.target}. Pass another --ledger for this target.`,
+        `The restore ledger ${store.description} records a restore into ${state.target}, not ${expected.target}. Keep the ledger of a restore into this target elsewhere.`,
       );
     }
     return new RestoreLedger(store, clock, state, checkpointPolicy);

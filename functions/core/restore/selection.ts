@@ -66,7 +66,7 @@ export function selectObjects(source: SourceState, options: PlanOptions): Select
   );
   if (!sourceProject && source.variables.length > 0) {
     selection.notes.push(
-      'Variables are not restored with a --tag or --workflow selection: n8n cannot tell which workflow uses which.',
+      'Variables are not restored with a tag or workflow selection: n8n cannot tell which workflow uses which.',
     );
   }
   return selection;
