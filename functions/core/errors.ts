@@ -91,6 +91,34 @@ export class NotFoundError extends N8nApiError {}
 /** 409: a duplicate name or id. */
 export class ConflictError extends N8nApiError {}
 
+/**
+ * A write whose outcome is unknown: it was sent, but no answer came (the connection reset after
+ * sending, a timeout, a 5xx from a proxy that may have passed it on). The object may or may not
+ * exist now: the restore looks it up by its natural key before writing it again.
+ */
+export class AmbiguousWriteError extends ArkError {
+  override readonly exitCode = 3;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(message: string, context: { method: string; path: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.method = context.method;
+    this.path = context.path;
+  }
+}
+
+/** Another restore holds the ledger: this one writes nothing. */
+export class LedgerLockedError extends ArkError {
+  override readonly exitCode = 6;
+  readonly holder: string;
+
+  constructor(message: string, context: { holder: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.holder = context.holder;
+  }
+}
+
 /** The URL did not answer, or answered with something that is not n8n's Public API. */
 export class ConnectionError extends ArkError {
   override readonly exitCode = 3;

@@ -202,6 +202,22 @@ export interface LedgerStore {
   readonly description: string;
   load(): Promise<string | undefined>;
   save(contents: string): Promise<void>;
+  /**
+   * Takes the ledger for one restore at a time: resolves with a release once no other restore holds
+   * it, or throws LedgerLockedError naming who holds it. A store that cannot lock leaves it out.
+   */
+  lock?(owner: LockOwner): Promise<LedgerLock>;
+}
+
+/** Who holds a ledger: enough for an operator to tell whether that restore is still running. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+export interface LedgerLock {
+  release(): Promise<void>;
 }
 
 export const silentLogger: Logger = {
