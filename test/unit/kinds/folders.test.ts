@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldersKind } from '../../../functions/core/kinds/folders.js';
-import { InjectedCrash } from '../fakes/memory-n8n.js';
 import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 
 const [createFolders] = foldersKind.steps;
 
@@ -105,10 +104,8 @@ describe('folders step', () => {
     const target = emptyTarget();
     target.seedProject('Ops');
     const planned = await planKind(foldersKind, source, target);
-    target.crashAtWrite = target.writes.length + 3;
-    await expect(applyStep(createFolders, planned)).rejects.toThrow(InjectedCrash);
 
-    const ledger = await applyStep(createFolders, planned, { resumed: true });
+    const ledger = await resumeAfterCrash(createFolders, planned, { atWrite: 3 });
 
     expect(target.folders.map((f) => f.name).sort()).toEqual(['Archive', 'Billing', 'Invoices']);
     const newBilling = exactlyOne(target.folders, (f) => f.name === 'Billing');

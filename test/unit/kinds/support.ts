@@ -4,6 +4,7 @@
  * would give it, without the other kinds' plans and steps. What those would have decided (a table's
  * target id, a credential's) is handed in as ledger ids.
  */
+import { expect } from 'vitest';
 import { N8nApiError } from '../../../functions/core/errors.js';
 import type { RestoreResource } from '../../../functions/core/kinds/index.js';
 import type { ApplyStep, PlanContext } from '../../../functions/core/kinds/kind.js';
@@ -26,7 +27,7 @@ import type {
   RestorePlan,
 } from '../../../functions/core/restore/types.js';
 import { type MemoryArchive, memoryArchive } from '../fakes/memory-archive.js';
-import { MemoryN8n, type MemoryN8nOptions } from '../fakes/memory-n8n.js';
+import { InjectedCrash, MemoryN8n, type MemoryN8nOptions } from '../fakes/memory-n8n.js';
 import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
 import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
 
@@ -128,6 +129,21 @@ export async function applyStep(
   };
   await step.run(createApplyContext(planned.plan, deps, applyOptions, ledger), resumed);
   return ledger;
+}
+
+/**
+ * An interrupted run and the next: runs the step until the target crashes at its `atWrite`-th write
+ * from now, then runs it again as resumed (on a ledger started as a first run starts one); returns
+ * the resumed run's ledger.
+ */
+export async function resumeAfterCrash(
+  step: ApplyStep,
+  planned: Planned,
+  { atWrite }: { atWrite: number },
+): Promise<RestoreLedger> {
+  planned.target.crashAtWrite = planned.target.writes.length + atWrite;
+  await expect(applyStep(step, planned)).rejects.toThrow(InjectedCrash);
+  return applyStep(step, planned, { resumed: true });
 }
 
 type Writer = 'createProject' | 'createFolder' | 'createTag' | 'createVariable';

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { variablesKind } from '../../../functions/core/kinds/variables.js';
 import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
-import { InjectedCrash } from '../fakes/memory-n8n.js';
 import { emptyTarget } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 
 const [writeVariables] = variablesKind.steps;
 
@@ -115,10 +114,8 @@ describe('variables step', () => {
     const target = emptyTarget();
     target.seedProject('Ops');
     const planned = await planKind(variablesKind, source, target);
-    target.crashAtWrite = target.writes.length + 2;
-    await expect(applyStep(writeVariables, planned)).rejects.toThrow(InjectedCrash);
 
-    const ledger = await applyStep(writeVariables, planned, { resumed: true });
+    const ledger = await resumeAfterCrash(writeVariables, planned, { atWrite: 2 });
 
     expect(target.variables.map((v) => v.key)).toEqual(['REGION', 'OPS_CHANNEL']);
     expect(ledger.targetId('variables', region.id)).toBe(
