@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { type Moto, startMoto } from './support/moto.js';
-import { runCapturedCli } from './support/run-cli.js';
+import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
 
 let moto: Moto;
 let source: N8nDouble;
@@ -35,18 +35,7 @@ afterAll(async () => {
 
 describe('n8n-ark with an S3 store', () => {
   it('backs up into s3://bucket/prefix, lists, verifies and restores from the s3:// location', async () => {
-    const backup = await cli([
-      'backup',
-      '--url',
-      source.url,
-      '--api-key-env',
-      'SOURCE_KEY',
-      '--store',
-      's3://ark-cli/n8n',
-      '--instance',
-      'prod',
-      '--json',
-    ]);
+    const backup = await cli(backupArgs(source.url, 's3://ark-cli/n8n', '--json'));
     expect(backup.code, backup.stderr).toBe(0);
     const archive = (JSON.parse(backup.stdout) as { archive: string }).archive;
     expect(archive).toMatch(/^s3:\/\/ark-cli\/n8n\/prod\/\d{4}\/\d{2}\/\d{2}\/.+\.zip\?versionId=.+$/);
@@ -55,17 +44,15 @@ describe('n8n-ark with an S3 store', () => {
     expect((JSON.parse(list.stdout) as { instance: string }[]).map((a) => a.instance)).toEqual(['prod']);
     expect((await cli(['verify', archive])).code).toBe(0);
 
-    const restore = await cli([
-      'restore',
-      archive,
-      '--url',
-      target.url,
-      '--api-key-env',
-      'TARGET_KEY',
-      '--ledger',
-      `${process.env.TMPDIR ?? '/tmp'}/cli-s3-ledger-${Date.now()}.json`,
-      '--json',
-    ]);
+    const restore = await cli(
+      restoreArgs(
+        archive,
+        target.url,
+        '--ledger',
+        `${process.env.TMPDIR ?? '/tmp'}/cli-s3-ledger-${Date.now()}.json`,
+        '--json',
+      ),
+    );
     expect(restore.code, restore.stderr).toBe(0);
     expect((JSON.parse(restore.stdout) as { created: { workflows: number } }).created.workflows).toBe(12);
   });

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
-import { type CliRun, runCapturedCli } from './support/run-cli.js';
+import { backupArgs, type CliRun, restoreArgs, runCapturedCli } from './support/run-cli.js';
 
 const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCapturedCli(args, env);
 
@@ -27,20 +27,8 @@ afterEach(async () => {
   await rm(store, { recursive: true, force: true });
 });
 
-const backupArgs = () => [
-  'backup',
-  '--url',
-  source.url,
-  '--api-key-env',
-  'SOURCE_KEY',
-  '--store',
-  store,
-  '--instance',
-  'prod',
-];
-
 async function backup(): Promise<string> {
-  const run = await cli([...backupArgs(), '--json'], env);
+  const run = await cli(backupArgs(source.url, store, '--json'), env);
   expect(run.code, run.stderr).toBe(0);
   return (JSON.parse(run.stdout) as { archive: string }).archive;
 }
@@ -49,7 +37,7 @@ describe('n8n-ark backup', () => {
   it('backs up every seeded resource and prints the archive and counts as JSON', async () => {
     const seeded = seedInstance(source.state, { workflows: 40, rowsTotal: 1200 });
 
-    const run = await cli([...backupArgs(), '--json'], env);
+    const run = await cli(backupArgs(source.url, store, '--json'), env);
 
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as {
@@ -87,7 +75,7 @@ describe('n8n-ark backup', () => {
       seed: 7,
     });
 
-    const run = await cli([...backupArgs(), '--json'], env);
+    const run = await cli(backupArgs(source.url, store, '--json'), env);
 
     expect(run.code, run.stderr).toBe(0);
     const counts = (JSON.parse(run.stdout) as { counts: Record<string, number> }).counts;
@@ -103,7 +91,7 @@ describe('n8n-ark backup', () => {
     source.setLicensed([]);
     seedInstance(source.state, { workflows: 5 });
 
-    const run = await cli(backupArgs(), env);
+    const run = await cli(backupArgs(source.url, store), env);
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/skipped: variables — variables needs a licence for feat:variables/);
@@ -125,7 +113,7 @@ describe('exit codes and messages', () => {
   });
 
   it('3 for a wrong key, naming the URL and never the key', async () => {
-    const run = await cli(backupArgs(), { SOURCE_KEY: 'wrong-key-123' });
+    const run = await cli(backupArgs(source.url, store), { SOURCE_KEY: 'wrong-key-123' });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(`n8n at ${source.url} rejected the API key`);
     expect(run.stderr).not.toContain('wrong-key-123');
@@ -134,7 +122,7 @@ describe('exit codes and messages', () => {
 
   it('3 for a key without workflow:list, naming the scope', async () => {
     source.addApiKey('limited', ['tag:list']);
-    const run = await cli(backupArgs(), { SOURCE_KEY: 'limited' });
+    const run = await cli(backupArgs(source.url, store), { SOURCE_KEY: 'limited' });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/lacks the scope workflow:list/);
   });
@@ -211,7 +199,7 @@ describe('n8n-ark restore refuses bad input without writing', () => {
     await writeFile(archive, bytes.subarray(0, bytes.length - 200));
     const target = await startN8nDouble({ licensed: 'all' });
     try {
-      const run = await cli(['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'], {
+      const run = await cli(restoreArgs(archive, target.url), {
         TARGET_KEY: target.apiKey,
       });
       expect(run.code).toBe(4);
@@ -236,7 +224,7 @@ describe('n8n-ark restore refuses bad input without writing', () => {
         'workflow:activate',
       ];
       target.addApiKey('restricted', scopes);
-      const run = await cli(['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'], {
+      const run = await cli(restoreArgs(archive, target.url), {
         TARGET_KEY: 'restricted',
       });
       expect(run.code).toBe(3);
@@ -261,19 +249,9 @@ describe('n8n-ark restore refuses bad input without writing', () => {
     await writeFile(secretsFile, '{"Stripe": {"apiKey": sk_live_do_not_print}}');
     const target = await startN8nDouble({ licensed: 'all' });
     try {
-      const run = await cli(
-        [
-          'restore',
-          archive,
-          '--url',
-          target.url,
-          '--api-key-env',
-          'TARGET_KEY',
-          '--credential-secrets',
-          secretsFile,
-        ],
-        { TARGET_KEY: target.apiKey },
-      );
+      const run = await cli(restoreArgs(archive, target.url, '--credential-secrets', secretsFile), {
+        TARGET_KEY: target.apiKey,
+      });
 
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
@@ -297,8 +275,7 @@ describe('n8n-ark restore --keep-workflow-ids', () => {
       if (user.role !== 'global:owner') target.state.createUser({ ...user });
     try {
       const targetEnv = { TARGET_KEY: target.apiKey };
-      const restoreArgs = ['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY'];
-      const run = await cli([...restoreArgs, '--keep-workflow-ids', '--json'], targetEnv);
+      const run = await cli(restoreArgs(archive, target.url, '--keep-workflow-ids', '--json'), targetEnv);
 
       expect(run.code, run.stderr).toBe(0);
       const report = JSON.parse(run.stdout) as {
@@ -329,10 +306,9 @@ describe('n8n-ark restore --keep-workflow-ids', () => {
         'no-import',
         ALL_SCOPES.filter((scope) => scope !== 'workflow:import'),
       );
-      const run = await cli(
-        ['restore', archive, '--url', target.url, '--api-key-env', 'TARGET_KEY', '--keep-workflow-ids'],
-        { TARGET_KEY: 'no-import' },
-      );
+      const run = await cli(restoreArgs(archive, target.url, '--keep-workflow-ids'), {
+        TARGET_KEY: 'no-import',
+      });
       expect(run.code).toBe(3);
       expect(run.stderr).toMatch(/workflow:import/);
       expect(target.writeCount()).toBe(0);

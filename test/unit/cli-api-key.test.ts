@@ -1,23 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveApiKey } from '../../functions/cli/api-key.js';
 import { UsageError } from '../../functions/core/errors.js';
+import { tempFolderPerTest } from './support/temp-folder.js';
 
 const KEY = 'n8n_api_0123456789abcdef';
 
-let folder: string;
-
-beforeEach(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'n8n-ark-key-'));
-});
-afterEach(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
+const folder = tempFolderPerTest('n8n-ark-key-');
 
 async function keyFile(contents: string): Promise<string> {
-  const path = join(folder, 'key');
+  const path = join(folder.path, 'key');
   await writeFile(path, contents);
   return path;
 }
@@ -89,7 +82,7 @@ describe('resolveApiKey', () => {
   });
 
   it('refuses a key file that cannot be read, naming the file', async () => {
-    const path = join(folder, 'missing');
+    const path = join(folder.path, 'missing');
 
     expect((await refusal({ apiKeyFile: path }, { N8N_API_KEY: KEY })).message).toMatch(
       `Cannot read the API key file ${path}: ENOENT`,

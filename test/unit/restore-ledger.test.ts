@@ -59,19 +59,31 @@ function tamper(store: InMemoryLedgerStore, change: (state: Record<string, unkno
   store.contents = JSON.stringify(state);
 }
 
-async function savedLedger(plan = minimalPlan()): Promise<{ store: InMemoryLedgerStore; clock: FakeClock }> {
+/** A new ledger of the minimal plan, over an empty store and a clock standing still. */
+function newLedger(checkpointPolicy?: Parameters<typeof RestoreLedger.create>[3]) {
   const store = new InMemoryLedgerStore();
   const clock = new FakeClock();
-  await RestoreLedger.create(store, clock, plan).save();
+  return { store, clock, ledger: RestoreLedger.create(store, clock, minimalPlan(), checkpointPolicy) };
+}
+
+async function savedLedger(): Promise<{ store: InMemoryLedgerStore; clock: FakeClock }> {
+  const { store, clock, ledger } = newLedger();
+  await ledger.save();
   return { store, clock };
+}
+
+/** Loads what the store holds as a later run of this restore (same archive, same target) would. */
+function reload(
+  store: InMemoryLedgerStore,
+  clock: Clock = new FakeClock(),
+): Promise<RestoreLedger | undefined> {
+  return RestoreLedger.load(store, clock, { archiveDigest: DIGEST, target: TARGET });
 }
 
 describe('RestoreLedger round trip', () => {
   it('keeps ids, progress marks, failed objects, counts, warnings and step statuses through save and load', async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const clock = new FakeClock();
-    const ledger = RestoreLedger.create(store, clock, minimalPlan());
+    const { store, clock, ledger } = newLedger();
     ledger.recordId('workflows', 'w1', 'target-w1');
     ledger.recordId('tags', 't1', 'target-t1');
     await ledger.startStep('tags');
@@ -85,7 +97,7 @@ describe('RestoreLedger round trip', () => {
 
     // Act
     await ledger.save();
-    const loaded = await RestoreLedger.load(store, clock, { archiveDigest: DIGEST, target: TARGET });
+    const loaded = await reload(store, clock);
 
     // Assess
     expect(loaded).toBeDefined();
@@ -113,10 +125,7 @@ describe('RestoreLedger round trip', () => {
     const store = new InMemoryLedgerStore();
 
     // Act
-    const loaded = await RestoreLedger.load(store, new FakeClock(), {
-      archiveDigest: DIGEST,
-      target: TARGET,
-    });
+    const loaded = await reload(store);
 
     // Assess
     expect(loaded).toBeUndefined();
@@ -239,11 +248,7 @@ describe('RestoreLedger.load refuses a ledger that is not this restore', () => {
 describe('RestoreLedger.checkpoint', () => {
   it('saves once the number of changes reaches everyChanges, not before', async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const ledger = RestoreLedger.create(store, new FakeClock(), minimalPlan(), {
-      everyChanges: 3,
-      everyMs: 60_000,
-    });
+    const { store, ledger } = newLedger({ everyChanges: 3, everyMs: 60_000 });
     ledger.recordId('tags', 't1', 'x1');
     ledger.mark('tags', 't1');
 
@@ -261,9 +266,7 @@ describe('RestoreLedger.checkpoint', () => {
 
   it('saves once everyMs has passed since the last save, not before', async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const clock = new FakeClock();
-    const ledger = RestoreLedger.create(store, clock, minimalPlan(), { everyChanges: 1000, everyMs: 1000 });
+    const { store, clock, ledger } = newLedger({ everyChanges: 1000, everyMs: 1000 });
     ledger.recordId('workflows', 'w1', 'x1');
 
     // Act
@@ -281,9 +284,7 @@ describe('RestoreLedger.checkpoint', () => {
 
   it('measures everyMs from the last save, not from the start', async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const clock = new FakeClock();
-    const ledger = RestoreLedger.create(store, clock, minimalPlan(), { everyChanges: 1000, everyMs: 1000 });
+    const { store, clock, ledger } = newLedger({ everyChanges: 1000, everyMs: 1000 });
     clock.advance(5000);
     await ledger.save();
     ledger.recordId('workflows', 'w1', 'x1');
@@ -298,9 +299,7 @@ describe('RestoreLedger.checkpoint', () => {
 
   it('does not save when nothing changed, however long it has been', async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const clock = new FakeClock();
-    const ledger = RestoreLedger.create(store, clock, minimalPlan(), { everyChanges: 1, everyMs: 1 });
+    const { store, clock, ledger } = newLedger({ everyChanges: 1, everyMs: 1 });
 
     // Act
     clock.advance(60_000);
@@ -345,8 +344,7 @@ describe('RestoreLedger.save', () => {
 describe('RestoreLedger steps and ids', () => {
   it("drops a step's progress marks when the step finishes, keeping other steps' marks", async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const ledger = RestoreLedger.create(store, new FakeClock(), minimalPlan());
+    const { store, ledger } = newLedger();
     ledger.mark('tags', 't1');
     ledger.mark('workflows', 'w1');
 
@@ -362,9 +360,7 @@ describe('RestoreLedger steps and ids', () => {
 
   it('claims exactly the target ids recorded for a resource, also after a reload', async () => {
     // Prepare
-    const store = new InMemoryLedgerStore();
-    const clock = new FakeClock();
-    const ledger = RestoreLedger.create(store, clock, minimalPlan());
+    const { store, clock, ledger } = newLedger();
     ledger.recordId('workflows', 'w1', 'target-1');
     ledger.recordId('workflows', 'w2', 'target-2');
     ledger.recordId('tags', 't1', 'target-tag');
@@ -372,7 +368,7 @@ describe('RestoreLedger steps and ids', () => {
 
     // Act
     const claimed = ledger.claimedTargetIds('workflows');
-    const reloaded = await RestoreLedger.load(store, clock, { archiveDigest: DIGEST, target: TARGET });
+    const reloaded = await reload(store, clock);
 
     // Assess
     expect(claimed).toEqual(new Set(['target-1', 'target-2']));

@@ -1,21 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { secretsFromJsonFile } from '../../functions/adapters/secrets-file.js';
 import { InvalidOptionError } from '../../functions/core/errors.js';
+import { tempFolderPerTest } from './support/temp-folder.js';
 
-let folder: string;
-
-beforeEach(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'n8n-ark-secrets-'));
-});
-afterEach(async () => {
-  await rm(folder, { recursive: true, force: true });
-});
+const folder = tempFolderPerTest('n8n-ark-secrets-');
 
 async function fileWith(text: string): Promise<string> {
-  const path = join(folder, 'secrets.json');
+  const path = join(folder.path, 'secrets.json');
   await writeFile(path, text);
   return path;
 }
@@ -49,7 +42,7 @@ describe('secretsFromJsonFile', () => {
   });
 
   it('refuses a file that does not exist, naming it', async () => {
-    const error = await refusal(join(folder, 'missing.json'));
+    const error = await refusal(join(folder.path, 'missing.json'));
 
     expect(error.problem).toMatch(/missing\.json: cannot read it \(ENOENT/);
   });

@@ -18,3 +18,28 @@ export async function runCapturedCli(args: string[], env: Record<string, string>
   const code = await runCli(['node', 'n8n-ark', ...args], { stdout, stderr }, env);
   return { code, stdout: out, stderr: err };
 }
+
+/** `n8n-ark backup` of the instance at `url` into `store` as instance `prod`, its API key read from SOURCE_KEY; then `flags`. */
+export const backupArgs = (url: string, store: string, ...flags: string[]): string[] => [
+  'backup',
+  '--url',
+  url,
+  '--api-key-env',
+  'SOURCE_KEY',
+  '--store',
+  store,
+  '--instance',
+  'prod',
+  ...flags,
+];
+
+/** `n8n-ark restore <archive>` into the instance at `url`, its API key read from TARGET_KEY; then `flags`. */
+export const restoreArgs = (archive: string, url: string, ...flags: string[]): string[] => [
+  'restore',
+  archive,
+  '--url',
+  url,
+  '--api-key-env',
+  'TARGET_KEY',
+  ...flags,
+];

@@ -3,7 +3,7 @@ import { SecretError } from '../../../functions/core/errors.js';
 import { credentialsKind } from '../../../functions/core/kinds/credentials/index.js';
 import type { SecretSource } from '../../../functions/core/ports.js';
 import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
-import { applyStep, entryOf, planKind, writesTo } from './support-b.js';
+import { applyStep, entryOf, planKind, writesTo } from './support.js';
 
 const [createStep, transferStep] = credentialsKind.steps;
 const SLACK = 'credSlack0000001';

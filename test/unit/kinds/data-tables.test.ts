@@ -6,7 +6,7 @@ import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
 import { InjectedCrash, type MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
 import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
-import { applyStep, clock, newLedger, planKind, writesTo } from './support-b.js';
+import { applyStep, clock, newLedger, planKind, writesTo } from './support.js';
 
 const [createStep, rowsStep] = dataTablesKind.steps;
 const ORDER_COLUMNS: DataTableWrite['columns'] = [

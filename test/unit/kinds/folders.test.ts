@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { foldersKind } from '../../../functions/core/kinds/folders.js';
-import { InjectedCrash } from '../fakes/memory-n8n.js';
 import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support-a.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 
 const [createFolders] = foldersKind.steps;
 
@@ -88,7 +87,7 @@ describe('folders step', () => {
     const ops = target.seedProject('Ops');
     const planned = await planKind(foldersKind, source, target);
 
-    const ledger = await applyStep(createFolders, planned, target);
+    const ledger = await applyStep(createFolders, planned);
 
     const newBilling = exactlyOne(target.folders, (f) => f.name === 'Billing');
     expect(newBilling).toMatchObject({ projectId: ops.id, parentFolderId: null });
@@ -105,10 +104,8 @@ describe('folders step', () => {
     const target = emptyTarget();
     target.seedProject('Ops');
     const planned = await planKind(foldersKind, source, target);
-    target.crashAtWrite = target.writes.length + 3;
-    await expect(applyStep(createFolders, planned, target)).rejects.toThrow(InjectedCrash);
 
-    const ledger = await applyStep(createFolders, planned, target, { resumed: true });
+    const ledger = await resumeAfterCrash(createFolders, planned, { atWrite: 3 });
 
     expect(target.folders.map((f) => f.name).sort()).toEqual(['Archive', 'Billing', 'Invoices']);
     const newBilling = exactlyOne(target.folders, (f) => f.name === 'Billing');
@@ -124,7 +121,7 @@ describe('folders step', () => {
     target.seedProject('Ops');
     const planned = await planKind(foldersKind, source, target);
 
-    const ledger = await applyStep(createFolders, planned, target);
+    const ledger = await applyStep(createFolders, planned);
 
     expect(target.folders.map((f) => f.name).sort()).toEqual(['Archive', 'Billing', 'Invoices']);
     expect(ledger.hasFailed('folders', drafts.id)).toBe(true);
@@ -140,7 +137,7 @@ describe('folders step', () => {
     const planned = await planKind(foldersKind, source, target);
     refuseWrites(target, 'createFolder', (_project, body) => body.name === 'Archive');
 
-    const ledger = await applyStep(createFolders, planned, target);
+    const ledger = await applyStep(createFolders, planned);
 
     expect(target.folders.map((f) => f.name)).toEqual(['Billing', 'Invoices']);
     expect(ledger.hasFailed('folders', archive.id)).toBe(true);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { projectsKind } from '../../../functions/core/kinds/projects.js';
 import type { PlanEntry } from '../../../functions/core/restore/types.js';
-import { InjectedCrash } from '../fakes/memory-n8n.js';
 import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support-a.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 
 const [createProjects] = projectsKind.steps;
 /** Carol has an account in the source only. */
@@ -108,7 +107,7 @@ describe('projects step', () => {
     const target = emptyTarget();
     const planned = await planKind(projectsKind, source, target);
 
-    const ledger = await applyStep(createProjects, planned, target);
+    const ledger = await applyStep(createProjects, planned);
 
     const created = exactlyOne(target.projects, (p) => p.name === 'Ops');
     expect(ledger.targetId('projects', ops.id)).toBe(created.id);
@@ -121,10 +120,8 @@ describe('projects step', () => {
     const ops = source.seedProject('Ops', TEAM);
     const target = emptyTarget();
     const planned = await planKind(projectsKind, source, target);
-    target.crashAtWrite = target.writes.length + 2;
-    await expect(applyStep(createProjects, planned, target)).rejects.toThrow(InjectedCrash);
 
-    const ledger = await applyStep(createProjects, planned, target, { resumed: true });
+    const ledger = await resumeAfterCrash(createProjects, planned, { atWrite: 2 });
 
     const adopted = exactlyOne(target.projects, (p) => p.name === 'Ops');
     expect(ledger.targetId('projects', ops.id)).toBe(adopted.id);
@@ -139,7 +136,7 @@ describe('projects step', () => {
     const planned = await planKind(projectsKind, source, target);
     refuseWrites(target, 'createProject', (name) => name === 'Bad');
 
-    const ledger = await applyStep(createProjects, planned, target);
+    const ledger = await applyStep(createProjects, planned);
 
     expect(target.projects.filter((p) => p.type === 'team').map((p) => p.name)).toEqual(['Lab']);
     expect(ledger.hasFailed('projects', bad.id)).toBe(true);

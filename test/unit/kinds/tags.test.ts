@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MissingScopeError } from '../../../functions/core/errors.js';
 import { tagsKind } from '../../../functions/core/kinds/tags.js';
-import { InjectedCrash } from '../fakes/memory-n8n.js';
 import { emptyTarget } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support-a.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 
 const [createTags] = tagsKind.steps;
 
@@ -67,7 +66,7 @@ describe('tags step', () => {
     const target = emptyTarget();
     const planned = await planKind(tagsKind, source, target);
 
-    const ledger = await applyStep(createTags, planned, target);
+    const ledger = await applyStep(createTags, planned);
 
     expect(target.tags.map((t) => t.name)).toEqual(['prod', 'billing']);
     for (const tag of source.tags)
@@ -78,10 +77,8 @@ describe('tags step', () => {
   it('on resume, adopts the tag an interrupted run created instead of creating it twice', async () => {
     const target = emptyTarget();
     const planned = await planKind(tagsKind, sourceWithTags('prod', 'billing'), target);
-    target.crashAtWrite = target.writes.length + 2;
-    await expect(applyStep(createTags, planned, target)).rejects.toThrow(InjectedCrash);
 
-    const ledger = await applyStep(createTags, planned, target, { resumed: true });
+    const ledger = await resumeAfterCrash(createTags, planned, { atWrite: 2 });
 
     expect(target.tags.map((t) => t.name)).toEqual(['prod', 'billing']);
     expect(target.writes.filter((w) => w === 'POST /tags')).toHaveLength(2);
@@ -96,7 +93,7 @@ describe('tags step', () => {
     const planned = await planKind(tagsKind, sourceWithTags('prod'), target);
     const raced = target.seedTag('prod');
 
-    const ledger = await applyStep(createTags, planned, target);
+    const ledger = await applyStep(createTags, planned);
 
     expect(target.tags).toEqual([raced]);
     expect(ledger.targetId('tags', planned.entries[0]?.sourceId ?? '')).toBe(raced.id);
@@ -108,7 +105,7 @@ describe('tags step', () => {
     const planned = await planKind(tagsKind, sourceWithTags('bad', 'prod'), target);
     refuseWrites(target, 'createTag', (name) => name === 'bad');
 
-    const ledger = await applyStep(createTags, planned, target);
+    const ledger = await applyStep(createTags, planned);
 
     expect(target.tags.map((t) => t.name)).toEqual(['prod']);
     expect(ledger.state.failed.tags).toBe(1);

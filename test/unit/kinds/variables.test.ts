@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { variablesKind } from '../../../functions/core/kinds/variables.js';
 import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
-import { InjectedCrash } from '../fakes/memory-n8n.js';
 import { emptyTarget } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites } from './support-a.js';
+import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 
 const [writeVariables] = variablesKind.steps;
 
@@ -84,7 +83,7 @@ describe('variables step', () => {
     const ops = target.seedProject('Ops');
     const planned = await planKind(variablesKind, source, target);
 
-    const ledger = await applyStep(writeVariables, planned, target);
+    const ledger = await applyStep(writeVariables, planned);
 
     const created = exactlyOne(target.variables, (v) => v.key === 'OPS_CHANNEL');
     expect(created).toMatchObject({ value: '#ops', project: { id: ops.id } });
@@ -105,7 +104,7 @@ describe('variables step', () => {
     target.seedVariable('REGION', 'us-east-1');
     const planned = await planKind(variablesKind, source, target, { onConflict });
 
-    await applyStep(writeVariables, planned, target);
+    await applyStep(writeVariables, planned);
 
     expect(target.variables.map((v) => `${v.key}=${v.value}`)).toEqual(after);
   });
@@ -115,10 +114,8 @@ describe('variables step', () => {
     const target = emptyTarget();
     target.seedProject('Ops');
     const planned = await planKind(variablesKind, source, target);
-    target.crashAtWrite = target.writes.length + 2;
-    await expect(applyStep(writeVariables, planned, target)).rejects.toThrow(InjectedCrash);
 
-    const ledger = await applyStep(writeVariables, planned, target, { resumed: true });
+    const ledger = await resumeAfterCrash(writeVariables, planned, { atWrite: 2 });
 
     expect(target.variables.map((v) => v.key)).toEqual(['REGION', 'OPS_CHANNEL']);
     expect(ledger.targetId('variables', region.id)).toBe(
@@ -134,7 +131,7 @@ describe('variables step', () => {
     const planned = await planKind(variablesKind, source, target);
     refuseWrites(target, 'createVariable', (body) => body.key === 'REGION');
 
-    const ledger = await applyStep(writeVariables, planned, target);
+    const ledger = await applyStep(writeVariables, planned);
 
     expect(target.variables.map((v) => v.key)).toEqual(['OPS_CHANNEL']);
     expect(ledger.hasFailed('variables', region.id)).toBe(true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { workflowsKind } from '../../../functions/core/kinds/workflows/index.js';
 import type { Workflow } from '../../../functions/core/n8n-types.js';
-import { applyStep, callerAndCallee, planKind, workflowNamed, writesTo } from './support-b.js';
+import { applyStep, callerAndCallee, planKind, workflowNamed, writesTo } from './support.js';
 
 const [createStep, referencesStep, tagsStep, archiveStep, activationStep] = workflowsKind.steps;
 

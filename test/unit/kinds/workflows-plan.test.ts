@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { workflowsKind } from '../../../functions/core/kinds/workflows/index.js';
 import type { MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
-import { planKind, workflowNamed } from './support-b.js';
+import { planKind, workflowNamed } from './support.js';
 
 async function planned(source: MemoryN8n, target: MemoryN8n, options: Parameters<typeof planKind>[3]) {
   const { entries } = await planKind(workflowsKind, source, target, options);

@@ -1,10 +1,13 @@
 /**
- * Planning and applying one resource kind alone, over in-memory instances: the plan context and
- * ledger a full restore would give it, without the other kinds' plans and steps. What those would
- * have decided (a project's target id, a table's) is handed in as ledger ids.
+ * Planning and applying one resource kind alone, over the in-memory n8n and archive fakes: the plan
+ * context, ledger and apply context are the real ones, so a kind's test sees what the restore loop
+ * would give it, without the other kinds' plans and steps. What those would have decided (a table's
+ * target id, a credential's) is handed in as ledger ids.
  */
+import { expect } from 'vitest';
+import { N8nApiError } from '../../../functions/core/errors.js';
 import type { RestoreResource } from '../../../functions/core/kinds/index.js';
-import type { ApplyStep, Kind } from '../../../functions/core/kinds/kind.js';
+import type { ApplyStep, PlanContext } from '../../../functions/core/kinds/kind.js';
 import { projectsKind } from '../../../functions/core/kinds/projects.js';
 import type { Workflow, WorkflowNode } from '../../../functions/core/n8n-types.js';
 import {
@@ -24,38 +27,54 @@ import type {
   RestorePlan,
 } from '../../../functions/core/restore/types.js';
 import { type MemoryArchive, memoryArchive } from '../fakes/memory-archive.js';
-import { MemoryN8n } from '../fakes/memory-n8n.js';
+import { InjectedCrash, MemoryN8n, type MemoryN8nOptions } from '../fakes/memory-n8n.js';
 import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
 import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
 
 export const clock: Clock = { now: () => new Date('2026-11-22T02:00:00.000Z') };
 
-export interface Planned {
-  plan: RestorePlan;
-  /** The planned kind's entries. */
-  entries: readonly PlanEntry[];
-  archive: MemoryArchive;
-  target: MemoryN8n;
+/** A source instance with users (the seed users) and nothing else; each test seeds what it is about. */
+export function emptySource(users: MemoryN8nOptions['users'] = SEED_USERS): MemoryN8n {
+  return new MemoryN8n({ baseUrl: 'http://source.test', idPrefix: 's', users });
 }
 
-/** Plans one kind from an archive of `source` against `target`, after projects decided where each source project lands. */
+interface PlannableKind {
+  readonly resource: RestoreResource;
+  plan(ctx: PlanContext): void | Promise<void>;
+}
+
+export interface Planned {
+  readonly context: PlanContext;
+  /** The entries of the kind under test. */
+  readonly entries: readonly PlanEntry[];
+  /** The whole plan (with the projects' entries the kind depended on). */
+  readonly plan: RestorePlan;
+  readonly archive: MemoryArchive;
+  /** The instance planned against, which `applyStep` writes to. */
+  readonly target: MemoryN8n;
+}
+
+/**
+ * Plans one kind from a backup of `source` against `target`. As in the restore loop, the projects
+ * kind plans first and decides where each source project's objects land (unless it is the kind under test).
+ */
 export async function planKind(
-  kind: Kind<RestoreResource>,
+  kind: PlannableKind,
   source: MemoryN8n,
   target: MemoryN8n,
   options: PlanOptions = {},
 ): Promise<Planned> {
   const archive = memoryArchive(source);
-  const ctx = createPlanContext(
+  const context = createPlanContext(
     archive,
     target,
     options,
     await readSource(archive),
     await readTarget(target),
   );
-  await projectsKind.plan(ctx);
-  await kind.plan?.(ctx);
-  return { plan: ctx.toPlan(), entries: ctx.entries(kind.resource), archive, target };
+  if (kind.resource !== projectsKind.resource) await projectsKind.plan(context);
+  await kind.plan(context);
+  return { context, entries: context.entries(kind.resource), plan: context.toPlan(), archive, target };
 }
 
 /** The entry planned for the source object with this id. */
@@ -65,12 +84,17 @@ export function entryOf(planned: Planned, sourceId: string): PlanEntry {
   return entry;
 }
 
-/** A ledger for the plan with its matches recorded, as a restore's first run records them before any step. */
+/**
+ * A ledger as a restore's first run starts one, before any step: the plan's matches recorded, so
+ * objects of a project the target already has find their project's target id. This mirrors the
+ * id-recording part of the private `seed(plan, ledger)` in functions/core/restore/apply.ts; keep
+ * the two in step.
+ */
 export function newLedger(planned: Planned, store = new InMemoryLedgerStore()): RestoreLedger {
   const ledger = RestoreLedger.create(store, clock, planned.plan);
-  for (const e of planned.plan.entries)
-    if (e.targetId && (e.action === 'skip' || e.action === 'update'))
-      ledger.recordId(e.resource, e.sourceId, e.targetId);
+  for (const entry of planned.plan.entries)
+    if (entry.targetId && (entry.action === 'skip' || entry.action === 'update'))
+      ledger.recordId(entry.resource, entry.sourceId, entry.targetId);
   return ledger;
 }
 
@@ -107,6 +131,45 @@ export async function applyStep(
   return ledger;
 }
 
+/**
+ * An interrupted run and the next: runs the step until the target crashes at its `atWrite`-th write
+ * from now, then runs it again as resumed (on a ledger started as a first run starts one); returns
+ * the resumed run's ledger.
+ */
+export async function resumeAfterCrash(
+  step: ApplyStep,
+  planned: Planned,
+  { atWrite }: { atWrite: number },
+): Promise<RestoreLedger> {
+  planned.target.crashAtWrite = planned.target.writes.length + atWrite;
+  await expect(applyStep(step, planned)).rejects.toThrow(InjectedCrash);
+  return applyStep(step, planned, { resumed: true });
+}
+
+type Writer = 'createProject' | 'createFolder' | 'createTag' | 'createVariable';
+
+/** Makes the fake target answer 400 to the writes `refused` picks, as n8n refuses one object it finds invalid. */
+export function refuseWrites<K extends Writer>(
+  target: MemoryN8n,
+  writer: K,
+  refused: (...args: Parameters<MemoryN8n[K]>) => boolean,
+): void {
+  const write = (target[writer] as (...args: Parameters<MemoryN8n[K]>) => unknown).bind(target);
+  const guarded = async (...args: Parameters<MemoryN8n[K]>) => {
+    if (refused(...args))
+      throw new N8nApiError('request/body is invalid', { status: 400, method: 'POST', path: writer });
+    return write(...args);
+  };
+  Object.assign(target, { [writer]: guarded });
+}
+
+/** The one target object with this name (or key), failing the test when there are none or several. */
+export function exactlyOne<T>(items: readonly T[], matches: (item: T) => boolean): T {
+  const found = items.filter(matches);
+  if (found.length !== 1) throw new Error(`expected one match, found ${found.length}`);
+  return found[0] as T;
+}
+
 /** The target's writes that were this one, e.g. `writesTo(target, 'POST /credentials')`. */
 export function writesTo(target: MemoryN8n, write: string): string[] {
   return target.writes.filter((w) => w === write);
@@ -120,11 +183,11 @@ export function workflowNamed(n8n: MemoryN8n, name: string): Workflow {
 }
 
 /** Workflow nodes: a trigger, so n8n will publish the workflow, and a sub-workflow call. */
-export function triggerNode(type = 'n8n-nodes-base.executeWorkflowTrigger'): WorkflowNode {
+function triggerNode(type = 'n8n-nodes-base.executeWorkflowTrigger'): WorkflowNode {
   return { id: 'n1', name: 'Start', type, typeVersion: 1, position: [0, 0], parameters: {} };
 }
 
-export function callNode(workflowId: string): WorkflowNode {
+function callNode(workflowId: string): WorkflowNode {
   return {
     id: 'n2',
     name: 'Call',
@@ -141,7 +204,7 @@ export function callNode(workflowId: string): WorkflowNode {
  * archived, in a team project. `ids` are what the other kinds' steps would have recorded.
  */
 export function callerAndCallee() {
-  const source = new MemoryN8n({ baseUrl: 'http://source.test', idPrefix: 's', users: SEED_USERS });
+  const source = emptySource();
   const ops = source.seedProject('Ops');
   const prod = source.seedTag('prod');
   const table = source.seedDataTable('orders', [{ name: 'n', type: 'number' }], []);
