@@ -186,6 +186,7 @@ export function defaultLedgerPath(archiveLocation: string, targetUrl: string): s
 
 /** The issue's --json shape; notes and credentials still waiting for secrets ride along as warnings. */
 export function restoreJson(report: RestoreReport): {
+  complete: boolean;
   created: RestoreReport['created'];
   updated: RestoreReport['updated'];
   skipped: RestoreReport['skipped'];
@@ -195,6 +196,7 @@ export function restoreJson(report: RestoreReport): {
   durationMs: number;
 } {
   return {
+    complete: report.complete,
     created: report.created,
     updated: report.updated,
     skipped: report.skipped,
@@ -261,9 +263,15 @@ export function printRestoreOutcome(
     }
   }
   const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
-  if (failed > 0) {
+  if (failed > 0 || (report.done && !report.complete)) {
+    const named = report.warnings
+      .filter(
+        (w) => w.code === 'restore-failed' || w.code === 'missing-after-restore' || w.code === 'conflict',
+      )
+      .slice(0, 5)
+      .map((w) => w.message);
     throw new RestoreError(
-      `${failed} object(s) could not be restored (see the warnings). Everything else is in place; the ledger records what was done.`,
+      `the restore is incomplete: ${failed} object(s) are not in the target as planned${named.length > 0 ? ` (${named.join('; ')}${failed > named.length ? '; …' : ''})` : ''}. Run the same command again to retry them; the ledger keeps what was done.`,
     );
   }
 }

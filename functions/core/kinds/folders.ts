@@ -71,6 +71,7 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
   const entries = ctx.entries('folders').filter((e) => e.action === 'create');
   if (entries.length === 0) return;
   const sources = await ctx.sourceRecords<Folder>('folders');
+  const planned = new Set(ctx.entries('folders').map((e) => e.sourceId));
   const adoptions = new Map<string, Adoption<Folder>>();
   const adoptionIn = (projectId: string) => {
     let adoption = adoptions.get(projectId);
@@ -100,6 +101,10 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
     const parentFolderId = folder.parentFolderId
       ? (ctx.ledger.targetId('folders', folder.parentFolderId) ?? null)
       : null;
+    if (folder.parentFolderId && !parentFolderId && planned.has(folder.parentFolderId)) {
+      ctx.fail('folders', entry, 'placing the folder', new Error('its parent folder could not be restored'));
+      continue;
+    }
     await ctx.attempt('folders', entry, 'creating the folder', async () => {
       const id = await adoptionIn(projectId).createOrAdopt(
         `${parentFolderId ?? ''}/${folder.name}`,

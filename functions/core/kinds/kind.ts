@@ -82,6 +82,13 @@ export interface ApplyContext {
   hasFailed(entry: PlanEntry): boolean;
   /** The target project an object goes to; undefined = the API key owner's personal project. */
   targetProject(entry: PlanEntry): string | undefined;
+  /**
+   * The plan puts the object in a project (mapped or to be created) that has no target id: its
+   * creation failed. The object must fail too, not land in the key owner's personal project.
+   */
+  projectMissing(entry: PlanEntry): boolean;
+  /** Fails the object when its project is missing (see projectMissing); true when it did. */
+  failIfProjectMissing(step: RestoreStep, entry: PlanEntry): boolean;
   /** One archive entry's records by id (small entries only: never workflows or rows). */
   sourceRecords<T extends { id: string }>(resource: RestoreResource): Promise<Map<string, T>>;
 }

@@ -3,6 +3,7 @@
  * variable whose project has no counterpart in the target becomes global (and says so).
  */
 
+import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import type { Variable } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
 import { Adoption } from '../restore/adoption.js';
@@ -96,11 +97,19 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
     resumed,
   );
   const created: { entry: PlanEntry; key: string }[] = [];
+  const keyOfEntry = (entry: PlanEntry, variable: Variable) =>
+    keyOf(entry.renameTo ?? variable.key, ctx.targetProject(entry));
   for (const entry of entries) {
-    if (ctx.ledger.isMarked('variables', entry.sourceId)) continue;
-    ctx.checkDeadline();
     const variable = sources.get(entry.sourceId);
-    if (!variable) continue;
+    if (ctx.ledger.isMarked('variables', entry.sourceId)) {
+      // Created by an earlier run that stopped before it learnt the id: learnt below with the others.
+      const learnt = ctx.ledger.targetId('variables', entry.sourceId);
+      if (variable && entry.action === 'create' && !learnt && !ctx.hasFailed(entry))
+        created.push({ entry, key: keyOfEntry(entry, variable) });
+      continue;
+    }
+    ctx.checkDeadline();
+    if (!variable || ctx.failIfProjectMissing('variables', entry)) continue;
     const projectId = ctx.targetProject(entry);
     const key = entry.renameTo ?? variable.key;
     const body = { key, value: variable.value, ...(projectId ? { projectId } : {}) };
@@ -113,8 +122,9 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
         const adopted = await adoption.take(keyOf(key, projectId));
         if (adopted) ctx.ledger.recordId('variables', entry.sourceId, adopted);
         else {
-          await ctx.api.createVariable(body);
-          created.push({ entry, key: keyOf(key, projectId) });
+          const existing = await createVariable(ctx, adoption, body, keyOf(key, projectId));
+          if (existing) ctx.ledger.recordId('variables', entry.sourceId, existing);
+          else created.push({ entry, key: keyOf(key, projectId) });
         }
         ctx.ledger.count('created', 'variables');
       }
@@ -128,6 +138,32 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
   for (const { entry, key } of created) {
     const id = await adoption.take(key);
     if (id) ctx.ledger.recordId('variables', entry.sourceId, id);
+  }
+}
+
+/**
+ * Creates a variable: undefined when created (n8n answers without a body, so its id is learnt by
+ * listing afterwards), or the id of the unclaimed variable with this key that n8n's 409 points at.
+ */
+async function createVariable(
+  ctx: ApplyContext,
+  adoption: Adoption<Variable>,
+  body: { key: string; value: string; projectId?: string },
+  naturalKey: string,
+): Promise<string | undefined> {
+  try {
+    await ctx.api.createVariable(body);
+    return undefined;
+  } catch (error) {
+    // 409, or an answer that never came: the variable with this key, if it is there now, is ours.
+    const ambiguous = error instanceof AmbiguousWriteError;
+    if (!(error instanceof ConflictError || ambiguous)) throw error;
+    await adoption.refresh();
+    const existing = await adoption.take(naturalKey);
+    if (existing) return existing;
+    if (!ambiguous) throw error;
+    await ctx.api.createVariable(body);
+    return undefined;
   }
 }
 

@@ -5,10 +5,13 @@
  * and adopts it; a create refused with 409 (the object exists) looks again. So a crash at any point
  * leaves no duplicate behind.
  */
-import { ConflictError } from '../errors.js';
+import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import { collect } from '../json.js';
 import type { RestoreResource } from '../kinds/index.js';
 import type { RestoreLedger } from './ledger.js';
+
+/** Sends of one create whose answers were lost, before the object fails. */
+const AMBIGUOUS_ATTEMPTS = 4;
 
 export interface AdoptionSource<T extends { id: string }> {
   /** Lists the target's objects of this kind (in the scope the step writes to). */
@@ -45,18 +48,25 @@ export class Adoption<T extends { id: string }> {
     return undefined;
   }
 
-  /** Adopts the object with this key if there is one, else creates it; a 409 on create adopts what exists. */
+  /**
+   * Adopts the object with this key if there is one, else creates it. A 409 on create adopts what
+   * exists; a create whose answer never came (AmbiguousWriteError) looks again and adopts what it
+   * finds, or sends the create again: at most AMBIGUOUS_ATTEMPTS sends, never two objects.
+   */
   async createOrAdopt(key: string, create: () => Promise<string>): Promise<string> {
     const adopted = await this.take(key);
     if (adopted) return adopted;
-    try {
-      return await create();
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      this.index = await this.build();
-      const existing = await this.take(key);
-      if (!existing) throw error;
-      return existing;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await create();
+      } catch (error) {
+        const ambiguous = error instanceof AmbiguousWriteError;
+        if (!ambiguous && !(error instanceof ConflictError)) throw error;
+        await this.refresh();
+        const existing = await this.take(key);
+        if (existing) return existing;
+        if (!ambiguous || attempt >= AMBIGUOUS_ATTEMPTS) throw error;
+      }
     }
   }
 

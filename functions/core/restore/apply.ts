@@ -44,7 +44,6 @@ export async function applySteps(
       { cause: error },
     );
   }
-  await ledger.finish();
   return true;
 }
 
@@ -62,7 +61,7 @@ async function runStep(ctx: ApplyContext, step: RestoreStep): Promise<void> {
 }
 
 /** First run only: record the plan's matches and count what it skips or cannot do. */
-function seed(plan: RestorePlan, ledger: RestoreLedger): void {
+export function seed(plan: RestorePlan, ledger: RestoreLedger): void {
   for (const entry of plan.entries) {
     if (entry.targetId && (entry.action === 'skip' || entry.action === 'update'))
       ledger.recordId(entry.resource, entry.sourceId, entry.targetId);
@@ -170,6 +169,19 @@ class StepContext implements ApplyContext {
 
   targetProject(entry: PlanEntry): string | undefined {
     return entry.sourceProjectId ? this.ledger.targetId('projects', entry.sourceProjectId) : undefined;
+  }
+
+  projectMissing(entry: PlanEntry): boolean {
+    const sourceProjectId = entry.sourceProjectId;
+    if (!sourceProjectId || this.ledger.targetId('projects', sourceProjectId)) return false;
+    const project = this.entries('projects').find((p) => p.sourceId === sourceProjectId);
+    return project !== undefined && (project.action === 'create' || project.targetId !== undefined);
+  }
+
+  failIfProjectMissing(step: RestoreStep, entry: PlanEntry): boolean {
+    if (!this.projectMissing(entry)) return false;
+    this.fail(step, entry, 'placing it', new Error('its project could not be restored'));
+    return true;
   }
 
   async sourceRecords<T extends { id: string }>(resource: RestoreResource): Promise<Map<string, T>> {

@@ -45,7 +45,11 @@ export interface LedgerState {
   updatedAt: string;
   /** The whole archive passed verification once; later runs need not read it all again. */
   verified: boolean;
-  status: 'running' | 'done';
+  /**
+   * `done`: every object the plan wrote is in place. `incomplete`: the steps ran to their end but
+   * some objects failed; a re-run tries those again (never `done` while anything is missing).
+   */
+  status: 'running' | 'done' | 'incomplete';
   /** Runs that worked on this restore (a finished restore run again adds none). */
   runs: number;
   /** The plan's matches and skips are recorded (done once, on the first run). */
@@ -186,6 +190,41 @@ export class RestoreLedger {
     return this.state.status === 'done';
   }
 
+  /** The objects that failed, as "resource:sourceId". */
+  get failures(): readonly string[] {
+    return [...this.failedObjects];
+  }
+
+  /**
+   * Before a re-run of an incomplete restore: failed objects become pending again (their marks in
+   * every step are cleared, their failure count and warnings dropped) and every step runs again as
+   * resumed, so what is done is skipped or adopted and what failed is tried again.
+   */
+  retryFailed(): void {
+    if (this.failedObjects.size === 0) return;
+    const retried = new Set([...this.failedObjects].map((key) => key.slice(key.indexOf(':') + 1)));
+    for (const marks of this.progressMarks.values())
+      for (const id of retried) {
+        marks.delete(id);
+        marks.delete(`started:${id}`);
+      }
+    // What stays failed is what the plan itself could not do (its conflicts); the rest is counted anew.
+    this.state.failed = zeroCounts();
+    for (const entry of this.state.plan.entries)
+      if (entry.action === 'conflict') this.state.failed[entry.resource] += 1;
+    // A tag made again has a new id: the workflows that carry it are tagged again (an idempotent PUT).
+    if ([...this.failedObjects].some((key) => key.startsWith('tags:')))
+      this.progressMarks.delete('workflowTags');
+    this.failedObjects.clear();
+    this.state.warnings = this.state.warnings.filter(
+      (w) => w.code !== 'restore-failed' && w.code !== 'missing-after-restore',
+    );
+    for (const step of RESTORE_STEPS)
+      if (this.state.steps[step] === 'done') this.state.steps[step] = 'running';
+    this.state.status = 'running';
+    this.changesSinceSave += 1;
+  }
+
   /** The live id map of one resource (the applier and the reference rewriter read and extend it). */
   idMap(resource: RestoreResource): Map<string, string> {
     return this.ids[resource];
@@ -216,9 +255,9 @@ export class RestoreLedger {
     }
   }
 
+  /** A finished step keeps its marks: a retry of failed objects runs it again and skips what is done. */
   async finishStep(step: RestoreStep): Promise<void> {
     this.state.steps[step] = 'done';
-    this.progressMarks.delete(step);
     await this.save();
   }
 
@@ -233,6 +272,12 @@ export class RestoreLedger {
       this.progressMarks.set(step, marks);
     }
     marks.add(key);
+    this.changesSinceSave += 1;
+  }
+
+  /** Drops a recorded target id (the object is not in the target after all), so a re-run creates it. */
+  forgetId(resource: RestoreResource, sourceId: string): void {
+    this.ids[resource].delete(sourceId);
     this.changesSinceSave += 1;
   }
 
@@ -261,7 +306,9 @@ export class RestoreLedger {
   }
 
   awaitingSecret(credential: CredentialAwaitingSecret): void {
+    if (this.state.credentialsAwaitingSecrets.some((c) => c.id === credential.id)) return;
     this.state.credentialsAwaitingSecrets.push(credential);
+    this.changesSinceSave += 1;
   }
 
   markVerified(): void {
@@ -272,8 +319,9 @@ export class RestoreLedger {
     this.state.runs += 1;
   }
 
+  /** The steps ran to their end: done, or incomplete while any object failed. */
   async finish(): Promise<void> {
-    this.state.status = 'done';
+    this.state.status = this.failedObjects.size === 0 ? 'done' : 'incomplete';
     await this.save();
   }
 

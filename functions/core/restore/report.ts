@@ -18,6 +18,7 @@ export function reportOf(
     archive: `${plan.archive.instance} ${plan.archive.startedAt}`,
     target: plan.target.url,
     done,
+    complete: done && Object.values(state.failed).every((n) => n === 0),
     created: { ...state.created },
     updated: { ...state.updated },
     skipped: { ...state.skipped },
@@ -33,19 +34,27 @@ export function reportOf(
   };
 }
 
+/**
+ * A finished restore run again writes nothing, and says so; what the plan could not do (its
+ * conflicts) is still counted and named, so such a restore never reads as complete.
+ */
 export function finishedAgainReport(ledger: RestoreLedger, durationMs: number): RestoreReport {
   const report = reportOf(ledger.state.plan, ledger, true, durationMs);
+  const failed = zeroCounts();
+  for (const entry of ledger.state.plan.entries) if (entry.action === 'conflict') failed[entry.resource] += 1;
   return {
     ...report,
+    complete: Object.values(failed).every((n) => n === 0),
     created: zeroCounts(),
     updated: zeroCounts(),
     skipped: zeroCounts(),
-    failed: zeroCounts(),
+    failed,
     warnings: [
       {
         code: 'already-restored',
         message: `This restore finished earlier (ledger ${ledger.description}); nothing was written. Move the ledger away to restore again.`,
       },
+      ...ledger.state.warnings.filter((w) => w.code === 'conflict'),
     ],
     credentialsAwaitingSecrets: [],
   };
@@ -69,6 +78,7 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
     archive: `${plan.archive.instance} ${plan.archive.startedAt}`,
     target: plan.target.url,
     done: false,
+    complete: false,
     ...counts,
     idMap,
     warnings: plan.warnings,

@@ -9,6 +9,7 @@ import { assertRestoreScopes } from '../doctor.js';
 import { ArchiveIntegrityError, RestoreError } from '../errors.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';
+import { closingCheck, type MissingObject } from './closing-check.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
 import { finishedAgainReport, planReport, reportOf } from './report.js';
@@ -46,6 +47,13 @@ export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}
   if (!existing?.state.verified) await verifyOrRefuse(deps);
 
   if (existing) {
+    if (existing.state.status === 'incomplete') {
+      deps.logger.info('retrying what failed', {
+        ledger: existing.description,
+        failed: existing.failures.length,
+      });
+      existing.retryFailed();
+    }
     deps.logger.info('resuming restore', { ledger: existing.description, runs: existing.state.runs });
     return applyWithLedger(existing.state.plan, deps, options, existing, started);
   }
@@ -102,6 +110,24 @@ export async function applyRestore(
   return (await applyWithLedger(ledger.state.plan, deps, options, ledger, started)).report;
 }
 
+/** What the closing check found missing fails, by name; a created one is forgotten so a re-run creates it again. */
+async function recordMissing(ledger: RestoreLedger, missing: MissingObject[]): Promise<void> {
+  for (const object of missing) {
+    const entry = ledger.state.plan.entries.find(
+      (e) => e.resource === object.resource && e.sourceId === object.sourceId,
+    );
+    if (entry?.action === 'create') ledger.forgetId(object.resource, object.sourceId);
+    ledger.markFailed(object.resource, object.sourceId);
+    ledger.count('failed', object.resource);
+    ledger.warn({
+      code: 'missing-after-restore',
+      resource: object.resource,
+      message: `${object.resource} "${object.name}" is not in the target after the restore (${object.why}); run the restore again to write it`,
+    });
+  }
+  if (missing.length > 0) await ledger.save();
+}
+
 async function verifyOrRefuse(deps: RestoreDeps): Promise<void> {
   deps.progress.start('verify archive');
   const report = await deps.archive.verify();
@@ -124,6 +150,12 @@ async function applyWithLedger(
 ): Promise<RestoreRun> {
   ledger.beginRun();
   const done = await applySteps(plan, deps, options, ledger);
+  if (done) {
+    deps.progress.start('closing check');
+    await recordMissing(ledger, await closingCheck(plan, deps.api, ledger));
+    await ledger.finish();
+    deps.progress.done('closing check', ledger.finished ? 'complete' : 'incomplete');
+  }
   const report = reportOf(plan, ledger, done, deps.clock.now().getTime() - started);
   deps.logger.info(done ? 'restore finished' : 'restore paused at its deadline; run again to continue', {
     target: plan.target.url,

@@ -130,6 +130,11 @@ export interface RestoreReport {
   target: string;
   /** False when the run stopped at its deadline; run again to continue. */
   done: boolean;
+  /**
+   * The target holds everything the plan said it would: every step ran, nothing failed, and the
+   * closing check found nothing missing. False means run again (or see the warnings).
+   */
+  complete: boolean;
   created: Counts;
   updated: Counts;
   skipped: Counts;

@@ -16,7 +16,7 @@ import {
   silentLogger,
   silentProgress,
 } from '../../../functions/core/ports.js';
-import { createApplyContext } from '../../../functions/core/restore/apply.js';
+import { createApplyContext, seed } from '../../../functions/core/restore/apply.js';
 import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
 import { createPlanContext } from '../../../functions/core/restore/plan.js';
 import { readSource, readTarget } from '../../../functions/core/restore/plan-state.js';
@@ -92,9 +92,7 @@ export function entryOf(planned: Planned, sourceId: string): PlanEntry {
  */
 export function newLedger(planned: Planned, store = new InMemoryLedgerStore()): RestoreLedger {
   const ledger = RestoreLedger.create(store, clock, planned.plan);
-  for (const entry of planned.plan.entries)
-    if (entry.targetId && (entry.action === 'skip' || entry.action === 'update'))
-      ledger.recordId(entry.resource, entry.sourceId, entry.targetId);
+  seed(planned.plan, ledger);
   return ledger;
 }
 
@@ -127,7 +125,11 @@ export async function applyStep(
     progress: silentProgress,
     ...(secrets ? { secrets } : {}),
   };
-  await step.run(createApplyContext(planned.plan, deps, applyOptions, ledger), resumed);
+  const context = createApplyContext(planned.plan, deps, applyOptions, ledger);
+  // As in a restore, the projects step has run before any other: objects find their project's id.
+  if (step.name !== 'projects' && ids.projects === undefined)
+    for (const projectStep of projectsKind.steps) await projectStep.run(context, true);
+  await step.run(context, resumed);
   return ledger;
 }
 

@@ -1,9 +1,11 @@
 /** Creating credentials (with their secret, or as stubs) and moving matched ones to their project. */
-import { ConflictError } from '../../errors.js';
+import { AmbiguousWriteError, ConflictError } from '../../errors.js';
 import { collect } from '../../json.js';
 import type { CredentialMeta, JsonObject } from '../../n8n-types.js';
+import { Adoption } from '../../restore/adoption.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
+import { credentialKey } from './key.js';
 import { placeholderCredentialData, secretFor } from './stub-data.js';
 
 export async function createCredentials(ctx: ApplyContext, resumed: boolean): Promise<void> {
@@ -20,8 +22,15 @@ export async function createCredentials(ctx: ApplyContext, resumed: boolean): Pr
     }
     return schema;
   };
-  // The ledger may lack a stub an interrupted run created under its chosen id: it is adopted by id.
+  // The ledger may lack a stub an interrupted run created: one under its chosen id is adopted by id,
+  // one that got a new id (renamed, or an id n8n cannot take) by type and name.
   const present = resumed ? await listById(ctx) : new Map<string, CredentialMeta>();
+  const byKey = new Adoption(
+    ctx.ledger,
+    'credentials',
+    { list: () => ctx.api.listCredentials(), keys: (c) => [credentialKey(c)] },
+    resumed,
+  );
   for (const entry of entries) {
     if (
       ctx.ledger.targetId('credentials', entry.sourceId) ||
@@ -30,19 +39,35 @@ export async function createCredentials(ctx: ApplyContext, resumed: boolean): Pr
       continue;
     ctx.checkDeadline();
     const credential = sources.get(entry.sourceId);
-    if (!credential) continue;
+    if (!credential || ctx.failIfProjectMissing('credentials', entry)) continue;
     await ctx.attempt('credentials', entry, 'creating the credential', async () => {
       const chosenId = entry.renameTo ? undefined : entry.createWithId;
-      const adopted = chosenId ? present.get(chosenId) : undefined;
-      if (adopted && adopted.type === credential.type) {
-        ctx.ledger.recordId('credentials', entry.sourceId, adopted.id);
-        ctx.ledger.count('created', 'credentials');
-        return;
-      }
-      await createOne(ctx, entry, credential, chosenId, schemaOf);
+      const name = entry.renameTo ?? credential.name;
+      const byId = chosenId ? present.get(chosenId) : undefined;
+      const adopted =
+        byId && byId.type === credential.type
+          ? byId.id
+          : chosenId
+            ? undefined
+            : await byKey.take(credentialKey({ type: credential.type, name }));
+      if (adopted) await recordAdopted(ctx, entry, credential, adopted);
+      else await createOne(ctx, entry, credential, chosenId, schemaOf);
     });
     await ctx.ledger.checkpoint();
   }
+}
+
+/** A stub an interrupted run created: recorded as created, and as waiting for its secret unless one is known now. */
+async function recordAdopted(
+  ctx: ApplyContext,
+  entry: PlanEntry,
+  credential: CredentialMeta,
+  id: string,
+): Promise<void> {
+  ctx.ledger.recordId('credentials', entry.sourceId, id);
+  ctx.ledger.count('created', 'credentials');
+  if (!(await secretFor(ctx.deps.secrets, credential)))
+    ctx.ledger.awaitingSecret({ id, name: entry.renameTo ?? credential.name, type: credential.type });
 }
 
 async function listById(ctx: ApplyContext): Promise<Map<string, CredentialMeta>> {
@@ -60,23 +85,24 @@ async function createOne(
   const secret = await secretFor(ctx.deps.secrets, credential);
   const data = secret ?? placeholderCredentialData(await schemaOf(credential.type));
   const projectId = ctx.targetProject(entry);
+  const body = {
+    ...(chosenId ? { id: chosenId } : {}),
+    name,
+    type: credential.type,
+    data,
+    ...(projectId ? { projectId } : {}),
+  };
   let createdId: string;
   try {
-    createdId = (
-      await ctx.api.createCredential({
-        ...(chosenId ? { id: chosenId } : {}),
-        name,
-        type: credential.type,
-        data,
-        ...(projectId ? { projectId } : {}),
-      })
-    ).id;
+    createdId = (await ctx.api.createCredential(body)).id;
   } catch (error) {
-    if (!(error instanceof ConflictError) || !chosenId) throw error;
-    // 409 on our chosen id: adopt it if it is the stub an interrupted run made.
+    // 409 on our chosen id, or an answer that never came: adopt the stub if it is there.
+    const ambiguous = error instanceof AmbiguousWriteError;
+    if (!(error instanceof ConflictError || ambiguous) || !chosenId) throw error;
     const existing = (await listById(ctx)).get(chosenId);
-    if (!existing || existing.type !== credential.type) throw error;
-    createdId = existing.id;
+    if (existing && existing.type === credential.type) createdId = existing.id;
+    else if (ambiguous) createdId = (await ctx.api.createCredential(body)).id;
+    else throw error;
   }
   ctx.ledger.recordId('credentials', entry.sourceId, createdId);
   ctx.ledger.count('created', 'credentials');

@@ -3,16 +3,12 @@
  * instances where ids differ (the diff) a credential is its type and name.
  */
 
-import type { CredentialMeta } from '../../n8n-types.js';
 import type { N8nApi } from '../../ports.js';
 import type { Kind } from '../kind.js';
 import { createCredentials, transferCredentials } from './apply.js';
 import { planCredentials } from './plan.js';
 
-/** The natural key: `<type> / <name>`. */
-export function credentialKey(credential: Pick<CredentialMeta, 'type' | 'name'>): string {
-  return `${credential.type} / ${credential.name}`;
-}
+export { credentialKey } from './key.js';
 
 export const credentialsKind = {
   resource: 'credentials',

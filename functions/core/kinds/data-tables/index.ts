@@ -34,7 +34,7 @@ async function createTables(ctx: ApplyContext, resumed: boolean): Promise<void> 
       continue;
     ctx.checkDeadline();
     const table = sources.get(entry.sourceId);
-    if (!table) continue;
+    if (!table || ctx.failIfProjectMissing('dataTables', entry)) continue;
     const name = entry.renameTo ?? table.name;
     const projectId = ctx.targetProject(entry);
     const columns = [...table.columns]

@@ -1,6 +1,7 @@
 /** Data-table rows: read from the archive in chunk order, written in batches. */
 import type { OpenedArchive } from '../../archive-format.js';
 import { chunks } from '../../async-iterables.js';
+import { AmbiguousWriteError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
 
@@ -40,17 +41,43 @@ export async function restoreRows(ctx: ApplyContext): Promise<void> {
     const hasRows = ctx.deps.archive.entriesOf('dataTableRows').some((e) => e.dataTableId === entry.sourceId);
     const startedBefore = ctx.ledger.isMarked('dataTableRows', `started:${entry.sourceId}`);
     await ctx.attempt('dataTableRows', entry, 'restoring its rows', async () => {
-      // Rows get new ids, so a partly filled table cannot be continued row by row: it is emptied and filled again.
-      if (entry.action === 'update' || startedBefore) await ctx.api.clearDataTableRows(targetId);
-      if (!hasRows) return;
-      ctx.ledger.mark('dataTableRows', `started:${entry.sourceId}`);
-      await ctx.ledger.save();
-      const inserted = await insertAll(ctx, entry.sourceId, targetId);
-      ctx.ledger.count(entry.action === 'update' ? 'updated' : 'created', 'dataTableRows', inserted);
+      const inserted = await fill(ctx, entry.sourceId, targetId, {
+        clearFirst: entry.action === 'update' || startedBefore,
+        hasRows,
+      });
+      if (hasRows)
+        ctx.ledger.count(entry.action === 'update' ? 'updated' : 'created', 'dataTableRows', inserted);
       if (entry.action === 'update') ctx.ledger.count('updated', 'dataTables');
     });
     ctx.ledger.mark('dataTableRows', entry.sourceId);
     await ctx.ledger.checkpoint();
+  }
+}
+
+/** Fills of one table begun again after a batch whose answer was lost, before the table fails. */
+const FILL_ATTEMPTS = 3;
+
+/**
+ * Rows get new ids, so a partly filled table cannot be continued row by row: it is emptied and
+ * filled again, after an interrupted run and after a batch whose answer never came (it may or may
+ * not be in the table), so no row is ever there twice or missing.
+ */
+async function fill(
+  ctx: ApplyContext,
+  sourceTableId: string,
+  targetId: string,
+  { clearFirst, hasRows }: { clearFirst: boolean; hasRows: boolean },
+): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    if (clearFirst || attempt > 1) await ctx.api.clearDataTableRows(targetId);
+    if (!hasRows) return 0;
+    ctx.ledger.mark('dataTableRows', `started:${sourceTableId}`);
+    await ctx.ledger.save();
+    try {
+      return await insertAll(ctx, sourceTableId, targetId);
+    } catch (error) {
+      if (!(error instanceof AmbiguousWriteError) || attempt >= FILL_ATTEMPTS) throw error;
+    }
   }
 }
 

@@ -40,6 +40,7 @@ export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Prom
   const todo = async function* () {
     for await (const item of plannedWorkflows(ctx, ['create'])) {
       if (ctx.ledger.targetId('workflows', item.entry.sourceId)) continue;
+      if (ctx.failIfProjectMissing('workflows', item.entry)) continue;
       // Stop handing out new work near the deadline; what is in flight finishes and is recorded.
       if (ctx.deadlineNear()) return;
       yield item;
@@ -71,7 +72,8 @@ async function createOne(
 ): Promise<Created> {
   const projectId = ctx.targetProject(entry);
   const name = entry.renameTo ?? workflow.name;
-  const adopted = await adoption.take(workflowKey(projectId ?? '*', name));
+  const key = workflowKey(projectId ?? '*', name);
+  const adopted = await adoption.take(key);
   if (adopted) return { entry, id: adopted, finalBody: false };
   // Decided before the request: the id map may grow while it is in flight.
   const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, idMaps(ctx));
@@ -81,12 +83,16 @@ async function createOne(
     ? ctx.ledger.targetId('folders', workflow.parentFolderId)
     : undefined;
   try {
-    const created = await ctx.api.createWorkflow({
-      ...body,
-      ...(projectId ? { projectId } : {}),
-      ...(folderId ? { parentFolderId: folderId } : {}),
+    // A create whose answer was lost is looked up by name in its project before it is sent again.
+    const id = await adoption.createOrAdopt(key, async () => {
+      const created = await ctx.api.createWorkflow({
+        ...body,
+        ...(projectId ? { projectId } : {}),
+        ...(folderId ? { parentFolderId: folderId } : {}),
+      });
+      return created.id;
     });
-    return { entry, id: created.id, finalBody };
+    return { entry, id, finalBody };
   } catch (error) {
     if (isFatal(error)) throw error;
     return { entry, error };

@@ -4,6 +4,7 @@
  * (nodes, references, pinned data, description) follows in the references pass by the same PUT a
  * restore with new ids uses, so both paths write the same bodies and pass the same checks.
  */
+import { AmbiguousWriteError } from '../../errors.js';
 import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
@@ -16,12 +17,12 @@ export async function importWorkflowsKeepingIds(ctx: ApplyContext, resumed: bool
     .entries('workflows')
     .filter(
       (e) => e.action === 'create' && !ctx.hasFailed(e) && !ctx.ledger.targetId('workflows', e.sourceId),
-    );
+    )
+    .filter((e) => !ctx.failIfProjectMissing('workflows', e));
   if (todo.length === 0) return;
   if (resumed) {
     // An import whose answer was lost before the ledger saw it: the workflow is there under its own id.
-    const present = new Set<string>();
-    for await (const w of ctx.api.listWorkflows({ excludePinnedData: true })) present.add(w.id);
+    const present = await presentIds(ctx);
     for (const entry of todo.filter((e) => present.has(e.sourceId)))
       recordImported(ctx, entry, entry.sourceId);
     todo = todo.filter((e) => !present.has(e.sourceId));
@@ -46,6 +47,7 @@ async function importBatch(
   ctx: ApplyContext,
   batch: PlanEntry[],
   projectId: string | undefined,
+  lookedUp = false,
 ): Promise<void> {
   const shells = batch.map((e) => ({ id: e.sourceId, name: e.renameTo ?? e.name }));
   let imported: { sourceId: string; id: string }[];
@@ -53,6 +55,15 @@ async function importBatch(
     imported = await ctx.api.importWorkflowsKeepingIds(shells, projectId ? { projectId } : {});
   } catch (error) {
     if (isFatal(error)) throw error;
+    if (error instanceof AmbiguousWriteError && !lookedUp) {
+      // The answer never came: what n8n imported is there under its own id; the rest is sent again.
+      const present = await presentIds(ctx);
+      for (const entry of batch.filter((e) => present.has(e.sourceId)))
+        recordImported(ctx, entry, entry.sourceId);
+      const rest = batch.filter((e) => !present.has(e.sourceId));
+      if (rest.length > 0) await importBatch(ctx, rest, projectId, true);
+      return;
+    }
     const [only] = batch;
     if (batch.length > 1 || !only) {
       for (const entry of batch) await importBatch(ctx, [entry], projectId);
@@ -70,6 +81,12 @@ async function importBatch(
       ctx.deps.progress.advance('workflows');
     } else recordImported(ctx, entry, id);
   }
+}
+
+async function presentIds(ctx: ApplyContext): Promise<Set<string>> {
+  const present = new Set<string>();
+  for await (const w of ctx.api.listWorkflows({ excludePinnedData: true })) present.add(w.id);
+  return present;
 }
 
 function recordImported(ctx: ApplyContext, entry: PlanEntry, id: string): void {

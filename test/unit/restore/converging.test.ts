@@ -1,0 +1,152 @@
+/**
+ * A restore never lies: it ends with the target holding what the plan said, or it says what is
+ * missing and a re-run writes it. Lost answers are reconciled, never duplicated.
+ */
+import { describe, expect, it } from 'vitest';
+import { archiveSnapshot, diffInstances, liveSnapshot } from '../../../functions/core/diff/index.js';
+import { AmbiguousWriteError, N8nApiError } from '../../../functions/core/errors.js';
+import type { WorkflowWrite } from '../../../functions/core/n8n-types.js';
+import { type Clock, silentLogger, silentProgress } from '../../../functions/core/ports.js';
+import { runRestore } from '../../../functions/core/restore/run.js';
+import type { RestoreOptions } from '../../../functions/core/restore/types.js';
+import { type MemoryArchive, memoryArchive } from '../fakes/memory-archive.js';
+import type { MemoryN8n } from '../fakes/memory-n8n.js';
+import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
+import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
+
+const clock: Clock = { now: () => new Date('2026-11-22T02:00:00.000Z') };
+
+function restorer(archive: MemoryArchive, target: MemoryN8n) {
+  const ledgerStore = new InMemoryLedgerStore();
+  return (options: RestoreOptions = {}) =>
+    runRestore(
+      { archive, api: target, ledgerStore, clock, logger: silentLogger, progress: silentProgress },
+      options,
+    );
+}
+
+/** The names a resource has more than once in the target: duplicates a restore made. */
+function duplicates(names: string[]): string[] {
+  return names.filter((name, i) => names.indexOf(name) !== i);
+}
+
+/** Every `every`-th call of `method` does its work, then answers as if the connection dropped. */
+function loseAnswers(
+  target: MemoryN8n,
+  method: 'createWorkflow' | 'createTag' | 'createDataTable' | 'createProject' | 'createFolder',
+  every: number,
+): () => number {
+  const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
+  let calls = 0;
+  let lost = 0;
+  Object.assign(target, {
+    [method]: async (...args: unknown[]) => {
+      const answer = await original(...args);
+      calls += 1;
+      if (calls % every !== 0) return answer;
+      lost += 1;
+      throw new AmbiguousWriteError(`POST ${method}: the connection dropped after sending`, {
+        method: 'POST',
+        path: method,
+      });
+    },
+  });
+  return () => lost;
+}
+
+describe('a restore that cannot write something says so, and every re-run tries again', () => {
+  it('ends incomplete naming the workflow n8n refuses, on the first run and on every re-run, and completes once n8n takes it', async () => {
+    // Prepare: n8n refuses one workflow's body
+    const source = seededSource();
+    const target = emptyTarget();
+    const restore = restorer(memoryArchive(source), target);
+    const createWorkflow = target.createWorkflow.bind(target);
+    target.createWorkflow = async (body: WorkflowWrite) => {
+      if (body.name === 'Sub A')
+        throw new N8nApiError('request/body is invalid', { status: 400, method: 'POST', path: '/workflows' });
+      return createWorkflow(body);
+    };
+
+    // Act
+    const first = await restore();
+    const second = await restore();
+    target.createWorkflow = createWorkflow;
+    const third = await restore();
+    const fourth = await restore();
+
+    // Assess
+    for (const run of [first, second]) {
+      expect(run.report.complete).toBe(false);
+      expect(run.report.failed.workflows).toBe(1);
+      expect(run.report.warnings.map((w) => w.message)).toContainEqual(
+        expect.stringMatching(/workflows "Sub A"/),
+      );
+    }
+    expect(third.report.complete).toBe(true);
+    expect(third.report.failed.workflows).toBe(0);
+    expect(target.workflows.filter((w) => w.name === 'Sub A')).toHaveLength(1);
+    expect(duplicates(target.workflows.map((w) => w.name))).toEqual([]);
+    expect(fourth.report.complete).toBe(true);
+    expect(fourth.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+  });
+
+  it('finds by reading the target what a write claimed but did not leave, and writes it again on the next run', async () => {
+    // Prepare: n8n answers a tag create with an id, but the tag is gone by the end
+    const source = seededSource();
+    const target = emptyTarget();
+    const restore = restorer(memoryArchive(source), target);
+    const createTag = target.createTag.bind(target);
+    target.createTag = async (name: string) => {
+      const tag = await createTag(name);
+      if (name === 'billing')
+        target.tags.splice(
+          target.tags.findIndex((t) => t.id === tag.id),
+          1,
+        );
+      return tag;
+    };
+
+    // Act
+    const first = await restore();
+    target.createTag = createTag;
+    const second = await restore();
+
+    // Assess
+    expect(first.report.complete).toBe(false);
+    expect(first.report.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/tags "billing" is not in the target after the restore/),
+    );
+    expect(second.report.complete).toBe(true);
+    expect(target.tags.map((t) => t.name).sort()).toEqual(source.tags.map((t) => t.name).sort());
+  });
+});
+
+describe('answers lost after n8n did the work are reconciled, never duplicated', () => {
+  it('adopts what n8n created when the answer never came, in one run, with the target equal to the source', async () => {
+    // Prepare
+    const source = seededSource();
+    const archive = memoryArchive(source);
+    const target = emptyTarget();
+    const lost = [
+      loseAnswers(target, 'createWorkflow', 3),
+      loseAnswers(target, 'createTag', 2),
+      loseAnswers(target, 'createDataTable', 2),
+      loseAnswers(target, 'createProject', 1),
+      loseAnswers(target, 'createFolder', 2),
+    ];
+
+    // Act
+    const run = await restorer(archive, target)();
+
+    // Assess
+    expect(lost.every((count) => count() > 0)).toBe(true);
+    expect(run.report.complete).toBe(true);
+    expect(duplicates(target.workflows.map((w) => w.name))).toEqual([]);
+    expect(duplicates(target.tags.map((t) => t.name))).toEqual([]);
+    expect(duplicates(target.dataTables.map((t) => t.name))).toEqual([]);
+    const diff = await diffInstances(archiveSnapshot(archive, 'archive'), liveSnapshot(target), {
+      ignoreUsers: true,
+    });
+    expect(diff.differences).toEqual([]);
+  });
+});
