@@ -25,6 +25,28 @@ export class HttpTimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+/** An answer whose connection closed before its body was complete. */
+export class HttpAnswerCutOffError extends Error {
+  override readonly name = 'AnswerCutOffError';
+}
+
+/**
+ * A failed exchange; `cause` is what failed (a Node network error, HttpTimeoutError,
+ * HttpAnswerCutOffError). `requestSent` tells whether the whole request, headers and body, had been
+ * handed to the operating system before the failure: until then the server cannot have the whole
+ * request, so it cannot have acted on it.
+ */
+export class HttpExchangeError extends Error {
+  override readonly cause: Error;
+  readonly requestSent: boolean;
+
+  constructor(cause: Error, requestSent: boolean) {
+    super(cause.message, { cause });
+    this.cause = cause;
+    this.requestSent = requestSent;
+  }
+}
+
 /**
  * HTTP exchanges over keep-alive sockets (node:http and node:https), each answer read in full.
  *
@@ -49,20 +71,25 @@ export class HttpExchange {
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<HttpAnswer>((resolve, reject) => {
       let settled = false;
+      let requestSent = false;
       const settle = (error: Error | undefined, answer?: HttpAnswer) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (error) reject(error);
+        if (error) reject(new HttpExchangeError(error, requestSent));
         else resolve(answer!);
       };
       const outgoing = send(
         url,
         { method: request.method, headers: request.headers, agent: secure ? this.https : this.http },
         (incoming) => {
+          // An answer has begun: the server (or a proxy) has the request, whatever became of its body.
+          requestSent = true;
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('error', (error) => settle(error));
+          incoming.on('error', (error) =>
+            settle(new HttpAnswerCutOffError(`the answer was cut off: ${error.message}`, { cause: error })),
+          );
           incoming.on('end', () =>
             settle(undefined, {
               status: incoming.statusCode ?? 0,
@@ -71,7 +98,8 @@ export class HttpExchange {
             }),
           );
           incoming.on('close', () => {
-            if (!incoming.complete) settle(new Error('the connection closed before the answer was complete'));
+            if (!incoming.complete)
+              settle(new HttpAnswerCutOffError('the connection closed before the answer was complete'));
           });
         },
       );
@@ -81,6 +109,10 @@ export class HttpExchange {
         outgoing.destroy(error);
       }, request.timeoutMs);
       outgoing.on('error', (error) => settle(error));
+      // 'finish': the last byte of the request is with the operating system (not yet with the server).
+      outgoing.on('finish', () => {
+        requestSent = true;
+      });
       outgoing.end(request.body);
     });
   }

@@ -1,4 +1,5 @@
 import {
+  AmbiguousWriteError,
   AuthenticationError,
   ConflictError,
   ConnectionError,
@@ -27,7 +28,7 @@ import type {
 } from '../core/n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, PagedListing } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
-import { type HttpAnswer, HttpExchange, type HttpRequest } from './http-exchange.js';
+import { type HttpAnswer, HttpExchange, HttpExchangeError, type HttpRequest } from './http-exchange.js';
 import { workflowShellPackage } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
@@ -39,12 +40,17 @@ export interface N8nHttpClientOptions {
   concurrency?: number;
   /** Per-request timeout. Default 30 s. */
   timeoutMs?: number;
-  /** Retries after the first attempt for 429, 5xx and network failures. Default 5. */
+  /**
+   * Attempts after the first for a transient failure (429, 500, 502, 503, 504, a network failure or
+   * a timeout), per call. Default 5.
+   */
   retries?: number;
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
-  /** Base of the exponential backoff. Default 250 ms. */
+  /** Base of the exponential backoff (full jitter, at most 30 s). Default 250 ms. */
   backoffMs?: number;
+  /** The longest wait a Retry-After header is obeyed for; a server asking for more waits this. Default 60 s. */
+  maxRetryAfterMs?: number;
 }
 
 /** n8n's page-size maximum; every list asks for it (limit=0 would return everything and loop forever). */
@@ -60,12 +66,29 @@ interface RequestOptions {
   multipart?: { body: Buffer; contentType: string };
   /** The route as the spec names it, e.g. `/workflows/{workflowId}`, to look up the scope on 403. */
   route: string;
+  /**
+   * Doing it twice leaves n8n as doing it once (publish, archive, …), so a failure whose outcome is
+   * unknown is retried. GET, PUT and DELETE are by their method; a POST only when it says so.
+   */
+  idempotent?: boolean;
 }
 
-/** A network failure that never reached n8n's handler: safe to retry even for a create. */
-function neverReachedServer(error: unknown): boolean {
-  const code = networkErrorCode(error);
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+const IDEMPOTENT_METHODS: ReadonlySet<Method> = new Set(['GET', 'PUT', 'DELETE']);
+
+/** Failing statuses that may pass if asked again. 429 is apart: n8n's limiter refuses before any handler. */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Whether n8n may have carried out a request whose exchange failed. Not when the connection was
+ * refused or the name did not resolve (the request never left), nor when the request was not yet
+ * wholly sent (n8n reads the whole body before it acts). Otherwise, no answer means no knowing.
+ */
+function mayHaveBeenCarriedOut(failure: HttpExchangeError): boolean {
+  if (!failure.requestSent) return false;
+  const code = networkErrorCode(failure.cause);
+  return !(code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN');
 }
 
 function networkErrorCode(error: unknown): string | undefined {
@@ -117,9 +140,10 @@ export function normaliseBaseUrl(value: string): string {
 /**
  * n8n's Public API v1 over HTTP. Lists follow cursors to the end with limit=250, refuse a repeated
  * cursor, and drop an item the previous two pages had (cursors are offset paging underneath, which
- * repeats items when something is inserted mid-scan). Retries 429/5xx/network
- * failures with exponential backoff and jitter, honouring Retry-After. Errors are ours, and never
- * carry the API key.
+ * repeats items when something is inserted mid-scan). Retries transient failures (429, 500, 502,
+ * 503, 504, network failures, timeouts) with exponential backoff and full jitter, honouring
+ * Retry-After up to a cap; a write that is not idempotent only when n8n certainly did not carry it
+ * out, and otherwise fails with AmbiguousWriteError. Errors are ours, and never carry the API key.
  */
 export class N8nHttpClient implements N8nApi, N8nCapabilities {
   readonly baseUrl: string;
@@ -131,6 +155,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   private readonly logger: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
 
   constructor(options: N8nHttpClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
@@ -142,6 +167,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     this.logger = options.logger ?? silentLogger;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.backoffMs = options.backoffMs ?? 250;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
   }
 
   // ---- workflows
@@ -161,21 +187,29 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     await this.json('DELETE', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}' });
   }
   async archiveWorkflow(id: string): Promise<void> {
-    await this.json('POST', `/workflows/${enc(id)}/archive`, { route: '/workflows/{workflowId}/archive' });
+    await this.json('POST', `/workflows/${enc(id)}/archive`, {
+      route: '/workflows/{workflowId}/archive',
+      idempotent: true,
+    });
   }
   async unarchiveWorkflow(id: string): Promise<void> {
     await this.json('POST', `/workflows/${enc(id)}/unarchive`, {
       route: '/workflows/{workflowId}/unarchive',
+      idempotent: true,
     });
   }
   async publishWorkflow(id: string): Promise<void> {
     try {
-      await this.json('POST', `/workflows/${enc(id)}/publish`, { route: '/workflows/{workflowId}/publish' });
+      await this.json('POST', `/workflows/${enc(id)}/publish`, {
+        route: '/workflows/{workflowId}/publish',
+        idempotent: true,
+      });
     } catch (error) {
       // n8n before the publish rename only knows /activate.
       if (!(error instanceof NotFoundError) || /workflow/i.test(error.message)) throw error;
       await this.json('POST', `/workflows/${enc(id)}/activate`, {
         route: '/workflows/{workflowId}/activate',
+        idempotent: true,
       });
     }
   }
@@ -183,11 +217,13 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     try {
       await this.json('POST', `/workflows/${enc(id)}/unpublish`, {
         route: '/workflows/{workflowId}/unpublish',
+        idempotent: true,
       });
     } catch (error) {
       if (!(error instanceof NotFoundError) || /workflow/i.test(error.message)) throw error;
       await this.json('POST', `/workflows/${enc(id)}/deactivate`, {
         route: '/workflows/{workflowId}/deactivate',
+        idempotent: true,
       });
     }
   }
@@ -438,14 +474,55 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   /**
    * One request's successful answer, read in full. Each attempt (connecting, sending, reading the
    * answer to its end) has its own timeout and holds one of the client's concurrency slots.
+   *
+   * A transient failure is tried again, up to `retries` times, after a backoff (or Retry-After,
+   * capped). A write that is not idempotent is tried again only when n8n certainly did not carry it
+   * out (429, never connected, not wholly sent); any other failure after sending it is an
+   * AmbiguousWriteError at once, for the caller to look the object up before writing again.
    */
   private async answer(method: Method, path: string, options: RequestOptions): Promise<HttpAnswer> {
+    const url = this.url(path, options.query);
+    const request = this.request(method, options);
+    const idempotent = options.idempotent ?? IDEMPOTENT_METHODS.has(method);
+    for (let attempt = 1; ; attempt += 1) {
+      let answer: HttpAnswer;
+      try {
+        answer = await this.semaphore.run(() => this.exchange.send(url, request));
+      } catch (error) {
+        // Thrown before anything was sent (a header Node refuses, say): another attempt would too.
+        if (!(error instanceof HttpExchangeError))
+          throw this.networkError(method, path, error as Error, attempt);
+        const cause = error.cause;
+        if (!idempotent && mayHaveBeenCarriedOut(error))
+          throw this.ambiguousWrite(method, path, this.describeFailure(cause), cause);
+        if (attempt > this.retries) throw this.networkError(method, path, cause, attempt);
+        await this.backoff(attempt, undefined, `${method} ${path}: ${describeNetworkError(cause)}`);
+        continue;
+      }
+      if (answer.status >= 200 && answer.status < 300) return answer;
+      const transient = answer.status === 429 || TRANSIENT_STATUSES.has(answer.status);
+      if (!transient) throw this.httpError(method, path, options.route, answer);
+      if (!idempotent && answer.status !== 429) {
+        const cause = this.httpError(method, path, options.route, answer);
+        throw this.ambiguousWrite(method, path, `the answer was ${answer.status}`, cause);
+      }
+      if (attempt > this.retries) throw this.httpError(method, path, options.route, answer, attempt);
+      const retryAfterMs = parseRetryAfter(header(answer, 'retry-after'));
+      await this.backoff(attempt, retryAfterMs, `${method} ${path}: ${answer.status}`);
+    }
+  }
+
+  private url(path: string, query: Query = {}): URL {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
+    for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
+    return url;
+  }
+
+  private request(method: Method, options: RequestOptions): HttpRequest {
     const json = options.body !== undefined && options.multipart === undefined;
-    const request: HttpRequest = {
+    return {
       method,
       headers: {
         'X-N8N-API-KEY': this.apiKey,
@@ -457,58 +534,63 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       ...(options.multipart ? { body: options.multipart.body } : {}),
       timeoutMs: this.timeoutMs,
     };
-    for (let attempt = 0; ; attempt += 1) {
-      let answer: HttpAnswer;
-      try {
-        answer = await this.semaphore.run(() => this.exchange.send(url, request));
-      } catch (error) {
-        // A create that failed mid-flight may have been applied; only retry what never reached n8n.
-        const retryable = method === 'GET' || method === 'PUT' || neverReachedServer(error);
-        if (retryable && attempt < this.retries) {
-          await this.backoff(attempt, undefined, `${method} ${path}: ${describeNetworkError(error)}`);
-          continue;
-        }
-        throw this.networkError(method, path, error);
-      }
-      if (answer.status >= 200 && answer.status < 300) return answer;
-      const retryable =
-        answer.status === 429 || (answer.status >= 500 && (method === 'GET' || method === 'PUT'));
-      if (retryable && attempt < this.retries) {
-        await this.backoff(
-          attempt,
-          parseRetryAfter(header(answer, 'retry-after')),
-          `${method} ${path}: ${answer.status}`,
-        );
-        continue;
-      }
-      throw this.httpError(method, path, options.route, answer);
-    }
   }
 
+  /**
+   * Waits before attempt `attempt + 1`: a random time up to the exponential bound (full jitter, so
+   * clients that failed together do not come back together), or what Retry-After asked, capped.
+   */
   private async backoff(attempt: number, retryAfterMs: number | undefined, why: string): Promise<void> {
-    const exponential = Math.min(30_000, this.backoffMs * 2 ** attempt);
-    const delay = retryAfterMs ?? Math.random() * exponential;
-    this.logger.debug('retrying n8n request', { why, attempt: attempt + 1, delayMs: Math.round(delay) });
+    const exponential = Math.min(MAX_BACKOFF_MS, this.backoffMs * 2 ** (attempt - 1));
+    const delay =
+      retryAfterMs === undefined ? Math.random() * exponential : Math.min(retryAfterMs, this.maxRetryAfterMs);
+    const capped = retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs;
+    this.logger.debug(
+      capped
+        ? 'retrying n8n request after the longest wait allowed, not the Retry-After asked'
+        : 'retrying n8n request',
+      {
+        why,
+        attempt,
+        delayMs: Math.round(delay),
+        ...(capped ? { retryAfterMs: Math.round(retryAfterMs), maxRetryAfterMs: this.maxRetryAfterMs } : {}),
+      },
+    );
     await this.sleep(delay);
   }
 
-  private networkError(method: string, path: string, error: unknown): ConnectionError {
-    const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
+  private ambiguousWrite(method: Method, path: string, what: string, cause: Error): AmbiguousWriteError {
+    return new AmbiguousWriteError(
+      `${method} ${path} was sent to n8n at ${this.baseUrl}, but ${what}: its outcome is unknown (it may or may not have been carried out). Look for what it would have written before writing it again.`,
+      { method, path },
+      { cause },
+    );
+  }
+
+  /** What became of an exchange that was sent, for a message. */
+  private describeFailure(cause: Error): string {
+    if (cause.name === 'TimeoutError') return `no answer came within ${this.timeoutMs} ms`;
+    if (cause.name === 'AnswerCutOffError') return 'the answer was cut off';
+    return `the connection failed (${describeNetworkError(cause)})`;
+  }
+
+  private networkError(method: string, path: string, error: Error, attempts: number): ConnectionError {
+    const tried = attempts > 1 ? ` (tried ${attempts} times)` : '';
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') {
       return new ConnectionError(
-        `${method} ${this.baseUrl}/api/v1${path} timed out after ${this.timeoutMs} ms. Is n8n overloaded or the URL wrong?`,
+        `${method} ${this.baseUrl}/api/v1${path} timed out after ${this.timeoutMs} ms${tried}. Is n8n overloaded or the URL wrong?`,
         { url: this.baseUrl },
         { cause: error },
       );
     }
     return new ConnectionError(
-      `could not reach n8n at ${this.baseUrl} (${describeNetworkError(error)}). Check --url and that the instance is running.`,
+      `could not reach n8n at ${this.baseUrl} (${describeNetworkError(error)})${tried}. Check --url and that the instance is running.`,
       { url: this.baseUrl },
       { cause: error },
     );
   }
 
-  private httpError(method: string, path: string, route: string, answer: HttpAnswer): Error {
+  private httpError(method: string, path: string, route: string, answer: HttpAnswer, attempts = 1): Error {
     const text = answer.body.toString('utf8');
     let message: string | undefined;
     try {
@@ -556,7 +638,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         );
       }
     }
-    const text400 = `n8n answered ${status} to ${method} ${path}${said}`;
+    const tried = attempts > 1 ? ` (tried ${attempts} times)` : '';
+    const text400 = `n8n answered ${status} to ${method} ${path}${said}${tried}`;
     if (status === 404) return new NotFoundError(text400, context);
     if (status === 409) return new ConflictError(text400, context);
     return new N8nApiError(text400, context);

@@ -5,12 +5,12 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { N8nHttpClient, normaliseBaseUrl } from '../../functions/adapters/n8n-http-client.js';
 import {
+  AmbiguousWriteError,
   AuthenticationError,
   ConflictError,
   ConnectionError,
   FeatureNotLicensedError,
   MissingScopeError,
-  N8nApiError,
   NotFoundError,
   PaginationError,
 } from '../../functions/core/errors.js';
@@ -271,7 +271,7 @@ describe('N8nHttpClient retries', () => {
       send(res, 500, { message: 'Internal error' });
     });
 
-    await expect(client(url).api.createTag('x')).rejects.toBeInstanceOf(N8nApiError);
+    await expect(client(url).api.createTag('x')).rejects.toBeInstanceOf(AmbiguousWriteError);
     expect(calls).toBe(1);
   });
 

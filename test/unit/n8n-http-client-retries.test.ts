@@ -1,0 +1,439 @@
+/**
+ * How N8nHttpClient meets a disturbed connection (a proxy answering 429/5xx, resetting, cutting
+ * answers off, or sitting on them past the timeout): idempotent requests are tried again, a write
+ * that is not is tried again only when n8n certainly did not carry it out, and otherwise fails at
+ * once with AmbiguousWriteError. Against a real local HTTP server; `sleep` is injected, so backoffs
+ * are recorded instead of waited.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { N8nHttpClient, type N8nHttpClientOptions } from '../../functions/adapters/n8n-http-client.js';
+import { AmbiguousWriteError, ConnectionError, N8nApiError } from '../../functions/core/errors.js';
+import type { LogFields, Logger } from '../../functions/core/ports.js';
+
+const KEY = 'n8n_api_secret_key_0123456789';
+const WORKFLOW = { name: 'Orders', nodes: [], connections: {}, settings: {} };
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server | undefined;
+
+function listen(handler: Handler, port = 0): Promise<number> {
+  server = createServer(handler);
+  return new Promise((resolve) =>
+    server!.listen(port, '127.0.0.1', () => resolve((server!.address() as AddressInfo).port)),
+  );
+}
+
+async function stop(): Promise<void> {
+  if (!server) return;
+  const closing = server;
+  server = undefined;
+  closing.closeAllConnections();
+  await new Promise<void>((resolve) => closing.close(() => resolve()));
+}
+
+afterEach(stop);
+
+/** Serves `handler`, keeping the method and path of each request that reaches it. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, call: number) => void) {
+  const seen: { method: string; path: string }[] = [];
+  const port = await listen((req, res) => {
+    seen.push({ method: req.method ?? '', path: req.url ?? '' });
+    handler(req, res, seen.length);
+  });
+  return { url: `http://127.0.0.1:${port}`, port, seen };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+/** Runs `then` once the whole request body has arrived: whatever happens next, n8n could have acted. */
+function afterBody(req: IncomingMessage, then: () => void): void {
+  req.resume();
+  req.on('end', then);
+}
+
+function client(url: string, extra: Partial<N8nHttpClientOptions> = {}) {
+  const delays: number[] = [];
+  const debug: { message: string; fields?: LogFields }[] = [];
+  const logger: Logger = {
+    debug: (message, fields) => debug.push({ message, fields }),
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+  };
+  const api = new N8nHttpClient({
+    baseUrl: url,
+    apiKey: KEY,
+    timeoutMs: 2_000,
+    logger,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+    ...extra,
+  });
+  return { api, delays, debug };
+}
+
+/** What a disturbing proxy does to one call, after which it lets calls through. */
+const disturbances: Record<string, Handler> = {
+  '429 Too Many Requests': (_req, res) => send(res, 429, { message: 'Too Many Requests' }),
+  '500 Internal Server Error': (_req, res) => send(res, 500, { message: 'Internal Server Error' }),
+  '502 Bad Gateway': (_req, res) => send(res, 502, { message: 'Bad Gateway' }),
+  '503 Service Unavailable': (_req, res) => send(res, 503, { message: 'Service Unavailable' }),
+  '504 Gateway Timeout': (_req, res) => send(res, 504, { message: 'Gateway Timeout' }),
+  'a connection reset after the request arrived': (req) => afterBody(req, () => req.socket.resetAndDestroy()),
+  'a socket hang up after the request arrived': (req) => afterBody(req, () => req.socket.end()),
+  'an answer cut off mid-body': (req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"id":"w1","na');
+      setTimeout(() => res.destroy(), 10);
+    }),
+  'no answer within the timeout': (req) => afterBody(req, () => {}),
+};
+
+/** Serves `disturb` to the first call and a 200 with `answer` to the rest. */
+function disturbedOnce(disturb: Handler, answer: unknown) {
+  return serve((req, res, call) => {
+    if (call === 1) disturb(req, res);
+    else afterBody(req, () => send(res, 200, answer));
+  });
+}
+
+describe('N8nHttpClient retries idempotent requests through every transient failure', () => {
+  const requests = {
+    GET: (api: N8nHttpClient) => api.getWorkflow('w1'),
+    PUT: (api: N8nHttpClient) => api.updateWorkflow('w1', WORKFLOW),
+  };
+  for (const [method, call] of Object.entries(requests)) {
+    for (const [kind, disturb] of Object.entries(disturbances)) {
+      it(`retries a ${method} after ${kind}, and succeeds`, async () => {
+        // Prepare
+        const { url, seen } = await disturbedOnce(disturb, { id: 'w1', ...WORKFLOW });
+        const { api, delays } = client(url, { timeoutMs: 300 });
+
+        // Act
+        const workflow = await call(api);
+
+        // Assess
+        expect(workflow).toMatchObject({ id: 'w1', name: 'Orders' });
+        expect(seen.map((r) => r.method)).toEqual([method, method]);
+        expect(delays).toHaveLength(1);
+      });
+    }
+  }
+
+  it('retries a GET whose connection was refused, once n8n listens again', async () => {
+    // Prepare
+    const port = await listen(() => {});
+    await stop();
+    let reached = 0;
+    const { api, delays } = client(`http://127.0.0.1:${port}`, {
+      sleep: async (ms) => {
+        delays.push(ms);
+        await listen((_req, res) => {
+          reached += 1;
+          send(res, 200, { id: 'w1', ...WORKFLOW });
+        }, port);
+      },
+    });
+
+    // Act
+    const workflow = await api.getWorkflow('w1');
+
+    // Assess
+    expect(workflow.id).toBe('w1');
+    expect(reached).toBe(1);
+    expect(delays).toHaveLength(1);
+  });
+
+  it('retries a DELETE after a 502', async () => {
+    // Prepare
+    const { url, seen } = await disturbedOnce(disturbances['502 Bad Gateway']!, { id: 'w1' });
+
+    // Act
+    await client(url).api.deleteWorkflow('w1');
+
+    // Assess
+    expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'DELETE /api/v1/workflows/w1',
+      'DELETE /api/v1/workflows/w1',
+    ]);
+  });
+
+  const idempotentPosts = {
+    publish: (api: N8nHttpClient) => api.publishWorkflow('w1'),
+    unpublish: (api: N8nHttpClient) => api.unpublishWorkflow('w1'),
+    archive: (api: N8nHttpClient) => api.archiveWorkflow('w1'),
+    unarchive: (api: N8nHttpClient) => api.unarchiveWorkflow('w1'),
+  };
+  for (const [action, call] of Object.entries(idempotentPosts)) {
+    it(`retries POST /workflows/{id}/${action}, idempotent in effect, after a 503`, async () => {
+      // Prepare
+      const { url, seen } = await disturbedOnce(disturbances['503 Service Unavailable']!, { id: 'w1' });
+
+      // Act
+      await call(client(url).api);
+
+      // Assess
+      expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual([
+        `POST /api/v1/workflows/w1/${action}`,
+        `POST /api/v1/workflows/w1/${action}`,
+      ]);
+    });
+  }
+
+  it('retries a publish after the connection was reset once n8n had the request', async () => {
+    // Prepare
+    const disturb = disturbances['a connection reset after the request arrived']!;
+    const { url, seen } = await disturbedOnce(disturb, { id: 'w1' });
+
+    // Act
+    await client(url).api.publishWorkflow('w1');
+
+    // Assess
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('N8nHttpClient bounds its retries', () => {
+  it('stops after the configured retries with the 5xx, saying how many times it tried', async () => {
+    // Prepare
+    const { url, seen } = await serve((_req, res) => send(res, 503, { message: 'maintenance' }));
+    const { api, delays } = client(url, { retries: 3, backoffMs: 100 });
+
+    // Act
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(N8nApiError);
+    expect(error).toMatchObject({ status: 503, method: 'GET', path: '/workflows/w1' });
+    expect((error as Error).message).toMatch(/503 to GET \/workflows\/w1: maintenance \(tried 4 times\)/);
+    expect(seen).toHaveLength(4);
+    expect(delays).toHaveLength(3);
+    // Full jitter: anywhere from nothing to the exponential bound of each attempt.
+    delays.forEach((delay, i) => {
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThanOrEqual(100 * 2 ** i);
+    });
+  });
+
+  it('stops after the configured retries of a network failure with a ConnectionError', async () => {
+    // Prepare
+    const { url, seen } = await serve((req) => afterBody(req, () => req.socket.resetAndDestroy()));
+    const { api } = client(url, { retries: 2 });
+
+    // Act
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toMatch(/could not reach n8n at .* \(ECONNRESET\) \(tried 3 times\)/);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('stops retrying a 429 too, even for a create', async () => {
+    // Prepare
+    const { url, seen } = await serve((_req, res) => send(res, 429, { message: 'Too Many Requests' }));
+
+    // Act
+    const error = await client(url, { retries: 1 })
+      .api.createTag('t')
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(N8nApiError);
+    expect(error).toMatchObject({ status: 429 });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('waits what Retry-After asks when it is within the cap', async () => {
+    // Prepare
+    const { url } = await serve((_req, res, call) => {
+      if (call === 1) send(res, 503, { message: 'busy' }, { 'retry-after': '7' });
+      else send(res, 200, { id: 'w1', ...WORKFLOW });
+    });
+    const { api, delays } = client(url);
+
+    // Act
+    await api.getWorkflow('w1');
+
+    // Assess
+    expect(delays).toEqual([7_000]);
+  });
+
+  it('waits at most maxRetryAfterMs when Retry-After asks for a day, and logs that it cut the wait', async () => {
+    // Prepare
+    const { url } = await serve((_req, res, call) => {
+      if (call === 1) send(res, 429, { message: 'Too Many Requests' }, { 'retry-after': '86400' });
+      else send(res, 200, { id: 'w1', ...WORKFLOW });
+    });
+    const byDefault = client(url);
+
+    // Act
+    await byDefault.api.getWorkflow('w1');
+
+    // Assess
+    expect(byDefault.delays).toEqual([60_000]);
+    expect(byDefault.debug).toEqual([
+      {
+        message: 'retrying n8n request after the longest wait allowed, not the Retry-After asked',
+        fields: {
+          why: 'GET /workflows/w1: 429',
+          attempt: 1,
+          delayMs: 60_000,
+          retryAfterMs: 86_400_000,
+          maxRetryAfterMs: 60_000,
+        },
+      },
+    ]);
+  });
+
+  it('takes its Retry-After cap from maxRetryAfterMs', async () => {
+    // Prepare
+    const { url } = await serve((_req, res, call) => {
+      if (call === 1) send(res, 503, { message: 'busy' }, { 'retry-after': '86400' });
+      else send(res, 200, { id: 'w1', ...WORKFLOW });
+    });
+    const { api, delays } = client(url, { maxRetryAfterMs: 5_000 });
+
+    // Act
+    await api.getWorkflow('w1');
+
+    // Assess
+    expect(delays).toEqual([5_000]);
+  });
+});
+
+describe('N8nHttpClient retries a create only when n8n certainly did not carry it out', () => {
+  it('retries a create refused with 429, which n8n answers before any handler runs', async () => {
+    // Prepare
+    const { url, seen } = await disturbedOnce(disturbances['429 Too Many Requests']!, {
+      id: 'w9',
+      ...WORKFLOW,
+    });
+
+    // Act
+    const created = await client(url).api.createWorkflow(WORKFLOW);
+
+    // Assess
+    expect(created.id).toBe('w9');
+    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
+
+  it('retries a create whose connection was refused, once n8n listens again', async () => {
+    // Prepare
+    const port = await listen(() => {});
+    await stop();
+    let reached = 0;
+    const { api, delays } = client(`http://127.0.0.1:${port}`, {
+      sleep: async (ms) => {
+        delays.push(ms);
+        await listen((req, res) => {
+          reached += 1;
+          afterBody(req, () => send(res, 200, { id: 'w9', ...WORKFLOW }));
+        }, port);
+      },
+    });
+
+    // Act
+    const created = await api.createWorkflow(WORKFLOW);
+
+    // Assess
+    expect(created.id).toBe('w9');
+    expect(reached).toBe(1);
+    expect(delays).toHaveLength(1);
+  });
+
+  it('retries a create whose connection was reset before its body was wholly sent', async () => {
+    // Prepare: a body far larger than the sockets' buffers, reset as soon as its headers arrive.
+    const big = {
+      ...WORKFLOW,
+      nodes: [
+        { name: 'Big', type: 'n8n-nodes-base.noOp', parameters: { text: 'x'.repeat(32 * 1024 * 1024) } },
+      ],
+    };
+    const { url, seen } = await serve((req, res, call) => {
+      if (call === 1) req.socket.resetAndDestroy();
+      else afterBody(req, () => send(res, 200, { id: 'w9', name: 'Orders' }));
+    });
+
+    // Act
+    const created = await client(url).api.createWorkflow(big);
+
+    // Assess
+    expect(created.id).toBe('w9');
+    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
+
+  const ambiguous: Record<string, string> = {
+    '500 Internal Server Error': 'the answer was 500',
+    '502 Bad Gateway': 'the answer was 502',
+    '503 Service Unavailable': 'the answer was 503',
+    '504 Gateway Timeout': 'the answer was 504',
+    'a connection reset after the request arrived': 'the connection failed (ECONNRESET)',
+    'a socket hang up after the request arrived': 'the connection failed (ECONNRESET)',
+    'an answer cut off mid-body': 'the answer was cut off',
+    'no answer within the timeout': 'no answer came within 300 ms',
+  };
+  for (const [kind, what] of Object.entries(ambiguous)) {
+    it(`fails a create with AmbiguousWriteError after ${kind}, without sending it again`, async () => {
+      // Prepare
+      const { url, seen } = await disturbedOnce(disturbances[kind]!, { id: 'w9', ...WORKFLOW });
+
+      // Act
+      const error = await client(url, { timeoutMs: 300 })
+        .api.createWorkflow(WORKFLOW)
+        .catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(AmbiguousWriteError);
+      expect(error).toMatchObject({ method: 'POST', path: '/workflows' });
+      expect((error as Error).message).toContain(`POST /workflows was sent to n8n at ${url}, but ${what}`);
+      expect((error as Error).message).toContain('its outcome is unknown');
+      expect((error as Error).message).not.toContain(KEY);
+      expect(seen).toHaveLength(1);
+    });
+  }
+
+  it('keeps the 5xx that made a write ambiguous as its cause', async () => {
+    // Prepare
+    const { url } = await serve((_req, res) => send(res, 503, { message: 'maintenance' }));
+
+    // Act
+    const error = await client(url)
+      .api.createTag('t')
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AmbiguousWriteError);
+    expect((error as Error).cause).toBeInstanceOf(N8nApiError);
+    expect((error as Error).cause).toMatchObject({ status: 503, method: 'POST', path: '/tags' });
+  });
+
+  const writes = {
+    'a row insert': (api: N8nHttpClient) => api.insertDataTableRows('d1', [{ name: 'a' }]),
+    'a credential create': (api: N8nHttpClient) => api.createCredential({ name: 'c', type: 't', data: {} }),
+    'a package import': (api: N8nHttpClient) => api.importWorkflowsKeepingIds([{ id: 'a', name: 'A' }], {}),
+    'adding project members': (api: N8nHttpClient) =>
+      api.addProjectMembers('p1', [{ userId: 'u1', role: 'project:editor' }]),
+  };
+  for (const [write, call] of Object.entries(writes)) {
+    it(`fails ${write} with AmbiguousWriteError after a 502, without sending it again`, async () => {
+      // Prepare
+      const { url, seen } = await disturbedOnce(disturbances['502 Bad Gateway']!, {});
+
+      // Act
+      const error = await call(client(url).api).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(AmbiguousWriteError);
+      expect(seen).toHaveLength(1);
+    });
+  }
+});
