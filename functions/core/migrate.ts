@@ -12,6 +12,7 @@ import type {
   ArchiveWriter,
   Clock,
   LedgerStore,
+  LockOwner,
   Logger,
   N8nApi,
   N8nCapabilities,
@@ -33,6 +34,8 @@ export interface MigrateDeps {
   openReader: OpenArchiveReader;
   /** The ledger for the restore half; called with the archive's location once it exists. */
   ledgerStoreFor: (archiveLocation: string) => LedgerStore;
+  /** Who holds the restore half's ledger lock. */
+  lockOwner?: LockOwner;
   secrets?: SecretSource;
   clock: Clock;
   logger: Logger;
@@ -75,6 +78,7 @@ export async function runMigrate(deps: MigrateDeps, options: MigrateOptions): Pr
         archive,
         api: deps.target,
         ledgerStore: deps.ledgerStoreFor(backup.archive.location),
+        ...(deps.lockOwner ? { lockOwner: deps.lockOwner } : {}),
         ...(deps.targetCapabilities ? { capabilities: deps.targetCapabilities } : {}),
         ...(deps.secrets ? { secrets: deps.secrets } : {}),
         clock: deps.clock,

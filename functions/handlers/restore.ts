@@ -1,9 +1,12 @@
+import { hostname } from 'node:os';
 import { formatS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../core/archive-access.js';
+import { RestoreError } from '../core/errors.js';
 import { silentProgress, systemClock } from '../core/ports.js';
 import { summarizePlan } from '../core/restore/plan.js';
+import { incompleteSummary } from '../core/restore/report.js';
 import { runRestore } from '../core/restore/run.js';
 import { compose, parseAtEdge, restoreEventSchema } from './compose.js';
 
@@ -24,7 +27,11 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
         archive,
         api,
         capabilities: api,
-        ledgerStore: new S3LedgerStore(s3, env.ARCHIVE_BUCKET, ledgerKey),
+        ledgerStore: new S3LedgerStore(s3, env.ARCHIVE_BUCKET, ledgerKey, {
+          onStaleLock: (holder) =>
+            logger.warn('took over the lock of a restore slice that is gone', { ...holder }),
+        }),
+        lockOwner: { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
         clock: systemClock,
         logger,
         progress: silentProgress,
@@ -36,12 +43,15 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
     const summary = options.dryRun
       ? { dryRun: true, plan: summarizePlan(run.plan), warnings: run.plan.warnings.length }
       : {
+          complete: run.report.complete,
           created: run.report.created,
           updated: run.report.updated,
           failed: run.report.failed,
           warnings: run.report.warnings.length,
         };
     logger.info('restore slice finished', { target: target, archive: location, done, ...summary });
+    // An incomplete restore fails the execution (and its alarm) naming what is missing; run it again to retry.
+    if (run.done && !run.report.complete) throw new RestoreError(incompleteSummary(run.report, 10));
     return { done, ledgerKey, summary };
   } finally {
     await archive.close();

@@ -20,6 +20,7 @@ import {
   printRestoreOutcome,
   type RestoreFlags,
   restoreOptionsFrom,
+  thisProcess,
 } from './restore.js';
 
 interface MigrateFlags extends RestoreFlags {
@@ -109,6 +110,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
               archiveLocation = location;
               return new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, target.baseUrl));
             },
+            lockOwner: thisProcess(),
             ...(secrets ? { secrets } : {}),
             clock: systemClock,
             logger,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
@@ -5,10 +6,10 @@ import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
 import { RestoreError, UsageError } from '../../core/errors.js';
 import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js';
-import { systemClock } from '../../core/ports.js';
+import { type LockOwner, systemClock } from '../../core/ports.js';
 import { CONFLICT_POLICIES } from '../../core/restore/conflict-policy.js';
 import { parseRestoreOptions, type RestoreOptionsInput } from '../../core/restore/options.js';
-import { planReport } from '../../core/restore/report.js';
+import { incompleteSummary, planReport } from '../../core/restore/report.js';
 import { runRestore } from '../../core/restore/run.js';
 import type { RestorePlan, RestoreReport, RestoreWarning } from '../../core/restore/types.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
@@ -108,12 +109,15 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
         : undefined;
       const archive = await openArchiveAt(await storeForArchive(location, env), location, openZipArchive);
       try {
-        const ledgerStore = new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl));
+        const ledgerStore = new FileLedgerStore(flags.ledger ?? defaultLedgerPath(location, api.baseUrl), {
+          onStaleLock: (holder) => logger.warn('took over the lock of a restore that is gone', { ...holder }),
+        });
         const run = await runRestore(
           {
             archive,
             api,
             ledgerStore,
+            lockOwner: thisProcess(),
             capabilities: api,
             ...(secrets ? { secrets } : {}),
             clock: systemClock,
@@ -182,6 +186,11 @@ export function defaultLedgerPath(archiveLocation: string, targetUrl: string): s
   }
   const path = resolve(archiveLocation);
   return join(dirname(path), `${basename(path).replace(/\.zip$/, '')}.restore-${target}.ledger.json`);
+}
+
+/** This CLI process, as a ledger lock names it. */
+export function thisProcess(): LockOwner {
+  return { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
 }
 
 /** The issue's --json shape; notes and credentials still waiting for secrets ride along as warnings. */
@@ -263,17 +272,7 @@ export function printRestoreOutcome(
     }
   }
   const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
-  if (failed > 0 || (report.done && !report.complete)) {
-    const named = report.warnings
-      .filter(
-        (w) => w.code === 'restore-failed' || w.code === 'missing-after-restore' || w.code === 'conflict',
-      )
-      .slice(0, 5)
-      .map((w) => w.message);
-    throw new RestoreError(
-      `the restore is incomplete: ${failed} object(s) are not in the target as planned${named.length > 0 ? ` (${named.join('; ')}${failed > named.length ? '; …' : ''})` : ''}. Run the same command again to retry them; the ledger keeps what was done.`,
-    );
-  }
+  if (failed > 0 || (report.done && !report.complete)) throw new RestoreError(incompleteSummary(report));
 }
 
 function writeCounts(out: Output, report: RestoreReport): void {

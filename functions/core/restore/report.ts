@@ -88,3 +88,13 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
     durationMs,
   };
 }
+
+/** Why a restore is not complete, naming the first objects missing: for the CLI's exit 6 and a failed execution. */
+export function incompleteSummary(report: RestoreReport, limit = 5): string {
+  const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
+  const named = report.warnings
+    .filter((w) => w.code === 'restore-failed' || w.code === 'missing-after-restore' || w.code === 'conflict')
+    .map((w) => w.message);
+  const shown = named.slice(0, limit).join('; ');
+  return `the restore is incomplete: ${failed} object(s) are not in the target as planned${shown ? ` (${shown}${named.length > limit ? '; …' : ''})` : ''}. Run it again to retry them; the ledger keeps what was done.`;
+}

@@ -23,6 +23,19 @@ import type {
 } from './types.js';
 
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
+  // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
+  const lock =
+    !options.dryRun && deps.lockOwner && deps.ledgerStore.lock
+      ? await deps.ledgerStore.lock(deps.lockOwner)
+      : undefined;
+  try {
+    return await restoreHoldingLedger(deps, options);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions): Promise<RestoreRun> {
   const started = deps.clock.now().getTime();
   const digest = manifestDigest(deps.archive.manifest);
   const existing = options.dryRun

@@ -7,6 +7,7 @@ import type { RestoreResource } from '../kinds/index.js';
 import type {
   Clock,
   LedgerStore,
+  LockOwner,
   Logger,
   N8nApi,
   N8nCapabilities,
@@ -123,6 +124,8 @@ export interface RestoreDeps {
   clock: Clock;
   logger: Logger;
   progress: Progress;
+  /** Who this restore is, to hold the ledger's lock (one restore per ledger); without it no lock is taken. */
+  lockOwner?: LockOwner;
 }
 
 export interface RestoreReport {
