@@ -73,11 +73,12 @@ async function readPresent(plan: RestorePlan, api: N8nApi, ledger: RestoreLedger
   const byId = <T extends { id: string }>(items: T[], name: (item: T) => string) =>
     new Map(items.map((item) => [item.id, name(item)]));
   const wrote = (resource: RestoreResource) => plan.entries.some((e) => e.resource === resource);
-  if (wrote('workflows'))
-    present.set(
-      'workflows',
-      byId(await collect(api.listWorkflows({ excludePinnedData: true })), (w) => w.name),
-    );
+  if (wrote('workflows')) {
+    // Streamed: only id and name are kept, never 10,000 workflow bodies at once.
+    const workflows = new Map<string, string>();
+    for await (const w of api.listWorkflows({ excludePinnedData: true })) workflows.set(w.id, w.name);
+    present.set('workflows', workflows);
+  }
   if (wrote('tags') && plan.target.tags)
     present.set(
       'tags',
