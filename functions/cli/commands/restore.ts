@@ -9,7 +9,7 @@ import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js'
 import { type LockOwner, systemClock } from '../../core/ports.js';
 import { CONFLICT_POLICIES } from '../../core/restore/conflict-policy.js';
 import { parseRestoreOptions, type RestoreOptionsInput } from '../../core/restore/options.js';
-import { incompleteSummary, planReport } from '../../core/restore/report.js';
+import { incompleteSummary } from '../../core/restore/report.js';
 import { runRestore } from '../../core/restore/run.js';
 import type { RestorePlan, RestoreReport, RestoreWarning } from '../../core/restore/types.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
@@ -231,7 +231,8 @@ export function printRestoreOutcome(
   flags: RestoreFlags,
 ): void {
   if (flags.dryRun) {
-    const dry = planReport(plan, report.durationMs);
+    // The core's dry-run report: the plan's decisions, or what continuing an existing ledger would do.
+    const dry = report;
     if (flags.json) {
       printJson(out, { dryRun: true, ...restoreJson(dry), plan: plan.entries });
       return;
@@ -251,8 +252,8 @@ export function printRestoreOutcome(
       ])}\n\n`,
     );
     writeCounts(out, dry);
-    for (const note of plan.notes) out.stdout.write(`note: ${note}\n`);
-    for (const warning of plan.warnings) out.stdout.write(`warning: ${warning.message}\n`);
+    for (const note of dry.notes) out.stdout.write(`note: ${note}\n`);
+    for (const warning of dry.warnings) out.stdout.write(`warning: ${warning.message}\n`);
     return;
   }
   if (flags.json) printJson(out, restoreJson(report));

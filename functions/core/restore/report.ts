@@ -1,7 +1,7 @@
 /** What a restore run reports: counts per resource, the id map, warnings and notes. */
 import { RESTORE_RESOURCES } from '../kinds/index.js';
 import { type Counts, type RestoreLedger, zeroCounts } from './ledger.js';
-import type { RestorePlan, RestoreReport } from './types.js';
+import type { PlanEntry, RestorePlan, RestoreReport } from './types.js';
 
 function emptyIdMap(): RestoreReport['idMap'] {
   return Object.fromEntries(RESTORE_RESOURCES.map((r) => [r, {}])) as RestoreReport['idMap'];
@@ -97,4 +97,45 @@ export function incompleteSummary(report: RestoreReport, limit = 5): string {
     .map((w) => w.message);
   const shown = named.slice(0, limit).join('; ');
   return `the restore is incomplete: ${failed} object(s) are not in the target as planned${shown ? ` (${shown}${named.length > limit ? '; …' : ''})` : ''}. Run it again to retry them; the ledger keeps what was done.`;
+}
+
+/**
+ * A dry run over an existing ledger: what the same command would do now. A complete restore would
+ * write nothing; an unfinished or incomplete one would write what is still pending (counted as
+ * created/updated) and try again what failed (named).
+ */
+export function resumeReport(ledger: RestoreLedger, durationMs: number): RestoreReport {
+  const plan = ledger.state.plan;
+  if (ledger.finished) return { ...finishedAgainReport(ledger, durationMs), done: false };
+  const pending = planReport(
+    { ...plan, entries: plan.entries.filter((e) => isPending(ledger, e)) },
+    durationMs,
+  );
+  const retried = ledger.failures.length;
+  return {
+    ...pending,
+    idMap: reportOf(plan, ledger, false, durationMs).idMap,
+    notes: [
+      ...plan.notes,
+      `This restore was started earlier (ledger ${ledger.description}, ${ledger.state.runs} run(s)); running it again continues it${
+        retried > 0 ? ` and tries again ${retried} object(s) that failed` : ''
+      }.`,
+    ],
+    warnings: [
+      ...plan.warnings,
+      ...ledger.state.warnings.filter(
+        (w) => w.code === 'restore-failed' || w.code === 'missing-after-restore',
+      ),
+    ],
+  };
+}
+
+/** Written by the plan, and not yet in place: no target id recorded, or failed. */
+function isPending(ledger: RestoreLedger, entry: PlanEntry): boolean {
+  if (entry.action !== 'create' && entry.action !== 'update') return false;
+  return (
+    ledger.hasFailed(entry.resource, entry.sourceId) ||
+    !ledger.targetId(entry.resource, entry.sourceId) ||
+    entry.action === 'update'
+  );
 }

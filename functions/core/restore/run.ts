@@ -12,7 +12,7 @@ import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
-import { finishedAgainReport, planReport, reportOf } from './report.js';
+import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -38,14 +38,21 @@ export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}
 async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions): Promise<RestoreRun> {
   const started = deps.clock.now().getTime();
   const digest = manifestDigest(deps.archive.manifest);
-  const existing = options.dryRun
-    ? undefined
-    : await RestoreLedger.load(
-        deps.ledgerStore,
-        deps.clock,
-        { archiveDigest: digest, target: deps.api.baseUrl },
-        options.checkpoint,
-      );
+  const existing = await RestoreLedger.load(
+    deps.ledgerStore,
+    deps.clock,
+    { archiveDigest: digest, target: deps.api.baseUrl },
+    options.checkpoint,
+  );
+  if (options.dryRun && existing) {
+    // What running the same command would do now: continue this ledger, not plan afresh.
+    await confirmTargetAnswers(deps.api);
+    return {
+      done: false,
+      plan: existing.state.plan,
+      report: resumeReport(existing, deps.clock.now().getTime() - started),
+    };
+  }
 
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
   await confirmTargetAnswers(deps.api);

@@ -150,3 +150,44 @@ describe('answers lost after n8n did the work are reconciled, never duplicated',
     expect(diff.differences).toEqual([]);
   });
 });
+
+describe('a dry run over an existing ledger says what running the same command would do', () => {
+  it('names what an incomplete restore would try again, and writes nothing', async () => {
+    // Prepare: a restore that ended incomplete (n8n refused one workflow)
+    const target = emptyTarget();
+    const restore = restorer(memoryArchive(seededSource()), target);
+    const createWorkflow = target.createWorkflow.bind(target);
+    target.createWorkflow = async (body: WorkflowWrite) => {
+      if (body.name === 'Sub A')
+        throw new N8nApiError('request/body is invalid', { status: 400, method: 'POST', path: '/workflows' });
+      return createWorkflow(body);
+    };
+    await restore();
+    const writes = target.writes.length;
+
+    // Act
+    const dry = await restore({ dryRun: true });
+
+    // Assess
+    expect(target.writes.length).toBe(writes);
+    expect(dry.report.created.workflows).toBe(1);
+    expect(dry.report.notes.at(-1)).toMatch(/running it again continues it and tries again 1 object/);
+    expect(dry.report.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/workflows "Sub A"/),
+    );
+  });
+
+  it('says a complete restore would write nothing', async () => {
+    // Prepare
+    const target = emptyTarget();
+    const restore = restorer(memoryArchive(seededSource()), target);
+    await restore();
+
+    // Act
+    const dry = await restore({ dryRun: true });
+
+    // Assess
+    expect(dry.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+    expect(Object.values(dry.report.created).every((n) => n === 0)).toBe(true);
+  });
+});
