@@ -1,3 +1,4 @@
+import { checkArchiveContent } from './archive-check.js';
 import { type OpenedArchive, openArchive, type VerifyReport } from './archive-format.js';
 import { archiveSnapshot, diffInstances, formatDifferences, liveSnapshot } from './diff/index.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
@@ -17,7 +18,11 @@ export async function verifyArchive(
   try {
     reader = await openReader(blob);
     const archive = await openArchive(reader);
-    return await archive.verify();
+    const bytes = await archive.verify();
+    if (!bytes.ok) return bytes;
+    // Bytes that match their digests can still hold what no restore could use: judge the content too.
+    const problems = await checkArchiveContent(archive);
+    return { ...bytes, ok: problems.length === 0, problems };
   } catch (error) {
     if (error instanceof ArchiveIntegrityError) {
       return {

@@ -3,10 +3,12 @@
  * created before their children. Folders of the API key owner's personal project cannot be
  * addressed through the API (its id is not known), so those are skipped.
  */
+import { z } from 'zod';
 import { folderPaths } from '../instance/identity.js';
 import type { Folder } from '../n8n-types.js';
 import { Adoption } from '../restore/adoption.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import { id, text } from './kind.js';
 
 /** The natural key: `<place> / <path>`. */
 export function folderKey(place: string, path: string): string {
@@ -120,6 +122,9 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const foldersKind = {
   resource: 'folders',
   restored: true,
+  records: {
+    folders: z.looseObject({ id, name: text, projectId: id, parentFolderId: z.string().nullish() }),
+  },
   restoreScopes: ['folder:list', 'folder:create'],
   plan,
   steps: [{ name: 'folders', run: apply }],

@@ -6,6 +6,7 @@
  * Kinds never import each other. What one kind decides that another needs (where a source project's
  * objects land, which credentials a workflow may name) travels through the contexts.
  */
+import { z } from 'zod';
 import type { OpenedArchive } from '../archive-format.js';
 import type { N8nApi } from '../ports.js';
 import type { ConflictPolicy } from '../restore/conflict-policy.js';
@@ -127,6 +128,11 @@ export interface Kind<R extends string = string, S extends string = string> {
    * diff). Absent for kinds listed per parent (folders are listed per project).
    */
   readonly list?: (api: N8nApi) => AsyncIterable<unknown>;
+  /**
+   * The schemas of the records this kind writes to the archive, by the manifest resource of their
+   * entries. An archive whose records do not fit is refused before the first write.
+   */
+  readonly records: RecordSchemas;
   /** The API-key scopes a restore of this kind uses (doctor reports the missing ones; a restore refuses without them). */
   readonly restoreScopes: readonly string[];
   /** Resources this kind reports besides itself (data tables report their rows). */
@@ -138,3 +144,15 @@ export interface Kind<R extends string = string, S extends string = string> {
 
 /** Thrown inside a step to stop cleanly at an object boundary. */
 export class DeadlineReached extends Error {}
+
+// --- building blocks of the kinds' archive record schemas ----------------------------------------
+// A record must carry the fields a restore relies on, with the right types; fields n8n adds later
+// stay allowed (loose objects).
+
+export const id = z.string().min(1);
+export const text = z.string();
+export const optionalText = z.string().nullish();
+export const jsonObject = z.record(z.string(), z.unknown());
+
+/** A record type a kind writes to the archive, keyed by the manifest's `resource` of its entries. */
+export type RecordSchemas = Readonly<Record<string, z.ZodType>>;

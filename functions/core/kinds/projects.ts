@@ -4,6 +4,7 @@
  * have accounts in the target (n8n invites by e-mail, so users are never created).
  */
 
+import { z } from 'zod';
 import { InvalidOptionError } from '../errors.js';
 import { personalOwner, projectKey } from '../instance/identity.js';
 import { collect } from '../json.js';
@@ -13,6 +14,7 @@ import { Adoption } from '../restore/adoption.js';
 import { isFatal, messageOf } from '../restore/failure-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import { id, text } from './kind.js';
 
 type SourceProject = Project & { members?: ProjectMember[] };
 
@@ -267,6 +269,14 @@ async function addMembers(
 export const projectsKind = {
   resource: 'projects',
   restored: true,
+  records: {
+    projects: z.looseObject({
+      id,
+      name: text,
+      type: z.enum(['team', 'personal']),
+      members: z.array(z.looseObject({ email: text, role: text })).optional(),
+    }),
+  },
   list: (api: N8nApi) => api.listProjects(),
   restoreScopes: ['project:list', 'project:create', 'project:manageMembers'],
   plan,

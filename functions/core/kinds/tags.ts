@@ -1,9 +1,11 @@
 /** Tags: one namespace per instance, so a tag is its name. */
 
+import { z } from 'zod';
 import type { Tag } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
 import { Adoption } from '../restore/adoption.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import { id, text } from './kind.js';
 
 export function tagKey(tag: Pick<Tag, 'name'>): string {
   return tag.name;
@@ -66,6 +68,7 @@ async function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const tagsKind = {
   resource: 'tags',
   restored: true,
+  records: { tags: z.looseObject({ id, name: text }) },
   list: (api: N8nApi) => api.listTags(),
   restoreScopes: ['tag:list', 'tag:create', 'workflowTags:update'],
   plan,

@@ -3,9 +3,11 @@
  * person must accept), so a restore names members without an account instead of creating them.
  */
 
+import { z } from 'zod';
 import type { User } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
 import type { Kind } from './kind.js';
+import { id, text } from './kind.js';
 
 /** A user is the same person across instances by e-mail, whatever the case. */
 export function userKey(user: User): string {
@@ -15,6 +17,7 @@ export function userKey(user: User): string {
 export const usersKind = {
   resource: 'users',
   restored: false,
+  records: { users: z.looseObject({ id, email: text }) },
   list: (api: N8nApi) => api.listUsers(),
   restoreScopes: ['user:list'],
   steps: [],

@@ -3,6 +3,7 @@
  * variable whose project has no counterpart in the target becomes global (and says so).
  */
 
+import { z } from 'zod';
 import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import type { Variable } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
@@ -10,6 +11,7 @@ import { Adoption } from '../restore/adoption.js';
 import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import { id, text } from './kind.js';
 
 /** The natural key: `<place> / <key>`, the place `global` for a variable of no project. */
 export function variableKey(place: string, key: string): string {
@@ -170,6 +172,14 @@ async function createVariable(
 export const variablesKind = {
   resource: 'variables',
   restored: true,
+  records: {
+    variables: z.looseObject({
+      id,
+      key: text,
+      value: text,
+      project: z.looseObject({ id, name: text }).nullish(),
+    }),
+  },
   list: (api: N8nApi) => api.listVariables(),
   restoreScopes: ['variable:list', 'variable:create', 'variable:update'],
   plan,

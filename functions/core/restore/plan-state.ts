@@ -2,10 +2,9 @@
  * What planning reads before it decides anything: the archive's small entries whole, its workflows
  * as summaries (the one read of workflows.ndjson a plan makes), and the target's current state.
  */
-import { ENTRY, type OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive-format.js';
 import { owningProjectId, personalOwner } from '../instance/identity.js';
 import { readListing } from '../instance/read.js';
-import { collect } from '../json.js';
 import type {
   CredentialMeta,
   DataTable,
@@ -67,25 +66,41 @@ export interface TargetState {
   unavailable: Map<string, string>;
 }
 
-export async function readSource(archive: OpenedArchive): Promise<SourceState> {
-  const entry = <T>(resource: string, name: string) =>
-    archive.entriesOf(resource).length > 0 ? collect(archive.records<T>(name)) : Promise.resolve([] as T[]);
-  const workflows: WorkflowSummary[] = [];
-  if (archive.entriesOf('workflows').length > 0) {
-    for await (const workflow of archive.records<Workflow>(ENTRY.workflows))
-      workflows.push(summarize(workflow));
-  }
-  return {
-    users: await entry<User>('users', ENTRY.users),
-    projects: await entry<Project & { members?: ProjectMember[] }>('projects', ENTRY.projects),
-    folders: await entry<Folder>('folders', ENTRY.folders),
-    tags: await entry<Tag>('tags', ENTRY.tags),
-    variables: await entry<Variable>('variables', ENTRY.variables),
-    credentials: await entry<CredentialMeta>('credentials', ENTRY.credentials),
-    dataTables: await entry<DataTable>('dataTables', ENTRY.dataTables),
-    workflows,
-    skipped: new Map(archive.manifest.skipped.map((s) => [s.resource, s.reason])),
+/**
+ * Gathers the source state record by record, so it can be filled by the pass that verifies the
+ * archive (one read of each entry for both) or by reading the archive on its own.
+ */
+export class SourceCollector {
+  private readonly state: Omit<SourceState, 'skipped'> = {
+    users: [],
+    projects: [],
+    folders: [],
+    tags: [],
+    variables: [],
+    credentials: [],
+    dataTables: [],
+    workflows: [],
   };
+
+  /** Takes one record of an archive entry; rows are not part of the source state. */
+  add(resource: string, record: unknown): void {
+    if (resource === 'workflows') this.state.workflows.push(summarize(record as Workflow));
+    else if (resource in this.state && resource !== 'workflows')
+      (this.state[resource as keyof typeof this.state] as unknown[]).push(record);
+  }
+
+  result(archive: OpenedArchive): SourceState {
+    return { ...this.state, skipped: new Map(archive.manifest.skipped.map((s) => [s.resource, s.reason])) };
+  }
+}
+
+export async function readSource(archive: OpenedArchive): Promise<SourceState> {
+  const collector = new SourceCollector();
+  for (const entry of archive.manifest.entries) {
+    if (entry.resource === 'dataTableRows') continue;
+    for await (const record of archive.records(entry.name)) collector.add(entry.resource, record);
+  }
+  return collector.result(archive);
 }
 
 function summarize(workflow: Workflow): WorkflowSummary {

@@ -23,10 +23,12 @@ export function manifestDigest(manifest: Manifest): string {
   return createHash('sha256').update(stableStringify(manifest)).digest('hex');
 }
 
+/** `source`: the archive's state when the caller read it already (while verifying it). */
 export async function planRestore(
   archive: OpenedArchive,
   api: N8nApi,
   options: PlanOptions = {},
+  source?: SourceState,
 ): Promise<RestorePlan> {
   const logger = options.logger ?? silentLogger;
   const progress = options.progress ?? silentProgress;
@@ -36,13 +38,13 @@ export async function planRestore(
     );
   }
   progress.start('plan: reading the archive');
-  const source = await readSource(archive);
+  const state = source ?? (await readSource(archive));
   progress.start('plan: reading the target');
   const target = await readTarget(api);
   progress.done('plan', 'target read');
 
-  const context = createPlanContext(archive, api, options, source, target);
-  for (const [resource, reason] of source.skipped)
+  const context = createPlanContext(archive, api, options, state, target);
+  for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
   for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
   checkReferences(context);

@@ -5,6 +5,7 @@
  * finished it writes nothing.
  */
 
+import { checkArchiveContent } from '../archive-check.js';
 import { assertRestoreScopes } from '../doctor.js';
 import { ArchiveIntegrityError, RestoreError } from '../errors.js';
 import type { N8nApi } from '../ports.js';
@@ -12,6 +13,7 @@ import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
+import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
 import type {
   ApplyOptions,
@@ -64,7 +66,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
       report: finishedAgainReport(existing, deps.clock.now().getTime() - started),
     };
   }
-  if (!existing?.state.verified) await verifyOrRefuse(deps);
+  const source = existing?.state.verified ? undefined : await verifyOrRefuse(deps);
 
   if (existing) {
     if (existing.state.status === 'incomplete') {
@@ -77,11 +79,12 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     deps.logger.info('resuming restore', { ledger: existing.description, runs: existing.state.runs });
     return applyWithLedger(existing.state.plan, deps, options, existing, started);
   }
-  const plan = await planRestore(deps.archive, deps.api, {
-    ...options,
-    logger: deps.logger,
-    progress: deps.progress,
-  });
+  const plan = await planRestore(
+    deps.archive,
+    deps.api,
+    { ...options, logger: deps.logger, progress: deps.progress },
+    source,
+  );
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
   if (deps.capabilities) await refuseWithoutScopes(deps, plan);
@@ -148,17 +151,23 @@ async function recordMissing(ledger: RestoreLedger, missing: MissingObject[]): P
   if (missing.length > 0) await ledger.save();
 }
 
-async function verifyOrRefuse(deps: RestoreDeps): Promise<void> {
+/** Verifies the bytes, then the content, reading the source state in the same pass. */
+async function verifyOrRefuse(deps: RestoreDeps): Promise<SourceState> {
   deps.progress.start('verify archive');
   const report = await deps.archive.verify();
   deps.progress.done('verify archive', report.ok ? `${report.entriesChecked} entries OK` : 'FAILED');
-  if (!report.ok) {
-    const first = report.problems[0];
+  const collector = new SourceCollector();
+  const problems = report.ok
+    ? await checkArchiveContent(deps.archive, (resource, record) => collector.add(resource, record))
+    : report.problems;
+  if (problems.length > 0) {
+    const first = problems[0];
     throw new ArchiveIntegrityError(
-      `The archive failed verification (${report.problems.length} problem(s)${first ? `; first: ${first.entry}: ${first.problem}` : ''}). Nothing was written to the target. Restore from another archive.`,
+      `The archive failed verification (${problems.length} problem(s)${first ? `; first: ${first.entry}: ${first.problem}` : ''}). Nothing was written to the target. Restore from another archive.`,
       { entry: first?.entry ?? '(archive)' },
     );
   }
+  return collector.result(deps.archive);
 }
 
 async function applyWithLedger(

@@ -3,8 +3,10 @@
  * instances where ids differ (the diff) a credential is its type and name.
  */
 
+import { z } from 'zod';
 import type { N8nApi } from '../../ports.js';
 import type { Kind } from '../kind.js';
+import { id, text } from '../kind.js';
 import { createCredentials, transferCredentials } from './apply.js';
 import { planCredentials } from './plan.js';
 
@@ -13,6 +15,14 @@ export { credentialKey } from './key.js';
 export const credentialsKind = {
   resource: 'credentials',
   restored: true,
+  records: {
+    credentials: z.looseObject({
+      id,
+      name: text,
+      type: text,
+      shared: z.array(z.looseObject({ id, role: text })).optional(),
+    }),
+  },
   list: (api: N8nApi) => api.listCredentials(),
   restoreScopes: ['credential:list', 'credential:create'],
   plan: planCredentials,

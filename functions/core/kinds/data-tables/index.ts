@@ -3,10 +3,12 @@
  * so a table is filled whole (emptied first when an interrupted fill is resumed or on overwrite).
  */
 
+import { z } from 'zod';
 import type { DataTable } from '../../n8n-types.js';
 import type { N8nApi } from '../../ports.js';
 import { Adoption } from '../../restore/adoption.js';
 import type { ApplyContext, Kind } from '../kind.js';
+import { id, jsonObject, text } from '../kind.js';
 import { planDataTables } from './plan.js';
 import { dataTableKey, restoreRows } from './rows.js';
 
@@ -56,6 +58,15 @@ async function createTables(ctx: ApplyContext, resumed: boolean): Promise<void> 
 export const dataTablesKind = {
   resource: 'dataTables',
   restored: true,
+  records: {
+    dataTables: z.looseObject({
+      id,
+      name: text,
+      projectId: z.string().optional(),
+      columns: z.array(z.looseObject({ name: text, type: text, index: z.number() })),
+    }),
+    dataTableRows: jsonObject,
+  },
   list: (api: N8nApi) => api.listDataTables(),
   restoreScopes: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
   alsoCounted: ['dataTableRows'],

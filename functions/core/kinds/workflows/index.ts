@@ -3,8 +3,10 @@
  * of all kinds, since they refer to every other: created (new ids, or their own through n8n's
  * package import), given their final references, tagged, archived and published.
  */
+import { z } from 'zod';
 import type { N8nApi } from '../../ports.js';
 import type { ApplyContext, Kind } from '../kind.js';
+import { id, jsonObject, optionalText, text } from '../kind.js';
 import { activateWorkflows } from './activation.js';
 import { archiveWorkflows } from './archive.js';
 import { createWorkflows } from './create.js';
@@ -23,6 +25,21 @@ function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const workflowsKind = {
   resource: 'workflows',
   restored: true,
+  records: {
+    workflows: z.looseObject({
+      id,
+      name: text,
+      nodes: z.array(z.looseObject({ name: text, type: text })),
+      connections: jsonObject,
+      settings: jsonObject.nullish(),
+      active: z.boolean().optional(),
+      isArchived: z.boolean().optional(),
+      description: optionalText,
+      parentFolderId: z.string().nullish(),
+      tags: z.array(z.looseObject({ id, name: text })).optional(),
+      shared: z.array(z.looseObject({ projectId: id, role: text })).optional(),
+    }),
+  },
   list: (api: N8nApi) => api.listWorkflows({ excludePinnedData: true }),
   restoreScopes: [
     'workflow:list',

@@ -1,0 +1,173 @@
+/**
+ * Judging an archive whole before anything is written: every line of every entry is parsed against
+ * its kind's record schema (streamed, so memory stays flat but for ids), each entry's `records` and
+ * each resource's `counts` in the manifest are checked against what was read, ids are unique per
+ * kind, and references inside the archive hold (rows name a table of the archive and use its
+ * columns, folder parents exist, workflow tags exist). Reading an entry also checks its SHA-256.
+ */
+import type { z } from 'zod';
+import type { ManifestEntry, OpenedArchive } from './archive-format.js';
+import { ArchiveIntegrityError } from './errors.js';
+import { KINDS } from './kinds/index.js';
+
+export interface ContentProblem {
+  entry: string;
+  problem: string;
+}
+
+/** At most this many problems are collected: the first ones say enough, and a hostile archive cannot grow the list. */
+const MAX_PROBLEMS = 50;
+const ROW_FIELDS_SET_BY_N8N = new Set(['id', 'createdAt', 'updatedAt']);
+
+interface Seen {
+  ids: Map<string, Set<string>>;
+  records: Map<string, number>;
+  tableColumns: Map<string, Set<string>>;
+  folders: { id: string; parentFolderId?: string | null }[];
+  workflowTagIds: Set<string>;
+}
+
+/** `observe` is handed every record that passed (rows excepted), so a caller can read the archive in the same pass. */
+export async function checkArchiveContent(
+  archive: OpenedArchive,
+  observe?: (resource: string, record: unknown) => void,
+): Promise<ContentProblem[]> {
+  const schemas = new Map<string, z.ZodType>(KINDS.flatMap((kind) => Object.entries(kind.records)));
+  const problems: ContentProblem[] = [];
+  const seen: Seen = {
+    ids: new Map(),
+    records: new Map(),
+    tableColumns: new Map(),
+    folders: [],
+    workflowTagIds: new Set(),
+  };
+  // Tables before their rows, so each row can be checked against its table's columns.
+  const entries = [...archive.manifest.entries].sort(
+    (a, b) => Number(a.resource === 'dataTableRows') - Number(b.resource === 'dataTableRows'),
+  );
+  for (const entry of entries) {
+    if (problems.length >= MAX_PROBLEMS) break;
+    const schema = schemas.get(entry.resource);
+    if (!schema) {
+      problems.push({ entry: entry.name, problem: `its resource "${entry.resource}" is none n8n-ark knows` });
+      continue;
+    }
+    await checkEntry(archive, entry, schema, seen, problems, observe);
+  }
+  checkCounts(archive, seen, problems);
+  checkReferences(seen, problems);
+  return problems.slice(0, MAX_PROBLEMS);
+}
+
+async function checkEntry(
+  archive: OpenedArchive,
+  entry: ManifestEntry,
+  schema: z.ZodType,
+  seen: Seen,
+  problems: ContentProblem[],
+  observe?: (resource: string, record: unknown) => void,
+): Promise<void> {
+  const rows = entry.resource === 'dataTableRows';
+  const columns = rows ? seen.tableColumns.get(entry.dataTableId ?? '') : undefined;
+  if (rows && !columns) {
+    problems.push({
+      entry: entry.name,
+      problem: `its rows belong to data table ${JSON.stringify(entry.dataTableId)}, which the archive does not have`,
+    });
+    return;
+  }
+  let line = 0;
+  try {
+    for await (const record of archive.records<unknown>(entry.name)) {
+      line += 1;
+      const problem = checkRecord(entry, schema, record, columns, seen);
+      if (problem) {
+        problems.push({ entry: entry.name, problem: `line ${line}: ${problem}` });
+        return;
+      }
+      if (!rows) observe?.(entry.resource, record);
+    }
+  } catch (error) {
+    if (!(error instanceof ArchiveIntegrityError)) throw error;
+    problems.push({ entry: entry.name, problem: error.message });
+    return;
+  }
+  seen.records.set(entry.resource, (seen.records.get(entry.resource) ?? 0) + line);
+  if (line !== entry.records)
+    problems.push({
+      entry: entry.name,
+      problem: `holds ${line} record(s); the manifest says ${entry.records}`,
+    });
+}
+
+/** What is wrong with one record, or undefined; remembers what the cross-reference checks need. */
+function checkRecord(
+  entry: ManifestEntry,
+  schema: z.ZodType,
+  record: unknown,
+  columns: Set<string> | undefined,
+  seen: Seen,
+): string | undefined {
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `${issue?.path.join('.') || '(record)'}: ${issue?.message ?? 'invalid'}`;
+  }
+  const value = record as Record<string, unknown>;
+  if (columns) {
+    const unknown = Object.keys(value).find((key) => !ROW_FIELDS_SET_BY_N8N.has(key) && !columns.has(key));
+    return unknown === undefined ? undefined : `${unknown}: not a column of its data table`;
+  }
+  const id = String(value.id);
+  const ids = seen.ids.get(entry.resource) ?? new Set<string>();
+  seen.ids.set(entry.resource, ids);
+  if (ids.has(id)) return `id ${JSON.stringify(id)} appears twice among the ${entry.resource}`;
+  ids.add(id);
+  remember(entry.resource, value, seen);
+  return undefined;
+}
+
+function remember(resource: string, value: Record<string, unknown>, seen: Seen): void {
+  if (resource === 'dataTables')
+    seen.tableColumns.set(
+      String(value.id),
+      new Set((value.columns as { name: string }[]).map((c) => c.name)),
+    );
+  if (resource === 'folders')
+    seen.folders.push({
+      id: String(value.id),
+      parentFolderId: value.parentFolderId as string | null | undefined,
+    });
+  if (resource === 'workflows')
+    for (const tag of (value.tags as { id: string }[] | undefined) ?? []) seen.workflowTagIds.add(tag.id);
+}
+
+/** The manifest's counts per resource must be what its entries hold. */
+function checkCounts(archive: OpenedArchive, seen: Seen, problems: ContentProblem[]): void {
+  for (const [resource, count] of Object.entries(archive.manifest.counts)) {
+    const read = seen.records.get(resource) ?? 0;
+    if (read !== count)
+      problems.push({
+        entry: 'manifest.json',
+        problem: `counts.${resource} is ${count}, but its entries hold ${read}`,
+      });
+  }
+}
+
+function checkReferences(seen: Seen, problems: ContentProblem[]): void {
+  const folderIds = new Set(seen.folders.map((f) => f.id));
+  for (const folder of seen.folders)
+    if (folder.parentFolderId && !folderIds.has(folder.parentFolderId))
+      problems.push({
+        entry: 'folders.ndjson',
+        problem: `folder ${folder.id}'s parent ${folder.parentFolderId} is not in the archive`,
+      });
+  const tags = seen.ids.get('tags');
+  if (tags)
+    for (const tagId of seen.workflowTagIds)
+      if (!tags.has(tagId))
+        problems.push({
+          entry: 'workflows.ndjson',
+          problem: `a workflow carries tag ${tagId}, which is not in tags.ndjson`,
+        });
+}
