@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LedgerLockedError, StoreError } from '../core/errors.js';
@@ -46,8 +46,10 @@ export class FileLedgerStore implements LedgerStore {
     const folder = dirname(this.path);
     const temporary = join(folder, `.${basename(this.path)}.partial-${randomBytes(4).toString('hex')}`);
     try {
-      await mkdir(folder, { recursive: true });
-      await writeFile(temporary, contents, { flush: true });
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      // A ledger names objects, projects and e-mails: readable by its owner only, whatever the umask.
+      await writeFile(temporary, contents, { mode: 0o600, flush: true });
+      await chmod(temporary, 0o600);
       await rename(temporary, this.path);
     } catch (error) {
       // Best effort: when the folder itself is the problem the removal fails too, and the save's

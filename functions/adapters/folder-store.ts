@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,11 +12,51 @@ export function archiveFileName(createdAt: Date): string {
   return `${createdAt.toISOString().replace(/[:.]/g, '-')}.zip`;
 }
 
-const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/;
+/** The timestamp name, with `-2`, `-3`, … when backups of one instance share a millisecond. */
+const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-\d+)?\.zip$/;
+/** A partial file: `.<name>.partial-<pid>-<random>`; the pid tells whether its backup is still running. */
+const PARTIAL_NAME = /^\..*\.partial-(\d+)-[0-9a-f]+$/;
+const MAX_SAME_NAME = 1000;
 
 function createdAtFromName(name: string): Date | undefined {
   const m = ARCHIVE_NAME.exec(name);
   return m ? new Date(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`) : undefined;
+}
+
+/**
+ * Gives the finished file its name without ever replacing an archive: a hard link fails when the
+ * name exists (two backups in one millisecond), and the next free `-N` name is taken instead.
+ */
+async function publishUnderFreeName(temporary: string, location: string): Promise<string> {
+  for (let n = 1; n <= MAX_SAME_NAME; n += 1) {
+    const candidate = n === 1 ? location : location.replace(/\.zip$/, `-${n}.zip`);
+    try {
+      await link(temporary, candidate);
+      await rm(temporary, { force: true });
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`${MAX_SAME_NAME} archives already have this timestamp`);
+}
+
+/** Partial files of backups that died (their process is gone) are removed; running ones are left. */
+async function removeDeadPartials(folder: string): Promise<void> {
+  for (const name of await readdir(folder)) {
+    const pid = Number(PARTIAL_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    await rm(join(folder, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -41,18 +81,25 @@ export class FolderArchiveStore implements ArchiveStore {
     _metadata: Record<string, string> = {},
   ): Promise<ArchiveRef> {
     const folder = join(this.root, instance);
-    const location = join(folder, archiveFileName(createdAt));
-    const temporary = join(folder, `.${basename(location)}.partial-${randomBytes(4).toString('hex')}`);
+    let location = join(folder, archiveFileName(createdAt));
+    const temporary = join(
+      folder,
+      `.${basename(location)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     try {
-      await mkdir(folder, { recursive: true });
-      await pipeline(body, createWriteStream(temporary, { flags: 'wx' }));
+      // Archives hold variable values, rows and e-mails: the owner's only, whatever the umask.
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      await chmod(folder, 0o700);
+      await removeDeadPartials(folder);
+      await pipeline(body, createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+      await chmod(temporary, 0o600);
       const handle = await open(temporary, 'r');
       try {
         await handle.sync();
       } finally {
         await handle.close();
       }
-      await rename(temporary, location);
+      location = await publishUnderFreeName(temporary, location);
       const { size } = await stat(location);
       return { location, instance, createdAt, size };
     } catch (error) {
