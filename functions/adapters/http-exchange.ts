@@ -7,6 +7,8 @@ export interface HttpRequest {
   body?: string | Buffer;
   /** Covers the whole exchange: connecting, sending, and reading the answer to its end. */
   timeoutMs: number;
+  /** The largest answer body read; a longer one is cut off and fails with HttpAnswerTooLargeError. */
+  maxAnswerBytes?: number;
 }
 
 /**
@@ -23,6 +25,11 @@ export interface HttpAnswer {
 /** The error an exchange fails with when it outlives its timeout (the name fetch uses too). */
 export class HttpTimeoutError extends Error {
   override readonly name = 'TimeoutError';
+}
+
+/** An answer larger than the request's maxAnswerBytes: not read further, and not worth retrying. */
+export class HttpAnswerTooLargeError extends Error {
+  override readonly name = 'AnswerTooLargeError';
 }
 
 /** An answer whose connection closed before its body was complete. */
@@ -86,7 +93,21 @@ export class HttpExchange {
           // An answer has begun: the server (or a proxy) has the request, whatever became of its body.
           requestSent = true;
           const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          let size = 0;
+          incoming.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (request.maxAnswerBytes !== undefined && size > request.maxAnswerBytes) {
+              settled = true;
+              clearTimeout(timer);
+              reject(
+                new HttpAnswerTooLargeError(`the answer is larger than ${request.maxAnswerBytes} bytes`),
+              );
+              chunks.length = 0;
+              outgoing.destroy();
+              return;
+            }
+            chunks.push(chunk);
+          });
           incoming.on('error', (error) =>
             settle(new HttpAnswerCutOffError(`the answer was cut off: ${error.message}`, { cause: error })),
           );

@@ -28,7 +28,13 @@ import type {
 } from '../core/n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, PagedListing } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
-import { type HttpAnswer, HttpExchange, HttpExchangeError, type HttpRequest } from './http-exchange.js';
+import {
+  type HttpAnswer,
+  HttpAnswerTooLargeError,
+  HttpExchange,
+  HttpExchangeError,
+  type HttpRequest,
+} from './http-exchange.js';
 import { workflowShellPackage } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
@@ -51,7 +57,17 @@ export interface N8nHttpClientOptions {
   backoffMs?: number;
   /** The longest wait a Retry-After header is obeyed for; a server asking for more waits this. Default 60 s. */
   maxRetryAfterMs?: number;
+  /**
+   * The largest answer read, in bytes; a larger one fails naming the route (a hostile or broken
+   * server cannot take the memory). Default 256 MiB: n8n's own request limit is 16 MiB, and a page of
+   * workflows with pinned data can hold several such bodies.
+   */
+  maxAnswerBytes?: number;
+  /** The most pages one listing is followed for. Default MAX_PAGES (100,000 pages of 250). */
+  maxPages?: number;
 }
+
+export const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
 /** n8n's page-size maximum; every list asks for it (limit=0 would return everything and loop forever). */
 export const PAGE_SIZE = 250;
@@ -156,6 +172,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly backoffMs: number;
   private readonly maxRetryAfterMs: number;
+  private readonly maxAnswerBytes: number;
+  private readonly maxPages: number;
 
   constructor(options: N8nHttpClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
@@ -168,6 +186,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.backoffMs = options.backoffMs ?? 250;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    this.maxPages = options.maxPages ?? MAX_PAGES;
   }
 
   // ---- workflows
@@ -338,9 +358,11 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         route: '/projects/{projectId}/folders',
         query: { skip, take: PAGE_SIZE },
       });
+      let fresh = 0;
       for (const folder of page.data) {
         if (seen.has(folder.id)) continue;
         seen.add(folder.id);
+        fresh += 1;
         yield {
           ...folder,
           projectId: folder.projectId ?? projectId,
@@ -348,6 +370,12 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         };
       }
       if (page.data.length < PAGE_SIZE || skip + PAGE_SIZE >= page.count) return;
+      // A full page that added nothing new: the server repeats itself; stop rather than page for ever.
+      if (fresh === 0 || skip / PAGE_SIZE > MAX_PAGES)
+        throw new PaginationError(
+          `GET /projects/${projectId}/folders keeps answering pages with nothing new (count ${page.count}); stopping instead of paging for ever.`,
+          { path: `/projects/${projectId}/folders` },
+        );
     }
   }
   createFolder(projectId: string, body: { name: string; parentFolderId?: string | null }): Promise<Folder> {
@@ -423,7 +451,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       new CursorPages<T>(
         (cursor) => this.answer('GET', path, { route, query: { ...query, limit: PAGE_SIZE, cursor } }),
         (answer) => this.parse('GET', path, answer),
-        { baseUrl: this.baseUrl, path },
+        { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
       );
     return {
       async *pages() {
@@ -489,6 +517,12 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       try {
         answer = await this.semaphore.run(() => this.exchange.send(url, request));
       } catch (error) {
+        if (error instanceof HttpAnswerTooLargeError)
+          throw new ConnectionError(
+            `${method} ${this.baseUrl}/api/v1${path}: the answer is larger than ${Math.round(this.maxAnswerBytes / 1024 / 1024)} MiB, the most n8n-ark reads; it stopped reading. If this n8n really sends answers that large, raise maxAnswerBytes.`,
+            { url: this.baseUrl },
+            { cause: error },
+          );
         // Thrown before anything was sent (a header Node refuses, say): another attempt would too.
         if (!(error instanceof HttpExchangeError))
           throw this.networkError(method, path, error as Error, attempt);
@@ -533,6 +567,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       ...(json ? { body: JSON.stringify(options.body) } : {}),
       ...(options.multipart ? { body: options.multipart.body } : {}),
       timeoutMs: this.timeoutMs,
+      maxAnswerBytes: this.maxAnswerBytes,
     };
   }
 
@@ -655,6 +690,9 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
  */
 export const PREFETCH_WITH_ITEMS_LEFT = 50;
 
+/** The most pages one listing is followed for: 100,000 × 250 items, far past any real instance. */
+export const MAX_PAGES = 100_000;
+
 /**
  * One cursor listing being read: hands its pages over in order, without the items a recent page
  * had, and asks for the next one when told to. A cursor seen twice means n8n is looping: fail, don't
@@ -662,6 +700,8 @@ export const PREFETCH_WITH_ITEMS_LEFT = 50;
  */
 class CursorPages<T extends { id?: unknown }> {
   private readonly seenCursors = new Set<string>();
+  private pages = 0;
+  private stalled = 0;
   private readonly recent = new RecentIds();
   /** The next page's cursor (undefined for the first page); null once the last page is in. */
   private cursor: string | undefined | null = undefined;
@@ -670,7 +710,7 @@ class CursorPages<T extends { id?: unknown }> {
   constructor(
     private readonly fetchPage: (cursor: string | undefined) => Promise<HttpAnswer>,
     private readonly parse: (answer: HttpAnswer) => { data?: T[]; nextCursor?: string | null } | undefined,
-    private readonly where: { baseUrl: string; path: string },
+    private readonly where: { baseUrl: string; path: string; maxPages: number },
   ) {}
 
   /** Asks for the next page now, unless it was asked for already or there is none. */
@@ -706,7 +746,17 @@ class CursorPages<T extends { id?: unknown }> {
       this.seenCursors.add(cursor);
     }
     this.cursor = cursor;
-    return this.recent.unseen(page.data);
+    const fresh = this.recent.unseen(page.data);
+    this.pages += 1;
+    // A page with nothing new, yet another cursor: twice in a row is a server going round in circles.
+    this.stalled = fresh.length === 0 && cursor !== null ? this.stalled + 1 : 0;
+    const { maxPages } = this.where;
+    if (this.stalled >= 2 || this.pages > maxPages)
+      throw new PaginationError(
+        `GET ${path} ${this.stalled >= 2 ? 'handed out new cursors for pages with nothing new' : `went on past ${maxPages} pages`}; stopping instead of paging for ever. This is a paging bug of the server: retry, and report it if it persists.`,
+        { path },
+      );
+    return fresh;
   }
 }
 

@@ -1,0 +1,110 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { ConnectionError, PaginationError } from '../../functions/core/errors.js';
+
+let server: Server | undefined;
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+/** A hostile server of the test's own: `answer` writes each response. */
+async function hostile(answer: (url: URL, respond: (status: number, body: string | Buffer) => void) => void) {
+  let requests = 0;
+  server = createServer((req, res) => {
+    requests += 1;
+    answer(new URL(req.url ?? '/', 'http://x'), (status, body) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests: () => requests };
+}
+
+async function drain(items: AsyncIterable<unknown>): Promise<number> {
+  let count = 0;
+  for await (const _ of items) count += 1;
+  return count;
+}
+
+describe('N8nHttpClient bounds against a hostile server', () => {
+  it('stops a listing whose new cursors bring nothing new', async () => {
+    // Prepare: every page is the same tag under a fresh cursor
+    let page = 0;
+    const { url, requests } = await hostile((_url, respond) => {
+      page += 1;
+      respond(200, JSON.stringify({ data: [{ id: 't1', name: 'same' }], nextCursor: `c${page}` }));
+    });
+    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 0 });
+
+    // Act
+    const listing = drain(client.listTags());
+
+    // Assess
+    await expect(listing).rejects.toThrow(PaginationError);
+    await expect(drain(client.listTags())).rejects.toThrow(/new cursors for pages with nothing new/);
+    expect(requests()).toBeLessThan(10);
+  });
+
+  it('stops a listing that goes on past its page cap, even with new items on every page', async () => {
+    // Prepare
+    let page = 0;
+    const { url } = await hostile((_url, respond) => {
+      page += 1;
+      respond(
+        200,
+        JSON.stringify({ data: [{ id: `t${page}`, name: `tag ${page}` }], nextCursor: `c${page}` }),
+      );
+    });
+    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 0, maxPages: 50 });
+
+    // Act
+    const listing = drain(client.listTags());
+
+    // Assess
+    await expect(listing).rejects.toThrow(/went on past 50 pages/);
+  });
+
+  it('stops folder paging that repeats the same full page whatever count it claims', async () => {
+    // Prepare: 250 folders, count a billion, the same page for every skip
+    const folders = Array.from({ length: 250 }, (_, i) => ({
+      id: `f${i}`,
+      name: `f${i}`,
+      parentFolderId: null,
+    }));
+    const { url, requests } = await hostile((_url, respond) =>
+      respond(200, JSON.stringify({ count: 1_000_000_000, data: folders })),
+    );
+    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 0 });
+
+    // Act
+    const listing = drain(client.listFolders('p1'));
+
+    // Assess
+    await expect(listing).rejects.toThrow(PaginationError);
+    expect(requests()).toBe(2);
+  });
+
+  it('refuses an answer larger than its cap without reading the rest, naming the route', async () => {
+    // Prepare: a 16 MiB answer against a 1 MiB cap
+    const { url, requests } = await hostile((_url, respond) =>
+      respond(200, Buffer.alloc(16 * 1024 * 1024, 0x20)),
+    );
+    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 3, maxAnswerBytes: 1024 * 1024 });
+
+    // Act
+    const read = client.getWorkflow('w1');
+
+    // Assess
+    await expect(read).rejects.toThrow(ConnectionError);
+    await expect(client.getWorkflow('w1')).rejects.toThrow(
+      /\/workflows\/w1: the answer is larger than 1 MiB/,
+    );
+    expect(requests()).toBe(2);
+  });
+});
