@@ -5,12 +5,12 @@
  */
 
 import { z } from 'zod';
-import { InvalidOptionError } from '../errors.js';
+import { AmbiguousWriteError, InvalidOptionError } from '../errors.js';
 import { personalOwner, projectKey } from '../instance/identity.js';
 import { collect } from '../json.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
-import { Adoption } from '../restore/adoption.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
 import { isFatal, messageOf } from '../restore/failure-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
@@ -198,8 +198,9 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
       });
       if (!ok) continue;
     }
-    await addMembersIfDue(ctx, entry, sources.get(entry.sourceId), users);
-    ctx.ledger.mark('projects', entry.sourceId);
+    // A project whose members failed is failed (and marked) already.
+    if (await addMembersIfDue(ctx, entry, sources.get(entry.sourceId), users))
+      ctx.ledger.mark('projects', entry.sourceId);
     await ctx.ledger.checkpoint();
   }
 }
@@ -209,11 +210,11 @@ async function addMembersIfDue(
   entry: PlanEntry,
   source: SourceProject | undefined,
   users: () => Promise<Map<string, string>>,
-): Promise<void> {
+): Promise<boolean> {
   const targetId = ctx.ledger.targetId('projects', entry.sourceId);
   const due = entry.action === 'create' || (ctx.plan.onConflict === 'overwrite' && entry.action === 'skip');
-  if (!targetId || source?.type !== 'team' || !due || (source.members ?? []).length === 0) return;
-  await addMembers(ctx, entry, targetId, source.members ?? [], await users());
+  if (!targetId || source?.type !== 'team' || !due || (source.members ?? []).length === 0) return true;
+  return addMembers(ctx, entry, targetId, source.members ?? [], await users());
 }
 
 /** Target users by e-mail, listed once and only when a project needs members. */
@@ -236,33 +237,45 @@ function lazyUsers(ctx: ApplyContext): () => Promise<Map<string, string>> {
   };
 }
 
+/**
+ * Adds the members the target project lacks. An add whose answer was lost may or may not have
+ * happened: the members are listed again and only those still missing are sent, at most
+ * AMBIGUOUS_ATTEMPTS times. A project whose members could not be added fails (so the restore ends
+ * incomplete and a re-run adds them), rather than passing with a warning nobody reads.
+ */
 async function addMembers(
   ctx: ApplyContext,
   entry: PlanEntry,
   projectId: string,
   members: ProjectMember[],
   users: Map<string, string>,
-): Promise<void> {
-  const present = new Set(
-    (await collect(ctx.api.listProjectMembers(projectId))).map((m) => m.email.toLowerCase()),
-  );
-  const relations: { userId: string; role: string }[] = [];
-  for (const member of members) {
-    const email = member.email.toLowerCase();
-    if (member.role === 'project:personalOwner' || present.has(email)) continue;
-    const userId = users.get(email);
-    if (userId) relations.push({ userId, role: member.role });
-  }
-  if (relations.length === 0) return;
-  try {
-    await ctx.api.addProjectMembers(projectId, relations);
-  } catch (error) {
-    if (isFatal(error)) throw error;
-    ctx.ledger.warn({
-      code: 'members-not-restored',
-      resource: 'projects',
-      message: `project "${entry.name}": adding ${relations.length} member(s) failed: ${messageOf(error)}`,
-    });
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt += 1) {
+    const relations: { userId: string; role: string }[] = [];
+    try {
+      const present = new Set(
+        (await collect(ctx.api.listProjectMembers(projectId))).map((m) => m.email.toLowerCase()),
+      );
+      for (const member of members) {
+        const email = member.email.toLowerCase();
+        if (member.role === 'project:personalOwner' || present.has(email)) continue;
+        const userId = users.get(email);
+        if (userId) relations.push({ userId, role: member.role });
+      }
+      if (relations.length === 0) return true;
+      await ctx.api.addProjectMembers(projectId, relations);
+      return true;
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      if (error instanceof AmbiguousWriteError && attempt < AMBIGUOUS_ATTEMPTS) continue;
+      ctx.fail(
+        'projects',
+        entry,
+        relations.length > 0 ? `adding ${relations.length} member(s)` : 'listing its members',
+        error,
+      );
+      return false;
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import type { Variable } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
-import { Adoption } from '../restore/adoption.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
 import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
@@ -145,7 +145,9 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
 
 /**
  * Creates a variable: undefined when created (n8n answers without a body, so its id is learnt by
- * listing afterwards), or the id of the unclaimed variable with this key that n8n's 409 points at.
+ * listing afterwards), or the id of the unclaimed variable with this key that n8n's 409 points at,
+ * or that a create whose answer was lost left. A lost answer is looked up before sending again, at
+ * most AMBIGUOUS_ATTEMPTS sends.
  */
 async function createVariable(
   ctx: ApplyContext,
@@ -153,19 +155,19 @@ async function createVariable(
   body: { key: string; value: string; projectId?: string },
   naturalKey: string,
 ): Promise<string | undefined> {
-  try {
-    await ctx.api.createVariable(body);
-    return undefined;
-  } catch (error) {
-    // 409, or an answer that never came: the variable with this key, if it is there now, is ours.
-    const ambiguous = error instanceof AmbiguousWriteError;
-    if (!(error instanceof ConflictError || ambiguous)) throw error;
-    await adoption.refresh();
-    const existing = await adoption.take(naturalKey);
-    if (existing) return existing;
-    if (!ambiguous) throw error;
-    await ctx.api.createVariable(body);
-    return undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await ctx.api.createVariable(body);
+      return undefined;
+    } catch (error) {
+      // 409, or an answer that never came: the variable with this key, if it is there now, is ours.
+      const ambiguous = error instanceof AmbiguousWriteError;
+      if (!(error instanceof ConflictError || ambiguous)) throw error;
+      await adoption.refresh();
+      const existing = await adoption.take(naturalKey);
+      if (existing) return existing;
+      if (!ambiguous || attempt >= AMBIGUOUS_ATTEMPTS) throw error;
+    }
   }
 }
 

@@ -10,8 +10,8 @@ import { collect } from '../json.js';
 import type { RestoreResource } from '../kinds/index.js';
 import type { RestoreLedger } from './ledger.js';
 
-/** Sends of one create whose answers were lost, before the object fails. */
-const AMBIGUOUS_ATTEMPTS = 4;
+/** Sends of one create whose answers were lost, before the object fails (every kind's creates). */
+export const AMBIGUOUS_ATTEMPTS = 4;
 
 export interface AdoptionSource<T extends { id: string }> {
   /** Lists the target's objects of this kind (in the scope the step writes to). */

@@ -191,3 +191,115 @@ describe('a dry run over an existing ledger says what running the same command w
     expect(Object.values(dry.report.created).every((n) => n === 0)).toBe(true);
   });
 });
+
+/** The next `times` calls of `method` fail as a lost answer; `done` says whether n8n did the work first. */
+function loseNextAnswers(
+  target: MemoryN8n,
+  method: 'addProjectMembers' | 'createVariable' | 'createCredential',
+  times: number,
+  done: boolean,
+): () => number {
+  const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
+  let lost = 0;
+  Object.assign(target, {
+    [method]: async (...args: unknown[]) => {
+      if (lost >= times) return original(...args);
+      lost += 1;
+      if (done) await original(...args);
+      throw new AmbiguousWriteError(`POST ${method}: the answer was 502`, { method: 'POST', path: method });
+    },
+  });
+  return () => lost;
+}
+
+describe('project members and variables whose answers were lost are reconciled too', () => {
+  it.each([
+    ['n8n added them: listed, not sent again', true, 1],
+    ['n8n never saw the add: sent again', false, 2],
+  ])('adds the members a lost answer left out, once (%s)', async (_, done, answersLost) => {
+    // Prepare
+    const source = seededSource();
+    const archive = memoryArchive(source);
+    const target = emptyTarget();
+    const lost = loseNextAnswers(target, 'addProjectMembers', 2, done);
+
+    // Act
+    const run = await restorer(archive, target)();
+
+    // Assess
+    expect(lost()).toBe(answersLost);
+    expect(run.report.complete).toBe(true);
+    const ops = target.projects.find((p) => p.name === 'Ops');
+    expect(ops?.members.map((m) => `${m.email} ${m.role}`).sort()).toEqual([
+      'alice@example.com project:editor',
+      'bob@example.com project:viewer',
+      'owner@example.com project:admin',
+    ]);
+  });
+
+  it('ends incomplete naming the project whose members could not be added, and the next run adds them', async () => {
+    // Prepare: every add loses its answer before n8n sees it, more often than a run sends it
+    const source = seededSource();
+    const archive = memoryArchive(source);
+    const target = emptyTarget();
+    const restore = restorer(archive, target);
+    const addProjectMembers = target.addProjectMembers.bind(target);
+    loseNextAnswers(target, 'addProjectMembers', 100, false);
+
+    // Act
+    const first = await restore();
+    target.addProjectMembers = addProjectMembers;
+    const second = await restore();
+
+    // Assess
+    expect(first.report.complete).toBe(false);
+    expect(first.report.failed.projects).toBe(1);
+    expect(first.report.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/projects "Ops": adding 2 member\(s\) failed/),
+    );
+    expect(second.report.complete).toBe(true);
+    expect(target.projects.filter((p) => p.name === 'Ops')).toHaveLength(1);
+    expect(target.projects.find((p) => p.name === 'Ops')?.members).toHaveLength(3);
+  });
+
+  it.each([
+    ['n8n created it', true],
+    ['n8n never saw the create', false],
+  ])('creates a variable whose create lost its answer twice exactly once (%s)', async (_, done) => {
+    // Prepare
+    const source = seededSource();
+    const archive = memoryArchive(source);
+    const target = emptyTarget();
+    const lost = loseNextAnswers(target, 'createVariable', 2, done);
+
+    // Act
+    const run = await restorer(archive, target)();
+
+    // Assess
+    expect(lost()).toBe(2);
+    expect(run.report.complete).toBe(true);
+    expect(target.variables.map((v) => v.key).sort()).toEqual(['OPS_CHANNEL', 'REGION']);
+  });
+
+  it.each([
+    ['n8n created it', true],
+    ['n8n never saw the create', false],
+  ])(
+    'creates a credential stub whose create lost its answer twice exactly once, under its id (%s)',
+    async (_, done) => {
+      // Prepare
+      const source = seededSource();
+      const archive = memoryArchive(source);
+      const target = emptyTarget();
+      const lost = loseNextAnswers(target, 'createCredential', 2, done);
+
+      // Act
+      const run = await restorer(archive, target)();
+
+      // Assess
+      expect(lost()).toBe(2);
+      expect(run.report.complete).toBe(true);
+      expect(target.credentials.map((c) => c.id).sort()).toEqual(source.credentials.map((c) => c.id).sort());
+    },
+  );
+});

@@ -2,7 +2,7 @@
 import { AmbiguousWriteError, ConflictError } from '../../errors.js';
 import { collect } from '../../json.js';
 import type { CredentialMeta, JsonObject } from '../../n8n-types.js';
-import { Adoption } from '../../restore/adoption.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from '../../restore/adoption.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
 import { credentialKey } from './key.js';
@@ -92,17 +92,19 @@ async function createOne(
     data,
     ...(projectId ? { projectId } : {}),
   };
-  let createdId: string;
-  try {
-    createdId = (await ctx.api.createCredential(body)).id;
-  } catch (error) {
-    // 409 on our chosen id, or an answer that never came: adopt the stub if it is there.
-    const ambiguous = error instanceof AmbiguousWriteError;
-    if (!(error instanceof ConflictError || ambiguous) || !chosenId) throw error;
-    const existing = (await listById(ctx)).get(chosenId);
-    if (existing && existing.type === credential.type) createdId = existing.id;
-    else if (ambiguous) createdId = (await ctx.api.createCredential(body)).id;
-    else throw error;
+  let createdId: string | undefined;
+  for (let attempt = 1; createdId === undefined; attempt += 1) {
+    try {
+      createdId = (await ctx.api.createCredential(body)).id;
+    } catch (error) {
+      // 409 on our chosen id, or an answer that never came: adopt the stub if it is there, else send
+      // again (at most AMBIGUOUS_ATTEMPTS sends).
+      const ambiguous = error instanceof AmbiguousWriteError;
+      if (!(error instanceof ConflictError || ambiguous) || !chosenId) throw error;
+      const existing = (await listById(ctx)).get(chosenId);
+      if (existing && existing.type === credential.type) createdId = existing.id;
+      else if (!ambiguous || attempt >= AMBIGUOUS_ATTEMPTS) throw error;
+    }
   }
   ctx.ledger.recordId('credentials', entry.sourceId, createdId);
   ctx.ledger.count('created', 'credentials');
