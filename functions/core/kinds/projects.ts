@@ -11,7 +11,7 @@ import { collect } from '../json.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
 import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
-import { isFatal, messageOf } from '../restore/failure-policy.js';
+import { isFatal } from '../restore/failure-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
@@ -209,28 +209,29 @@ async function addMembersIfDue(
   ctx: ApplyContext,
   entry: PlanEntry,
   source: SourceProject | undefined,
-  users: () => Promise<Map<string, string>>,
+  users: () => Promise<Map<string, string> | Error>,
 ): Promise<boolean> {
   const targetId = ctx.ledger.targetId('projects', entry.sourceId);
   const due = entry.action === 'create' || (ctx.plan.onConflict === 'overwrite' && entry.action === 'skip');
   if (!targetId || source?.type !== 'team' || !due || (source.members ?? []).length === 0) return true;
-  return addMembers(ctx, entry, targetId, source.members ?? [], await users());
+  const known = await users();
+  if (known instanceof Error) {
+    // Without the target's users no member can be added: the project fails, and a re-run tries again.
+    ctx.fail('projects', entry, 'adding its members (listing the target users)', known);
+    return false;
+  }
+  return addMembers(ctx, entry, targetId, source.members ?? [], known);
 }
 
-/** Target users by e-mail, listed once and only when a project needs members. */
-function lazyUsers(ctx: ApplyContext): () => Promise<Map<string, string>> {
-  let users: Promise<Map<string, string>> | undefined;
+/** Target users by e-mail, listed once and only when a project needs members; the error when they cannot be. */
+function lazyUsers(ctx: ApplyContext): () => Promise<Map<string, string> | Error> {
+  let users: Promise<Map<string, string> | Error> | undefined;
   return () => {
     users ??= collect(ctx.api.listUsers()).then(
       (list) => new Map(list.map((u) => [u.email.toLowerCase(), u.id])),
       (error: unknown) => {
         if (isFatal(error)) throw error;
-        ctx.ledger.warn({
-          code: 'members-not-restored',
-          resource: 'projects',
-          message: `project members cannot be restored: listing users failed: ${messageOf(error)}`,
-        });
-        return new Map<string, string>();
+        return error instanceof Error ? error : new Error(String(error));
       },
     );
     return users;

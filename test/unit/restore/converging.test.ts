@@ -303,3 +303,31 @@ describe('project members and variables whose answers were lost are reconciled t
     },
   );
 });
+
+describe('project members', () => {
+  it('fails the project when the target users cannot be listed, so the restore is not complete and a re-run adds the members', async () => {
+    // Prepare: listing users works while planning, then fails while applying
+    const target = emptyTarget();
+    const restore = restorer(memoryArchive(seededSource()), target);
+    const listUsers = target.listUsers.bind(target);
+    let calls = 0;
+    target.listUsers = async function* () {
+      calls += 1;
+      if (calls === 2)
+        throw new N8nApiError('Internal Server Error', { status: 500, method: 'GET', path: '/users' });
+      yield* listUsers();
+    };
+
+    // Act
+    const first = await restore();
+    const second = await restore();
+
+    // Assess
+    expect(first.report.complete).toBe(false);
+    expect(first.report.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(/projects "Ops": adding its members \(listing the target users\) failed/),
+    );
+    expect(second.report.complete).toBe(true);
+    expect(target.projects.find((p) => p.name === 'Ops')?.members.length).toBe(3);
+  });
+});
