@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LedgerLockedError, StoreError } from '../core/errors.js';
 import type { LedgerLock, LedgerStore, LockOwner } from '../core/ports.js';
+import { parseLockOwner } from './lock-owner.js';
 
 export interface FileLedgerStoreOptions {
   /** Told of a lock left by a restore that died on this host, once it has been taken over. */
@@ -73,7 +74,7 @@ export class FileLedgerStore implements LedgerStore {
       if (await this.createLock(this.lockPath, contents)) return this.heldLock(contents);
       throw this.locked(await this.readLock(this.lockPath));
     }
-    const holder = parseOwner(found);
+    const holder = parseLockOwner(found);
     if (!holder || !diedOnThisHost(holder)) throw this.locked(found);
     await this.takeOverStaleLock(found, holder, contents);
     return this.heldLock(contents);
@@ -166,7 +167,7 @@ export class FileLedgerStore implements LedgerStore {
   }
 
   private locked(found: string | undefined): LedgerLockedError {
-    const owner = found === undefined ? undefined : parseOwner(found);
+    const owner = found === undefined ? undefined : parseLockOwner(found);
     // An empty or unreadable lock is one being written this instant, or one whose writer crashed
     // mid-write: either way nobody can tell it is free, so it is refused like any other.
     const holder = owner
@@ -186,22 +187,6 @@ export class FileLedgerStore implements LedgerStore {
       { cause: error },
     );
   }
-}
-
-function parseOwner(contents: string): LockOwner | undefined {
-  try {
-    const value = JSON.parse(contents) as Partial<LockOwner> | null;
-    if (
-      typeof value?.pid === 'number' &&
-      typeof value.host === 'string' &&
-      typeof value.startedAt === 'string'
-    ) {
-      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
-    }
-  } catch {
-    // not JSON: the caller refuses it as held by someone unknown
-  }
-  return undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LedgerLockedError, StoreError } from '../core/errors.js';
 import type { Clock, LedgerLock, LedgerStore, LockOwner } from '../core/ports.js';
+import { parseLockOwner } from './lock-owner.js';
 
 export interface S3LedgerStoreOptions {
   /**
@@ -159,7 +160,7 @@ export class S3LedgerStore implements LedgerStore {
     try {
       const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.lockKey }));
       const body = (await answer.Body?.transformToString('utf8')) ?? '';
-      return { etag: answer.ETag ?? '', writtenAt: answer.LastModified, owner: parseOwner(body) };
+      return { etag: answer.ETag ?? '', writtenAt: answer.LastModified, owner: parseLockOwner(body) };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw this.lockFailure('read', error);
@@ -199,20 +200,4 @@ function isMissing(error: unknown): boolean {
 function isConditionFailed(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status === 412 || status === 409;
-}
-
-function parseOwner(contents: string): LockOwner | undefined {
-  try {
-    const value = JSON.parse(contents) as Partial<LockOwner> | null;
-    if (
-      typeof value?.pid === 'number' &&
-      typeof value.host === 'string' &&
-      typeof value.startedAt === 'string'
-    ) {
-      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
-    }
-  } catch {
-    // not JSON: refused as held by someone unknown, never taken over
-  }
-  return undefined;
 }

@@ -79,6 +79,13 @@ function planWithoutProjects(ctx: PlanContext): void {
   }
 }
 
+/** The source project goes into an existing target project: its objects land there; a selected one is a skip. */
+function intoExisting(ctx: PlanContext, project: SourceProject, existing: Project, reason: string): void {
+  ctx.setScope(project.id, { kind: 'existing', id: existing.id });
+  if (ctx.isSelected('projects', project.id))
+    ctx.add({ ...baseOf(ctx, project), action: 'skip', targetId: existing.id, reason });
+}
+
 function planMapped(
   ctx: PlanContext,
   project: SourceProject,
@@ -87,14 +94,7 @@ function planMapped(
 ): void {
   const selected = ctx.isSelected('projects', project.id);
   if (existing) {
-    ctx.setScope(project.id, { kind: 'existing', id: existing.id });
-    if (selected)
-      ctx.add({
-        ...baseOf(ctx, project),
-        action: 'skip',
-        targetId: existing.id,
-        reason: `mapped to existing project "${mapped}" (--project-map)`,
-      });
+    intoExisting(ctx, project, existing, `mapped to existing project "${mapped}" (--project-map)`);
     return;
   }
   ctx.setScope(project.id, selected ? { kind: 'new', name: mapped } : { kind: 'personal' });
@@ -111,14 +111,12 @@ function planPersonal(ctx: PlanContext, project: SourceProject, targetPersonal: 
   const selected = ctx.isSelected('projects', project.id);
   const owner = personalOwner(project.members);
   if (targetPersonal) {
-    ctx.setScope(project.id, { kind: 'existing', id: targetPersonal.id });
-    if (selected)
-      ctx.add({
-        ...baseOf(ctx, project),
-        action: 'skip',
-        targetId: targetPersonal.id,
-        reason: `personal project of ${owner?.email}, mapped to that user's personal project in the target`,
-      });
+    intoExisting(
+      ctx,
+      project,
+      targetPersonal,
+      `personal project of ${owner?.email}, mapped to that user's personal project in the target`,
+    );
     return;
   }
   ctx.setScope(project.id, { kind: 'personal' });
@@ -135,14 +133,7 @@ function planPersonal(ctx: PlanContext, project: SourceProject, targetPersonal: 
 function planTeam(ctx: PlanContext, project: SourceProject, existing: Project | undefined): void {
   const selected = ctx.isSelected('projects', project.id);
   if (existing) {
-    ctx.setScope(project.id, { kind: 'existing', id: existing.id });
-    if (selected)
-      ctx.add({
-        ...baseOf(ctx, project),
-        action: 'skip',
-        targetId: existing.id,
-        reason: 'a team project of that name exists; objects go into it',
-      });
+    intoExisting(ctx, project, existing, 'a team project of that name exists; objects go into it');
   } else if (selected) {
     ctx.setScope(project.id, { kind: 'new', name: project.name });
     ctx.add({ ...baseOf(ctx, project), action: 'create', reason: 'not in the target' });
