@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LedgerLockedError, StoreError } from '../core/errors.js';
@@ -87,7 +87,7 @@ export class FileLedgerStore implements LedgerStore {
    */
   private async takeOverStaleLock(stale: string, holder: LockOwner, contents: string): Promise<void> {
     const guard = `${this.lockPath}.takeover`;
-    if (!(await this.createLock(guard, contents))) {
+    if (!(await this.createLock(guard, contents)) && !(await this.clearDeadGuard(guard, contents))) {
       const taker = 'a restore taking over a stale lock';
       throw new LedgerLockedError(
         `another restore is taking over the stale lock of the restore ledger ${this.path}; wait for ` +
@@ -113,6 +113,30 @@ export class FileLedgerStore implements LedgerStore {
       await rm(guard, { force: true }).catch(() => undefined);
     }
     this.options.onStaleLock?.(holder);
+  }
+
+  /**
+   * A guard left by a restore killed in the middle of a takeover (its pid dead on this host) is
+   * moved aside and ours created instead; true when ours is in place. The guard is moved, not
+   * removed, so a live guard that replaced the dead one in the meantime can be put back untouched.
+   */
+  private async clearDeadGuard(guard: string, contents: string): Promise<boolean> {
+    const found = await this.readLock(guard);
+    const owner = found === undefined ? undefined : parseLockOwner(found);
+    if (!owner || !diedOnThisHost(owner)) return false;
+    const aside = `${guard}.dead-${randomBytes(4).toString('hex')}`;
+    try {
+      await rename(guard, aside);
+    } catch {
+      return false;
+    }
+    if ((await this.readLock(aside)) !== found) {
+      await link(aside, guard).catch(() => undefined);
+      await rm(aside, { force: true }).catch(() => undefined);
+      return false;
+    }
+    await rm(aside, { force: true }).catch(() => undefined);
+    return this.createLock(guard, contents);
   }
 
   private heldLock(contents: string): LedgerLock {

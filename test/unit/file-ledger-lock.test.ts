@@ -114,6 +114,41 @@ describe('FileLedgerStore.lock', () => {
     expect(await readdir(folder)).toEqual([]);
   });
 
+  it('takes over a dead lock even when a restore was killed in the middle of taking it over', async () => {
+    // Prepare: a dead restore's lock, and the takeover guard of another that died taking it over
+    const dead: LockOwner = { pid: await deadPid(), host: here, startedAt: '2026-11-21T23:00:00.000Z' };
+    const diedTakingOver: LockOwner = {
+      pid: await deadPid(),
+      host: here,
+      startedAt: '2026-11-22T00:00:00.000Z',
+    };
+    await writeFile(`${ledger}.lock`, JSON.stringify(dead));
+    await writeFile(`${ledger}.lock.takeover`, JSON.stringify(diedTakingOver));
+    const store = new FileLedgerStore(ledger);
+
+    // Act
+    const held = await store.lock(us);
+
+    // Assess
+    expect(JSON.parse(await readFile(`${ledger}.lock`, 'utf8'))).toEqual(us);
+    await held.release();
+    expect(await readdir(folder)).toEqual([]);
+  });
+
+  it('leaves the takeover guard of a live restore in place', async () => {
+    // Prepare: a dead restore's lock, being taken over right now by a live process
+    const dead: LockOwner = { pid: await deadPid(), host: here, startedAt: '2026-11-21T23:00:00.000Z' };
+    const takingOver: LockOwner = { pid: process.ppid, host: here, startedAt: '2026-11-22T00:00:00.000Z' };
+    await writeFile(`${ledger}.lock`, JSON.stringify(dead));
+    await writeFile(`${ledger}.lock.takeover`, JSON.stringify(takingOver));
+
+    // Act
+    await failure(new FileLedgerStore(ledger).lock(us));
+
+    // Assess
+    expect(JSON.parse(await readFile(`${ledger}.lock.takeover`, 'utf8'))).toEqual(takingOver);
+  });
+
   it('lets only one of two restores take over the same stale lock', async () => {
     const dead: LockOwner = { pid: await deadPid(), host: here, startedAt: '2026-11-21T23:00:00.000Z' };
     await writeFile(`${ledger}.lock`, JSON.stringify(dead));
