@@ -13,6 +13,11 @@ export const ARCHIVE_FORMAT = 'n8n-ark-archive';
 export const FORMAT_VERSION = 1;
 export const MANIFEST_ENTRY = 'manifest.json';
 export const ROWS_PER_CHUNK = 10_000;
+/**
+ * The longest NDJSON line read: 256 Mi characters, far above n8n's own payload limit (16 MiB by
+ * default), so only a damaged or hostile archive reaches it.
+ */
+export const MAX_LINE_CHARS = 256 * 1024 * 1024;
 
 export const ENTRY = {
   users: 'users.ndjson',
@@ -124,8 +129,11 @@ async function readAll(stream: Readable, entry: string, limit: number): Promise<
 }
 
 /** Reads and validates the manifest; entries are read (and checked) only when asked for. */
-export async function openArchive(reader: ArchiveReader): Promise<OpenedArchive> {
-  return new ManifestedArchive(reader, await readManifest(reader));
+export async function openArchive(
+  reader: ArchiveReader,
+  options: { maxLineChars?: number } = {},
+): Promise<OpenedArchive> {
+  return new ManifestedArchive(reader, await readManifest(reader), options.maxLineChars ?? MAX_LINE_CHARS);
 }
 
 async function readManifest(reader: ArchiveReader): Promise<Manifest> {
@@ -156,6 +164,7 @@ class ManifestedArchive implements OpenedArchive {
   constructor(
     private readonly reader: ArchiveReader,
     readonly manifest: Manifest,
+    private readonly maxLineChars: number,
   ) {
     this.byName = new Map(manifest.entries.map((e) => [e.name, e]));
   }
@@ -170,7 +179,7 @@ class ManifestedArchive implements OpenedArchive {
     if (!expected) throw new ArchiveIntegrityError(`${name} is not listed in the manifest`, { entry: name });
     const hash = createHash('sha256');
     let size = 0;
-    const lines = new LineSplitter();
+    const lines = new LineSplitter(name, this.maxLineChars);
     for await (const chunk of await this.reader.openEntry(name)) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
@@ -253,7 +262,13 @@ function parseLine<T>(entry: string, line: { text: string; number: number }): T 
 class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private parts: string[] = [];
+  private pending = 0;
   private lineNumber = 0;
+
+  constructor(
+    private readonly entry: string,
+    private readonly maxLineChars: number,
+  ) {}
 
   push(bytes: Buffer): { text: string; number: number }[] {
     return this.split(this.decoder.write(bytes));
@@ -274,10 +289,19 @@ class LineSplitter {
       this.parts.push(text.slice(start, newline));
       const line = this.parts.join('');
       this.parts = [];
+      this.pending = 0;
       if (line.length > 0) lines.push(this.numbered(line));
       start = newline + 1;
     }
-    if (start < text.length) this.parts.push(text.slice(start));
+    if (start < text.length) {
+      this.parts.push(text.slice(start));
+      this.pending += text.length - start;
+      if (this.pending > this.maxLineChars)
+        throw new ArchiveIntegrityError(
+          `${this.entry} line ${this.lineNumber + 1} is longer than ${this.maxLineChars} characters, more than any record n8n can hold`,
+          { entry: this.entry },
+        );
+    }
     return lines;
   }
 
