@@ -47,11 +47,12 @@ import { seedRealN8n } from './harness/seed-real.js';
 const SEED = Number(process.env.E2E_FAULT_SEED ?? 20261129);
 const RATE = 0.1;
 /**
- * Rows in the seeded table. They are inserted at the CLI's default batch size (250): a lost answer to
- * one batch makes the restore empty the table and fill it again (at most three fills), so with small
- * batches at 10 % a fill rarely gets through; see the report of the branch that added this file.
+ * Rows in the seeded table, inserted ROW_BATCH at a time: 30 batches, so at 10 % some of their answers
+ * are lost (before the restore counted the rows after such a batch, each emptied and refilled the
+ * table, and three refills in a row failed the restore here).
  */
 const ROWS = 600;
+const ROW_BATCH = 20;
 /** Real n8n answers these calls in well under a second; a `slow` answer comes after the client gave up. */
 const CLIENT_OPTIONS = { timeoutMs: 4_000, retries: 6, backoffMs: 20, maxRetryAfterMs: 200 } as const;
 const SLOW_MS = 4_500;
@@ -215,14 +216,17 @@ describe(`converging on real n8n through a fault proxy at ${RATE * 100} % (seed 
     let report: RestoreReport;
     try {
       report = (
-        await runRestore({
-          archive,
-          api: proxied(proxy, restoreTarget),
-          ledgerStore: new FileLedgerStore(join(dir, 'restore.ledger.json')),
-          clock,
-          logger: silentLogger,
-          progress: silentProgress,
-        })
+        await runRestore(
+          {
+            archive,
+            api: proxied(proxy, restoreTarget),
+            ledgerStore: new FileLedgerStore(join(dir, 'restore.ledger.json')),
+            clock,
+            logger: silentLogger,
+            progress: silentProgress,
+          },
+          { rowBatchSize: ROW_BATCH },
+        )
       ).report;
     } finally {
       await archive.close();
@@ -258,7 +262,7 @@ describe(`converging on real n8n through a fault proxy at ${RATE * 100} % (seed 
         progress: silentProgress,
         toolVersion: 'e2e-faults',
       },
-      { instance: 'source' },
+      { instance: 'source', rowBatchSize: ROW_BATCH },
     );
     const sourceStats = sourceProxy.stats();
     const targetStats = targetProxy.stats();
@@ -287,6 +291,8 @@ describe(`converging on real n8n through a fault proxy at ${RATE * 100} % (seed 
       'ARK_E2E_KEY',
       '--ledger',
       ledger,
+      '--row-batch-size',
+      String(ROW_BATCH),
       '--json',
     ];
     const env = { ARK_E2E_KEY: killTarget.apiKey };
