@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AmbiguousWriteError } from '../../../functions/core/errors.js';
 import { dataTablesKind } from '../../../functions/core/kinds/data-tables/index.js';
 import type { DataTableRow, DataTableWrite } from '../../../functions/core/n8n-types.js';
 import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
@@ -121,6 +122,38 @@ describe('restoring data tables and their rows', () => {
     ]);
     expect(rowsOf(target, 'orders')).toEqual(sourceOrders);
   });
+
+  it.each([
+    ['after n8n inserted it', true],
+    ['before it reached n8n', false],
+  ])(
+    'counts the rows after a batch whose answer was lost %s, and neither empties the table nor inserts twice',
+    async (_when, applied) => {
+      const target = emptyTarget();
+      const planned = await planKind(dataTablesKind, seededSource(), target);
+      const ledger = await applyStep(createStep, planned);
+      const insert = target.insertDataTableRows.bind(target);
+      let calls = 0;
+      target.insertDataTableRows = async (id, rows) => {
+        calls += 1;
+        if (calls !== 3) return insert(id, rows);
+        if (applied) await insert(id, rows);
+        throw new AmbiguousWriteError('the answer was lost', {
+          method: 'POST',
+          path: `/data-tables/${id}/rows`,
+        });
+      };
+
+      const after = await applyStep(rowsStep, planned, { ledger, rowBatchSize: 2 });
+
+      const orders = target.dataTables.find((t) => t.name === 'orders');
+      expect(rowsOf(target, 'orders')).toEqual(sourceOrders);
+      expect(target.writes.filter((w) => w.endsWith('/rows/clear'))).toEqual([]);
+      expect(writesTo(target, `POST /data-tables/${orders?.id}/rows`)).toHaveLength(4);
+      expect(after.state.created.dataTableRows).toBe(10);
+      expect(after.state.failed.dataTables ?? 0).toBe(0);
+    },
+  );
 
   it.each([
     ['listing the target when resumed', true],

@@ -54,13 +54,13 @@ export async function restoreRows(ctx: ApplyContext): Promise<void> {
   }
 }
 
-/** Fills of one table begun again after a batch whose answer was lost, before the table fails. */
+/** Fills of one table begun again after a lost batch answer a count could not settle, before the table fails. */
 const FILL_ATTEMPTS = 3;
 
 /**
  * Rows get new ids, so a partly filled table cannot be continued row by row: it is emptied and
- * filled again, after an interrupted run and after a batch whose answer never came (it may or may
- * not be in the table), so no row is ever there twice or missing.
+ * filled again, after an interrupted run and after a batch whose answer never came and whose effect a
+ * count of the rows could not tell (see {@link insertBatch}), so no row is ever there twice or missing.
  */
 async function fill(
   ctx: ApplyContext,
@@ -90,8 +90,42 @@ async function insertAll(ctx: ApplyContext, sourceTableId: string, targetId: str
     const list: DataTableRow[] = [];
     for await (const row of batch) list.push(row);
     ctx.checkDeadline();
-    inserted += await ctx.api.insertDataTableRows(targetId, list);
+    inserted += await insertBatch(ctx, targetId, list, inserted);
     ctx.deps.progress.advance('dataTableRows', list.length);
   }
   return inserted;
+}
+
+/** Times one batch is sent again after its answer was lost and a count showed it did not land. */
+const BATCH_RESENDS = 3;
+
+/**
+ * Inserts one batch into a table holding exactly `before` rows (the fill started on an empty table).
+ * When the answer is lost the table's rows are counted: `before + batch` means n8n inserted it, `before`
+ * that it did not (it is sent again); any other count throws, and the fill starts over. Without this a
+ * lost answer to any batch emptied and refilled the whole table, so a fill of many batches rarely got
+ * through at a few per cent of lost answers (seen on real n8n behind the fault proxy at 10 %).
+ */
+async function insertBatch(
+  ctx: ApplyContext,
+  targetId: string,
+  batch: DataTableRow[],
+  before: number,
+): Promise<number> {
+  for (let resend = 0; ; resend += 1) {
+    try {
+      return await ctx.api.insertDataTableRows(targetId, batch);
+    } catch (error) {
+      if (!(error instanceof AmbiguousWriteError) || resend >= BATCH_RESENDS) throw error;
+      const now = await countRows(ctx, targetId);
+      if (now === before + batch.length) return batch.length;
+      if (now !== before) throw error;
+    }
+  }
+}
+
+async function countRows(ctx: ApplyContext, tableId: string): Promise<number> {
+  let count = 0;
+  for await (const _ of ctx.api.listDataTableRows(tableId)) count += 1;
+  return count;
 }
