@@ -80,6 +80,9 @@ export class FolderArchiveStore implements ArchiveStore {
     body: Readable,
     _metadata: Record<string, string> = {},
   ): Promise<ArchiveRef> {
+    // The backup may fail (and destroy the body) while the folder is still being prepared: listen
+    // at once, so that error reaches the pipeline below instead of crashing the process.
+    body.on('error', () => {});
     const folder = join(this.root, instance);
     let location = join(folder, archiveFileName(createdAt));
     const temporary = join(

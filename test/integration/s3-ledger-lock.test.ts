@@ -87,15 +87,10 @@ describe('S3LedgerStore.lock against moto', () => {
     expect(await lockOwner(key)).toMatchObject(first);
   });
 
-  it('lets exactly one of two restores started at once take the ledger', async () => {
-    const key = nextKey();
-
-    const outcomes = await Promise.allSettled([store(key).lock(first), store(key).lock(second)]);
-
-    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
-    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toBeInstanceOf(LedgerLockedError);
-  });
+  // Two locks sent at the same instant are not tested here: moto checks If-None-Match and then
+  // writes as two steps, so under load both can win against moto (never against S3, whose
+  // conditional writes are atomic). The file lock has that test; this store's refusal of a second
+  // lock is tested above.
 
   it('after release, removes the lock and lets the next restore lock the ledger', async () => {
     const key = nextKey();
