@@ -22,10 +22,21 @@ const ROW_FIELDS_SET_BY_N8N = new Set(['id', 'createdAt', 'updatedAt']);
 interface Seen {
   ids: Map<string, Set<string>>;
   records: Map<string, number>;
-  tableColumns: Map<string, Set<string>>;
-  folders: { id: string; parentFolderId?: string | null }[];
+  /** data table id → column name → column type */
+  tableColumns: Map<string, Map<string, string>>;
+  folders: { id: string; projectId: string; parentFolderId?: string | null }[];
   workflowTagIds: Set<string>;
+  workflowFolderIds: Set<string>;
+  variableProjectIds: Set<string>;
 }
+
+/** What a cell of each column type holds (null in any); a type n8n adds later is not judged. */
+const CELL_TYPES: Record<string, (value: unknown) => boolean> = {
+  string: (value) => typeof value === 'string',
+  number: (value) => typeof value === 'number',
+  boolean: (value) => typeof value === 'boolean',
+  date: (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value)),
+};
 
 /** `observe` is handed every record that passed (rows excepted), so a caller can read the archive in the same pass. */
 export async function checkArchiveContent(
@@ -40,6 +51,8 @@ export async function checkArchiveContent(
     tableColumns: new Map(),
     folders: [],
     workflowTagIds: new Set(),
+    workflowFolderIds: new Set(),
+    variableProjectIds: new Set(),
   };
   // Tables before their rows, so each row can be checked against its table's columns.
   const entries = [...archive.manifest.entries].sort(
@@ -105,7 +118,7 @@ function checkRecord(
   entry: ManifestEntry,
   schema: z.ZodType,
   record: unknown,
-  columns: Set<string> | undefined,
+  columns: Map<string, string> | undefined,
   seen: Seen,
 ): string | undefined {
   const parsed = schema.safeParse(record);
@@ -115,8 +128,14 @@ function checkRecord(
   }
   const value = record as Record<string, unknown>;
   if (columns) {
-    const unknown = Object.keys(value).find((key) => !ROW_FIELDS_SET_BY_N8N.has(key) && !columns.has(key));
-    return unknown === undefined ? undefined : `${unknown}: not a column of its data table`;
+    for (const [key, cell] of Object.entries(value)) {
+      if (ROW_FIELDS_SET_BY_N8N.has(key)) continue;
+      const type = columns.get(key);
+      if (type === undefined) return `${key}: not a column of its data table`;
+      const fits = CELL_TYPES[type];
+      if (cell !== null && fits && !fits(cell)) return `${key}: ${JSON.stringify(cell)} is not a ${type}`;
+    }
+    return undefined;
   }
   const id = String(value.id);
   const ids = seen.ids.get(entry.resource) ?? new Set<string>();
@@ -131,15 +150,22 @@ function remember(resource: string, value: Record<string, unknown>, seen: Seen):
   if (resource === 'dataTables')
     seen.tableColumns.set(
       String(value.id),
-      new Set((value.columns as { name: string }[]).map((c) => c.name)),
+      new Map((value.columns as { name: string; type: string }[]).map((c) => [c.name, c.type])),
     );
   if (resource === 'folders')
     seen.folders.push({
       id: String(value.id),
+      projectId: String(value.projectId),
       parentFolderId: value.parentFolderId as string | null | undefined,
     });
-  if (resource === 'workflows')
+  if (resource === 'workflows') {
     for (const tag of (value.tags as { id: string }[] | undefined) ?? []) seen.workflowTagIds.add(tag.id);
+    if (typeof value.parentFolderId === 'string') seen.workflowFolderIds.add(value.parentFolderId);
+  }
+  if (resource === 'variables') {
+    const project = value.project as { id: string } | null | undefined;
+    if (project) seen.variableProjectIds.add(project.id);
+  }
 }
 
 /** The manifest's counts per resource must be what its entries hold. */
@@ -162,7 +188,30 @@ function checkReferences(seen: Seen, problems: ContentProblem[]): void {
         entry: 'folders.ndjson',
         problem: `folder ${folder.id}'s parent ${folder.parentFolderId} is not in the archive`,
       });
-  const tags = seen.ids.get('tags');
+  // An entry read but empty still judges references to it; a resource skipped at backup does not.
+  const projects = seen.records.has('projects') ? (seen.ids.get('projects') ?? new Set<string>()) : undefined;
+  if (projects) {
+    for (const folder of seen.folders)
+      if (!projects.has(folder.projectId))
+        problems.push({
+          entry: 'folders.ndjson',
+          problem: `folder ${folder.id}'s project ${folder.projectId} is not in the archive`,
+        });
+    for (const projectId of seen.variableProjectIds)
+      if (!projects.has(projectId))
+        problems.push({
+          entry: 'variables.ndjson',
+          problem: `a variable belongs to project ${projectId}, which is not in the archive`,
+        });
+  }
+  // Folders skipped at backup (no licence, no scope) leave workflows' folders unjudged.
+  for (const folderId of seen.records.has('folders') ? seen.workflowFolderIds : [])
+    if (!folderIds.has(folderId))
+      problems.push({
+        entry: 'workflows.ndjson',
+        problem: `a workflow is in folder ${folderId}, which is not in folders.ndjson`,
+      });
+  const tags = seen.records.has('tags') ? (seen.ids.get('tags') ?? new Set<string>()) : undefined;
   if (tags)
     for (const tagId of seen.workflowTagIds)
       if (!tags.has(tagId))

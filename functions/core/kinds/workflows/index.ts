@@ -29,9 +29,10 @@ export const workflowsKind = {
     workflows: z.looseObject({
       id,
       name: text,
-      nodes: z.array(z.looseObject({ name: text, type: text })),
+      nodes: z.array(z.looseObject({ name: text, type: text, parameters: jsonObject.optional() })),
       connections: jsonObject,
       settings: jsonObject.nullish(),
+      staticData: jsonObject.nullish(),
       active: z.boolean().optional(),
       isArchived: z.boolean().optional(),
       description: optionalText,
