@@ -6,7 +6,7 @@
  * columns, folder parents exist, workflow tags exist). Reading an entry also checks its SHA-256.
  */
 import type { z } from 'zod';
-import type { ManifestEntry, OpenedArchive } from './archive-format.js';
+import { ENTRY, type ManifestEntry, type OpenedArchive } from './archive-format.js';
 import { ArchiveIntegrityError } from './errors.js';
 import { KINDS } from './kinds/index.js';
 
@@ -65,6 +65,11 @@ export async function checkArchiveContent(
       problems.push({ entry: entry.name, problem: `its resource "${entry.resource}" is none n8n-ark knows` });
       continue;
     }
+    const expectedName = nameOf(entry);
+    if (entry.name !== expectedName) {
+      problems.push({ entry: entry.name, problem: `entries of ${entry.resource} are named ${expectedName}` });
+      continue;
+    }
     await checkEntry(archive, entry, schema, seen, problems, observe);
   }
   checkCounts(archive, seen, problems);
@@ -111,6 +116,16 @@ async function checkEntry(
       entry: entry.name,
       problem: `holds ${line} record(s); the manifest says ${entry.records}`,
     });
+}
+
+/** The name archive format v1 gives an entry of this resource (rows: by table and chunk number). */
+function nameOf(entry: ManifestEntry): string {
+  if (entry.resource === 'dataTableRows') {
+    const chunk = /\/rows-(\d{6})\.ndjson$/.exec(entry.name)?.[1];
+    return ENTRY.dataTableRows(entry.dataTableId ?? '', Number(chunk ?? 0));
+  }
+  const name = (ENTRY as Record<string, unknown>)[entry.resource];
+  return typeof name === 'string' ? name : '(none)';
 }
 
 /** What is wrong with one record, or undefined; remembers what the cross-reference checks need. */

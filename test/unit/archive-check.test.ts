@@ -57,7 +57,7 @@ describe('checkArchiveContent', () => {
       (a: MemoryArchive) => {
         firstRowsChunk(a).dataTableId = 'no-such-table';
       },
-      /rows belong to data table "no-such-table", which the archive does not have/,
+      /rows-\d{6}\.ndjson: entries of dataTableRows are named data-tables\/no-such-table\//,
     ],
     [
       'a row with a column its table does not have',
