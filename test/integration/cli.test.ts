@@ -235,6 +235,34 @@ describe('n8n-ark restore refuses bad input without writing', () => {
       await target.close();
     }
   });
+  it('--timeout: stops cleanly at the next object with exit 6, and the same command without it finishes the restore', async () => {
+    seedInstance(source.state, { workflows: 40 });
+    const archive = await backup();
+    const target = await startN8nDouble({ licensed: 'all' });
+    try {
+      const stopped = await cli(restoreArgs(archive, target.url, '--timeout', '0.00001'), {
+        TARGET_KEY: target.apiKey,
+      });
+      const finished = await cli(restoreArgs(archive, target.url), { TARGET_KEY: target.apiKey });
+
+      expect(stopped.code).toBe(6);
+      expect(stopped.stderr).toMatch(/stopped at its --timeout 0\.00001 minute\(s\) before it was done/);
+      expect(finished.code).toBe(0);
+      const names = [...target.state.workflows.values()].map((w) => w.name);
+      expect(new Set(names).size).toBe(names.length);
+      expect(names.length).toBe(source.state.workflows.size);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('--timeout that is not a number of minutes: exit 2 naming the flag', async () => {
+    const run = await cli(['restore', 'any.zip', '--url', source.url, '--timeout', 'soon'], env);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: --timeout must be a number of minutes above 0, not "soon"\n');
+  });
+
   it('an unknown --on-conflict policy: exit 2, the core option worded with its flag', async () => {
     const run = await cli(['restore', 'any.zip', '--url', source.url, '--on-conflict', 'merge'], env);
 

@@ -16,6 +16,7 @@ import { credentialSecretSource } from '../secrets.js';
 import { storeFromOption } from '../stores.js';
 import {
   addRestoreOptions,
+  deadlineFrom,
   defaultLedgerPath,
   printRestoreOutcome,
   type RestoreFlags,
@@ -70,7 +71,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (flags: MigrateFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = restoreOptionsFrom(flags);
+      const options = { ...restoreOptionsFrom(flags), ...deadlineFrom(flags) };
       const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
       const source = await client(
         flags.fromUrl,

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
-import { RestoreError, UsageError } from '../../core/errors.js';
+import { InvalidOptionError, RestoreError, UsageError } from '../../core/errors.js';
 import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js';
 import { type LockOwner, systemClock } from '../../core/ports.js';
 import { CONFLICT_POLICIES } from '../../core/restore/conflict-policy.js';
@@ -31,6 +31,7 @@ export interface RestoreFlags {
   rowBatchSize?: string;
   activate?: boolean;
   keepWorkflowIds?: boolean;
+  timeout?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -60,6 +61,10 @@ export function addRestoreOptions(command: Command): Command {
     .option('--workflow <glob>', 'restore only workflows whose name matches (* and ?), and what they need')
     .option('--ledger <file>', 'where the restore ledger is kept (default: beside the archive)')
     .option('--row-batch-size <n>', 'data-table rows per insert request', '250')
+    .option(
+      '--timeout <minutes>',
+      'stop the restore cleanly at the next object after this many minutes (exit 6; the ledger keeps what was done: run the same command again to continue)',
+    )
     .option('--no-activate', 'leave workflows inactive even if they were active in the archive')
     .option(
       '--keep-workflow-ids',
@@ -102,7 +107,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = restoreOptionsFrom(flags);
+      const options = { ...restoreOptionsFrom(flags), ...deadlineFrom(flags) };
       const api = await connect(flags, env, logger);
       const secrets = flags.credentialSecrets
         ? await credentialSecretSource(flags.credentialSecrets)
@@ -153,6 +158,21 @@ export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
     keepWorkflowIds: flags.keepWorkflowIds,
     rowBatchSize: flags.rowBatchSize === undefined ? undefined : numberOrText(flags.rowBatchSize),
   });
+}
+
+/** `--timeout <minutes>` as the restore's deadline (epoch ms), counted from now. */
+export function deadlineFrom(
+  flags: RestoreFlags,
+  now = Date.now(),
+): { deadline?: number; deadlineMarginMs?: number } {
+  if (flags.timeout === undefined) return {};
+  const minutes = Number(flags.timeout);
+  if (!Number.isFinite(minutes) || minutes <= 0)
+    throw new InvalidOptionError(
+      'timeout',
+      `must be a number of minutes above 0, not ${JSON.stringify(flags.timeout)}`,
+    );
+  return { deadline: now + minutes * 60_000, deadlineMarginMs: 0 };
 }
 
 /** `--project-map "Source=Target"` (repeatable) as `{ Source: "Target" }`; the pair's syntax is the CLI's. */
@@ -274,6 +294,10 @@ export function printRestoreOutcome(
   }
   const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
   if (failed > 0 || (report.done && !report.complete)) throw new RestoreError(incompleteSummary(report));
+  if (!report.done)
+    throw new RestoreError(
+      `the restore stopped at its --timeout ${flags.timeout} minute(s) before it was done; the ledger keeps what was done: run the same command again to continue`,
+    );
 }
 
 function writeCounts(out: Output, report: RestoreReport): void {
