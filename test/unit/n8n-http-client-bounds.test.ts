@@ -90,6 +90,35 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     expect(requests()).toBe(2);
   });
 
+  it('gives up on an answer that drips in a byte at a time, within its timeout and retries', async () => {
+    // Prepare: a server that sends one byte of the body every 50 ms, for ever
+    const timers: NodeJS.Timeout[] = [];
+    let requests = 0;
+    server = createServer((_req, res) => {
+      requests += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      timers.push(setInterval(() => res.write(' '), 50));
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new N8nHttpClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: 'k',
+      timeoutMs: 300,
+      retries: 1,
+      backoffMs: 1,
+    });
+
+    // Act
+    const read = client.getWorkflow('w1');
+
+    // Assess
+    await expect(read).rejects.toThrow(/timed out after 300 ms/);
+    expect(requests).toBe(2);
+    for (const timer of timers) clearInterval(timer);
+    server.closeAllConnections();
+  });
+
   it('refuses an answer larger than its cap without reading the rest, naming the route', async () => {
     // Prepare: a 16 MiB answer against a 1 MiB cap
     const { url, requests } = await hostile((_url, respond) =>
