@@ -1,8 +1,6 @@
 /** Creating credentials (with their secret, or as stubs) and moving matched ones to their project. */
-import { AmbiguousWriteError, ConflictError } from '../../errors.js';
-import { collect } from '../../json.js';
 import type { CredentialMeta, JsonObject } from '../../n8n-types.js';
-import { Adoption, AMBIGUOUS_ATTEMPTS } from '../../restore/adoption.js';
+import { Adoption } from '../../restore/adoption.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
 import { credentialKey } from './key.js';
@@ -22,13 +20,13 @@ export async function createCredentials(ctx: ApplyContext, resumed: boolean): Pr
     }
     return schema;
   };
-  // The ledger may lack a stub an interrupted run created: one under its chosen id is adopted by id,
-  // one that got a new id (renamed, or an id n8n cannot take) by type and name.
-  const present = resumed ? await listById(ctx) : new Map<string, CredentialMeta>();
-  const byKey = new Adoption(
+  // The ledger may lack a stub an interrupted run created, or one whose create answer was lost: one
+  // under its chosen id is found by id (and type), one that got a new id (renamed, or an id n8n
+  // cannot take) by type and name.
+  const adoption = new Adoption(
     ctx.ledger,
     'credentials',
-    { list: () => ctx.api.listCredentials(), keys: (c) => [credentialKey(c)] },
+    { list: () => ctx.api.listCredentials(), keys: (c) => [idKey(c.id, c.type), credentialKey(c)] },
     resumed,
   );
   for (const entry of entries) {
@@ -43,18 +41,20 @@ export async function createCredentials(ctx: ApplyContext, resumed: boolean): Pr
     await ctx.attempt('credentials', entry, 'creating the credential', async () => {
       const chosenId = entry.renameTo ? undefined : entry.createWithId;
       const name = entry.renameTo ?? credential.name;
-      const byId = chosenId ? present.get(chosenId) : undefined;
-      const adopted =
-        byId && byId.type === credential.type
-          ? byId.id
-          : chosenId
-            ? undefined
-            : await byKey.take(credentialKey({ type: credential.type, name }));
+      const key = chosenId
+        ? idKey(chosenId, credential.type)
+        : credentialKey({ type: credential.type, name });
+      const adopted = await adoption.take(key);
       if (adopted) await recordAdopted(ctx, entry, credential, adopted);
-      else await createOne(ctx, entry, credential, chosenId, schemaOf);
+      else await createOne(ctx, entry, credential, { chosenId, key, adoption }, schemaOf);
     });
     await ctx.ledger.checkpoint();
   }
+}
+
+/** A credential under a chosen id is that credential only when its type matches too. */
+function idKey(id: string, type: string): string {
+  return `id:${id} ${type}`;
 }
 
 /** A stub an interrupted run created: recorded as created, and as waiting for its secret unless one is known now. */
@@ -70,15 +70,15 @@ async function recordAdopted(
     ctx.ledger.awaitingSecret({ id, name: entry.renameTo ?? credential.name, type: credential.type });
 }
 
-async function listById(ctx: ApplyContext): Promise<Map<string, CredentialMeta>> {
-  return new Map((await collect(ctx.api.listCredentials())).map((c) => [c.id, c]));
-}
-
+/**
+ * Creates the credential (with its secret, or as a stub). A 409 on the chosen id or an answer that
+ * never came adopts the one that is there by the same key, or sends again (create-or-adopt).
+ */
 async function createOne(
   ctx: ApplyContext,
   entry: PlanEntry,
   credential: CredentialMeta,
-  chosenId: string | undefined,
+  target: { chosenId: string | undefined; key: string; adoption: Adoption<CredentialMeta> },
   schemaOf: (type: string) => Promise<JsonObject>,
 ): Promise<void> {
   const name = entry.renameTo ?? credential.name;
@@ -86,26 +86,16 @@ async function createOne(
   const data = secret ?? placeholderCredentialData(await schemaOf(credential.type));
   const projectId = ctx.targetProject(entry);
   const body = {
-    ...(chosenId ? { id: chosenId } : {}),
+    ...(target.chosenId ? { id: target.chosenId } : {}),
     name,
     type: credential.type,
     data,
     ...(projectId ? { projectId } : {}),
   };
-  let createdId: string | undefined;
-  for (let attempt = 1; createdId === undefined; attempt += 1) {
-    try {
-      createdId = (await ctx.api.createCredential(body)).id;
-    } catch (error) {
-      // 409 on our chosen id, or an answer that never came: adopt the stub if it is there, else send
-      // again (at most AMBIGUOUS_ATTEMPTS sends).
-      const ambiguous = error instanceof AmbiguousWriteError;
-      if (!(error instanceof ConflictError || ambiguous) || !chosenId) throw error;
-      const existing = (await listById(ctx)).get(chosenId);
-      if (existing && existing.type === credential.type) createdId = existing.id;
-      else if (!ambiguous || attempt >= AMBIGUOUS_ATTEMPTS) throw error;
-    }
-  }
+  const createdId = await target.adoption.createOrAdopt(
+    target.key,
+    async () => (await ctx.api.createCredential(body)).id,
+  );
   ctx.ledger.recordId('credentials', entry.sourceId, createdId);
   ctx.ledger.count('created', 'credentials');
   if (!secret) ctx.ledger.awaitingSecret({ id: createdId, name, type: credential.type });
