@@ -18,6 +18,11 @@ import type { RestorePlan, RestoreWarning } from './types.js';
 
 export type { CountedResource, RestoreStep } from '../kinds/index.js';
 
+/** A warning about one object the run failed to put in place (retried by the next run). */
+export function isObjectFailure(warning: RestoreWarning): boolean {
+  return warning.code === 'restore-failed' || warning.code === 'missing-after-restore';
+}
+
 export const LEDGER_FORMAT = 'n8n-ark-restore-ledger';
 export const LEDGER_VERSION = 1;
 
@@ -219,9 +224,7 @@ export class RestoreLedger {
       this.progressMarks.delete('workflowTags');
     this.marksJson.clear();
     this.failedObjects.clear();
-    this.state.warnings = this.state.warnings.filter(
-      (w) => w.code !== 'restore-failed' && w.code !== 'missing-after-restore',
-    );
+    this.state.warnings = this.state.warnings.filter((w) => !isObjectFailure(w));
     for (const step of RESTORE_STEPS)
       if (this.state.steps[step] === 'done') this.state.steps[step] = 'running';
     this.state.status = 'running';

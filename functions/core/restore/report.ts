@@ -1,6 +1,6 @@
 /** What a restore run reports: counts per resource, the id map, warnings and notes. */
 import { RESTORE_RESOURCES } from '../kinds/index.js';
-import { type Counts, type RestoreLedger, zeroCounts } from './ledger.js';
+import { type Counts, isObjectFailure, type RestoreLedger, zeroCounts } from './ledger.js';
 import type { PlanEntry, RestorePlan, RestoreReport } from './types.js';
 
 function emptyIdMap(): RestoreReport['idMap'] {
@@ -93,7 +93,7 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
 export function incompleteSummary(report: RestoreReport, limit = 5): string {
   const failed = Object.values(report.failed).reduce((a, b) => a + b, 0);
   const named = report.warnings
-    .filter((w) => w.code === 'restore-failed' || w.code === 'missing-after-restore' || w.code === 'conflict')
+    .filter((w) => isObjectFailure(w) || w.code === 'conflict')
     .map((w) => w.message);
   const shown = named.slice(0, limit).join('; ');
   return `the restore is incomplete: ${failed} object(s) are not in the target as planned${shown ? ` (${shown}${named.length > limit ? '; …' : ''})` : ''}. Run it again to retry them; the ledger keeps what was done.`;
@@ -121,12 +121,7 @@ export function resumeReport(ledger: RestoreLedger, durationMs: number): Restore
         retried > 0 ? ` and tries again ${retried} object(s) that failed` : ''
       }.`,
     ],
-    warnings: [
-      ...plan.warnings,
-      ...ledger.state.warnings.filter(
-        (w) => w.code === 'restore-failed' || w.code === 'missing-after-restore',
-      ),
-    ],
+    warnings: [...plan.warnings, ...ledger.state.warnings.filter(isObjectFailure)],
   };
 }
 

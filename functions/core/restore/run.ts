@@ -87,7 +87,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   );
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
-  if (deps.capabilities) await refuseWithoutScopes(deps, plan);
+  await refuseWithoutScopes(deps, plan);
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
   ledger.markVerified();
   return applyWithLedger(plan, deps, options, ledger, started);
