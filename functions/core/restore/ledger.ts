@@ -222,9 +222,17 @@ export class RestoreLedger {
     // A tag made again has a new id: the workflows that carry it are tagged again (an idempotent PUT).
     if ([...this.failedObjects].some((key) => key.startsWith('tags:')))
       this.progressMarks.delete('workflowTags');
+    // A workflow written while something it refers to was missing keeps that reference as it was:
+    // it is written again once what failed exists (the warning comes back if it still does not).
+    const references = this.progressMarks.get('workflowReferences');
+    for (const warning of this.state.warnings)
+      if (warning.code === 'unresolved-reference' && warning.workflow)
+        references?.delete(warning.workflow.id);
     this.marksJson.clear();
     this.failedObjects.clear();
-    this.state.warnings = this.state.warnings.filter((w) => !isObjectFailure(w));
+    this.state.warnings = this.state.warnings.filter(
+      (w) => !isObjectFailure(w) && w.code !== 'unresolved-reference',
+    );
     for (const step of RESTORE_STEPS)
       if (this.state.steps[step] === 'done') this.state.steps[step] = 'running';
     this.state.status = 'running';

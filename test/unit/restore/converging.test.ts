@@ -86,6 +86,15 @@ describe('a restore that cannot write something says so, and every re-run tries 
     expect(third.report.failed.workflows).toBe(0);
     expect(target.workflows.filter((w) => w.name === 'Sub A')).toHaveLength(1);
     expect(duplicates(target.workflows.map((w) => w.name))).toEqual([]);
+    // "Main", written while "Sub A" was missing, was written again once "Sub A" existed.
+    const subA = target.workflows.find((w) => w.name === 'Sub A');
+    const main = target.workflows.find((w) => w.name === 'Main');
+    const calls = main?.nodes.filter((n) => n.type === 'n8n-nodes-base.executeWorkflow');
+    expect(calls?.map((n) => JSON.stringify(n.parameters.workflowId))).toEqual([
+      expect.stringContaining(`"value":"${subA?.id}"`),
+      JSON.stringify(subA?.id),
+    ]);
+    expect(third.report.warnings.map((w) => w.code)).not.toContain('unresolved-reference');
     expect(fourth.report.complete).toBe(true);
     expect(fourth.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
   });
