@@ -369,7 +369,8 @@ describe('N8nHttpClient retries a create only when n8n certainly did not carry i
     // Assess
     expect(created.id).toBe('w9');
     expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
-  });
+    // 64 MiB through loopback: seconds on a loaded 2-core machine, not a bound under test.
+  }, 30_000);
 
   const ambiguous: Record<string, string> = {
     '500 Internal Server Error': 'the answer was 500',
