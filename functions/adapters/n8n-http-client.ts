@@ -331,6 +331,15 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     });
   }
 
+  async updateCredentialData(id: string, data: JsonObject): Promise<void> {
+    // The whole data object replaces the old one (isPartialData false), so sending it twice is harmless.
+    await this.json('PATCH', `/credentials/${enc(id)}`, {
+      route: '/credentials/{credentialId}',
+      body: { data, isPartialData: false },
+      idempotent: true,
+    });
+  }
+
   // ---- projects, folders, users
   listProjects(): PagedListing<Project> {
     return this.list<Project>('/projects', '/projects');

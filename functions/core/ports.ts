@@ -87,6 +87,8 @@ export interface N8nApi {
   /** JSON schema of a credential type's `data`, used to build placeholder stubs. */
   getCredentialSchema(type: string): Promise<JsonObject>;
   transferCredential(id: string, destinationProjectId: string): Promise<void>;
+  /** Replaces a credential's data (its secret): how a stub gets the secret it lacked. */
+  updateCredentialData(id: string, data: JsonObject): Promise<void>;
 
   listProjects(): AsyncIterable<Project>;
   listProjectMembers(projectId: string): AsyncIterable<ProjectMember>;

@@ -549,8 +549,10 @@ export function describeN8nContract(
         // answered 500 here once (a CI run under load: the delete raced its own unpublish job); the
         // client retries a DELETE after any 5xx, so the test does too, a few times.
         let serverErrors = 0;
-        const settling = () =>
-          deletion.status === 409 || (deletion.status >= 500 && (serverErrors += 1) <= 3);
+        const settling = () => {
+          if (deletion.status >= 500) serverErrors += 1;
+          return deletion.status === 409 || (deletion.status >= 500 && serverErrors <= 3);
+        };
         for (let attempt = 0; settling() && attempt < 100; attempt += 1) {
           await new Promise((resolve) => setTimeout(resolve, 150));
           deletion = await api('DELETE', `/workflows/${id}`);

@@ -363,8 +363,8 @@ describe('N8nHttpClient retries a create only when n8n certainly did not carry i
       else afterBody(req, () => send(res, 200, { id: 'w9', name: 'Orders' }));
     });
 
-    // Act
-    const created = await client(url).api.createWorkflow(big);
+    // Act (the default 2 s timeout would cut a 32 MiB send short on a loaded machine: another retry)
+    const created = await client(url, { timeoutMs: 20_000 }).api.createWorkflow(big);
 
     // Assess
     expect(created.id).toBe('w9');

@@ -6,7 +6,6 @@
  */
 import { RestoreError } from '../errors.js';
 import {
-  COUNTED_RESOURCES,
   type CountedResource,
   RESTORE_RESOURCES,
   RESTORE_STEPS,
@@ -14,77 +13,20 @@ import {
   type RestoreStep,
 } from '../kinds/index.js';
 import type { Clock, LedgerStore } from '../ports.js';
+import {
+  type CheckpointPolicy,
+  type CredentialAwaitingSecret,
+  isObjectFailure,
+  LEDGER_FORMAT,
+  LEDGER_VERSION,
+  type LedgerState,
+  type StepStatus,
+  zeroCounts,
+} from './ledger-state.js';
+import type { Round } from './rounds.js';
 import type { RestorePlan, RestoreWarning } from './types.js';
 
-export type { CountedResource, RestoreStep } from '../kinds/index.js';
-
-/** A warning about one object the run failed to put in place (retried by the next run). */
-export function isObjectFailure(warning: RestoreWarning): boolean {
-  return warning.code === 'restore-failed' || warning.code === 'missing-after-restore';
-}
-
-export const LEDGER_FORMAT = 'n8n-ark-restore-ledger';
-export const LEDGER_VERSION = 1;
-
-export type StepStatus = 'pending' | 'running' | 'done';
-
-export type Counts = Record<CountedResource, number>;
-
-export function zeroCounts(): Counts {
-  return Object.fromEntries(COUNTED_RESOURCES.map((r) => [r, 0])) as Counts;
-}
-
-export interface CredentialAwaitingSecret {
-  id: string;
-  name: string;
-  type: string;
-}
-
-/** The ledger as saved (JSON). */
-export interface LedgerState {
-  format: typeof LEDGER_FORMAT;
-  version: typeof LEDGER_VERSION;
-  archiveDigest: string;
-  target: string;
-  startedAt: string;
-  updatedAt: string;
-  /** The whole archive passed verification once; later runs need not read it all again. */
-  verified: boolean;
-  /**
-   * `done`: every object the plan wrote is in place. `incomplete`: the steps ran to their end but
-   * some objects failed; a re-run tries those again (never `done` while anything is missing).
-   */
-  status: 'running' | 'done' | 'incomplete';
-  /** Runs that worked on this restore (a finished restore run again adds none). */
-  runs: number;
-  /** The plan's matches and skips are recorded (done once, on the first run). */
-  seeded: boolean;
-  /** Objects whose write failed ("resource:sourceId"); later steps leave them alone. */
-  failedObjects: string[];
-  plan: RestorePlan;
-  steps: Record<RestoreStep, StepStatus>;
-  /** resource → source id → target id */
-  ids: Record<RestoreResource, Record<string, string>>;
-  /** Objects finished within a step (its progress marks), by step. */
-  progress: Partial<Record<RestoreStep, string[]>>;
-  created: Counts;
-  updated: Counts;
-  skipped: Counts;
-  failed: Counts;
-  warnings: RestoreWarning[];
-  credentialsAwaitingSecrets: CredentialAwaitingSecret[];
-}
-
-export interface CheckpointPolicy {
-  /**
-   * Save after this many changes at most. Default 1,000: each save writes the whole ledger, so
-   * saving every 100 made a 10,000-workflow restore quadratic (4× its write floor on the bench).
-   * Fewer saves lose no safety: a resumed run adopts objects it finds by name instead of duplicating.
-   */
-  everyChanges?: number;
-  /** Save when this long has passed since the last save. Default 5 s. */
-  everyMs?: number;
-}
+export * from './ledger-state.js';
 
 export class RestoreLedger {
   private readonly ids: Record<RestoreResource, Map<string, string>>;
@@ -161,6 +103,7 @@ export class RestoreLedger {
     clock: Clock,
     plan: RestorePlan,
     checkpointPolicy?: CheckpointPolicy,
+    round?: Round,
   ): RestoreLedger {
     const now = clock.now().toISOString();
     const state: LedgerState = {
@@ -176,7 +119,8 @@ export class RestoreLedger {
       seeded: false,
       failedObjects: [],
       plan,
-      steps: Object.fromEntries(RESTORE_STEPS.map((s) => [s, 'pending'])) as Record<RestoreStep, StepStatus>,
+      ...(round ? { round } : {}),
+      steps: pendingSteps(),
       ids: Object.fromEntries(RESTORE_RESOURCES.map((r) => [r, {}])) as LedgerState['ids'],
       progress: {},
       created: zeroCounts(),
@@ -187,6 +131,33 @@ export class RestoreLedger {
       credentialsAwaitingSecrets: [],
     };
     return new RestoreLedger(store, clock, state, checkpointPolicy);
+  }
+
+  /**
+   * A finished restore takes a new plan (a new round): every step runs again over it and the
+   * counts start afresh, while the ids are kept (what the earlier runs wrote is matched by them)
+   * but for objects the new plan creates, which the target no longer holds.
+   */
+  startRound(plan: RestorePlan, round: Round): void {
+    for (const entry of plan.entries)
+      if (entry.action === 'create') this.ids[entry.resource].delete(entry.sourceId);
+    Object.assign(this.state, {
+      plan,
+      round,
+      status: 'running',
+      seeded: false,
+      steps: pendingSteps(),
+      created: zeroCounts(),
+      updated: zeroCounts(),
+      skipped: zeroCounts(),
+      failed: zeroCounts(),
+      warnings: [],
+    });
+    this.planJson = undefined;
+    this.progressMarks.clear();
+    this.marksJson.clear();
+    this.failedObjects.clear();
+    this.changesSinceSave += 1;
   }
 
   get description(): string {
@@ -344,6 +315,12 @@ export class RestoreLedger {
     this.changesSinceSave += 1;
   }
 
+  /** A stub got its secret: it waits no more. */
+  secretWritten(id: string): void {
+    this.state.credentialsAwaitingSecrets = this.state.credentialsAwaitingSecrets.filter((c) => c.id !== id);
+    this.changesSinceSave += 1;
+  }
+
   markVerified(): void {
     this.state.verified = true;
   }
@@ -382,6 +359,10 @@ export class RestoreLedger {
     this.changesSinceSave = 0;
     this.lastSave = this.clock.now().getTime();
   }
+}
+
+function pendingSteps(): Record<RestoreStep, StepStatus> {
+  return Object.fromEntries(RESTORE_STEPS.map((s) => [s, 'pending'])) as Record<RestoreStep, StepStatus>;
 }
 
 function normalizeUrl(url: string): string {

@@ -15,6 +15,7 @@ import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
 import type { ConflictPolicy } from './conflict-policy.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
 import { checkReferences } from './reference-check.js';
+import { carryOver } from './rounds.js';
 import { type Selection, selectObjects } from './selection.js';
 import type { PlanAction, PlanEntry, PlanOptions, RestorePlan, RestoreWarning } from './types.js';
 
@@ -47,6 +48,7 @@ export async function planRestore(
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
   for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
+  if (options.earlier) carryOver((resource) => context.entries(resource), options.earlier, target);
   checkReferences(context);
   const plan = context.toPlan();
   logger.info('restore planned', {
@@ -166,6 +168,7 @@ class PlanningContext implements PlanContext {
       },
       onConflict: this.onConflict,
       ...(this.options.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
+      ...(this.options.earlier ? { activatedEarlier: this.options.earlier.activated } : {}),
       entries: RESTORE_RESOURCES.flatMap((r) => this.entries(r)),
       notes: this.notes,
       warnings: this.warnings,

@@ -8,6 +8,7 @@
 import { checkArchiveContent } from '../archive-check.js';
 import { assertRestoreScopes } from '../doctor.js';
 import { ArchiveIntegrityError, RestoreError } from '../errors.js';
+import { stubsWithSecretNow } from '../kinds/credentials/secrets.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
@@ -15,6 +16,7 @@ import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
+import { describeRound, earlierOf, type Round, roundOf, sameRound } from './rounds.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -39,6 +41,7 @@ export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}
 
 async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions): Promise<RestoreRun> {
   const started = deps.clock.now().getTime();
+  const elapsed = () => deps.clock.now().getTime() - started;
   const digest = manifestDigest(deps.archive.manifest);
   const existing = await RestoreLedger.load(
     deps.ledgerStore,
@@ -46,25 +49,20 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     { archiveDigest: digest, target: deps.api.baseUrl },
     options.checkpoint,
   );
-  if (options.dryRun && existing) {
-    // What running the same command would do now: continue this ledger, not plan afresh.
-    await confirmTargetAnswers(deps.api);
-    return {
-      done: false,
-      plan: existing.state.plan,
-      report: resumeReport(existing, deps.clock.now().getTime() - started),
-    };
-  }
-
+  const round = roundOf(options);
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
   await confirmTargetAnswers(deps.api);
-  if (existing?.finished) {
-    deps.logger.info('restore already finished; nothing to do', { ledger: existing.description });
-    return {
-      done: true,
-      plan: existing.state.plan,
-      report: finishedAgainReport(existing, deps.clock.now().getTime() - started),
-    };
+  if (existing) {
+    const next = await nextRound(existing, deps, round);
+    if (next) return planNextRound(existing, deps, options, round, next, started);
+    if (options.dryRun) {
+      // What running the same command would do now: continue this ledger, not plan afresh.
+      return { done: false, plan: existing.state.plan, report: resumeReport(existing, elapsed()) };
+    }
+    if (existing.finished) {
+      deps.logger.info('restore already finished; nothing to do', { ledger: existing.description });
+      return { done: true, plan: existing.state.plan, report: finishedAgainReport(existing, elapsed()) };
+    }
   }
   const source = existing?.state.verified ? undefined : await verifyOrRefuse(deps);
 
@@ -85,11 +83,63 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     { ...options, logger: deps.logger, progress: deps.progress },
     source,
   );
+  if (options.dryRun) return { done: false, plan, report: planReport(plan, elapsed()) };
+  await refuseWithoutScopes(deps, plan);
+  const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint, round);
+  ledger.markVerified();
+  return applyWithLedger(plan, deps, options, ledger, started);
+}
+
+/**
+ * Why a restore with this ledger plans again (a new round), or undefined to go on with its plan. A
+ * finished one plans again when run with other options or once secrets for its stubs are known; an
+ * unfinished one run with other options is refused: what it started must end first.
+ */
+async function nextRound(
+  ledger: RestoreLedger,
+  deps: RestoreDeps,
+  round: Round,
+): Promise<string | undefined> {
+  const recorded = ledger.state.round;
+  const otherOptions = recorded !== undefined && !sameRound(recorded, round);
+  if (!ledger.finished) {
+    if (!otherOptions) return undefined;
+    throw new RestoreError(
+      `The restore in ${ledger.description} is not finished (${ledger.state.status === 'incomplete' ? `${ledger.failures.length} object(s) failed` : 'it stopped before its end'}) and was started with other options (${describeRound(recorded)}; now ${describeRound(round)}). Nothing was written. Run it to its end with the options it was started with, then run again with the new ones; or keep this restore's ledger elsewhere to plan afresh against the target.`,
+    );
+  }
+  if (otherOptions)
+    return `run again with other options (${describeRound(round)}; before: ${describeRound(recorded)})`;
+  const secrets = await stubsWithSecretNow(deps.archive, ledger, deps.secrets);
+  return secrets > 0 ? `the secrets of ${secrets} credential stub(s) it created are known now` : undefined;
+}
+
+/** Plans a finished restore again, keeping what its runs wrote, and applies the new plan (unless a dry run). */
+async function planNextRound(
+  ledger: RestoreLedger,
+  deps: RestoreDeps,
+  options: RestoreOptions,
+  round: Round,
+  why: string,
+  started: number,
+): Promise<RestoreRun> {
+  deps.logger.info('restore finished earlier; planning again against the target', {
+    ledger: ledger.description,
+    why,
+  });
+  const plan = await planRestore(deps.archive, deps.api, {
+    ...options,
+    earlier: earlierOf(ledger),
+    logger: deps.logger,
+    progress: deps.progress,
+  });
+  plan.notes.unshift(
+    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now.`,
+  );
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
   await refuseWithoutScopes(deps, plan);
-  const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
-  ledger.markVerified();
+  ledger.startRound(plan, round);
   return applyWithLedger(plan, deps, options, ledger, started);
 }
 

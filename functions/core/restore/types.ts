@@ -41,6 +41,12 @@ export interface PlanEntry {
   createWithId?: string;
   /** Credentials matched by id but owned by another project than the mapped one (moved by the transfer step). */
   transferToSourceProject?: boolean;
+  /**
+   * Written by an earlier run of this restore (its ledger holds the id) and still in the target: a
+   * re-run with other options leaves it as it is (a skip), yet publishes it, fills its secret or
+   * rewrites its references to objects written now when those options ask for it.
+   */
+  restoredEarlier?: boolean;
 }
 
 export interface RestoreWarning {
@@ -67,6 +73,8 @@ export interface RestorePlan {
   onConflict: ConflictPolicy;
   /** Workflows are created under their archive ids (n8n package import), not given new ones. */
   keepWorkflowIds?: boolean;
+  /** A later round of a finished restore: whether its earlier runs published what was active. */
+  activatedEarlier?: boolean;
   /** In dependency order (KINDS), then in archive order. */
   entries: PlanEntry[];
   /** Things a person should know before applying (unlicensed target, selection pulled objects in). */
@@ -91,8 +99,18 @@ export interface PlanOptions {
    * links, webhook callers and logs that name a workflow id keep working after a disaster recovery.
    */
   keepWorkflowIds?: boolean;
+  /** A later round of a finished restore: what its earlier runs wrote (see `restoredEarlier`). */
+  earlier?: EarlierRestore;
   logger?: Logger;
   progress?: Progress;
+}
+
+/** What a finished restore wrote, for planning the next round of it against the same target. */
+export interface EarlierRestore {
+  /** resource → source id → target id, of the objects its runs created or overwrote. */
+  written: Map<RestoreResource, Map<string, string>>;
+  /** Whether those runs published what was active (false after `--no-activate`). */
+  activated: boolean;
 }
 
 export interface ApplyOptions {

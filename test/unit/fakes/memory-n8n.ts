@@ -517,6 +517,18 @@ export class MemoryN8n implements N8nApi {
     credential.shared = [{ id: destinationProjectId, name: project?.name ?? '', role: 'credential:owner' }];
   }
 
+  async updateCredentialData(id: string, data: JsonObject): Promise<void> {
+    const credential = this.credentials.find((c) => c.id === id);
+    if (!credential)
+      throw new NotFoundError('Credential not found', {
+        status: 404,
+        method: 'PATCH',
+        path: `/credentials/${id}`,
+      });
+    this.write(`PATCH /credentials/${id}`);
+    credential.data = structuredClone(data);
+  }
+
   // --- projects, folders, users ---
 
   async *listProjects(): AsyncIterable<Project> {

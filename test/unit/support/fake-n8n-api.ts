@@ -95,6 +95,7 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     createCredential: refuse,
     getCredentialSchema: refuse,
     transferCredential: refuse,
+    updateCredentialData: refuse,
     createProject: refuse,
     addProjectMembers: refuse,
     createFolder: refuse,

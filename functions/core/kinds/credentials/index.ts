@@ -9,6 +9,7 @@ import type { Kind } from '../kind.js';
 import { id, text } from '../kind.js';
 import { createCredentials, transferCredentials } from './apply.js';
 import { planCredentials } from './plan.js';
+import { fillStubSecrets } from './secrets.js';
 
 export { credentialKey } from './key.js';
 
@@ -27,7 +28,13 @@ export const credentialsKind = {
   restoreScopes: ['credential:list', 'credential:create'],
   plan: planCredentials,
   steps: [
-    { name: 'credentials', run: createCredentials },
+    {
+      name: 'credentials',
+      run: async (ctx, resumed) => {
+        await createCredentials(ctx, resumed);
+        await fillStubSecrets(ctx);
+      },
+    },
     { name: 'transfers', last: true, run: (ctx) => transferCredentials(ctx) },
   ],
 } as const satisfies Kind<'credentials', 'credentials' | 'transfers'>;

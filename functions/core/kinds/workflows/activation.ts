@@ -12,8 +12,12 @@ type Candidate = Omit<RestoredWorkflow, 'targetId'>;
 
 export async function activateWorkflows(ctx: ApplyContext): Promise<void> {
   if (ctx.options.activate === false) return;
+  // One an earlier round wrote is published now only if that round did not publish.
   const wanted = ({ entry, facts }: Candidate) =>
-    !facts.archived && (facts.active || (entry.action === 'update' && entry.targetActive === true));
+    !facts.archived &&
+    (entry.restoredEarlier
+      ? facts.active && ctx.plan.activatedEarlier === false
+      : facts.active || (entry.action === 'update' && entry.targetActive === true));
   const levels = activationLevels((await restoredWorkflowFacts(ctx)).filter(wanted));
   const deepest = Math.max(0, ...levels.values());
   for (let level = 0; level <= deepest; level += 1) {

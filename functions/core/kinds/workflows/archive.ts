@@ -16,6 +16,6 @@ export async function archiveWorkflows(ctx: ApplyContext): Promise<void> {
         if (isFatal(error) || (await ctx.api.getWorkflow(targetId)).isArchived !== true) throw error;
       }
     },
-    ({ facts }) => facts.archived,
+    ({ entry, facts }) => facts.archived && !entry.restoredEarlier,
   );
 }

@@ -28,11 +28,16 @@ export function factsOf(workflow: Workflow): WorkflowFacts {
   };
 }
 
-function plannedEntries(ctx: ApplyContext, actions: readonly PlanAction[]): Map<string, PlanEntry> {
+/** Entries of these actions; `earlier`: also those a finished run of this restore wrote (a later round). */
+function plannedEntries(
+  ctx: ApplyContext,
+  actions: readonly PlanAction[],
+  earlier: boolean,
+): Map<string, PlanEntry> {
   return new Map(
     ctx
       .entries('workflows')
-      .filter((e) => actions.includes(e.action))
+      .filter((e) => actions.includes(e.action) || (earlier && e.restoredEarlier === true))
       .map((e) => [e.sourceId, e]),
   );
 }
@@ -41,8 +46,9 @@ function plannedEntries(ctx: ApplyContext, actions: readonly PlanAction[]): Map<
 export async function* plannedWorkflows(
   ctx: ApplyContext,
   actions: readonly PlanAction[],
+  { earlier = false }: { earlier?: boolean } = {},
 ): AsyncGenerator<{ workflow: Workflow; entry: PlanEntry }> {
-  const entries = plannedEntries(ctx, actions);
+  const entries = plannedEntries(ctx, actions, earlier);
   if (entries.size === 0 || ctx.deps.archive.entriesOf('workflows').length === 0) return;
   for await (const workflow of ctx.deps.archive.records<Workflow>(ENTRY.workflows)) {
     const entry = entries.get(workflow.id);
@@ -53,15 +59,15 @@ export async function* plannedWorkflows(
 }
 
 /**
- * The written workflows with their facts, in archive order. A run that resumes after the last
- * body-reading step has no facts yet: it reads the archive once to gather them.
+ * The written workflows with their facts, in archive order, and those an earlier round wrote. A
+ * run that resumes after the last body-reading step has no facts yet: it reads the archive once.
  */
 export async function restoredWorkflowFacts(
   ctx: ApplyContext,
 ): Promise<{ entry: PlanEntry; facts: WorkflowFacts }[]> {
-  const entries = [...plannedEntries(ctx, ['create', 'update']).values()];
+  const entries = [...plannedEntries(ctx, ['create', 'update'], true).values()];
   if (entries.some((e) => !ctx.memo.workflowFacts.has(e.sourceId))) {
-    for await (const _ of plannedWorkflows(ctx, ['create', 'update']));
+    for await (const _ of plannedWorkflows(ctx, ['create', 'update'], { earlier: true }));
   }
   return entries.flatMap((entry) => {
     const facts = ctx.memo.workflowFacts.get(entry.sourceId);

@@ -5,16 +5,25 @@
  */
 import { mapOrdered } from '../../async-iterables.js';
 import type { Workflow } from '../../n8n-types.js';
-import { isDanglingReference, rewriteWorkflowReferences, type WorkflowReference } from '../../references.js';
+import {
+  findWorkflowReferences,
+  isDanglingReference,
+  rewriteWorkflowReferences,
+  type WorkflowReference,
+} from '../../references.js';
 import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';
+import type { RestoreResource } from '../index.js';
 import type { ApplyContext } from '../kind.js';
 import { idMaps, plannedWorkflows } from './planned.js';
 import { writeBody } from './write-body.js';
 
 export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
+  const createdNow = createdNowCheck(ctx);
   const todo = async function* () {
-    for await (const item of plannedWorkflows(ctx, ['create', 'update'])) {
+    for await (const item of plannedWorkflows(ctx, ['create', 'update'], { earlier: true })) {
+      // One an earlier round wrote is written again only to point at what this round creates.
+      if (item.entry.restoredEarlier && !findWorkflowReferences(item.workflow).some(createdNow)) continue;
       if (ctx.deadlineNear()) return;
       yield item;
     }
@@ -36,7 +45,7 @@ export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
     if (result.error !== undefined)
       ctx.fail('workflowReferences', result.entry, 'writing its final references', result.error);
     else if (result.written) {
-      if (result.entry.action === 'update') ctx.ledger.count('updated', 'workflows');
+      if (result.entry.action !== 'create') ctx.ledger.count('updated', 'workflows');
       ctx.ledger.mark('workflowReferences', result.entry.sourceId);
     }
     if (result.written || ctx.ledger.isMarked('workflowReferences', result.entry.sourceId))
@@ -44,6 +53,24 @@ export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
     await ctx.ledger.checkpoint();
   }
   ctx.checkDeadline();
+}
+
+/** Whether a reference names an object this plan creates (its target id is new this round). */
+function createdNowCheck(ctx: ApplyContext): (reference: WorkflowReference) => boolean {
+  const created = (resource: RestoreResource) =>
+    new Set(
+      ctx
+        .entries(resource)
+        .filter((e) => e.action === 'create')
+        .map((e) => e.sourceId),
+    );
+  const workflows = created('workflows');
+  const credentials = created('credentials');
+  const tables = created('dataTables');
+  return (reference) =>
+    (reference.kind === 'credential' ? credentials : reference.kind === 'dataTable' ? tables : workflows).has(
+      reference.id,
+    );
 }
 
 async function putWorkflow(

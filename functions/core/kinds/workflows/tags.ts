@@ -16,7 +16,9 @@ export async function tagWorkflows(ctx: ApplyContext): Promise<void> {
     async ({ facts, targetId }) => {
       await ctx.api.setWorkflowTags(targetId, targetTagIds(ctx, facts));
     },
-    // A new workflow has no tags; an overwritten one gets the archive's, even none.
-    ({ entry, facts }) => entry.action === 'update' || targetTagIds(ctx, facts).length > 0,
+    // A new workflow has no tags; an overwritten one gets the archive's, even none; one an earlier
+    // round wrote has them already (its tags were restored with it).
+    ({ entry, facts }) =>
+      !entry.restoredEarlier && (entry.action === 'update' || targetTagIds(ctx, facts).length > 0),
   );
 }

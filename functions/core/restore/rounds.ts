@@ -1,0 +1,115 @@
+/**
+ * Rounds of one restore. A finished restore run again with the same options writes nothing. Run
+ * with other options (another selection, another conflict policy, activation after a run that did
+ * not activate), or once secrets for the stubs it created are known, it plans again against the
+ * target and applies what the new plan needs, keeping what its earlier runs wrote: those objects are
+ * recognised by the ledger's ids, not by name, so a renamed copy is never made a second time.
+ */
+import { stableStringify } from '../json.js';
+import { RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
+import type { RestoreLedger } from './ledger.js';
+import type { TargetState } from './plan-state.js';
+import type { EarlierRestore, PlanEntry, RestoreOptions } from './types.js';
+
+/** The options that shape what a restore writes, as the ledger records them (option keys, defaults filled in). */
+export interface Round {
+  options: Record<string, unknown>;
+}
+
+export function roundOf(options: RestoreOptions): Round {
+  return {
+    options: {
+      onConflict: options.onConflict ?? 'skip',
+      ...(options.only ? { only: [...options.only].sort() } : {}),
+      ...(options.projectMap
+        ? { projectMap: Object.fromEntries([...options.projectMap].sort(([a], [b]) => a.localeCompare(b))) }
+        : {}),
+      ...(options.project !== undefined ? { project: options.project } : {}),
+      ...(options.tag !== undefined ? { tag: options.tag } : {}),
+      ...(options.workflow !== undefined ? { workflow: options.workflow } : {}),
+      keepWorkflowIds: options.keepWorkflowIds === true,
+      activate: options.activate !== false,
+    },
+  };
+}
+
+export function sameRound(a: Round, b: Round): boolean {
+  return stableStringify(a.options) === stableStringify(b.options);
+}
+
+/** The options as a person reads them in a message: `onConflict=skip, workflow="A*", activate=false`. */
+export function describeRound(round: Round): string {
+  return Object.entries(round.options)
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'string' ? JSON.stringify(value) : stableStringify(value)}`,
+    )
+    .join(', ');
+}
+
+/** What a finished restore's runs wrote: its creates and overwrites, and what earlier rounds carried. */
+export function earlierOf(ledger: RestoreLedger): EarlierRestore {
+  const written = new Map<RestoreResource, Map<string, string>>();
+  for (const entry of ledger.state.plan.entries) {
+    if (entry.action !== 'create' && entry.action !== 'update' && !entry.restoredEarlier) continue;
+    const id = ledger.targetId(entry.resource, entry.sourceId);
+    if (!id) continue;
+    const ids = written.get(entry.resource) ?? new Map<string, string>();
+    ids.set(entry.sourceId, id);
+    written.set(entry.resource, ids);
+  }
+  const activate = ledger.state.round?.options.activate;
+  return { written, activated: activate !== false };
+}
+
+/**
+ * Marks the new plan's entries for objects the earlier runs wrote and the target still holds: left
+ * as they are. One the target lost keeps the new plan's decision (it is written again).
+ */
+export function carryOver(
+  entries: (resource: RestoreResource) => readonly PlanEntry[],
+  earlier: EarlierRestore,
+  target: TargetState,
+): void {
+  for (const resource of RESTORE_RESOURCES) {
+    const written = earlier.written.get(resource);
+    if (!written) continue;
+    const present = targetIds(target, resource);
+    for (const entry of entries(resource)) {
+      const id = written.get(entry.sourceId);
+      if (!id || !present.has(id)) continue;
+      delete entry.renameTo;
+      delete entry.createWithId;
+      delete entry.targetArchived;
+      delete entry.targetActive;
+      delete entry.transferToSourceProject;
+      Object.assign(entry, {
+        action: 'skip',
+        targetId: id,
+        reason: 'restored by an earlier run of this restore; left as it is',
+        restoredEarlier: true,
+      });
+    }
+  }
+}
+
+/** The ids the target holds of one resource. */
+function targetIds(target: TargetState, resource: RestoreResource): Set<string> {
+  const ids = (list: readonly { id: string }[] | undefined) => new Set((list ?? []).map((o) => o.id));
+  switch (resource) {
+    case 'projects':
+      return ids(target.projects);
+    case 'folders':
+      return ids([...(target.folders?.values() ?? [])].flat());
+    case 'tags':
+      return ids(target.tags);
+    case 'variables':
+      return ids(target.variables);
+    case 'credentials':
+      return new Set(target.credentials.keys());
+    case 'dataTables':
+      return ids(target.dataTables);
+    case 'workflows':
+      return ids(target.workflows);
+  }
+}
