@@ -182,7 +182,7 @@ describe('runBackup', () => {
     expect(manifest.warnings.some((w) => w.node === 'Call child')).toBe(false);
   });
 
-  it('lists workflows without pinned data and takes each one\'s pinned data from its own GET', async () => {
+  it("lists workflows without pinned data and takes each one's pinned data from its own GET", async () => {
     // Prepare: a list that carries pinned data only when asked to
     const pinData = { 'On a schedule': [{ json: { at: 'midnight' } }] };
     const store = new InMemoryArchiveStore();
