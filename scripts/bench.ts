@@ -8,6 +8,10 @@
  * child's VmHWM read from /proc while it runs.
  * Floor: the same pages fetched with the same concurrency and thrown away (scripts/bench-floor.ts).
  * Each figure is the median of --runs runs. Results go to bench/results.json and the README table.
+ *
+ * Pinned data (--pinned, on by default; `--sizes ''` runs it alone): one workflow with 32 MiB of
+ * pinned data restored into an empty double, against the same workflow without it plus the floor of
+ * one raw POST of the 32 MiB workflow body (what the API cannot do faster). Target: ratio under 2.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
+import type { JsonObject, WorkflowWrite } from '../functions/core/n8n-types.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,12 +30,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     readme: { type: 'boolean', default: true },
     restore: { type: 'boolean', default: true },
+    pinned: { type: 'boolean', default: true },
   },
   // --no-readme prints the table only (README and bench/results.json untouched); --no-restore
   // measures the backup only and implies --no-readme. Both are for quicker A/B runs.
   allowNegative: true,
 });
-const sizes = values.sizes.split(',').map(Number);
+const sizes = values.sizes.split(',').filter(Boolean).map(Number);
 const rows = Number(values.rows);
 const runs = Number(values.runs);
 const root = join(import.meta.dirname, '..');
@@ -165,6 +172,152 @@ async function measureRestore(
   }
 }
 
+const PINNED_MIB = 32;
+const MiB = 1024 * 1024;
+
+/** A workflow whose pinned data is `pinnedMib` MiB of JSON: ~1 KiB order records on its trigger. */
+function pinnedWorkflow(pinnedMib: number): WorkflowWrite {
+  const trigger = 'Orders arrive';
+  const record = (i: number) => ({
+    json: { id: i, customer: `customer-${i % 997}`, total: (i * 37) % 10_000, note: 'x'.repeat(960) },
+  });
+  const perRecord = JSON.stringify(record(0)).length + 1;
+  const items = Array.from({ length: Math.ceil((pinnedMib * MiB) / perRecord) }, (_, i) => record(i));
+  return {
+    name: 'Orders with pinned data',
+    nodes: [
+      {
+        id: 'n1',
+        name: trigger,
+        type: 'n8n-nodes-base.manualTrigger',
+        typeVersion: 1,
+        position: [0, 0],
+        parameters: {},
+      },
+      {
+        id: 'n2',
+        name: 'Keep',
+        type: 'n8n-nodes-base.noOp',
+        typeVersion: 1,
+        position: [200, 0],
+        parameters: {},
+      },
+    ],
+    connections: { [trigger]: { main: [[{ node: 'Keep', type: 'main', index: 0 }]] } },
+    settings: { executionOrder: 'v1' },
+    ...(pinnedMib > 0 ? { pinData: { [trigger]: items } as JsonObject } : {}),
+  };
+}
+
+/** A backup of an otherwise empty double holding `workflow`: the archive the restore is timed on. */
+async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string> {
+  const double = await startDouble(0, 0);
+  try {
+    await new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey }).createWorkflow(workflow);
+    const b = await measure(
+      cli,
+      [
+        'backup',
+        '--url',
+        double.url,
+        '--api-key-env',
+        'BENCH_API_KEY',
+        '--store',
+        store,
+        '--instance',
+        'pinned',
+        '--json',
+      ],
+      { BENCH_API_KEY: double.apiKey, ...cliPath },
+    );
+    return (JSON.parse(b.stdout) as { archive: string }).archive;
+  } finally {
+    double.process.kill();
+  }
+}
+
+/** The CLI's restore of `archive` into a fresh empty double: its own duration. */
+async function restoreMs(archive: string): Promise<number> {
+  const target = await startDouble(0, 0);
+  try {
+    const r = await measure(
+      cli,
+      [
+        'restore',
+        archive,
+        '--url',
+        target.url,
+        '--api-key-env',
+        'BENCH_API_KEY',
+        '--ledger',
+        `${archive}.bench-ledger-${Date.now()}.json`,
+        '--json',
+      ],
+      { BENCH_API_KEY: target.apiKey, ...cliPath },
+    );
+    return (JSON.parse(r.stdout) as { durationMs: number }).durationMs;
+  } finally {
+    target.process.kill();
+  }
+}
+
+/** The floor: one raw POST /workflows of the body into a fresh empty double, its answer read to the end. */
+async function uploadMs(body: string): Promise<number> {
+  const target = await startDouble(0, 0);
+  try {
+    const started = performance.now();
+    const answer = await fetch(`${target.url}/api/v1/workflows`, {
+      method: 'POST',
+      headers: { 'X-N8N-API-KEY': target.apiKey, 'content-type': 'application/json' },
+      body,
+    });
+    await answer.arrayBuffer();
+    if (!answer.ok) throw new Error(`the floor's POST /workflows answered ${answer.status}`);
+    return performance.now() - started;
+  } finally {
+    target.process.kill();
+  }
+}
+
+interface PinnedResult {
+  pinnedMib: number;
+  withPinnedMs: number;
+  withoutPinnedMs: number;
+  uploadMs: number;
+  ratio: number;
+}
+
+async function measurePinned(): Promise<PinnedResult> {
+  process.stderr.write(`bench: one workflow with ${PINNED_MIB} MiB of pinned data: backing it up…\n`);
+  const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-pinned-'));
+  try {
+    const pinned = pinnedWorkflow(PINNED_MIB);
+    const withPinned = await archiveOf(pinned, store);
+    const withoutPinned = await archiveOf(pinnedWorkflow(0), store);
+    const body = JSON.stringify(pinned);
+    const a: number[] = [];
+    const b: number[] = [];
+    const c: number[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      a.push(await restoreMs(withPinned));
+      b.push(await restoreMs(withoutPinned));
+      c.push(await uploadMs(body));
+      process.stderr.write(
+        `  run ${run + 1}: restore with pinned data ${round(a.at(-1)!)} ms, without ${round(b.at(-1)!)} ms, upload of ${(body.length / MiB).toFixed(1)} MiB ${round(c.at(-1)!)} ms\n`,
+      );
+    }
+    return {
+      pinnedMib: PINNED_MIB,
+      withPinnedMs: round(median(a)),
+      withoutPinnedMs: round(median(b)),
+      uploadMs: round(median(c)),
+      ratio: round(median(a) / (median(b) + median(c)), 2),
+    };
+  } finally {
+    await rm(store, { recursive: true, force: true });
+  }
+}
+
 const results: SizeResult[] = [];
 for (const workflows of sizes) {
   process.stderr.write(`bench: ${workflows} workflows, ${rows} rows: seeding the double…\n`);
@@ -240,6 +393,8 @@ for (const workflows of sizes) {
   }
 }
 
+const pinned = values.pinned ? await measurePinned() : undefined;
+
 const rssSpread =
   results.length > 1
     ? Math.max(...results.map((r) => r.peakRssMb)) / Math.min(...results.map((r) => r.peakRssMb)) - 1
@@ -274,14 +429,40 @@ const table = [
   '',
   `Peak RSS spread between sizes: ${(rssSpread * 100).toFixed(1)} % (target ≤ 15 %). Measured ${report.measuredAt.slice(0, 10)} on ${report.machine.cpus} cores, Node ${report.machine.node}, median of ${runs} runs.`,
 ].join('\n');
-process.stdout.write(`${table}\n`);
-if (values.readme && values.restore) {
-  await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(report, null, 2)}\n`);
+const pinnedTable = pinned
+  ? [
+      `| restore of one workflow with ${pinned.pinnedMib} MiB of pinned data (a) | the same without it (b) | one raw POST of its ${pinned.pinnedMib} MiB body (c) | a ÷ (b + c) (target < 2) |`,
+      '|---:|---:|---:|---:|',
+      `| ${(pinned.withPinnedMs / 1000).toFixed(2)} s | ${(pinned.withoutPinnedMs / 1000).toFixed(2)} s | ${(pinned.uploadMs / 1000).toFixed(2)} s | ${pinned.ratio.toFixed(2)} |`,
+      '',
+      `Measured ${report.measuredAt.slice(0, 10)} on ${report.machine.cpus} cores, Node ${report.machine.node}, median of ${runs} runs.`,
+    ].join('\n')
+  : undefined;
+if (results.length > 0) process.stdout.write(`${table}\n`);
+if (pinnedTable) process.stdout.write(`${pinnedTable}\n`);
+if (values.readme && (values.restore || results.length === 0)) await record();
+
+/** Writes what ran into bench/results.json and the README, keeping the figures of the parts that did not. */
+async function record(): Promise<void> {
+  const resultsPath = join(root, 'bench/results.json');
+  const previous = JSON.parse(await readFile(resultsPath, 'utf8')) as Record<string, unknown>;
+  const merged = {
+    ...previous,
+    ...(results.length > 0 ? report : {}),
+    ...(pinned ? { pinnedDataRestore: { measuredAt: report.measuredAt, target: 2, ...pinned } } : {}),
+  };
+  await writeFile(resultsPath, `${JSON.stringify(merged, null, 2)}\n`);
   const readmePath = join(root, 'README.md');
-  const readme = await readFile(readmePath, 'utf8');
-  const updated = readme.replace(
-    /<!-- bench:backup:start -->[\s\S]*?<!-- bench:backup:end -->/,
-    `<!-- bench:backup:start -->\n${table}\n<!-- bench:backup:end -->`,
-  );
-  await writeFile(readmePath, updated);
+  let readme = await readFile(readmePath, 'utf8');
+  if (results.length > 0)
+    readme = readme.replace(
+      /<!-- bench:backup:start -->[\s\S]*?<!-- bench:backup:end -->/,
+      `<!-- bench:backup:start -->\n${table}\n<!-- bench:backup:end -->`,
+    );
+  if (pinnedTable)
+    readme = readme.replace(
+      /<!-- bench:pinned:start -->[\s\S]*?<!-- bench:pinned:end -->/,
+      `<!-- bench:pinned:start -->\n${pinnedTable}\n<!-- bench:pinned:end -->`,
+    );
+  await writeFile(readmePath, readme);
 }

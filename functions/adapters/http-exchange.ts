@@ -93,19 +93,21 @@ export class HttpExchange {
           // An answer has begun: the server (or a proxy) has the request, whatever became of its body.
           requestSent = true;
           const chunks: Buffer[] = [];
+          const tooLarge = (size: number) =>
+            request.maxAnswerBytes !== undefined && size > request.maxAnswerBytes;
+          const refuse = () => {
+            settled = true;
+            clearTimeout(timer);
+            reject(new HttpAnswerTooLargeError(`the answer is larger than ${request.maxAnswerBytes} bytes`));
+            chunks.length = 0;
+            outgoing.destroy();
+          };
+          // A length declared past the cap is refused before a byte of the body is read.
+          if (tooLarge(Number(incoming.headers['content-length'] ?? 0))) return refuse();
           let size = 0;
           incoming.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (request.maxAnswerBytes !== undefined && size > request.maxAnswerBytes) {
-              settled = true;
-              clearTimeout(timer);
-              reject(
-                new HttpAnswerTooLargeError(`the answer is larger than ${request.maxAnswerBytes} bytes`),
-              );
-              chunks.length = 0;
-              outgoing.destroy();
-              return;
-            }
+            if (tooLarge(size)) return refuse();
             chunks.push(chunk);
           });
           incoming.on('error', (error) =>

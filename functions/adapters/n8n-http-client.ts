@@ -59,15 +59,21 @@ export interface N8nHttpClientOptions {
   maxRetryAfterMs?: number;
   /**
    * The largest answer read, in bytes; a larger one fails naming the route (a hostile or broken
-   * server cannot take the memory). Default 256 MiB: n8n's own request limit is 16 MiB, and a page of
-   * workflows with pinned data can hold several such bodies.
+   * server cannot take the memory). Default DEFAULT_MAX_ANSWER_BYTES.
    */
   maxAnswerBytes?: number;
   /** The most pages one listing is followed for. Default MAX_PAGES (100,000 pages of 250). */
   maxPages?: number;
 }
 
-export const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/**
+ * 64 MiB. The largest real answer is one workflow with its pinned data (listings are read without
+ * it): n8n refuses a request body over N8N_PAYLOAD_SIZE_MAX, 16 MiB by default, so four times that
+ * leaves room for an instance that raised it. Reading up to the cap costs about as much memory, so
+ * this keeps the CLI under 300 MB of RSS against a server that answers without end (measured with a
+ * 400 MB answer: 256 MiB let the CLI reach 367 MiB).
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /** n8n's page-size maximum; every list asks for it (limit=0 would return everything and loop forever). */
 export const PAGE_SIZE = 250;
@@ -528,7 +534,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       } catch (error) {
         if (error instanceof HttpAnswerTooLargeError)
           throw new ConnectionError(
-            `${method} ${this.baseUrl}/api/v1${path}: the answer is larger than ${Math.round(this.maxAnswerBytes / 1024 / 1024)} MiB, the most n8n-ark reads; it stopped reading. If this n8n really sends answers that large, raise maxAnswerBytes.`,
+            `${method} ${this.baseUrl}/api/v1${path}: the answer is larger than ${Math.round(this.maxAnswerBytes / 1024 / 1024)} MiB, the most n8n-ark reads; it stopped reading. If this n8n really sends answers that large (a workflow with that much pinned data), raise the cap with --max-answer-mib.`,
             { url: this.baseUrl },
             { cause: error },
           );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { N8nHttpClient } from '../adapters/n8n-http-client.js';
+import { DEFAULT_MAX_ANSWER_BYTES, N8nHttpClient } from '../adapters/n8n-http-client.js';
 import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
 import { resolveApiKey } from './api-key.js';
@@ -9,15 +9,46 @@ export interface ConnectionOptions {
   apiKeyEnv?: string;
   apiKeyFile?: string;
   concurrency?: string;
+  maxAnswerMib?: string;
 }
 
 /** Adds --url, --api-key-env and --api-key-file (the key itself is never an argument). */
 export function addConnectionOptions(command: Command): Command {
-  return command
-    .option('--url <url>', 'base URL of the n8n instance, e.g. https://n8n.example.com')
-    .option('--api-key-env <VAR>', 'environment variable holding the n8n API key (default: N8N_API_KEY)')
-    .option('--api-key-file <path>', 'file holding the n8n API key')
-    .option('--concurrency <n>', 'parallel requests to n8n', '4');
+  return addMaxAnswerOption(
+    command
+      .option('--url <url>', 'base URL of the n8n instance, e.g. https://n8n.example.com')
+      .option('--api-key-env <VAR>', 'environment variable holding the n8n API key (default: N8N_API_KEY)')
+      .option('--api-key-file <path>', 'file holding the n8n API key')
+      .option('--concurrency <n>', 'parallel requests to n8n', '4'),
+  );
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * V8's longest string is just under 512 Mi characters: a larger answer could not be parsed, so a
+ * cap past it would only move the failure from our clear message to an opaque one.
+ */
+const MAX_ANSWER_MIB_LIMIT = 512;
+
+/** Adds --max-answer-mib, the largest answer read from n8n (the client's maxAnswerBytes). */
+export function addMaxAnswerOption(command: Command): Command {
+  return command.option(
+    '--max-answer-mib <n>',
+    'largest answer read from n8n, in MiB; a larger one stops the command (exit 3). Raise it for a workflow with more pinned data',
+    String(DEFAULT_MAX_ANSWER_BYTES / MiB),
+  );
+}
+
+/** --max-answer-mib as bytes: a whole number of MiB from 1 to MAX_ANSWER_MIB_LIMIT. */
+export function parseMaxAnswerMib(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_ANSWER_BYTES;
+  const mib = Number(value);
+  if (!Number.isInteger(mib) || mib < 1 || mib > MAX_ANSWER_MIB_LIMIT)
+    throw new UsageError(
+      `--max-answer-mib must be a whole number of MiB from 1 to ${MAX_ANSWER_MIB_LIMIT}, not ${value}`,
+    );
+  return mib * MiB;
 }
 
 export function parseUrl(value: string | undefined, flag = '--url'): string {
@@ -63,6 +94,7 @@ export async function connect(
     baseUrl,
     apiKey,
     concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4),
+    maxAnswerBytes: parseMaxAnswerMib(options.maxAnswerMib),
     logger,
   });
 }

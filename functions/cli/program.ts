@@ -16,7 +16,8 @@ Exit codes:
   0  success
   1  differences found (diff), or an unexpected failure
   2  bad usage: a flag, a file or a missing API key
-  3  n8n refused or could not be reached (wrong key, missing scope, wrong URL)
+  3  n8n refused or could not be reached (wrong key, missing scope, wrong URL),
+     or answered more than --max-answer-mib
   4  the archive is corrupt, truncated or of an unknown format
   5  the archive store failed (folder not writable, S3 error)
   6  a restore step failed (the ledger keeps what was done; run the same command again to resume)

@@ -231,8 +231,12 @@ class InstanceExport {
   private async exportWorkflows(): Promise<void> {
     const { api, progress } = this.deps;
     progress.start('workflows');
-    const detailed = mapOrdered(api.listWorkflows(), this.options.detailConcurrency ?? 8, (listed) =>
-      this.withDetail(listed),
+    // Listed without pinned data: a page of 250 workflows, each with up to n8n's payload limit of
+    // pinned data, would be one answer of gigabytes; each workflow's GET brings its own.
+    const detailed = mapOrdered(
+      api.listWorkflows({ excludePinnedData: true }),
+      this.options.detailConcurrency ?? 8,
+      (listed) => this.withDetail(listed),
     );
     const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', detailed, {
       observe: (workflow) => {
@@ -245,15 +249,17 @@ class InstanceExport {
   }
 
   /**
-   * The list carries full bodies but not the description, which only GET /workflows/{id} returns
-   * (docs/REAL-N8N-FINDINGS.md). Neither tells the workflow's folder on n8n 2.41; the
-   * archive then carries no `parentFolderId` rather than a null that would claim "project root".
+   * The list carries full bodies (here without pinned data) but not the description, which only
+   * GET /workflows/{id} returns (docs/REAL-N8N-FINDINGS.md). Neither tells the workflow's folder on
+   * n8n 2.41; the archive then carries no `parentFolderId` rather than a null that would claim
+   * "project root".
    */
   private async withDetail(listed: Workflow): Promise<Workflow> {
-    if ('description' in listed) return listed;
+    if ('description' in listed && 'pinData' in listed) return listed;
     const detail = await this.deps.api.getWorkflow(listed.id);
     return {
       ...listed,
+      ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
       description: detail.description ?? null,
       ...(detail.parentFolderId !== undefined ? { parentFolderId: detail.parentFolderId } : {}),
       ...(detail.shared ? { shared: detail.shared } : {}),

@@ -182,21 +182,25 @@ describe('runBackup', () => {
     expect(manifest.warnings.some((w) => w.node === 'Call child')).toBe(false);
   });
 
-  it('reads workflows from the list and asks for detail only when the list lacks fields', async () => {
-    const listed = workflow('w1', 'Listed');
-    const bare: Workflow = {
-      id: 'w2',
-      name: 'Bare',
-      active: false,
-      nodes: [],
-      connections: {},
-      settings: {},
-    };
-    const api = fakeN8nApi({ workflows: [listed, bare] });
+  it("lists workflows without pinned data and takes each one's pinned data from its own GET", async () => {
+    // Prepare: a list that carries pinned data only when asked to
+    const pinData = { 'On a schedule': [{ json: { at: 'midnight' } }] };
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Pinned', { pinData }), workflow('w2', 'Plain')],
+    });
 
-    await runBackup(deps(api), { instance: 'x' });
+    // Act
+    const result = await runBackup(deps(api, store), { instance: 'x' });
 
-    expect(api.detailGets).toBe(1);
+    // Assess
+    const archive = await readBack(store, result.archive.location);
+    const workflows = await collect(archive.records<Workflow>('workflows.ndjson'));
+    expect(workflows.map((w) => [w.name, w.pinData])).toEqual([
+      ['Pinned', pinData],
+      ['Plain', undefined],
+    ]);
+    expect(api.detailGets).toBe(2);
   });
 
   it('splits data-table rows into chunked entries tied to their table', async () => {

@@ -119,8 +119,8 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     server.closeAllConnections();
   });
 
-  it('refuses an answer larger than its cap without reading the rest, naming the route', async () => {
-    // Prepare: a 16 MiB answer against a 1 MiB cap
+  it('refuses an answer that declares a length past its cap, naming the route', async () => {
+    // Prepare: a 16 MiB answer (with its Content-Length) against a 1 MiB cap
     const { url, requests } = await hostile((_url, respond) =>
       respond(200, Buffer.alloc(16 * 1024 * 1024, 0x20)),
     );
@@ -135,5 +135,37 @@ describe('N8nHttpClient bounds against a hostile server', () => {
       /\/workflows\/w1: the answer is larger than 1 MiB/,
     );
     expect(requests()).toBe(2);
+  });
+
+  it('refuses an answer without a declared length once it grows past its cap, naming the route', async () => {
+    // Prepare: 16 MiB sent chunked, 64 KiB at a time, against a 1 MiB cap
+    let sent = 0;
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const more = () => {
+        while (sent < 16 * 1024 * 1024 && !res.destroyed) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = new N8nHttpClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: 'k',
+      retries: 3,
+      maxAnswerBytes: 1024 * 1024,
+    });
+
+    // Act
+    const read = client.getWorkflow('w1');
+
+    // Assess
+    await expect(read).rejects.toThrow(/\/workflows\/w1: the answer is larger than 1 MiB.*--max-answer-mib/);
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '../../core/diff/index.js';
 import { ArchiveIntegrityError, ArkError, UsageError } from '../../core/errors.js';
 import { resolveApiKey } from '../api-key.js';
-import { parsePositiveInt, parseUrl } from '../connection.js';
+import { addMaxAnswerOption, parseMaxAnswerMib, parsePositiveInt, parseUrl } from '../connection.js';
 import { createCliLogger, type Output, printJson } from '../output.js';
 import { storeForArchive } from '../stores.js';
 
@@ -22,6 +22,7 @@ interface DiffFlags {
   aApiKeyEnv?: string;
   bApiKeyEnv?: string;
   concurrency?: string;
+  maxAnswerMib?: string;
   ignoreUsers?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -31,8 +32,7 @@ interface DiffFlags {
 class DifferencesFound extends ArkError {}
 
 export function registerDiffCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
-  program
-    .command('diff')
+  addMaxAnswerOption(program.command('diff'))
     .summary('compare two instances or archives, ignoring ids and timestamps')
     .description(
       'Compares two sides, each an archive (path or s3:// URL) or a live instance (an http(s):// URL, ' +
@@ -83,8 +83,15 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
             env,
           );
           const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
+          const maxAnswerBytes = parseMaxAnswerMib(flags.maxAnswerMib);
           return liveSnapshot(
-            new N8nHttpClient({ baseUrl: parseUrl(spec, which), apiKey, concurrency, logger }),
+            new N8nHttpClient({
+              baseUrl: parseUrl(spec, which),
+              apiKey,
+              concurrency,
+              maxAnswerBytes,
+              logger,
+            }),
             { concurrency },
           );
         }

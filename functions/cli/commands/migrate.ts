@@ -10,7 +10,13 @@ import { runMigrate } from '../../core/migrate.js';
 import { type Logger, systemClock } from '../../core/ports.js';
 import { TOOL_VERSION } from '../../version.js';
 import { resolveApiKey } from '../api-key.js';
-import { instanceNameFromUrl, parsePositiveInt, parseUrl } from '../connection.js';
+import {
+  addMaxAnswerOption,
+  instanceNameFromUrl,
+  parseMaxAnswerMib,
+  parsePositiveInt,
+  parseUrl,
+} from '../connection.js';
 import { createCliLogger, createProgress, type Output } from '../output.js';
 import { credentialSecretSource } from '../secrets.js';
 import { storeFromOption } from '../stores.js';
@@ -35,12 +41,12 @@ interface MigrateFlags extends RestoreFlags {
   store?: string;
   instance?: string;
   concurrency?: string;
+  maxAnswerMib?: string;
 }
 
 export function registerMigrateCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
   addRestoreOptions(
-    program
-      .command('migrate')
+    addMaxAnswerOption(program.command('migrate'))
       .summary('move everything from one n8n instance to another')
       .description(
         'Backs the source up into an archive, verifies it, and restores it into the target (see ' +
@@ -72,14 +78,17 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
     .action(async (flags: MigrateFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
       const options = { ...restoreOptionsFrom(flags), ...deadlineFrom(flags) };
-      const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
+      const limits = {
+        concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 4),
+        maxAnswerBytes: parseMaxAnswerMib(flags.maxAnswerMib),
+      };
       const source = await client(
         flags.fromUrl,
         '--from-url',
         { apiKeyEnv: flags.fromKeyEnv, apiKeyFile: flags.fromKeyFile },
         { env: '--from-key-env', file: '--from-key-file' },
         env,
-        concurrency,
+        limits,
         logger,
       );
       const target = await client(
@@ -88,7 +97,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
         { apiKeyEnv: flags.toKeyEnv, apiKeyFile: flags.toKeyFile },
         { env: '--to-key-env', file: '--to-key-file' },
         env,
-        concurrency,
+        limits,
         logger,
       );
       const secrets = flags.credentialSecrets
@@ -143,7 +152,7 @@ async function client(
   key: { apiKeyEnv?: string | undefined; apiKeyFile?: string | undefined },
   flags: { env: string; file: string },
   env: NodeJS.ProcessEnv,
-  concurrency: number,
+  limits: { concurrency: number; maxAnswerBytes: number },
   logger: Logger,
 ): Promise<N8nHttpClient> {
   const baseUrl = parseUrl(url, flag);
@@ -155,5 +164,5 @@ async function client(
     env,
     flags,
   );
-  return new N8nHttpClient({ baseUrl, apiKey, concurrency, logger });
+  return new N8nHttpClient({ baseUrl, apiKey, ...limits, logger });
 }

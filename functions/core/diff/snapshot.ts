@@ -121,13 +121,18 @@ async function* foldersOfEveryProject(api: N8nApi): AsyncGenerator<Folder> {
   }
 }
 
-/** The list lacks description and folder (docs/REAL-N8N-FINDINGS.md); one GET per workflow adds them. */
+/**
+ * The list lacks description and folder (docs/REAL-N8N-FINDINGS.md); one GET per workflow adds them,
+ * and the pinned data the list is asked to leave out (a page of 250 workflows with pinned data would
+ * be one answer far past the client's answer cap).
+ */
 function workflowsWithDetail(api: N8nApi, concurrency: number): AsyncIterable<Workflow> {
-  return mapOrdered(api.listWorkflows(), concurrency, async (listed) => {
-    if ('description' in listed && 'parentFolderId' in listed) return listed;
+  return mapOrdered(api.listWorkflows({ excludePinnedData: true }), concurrency, async (listed) => {
+    if ('description' in listed && 'parentFolderId' in listed && 'pinData' in listed) return listed;
     const detail = await api.getWorkflow(listed.id);
     return {
       ...listed,
+      ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
       description: detail.description ?? null,
       parentFolderId: detail.parentFolderId ?? null,
       ...(detail.shared ? { shared: detail.shared } : {}),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { delimiter, dirname, join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -16,6 +16,8 @@ export interface ChildRun {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** With `measurePeakRss`: the process's peak resident set (VmHWM), as last read while it ran. */
+  peakRssBytes?: number;
 }
 
 /**
@@ -28,7 +30,11 @@ export interface ChildRun {
 export function runBuiltCli(
   args: string[],
   env: Record<string, string>,
-  options: { killAfterMs?: number; killWhen?: (ended: AbortSignal) => Promise<void> } = {},
+  options: {
+    killAfterMs?: number;
+    killWhen?: (ended: AbortSignal) => Promise<void>;
+    measurePeakRss?: boolean;
+  } = {},
 ): Promise<ChildRun> {
   const started = performance.now();
   const child = spawn(BUILT_CLI, args, {
@@ -50,6 +56,7 @@ export function runBuiltCli(
   const ended = new AbortController();
   const timer = options.killAfterMs === undefined ? undefined : setTimeout(kill, options.killAfterMs);
   options.killWhen?.(ended.signal).then(kill, () => undefined);
+  const peakRss = options.measurePeakRss && child.pid ? samplePeakRss(child.pid) : undefined;
   return new Promise((resolve, reject) => {
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -60,6 +67,7 @@ export function runBuiltCli(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       ended.abort();
+      peakRss?.stop();
       resolve({
         code,
         signal,
@@ -67,9 +75,32 @@ export function runBuiltCli(
         stdout,
         stderr,
         durationMs: performance.now() - started,
+        ...(peakRss ? { peakRssBytes: peakRss.bytes() } : {}),
       });
     });
   });
+}
+
+/** Linux's /proc sampling interval: VmHWM only grows, so a sample misses at most this much of the end. */
+const RSS_SAMPLE_MS = 20;
+
+/**
+ * Reads the process's VmHWM from /proc every RSS_SAMPLE_MS until stopped. The kernel keeps the peak,
+ * so the last read before the process ends is the peak up to then; a read after it ended fails and
+ * is ignored (a zombie's status has no VmHWM line).
+ */
+function samplePeakRss(pid: number): { stop: () => void; bytes: () => number } {
+  let peakKb = 0;
+  const timer = setInterval(() => {
+    readFile(`/proc/${pid}/status`, 'utf8').then(
+      (status) => {
+        const hwm = /VmHWM:\s+(\d+)\s+kB/.exec(status);
+        if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
+      },
+      () => undefined,
+    );
+  }, RSS_SAMPLE_MS);
+  return { stop: () => clearInterval(timer), bytes: () => peakKb * 1024 };
 }
 
 /**

@@ -58,7 +58,14 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
   const api = {
     baseUrl: 'http://n8n.test',
     detailGets: 0,
-    listWorkflows: () => list(instance.workflows, 'workflow:list', '/workflows'),
+    listWorkflows: ({ excludePinnedData = false }: { excludePinnedData?: boolean } = {}) =>
+      list(
+        excludePinnedData
+          ? instance.workflows?.map(({ pinData: _pinData, ...listed }) => listed)
+          : instance.workflows,
+        'workflow:list',
+        '/workflows',
+      ),
     getWorkflow: async (id: string) => {
       api.detailGets += 1;
       const workflow = instance.workflows?.find((w) => w.id === id);
