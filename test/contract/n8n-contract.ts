@@ -846,6 +846,37 @@ export function describeN8nContract(
         expect(item?.shared).toEqual([expect.objectContaining({ role: 'credential:owner' })]);
       });
 
+      it("replaces a stub credential's data by PATCH, answering its metadata without the secret; 404 for an unknown id", async () => {
+        const id = `ark${Math.random().toString(36).slice(2, 12)}`;
+        const created = await api('POST', '/credentials', {
+          body: { id, name: `${run} stub`, type: 'httpHeaderAuth', data: { name: '', value: '' } },
+        });
+        expect(created.status, created.text).toBe(200);
+        cleanups.push(async () => {
+          await api('DELETE', `/credentials/${id}`);
+        });
+
+        const filled = await api('PATCH', `/credentials/${id}`, {
+          body: { data: { name: 'X-Key', value: 'secret-known-later' }, isPartialData: false },
+        });
+        const again = await api('PATCH', `/credentials/${id}`, {
+          body: { data: { name: 'X-Key', value: 'secret-known-later' }, isPartialData: false },
+        });
+        const unknown = await api('PATCH', '/credentials/NoSuchCred0001', {
+          body: { data: { name: 'X-Key', value: 'v' }, isPartialData: false },
+        });
+        const invalid = await api('PATCH', `/credentials/${id}`, {
+          body: { data: { name: 'X-Key', value: 'v', surprise: 1 }, isPartialData: false },
+        });
+
+        expect(filled.status, filled.text).toBe(200);
+        expect(filled.body).toMatchObject({ id, name: `${run} stub`, type: 'httpHeaderAuth' });
+        expect(filled.text).not.toContain('secret-known-later');
+        expect(again.status, again.text).toBe(200);
+        expect([unknown.status, unknown.body]).toEqual([404, { message: 'Credential not found' }]);
+        expect(invalid.status, invalid.text).toBe(400);
+      });
+
       it('re-points a node credential reference with an unknown id to the one credential of that type and name', async () => {
         const credentialName = `${run} slack`;
         const credential = await api('POST', '/credentials', {

@@ -99,7 +99,7 @@ async function nextRound(
   ledger: RestoreLedger,
   deps: RestoreDeps,
   round: Round,
-): Promise<string | undefined> {
+): Promise<{ why: string; secrets: number } | undefined> {
   const recorded = ledger.state.round;
   const otherOptions = recorded !== undefined && !sameRound(recorded, round);
   if (!ledger.finished) {
@@ -108,10 +108,15 @@ async function nextRound(
       `The restore in ${ledger.description} is not finished (${ledger.state.status === 'incomplete' ? `${ledger.failures.length} object(s) failed` : 'it stopped before its end'}) and was started with other options (${describeRound(recorded)}; now ${describeRound(round)}). Nothing was written. Run it to its end with the options it was started with, then run again with the new ones; or keep this restore's ledger elsewhere to plan afresh against the target.`,
     );
   }
-  if (otherOptions)
-    return `run again with other options (${describeRound(round)}; before: ${describeRound(recorded)})`;
   const secrets = await stubsWithSecretNow(deps.archive, ledger, deps.secrets);
-  return secrets > 0 ? `the secrets of ${secrets} credential stub(s) it created are known now` : undefined;
+  if (otherOptions)
+    return {
+      why: `run again with other options (${describeRound(round)}; before: ${describeRound(recorded)})`,
+      secrets,
+    };
+  return secrets > 0
+    ? { why: `run again now that the secrets of ${secrets} credential stub(s) it created are known`, secrets }
+    : undefined;
 }
 
 /** Plans a finished restore again, keeping what its runs wrote, and applies the new plan (unless a dry run). */
@@ -120,7 +125,7 @@ async function planNextRound(
   deps: RestoreDeps,
   options: RestoreOptions,
   round: Round,
-  why: string,
+  { why, secrets }: { why: string; secrets: number },
   started: number,
 ): Promise<RestoreRun> {
   deps.logger.info('restore finished earlier; planning again against the target', {
@@ -134,27 +139,30 @@ async function planNextRound(
     progress: deps.progress,
   });
   plan.notes.unshift(
-    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now.`,
+    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now${secrets > 0 ? ` (${secrets} stub(s) get their secret)` : ''}.`,
   );
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
-  await refuseWithoutScopes(deps, plan);
+  await refuseWithoutScopes(deps, plan, { fillsSecrets: secrets > 0 });
   ledger.startRound(plan, round);
   return applyWithLedger(plan, deps, options, ledger, started);
 }
 
 /** The key must hold every scope the plan's writes need, before the first write. */
-async function refuseWithoutScopes(deps: RestoreDeps, plan: RestorePlan): Promise<void> {
+async function refuseWithoutScopes(
+  deps: RestoreDeps,
+  plan: RestorePlan,
+  { fillsSecrets = false }: { fillsSecrets?: boolean } = {},
+): Promise<void> {
   if (!deps.capabilities) return;
   const writes = plan.entries
     .filter((e) => e.action === 'create' || e.action === 'update')
     .map((e) => e.resource);
   const creatingWorkflows = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
-  await assertRestoreScopes(
-    deps.capabilities,
-    writes,
-    plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : [],
-  );
+  await assertRestoreScopes(deps.capabilities, writes, [
+    ...(plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : []),
+    ...(fillsSecrets ? ['credential:update'] : []),
+  ]);
 }
 
 /** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */
