@@ -237,7 +237,7 @@ export function restoreJson(report: RestoreReport): {
       ...report.credentialsAwaitingSecrets.map((c) => ({
         code: 'credential-awaiting-secret',
         resource: 'credentials' as const,
-        message: `credential "${c.name}" (${c.type}, id ${c.id}) was created as a stub; fill in its secret in n8n or with --credential-secrets`,
+        message: `credential "${c.name}" (${c.type}, id ${c.id}) was created as a stub; fill in its secret in n8n, or run this restore again with --credential-secrets holding it`,
       })),
     ],
     durationMs: report.durationMs,
