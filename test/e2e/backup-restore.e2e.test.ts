@@ -3,7 +3,7 @@
  * a child process, exactly as an operator runs it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -234,6 +234,55 @@ describe('n8n-ark against a real n8n pair', () => {
       expect(Object.values(report.updated).reduce((x, y) => x + y, 0)).toBe(0);
     } finally {
       await e.stop();
+    }
+  }, 240_000);
+
+  it('publishes on a run after --no-activate, then fills a stub once its secret is known, creating nothing twice', async () => {
+    const f = await startN8n('f');
+    try {
+      const ledger = join(store, 'f-ledger.json');
+      const secrets = join(store, 'f-secrets.json');
+      await writeFile(
+        secrets,
+        JSON.stringify({ 'Billing API header': { name: 'X-Api-Key', value: 'known-later' } }),
+        { mode: 0o600 },
+      );
+      const restore = (...extra: string[]) =>
+        cli(['restore', archiveA, ...conn(f), '--ledger', ledger, '--json', ...extra], keyEnv(f));
+      type Report = {
+        created: Record<string, number>;
+        updated: Record<string, number>;
+        warnings: { code: string; message: string }[];
+      };
+      const total = (counts: Record<string, number>) => Object.values(counts).reduce((x, y) => x + y, 0);
+
+      const inactive = await restore('--no-activate');
+      const activeAfterFirst = (await workflowsOf(f)).filter((w) => w.active).length;
+      const activated = await restore();
+      const filled = await restore('--credential-secrets', secrets);
+      const again = await restore('--credential-secrets', secrets);
+
+      for (const run of [inactive, activated, filled, again]) expect(run.code, run.stderr).toBe(0);
+      expect(activeAfterFirst).toBe(0);
+      const activeNames = (ws: Wf[]) =>
+        ws
+          .filter((w) => w.active)
+          .map((w) => w.name)
+          .sort();
+      expect(activeNames(await workflowsOf(f))).toEqual(activeNames(await workflowsOf(a)));
+      expect(total((JSON.parse(activated.stdout) as Report).created)).toBe(0);
+      const secretRun = JSON.parse(filled.stdout) as Report;
+      expect(total(secretRun.created)).toBe(0);
+      expect(secretRun.updated.credentials).toBe(1);
+      expect(secretRun.warnings.map((w) => w.message)).not.toContainEqual(
+        expect.stringMatching(/"Billing API header".*created as a stub/),
+      );
+      expect(filled.stdout + filled.stderr).not.toContain('known-later');
+      expect((JSON.parse(again.stdout) as Report).warnings.map((w) => w.code)).toContain('already-restored');
+      const names = (await workflowsOf(f)).map((w) => w.name);
+      expect(new Set(names).size).toBe(names.length);
+    } finally {
+      await f.stop();
     }
   }, 240_000);
 
