@@ -1,7 +1,8 @@
 /**
  * The exporter: n8n API → archive writer → store, one resource at a time, page by page.
  * Nothing that grows with the instance is held whole: bodies and rows stream into the archive;
- * only ids (for the reference check and folder discovery) are kept.
+ * only ids and names (for the reference check, folder discovery and the closing check) are kept.
+ * The archive is published only once the closing check confirms it (backup-closing-check.ts).
  */
 
 import { ArchiveBuilder } from './archive-builder.js';
@@ -13,7 +14,16 @@ import {
   type SkippedResource,
 } from './archive-format.js';
 import { mapOrdered, peek, tap } from './async-iterables.js';
-import { ArkError } from './errors.js';
+import {
+  ArchiveTally,
+  backupIncomplete,
+  compareIdentities,
+  describeChange,
+  folderProjectsOf,
+  type InstanceIdentities,
+  readIdentities,
+} from './backup-closing-check.js';
+import { ArkError, BackupDeadlineError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, unavailability } from './instance/read.js';
 import type { SnapshotResource } from './kinds/index.js';
@@ -37,6 +47,11 @@ export interface BackupOptions {
   detailConcurrency?: number;
   /** Data-table rows per archive entry. */
   rowsPerChunk?: number;
+  /**
+   * Epoch ms: past it, the backup stops at the next object it reads and publishes nothing (a
+   * request already sent is let finish). A backup cannot resume, so stopping means failing.
+   */
+  deadline?: number;
 }
 
 export interface BackupResult {
@@ -98,6 +113,8 @@ class InstanceExport {
   private readonly credentialIds = new Set<string>();
   private readonly dataTableIds = new Set<string>();
   private readonly workflowIds = new Set<string>();
+  /** What went into the archive, for the closing check. */
+  private readonly tally = new ArchiveTally();
   /** Workflow → workflow references whose target was not seen yet when the caller was written (ids and names only). */
   private readonly forwardReferences: {
     workflow: { id: string; name: string };
@@ -113,6 +130,7 @@ class InstanceExport {
 
   async run(): Promise<void> {
     const { api } = this.deps;
+    const opening = await this.readIdentities('opening read');
     await this.exportList('users', ENTRY.users, () => api.listUsers());
     await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
     await this.exportList('tags', ENTRY.tags, () => api.listTags());
@@ -129,6 +147,7 @@ class InstanceExport {
     // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
     await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
     this.checkForwardReferences();
+    await this.confirm(opening);
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
@@ -153,6 +172,7 @@ class InstanceExport {
     list: () => AsyncIterable<unknown>,
   ): Promise<void> {
     this.throwIfUploadFailed();
+    this.checkDeadline();
     const { progress } = this.deps;
     progress.start(resource);
     let first: Awaited<ReturnType<typeof peek<unknown>>>;
@@ -162,8 +182,12 @@ class InstanceExport {
       if (this.recordSkip(resource, error)) return;
       throw error;
     }
+    this.tally.begin(resource);
     const entry = await this.archive.addRecords(entryName, resource, first.items, {
-      observe: () => progress.advance(resource),
+      observe: (record) => {
+        this.seen(resource, record);
+        progress.advance(resource);
+      },
     });
     this.counts[resource] = entry.records;
     progress.done(resource, `${entry.records} ${resource}`);
@@ -215,12 +239,20 @@ class InstanceExport {
     progress.start('dataTableRows');
     for (const table of tables) {
       this.throwIfUploadFailed();
+      this.checkDeadline();
       const entries = await this.archive.addRecordsInEntries(
         (n) => ENTRY.dataTableRows(table.id, n),
         'dataTableRows',
         api.listDataTableRows(table.id),
         rowsPerChunk,
-        { dataTableId: table.id, observe: () => progress.advance('dataTableRows') },
+        {
+          dataTableId: table.id,
+          observe: () => {
+            this.tally.count('dataTableRows');
+            this.checkDeadline();
+            progress.advance('dataTableRows');
+          },
+        },
       );
       for (const entry of entries) rows += entry.records;
     }
@@ -231,11 +263,13 @@ class InstanceExport {
   private async exportWorkflows(): Promise<void> {
     const { api, progress } = this.deps;
     progress.start('workflows');
+    this.tally.begin('workflows');
     const detailed = mapOrdered(api.listWorkflows(), this.options.detailConcurrency ?? 8, (listed) =>
       this.withDetail(listed),
     );
     const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', detailed, {
       observe: (workflow) => {
+        this.seen('workflows', workflow);
         this.observeWorkflow(workflow as Workflow);
         progress.advance('workflows');
       },
@@ -301,6 +335,46 @@ class InstanceExport {
 
   private skippedResource(resource: string): boolean {
     return this.skipped.some((s) => s.resource === resource);
+  }
+
+  /** Every record on its way into the archive: tallied, and the deadline checked. */
+  private seen(resource: SnapshotResource, record: unknown): void {
+    this.tally.record(resource, record);
+    this.checkDeadline();
+  }
+
+  private async readIdentities(task: string, folderProjects?: string[]): Promise<InstanceIdentities> {
+    this.checkDeadline();
+    this.deps.progress.start(task);
+    const read = await readIdentities(this.deps.api, {
+      ...(folderProjects ? { folderProjects } : {}),
+      onItem: () => this.checkDeadline(),
+    });
+    this.deps.progress.done(task);
+    return read;
+  }
+
+  /**
+   * The closing check: the source is read once more, and the archive is complete only when every
+   * object present at both reads is in it, each id once, and the counts are the records written.
+   * Objects created or deleted meanwhile become warnings. Throwing here publishes nothing.
+   */
+  private async confirm(opening: InstanceIdentities): Promise<void> {
+    const closing = await this.readIdentities('closing read', folderProjectsOf(opening));
+    const { missing, changed } = compareIdentities(opening, this.tally.identities, closing);
+    for (const object of changed)
+      this.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
+    const problems = this.tally.problems(missing, this.counts, (r) => this.archive.recordsOf(r));
+    if (problems.length > 0) throw backupIncomplete(problems);
+  }
+
+  private checkDeadline(): void {
+    const { deadline } = this.options;
+    if (deadline === undefined || this.deps.clock.now().getTime() < deadline) return;
+    throw new BackupDeadlineError(
+      `the backup reached its deadline (${new Date(deadline).toISOString()}) before it was done; no archive was published`,
+      { deadline },
+    );
   }
 
   private throwIfUploadFailed(): void {
