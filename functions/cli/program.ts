@@ -19,7 +19,8 @@ Exit codes:
   3  n8n refused or could not be reached (wrong key, missing scope, wrong URL)
   4  the archive is corrupt, truncated or of an unknown format
   5  the archive store failed (folder not writable, S3 error)
-  6  a restore step failed (the ledger keeps what was done; run the same command again to resume)
+  6  a restore step failed (the ledger keeps what was done; run the same command again to resume),
+     a backup could not be confirmed complete (what is missing is named), or a run stopped at --timeout
 `;
 
 export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
