@@ -42,26 +42,69 @@ export function identityOf(record: unknown): { id: string; name: string } | unde
   return { id: String(id), name: (label as string | undefined) ?? String(id) };
 }
 
+export interface IdentityReadOptions {
+  /**
+   * The projects folders are listed in; default: the projects this read lists. The opening read
+   * chooses them and the closing read asks the same ones, so both cover the same folders.
+   */
+  folderProjects?: readonly string[];
+  /** Runs for each object read; throwing stops the read (the deadline, a failed backup). */
+  onItem?: () => void;
+}
+
 /**
- * Reads every resource's ids and names, streamed (only ids and names are kept, never bodies).
- * Folders are listed in `folderProjects`, or in the projects this read lists: the opening read
- * chooses the projects and the closing read asks the same ones, so both cover the same folders.
- * `onItem` runs for each object read (the deadline check).
+ * Reads every resource's ids and names, one resource after another in the order of KINDS, streamed
+ * (only ids and names are kept, never bodies). It runs in the background from `start`: the opening
+ * read goes on beside the export, which waits (`ready`) only for the resource it is about to list,
+ * so the read of workflows hides behind the export of the resources before them.
  */
-export async function readIdentities(
-  api: N8nApi,
-  options: { folderProjects?: readonly string[]; onItem?: () => void } = {},
-): Promise<InstanceIdentities> {
-  const read: InstanceIdentities = new Map();
-  for (const kind of KINDS) {
-    if (!('list' in kind)) continue;
-    const identities = await identitiesOf(() => kind.list(api), options.onItem);
-    if (identities) read.set(kind.resource, identities);
+export class IdentityRead {
+  readonly identities: InstanceIdentities = new Map();
+  private readonly reads = new Map<SnapshotResource, Promise<void>>();
+  private readonly last: Promise<void>;
+
+  private constructor(
+    private readonly api: N8nApi,
+    private readonly options: IdentityReadOptions,
+  ) {
+    let previous = Promise.resolve();
+    for (const kind of KINDS) {
+      const read = previous.then(() => this.read(kind));
+      // Awaited by ready() or all(); until then, a failure must not count as unhandled.
+      read.catch(() => {});
+      this.reads.set(kind.resource, read);
+      previous = read;
+    }
+    this.last = previous;
   }
-  const projects = options.folderProjects ?? [...(read.get('projects')?.keys() ?? [])];
-  const folders = await identitiesOf(() => foldersIn(api, projects), options.onItem);
-  if (folders) read.set('folders', folders);
-  return read;
+
+  static start(api: N8nApi, options: IdentityReadOptions = {}): IdentityRead {
+    return new IdentityRead(api, options);
+  }
+
+  /** Resolves once `resource` has been read; rejects with the read's failure. */
+  ready(resource: SnapshotResource): Promise<void> {
+    return this.reads.get(resource) ?? Promise.resolve();
+  }
+
+  async all(): Promise<InstanceIdentities> {
+    await this.last;
+    return this.identities;
+  }
+
+  /** Resolves once the read has ended, whether it failed or not. */
+  settled(): Promise<void> {
+    return this.last.catch(() => {});
+  }
+
+  private async read(kind: (typeof KINDS)[number]): Promise<void> {
+    const list =
+      'list' in kind
+        ? () => kind.list(this.api)
+        : () => foldersIn(this.api, this.options.folderProjects ?? folderProjectsOf(this.identities));
+    const identities = await identitiesOf(list, this.options.onItem);
+    if (identities) this.identities.set(kind.resource, identities);
+  }
 }
 
 /** The project ids the folders of a read were listed in. */

@@ -20,8 +20,8 @@ import {
   compareIdentities,
   describeChange,
   folderProjectsOf,
+  IdentityRead,
   type InstanceIdentities,
-  readIdentities,
 } from './backup-closing-check.js';
 import { ArkError, BackupDeadlineError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
@@ -29,7 +29,7 @@ import { projectsWithMembers, unavailability } from './instance/read.js';
 import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
 import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
-import { findWorkflowReferences, type WorkflowReference } from './references.js';
+import { describeReferenceKind, findWorkflowReferences, type WorkflowReference } from './references.js';
 
 export interface BackupDeps {
   api: N8nApi;
@@ -99,6 +99,7 @@ export async function runBackup(deps: BackupDeps, options: BackupOptions): Promi
     return { archive, manifest, durationMs };
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));
+    await export_.stop();
     await upload.catch(() => {});
     throw uploadFailure && !(error instanceof ArkError) ? uploadFailure : error;
   }
@@ -115,6 +116,10 @@ class InstanceExport {
   private readonly workflowIds = new Set<string>();
   /** What went into the archive, for the closing check. */
   private readonly tally = new ArchiveTally();
+  /** The opening read, started with the run; see `IdentityRead`. */
+  private opening: IdentityRead | undefined;
+  /** Set when the run failed: the reads still going stop at their next object. */
+  private stopped = false;
   /** Workflow → workflow references whose target was not seen yet when the caller was written (ids and names only). */
   private readonly forwardReferences: {
     workflow: { id: string; name: string };
@@ -130,7 +135,7 @@ class InstanceExport {
 
   async run(): Promise<void> {
     const { api } = this.deps;
-    const opening = await this.readIdentities('opening read');
+    this.opening = this.startRead();
     await this.exportList('users', ENTRY.users, () => api.listUsers());
     await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
     await this.exportList('tags', ENTRY.tags, () => api.listTags());
@@ -147,7 +152,7 @@ class InstanceExport {
     // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
     await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
     this.checkForwardReferences();
-    await this.confirm(opening);
+    await this.confirm(await this.opening.all());
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
@@ -173,6 +178,7 @@ class InstanceExport {
   ): Promise<void> {
     this.throwIfUploadFailed();
     this.checkDeadline();
+    await this.opening?.ready(resource);
     const { progress } = this.deps;
     progress.start(resource);
     let first: Awaited<ReturnType<typeof peek<unknown>>>;
@@ -245,14 +251,7 @@ class InstanceExport {
         'dataTableRows',
         api.listDataTableRows(table.id),
         rowsPerChunk,
-        {
-          dataTableId: table.id,
-          observe: () => {
-            this.tally.count('dataTableRows');
-            this.checkDeadline();
-            progress.advance('dataTableRows');
-          },
-        },
+        { dataTableId: table.id, observe: () => this.seenRow() },
       );
       for (const entry of entries) rows += entry.records;
     }
@@ -262,6 +261,7 @@ class InstanceExport {
 
   private async exportWorkflows(): Promise<void> {
     const { api, progress } = this.deps;
+    await this.opening?.ready('workflows');
     progress.start('workflows');
     this.tally.begin('workflows');
     const detailed = mapOrdered(api.listWorkflows(), this.options.detailConcurrency ?? 8, (listed) =>
@@ -327,7 +327,7 @@ class InstanceExport {
     const where = reference.node ? `node "${reference.node}"` : reference.location;
     this.warnings.push({
       code: 'dangling-reference',
-      message: `workflow "${workflow.name}" ${where} refers to ${describeKind(reference)} "${reference.id}", which does not exist in this instance`,
+      message: `workflow "${workflow.name}" ${where} refers to ${describeReferenceKind(reference)} "${reference.id}", which does not exist in this instance`,
       workflow: { id: workflow.id, name: workflow.name },
       ...(reference.node ? { node: reference.node } : {}),
     });
@@ -343,15 +343,26 @@ class InstanceExport {
     this.checkDeadline();
   }
 
-  private async readIdentities(task: string, folderProjects?: string[]): Promise<InstanceIdentities> {
+  private seenRow(): void {
+    this.tally.count('dataTableRows');
     this.checkDeadline();
-    this.deps.progress.start(task);
-    const read = await readIdentities(this.deps.api, {
+    this.deps.progress.advance('dataTableRows');
+  }
+
+  private startRead(folderProjects?: string[]): IdentityRead {
+    return IdentityRead.start(this.deps.api, {
       ...(folderProjects ? { folderProjects } : {}),
-      onItem: () => this.checkDeadline(),
+      onItem: () => {
+        if (this.stopped) throw new Error('the backup stopped');
+        this.checkDeadline();
+      },
     });
-    this.deps.progress.done(task);
-    return read;
+  }
+
+  /** After a failure: the opening read stops at its next object, and is waited for. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.opening?.settled();
   }
 
   /**
@@ -360,7 +371,10 @@ class InstanceExport {
    * Objects created or deleted meanwhile become warnings. Throwing here publishes nothing.
    */
   private async confirm(opening: InstanceIdentities): Promise<void> {
-    const closing = await this.readIdentities('closing read', folderProjectsOf(opening));
+    this.checkDeadline();
+    this.deps.progress.start('closing check');
+    const closing = await this.startRead(folderProjectsOf(opening)).all();
+    this.deps.progress.done('closing check');
     const { missing, changed } = compareIdentities(opening, this.tally.identities, closing);
     for (const object of changed)
       this.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
@@ -380,20 +394,5 @@ class InstanceExport {
   private throwIfUploadFailed(): void {
     const failure = this.uploadFailure();
     if (failure) throw failure;
-  }
-}
-
-function describeKind(reference: WorkflowReference): string {
-  switch (reference.kind) {
-    case 'credential':
-      return `credential${reference.credentialType ? ` (${reference.credentialType})` : ''}`;
-    case 'dataTable':
-      return 'data table';
-    case 'errorWorkflow':
-      return 'error workflow';
-    case 'callerId':
-      return 'caller workflow';
-    default:
-      return 'workflow';
   }
 }

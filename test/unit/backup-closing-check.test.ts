@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBackup } from '../../functions/core/backup.js';
 import { compareIdentities, type InstanceIdentities } from '../../functions/core/backup-closing-check.js';
-import { BackupDeadlineError, BackupIncompleteError } from '../../functions/core/errors.js';
+import { BackupDeadlineError, BackupIncompleteError, N8nApiError } from '../../functions/core/errors.js';
 import type { Tag, Variable, Workflow } from '../../functions/core/n8n-types.js';
 import { type N8nApi, silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { type FakeInstance, fakeN8nApi, workflow } from './support/fake-n8n-api.js';
@@ -114,12 +114,12 @@ describe('the backup closing check', () => {
   });
 
   it('completes when objects are created or deleted while it runs, and names each in a warning', async () => {
-    // Prepare: while the export reads credentials (tags and variables are written, workflows not
-    // yet), a workflow and a variable are created and a tag deleted.
+    // Prepare: as the export starts listing workflows (tags and variables are written, and the
+    // opening read is past them), a workflow and a variable are created and a tag deleted.
     const store = new InMemoryArchiveStore();
     const source = instance();
     const api = fakeN8nApi(source);
-    onCall(api, 'listCredentials', 2, (items) => {
+    onCall(api, 'listWorkflows', 2, (items) => {
       source.workflows.push(workflow('w4', 'Late'));
       source.variables.push({ id: 'v2', key: 'ZONE', value: 'b' });
       source.tags.splice(0, 1);
@@ -139,6 +139,28 @@ describe('the backup closing check', () => {
         'workflows "Late" (id w4) was created while the backup ran; the archive has it',
       ],
     );
+  });
+
+  it('fails with the error of the opening read, which runs beside the export, and publishes nothing', async () => {
+    // Prepare
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi(instance());
+    onCall(api, 'listWorkflows', 1, () => ({
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          Promise.reject(
+            new N8nApiError('n8n answered 500', { status: 500, method: 'GET', path: '/workflows' }),
+          ),
+      }),
+    }));
+
+    // Act
+    const backup = runBackup(deps(api, store), { instance: 'prod' });
+
+    // Assess
+    await expect(backup).rejects.toThrow(N8nApiError);
+    expect(store.archives.size).toBe(0);
+    expect(store.failures).toBe(1);
   });
 
   it('completes without warnings when nothing changed, resources the key may not read left out', async () => {
