@@ -20,7 +20,8 @@ Exit codes:
      or answered more than --max-answer-mib
   4  the archive is corrupt, truncated or of an unknown format
   5  the archive store failed (folder not writable, S3 error)
-  6  a restore step failed (the ledger keeps what was done; run the same command again to resume)
+  6  a restore step failed (the ledger keeps what was done; run the same command again to resume),
+     a backup could not be confirmed complete (what is missing is named), or a run stopped at --timeout
 `;
 
 export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {

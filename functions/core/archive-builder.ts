@@ -98,6 +98,13 @@ export class ArchiveBuilder {
     return closed;
   }
 
+  /** Records written so far in the entries of `resource`, as the manifest will list them. */
+  recordsOf(resource: string): number {
+    let records = 0;
+    for (const entry of this.entries) if (entry.resource === resource) records += entry.records;
+    return records;
+  }
+
   async finish(manifest: Omit<Manifest, 'format' | 'formatVersion' | 'entries'>): Promise<Manifest> {
     const complete: Manifest = {
       format: ARCHIVE_FORMAT,

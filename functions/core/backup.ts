@@ -1,7 +1,8 @@
 /**
  * The exporter: n8n API → archive writer → store, one resource at a time, page by page.
  * Nothing that grows with the instance is held whole: bodies and rows stream into the archive;
- * only ids (for the reference check and folder discovery) are kept.
+ * only ids and names (for the reference check, folder discovery and the closing check) are kept.
+ * The archive is published only once the closing check confirms it (backup-closing-check.ts).
  */
 
 import { ArchiveBuilder } from './archive-builder.js';
@@ -13,13 +14,22 @@ import {
   type SkippedResource,
 } from './archive-format.js';
 import { mapOrdered, peek, tap } from './async-iterables.js';
-import { ArkError } from './errors.js';
+import {
+  ArchiveTally,
+  backupIncomplete,
+  compareIdentities,
+  describeChange,
+  folderProjectsOf,
+  IdentityRead,
+  type InstanceIdentities,
+} from './backup-closing-check.js';
+import { ArkError, BackupDeadlineError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, unavailability } from './instance/read.js';
 import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
 import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
-import { findWorkflowReferences, type WorkflowReference } from './references.js';
+import { describeReferenceKind, findWorkflowReferences, type WorkflowReference } from './references.js';
 
 export interface BackupDeps {
   api: N8nApi;
@@ -37,6 +47,8 @@ export interface BackupOptions {
   detailConcurrency?: number;
   /** Data-table rows per archive entry. */
   rowsPerChunk?: number;
+  /** Epoch ms: past it the backup stops at the next object and publishes nothing (it cannot resume). */
+  deadline?: number;
 }
 
 export interface BackupResult {
@@ -84,6 +96,7 @@ export async function runBackup(deps: BackupDeps, options: BackupOptions): Promi
     return { archive, manifest, durationMs };
   } catch (error) {
     writer.abort(error instanceof Error ? error : new Error(String(error)));
+    await export_.stop();
     await upload.catch(() => {});
     throw uploadFailure && !(error instanceof ArkError) ? uploadFailure : error;
   }
@@ -98,6 +111,12 @@ class InstanceExport {
   private readonly credentialIds = new Set<string>();
   private readonly dataTableIds = new Set<string>();
   private readonly workflowIds = new Set<string>();
+  /** What went into the archive, for the closing check. */
+  private readonly tally = new ArchiveTally();
+  /** The opening read, started with the run; see `IdentityRead`. */
+  private opening: IdentityRead | undefined;
+  /** Set when the run failed: the reads still going stop at their next object. */
+  private stopped = false;
   /** Workflow → workflow references whose target was not seen yet when the caller was written (ids and names only). */
   private readonly forwardReferences: {
     workflow: { id: string; name: string };
@@ -113,6 +132,7 @@ class InstanceExport {
 
   async run(): Promise<void> {
     const { api } = this.deps;
+    this.opening = this.startRead();
     await this.exportList('users', ENTRY.users, () => api.listUsers());
     await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
     await this.exportList('tags', ENTRY.tags, () => api.listTags());
@@ -129,6 +149,7 @@ class InstanceExport {
     // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
     await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
     this.checkForwardReferences();
+    await this.confirm(await this.opening.all());
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
@@ -153,6 +174,8 @@ class InstanceExport {
     list: () => AsyncIterable<unknown>,
   ): Promise<void> {
     this.throwIfUploadFailed();
+    this.checkDeadline();
+    await this.opening?.ready(resource);
     const { progress } = this.deps;
     progress.start(resource);
     let first: Awaited<ReturnType<typeof peek<unknown>>>;
@@ -162,8 +185,12 @@ class InstanceExport {
       if (this.recordSkip(resource, error)) return;
       throw error;
     }
+    this.tally.begin(resource);
     const entry = await this.archive.addRecords(entryName, resource, first.items, {
-      observe: () => progress.advance(resource),
+      observe: (record) => {
+        this.seen(resource, record);
+        progress.advance(resource);
+      },
     });
     this.counts[resource] = entry.records;
     progress.done(resource, `${entry.records} ${resource}`);
@@ -215,12 +242,13 @@ class InstanceExport {
     progress.start('dataTableRows');
     for (const table of tables) {
       this.throwIfUploadFailed();
+      this.checkDeadline();
       const entries = await this.archive.addRecordsInEntries(
         (n) => ENTRY.dataTableRows(table.id, n),
         'dataTableRows',
         api.listDataTableRows(table.id),
         rowsPerChunk,
-        { dataTableId: table.id, observe: () => progress.advance('dataTableRows') },
+        { dataTableId: table.id, observe: () => this.seenRow() },
       );
       for (const entry of entries) rows += entry.records;
     }
@@ -230,9 +258,10 @@ class InstanceExport {
 
   private async exportWorkflows(): Promise<void> {
     const { api, progress } = this.deps;
+    await this.opening?.ready('workflows');
     progress.start('workflows');
-    // Listed without pinned data: a page of 250 workflows, each with up to n8n's payload limit of
-    // pinned data, would be one answer of gigabytes; each workflow's GET brings its own.
+    this.tally.begin('workflows');
+    // Without pinned data (a page of 250 could be gigabytes): each workflow's GET brings its own.
     const detailed = mapOrdered(
       api.listWorkflows({ excludePinnedData: true }),
       this.options.detailConcurrency ?? 8,
@@ -240,6 +269,7 @@ class InstanceExport {
     );
     const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', detailed, {
       observe: (workflow) => {
+        this.seen('workflows', workflow);
         this.observeWorkflow(workflow as Workflow);
         progress.advance('workflows');
       },
@@ -299,7 +329,7 @@ class InstanceExport {
     const where = reference.node ? `node "${reference.node}"` : reference.location;
     this.warnings.push({
       code: 'dangling-reference',
-      message: `workflow "${workflow.name}" ${where} refers to ${describeKind(reference)} "${reference.id}", which does not exist in this instance`,
+      message: `workflow "${workflow.name}" ${where} refers to ${describeReferenceKind(reference)} "${reference.id}", which does not exist in this instance`,
       workflow: { id: workflow.id, name: workflow.name },
       ...(reference.node ? { node: reference.node } : {}),
     });
@@ -309,23 +339,62 @@ class InstanceExport {
     return this.skipped.some((s) => s.resource === resource);
   }
 
+  /** Every record on its way into the archive: tallied, and the deadline checked. */
+  private seen(resource: SnapshotResource, record: unknown): void {
+    this.tally.record(resource, record);
+    this.checkDeadline();
+  }
+
+  private seenRow(): void {
+    this.tally.count('dataTableRows');
+    this.checkDeadline();
+    this.deps.progress.advance('dataTableRows');
+  }
+
+  private startRead(folderProjects?: string[]): IdentityRead {
+    return IdentityRead.start(this.deps.api, {
+      ...(folderProjects ? { folderProjects } : {}),
+      onItem: () => {
+        if (this.stopped) throw new Error('the backup stopped');
+        this.checkDeadline();
+      },
+    });
+  }
+
+  /** After a failure: the opening read stops at its next object, and is waited for. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.opening?.settled();
+  }
+
+  /**
+   * The closing check: the source is read once more, and the archive is complete only when every
+   * object present at both reads is in it, each id once, and the counts are the records written.
+   * Objects created or deleted meanwhile become warnings. Throwing here publishes nothing.
+   */
+  private async confirm(opening: InstanceIdentities): Promise<void> {
+    this.checkDeadline();
+    this.deps.progress.start('closing check');
+    const closing = await this.startRead(folderProjectsOf(opening)).all();
+    this.deps.progress.done('closing check');
+    const { missing, changed } = compareIdentities(opening, this.tally.identities, closing);
+    for (const object of changed)
+      this.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
+    const problems = this.tally.problems(missing, this.counts, (r) => this.archive.recordsOf(r));
+    if (problems.length > 0) throw backupIncomplete(problems);
+  }
+
+  private checkDeadline(): void {
+    const { deadline } = this.options;
+    if (deadline === undefined || this.deps.clock.now().getTime() < deadline) return;
+    throw new BackupDeadlineError(
+      `the backup reached its deadline (${new Date(deadline).toISOString()}) before it was done; no archive was published`,
+      { deadline },
+    );
+  }
+
   private throwIfUploadFailed(): void {
     const failure = this.uploadFailure();
     if (failure) throw failure;
-  }
-}
-
-function describeKind(reference: WorkflowReference): string {
-  switch (reference.kind) {
-    case 'credential':
-      return `credential${reference.credentialType ? ` (${reference.credentialType})` : ''}`;
-    case 'dataTable':
-      return 'data table';
-    case 'errorWorkflow':
-      return 'error workflow';
-    case 'callerId':
-      return 'caller workflow';
-    default:
-      return 'workflow';
   }
 }

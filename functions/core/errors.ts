@@ -190,6 +190,33 @@ export class RestoreError extends ArkError {
   override readonly exitCode = 6;
 }
 
+/**
+ * A backup that cannot be confirmed complete: an object that existed for the whole backup is not in
+ * the archive, or the counts disagree with the records written. Nothing was published. Exit 6.
+ */
+export class BackupIncompleteError extends ArkError {
+  override readonly exitCode = 6;
+  /** What is missing or does not add up, one line each (`workflows "Orders" (id w1)`). */
+  readonly problems: readonly string[];
+
+  constructor(message: string, context: { problems: readonly string[] }, options?: ErrorOptions) {
+    super(message, options);
+    this.problems = context.problems;
+  }
+}
+
+/** The backup's deadline came before it was done: it stopped, and nothing was published. Exit 6. */
+export class BackupDeadlineError extends ArkError {
+  override readonly exitCode = 6;
+  /** The deadline, epoch ms. */
+  readonly deadline: number;
+
+  constructor(message: string, context: { deadline: number }, options?: ErrorOptions) {
+    super(message, options);
+    this.deadline = context.deadline;
+  }
+}
+
 export function isArkError(error: unknown): error is ArkError {
   return error instanceof ArkError;
 }

@@ -276,3 +276,19 @@ function replaceIdInUrl(url: string, oldId: string, newId: string): string {
 function nodePath(node: WorkflowNode): string {
   return `nodes[${JSON.stringify(node.name)}]`;
 }
+
+/** What a reference points to, in words: `credential (slackApi)`, `error workflow`. */
+export function describeReferenceKind(reference: WorkflowReference): string {
+  switch (reference.kind) {
+    case 'credential':
+      return `credential${reference.credentialType ? ` (${reference.credentialType})` : ''}`;
+    case 'dataTable':
+      return 'data table';
+    case 'errorWorkflow':
+      return 'error workflow';
+    case 'callerId':
+      return 'caller workflow';
+    default:
+      return 'workflow';
+  }
+}

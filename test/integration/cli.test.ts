@@ -97,6 +97,49 @@ describe('n8n-ark backup', () => {
     expect(run.stdout).toMatch(/skipped: variables — variables needs a licence for feat:variables/);
     expect(run.stdout).toMatch(/skipped: projects — projects needs a licence for feat:projectRole:admin/);
   });
+
+  it('--timeout: a slow instance makes it stop at the deadline with exit 6, leaving no archive and no partial file; run again without it, it completes', async () => {
+    // Prepare: every answer takes 40 ms, so the whole backup needs seconds; the deadline is 1.2 s.
+    seedInstance(source.state, { workflows: 40, rowsTotal: 1200 });
+    source.faults.latencyMs = 40;
+    const started = Date.now();
+
+    // Act
+    const stopped = await cli(backupArgs(source.url, store, '--timeout', '0.02'), env);
+    const stoppedAfterMs = Date.now() - started;
+    const stoppedRequests = source.requests.length;
+    const filesLeft = await readdir(store, { recursive: true });
+    const finished = await cli(backupArgs(source.url, store, '--json'), env);
+
+    // Assess
+    expect(stopped.code, stopped.stderr).toBe(6);
+    expect(stopped.stderr).toMatch(
+      /^error: the backup stopped at its --timeout 0\.02 minute\(s\) before it was done; no archive was published/,
+    );
+    expect(stoppedAfterMs).toBeLessThan(1200 + 1500);
+    expect(filesLeft).not.toContainEqual(expect.stringMatching(/\.zip|partial/));
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(stoppedRequests).toBeLessThan(source.requests.length - stoppedRequests);
+  });
+
+  it('--timeout long enough: the backup completes as without it', async () => {
+    const seeded = seedInstance(source.state, { workflows: 10 });
+
+    const run = await cli(backupArgs(source.url, store, '--json', '--timeout', '5'), env);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { counts: { workflows: number } }).counts.workflows).toBe(
+      seeded.workflows,
+    );
+  });
+
+  it('--timeout that is not a number of minutes: exit 2 naming the flag, before anything is read', async () => {
+    const run = await cli(backupArgs(source.url, store, '--timeout', '0'), env);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: --timeout must be a number of minutes above 0, not "0"\n');
+    expect(source.requests.length).toBe(0);
+  });
 });
 
 describe('exit codes and messages', () => {

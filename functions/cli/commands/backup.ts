@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
 import { runBackup } from '../../core/backup.js';
-import { UsageError } from '../../core/errors.js';
+import { BackupDeadlineError, UsageError } from '../../core/errors.js';
 import { systemClock } from '../../core/ports.js';
 import { TOOL_VERSION } from '../../version.js';
 import { addConnectionOptions, type ConnectionOptions, connect, instanceNameFromUrl } from '../connection.js';
@@ -14,10 +14,12 @@ import {
   printJson,
 } from '../output.js';
 import { storeFromOption } from '../stores.js';
+import { deadlineFrom } from './restore.js';
 
 interface BackupFlags extends ConnectionOptions {
   instance?: string;
   store?: string;
+  timeout?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -37,6 +39,10 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
   )
     .option('--instance <name>', 'name the archives are filed under (default: the URL host)')
     .option('--store <dir|s3://bucket/prefix>', 'where archives are kept', './n8n-ark-backups')
+    .option(
+      '--timeout <minutes>',
+      'stop the backup at the next object after this many minutes and publish nothing (exit 6; the partial archive is removed)',
+    )
     .option('--json', 'print one JSON object {archive, counts, skipped, warnings} on stdout')
     .option('--verbose', 'log each step on stderr')
     .addHelpText(
@@ -48,6 +54,7 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
     )
     .action(async (flags: BackupFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
+      const { deadline } = deadlineFrom(flags);
       const api = await connect(flags, env, logger);
       const instance = flags.instance ?? instanceNameFromUrl(api.baseUrl);
       if (!INSTANCE_NAME.test(instance)) {
@@ -65,8 +72,10 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
           progress: createProgress(out, flags.json !== true),
           toolVersion: TOOL_VERSION,
         },
-        { instance },
-      );
+        { instance, ...(deadline === undefined ? {} : { deadline }) },
+      ).catch((error: unknown) => {
+        throw error instanceof BackupDeadlineError ? stoppedAtTimeout(error, flags.timeout) : error;
+      });
       const { manifest, archive } = result;
       if (flags.json) {
         printJson(out, {
@@ -88,4 +97,13 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
       for (const skip of manifest.skipped) out.stdout.write(`skipped: ${skip.resource} — ${skip.reason}\n`);
       for (const warning of manifest.warnings) out.stdout.write(`warning: ${warning.message}\n`);
     });
+}
+
+/** The core's deadline, worded with the flag that set it. */
+function stoppedAtTimeout(error: BackupDeadlineError, timeout: string | undefined): BackupDeadlineError {
+  return new BackupDeadlineError(
+    `the backup stopped at its --timeout ${timeout} minute(s) before it was done; no archive was published (the partial one was removed): run it again, with a longer --timeout if it needs one`,
+    { deadline: error.deadline },
+    { cause: error },
+  );
 }

@@ -160,9 +160,9 @@ export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
   });
 }
 
-/** `--timeout <minutes>` as the restore's deadline (epoch ms), counted from now. */
+/** `--timeout <minutes>` as the run's deadline (epoch ms), counted from now (restore, migrate, backup). */
 export function deadlineFrom(
-  flags: RestoreFlags,
+  flags: Pick<RestoreFlags, 'timeout'>,
   now = Date.now(),
 ): { deadline?: number; deadlineMarginMs?: number } {
   if (flags.timeout === undefined) return {};

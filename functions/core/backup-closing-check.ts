@@ -1,0 +1,245 @@
+/**
+ * The backup's closing honesty. A listing can lose an object without any error: n8n pages by offset
+ * underneath its cursors, so an object deleted mid-scan shifts the next page and one object is never
+ * sent. One read of ids and names before the export and one after it catch that: an object present
+ * at both reads existed for the whole backup and must be in the archive. An object created or
+ * deleted while the backup ran is fine either way; it is named, not counted against the backup.
+ */
+import { BackupIncompleteError, NotFoundError } from './errors.js';
+import { unavailableReason } from './instance/read.js';
+import { KINDS, type SnapshotResource } from './kinds/index.js';
+import type { N8nApi } from './ports.js';
+
+/** One resource's objects, id → name (a variable's key, a user's e-mail). */
+export type Identities = Map<string, string>;
+/** Per resource, the objects one read found; a resource that could not be read is absent. */
+export type InstanceIdentities = Map<SnapshotResource, Identities>;
+
+export interface ObjectRef {
+  resource: SnapshotResource;
+  id: string;
+  name: string;
+}
+
+export interface ChangedObject extends ObjectRef {
+  change: 'created' | 'deleted';
+  archived: boolean;
+}
+
+export interface ClosingFindings {
+  /** At the opening and the closing read, yet not in the archive: the backup is not complete. */
+  missing: ObjectRef[];
+  /** Created or deleted while the backup ran. */
+  changed: ChangedObject[];
+}
+
+/** The id and the name a person knows an object by, from any record n8n lists. */
+export function identityOf(record: unknown): { id: string; name: string } | undefined {
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { id, name, key, email } = record as Record<string, unknown>;
+  if (typeof id !== 'string' && typeof id !== 'number') return undefined;
+  const label = [name, key, email].find((value) => typeof value === 'string');
+  return { id: String(id), name: (label as string | undefined) ?? String(id) };
+}
+
+export interface IdentityReadOptions {
+  /**
+   * The projects folders are listed in; default: the projects this read lists. The opening read
+   * chooses them and the closing read asks the same ones, so both cover the same folders.
+   */
+  folderProjects?: readonly string[];
+  /** Runs for each object read; throwing stops the read (the deadline, a failed backup). */
+  onItem?: () => void;
+}
+
+/**
+ * Reads every resource's ids and names, one resource after another in the order of KINDS, streamed
+ * (only ids and names are kept, never bodies). It runs in the background from `start`: the opening
+ * read goes on beside the export, which waits (`ready`) only for the resource it is about to list,
+ * so the read of workflows hides behind the export of the resources before them.
+ */
+export class IdentityRead {
+  readonly identities: InstanceIdentities = new Map();
+  private readonly reads = new Map<SnapshotResource, Promise<void>>();
+  private readonly last: Promise<void>;
+
+  private constructor(
+    private readonly api: N8nApi,
+    private readonly options: IdentityReadOptions,
+  ) {
+    let previous = Promise.resolve();
+    for (const kind of KINDS) {
+      const read = previous.then(() => this.read(kind));
+      // Awaited by ready() or all(); until then, a failure must not count as unhandled.
+      read.catch(() => {});
+      this.reads.set(kind.resource, read);
+      previous = read;
+    }
+    this.last = previous;
+  }
+
+  static start(api: N8nApi, options: IdentityReadOptions = {}): IdentityRead {
+    return new IdentityRead(api, options);
+  }
+
+  /** Resolves once `resource` has been read; rejects with the read's failure. */
+  ready(resource: SnapshotResource): Promise<void> {
+    return this.reads.get(resource) ?? Promise.resolve();
+  }
+
+  async all(): Promise<InstanceIdentities> {
+    await this.last;
+    return this.identities;
+  }
+
+  /** Resolves once the read has ended, whether it failed or not. */
+  settled(): Promise<void> {
+    return this.last.catch(() => {});
+  }
+
+  private async read(kind: (typeof KINDS)[number]): Promise<void> {
+    const list =
+      'list' in kind
+        ? () => kind.list(this.api)
+        : () => foldersIn(this.api, this.options.folderProjects ?? folderProjectsOf(this.identities));
+    const identities = await identitiesOf(list, this.options.onItem);
+    if (identities) this.identities.set(kind.resource, identities);
+  }
+}
+
+/** The project ids the folders of a read were listed in. */
+export function folderProjectsOf(read: InstanceIdentities): string[] {
+  return [...(read.get('projects')?.keys() ?? [])];
+}
+
+async function identitiesOf(
+  list: () => AsyncIterable<unknown>,
+  onItem: (() => void) | undefined,
+): Promise<Identities | undefined> {
+  const identities: Identities = new Map();
+  try {
+    for await (const record of list()) {
+      onItem?.();
+      const identity = identityOf(record);
+      if (identity) identities.set(identity.id, identity.name);
+    }
+    return identities;
+  } catch (error) {
+    // Unlicensed or out of the key's scope: the export skips it too, and there is nothing to compare.
+    if (unavailableReason(error) === undefined) throw error;
+    return undefined;
+  }
+}
+
+/** A project deleted while the backup ran has no folders any more, rather than failing the read. */
+async function* foldersIn(api: N8nApi, projectIds: readonly string[]): AsyncGenerator<unknown> {
+  for (const projectId of projectIds) {
+    try {
+      yield* api.listFolders(projectId);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+}
+
+/**
+ * Compares the archive with the reads before and after it, for each resource all three have (a
+ * resource skipped by the export or unreadable at either read cannot be compared).
+ */
+export function compareIdentities(
+  opening: InstanceIdentities,
+  archived: InstanceIdentities,
+  closing: InstanceIdentities,
+): ClosingFindings {
+  const findings: ClosingFindings = { missing: [], changed: [] };
+  for (const [resource, inArchive] of archived) {
+    const before = opening.get(resource);
+    const after = closing.get(resource);
+    if (!before || !after) continue;
+    for (const [id, name] of before) {
+      if (after.has(id)) {
+        if (!inArchive.has(id)) findings.missing.push({ resource, id, name });
+      } else findings.changed.push({ resource, id, name, change: 'deleted', archived: inArchive.has(id) });
+    }
+    for (const [id, name] of after)
+      if (!before.has(id))
+        findings.changed.push({ resource, id, name, change: 'created', archived: inArchive.has(id) });
+  }
+  return findings;
+}
+
+/**
+ * What went into the archive, told apart from what the archive builder says it wrote: records seen
+ * per resource, and each object's id and name (rows are only counted).
+ */
+export class ArchiveTally {
+  /** What the archive holds per resource; a resource the export skipped is absent. */
+  readonly identities: InstanceIdentities = new Map();
+  private readonly seen: Record<string, number> = {};
+  /** Objects whose id the archive got twice: the restore would refuse such an archive. */
+  private readonly repeated: ObjectRef[] = [];
+
+  /** The export started writing this resource's entry (an empty entry is still a written resource). */
+  begin(resource: SnapshotResource): void {
+    this.identities.set(resource, new Map());
+  }
+
+  record(resource: SnapshotResource, record: unknown): void {
+    this.count(resource);
+    const identity = identityOf(record);
+    const archived = this.identities.get(resource);
+    if (!identity || !archived) return;
+    if (archived.has(identity.id)) this.repeated.push({ resource, ...identity });
+    archived.set(identity.id, identity.name);
+  }
+
+  count(resource: string): void {
+    this.seen[resource] = (this.seen[resource] ?? 0) + 1;
+  }
+
+  /**
+   * Why the archive cannot be called complete, one line per problem (none: it is complete): an
+   * object of both reads missing from it, an id written twice, a count that is not the records
+   * seen going in and held by the entries (`recordsOf`).
+   */
+  problems(
+    missing: readonly ObjectRef[],
+    counts: Readonly<Record<string, number>>,
+    recordsOf: (resource: string) => number,
+  ): string[] {
+    return [
+      ...missing.map((o) => `${describeObject(o)} existed for the whole backup but is not in the archive`),
+      ...this.repeated.map((o) => `${describeObject(o)} was written twice`),
+      ...Object.entries(counts).flatMap(([resource, count]) => {
+        const seen = this.seen[resource] ?? 0;
+        const held = recordsOf(resource);
+        return seen === count && held === count
+          ? []
+          : [`counts.${resource} is ${count}, but ${seen} records were read and its entries hold ${held}`];
+      }),
+    ];
+  }
+}
+
+/** Problems named in the error's message; the error's `problems` field has them all. */
+const PROBLEMS_IN_MESSAGE = 10;
+
+export function backupIncomplete(problems: readonly string[]): BackupIncompleteError {
+  const shown = problems.slice(0, PROBLEMS_IN_MESSAGE);
+  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
+  return new BackupIncompleteError(
+    `the backup cannot be confirmed complete, so no archive was published: ${shown.join('; ')}${more}. Run the backup again.`,
+    { problems },
+  );
+}
+
+/** `workflows "Orders" (id w1)`: the kind and the name a person looks for, with the id to be sure. */
+export function describeObject(object: ObjectRef): string {
+  return `${object.resource} ${JSON.stringify(object.name)} (id ${object.id})`;
+}
+
+export function describeChange(object: ChangedObject): string {
+  const what = object.change === 'created' ? 'was created' : 'was deleted';
+  const archived = object.archived ? 'the archive has it' : 'the archive does not have it';
+  return `${describeObject(object)} ${what} while the backup ran; ${archived}`;
+}
