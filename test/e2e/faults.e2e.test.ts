@@ -107,11 +107,11 @@ const proxies: FaultProxy[] = [];
 beforeAll(async () => {
   await assertBuiltCliIsCurrent();
   dir = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-faults-'));
-  [source, restoreTarget, migrateTarget, killTarget] = await Promise.all([
-    startN8n('fault-src'),
-    startN8n('fault-restore'),
-    startN8n('fault-migrate'),
-    startN8n('fault-kill'),
+  [source, restoreTarget, migrateTarget, killTarget] = await startAll([
+    'fault-src',
+    'fault-restore',
+    'fault-migrate',
+    'fault-kill',
   ]);
   await seedRealN8n(source.url, source.apiKey, { rows: ROWS });
   store = new FolderArchiveStore(join(dir, 'archives'));
@@ -141,6 +141,20 @@ afterAll(async () => {
   await Promise.all([source, restoreTarget, migrateTarget, killTarget].map((n8n) => n8n?.stop()));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** Starts the instances together; if one fails to start, stops those that did (afterAll never sees them). */
+async function startAll<const Names extends readonly string[]>(
+  names: Names,
+): Promise<{ [K in keyof Names]: RealN8n }> {
+  const settled = await Promise.allSettled(names.map((name) => startN8n(name)));
+  const failure = settled.find((result) => result.status === 'rejected');
+  const started = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  if (failure) {
+    await Promise.all(started.map((n8n) => n8n.stop()));
+    throw failure.reason;
+  }
+  return started as { [K in keyof Names]: RealN8n };
+}
 
 async function proxyTo(n8n: RealN8n, proxySeed: number): Promise<FaultProxy> {
   const proxy = await startFaultProxy({ upstream: n8n.url, seed: proxySeed, rates: RATES, slowMs: SLOW_MS });
