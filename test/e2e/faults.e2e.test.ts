@@ -1,12 +1,13 @@
 /**
  * Restores that converge, on real n8n 2.41.1: a restore and a migration through a seeded fault proxy
  * at 10 % (rate limits, gateway errors, lost connections and lost answers to writes n8n applied),
- * each in one invocation of the real client and core, and the built CLI's restore SIGKILLed once it
- * has written some workflows and run again until it exits 0. Every target ends equal to the archive
+ * each in one invocation of the real client and core; a restore through the same fault mix at 20 %
+ * in at most two invocations sharing one ledger; and the built CLI's restore SIGKILLed once it has
+ * written some workflows and run again until it exits 0. Every target ends equal to the archive
  * (users aside: n8n-ark invites nobody) and holds nothing twice, counted through the Public API.
  *
- * Four instances start together (source, and one empty target per scenario); the source is seeded
- * with every reference kind the seeder knows and backed up once without faults.
+ * Five instances: the source and one empty target per scenario. The source is seeded with every
+ * reference kind the seeder knows and backed up once without faults.
  * E2E_FAULT_SEED=<seed> replays another draw of faults (the client's concurrency can move a fault
  * from one request to its neighbour, not change how many there are).
  */
@@ -30,7 +31,7 @@ import {
 import { runMigrate } from '../../functions/core/migrate.js';
 import { type Clock, silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { runRestore } from '../../functions/core/restore/run.js';
-import type { RestoreReport } from '../../functions/core/restore/types.js';
+import type { RestoreReport, RestoreRun } from '../../functions/core/restore/types.js';
 import { assertBuiltCliIsCurrent, type ChildRun, runBuiltCli } from '../integration/support/built-cli.js';
 import {
   type FaultEvent,
@@ -46,6 +47,9 @@ import { seedRealN8n } from './harness/seed-real.js';
 
 const SEED = Number(process.env.E2E_FAULT_SEED ?? 20261129);
 const RATE = 0.1;
+/** Issue 11: at twice the rate a restore may need the same command once more, never a third time. */
+const HIGH_RATE = 0.2;
+const MAX_INVOCATIONS_AT_HIGH_RATE = 2;
 /**
  * Rows in the seeded table, inserted ROW_BATCH at a time: 30 batches, so at 10 % some of their answers
  * are lost (before the restore counted the rows after such a batch, each emptied and refilled the
@@ -78,12 +82,12 @@ const WRITE_FAULTS: readonly FaultKind[] = [
   'reset-after',
   'slow',
 ];
-const RATES: FaultRates = {
-  read: { rate: RATE, faults: READ_FAULTS },
-  create: { rate: RATE, faults: WRITE_FAULTS },
-  rowInsert: { rate: RATE, faults: WRITE_FAULTS },
-  update: { rate: RATE, faults: WRITE_FAULTS },
-};
+const ratesAt = (rate: number): FaultRates => ({
+  read: { rate, faults: READ_FAULTS },
+  create: { rate, faults: WRITE_FAULTS },
+  rowInsert: { rate, faults: WRITE_FAULTS },
+  update: { rate, faults: WRITE_FAULTS },
+});
 /** SIGKILL the CLI once the target holds this many workflows; runs of the same command after it. */
 const KILL_AT_WORKFLOWS = 3;
 const MAX_RESUMES = 4;
@@ -99,6 +103,7 @@ let source: RealN8n;
 let restoreTarget: RealN8n;
 let migrateTarget: RealN8n;
 let killTarget: RealN8n;
+let highRateTarget: RealN8n;
 let dir: string;
 let store: FolderArchiveStore;
 let archiveLocation: string;
@@ -107,12 +112,21 @@ const proxies: FaultProxy[] = [];
 beforeAll(async () => {
   await assertBuiltCliIsCurrent();
   dir = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-faults-'));
-  [source, restoreTarget, migrateTarget, killTarget] = await Promise.all([
-    startN8n('fault-src'),
-    startN8n('fault-restore'),
-    startN8n('fault-migrate'),
-    startN8n('fault-kill'),
+  [source, restoreTarget, migrateTarget, killTarget] = await startAll([
+    'fault-src',
+    'fault-restore',
+    'fault-migrate',
+    'fault-kill',
   ]);
+  // The fifth starts while the source is seeded and backed up: five start-ups at once overran the
+  // readiness timeout on two busy cores.
+  const [backedUp, fifth] = await Promise.allSettled([seedAndBackUp(), startN8n('fault-restore-20')]);
+  if (fifth.status === 'fulfilled') highRateTarget = fifth.value;
+  if (backedUp.status === 'rejected') throw backedUp.reason;
+  if (fifth.status === 'rejected') throw fifth.reason;
+}, 300_000);
+
+async function seedAndBackUp(): Promise<void> {
   await seedRealN8n(source.url, source.apiKey, { rows: ROWS });
   store = new FolderArchiveStore(join(dir, 'archives'));
   const backup = await runBackup(
@@ -134,16 +148,37 @@ beforeAll(async () => {
     credentials: 2,
     dataTableRows: ROWS,
   });
-}, 240_000);
+}
 
 afterAll(async () => {
   await Promise.all(proxies.map((proxy) => proxy.close()));
-  await Promise.all([source, restoreTarget, migrateTarget, killTarget].map((n8n) => n8n?.stop()));
+  await Promise.all(
+    [source, restoreTarget, migrateTarget, killTarget, highRateTarget].map((n8n) => n8n?.stop()),
+  );
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function proxyTo(n8n: RealN8n, proxySeed: number): Promise<FaultProxy> {
-  const proxy = await startFaultProxy({ upstream: n8n.url, seed: proxySeed, rates: RATES, slowMs: SLOW_MS });
+/** Starts the instances together; if one fails to start, stops those that did (afterAll never sees them). */
+async function startAll<const Names extends readonly string[]>(
+  names: Names,
+): Promise<{ [K in keyof Names]: RealN8n }> {
+  const settled = await Promise.allSettled(names.map((name) => startN8n(name)));
+  const failure = settled.find((result) => result.status === 'rejected');
+  const started = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  if (failure) {
+    await Promise.all(started.map((n8n) => n8n.stop()));
+    throw failure.reason;
+  }
+  return started as { [K in keyof Names]: RealN8n };
+}
+
+async function proxyTo(n8n: RealN8n, proxySeed: number, rate = RATE): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({
+    upstream: n8n.url,
+    seed: proxySeed,
+    rates: ratesAt(rate),
+    slowMs: SLOW_MS,
+  });
   proxies.push(proxy);
   return proxy;
 }
@@ -336,5 +371,83 @@ describe(`converging on real n8n through a fault proxy at ${RATE * 100} % (seed 
     expect(report.complete).toBe(true);
     expect(await differencesFromArchive(killTarget)).toEqual([]);
     expect(await duplicatesIn(killTarget)).toEqual([]);
+  });
+});
+
+describe(`converging on real n8n through a fault proxy at ${HIGH_RATE * 100} % (seed ${SEED})`, () => {
+  it(`restores in at most ${MAX_INVOCATIONS_AT_HIGH_RATE} invocations of the same restore: equal to the archive, nothing twice`, async () => {
+    const proxy = await proxyTo(highRateTarget, SEED + 2, HIGH_RATE);
+    const ledgerPath = join(dir, 'restore-20.ledger.json');
+    /** One invocation as the CLI makes it: the archive opened afresh, the ledger read from its file. */
+    const invoke = async (): Promise<RestoreRun> => {
+      const archive = await openArchiveAt(store, archiveLocation, openZipArchive);
+      try {
+        return await runRestore(
+          {
+            archive,
+            api: proxied(proxy, highRateTarget),
+            ledgerStore: new FileLedgerStore(ledgerPath),
+            clock,
+            logger: silentLogger,
+            progress: silentProgress,
+          },
+          { rowBatchSize: ROW_BATCH },
+        );
+      } finally {
+        await archive.close();
+      }
+    };
+    // The CLI exits 0 only when the run is done, complete and failed nothing; anything else (an
+    // incomplete report or an error) is answered by running the same command again.
+    const exitsZero = (run: RestoreRun) =>
+      run.done && run.report.complete && Object.values(run.report.failed).every((n) => n === 0);
+    const outcomes: { run?: RestoreRun; error?: unknown; ms: number; requests: number; faults: number }[] =
+      [];
+    const started = performance.now();
+    while (outcomes.length < MAX_INVOCATIONS_AT_HIGH_RATE) {
+      const before = proxy.stats();
+      const invocationStarted = performance.now();
+      let run: RestoreRun | undefined;
+      let error: unknown;
+      try {
+        run = await invoke();
+      } catch (thrown) {
+        error = thrown;
+      }
+      const after = proxy.stats();
+      outcomes.push({
+        run,
+        error,
+        ms: Math.round(performance.now() - invocationStarted),
+        requests: after.requests - before.requests,
+        faults: after.faults.length - before.faults.length,
+      });
+      if (run && exitsZero(run)) break;
+    }
+    const stats = proxy.stats();
+    const outcomeText = ({ run, error }: (typeof outcomes)[number]) =>
+      run
+        ? `${exitsZero(run) ? 'complete' : 'incomplete'}${run.report.warnings.length > 0 ? ` (${run.report.warnings.map((w) => `${w.code}: ${w.message}`).join('; ')})` : ''}`
+        : `threw ${(error as Error).stack ?? String(error)}`;
+    console.log(
+      `${describeFaults(`restore at ${HIGH_RATE * 100} %, target proxy`, stats)}\n${outcomes
+        .map(
+          (o, i) =>
+            `invocation ${i + 1}: ${outcomeText(o)}, ${o.requests} requests, ${o.faults} faults, ${o.ms} ms`,
+        )
+        .join('\n')}\n${Math.round(performance.now() - started)} ms`,
+    );
+
+    // The loop stops at MAX_INVOCATIONS_AT_HIGH_RATE: the last of them exiting 0 is the claim.
+    const last = outcomes.at(-1)!;
+    expect(last.run, outcomeText(last)).toBeDefined();
+    const { done, report } = last.run!;
+    expect(done).toBe(true);
+    expectComplete(report);
+    expect(report.runs).toBeLessThanOrEqual(outcomes.length);
+    expect(await differencesFromArchive(highRateTarget)).toEqual([]);
+    expect(await duplicatesIn(highRateTarget)).toEqual([]);
+    // Not every draw loses a create's answer (E2E_FAULT_SEED=1 lost none at 20 %), so only that faults happened.
+    expect(stats.faults.length).toBeGreaterThan(0);
   });
 });
