@@ -77,7 +77,12 @@ export function rewriteWorkflowReferences(
   workflow: Workflow,
   maps: IdMaps,
 ): { workflow: Workflow; unresolved: WorkflowReference[] } {
-  const copy = structuredClone(workflow);
+  // References live in nodes and settings only: pinned and static data (tens of MiB of it in real
+  // workflows) are shared with the original, not copied.
+  const { pinData, staticData, ...rest } = workflow;
+  const copy: Workflow = structuredClone(rest);
+  if (pinData !== undefined) copy.pinData = pinData;
+  if (staticData !== undefined) copy.staticData = staticData;
   const unresolved: WorkflowReference[] = [];
   visitReferences(copy, (slot) => {
     const target = mapFor(maps, slot.reference.kind).get(slot.reference.id);

@@ -19,6 +19,18 @@ import { idMaps, plannedWorkflows } from './planned.js';
 import { writeBody } from './write-body.js';
 
 export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
+  // Every body final at its create (the common case): nothing to write, so the archive is not read
+  // again (a workflow with 32 MiB of pinned data costs seconds to parse).
+  const pending = ctx
+    .entries('workflows')
+    .some(
+      (e) =>
+        e.restoredEarlier ||
+        ((e.action === 'create' || e.action === 'update') &&
+          !ctx.hasFailed(e) &&
+          !ctx.ledger.isMarked('workflowReferences', e.sourceId)),
+    );
+  if (!pending) return;
   const createdNow = createdNowCheck(ctx);
   const todo = async function* () {
     for await (const item of plannedWorkflows(ctx, ['create', 'update'], { earlier: true })) {
