@@ -151,6 +151,14 @@ export class N8nArkStack extends Stack {
       resultPath: '$.slice',
       retryOnServiceExceptions: true,
     });
+    // A slice that crashed (out of memory, or killed at its timeout before it could stop) is run
+    // again: the ledger keeps what it did, and its lock names the time it was certainly gone by.
+    slice.addRetry({
+      errors: ['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout'],
+      interval: Duration.minutes(1),
+      backoffRate: 2,
+      maxAttempts: 4,
+    });
     // Checksums again, then the target against the archive (as `n8n-ark diff`): what did not land.
     const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
       lambdaFunction: verify.fn,

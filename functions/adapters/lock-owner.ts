@@ -13,7 +13,12 @@ export function parseLockOwner(contents: string): LockOwner | undefined {
       typeof value.host === 'string' &&
       typeof value.startedAt === 'string'
     )
-      return { pid: value.pid, host: value.host, startedAt: value.startedAt };
+      return {
+        pid: value.pid,
+        host: value.host,
+        startedAt: value.startedAt,
+        ...(typeof value.endsBy === 'string' ? { endsBy: value.endsBy } : {}),
+      };
   } catch {
     // not JSON: no owner
   }

@@ -109,11 +109,12 @@ export class S3LedgerStore implements LedgerStore {
     throw this.locked(found);
   }
 
+  /** Older than staleAfterMs, or past the time its holder said it would certainly be gone by. */
   private isStale(found: FoundLock): boolean {
-    return (
-      found.writtenAt !== undefined &&
-      this.clock.now().getTime() - found.writtenAt.getTime() > this.staleAfterMs
-    );
+    const now = this.clock.now().getTime();
+    const endsBy = found.owner?.endsBy ? Date.parse(found.owner.endsBy) : Number.NaN;
+    if (!Number.isNaN(endsBy) && now > endsBy) return true;
+    return found.writtenAt !== undefined && now - found.writtenAt.getTime() > this.staleAfterMs;
   }
 
   private heldLock(etag: string): LedgerLock {

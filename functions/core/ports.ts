@@ -216,6 +216,11 @@ export interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
+  /**
+   * When the holder is certainly gone (ISO time): a Lambda cannot outlive its timeout, so the lock
+   * of a slice that crashed is taken over right after, not hours later.
+   */
+  endsBy?: string;
 }
 
 export interface LedgerLock {

@@ -13,6 +13,9 @@ import { compose, parseAtEdge, restoreEventSchema } from './compose.js';
 /** Time kept back from the Lambda limit to save the ledger and answer. */
 const SAFETY_MARGIN_MS = 60_000;
 
+/** Clock difference allowed between this Lambda and the one that finds its lock. */
+const LOCK_SKEW_MS = 60_000;
+
 /** One bounded slice of a restore; Step Functions calls it again until `done`. */
 export async function handler(event: unknown, context: { getRemainingTimeInMillis(): number }) {
   const { archive: archiveRef, target, ...options } = parseAtEdge(restoreEventSchema, event, 'restore event');
@@ -31,7 +34,13 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
           onStaleLock: (holder) =>
             logger.warn('took over the lock of a restore slice that is gone', { ...holder }),
         }),
-        lockOwner: { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() },
+        lockOwner: {
+          pid: process.pid,
+          host: hostname(),
+          startedAt: new Date().toISOString(),
+          // The function is stopped at its timeout: past it (and a minute of clock skew) the lock is stale.
+          endsBy: new Date(Date.now() + context.getRemainingTimeInMillis() + LOCK_SKEW_MS).toISOString(),
+        },
         clock: systemClock,
         logger,
         progress: silentProgress,

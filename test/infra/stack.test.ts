@@ -151,6 +151,20 @@ describe('schedules and alarms', () => {
     expect(definition).toContain('Verify archive and target');
     expect(definition).toContain('Notify');
   });
+
+  it('runs a crashed restore slice again, backing off past the time its lock says it was gone by', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const text = JSON.stringify(Object.values(machines)[0]?.Properties?.DefinitionString).replace(
+      /\\"/g,
+      '"',
+    );
+    const retry =
+      '{"ErrorEquals":["Lambda.Unknown","Sandbox.Timedout","States.Timeout"],"IntervalSeconds":60,"MaxAttempts":4,"BackoffRate":2}';
+    const at = text.indexOf(retry);
+
+    expect(at).toBeGreaterThan(text.indexOf('"Restore slice":{'));
+    expect(text.indexOf(retry, at + 1)).toBe(-1);
+  });
 });
 
 describe('cdk-nag', () => {

@@ -138,6 +138,22 @@ describe('S3LedgerStore.lock against moto', () => {
     expect(await lockExists(key)).toBe(false);
   });
 
+  it('takes over at once the lock of a Lambda slice past the time it said it would be gone by, and not before', async () => {
+    const key = nextKey();
+    const slice: LockOwner = { ...first, endsBy: new Date(Date.now() + 15 * 60_000).toISOString() };
+    await store(key).lock(slice);
+    const reported: LockOwner[] = [];
+    const minutesLater = (minutes: number) => ({ now: () => new Date(Date.now() + minutes * 60_000) });
+
+    await failure(store(key, { clock: minutesLater(14) }).lock(second));
+    await store(key, { clock: minutesLater(16), onStaleLock: (holder) => reported.push(holder) }).lock(
+      second,
+    );
+
+    expect(reported).toEqual([slice]);
+    expect(await lockOwner(key)).toMatchObject(second);
+  });
+
   it('honours a shorter staleAfterMs', async () => {
     const key = nextKey();
     await store(key).lock(first);
