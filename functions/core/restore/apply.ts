@@ -114,7 +114,12 @@ class StepContext implements ApplyContext {
       predicted: new Set(
         plan.warnings.filter((w) => w.workflow && w.location).map((w) => `${w.workflow?.id}|${w.location}`),
       ),
-      reportedUnresolved: new Set(),
+      // What an earlier run of this restore reported already (it is in the ledger) is not reported twice.
+      reportedUnresolved: new Set(
+        ledger.state.warnings
+          .filter((w) => w.code === 'unresolved-reference' && w.workflow && w.location)
+          .map((w) => `${w.workflow?.id}|${w.location}`),
+      ),
       workflowFacts: new Map(),
     };
   }

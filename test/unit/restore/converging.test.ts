@@ -130,6 +130,44 @@ describe('a restore that cannot write something says so, and every re-run tries 
   });
 });
 
+describe('a restore resumed in the middle of its references pass', () => {
+  it('reports each reference it could not resolve once, not again for the workflows written before the crash', async () => {
+    // Prepare: n8n refuses "Sub A", so "Main" keeps two references it cannot resolve
+    const refuseSubA = (target: MemoryN8n) => {
+      const createWorkflow = target.createWorkflow.bind(target);
+      target.createWorkflow = async (body: WorkflowWrite) => {
+        if (body.name === 'Sub A')
+          throw new N8nApiError('request/body is invalid', {
+            status: 400,
+            method: 'POST',
+            path: '/workflows',
+          });
+        return createWorkflow(body);
+      };
+    };
+    const probe = emptyTarget();
+    refuseSubA(probe);
+    await restorer(memoryArchive(seededSource()), probe)();
+    const puts = probe.writes.flatMap((w, i) => (/^PUT \/workflows\/[^/]+$/.test(w) ? [i + 1] : []));
+    const target = emptyTarget();
+    refuseSubA(target);
+    target.crashAtWrite = puts.at(-1);
+    const restore = restorer(memoryArchive(seededSource()), target);
+
+    // Act: the run crashes at the references pass's last write; the next one resumes the pass
+    await restore().catch(() => undefined);
+    const resumed = await restore();
+
+    // Assess
+    const unresolved = resumed.report.warnings
+      .filter((w) => w.code === 'unresolved-reference')
+      .map((w) => `${w.workflow?.name} ${w.location}`);
+    expect(puts.length).toBeGreaterThan(1);
+    expect(unresolved.length).toBeGreaterThan(0);
+    expect(unresolved).toEqual([...new Set(unresolved)]);
+  });
+});
+
 describe('answers lost after n8n did the work are reconciled, never duplicated', () => {
   it('adopts what n8n created when the answer never came, in one run, with the target equal to the source', async () => {
     // Prepare
