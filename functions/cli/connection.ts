@@ -4,17 +4,22 @@ import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
 import { resolveApiKey } from './api-key.js';
 
-export interface ConnectionOptions {
+export interface RequestBoundFlags {
+  maxAnswerMib?: string;
+  requestTimeout?: string;
+  retries?: string;
+}
+
+export interface ConnectionOptions extends RequestBoundFlags {
   url?: string;
   apiKeyEnv?: string;
   apiKeyFile?: string;
   concurrency?: string;
-  maxAnswerMib?: string;
 }
 
 /** Adds --url, --api-key-env and --api-key-file (the key itself is never an argument). */
 export function addConnectionOptions(command: Command): Command {
-  return addMaxAnswerOption(
+  return addRequestBoundOptions(
     command
       .option('--url <url>', 'base URL of the n8n instance, e.g. https://n8n.example.com')
       .option('--api-key-env <VAR>', 'environment variable holding the n8n API key (default: N8N_API_KEY)')
@@ -31,13 +36,60 @@ const MiB = 1024 * 1024;
  */
 const MAX_ANSWER_MIB_LIMIT = 512;
 
-/** Adds --max-answer-mib, the largest answer read from n8n (the client's maxAnswerBytes). */
-export function addMaxAnswerOption(command: Command): Command {
-  return command.option(
-    '--max-answer-mib <n>',
-    'largest answer read from n8n, in MiB; a larger one stops the command (exit 3). Raise it for a workflow with more pinned data',
-    String(DEFAULT_MAX_ANSWER_BYTES / MiB),
-  );
+/** The client's per-request timeout and retries unless the operator says otherwise. */
+const DEFAULT_REQUEST_TIMEOUT_S = 30;
+const DEFAULT_RETRIES = 5;
+
+/**
+ * Adds the bounds on each request to n8n: --max-answer-mib (the largest answer read),
+ * --request-timeout (seconds one attempt may take, answer included) and --retries (attempts after
+ * the first for a transient failure). A hostile or stuck server costs at most their product.
+ */
+export function addRequestBoundOptions(command: Command): Command {
+  return command
+    .option(
+      '--max-answer-mib <n>',
+      'largest answer read from n8n, in MiB; a larger one stops the command (exit 3). Raise it for a workflow with more pinned data',
+      String(DEFAULT_MAX_ANSWER_BYTES / MiB),
+    )
+    .option(
+      '--request-timeout <seconds>',
+      'longest one request to n8n may take, its answer included, before it is tried again',
+      String(DEFAULT_REQUEST_TIMEOUT_S),
+    )
+    .option(
+      '--retries <n>',
+      'times a request is tried again after a transient failure (429, 5xx, a lost connection, a timeout)',
+      String(DEFAULT_RETRIES),
+    );
+}
+
+/** The request bounds the flags give, for N8nHttpClient. */
+export function requestBounds(flags: RequestBoundFlags): {
+  maxAnswerBytes: number;
+  timeoutMs: number;
+  retries: number;
+} {
+  return {
+    maxAnswerBytes: parseMaxAnswerMib(flags.maxAnswerMib),
+    timeoutMs:
+      wholeNumber(flags.requestTimeout, '--request-timeout', 1, 3600, DEFAULT_REQUEST_TIMEOUT_S) * 1000,
+    retries: wholeNumber(flags.retries, '--retries', 0, 20, DEFAULT_RETRIES),
+  };
+}
+
+function wholeNumber(
+  value: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not ${value}`);
+  return n;
 }
 
 /** --max-answer-mib as bytes: a whole number of MiB from 1 to MAX_ANSWER_MIB_LIMIT. */
@@ -94,7 +146,7 @@ export async function connect(
     baseUrl,
     apiKey,
     concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4),
-    maxAnswerBytes: parseMaxAnswerMib(options.maxAnswerMib),
+    ...requestBounds(options),
     logger,
   });
 }

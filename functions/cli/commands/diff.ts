@@ -11,18 +11,23 @@ import {
 } from '../../core/diff/index.js';
 import { ArchiveIntegrityError, ArkError, UsageError } from '../../core/errors.js';
 import { resolveApiKey } from '../api-key.js';
-import { addMaxAnswerOption, parseMaxAnswerMib, parsePositiveInt, parseUrl } from '../connection.js';
+import {
+  addRequestBoundOptions,
+  parsePositiveInt,
+  parseUrl,
+  type RequestBoundFlags,
+  requestBounds,
+} from '../connection.js';
 import { createCliLogger, type Output, printJson } from '../output.js';
 import { storeForArchive } from '../stores.js';
 
-interface DiffFlags {
+interface DiffFlags extends RequestBoundFlags {
   url?: string;
   apiKeyEnv?: string;
   apiKeyFile?: string;
   aApiKeyEnv?: string;
   bApiKeyEnv?: string;
   concurrency?: string;
-  maxAnswerMib?: string;
   ignoreUsers?: boolean;
   json?: boolean;
   verbose?: boolean;
@@ -32,7 +37,7 @@ interface DiffFlags {
 class DifferencesFound extends ArkError {}
 
 export function registerDiffCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
-  addMaxAnswerOption(program.command('diff'))
+  addRequestBoundOptions(program.command('diff'))
     .summary('compare two instances or archives, ignoring ids and timestamps')
     .description(
       'Compares two sides, each an archive (path or s3:// URL) or a live instance (an http(s):// URL, ' +
@@ -83,13 +88,13 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
             env,
           );
           const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
-          const maxAnswerBytes = parseMaxAnswerMib(flags.maxAnswerMib);
+          const bounds = requestBounds(flags);
           return liveSnapshot(
             new N8nHttpClient({
               baseUrl: parseUrl(spec, which),
               apiKey,
               concurrency,
-              maxAnswerBytes,
+              ...bounds,
               logger,
             }),
             { concurrency },

@@ -11,11 +11,12 @@ import { type Logger, systemClock } from '../../core/ports.js';
 import { TOOL_VERSION } from '../../version.js';
 import { resolveApiKey } from '../api-key.js';
 import {
-  addMaxAnswerOption,
+  addRequestBoundOptions,
   instanceNameFromUrl,
-  parseMaxAnswerMib,
   parsePositiveInt,
   parseUrl,
+  type RequestBoundFlags,
+  requestBounds,
 } from '../connection.js';
 import { createCliLogger, createProgress, type Output } from '../output.js';
 import { credentialSecretSource } from '../secrets.js';
@@ -30,7 +31,7 @@ import {
   thisProcess,
 } from './restore.js';
 
-interface MigrateFlags extends RestoreFlags {
+interface MigrateFlags extends RestoreFlags, RequestBoundFlags {
   fromUrl?: string;
   fromKeyEnv?: string;
   fromKeyFile?: string;
@@ -41,12 +42,11 @@ interface MigrateFlags extends RestoreFlags {
   store?: string;
   instance?: string;
   concurrency?: string;
-  maxAnswerMib?: string;
 }
 
 export function registerMigrateCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
   addRestoreOptions(
-    addMaxAnswerOption(program.command('migrate'))
+    addRequestBoundOptions(program.command('migrate'))
       .summary('move everything from one n8n instance to another')
       .description(
         'Backs the source up into an archive, verifies it, and restores it into the target (see ' +
@@ -80,7 +80,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
       const options = { ...restoreOptionsFrom(flags), ...deadlineFrom(flags) };
       const limits = {
         concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 4),
-        maxAnswerBytes: parseMaxAnswerMib(flags.maxAnswerMib),
+        ...requestBounds(flags),
       };
       const source = await client(
         flags.fromUrl,
@@ -152,7 +152,7 @@ async function client(
   key: { apiKeyEnv?: string | undefined; apiKeyFile?: string | undefined },
   flags: { env: string; file: string },
   env: NodeJS.ProcessEnv,
-  limits: { concurrency: number; maxAnswerBytes: number },
+  limits: { concurrency: number } & ReturnType<typeof requestBounds>,
   logger: Logger,
 ): Promise<N8nHttpClient> {
   const baseUrl = parseUrl(url, flag);
