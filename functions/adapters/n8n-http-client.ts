@@ -206,8 +206,13 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   createWorkflow(body: WorkflowWrite): Promise<Workflow> {
     return this.json('POST', '/workflows', { route: '/workflows', body });
   }
-  updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
-    return this.json('PUT', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}', body });
+  updateWorkflow(
+    id: string,
+    body: WorkflowWrite,
+    options: { publishIfActive?: boolean } = {},
+  ): Promise<Workflow> {
+    const query = options.publishIfActive === false ? '?publishIfActive=false' : '';
+    return this.json('PUT', `/workflows/${enc(id)}${query}`, { route: '/workflows/{workflowId}', body });
   }
   async deleteWorkflow(id: string): Promise<void> {
     await this.json('DELETE', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}' });

@@ -44,7 +44,11 @@ export interface N8nApi {
   listWorkflows(options?: { excludePinnedData?: boolean }): AsyncIterable<Workflow>;
   getWorkflow(id: string): Promise<Workflow>;
   createWorkflow(body: WorkflowWrite): Promise<Workflow>;
-  updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow>;
+  /**
+   * PUT: on a published workflow n8n publishes the new content too, unless `publishIfActive` is
+   * false (then it is saved as the draft and what runs stays as it was).
+   */
+  updateWorkflow(id: string, body: WorkflowWrite, options?: { publishIfActive?: boolean }): Promise<Workflow>;
   deleteWorkflow(id: string): Promise<void>;
   archiveWorkflow(id: string): Promise<void>;
   unarchiveWorkflow(id: string): Promise<void>;

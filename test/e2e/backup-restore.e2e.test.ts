@@ -62,6 +62,8 @@ const workflowsOf = async (n8n: RealN8n) => (await api<{ data: Wf[] }>(n8n, '/wo
 const keyEnv = (n8n: RealN8n) => ({ ARK_E2E_KEY: n8n.apiKey });
 const conn = (n8n: RealN8n) => ['--url', n8n.url, '--api-key-env', 'ARK_E2E_KEY'];
 
+const DRAFT_NOTE = 'edited in the draft, not published';
+
 let a: RealN8n;
 let b: RealN8n;
 let seed: SeedResult;
@@ -71,6 +73,12 @@ let archiveA: string;
 beforeAll(async () => {
   [a, b] = await Promise.all([startN8n('a'), startN8n('b')]);
   seed = await seedRealN8n(a.url, a.apiKey, { rows: 3000 });
+  // Edited in the editor after publishing: A runs the published version, its draft has a note.
+  const webhook = await api<Wf>(a, `/workflows/${seed.workflows.webhook}`);
+  await a.saveDraft(
+    webhook.id,
+    webhook.nodes.map((n) => (n.name === 'Done' ? { ...n, notes: DRAFT_NOTE } : n)),
+  );
   store = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-store-'));
 }, 240_000);
 
@@ -135,6 +143,19 @@ describe('n8n-ark against a real n8n pair', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 250));
     }
     expect(status).toBe(200);
+  });
+
+  it("runs on B the version that ran on A, and keeps what A had as its draft as B's draft", async () => {
+    type Versioned = Wf & { activeVersion: { nodes: Wf['nodes'] } | null };
+    const done = (nodes: Wf['nodes'] | undefined) =>
+      (nodes?.find((n) => n.name === 'Done') as { notes?: string } | undefined)?.notes;
+    const inA = await api<Versioned>(a, `/workflows/${seed.workflows.webhook}`);
+    const listed = (await workflowsOf(b)).find((w) => w.name === inA.name);
+    const inB = await api<Versioned>(b, `/workflows/${listed?.id}`);
+
+    expect([done(inA.activeVersion?.nodes), done(inA.nodes)]).toEqual([undefined, DRAFT_NOTE]);
+    expect([done(inB.activeVersion?.nodes), done(inB.nodes)]).toEqual([undefined, DRAFT_NOTE]);
+    expect(inB.active).toBe(true);
   });
 
   it("points B's sub-workflow, error-workflow, credential and data-table references at B's objects", async () => {

@@ -110,6 +110,8 @@ export interface WorkflowFacts {
   active: boolean;
   /** Ids of the workflows it calls (sub-workflows), for publishing callees first. */
   calls: string[];
+  /** Published with content other than its draft (see kinds/workflows/published.ts). */
+  publishedDiffers?: boolean;
 }
 
 export interface ApplyStep<S extends string = string> {

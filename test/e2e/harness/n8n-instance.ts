@@ -31,6 +31,12 @@ export interface RealN8n {
   createApiKey(scopes: string[], label?: string): Promise<string>;
   /** Every scope the owner may grant. */
   allScopes: string[];
+  /**
+   * Saves new nodes as the workflow's draft the way n8n 2.41's editor does (PATCH /rest/workflows/{id}
+   * with the owner's session, the current versionId and checksum): a published workflow keeps
+   * running its published version.
+   */
+  saveDraft(workflowId: string, nodes: unknown[]): Promise<void>;
   logTail(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -115,7 +121,29 @@ async function bootstrap(url: string) {
     });
     return (created.body.data as { rawApiKey: string }).rawApiKey;
   };
-  return { scopes, createApiKey, apiKey: await createApiKey(scopes, 'n8n-ark e2e (all scopes)') };
+  const saveDraft = async (workflowId: string, nodes: unknown[]) => {
+    const current = (await restJson(url, `/rest/workflows/${workflowId}`, { cookie })).body.data as Record<
+      string,
+      unknown
+    >;
+    await restJson(url, `/rest/workflows/${workflowId}`, {
+      method: 'PATCH',
+      cookie,
+      body: JSON.stringify({
+        name: current.name,
+        nodes,
+        connections: current.connections,
+        settings: current.settings,
+        pinData: current.pinData,
+        meta: current.meta,
+        versionId: current.versionId,
+        expectedChecksum: current.checksum,
+        autosaved: false,
+        aiBuilderAssisted: false,
+      }),
+    });
+  };
+  return { scopes, createApiKey, saveDraft, apiKey: await createApiKey(scopes, 'n8n-ark e2e (all scopes)') };
 }
 
 export async function startN8n(
@@ -176,7 +204,7 @@ export async function startN8n(
   };
   try {
     await waitForReadiness(url, child, log, options.readinessTimeoutMs ?? 120_000);
-    const { scopes, createApiKey, apiKey } = await bootstrap(url);
+    const { scopes, createApiKey, saveDraft, apiKey } = await bootstrap(url);
     return {
       name,
       url,
@@ -185,6 +213,7 @@ export async function startN8n(
       pid: child.pid ?? 0,
       allScopes: scopes,
       createApiKey,
+      saveDraft,
       logTail: async () => (await readFile(log, 'utf8')).slice(-3000),
       stop: async () => {
         await stop();

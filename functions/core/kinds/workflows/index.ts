@@ -12,6 +12,7 @@ import { archiveWorkflows } from './archive.js';
 import { createWorkflows } from './create.js';
 import { importWorkflowsKeepingIds } from './keep-ids-import.js';
 import { planWorkflows } from './plan.js';
+import { writeDrafts } from './published.js';
 import { writeFinalReferences } from './references-pass.js';
 import { tagWorkflows } from './tags.js';
 
@@ -57,8 +58,9 @@ export const workflowsKind = {
     { name: 'workflowTags', run: (ctx) => tagWorkflows(ctx) },
     { name: 'workflowArchive', run: (ctx) => archiveWorkflows(ctx) },
     { name: 'activation', run: (ctx) => activateWorkflows(ctx) },
+    { name: 'workflowDrafts', run: (ctx) => writeDrafts(ctx) },
   ],
 } as const satisfies Kind<
   'workflows',
-  'workflows' | 'workflowReferences' | 'workflowTags' | 'workflowArchive' | 'activation'
+  'workflows' | 'workflowReferences' | 'workflowTags' | 'workflowArchive' | 'activation' | 'workflowDrafts'
 >;

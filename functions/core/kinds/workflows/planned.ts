@@ -8,6 +8,7 @@ import type { Workflow } from '../../n8n-types.js';
 import { findWorkflowReferences, type IdMaps } from '../../references.js';
 import type { PlanAction, PlanEntry } from '../../restore/types.js';
 import type { ApplyContext, WorkflowFacts } from '../kind.js';
+import { publishedDiffersFromDraft, publishedView } from './published.js';
 
 export function idMaps(ctx: ApplyContext): IdMaps {
   return {
@@ -22,9 +23,10 @@ export function factsOf(workflow: Workflow): WorkflowFacts {
     tagIds: (workflow.tags ?? []).map((t) => t.id),
     archived: workflow.isArchived === true,
     active: workflow.active === true,
-    calls: findWorkflowReferences(workflow)
+    calls: findWorkflowReferences(publishedView(workflow))
       .filter((r) => r.kind === 'workflow' && r.id !== workflow.id)
       .map((r) => r.id),
+    ...(publishedDiffersFromDraft(workflow) ? { publishedDiffers: true } : {}),
   };
 }
 

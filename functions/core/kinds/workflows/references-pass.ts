@@ -16,6 +16,7 @@ import type { PlanEntry } from '../../restore/types.js';
 import type { RestoreResource } from '../index.js';
 import type { ApplyContext } from '../kind.js';
 import { idMaps, plannedWorkflows } from './planned.js';
+import { publishedView, restoresPublishedApart } from './published.js';
 import { writeBody } from './write-body.js';
 
 export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
@@ -40,7 +41,10 @@ export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
       yield item;
     }
   };
-  const results = mapOrdered(todo(), ctx.concurrency, async ({ workflow, entry }) => {
+  const results = mapOrdered(todo(), ctx.concurrency, async ({ workflow: archived, entry }) => {
+    // Written with what ran on the source; its draft comes after publishing (published.ts).
+    const facts = ctx.memo.workflowFacts.get(archived.id);
+    const workflow = facts && restoresPublishedApart(ctx, entry, facts) ? publishedView(archived) : archived;
     const targetId = ctx.ledger.targetId('workflows', entry.sourceId);
     const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, idMaps(ctx));
     if (!targetId || ctx.ledger.isMarked('workflowReferences', entry.sourceId))
