@@ -26,7 +26,7 @@ import type {
   Workflow,
   WorkflowWrite,
 } from '../core/n8n-types.js';
-import type { Logger, N8nApi, N8nCapabilities, PagedListing } from '../core/ports.js';
+import type { Logger, N8nApi, N8nCapabilities, N8nVersionAnswer, PagedListing } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
 import {
   type HttpAnswer,
@@ -35,7 +35,7 @@ import {
   HttpExchangeError,
   type HttpRequest,
 } from './http-exchange.js';
-import { workflowShellPackage } from './n8n-package.js';
+import { packageSourceVersion, workflowShellPackage } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
 export interface N8nHttpClientOptions {
@@ -447,6 +447,50 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     }
   }
 
+  /**
+   * Exports the first workflow listed as a package, as small as n8n makes one (no tags, no variable
+   * values, no credential values, sub-workflows by reference), and reads its manifest's
+   * `sourceN8nVersion` (measured on n8n 2.41.1: docs/REAL-N8N-FINDINGS.md). What stops it from
+   * being learned becomes the reason, except a rejected key, which fails everything else too.
+   */
+  async n8nVersion(): Promise<N8nVersionAnswer> {
+    try {
+      const page = await this.json<{ data?: { id?: unknown }[] }>('GET', '/workflows', {
+        route: '/workflows',
+        query: { limit: 1, excludePinnedData: true },
+      });
+      const id = page?.data?.[0]?.id;
+      if (typeof id !== 'string')
+        return {
+          version: null,
+          reason:
+            'the instance has no workflow, and only the package export of one (POST /n8n-packages/export) states the version',
+        };
+      const answer = await this.answer('POST', '/n8n-packages/export', {
+        route: '/n8n-packages/export',
+        idempotent: true,
+        body: {
+          workflowIds: [id],
+          includeTags: false,
+          includeVariableValues: false,
+          missingWorkflowDependencyPolicy: 'reference-only',
+          credentialExportPolicy: 'no-values',
+          includeArchivedWorkflows: true,
+        },
+      });
+      const version = packageSourceVersion(answer.body);
+      return version
+        ? { version }
+        : {
+            version: null,
+            reason: `POST /n8n-packages/export answered no package whose manifest states sourceN8nVersion (${describeAnswer(answer)})`,
+          };
+    } catch (error) {
+      if (error instanceof AuthenticationError || !(error instanceof N8nApiError)) throw error;
+      return { version: null, reason: versionUnknownBecause(error) };
+    }
+  }
+
   async discoverScopes(): Promise<string[] | undefined> {
     try {
       const answer = await this.json<{ data?: { scopes?: unknown } }>('GET', '/discover', {
@@ -699,6 +743,15 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     if (status === 409) return new ConflictError(text400, context);
     return new N8nApiError(text400, context);
   }
+}
+
+/** Why an instance's version could not be learned, from the error of the export that would tell it. */
+function versionUnknownBecause(error: N8nApiError): string {
+  if (error instanceof NotFoundError && error.path === '/n8n-packages/export')
+    return 'the instance has no POST /n8n-packages/export (n8n 2.24 or later has it), the only route that states the version';
+  if (error instanceof MissingScopeError && error.path === '/n8n-packages/export')
+    return 'the API key lacks the workflow:export scope that POST /n8n-packages/export, the only route that states the version, needs';
+  return error.message;
 }
 
 /**

@@ -6,7 +6,7 @@
  * writes (package format "1", measured on n8n 2.41.1; docs/REAL-N8N-FINDINGS.md).
  */
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 export const PACKAGE_FORMAT_VERSION = '1';
 
@@ -52,6 +52,46 @@ export function workflowShellPackage(workflows: readonly WorkflowShell[], export
 }
 
 const BLOCK = 512;
+
+/**
+ * `sourceN8nVersion` from the manifest of a package n8n exported (the `.n8np` bytes), or undefined
+ * when the bytes are no package or its manifest states none. Only the tar headers and the manifest
+ * are read; the workflows' files are skipped.
+ */
+export function packageSourceVersion(gzipped: Buffer): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = gunzipSync(gzipped);
+  } catch {
+    return undefined;
+  }
+  for (let offset = 0; offset + BLOCK <= bytes.length; ) {
+    const header = bytes.subarray(offset, offset + BLOCK);
+    const name = headerText(header, 0, 100);
+    if (name === '') return undefined;
+    const size = Number.parseInt(headerText(header, 124, 12).trim() || '0', 8);
+    if (!Number.isSafeInteger(size) || size < 0) return undefined;
+    const start = offset + BLOCK;
+    if (name === 'manifest.json' || name === './manifest.json') {
+      try {
+        const manifest = JSON.parse(bytes.subarray(start, start + size).toString('utf8')) as unknown;
+        const version = (manifest as { sourceN8nVersion?: unknown } | null)?.sourceN8nVersion;
+        return typeof version === 'string' && version !== '' ? version : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    offset = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return undefined;
+}
+
+/** A NUL-terminated field of a tar header. */
+function headerText(header: Buffer, at: number, length: number): string {
+  const field = header.subarray(at, at + length);
+  const end = field.indexOf(0);
+  return field.subarray(0, end < 0 ? length : end).toString('utf8');
+}
 
 /** A POSIX ustar archive of regular files. Paths must be ASCII and at most 100 bytes (ours are). */
 export function tar(files: readonly { path: string; json: unknown }[], mtime: number): Buffer {

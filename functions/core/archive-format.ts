@@ -45,7 +45,14 @@ const manifestSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   formatVersion: z.literal(FORMAT_VERSION),
   tool: z.object({ name: z.literal('n8n-ark'), version: z.string() }),
-  source: z.object({ url: z.string(), instance: z.string(), n8nVersion: z.string().nullable() }),
+  source: z.object({
+    url: z.string(),
+    instance: z.string(),
+    /** As the source stated it (a package export's manifest); null when it could not be learned. */
+    n8nVersion: z.string().nullable(),
+    /** Why `n8nVersion` is null; archives before n8n-ark recorded versions have neither. */
+    n8nVersionNote: z.string().optional(),
+  }),
   startedAt: z.string(),
   finishedAt: z.string(),
   counts: z.record(z.string(), z.number().int().nonnegative()),

@@ -26,10 +26,11 @@ import {
 import { ArkError, BackupDeadlineError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, unavailability } from './instance/read.js';
+import { recordedVersion } from './instance/version.js';
 import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
 import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
-import { describeReferenceKind, findWorkflowReferences, type WorkflowReference } from './references.js';
+import { danglingReferenceWarning, findWorkflowReferences, type WorkflowReference } from './references.js';
 
 export interface BackupDeps {
   api: N8nApi;
@@ -153,9 +154,10 @@ class InstanceExport {
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
+    const version = await recordedVersion(this.deps.api);
     return this.archive.finish({
       tool: { name: 'n8n-ark', version: this.deps.toolVersion },
-      source: { url: this.deps.api.baseUrl, instance: this.options.instance, n8nVersion: null },
+      source: { url: this.deps.api.baseUrl, instance: this.options.instance, ...version },
       startedAt: startedAt.toISOString(),
       finishedAt: this.deps.clock.now().toISOString(),
       counts: this.counts,
@@ -326,13 +328,7 @@ class InstanceExport {
   }
 
   private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
-    const where = reference.node ? `node "${reference.node}"` : reference.location;
-    this.warnings.push({
-      code: 'dangling-reference',
-      message: `workflow "${workflow.name}" ${where} refers to ${describeReferenceKind(reference)} "${reference.id}", which does not exist in this instance`,
-      workflow: { id: workflow.id, name: workflow.name },
-      ...(reference.node ? { node: reference.node } : {}),
-    });
+    this.warnings.push(danglingReferenceWarning(workflow, reference));
   }
 
   private skippedResource(resource: string): boolean {

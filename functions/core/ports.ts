@@ -70,6 +70,13 @@ export interface N8nApi {
   ): Promise<{ sourceId: string; id: string }[]>;
   /** Whether the instance has POST /n8n-packages/import, asked without writing anything. */
   supportsWorkflowImport(): Promise<boolean>;
+  /**
+   * The instance's n8n version as n8n states it: `sourceN8nVersion` in the manifest of a package
+   * export (POST /n8n-packages/export, n8n 2.24+) of one workflow, the only answer of the Public API
+   * that carries it. Null with the reason when it cannot be learned (no workflow to export, an n8n
+   * without the route, a key without `workflow:export`); never guessed. Writes nothing.
+   */
+  n8nVersion(): Promise<N8nVersionAnswer>;
 
   listTags(): AsyncIterable<Tag>;
   createTag(name: string): Promise<Tag>;
@@ -104,6 +111,9 @@ export interface N8nApi {
 
   listUsers(): AsyncIterable<User>;
 }
+
+/** An instance's n8n version (e.g. "2.41.1"), or why it could not be learned. */
+export type N8nVersionAnswer = { version: string } | { version: null; reason: string };
 
 /** What an API key may do, where the instance can tell (GET /discover, n8n 2.x). */
 export interface N8nCapabilities {

@@ -282,6 +282,20 @@ function nodePath(node: WorkflowNode): string {
   return `nodes[${JSON.stringify(node.name)}]`;
 }
 
+/** The archive warning for a reference to an object the instance does not have. */
+export function danglingReferenceWarning(
+  workflow: { id: string; name: string },
+  reference: WorkflowReference,
+): { code: string; message: string; workflow: { id: string; name: string }; node?: string } {
+  const where = reference.node ? `node "${reference.node}"` : reference.location;
+  return {
+    code: 'dangling-reference',
+    message: `workflow "${workflow.name}" ${where} refers to ${describeReferenceKind(reference)} "${reference.id}", which does not exist in this instance`,
+    workflow: { id: workflow.id, name: workflow.name },
+    ...(reference.node ? { node: reference.node } : {}),
+  };
+}
+
 /** What a reference points to, in words: `credential (slackApi)`, `error workflow`. */
 export function describeReferenceKind(reference: WorkflowReference): string {
   switch (reference.kind) {

@@ -7,7 +7,7 @@
  * what it created (unpublish → archive → delete, retried while n8n is still unpublishing).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { workflowShellPackage } from '../../functions/adapters/n8n-package.js';
+import { packageSourceVersion, workflowShellPackage } from '../../functions/adapters/n8n-package.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -783,6 +783,61 @@ export function describeN8nContract(
           nodes: [expect.objectContaining({ name: 'Start' })],
         });
       });
+
+      it('states its version (2.41.1) in the manifest of a package export of one workflow, the only answer that does', async () => {
+        const workflow = await createWorkflow(manualWorkflow(`${run} exported`));
+        const target = getTarget();
+        const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1/n8n-packages/export`, {
+          method: 'POST',
+          headers: { 'X-N8N-API-KEY': target.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            workflowIds: [workflow.id],
+            includeTags: false,
+            includeVariableValues: false,
+            missingWorkflowDependencyPolicy: 'reference-only',
+            credentialExportPolicy: 'no-values',
+            includeArchivedWorkflows: true,
+          }),
+        });
+        const bytes = Buffer.from(await response.arrayBuffer());
+
+        expect(response.status, bytes.toString('utf8').slice(0, 200)).toBe(200);
+        expect(response.headers.get('content-type')).toBe('application/gzip');
+        expect(JSON.parse(response.headers.get('x-n8n-export-counts') ?? '{}')).toMatchObject({
+          workflows: 1,
+        });
+        expect(packageSourceVersion(bytes)).toBe('2.41.1');
+      });
+
+      it('refuses an export naming nothing (400) or an unknown workflow (400)', async () => {
+        const nothing = await api('POST', '/n8n-packages/export', { body: {} });
+        const unknown = await api('POST', '/n8n-packages/export', {
+          body: { workflowIds: ['NoSuchWorkflow00'] },
+        });
+
+        expect([nothing.status, message(nothing)]).toEqual([
+          400,
+          'At least one workflowId, folderId, or projectId is required',
+        ]);
+        expect([unknown.status, message(unknown)]).toEqual([
+          400,
+          '1 workflow(s) not found or not accessible. Export aborted.',
+        ]);
+      });
+
+      if (options.withRestrictedKey) {
+        it('answers 403 Forbidden to an export by a key without workflow:export', async () => {
+          const workflow = await createWorkflow(manualWorkflow(`${run} not exported`));
+          const key = getTarget().restrictedApiKey ?? '';
+
+          const answer = await api('POST', '/n8n-packages/export', {
+            body: { workflowIds: [workflow.id] },
+            key,
+          });
+
+          expect([answer.status, answer.body]).toEqual([403, { message: 'Forbidden' }]);
+        });
+      }
     });
 
     describe('tags', () => {

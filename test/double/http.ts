@@ -20,6 +20,8 @@ export interface Reply {
   status: number;
   /** JSON body; undefined answers with no body at all. */
   body?: unknown;
+  /** Bytes sent as they are (with their content-type in `headers`), instead of a JSON body. */
+  raw?: Buffer;
   headers?: Record<string, string>;
 }
 

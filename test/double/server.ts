@@ -143,6 +143,10 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
 
   function send(res: ServerResponse, record: RequestRecord, reply: Reply): void {
     record.status = reply.status;
+    if (reply.raw) {
+      res.writeHead(reply.status, reply.headers ?? {}).end(reply.raw);
+      return;
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status, reply.headers ?? {}).end();
       return;

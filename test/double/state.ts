@@ -213,6 +213,8 @@ export class DoubleState {
    * same; 0 (the default) deletes at once.
    */
   unpublishSettleMs = 0;
+  /** The version this double stands in for, as its package export states it (`sourceN8nVersion`). */
+  n8nVersion = '2.41.1';
   readonly random: Random;
   private readonly clock: () => Date;
   private publishEvents = 0;

@@ -109,6 +109,10 @@ describe('n8n-ark against a real n8n pair', () => {
     expect(out.skipped.find((s) => s.resource === 'variables')?.reason).toMatch(/licen[cs]e/);
     expect(run.stdout).not.toContain(a.apiKey);
     expect((await cli(['verify', archiveA])).code).toBe(0);
+    const inspect = await cli(['inspect', archiveA, '--json']);
+    expect((JSON.parse(inspect.stdout) as { source: { n8nVersion: unknown } }).source.n8nVersion).toBe(
+      '2.41.1',
+    );
   });
 
   it('restores into an empty B so that a backup of B has no semantic difference from A', async () => {
@@ -190,6 +194,18 @@ describe('n8n-ark against a real n8n pair', () => {
     };
     expect(Object.values(report.created).reduce((x, y) => x + y, 0)).toBe(0);
     expect(Object.values(report.updated).reduce((x, y) => x + y, 0)).toBe(0);
+  });
+
+  it('plans with --require-same-minor once B has a workflow to tell its version by (2.41.1 on both sides)', async () => {
+    const ledger = join(store, 'fresh-ledger-for-version-check.json');
+    const plan = await cli(
+      ['restore', archiveA, ...conn(b), '--dry-run', '--require-same-minor', '--ledger', ledger, '--json'],
+      keyEnv(b),
+    );
+
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toContain('older-target');
+    expect(plan.stdout).not.toContain('n8n versions not compared');
   });
 
   it('finishes a restore that was killed mid-way with the same state as a clean run', async () => {

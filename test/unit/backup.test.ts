@@ -42,6 +42,37 @@ const executeWorkflowNode = (name: string, target: string) => ({
 });
 
 describe('runBackup', () => {
+  it('records the n8n version the source states', async () => {
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({ workflows: [workflow('w1', 'Orders')], n8nVersion: '2.41.1' });
+
+    const result = await runBackup(deps(api, store), { instance: 'prod' });
+    const archive = await readBack(store, result.archive.location);
+
+    expect(archive.manifest.source).toEqual({
+      url: 'http://n8n.test',
+      instance: 'prod',
+      n8nVersion: '2.41.1',
+    });
+  });
+
+  it('records a null version with the reason when the source cannot tell it', async () => {
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Orders')],
+      n8nVersion: '2.41.1',
+      missingScopes: ['workflow:export'],
+    });
+
+    const result = await runBackup(deps(api, store), { instance: 'prod' });
+    const archive = await readBack(store, result.archive.location);
+
+    expect(archive.manifest.source).toMatchObject({
+      n8nVersion: null,
+      n8nVersionNote: 'fake: the key lacks workflow:export',
+    });
+  });
+
   it('writes every resource into the archive with counts that match the instance', async () => {
     const store = new InMemoryArchiveStore();
     const api = fakeN8nApi({

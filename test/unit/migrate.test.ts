@@ -43,6 +43,23 @@ function migrateDeps(source: MemoryN8n, target: MemoryN8n, store = new InMemoryA
 }
 
 describe('runMigrate', () => {
+  it('with requireSameMinor, backs the source up but refuses a target of another major.minor before writing to it', async () => {
+    const source = seededSource();
+    const target = emptyTarget({ n8nVersion: '2.40.0' });
+    await target.createWorkflow({ name: 'already there', nodes: [], connections: {}, settings: {} });
+    const writesBefore = target.writes.length;
+
+    const migrate = runMigrate(migrateDeps(source, target).deps, {
+      instance: 'source',
+      requireSameMinor: true,
+    });
+
+    await expect(migrate).rejects.toThrow(
+      /requireSameMinor: the archive comes from n8n 2\.41\.1 and the target runs n8n 2\.40\.0/,
+    );
+    expect(target.writes.length).toBe(writesBefore);
+  });
+
   it('moves a whole instance through a verified archive so both compare equal', async () => {
     const source = seededSource();
     const target = emptyTarget();

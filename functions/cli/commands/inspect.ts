@@ -26,7 +26,10 @@ export function registerInspectCommand(program: Command, out: Output, env: NodeJ
             ['tool', `${m.tool.name} ${m.tool.version}`],
             ['instance', m.source.instance],
             ['source URL', m.source.url],
-            ['n8n version', m.source.n8nVersion ?? 'unknown (not exposed by the Public API)'],
+            [
+              'n8n version',
+              m.source.n8nVersion ?? `unknown (${m.source.n8nVersionNote ?? 'not recorded by this archive'})`,
+            ],
             ['started', m.startedAt],
             ['finished', `${m.finishedAt} (${duration.toFixed(1)} s)`],
           ])}\n\n`,

@@ -31,6 +31,7 @@ export interface RestoreFlags {
   rowBatchSize?: string;
   activate?: boolean;
   keepWorkflowIds?: boolean;
+  requireSameMinor?: boolean;
   timeout?: string;
   json?: boolean;
   verbose?: boolean;
@@ -69,6 +70,10 @@ export function addRestoreOptions(command: Command): Command {
     .option(
       '--keep-workflow-ids',
       "create workflows under their archive ids (n8n 2.24+, through n8n's package import), so links, webhook callers and logs naming a workflow id keep working; for a disaster-recovery restore into an empty instance",
+    )
+    .option(
+      '--require-same-minor',
+      "refuse (exit 2, nothing written) unless the target runs the source's n8n major.minor, as both instances state it; without it an older target is only a warning",
     )
     .option('--json', 'print one JSON object {created, updated, skipped, failed, idMap, warnings} on stdout')
     .option('--verbose', 'log each step on stderr');
@@ -156,6 +161,7 @@ export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
     dryRun: flags.dryRun,
     activate: flags.activate,
     keepWorkflowIds: flags.keepWorkflowIds,
+    requireSameMinor: flags.requireSameMinor,
     rowBatchSize: flags.rowBatchSize === undefined ? undefined : numberOrText(flags.rowBatchSize),
   });
 }

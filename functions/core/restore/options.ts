@@ -62,6 +62,7 @@ export const restoreOptionsSchema = z.object({
   tag: nonEmptyText.optional(),
   workflow: nonEmptyText.optional(),
   keepWorkflowIds: flag.optional(),
+  requireSameMinor: flag.optional(),
   activate: flag.optional(),
   dryRun: flag.optional(),
   rowBatchSize: z
@@ -82,6 +83,7 @@ export interface RestoreOptionsInput {
   tag?: string;
   workflow?: string;
   keepWorkflowIds?: boolean;
+  requireSameMinor?: boolean;
   activate?: boolean;
   dryRun?: boolean;
   rowBatchSize?: number;

@@ -18,6 +18,7 @@ import { checkReferences } from './reference-check.js';
 import { carryOver } from './rounds.js';
 import { type Selection, selectObjects } from './selection.js';
 import type { PlanAction, PlanEntry, PlanOptions, RestorePlan, RestoreWarning } from './types.js';
+import { checkVersions } from './version-check.js';
 
 /** Identifies an archive's content: the manifest carries every entry's digest. */
 export function manifestDigest(manifest: Manifest): string {
@@ -38,6 +39,7 @@ export async function planRestore(
       `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
     );
   }
+  const versions = checkVersions(archive.manifest.source, await api.n8nVersion(), options.requireSameMinor);
   progress.start('plan: reading the archive');
   const state = source ?? (await readSource(archive));
   progress.start('plan: reading the target');
@@ -45,6 +47,8 @@ export async function planRestore(
   progress.done('plan', 'target read');
 
   const context = createPlanContext(archive, api, options, state, target);
+  for (const note of versions.notes) context.note(note);
+  for (const warning of versions.warnings) context.warn(warning);
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
   for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);

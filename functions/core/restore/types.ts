@@ -99,6 +99,11 @@ export interface PlanOptions {
    * links, webhook callers and logs that name a workflow id keep working after a disaster recovery.
    */
   keepWorkflowIds?: boolean;
+  /**
+   * Refuse, before anything is written, a target whose n8n major.minor is not the source's, or whose
+   * version (or the source's) could not be learned. Without it an older target is only a warning.
+   */
+  requireSameMinor?: boolean;
   /** A later round of a finished restore: what its earlier runs wrote (see `restoredEarlier`). */
   earlier?: EarlierRestore;
   logger?: Logger;

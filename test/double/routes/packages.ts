@@ -8,8 +8,16 @@
  * `skip`; a non-multipart body is 415; the answer lists `sourceWorkflowId` → `localId`. Credential,
  * data-table, variable and tag requirements, folders and project packages are not modelled
  * (n8n-ark sends none). An id taken in another project is treated as a conflict too (not measured).
+ *
+ * POST /n8n-packages/export, the workflow part: the package of the workflows named, whose manifest
+ * states `sourceN8nVersion` (the only answer that carries n8n's version). As measured on 2.41.1: no
+ * ids at all is 400 "At least one workflowId, folderId, or projectId is required", an unknown id
+ * 400 "1 workflow(s) not found or not accessible. Export aborted.", a key without workflow:export
+ * 403 "Forbidden"; the answer is `application/gzip` with an `X-N8n-Export-Counts` header. Folder
+ * and project exports, tags, credentials and sub-workflow dependencies are not modelled.
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { tar } from '../../../functions/adapters/n8n-package.js';
 import type { JsonObject } from '../../../functions/core/n8n-types.js';
 import { ApiError, type Context, legacy, ok, type Reply, type Route } from '../http.js';
 
@@ -20,7 +28,54 @@ const POLICIES = {
 } as const;
 
 export function packageRoutes(): Route[] {
-  return [legacy('POST', '/n8n-packages/import', [{ scope: 'workflow:import' }], importPackage)];
+  return [
+    legacy('POST', '/n8n-packages/import', [{ scope: 'workflow:import' }], importPackage),
+    legacy('POST', '/n8n-packages/export', [{ scope: 'workflow:export' }], exportPackage),
+  ];
+}
+
+function exportPackage(ctx: Context): Reply {
+  const body = (ctx.body ?? {}) as { workflowIds?: unknown; folderIds?: unknown; projectIds?: unknown };
+  const ids = Array.isArray(body.workflowIds) ? body.workflowIds.filter((id) => typeof id === 'string') : [];
+  if (ids.length === 0) {
+    if (body.folderIds !== undefined || body.projectIds !== undefined)
+      throw new ApiError(400, 'the API double exports workflows only');
+    throw new ApiError(400, 'At least one workflowId, folderId, or projectId is required');
+  }
+  const { state } = ctx;
+  const missing = ids.filter((id) => !state.workflows.has(id));
+  if (missing.length > 0)
+    throw new ApiError(400, `${missing.length} workflow(s) not found or not accessible. Export aborted.`);
+  const files: { path: string; json: unknown }[] = [];
+  const workflows = ids.map((id, index) => {
+    const workflow = state.workflows.get(id);
+    const target = `workflows/w${index + 1}-${id}`;
+    files.push({
+      path: `${target}/workflow.json`,
+      json: { id, name: workflow?.name, nodes: workflow?.nodes, connections: workflow?.connections },
+    });
+    return { id, name: workflow?.name, target };
+  });
+  const exportedAt = new Date(state.now());
+  const manifest = {
+    packageFormatVersion: '1',
+    exportedAt: exportedAt.toISOString(),
+    sourceN8nVersion: state.n8nVersion,
+    sourceId: 'n8n-api-double',
+    workflows,
+  };
+  const counts = { workflows: ids.length, folders: 0, credentials: 0, dataTables: 0, variables: 0, tags: 0 };
+  return {
+    status: 200,
+    raw: gzipSync(
+      tar([...files, { path: 'manifest.json', json: manifest }], Math.floor(exportedAt.getTime() / 1000)),
+    ),
+    headers: {
+      'content-type': 'application/gzip',
+      'content-disposition': 'attachment; filename="export.n8np"',
+      'x-n8n-export-counts': JSON.stringify(counts),
+    },
+  };
 }
 
 async function importPackage(ctx: Context): Promise<Reply> {

@@ -30,7 +30,7 @@ import type {
   Workflow,
   WorkflowWrite,
 } from '../../../functions/core/n8n-types.js';
-import type { N8nApi } from '../../../functions/core/ports.js';
+import type { N8nApi, N8nVersionAnswer } from '../../../functions/core/ports.js';
 import {
   N8N_IGNORED_SETTINGS_KEYS,
   N8N_IGNORED_WORKFLOW_KEYS,
@@ -45,8 +45,10 @@ export interface MemoryN8nOptions {
   users?: { email: string; firstName?: string; lastName?: string; role?: string }[];
   /** Prefix for generated ids, so two instances never share one by chance. */
   idPrefix?: string;
-  /** Whether POST /n8n-packages/import exists (n8n 2.24+). Default true. */
+  /** Whether the n8n-packages routes (import and export) exist (n8n 2.24+). Default true. */
   packageImport?: boolean;
+  /** The version the instance's package export states. Default 2.41.1. */
+  n8nVersion?: string;
 }
 
 /** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
@@ -72,6 +74,8 @@ export class MemoryN8n implements N8nApi {
   private readonly licensed: Required<NonNullable<MemoryN8nOptions['licensed']>>;
   private readonly idPrefix: string;
   private readonly packageImport: boolean;
+  /** Writable so a test can upgrade or downgrade the instance between runs. */
+  version: string;
   private nextId = 1;
   private nextRowId = 1;
 
@@ -79,6 +83,7 @@ export class MemoryN8n implements N8nApi {
     this.baseUrl = options.baseUrl ?? 'http://n8n.test';
     this.idPrefix = options.idPrefix ?? 'm';
     this.packageImport = options.packageImport ?? true;
+    this.version = options.n8nVersion ?? '2.41.1';
     this.licensed = { projects: true, variables: true, folders: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
@@ -245,6 +250,13 @@ export class MemoryN8n implements N8nApi {
 
   async supportsWorkflowImport(): Promise<boolean> {
     return this.packageImport;
+  }
+
+  /** n8n states its version only in a package export's manifest, and exports only what exists. */
+  async n8nVersion(): Promise<N8nVersionAnswer> {
+    if (!this.packageImport) return { version: null, reason: 'memory n8n: no POST /n8n-packages/export' };
+    if (this.workflows.length === 0) return { version: null, reason: 'memory n8n: no workflow to export' };
+    return { version: this.version };
   }
 
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {

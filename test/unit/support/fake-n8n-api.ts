@@ -11,7 +11,7 @@ import type {
   Variable,
   Workflow,
 } from '../../../functions/core/n8n-types.js';
-import type { N8nApi } from '../../../functions/core/ports.js';
+import type { N8nApi, N8nVersionAnswer } from '../../../functions/core/ports.js';
 
 export interface FakeInstance {
   workflows?: Workflow[];
@@ -28,6 +28,20 @@ export interface FakeInstance {
   unlicensed?: string[];
   /** Read scopes the fake's key lacks, e.g. user:list. */
   missingScopes?: string[];
+  /** The n8n version its package export states; undefined: an n8n without POST /n8n-packages/export (before 2.24). */
+  n8nVersion?: string;
+}
+
+/**
+ * n8n states its version only in the manifest of a package export, which needs a workflow to export
+ * and the workflow:export scope (measured on n8n 2.41.1).
+ */
+function versionOf(instance: FakeInstance): N8nVersionAnswer {
+  if (instance.n8nVersion === undefined) return { version: null, reason: 'fake: no package export route' };
+  if (instance.missingScopes?.includes('workflow:export'))
+    return { version: null, reason: 'fake: the key lacks workflow:export' };
+  if (!instance.workflows?.length) return { version: null, reason: 'fake: no workflow to export' };
+  return { version: instance.n8nVersion };
 }
 
 /**
@@ -108,6 +122,7 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     createFolder: refuse,
     importWorkflowsKeepingIds: refuse,
     supportsWorkflowImport: async () => false,
+    n8nVersion: async () => versionOf(instance),
   } satisfies N8nApi & { detailGets: number };
   return api;
 }

@@ -1,0 +1,67 @@
+/**
+ * What a restore makes of the source's n8n version (recorded in the archive) and the target's
+ * (asked now): an older target is warned about, since workflows may use nodes or node versions it
+ * does not know; with `requireSameMinor` another major.minor, or a version that could not be
+ * learned, is refused before anything is written. Otherwise an unknown version is only a note.
+ */
+import type { Manifest } from '../archive-format.js';
+import { InvalidOptionError } from '../errors.js';
+import { compareN8nVersions, parseN8nVersion, sameMinor } from '../instance/version.js';
+import type { N8nVersionAnswer } from '../ports.js';
+import type { RestoreWarning } from './types.js';
+
+export interface VersionCheck {
+  notes: string[];
+  warnings: RestoreWarning[];
+}
+
+/** Throws InvalidOptionError('requireSameMinor', …) when the option cannot be honoured. */
+export function checkVersions(
+  source: Manifest['source'],
+  target: N8nVersionAnswer,
+  requireSameMinor = false,
+): VersionCheck {
+  const unknown = [
+    ...(source.n8nVersion === null
+      ? [
+          `the archive does not record the source's n8n version (${source.n8nVersionNote ?? 'made by an n8n-ark that did not record it'})`,
+        ]
+      : []),
+    ...(target.version === null ? [`the target's n8n version could not be learned (${target.reason})`] : []),
+  ];
+  const from = source.n8nVersion === null ? undefined : parseN8nVersion(source.n8nVersion);
+  const to = target.version === null ? undefined : parseN8nVersion(target.version);
+  if (source.n8nVersion !== null && !from)
+    unknown.push(`the source's n8n version "${source.n8nVersion}" is not major.minor.patch`);
+  if (target.version !== null && !to)
+    unknown.push(`the target's n8n version "${target.version}" is not major.minor.patch`);
+  if (!from || !to) {
+    if (requireSameMinor)
+      throw new InvalidOptionError(
+        'requireSameMinor',
+        `cannot be checked: ${unknown.join('; ')}. Nothing was written. Restore without requiring the same major.minor, or make the versions learnable (n8n 2.24+, a key with workflow:export, at least one workflow on the instance).`,
+      );
+    return { notes: unknown.map((why) => `n8n versions not compared: ${why}.`), warnings: [] };
+  }
+  const [s, t] = [source.n8nVersion, target.version] as [string, string];
+  if (requireSameMinor && !sameMinor(from, to))
+    throw new InvalidOptionError(
+      'requireSameMinor',
+      `the archive comes from n8n ${s} and the target runs n8n ${t}, another major.minor. Nothing was written. Restore into an n8n ${from.major}.${from.minor}.x, or leave the requirement out.`,
+    );
+  const order = compareN8nVersions(to, from);
+  if (order < 0)
+    return {
+      notes: [],
+      warnings: [
+        {
+          code: 'older-target',
+          message: `The target runs n8n ${t}, older than the source's n8n ${s} that the archive comes from: workflows may use nodes or node versions the target does not know. Upgrade the target to ${s} or later to be sure.`,
+        },
+      ],
+    };
+  return {
+    notes: order > 0 ? [`The target runs n8n ${t}, newer than the source's n8n ${s}.`] : [],
+    warnings: [],
+  };
+}
