@@ -68,6 +68,11 @@ export async function* mapOrdered<T, R>(
 }
 
 /** Passes items through while calling `observe` on each (counting, reference checks). */
+/** The items that are there: undefined ones (e.g. objects gone since they were listed) are left out. */
+export async function* present<T>(source: AsyncIterable<T | undefined>): AsyncGenerator<T> {
+  for await (const item of source) if (item !== undefined) yield item;
+}
+
 export async function* tap<T>(source: AsyncIterable<T>, observe: (item: T) => void): AsyncGenerator<T> {
   for await (const item of source) {
     observe(item);

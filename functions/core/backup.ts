@@ -4,7 +4,6 @@
  * only ids and names (for the reference check, folder discovery and the closing check) are kept.
  * The archive is published only once the closing check confirms it (backup-closing-check.ts).
  */
-
 import { ArchiveBuilder } from './archive-builder.js';
 import {
   type ArchiveWarning,
@@ -13,7 +12,7 @@ import {
   type Manifest,
   type SkippedResource,
 } from './archive-format.js';
-import { mapOrdered, peek, tap } from './async-iterables.js';
+import { mapOrdered, peek, present, tap } from './async-iterables.js';
 import {
   ArchiveTally,
   backupIncomplete,
@@ -23,7 +22,7 @@ import {
   IdentityRead,
   type InstanceIdentities,
 } from './backup-closing-check.js';
-import { ArkError, BackupDeadlineError } from './errors.js';
+import { ArkError, BackupDeadlineError, NotFoundError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, unavailability } from './instance/read.js';
 import { recordedVersion } from './instance/version.js';
@@ -264,10 +263,12 @@ class InstanceExport {
     progress.start('workflows');
     this.tally.begin('workflows');
     // Without pinned data (a page of 250 could be gigabytes): each workflow's GET brings its own.
-    const detailed = mapOrdered(
-      api.listWorkflows({ excludePinnedData: true }),
-      this.options.detailConcurrency ?? 8,
-      (listed) => this.withDetail(listed),
+    const detailed = present(
+      mapOrdered(
+        api.listWorkflows({ excludePinnedData: true }),
+        this.options.detailConcurrency ?? 8,
+        (listed) => this.withDetail(listed),
+      ),
     );
     const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', detailed, {
       observe: (workflow) => {
@@ -281,14 +282,17 @@ class InstanceExport {
   }
 
   /**
-   * The list carries full bodies (here without pinned data) but not the description, which only
-   * GET /workflows/{id} returns (docs/REAL-N8N-FINDINGS.md). Neither tells the workflow's folder on
-   * n8n 2.41; the archive then carries no `parentFolderId` rather than a null that would claim
-   * "project root".
+   * The list lacks the description and (asked without it) the pinned data; GET /workflows/{id} has
+   * both, though no folder on n8n 2.41. One deleted since it was listed is left out (the closing
+   * check names it as changed during the backup).
    */
-  private async withDetail(listed: Workflow): Promise<Workflow> {
+  private async withDetail(listed: Workflow): Promise<Workflow | undefined> {
     if ('description' in listed && 'pinData' in listed) return listed;
-    const detail = await this.deps.api.getWorkflow(listed.id);
+    const detail = await this.deps.api.getWorkflow(listed.id).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (!detail) return undefined;
     return {
       ...listed,
       ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),

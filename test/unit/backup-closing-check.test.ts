@@ -141,6 +141,32 @@ describe('the backup closing check', () => {
     );
   });
 
+  it('completes when a workflow is deleted between its listing and its detail, leaving it out with a warning', async () => {
+    // Prepare: "Invoices" is deleted once listed, just before its own GET
+    const store = new InMemoryArchiveStore();
+    const source = instance();
+    const api = fakeN8nApi(source);
+    const getWorkflow = api.getWorkflow.bind(api);
+    api.getWorkflow = async (id: string) => {
+      if (id === 'w2')
+        source.workflows.splice(
+          source.workflows.findIndex((w) => w.id === 'w2'),
+          1,
+        );
+      return getWorkflow(id);
+    };
+
+    // Act
+    const { manifest, archive } = await runBackup(deps(api, store), { instance: 'prod' });
+
+    // Assess
+    expect(store.archives.has(archive.location)).toBe(true);
+    expect(manifest.counts.workflows).toBe(2);
+    expect(manifest.warnings.filter((w) => w.code === 'changed-during-backup').map((w) => w.message)).toEqual(
+      ['workflows "Invoices" (id w2) was deleted while the backup ran; the archive does not have it'],
+    );
+  });
+
   it('fails with the error of the opening read, which runs beside the export, and publishes nothing', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();

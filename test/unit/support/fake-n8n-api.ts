@@ -1,4 +1,4 @@
-import { FeatureNotLicensedError, MissingScopeError } from '../../../functions/core/errors.js';
+import { FeatureNotLicensedError, MissingScopeError, NotFoundError } from '../../../functions/core/errors.js';
 import type {
   CredentialMeta,
   DataTable,
@@ -83,7 +83,8 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     getWorkflow: async (id: string) => {
       api.detailGets += 1;
       const workflow = instance.workflows?.find((w) => w.id === id);
-      if (!workflow) throw new Error(`no workflow ${id}`);
+      if (!workflow)
+        throw new NotFoundError('Not Found', { status: 404, method: 'GET', path: `/workflows/${id}` });
       return workflow;
     },
     listTags: () => list(instance.tags, 'tag:list', '/tags'),
