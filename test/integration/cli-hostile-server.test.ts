@@ -32,11 +32,12 @@ function hostile(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(404, { 'content-type': 'application/json' });
     return void res.end('{"message":"not found"}');
   }
-  if (req.method !== 'GET' || path !== '/api/v1/workflows') return json(res, { data: [], nextCursor: null });
+  if (req.method !== 'GET' || path !== '/api/v1/workflows')
+    return void json(res, { data: [], nextCursor: null });
   if (key === 'endless-cursors') {
     // The same workflow on every page, under a cursor never seen before.
     pagesServed += 1;
-    return json(res, {
+    return void json(res, {
       data: [{ id: 'w1', name: 'loop', nodes: [], connections: {}, settings: {} }],
       nextCursor: `page-${pagesServed}`,
     });
