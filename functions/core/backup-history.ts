@@ -13,7 +13,7 @@ import { mapOrdered, peek } from './async-iterables.js';
 import { NotFoundError } from './errors.js';
 import { skippedBecause } from './instance/read.js';
 import type { WorkflowVersion, WorkflowVersionMeta } from './n8n-types.js';
-import type { N8nApi } from './ports.js';
+import type { N8nApi, Progress } from './ports.js';
 
 /** The manifest resource of the history entry. */
 export const HISTORY_RESOURCE = 'workflowHistory';
@@ -26,24 +26,26 @@ export type WorkflowVersionRecord = WorkflowVersionMeta & WorkflowVersion;
 export interface HistoryExportOptions {
   /** The workflows written to the archive, in the order they were written. */
   workflowIds: Iterable<string>;
-  /** Newest versions kept per workflow (at least 1). */
+  /** Newest versions kept per workflow; 0 keeps none (no entry at all). */
   versions: number;
   concurrency: number;
   /** Called with each record as it is written (deadline checks, counting, progress). */
   observe?: (record: WorkflowVersionRecord) => void;
 }
 
-export type HistoryExport = { records: number } | { skipped: SkippedResource };
+export type HistoryExport = { records: number } | { skipped: SkippedResource } | { off: true };
 
 /**
  * Writes the history entry, or learns from the first workflow (before the entry is started) that
  * history cannot be read: a scope the key lacks, or an n8n without the route. Either is a skip.
  */
 export async function exportWorkflowHistory(
-  api: N8nApi,
+  { api, progress }: { api: N8nApi; progress: Progress },
   archive: ArchiveBuilder,
   options: HistoryExportOptions,
 ): Promise<HistoryExport> {
+  if (options.versions <= 0) return { off: true };
+  progress.start(HISTORY_RESOURCE);
   let first: Awaited<ReturnType<typeof peek<WorkflowVersionRecord>>>;
   try {
     first = await peek(versionRecords(api, options));
@@ -56,6 +58,7 @@ export async function exportWorkflowHistory(
   const entry = await archive.addRecords(ENTRY.workflowHistory, HISTORY_RESOURCE, first.items, {
     observe: (record) => options.observe?.(record as WorkflowVersionRecord),
   });
+  progress.done(HISTORY_RESOURCE, `${entry.records} saved versions`);
   return { records: entry.records };
 }
 

@@ -268,16 +268,14 @@ class InstanceExport {
   }
 
   private async exportHistory(): Promise<void> {
-    const versions = this.options.history ?? DEFAULT_HISTORY_VERSIONS;
-    if (versions <= 0) return;
-    const result = await exportWorkflowHistory(this.deps.api, this.archive, {
+    const result = await exportWorkflowHistory(this.deps, this.archive, {
       workflowIds: this.workflowIds,
-      versions,
+      versions: this.options.history ?? DEFAULT_HISTORY_VERSIONS,
       concurrency: this.options.detailConcurrency ?? 8,
       observe: () => this.seenCounted(HISTORY_RESOURCE),
     });
     if ('skipped' in result) this.recordSkip(result.skipped);
-    else this.counts[HISTORY_RESOURCE] = result.records;
+    else if ('records' in result) this.counts[HISTORY_RESOURCE] = result.records;
   }
 
   /**
@@ -344,8 +342,9 @@ class InstanceExport {
     this.checkDeadline();
   }
 
-  /** A record tallied by count only (rows, versions): counted, the deadline checked, progress shown. */
+  /** A record tallied by count only (rows, versions): counted, the deadline and the upload checked, progress shown. */
   private seenCounted(resource: string): void {
+    this.throwIfUploadFailed();
     this.tally.count(resource);
     this.checkDeadline();
     this.deps.progress.advance(resource);
