@@ -2,7 +2,8 @@
  * The deployment's configuration, read from cdk.json context (`n8nArk`), validated at synth time:
  *
  * {
- *   "instances": [{ "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)" }],
+ *   "instances": [{ "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)",
+ *                   "history": 10 }],          // saved versions kept per workflow; 0 keeps none
  *   "retentionDays": 90,                       // noncurrent archive versions kept this long
  *   "archiveDays": 365,                        // each nightly archive (its own dated key) kept this long
  *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
@@ -15,6 +16,8 @@ export interface InstanceConfig {
   secretName: string;
   /** EventBridge Scheduler expression; default nightly at 02:00 UTC. */
   schedule: string;
+  /** Newest saved versions kept per workflow (backup --history); absent = the backup's default, 10. */
+  history?: number;
 }
 
 export interface ArkConfig {
@@ -49,7 +52,13 @@ export function parseConfig(raw: unknown): ArkConfig {
     const schedule = entry.schedule === undefined ? DEFAULT_SCHEDULE : String(entry.schedule);
     if (!/^(cron|rate)\(.+\)$/.test(schedule))
       fail(`instances[${i}].schedule must be cron(...) or rate(...)`);
-    return { name, secretName, schedule };
+    const history = entry.history;
+    if (
+      history !== undefined &&
+      (!Number.isInteger(history) || (history as number) < 0 || (history as number) > 1000)
+    )
+      fail(`instances[${i}].history must be a whole number of versions from 0 to 1000`);
+    return { name, secretName, schedule, ...(history !== undefined ? { history: history as number } : {}) };
   });
   if (new Set(parsed.map((p) => p.name)).size !== parsed.length) fail('instance names must be unique');
   const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);

@@ -100,7 +100,10 @@ export class N8nArkStack extends Stack {
         schedule: scheduler.ScheduleExpression.expression(instance.schedule),
         description: `n8n-ark backup of ${instance.name}`,
         target: new targets.LambdaInvoke(backup.fn, {
-          input: scheduler.ScheduleTargetInput.fromObject({ instance: instance.name }),
+          input: scheduler.ScheduleTargetInput.fromObject({
+            instance: instance.name,
+            ...(instance.history !== undefined ? { history: instance.history } : {}),
+          }),
           deadLetterQueue: backup.deadLetterQueue,
           retryAttempts: 2,
         }),

@@ -24,6 +24,8 @@ import type {
   Variable,
   VariableWrite,
   Workflow,
+  WorkflowVersion,
+  WorkflowVersionMeta,
   WorkflowWrite,
 } from '../core/n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, N8nVersionAnswer, PagedListing } from '../core/ports.js';
@@ -266,6 +268,35 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
   }
   getWorkflowTags(id: string): Promise<Tag[]> {
     return this.json('GET', `/workflows/${enc(id)}/tags`, { route: '/workflows/{workflowId}/tags' });
+  }
+  /**
+   * Pages of at most what is still wanted: n8n lists history newest first, so the first page is
+   * usually all. A page of nothing ends it even with a cursor (n8n hands one out for `limit=0`).
+   */
+  async latestWorkflowVersions(workflowId: string, count: number): Promise<WorkflowVersionMeta[]> {
+    const path = `/workflows/${enc(workflowId)}/history`;
+    const versions: WorkflowVersionMeta[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; versions.length < count && page < this.maxPages; page += 1) {
+      const answer = await this.json<{ data?: WorkflowVersionMeta[]; nextCursor?: string | null }>(
+        'GET',
+        path,
+        {
+          route: '/workflows/{workflowId}/history',
+          query: { limit: Math.min(count - versions.length, PAGE_SIZE), cursor },
+        },
+      );
+      const data = answer?.data ?? [];
+      versions.push(...data.slice(0, count - versions.length));
+      cursor = answer?.nextCursor ?? undefined;
+      if (data.length === 0 || cursor === undefined) break;
+    }
+    return versions;
+  }
+  getWorkflowVersion(workflowId: string, versionId: string): Promise<WorkflowVersion> {
+    return this.json('GET', `/workflows/${enc(workflowId)}/versions/${enc(versionId)}`, {
+      route: '/workflows/{workflowId}/versions/{workflowVersionId}',
+    });
   }
   setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]> {
     return this.json('PUT', `/workflows/${enc(id)}/tags`, {

@@ -3,7 +3,7 @@
  * its kind's record schema (streamed, so memory stays flat but for ids), each entry's `records` and
  * each resource's `counts` in the manifest are checked against what was read, ids are unique per
  * kind, and references inside the archive hold (rows name a table of the archive and use its
- * columns, folder parents exist, workflow tags exist). Reading an entry also checks its SHA-256.
+ * columns, folder parents exist, workflow tags exist, saved versions belong to an archived workflow). Reading an entry also checks its SHA-256.
  */
 import type { z } from 'zod';
 import { ENTRY, type ManifestEntry, type OpenedArchive } from './archive-format.js';
@@ -28,6 +28,8 @@ interface Seen {
   workflowTagIds: Set<string>;
   workflowFolderIds: Set<string>;
   variableProjectIds: Set<string>;
+  /** The workflows the archived versions belong to. */
+  versionWorkflowIds: Set<string>;
 }
 
 /** What a cell of each column type holds (null in any); a type n8n adds later is not judged. */
@@ -53,6 +55,7 @@ export async function checkArchiveContent(
     workflowTagIds: new Set(),
     workflowFolderIds: new Set(),
     variableProjectIds: new Set(),
+    versionWorkflowIds: new Set(),
   };
   // Tables before their rows, so each row can be checked against its table's columns.
   const entries = [...archive.manifest.entries].sort(
@@ -152,7 +155,8 @@ function checkRecord(
     }
     return undefined;
   }
-  const id = String(value.id);
+  // A saved version's own id is its versionId (unique across workflows: n8n's key for history).
+  const id = String(entry.resource === 'workflowHistory' ? value.versionId : value.id);
   const ids = seen.ids.get(entry.resource) ?? new Set<string>();
   seen.ids.set(entry.resource, ids);
   if (ids.has(id)) return `id ${JSON.stringify(id)} appears twice among the ${entry.resource}`;
@@ -177,6 +181,7 @@ function remember(resource: string, value: Record<string, unknown>, seen: Seen):
     for (const tag of (value.tags as { id: string }[] | undefined) ?? []) seen.workflowTagIds.add(tag.id);
     if (typeof value.parentFolderId === 'string') seen.workflowFolderIds.add(value.parentFolderId);
   }
+  if (resource === 'workflowHistory') seen.versionWorkflowIds.add(String(value.workflowId));
   if (resource === 'variables') {
     const project = value.project as { id: string } | null | undefined;
     if (project) seen.variableProjectIds.add(project.id);
@@ -225,6 +230,13 @@ function checkReferences(seen: Seen, problems: ContentProblem[]): void {
       problems.push({
         entry: 'workflows.ndjson',
         problem: `a workflow is in folder ${folderId}, which is not in folders.ndjson`,
+      });
+  const workflows = seen.ids.get('workflows') ?? new Set<string>();
+  for (const workflowId of seen.versionWorkflowIds)
+    if (!workflows.has(workflowId))
+      problems.push({
+        entry: 'workflow-history.ndjson',
+        problem: `it holds versions of workflow ${workflowId}, which is not in workflows.ndjson`,
       });
   const tags = seen.records.has('tags') ? (seen.ids.get('tags') ?? new Set<string>()) : undefined;
   if (tags)

@@ -28,6 +28,7 @@ export const ENTRY = {
   credentials: 'credentials.ndjson',
   dataTables: 'data-tables.ndjson',
   workflows: 'workflows.ndjson',
+  workflowHistory: 'workflow-history.ndjson',
   dataTableRows: (tableId: string, chunk: number) =>
     `data-tables/${tableId}/rows-${String(chunk).padStart(6, '0')}.ndjson`,
 } as const;

@@ -22,9 +22,10 @@ import {
   IdentityRead,
   type InstanceIdentities,
 } from './backup-closing-check.js';
+import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './backup-history.js';
 import { ArkError, BackupDeadlineError, NotFoundError } from './errors.js';
 import { isOwnerRole } from './instance/identity.js';
-import { projectsWithMembers, unavailability } from './instance/read.js';
+import { projectsWithMembers, skippedBecause } from './instance/read.js';
 import { recordedVersion } from './instance/version.js';
 import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
@@ -47,6 +48,8 @@ export interface BackupOptions {
   detailConcurrency?: number;
   /** Data-table rows per archive entry. */
   rowsPerChunk?: number;
+  /** Newest saved versions kept per workflow (workflow-history.ndjson); 0 keeps none. Default 10. */
+  history?: number;
   /** Epoch ms: past it the backup stops at the next object and publishes nothing (it cannot resume). */
   deadline?: number;
 }
@@ -61,6 +64,7 @@ export interface BackupResult {
 type OptionalResource = Exclude<SnapshotResource, 'workflows'>;
 
 const DEFAULT_ROWS_PER_CHUNK = 10_000;
+type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
 
 export async function runBackup(deps: BackupDeps, options: BackupOptions): Promise<BackupResult> {
   const { store, logger, progress } = deps;
@@ -118,10 +122,7 @@ class InstanceExport {
   /** Set when the run failed: the reads still going stop at their next object. */
   private stopped = false;
   /** Workflow → workflow references whose target was not seen yet when the caller was written (ids and names only). */
-  private readonly forwardReferences: {
-    workflow: { id: string; name: string };
-    reference: WorkflowReference;
-  }[] = [];
+  private readonly forwardReferences: ForwardReference[] = [];
 
   constructor(
     private readonly deps: BackupDeps,
@@ -146,6 +147,7 @@ class InstanceExport {
     );
     await this.exportDataTables();
     await this.exportWorkflows();
+    await this.exportHistory();
     // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
     await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
     this.checkForwardReferences();
@@ -183,7 +185,7 @@ class InstanceExport {
     try {
       first = await peek(list());
     } catch (error) {
-      if (this.recordSkip(resource, error)) return;
+      if (this.recordSkip(skippedBecause(resource, error))) return;
       throw error;
     }
     this.tally.begin(resource);
@@ -197,24 +199,11 @@ class InstanceExport {
     progress.done(resource, `${entry.records} ${resource}`);
   }
 
-  private recordSkip(resource: OptionalResource, error: unknown): boolean {
-    const why = unavailability(error);
-    if (why === undefined) return false;
-    this.skipped.push(
-      'feature' in why
-        ? {
-            resource,
-            feature: why.feature,
-            reason: `${resource} needs a licence for ${why.feature}, which this instance does not have`,
-          }
-        : {
-            resource,
-            ...why,
-            reason: `the API key lacks the ${why.scope ?? 'required'} scope to read ${resource}`,
-          },
-    );
-    this.deps.logger.info('resource skipped', { resource, reason: this.skipped.at(-1)?.reason });
-    this.deps.progress.done(resource, 'skipped');
+  private recordSkip(skip: SkippedResource | undefined): boolean {
+    if (skip === undefined) return false;
+    this.skipped.push(skip);
+    this.deps.logger.info('resource skipped', { resource: skip.resource, reason: skip.reason });
+    this.deps.progress.done(skip.resource, 'skipped');
     return true;
   }
 
@@ -249,7 +238,7 @@ class InstanceExport {
         'dataTableRows',
         api.listDataTableRows(table.id),
         rowsPerChunk,
-        { dataTableId: table.id, observe: () => this.seenRow() },
+        { dataTableId: table.id, observe: () => this.seenCounted('dataTableRows') },
       );
       for (const entry of entries) rows += entry.records;
     }
@@ -279,6 +268,17 @@ class InstanceExport {
     });
     this.counts.workflows = entry.records;
     progress.done('workflows', `${entry.records} workflows`);
+  }
+
+  private async exportHistory(): Promise<void> {
+    const result = await exportWorkflowHistory(this.deps, this.archive, {
+      workflowIds: this.workflowIds,
+      versions: this.options.history ?? DEFAULT_HISTORY_VERSIONS,
+      concurrency: this.options.detailConcurrency ?? 8,
+      observe: () => this.seenCounted(HISTORY_RESOURCE),
+    });
+    if ('skipped' in result) this.recordSkip(result.skipped);
+    else if ('records' in result) this.counts[HISTORY_RESOURCE] = result.records;
   }
 
   /**
@@ -312,22 +312,19 @@ class InstanceExport {
             this.warn(workflow, reference);
           break;
         case 'dataTable':
-          if (!this.dataTableIds.has(reference.id) && !this.skippedResource('dataTables')) {
+          if (!this.dataTableIds.has(reference.id) && !this.skippedResource('dataTables'))
             this.warn(workflow, reference);
-          }
           break;
         default:
-          if (!this.workflowIds.has(reference.id)) {
+          if (!this.workflowIds.has(reference.id))
             this.forwardReferences.push({ workflow: { id: workflow.id, name: workflow.name }, reference });
-          }
       }
     }
   }
 
   private checkForwardReferences(): void {
-    for (const { workflow, reference } of this.forwardReferences) {
+    for (const { workflow, reference } of this.forwardReferences)
       if (!this.workflowIds.has(reference.id)) this.warn(workflow, reference);
-    }
     this.forwardReferences.length = 0;
   }
 
@@ -345,10 +342,12 @@ class InstanceExport {
     this.checkDeadline();
   }
 
-  private seenRow(): void {
-    this.tally.count('dataTableRows');
+  /** A record tallied by count only (rows, versions): counted, the deadline and the upload checked, progress shown. */
+  private seenCounted(resource: string): void {
+    this.throwIfUploadFailed();
+    this.tally.count(resource);
     this.checkDeadline();
-    this.deps.progress.advance('dataTableRows');
+    this.deps.progress.advance(resource);
   }
 
   private startRead(folderProjects?: string[]): IdentityRead {

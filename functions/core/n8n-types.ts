@@ -57,6 +57,27 @@ export interface Workflow {
   [key: string]: unknown;
 }
 
+/** One item of GET /workflows/{id}/history (newest first): a saved version, without its graph. */
+export interface WorkflowVersionMeta {
+  versionId: string;
+  workflowId: string;
+  /** Who saved it, as n8n writes it ("First Last"); one string, not a list. */
+  authors: string;
+  /** Set when the version was named (publishing with a name names it). */
+  name: string | null;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+  [key: string]: unknown;
+}
+
+/** GET /workflows/{id}/versions/{versionId}: a version's graph. No workflow name, settings or pinned data. */
+export interface WorkflowVersion extends WorkflowVersionMeta {
+  nodes: WorkflowNode[];
+  connections: JsonObject;
+  nodeGroups?: Json[];
+}
+
 /** The fields POST /workflows and PUT /workflows/{id} accept (everything else is read-only → 400). */
 export interface WorkflowWrite {
   name: string;

@@ -18,6 +18,8 @@ import type {
   Variable,
   VariableWrite,
   Workflow,
+  WorkflowVersion,
+  WorkflowVersionMeta,
   WorkflowWrite,
 } from './n8n-types.js';
 
@@ -57,6 +59,13 @@ export interface N8nApi {
   unpublishWorkflow(id: string): Promise<void>;
   transferWorkflow(id: string, destinationProjectId: string): Promise<void>;
   getWorkflowTags(id: string): Promise<Tag[]>;
+  /**
+   * The workflow's newest `count` saved versions, newest first (GET /workflows/{id}/history, paged
+   * until `count`): few by nature, so given whole. A workflow n8n does not know is a NotFoundError.
+   */
+  latestWorkflowVersions(workflowId: string, count: number): Promise<WorkflowVersionMeta[]>;
+  /** GET /workflows/{id}/versions/{versionId}: one saved version's graph. */
+  getWorkflowVersion(workflowId: string, versionId: string): Promise<WorkflowVersion>;
   setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]>;
   /**
    * POST /n8n-packages/import (n8n 2.24+, beta) with `workflowIdPolicy=source`: creates these

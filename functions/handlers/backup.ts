@@ -5,9 +5,9 @@ import { silentProgress, systemClock } from '../core/ports.js';
 import { TOOL_VERSION } from '../version.js';
 import { backupEventSchema, compose, parseAtEdge } from './compose.js';
 
-/** Scheduled backup of one instance: event {"instance": "<name>"} from EventBridge Scheduler. */
+/** Scheduled backup of one instance: event {"instance": "<name>", "history"?: N} from EventBridge Scheduler. */
 export async function handler(event: unknown): Promise<{ archive: string; counts: Record<string, number> }> {
-  const { instance } = parseAtEdge(backupEventSchema, event, 'backup event');
+  const { instance, history } = parseAtEdge(backupEventSchema, event, 'backup event');
   const { store, logger, n8n } = compose(process.env);
   const started = Date.now();
   try {
@@ -21,7 +21,7 @@ export async function handler(event: unknown): Promise<{ archive: string; counts
         progress: silentProgress,
         toolVersion: TOOL_VERSION,
       },
-      { instance },
+      { instance, ...(history !== undefined ? { history } : {}) },
     );
     process.stdout.write(
       `${backupMetricsLine({ instance, success: true, durationMs: Date.now() - started, bytes: archive.size, counts: manifest.counts })}\n`,

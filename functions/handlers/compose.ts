@@ -43,7 +43,11 @@ export function parseAtEdge<T>(schema: z.ZodType<T>, value: unknown, what: strin
   throw new UsageError(`invalid ${what}: ${problems}`);
 }
 
-export const backupEventSchema = z.object({ instance: z.string().min(1) });
+/** `history`: newest saved versions kept per workflow (default 10, 0 keeps none), from the CDK config. */
+export const backupEventSchema = z.object({
+  instance: z.string().min(1),
+  history: z.number().int().min(0).max(1000).optional(),
+});
 
 const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
 

@@ -686,6 +686,126 @@ export function describeN8nContract(
       });
     });
 
+    describe('workflow history', () => {
+      const META_KEYS = [
+        'authors',
+        'createdAt',
+        'description',
+        'name',
+        'updatedAt',
+        'versionId',
+        'workflowId',
+      ];
+      const history = async (id: unknown, query = '') => api('GET', `/workflows/${id}/history${query}`);
+      /** A PUT that moves the trigger: a new graph, so n8n saves a new version. */
+      const moved = (name: string, x: number): Obj => {
+        const body = scheduledWorkflow(name);
+        (body.nodes as Obj[])[0] = { ...(body.nodes as Obj[])[0], position: [x, 0] };
+        return body;
+      };
+
+      it('lists versions newest first: one per create and per graph-changing PUT, none for a rename or a publish', async () => {
+        const created = await createWorkflow(scheduledWorkflow(`${run}-history`));
+        const renamed = await api('PUT', `/workflows/${created.id}`, {
+          body: { ...scheduledWorkflow(`${run}-history renamed`), nodes: created.nodes },
+        });
+        const changed = await api('PUT', `/workflows/${created.id}`, { body: moved(`${run}-history`, 100) });
+        const published = await api('POST', `/workflows/${created.id}/publish`, {
+          body: { name: 'release 1', description: 'first' },
+        });
+        const list = await history(created.id);
+        await api('POST', `/workflows/${created.id}/unpublish`);
+        await api('POST', `/workflows/${created.id}/archive`);
+        const afterArchive = await history(created.id);
+
+        expect((renamed.body as Obj).versionId).toBe(created.versionId);
+        expect(published.status, published.text).toBe(200);
+        expect(list.status, list.text).toBe(200);
+        expect(data(list).map((v) => v.versionId)).toEqual([
+          (changed.body as Obj).versionId,
+          created.versionId,
+        ]);
+        expect(Object.keys(data(list)[0] ?? {}).sort()).toEqual(META_KEYS);
+        expect(data(list)[0]).toMatchObject({
+          workflowId: created.id,
+          name: 'release 1',
+          description: 'first',
+        });
+        expect(data(list)[1]).toMatchObject({ name: null, description: null });
+        expect(typeof data(list)[0]?.authors).toBe('string');
+        expect(nextCursorOf(list)).toBeNull();
+        expect(data(afterArchive)).toHaveLength(3);
+      });
+
+      it('pages with an offset cursor: a cursor only while more remain, and one for limit=0', async () => {
+        const created = await createWorkflow(scheduledWorkflow(`${run}-history-pages`));
+        await api('PUT', `/workflows/${created.id}`, { body: moved(`${run}-history-pages`, 100) });
+        await api('PUT', `/workflows/${created.id}`, { body: moved(`${run}-history-pages`, 200) });
+
+        const first = await history(created.id, '?limit=2');
+        const second = await history(
+          created.id,
+          `?cursor=${encodeURIComponent(String(nextCursorOf(first)))}`,
+        );
+        const exact = await history(created.id, '?limit=3');
+        const none = await history(created.id, '?limit=0');
+        const badCursor = await history(created.id, '?cursor=xyz');
+
+        expect(data(first)).toHaveLength(2);
+        expect(decodeCursor(nextCursorOf(first))).toEqual({ limit: 2, offset: 2 });
+        expect(data(second).map((v) => v.versionId)).toEqual([created.versionId]);
+        expect(nextCursorOf(second)).toBeNull();
+        expect([data(exact).length, nextCursorOf(exact)]).toEqual([3, null]);
+        expect(data(none)).toEqual([]);
+        expect(decodeCursor(nextCursorOf(none))).toEqual({ limit: 0, offset: 0 });
+        expect([badCursor.status, badCursor.body]).toEqual([
+          400,
+          { message: 'An invalid cursor was provided' },
+        ]);
+      });
+
+      it('answers a version with its graph only, and 404s naming what is missing', async () => {
+        const created = await createWorkflow(scheduledWorkflow(`${run}-history-version`));
+        await api('PUT', `/workflows/${created.id}`, { body: moved(`${run}-history-version`, 300) });
+
+        const oldest = await api('GET', `/workflows/${created.id}/versions/${created.versionId}`);
+        const unknownVersion = await api('GET', `/workflows/${created.id}/versions/no-such-version`);
+        const unknownWorkflow = await api('GET', `/workflows/NoSuchWorkflow00/versions/${created.versionId}`);
+        const unknownHistory = await history('NoSuchWorkflow00');
+
+        expect(oldest.status, oldest.text).toBe(200);
+        expect(Object.keys(oldest.body as Obj).sort()).toEqual(
+          [...META_KEYS, 'connections', 'nodeGroups', 'nodes'].sort(),
+        );
+        expect(oldest.body).toMatchObject({
+          versionId: created.versionId,
+          workflowId: created.id,
+          nodes: [expect.objectContaining({ name: 'Every hour', position: [0, 0] })],
+          connections: {},
+          nodeGroups: [],
+        });
+        expect([unknownVersion.status, unknownVersion.body]).toEqual([404, { message: 'Version not found' }]);
+        expect([unknownWorkflow.status, unknownWorkflow.body]).toEqual([
+          404,
+          { message: 'Workflow not found' },
+        ]);
+        expect([unknownHistory.status, unknownHistory.body]).toEqual([404, { message: 'Not Found' }]);
+      });
+
+      if (options.withRestrictedKey) {
+        it('answers 403 Forbidden to a key without workflow:read', async () => {
+          const created = await createWorkflow(scheduledWorkflow(`${run}-history-scope`));
+          const key = getTarget().restrictedApiKey ?? '';
+
+          const list = await api('GET', `/workflows/${created.id}/history`, { key });
+          const version = await api('GET', `/workflows/${created.id}/versions/${created.versionId}`, { key });
+
+          expect([list.status, list.body]).toEqual([403, { message: 'Forbidden' }]);
+          expect([version.status, version.body]).toEqual([403, { message: 'Forbidden' }]);
+        });
+      }
+    });
+
     describe('n8n packages (2.24+)', () => {
       async function importPackage(
         workflows: { id: string; name: string }[],

@@ -22,6 +22,7 @@ import { dataTableRoutes } from './routes/data-tables.js';
 import { packageRoutes } from './routes/packages.js';
 import { projectFolderUserRoutes } from './routes/projects-folders-users.js';
 import { tagAndVariableRoutes } from './routes/tags-and-variables.js';
+import { workflowHistoryRoutes } from './routes/workflow-history.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { ALL_SCOPES } from './scopes.js';
 import { DoubleState } from './state.js';
@@ -117,6 +118,7 @@ function compile(route: Route): CompiledRoute {
 export function allRoutes(): Route[] {
   const routes: Route[] = [
     ...workflowRoutes(),
+    ...workflowHistoryRoutes(),
     ...tagAndVariableRoutes(),
     ...dataTableRoutes(),
     ...credentialRoutes(),

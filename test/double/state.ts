@@ -3,6 +3,7 @@
  * seeded instance looks exactly like one built through the API (ids, timestamps, personal projects,
  * version ids). Tests may read the maps directly; write through the methods so the invariants hold.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Json, JsonObject } from '../../functions/core/n8n-types.js';
 import { createRandom, nanoId, type Random, uuid } from './prng.js';
 
@@ -126,6 +127,20 @@ export interface StoredWorkflowVersion {
   publishHistory: StoredPublishEvent[];
 }
 
+/** One saved version (n8n's workflow_history row): what GET /workflows/{id}/history and /versions/{id} show. */
+export interface StoredHistoryVersion {
+  versionId: string;
+  workflowId: string;
+  nodes: JsonObject[];
+  connections: JsonObject;
+  nodeGroups: Json[];
+  authors: string;
+  name: string | null;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface StoredWorkflow {
   id: string;
   name: string;
@@ -201,6 +216,8 @@ export class DoubleState {
   readonly credentials = new Map<string, StoredCredential>();
   readonly dataTables = new Map<string, StoredDataTable>();
   readonly workflows = new Map<string, StoredWorkflow>();
+  /** Each workflow's saved versions, oldest first (n8n lists them newest first). */
+  readonly history = new Map<string, StoredHistoryVersion[]>();
   readonly owner: StoredUser;
   /**
    * Credential types this instance knows besides the built-in ones (credential-types.ts), e.g. a
@@ -511,6 +528,7 @@ export class DoubleState {
       activeVersion: null,
     };
     this.workflows.set(workflow.id, workflow);
+    this.saveVersion(workflow);
     this.mutation += 1;
     return workflow;
   }
@@ -521,6 +539,11 @@ export class DoubleState {
     content: WorkflowContent,
     options: { parentFolderId?: string | null; republish?: boolean } = {},
   ): void {
+    // n8n saves a new version only when the graph changes (WorkflowService.update, measured).
+    const graphChanged =
+      !isDeepStrictEqual(content.nodes, workflow.nodes) ||
+      !isDeepStrictEqual(content.connections, workflow.connections) ||
+      (content.nodeGroups !== undefined && !isDeepStrictEqual(content.nodeGroups, workflow.nodeGroups));
     workflow.name = content.name;
     if (content.description !== undefined) workflow.description = content.description;
     workflow.nodes = this.withNodeIds(content.nodes);
@@ -531,9 +554,10 @@ export class DoubleState {
     if (content.pinData !== undefined) workflow.pinData = content.pinData;
     if (content.nodeGroups !== undefined) workflow.nodeGroups = content.nodeGroups;
     if (options.parentFolderId !== undefined) workflow.parentFolderId = options.parentFolderId;
-    workflow.versionId = this.newUuid();
+    if (graphChanged) workflow.versionId = this.newUuid();
     workflow.versionCounter += 1;
     workflow.updatedAt = this.now();
+    if (graphChanged) this.saveVersion(workflow);
     if (workflow.activeVersionId !== null && options.republish !== false) this.publishWorkflow(workflow);
   }
 
@@ -584,6 +608,7 @@ export class DoubleState {
     // n8n saves a new version when it archives.
     workflow.versionId = this.newUuid();
     workflow.updatedAt = this.now();
+    this.saveVersion(workflow);
   }
 
   unarchiveWorkflow(workflow: StoredWorkflow): void {
@@ -591,16 +616,36 @@ export class DoubleState {
     workflow.isArchived = false;
     workflow.versionId = this.newUuid();
     workflow.updatedAt = this.now();
+    this.saveVersion(workflow);
   }
 
   deleteWorkflow(id: string): void {
     this.workflows.delete(id);
+    this.history.delete(id);
     this.mutation += 1;
   }
 
   /** Sets a workflow's tags by tag id (unknown ids are the caller's problem). */
   setWorkflowTags(workflow: StoredWorkflow, tagIds: string[]): void {
     workflow.tagIds = [...new Set(tagIds)];
+  }
+
+  /** The workflow's current graph as a new saved version, authored by the key's owner. */
+  private saveVersion(workflow: StoredWorkflow): void {
+    const versions = this.history.get(workflow.id) ?? [];
+    versions.push({
+      versionId: workflow.versionId,
+      workflowId: workflow.id,
+      nodes: workflow.nodes,
+      connections: workflow.connections,
+      nodeGroups: workflow.nodeGroups,
+      authors: [this.owner.firstName, this.owner.lastName].filter(Boolean).join(' '),
+      name: null,
+      description: null,
+      createdAt: workflow.updatedAt,
+      updatedAt: workflow.updatedAt,
+    });
+    this.history.set(workflow.id, versions);
   }
 
   private withNodeIds(nodes: JsonObject[]): JsonObject[] {

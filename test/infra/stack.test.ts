@@ -10,7 +10,7 @@ import { N8nArkStack } from '../../lib/n8n-ark-stack.js';
 const config = parseConfig({
   instances: [
     { name: 'prod', secretName: 'n8n-ark/prod' },
-    { name: 'staging', secretName: 'n8n-ark/staging', schedule: 'cron(30 3 * * ? *)' },
+    { name: 'staging', secretName: 'n8n-ark/staging', schedule: 'cron(30 3 * * ? *)', history: 3 },
   ],
   retentionDays: 120,
   archiveDays: 400,
@@ -120,7 +120,7 @@ describe('schedules and alarms', () => {
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 3 * * ? *)',
-      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'staging' }) }),
+      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'staging', history: 3 }) }),
     });
   });
 
@@ -186,6 +186,9 @@ describe('configuration', () => {
     );
     expect(() => parseConfig({ instances: [], objectLock: { mode: 'SOMETIMES', days: 1 } })).toThrow(
       /objectLock\.mode/,
+    );
+    expect(() => parseConfig({ instances: [{ name: 'a', secretName: 's', history: -1 }] })).toThrow(
+      /instances\[0\]\.history must be a whole number/,
     );
     expect(parseConfig({ instances: [{ name: 'a', secretName: 's' }] }).instances[0]?.schedule).toBe(
       'cron(0 2 * * ? *)',

@@ -56,6 +56,7 @@ describe('n8n-ark backup', () => {
       dataTables: seeded.dataTables,
       dataTableRows: seeded.dataTableRows,
       workflows: seeded.workflows,
+      workflowHistory: [...source.state.history.values()].reduce((n, v) => n + Math.min(v.length, 10), 0),
       folders: seeded.folders,
     });
     expect(out.skipped).toEqual([]);
@@ -405,6 +406,69 @@ describe('n8n-ark list and inspect', () => {
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toMatch(/format\s+n8n-ark-archive v1/);
     expect(inspect.stdout).toMatch(/workflows\.ndjson\s+3/);
+  });
+
+  it("shows the saved versions an archive holds per workflow, lists one workflow's, and writes one out", async () => {
+    seedInstance(source.state, { workflows: 3 });
+    const [workflow] = [...source.state.workflows.values()].filter((w) => !w.isArchived);
+    if (!workflow) throw new Error('the seed made no workflow');
+    const noOp = (name: string) => ({
+      name,
+      type: 'n8n-nodes-base.noOp',
+      typeVersion: 1,
+      position: [400, 0],
+      parameters: {},
+    });
+    source.state.updateWorkflow(workflow, { ...workflow, nodes: [...workflow.nodes, noOp('Sooner')] });
+    const first = { versionId: workflow.versionId, nodes: structuredClone(workflow.nodes) };
+    source.state.updateWorkflow(workflow, { ...workflow, nodes: [...workflow.nodes, noOp('Later')] });
+    const saved = source.state.history.get(workflow.id)?.length ?? 0;
+    const archive = await backup();
+    const file = join(store, 'old-version.json');
+
+    const inspect = await cli(['inspect', archive]);
+    const listed = await cli(['inspect', archive, '--workflow', workflow.id, '--versions', '--json']);
+    const written = await cli([
+      'inspect',
+      archive,
+      '--workflow',
+      workflow.name,
+      '--version-id',
+      first.versionId,
+      '--out',
+      file,
+    ]);
+    const unknown = await cli([
+      'inspect',
+      archive,
+      '--workflow',
+      workflow.id,
+      '--version-id',
+      'nope',
+      '--out',
+      file,
+    ]);
+
+    expect(inspect.stdout).toMatch(/workflow-history\.ndjson/);
+    expect(saved).toBeGreaterThanOrEqual(3);
+    expect(inspect.stdout).toMatch(new RegExp(`${workflow.id}\\s+${Math.min(saved, 10)}\\b`));
+    const versions = (JSON.parse(listed.stdout) as { versions: { versionId: string }[] }).versions;
+    expect(versions).toHaveLength(Math.min(saved, 10));
+    expect(versions[0]?.versionId).toBe(workflow.versionId);
+    expect(versions[1]).toEqual({
+      versionId: first.versionId,
+      createdAt: expect.any(String),
+      authors: expect.any(String),
+      name: null,
+    });
+    expect(written.code, written.stderr).toBe(0);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      name: workflow.name,
+      nodes: first.nodes,
+      versionId: first.versionId,
+    });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/holds no such version/);
   });
 
   it('--help teaches: commands, exit codes and examples', async () => {

@@ -84,6 +84,30 @@ describe('checkArchiveContent', () => {
       /carries tag ghost, which is not in tags\.ndjson/,
     ],
     [
+      'a saved version of a workflow the archive lacks',
+      (a: MemoryArchive) => {
+        const [version] = records(a, ENTRY.workflowHistory);
+        if (version) version.workflowId = 'ghost';
+      },
+      /workflow-history\.ndjson: it holds versions of workflow ghost, which is not in workflows\.ndjson/,
+    ],
+    [
+      'two saved versions with one versionId',
+      (a: MemoryArchive) => {
+        const versions = records(a, ENTRY.workflowHistory);
+        if (versions[0] && versions[1]) versions[1].versionId = versions[0].versionId;
+      },
+      /workflow-history\.ndjson.*appears twice among the workflowHistory/,
+    ],
+    [
+      'a saved version without its graph',
+      (a: MemoryArchive) => {
+        const [version] = records(a, ENTRY.workflowHistory);
+        if (version) delete version.nodes;
+      },
+      /workflow-history\.ndjson.*line 1: nodes:/,
+    ],
+    [
       'manifest counts that differ from the entries',
       (a: MemoryArchive) => {
         a.manifest.counts.workflows = (a.manifest.counts.workflows ?? 0) + 1;
@@ -99,6 +123,21 @@ describe('checkArchiveContent', () => {
 
     // Assess
     expect(problems.map((p) => `${p.entry}: ${p.problem}`)).toContainEqual(expect.stringMatching(problem));
+  });
+
+  it('accepts an archive written before history was kept (no workflow-history entry)', async () => {
+    // Prepare
+    const archive = memoryArchive(seededSource(), {
+      skipped: [{ resource: 'workflowHistory', reason: 'not kept' }],
+    });
+    archive.manifest.skipped.length = 0;
+
+    // Act
+    const problems = await checkArchiveContent(archive);
+
+    // Assess
+    expect(archive.manifest.entries.map((e) => e.resource)).not.toContain('workflowHistory');
+    expect(problems).toEqual([]);
   });
 
   it('makes a restore refuse such an archive before its first write', async () => {

@@ -106,6 +106,7 @@ describe('runBackup', () => {
       dataTables: 1,
       dataTableRows: 2,
       workflows: 2,
+      workflowHistory: 2,
       folders: 1,
     });
     expect(result.manifest.skipped).toEqual([]);

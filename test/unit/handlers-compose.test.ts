@@ -90,6 +90,19 @@ describe('event schemas', () => {
     );
   });
 
+  it('backup: takes how many saved versions to keep per workflow, a whole number from 0', () => {
+    expect(parseAtEdge(backupEventSchema, { instance: 'prod', history: 0 }, 'backup event')).toEqual({
+      instance: 'prod',
+      history: 0,
+    });
+    expect(() => parseAtEdge(backupEventSchema, { instance: 'prod', history: -1 }, 'backup event')).toThrow(
+      /^invalid backup event: history: /,
+    );
+    expect(() => parseAtEdge(backupEventSchema, { instance: 'prod', history: 2.5 }, 'backup event')).toThrow(
+      /^invalid backup event: history: /,
+    );
+  });
+
   it("restore: accepts the state machine's request as it sends it", () => {
     const request = parseAtEdge(
       restoreEventSchema,

@@ -20,6 +20,7 @@ interface BackupFlags extends ConnectionOptions {
   instance?: string;
   store?: string;
   timeout?: string;
+  history?: string;
   json?: boolean;
   verbose?: boolean;
 }
@@ -43,6 +44,11 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
       '--timeout <minutes>',
       'stop the backup at the next object after this many minutes and publish nothing (exit 6; the partial archive is removed)',
     )
+    .option(
+      '--history <versions>',
+      "newest saved versions of each workflow to keep in the archive (n8n's version history; 0 keeps none)",
+      '10',
+    )
     .option('--json', 'print one JSON object {archive, counts, skipped, warnings} on stdout')
     .option('--verbose', 'log each step on stderr')
     .addHelpText(
@@ -55,6 +61,7 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
     .action(async (flags: BackupFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
       const { deadline } = deadlineFrom(flags);
+      const history = historyFrom(flags.history);
       const api = await connect(flags, env, logger);
       const instance = flags.instance ?? instanceNameFromUrl(api.baseUrl);
       if (!INSTANCE_NAME.test(instance)) {
@@ -72,7 +79,7 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
           progress: createProgress(out, flags.json !== true),
           toolVersion: TOOL_VERSION,
         },
-        { instance, ...(deadline === undefined ? {} : { deadline }) },
+        { instance, history, ...(deadline === undefined ? {} : { deadline }) },
       ).catch((error: unknown) => {
         throw error instanceof BackupDeadlineError ? stoppedAtTimeout(error, flags.timeout) : error;
       });
@@ -106,4 +113,13 @@ function stoppedAtTimeout(error: BackupDeadlineError, timeout: string | undefine
     { deadline: error.deadline },
     { cause: error },
   );
+}
+
+function historyFrom(value: string | undefined): number {
+  const versions = Number(value ?? '10');
+  if (!/^\d+$/.test(value ?? '10') || versions > 1000)
+    throw new UsageError(
+      `--history ${JSON.stringify(value)}: give a whole number of versions from 0 to 1000.`,
+    );
+  return versions;
 }

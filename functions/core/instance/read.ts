@@ -3,6 +3,7 @@
  * (403 "license does not allow for feat:…") or a scope the key lacks is not a failure but a reason
  * the resource is unavailable. Backup, restore planning and diff all read this way.
  */
+import type { SkippedResource } from '../archive-format.js';
 import { FeatureNotLicensedError, MissingScopeError } from '../errors.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
@@ -50,6 +51,23 @@ export function unavailability(error: unknown): { feature: string } | { scope?: 
   if (error instanceof FeatureNotLicensedError) return { feature: error.feature };
   if (error instanceof MissingScopeError) return error.scope ? { scope: error.scope } : {};
   return undefined;
+}
+
+/** The manifest's record of a resource a backup could not read, or undefined when the error is a real failure. */
+export function skippedBecause(resource: string, error: unknown): SkippedResource | undefined {
+  const why = unavailability(error);
+  if (why === undefined) return undefined;
+  return 'feature' in why
+    ? {
+        resource,
+        feature: why.feature,
+        reason: `${resource} needs a licence for ${why.feature}, which this instance does not have`,
+      }
+    : {
+        resource,
+        ...why,
+        reason: `the API key lacks the ${why.scope ?? 'required'} scope to read ${resource}`,
+      };
 }
 
 /**

@@ -390,7 +390,7 @@ function publish(ctx: Context): ReturnType<typeof ok> {
     'You do not have permission to activate this workflow. Ask the owner to share it with you.',
   );
   if (workflow.isArchived) throw new ApiError(400, 'Cannot activate an archived workflow.');
-  // The double keeps no version history: only the current and the published version exist.
+  // Publishing an older version of the history is not modelled: only the current and the published one.
   const versionId = (ctx.body as { versionId?: unknown } | undefined)?.versionId;
   if (versionId !== undefined && versionId !== workflow.versionId && versionId !== workflow.activeVersionId)
     throw new ApiError(404, 'Version not found');
@@ -411,6 +411,11 @@ function publish(ctx: Context): ReturnType<typeof ok> {
       `Cannot publish workflow: ${problems.join('; ')}. Please publish all referenced sub-workflows first.`,
     );
   state.publishWorkflow(workflow);
+  // A name or description given to publish names the version in the history (unlicensed too).
+  const named = ctx.body as { name?: unknown; description?: unknown } | undefined;
+  const saved = state.history.get(workflow.id)?.find((v) => v.versionId === workflow.versionId);
+  if (saved && typeof named?.name === 'string') saved.name = named.name;
+  if (saved && typeof named?.description === 'string') saved.description = named.description;
   return ok({
     ...fields(state, workflow, { withTags: false }),
     activeVersion: activeVersion(workflow, true),

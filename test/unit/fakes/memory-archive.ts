@@ -63,6 +63,9 @@ export function memoryArchive(
     }
   });
   add(ENTRY.workflows, 'workflows', source.workflows);
+  unless('workflowHistory', () =>
+    add(ENTRY.workflowHistory, 'workflowHistory', [...source.history.values()].flat()),
+  );
   unless('folders', () => add(ENTRY.folders, 'folders', source.folders));
 
   const counts: Record<string, number> = {};

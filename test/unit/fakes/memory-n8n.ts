@@ -7,6 +7,8 @@
  * workflows, 409 on duplicate tag names / credential ids / data-table names, variables answering
  * without a body, licence gates. It counts writes and can fail the Nth write to simulate a crash.
  */
+
+import { isDeepStrictEqual } from 'node:util';
 import {
   ConflictError,
   FeatureNotLicensedError,
@@ -28,6 +30,8 @@ import type {
   Variable,
   VariableWrite,
   Workflow,
+  WorkflowVersion,
+  WorkflowVersionMeta,
   WorkflowWrite,
 } from '../../../functions/core/n8n-types.js';
 import type { N8nApi, N8nVersionAnswer } from '../../../functions/core/ports.js';
@@ -65,6 +69,8 @@ export class MemoryN8n implements N8nApi {
   readonly dataTables: DataTable[] = [];
   readonly rows = new Map<string, DataTableRow[]>();
   readonly workflows: Workflow[] = [];
+  /** Each workflow's saved versions, newest first (real n8n: a create, a PUT that changes the graph, an archive). */
+  readonly history = new Map<string, WorkflowVersion[]>();
   /** Every write, as "METHOD path". */
   readonly writes: string[] = [];
   /** When set, the write with this 1-based number throws InjectedCrash instead of happening. */
@@ -78,6 +84,7 @@ export class MemoryN8n implements N8nApi {
   version: string;
   private nextId = 1;
   private nextRowId = 1;
+  private savedVersions = 0;
 
   constructor(options: MemoryN8nOptions = {}) {
     this.baseUrl = options.baseUrl ?? 'http://n8n.test';
@@ -153,6 +160,28 @@ export class MemoryN8n implements N8nApi {
     return found;
   }
 
+  /** Saves the workflow's graph as a new version, as n8n's WorkflowHistoryService.saveVersion does. */
+  private saveVersion(workflow: Workflow, versionId?: string): void {
+    // Version ids of their own (n8n's are UUIDs), so that saving one does not shift the objects' ids.
+    const saved = ++this.savedVersions;
+    workflow.versionId = versionId ?? `version-${String(saved).padStart(6, '0')}`;
+    const at = new Date(Date.UTC(2026, 0, 1) + saved * 1000).toISOString();
+    const owner = this.users[0];
+    const version: WorkflowVersion = {
+      versionId: workflow.versionId,
+      workflowId: workflow.id,
+      authors: `${owner?.firstName ?? ''} ${owner?.lastName ?? ''}`,
+      name: null,
+      description: null,
+      createdAt: at,
+      updatedAt: at,
+      nodes: structuredClone(workflow.nodes),
+      connections: structuredClone(workflow.connections),
+      nodeGroups: structuredClone(workflow.nodeGroups ?? []),
+    };
+    this.history.set(workflow.id, [version, ...(this.history.get(workflow.id) ?? [])]);
+  }
+
   private checkWorkflowBody(body: WorkflowWrite, method: 'POST' | 'PUT', path: string): void {
     const refused = refusedWorkflowKey(body, method);
     if (refused) throw this.badRequest(refused, method, path);
@@ -204,6 +233,7 @@ export class MemoryN8n implements N8nApi {
       updatedAt: '2026-01-01T00:00:00.000Z',
     };
     this.workflows.push(workflow);
+    this.saveVersion(workflow, workflow.versionId);
     return structuredClone(workflow);
   }
 
@@ -244,6 +274,7 @@ export class MemoryN8n implements N8nApi {
         createdAt: '2026-01-01T00:00:00.000Z',
         updatedAt: '2026-01-01T00:00:00.000Z',
       });
+      this.saveVersion(this.workflow(id), this.workflow(id).versionId);
     }
     return workflows.map((w) => ({ sourceId: w.id, id: w.id }));
   }
@@ -265,13 +296,17 @@ export class MemoryN8n implements N8nApi {
     const workflow = this.workflow(id);
     if (workflow.isArchived) throw this.badRequest('Cannot update an archived workflow.', 'PUT', path);
     this.write(`PUT ${path}`);
+    const graph = (w: Workflow) => [w.nodes, w.connections, w.nodeGroups ?? []];
+    const before = structuredClone(graph(workflow));
     Object.assign(workflow, this.content(body));
+    if (!isDeepStrictEqual(before, graph(workflow))) this.saveVersion(workflow);
     return structuredClone(workflow);
   }
 
   async deleteWorkflow(id: string): Promise<void> {
     this.write(`DELETE /workflows/${id}`);
     this.workflows.splice(this.workflows.indexOf(this.workflow(id)), 1);
+    this.history.delete(id);
   }
 
   async archiveWorkflow(id: string): Promise<void> {
@@ -281,6 +316,26 @@ export class MemoryN8n implements N8nApi {
     this.write(`POST /workflows/${id}/archive`);
     workflow.isArchived = true;
     workflow.active = false;
+    this.saveVersion(workflow);
+  }
+
+  async latestWorkflowVersions(workflowId: string, count: number): Promise<WorkflowVersionMeta[]> {
+    this.workflow(workflowId);
+    return (this.history.get(workflowId) ?? [])
+      .slice(0, count)
+      .map(({ nodes: _n, connections: _c, nodeGroups: _g, ...meta }) => structuredClone(meta));
+  }
+
+  async getWorkflowVersion(workflowId: string, versionId: string): Promise<WorkflowVersion> {
+    this.workflow(workflowId);
+    const version = this.history.get(workflowId)?.find((v) => v.versionId === versionId);
+    if (!version)
+      throw new NotFoundError('Version not found', {
+        status: 404,
+        method: 'GET',
+        path: `/workflows/${workflowId}/versions/${versionId}`,
+      });
+    return structuredClone(version);
   }
 
   async unarchiveWorkflow(id: string): Promise<void> {
@@ -648,6 +703,7 @@ export class MemoryN8n implements N8nApi {
       ...workflow,
     };
     this.workflows.push(created);
+    this.saveVersion(created, created.versionId);
     return created;
   }
 

@@ -10,6 +10,7 @@ import type {
   User,
   Variable,
   Workflow,
+  WorkflowVersion,
 } from '../../../functions/core/n8n-types.js';
 import type { N8nApi, N8nVersionAnswer } from '../../../functions/core/ports.js';
 
@@ -30,6 +31,10 @@ export interface FakeInstance {
   missingScopes?: string[];
   /** The n8n version its package export states; undefined: an n8n without POST /n8n-packages/export (before 2.24). */
   n8nVersion?: string;
+  /** Saved versions per workflow id, newest first; a workflow not named has its current graph as its one version, as in n8n. */
+  history?: Record<string, WorkflowVersion[]>;
+  /** An n8n from before GET /workflows/{id}/history: the route answers 404. */
+  noHistoryRoute?: boolean;
 }
 
 /**
@@ -66,6 +71,25 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     gate(feature, scope, path);
     yield* items ?? [];
   }
+  const versionsOf = (id: string): WorkflowVersion[] => {
+    const given = instance.history?.[id];
+    const current = instance.workflows?.find((w) => w.id === id);
+    if (given || !current) return given ?? [];
+    const at = current.updatedAt ?? '2026-01-01T00:00:00.000Z';
+    return [
+      {
+        versionId: current.versionId ?? `${id}-v1`,
+        workflowId: id,
+        authors: 'Olga Owner',
+        name: null,
+        description: null,
+        createdAt: at,
+        updatedAt: at,
+        nodes: current.nodes,
+        connections: current.connections,
+      },
+    ];
+  };
   const refuse = async (): Promise<never> => {
     throw new Error('the exporter must not write to n8n');
   };
@@ -86,6 +110,22 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
       if (!workflow)
         throw new NotFoundError('Not Found', { status: 404, method: 'GET', path: `/workflows/${id}` });
       return workflow;
+    },
+    latestWorkflowVersions: async (id: string, count: number) => {
+      const path = `/workflows/${id}/history`;
+      gate(undefined, 'workflow:read', path);
+      if (instance.noHistoryRoute || !instance.workflows?.some((w) => w.id === id))
+        throw new NotFoundError('Not Found', { status: 404, method: 'GET', path });
+      return versionsOf(id)
+        .slice(0, count)
+        .map(({ nodes: _n, connections: _c, nodeGroups: _g, ...meta }) => meta);
+    },
+    getWorkflowVersion: async (id: string, versionId: string) => {
+      const path = `/workflows/${id}/versions/${versionId}`;
+      gate(undefined, 'workflow:read', path);
+      const version = versionsOf(id).find((v) => v.versionId === versionId);
+      if (!version) throw new NotFoundError('Version not found', { status: 404, method: 'GET', path });
+      return version;
     },
     listTags: () => list(instance.tags, 'tag:list', '/tags'),
     listVariables: () => list(instance.variables, 'variable:list', '/variables', 'feat:variables'),

@@ -41,6 +41,16 @@ export const workflowsKind = {
       tags: z.array(z.looseObject({ id, name: text })).optional(),
       shared: z.array(z.looseObject({ projectId: id, role: text })).optional(),
     }),
+    /** Saved versions (backup --history): the graph of each, never written back (n8n cannot take history). */
+    workflowHistory: z.looseObject({
+      workflowId: id,
+      versionId: id,
+      createdAt: text,
+      authors: optionalText,
+      name: optionalText,
+      nodes: z.array(z.looseObject({ name: text, type: text, parameters: jsonObject.optional() })),
+      connections: jsonObject,
+    }),
   },
   list: (api: N8nApi) => api.listWorkflows({ excludePinnedData: true }),
   restoreScopes: [

@@ -1,0 +1,127 @@
+/**
+ * Workflow version history in a backup: for each workflow written, its newest N saved versions
+ * (GET /workflows/{id}/history, then each version's graph), one NDJSON record per version in
+ * `workflow-history.ndjson`. Read a few workflows at a time and streamed into the archive, so only
+ * the versions in flight are held.
+ *
+ * n8n cannot take history back (docs/REAL-N8N-FINDINGS.md): a restore writes the latest graph
+ * only; the versions stay in the archive to read and to write out (`n8n-ark inspect --version`).
+ */
+import type { ArchiveBuilder } from './archive-builder.js';
+import { ENTRY, type SkippedResource } from './archive-format.js';
+import { mapOrdered, peek } from './async-iterables.js';
+import { NotFoundError } from './errors.js';
+import { skippedBecause } from './instance/read.js';
+import type { WorkflowVersion, WorkflowVersionMeta } from './n8n-types.js';
+import type { N8nApi, Progress } from './ports.js';
+
+/** The manifest resource of the history entry. */
+export const HISTORY_RESOURCE = 'workflowHistory';
+/** Versions kept per workflow when the caller does not say. */
+export const DEFAULT_HISTORY_VERSIONS = 10;
+
+/** One archived version: the list's metadata and the version's graph, keyed by both ids. */
+export type WorkflowVersionRecord = WorkflowVersionMeta & WorkflowVersion;
+
+export interface HistoryExportOptions {
+  /** The workflows written to the archive, in the order they were written. */
+  workflowIds: Iterable<string>;
+  /** Newest versions kept per workflow; 0 keeps none (no entry at all). */
+  versions: number;
+  concurrency: number;
+  /** Called with each record as it is written (deadline checks, counting, progress). */
+  observe?: (record: WorkflowVersionRecord) => void;
+}
+
+export type HistoryExport = { records: number } | { skipped: SkippedResource } | { off: true };
+
+/**
+ * Writes the history entry, or learns from the first workflow (before the entry is started) that
+ * history cannot be read: a scope the key lacks, or an n8n without the route. Either is a skip.
+ */
+export async function exportWorkflowHistory(
+  { api, progress }: { api: N8nApi; progress: Progress },
+  archive: ArchiveBuilder,
+  options: HistoryExportOptions,
+): Promise<HistoryExport> {
+  if (options.versions <= 0) return { off: true };
+  progress.start(HISTORY_RESOURCE);
+  let first: Awaited<ReturnType<typeof peek<WorkflowVersionRecord>>>;
+  try {
+    first = await peek(versionRecords(api, options));
+  } catch (error) {
+    const skipped =
+      error instanceof HistoryRouteMissing ? error.skipped : skippedBecause(HISTORY_RESOURCE, error);
+    if (skipped) return { skipped };
+    throw error;
+  }
+  const entry = await archive.addRecords(ENTRY.workflowHistory, HISTORY_RESOURCE, first.items, {
+    observe: (record) => options.observe?.(record as WorkflowVersionRecord),
+  });
+  progress.done(HISTORY_RESOURCE, `${entry.records} saved versions`);
+  return { records: entry.records };
+}
+
+async function* versionRecords(
+  api: N8nApi,
+  options: HistoryExportOptions,
+): AsyncGenerator<WorkflowVersionRecord> {
+  const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, (workflowId) =>
+    latestVersions(api, workflowId, options.versions),
+  );
+  for await (const records of perWorkflow) yield* records;
+}
+
+async function* each<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither. */
+async function latestVersions(
+  api: N8nApi,
+  workflowId: string,
+  count: number,
+): Promise<WorkflowVersionRecord[]> {
+  let metas: WorkflowVersionMeta[];
+  try {
+    metas = await api.latestWorkflowVersions(workflowId, count);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    if (await workflowExists(api, workflowId)) throw new HistoryRouteMissing(api.baseUrl, { cause: error });
+    return [];
+  }
+  const records: WorkflowVersionRecord[] = [];
+  for (const meta of metas) {
+    try {
+      const version = await api.getWorkflowVersion(workflowId, meta.versionId);
+      // The ids first, so a reader of the NDJSON sees whose version a line is.
+      records.push(Object.assign({ workflowId, versionId: meta.versionId }, meta, version));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  return records;
+}
+
+async function workflowExists(api: N8nApi, workflowId: string): Promise<boolean> {
+  try {
+    await api.getWorkflow(workflowId);
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}
+
+/** The history route answered 404 for a workflow that exists: an n8n from before the route. */
+class HistoryRouteMissing extends Error {
+  readonly skipped: SkippedResource;
+
+  constructor(baseUrl: string, options?: ErrorOptions) {
+    super(`${baseUrl} has no GET /workflows/{id}/history`, options);
+    this.skipped = {
+      resource: HISTORY_RESOURCE,
+      reason: `n8n at ${baseUrl} answers 404 to GET /workflows/{id}/history for a workflow it has: this n8n has no version history in its Public API (n8n 2.41 has)`,
+    };
+  }
+}
