@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { archiveSnapshot, diffInstances, liveSnapshot } from '../../../functions/core/diff/index.js';
 import { AmbiguousWriteError, N8nApiError } from '../../../functions/core/errors.js';
-import type { WorkflowWrite } from '../../../functions/core/n8n-types.js';
 import { type Clock, silentLogger, silentProgress } from '../../../functions/core/ports.js';
 import { runRestore } from '../../../functions/core/restore/run.js';
 import type { RestoreOptions } from '../../../functions/core/restore/types.js';
@@ -13,6 +12,7 @@ import { type MemoryArchive, memoryArchive } from '../fakes/memory-archive.js';
 import type { MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
 import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
+import { refuseWorkflow } from './refusal.js';
 
 const clock: Clock = { now: () => new Date('2026-11-22T02:00:00.000Z') };
 
@@ -60,17 +60,12 @@ describe('a restore that cannot write something says so, and every re-run tries 
     const source = seededSource();
     const target = emptyTarget();
     const restore = restorer(memoryArchive(source), target);
-    const createWorkflow = target.createWorkflow.bind(target);
-    target.createWorkflow = async (body: WorkflowWrite) => {
-      if (body.name === 'Sub A')
-        throw new N8nApiError('request/body is invalid', { status: 400, method: 'POST', path: '/workflows' });
-      return createWorkflow(body);
-    };
+    const takeSubA = refuseWorkflow(target, 'Sub A');
 
     // Act
     const first = await restore();
     const second = await restore();
-    target.createWorkflow = createWorkflow;
+    takeSubA();
     const third = await restore();
     const fourth = await restore();
 
@@ -133,24 +128,12 @@ describe('a restore that cannot write something says so, and every re-run tries 
 describe('a restore resumed in the middle of its references pass', () => {
   it('reports each reference it could not resolve once, not again for the workflows written before the crash', async () => {
     // Prepare: n8n refuses "Sub A", so "Main" keeps two references it cannot resolve
-    const refuseSubA = (target: MemoryN8n) => {
-      const createWorkflow = target.createWorkflow.bind(target);
-      target.createWorkflow = async (body: WorkflowWrite) => {
-        if (body.name === 'Sub A')
-          throw new N8nApiError('request/body is invalid', {
-            status: 400,
-            method: 'POST',
-            path: '/workflows',
-          });
-        return createWorkflow(body);
-      };
-    };
     const probe = emptyTarget();
-    refuseSubA(probe);
+    refuseWorkflow(probe, 'Sub A');
     await restorer(memoryArchive(seededSource()), probe)();
     const puts = probe.writes.flatMap((w, i) => (/^PUT \/workflows\/[^/]+$/.test(w) ? [i + 1] : []));
     const target = emptyTarget();
-    refuseSubA(target);
+    refuseWorkflow(target, 'Sub A');
     target.crashAtWrite = puts.at(-1);
     const restore = restorer(memoryArchive(seededSource()), target);
 
@@ -203,12 +186,7 @@ describe('a dry run over an existing ledger says what running the same command w
     // Prepare: a restore that ended incomplete (n8n refused one workflow)
     const target = emptyTarget();
     const restore = restorer(memoryArchive(seededSource()), target);
-    const createWorkflow = target.createWorkflow.bind(target);
-    target.createWorkflow = async (body: WorkflowWrite) => {
-      if (body.name === 'Sub A')
-        throw new N8nApiError('request/body is invalid', { status: 400, method: 'POST', path: '/workflows' });
-      return createWorkflow(body);
-    };
+    refuseWorkflow(target, 'Sub A');
     await restore();
     const writes = target.writes.length;
 

@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { archiveSnapshot, diffInstances, liveSnapshot } from '../../../functions/core/diff/index.js';
-import { N8nApiError, RestoreError } from '../../../functions/core/errors.js';
-import type { WorkflowWrite } from '../../../functions/core/n8n-types.js';
+import { RestoreError } from '../../../functions/core/errors.js';
 import {
   type Clock,
   type SecretSource,
@@ -20,6 +19,7 @@ import { type MemoryArchive, memoryArchive } from '../fakes/memory-archive.js';
 import type { MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
 import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
+import { refuseWorkflow } from './refusal.js';
 
 const clock: Clock = { now: () => new Date('2026-11-29T02:00:00.000Z') };
 
@@ -173,12 +173,7 @@ describe('an unfinished restore run with other options', () => {
     // Prepare: a restore that ended incomplete (n8n refused one workflow)
     const target = emptyTarget();
     const restore = restorer(memoryArchive(seededSource()), target);
-    const createWorkflow = target.createWorkflow.bind(target);
-    target.createWorkflow = async (body: WorkflowWrite) => {
-      if (body.name === 'Sub A')
-        throw new N8nApiError('request/body is invalid', { status: 400, method: 'POST', path: '/workflows' });
-      return createWorkflow(body);
-    };
+    refuseWorkflow(target, 'Sub A');
     await restore();
     const writes = target.writes.length;
 
