@@ -307,6 +307,15 @@ describe('n8n-ark against a real n8n pair', () => {
           .map((w) => w.name)
           .sort();
       expect(activeNames(await workflowsOf(f))).toEqual(activeNames(await workflowsOf(a)));
+      // The webhook workflow was edited after publishing on A: F runs what ran on A, its draft kept.
+      type Versioned = Wf & { activeVersion: { nodes: Wf['nodes'] } | null };
+      const webhookInF = (await workflowsOf(f)).find(
+        (w) => w.id !== seed.workflows.webhook && w.name.startsWith('Inbound webhook'),
+      );
+      const versions = await api<Versioned>(f, `/workflows/${webhookInF?.id}`);
+      const note = (nodes: Wf['nodes'] | undefined) =>
+        (nodes?.find((n) => n.name === 'Done') as { notes?: string } | undefined)?.notes;
+      expect([note(versions.activeVersion?.nodes), note(versions.nodes)]).toEqual([undefined, DRAFT_NOTE]);
       expect(total((JSON.parse(activated.stdout) as Report).created)).toBe(0);
       const secretRun = JSON.parse(filled.stdout) as Report;
       expect(total(secretRun.created)).toBe(0);

@@ -55,41 +55,71 @@ function scheduled(name: string, marker: string): WorkflowWrite {
 const marker = (nodes: Workflow['nodes'] | undefined) =>
   nodes?.find((n) => n.name === 'Mark')?.parameters?.value;
 
+/** A backup of a source where "Edited" runs v1 with v2 as its draft, "Same" runs its draft, "Never" was never published. */
+async function sourceArchive(): Promise<string> {
+  const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+  const edited = await api.createWorkflow(scheduled('Edited', 'PUBLISHED-v1'));
+  await api.publishWorkflow(edited.id);
+  await api.updateWorkflow(edited.id, scheduled('Edited', 'DRAFT-v2'), { publishIfActive: false });
+  const same = await api.createWorkflow(scheduled('Same', 'ONLY'));
+  await api.publishWorkflow(same.id);
+  await api.createWorkflow(scheduled('Never', 'DRAFT-ONLY'));
+  const backup = await runCapturedCli(backupArgs(source.url, store, '--json'), { SOURCE_KEY: source.apiKey });
+  expect(backup.code, backup.stderr).toBe(0);
+  return (JSON.parse(backup.stdout) as { archive: string }).archive;
+}
+
+const restore = (archive: string, ...flags: string[]) =>
+  runCapturedCli(restoreArgs(archive, target.url, '--json', ...flags), { TARGET_KEY: target.apiKey });
+
+/** The target's workflows by name: [what runs, the draft], by their Set node's marker. */
+async function targetVersions(): Promise<Map<string, [unknown, unknown]>> {
+  const api = new N8nHttpClient({ baseUrl: target.url, apiKey: target.apiKey });
+  const byName = new Map<string, [unknown, unknown]>();
+  for await (const listed of api.listWorkflows()) {
+    const workflow = await api.getWorkflow(listed.id);
+    const published = workflow.activeVersion as { nodes?: Workflow['nodes'] } | null | undefined;
+    byName.set(workflow.name, [published ? marker(published.nodes) : null, marker(workflow.nodes)]);
+  }
+  return byName;
+}
+
+const EXPECTED = [
+  ['Edited', ['PUBLISHED-v1', 'DRAFT-v2']],
+  ['Never', [null, 'DRAFT-ONLY']],
+  ['Same', ['ONLY', 'ONLY']],
+];
+
 describe('n8n-ark restore of published workflows whose draft was edited', () => {
   it('publishes what ran on the source and restores the draft as the draft', async () => {
-    // Prepare: "Edited" runs v1 and has v2 as its draft; "Same" runs its draft; "Never" was never published
-    const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
-    const edited = await api.createWorkflow(scheduled('Edited', 'PUBLISHED-v1'));
-    await api.publishWorkflow(edited.id);
-    await api.updateWorkflow(edited.id, scheduled('Edited', 'DRAFT-v2'), { publishIfActive: false });
-    const same = await api.createWorkflow(scheduled('Same', 'ONLY'));
-    await api.publishWorkflow(same.id);
-    await api.createWorkflow(scheduled('Never', 'DRAFT-ONLY'));
-    const backup = await runCapturedCli(backupArgs(source.url, store, '--json'), {
-      SOURCE_KEY: source.apiKey,
-    });
-    expect(backup.code, backup.stderr).toBe(0);
-    const archive = (JSON.parse(backup.stdout) as { archive: string }).archive;
+    // Prepare
+    const archive = await sourceArchive();
 
     // Act
-    const run = await runCapturedCli(restoreArgs(archive, target.url, '--json'), {
-      TARGET_KEY: target.apiKey,
-    });
+    const run = await restore(archive);
 
     // Assess
     expect(run.code, run.stderr).toBe(0);
-    const restored = new N8nHttpClient({ baseUrl: target.url, apiKey: target.apiKey });
-    const byName = new Map<string, Workflow>();
-    for await (const listed of restored.listWorkflows())
-      byName.set(listed.name, await restored.getWorkflow(listed.id));
-    const live = (name: string) =>
-      marker((byName.get(name)?.activeVersion as { nodes?: Workflow['nodes'] } | null)?.nodes);
-    expect([live('Edited'), marker(byName.get('Edited')?.nodes)]).toEqual(['PUBLISHED-v1', 'DRAFT-v2']);
-    expect([live('Same'), marker(byName.get('Same')?.nodes)]).toEqual(['ONLY', 'ONLY']);
-    expect([byName.get('Never')?.active, byName.get('Never')?.activeVersion ?? null]).toEqual([false, null]);
+    expect([...(await targetVersions())].sort()).toEqual(EXPECTED);
     // "Same" is one write (its create), then published; only "Edited" gets a draft PUT.
     const puts = target.requests.filter((r) => r.method === 'PUT' && /^\/workflows\/[^/]+$/.test(r.path));
     expect(puts).toHaveLength(1);
     expect(puts[0]?.query).toContain('publishIfActive=false');
+  });
+
+  it('publishes what ran on the source in a later round after --no-activate, the draft kept as the draft', async () => {
+    // Prepare: the first run wrote the workflows without publishing them
+    const archive = await sourceArchive();
+    const first = await restore(archive, '--no-activate');
+    const afterFirst = await targetVersions();
+
+    // Act: the same restore, now publishing
+    const run = await restore(archive);
+
+    // Assess
+    expect(first.code, first.stderr).toBe(0);
+    expect(afterFirst.get('Edited')).toEqual([null, 'DRAFT-v2']);
+    expect(run.code, run.stderr).toBe(0);
+    expect([...(await targetVersions())].sort()).toEqual(EXPECTED);
   });
 });

@@ -51,8 +51,8 @@ export function publishedView(workflow: Workflow): Workflow {
 
 /**
  * Whether this restore writes the workflow's published content apart from its draft: it was
- * published with another draft, and this restore publishes it (activation on, not archived). An
- * object an earlier round wrote is left as it is.
+ * published with another draft, and this restore publishes it (activation on, not archived). One an
+ * earlier round wrote is left as it is, unless that round did not publish (it wrote the draft only).
  */
 export function restoresPublishedApart(ctx: ApplyContext, entry: PlanEntry, facts: WorkflowFacts): boolean {
   return (
@@ -60,7 +60,7 @@ export function restoresPublishedApart(ctx: ApplyContext, entry: PlanEntry, fact
     facts.active &&
     !facts.archived &&
     ctx.options.activate !== false &&
-    entry.restoredEarlier !== true
+    (entry.restoredEarlier !== true || ctx.plan.activatedEarlier === false)
   );
 }
 
@@ -73,7 +73,7 @@ export async function writeDrafts(ctx: ApplyContext): Promise<void> {
       .map(({ entry }) => entry.sourceId),
   );
   if (apart.size === 0) return;
-  for await (const { workflow, entry } of plannedWorkflows(ctx, ['create', 'update'])) {
+  for await (const { workflow, entry } of plannedWorkflows(ctx, ['create', 'update'], { earlier: true })) {
     const targetId = ctx.ledger.targetId('workflows', entry.sourceId);
     if (!apart.has(entry.sourceId) || !targetId) continue;
     ctx.checkDeadline();

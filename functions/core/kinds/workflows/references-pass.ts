@@ -35,8 +35,16 @@ export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
   const createdNow = createdNowCheck(ctx);
   const todo = async function* () {
     for await (const item of plannedWorkflows(ctx, ['create', 'update'], { earlier: true })) {
-      // One an earlier round wrote is written again only to point at what this round creates.
-      if (item.entry.restoredEarlier && !findWorkflowReferences(item.workflow).some(createdNow)) continue;
+      // One an earlier round wrote is written again only to point at what this round creates, or to
+      // put back what ran on the source before this round publishes it (published.ts).
+      const facts = ctx.memo.workflowFacts.get(item.workflow.id);
+      const publishesApart = facts !== undefined && restoresPublishedApart(ctx, item.entry, facts);
+      if (
+        item.entry.restoredEarlier &&
+        !publishesApart &&
+        !findWorkflowReferences(item.workflow).some(createdNow)
+      )
+        continue;
       if (ctx.deadlineNear()) return;
       yield item;
     }
