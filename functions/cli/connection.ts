@@ -128,11 +128,7 @@ export function parseUrl(value: string | undefined, flag = '--url'): string {
 }
 
 export function parsePositiveInt(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64)
-    throw new UsageError(`${flag} must be a whole number from 1 to 64, not ${value}`);
-  return n;
+  return wholeNumber(value, flag, 1, 64, fallback);
 }
 
 export async function connect(

@@ -17,7 +17,7 @@ import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
 import { workflowKey } from './plan.js';
 import { idMaps, plannedWorkflows } from './planned.js';
-import { publishedView, restoresPublishedApart } from './published.js';
+import { contentBeforePublishing } from './published.js';
 import { writeBody } from './write-body.js';
 
 type Created = { entry: PlanEntry; id: string; finalBody: boolean } | { entry: PlanEntry; error: unknown };
@@ -72,8 +72,7 @@ async function createOne(
   pending: Set<string>,
 ): Promise<Created> {
   // One published with another draft is created with what ran; its draft is written after publishing.
-  const facts = ctx.memo.workflowFacts.get(archived.id);
-  const workflow = facts && restoresPublishedApart(ctx, entry, facts) ? publishedView(archived) : archived;
+  const { workflow } = contentBeforePublishing(ctx, entry, archived);
   const projectId = ctx.targetProject(entry);
   const name = entry.renameTo ?? workflow.name;
   const key = workflowKey(projectId ?? '*', name);

@@ -64,6 +64,21 @@ export function restoresPublishedApart(ctx: ApplyContext, entry: PlanEntry, fact
   );
 }
 
+/**
+ * The content a workflow is written with before publishing: what ran on the source when this
+ * restore writes it apart from its draft, else the archived workflow itself. Its facts are known
+ * once the archive's body was read (plannedWorkflows records them before handing it over).
+ */
+export function contentBeforePublishing(
+  ctx: ApplyContext,
+  entry: PlanEntry,
+  archived: Workflow,
+): { workflow: Workflow; apart: boolean } {
+  const facts = ctx.memo.workflowFacts.get(archived.id);
+  const apart = facts !== undefined && restoresPublishedApart(ctx, entry, facts);
+  return { workflow: apart ? publishedView(archived) : archived, apart };
+}
+
 /** After publishing: each workflow written with its published content gets its draft, not published. */
 export async function writeDrafts(ctx: ApplyContext): Promise<void> {
   const apart = new Set(

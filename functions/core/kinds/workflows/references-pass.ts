@@ -16,7 +16,7 @@ import type { PlanEntry } from '../../restore/types.js';
 import type { RestoreResource } from '../index.js';
 import type { ApplyContext } from '../kind.js';
 import { idMaps, plannedWorkflows } from './planned.js';
-import { publishedView, restoresPublishedApart } from './published.js';
+import { contentBeforePublishing } from './published.js';
 import { writeBody } from './write-body.js';
 
 export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
@@ -34,25 +34,19 @@ export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
   if (!pending) return;
   const createdNow = createdNowCheck(ctx);
   const todo = async function* () {
-    for await (const item of plannedWorkflows(ctx, ['create', 'update'], { earlier: true })) {
+    for await (const { workflow: archived, entry } of plannedWorkflows(ctx, ['create', 'update'], {
+      earlier: true,
+    })) {
+      // Written with what ran on the source; its draft comes after publishing (published.ts).
+      const { workflow, apart } = contentBeforePublishing(ctx, entry, archived);
       // One an earlier round wrote is written again only to point at what this round creates, or to
-      // put back what ran on the source before this round publishes it (published.ts).
-      const facts = ctx.memo.workflowFacts.get(item.workflow.id);
-      const publishesApart = facts !== undefined && restoresPublishedApart(ctx, item.entry, facts);
-      if (
-        item.entry.restoredEarlier &&
-        !publishesApart &&
-        !findWorkflowReferences(item.workflow).some(createdNow)
-      )
-        continue;
+      // put back what ran on the source before this round publishes it.
+      if (entry.restoredEarlier && !apart && !findWorkflowReferences(archived).some(createdNow)) continue;
       if (ctx.deadlineNear()) return;
-      yield item;
+      yield { workflow, entry };
     }
   };
-  const results = mapOrdered(todo(), ctx.concurrency, async ({ workflow: archived, entry }) => {
-    // Written with what ran on the source; its draft comes after publishing (published.ts).
-    const facts = ctx.memo.workflowFacts.get(archived.id);
-    const workflow = facts && restoresPublishedApart(ctx, entry, facts) ? publishedView(archived) : archived;
+  const results = mapOrdered(todo(), ctx.concurrency, async ({ workflow, entry }) => {
     const targetId = ctx.ledger.targetId('workflows', entry.sourceId);
     const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, idMaps(ctx));
     if (!targetId || ctx.ledger.isMarked('workflowReferences', entry.sourceId))
