@@ -3,22 +3,15 @@ import { runBackup } from '../../functions/core/backup.js';
 import { compareIdentities, type InstanceIdentities } from '../../functions/core/backup-closing-check.js';
 import { BackupDeadlineError, BackupIncompleteError, N8nApiError } from '../../functions/core/errors.js';
 import type { Tag, Variable, Workflow } from '../../functions/core/n8n-types.js';
-import { type N8nApi, silentLogger, silentProgress } from '../../functions/core/ports.js';
+import type { N8nApi } from '../../functions/core/ports.js';
+import { backupDeps } from './backup-deps.js';
 import { type FakeInstance, fakeN8nApi, workflow } from './support/fake-n8n-api.js';
-import { InMemoryArchiveStore, InMemoryArchiveWriter } from './support/in-memory-archive.js';
+import { InMemoryArchiveStore } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-22T01:00:00.000Z') };
 
 function deps(api: N8nApi, store: InMemoryArchiveStore, now = clock) {
-  return {
-    api,
-    store,
-    createWriter: () => new InMemoryArchiveWriter(),
-    clock: now,
-    logger: silentLogger,
-    progress: silentProgress,
-    toolVersion: '0.0.0-test',
-  };
+  return backupDeps(api, store, now);
 }
 
 function instance(): FakeInstance & { workflows: Workflow[]; tags: Tag[]; variables: Variable[] } {

@@ -4,26 +4,15 @@ import { openArchive } from '../../functions/core/archive-format.js';
 import { runBackup } from '../../functions/core/backup.js';
 import { NotFoundError } from '../../functions/core/errors.js';
 import type { WorkflowVersion } from '../../functions/core/n8n-types.js';
-import { type N8nApi, silentLogger, silentProgress } from '../../functions/core/ports.js';
+import type { N8nApi } from '../../functions/core/ports.js';
+import { backupDeps } from './backup-deps.js';
 import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
-import {
-  InMemoryArchiveStore,
-  InMemoryArchiveWriter,
-  openInMemoryArchive,
-} from './support/in-memory-archive.js';
+import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-29T01:00:00.000Z') };
 
 function deps(api: N8nApi, store = new InMemoryArchiveStore()) {
-  return {
-    api,
-    store,
-    createWriter: () => new InMemoryArchiveWriter(),
-    clock,
-    logger: silentLogger,
-    progress: silentProgress,
-    toolVersion: '0.0.0-test',
-  };
+  return backupDeps(api, store, clock);
 }
 
 async function backUp(api: N8nApi, history?: number) {
