@@ -373,6 +373,19 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     });
   }
 
+  getCredential(id: string): Promise<CredentialMeta> {
+    return this.json('GET', `/credentials/${enc(id)}`, { route: '/credentials/{credentialId}' });
+  }
+
+  async makeCredentialGlobal(id: string): Promise<void> {
+    // Setting what is already set is a no-op on n8n's side, so sending it twice is harmless.
+    await this.json('PATCH', `/credentials/${enc(id)}`, {
+      route: '/credentials/{credentialId}',
+      body: { isGlobal: true },
+      idempotent: true,
+    });
+  }
+
   async updateCredentialData(id: string, data: JsonObject): Promise<void> {
     // The whole data object replaces the old one (isPartialData false), so sending it twice is harmless.
     await this.json('PATCH', `/credentials/${enc(id)}`, {
@@ -745,7 +758,9 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       );
     }
     if (status === 403) {
-      const feature = /does not allow for (feat:[A-Za-z0-9:_-]+)/.exec(message ?? '')?.[1];
+      const feature =
+        /does not allow for (feat:[A-Za-z0-9:_-]+)/.exec(message ?? '')?.[1] ??
+        (/not licensed for sharing/i.test(message ?? '') ? 'feat:sharing' : undefined);
       if (feature) {
         return new FeatureNotLicensedError(
           `${method} ${path} needs the licence feature ${feature}, which this n8n instance does not have`,

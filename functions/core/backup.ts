@@ -24,6 +24,7 @@ import {
 } from './backup-closing-check.js';
 import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './backup-history.js';
 import { ArkError, BackupDeadlineError, NotFoundError } from './errors.js';
+import { credentialsWithFlags } from './instance/credential-flags.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, skippedBecause } from './instance/read.js';
 import { recordedVersion } from './instance/version.js';
@@ -139,7 +140,7 @@ class InstanceExport {
     await this.exportList('tags', ENTRY.tags, () => api.listTags());
     await this.exportList('variables', ENTRY.variables, () => api.listVariables());
     await this.exportList('credentials', ENTRY.credentials, () =>
-      tap(api.listCredentials(), (credential) => {
+      tap(credentialsWithFlags(api, this.options.detailConcurrency ?? 8, this.warnings), (credential) => {
         this.credentialIds.add(credential.id);
         for (const share of credential.shared ?? [])
           if (isOwnerRole(share.role)) this.projectIds.add(share.id);

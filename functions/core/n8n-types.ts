@@ -149,6 +149,10 @@ export interface CredentialMeta {
   updatedAt?: string;
   /** The projects the credential is shared with; the `owner` role names its home project. */
   shared?: { id: string; name: string; role: string }[];
+  /** Every user of the instance may use it (n8n's sharing licence). */
+  isGlobal?: boolean;
+  /** Created and kept by n8n itself (e.g. its free AI credits); the API cannot create or change one. */
+  isManaged?: boolean;
   [key: string]: unknown;
 }
 

@@ -103,12 +103,16 @@ export interface N8nApi {
   clearDataTableRows(dataTableId: string): Promise<void>;
 
   listCredentials(): AsyncIterable<CredentialMeta>;
+  /** One credential's metadata, with what the list leaves out (isGlobal, isManaged); never its secret. */
+  getCredential(id: string): Promise<CredentialMeta>;
   createCredential(body: CredentialWrite): Promise<CredentialMeta>;
   /** JSON schema of a credential type's `data`, used to build placeholder stubs. */
   getCredentialSchema(type: string): Promise<JsonObject>;
   transferCredential(id: string, destinationProjectId: string): Promise<void>;
   /** Replaces a credential's data (its secret): how a stub gets the secret it lacked. */
   updateCredentialData(id: string, data: JsonObject): Promise<void>;
+  /** PATCH /credentials/{id} `isGlobal: true`: every user may use it (n8n's sharing licence, feat:sharing). */
+  makeCredentialGlobal(id: string): Promise<void>;
 
   listProjects(): AsyncIterable<Project>;
   listProjectMembers(projectId: string): AsyncIterable<ProjectMember>;

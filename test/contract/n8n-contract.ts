@@ -1021,6 +1021,39 @@ export function describeN8nContract(
         expect(item?.shared).toEqual([expect.objectContaining({ role: 'credential:owner' })]);
       });
 
+      it('tells isGlobal and isManaged on GET of one credential only; making one global needs feat:sharing', async () => {
+        const id = `ark${Math.random().toString(36).slice(2, 12)}`;
+        const created = await api('POST', '/credentials', {
+          body: { id, name: `${run} global`, type: 'httpHeaderAuth', data: { name: '', value: '' } },
+        });
+        expect(created.status, created.text).toBe(200);
+        cleanups.push(async () => {
+          await api('DELETE', `/credentials/${id}`);
+        });
+
+        const single = await api('GET', `/credentials/${id}`);
+        const global = await api('PATCH', `/credentials/${id}`, { body: { isGlobal: true } });
+        const after = await api('GET', `/credentials/${id}`);
+        const unchanged = await api('PATCH', `/credentials/${id}`, {
+          body: { isGlobal: after.body?.isGlobal },
+        });
+
+        expect(single.status, single.text).toBe(200);
+        expect(single.body).toMatchObject({ id, isGlobal: false, isManaged: false });
+        if (getTarget().licensed) {
+          expect(global.status, global.text).toBe(200);
+          expect(after.body).toMatchObject({ isGlobal: true });
+        } else {
+          expect([global.status, global.body]).toEqual([
+            403,
+            { message: 'You are not licensed for sharing credentials' },
+          ]);
+          expect(after.body).toMatchObject({ isGlobal: false });
+        }
+        // Asking for what is already so is no change, and needs no licence.
+        expect(unchanged.status, unchanged.text).toBe(200);
+      });
+
       it("replaces a stub credential's data by PATCH, answering its metadata without the secret; 404 for an unknown id", async () => {
         const id = `ark${Math.random().toString(36).slice(2, 12)}`;
         const created = await api('POST', '/credentials', {

@@ -159,9 +159,10 @@ async function refuseWithoutScopes(
     .filter((e) => e.action === 'create' || e.action === 'update')
     .map((e) => e.resource);
   const creatingWorkflows = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
+  const makesGlobal = plan.entries.some((e) => e.makeGlobal && e.action === 'create');
   await assertRestoreScopes(deps.capabilities, writes, [
     ...(plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : []),
-    ...(fillsSecrets ? ['credential:update'] : []),
+    ...(fillsSecrets || makesGlobal ? ['credential:update'] : []),
   ]);
 }
 

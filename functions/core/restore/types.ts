@@ -41,6 +41,8 @@ export interface PlanEntry {
   createWithId?: string;
   /** Credentials matched by id but owned by another project than the mapped one (moved by the transfer step). */
   transferToSourceProject?: boolean;
+  /** Credentials: global on the source (`isGlobal`), so made global once created (where the target's licence allows). */
+  makeGlobal?: boolean;
   /**
    * Written by an earlier run of this restore (its ledger holds the id) and still in the target: a
    * re-run with other options leaves it as it is (a skip), yet publishes it, fills its secret or

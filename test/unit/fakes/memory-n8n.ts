@@ -44,7 +44,7 @@ import {
 export interface MemoryN8nOptions {
   baseUrl?: string;
   /** Licensed features; default all. */
-  licensed?: { projects?: boolean; variables?: boolean; folders?: boolean };
+  licensed?: { projects?: boolean; variables?: boolean; folders?: boolean; sharing?: boolean };
   /** Users of the instance; the first is the owner (the API key's user). */
   users?: { email: string; firstName?: string; lastName?: string; role?: string }[];
   /** Prefix for generated ids, so two instances never share one by chance. */
@@ -91,7 +91,7 @@ export class MemoryN8n implements N8nApi {
     this.idPrefix = options.idPrefix ?? 'm';
     this.packageImport = options.packageImport ?? true;
     this.version = options.n8nVersion ?? '2.41.1';
-    this.licensed = { projects: true, variables: true, folders: true, ...options.licensed };
+    this.licensed = { projects: true, variables: true, folders: true, sharing: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
     ]) {
@@ -131,10 +131,17 @@ export class MemoryN8n implements N8nApi {
     this.writes.push(what);
   }
 
-  private gate(feature: 'projects' | 'variables' | 'folders', method: string, path: string): void {
-    const name = { projects: 'feat:projectRole:admin', variables: 'feat:variables', folders: 'feat:folders' }[
-      feature
-    ];
+  private gate(
+    feature: 'projects' | 'variables' | 'folders' | 'sharing',
+    method: string,
+    path: string,
+  ): void {
+    const name = {
+      projects: 'feat:projectRole:admin',
+      variables: 'feat:variables',
+      folders: 'feat:folders',
+      sharing: 'feat:sharing',
+    }[feature];
     if (!this.licensed[feature]) {
       throw new FeatureNotLicensedError(`Your license does not allow for ${name}`, {
         status: 403,
@@ -582,6 +589,32 @@ export class MemoryN8n implements N8nApi {
     this.write(`PUT /credentials/${id}/transfer`);
     const project = this.projects.find((p) => p.id === destinationProjectId);
     credential.shared = [{ id: destinationProjectId, name: project?.name ?? '', role: 'credential:owner' }];
+  }
+
+  async getCredential(id: string): Promise<CredentialMeta> {
+    const credential = this.credentials.find((c) => c.id === id);
+    if (!credential)
+      throw new NotFoundError('Credential not found', {
+        status: 404,
+        method: 'GET',
+        path: `/credentials/${id}`,
+      });
+    const { data: _secret, shared: _shared, ...meta } = credential;
+    return { isGlobal: false, isManaged: false, ...structuredClone(meta) };
+  }
+
+  async makeCredentialGlobal(id: string): Promise<void> {
+    const credential = this.credentials.find((c) => c.id === id);
+    if (!credential)
+      throw new NotFoundError('Credential not found', {
+        status: 404,
+        method: 'PATCH',
+        path: `/credentials/${id}`,
+      });
+    if (credential.isGlobal === true) return;
+    this.gate('sharing', 'PATCH', `/credentials/${id}`);
+    this.write(`PATCH /credentials/${id}`);
+    credential.isGlobal = true;
   }
 
   async updateCredentialData(id: string, data: JsonObject): Promise<void> {

@@ -148,3 +148,55 @@ describe('moving credentials to their project', () => {
     expect(writesTo(target, `PUT /credentials/${SLACK}/transfer`)).toEqual([]);
   });
 });
+
+describe('global credentials', () => {
+  function sourceWithGlobalSlack() {
+    const source = seededSource();
+    Object.assign(source.credentials.find((c) => c.id === SLACK) ?? {}, { isGlobal: true });
+    return source;
+  }
+
+  it('makes a created credential global when it was global on the source', async () => {
+    const target = emptyTarget();
+
+    const planned = await planKind(credentialsKind, sourceWithGlobalSlack(), target);
+    const ledger = await applyStep(createStep, planned);
+
+    expect(entryOf(planned, SLACK)).toMatchObject({ action: 'create', makeGlobal: true });
+    expect(entryOf(planned, SLACK).reason).toContain('made global as on the source');
+    expect(entryOf(planned, HEADER).makeGlobal).toBeUndefined();
+    expect(target.credentials.find((c) => c.id === SLACK)?.isGlobal).toBe(true);
+    expect(target.credentials.find((c) => c.id === HEADER)?.isGlobal).not.toBe(true);
+    expect(writesTo(target, `PATCH /credentials/${SLACK}`)).toHaveLength(1);
+    expect(ledger.state.warnings).toEqual([]);
+  });
+
+  it('keeps the credential in its project and says so when the target is not licensed for sharing', async () => {
+    const target = emptyTarget({ licensed: { sharing: false } });
+
+    const ledger = await applyStep(
+      createStep,
+      await planKind(credentialsKind, sourceWithGlobalSlack(), target),
+    );
+
+    expect(target.credentials.find((c) => c.id === SLACK)).toMatchObject({ type: 'slackApi' });
+    expect(target.credentials.find((c) => c.id === SLACK)?.isGlobal).not.toBe(true);
+    expect(ledger.state.warnings).toEqual([
+      expect.objectContaining({
+        code: 'credential-not-global',
+        message: expect.stringContaining('not licensed for sharing credentials'),
+      }),
+    ]);
+    expect(ledger.state.failedObjects).toEqual([]);
+  });
+
+  it('does not make it global twice when the step runs again', async () => {
+    const target = emptyTarget();
+    const planned = await planKind(credentialsKind, sourceWithGlobalSlack(), target);
+    const ledger = await applyStep(createStep, planned);
+
+    await applyStep(createStep, planned, { ledger, resumed: true });
+
+    expect(writesTo(target, `PATCH /credentials/${SLACK}`)).toHaveLength(1);
+  });
+});

@@ -133,6 +133,13 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     listDataTableRows: (id: string) =>
       list(instance.rows?.[id], 'dataTableRow:read', `/data-tables/${id}/rows`),
     listCredentials: () => list(instance.credentials, 'credential:list', '/credentials'),
+    getCredential: async (id: string) => {
+      const path = `/credentials/${id}`;
+      gate(undefined, 'credential:read', path);
+      const credential = instance.credentials?.find((c) => c.id === id);
+      if (!credential) throw new NotFoundError('Credential not found', { status: 404, method: 'GET', path });
+      return { isGlobal: false, isManaged: false, ...credential };
+    },
     listProjects: () => list(instance.projects, 'project:list', '/projects', 'feat:projectRole:admin'),
     listProjectMembers: (id: string) => list(instance.members?.[id], 'user:list', `/projects/${id}/users`),
     listFolders: (id: string) =>
@@ -158,6 +165,7 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     getCredentialSchema: refuse,
     transferCredential: refuse,
     updateCredentialData: refuse,
+    makeCredentialGlobal: refuse,
     createProject: refuse,
     addProjectMembers: refuse,
     createFolder: refuse,

@@ -8,6 +8,7 @@ import type { N8nApi } from '../../ports.js';
 import type { Kind } from '../kind.js';
 import { id, text } from '../kind.js';
 import { createCredentials, transferCredentials } from './apply.js';
+import { makeCreatedGlobal } from './global.js';
 import { planCredentials } from './plan.js';
 import { fillStubSecrets } from './secrets.js';
 
@@ -32,6 +33,7 @@ export const credentialsKind = {
       name: 'credentials',
       run: async (ctx, resumed) => {
         await createCredentials(ctx, resumed);
+        await makeCreatedGlobal(ctx);
         await fillStubSecrets(ctx);
       },
     },

@@ -58,7 +58,13 @@ function planCreate(
   existing: CredentialMeta | undefined,
   takenNames: Set<string>,
 ): void {
-  const base = baseOf(ctx, credential);
+  const base = { ...baseOf(ctx, credential), ...(credential.isGlobal === true ? { makeGlobal: true } : {}) };
+  const global =
+    credential.isGlobal === true ? '; made global as on the source, where the licence allows' : '';
+  const managed =
+    credential.isManaged === true
+      ? '; n8n managed it on the source, the target gets an ordinary credential'
+      : '';
   if (existing) {
     const why = `a credential with this id exists with another type (${existing.type})`;
     if (ctx.onConflict === 'rename') {
@@ -68,7 +74,7 @@ function planCreate(
         ...base,
         action: 'create',
         renameTo,
-        reason: `${why}; created as "${renameTo}" with a new id (--on-conflict rename)`,
+        reason: `${why}; created as "${renameTo}" with a new id (--on-conflict rename)${global}${managed}`,
       });
     } else {
       ctx.add({
@@ -84,9 +90,11 @@ function planCreate(
   ctx.add({
     ...base,
     action: 'create',
-    reason: choosable
-      ? 'not in the target; created as a stub with the same id'
-      : 'not in the target; n8n cannot take its id, so references are rewritten to the new one',
+    reason: `${
+      choosable
+        ? 'not in the target; created as a stub with the same id'
+        : 'not in the target; n8n cannot take its id, so references are rewritten to the new one'
+    }${global}${managed}`,
     ...(choosable ? { createWithId: credential.id } : {}),
   });
 }
