@@ -1,6 +1,6 @@
 /**
  * The write floor for `npm run bench`: the writes any restore of the archive must make through n8n's
- * Public API — tags, credentials, data tables, row batches of 250, and per workflow its create plus
+ * Public API — tags, credentials, data tables, row batches of the restore's default size (DEFAULT_ROW_BATCH), and per workflow its create plus
  * the calls n8n allows no other way (description PUT, tags PUT, archive, publish) — with the same
  * concurrency, and nothing else (no reading of the target, no planning, no ledger, no reference
  * rewriting). Prints one JSON line {ms, requests}.
@@ -22,6 +22,7 @@ import type {
   Tag,
   Workflow,
 } from '../functions/core/n8n-types.js';
+import { DEFAULT_ROW_BATCH } from '../functions/core/restore/apply.js';
 
 const { values } = parseArgs({
   options: {
@@ -72,7 +73,7 @@ for await (const table of archive.records<DataTable>(ENTRY.dataTables)) {
 }
 for (const entry of archive.entriesOf('dataTableRows')) {
   const target = tableIds.get(entry.dataTableId ?? '') ?? '';
-  for await (const batch of chunks(archive.records<DataTableRow>(entry.name), 250)) {
+  for await (const batch of chunks(archive.records<DataTableRow>(entry.name), DEFAULT_ROW_BATCH)) {
     const rows: DataTableRow[] = [];
     for await (const { id: _id, createdAt: _c, updatedAt: _u, ...row } of batch) rows.push(row);
     await api.insertDataTableRows(target, rows);
