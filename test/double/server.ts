@@ -100,6 +100,15 @@ const USER_QUOTA_MESSAGE = '/users path can only be used with a valid license. S
 const MALFORMED_JSON_PAGE =
   '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>ResponseError: Failed to parse request body</pre>\n</body>\n</html>\n';
 
+/**
+ * n8n reads a request body (all but multipart ones) with a limit of N8N_PAYLOAD_SIZE_MAX, 16 MiB by
+ * default, before any route or key check; a declared length above it is refused before the body is
+ * read, with this error page (measured on n8n 2.41.1).
+ */
+export const PAYLOAD_SIZE_MAX = 16 * 1024 * 1024;
+const PAYLOAD_TOO_LARGE_PAGE =
+  '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>PayloadTooLargeError: request entity too large</pre>\n</body>\n</html>\n';
+
 interface CompiledRoute {
   route: Route;
   pattern: RegExp;
@@ -203,6 +212,14 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const path = url.pathname.slice('/api/v1'.length) || '/';
     const record: RequestRecord = { method, path, query: url.search, status: 0 };
     requests.push(record);
+    const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
+    if (!multipart && Number(req.headers['content-length'] ?? 0) > PAYLOAD_SIZE_MAX) {
+      record.status = 413;
+      res
+        .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
+        .end(PAYLOAD_TOO_LARGE_PAGE, () => req.socket.destroy());
+      return;
+    }
     const raw = await readBody(req);
 
     if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
