@@ -314,7 +314,7 @@ async function benchSize(workflows: number) {
       restorePeakRssMb: round(restored.peakRssMb),
       archiveBytes: bytes,
       incrementalAvailable: backupHasFull,
-      loadAverage: [round(loadBefore, 1), round(loadavg()[0] ?? 0, 1)],
+      loadAverage: { atStart: round(loadBefore, 1), atEnd: round(loadavg()[0] ?? 0, 1) },
     };
     log(`  ${JSON.stringify(result)}`);
     return result;
@@ -362,7 +362,7 @@ const table = [
   `| n8n's package import, ≤ 300 per call, content included | ${results.map((r) => seconds(r.packageImportMs)).join(' | ')} |`,
   `| ${ROWS.toLocaleString('en')} rows inserted ${DEFAULT_ROW_BATCH.toLocaleString('en')} per call | ${results.map((r) => seconds(r.rowsInsertMs)).join(' | ')} |`,
   '',
-  `${RUNS === 1 ? 'One run' : `Median of ${RUNS} runs`}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage[0]}–${r.loadAverage[1]}`).join(' and ')} during the sizes). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${backupHasFull ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
+  `${RUNS === 1 ? 'One run' : `Median of ${RUNS} runs`}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${backupHasFull ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
 ].join('\n');
 process.stdout.write(`${table}\n`);
 if (values.readme) {

@@ -62,6 +62,14 @@ await drain(
     return api.createCredential({ id: c.id, name: c.name, type: c.type, data });
   }),
 );
+const phases: Record<string, number> = {};
+let phaseStart = started;
+const phase = (name: string) => {
+  const now = performance.now();
+  phases[name] = Math.round(now - phaseStart);
+  phaseStart = now;
+};
+phase('tagsAndCredentials');
 const tableIds = new Map<string, string>();
 for await (const table of archive.records<DataTable>(ENTRY.dataTables)) {
   const created = await api.createDataTable({
@@ -80,6 +88,7 @@ for (const entry of archive.entriesOf('dataTableRows')) {
     requests += 1;
   }
 }
+phase('dataTablesAndRows');
 // Per workflow, the writes n8n's API leaves no way around: the create; a PUT for the description
 // (POST refuses it); a PUT of its tags (read-only on create); archiving; publishing the active ones
 // once all exist. References are not rewritten, so some publishes fail: the request is still made.
@@ -103,6 +112,7 @@ await drain(
     } else if (w.active) active.push(created.id);
   }),
 );
+phase('workflows');
 await drain(
   mapOrdered(
     (async function* () {
@@ -112,5 +122,6 @@ await drain(
     (id) => api.publishWorkflow(id).catch(() => undefined),
   ),
 );
+phase('publishing');
 await archive.close();
-console.log(JSON.stringify({ ms: performance.now() - started, requests }));
+console.log(JSON.stringify({ ms: performance.now() - started, requests, phases }));
