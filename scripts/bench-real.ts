@@ -324,9 +324,7 @@ async function benchSize(workflows: number) {
   }
 }
 
-const results = [];
-for (const size of SIZES) results.push(await benchSize(size));
-
+const results: Awaited<ReturnType<typeof benchSize>>[] = [];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const output = {
@@ -343,7 +341,11 @@ const output = {
   },
   sizes: results,
 };
-await writeFile(join(root, 'bench/real-n8n.json'), `${JSON.stringify(output, null, 2)}\n`);
+// Written after each size, so a run stopped during a later size keeps the sizes it finished.
+for (const size of SIZES) {
+  results.push(await benchSize(size));
+  await writeFile(join(root, 'bench/real-n8n.json'), `${JSON.stringify(output, null, 2)}\n`);
+}
 const table = [
   '| workflows + rows | backup | listing floor | backup ÷ floor (≤ 1.3) | after 1 % changed | ÷ floor (≤ 1.2) | restore | best write path | restore ÷ best (≤ 1.25) | peak RSS backup / restore (≤ 200 MB) |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
