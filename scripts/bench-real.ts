@@ -30,6 +30,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '4' },
     readme: { type: 'boolean', default: true },
+    // Renders the README's table from bench/real-n8n.json as it stands, measuring nothing.
+    'render-only': { type: 'boolean', default: false },
   },
   allowNegative: true,
 });
@@ -254,7 +256,7 @@ async function restore(n8n: RealN8n, archive: string) {
 async function helpOf(command: string): Promise<string> {
   return (await measure(cli, [command, '--help'], cliPath)).stdout;
 }
-const backupHasFull = (await helpOf('backup')).includes('--full');
+const backupHasFull = values['render-only'] ? false : (await helpOf('backup')).includes('--full');
 
 async function benchSize(workflows: number) {
   const [source, target] = await Promise.all([
@@ -309,6 +311,7 @@ async function benchSize(workflows: number) {
       rawCreatesMs: round(rawCreatesMs),
       packageImportMs: round(packageImportMs),
       rowsInsertMs: round(rowsInsertMs),
+      tableCreateMs: round(tableCreateMs),
       packageExportMs: round(packageExportMs),
       backupPeakRssMb: round(Math.max(...rss.full, ...rss.incremental)),
       restorePeakRssMb: round(restored.peakRssMb),
@@ -324,48 +327,79 @@ async function benchSize(workflows: number) {
   }
 }
 
-const results: Awaited<ReturnType<typeof benchSize>>[] = [];
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ratio = (a: number, b: number) => (a / b).toFixed(2);
-const output = {
-  measuredAt: new Date().toISOString(),
-  n8n: '2.41.1 (community edition, SQLite)',
-  runs: RUNS,
-  concurrency: CONCURRENCY,
-  rowBatch: DEFAULT_ROW_BATCH,
-  targets: {
-    backupOverListingFloor: 1.3,
-    incrementalOverListingFloor: 1.2,
-    restoreOverBestWrite: 1.25,
-    peakRssMb: 200,
-  },
-  sizes: results,
-};
-// Written after each size, so a run stopped during a later size keeps the sizes it finished.
-for (const size of SIZES) {
-  results.push(await benchSize(size));
-  await writeFile(join(root, 'bench/real-n8n.json'), `${JSON.stringify(output, null, 2)}\n`);
+type SizeResult = Awaited<ReturnType<typeof benchSize>>;
+interface Output {
+  measuredAt: string;
+  runs: number;
+  concurrency: number;
+  rowBatch: number;
+  sizes: SizeResult[];
 }
-const table = [
-  '| workflows + rows | backup | listing floor | backup ÷ floor (≤ 1.3) | after 1 % changed | ÷ floor (≤ 1.2) | restore | best write path | restore ÷ best (≤ 1.25) | peak RSS backup / restore (≤ 200 MB) |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...results.map(
-    (r) =>
-      `| ${r.workflows.toLocaleString('en')} + ${r.rows.toLocaleString('en')} | ${seconds(r.backupMs)} | ${seconds(r.listingFloorMs)} | ${ratio(r.backupMs, r.listingFloorMs)} | ${seconds(r.incrementalBackupMs)} | ${ratio(r.incrementalBackupMs, r.listingFloorMs)} | ${seconds(r.restoreMs)} | ${seconds(r.bestWriteMs)} | ${ratio(r.restoreMs, r.bestWriteMs)} | ${r.backupPeakRssMb} / ${r.restorePeakRssMb} MB |`,
-  ),
-  '',
-  '| peers, same run | ' +
-    results.map((r) => `${r.workflows.toLocaleString('en')} workflows`).join(' | ') +
-    ' |',
-  `|---|${results.map(() => '---:').join('|')}|`,
-  `| one GET per workflow, concurrency 8 (per-workflow GET floor) | ${results.map((r) => seconds(r.workflowGetFloorMs)).join(' | ')} |`,
-  `| n8n's package export, ≤ 300 per call | ${results.map((r) => seconds(r.packageExportMs)).join(' | ')} |`,
-  `| raw \`POST /workflows\`, concurrency ${CONCURRENCY}, into an empty n8n | ${results.map((r) => seconds(r.rawCreatesMs)).join(' | ')} |`,
-  `| n8n's package import, ≤ 300 per call, content included | ${results.map((r) => seconds(r.packageImportMs)).join(' | ')} |`,
-  `| ${ROWS.toLocaleString('en')} rows inserted ${DEFAULT_ROW_BATCH.toLocaleString('en')} per call | ${results.map((r) => seconds(r.rowsInsertMs)).join(' | ')} |`,
-  '',
-  `${RUNS === 1 ? 'One run' : `Median of ${RUNS} runs`}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${backupHasFull ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
-].join('\n');
+
+/** The README's table from bench/real-n8n.json's content. */
+function render(output: Output): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const results = output.sizes;
+  const rows = results[0]?.rows ?? 0;
+  const incremental = results.every((r) => r.incrementalAvailable);
+  const peer = (label: string, value: (r: SizeResult) => number) =>
+    `| ${label} | ${results.map((r) => seconds(value(r))).join(' | ')} |`;
+  return [
+    '| workflows + rows | backup | listing floor | backup ÷ floor (≤ 1.3) | after 1 % changed | ÷ floor (≤ 1.2) | restore | best write path | restore ÷ best (≤ 1.25) | peak RSS backup / restore (≤ 200 MB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.workflows.toLocaleString('en')} + ${r.rows.toLocaleString('en')} | ${seconds(r.backupMs)} | ${seconds(r.listingFloorMs)} | ${ratio(r.backupMs, r.listingFloorMs)} | ${seconds(r.incrementalBackupMs)} | ${ratio(r.incrementalBackupMs, r.listingFloorMs)} | ${seconds(r.restoreMs)} | ${seconds(r.bestWriteMs)} | ${ratio(r.restoreMs, r.bestWriteMs)} | ${r.backupPeakRssMb} / ${r.restorePeakRssMb} MB |`,
+    ),
+    '',
+    `| peers, same run | ${results.map((r) => `${r.workflows.toLocaleString('en')} workflows`).join(' | ')} |`,
+    `|---|${results.map(() => '---:').join('|')}|`,
+    peer('one GET per workflow, concurrency 8 (per-workflow GET floor)', (r) => r.workflowGetFloorMs),
+    peer("n8n's package export, ≤ 300 per call", (r) => r.packageExportMs),
+    peer(
+      `raw \`POST /workflows\`, concurrency ${output.concurrency}, into an empty n8n`,
+      (r) => r.rawCreatesMs,
+    ),
+    peer("n8n's package import, ≤ 300 per call, content included", (r) => r.packageImportMs),
+    peer(
+      `${rows.toLocaleString('en')} rows inserted ${output.rowBatch.toLocaleString('en')} per call`,
+      (r) => r.rowsInsertMs,
+    ),
+    '',
+    `${output.runs === 1 ? 'One run' : `Median of ${output.runs} runs`}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${incremental ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
+  ].join('\n');
+}
+
+const jsonPath = join(root, 'bench/real-n8n.json');
+let output: Output;
+if (values['render-only']) {
+  output = JSON.parse(await readFile(jsonPath, 'utf8')) as Output;
+} else {
+  output = {
+    measuredAt: new Date().toISOString(),
+    runs: RUNS,
+    concurrency: CONCURRENCY,
+    rowBatch: DEFAULT_ROW_BATCH,
+    sizes: [],
+  };
+  const written = {
+    n8n: '2.41.1 (community edition, SQLite)',
+    targets: {
+      backupOverListingFloor: 1.3,
+      incrementalOverListingFloor: 1.2,
+      restoreOverBestWrite: 1.25,
+      peakRssMb: 200,
+    },
+    ...output,
+  };
+  // Written after each size, so a run stopped during a later size keeps the sizes it finished.
+  for (const size of SIZES) {
+    written.sizes.push(await benchSize(size));
+    await writeFile(jsonPath, `${JSON.stringify(written, null, 2)}\n`);
+  }
+}
+const table = render(output);
 process.stdout.write(`${table}\n`);
 if (values.readme) {
   const readmePath = join(root, 'README.md');
