@@ -62,6 +62,8 @@ export interface DoubleOptions {
   state?: DoubleState;
   /** Seed for a fresh state's ids. */
   idSeed?: number;
+  /** n8n's N8N_PAYLOAD_SIZE_MAX, in MiB: the largest JSON request body. Default 16, n8n's default. */
+  payloadSizeMaxMib?: number;
 }
 
 export interface RequestRecord {
@@ -105,7 +107,7 @@ const MALFORMED_JSON_PAGE =
  * default, before any route or key check; a declared length above it is refused before the body is
  * read, with this error page (measured on n8n 2.41.1).
  */
-export const PAYLOAD_SIZE_MAX = 16 * 1024 * 1024;
+const DEFAULT_PAYLOAD_SIZE_MAX_MIB = 16;
 const PAYLOAD_TOO_LARGE_PAGE =
   '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>PayloadTooLargeError: request entity too large</pre>\n</body>\n</html>\n';
 
@@ -149,6 +151,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
   let seededWith = faults.seed;
   const requests: RequestRecord[] = [];
   const compiled = allRoutes().map(compile);
+  const payloadSizeMax = (options.payloadSizeMaxMib ?? DEFAULT_PAYLOAD_SIZE_MAX_MIB) * 1024 * 1024;
 
   const isLicensed = (feature: string) => licensed === 'all' || licensed.has(feature);
 
@@ -213,7 +216,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const record: RequestRecord = { method, path, query: url.search, status: 0 };
     requests.push(record);
     const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
-    if (!multipart && Number(req.headers['content-length'] ?? 0) > PAYLOAD_SIZE_MAX) {
+    if (!multipart && Number(req.headers['content-length'] ?? 0) > payloadSizeMax) {
       record.status = 413;
       res
         .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
