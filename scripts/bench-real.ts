@@ -32,6 +32,7 @@ const { values } = parseArgs({
     readme: { type: 'boolean', default: true },
     // Renders the README's table from bench/real-n8n.json as it stands, measuring nothing.
     'render-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/real-n8n.json' },
   },
   allowNegative: true,
 });
@@ -82,13 +83,20 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 function client(n8n: RealN8n) {
   return async (method: string, path: string, body?: unknown): Promise<Response> => {
     const form = body instanceof FormData;
-    const response = await fetch(`${n8n.url}/api/v1${path}`, {
-      method,
-      headers: { 'X-N8N-API-KEY': n8n.apiKey, ...(form ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
-    return response;
+    // n8n on SQLite answers 500 when its database times out on a loaded machine: tried again.
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await fetch(`${n8n.url}/api/v1${path}`, {
+        method,
+        headers: { 'X-N8N-API-KEY': n8n.apiKey, ...(form ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
+      });
+      if (response.ok) return response;
+      const text = await response.text();
+      if (response.status < 500 || attempt >= 4)
+        throw new Error(`${method} ${path} → ${response.status} ${text}`);
+      log(`  ${method} ${path} → ${response.status}, trying again`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
   };
 }
 
@@ -371,7 +379,7 @@ function render(output: Output): string {
   ].join('\n');
 }
 
-const jsonPath = join(root, 'bench/real-n8n.json');
+const jsonPath = join(root, values.out);
 let output: Output;
 if (values['render-only']) {
   output = JSON.parse(await readFile(jsonPath, 'utf8')) as Output;
