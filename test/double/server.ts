@@ -103,9 +103,10 @@ const MALFORMED_JSON_PAGE =
   '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>ResponseError: Failed to parse request body</pre>\n</body>\n</html>\n';
 
 /**
- * n8n reads a request body (all but multipart ones) with a limit of N8N_PAYLOAD_SIZE_MAX, 16 MiB by
- * default, before any route or key check; a declared length above it is refused before the body is
- * read, with this error page (measured on n8n 2.41.1).
+ * n8n's global body parser reads a request body (all but multipart ones) with a limit of
+ * N8N_PAYLOAD_SIZE_MAX, 16 MiB by default, ahead of the Public API's own middleware (its source);
+ * a declared length above it is refused before the body is read, with this error page (measured on
+ * n8n 2.41.1).
  */
 const DEFAULT_PAYLOAD_SIZE_MAX_MIB = 16;
 const PAYLOAD_TOO_LARGE_PAGE =
