@@ -1,6 +1,9 @@
 /**
  * The read floor for `npm run bench`: the same pages a backup fetches, with the same concurrency,
  * thrown away. Prints one JSON line {ms, items}. The backup's overhead is measured against this.
+ * `--only listing`: every list page and nothing else (no per-workflow GET), the floor no backup
+ * through the Public API can go under; `--only workflow-gets`: one GET per workflow at
+ * concurrency 8 and nothing else (what reading each workflow alone costs). Both for `npm run bench:real`.
  */
 import { parseArgs } from 'node:util';
 import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
@@ -8,7 +11,11 @@ import { mapOrdered, pagesOf } from '../functions/core/async-iterables.js';
 import { FeatureNotLicensedError } from '../functions/core/errors.js';
 
 const { values } = parseArgs({
-  options: { url: { type: 'string' }, concurrency: { type: 'string', default: '4' } },
+  options: {
+    url: { type: 'string' },
+    concurrency: { type: 'string', default: '4' },
+    only: { type: 'string', default: 'all' },
+  },
 });
 const api = new N8nHttpClient({
   baseUrl: values.url ?? '',
@@ -36,6 +43,17 @@ async function drain(
 }
 
 const started = performance.now();
+if (values.only === 'workflow-gets') {
+  const ids: string[] = [];
+  for await (const w of api.listWorkflows({ excludePinnedData: true })) ids.push(w.id);
+  const gets = performance.now();
+  const each = async function* () {
+    yield* ids;
+  };
+  await drain(mapOrdered(each(), 8, (id) => api.getWorkflow(id)));
+  console.log(JSON.stringify({ ms: performance.now() - gets, items }));
+  process.exit(0);
+}
 await drain(api.listUsers());
 const projectIds: string[] = [];
 await drain(api.listProjects(), (project) => projectIds.push((project as { id: string }).id));
@@ -47,9 +65,11 @@ const tableIds: string[] = [];
 await drain(api.listDataTables(), (table) => tableIds.push((table as { id: string }).id));
 for (const id of tableIds) await drain(api.listDataTableRows(id));
 await drain(
-  mapOrdered(api.listWorkflows(), 8, async (workflow) =>
-    'description' in workflow ? workflow : api.getWorkflow(workflow.id),
-  ),
+  values.only === 'listing'
+    ? api.listWorkflows({ excludePinnedData: true })
+    : mapOrdered(api.listWorkflows(), 8, async (workflow) =>
+        'description' in workflow ? workflow : api.getWorkflow(workflow.id),
+      ),
 );
 for (const id of projectIds) await drain(api.listFolders(id));
 console.log(JSON.stringify({ ms: performance.now() - started, items }));

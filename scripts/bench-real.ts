@@ -1,31 +1,51 @@
 /**
- * `npm run bench:real`: n8n-ark against a REAL n8n 2.41.1 (install with `npm run e2e:setup`).
- * Seeds 500 workflows and 20,000 data-table rows through the Public API, then measures:
- *  - n8n-ark backup (the built CLI executed as users run it, shebang flags included: its own
- *    duration, peak RSS from /proc),
- *  - the floor: the same content fetched by a plain paging loop (scripts/bench-floor.ts),
- *  - n8n's own export of the same workflows: POST /api/v1/n8n-packages/export (≤ 300 ids per call).
- * Writes bench/real-n8n.json and the README's "real n8n" table.
+ * `npm run bench:real`: n8n-ark against REAL n8n 2.41.1 (install with `npm run e2e:setup`), at each
+ * size (default 500 and 2,000 workflows, each with one data table of 20,000 rows), with every peer
+ * measured in the same run beside what it is compared with:
+ *  - backup, full (`--full` when the CLI has it) and again after 1 % of the workflows changed
+ *    (incremental once the CLI backs up incrementally), against the listing floor: every list page
+ *    the backup needs, same concurrency, no per-workflow GET (scripts/bench-floor.ts --only listing);
+ *  - the per-workflow GET floor (one GET per workflow at concurrency 8, nothing else);
+ *  - n8n's own package export of the workflows (≤ 300 ids per call);
+ *  - restore of the full backup into an empty n8n, against the best write path: the faster of raw
+ *    creates (POST /workflows at the restore's concurrency, into the empty source while seeding)
+ *    and n8n's package import (≤ 300 workflows per call, content included), plus the rows inserted
+ *    at the restore's batch size, plus the table's create.
+ * The built CLI runs as users run it (its own duration; peak RSS from /proc). Writes
+ * bench/real-n8n.json and the README's "real n8n" table.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startN8n } from '../test/e2e/harness/n8n-instance.js';
+import { DEFAULT_ROW_BATCH } from '../functions/core/restore/apply.js';
+import { type RealN8n, startN8n } from '../test/e2e/harness/n8n-instance.js';
 
 const { values } = parseArgs({
   options: {
-    workflows: { type: 'string', default: '500' },
+    sizes: { type: 'string', default: '500,2000' },
     rows: { type: 'string', default: '20000' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '4' },
+    readme: { type: 'boolean', default: true },
+    // Renders the README's table from bench/real-n8n.json as it stands, measuring nothing.
+    'render-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/real-n8n.json' },
   },
+  allowNegative: true,
 });
-const WORKFLOWS = Number(values.workflows);
+const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
+const CONCURRENCY = Number(values.concurrency);
 const root = join(import.meta.dirname, '..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const cli = join(root, 'dist/bin/n8n-ark.js');
+/** The CLI's shebang runs `env node`: make that the Node running the bench, as `npm run`/`npx` do. */
+const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+const log = (line: string) => process.stderr.write(`bench-real: ${line}\n`);
 
 async function measure(command: string, args: string[], env: Record<string, string>) {
   const child = spawn(command, args, {
@@ -33,7 +53,9 @@ async function measure(command: string, args: string[], env: Record<string, stri
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
   let peakKb = 0;
   const timer = setInterval(async () => {
     try {
@@ -45,154 +67,356 @@ async function measure(command: string, args: string[], env: Record<string, stri
   }, 25);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(timer);
-  if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}`);
+  if (code !== 0) throw new Error(`${args.slice(0, 2).join(' ')} exited ${code}: ${stdout.slice(0, 500)}`);
   return { stdout, peakRssMb: peakKb / 1024 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 
-const n8n = await startN8n('bench');
-const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-real-'));
-try {
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${n8n.url}/api/v1${path}`, {
-      method,
-      headers: { 'X-N8N-API-KEY': n8n.apiKey, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
-    return response;
-  };
-  process.stderr.write(`bench-real: seeding ${WORKFLOWS} workflows and ${ROWS} rows…\n`);
-  const ids: string[] = [];
-  for (let i = 0; i < WORKFLOWS; i += 8) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(8, WORKFLOWS - i) }, (_, j) =>
-        call('POST', '/workflows', {
-          name: `Bench workflow ${i + j}`,
-          nodes: [
-            {
-              id: randomUUID(),
-              name: 'Start',
-              type: 'n8n-nodes-base.manualTrigger',
-              typeVersion: 1,
-              position: [0, 0],
-              parameters: {},
-            },
-            {
-              id: randomUUID(),
-              name: 'Set',
-              type: 'n8n-nodes-base.set',
-              typeVersion: 3.4,
-              position: [220, 0],
-              parameters: {
-                assignments: { assignments: [{ id: randomUUID(), name: 'n', value: i + j, type: 'number' }] },
-                options: {},
-              },
-            },
-          ],
-          connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
-          settings: { executionOrder: 'v1' },
-        }).then(async (r) => ((await r.json()) as { id: string }).id),
-      ),
-    );
-    ids.push(...batch);
-  }
-  const table = (await (
-    await call('POST', '/data-tables', {
-      name: 'bench',
-      columns: [
-        { name: 'email', type: 'string' },
-        { name: 'n', type: 'number' },
-      ],
-    })
-  ).json()) as { id: string };
-  for (let i = 0; i < ROWS; i += 250) {
-    await call('POST', `/data-tables/${table.id}/rows`, {
-      data: Array.from({ length: Math.min(250, ROWS - i) }, (_, j) => ({
-        email: `row${i + j}@example.com`,
-        n: i + j,
-      })),
-      returnType: 'count',
-    });
-  }
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await work();
+  return { ms: performance.now() - started, value };
+}
 
-  const env = { BENCH_API_KEY: n8n.apiKey };
-  const backup: number[] = [];
-  const floor: number[] = [];
-  const rss: number[] = [];
-  let bytes = 0;
-  for (let run = 0; run < RUNS; run += 1) {
-    const f = await measure(
-      join(root, 'node_modules/.bin/tsx'),
-      [join(root, 'scripts/bench-floor.ts'), '--url', n8n.url],
-      env,
-    );
-    floor.push((JSON.parse(f.stdout) as { ms: number }).ms);
-    // Executed as users run it, so the shebang's Node flags apply; `env node` finds this Node.
-    const b = await measure(
-      join(root, 'dist/bin/n8n-ark.js'),
-      ['backup', '--url', n8n.url, '--api-key-env', 'BENCH_API_KEY', '--store', store, '--json'],
-      { ...env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
-    );
-    const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number };
-    backup.push(out.durationMs);
-    bytes = out.bytes;
-    rss.push(b.peakRssMb);
-  }
-
-  // n8n's own export of the same workflows (Beta since 2.24; ≤ 300 workflow ids per call).
-  let exportMs: number | undefined;
-  let exportBytes = 0;
-  let exportNote = '';
-  try {
-    const started = performance.now();
-    for (let i = 0; i < ids.length; i += 300) {
-      const response = await call('POST', '/n8n-packages/export', { workflowIds: ids.slice(i, i + 300) });
-      exportBytes += (await response.arrayBuffer()).byteLength;
+function client(n8n: RealN8n) {
+  return async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const form = body instanceof FormData;
+    // n8n on SQLite answers 500 when its database times out on a loaded machine: tried again.
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await fetch(`${n8n.url}/api/v1${path}`, {
+        method,
+        headers: { 'X-N8N-API-KEY': n8n.apiKey, ...(form ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
+      });
+      if (response.ok) return response;
+      const text = await response.text();
+      if (response.status < 500 || attempt >= 4)
+        throw new Error(`${method} ${path} → ${response.status} ${text}`);
+      log(`  ${method} ${path} → ${response.status}, trying again`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
     }
-    exportMs = performance.now() - started;
-  } catch (error) {
-    exportNote = `n8n-packages/export failed: ${(error as Error).message.slice(0, 120)}`;
-  }
-
-  const result = {
-    measuredAt: new Date().toISOString(),
-    n8n: '2.41.1 (community edition, SQLite)',
-    workflows: WORKFLOWS,
-    rows: ROWS,
-    runs: RUNS,
-    n8nArkBackupMs: Math.round(median(backup)),
-    n8nArkPeakRssMb: Math.round(Math.max(...rss)),
-    n8nArkArchiveBytes: bytes,
-    pagingFloorMs: Math.round(median(floor)),
-    n8nPackagesExportMs: exportMs === undefined ? null : Math.round(exportMs),
-    n8nPackagesExportBytes: exportBytes,
-    note:
-      exportNote ||
-      'n8n-packages export covers workflows only (no data-table rows, tags listing or credentials metadata in this call)',
   };
-  await writeFile(join(root, 'bench/real-n8n.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const tableMd = [
-    '| on real n8n 2.41.1 (SQLite), 500 workflows + 20,000 rows | wall time | peak RSS | output |',
-    '|---|---:|---:|---:|',
-    `| n8n-ark backup (everything, verified archive) | ${(result.n8nArkBackupMs / 1000).toFixed(2)} s | ${result.n8nArkPeakRssMb} MB | ${(bytes / 1048576).toFixed(1)} MiB zip |`,
-    `| plain paging loop, same content, thrown away (floor) | ${(result.pagingFloorMs / 1000).toFixed(2)} s | — | — |`,
-    `| n8n's own \`POST /n8n-packages/export\` (workflows only) | ${exportMs === undefined ? 'n/a' : `${(exportMs / 1000).toFixed(2)} s`} | (in n8n) | ${(exportBytes / 1048576).toFixed(1)} MiB |`,
+}
+
+function benchWorkflow(i: number, value: number = i) {
+  return {
+    name: `Bench workflow ${i}`,
+    nodes: [
+      {
+        id: randomUUID(),
+        name: 'Start',
+        type: 'n8n-nodes-base.manualTrigger',
+        typeVersion: 1,
+        position: [0, 0],
+        parameters: {},
+      },
+      {
+        id: randomUUID(),
+        name: 'Set',
+        type: 'n8n-nodes-base.set',
+        typeVersion: 3.4,
+        position: [220, 0],
+        parameters: {
+          assignments: { assignments: [{ id: randomUUID(), name: 'n', value, type: 'number' }] },
+          options: {},
+        },
+      },
+    ],
+    connections: { Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] } },
+    settings: { executionOrder: 'v1' },
+  };
+}
+
+/** Runs `work` over 0..count-1 with `concurrency` in flight. */
+async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/** Workflows created into the empty source at the restore's concurrency: the raw-create peer. */
+async function seedWorkflows(call: ReturnType<typeof client>, count: number) {
+  const ids: string[] = new Array(count);
+  const { ms } = await timed(() =>
+    pool(count, CONCURRENCY, async (i) => {
+      ids[i] = ((await (await call('POST', '/workflows', benchWorkflow(i))).json()) as { id: string }).id;
+    }),
+  );
+  return { ids, rawCreatesMs: ms };
+}
+
+/** One table and its rows, inserted at the restore's batch size: the rows peer. */
+async function seedRows(call: ReturnType<typeof client>, name: string) {
+  const table = await timed(
+    async () =>
+      (await (
+        await call('POST', '/data-tables', {
+          name,
+          columns: [
+            { name: 'email', type: 'string' },
+            { name: 'n', type: 'number' },
+          ],
+        })
+      ).json()) as { id: string },
+  );
+  const rows = await timed(async () => {
+    for (let i = 0; i < ROWS; i += DEFAULT_ROW_BATCH) {
+      await call('POST', `/data-tables/${table.value.id}/rows`, {
+        data: Array.from({ length: Math.min(DEFAULT_ROW_BATCH, ROWS - i) }, (_, j) => ({
+          email: `row${i + j}@example.com`,
+          n: i + j,
+        })),
+        returnType: 'count',
+      });
+    }
+  });
+  return { tableCreateMs: table.ms, rowsInsertMs: rows.ms };
+}
+
+async function exportPackages(call: ReturnType<typeof client>, ids: string[]) {
+  const packages: ArrayBuffer[] = [];
+  const { ms } = await timed(async () => {
+    for (let i = 0; i < ids.length; i += 300)
+      packages.push(
+        await (
+          await call('POST', '/n8n-packages/export', { workflowIds: ids.slice(i, i + 300) })
+        ).arrayBuffer(),
+      );
+  });
+  return { packages, packageExportMs: ms };
+}
+
+async function importPackages(call: ReturnType<typeof client>, packages: ArrayBuffer[]) {
+  const { ms } = await timed(async () => {
+    for (const bytes of packages) {
+      const form = new FormData();
+      form.set('package', new Blob([bytes]), 'bench.n8np');
+      form.set('workflowConflictPolicy', 'fail');
+      form.set('workflowIdPolicy', 'source');
+      await call('POST', '/n8n-packages/import', form);
+    }
+  });
+  return ms;
+}
+
+/** Changes 1 % of the workflows (their Set value), as a day's edits would. */
+async function changeOnePercent(call: ReturnType<typeof client>, ids: string[], round: number) {
+  const count = Math.max(1, Math.round(ids.length / 100));
+  for (let k = 0; k < count; k += 1) {
+    const i = (k * 100 + round) % ids.length;
+    await call('PUT', `/workflows/${ids[i]}`, benchWorkflow(i, 1_000_000 + round));
+  }
+}
+
+async function floor(n8n: RealN8n, only: 'listing' | 'workflow-gets') {
+  const run = await measure(tsx, [join(root, 'scripts/bench-floor.ts'), '--url', n8n.url, '--only', only], {
+    BENCH_API_KEY: n8n.apiKey,
+  });
+  return (JSON.parse(run.stdout) as { ms: number }).ms;
+}
+
+async function backup(n8n: RealN8n, store: string, full: boolean) {
+  const run = await measure(
+    cli,
+    [
+      'backup',
+      '--url',
+      n8n.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--store',
+      store,
+      '--json',
+      ...(full && backupHasFull ? ['--full'] : []),
+    ],
+    { BENCH_API_KEY: n8n.apiKey, ...cliPath },
+  );
+  const out = JSON.parse(run.stdout) as { durationMs: number; bytes: number; archive: string };
+  return { ms: out.durationMs, bytes: out.bytes, archive: out.archive, peakRssMb: run.peakRssMb };
+}
+
+async function restore(n8n: RealN8n, archive: string) {
+  const run = await measure(
+    cli,
+    [
+      'restore',
+      archive,
+      '--url',
+      n8n.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--ledger',
+      `${archive}.bench-ledger.json`,
+      '--json',
+    ],
+    { BENCH_API_KEY: n8n.apiKey, ...cliPath },
+  );
+  return { ms: (JSON.parse(run.stdout) as { durationMs: number }).durationMs, peakRssMb: run.peakRssMb };
+}
+
+async function helpOf(command: string): Promise<string> {
+  return (await measure(cli, [command, '--help'], cliPath)).stdout;
+}
+const backupHasFull = values['render-only'] ? false : (await helpOf('backup')).includes('--full');
+
+async function benchSize(workflows: number) {
+  const [source, target] = await Promise.all([
+    startN8n(`bench-source-${workflows}`, { readinessTimeoutMs: 600_000 }),
+    startN8n(`bench-target-${workflows}`, { readinessTimeoutMs: 600_000 }),
+  ]);
+  const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-real-'));
+  const loadBefore = loadavg()[0] ?? 0;
+  try {
+    const call = client(source);
+    log(`${workflows} workflows: seeding ${workflows} workflows and ${ROWS} rows…`);
+    const { ids, rawCreatesMs } = await seedWorkflows(call, workflows);
+    const { tableCreateMs, rowsInsertMs } = await seedRows(call, 'bench');
+    const { packages, packageExportMs } = await exportPackages(call, ids);
+
+    const m = { listing: [] as number[], full: [] as number[], incremental: [] as number[] };
+    const rss = { full: [] as number[], incremental: [] as number[] };
+    let fullArchive = '';
+    let bytes = 0;
+    for (let run = 0; run < RUNS; run += 1) {
+      m.listing.push(await floor(source, 'listing'));
+      const full = await backup(source, store, true);
+      m.full.push(full.ms);
+      rss.full.push(full.peakRssMb);
+      fullArchive = full.archive;
+      bytes = full.bytes;
+      await changeOnePercent(call, ids, run);
+      const incremental = await backup(source, store, false);
+      m.incremental.push(incremental.ms);
+      rss.incremental.push(incremental.peakRssMb);
+      log(
+        `  run ${run + 1}: listing floor ${round(m.listing.at(-1) ?? 0)} ms, backup ${round(full.ms)} ms, after 1 % changed ${round(incremental.ms)} ms`,
+      );
+    }
+    const workflowGetFloorMs = await floor(source, 'workflow-gets');
+
+    log(`  restoring into an empty n8n…`);
+    const restored = await restore(target, fullArchive);
+    // Into the same target, after the restore (whose workflows have new ids, so nothing clashes).
+    const packageImportMs = await importPackages(client(target), packages);
+    const bestWorkflowsMs = Math.min(rawCreatesMs, packageImportMs);
+    const bestWriteMs = bestWorkflowsMs + rowsInsertMs + tableCreateMs;
+    const result = {
+      workflows,
+      rows: ROWS,
+      backupMs: round(median(m.full)),
+      incrementalBackupMs: round(median(m.incremental)),
+      listingFloorMs: round(median(m.listing)),
+      workflowGetFloorMs: round(workflowGetFloorMs),
+      restoreMs: round(restored.ms),
+      bestWriteMs: round(bestWriteMs),
+      rawCreatesMs: round(rawCreatesMs),
+      packageImportMs: round(packageImportMs),
+      rowsInsertMs: round(rowsInsertMs),
+      tableCreateMs: round(tableCreateMs),
+      packageExportMs: round(packageExportMs),
+      backupPeakRssMb: round(Math.max(...rss.full, ...rss.incremental)),
+      restorePeakRssMb: round(restored.peakRssMb),
+      archiveBytes: bytes,
+      incrementalAvailable: backupHasFull,
+      loadAverage: { atStart: round(loadBefore, 1), atEnd: round(loadavg()[0] ?? 0, 1) },
+    };
+    log(`  ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    await Promise.all([source.stop(), target.stop()]);
+    await rm(store, { recursive: true, force: true });
+  }
+}
+
+type SizeResult = Awaited<ReturnType<typeof benchSize>>;
+interface Output {
+  measuredAt: string;
+  runs: number;
+  concurrency: number;
+  rowBatch: number;
+  sizes: SizeResult[];
+}
+
+/** The README's table from bench/real-n8n.json's content. */
+function render(output: Output): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const results = output.sizes;
+  const rows = results[0]?.rows ?? 0;
+  const incremental = results.every((r) => r.incrementalAvailable);
+  const peer = (label: string, value: (r: SizeResult) => number) =>
+    `| ${label} | ${results.map((r) => seconds(value(r))).join(' | ')} |`;
+  return [
+    '| workflows + rows | backup | listing floor | backup ÷ floor (≤ 1.3) | after 1 % changed | ÷ floor (≤ 1.2) | restore | best write path | restore ÷ best (≤ 1.25) | peak RSS backup / restore (≤ 200 MB) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map(
+      (r) =>
+        `| ${r.workflows.toLocaleString('en')} + ${r.rows.toLocaleString('en')} | ${seconds(r.backupMs)} | ${seconds(r.listingFloorMs)} | ${ratio(r.backupMs, r.listingFloorMs)} | ${seconds(r.incrementalBackupMs)} | ${ratio(r.incrementalBackupMs, r.listingFloorMs)} | ${seconds(r.restoreMs)} | ${seconds(r.bestWriteMs)} | ${ratio(r.restoreMs, r.bestWriteMs)} | ${r.backupPeakRssMb} / ${r.restorePeakRssMb} MB |`,
+    ),
     '',
-    `Median of ${RUNS} runs, measured ${result.measuredAt.slice(0, 10)} with \`npm run bench:real\`. ${result.note}.`,
+    `| peers, same run | ${results.map((r) => `${r.workflows.toLocaleString('en')} workflows`).join(' | ')} |`,
+    `|---|${results.map(() => '---:').join('|')}|`,
+    peer('one GET per workflow, concurrency 8 (per-workflow GET floor)', (r) => r.workflowGetFloorMs),
+    peer("n8n's package export, ≤ 300 per call", (r) => r.packageExportMs),
+    peer(
+      `raw \`POST /workflows\`, concurrency ${output.concurrency}, into an empty n8n`,
+      (r) => r.rawCreatesMs,
+    ),
+    peer("n8n's package import, ≤ 300 per call, content included", (r) => r.packageImportMs),
+    peer(
+      `${rows.toLocaleString('en')} rows inserted ${output.rowBatch.toLocaleString('en')} per call`,
+      (r) => r.rowsInsertMs,
+    ),
+    '',
+    `${output.runs === 1 ? 'One run' : `Median of ${output.runs} runs`}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${incremental ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
   ].join('\n');
-  process.stdout.write(`${tableMd}\n`);
+}
+
+const jsonPath = join(root, values.out);
+let output: Output;
+if (values['render-only']) {
+  output = JSON.parse(await readFile(jsonPath, 'utf8')) as Output;
+} else {
+  output = {
+    measuredAt: new Date().toISOString(),
+    runs: RUNS,
+    concurrency: CONCURRENCY,
+    rowBatch: DEFAULT_ROW_BATCH,
+    sizes: [],
+  };
+  const written = {
+    n8n: '2.41.1 (community edition, SQLite)',
+    targets: {
+      backupOverListingFloor: 1.3,
+      incrementalOverListingFloor: 1.2,
+      restoreOverBestWrite: 1.25,
+      peakRssMb: 200,
+    },
+    ...output,
+  };
+  // Written after each size, so a run stopped during a later size keeps the sizes it finished.
+  for (const size of SIZES) {
+    written.sizes.push(await benchSize(size));
+    await writeFile(jsonPath, `${JSON.stringify(written, null, 2)}\n`);
+  }
+}
+const table = render(output);
+process.stdout.write(`${table}\n`);
+if (values.readme) {
   const readmePath = join(root, 'README.md');
   const readme = await readFile(readmePath, 'utf8');
   await writeFile(
     readmePath,
     readme.replace(
       /<!-- bench:real:start -->[\s\S]*?<!-- bench:real:end -->/,
-      `<!-- bench:real:start -->\n${tableMd}\n<!-- bench:real:end -->`,
+      `<!-- bench:real:start -->\n${table}\n<!-- bench:real:end -->`,
     ),
   );
-} finally {
-  await n8n.stop();
-  await rm(store, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 /**
  * The write floor for `npm run bench`: the writes any restore of the archive must make through n8n's
- * Public API — tags, credentials, data tables, row batches of 250, and per workflow its create plus
+ * Public API — tags, credentials, data tables, row batches of the restore's default size (DEFAULT_ROW_BATCH), and per workflow its create plus
  * the calls n8n allows no other way (description PUT, tags PUT, archive, publish) — with the same
  * concurrency, and nothing else (no reading of the target, no planning, no ledger, no reference
  * rewriting). Prints one JSON line {ms, requests}.
@@ -22,6 +22,7 @@ import type {
   Tag,
   Workflow,
 } from '../functions/core/n8n-types.js';
+import { DEFAULT_ROW_BATCH } from '../functions/core/restore/apply.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +62,14 @@ await drain(
     return api.createCredential({ id: c.id, name: c.name, type: c.type, data });
   }),
 );
+const phases: Record<string, number> = {};
+let phaseStart = started;
+const phase = (name: string) => {
+  const now = performance.now();
+  phases[name] = Math.round(now - phaseStart);
+  phaseStart = now;
+};
+phase('tagsAndCredentials');
 const tableIds = new Map<string, string>();
 for await (const table of archive.records<DataTable>(ENTRY.dataTables)) {
   const created = await api.createDataTable({
@@ -72,13 +81,14 @@ for await (const table of archive.records<DataTable>(ENTRY.dataTables)) {
 }
 for (const entry of archive.entriesOf('dataTableRows')) {
   const target = tableIds.get(entry.dataTableId ?? '') ?? '';
-  for await (const batch of chunks(archive.records<DataTableRow>(entry.name), 250)) {
+  for await (const batch of chunks(archive.records<DataTableRow>(entry.name), DEFAULT_ROW_BATCH)) {
     const rows: DataTableRow[] = [];
     for await (const { id: _id, createdAt: _c, updatedAt: _u, ...row } of batch) rows.push(row);
     await api.insertDataTableRows(target, rows);
     requests += 1;
   }
 }
+phase('dataTablesAndRows');
 // Per workflow, the writes n8n's API leaves no way around: the create; a PUT for the description
 // (POST refuses it); a PUT of its tags (read-only on create); archiving; publishing the active ones
 // once all exist. References are not rewritten, so some publishes fail: the request is still made.
@@ -102,6 +112,7 @@ await drain(
     } else if (w.active) active.push(created.id);
   }),
 );
+phase('workflows');
 await drain(
   mapOrdered(
     (async function* () {
@@ -111,5 +122,6 @@ await drain(
     (id) => api.publishWorkflow(id).catch(() => undefined),
   ),
 );
+phase('publishing');
 await archive.close();
-console.log(JSON.stringify({ ms: performance.now() - started, requests }));
+console.log(JSON.stringify({ ms: performance.now() - started, requests, phases }));

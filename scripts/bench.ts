@@ -51,7 +51,11 @@ interface Double {
   process: ChildProcess;
 }
 
-async function startDouble(workflows: number, seedRows = rows): Promise<Double> {
+/**
+ * A double seeded with `workflows` and `seedRows`; `payloadMib` is its N8N_PAYLOAD_SIZE_MAX (n8n's
+ * default 16; the pinned-data case models an instance that raised it, as one holding 32 MiB must).
+ */
+async function startDouble(workflows: number, seedRows = rows, payloadMib = 16): Promise<Double> {
   const child = spawn(
     tsx,
     [
@@ -64,6 +68,8 @@ async function startDouble(workflows: number, seedRows = rows): Promise<Double> 
       String(seedRows),
       '--licensed',
       'all',
+      '--payload-size-max-mib',
+      String(payloadMib),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -174,6 +180,8 @@ async function measureRestore(
 
 const PINNED_MIB = 32;
 const MiB = 1024 * 1024;
+/** N8N_PAYLOAD_SIZE_MAX of the doubles in the pinned-data case: above its 32 MiB workflow. */
+const PINNED_PAYLOAD_MIB = 64;
 
 /** A workflow whose pinned data is `pinnedMib` MiB of JSON: ~1 KiB order records on its trigger. */
 function pinnedWorkflow(pinnedMib: number): WorkflowWrite {
@@ -211,7 +219,7 @@ function pinnedWorkflow(pinnedMib: number): WorkflowWrite {
 
 /** A backup of an otherwise empty double holding `workflow`: the archive the restore is timed on. */
 async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string> {
-  const double = await startDouble(0, 0);
+  const double = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
     await new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey }).createWorkflow(workflow);
     const b = await measure(
@@ -238,7 +246,7 @@ async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string
 
 /** The CLI's restore of `archive` into a fresh empty double: its own duration. */
 async function restoreMs(archive: string): Promise<number> {
-  const target = await startDouble(0, 0);
+  const target = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
     const r = await measure(
       cli,
@@ -263,7 +271,7 @@ async function restoreMs(archive: string): Promise<number> {
 
 /** The floor: one raw POST /workflows of the body into a fresh empty double, its answer read to the end. */
 async function uploadMs(body: string): Promise<number> {
-  const target = await startDouble(0, 0);
+  const target = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
     const started = performance.now();
     const answer = await fetch(`${target.url}/api/v1/workflows`, {

@@ -6,6 +6,7 @@
  * Every test names its resources with a per-run prefix, finds them through filters, and deletes
  * what it created (unpublish → archive → delete, retried while n8n is still unpublishing).
  */
+import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageSourceVersion, workflowShellPackage } from '../../functions/adapters/n8n-package.js';
 
@@ -48,6 +49,39 @@ const READ_ONLY_WORKFLOW_FIELDS: Record<string, unknown> = {
   tags: [],
   activeVersion: null,
 };
+
+/** n8n's default N8N_PAYLOAD_SIZE_MAX: 16 MiB. */
+const PAYLOAD_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Sends only the headers of a request that declares `length` bytes of JSON and resolves with the
+ * answer: a server that refuses the declared length answers before any body byte is sent.
+ */
+function declaredLengthAnswer(
+  url: string,
+  apiKey: string,
+  length: number,
+): Promise<{ status: number; contentType: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: { 'X-N8N-API-KEY': apiKey, 'content-type': 'application/json', 'content-length': length },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), text });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
 
 const decodeCursor = (cursor: unknown): unknown =>
   JSON.parse(Buffer.from(String(cursor), 'base64').toString('utf8'));
@@ -1299,6 +1333,35 @@ export function describeN8nContract(
           400,
           { message: "Validation error with data table request: unknown column name 'id'" },
         ]);
+      });
+
+      it('inserts 10,000 rows in one request: n8n bounds an insert by its body size, not a row count', async () => {
+        const table = await createTable(`${run} big batch`, columns);
+        const data = Array.from({ length: 10_000 }, (_, i) => ({ email: `row${i}@x`, score: i }));
+
+        const inserted = await api('POST', `/data-tables/${table.id}/rows`, { body: { data } });
+        const last = await api(
+          'GET',
+          `/data-tables/${table.id}/rows?limit=1&sortBy=${encodeURIComponent('id:desc')}`,
+        );
+
+        expect([inserted.status, inserted.body]).toEqual([200, { success: true, insertedRows: 10_000 }]);
+        expect((last.body as { data: Obj[] }).data.map((r) => [r.id, r.email])).toEqual([
+          [10_000, 'row9999@x'],
+        ]);
+      });
+
+      it('refuses a request body over 16 MiB with 413 before reading it, whatever the route', async () => {
+        const table = await createTable(`${run} too large`, columns);
+        const url = `${getTarget().baseUrl.replace(/\/+$/, '')}/api/v1/data-tables/${table.id}/rows`;
+
+        const over = await declaredLengthAnswer(url, getTarget().apiKey, PAYLOAD_LIMIT_BYTES + 1);
+        const rows = await api('GET', `/data-tables/${table.id}/rows`);
+
+        expect(over.status).toBe(413);
+        expect(over.contentType).toMatch(/^text\/html/);
+        expect(over.text).toContain('PayloadTooLargeError: request entity too large');
+        expect((rows.body as { data: unknown[] }).data).toEqual([]);
       });
 
       it('pages rows with cursors, filters them, and refuses limit above 250', async () => {

@@ -20,6 +20,8 @@ const { values } = parseArgs({
     'id-seed': { type: 'string' },
     licensed: { type: 'string', default: '' },
     'api-key': { type: 'string' },
+    // n8n's N8N_PAYLOAD_SIZE_MAX (default 16): the largest JSON request body, in MiB.
+    'payload-size-max-mib': { type: 'string', default: '16' },
   },
 });
 const licensed = values.licensed === 'all' ? 'all' : values.licensed.split(',').filter(Boolean);
@@ -28,6 +30,7 @@ const double = await startN8nDouble({
   licensed,
   ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
   ...(values['id-seed'] ? { idSeed: Number(values['id-seed']) } : {}),
+  payloadSizeMaxMib: Number(values['payload-size-max-mib']),
 });
 const workflows = Number(values['seed-workflows']);
 const rowsTotal = Number(values['seed-rows']);

@@ -62,6 +62,8 @@ export interface DoubleOptions {
   state?: DoubleState;
   /** Seed for a fresh state's ids. */
   idSeed?: number;
+  /** n8n's N8N_PAYLOAD_SIZE_MAX, in MiB: the largest JSON request body. Default 16, n8n's default. */
+  payloadSizeMaxMib?: number;
 }
 
 export interface RequestRecord {
@@ -99,6 +101,16 @@ const LICENCE_MESSAGE = (feature: string) =>
 const USER_QUOTA_MESSAGE = '/users path can only be used with a valid license. See https://n8n.io/pricing/';
 const MALFORMED_JSON_PAGE =
   '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>ResponseError: Failed to parse request body</pre>\n</body>\n</html>\n';
+
+/**
+ * n8n's global body parser reads a request body (all but multipart ones) with a limit of
+ * N8N_PAYLOAD_SIZE_MAX, 16 MiB by default, ahead of the Public API's own middleware (its source);
+ * a declared length above it is refused before the body is read, with this error page (measured on
+ * n8n 2.41.1).
+ */
+const DEFAULT_PAYLOAD_SIZE_MAX_MIB = 16;
+const PAYLOAD_TOO_LARGE_PAGE =
+  '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>PayloadTooLargeError: request entity too large</pre>\n</body>\n</html>\n';
 
 interface CompiledRoute {
   route: Route;
@@ -140,6 +152,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
   let seededWith = faults.seed;
   const requests: RequestRecord[] = [];
   const compiled = allRoutes().map(compile);
+  const payloadSizeMax = (options.payloadSizeMaxMib ?? DEFAULT_PAYLOAD_SIZE_MAX_MIB) * 1024 * 1024;
 
   const isLicensed = (feature: string) => licensed === 'all' || licensed.has(feature);
 
@@ -203,6 +216,14 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const path = url.pathname.slice('/api/v1'.length) || '/';
     const record: RequestRecord = { method, path, query: url.search, status: 0 };
     requests.push(record);
+    const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
+    if (!multipart && Number(req.headers['content-length'] ?? 0) > payloadSizeMax) {
+      record.status = 413;
+      res
+        .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
+        .end(PAYLOAD_TOO_LARGE_PAGE, () => req.socket.destroy());
+      return;
+    }
     const raw = await readBody(req);
 
     if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));

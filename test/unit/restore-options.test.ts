@@ -166,7 +166,7 @@ describe('the CLI and the restore event give equal options for the same input', 
   });
 
   it("with nothing given but the CLI's defaults, spelled out in the event", () => {
-    expect(cliOptions([])).toEqual(eventOptions({ onConflict: 'skip', activate: true, rowBatchSize: 250 }));
+    expect(cliOptions([])).toEqual(eventOptions({ onConflict: 'skip', activate: true, rowBatchSize: 5000 }));
   });
 
   it('refusing the same bad value with the same problem, each worded its own way', async () => {

@@ -61,7 +61,11 @@ export function addRestoreOptions(command: Command): Command {
     .option('--tag <name>', 'restore only workflows with this tag, and what they need')
     .option('--workflow <glob>', 'restore only workflows whose name matches (* and ?), and what they need')
     .option('--ledger <file>', 'where the restore ledger is kept (default: beside the archive)')
-    .option('--row-batch-size <n>', 'data-table rows per insert request', '250')
+    .option(
+      '--row-batch-size <n>',
+      'data-table rows per insert request (each request also stays within 4 MiB)',
+      '5000',
+    )
     .option(
       '--timeout <minutes>',
       'stop the restore cleanly at the next object after this many minutes (exit 6; the ledger keeps what was done: run the same command again to continue)',

@@ -13,7 +13,8 @@ import { isFatal, messageOf } from './failure-policy.js';
 import type { RestoreLedger } from './ledger.js';
 import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
 
-const DEFAULT_ROW_BATCH = 250;
+/** Rows per insert request (each also kept within ROW_BATCH_MAX_BYTES): 20,000 rows into real n8n 2.41.1 took 5.7 s in batches of 250, 2.6 s of 1,000, 1.2 s of 5,000. */
+export const DEFAULT_ROW_BATCH = 5000;
 const DEFAULT_CONCURRENCY = 4;
 
 const STEP_RUNNERS = new Map(

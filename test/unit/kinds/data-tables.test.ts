@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AmbiguousWriteError } from '../../../functions/core/errors.js';
 import { dataTablesKind } from '../../../functions/core/kinds/data-tables/index.js';
+import { rowBatches } from '../../../functions/core/kinds/data-tables/rows.js';
 import type { DataTableRow, DataTableWrite } from '../../../functions/core/n8n-types.js';
 import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
 import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
@@ -168,5 +169,47 @@ describe('restoring data tables and their rows', () => {
     expect(writesTo(target, 'POST /data-tables')).toHaveLength(2);
     expect(ledger.idMap('dataTables')).toEqual(first.idMap('dataTables'));
     expect(ledger.state.failed.dataTables).toBe(0);
+  });
+});
+
+describe('batching rows for insert requests', () => {
+  const body = (rows: DataTableRow[]) =>
+    Buffer.byteLength(JSON.stringify({ data: rows, returnType: 'count' }));
+  async function batchesOf(rows: DataTableRow[], maxRows: number, maxBytes: number) {
+    const source = async function* () {
+      yield* rows;
+    };
+    const batches: DataTableRow[][] = [];
+    for await (const batch of rowBatches(source(), maxRows, maxBytes)) batches.push(batch);
+    return batches;
+  }
+
+  it('fills each request up to the row count or the body size, whichever comes first, in order', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      email: `${'x'.repeat(i % 7)}${i}@example.com`,
+      n: i,
+    }));
+    const maxBytes = 400;
+
+    const batches = await batchesOf(rows, 10, maxBytes);
+
+    expect(batches.flat()).toEqual(rows);
+    for (const [i, batch] of batches.entries()) {
+      expect(batch.length).toBeLessThanOrEqual(10);
+      expect(body(batch)).toBeLessThanOrEqual(maxBytes);
+      const next = batches[i + 1]?.[0];
+      // Each batch is as large as the limits allow: one more row would break one of them.
+      if (next) expect(batch.length === 10 || body([...batch, next]) > maxBytes).toBe(true);
+    }
+    expect(batches.some((b) => b.length < 10)).toBe(true);
+  });
+
+  it('sends a row larger than the body limit alone rather than dropping it', async () => {
+    const huge = { email: 'y'.repeat(1000) };
+    const rows = [{ email: 'a' }, huge, { email: 'b' }];
+
+    const batches = await batchesOf(rows, 100, 200);
+
+    expect(batches).toEqual([[{ email: 'a' }], [huge], [{ email: 'b' }]]);
   });
 });

@@ -1,6 +1,5 @@
 /** Data-table rows: read from the archive in chunk order, written in batches. */
 import type { OpenedArchive } from '../../archive-format.js';
-import { chunks } from '../../async-iterables.js';
 import { AmbiguousWriteError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
@@ -54,6 +53,15 @@ export async function restoreRows(ctx: ApplyContext): Promise<void> {
   }
 }
 
+/**
+ * The most JSON one insert request carries. n8n 2.41 sets no row count on POST /data-tables/{id}/rows
+ * (its DTO is an unbounded array; the rows go into one transaction, 800 values per SQL statement):
+ * what bounds a batch is the body, refused above N8N_PAYLOAD_SIZE_MAX (16 MiB by default) with a 413
+ * and a closed connection. A quarter of that keeps a batch's memory small beside the 200 MB target
+ * and leaves room for an instance whose limit was lowered.
+ */
+export const ROW_BATCH_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Fills of one table begun again after a lost batch answer a count could not settle, before the table fails. */
 const FILL_ATTEMPTS = 3;
 
@@ -86,14 +94,37 @@ async function insertAll(ctx: ApplyContext, sourceTableId: string, targetId: str
     for await (const row of archiveRows(ctx.deps.archive, sourceTableId)) yield rowContent(row);
   };
   let inserted = 0;
-  for await (const batch of chunks(contents(), ctx.rowBatchSize)) {
-    const list: DataTableRow[] = [];
-    for await (const row of batch) list.push(row);
+  for await (const list of rowBatches(contents(), ctx.rowBatchSize, ROW_BATCH_MAX_BYTES)) {
     ctx.checkDeadline();
     inserted += await insertBatch(ctx, targetId, list, inserted);
     ctx.deps.progress.advance('dataTableRows', list.length);
   }
   return inserted;
+}
+
+/**
+ * Consecutive batches of at most `maxRows` rows whose request body (`{"data":[…],"returnType":"count"}`)
+ * stays within `maxBytes`; a row larger than that alone goes alone (n8n answers for it).
+ */
+export async function* rowBatches(
+  rows: AsyncIterable<DataTableRow>,
+  maxRows: number,
+  maxBytes: number,
+): AsyncGenerator<DataTableRow[]> {
+  const envelope = Buffer.byteLength('{"data":[],"returnType":"count"}');
+  let batch: DataTableRow[] = [];
+  let bytes = envelope;
+  for await (const row of rows) {
+    const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+    if (batch.length > 0 && (batch.length >= maxRows || bytes + size > maxBytes)) {
+      yield batch;
+      batch = [];
+      bytes = envelope;
+    }
+    batch.push(row);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** Times one batch is sent again after its answer was lost and a count showed it did not land. */
