@@ -1069,7 +1069,7 @@ export function describeN8nContract(
         const global = await api('PATCH', `/credentials/${id}`, { body: { isGlobal: true } });
         const after = await api('GET', `/credentials/${id}`);
         const unchanged = await api('PATCH', `/credentials/${id}`, {
-          body: { isGlobal: after.body?.isGlobal },
+          body: { isGlobal: (after.body as { isGlobal?: boolean } | undefined)?.isGlobal },
         });
 
         expect(single.status, single.text).toBe(200);
