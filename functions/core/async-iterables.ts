@@ -47,6 +47,19 @@ export async function* chunks<T>(source: AsyncIterable<T>, size: number): AsyncG
   }
 }
 
+/** Consecutive arrays of at most `size` items (the last may be shorter; none is empty). */
+export async function* batches<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of source) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * Maps items with at most `concurrency` calls in flight and yields results in source order.
  * Memory is bounded by `concurrency` items.
