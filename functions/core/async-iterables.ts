@@ -94,6 +94,26 @@ export async function* tap<T>(source: AsyncIterable<T>, observe: (item: T) => vo
 }
 
 /**
+ * A listing whose first page is asked for now, though it is read later: a backup starts the next
+ * data table's rows while it still writes this table's. Read by page like the listing itself.
+ */
+export function readAhead<T>(listing: AsyncIterable<T>): PagedListing<T> {
+  const pages = pagesOf(listing)[Symbol.asyncIterator]();
+  const first = pages.next();
+  // Read later, or never if the backup stops first: no unhandled rejection meanwhile.
+  first.catch(() => {});
+  const ahead: PagedListing<T> = {
+    async *pages() {
+      for (let page = await first; !page.done; page = await pages.next()) yield page.value;
+    },
+    async *[Symbol.asyncIterator]() {
+      for await (const page of ahead.pages()) yield* page;
+    },
+  };
+  return ahead;
+}
+
+/**
  * The pages of a listing that offers them (PagedListing), otherwise its items one at a time; an
  * array is one page.
  */

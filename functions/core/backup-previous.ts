@@ -75,6 +75,7 @@ export class PreviousArchive {
   readonly reused = new Set<string>();
   versionsReused = 0;
   private readonly history: PreviousHistory | undefined;
+  private closed = false;
 
   private constructor(
     private readonly archive: ClosableArchive,
@@ -137,7 +138,19 @@ export class PreviousArchive {
     });
   }
 
+  /** What the manifest says of this archive's part in the backup (`incremental`). */
+  summary(): { previousArchive: string; workflowsReused: number; versionsReused: number } {
+    return {
+      previousArchive: this.location,
+      workflowsReused: this.reused.size,
+      versionsReused: this.versionsReused,
+    };
+  }
+
+  /** Releases the archive's file or stream; again, does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.history?.close();
     await this.archive.close();
   }

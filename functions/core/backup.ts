@@ -12,7 +12,7 @@ import {
   type Manifest,
   type SkippedResource,
 } from './archive-format.js';
-import { peek, tap } from './async-iterables.js';
+import { peek, readAhead, tap } from './async-iterables.js';
 import {
   ArchiveTally,
   backupIncomplete,
@@ -178,15 +178,7 @@ class InstanceExport {
       startedAt: startedAt.toISOString(),
       finishedAt: this.deps.clock.now().toISOString(),
       ...(HISTORY_RESOURCE in this.counts ? { historyVersions: this.historyVersions } : {}),
-      ...(this.previous
-        ? {
-            incremental: {
-              previousArchive: this.previous.location,
-              workflowsReused: this.previous.reused.size,
-              versionsReused: this.previous.versionsReused,
-            },
-          }
-        : {}),
+      ...(this.previous ? { incremental: this.previous.summary() } : {}),
       counts: this.counts,
       skipped: this.skipped,
       warnings: this.warnings,
@@ -256,13 +248,18 @@ class InstanceExport {
     const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
     let rows = 0;
     progress.start('dataTableRows');
-    for (const table of tables) {
+    const rowsOf = (table: { id: string } | undefined) => table && readAhead(api.listDataTableRows(table.id));
+    let next = rowsOf(tables[0]);
+    for (const [index, table] of tables.entries()) {
       this.throwIfUploadFailed();
       this.checkDeadline();
+      const rowsNow = next ?? api.listDataTableRows(table.id);
+      // The next table's first pages come while this one's are written.
+      next = rowsOf(tables[index + 1]);
       const entries = await this.archive.addRecordsInEntries(
         (n) => ENTRY.dataTableRows(table.id, n),
         'dataTableRows',
-        api.listDataTableRows(table.id),
+        rowsNow,
         rowsPerChunk,
         { dataTableId: table.id, observe: () => this.seenCounted('dataTableRows') },
       );
