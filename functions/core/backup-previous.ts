@@ -16,7 +16,7 @@ import { openArchiveAt } from './archive-access.js';
 import { type ArchiveWarning, ENTRY } from './archive-format.js';
 import type { WorkflowVersionRecord } from './backup-history.js';
 import { HISTORY_RESOURCE } from './backup-history.js';
-import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
+import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from './errors.js';
 import type { Json, JsonObject, Workflow, WorkflowShare } from './n8n-types.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
 
@@ -46,9 +46,16 @@ export async function findPreviousArchive(
   baseUrl: string,
 ): Promise<PreviousLookup> {
   let location: string | undefined;
-  for await (const ref of deps.store.list({ instance })) {
-    location = ref.location;
-    break;
+  try {
+    for await (const ref of deps.store.list({ instance })) {
+      location = ref.location;
+      break;
+    }
+  } catch (error) {
+    // A store that cannot be listed fails the backup where it writes, with that error.
+    if (!(error instanceof StoreError)) throw error;
+    deps.logger.warn('previous archives could not be listed: a full backup', { reason: error.message });
+    return {};
   }
   if (location === undefined) return {};
   let archive: ClosableArchive | undefined;
@@ -62,10 +69,10 @@ export async function findPreviousArchive(
     return { previous: await PreviousArchive.read(archive, location) };
   } catch (error) {
     await archive?.close().catch(() => {});
-    if (!(error instanceof ArchiveIntegrityError || error instanceof UnsupportedArchiveFormatError))
-      throw error;
-    const message = `the previous archive ${location} does not verify (${error.message}): nothing was reused from it, every workflow was read afresh`;
-    deps.logger.warn('previous archive not reused', { location, reason: error.message });
+    const unusable = [ArchiveIntegrityError, UnsupportedArchiveFormatError, StoreError];
+    if (!unusable.some((kind) => error instanceof kind)) throw error;
+    const message = `the previous archive ${location} could not be read or does not verify (${(error as Error).message}): nothing was reused from it, every workflow was read afresh`;
+    deps.logger.warn('previous archive not reused', { location, reason: (error as Error).message });
     return { warning: { code: 'previous-archive-unusable', message } };
   }
 }
