@@ -1,13 +1,15 @@
 /**
- * The read floor for `npm run bench`: the same pages a backup fetches, with the same concurrency,
- * thrown away. Prints one JSON line {ms, items}. The backup's overhead is measured against this.
- * `--only listing`: every list page and nothing else (no per-workflow GET), the floor no backup
- * through the Public API can go under; `--only workflow-gets`: one GET per workflow at
- * concurrency 8 and nothing else (what reading each workflow alone costs). Both for `npm run bench:real`.
+ * The read floor for `npm run bench`: the same pages a full backup fetches, with the same
+ * concurrency, thrown away: every listing, each page's package export (the folders), one GET per
+ * workflow and its newest 10 saved versions. Prints one JSON line {ms, items}. The backup's
+ * overhead is measured against this. `--only listing`: the listing floor an incremental backup is
+ * measured against, every listing and export but no per-workflow read (the floor no backup through
+ * the Public API can go under); `--only workflow-gets`: one GET per workflow at concurrency 8 and
+ * nothing else (what reading each workflow alone costs). Both for `npm run bench:real` too.
  */
 import { parseArgs } from 'node:util';
 import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
-import { mapOrdered, pagesOf } from '../functions/core/async-iterables.js';
+import { batches, mapOrdered, pagesOf } from '../functions/core/async-iterables.js';
 import { FeatureNotLicensedError } from '../functions/core/errors.js';
 
 const { values } = parseArgs({
@@ -64,12 +66,24 @@ await drain(api.listCredentials());
 const tableIds: string[] = [];
 await drain(api.listDataTables(), (table) => tableIds.push((table as { id: string }).id));
 for (const id of tableIds) await drain(api.listDataTableRows(id));
-await drain(
-  values.only === 'listing'
-    ? api.listWorkflows({ excludePinnedData: true })
-    : mapOrdered(api.listWorkflows(), 8, async (workflow) =>
-        'description' in workflow ? workflow : api.getWorkflow(workflow.id),
-      ),
-);
+const workflowIds: string[] = [];
+for await (const page of batches(api.listWorkflows({ excludePinnedData: true }), 250)) {
+  items += page.length;
+  await api.workflowFolders(page.map((w) => w.id));
+  for (const workflow of page) workflowIds.push(workflow.id);
+}
+if (values.only !== 'listing') {
+  const each = async function* () {
+    yield* workflowIds;
+  };
+  await drain(mapOrdered(each(), 8, (id) => api.getWorkflow(id)));
+  await drain(
+    mapOrdered(each(), 8, async (id) => {
+      const versions = await api.latestWorkflowVersions(id, 10);
+      for (const version of versions) await api.getWorkflowVersion(id, version.versionId);
+      return versions;
+    }),
+  );
+}
 for (const id of projectIds) await drain(api.listFolders(id));
 console.log(JSON.stringify({ ms: performance.now() - started, items }));

@@ -120,6 +120,10 @@ interface SizeResult {
   backupMs: number;
   floorMs: number;
   ratio: number;
+  incrementalMs: number;
+  listingFloorMs: number;
+  incrementalRatio: number;
+  incrementalPeakRssMb: number;
   peakRssMb: number;
   archiveBytes: number;
   restoreMs: number;
@@ -326,6 +330,77 @@ async function measurePinned(): Promise<PinnedResult> {
   }
 }
 
+/**
+ * The nightly case: before each run 1 % of the workflows get a new description (a PUT each, not
+ * timed), then the listing floor (every list page and package export, no per-workflow read) and
+ * an incremental backup over the archive before it.
+ */
+async function measureIncremental(
+  double: Double,
+  store: string,
+  workflows: number,
+): Promise<
+  Pick<SizeResult, 'incrementalMs' | 'listingFloorMs' | 'incrementalRatio' | 'incrementalPeakRssMb'>
+> {
+  const env = { BENCH_API_KEY: double.apiKey };
+  const api = new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey });
+  const ids: string[] = [];
+  // n8n refuses to update an archived workflow; the seeded double has some.
+  for await (const workflow of api.listWorkflows({ excludePinnedData: true }))
+    if (workflow.isArchived !== true) ids.push(workflow.id);
+  const changed = Math.max(1, Math.ceil(workflows / 100));
+  const listing: number[] = [];
+  const incremental: number[] = [];
+  const rss: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    for (const id of ids.slice(run * changed, (run + 1) * changed)) {
+      const { name, nodes, connections, settings } = await api.getWorkflow(id);
+      await api.updateWorkflow(id, { name, nodes, connections, settings, description: `night ${run + 1}` });
+    }
+    const f = await measure(
+      tsx,
+      [
+        join(root, 'scripts/bench-floor.ts'),
+        '--url',
+        double.url,
+        '--concurrency',
+        values.concurrency,
+        '--only',
+        'listing',
+      ],
+      env,
+    );
+    listing.push((JSON.parse(f.stdout) as { ms: number }).ms);
+    const b = await measure(
+      cli,
+      [
+        'backup',
+        '--url',
+        double.url,
+        '--api-key-env',
+        'BENCH_API_KEY',
+        '--store',
+        store,
+        '--instance',
+        'bench',
+      ].concat(['--concurrency', values.concurrency, '--json']),
+      { ...env, ...cliPath },
+    );
+    const out = JSON.parse(b.stdout) as { durationMs: number; incremental?: { workflowsReused: number } };
+    incremental.push(out.durationMs);
+    rss.push(b.peakRssMb);
+    process.stderr.write(
+      `  nightly ${run + 1}: ${changed} changed, listing floor ${round(listing.at(-1)!)} ms, incremental backup ${round(out.durationMs)} ms (${out.incremental?.workflowsReused ?? 0} reused), peak RSS ${round(b.peakRssMb)} MB\n`,
+    );
+  }
+  return {
+    incrementalMs: round(median(incremental)),
+    listingFloorMs: round(median(listing)),
+    incrementalRatio: round(median(incremental) / median(listing), 2),
+    incrementalPeakRssMb: round(Math.max(...rss), 1),
+  };
+}
+
 const results: SizeResult[] = [];
 for (const workflows of sizes) {
   process.stderr.write(`bench: ${workflows} workflows, ${rows} rows: seeding the double…\n`);
@@ -359,6 +434,7 @@ for (const workflows of sizes) {
           'bench',
           '--concurrency',
           values.concurrency,
+          '--full',
           '--json',
         ],
         { ...env, ...cliPath },
@@ -372,6 +448,7 @@ for (const workflows of sizes) {
         `  run ${run + 1}: floor ${round(floor.at(-1)!)} ms, backup ${round(out.durationMs)} ms, peak RSS ${round(b.peakRssMb)} MB\n`,
       );
     }
+    const nightly = await measureIncremental(double, store, workflows);
     let restore = { restoreMs: Number.NaN, writeFloorMs: Number.NaN, peakRssMb: Number.NaN };
     if (values.restore) {
       process.stderr.write(
@@ -388,6 +465,7 @@ for (const workflows of sizes) {
       backupMs: round(median(backup)),
       floorMs: round(median(floor)),
       ratio: round(median(backup) / median(floor), 2),
+      ...nightly,
       peakRssMb: round(Math.max(...rss), 1),
       archiveBytes,
       restoreMs: round(restore.restoreMs),
@@ -412,6 +490,7 @@ const report = {
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
   targets: {
     backupOverFloor: 1.15,
+    incrementalOverListingFloor: 1.2,
     peakRssMb: 200,
     rssSpreadBetweenSizes: 0.15,
     restoreOverWriteFloor: 1.25,
@@ -426,6 +505,13 @@ const table = [
   ...results.map(
     (r) =>
       `| ${r.workflows.toLocaleString('en')} | ${r.rows.toLocaleString('en')} | ${(r.backupMs / 1000).toFixed(2)} s | ${(r.floorMs / 1000).toFixed(2)} s | ${r.ratio.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB | ${(r.archiveBytes / 1048576).toFixed(1)} MiB |`,
+  ),
+  '',
+  '| workflows | data-table rows | incremental backup, 1 % changed | listing floor (no per-workflow read) | incremental ÷ listing floor (target ≤ 1.2) | peak RSS |',
+  '|---:|---:|---:|---:|---:|---:|',
+  ...results.map(
+    (r) =>
+      `| ${r.workflows.toLocaleString('en')} | ${r.rows.toLocaleString('en')} | ${(r.incrementalMs / 1000).toFixed(2)} s | ${(r.listingFloorMs / 1000).toFixed(2)} s | ${r.incrementalRatio.toFixed(2)} | ${r.incrementalPeakRssMb.toFixed(0)} MB |`,
   ),
   '',
   '| workflows | data-table rows | restore into an empty instance | write floor (the writes n8n requires) | restore ÷ floor (target ≤ 1.25) | peak RSS |',

@@ -37,7 +37,7 @@ import {
   HttpExchangeError,
   type HttpRequest,
 } from './http-exchange.js';
-import { packageSourceVersion, workflowShellPackage } from './n8n-package.js';
+import { packageSourceVersion, packageWorkflowFolders, workflowShellPackage } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
 export interface N8nHttpClientOptions {
@@ -513,14 +513,7 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       const answer = await this.answer('POST', '/n8n-packages/export', {
         route: '/n8n-packages/export',
         idempotent: true,
-        body: {
-          workflowIds: [id],
-          includeTags: false,
-          includeVariableValues: false,
-          missingWorkflowDependencyPolicy: 'reference-only',
-          credentialExportPolicy: 'no-values',
-          includeArchivedWorkflows: true,
-        },
+        body: { ...SMALLEST_EXPORT, workflowIds: [id] },
       });
       const version = packageSourceVersion(answer.body);
       return version
@@ -533,6 +526,48 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       if (error instanceof AuthenticationError || !(error instanceof N8nApiError)) throw error;
       return { version: null, reason: versionUnknownBecause(error) };
     }
+  }
+
+  async workflowFolders(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const folders = new Map<string, string | null>();
+    for (let at = 0; at < ids.length; at += PACKAGE_EXPORT_MAX_IDS)
+      for (const [id, folder] of await this.exportedFolders(ids.slice(at, at + PACKAGE_EXPORT_MAX_IDS)))
+        folders.set(id, folder);
+    return folders;
+  }
+
+  /**
+   * One package export of `ids`, read for each workflow.json's `parentFolderId`. n8n refuses the
+   * whole call with 400 for one workflow it cannot export ("1 workflow(s) not found or not
+   * accessible. Export aborted." for one deleted since it was listed; an id that is no path
+   * segment): the ids are halved until that one is alone, and it is left out.
+   */
+  private async exportedFolders(ids: readonly string[]): Promise<Map<string, string | null>> {
+    if (ids.length === 0) return new Map();
+    let answer: HttpAnswer;
+    try {
+      answer = await this.answer('POST', '/n8n-packages/export', {
+        route: '/n8n-packages/export',
+        idempotent: true,
+        body: { ...SMALLEST_EXPORT, workflowIds: ids },
+      });
+    } catch (error) {
+      if (!(error instanceof N8nApiError) || error.status !== 400) throw error;
+      if (ids.length === 1) return new Map();
+      const half = Math.ceil(ids.length / 2);
+      const [first, second] = await Promise.all([
+        this.exportedFolders(ids.slice(0, half)),
+        this.exportedFolders(ids.slice(half)),
+      ]);
+      return new Map([...first, ...second]);
+    }
+    const folders = packageWorkflowFolders(answer.body);
+    if (!folders)
+      throw new N8nApiError(
+        `n8n answered POST /n8n-packages/export with no package that names its workflows (${describeAnswer(answer)})`,
+        { status: answer.status, method: 'POST', path: '/n8n-packages/export' },
+      );
+    return folders;
   }
 
   async discoverScopes(): Promise<string[] | undefined> {
@@ -790,6 +825,21 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     return new N8nApiError(text400, context);
   }
 }
+
+/** The most workflow ids POST /n8n-packages/export takes in one call (more: 400, measured on 2.41.1). */
+export const PACKAGE_EXPORT_MAX_IDS = 300;
+
+/**
+ * A package export as small as n8n makes one: no tags, no variable values, no credential values,
+ * sub-workflows by reference (so a workflow calling one not asked for does not fail the export).
+ */
+const SMALLEST_EXPORT = {
+  includeTags: false,
+  includeVariableValues: false,
+  missingWorkflowDependencyPolicy: 'reference-only',
+  credentialExportPolicy: 'no-values',
+  includeArchivedWorkflows: true,
+} as const;
 
 /** Why an instance's version could not be learned, from the error of the export that would tell it. */
 function versionUnknownBecause(error: N8nApiError): string {

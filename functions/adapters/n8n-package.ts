@@ -55,33 +55,91 @@ const BLOCK = 512;
 
 /**
  * `sourceN8nVersion` from the manifest of a package n8n exported (the `.n8np` bytes), or undefined
- * when the bytes are no package or its manifest states none. Only the tar headers and the manifest
- * are read; the workflows' files are skipped.
+ * when the bytes are no package or its manifest states none.
  */
 export function packageSourceVersion(gzipped: Buffer): string | undefined {
+  const version = packageManifest(packageFiles(gzipped))?.sourceN8nVersion;
+  return typeof version === 'string' && version !== '' ? version : undefined;
+}
+
+/**
+ * Each exported workflow's folder, as n8n 2.41 writes it: the manifest lists every workflow with
+ * its `target` directory, and `<target>/workflow.json` carries `parentFolderId` (null at the
+ * project's root; n8n's WorkflowSerializer writes `workflow.parentFolder?.id ?? null`). A workflow
+ * whose file is missing or says nothing readable is left out. Undefined when the bytes are no package.
+ */
+export function packageWorkflowFolders(gzipped: Buffer): Map<string, string | null> | undefined {
+  const files = packageFiles(gzipped);
+  const manifest = packageManifest(files);
+  if (!manifest) return undefined;
+  const folders = new Map<string, string | null>();
+  const listed = Array.isArray(manifest.workflows) ? manifest.workflows : [];
+  for (const entry of listed as { id?: unknown; target?: unknown }[]) {
+    if (typeof entry?.id !== 'string' || typeof entry.target !== 'string') continue;
+    const file = jsonObject(files.get(`${entry.target}/workflow.json`));
+    const folder = file?.parentFolderId;
+    if (file?.id === entry.id && (folder === null || typeof folder === 'string'))
+      folders.set(entry.id, folder);
+  }
+  return folders;
+}
+
+function packageManifest(files: Map<string, Buffer>): Record<string, unknown> | undefined {
+  return jsonObject(files.get('manifest.json'));
+}
+
+function jsonObject(bytes: Buffer | undefined): Record<string, unknown> | undefined {
+  if (!bytes) return undefined;
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The regular files of a gzipped tar by path, as n8n writes packages (node-tar): ustar headers
+ * whose long paths are split into `prefix/name`, or carried by a pax header (`path=`) before the
+ * file. Empty when the bytes are not gzip; a cut-short tar gives the files before the cut.
+ */
+export function packageFiles(gzipped: Buffer): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
   let bytes: Buffer;
   try {
     bytes = gunzipSync(gzipped);
   } catch {
-    return undefined;
+    return files;
   }
+  let paxPath: string | undefined;
   for (let offset = 0; offset + BLOCK <= bytes.length; ) {
     const header = bytes.subarray(offset, offset + BLOCK);
     const name = headerText(header, 0, 100);
-    if (name === '') return undefined;
+    if (name === '') break;
     const size = Number.parseInt(headerText(header, 124, 12).trim() || '0', 8);
-    if (!Number.isSafeInteger(size) || size < 0) return undefined;
+    if (!Number.isSafeInteger(size) || size < 0) break;
     const start = offset + BLOCK;
-    if (name === 'manifest.json' || name === './manifest.json') {
-      try {
-        const manifest = JSON.parse(bytes.subarray(start, start + size).toString('utf8')) as unknown;
-        const version = (manifest as { sourceN8nVersion?: unknown } | null)?.sourceN8nVersion;
-        return typeof version === 'string' && version !== '' ? version : undefined;
-      } catch {
-        return undefined;
-      }
+    const data = bytes.subarray(start, start + size);
+    const type = headerText(header, 156, 1);
+    if (type === 'x') paxPath = paxRecord(data, 'path');
+    else {
+      const prefix = headerText(header, 345, 155);
+      const path = paxPath ?? (prefix ? `${prefix}/${name}` : name);
+      if (type === '0' || type === '') files.set(path.replace(/^\.\//, ''), data);
+      paxPath = undefined;
     }
     offset = start + Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return files;
+}
+
+/** One record (`<length> <key>=<value>\n`) of a pax extended header. */
+function paxRecord(data: Buffer, key: string): string | undefined {
+  for (const line of data.toString('utf8').split('\n')) {
+    const record = line.slice(line.indexOf(' ') + 1);
+    if (record.startsWith(`${key}=`)) return record.slice(key.length + 1);
   }
   return undefined;
 }
@@ -93,28 +151,51 @@ function headerText(header: Buffer, at: number, length: number): string {
   return field.subarray(0, end < 0 ? length : end).toString('utf8');
 }
 
-/** A POSIX ustar archive of regular files. Paths must be ASCII and at most 100 bytes (ours are). */
+/**
+ * A POSIX ustar archive of regular files. A path longer than a header holds (100 bytes) goes in a
+ * pax header before its file, as node-tar (which n8n uses) writes it. Paths must be printable ASCII.
+ */
 export function tar(files: readonly { path: string; json: unknown }[], mtime: number): Buffer {
   const blocks: Buffer[] = [];
   for (const file of files) {
-    if (!/^[\x20-\x7e]{1,100}$/.test(file.path)) throw new Error(`tar: unsupported path ${file.path}`);
+    if (!/^[\x20-\x7e]{1,4096}$/.test(file.path)) throw new Error(`tar: unsupported path ${file.path}`);
     const data = Buffer.from(JSON.stringify(file.json), 'utf8');
-    const header = Buffer.alloc(BLOCK);
-    header.write(file.path, 0, 'ascii');
-    header.write('0000644\0', 100, 'ascii');
-    header.write('0000000\0', 108, 'ascii');
-    header.write('0000000\0', 116, 'ascii');
-    header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
-    header.write(`${mtime.toString(8).padStart(11, '0')}\0`, 136, 'ascii');
-    header.write('        ', 148, 'ascii');
-    header.write('0', 156, 'ascii');
-    header.write('ustar\0', 257, 'ascii');
-    header.write('00', 263, 'ascii');
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-    blocks.push(header, data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
+    if (file.path.length > 100) {
+      const pax = paxData('path', file.path);
+      blocks.push(tarHeader(`PaxHeader/${file.path.slice(-80)}`, pax.length, mtime, 'x'), ...padded(pax));
+    }
+    blocks.push(tarHeader(file.path.slice(0, 100), data.length, mtime, '0'), ...padded(data));
   }
   blocks.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(blocks);
+}
+
+function tarHeader(path: string, size: number, mtime: number, type: '0' | 'x'): Buffer {
+  const header = Buffer.alloc(BLOCK);
+  header.write(path, 0, 'ascii');
+  header.write('0000644\0', 100, 'ascii');
+  header.write('0000000\0', 108, 'ascii');
+  header.write('0000000\0', 116, 'ascii');
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
+  header.write(`${mtime.toString(8).padStart(11, '0')}\0`, 136, 'ascii');
+  header.write('        ', 148, 'ascii');
+  header.write(type, 156, 'ascii');
+  header.write('ustar\0', 257, 'ascii');
+  header.write('00', 263, 'ascii');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
+  return header;
+}
+
+function padded(data: Buffer): Buffer[] {
+  return [data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK)];
+}
+
+/** A pax record `<length> <key>=<value>\n`, whose length counts its own digits. */
+function paxData(key: string, value: string): Buffer {
+  const body = ` ${key}=${value}\n`;
+  let length = body.length + 1;
+  while (String(length).length + body.length !== length) length += 1;
+  return Buffer.from(`${length}${body}`, 'ascii');
 }

@@ -56,6 +56,16 @@ const manifestSchema = z.object({
   }),
   startedAt: z.string(),
   finishedAt: z.string(),
+  /** The newest saved versions kept per workflow (`backup --history`), when the entry was written. */
+  historyVersions: z.number().int().nonnegative().optional(),
+  /** An incremental backup: what it copied from the previous archive (read then, never needed after). */
+  incremental: z
+    .object({
+      previousArchive: z.string(),
+      workflowsReused: z.number().int().nonnegative(),
+      versionsReused: z.number().int().nonnegative(),
+    })
+    .optional(),
   counts: z.record(z.string(), z.number().int().nonnegative()),
   entries: z.array(manifestEntrySchema),
   skipped: z.array(

@@ -47,6 +47,19 @@ export async function* chunks<T>(source: AsyncIterable<T>, size: number): AsyncG
   }
 }
 
+/** Consecutive arrays of at most `size` items (the last may be shorter; none is empty). */
+export async function* batches<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of source) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * Maps items with at most `concurrency` calls in flight and yields results in source order.
  * Memory is bounded by `concurrency` items.
@@ -78,6 +91,26 @@ export async function* tap<T>(source: AsyncIterable<T>, observe: (item: T) => vo
     observe(item);
     yield item;
   }
+}
+
+/**
+ * A listing whose first page is asked for now, though it is read later: a backup starts the next
+ * data table's rows while it still writes this table's. Read by page like the listing itself.
+ */
+export function readAhead<T>(listing: AsyncIterable<T>): PagedListing<T> {
+  const pages = pagesOf(listing)[Symbol.asyncIterator]();
+  const first = pages.next();
+  // Read later, or never if the backup stops first: no unhandled rejection meanwhile.
+  first.catch(() => {});
+  const ahead: PagedListing<T> = {
+    async *pages() {
+      for (let page = await first; !page.done; page = await pages.next()) yield page.value;
+    },
+    async *[Symbol.asyncIterator]() {
+      for await (const page of ahead.pages()) yield* page;
+    },
+  };
+  return ahead;
 }
 
 /**

@@ -31,6 +31,11 @@ export interface HistoryExportOptions {
   concurrency: number;
   /** Called with each record as it is written (deadline checks, counting, progress). */
   observe?: (record: WorkflowVersionRecord) => void;
+  /**
+   * A workflow's versions as the previous archive holds them, when they may be reused (called in
+   * workflow order); undefined: read them from n8n.
+   */
+  reuse?: (workflowId: string, count: number) => Promise<WorkflowVersionRecord[] | undefined>;
 }
 
 export type HistoryExport = { records: number } | { skipped: SkippedResource } | { off: true };
@@ -66,9 +71,11 @@ async function* versionRecords(
   api: N8nApi,
   options: HistoryExportOptions,
 ): AsyncGenerator<WorkflowVersionRecord> {
-  const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, (workflowId) =>
-    latestVersions(api, workflowId, options.versions),
-  );
+  const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
+    // Asked before anything is awaited, so the previous archive is asked in workflow order.
+    const reused = options.reuse?.(workflowId, options.versions);
+    return (await reused) ?? (await latestVersions(api, workflowId, options.versions));
+  });
   for await (const records of perWorkflow) yield* records;
 }
 

@@ -12,7 +12,7 @@ import {
   type Manifest,
   type SkippedResource,
 } from './archive-format.js';
-import { mapOrdered, peek, present, tap } from './async-iterables.js';
+import { peek, readAhead, tap } from './async-iterables.js';
 import {
   ArchiveTally,
   backupIncomplete,
@@ -23,15 +23,26 @@ import {
   type InstanceIdentities,
 } from './backup-closing-check.js';
 import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './backup-history.js';
-import { ArkError, BackupDeadlineError, NotFoundError } from './errors.js';
+import { findPreviousArchive, type PreviousArchive } from './backup-previous.js';
+import { BackupReferences } from './backup-references.js';
+import { FOLDER_PLACEMENT_RESOURCE, workflowRecords } from './backup-workflows.js';
+import { ArkError, BackupDeadlineError } from './errors.js';
 import { credentialsWithFlags } from './instance/credential-flags.js';
 import { isOwnerRole } from './instance/identity.js';
 import { projectsWithMembers, skippedBecause } from './instance/read.js';
 import { recordedVersion } from './instance/version.js';
 import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
-import type { ArchiveRef, ArchiveStore, ArchiveWriter, Clock, Logger, N8nApi, Progress } from './ports.js';
-import { danglingReferenceWarning, findWorkflowReferences, type WorkflowReference } from './references.js';
+import type {
+  ArchiveRef,
+  ArchiveStore,
+  ArchiveWriter,
+  Clock,
+  Logger,
+  N8nApi,
+  OpenArchiveReader,
+  Progress,
+} from './ports.js';
 
 export interface BackupDeps {
   api: N8nApi;
@@ -41,6 +52,8 @@ export interface BackupDeps {
   logger: Logger;
   progress: Progress;
   toolVersion: string;
+  /** Reads archives of the store: given, a backup is incremental over the previous archive (unless `full`). */
+  openReader?: OpenArchiveReader;
 }
 
 export interface BackupOptions {
@@ -53,6 +66,8 @@ export interface BackupOptions {
   history?: number;
   /** Epoch ms: past it the backup stops at the next object and publishes nothing (it cannot resume). */
   deadline?: number;
+  /** Read every workflow afresh, reusing nothing from the previous archive. */
+  full?: boolean;
 }
 
 export interface BackupResult {
@@ -65,7 +80,6 @@ export interface BackupResult {
 type OptionalResource = Exclude<SnapshotResource, 'workflows'>;
 
 const DEFAULT_ROWS_PER_CHUNK = 10_000;
-type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
 
 export async function runBackup(deps: BackupDeps, options: BackupOptions): Promise<BackupResult> {
   const { store, logger, progress } = deps;
@@ -85,6 +99,7 @@ export async function runBackup(deps: BackupDeps, options: BackupOptions): Promi
   const export_ = new InstanceExport(deps, options, new ArchiveBuilder(writer), () => uploadFailure);
   try {
     await export_.run();
+    await export_.close();
     const manifest = await export_.finish(startedAt);
     const archive = await upload;
     const durationMs = deps.clock.now().getTime() - startedAt.getTime();
@@ -113,17 +128,17 @@ class InstanceExport {
   private readonly skipped: SkippedResource[] = [];
   private readonly warnings: ArchiveWarning[] = [];
   private readonly projectIds = new Set<string>();
-  private readonly credentialIds = new Set<string>();
-  private readonly dataTableIds = new Set<string>();
-  private readonly workflowIds = new Set<string>();
+  private readonly references = new BackupReferences(this.warnings, (resource) =>
+    this.skipped.some((s) => s.resource === resource),
+  );
   /** What went into the archive, for the closing check. */
   private readonly tally = new ArchiveTally();
   /** The opening read, started with the run; see `IdentityRead`. */
   private opening: IdentityRead | undefined;
   /** Set when the run failed: the reads still going stop at their next object. */
   private stopped = false;
-  /** Workflow → workflow references whose target was not seen yet when the caller was written (ids and names only). */
-  private readonly forwardReferences: ForwardReference[] = [];
+  /** The archive an incremental backup reuses unchanged workflows from. */
+  private previous: PreviousArchive | undefined;
 
   constructor(
     private readonly deps: BackupDeps,
@@ -135,13 +150,14 @@ class InstanceExport {
   async run(): Promise<void> {
     const { api } = this.deps;
     this.opening = this.startRead();
+    await this.findPrevious();
     await this.exportList('users', ENTRY.users, () => api.listUsers());
     await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
     await this.exportList('tags', ENTRY.tags, () => api.listTags());
     await this.exportList('variables', ENTRY.variables, () => api.listVariables());
     await this.exportList('credentials', ENTRY.credentials, () =>
       tap(credentialsWithFlags(api, this.options.detailConcurrency ?? 8, this.warnings), (credential) => {
-        this.credentialIds.add(credential.id);
+        this.references.credentialIds.add(credential.id);
         for (const share of credential.shared ?? [])
           if (isOwnerRole(share.role)) this.projectIds.add(share.id);
       }),
@@ -151,7 +167,7 @@ class InstanceExport {
     await this.exportHistory();
     // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
     await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
-    this.checkForwardReferences();
+    this.references.checkForward();
     await this.confirm(await this.opening.all());
   }
 
@@ -162,6 +178,8 @@ class InstanceExport {
       source: { url: this.deps.api.baseUrl, instance: this.options.instance, ...version },
       startedAt: startedAt.toISOString(),
       finishedAt: this.deps.clock.now().toISOString(),
+      ...(HISTORY_RESOURCE in this.counts ? { historyVersions: this.historyVersions } : {}),
+      ...(this.previous ? { incremental: this.previous.summary() } : {}),
       counts: this.counts,
       skipped: this.skipped,
       warnings: this.warnings,
@@ -223,7 +241,7 @@ class InstanceExport {
     const tables: { id: string; name: string }[] = [];
     await this.exportList('dataTables', ENTRY.dataTables, () =>
       tap(api.listDataTables(), (table) => {
-        this.dataTableIds.add(table.id);
+        this.references.dataTableIds.add(table.id);
         if (table.projectId) this.projectIds.add(table.projectId);
         tables.push({ id: table.id, name: table.name });
       }),
@@ -231,13 +249,18 @@ class InstanceExport {
     const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
     let rows = 0;
     progress.start('dataTableRows');
-    for (const table of tables) {
+    const rowsOf = (table: { id: string } | undefined) => table && readAhead(api.listDataTableRows(table.id));
+    let next = rowsOf(tables[0]);
+    for (const [index, table] of tables.entries()) {
       this.throwIfUploadFailed();
       this.checkDeadline();
+      const rowsNow = next ?? api.listDataTableRows(table.id);
+      // The next table's first pages come while this one's are written.
+      next = rowsOf(tables[index + 1]);
       const entries = await this.archive.addRecordsInEntries(
         (n) => ENTRY.dataTableRows(table.id, n),
         'dataTableRows',
-        api.listDataTableRows(table.id),
+        rowsNow,
         rowsPerChunk,
         { dataTableId: table.id, observe: () => this.seenCounted('dataTableRows') },
       );
@@ -252,15 +275,12 @@ class InstanceExport {
     await this.opening?.ready('workflows');
     progress.start('workflows');
     this.tally.begin('workflows');
-    // Without pinned data (a page of 250 could be gigabytes): each workflow's GET brings its own.
-    const detailed = present(
-      mapOrdered(
-        api.listWorkflows({ excludePinnedData: true }),
-        this.options.detailConcurrency ?? 8,
-        (listed) => this.withDetail(listed),
-      ),
-    );
-    const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', detailed, {
+    const records = workflowRecords(api, {
+      concurrency: this.options.detailConcurrency ?? 8,
+      ...(this.previous ? { previous: this.previous } : {}),
+      onFoldersUnknown: (reason) => this.recordSkip({ resource: FOLDER_PLACEMENT_RESOURCE, reason }),
+    });
+    const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', records, {
       observe: (workflow) => {
         this.seen('workflows', workflow);
         this.observeWorkflow(workflow as Workflow);
@@ -271,70 +291,38 @@ class InstanceExport {
     progress.done('workflows', `${entry.records} workflows`);
   }
 
+  /** The previous archive to reuse unchanged workflows from, unless told to read everything. */
+  private async findPrevious(): Promise<void> {
+    const { openReader } = this.deps;
+    if (this.options.full || !openReader) return;
+    const found = await findPreviousArchive(
+      { ...this.deps, openReader },
+      this.options.instance,
+      this.deps.api.baseUrl,
+    );
+    if (found.warning) this.warnings.push(found.warning);
+    this.previous = found.previous;
+  }
+
+  private get historyVersions(): number {
+    return this.options.history ?? DEFAULT_HISTORY_VERSIONS;
+  }
+
   private async exportHistory(): Promise<void> {
     const result = await exportWorkflowHistory(this.deps, this.archive, {
-      workflowIds: this.workflowIds,
-      versions: this.options.history ?? DEFAULT_HISTORY_VERSIONS,
+      workflowIds: this.references.workflowIds,
+      versions: this.historyVersions,
       concurrency: this.options.detailConcurrency ?? 8,
       observe: () => this.seenCounted(HISTORY_RESOURCE),
+      ...(this.previous ? { reuse: this.previous.versionsOf.bind(this.previous) } : {}),
     });
     if ('skipped' in result) this.recordSkip(result.skipped);
     else if ('records' in result) this.counts[HISTORY_RESOURCE] = result.records;
   }
 
-  /**
-   * The list lacks the description and (asked without it) the pinned data; GET /workflows/{id} has
-   * both, though no folder on n8n 2.41. One deleted since it was listed is left out (the closing
-   * check names it as changed during the backup).
-   */
-  private async withDetail(listed: Workflow): Promise<Workflow | undefined> {
-    if ('description' in listed && 'pinData' in listed) return listed;
-    const detail = await this.deps.api.getWorkflow(listed.id).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    });
-    if (!detail) return undefined;
-    return {
-      ...listed,
-      ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
-      description: detail.description ?? null,
-      ...(detail.parentFolderId !== undefined ? { parentFolderId: detail.parentFolderId } : {}),
-      ...(detail.shared ? { shared: detail.shared } : {}),
-    };
-  }
-
   private observeWorkflow(workflow: Workflow): void {
-    this.workflowIds.add(workflow.id);
+    this.references.observe(workflow);
     for (const share of workflow.shared ?? []) this.projectIds.add(share.projectId);
-    for (const reference of findWorkflowReferences(workflow)) {
-      switch (reference.kind) {
-        case 'credential':
-          if (!this.credentialIds.has(reference.id) && !this.skippedResource('credentials'))
-            this.warn(workflow, reference);
-          break;
-        case 'dataTable':
-          if (!this.dataTableIds.has(reference.id) && !this.skippedResource('dataTables'))
-            this.warn(workflow, reference);
-          break;
-        default:
-          if (!this.workflowIds.has(reference.id))
-            this.forwardReferences.push({ workflow: { id: workflow.id, name: workflow.name }, reference });
-      }
-    }
-  }
-
-  private checkForwardReferences(): void {
-    for (const { workflow, reference } of this.forwardReferences)
-      if (!this.workflowIds.has(reference.id)) this.warn(workflow, reference);
-    this.forwardReferences.length = 0;
-  }
-
-  private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
-    this.warnings.push(danglingReferenceWarning(workflow, reference));
-  }
-
-  private skippedResource(resource: string): boolean {
-    return this.skipped.some((s) => s.resource === resource);
   }
 
   /** Every record on its way into the archive: tallied, and the deadline checked. */
@@ -365,6 +353,12 @@ class InstanceExport {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.opening?.settled();
+    await this.close();
+  }
+
+  /** Releases the previous archive (its file or stream). */
+  async close(): Promise<void> {
+    await this.previous?.close();
   }
 
   /**

@@ -86,6 +86,14 @@ export interface N8nApi {
    * without the route, a key without `workflow:export`); never guessed. Writes nothing.
    */
   n8nVersion(): Promise<N8nVersionAnswer>;
+  /**
+   * Each workflow's folder (`parentFolderId`, null at its project's root), from n8n's package
+   * export (POST /n8n-packages/export, n8n 2.24+, at most 300 ids a call): no other Public API
+   * answer names it. Workflows gone since they were listed, or that n8n cannot export, are left
+   * out of the answer. An n8n without the route (NotFoundError) or a key without `workflow:export`
+   * (MissingScopeError) throws. Writes nothing.
+   */
+  workflowFolders(ids: readonly string[]): Promise<Map<string, string | null>>;
 
   listTags(): AsyncIterable<Tag>;
   createTag(name: string): Promise<Tag>;

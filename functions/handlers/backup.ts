@@ -1,4 +1,5 @@
 import { backupMetricsLine } from '../adapters/cloudwatch-emf.js';
+import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import { runBackup } from '../core/backup.js';
 import { silentProgress, systemClock } from '../core/ports.js';
@@ -20,6 +21,8 @@ export async function handler(event: unknown): Promise<{ archive: string; counts
         logger,
         progress: silentProgress,
         toolVersion: TOOL_VERSION,
+        // Nightly backups are incremental over the previous archive in the bucket.
+        openReader: openZipArchive,
       },
       { instance, ...(history !== undefined ? { history } : {}) },
     );

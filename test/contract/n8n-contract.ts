@@ -8,7 +8,12 @@
  */
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageSourceVersion, workflowShellPackage } from '../../functions/adapters/n8n-package.js';
+import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import {
+  packageFiles,
+  packageSourceVersion,
+  workflowShellPackage,
+} from '../../functions/adapters/n8n-package.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -961,6 +966,53 @@ export function describeN8nContract(
           workflows: 1,
         });
         expect(packageSourceVersion(bytes)).toBe('2.41.1');
+      });
+
+      it('writes each exported workflow under workflows/<slug>-<id>/, its folder (null at the root) in workflow.json', async () => {
+        const workflow = await createWorkflow(manualWorkflow(`${run} Layout: Root/Level ✨`));
+        const target = getTarget();
+        const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1/n8n-packages/export`, {
+          method: 'POST',
+          headers: { 'X-N8N-API-KEY': target.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ workflowIds: [workflow.id], includeTags: false }),
+        });
+        const files = packageFiles(Buffer.from(await response.arrayBuffer()));
+        // n8n's slug: lower case, only a-z, 0-9, spaces as single dashes (io/slug.utils.js).
+        const slug = `${run} layout rootlevel`.replace(/\s+/g, '-');
+        const target_ = `workflows/${slug}-${workflow.id}`;
+        const json = (path: string) => JSON.parse(files.get(path)?.toString('utf8') ?? 'null') as Obj;
+
+        expect(response.status).toBe(200);
+        expect([...files.keys()].sort()).toEqual(
+          ['manifest.json', `${target_}/workflow-metadata.json`, `${target_}/workflow.json`].sort(),
+        );
+        expect(json('manifest.json').workflows).toEqual([
+          { id: workflow.id, name: workflow.name, target: target_ },
+        ]);
+        expect(Object.keys(json(`${target_}/workflow.json`)).sort()).toEqual(
+          ['connections', 'id', 'isArchived', 'name', 'nodes', 'parentFolderId', 'settings'].sort(),
+        );
+        expect(json(`${target_}/workflow.json`)).toMatchObject({ id: workflow.id, parentFolderId: null });
+        expect(json(`${target_}/workflow-metadata.json`)).toEqual({
+          versionId: workflow.versionId,
+          publishedVersionId: null,
+        });
+      });
+
+      it("tells each workflow's folder through the client, leaving out one it cannot export", async () => {
+        const a = await createWorkflow(manualWorkflow(`${run} folder a`));
+        const b = await createWorkflow(manualWorkflow(`${run} folder b`));
+        const target = getTarget();
+        const client = new N8nHttpClient({ baseUrl: target.baseUrl, apiKey: target.apiKey });
+
+        const folders = await client.workflowFolders([String(a.id), 'NoSuchWorkflow00', String(b.id)]);
+
+        expect(folders).toEqual(
+          new Map([
+            [a.id, null],
+            [b.id, null],
+          ]),
+        );
       });
 
       it('refuses an export naming nothing (400) or an unknown workflow (400)', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chunks, mapOrdered, pagesOf, peek } from '../../functions/core/async-iterables.js';
+import {
+  batches,
+  chunks,
+  mapOrdered,
+  pagesOf,
+  peek,
+  readAhead,
+} from '../../functions/core/async-iterables.js';
 
 async function* count(n: number) {
   for (let i = 1; i <= n; i += 1) yield i;
@@ -83,5 +90,47 @@ describe('pagesOf', () => {
     expect(await collect(pagesOf(paged))).toEqual([[1, 2], [3]]);
     expect(await collect(pagesOf(count(3)))).toEqual([[1], [2], [3]]);
     expect(await collect(pagesOf([1, 2, 3]))).toEqual([[1, 2, 3]]);
+  });
+});
+
+describe('batches', () => {
+  it('groups items into arrays of at most the size, the last one shorter, none empty', async () => {
+    expect(await collect(batches(count(5), 2))).toEqual([[1, 2], [3, 4], [5]]);
+    expect(await collect(batches(count(0), 2))).toEqual([]);
+  });
+});
+
+describe('readAhead', () => {
+  it('asks for the first page at once and hands every page over later, in order', async () => {
+    const asked: number[] = [];
+    const listing = {
+      async *pages() {
+        for (const page of [[1, 2], [3]]) {
+          asked.push(page[0] ?? 0);
+          yield page;
+        }
+      },
+      async *[Symbol.asyncIterator]() {
+        yield* [1, 2, 3];
+      },
+    };
+
+    const ahead = readAhead(listing);
+    await new Promise((resolve) => setImmediate(resolve));
+    const askedBeforeReading = [...asked];
+
+    expect(askedBeforeReading).toEqual([1]);
+    expect(await collect(ahead.pages())).toEqual([[1, 2], [3]]);
+  });
+
+  it('keeps a failure of the first page for the reader, unhandled by nobody meanwhile', async () => {
+    // biome-ignore lint/correctness/useYield: a listing that fails before its first page
+    async function* failing(): AsyncGenerator<number> {
+      throw new Error('404 table gone');
+    }
+    const ahead = readAhead(failing());
+    await new Promise((resolve) => setImmediate(resolve));
+
+    await expect(collect(ahead)).rejects.toThrow('404 table gone');
   });
 });

@@ -185,7 +185,12 @@ describe('the backup closing check', () => {
   it('completes without warnings when nothing changed, resources the key may not read left out', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({ ...instance(), unlicensed: ['feat:variables'], missingScopes: ['user:list'] });
+    const api = fakeN8nApi({
+      ...instance(),
+      unlicensed: ['feat:variables'],
+      missingScopes: ['user:list'],
+      n8nVersion: '2.41.1',
+    });
 
     // Act
     const { manifest } = await runBackup(deps(api, store), { instance: 'prod' });

@@ -86,7 +86,11 @@ describe('backup of workflow version history', () => {
   });
 
   it('keeps as many versions as asked, and none at all with 0: no entry, no count', async () => {
-    const api = fakeN8nApi({ workflows: [workflow('w1', 'Orders')], history: { w1: versions('w1', 5) } });
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Orders')],
+      history: { w1: versions('w1', 5) },
+      n8nVersion: '2.41.1',
+    });
 
     const two = await backUp(api, 2);
     const none = await backUp(api, 0);
@@ -98,7 +102,11 @@ describe('backup of workflow version history', () => {
   });
 
   it('records history as skipped, naming the scope, when the key may not read it', async () => {
-    const api = fakeN8nApi({ workflows: [workflow('w1', 'Orders')], missingScopes: ['workflow:read'] });
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Orders')],
+      missingScopes: ['workflow:read'],
+      n8nVersion: '2.41.1',
+    });
 
     const { manifest } = await backUp(api);
 
@@ -113,7 +121,11 @@ describe('backup of workflow version history', () => {
   });
 
   it('records history as skipped when the n8n has no history route (404 for a workflow it has)', async () => {
-    const api = fakeN8nApi({ workflows: [workflow('w1', 'Orders')], noHistoryRoute: true });
+    const api = fakeN8nApi({
+      workflows: [workflow('w1', 'Orders')],
+      noHistoryRoute: true,
+      n8nVersion: '2.41.1',
+    });
 
     const { manifest } = await backUp(api);
 

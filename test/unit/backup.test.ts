@@ -82,6 +82,7 @@ describe('runBackup', () => {
       members: { p1: [{ id: 'u1', email: 'ops@example.com', role: 'project:admin' }] },
       folders: { p1: [{ id: 'f1', name: 'Billing', parentFolderId: null, projectId: 'p1' }] },
       users: [{ id: 'u1', email: 'ops@example.com' }],
+      n8nVersion: '2.41.1',
     });
 
     const result = await runBackup(deps(api, store), { instance: 'prod' });
@@ -118,6 +119,7 @@ describe('runBackup', () => {
       workflows: [workflow('w1', 'Orders')],
       variables: [{ id: 'v1', key: 'REGION', value: 'eu' }],
       unlicensed: ['feat:variables', 'feat:projectRole:admin'],
+      n8nVersion: '2.41.1',
     });
 
     const { manifest } = await runBackup(deps(api), { instance: 'community' });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
 import { runBackup } from '../../core/backup.js';
 import { BackupDeadlineError, UsageError } from '../../core/errors.js';
@@ -21,6 +22,7 @@ interface BackupFlags extends ConnectionOptions {
   store?: string;
   timeout?: string;
   history?: string;
+  full?: boolean;
   json?: boolean;
   verbose?: boolean;
 }
@@ -49,6 +51,10 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
       "newest saved versions of each workflow to keep in the archive (n8n's version history; 0 keeps none)",
       '10',
     )
+    .option(
+      '--full',
+      'read every workflow afresh; by default workflows unchanged since the previous archive of this instance in the store are copied from it',
+    )
     .option('--json', 'print one JSON object {archive, counts, skipped, warnings} on stdout')
     .option('--verbose', 'log each step on stderr')
     .addHelpText(
@@ -56,7 +62,8 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
       '\nExamples:\n' +
         '  export N8N_API_KEY=…   # Settings → n8n API in n8n\n' +
         '  n8n-ark backup --url https://n8n.example.com --api-key-env N8N_API_KEY\n' +
-        '  n8n-ark backup --url http://localhost:5678 --api-key-file ~/.n8n-key --instance prod --store s3://my-bucket/n8n\n',
+        '  n8n-ark backup --url http://localhost:5678 --api-key-file ~/.n8n-key --instance prod --store s3://my-bucket/n8n\n' +
+        '  n8n-ark backup --url https://n8n.example.com --api-key-env N8N_API_KEY --full   # nothing reused from the last archive\n',
     )
     .action(async (flags: BackupFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
@@ -78,8 +85,14 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
           logger,
           progress: createProgress(out, flags.json !== true),
           toolVersion: TOOL_VERSION,
+          openReader: openZipArchive,
         },
-        { instance, history, ...(deadline === undefined ? {} : { deadline }) },
+        {
+          instance,
+          history,
+          full: flags.full === true,
+          ...(deadline === undefined ? {} : { deadline }),
+        },
       ).catch((error: unknown) => {
         throw error instanceof BackupDeadlineError ? stoppedAtTimeout(error, flags.timeout) : error;
       });
@@ -89,6 +102,7 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
           archive: archive.location,
           bytes: archive.size,
           durationMs: result.durationMs,
+          ...(manifest.incremental ? { incremental: manifest.incremental } : {}),
           counts: manifest.counts,
           skipped: manifest.skipped,
           warnings: manifest.warnings,

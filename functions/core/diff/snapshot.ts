@@ -4,7 +4,7 @@
  * unavailable with the reason, not failures.
  */
 import { ENTRY, type OpenedArchive } from '../archive-format.js';
-import { mapOrdered } from '../async-iterables.js';
+import { workflowRecords } from '../backup-workflows.js';
 import { probeListing, projectsWithMembers, unavailableReason } from '../instance/read.js';
 import { KINDS, type SnapshotResource } from '../kinds/index.js';
 import type {
@@ -122,22 +122,12 @@ async function* foldersOfEveryProject(api: N8nApi): AsyncGenerator<Folder> {
 }
 
 /**
- * The list lacks description and folder (docs/REAL-N8N-FINDINGS.md); one GET per workflow adds them,
- * and the pinned data the list is asked to leave out (a page of 250 workflows with pinned data would
- * be one answer far past the client's answer cap).
+ * The list lacks description and folder (docs/REAL-N8N-FINDINGS.md): read as a backup reads them,
+ * the folder from n8n's package export (unknown, so compared as the root, where n8n cannot tell
+ * it), the rest from one GET per workflow, with the pinned data the list is asked to leave out.
  */
 function workflowsWithDetail(api: N8nApi, concurrency: number): AsyncIterable<Workflow> {
-  return mapOrdered(api.listWorkflows({ excludePinnedData: true }), concurrency, async (listed) => {
-    if ('description' in listed && 'parentFolderId' in listed && 'pinData' in listed) return listed;
-    const detail = await api.getWorkflow(listed.id);
-    return {
-      ...listed,
-      ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
-      description: detail.description ?? null,
-      parentFolderId: detail.parentFolderId ?? null,
-      ...(detail.shared ? { shared: detail.shared } : {}),
-    };
-  });
+  return workflowRecords(api, { concurrency, onFoldersUnknown: () => {} });
 }
 
 async function* empty<T>(): AsyncGenerator<T> {}

@@ -9,17 +9,24 @@
  * data-table, variable and tag requirements, folders and project packages are not modelled
  * (n8n-ark sends none). An id taken in another project is treated as a conflict too (not measured).
  *
- * POST /n8n-packages/export, the workflow part: the package of the workflows named, whose manifest
- * states `sourceN8nVersion` (the only answer that carries n8n's version). As measured on 2.41.1: no
- * ids at all is 400 "At least one workflowId, folderId, or projectId is required", an unknown id
- * 400 "1 workflow(s) not found or not accessible. Export aborted.", a key without workflow:export
- * 403 "Forbidden"; the answer is `application/gzip` with an `X-N8n-Export-Counts` header. Folder
- * and project exports, tags, credentials and sub-workflow dependencies are not modelled.
+ * POST /n8n-packages/export, the workflow part: the package of the workflows named, laid out as
+ * n8n 2.41's exporter writes it (modules/n8n-packages: io/manifest-entry.js, WorkflowSerializer):
+ * per workflow `workflows/<slug of its name>-<id>/workflow.json` (`id, name, nodes, connections,
+ * settings, parentFolderId` — its folder, null at the root — `isArchived`, `nodeGroups` when there
+ * are any, `tagIds` unless `includeTags: false`) and `workflow-metadata.json` (`versionId,
+ * publishedVersionId`), then `manifest.json`, which lists each workflow's `target` and states
+ * `sourceN8nVersion` (the only answer that carries n8n's version). As measured on 2.41.1: no ids
+ * at all is 400 "At least one workflowId, folderId, or projectId is required", more than 300 is 400,
+ * an unknown id 400 "1 workflow(s) not found or not accessible. Export aborted.", a key without
+ * workflow:export 403 "Forbidden"; the answer is `application/gzip` with an `X-N8n-Export-Counts`
+ * header. Folder and project exports (`folders/…/folder.json` nesting), tags, credentials,
+ * requirements and sub-workflow dependencies are not modelled.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tar } from '../../../functions/adapters/n8n-package.js';
 import type { JsonObject } from '../../../functions/core/n8n-types.js';
 import { ApiError, type Context, legacy, ok, type Reply, type Route } from '../http.js';
+import type { StoredWorkflow } from '../state.js';
 
 const POLICIES = {
   workflowConflictPolicy: ['new-version', 'fail', 'skip'],
@@ -35,26 +42,46 @@ export function packageRoutes(): Route[] {
 }
 
 function exportPackage(ctx: Context): Reply {
-  const body = (ctx.body ?? {}) as { workflowIds?: unknown; folderIds?: unknown; projectIds?: unknown };
-  const ids = Array.isArray(body.workflowIds) ? body.workflowIds.filter((id) => typeof id === 'string') : [];
-  if (ids.length === 0) {
+  const body = (ctx.body ?? {}) as {
+    workflowIds?: unknown;
+    folderIds?: unknown;
+    projectIds?: unknown;
+    includeTags?: unknown;
+  };
+  const given = Array.isArray(body.workflowIds)
+    ? body.workflowIds.filter((id) => typeof id === 'string')
+    : [];
+  if (given.length > 300)
+    throw new ApiError(400, 'request/body/workflowIds must NOT have more than 300 items');
+  if (given.length === 0) {
     if (body.folderIds !== undefined || body.projectIds !== undefined)
       throw new ApiError(400, 'the API double exports workflows only');
     throw new ApiError(400, 'At least one workflowId, folderId, or projectId is required');
   }
   const { state } = ctx;
+  // In the order asked for, each once (WorkflowExporter.orderWorkflowsByRequest).
+  const ids = [...new Set(given)];
   const missing = ids.filter((id) => !state.workflows.has(id));
   if (missing.length > 0)
     throw new ApiError(400, `${missing.length} workflow(s) not found or not accessible. Export aborted.`);
+  const includeTags = body.includeTags !== false;
   const files: { path: string; json: unknown }[] = [];
-  const workflows = ids.map((id, index) => {
-    const workflow = state.workflows.get(id);
-    const target = `workflows/w${index + 1}-${id}`;
-    files.push({
-      path: `${target}/workflow.json`,
-      json: { id, name: workflow?.name, nodes: workflow?.nodes, connections: workflow?.connections },
-    });
-    return { id, name: workflow?.name, target };
+  const workflows = ids.map((id) => {
+    const workflow = state.workflows.get(id) as StoredWorkflow;
+    if (!/^[A-Za-z0-9_]+$/.test(id))
+      throw new ApiError(
+        400,
+        `workflows entry "${workflow.name}" has an id that cannot be used as a path segment. Export aborted.`,
+      );
+    const target = `workflows/${slug(workflow.name, 'workflow')}-${id}`;
+    files.push(
+      { path: `${target}/workflow.json`, json: serializedWorkflow(workflow, includeTags) },
+      {
+        path: `${target}/workflow-metadata.json`,
+        json: { versionId: workflow.versionId, publishedVersionId: workflow.activeVersionId },
+      },
+    );
+    return { id, name: workflow.name, target };
   });
   const exportedAt = new Date(state.now());
   const manifest = {
@@ -67,6 +94,7 @@ function exportPackage(ctx: Context): Reply {
   const counts = { workflows: ids.length, folders: 0, credentials: 0, dataTables: 0, variables: 0, tags: 0 };
   return {
     status: 200,
+    // The manifest comes last, as n8n writes it once every entry is in.
     raw: gzipSync(
       tar([...files, { path: 'manifest.json', json: manifest }], Math.floor(exportedAt.getTime() / 1000)),
     ),
@@ -76,6 +104,33 @@ function exportPackage(ctx: Context): Reply {
       'x-n8n-export-counts': JSON.stringify(counts),
     },
   };
+}
+
+/** workflow.json as n8n 2.41's WorkflowSerializer writes it: the folder by id, null at the project's root. */
+function serializedWorkflow(workflow: StoredWorkflow, includeTags: boolean): JsonObject {
+  return {
+    id: workflow.id,
+    name: workflow.name,
+    nodes: workflow.nodes,
+    connections: workflow.connections,
+    settings: { ...workflow.settings },
+    parentFolderId: workflow.parentFolderId,
+    isArchived: workflow.isArchived,
+    ...(workflow.nodeGroups.length > 0 ? { nodeGroups: workflow.nodeGroups } : {}),
+    ...(includeTags ? { tagIds: [...workflow.tagIds] } : {}),
+  };
+}
+
+/** n8n's generateSlug: lower case, only a-z 0-9 and single dashes, or the fallback. */
+function slug(name: string, fallback: string): string {
+  const made = name
+    .toLowerCase()
+    .replace(/[^a-z0-9\s-]/g, '')
+    .trim()
+    .replace(/\s+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+  return made || fallback;
 }
 
 async function importPackage(ctx: Context): Promise<Reply> {

@@ -297,6 +297,22 @@ export class MemoryN8n implements N8nApi {
     return { version: this.version };
   }
 
+  /** The package export names each workflow's folder; one unknown here is left out, as n8n's halved export leaves it. */
+  async workflowFolders(ids: readonly string[]): Promise<Map<string, string | null>> {
+    if (!this.packageImport)
+      throw new NotFoundError('memory n8n: no POST /n8n-packages/export', {
+        status: 404,
+        method: 'POST',
+        path: '/n8n-packages/export',
+      });
+    const folders = new Map<string, string | null>();
+    for (const id of ids) {
+      const workflow = this.workflows.find((w) => w.id === id);
+      if (workflow) folders.set(id, workflow.parentFolderId ?? null);
+    }
+    return folders;
+  }
+
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
     const path = `/workflows/${id}`;
     this.checkWorkflowBody(body, 'PUT', path);

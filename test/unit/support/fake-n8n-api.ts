@@ -53,7 +53,7 @@ function versionOf(instance: FakeInstance): N8nVersionAnswer {
  * A read-only N8nApi over arrays, for exporter unit tests. Writes throw: the exporter must not write.
  * Counts GET /workflows/{id} calls so tests can check the list-first strategy.
  */
-export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: number } {
+export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: number; folderExports: number } {
   const gate = (feature: string | undefined, scope: string, path: string) => {
     if (feature && instance.unlicensed?.includes(feature)) {
       throw new FeatureNotLicensedError(`Your license does not allow for ${feature}`, {
@@ -96,6 +96,7 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
   const api = {
     baseUrl: 'http://n8n.test',
     detailGets: 0,
+    folderExports: 0,
     listWorkflows: ({ excludePinnedData = false }: { excludePinnedData?: boolean } = {}) =>
       list(
         excludePinnedData
@@ -172,7 +173,29 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     importWorkflowsKeepingIds: refuse,
     supportsWorkflowImport: async () => false,
     n8nVersion: async () => versionOf(instance),
-  } satisfies N8nApi & { detailGets: number };
+    workflowFolders: async (ids: readonly string[]) => {
+      api.folderExports += 1;
+      if (instance.n8nVersion === undefined)
+        throw new NotFoundError('fake: no package export route', {
+          status: 404,
+          method: 'POST',
+          path: '/n8n-packages/export',
+        });
+      if (instance.missingScopes?.includes('workflow:export'))
+        throw new MissingScopeError('The API key lacks workflow:export', {
+          status: 403,
+          method: 'POST',
+          path: '/n8n-packages/export',
+          scope: 'workflow:export',
+        });
+      const folders = new Map<string, string | null>();
+      for (const id of ids) {
+        const found = instance.workflows?.find((w) => w.id === id);
+        if (found) folders.set(id, found.parentFolderId ?? null);
+      }
+      return folders;
+    },
+  } satisfies N8nApi & { detailGets: number; folderExports: number };
   return api;
 }
 

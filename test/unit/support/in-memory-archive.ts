@@ -49,7 +49,15 @@ export class InMemoryArchiveStore implements ArchiveStore {
     return { location, instance, createdAt, size: bytes.length };
   }
 
-  async *list(): AsyncIterable<ArchiveRef> {}
+  /** Newest first, as a store lists them. */
+  async *list(options: { instance?: string } = {}): AsyncIterable<ArchiveRef> {
+    const refs = [...this.archives].flatMap(([location, bytes]) => {
+      const [, instance = '', at = ''] = /^mem:\/\/([^/]+)\/(.+)$/.exec(location) ?? [];
+      if (options.instance !== undefined && instance !== options.instance) return [];
+      return [{ location, instance, createdAt: new Date(at), size: bytes.length }];
+    });
+    yield* refs.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  }
 
   async open(location: string): Promise<ArchiveBlob> {
     const bytes = this.archives.get(location);
