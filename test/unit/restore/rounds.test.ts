@@ -214,3 +214,41 @@ describe('a dry run of a finished restore with other options', () => {
 function zeroed(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.keys(counts).map((k) => [k, 0]));
 }
+
+describe('a finished restore run again with --data-table-rows', () => {
+  it('plans a new round that writes the rows it asks for, once; skip, the default, is the same round', async () => {
+    // Prepare: the target has "orders" with rows of its own; the first run kept them (the default)
+    const source = seededSource();
+    const target = emptyTarget();
+    const own = [{ number: 99, total: 1 }];
+    const orders = target.seedDataTable(
+      'orders',
+      [
+        { name: 'number', type: 'number' },
+        { name: 'total', type: 'number' },
+      ],
+      own,
+    );
+    const restore = restorer(memoryArchive(source), target);
+    const first = await restore();
+    const archiveOrders = source.rows.get(source.dataTables.find((t) => t.name === 'orders')?.id ?? '') ?? [];
+    const rowsOf = (id: string) =>
+      (target.rows.get(id) ?? []).map(({ number, total }) => ({ number, total }));
+    const customers = () => target.dataTables.find((t) => t.name === 'customers')?.id ?? '';
+    const customersBefore = rowsOf(customers());
+
+    // Act
+    const same = await restore({ dataTableRows: 'skip' });
+    const replaced = await restore({ dataTableRows: 'replace' });
+    const again = await restore({ dataTableRows: 'replace' });
+
+    // Assess
+    expect(first.report.complete).toBe(true);
+    expect(same.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+    expect(replaced.report.complete).toBe(true);
+    expect(rowsOf(orders.id)).toEqual(archiveOrders.map(({ number, total }) => ({ number, total })));
+    expect(replaced.report.updated.dataTableRows).toBe(archiveOrders.length);
+    expect(rowsOf(customers())).toEqual(customersBefore);
+    expect(again.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+  });
+});
