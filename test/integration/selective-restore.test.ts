@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
-import type { DataTableRow, WorkflowWrite } from '../../functions/core/n8n-types.js';
+import type { WorkflowWrite } from '../../functions/core/n8n-types.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
 
@@ -108,8 +108,8 @@ async function markerOf(id: string): Promise<unknown> {
   return (await api.getWorkflow(id)).nodes.find((n) => n.name === 'Mark')?.parameters?.value;
 }
 
-async function rows(): Promise<DataTableRow[]> {
-  const all: DataTableRow[] = [];
+async function rows(): Promise<unknown[]> {
+  const all: unknown[] = [];
   for await (const { number, total } of api.listDataTableRows(ids.table)) all.push({ number, total });
   return all;
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { archiveSnapshot, diffInstances, liveSnapshot } from '../../../functions/core/diff/index.js';
-import { RestoreError } from '../../../functions/core/errors.js';
+import { N8nApiError, RestoreError } from '../../../functions/core/errors.js';
 import {
   type Clock,
   type SecretSource,
@@ -165,6 +165,45 @@ describe('a finished restore run again once the secrets of its stubs are known',
     );
     expect(target.credentials.filter((c) => c.name === 'Slack bot')).toHaveLength(1);
     expect(third.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+  });
+});
+
+describe('a finished restore whose activation failed (the runbook, docs/OPERATIONS.md step 6)', () => {
+  it('does not retry the activation when run again, with the same options or with the secrets', async () => {
+    // Prepare: n8n refuses to publish "Main" while its credentials are stubs
+    const source = seededSource();
+    const target = emptyTarget();
+    const publish = target.publishWorkflow.bind(target);
+    const publishes: string[] = [];
+    target.publishWorkflow = async (id) => {
+      publishes.push(id);
+      if (target.workflows.find((w) => w.id === id)?.name === 'Main')
+        throw new N8nApiError('Workflow could not be activated', {
+          status: 400,
+          method: 'POST',
+          path: `/workflows/${id}/activate`,
+        });
+      return publish(id);
+    };
+    const restore = restorer(memoryArchive(source), target);
+    const first = await restore();
+    const slack = source.credentials.find((c) => c.name === 'Slack bot');
+    const secrets: SecretSource = {
+      get: async (name) => (name === slack?.id ? JSON.stringify({ accessToken: 'xoxb' }) : undefined),
+    };
+    const publishedFirst = publishes.length;
+
+    // Act
+    const same = await restore();
+    const withSecrets = await restore({}, secrets);
+
+    // Assess
+    expect(first.report.complete).toBe(true);
+    expect(first.report.warnings.map((w) => w.code)).toContain('activation-failed');
+    expect(same.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+    expect(withSecrets.report.updated.credentials).toBe(1);
+    expect(publishes).toHaveLength(publishedFirst);
+    expect(target.workflows.find((w) => w.name === 'Main')?.active).toBe(false);
   });
 });
 
