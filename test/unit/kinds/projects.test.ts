@@ -123,8 +123,8 @@ describe('projects step', () => {
     const ops = source.seedProject('Ops', TEAM);
     source.seedWorkflow({ name: 'Nightly' }, ops.id);
     const target = emptyTarget();
-    const existing = target.seedProject('Ops');
-    const before = existing.members.map((m) => m.email);
+    target.seedProject('Ops');
+    const before = exactlyOne(target.projects, (p) => p.name === 'Ops').members.map((m) => m.email);
     const planned = await planKind(projectsKind, source, target, { onConflict: 'overwrite', ...selection });
 
     await applyStep(createProjects, planned);
