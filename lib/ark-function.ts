@@ -8,6 +8,15 @@ import { Construct } from 'constructs';
 
 const ROOT = join(import.meta.dirname, '..');
 
+/** How every function is bundled; test/infra/bundle-size.test.ts bundles the same way to measure it. */
+export const ARK_BUNDLING = {
+  forceDockerBundling: false,
+  minify: true,
+  sourceMap: true,
+  target: 'node24',
+  externalModules: ['@aws-sdk/*'],
+} as const satisfies nodejs.BundlingOptions;
+
 export interface ArkFunctionProps {
   /** Handler file name in functions/handlers, without extension. */
   handler: 'backup' | 'restore' | 'verify';
@@ -47,13 +56,7 @@ export class ArkFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       deadLetterQueue: this.deadLetterQueue,
       environment: { NODE_OPTIONS: '--max-semi-space-size=8 --enable-source-maps', ...props.environment },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: { ...ARK_BUNDLING, externalModules: [...ARK_BUNDLING.externalModules] },
     });
   }
 }

@@ -290,10 +290,20 @@ export function danglingReferenceWarning(
   const where = reference.node ? `node "${reference.node}"` : reference.location;
   return {
     code: 'dangling-reference',
-    message: `workflow "${workflow.name}" ${where} refers to ${describeReferenceKind(reference)} "${reference.id}", which does not exist in this instance`,
+    message: `workflow "${workflow.name}" ${where} refers to ${referredTo(reference)}${isDanglingReference(reference) ? '' : ', which does not exist in this instance'}`,
     workflow: { id: workflow.id, name: workflow.name },
     ...(reference.node ? { node: reference.node } : {}),
   };
+}
+
+/**
+ * What a reference points at, in the words backup warnings and restore plans share: `workflow "42"`,
+ * or `no workflow (the reference is empty)` for one that is unset or holds n8n's stringified
+ * `${undefined}`, which is never shown as if it were an id.
+ */
+export function referredTo(reference: WorkflowReference): string {
+  const kind = describeReferenceKind(reference);
+  return isDanglingReference(reference) ? `no ${kind} (the reference is empty)` : `${kind} "${reference.id}"`;
 }
 
 /** What a reference points to, in words: `credential (slackApi)`, `error workflow`. */

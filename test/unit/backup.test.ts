@@ -203,6 +203,13 @@ describe('runBackup', () => {
     );
     expect(manifest.warnings).toHaveLength(4);
     expect(manifest.warnings.some((w) => w.node === 'Call child')).toBe(false);
+    const ghost = manifest.warnings.find((w) => w.node === 'Call ghost');
+    expect(ghost?.message).toBe(
+      'workflow "Caller" node "Call ghost" refers to no workflow (the reference is empty)',
+    );
+    expect(manifest.warnings.find((w) => w.node === 'Post')?.message).toBe(
+      'workflow "Caller" node "Post" refers to credential (slackApi) "c-missing", which does not exist in this instance',
+    );
   });
 
   it("lists workflows without pinned data and takes each one's pinned data from its own GET", async () => {

@@ -51,6 +51,7 @@ describe('parseRestoreOptions', () => {
   it('accepts every option and gives the project map as a Map', () => {
     const unchanged = {
       onConflict: 'rename',
+      dataTableRows: 'append',
       only: ['projects', 'workflows'],
       project: 'Ops',
       tag: 'billing',
@@ -73,6 +74,7 @@ describe('parseRestoreOptions', () => {
 
   it.each([
     [{ onConflict: 'merge' }, 'onConflict', 'must be one of skip, overwrite, rename, not "merge"'],
+    [{ dataTableRows: 'merge' }, 'dataTableRows', 'must be one of skip, append, replace, not "merge"'],
     [
       { only: ['tags', 'users'] },
       'only',
@@ -123,6 +125,8 @@ describe('the CLI and the restore event give equal options for the same input', 
     const fromCli = cliOptions([
       '--on-conflict',
       'overwrite',
+      '--data-table-rows',
+      'replace',
       '--only',
       'projects, tags,workflows',
       '--project-map',
@@ -144,6 +148,7 @@ describe('the CLI and the restore event give equal options for the same input', 
     ]);
     const fromEvent = eventOptions({
       onConflict: 'overwrite',
+      dataTableRows: 'replace',
       only: ['projects', 'tags', 'workflows'],
       projectMap: { Ops: 'Operations', Sales: 'Revenue' },
       project: 'Ops',
@@ -166,7 +171,9 @@ describe('the CLI and the restore event give equal options for the same input', 
   });
 
   it("with nothing given but the CLI's defaults, spelled out in the event", () => {
-    expect(cliOptions([])).toEqual(eventOptions({ onConflict: 'skip', activate: true, rowBatchSize: 5000 }));
+    expect(cliOptions([])).toEqual(
+      eventOptions({ onConflict: 'skip', dataTableRows: 'skip', activate: true, rowBatchSize: 5000 }),
+    );
   });
 
   it('refusing the same bad value with the same problem, each worded its own way', async () => {

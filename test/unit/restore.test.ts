@@ -184,6 +184,25 @@ describe('planRestore', () => {
       }),
     );
   });
+
+  it('words an empty sub-workflow reference as the backup does, never as the literal ${undefined}', async () => {
+    const source = seededSource();
+    byName(source, 'Agent').nodes.push({
+      name: 'Call nothing',
+      type: 'n8n-nodes-base.executeWorkflow',
+      typeVersion: 1,
+      position: [0, 0],
+      parameters: { workflowId: '${undefined}' },
+    });
+
+    const plan = await planRestore(memoryArchive(source), emptyTarget());
+
+    const warning = plan.warnings.find((w) => w.node === 'Call nothing');
+    expect(warning?.code).toBe('dangling-reference');
+    expect(warning?.message).toBe(
+      'workflow "Agent" node "Call nothing" (nodes["Call nothing"].parameters.workflowId) refers to no workflow (the reference is empty); it is left as is',
+    );
+  });
 });
 
 describe('runRestore into an empty target', () => {

@@ -7,7 +7,7 @@ import { openArchiveAt } from '../../core/archive-access.js';
 import { InvalidOptionError, RestoreError, UsageError } from '../../core/errors.js';
 import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js';
 import { type LockOwner, systemClock } from '../../core/ports.js';
-import { CONFLICT_POLICIES } from '../../core/restore/conflict-policy.js';
+import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from '../../core/restore/conflict-policy.js';
 import { parseRestoreOptions, type RestoreOptionsInput } from '../../core/restore/options.js';
 import { incompleteSummary } from '../../core/restore/report.js';
 import { runRestore } from '../../core/restore/run.js';
@@ -21,6 +21,7 @@ import { isS3Location, storeForArchive } from '../stores.js';
 export interface RestoreFlags {
   dryRun?: boolean;
   onConflict?: string;
+  dataTableRows?: string;
   projectMap?: string[];
   credentialSecrets?: string;
   only?: string;
@@ -44,7 +45,12 @@ export function addRestoreOptions(command: Command): Command {
     .option('--dry-run', 'print the plan (create / update / skip / conflict per object) and write nothing')
     .option(
       '--on-conflict <policy>',
-      `what to do with an object the target already has: ${CONFLICT_POLICIES.join('|')}`,
+      `what to do with an object the target already has: ${CONFLICT_POLICIES.join('|')} (only what the selection chose: what it pulls in is created when missing, never overwritten)`,
+      'skip',
+    )
+    .option(
+      '--data-table-rows <policy>',
+      `the rows of a chosen data table the target already has: ${DATA_TABLE_ROWS_POLICIES.join('|')} (keep them, add the archive's, or delete them and write the archive's); new tables always get their rows`,
       'skip',
     )
     .option(
@@ -109,6 +115,10 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
         '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip --url https://n8n-dr.example.com --api-key-env DR_KEY --dry-run',
         '  # replace what differs, putting project "Ops" into "Operations"',
         '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --on-conflict overwrite --project-map "Ops=Operations"',
+        '  # bring back one workflow as it was; the sub-workflows and tables it uses are only created if missing',
+        "  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --workflow 'Orders*' --on-conflict overwrite",
+        "  # replace the rows of project Ops's data tables with the archive's (the plan says how many each one loses)",
+        '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --project Ops --only dataTables --data-table-rows replace --dry-run',
         '  # rebuild a lost instance with the same workflow ids (n8n 2.24+)',
         '  n8n-ark restore backup.zip --url https://n8n-new.example.com --api-key-env NEW_KEY --keep-workflow-ids',
         '',
@@ -154,6 +164,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
 export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
   return parseRestoreOptions({
     onConflict: flags.onConflict,
+    dataTableRows: flags.dataTableRows,
     projectMap: flags.projectMap ? projectMapFrom(flags.projectMap) : undefined,
     only: flags.only
       ?.split(',')

@@ -47,6 +47,11 @@ export interface PlanContext {
   /** Outside --only, yet matched to the target so references to it resolve. */
   isMatchable(resource: RestoreResource): boolean;
   pulledInBy(resource: RestoreResource, id: string): { pulledInBy?: string };
+  /**
+   * --on-conflict for an object the selection chose; `skip` for one it pulled in (a dependency that
+   * exists is kept as it is: overwriting or copying it needs its own selection).
+   */
+  conflictPolicy(resource: RestoreResource, id: string): ConflictPolicy;
   /** The projects kind decides where each source project's objects land; the others ask. */
   setScope(sourceProjectId: string, scope: ProjectScope): void;
   scopeOf(sourceProjectId: string | undefined): ProjectScope;

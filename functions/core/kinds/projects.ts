@@ -203,7 +203,10 @@ async function addMembersIfDue(
   users: () => Promise<Map<string, string> | Error>,
 ): Promise<boolean> {
   const targetId = ctx.ledger.targetId('projects', entry.sourceId);
-  const due = entry.action === 'create' || (ctx.plan.onConflict === 'overwrite' && entry.action === 'skip');
+  // Under overwrite an existing project gets its missing members, unless it was only pulled in.
+  const due =
+    entry.action === 'create' ||
+    (ctx.plan.onConflict === 'overwrite' && entry.action === 'skip' && !entry.pulledInBy);
   if (!targetId || source?.type !== 'team' || !due || (source.members ?? []).length === 0) return true;
   const known = await users();
   if (known instanceof Error) {

@@ -74,7 +74,7 @@ function planOne(
     ctx.add({ ...base, action: 'skip', targetId: existing.id, reason: 'identical variable exists' });
   else
     ctx.add(
-      decideConflict(ctx.onConflict, base, {
+      decideConflict(ctx.conflictPolicy('variables', variable.id), base, {
         targetId: existing.id,
         why: 'a variable with that key has another value',
         rename: () => {

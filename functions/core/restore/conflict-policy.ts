@@ -7,6 +7,15 @@ import type { PlanEntry } from './types.js';
 export type ConflictPolicy = 'skip' | 'overwrite' | 'rename';
 export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['skip', 'overwrite', 'rename'];
 
+/**
+ * What a restore does with the rows of a data table the target already has (`--data-table-rows`):
+ * keep them (the default: rows written since the backup are never lost unless asked), add the
+ * archive's after them, or delete them and write the archive's. A table the restore creates always
+ * gets the archive's rows.
+ */
+export type DataTableRowsPolicy = 'skip' | 'append' | 'replace';
+export const DATA_TABLE_ROWS_POLICIES: readonly DataTableRowsPolicy[] = ['skip', 'append', 'replace'];
+
 /** The name a renamed copy gets: "Orders (restored)", then "(restored 2)", … not taken by `taken`. */
 export function renamedName(name: string, taken: (candidate: string) => boolean, maxLength = 128): string {
   for (let n = 1; ; n += 1) {

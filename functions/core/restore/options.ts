@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { InvalidOptionError, UsageError } from '../errors.js';
 import { RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
-import { CONFLICT_POLICIES, type ConflictPolicy } from './conflict-policy.js';
+import {
+  CONFLICT_POLICIES,
+  type ConflictPolicy,
+  DATA_TABLE_ROWS_POLICIES,
+  type DataTableRowsPolicy,
+} from './conflict-policy.js';
 
 export const MAX_ROW_BATCH_SIZE = 10_000;
 
@@ -31,6 +36,11 @@ export const restoreOptionsSchema = z.object({
   onConflict: z
     .enum(CONFLICT_POLICIES, {
       error: (issue) => `must be one of ${CONFLICT_POLICIES.join(', ')}, not ${quoted(issue.input)}`,
+    })
+    .optional(),
+  dataTableRows: z
+    .enum(DATA_TABLE_ROWS_POLICIES, {
+      error: (issue) => `must be one of ${DATA_TABLE_ROWS_POLICIES.join(', ')}, not ${quoted(issue.input)}`,
     })
     .optional(),
   only: z
@@ -76,6 +86,7 @@ export const restoreOptionsSchema = z.object({
 /** Restore options as the core takes them, validated. */
 export interface RestoreOptionsInput {
   onConflict?: ConflictPolicy;
+  dataTableRows?: DataTableRowsPolicy;
   only?: RestoreResource[];
   /** Source project name → target project name. */
   projectMap?: Map<string, string>;

@@ -109,6 +109,10 @@ class PlanningContext implements PlanContext {
     return by ? { pulledInBy: by } : {};
   }
 
+  conflictPolicy(resource: RestoreResource, id: string): ConflictPolicy {
+    return this.selection?.pulledIn.has(`${resource}:${id}`) ? 'skip' : this.onConflict;
+  }
+
   setScope(sourceProjectId: string, scope: ProjectScope): void {
     this.scopes.set(sourceProjectId, scope);
   }

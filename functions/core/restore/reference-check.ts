@@ -5,7 +5,7 @@
 
 import type { RestoreResource } from '../kinds/index.js';
 import type { PlanContext } from '../kinds/kind.js';
-import { isDanglingReference, type WorkflowReference } from '../references.js';
+import { isDanglingReference, referredTo, type WorkflowReference } from '../references.js';
 
 export function checkReferences(ctx: PlanContext): void {
   const restored = (resource: RestoreResource) =>
@@ -37,10 +37,8 @@ export function checkReferences(ctx: PlanContext): void {
         workflow: { id: workflow.id, name: workflow.name },
         ...(reference.node ? { node: reference.node } : {}),
         location: reference.location,
-        message: `workflow "${workflow.name}"${reference.node ? ` node "${reference.node}"` : ''} (${reference.location}) refers to ${
-          dangling
-            ? `no ${reference.kind} (the reference is empty)`
-            : `${reference.kind} ${reference.id}, which neither the restore nor the target provides`
+        message: `workflow "${workflow.name}"${reference.node ? ` node "${reference.node}"` : ''} (${reference.location}) refers to ${referredTo(reference)}${
+          dangling ? '' : ', which neither the restore nor the target provides'
         }; it is left as is`,
       });
     }

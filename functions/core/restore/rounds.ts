@@ -20,6 +20,10 @@ export function roundOf(options: RestoreOptions): Round {
   return {
     options: {
       onConflict: options.onConflict ?? 'skip',
+      // Recorded only when not the default, so ledgers written before the option keep their round.
+      ...(options.dataTableRows && options.dataTableRows !== 'skip'
+        ? { dataTableRows: options.dataTableRows }
+        : {}),
       ...(options.only ? { only: [...options.only].sort() } : {}),
       ...(options.projectMap
         ? { projectMap: Object.fromEntries([...options.projectMap].sort(([a], [b]) => a.localeCompare(b))) }

@@ -14,7 +14,7 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import type { ConflictPolicy } from './conflict-policy.js';
+import type { ConflictPolicy, DataTableRowsPolicy } from './conflict-policy.js';
 import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger.js';
 
 export type PlanAction = 'create' | 'update' | 'skip' | 'conflict';
@@ -32,8 +32,13 @@ export interface PlanEntry {
   renameTo?: string;
   /** The source project the object belongs to; the applier maps it to a target project. */
   sourceProjectId?: string;
-  /** Why an object outside the selection is restored anyway, e.g. `needed by workflow "Orders"`. */
+  /**
+   * Why an object outside the selection is restored anyway, e.g. `needed by workflow "Orders"`. Such
+   * a dependency is only created when missing: --on-conflict and --data-table-rows leave it alone.
+   */
   pulledInBy?: string;
+  /** Data tables: the rows the archive holds for it, and what the restore does with the target's. */
+  rows?: PlannedRows;
   /** Workflows: the matched target workflow is archived / active (an update must undo that first). */
   targetArchived?: boolean;
   targetActive?: boolean;
@@ -49,6 +54,15 @@ export interface PlanEntry {
    * rewrites its references to objects written now when those options ask for it.
    */
   restoredEarlier?: boolean;
+}
+
+export interface PlannedRows {
+  /** Rows the archive holds for the table (what a create, append or replace writes). */
+  archive: number;
+  /** Rows the matched target table held when planned. */
+  target?: number;
+  /** For an existing table (an `update`): add the archive's rows, or delete the target's first. */
+  mode?: 'append' | 'replace';
 }
 
 export interface RestoreWarning {
@@ -86,6 +100,8 @@ export interface RestorePlan {
 
 export interface PlanOptions {
   onConflict?: ConflictPolicy;
+  /** The rows of data tables the target already has (and the selection chose): default `skip`. */
+  dataTableRows?: DataTableRowsPolicy;
   /** Source project name → target project name. */
   projectMap?: ReadonlyMap<string, string>;
   /** Restore only these resources; references to others resolve to what the target already has. */

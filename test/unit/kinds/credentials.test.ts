@@ -125,11 +125,14 @@ describe('planning and creating credentials', () => {
 });
 
 describe('moving credentials to their project', () => {
-  async function slackOwnedByPersonal(onConflict: 'overwrite' | 'skip') {
+  async function slackOwnedByPersonal(onConflict: 'overwrite' | 'skip', workflow?: string) {
     const target = emptyTarget();
     const ops = target.seedProject('Ops');
     target.seedCredential('Slack bot', 'slackApi', target.ownerPersonalProjectId, SLACK);
-    const planned = await planKind(credentialsKind, seededSource(), target, { onConflict });
+    const planned = await planKind(credentialsKind, seededSource(), target, {
+      onConflict,
+      ...(workflow ? { workflow } : {}),
+    });
     const ledger = await applyStep(transferStep, planned);
     return { target, ops, ledger, owner: () => target.credentials.find((c) => c.id === SLACK)?.shared };
   }
@@ -139,6 +142,13 @@ describe('moving credentials to their project', () => {
 
     expect(owner()).toEqual([expect.objectContaining({ id: ops.id, role: 'credential:owner' })]);
     expect(ledger.state.updated.credentials).toBe(1);
+  });
+
+  it('leaves a credential only pulled in by a chosen workflow where it is, even under overwrite', async () => {
+    const { target, owner } = await slackOwnedByPersonal('overwrite', 'Main');
+
+    expect(owner()).toEqual([expect.objectContaining({ id: target.ownerPersonalProjectId })]);
+    expect(writesTo(target, `PUT /credentials/${SLACK}/transfer`)).toEqual([]);
   });
 
   it('leaves a credential matched by id where it is under skip', async () => {

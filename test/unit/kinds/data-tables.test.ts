@@ -3,8 +3,8 @@ import { AmbiguousWriteError } from '../../../functions/core/errors.js';
 import { dataTablesKind } from '../../../functions/core/kinds/data-tables/index.js';
 import { rowBatches } from '../../../functions/core/kinds/data-tables/rows.js';
 import type { DataTableRow, DataTableWrite } from '../../../functions/core/n8n-types.js';
-import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
 import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
+import type { PlanOptions } from '../../../functions/core/restore/types.js';
 import { InjectedCrash, type MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from '../fakes/seeded-instance.js';
 import { InMemoryLedgerStore } from '../support/in-memory-ledger-store.js';
@@ -23,12 +23,12 @@ function rowsOf(target: MemoryN8n, name: string) {
 }
 
 async function planOrders(
-  onConflict: ConflictPolicy,
+  options: PlanOptions,
   targetOrders: { columns?: DataTableWrite['columns']; rows: DataTableRow[] },
 ) {
   const target = emptyTarget();
   target.seedDataTable('orders', targetOrders.columns ?? ORDER_COLUMNS, targetOrders.rows);
-  const planned = await planKind(dataTablesKind, seededSource(), target, { onConflict });
+  const planned = await planKind(dataTablesKind, seededSource(), target, options);
   return { target, planned, orders: planned.entries.find((e) => e.name === 'orders') };
 }
 
@@ -44,25 +44,67 @@ describe('planning data tables', () => {
     expect(planned.entries.some((e) => e.targetId === namesake.id)).toBe(false);
   });
 
+  const twoRows = [
+    { number: 98, total: 1 },
+    { number: 99, total: 2 },
+  ];
+  const choices =
+    "it exists in the target with 2 row(s): skip keeps them, append would add the archive's 7, replace would delete the 2 and write the 7";
+
+  it.each<[PlanOptions, string]>([
+    [{}, `${choices}; kept its rows (--data-table-rows skip)`],
+    [
+      { onConflict: 'overwrite' },
+      `${choices}; kept its rows (--data-table-rows skip; --on-conflict overwrite does not change rows)`,
+    ],
+  ])(
+    'keeps the rows of a table the target has by default (%j), saying what each choice would do',
+    async (options, reason) => {
+      const { orders } = await planOrders(options, { rows: twoRows });
+
+      expect(orders).toMatchObject({ action: 'skip', reason, rows: { archive: 7, target: 2 } });
+    },
+  );
+
   type TargetOrders = Parameters<typeof planOrders>[1];
-  it.each<[string, TargetOrders, string, string]>([
-    ['skips a table whose rows are the same', { rows: sourceOrders }, 'skip', 'identical data table exists'],
-    ['updates a table whose rows differ', { rows: [{ number: 99, total: 1 }] }, 'update', 'rows differ'],
+  it.each<[string, PlanOptions['dataTableRows'], TargetOrders, string, string]>([
+    [
+      'skips a table whose rows are the same',
+      'replace',
+      { rows: sourceOrders },
+      'skip',
+      "its rows are the archive's already",
+    ],
+    [
+      'replaces the rows of a table whose rows differ',
+      'replace',
+      { rows: twoRows },
+      'update',
+      "deletes its 2 and writes the archive's 7 (--data-table-rows replace)",
+    ],
+    [
+      'appends to a table',
+      'append',
+      { rows: twoRows },
+      'update',
+      "adds the archive's 7 (--data-table-rows append)",
+    ],
     [
       'reports a table with other columns as a conflict',
+      'replace',
       { columns: [{ name: 'number', type: 'string' }], rows: [] },
       'conflict',
-      'other columns',
+      'its columns differ',
     ],
-  ])('under overwrite, %s', async (_behaviour, targetOrders, action, reason) => {
-    const { orders } = await planOrders('overwrite', targetOrders);
+  ])('with --data-table-rows %s… %s', async (_behaviour, dataTableRows, targetOrders, action, reason) => {
+    const { orders } = await planOrders({ dataTableRows }, targetOrders);
 
     expect(orders?.action).toBe(action);
     expect(orders?.reason).toContain(reason);
   });
 
   it('creates a renamed copy beside the matched table under rename', async () => {
-    const { target, planned } = await planOrders('rename', { rows: [] });
+    const { target, planned } = await planOrders({ onConflict: 'rename' }, { rows: [] });
 
     const ledger = await applyStep(createStep, planned);
     await applyStep(rowsStep, planned, { ledger });
@@ -74,13 +116,49 @@ describe('planning data tables', () => {
 });
 
 describe('restoring data tables and their rows', () => {
-  it("replaces an updated table's rows with the archive's", async () => {
-    const { target, planned } = await planOrders('overwrite', { rows: [{ number: 99, total: 1 }] });
+  it("replaces a table's rows with the archive's under --data-table-rows replace", async () => {
+    const { target, planned } = await planOrders(
+      { dataTableRows: 'replace' },
+      { rows: [{ number: 99, total: 1 }] },
+    );
 
     const ledger = await applyStep(rowsStep, planned);
 
     expect(rowsOf(target, 'orders')).toEqual(sourceOrders);
     expect(ledger.state.updated).toMatchObject({ dataTables: 1, dataTableRows: 7 });
+  });
+
+  it("adds the archive's rows after the target's under --data-table-rows append, deleting none", async () => {
+    const kept = [{ number: 99, total: 1 }];
+    const { target, planned } = await planOrders({ dataTableRows: 'append' }, { rows: kept });
+
+    const ledger = await applyStep(rowsStep, planned, { rowBatchSize: 3 });
+
+    expect(rowsOf(target, 'orders')).toEqual([...kept, ...sourceOrders]);
+    expect(target.writes.filter((w) => w.endsWith('/rows/clear'))).toEqual([]);
+    expect(ledger.state.created.dataTableRows).toBe(7);
+    expect(ledger.state.updated.dataTables).toBe(1);
+  });
+
+  it("goes on after the rows an interrupted append added, keeping the target's and adding none twice", async () => {
+    const kept = [{ number: 99, total: 1 }];
+    const { target, planned } = await planOrders({ dataTableRows: 'append' }, { rows: kept });
+    const store = new InMemoryLedgerStore();
+    const first = await applyStep(createStep, planned, { ledger: newLedger(planned, store) });
+    // The new table "customers" takes two batches of 2; the append's second batch crashes.
+    target.crashAtWrite = target.writes.length + 4;
+    await expect(applyStep(rowsStep, planned, { ledger: first, rowBatchSize: 2 })).rejects.toThrow(
+      InjectedCrash,
+    );
+    expect(rowsOf(target, 'orders')).toEqual([...kept, ...sourceOrders.slice(0, 2)]);
+    const saved = { archiveDigest: planned.plan.archive.digest, target: planned.plan.target.url };
+
+    const resumed = await RestoreLedger.load(store, clock, saved);
+    if (!resumed) throw new Error('the interrupted run saved no ledger');
+    await applyStep(rowsStep, planned, { ledger: resumed, rowBatchSize: 2, resumed: true });
+
+    expect(rowsOf(target, 'orders')).toEqual([...kept, ...sourceOrders]);
+    expect(target.writes.filter((w) => w.endsWith('/rows/clear'))).toEqual([]);
   });
 
   it('creates each table in the project it lands in and inserts its rows in batches of rowBatchSize', async () => {

@@ -140,7 +140,7 @@ describe('rows', () => {
       ],
       [{ number: 1, total: 1 }],
     );
-    const planned = await planKind(dataTablesKind, source, target, { onConflict: 'overwrite' });
+    const planned = await planKind(dataTablesKind, source, target, { dataTableRows: 'replace' });
 
     // Act
     const ledger = await applyStep(fillRows, planned);

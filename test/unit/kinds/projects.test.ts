@@ -115,6 +115,26 @@ describe('projects step', () => {
     expect(ledger.state.created.projects).toBe(1);
   });
 
+  it.each([
+    ['chosen (the whole archive)', {}, TEAM.map((m) => m.email)],
+    ['only pulled in by a chosen workflow', { workflow: 'Nightly' }, []],
+  ])('under overwrite, adds missing members to an existing project %s', async (_how, selection, added) => {
+    const source = emptySource();
+    const ops = source.seedProject('Ops', TEAM);
+    source.seedWorkflow({ name: 'Nightly' }, ops.id);
+    const target = emptyTarget();
+    target.seedProject('Ops');
+    const before = exactlyOne(target.projects, (p) => p.name === 'Ops').members.map((m) => m.email);
+    const planned = await planKind(projectsKind, source, target, { onConflict: 'overwrite', ...selection });
+
+    await applyStep(createProjects, planned);
+
+    const after = exactlyOne(target.projects, (p) => p.name === 'Ops').members.map((m) => m.email);
+    expect(after.filter((email) => !before.includes(email)).sort()).toEqual(
+      added.filter((email) => !before.includes(email)).sort(),
+    );
+  });
+
   it('on resume, adopts the project an interrupted run created and adds its members', async () => {
     const source = emptySource();
     const ops = source.seedProject('Ops', TEAM);

@@ -22,6 +22,31 @@ describe('planning workflows', () => {
     expect(entry('Main')).toMatchObject({ action: 'create' });
   });
 
+  it.each([
+    ['overwrite', 'update'],
+    ['rename', 'create'],
+  ] as const)(
+    'under %s, keeps a pulled-in sub-workflow the target has, and applies the policy to the one chosen',
+    async (onConflict, action) => {
+      const target = emptyTarget();
+      const ops = target.seedProject('Ops');
+      const subA = target.seedWorkflow({ name: 'Sub A', nodes: [] }, ops.id);
+      target.seedWorkflow({ name: 'Main', nodes: [] }, ops.id);
+
+      const entry = await planned(seededSource(), target, { workflow: 'Main', onConflict });
+      const chosenToo = await planned(seededSource(), target, { workflow: '*', onConflict });
+
+      expect(entry('Main')).toMatchObject({ action });
+      expect(entry('Sub A')).toMatchObject({
+        action: 'skip',
+        targetId: subA.id,
+        pulledInBy: 'needed by workflow "Main"',
+      });
+      expect(entry('Sub A')?.reason).toContain('only created when missing');
+      expect(chosenToo('Sub A')).toMatchObject({ action });
+    },
+  );
+
   it('keeping ids, matches the target workflow with the archive id before a namesake', async () => {
     const source = seededSource();
     const target = emptyTarget();

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { archiveSnapshot, diffInstances, liveSnapshot } from '../../../functions/core/diff/index.js';
-import { RestoreError } from '../../../functions/core/errors.js';
+import { N8nApiError, RestoreError } from '../../../functions/core/errors.js';
 import {
   type Clock,
   type SecretSource,
@@ -168,6 +168,45 @@ describe('a finished restore run again once the secrets of its stubs are known',
   });
 });
 
+describe('a finished restore whose activation failed (the runbook, docs/OPERATIONS.md step 6)', () => {
+  it('does not retry the activation when run again, with the same options or with the secrets', async () => {
+    // Prepare: n8n refuses to publish "Main" while its credentials are stubs
+    const source = seededSource();
+    const target = emptyTarget();
+    const publish = target.publishWorkflow.bind(target);
+    const publishes: string[] = [];
+    target.publishWorkflow = async (id) => {
+      publishes.push(id);
+      if (target.workflows.find((w) => w.id === id)?.name === 'Main')
+        throw new N8nApiError('Workflow could not be activated', {
+          status: 400,
+          method: 'POST',
+          path: `/workflows/${id}/activate`,
+        });
+      return publish(id);
+    };
+    const restore = restorer(memoryArchive(source), target);
+    const first = await restore();
+    const slack = source.credentials.find((c) => c.name === 'Slack bot');
+    const secrets: SecretSource = {
+      get: async (name) => (name === slack?.id ? JSON.stringify({ accessToken: 'xoxb' }) : undefined),
+    };
+    const publishedFirst = publishes.length;
+
+    // Act
+    const same = await restore();
+    const withSecrets = await restore({}, secrets);
+
+    // Assess
+    expect(first.report.complete).toBe(true);
+    expect(first.report.warnings.map((w) => w.code)).toContain('activation-failed');
+    expect(same.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+    expect(withSecrets.report.updated.credentials).toBe(1);
+    expect(publishes).toHaveLength(publishedFirst);
+    expect(target.workflows.find((w) => w.name === 'Main')?.active).toBe(false);
+  });
+});
+
 describe('an unfinished restore run with other options', () => {
   it('is refused, naming the options it was started with, and writes nothing', async () => {
     // Prepare: a restore that ended incomplete (n8n refused one workflow)
@@ -214,3 +253,41 @@ describe('a dry run of a finished restore with other options', () => {
 function zeroed(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.keys(counts).map((k) => [k, 0]));
 }
+
+describe('a finished restore run again with --data-table-rows', () => {
+  it('plans a new round that writes the rows it asks for, once; skip, the default, is the same round', async () => {
+    // Prepare: the target has "orders" with rows of its own; the first run kept them (the default)
+    const source = seededSource();
+    const target = emptyTarget();
+    const own = [{ number: 99, total: 1 }];
+    const orders = target.seedDataTable(
+      'orders',
+      [
+        { name: 'number', type: 'number' },
+        { name: 'total', type: 'number' },
+      ],
+      own,
+    );
+    const restore = restorer(memoryArchive(source), target);
+    const first = await restore();
+    const archiveOrders = source.rows.get(source.dataTables.find((t) => t.name === 'orders')?.id ?? '') ?? [];
+    const rowsOf = (id: string) =>
+      (target.rows.get(id) ?? []).map(({ number, total }) => ({ number, total }));
+    const customers = () => target.dataTables.find((t) => t.name === 'customers')?.id ?? '';
+    const customersBefore = rowsOf(customers());
+
+    // Act
+    const same = await restore({ dataTableRows: 'skip' });
+    const replaced = await restore({ dataTableRows: 'replace' });
+    const again = await restore({ dataTableRows: 'replace' });
+
+    // Assess
+    expect(first.report.complete).toBe(true);
+    expect(same.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+    expect(replaced.report.complete).toBe(true);
+    expect(rowsOf(orders.id)).toEqual(archiveOrders.map(({ number, total }) => ({ number, total })));
+    expect(replaced.report.updated.dataTableRows).toBe(archiveOrders.length);
+    expect(rowsOf(customers())).toEqual(customersBefore);
+    expect(again.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+  });
+});

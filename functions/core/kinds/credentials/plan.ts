@@ -40,7 +40,7 @@ function planSameId(ctx: PlanContext, credential: CredentialMeta, existing: Cred
   const scope = ctx.scopeOf(owningProjectId(credential));
   const owner = owningProjectId(existing);
   const elsewhere = scope.kind === 'existing' && owner !== undefined && owner !== scope.id;
-  const transfer = elsewhere && selected && ctx.onConflict === 'overwrite';
+  const transfer = elsewhere && selected && ctx.conflictPolicy('credentials', credential.id) === 'overwrite';
   ctx.add({
     ...baseOf(ctx, credential),
     action: 'skip',

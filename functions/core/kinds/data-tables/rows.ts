@@ -1,6 +1,6 @@
 /** Data-table rows: read from the archive in chunk order, written in batches. */
 import type { OpenedArchive } from '../../archive-format.js';
-import { AmbiguousWriteError } from '../../errors.js';
+import { AmbiguousWriteError, RestoreError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
 
@@ -22,6 +22,14 @@ export function columnsOf(table: DataTable): string {
     .join(', ');
 }
 
+/** The rows the archive holds for a table, from the manifest (no entry is read). */
+export function archiveRowCount(archive: OpenedArchive, tableId: string): number {
+  return archive
+    .entriesOf('dataTableRows')
+    .filter((e) => e.dataTableId === tableId)
+    .reduce((sum, e) => sum + e.records, 0);
+}
+
 /** A table's rows in the archive, chunk after chunk in name order. */
 export async function* archiveRows(archive: OpenedArchive, tableId: string): AsyncGenerator<DataTableRow> {
   const chunksOfTable = archive
@@ -39,13 +47,21 @@ export async function restoreRows(ctx: ApplyContext): Promise<void> {
     ctx.checkDeadline();
     const hasRows = ctx.deps.archive.entriesOf('dataTableRows').some((e) => e.dataTableId === entry.sourceId);
     const startedBefore = ctx.ledger.isMarked('dataTableRows', `started:${entry.sourceId}`);
+    // An update replaces the rows unless the plan says append (ledgers before --data-table-rows say neither).
+    const append = entry.action === 'update' && entry.rows?.mode === 'append';
     await ctx.attempt('dataTableRows', entry, 'restoring its rows', async () => {
-      const inserted = await fill(ctx, entry.sourceId, targetId, {
-        clearFirst: entry.action === 'update' || startedBefore,
-        hasRows,
-      });
+      const inserted = append
+        ? await appendRows(ctx, entry.sourceId, targetId, entry.rows?.target ?? 0, startedBefore)
+        : await fill(ctx, entry.sourceId, targetId, {
+            clearFirst: entry.action === 'update' || startedBefore,
+            hasRows,
+          });
       if (hasRows)
-        ctx.ledger.count(entry.action === 'update' ? 'updated' : 'created', 'dataTableRows', inserted);
+        ctx.ledger.count(
+          entry.action === 'update' && !append ? 'updated' : 'created',
+          'dataTableRows',
+          inserted,
+        );
       if (entry.action === 'update') ctx.ledger.count('updated', 'dataTables');
     });
     ctx.ledger.mark('dataTableRows', entry.sourceId);
@@ -89,14 +105,52 @@ async function fill(
   }
 }
 
-async function insertAll(ctx: ApplyContext, sourceTableId: string, targetId: string): Promise<number> {
+/**
+ * Adds the archive's rows after the `before` rows the target table held when planned; the target's
+ * own rows are never deleted. An append that was interrupted, or whose batch answer was lost in a
+ * way a count could not settle, goes on after the rows the count shows it added, since rows land in
+ * order a batch at a time. A count that fits no such point (the table changed meanwhile) fails the
+ * table, naming the counts, rather than guess.
+ */
+async function appendRows(
+  ctx: ApplyContext,
+  sourceTableId: string,
+  targetId: string,
+  before: number,
+  startedBefore: boolean,
+): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    const done = startedBefore || attempt > 1 ? (await countRows(ctx, targetId)) - before : 0;
+    const total = archiveRowCount(ctx.deps.archive, sourceTableId);
+    if (done < 0 || done > total)
+      throw new RestoreError(
+        `the table holds ${before + done} rows where an append of ${total} to its ${before} could leave ${before} to ${before + total}: it changed while the restore appended; check it, then restore it with --data-table-rows replace or skip`,
+      );
+    ctx.ledger.mark('dataTableRows', `started:${sourceTableId}`);
+    await ctx.ledger.save();
+    try {
+      return done + (await insertAll(ctx, sourceTableId, targetId, { skip: done, before: before + done }));
+    } catch (error) {
+      if (!(error instanceof AmbiguousWriteError) || attempt >= FILL_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function insertAll(
+  ctx: ApplyContext,
+  sourceTableId: string,
+  targetId: string,
+  { skip, before }: { skip: number; before: number } = { skip: 0, before: 0 },
+): Promise<number> {
   const contents = async function* () {
-    for await (const row of archiveRows(ctx.deps.archive, sourceTableId)) yield rowContent(row);
+    let index = 0;
+    for await (const row of archiveRows(ctx.deps.archive, sourceTableId))
+      if (index++ >= skip) yield rowContent(row);
   };
   let inserted = 0;
   for await (const list of rowBatches(contents(), ctx.rowBatchSize, ROW_BATCH_MAX_BYTES)) {
     ctx.checkDeadline();
-    inserted += await insertBatch(ctx, targetId, list, inserted);
+    inserted += await insertBatch(ctx, targetId, list, before + inserted);
     ctx.deps.progress.advance('dataTableRows', list.length);
   }
   return inserted;

@@ -73,7 +73,8 @@ function planOne(
       targetId: existing.id,
       reason: 'not selected; matched by name',
     });
-  if (ctx.onConflict === 'rename' && sameId)
+  const policy = ctx.conflictPolicy('workflows', workflow.id);
+  if (policy === 'rename' && sameId)
     return add(ctx, {
       ...base,
       action: 'conflict',
@@ -83,9 +84,16 @@ function planOne(
   const why = sameId
     ? `the target has this workflow already (same id${existing.name === workflow.name ? '' : `, named "${existing.name}" there`})`
     : 'a workflow of that name exists in its project';
+  if (base.pulledInBy)
+    return add(ctx, {
+      ...base,
+      action: 'skip',
+      targetId: existing.id,
+      reason: `${why}; kept as it is: a workflow pulled in is only created when missing (select it too to overwrite it)`,
+    });
   return add(
     ctx,
-    decideConflict(ctx.onConflict, base, {
+    decideConflict(policy, base, {
       targetId: existing.id,
       why,
       rename: () => {
