@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,11 +6,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic.js';
+import { OperationAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction } from './ark-function.js';
 import type { ArkConfig } from './config.js';
@@ -40,6 +40,7 @@ export class N8nArkStack extends Stack {
     const secrets = config.instances.map((i) =>
       secretsmanager.Secret.fromSecretNameV2(this, `Secret-${i.name}`, i.secretName),
     );
+    const backedUp = config.instances.filter((i) => i.backup);
     const environment = {
       ARCHIVE_BUCKET: archives.bucket.bucketName,
       ARCHIVE_PREFIX: PREFIX,
@@ -49,13 +50,17 @@ export class N8nArkStack extends Stack {
 
     const backup = new ArkFunction(this, 'Backup', {
       handler: 'backup',
-      environment,
+      // Restore-only instances are unknown to the backup function: it cannot back them up by mistake.
+      environment: {
+        ...environment,
+        INSTANCES: JSON.stringify(Object.fromEntries(backedUp.map((i) => [i.name, i.secretName]))),
+      },
       memorySize: 1024,
       timeout: Duration.minutes(15),
     });
     const restore = new ArkFunction(this, 'Restore', {
       handler: 'restore',
-      environment,
+      environment: { ...environment, CREDENTIAL_SECRETS: credentialSecretsByTarget(config) },
       memorySize: 1024,
       timeout: Duration.minutes(15),
     });
@@ -71,7 +76,13 @@ export class N8nArkStack extends Stack {
     archives.bucket.grantReadWrite(restore.fn, `${PREFIX}/*`);
     archives.bucket.grantRead(verify.fn, `${PREFIX}/*`);
     // The verify function reads a target's secret to compare it with the archive after a restore.
-    for (const fn of [backup.fn, restore.fn, verify.fn]) for (const secret of secrets) secret.grantRead(fn);
+    config.instances.forEach((instance, i) => {
+      const secret = secrets[i];
+      if (!secret) return;
+      for (const fn of instance.backup ? [backup.fn, restore.fn, verify.fn] : [restore.fn, verify.fn])
+        secret.grantRead(fn);
+    });
+    grantCredentialSecrets(this, restore, config);
     archives.key.grantEncryptDecrypt(backup.fn);
     archives.key.grantEncryptDecrypt(restore.fn);
     archives.key.grantDecrypt(verify.fn);
@@ -86,16 +97,19 @@ export class N8nArkStack extends Stack {
       );
     }
 
-    const topic = new sns.Topic(this, 'Alarms', { enforceSSL: true, masterKey: archives.key });
-    if (config.alarmEmail) {
-      // Undeliverable alarm e-mails land in the backup DLQ instead of vanishing.
-      topic.addSubscription(
-        new subscriptions.EmailSubscription(config.alarmEmail, { deadLetterQueue: backup.deadLetterQueue }),
-      );
-    }
+    const { topic } = new AlarmTopic(this, 'Alarms', config.alarmEmail ? { email: config.alarmEmail } : {});
     const notify = new actions.SnsAction(topic);
+    new OperationAlarms(this, 'OperationAlarms', {
+      topic,
+      namespace: METRIC_NAMESPACE,
+      verify,
+      backedUp: backedUp.map((i) => ({
+        name: i.name,
+        shrinkAlarmShare: i.shrinkAlarmShare ?? config.shrinkAlarmShare,
+      })),
+    });
 
-    for (const instance of config.instances) {
+    for (const instance of backedUp) {
       new scheduler.Schedule(this, `Nightly-${instance.name}`, {
         schedule: scheduler.ScheduleExpression.expression(instance.schedule),
         description: `n8n-ark backup of ${instance.name}`,
@@ -103,6 +117,7 @@ export class N8nArkStack extends Stack {
           input: scheduler.ScheduleTargetInput.fromObject({
             instance: instance.name,
             ...(instance.history !== undefined ? { history: instance.history } : {}),
+            shrinkAlarmShare: instance.shrinkAlarmShare ?? config.shrinkAlarmShare,
           }),
           deadLetterQueue: backup.deadLetterQueue,
           retryAttempts: 2,
@@ -193,6 +208,8 @@ export class N8nArkStack extends Stack {
         level: sfn.LogLevel.ALL,
       },
     });
+    // The SNS task grants sns:Publish alone; the topic's key must let the machine encrypt too.
+    topic.grantPublish(machine);
     new cloudwatch.Alarm(this, 'RestoreFailed', {
       alarmDescription: 'A restore or migration run failed',
       metric: machine.metricFailed({ period: Duration.minutes(5) }),
@@ -204,6 +221,43 @@ export class N8nArkStack extends Stack {
 
     acknowledgeReviewedFindings(this);
   }
+}
+
+/** Target instance → `sm://<prefix>` its restores may read credential secrets from (JSON). */
+function credentialSecretsByTarget(config: ArkConfig): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      config.instances.flatMap((i) => (i.credentialSecrets ? [[i.name, i.credentialSecrets]] : [])),
+    ),
+  );
+}
+
+/** The restore function reads exactly the configured credential-secret prefixes, nothing beside them. */
+function grantCredentialSecrets(stack: Stack, restore: ArkFunction, config: ArkConfig): void {
+  const prefixes = [
+    ...new Set(config.instances.flatMap((i) => (i.credentialSecrets ? [i.credentialSecrets] : []))),
+  ];
+  if (prefixes.length === 0) return;
+  const names = prefixes.map((uri) => `${uri.slice('sm://'.length)}/*`);
+  restore.fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: names.map((resourceName) =>
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
+    }),
+  );
+  Validations.of(restore).acknowledge(
+    ...names.map((name) => ({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}]`,
+      reason: `Credential secrets are one secret per credential id under the configured prefix ${name.slice(0, -2)}/ (cdk.json credentialSecrets); the restore function reads those and nothing beside them.`,
+    })),
+  );
 }
 
 /** cdk-nag findings reviewed and accepted, each with the reason a reviewer can check. */
@@ -248,7 +302,7 @@ function acknowledgeReviewedFindings(stack: Stack): void {
     ),
     wildcard(
       'Action::kms:GenerateDataKey*',
-      'Generated by key.grantEncryptDecrypt on the stack’s own archive key only (SSE-KMS multipart uploads).',
+      'Generated by key.grantEncryptDecrypt on the stack’s own archive key only (SSE-KMS multipart uploads), and by topic.grantPublish on the alarm topic’s own key only (SNS encrypts each message with a data key).',
     ),
     wildcard(
       'Resource::<BackupFunction2B54E943.Arn>:*',
