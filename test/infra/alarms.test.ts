@@ -361,3 +361,47 @@ describe("n8n-ark's rule pack", () => {
     }
   });
 });
+
+describe('configuration of alarms and restore-only instances', () => {
+  const base = { name: 'dr', secretName: 'n8n-ark/dr' };
+
+  it('defaults: backed up, the stack share 0.2; cdk.json example has one backed-up and one restore-only instance', () => {
+    const config = parseConfig({ instances: [base] });
+    expect(config.shrinkAlarmShare).toBe(0.2);
+    expect(config.instances[0]).toMatchObject({ backup: true });
+    expect(parseConfig(cdkJson.context.n8nArk).instances.map((i) => [i.name, i.backup])).toEqual([
+      ['prod', true],
+      ['dr', false],
+    ]);
+  });
+
+  it('refuses a backup setting on a restore-only instance, naming the instance and the setting', () => {
+    expect(() =>
+      parseConfig({ instances: [{ ...base, backup: false, schedule: 'cron(0 2 * * ? *)', history: 3 }] }),
+    ).toThrow(
+      'cdk.json context "n8nArk": instances[0] ("dr") has "backup": false, so "schedule", "history" would do nothing; remove it',
+    );
+    expect(() => parseConfig({ instances: [{ ...base, backup: 'no' }] })).toThrow(
+      'instances[0] ("dr").backup must be true or false, not "no"',
+    );
+  });
+
+  it('refuses a shrink share outside (0, 1), per instance and for the stack', () => {
+    expect(() => parseConfig({ instances: [{ ...base, shrinkAlarmShare: 20 }] })).toThrow(
+      'instances[0] ("dr").shrinkAlarmShare must be a share between 0 and 1 (0.2 = 20 % fewer workflows), not 20',
+    );
+    expect(() => parseConfig({ instances: [base], shrinkAlarmShare: 0 })).toThrow(
+      '"shrinkAlarmShare" must be a share between 0 and 1',
+    );
+  });
+
+  it('takes credential secrets only as an sm:// prefix without wildcard or trailing slash', () => {
+    expect(
+      parseConfig({ instances: [{ ...base, credentialSecrets: 'sm://n8n-ark/credentials' }] }).instances[0],
+    ).toMatchObject({ credentialSecrets: 'sm://n8n-ark/credentials' });
+    for (const credentialSecrets of ['n8n-ark/credentials', 'sm://', 'sm://a/*', 'sm://a/', './creds.json'])
+      expect(() => parseConfig({ instances: [{ ...base, credentialSecrets }] }), credentialSecrets).toThrow(
+        /instances\[0\] \("dr"\)\.credentialSecrets must be sm:\/\/<prefix>/,
+      );
+  });
+});
