@@ -31,16 +31,16 @@ export class N8nArkChecks implements IPolicyValidationPlugin {
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const violations = context.templatePaths.flatMap((templatePath) => {
       const template = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
-      return checkTemplate(template).map(({ rule, findings }) => ({
-        ruleName: rule.id,
-        description: rule.description,
-        fix: rule.fix,
-        violatingResources: findings.map((f) => ({
-          resourceLogicalId: f.resource,
-          templatePath,
-          locations: [`${f.location}: ${f.problem}`],
+      // One violation per finding: the synth's report prints a violation's description, and each
+      // finding's problem (which publisher, which key, what to grant) is what the reader needs.
+      return checkTemplate(template).flatMap(({ rule, findings }) =>
+        findings.map((f) => ({
+          ruleName: rule.id,
+          description: `${f.problem} (${f.location})`,
+          fix: rule.fix,
+          violatingResources: [{ resourceLogicalId: f.resource, templatePath, locations: [f.location] }],
         })),
-      }));
+      );
     });
     return { success: violations.length === 0, violations };
   }

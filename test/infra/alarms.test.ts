@@ -1,26 +1,17 @@
 /**
  * Alarm delivery and the alarms an operator needs, on the stack synthesized from a two-instance
  * configuration (one of them a restore-only target), and n8n-ark's own rule pack on the real stack
- * and on a fixture stack with the topic/key shape the stack had before (alarms that never arrive).
+ * (its failing cases on small fixture stacks are in rule-pack.test.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lib/config.js';
 import { N8nArkStack } from '../../lib/n8n-ark-stack.js';
-import { encryptedTopicPublishers } from '../../lib/rules/encrypted-topic-publishers.js';
-import { checkTemplate, N8nArkChecks } from '../../lib/rules/pack.js';
+import { checkTemplate } from '../../lib/rules/pack.js';
 import type { CfnTemplate } from '../../lib/rules/template.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -253,112 +244,9 @@ describe('a restore-only instance (backup: false)', () => {
   });
 });
 
-/** The topic and key as the stack had them: the archive key on the topic, SNS task without a key grant. */
-function stackWithTodaysTopicShape(): CfnTemplate {
-  const stack = new Stack(new App(), 'Fixture');
-  const archiveKey = new kms.Key(stack, 'ArchiveKey', { enableKeyRotation: true });
-  const topic = new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: archiveKey });
-  new cloudwatch.Alarm(stack, 'BackupFailed', {
-    metric: new cloudwatch.Metric({ namespace: 'n8n-ark', metricName: 'BackupFailure' }),
-    threshold: 1,
-    evaluationPeriods: 1,
-  }).addAlarmAction(new actions.SnsAction(topic));
-  new sfn.StateMachine(stack, 'RestoreMachine', {
-    definitionBody: sfn.DefinitionBody.fromChainable(
-      new tasks.SnsPublish(stack, 'Notify', { topic, message: sfn.TaskInput.fromText('done') }),
-    ),
-  });
-  return Template.fromStack(stack).toJSON() as CfnTemplate;
-}
-
-describe("n8n-ark's rule pack", () => {
+describe("n8n-ark's rule pack (test/infra/rule-pack.test.ts has its failing cases)", () => {
   it('passes the real stack', () => {
     expect(checkTemplate(json)).toEqual([]);
-  });
-
-  it("fails today's shape: CloudWatch may not use the archive key, the machine's role may publish but not encrypt", () => {
-    const findings = encryptedTopicPublishers.check(stackWithTodaysTopicShape());
-
-    expect(findings).toHaveLength(2);
-    expect(findings[0]).toMatchObject({
-      location: expect.stringMatching(/^publisher BackupFailed/),
-      problem: expect.stringMatching(
-        /does not let cloudwatch\.amazonaws\.com kms:Decrypt and kms:GenerateDataKey/,
-      ),
-    });
-    expect(findings[1]).toMatchObject({
-      location: expect.stringMatching(/^publisher RestoreMachineRoleDefaultPolicy/),
-      problem: expect.stringMatching(
-        /^role RestoreMachineRole\w+ may publish to the topic but not kms:Decrypt/,
-      ),
-    });
-  });
-
-  it('fails a CloudWatch key grant without source conditions, and an AWS-managed topic key', () => {
-    const stack = new Stack(new App(), 'Fixture');
-    const key = new kms.Key(stack, 'Key');
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    const mine = new sns.Topic(stack, 'Mine', { masterKey: key });
-    const managed = new sns.Topic(stack, 'Managed', {
-      masterKey: kms.Alias.fromAliasName(stack, 'SnsManaged', 'alias/aws/sns'),
-    });
-    for (const [id, topic] of [
-      ['A', mine],
-      ['B', managed],
-    ] as const)
-      new cloudwatch.Alarm(stack, id, {
-        metric: new cloudwatch.Metric({ namespace: 'n', metricName: 'm' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-      }).addAlarmAction(new actions.SnsAction(topic));
-
-    const problems = encryptedTopicPublishers
-      .check(Template.fromStack(stack).toJSON() as CfnTemplate)
-      .map((f) => f.problem);
-
-    expect(problems).toEqual([
-      expect.stringMatching(/without an aws:SourceAccount or aws:SourceArn condition/),
-      expect.stringMatching(/key arn:<AWS::Partition>:kms:\S+:alias\/aws\/sns is not a key of this stack/),
-    ]);
-  });
-
-  it('passes a role granted with topic.grantPublish, and an unencrypted topic', () => {
-    const stack = new Stack(new App(), 'Fixture');
-    const role = new iam.Role(stack, 'Publisher', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    new sns.Topic(stack, 'Encrypted', { masterKey: new kms.Key(stack, 'Key') }).grantPublish(role);
-    new sns.Topic(stack, 'Plain').grantPublish(role);
-
-    expect(encryptedTopicPublishers.check(Template.fromStack(stack).toJSON() as CfnTemplate)).toEqual([]);
-  });
-
-  it('as a validation plugin, fails the synth of a template with findings and names the rule and resource', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'n8n-ark-rules-'));
-    try {
-      const path = join(dir, 'Fixture.template.json');
-      writeFileSync(path, JSON.stringify(stackWithTodaysTopicShape()));
-      const report = new N8nArkChecks().validate({
-        templatePaths: [path],
-        stackTemplates: [],
-        appConstruct: new App(),
-      });
-
-      expect(report.success).toBe(false);
-      expect(report.violations.map((v) => v.ruleName)).toEqual(['N8nArk-EncryptedTopicPublishers']);
-      expect(report.violations[0]?.violatingResources.map((r) => r.resourceLogicalId)).toEqual([
-        expect.stringMatching(/^Alarms/),
-        expect.stringMatching(/^Alarms/),
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 
