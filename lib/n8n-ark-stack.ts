@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import { OperationAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction } from './ark-function.js';
 import type { ArkConfig } from './config.js';
+import { credentialSecretsByTarget, grantCredentialSecrets } from './credential-secrets.js';
 
 export const METRIC_NAMESPACE = 'n8n-ark';
 const PREFIX = 'archives';
@@ -26,7 +27,9 @@ export interface N8nArkStackProps extends StackProps {
  * n8n-ark on AWS: a versioned, encrypted archive bucket; one nightly EventBridge Scheduler schedule
  * per instance invoking the backup Lambda; a daily verify of each instance's newest archive; a
  * Step Functions state machine that runs restores of any size in bounded slices, then verifies;
- * alarms on failed backups, on "no successful backup in 26 hours" and on failed restores → SNS.
+ * alarms on failed backups, on "no successful backup in 26 hours", on shrunk backups, on failed
+ * verifies and on failed restores → an SNS topic under its own key (alarm-topic.ts, alarms.ts).
+ * Instances with `backup: false` get no schedule, verify or backup alarm: they are restore targets.
  */
 export class N8nArkStack extends Stack {
   constructor(scope: Construct, id: string, props: N8nArkStackProps) {
@@ -221,43 +224,6 @@ export class N8nArkStack extends Stack {
 
     acknowledgeReviewedFindings(this);
   }
-}
-
-/** Target instance → `sm://<prefix>` its restores may read credential secrets from (JSON). */
-function credentialSecretsByTarget(config: ArkConfig): string {
-  return JSON.stringify(
-    Object.fromEntries(
-      config.instances.flatMap((i) => (i.credentialSecrets ? [[i.name, i.credentialSecrets]] : [])),
-    ),
-  );
-}
-
-/** The restore function reads exactly the configured credential-secret prefixes, nothing beside them. */
-function grantCredentialSecrets(stack: Stack, restore: ArkFunction, config: ArkConfig): void {
-  const prefixes = [
-    ...new Set(config.instances.flatMap((i) => (i.credentialSecrets ? [i.credentialSecrets] : []))),
-  ];
-  if (prefixes.length === 0) return;
-  const names = prefixes.map((uri) => `${uri.slice('sm://'.length)}/*`);
-  restore.fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: names.map((resourceName) =>
-        stack.formatArn({
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ),
-    }),
-  );
-  Validations.of(restore).acknowledge(
-    ...names.map((name) => ({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${name}]`,
-      reason: `Credential secrets are one secret per credential id under the configured prefix ${name.slice(0, -2)}/ (cdk.json credentialSecrets); the restore function reads those and nothing beside them.`,
-    })),
-  );
 }
 
 /** cdk-nag findings reviewed and accepted, each with the reason a reviewer can check. */
