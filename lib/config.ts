@@ -2,8 +2,14 @@
  * The deployment's configuration, read from cdk.json context (`n8nArk`), validated at synth time:
  *
  * {
- *   "instances": [{ "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)",
- *                   "history": 10 }],          // saved versions kept per workflow; 0 keeps none
+ *   "instances": [
+ *     { "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)",
+ *       "history": 10,                          // saved versions kept per workflow; 0 keeps none
+ *       "shrinkAlarmShare": 0.1 },              // optional: this instance's own share (below)
+ *     { "name": "dr", "secretName": "n8n-ark/dr", "backup": false,   // a restore (and drill) target only
+ *       "credentialSecrets": "sm://n8n-ark/credentials" }  // restores into it may read <prefix>/<credential id>
+ *   ],
+ *   "shrinkAlarmShare": 0.2,                   // alarm when a backup has this share fewer workflows than the one before
  *   "retentionDays": 90,                       // noncurrent archive versions kept this long
  *   "archiveDays": 365,                        // each nightly archive (its own dated key) kept this long
  *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
@@ -14,14 +20,25 @@ export interface InstanceConfig {
   name: string;
   /** Secrets Manager secret holding {"url", "apiKey"}. */
   secretName: string;
+  /** False: never backed up (no schedule, verify or backup alarms); a restore or drill target only. */
+  backup: boolean;
   /** EventBridge Scheduler expression; default nightly at 02:00 UTC. */
   schedule: string;
   /** Newest saved versions kept per workflow (backup --history); absent = the backup's default, 10. */
   history?: number;
+  /** The BackupShrank alarm's workflow-drop share for this instance; absent = the stack's `shrinkAlarmShare`. */
+  shrinkAlarmShare?: number;
+  /**
+   * `sm://<prefix>`: restores into this instance may fill credential stubs from the Secrets Manager
+   * secrets `<prefix>/<credential id>`; the restore function may read exactly those.
+   */
+  credentialSecrets?: string;
 }
 
 export interface ArkConfig {
   instances: InstanceConfig[];
+  /** A backup with more than this share fewer workflows than the previous archive raises BackupShrank. */
+  shrinkAlarmShare: number;
   retentionDays: number;
   /** Days each archive stays current; every nightly run writes a new key, so without this they pile up. */
   archiveDays: number;
@@ -30,36 +47,79 @@ export interface ArkConfig {
 }
 
 export const DEFAULT_SCHEDULE = 'cron(0 2 * * ? *)';
+export const DEFAULT_SHRINK_ALARM_SHARE = 0.2;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,40}$/;
+/** A Secrets Manager name prefix: the characters secret names allow, no wildcard, no trailing slash. */
+const SECRET_PREFIX = /^sm:\/\/[A-Za-z0-9/_+=.@-]*[A-Za-z0-9_+=.@-]$/;
+/** Settings that only mean something for an instance that is backed up. */
+const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare'] as const;
+
+type Fail = (why: string) => never;
+
+const isShare = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0 && value < 1;
+
+function parseInstance(item: unknown, i: number, fail: Fail): InstanceConfig {
+  const entry = (item ?? {}) as Record<string, unknown>;
+  const name =
+    typeof entry.name === 'string' && NAME.test(entry.name)
+      ? entry.name
+      : fail(`instances[${i}].name must match ${NAME}`);
+  const at = `instances[${i}] ("${name}")`;
+  const secretName =
+    typeof entry.secretName === 'string' && entry.secretName
+      ? entry.secretName
+      : fail(`instances[${i}].secretName is required`);
+  if (entry.backup !== undefined && typeof entry.backup !== 'boolean')
+    fail(`${at}.backup must be true or false, not ${JSON.stringify(entry.backup)}`);
+  const backup = entry.backup !== false;
+  if (!backup) {
+    const given = BACKUP_ONLY.filter((key) => entry[key] !== undefined);
+    if (given.length > 0)
+      fail(
+        `${at} has "backup": false, so ${given.map((k) => `"${k}"`).join(', ')} would do nothing; remove it`,
+      );
+  }
+  const schedule = entry.schedule === undefined ? DEFAULT_SCHEDULE : String(entry.schedule);
+  if (!/^(cron|rate)\(.+\)$/.test(schedule)) fail(`instances[${i}].schedule must be cron(...) or rate(...)`);
+  const history = entry.history;
+  if (
+    history !== undefined &&
+    (!Number.isInteger(history) || (history as number) < 0 || (history as number) > 1000)
+  )
+    fail(`instances[${i}].history must be a whole number of versions from 0 to 1000`);
+  const share = entry.shrinkAlarmShare;
+  if (share !== undefined && !isShare(share))
+    fail(
+      `${at}.shrinkAlarmShare must be a share between 0 and 1 (0.2 = 20 % fewer workflows), not ${JSON.stringify(share)}`,
+    );
+  const credentialSecrets = entry.credentialSecrets;
+  if (
+    credentialSecrets !== undefined &&
+    (typeof credentialSecrets !== 'string' || !SECRET_PREFIX.test(credentialSecrets))
+  )
+    fail(
+      `${at}.credentialSecrets must be sm://<prefix> (Secrets Manager secrets <prefix>/<credential id>, e.g. sm://n8n-ark/credentials), not ${JSON.stringify(credentialSecrets)}`,
+    );
+  return {
+    name,
+    secretName,
+    backup,
+    schedule,
+    ...(history !== undefined ? { history: history as number } : {}),
+    ...(share !== undefined ? { shrinkAlarmShare: share as number } : {}),
+    ...(credentialSecrets !== undefined ? { credentialSecrets: credentialSecrets as string } : {}),
+  };
+}
 
 export function parseConfig(raw: unknown): ArkConfig {
-  const fail = (why: string): never => {
+  const fail: Fail = (why) => {
     throw new Error(`cdk.json context "n8nArk": ${why}`);
   };
   if (typeof raw !== 'object' || raw === null) fail('missing; see docs/OPERATIONS.md');
   const input = raw as Record<string, unknown>;
   const instances = Array.isArray(input.instances) ? input.instances : fail('"instances" must be a list');
-  const parsed = instances.map((item, i): InstanceConfig => {
-    const entry = (item ?? {}) as Record<string, unknown>;
-    const name =
-      typeof entry.name === 'string' && NAME.test(entry.name)
-        ? entry.name
-        : fail(`instances[${i}].name must match ${NAME}`);
-    const secretName =
-      typeof entry.secretName === 'string' && entry.secretName
-        ? entry.secretName
-        : fail(`instances[${i}].secretName is required`);
-    const schedule = entry.schedule === undefined ? DEFAULT_SCHEDULE : String(entry.schedule);
-    if (!/^(cron|rate)\(.+\)$/.test(schedule))
-      fail(`instances[${i}].schedule must be cron(...) or rate(...)`);
-    const history = entry.history;
-    if (
-      history !== undefined &&
-      (!Number.isInteger(history) || (history as number) < 0 || (history as number) > 1000)
-    )
-      fail(`instances[${i}].history must be a whole number of versions from 0 to 1000`);
-    return { name, secretName, schedule, ...(history !== undefined ? { history: history as number } : {}) };
-  });
+  const parsed = instances.map((item, i) => parseInstance(item, i, fail));
   if (new Set(parsed.map((p) => p.name)).size !== parsed.length) fail('instance names must be unique');
   const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);
   if (!Number.isInteger(retentionDays) || retentionDays < 1)
@@ -75,8 +135,14 @@ export function parseConfig(raw: unknown): ArkConfig {
       fail('objectLock.days must be a whole number of days');
     objectLock = { mode: lock.mode as 'GOVERNANCE' | 'COMPLIANCE', days: lock.days as number };
   }
+  const shrinkAlarmShare = input.shrinkAlarmShare ?? DEFAULT_SHRINK_ALARM_SHARE;
+  if (!isShare(shrinkAlarmShare))
+    fail(
+      `"shrinkAlarmShare" must be a share between 0 and 1 (0.2 = 20 % fewer workflows), not ${JSON.stringify(shrinkAlarmShare)}`,
+    );
   return {
     instances: parsed,
+    shrinkAlarmShare,
     retentionDays,
     archiveDays,
     ...(objectLock ? { objectLock } : {}),

@@ -6,14 +6,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic.js';
+import { OperationAlarms } from './alarms.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction } from './ark-function.js';
 import type { ArkConfig } from './config.js';
+import { credentialSecretsByTarget, grantCredentialSecrets } from './credential-secrets.js';
 
 export const METRIC_NAMESPACE = 'n8n-ark';
 const PREFIX = 'archives';
@@ -26,7 +27,9 @@ export interface N8nArkStackProps extends StackProps {
  * n8n-ark on AWS: a versioned, encrypted archive bucket; one nightly EventBridge Scheduler schedule
  * per instance invoking the backup Lambda; a daily verify of each instance's newest archive; a
  * Step Functions state machine that runs restores of any size in bounded slices, then verifies;
- * alarms on failed backups, on "no successful backup in 26 hours" and on failed restores → SNS.
+ * alarms on failed backups, on "no successful backup in 26 hours", on shrunk backups, on failed
+ * verifies and on failed restores → an SNS topic under its own key (alarm-topic.ts, alarms.ts).
+ * Instances with `backup: false` get no schedule, verify or backup alarm: they are restore targets.
  */
 export class N8nArkStack extends Stack {
   constructor(scope: Construct, id: string, props: N8nArkStackProps) {
@@ -40,6 +43,7 @@ export class N8nArkStack extends Stack {
     const secrets = config.instances.map((i) =>
       secretsmanager.Secret.fromSecretNameV2(this, `Secret-${i.name}`, i.secretName),
     );
+    const backedUp = config.instances.filter((i) => i.backup);
     const environment = {
       ARCHIVE_BUCKET: archives.bucket.bucketName,
       ARCHIVE_PREFIX: PREFIX,
@@ -49,13 +53,17 @@ export class N8nArkStack extends Stack {
 
     const backup = new ArkFunction(this, 'Backup', {
       handler: 'backup',
-      environment,
+      // Restore-only instances are unknown to the backup function: it cannot back them up by mistake.
+      environment: {
+        ...environment,
+        INSTANCES: JSON.stringify(Object.fromEntries(backedUp.map((i) => [i.name, i.secretName]))),
+      },
       memorySize: 1024,
       timeout: Duration.minutes(15),
     });
     const restore = new ArkFunction(this, 'Restore', {
       handler: 'restore',
-      environment,
+      environment: { ...environment, CREDENTIAL_SECRETS: credentialSecretsByTarget(config) },
       memorySize: 1024,
       timeout: Duration.minutes(15),
     });
@@ -71,7 +79,13 @@ export class N8nArkStack extends Stack {
     archives.bucket.grantReadWrite(restore.fn, `${PREFIX}/*`);
     archives.bucket.grantRead(verify.fn, `${PREFIX}/*`);
     // The verify function reads a target's secret to compare it with the archive after a restore.
-    for (const fn of [backup.fn, restore.fn, verify.fn]) for (const secret of secrets) secret.grantRead(fn);
+    config.instances.forEach((instance, i) => {
+      const secret = secrets[i];
+      if (!secret) return;
+      for (const fn of instance.backup ? [backup.fn, restore.fn, verify.fn] : [restore.fn, verify.fn])
+        secret.grantRead(fn);
+    });
+    grantCredentialSecrets(this, restore, config);
     archives.key.grantEncryptDecrypt(backup.fn);
     archives.key.grantEncryptDecrypt(restore.fn);
     archives.key.grantDecrypt(verify.fn);
@@ -86,16 +100,19 @@ export class N8nArkStack extends Stack {
       );
     }
 
-    const topic = new sns.Topic(this, 'Alarms', { enforceSSL: true, masterKey: archives.key });
-    if (config.alarmEmail) {
-      // Undeliverable alarm e-mails land in the backup DLQ instead of vanishing.
-      topic.addSubscription(
-        new subscriptions.EmailSubscription(config.alarmEmail, { deadLetterQueue: backup.deadLetterQueue }),
-      );
-    }
+    const { topic } = new AlarmTopic(this, 'Alarms', config.alarmEmail ? { email: config.alarmEmail } : {});
     const notify = new actions.SnsAction(topic);
+    new OperationAlarms(this, 'OperationAlarms', {
+      topic,
+      namespace: METRIC_NAMESPACE,
+      verify,
+      backedUp: backedUp.map((i) => ({
+        name: i.name,
+        shrinkAlarmShare: i.shrinkAlarmShare ?? config.shrinkAlarmShare,
+      })),
+    });
 
-    for (const instance of config.instances) {
+    for (const instance of backedUp) {
       new scheduler.Schedule(this, `Nightly-${instance.name}`, {
         schedule: scheduler.ScheduleExpression.expression(instance.schedule),
         description: `n8n-ark backup of ${instance.name}`,
@@ -103,6 +120,7 @@ export class N8nArkStack extends Stack {
           input: scheduler.ScheduleTargetInput.fromObject({
             instance: instance.name,
             ...(instance.history !== undefined ? { history: instance.history } : {}),
+            shrinkAlarmShare: instance.shrinkAlarmShare ?? config.shrinkAlarmShare,
           }),
           deadLetterQueue: backup.deadLetterQueue,
           retryAttempts: 2,
@@ -193,6 +211,8 @@ export class N8nArkStack extends Stack {
         level: sfn.LogLevel.ALL,
       },
     });
+    // The SNS task grants sns:Publish alone; the topic's key must let the machine encrypt too.
+    topic.grantPublish(machine);
     new cloudwatch.Alarm(this, 'RestoreFailed', {
       alarmDescription: 'A restore or migration run failed',
       metric: machine.metricFailed({ period: Duration.minutes(5) }),
@@ -248,7 +268,7 @@ function acknowledgeReviewedFindings(stack: Stack): void {
     ),
     wildcard(
       'Action::kms:GenerateDataKey*',
-      'Generated by key.grantEncryptDecrypt on the stack’s own archive key only (SSE-KMS multipart uploads).',
+      'Generated by key.grantEncryptDecrypt on the stack’s own archive key only (SSE-KMS multipart uploads), and by topic.grantPublish on the alarm topic’s own key only (SNS encrypts each message with a data key).',
     ),
     wildcard(
       'Resource::<BackupFunction2B54E943.Arn>:*',

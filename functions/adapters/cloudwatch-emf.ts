@@ -7,12 +7,21 @@ export interface BackupMetrics {
   durationMs: number;
   bytes: number;
   counts: Record<string, number>;
+  /** Resources the backup skipped (unlicensed, out of the key's scopes); absent for a failed backup. */
+  skipped?: number;
+  /** Whether the backup holds less than the previous archive (core/backup-shrink.ts); absent for a failed one. */
+  shrank?: boolean;
 }
 
 export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()): string {
   const counts = Object.fromEntries(
     Object.entries(metrics.counts).map(([resource, n]) => [`Count_${resource}`, n]),
   );
+  // A metric is declared only with a value: a failed backup knows neither what it skipped nor what it lost.
+  const judged = {
+    ...(metrics.skipped !== undefined ? { SkippedResources: metrics.skipped } : {}),
+    ...(metrics.shrank !== undefined ? { BackupShrank: metrics.shrank ? 1 : 0 } : {}),
+  };
   return JSON.stringify({
     _aws: {
       Timestamp: now.getTime(),
@@ -25,7 +34,7 @@ export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()
             { Name: 'BackupFailure', Unit: 'Count' },
             { Name: 'BackupDuration', Unit: 'Milliseconds' },
             { Name: 'BackupBytes', Unit: 'Bytes' },
-            ...Object.keys(counts).map((name) => ({ Name: name, Unit: 'Count' })),
+            ...Object.keys({ ...judged, ...counts }).map((name) => ({ Name: name, Unit: 'Count' })),
           ],
         },
       ],
@@ -35,6 +44,7 @@ export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()
     BackupFailure: metrics.success ? 0 : 1,
     BackupDuration: metrics.durationMs,
     BackupBytes: metrics.bytes,
+    ...judged,
     ...counts,
   });
 }

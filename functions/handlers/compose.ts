@@ -8,9 +8,13 @@ import { z } from 'zod';
 import { createJsonLogger } from '../adapters/json-logger.js';
 import { N8nHttpClient } from '../adapters/n8n-http-client.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
-import { readInstanceSecret, SecretsManagerSecretSource } from '../adapters/secrets-manager.js';
+import {
+  PrefixedSecretSource,
+  readInstanceSecret,
+  SecretsManagerSecretSource,
+} from '../adapters/secrets-manager.js';
 import { UsageError } from '../core/errors.js';
-import type { Logger } from '../core/ports.js';
+import type { Logger, SecretSource } from '../core/ports.js';
 import { restoreOptionsSchema } from '../core/restore/options.js';
 
 const environmentSchema = z.object({
@@ -29,6 +33,21 @@ const environmentSchema = z.object({
       return z.NEVER;
     }
   }),
+  /** JSON object: target instance → the `sm://<prefix>` its restores may read credential secrets from. */
+  CREDENTIAL_SECRETS: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.string()).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'CREDENTIAL_SECRETS must be a JSON object of instance name → sm://<prefix>',
+        });
+        return z.NEVER;
+      }
+    }),
   LOG_LEVEL: z.string().optional(),
   N8N_ARK_S3_FORCE_PATH_STYLE: z.string().optional(),
 });
@@ -43,22 +62,51 @@ export function parseAtEdge<T>(schema: z.ZodType<T>, value: unknown, what: strin
   throw new UsageError(`invalid ${what}: ${problems}`);
 }
 
-/** `history`: newest saved versions kept per workflow (default 10, 0 keeps none), from the CDK config. */
+/**
+ * `history`: newest saved versions kept per workflow (default 10, 0 keeps none); `shrinkAlarmShare`:
+ * the workflow-drop share past which the backup counts as shrunk (default 0.2); both from the CDK config.
+ */
 export const backupEventSchema = z.object({
   instance: z.string().min(1),
   history: z.number().int().min(0).max(1000).optional(),
+  shrinkAlarmShare: z
+    .number({ error: 'must be a share between 0 and 1' })
+    .gt(0, { error: 'must be a share between 0 and 1' })
+    .lt(1, { error: 'must be a share between 0 and 1' })
+    .optional(),
 });
 
 const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
 
-/**
- * The state machine's `request`: which archive, which instance, and the restore options every edge
- * accepts (the core's schema; `projectMap` comes out as a Map).
- */
-export const restoreEventSchema = z.object({
+const SECRETS_PREFIX = /^sm:\/\/[^*?]*[^/*?]$/;
+
+const restoreEventShape = {
   archive: archiveRef,
   target: z.string().min(1),
   ...restoreOptionsSchema.shape,
+  /**
+   * `sm://<prefix>`: fill credential stubs from the Secrets Manager secrets `<prefix>/<credential
+   * id>` (or `<prefix>/<credential name>`), each a JSON object of the credential's fields, as the
+   * CLI's --credential-secrets. A file cannot be read by a Lambda, so only the sm:// form.
+   */
+  credentialSecrets: z
+    .string({ error: 'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id>' })
+    .regex(SECRETS_PREFIX, {
+      error: 'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id> (no wildcard)',
+    })
+    .optional(),
+};
+
+/**
+ * The state machine's `request`: which archive, which instance, and the restore options every edge
+ * accepts (the core's schema; `projectMap` comes out as a Map). Strict: a misspelt option
+ * (`activation: false`) would otherwise be dropped and the restore publish every workflow.
+ */
+export const restoreEventSchema = z.strictObject(restoreEventShape, {
+  error: (issue) =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; a restore event takes ${Object.keys(restoreEventShape).join(', ')}`
+      : undefined,
 });
 
 export const verifyEventSchema = z.union([
@@ -78,6 +126,11 @@ export interface Composition {
   store: S3ArchiveStore;
   /** The n8n client for an instance, from its secret (read once per call, never logged). */
   n8n(instance: string): Promise<N8nHttpClient>;
+  /**
+   * Credential secrets for a restore into `target` from `sm://<prefix>`: refused unless the prefix is
+   * the one configured for that target (the only one the function may read).
+   */
+  credentialSecrets(target: string, uri: string): SecretSource;
 }
 
 export function compose(processEnv: NodeJS.ProcessEnv): Composition {
@@ -105,6 +158,18 @@ export function compose(processEnv: NodeJS.ProcessEnv): Composition {
       }
       const { url, apiKey } = await readInstanceSecret(secrets, secretName);
       return new N8nHttpClient({ baseUrl: url, apiKey, logger });
+    },
+    credentialSecrets(target, uri) {
+      const allowed = env.CREDENTIAL_SECRETS[target];
+      if (allowed === undefined)
+        throw new UsageError(
+          `invalid restore event: credentialSecrets: restores into "${target}" may not read credential secrets: set "credentialSecrets": "sm://<prefix>" on instance "${target}" in cdk.json and deploy`,
+        );
+      if (uri !== allowed)
+        throw new UsageError(
+          `invalid restore event: credentialSecrets: restores into "${target}" may read credential secrets from ${allowed} only (cdk.json), not ${uri}`,
+        );
+      return new PrefixedSecretSource(secrets, uri.slice('sm://'.length));
     },
   };
 }

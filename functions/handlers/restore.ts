@@ -18,8 +18,14 @@ const LOCK_SKEW_MS = 60_000;
 
 /** One bounded slice of a restore; Step Functions calls it again until `done`. */
 export async function handler(event: unknown, context: { getRemainingTimeInMillis(): number }) {
-  const { archive: archiveRef, target, ...options } = parseAtEdge(restoreEventSchema, event, 'restore event');
-  const { store, logger, s3, env, n8n } = compose(process.env);
+  const {
+    archive: archiveRef,
+    target,
+    credentialSecrets,
+    ...options
+  } = parseAtEdge(restoreEventSchema, event, 'restore event');
+  const { store, logger, s3, env, n8n, credentialSecrets: secretsFor } = compose(process.env);
+  const secrets = credentialSecrets ? secretsFor(target, credentialSecrets) : undefined;
   const location = formatS3Url({ bucket: env.ARCHIVE_BUCKET, ...archiveRef });
   const ledgerKey = `${archiveRef.key}.restore-${target}.ledger.json`;
   const api = await n8n(target);
@@ -30,6 +36,7 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
         archive,
         api,
         capabilities: api,
+        ...(secrets ? { secrets } : {}),
         ledgerStore: new S3LedgerStore(s3, env.ARCHIVE_BUCKET, ledgerKey, {
           onStaleLock: (holder) =>
             logger.warn('took over the lock of a restore slice that is gone', { ...holder }),

@@ -11,6 +11,7 @@ const config = parseConfig({
   instances: [
     { name: 'prod', secretName: 'n8n-ark/prod' },
     { name: 'staging', secretName: 'n8n-ark/staging', schedule: 'cron(30 3 * * ? *)', history: 3 },
+    { name: 'dr', secretName: 'n8n-ark/dr', backup: false },
   ],
   retentionDays: 120,
   archiveDays: 400,
@@ -29,7 +30,8 @@ beforeAll(() => {
   const { n8nArk: _config, ...flags } = context;
   app = new App({ context: flags });
   template = Template.fromStack(new N8nArkStack(app, 'N8nArk', { config }));
-});
+  // Synthesis bundles three functions with esbuild: minutes on a loaded machine.
+}, 300_000);
 
 describe('archive bucket', () => {
   it('is versioned, KMS-encrypted with a rotating key, private, TLS-only and logs access', () => {
@@ -112,20 +114,23 @@ describe('functions', () => {
 });
 
 describe('schedules and alarms', () => {
-  it('schedule one nightly backup and one verify per instance, with the configured expression', () => {
+  it('schedule one nightly backup and one verify per backed-up instance, with the configured expression', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 4);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 2 * * ? *)',
-      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'prod' }) }),
+      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'prod', shrinkAlarmShare: 0.2 }) }),
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 3 * * ? *)',
-      Target: Match.objectLike({ Input: JSON.stringify({ instance: 'staging', history: 3 }) }),
+      Target: Match.objectLike({
+        Input: JSON.stringify({ instance: 'staging', history: 3, shrinkAlarmShare: 0.2 }),
+      }),
     });
   });
 
-  it('alarm on a failed backup and on 26 hours without a successful one, per instance, and on failed restores', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  it('alarm on a failed backup and on 26 hours without a successful one, per backed-up instance, and on failed restores', () => {
+    // 2 per backed-up instance, a shrunk backup per backed-up instance, a failed verify, a failed restore.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'BackupSuccess',
       Dimensions: [{ Name: 'Instance', Value: 'prod' }],

@@ -49,6 +49,7 @@ beforeAll(async () => {
     ARCHIVE_BUCKET: 'ark-lambda',
     ARCHIVE_PREFIX: 'archives',
     INSTANCES: JSON.stringify({ prod: 'n8n-ark/prod', dr: 'n8n-ark/dr', broken: 'n8n-ark/broken' }),
+    CREDENTIAL_SECRETS: JSON.stringify({ dr: 'sm://n8n-ark/credentials' }),
   });
 });
 
@@ -90,7 +91,23 @@ describe('Lambda handlers', () => {
       Instance: 'prod',
       BackupSuccess: 1,
       BackupFailure: 0,
+      // The first archive: nothing to compare with, so not shrunk.
+      BackupShrank: 0,
+      SkippedResources: 0,
       Count_workflows: 30,
+    });
+    expect(metrics?._aws).toMatchObject({
+      CloudWatchMetrics: [
+        {
+          Namespace: 'n8n-ark',
+          Dimensions: [['Instance']],
+          Metrics: expect.arrayContaining([
+            { Name: 'SkippedResources', Unit: 'Count' },
+            { Name: 'BackupShrank', Unit: 'Count' },
+            { Name: 'Count_workflows', Unit: 'Count' },
+          ]),
+        },
+      ],
     });
     expect(lines.some((l) => JSON.parse(l).message === 'backup finished')).toBe(true);
     expect(lines.join('\n')).not.toContain(prod.apiKey);
@@ -167,6 +184,9 @@ describe('Lambda handlers', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => '_aws' in l);
     expect(failure).toMatchObject({ Instance: 'broken', BackupSuccess: 0, BackupFailure: 1 });
+    // A failed backup declares no judgement it could not make.
+    expect(failure).not.toHaveProperty('BackupShrank');
+    expect(JSON.stringify(failure)).not.toContain('SkippedResources');
     expect(out.lines().join('\n')).not.toContain('not a url');
   });
 
@@ -179,5 +199,92 @@ describe('Lambda handlers', () => {
 
     expect(await source.get('cred-1')).toBe('{"accessToken":"xoxb"}');
     expect(await source.get('cred-2')).toBeUndefined();
+  });
+  it('restore: fills the stubs it created from sm://<prefix> secrets (the shape of the CLI file), in a new round', async () => {
+    const [slack] = [...prod.state.credentials.values()].filter((c) => c.type === 'slackApi');
+    const stub = dr.state.credentials.get(slack?.id ?? '');
+    expect(stub?.data).not.toMatchObject({ accessToken: 'xoxb-restored' });
+    await moto.secrets.send(
+      new CreateSecretCommand({
+        Name: `n8n-ark/credentials/${slack?.id}`,
+        SecretString: JSON.stringify({ accessToken: 'xoxb-restored' }),
+      }),
+    );
+
+    const request = {
+      archive: { key: archiveKey },
+      target: 'dr',
+      credentialSecrets: 'sm://n8n-ark/credentials',
+    };
+    let slice = await restore(request, lambdaContext(15 * 60_000));
+    for (let i = 0; i < 10 && !slice.done; i += 1) slice = await restore(request, lambdaContext(15 * 60_000));
+
+    expect(slice.done).toBe(true);
+    expect(slice.summary).toMatchObject({ complete: true });
+    expect(dr.state.credentials.get(slack?.id ?? '')?.data).toMatchObject({ accessToken: 'xoxb-restored' });
+  });
+
+  it('restore: refuses credential secrets from a prefix not configured for the target, before any write', async () => {
+    const writes = dr.writeCount();
+
+    await expect(
+      restore(
+        { archive: { key: archiveKey }, target: 'dr', credentialSecrets: 'sm://someone-else' },
+        lambdaContext(60_000),
+      ),
+    ).rejects.toThrow(
+      'invalid restore event: credentialSecrets: restores into "dr" may read credential secrets from sm://n8n-ark/credentials only (cdk.json), not sm://someone-else',
+    );
+    await expect(
+      restore(
+        { archive: { key: archiveKey }, target: 'prod', credentialSecrets: 'sm://n8n-ark/credentials' },
+        lambdaContext(60_000),
+      ),
+    ).rejects.toThrow(/restores into "prod" may not read credential secrets/);
+    await expect(
+      restore({ archive: { key: archiveKey }, target: 'dr', activation: false }, lambdaContext(60_000)),
+    ).rejects.toThrow(/^invalid restore event: \(root\): unknown field "activation"; a restore event takes /);
+    expect(dr.writeCount()).toBe(writes);
+  });
+
+  it('backup: a backup with more than the share of workflows gone emits BackupShrank=1 and logs why', async () => {
+    const ids = [...prod.state.workflows.keys()].slice(0, 9);
+    for (const id of ids) prod.state.workflows.delete(id);
+    const out = captureStdout();
+    try {
+      await backup({ instance: 'prod', shrinkAlarmShare: 0.25 });
+    } finally {
+      out.restore();
+    }
+    const lines = out.lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    expect(lines.find((l) => '_aws' in l)).toMatchObject({
+      Instance: 'prod',
+      BackupSuccess: 1,
+      BackupShrank: 1,
+      SkippedResources: 0,
+      Count_workflows: 21,
+    });
+    expect(lines.find((l) => l.message === 'backup shrank')).toMatchObject({
+      instance: 'prod',
+      reasons: ['workflows fell from 30 to 21 (30 %, more than 25 %)'],
+    });
+  });
+
+  it('backup: within the share it is not shrunk', async () => {
+    const [one] = prod.state.workflows.keys();
+    prod.state.workflows.delete(one ?? '');
+    const out = captureStdout();
+    try {
+      await backup({ instance: 'prod' });
+    } finally {
+      out.restore();
+    }
+    const metrics = out
+      .lines()
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => '_aws' in l);
+
+    expect(metrics).toMatchObject({ BackupShrank: 0, Count_workflows: 20 });
   });
 });

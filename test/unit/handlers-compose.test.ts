@@ -145,6 +145,91 @@ describe('event schemas', () => {
     expect(error.message).toContain('; rowBatchSize: must be a whole number from 1 to 10000, not 0');
   });
 
+  it('restore: takes a selection, activate: false and credential secrets as sm://<prefix>', () => {
+    const request = parseAtEdge(
+      restoreEventSchema,
+      {
+        archive: { key: 'archives/prod/x.zip' },
+        target: 'dr',
+        only: ['workflows', 'tags'],
+        project: 'Ops',
+        tag: 'billing',
+        workflow: 'Invoice *',
+        activate: false,
+        credentialSecrets: 'sm://n8n-ark/credentials',
+      },
+      'restore event',
+    );
+
+    expect(request).toMatchObject({
+      only: ['workflows', 'tags'],
+      project: 'Ops',
+      tag: 'billing',
+      workflow: 'Invoice *',
+      activate: false,
+      credentialSecrets: 'sm://n8n-ark/credentials',
+    });
+  });
+
+  it('restore: refuses a field it does not know, naming it and the fields it takes', () => {
+    const error = failure(() =>
+      parseAtEdge(
+        restoreEventSchema,
+        { archive: { key: 'a.zip' }, target: 'dr', activation: false },
+        'restore event',
+      ),
+    );
+
+    expect(error.message).toMatch(
+      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets$/,
+    );
+  });
+
+  it('restore: credential secrets only as sm://<prefix>, never a file or a wildcard', () => {
+    for (const credentialSecrets of ['./secrets.json', 'sm://', 'sm://n8n-ark/*', 'sm://n8n-ark/', 42]) {
+      expect(
+        () =>
+          parseAtEdge(
+            restoreEventSchema,
+            { archive: { key: 'a.zip' }, target: 'dr', credentialSecrets },
+            'restore event',
+          ),
+        String(credentialSecrets),
+      ).toThrow(
+        /^invalid restore event: credentialSecrets: must be sm:\/\/<prefix> naming Secrets Manager secrets/,
+      );
+    }
+  });
+
+  it('restore: credential secrets from the prefix configured for the target only', () => {
+    const composition = compose({ ...validEnv, CREDENTIAL_SECRETS: '{"dr": "sm://n8n-ark/credentials"}' });
+
+    expect(composition.credentialSecrets('dr', 'sm://n8n-ark/credentials')).toBeDefined();
+    expect(() => composition.credentialSecrets('dr', 'sm://other')).toThrow(
+      'invalid restore event: credentialSecrets: restores into "dr" may read credential secrets from sm://n8n-ark/credentials only (cdk.json), not sm://other',
+    );
+    expect(() => composition.credentialSecrets('prod', 'sm://n8n-ark/credentials')).toThrow(
+      /restores into "prod" may not read credential secrets: set "credentialSecrets": "sm:\/\/<prefix>" on instance "prod"/,
+    );
+    expect(() => compose({ ...validEnv, CREDENTIAL_SECRETS: '["dr"]' })).toThrow(
+      /CREDENTIAL_SECRETS must be a JSON object of instance name → sm:\/\/<prefix>/,
+    );
+  });
+
+  it('backup: takes the shrink share, strictly between 0 and 1', () => {
+    expect(
+      parseAtEdge(backupEventSchema, { instance: 'prod', shrinkAlarmShare: 0.25 }, 'backup event'),
+    ).toEqual({
+      instance: 'prod',
+      shrinkAlarmShare: 0.25,
+    });
+    for (const share of [0, 1, -0.1, '0.2'])
+      expect(
+        () => parseAtEdge(backupEventSchema, { instance: 'prod', shrinkAlarmShare: share }, 'backup event'),
+        String(share),
+      ).toThrow('invalid backup event: shrinkAlarmShare: must be a share between 0 and 1');
+  });
+
   it('verify: an archive (with the target after a restore) or an instance', () => {
     const archive = { key: 'archives/prod/x.zip' };
     expect(parseAtEdge(verifyEventSchema, { archive }, 'verify event')).toEqual({ archive });

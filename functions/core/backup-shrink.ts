@@ -1,0 +1,86 @@
+/**
+ * Did a backup come out smaller than the one before it? A backup can succeed and still hold less:
+ * the API key lost a scope or the licence expired (a resource is now skipped), or workflows vanished
+ * from the instance. Nothing fails then, so the backup judges itself against the previous archive's
+ * manifest and says so (the `BackupShrank` metric and its alarm on AWS).
+ */
+import { openArchiveAt } from './archive-access.js';
+import type { Manifest } from './archive-format.js';
+import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
+
+/** Workflows may fall by at most this share of the previous archive's before a backup counts as shrunk. */
+export const DEFAULT_SHRINK_SHARE = 0.2;
+
+export type ManifestSummary = Pick<Manifest, 'counts' | 'skipped'>;
+
+export interface ShrinkVerdict {
+  /** False too when there is no previous archive to compare with (`compared` says which). */
+  shrank: boolean;
+  compared: boolean;
+  /** Resources this backup skipped that the previous one did not, with this backup's reason. */
+  newlySkipped: { resource: string; reason: string }[];
+  workflows: { before: number; after: number };
+  /** Each reason in words, for the log line. */
+  reasons: string[];
+}
+
+const percent = (share: number): string => `${Math.round(share * 1000) / 10} %`;
+
+/**
+ * Compares a backup's manifest with the previous archive's. It shrank when a resource is skipped
+ * now that was not skipped before, or when the workflow count fell by more than `share` (0–1) of
+ * the previous count. Fewer workflows within the share, or more skipped reasons for a resource
+ * already skipped, are not shrinking.
+ */
+export function judgeShrink(
+  previous: ManifestSummary | undefined,
+  current: ManifestSummary,
+  share: number = DEFAULT_SHRINK_SHARE,
+): ShrinkVerdict {
+  const workflows = { before: previous?.counts.workflows ?? 0, after: current.counts.workflows ?? 0 };
+  if (!previous) return { shrank: false, compared: false, newlySkipped: [], workflows, reasons: [] };
+  const skippedBefore = new Set(previous.skipped.map((s) => s.resource));
+  const newlySkipped = current.skipped
+    .filter((s) => !skippedBefore.has(s.resource))
+    .map(({ resource, reason }) => ({ resource, reason }));
+  const reasons = newlySkipped.map((s) => `${s.resource} newly skipped: ${s.reason}`);
+  const drop = workflows.before === 0 ? 0 : (workflows.before - workflows.after) / workflows.before;
+  if (drop > share)
+    reasons.push(
+      `workflows fell from ${workflows.before} to ${workflows.after} (${percent(drop)}, more than ${percent(share)})`,
+    );
+  return { shrank: reasons.length > 0, compared: true, newlySkipped, workflows, reasons };
+}
+
+/**
+ * The manifest of an instance's newest archive in the store, read before a backup adds a newer
+ * one; undefined when there is none. An archive that cannot be read is logged and treated as none:
+ * the comparison must never fail the backup (the daily verify reports a damaged archive).
+ */
+export async function newestManifest(
+  store: ArchiveStore,
+  instance: string,
+  openReader: OpenArchiveReader,
+  logger: Logger,
+): Promise<Manifest | undefined> {
+  let location: string | undefined;
+  try {
+    for await (const newest of store.list({ instance })) {
+      location = newest.location;
+      const archive = await openArchiveAt(store, newest.location, openReader);
+      try {
+        return archive.manifest;
+      } finally {
+        await archive.close();
+      }
+    }
+    return undefined;
+  } catch (error) {
+    logger.warn('could not read the previous archive to compare this backup with', {
+      instance,
+      archive: location ?? '(listing failed)',
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
+}
