@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { chmod, link, mkdir, open, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StoreError } from '../core/errors.js';
-import type { ArchiveBlob, ArchiveRef, ArchiveStore } from '../core/ports.js';
+import type { ArchiveBlob, ArchiveRef, ObjectLockHold, PrunableStore, StoredLedger } from '../core/ports.js';
 
 /** `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z` (no ':' so the name is valid everywhere). */
 export function archiveFileName(createdAt: Date): string {
@@ -50,6 +50,18 @@ async function removeDeadPartials(folder: string): Promise<void> {
   }
 }
 
+/** A ledger's text; undefined when only its lock exists (a restore that has not saved yet). */
+async function readLedger(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StoreError(`cannot read the restore ledger ${path}: ${(error as Error).message}`, {
+      location: path,
+    });
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -64,7 +76,7 @@ function isAlive(pid: number): boolean {
  * a hidden temporary name, flushed to disk and renamed only when complete, so a crash or a failed
  * backup never leaves a file that looks like a good archive.
  */
-export class FolderArchiveStore implements ArchiveStore {
+export class FolderArchiveStore implements PrunableStore {
   readonly root: string;
   readonly description: string;
 
@@ -150,6 +162,50 @@ export class FolderArchiveStore implements ArchiveStore {
       (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.location.localeCompare(a.location),
     );
     yield* found;
+  }
+
+  /** Ledgers a restore wrote beside the archive: `<archive name>.restore-<target>.ledger.json` (and `.lock`). */
+  async ledgersBeside(archive: ArchiveRef): Promise<StoredLedger[]> {
+    const folder = dirname(archive.location);
+    const prefix = `${basename(archive.location).replace(/\.zip$/, '')}.restore-`;
+    let names: string[];
+    try {
+      names = (await readdir(folder)).filter((name) => name.startsWith(prefix));
+    } catch (error) {
+      throw new StoreError(
+        `cannot look for restore ledgers in ${folder}: ${(error as Error).message}`,
+        { location: folder },
+        { cause: error },
+      );
+    }
+    const ledgers = new Set(
+      names.filter((n) => /\.ledger\.json(\.lock)?$/.test(n)).map((n) => n.replace(/\.lock$/, '')),
+    );
+    return Promise.all(
+      [...ledgers].map(async (name) => ({
+        location: join(folder, name),
+        contents: await readLedger(join(folder, name)),
+        locked: names.includes(`${name}.lock`),
+      })),
+    );
+  }
+
+  /** A folder has no Object Lock. */
+  async objectLock(_archive: ArchiveRef): Promise<ObjectLockHold | undefined> {
+    return undefined;
+  }
+
+  async remove(archive: ArchiveRef): Promise<void> {
+    try {
+      await unlink(archive.location);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new StoreError(
+        `cannot delete ${archive.location}: ${(error as Error).message}`,
+        { location: archive.location },
+        { cause: error },
+      );
+    }
   }
 
   async open(location: string): Promise<ArchiveBlob> {
