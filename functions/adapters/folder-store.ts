@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, link, mkdir, open, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StoreError } from '../core/errors.js';
@@ -49,6 +49,20 @@ async function removeDeadPartials(folder: string): Promise<void> {
     await rm(join(folder, name), { force: true });
   }
 }
+
+/**
+ * Restore ledgers among the names of an instance's files (`<archive>.restore-<target>.ledger.json`,
+ * or only its `.lock`), each with the name of the archive it belongs to.
+ */
+export function ledgersAmong(names: readonly string[]): { ledger: string; archive: string }[] {
+  const ledgers = new Set(names.filter((n) => LEDGER_NAME.test(n)).map((n) => n.replace(/\.lock$/, '')));
+  return [...ledgers].map((ledger) => ({
+    ledger,
+    archive: `${ledger.replace(LEDGER_NAME, '')}.zip`,
+  }));
+}
+
+const LEDGER_NAME = /\.restore-[^/]*\.ledger\.json(\.lock)?$/;
 
 /** A ledger's text; undefined when only its lock exists (a restore that has not saved yet). */
 async function readLedger(path: string): Promise<string | undefined> {
@@ -164,30 +178,26 @@ export class FolderArchiveStore implements PrunableStore {
     yield* found;
   }
 
-  /** Ledgers a restore wrote beside the archive: `<archive name>.restore-<target>.ledger.json` (and `.lock`). */
-  async ledgersBeside(archive: ArchiveRef): Promise<StoredLedger[]> {
-    const folder = dirname(archive.location);
-    const prefix = `${basename(archive.location).replace(/\.zip$/, '')}.restore-`;
+  /** Ledgers a restore wrote beside an archive: `<archive name>.restore-<target>.ledger.json` (and `.lock`). */
+  async restoreLedgers(instance: string): Promise<StoredLedger[]> {
+    const folder = join(this.root, instance);
     let names: string[];
     try {
-      names = (await readdir(folder)).filter((name) => name.startsWith(prefix));
+      names = await readdir(folder);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new StoreError(
         `cannot look for restore ledgers in ${folder}: ${(error as Error).message}`,
         { location: folder },
         { cause: error },
       );
     }
-    const ledgers = new Set(
-      names.filter((n) => /\.ledger\.json(\.lock)?$/.test(n)).map((n) => n.replace(/\.lock$/, '')),
-    );
-    return Promise.all(
-      [...ledgers].map(async (name) => ({
-        location: join(folder, name),
-        contents: await readLedger(join(folder, name)),
-        locked: names.includes(`${name}.lock`),
-      })),
-    );
+    return ledgersAmong(names).map(({ ledger, archive }) => ({
+      location: join(folder, ledger),
+      archive: join(folder, archive),
+      locked: names.includes(`${ledger}.lock`),
+      read: () => readLedger(join(folder, ledger)),
+    }));
   }
 
   /** A folder has no Object Lock. */

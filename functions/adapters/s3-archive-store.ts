@@ -10,7 +10,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { StoreError, UsageError } from '../core/errors.js';
 import type { ArchiveBlob, ArchiveRef, ObjectLockHold, PrunableStore, StoredLedger } from '../core/ports.js';
-import { archiveFileName } from './folder-store.js';
+import { archiveFileName, ledgersAmong } from './folder-store.js';
 
 export interface S3ArchiveStoreOptions {
   client: S3Client;
@@ -236,11 +236,12 @@ export class S3ArchiveStore implements PrunableStore {
     };
   }
   /**
-   * Ledgers the restore function keeps beside the archive: `<archive key>.restore-<target>.ledger.json`
-   * and its `.lock`. (A CLI restore keeps its ledger on the machine that runs it, out of sight here.)
+   * Ledgers the restore function keeps beside an archive: `<archive key>.restore-<target>.ledger.json`
+   * and its `.lock`, found in one listing of the instance's keys. (A CLI restore keeps its ledger on
+   * the machine that runs it, out of sight here.)
    */
-  async ledgersBeside(archive: ArchiveRef): Promise<StoredLedger[]> {
-    const { bucket, key } = parseS3Url(archive.location);
+  async restoreLedgers(instance: string): Promise<StoredLedger[]> {
+    const { bucket, prefix } = this.options;
     const keys: string[] = [];
     try {
       let token: string | undefined;
@@ -248,7 +249,7 @@ export class S3ArchiveStore implements PrunableStore {
         const page = await this.options.client.send(
           new ListObjectsV2Command({
             Bucket: bucket,
-            Prefix: `${key.replace(/\.zip$/, '')}.restore-`,
+            Prefix: `${[prefix, instance].filter(Boolean).join('/')}/`,
             ContinuationToken: token,
           }),
         );
@@ -256,18 +257,14 @@ export class S3ArchiveStore implements PrunableStore {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {
-      throw this.failure('look for restore ledgers beside', archive.location, error);
+      throw this.failure('look for restore ledgers in', this.description, error);
     }
-    const ledgers = new Set(
-      keys.filter((k) => /\.ledger\.json(\.lock)?$/.test(k)).map((k) => k.replace(/\.lock$/, '')),
-    );
-    return Promise.all(
-      [...ledgers].map(async (ledgerKey) => ({
-        location: formatS3Url({ bucket, key: ledgerKey }),
-        contents: await this.readText(bucket, ledgerKey),
-        locked: keys.includes(`${ledgerKey}.lock`),
-      })),
-    );
+    return ledgersAmong(keys).map(({ ledger, archive }) => ({
+      location: formatS3Url({ bucket, key: ledger }),
+      archive: formatS3Url({ bucket, key: archive }),
+      locked: keys.includes(`${ledger}.lock`),
+      read: () => this.readText(bucket, ledger),
+    }));
   }
 
   /**

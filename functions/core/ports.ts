@@ -171,10 +171,12 @@ export interface ArchiveStore {
 export interface StoredLedger {
   /** Printable: a path or s3://bucket/key. */
   location: string;
-  /** Its text, or undefined when it could not be read (a lock without a ledger yet, say). */
-  contents: string | undefined;
-  /** Whether a restore holds its lock now (`<ledger>.lock` exists). */
+  /** The `location` of the archive it belongs to (as `list` prints it). */
+  archive: string;
+  /** Whether a restore holds its lock (`<ledger>.lock` exists) at the listing. */
   locked: boolean;
+  /** Its text, or undefined when there is none (a lock whose restore has not saved yet). */
+  read(): Promise<string | undefined>;
 }
 
 /** S3 Object Lock on one archive version. */
@@ -190,8 +192,8 @@ export interface ObjectLockHold {
  * archives: ledgers and anything else beside them are never touched.
  */
 export interface PrunableStore extends ArchiveStore {
-  /** The restore ledgers kept beside this archive (a restore from it wrote them), looked up now. */
-  ledgersBeside(archive: ArchiveRef): Promise<StoredLedger[]>;
+  /** The restore ledgers kept beside the instance's archives (restores from them wrote them). */
+  restoreLedgers(instance: string): Promise<StoredLedger[]>;
   /** The Object Lock on the archive, or undefined where the store has none. */
   objectLock(archive: ArchiveRef): Promise<ObjectLockHold | undefined>;
   /** Removes the archive from the store's listing (on a versioned bucket: a delete marker). */

@@ -235,13 +235,17 @@ describe('prune on a versioned S3 bucket with Object Lock (moto)', () => {
       new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
     );
     const store = new S3ArchiveStore({ client: moto.s3, bucket, prefix: 'archives' });
-    for (const night of NIGHTS)
-      await moto.s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: store.keyFor('prod', night), Body: archiveBytes }),
+    for (let i = 0; i < NIGHTS.length; i += 8)
+      await Promise.all(
+        NIGHTS.slice(i, i + 8).map((night) =>
+          moto.s3.send(
+            new PutObjectCommand({ Bucket: bucket, Key: store.keyFor('prod', night), Body: archiveBytes }),
+          ),
+        ),
       );
     const expected = expectedByNight(NIGHTS, POLICY);
     const dropped = NIGHTS.filter((n) => !expected.has(n.toISOString()));
-    const [retained, held, restoring] = [dropped[5], dropped[40], dropped[300]] as Date[];
+    const [retained, held, restoring] = [dropped[5], dropped[40], dropped[300]] as [Date, Date, Date];
     const retainUntil = new Date(Date.now() + 3 * DAY);
     retainUntil.setUTCMilliseconds(0);
     await moto.s3.send(
@@ -263,9 +267,7 @@ describe('prune on a versioned S3 bucket with Object Lock (moto)', () => {
       new PutObjectCommand({ Bucket: bucket, Key: ledgerKey, Body: JSON.stringify({ status: 'running' }) }),
     );
 
-    const started = Date.now();
     const report = await prune(`s3://${bucket}/archives`, POLICY, moto.env);
-    console.log('prune took', Date.now() - started);
 
     expect(rulesByNight(report)).toEqual(expected);
     const overrides = report.kept.filter((k) => !k.keptBy.some((r) => r in POLICY));
@@ -297,5 +299,5 @@ describe('prune on a versioned S3 bucket with Object Lock (moto)', () => {
     );
     const ledger = await moto.s3.send(new GetObjectCommand({ Bucket: bucket, Key: ledgerKey }));
     expect(await ledger.Body?.transformToString()).toBe(JSON.stringify({ status: 'running' }));
-  }, 240_000);
+  }, 180_000);
 });

@@ -3,6 +3,7 @@
  * whatever the policy says — the newest archive that passes verification, a restore that has not
  * finished from it (its ledger beside it), and S3 Object Lock. Only archives are ever removed.
  */
+import { mapOrdered, present } from '../async-iterables.js';
 import { ArchiveIntegrityError, StoreError } from '../errors.js';
 import type {
   ArchiveRef,
@@ -64,6 +65,9 @@ export async function runPrune(deps: PruneDeps, options: PruneOptions): Promise<
   const { store } = deps;
   const archives: ArchiveRef[] = [];
   for await (const ref of store.list({ instance: options.instance })) archives.push(ref);
+  // Listed before anything is decided: a restore that starts from an archive while this prune runs
+  // is not seen (docs/OPERATIONS.md).
+  const ledgers = await store.restoreLedgers(options.instance);
   const report: PruneReport = {
     instance: options.instance,
     store: store.description,
@@ -86,13 +90,19 @@ export async function runPrune(deps: PruneDeps, options: PruneOptions): Promise<
   };
   for (const { archive, rules } of decision.keep) for (const rule of rules) keep(archive, rule);
   keep(newestVerified, 'newest-verified');
-  // Oldest first: a prune stopped half way has removed the archives furthest from being needed.
-  for (const archive of decision.remove.filter((a) => !kept.has(a)).reverse()) {
-    if (await heldByRestore(deps, archive, keep)) continue;
-    if (await heldByObjectLock(deps, archive, keep)) continue;
-    if (!report.dryRun) await removeArchive(store, archive, report.deleted.length);
-    report.deleted.unshift(describe(archive));
-  }
+  // Holds are looked up a few at a time (one request each on S3); deletes go oldest first, so a
+  // prune stopped half way has removed the archives furthest from being needed.
+  const candidates = decision.remove.filter((a) => !kept.has(a)).reverse();
+  const held = mapOrdered(toAsync(candidates), LOOKUPS_IN_FLIGHT, async (archive) =>
+    (await heldByRestore(archive, ledgers, keep)) || (await heldByObjectLock(deps, archive, keep))
+      ? undefined
+      : archive,
+  );
+  const removed = mapOrdered(present(held), REMOVALS_IN_FLIGHT, async (archive) => {
+    if (!report.dryRun) await removeArchive(store, archive);
+    return archive;
+  });
+  for await (const archive of removed) report.deleted.unshift(describe(archive));
   report.kept = archives.filter((a) => kept.has(a)).map((a) => kept.get(a) as KeptArchive);
   return report;
 }
@@ -126,21 +136,36 @@ async function findNewestVerified(
 }
 
 /** A restore from this archive that a re-run would continue: its ledger is locked or not `done`. */
-export function restoreUnfinished(ledger: StoredLedger): boolean {
+export async function restoreUnfinished(ledger: StoredLedger): Promise<boolean> {
   if (ledger.locked) return true;
-  if (ledger.contents === undefined) return false;
+  const contents = await ledger.read();
+  if (contents === undefined) return false;
   try {
-    return (JSON.parse(ledger.contents) as Partial<LedgerState>).status !== 'done';
+    return (JSON.parse(contents) as Partial<LedgerState>).status !== 'done';
   } catch {
     // A ledger nobody can read may still be one a restore is writing: never judged finished.
     return true;
   }
 }
 
+/** Requests in flight: a first prune of a long-kept bucket looks up and deletes hundreds. */
+const LOOKUPS_IN_FLIGHT = 8;
+const REMOVALS_IN_FLIGHT = 4;
+
+async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
 type Keep = (archive: ArchiveRef, reason: KeepReason) => KeptArchive;
 
-async function heldByRestore(deps: PruneDeps, archive: ArchiveRef, keep: Keep): Promise<boolean> {
-  const unfinished = (await deps.store.ledgersBeside(archive)).filter(restoreUnfinished);
+async function heldByRestore(
+  archive: ArchiveRef,
+  ledgers: readonly StoredLedger[],
+  keep: Keep,
+): Promise<boolean> {
+  const unfinished: StoredLedger[] = [];
+  for (const ledger of ledgers)
+    if (ledger.archive === archive.location && (await restoreUnfinished(ledger))) unfinished.push(ledger);
   if (unfinished.length === 0) return false;
   keep(archive, 'restore').ledgers = unfinished.map((l) => l.location);
   return true;
@@ -161,14 +186,14 @@ function isHeld(hold: ObjectLockHold, now: Date): boolean {
   return hold.legalHold || (hold.retainUntil !== undefined && hold.retainUntil > now);
 }
 
-async function removeArchive(store: PrunableStore, archive: ArchiveRef, removedSoFar: number): Promise<void> {
+async function removeArchive(store: PrunableStore, archive: ArchiveRef): Promise<void> {
   try {
     await store.remove(archive);
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new StoreError(
-      `could not delete ${archive.location} (${removedSoFar} older archive(s) were deleted before it; ` +
-        `run the prune again to continue): ${why}`,
+      `could not delete ${archive.location} (older archives may have been deleted before it; run the ` +
+        `prune again to continue): ${why}`,
       { location: archive.location },
       { cause: error },
     );
