@@ -7,8 +7,13 @@
  *   "retentionDays": 90,                       // noncurrent archive versions kept this long
  *   "archiveDays": 365,                        // each nightly archive (its own dated key) kept this long
  *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
- *   "alarmEmail": "ops@example.com"            // optional
+ *   "alarmEmail": "ops@example.com",           // optional
+ *   "retention": { "daily": 7, "weekly": 5, "monthly": 12 }  // optional: a scheduled prune (GFS)
  * }
+ *
+ * `retention` ({last?, daily, weekly, monthly, schedule?}) at the top is every instance's default;
+ * an instance's own `retention` replaces it, and `"retention": false` turns the prune off for it.
+ * Where a prune runs, the lifecycle no longer expires that instance's current archives.
  */
 export interface InstanceConfig {
   name: string;
@@ -18,6 +23,52 @@ export interface InstanceConfig {
   schedule: string;
   /** Newest saved versions kept per workflow (backup --history); absent = the backup's default, 10. */
   history?: number;
+  /** The scheduled prune's policy (restic forget's rules); absent = no prune, archiveDays expiry. */
+  retention?: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  last?: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+  /** EventBridge Scheduler expression; default daily at 04:00 UTC. */
+  schedule: string;
+}
+
+export const DEFAULT_PRUNE_SCHEDULE = 'cron(0 4 * * ? *)';
+const MAX_RULE_COUNT = 100_000;
+
+/** Checks a `retention` object; `where` names it in messages (`retention`, `instances[1].retention`). */
+function parseRetention(raw: unknown, where: string, fail: (why: string) => never): RetentionConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(`${where} must be an object {last?, daily, weekly, monthly, schedule?}`);
+  const input = raw as Record<string, unknown>;
+  for (const key of Object.keys(input))
+    if (!['last', 'daily', 'weekly', 'monthly', 'schedule'].includes(key))
+      fail(`${where}.${key} is not a retention rule`);
+  const count = (rule: string, required: boolean): number | undefined => {
+    const value = input[rule];
+    if (value === undefined && !required) return undefined;
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_RULE_COUNT)
+      fail(`${where}.${rule} must be a whole number from 0 to ${MAX_RULE_COUNT}`);
+    return value as number;
+  };
+  const last = count('last', false);
+  const [daily, weekly, monthly] = ['daily', 'weekly', 'monthly'].map((rule) => count(rule, true) as number);
+  if (!last && !daily && !weekly && !monthly)
+    fail(
+      `${where} keeps nothing: give last, daily, weekly or monthly above 0 (a prune keeping nothing would delete every archive)`,
+    );
+  const schedule = input.schedule === undefined ? DEFAULT_PRUNE_SCHEDULE : String(input.schedule);
+  if (!/^(cron|rate)\(.+\)$/.test(schedule)) fail(`${where}.schedule must be cron(...) or rate(...)`);
+  return {
+    ...(last !== undefined ? { last } : {}),
+    daily: daily ?? 0,
+    weekly: weekly ?? 0,
+    monthly: monthly ?? 0,
+    schedule,
+  };
 }
 
 export interface ArkConfig {
@@ -39,6 +90,8 @@ export function parseConfig(raw: unknown): ArkConfig {
   if (typeof raw !== 'object' || raw === null) fail('missing; see docs/OPERATIONS.md');
   const input = raw as Record<string, unknown>;
   const instances = Array.isArray(input.instances) ? input.instances : fail('"instances" must be a list');
+  const defaultRetention =
+    input.retention === undefined ? undefined : parseRetention(input.retention, 'retention', fail);
   const parsed = instances.map((item, i): InstanceConfig => {
     const entry = (item ?? {}) as Record<string, unknown>;
     const name =
@@ -58,7 +111,19 @@ export function parseConfig(raw: unknown): ArkConfig {
       (!Number.isInteger(history) || (history as number) < 0 || (history as number) > 1000)
     )
       fail(`instances[${i}].history must be a whole number of versions from 0 to 1000`);
-    return { name, secretName, schedule, ...(history !== undefined ? { history: history as number } : {}) };
+    const retention =
+      entry.retention === false
+        ? undefined
+        : entry.retention === undefined
+          ? defaultRetention
+          : parseRetention(entry.retention, `instances[${i}].retention`, fail);
+    return {
+      name,
+      secretName,
+      schedule,
+      ...(history !== undefined ? { history: history as number } : {}),
+      ...(retention ? { retention } : {}),
+    };
   });
   if (new Set(parsed.map((p) => p.name)).size !== parsed.length) fail('instance names must be unique');
   const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);

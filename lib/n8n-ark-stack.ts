@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction } from './ark-function.js';
 import type { ArkConfig } from './config.js';
+import { expiringPrefixes, Retention } from './retention.js';
 
 export const METRIC_NAMESPACE = 'n8n-ark';
 const PREFIX = 'archives';
@@ -36,6 +37,7 @@ export class N8nArkStack extends Stack {
       retentionDays: config.retentionDays,
       archiveDays: config.archiveDays,
       ...(config.objectLock ? { objectLock: config.objectLock } : {}),
+      expireCurrentUnder: expiringPrefixes(config.instances, PREFIX),
     });
     const secrets = config.instances.map((i) =>
       secretsmanager.Secret.fromSecretNameV2(this, `Secret-${i.name}`, i.secretName),
@@ -94,6 +96,15 @@ export class N8nArkStack extends Stack {
       );
     }
     const notify = new actions.SnsAction(topic);
+    const { bucket, key } = archives;
+    new Retention(this, 'Retention', {
+      instances: config.instances,
+      bucket,
+      key,
+      prefix: PREFIX,
+      environment,
+      alarmAction: notify,
+    });
 
     for (const instance of config.instances) {
       new scheduler.Schedule(this, `Nightly-${instance.name}`, {
