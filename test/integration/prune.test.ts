@@ -219,6 +219,8 @@ describe('prune on a folder store', () => {
     expect(run.stdout).toContain('2026-11-22T02:00:00.000Z  kept          weekly');
     expect(run.stdout).toContain('2026-11-21T02:00:00.000Z  would delete');
     expect(run.stdout).toContain('3 kept, 6 would delete.');
+    const help = await runCapturedCli(['prune', '--help'], {});
+    expect(help.stdout).toMatch(/Examples:\n {2}n8n-ark prune --instance prod --keep-daily 7/);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
       'give at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly above 0',
