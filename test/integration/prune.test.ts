@@ -219,6 +219,12 @@ describe('prune on a folder store', () => {
     expect(run.stdout).toContain('2026-11-22T02:00:00.000Z  kept          weekly');
     expect(run.stdout).toContain('2026-11-21T02:00:00.000Z  would delete');
     expect(run.stdout).toContain('3 kept, 6 would delete.');
+    const traversal = await runCapturedCli(
+      ['prune', '--instance', '../prod', '--store', root, '--keep-last', '1'],
+      {},
+    );
+    expect(traversal.code).toBe(2);
+    expect(traversal.stderr).toContain('--instance "../prod": use letters, digits');
     const help = await runCapturedCli(['prune', '--help'], {});
     expect(help.stdout).toMatch(/Examples:\n {2}n8n-ark prune --instance prod --keep-daily 7/);
     expect(refused.code).toBe(2);

@@ -21,6 +21,9 @@ type PruneFlags = {
   json?: boolean;
 } & Partial<Record<`keep${Capitalize<RetentionRule>}`, string>>;
 
+/** The names `backup --instance` accepts. */
+const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
 const flagOf = (rule: RetentionRule) => `--keep-${rule}`;
 
 export function registerPruneCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
@@ -50,6 +53,10 @@ export function registerPruneCommand(program: Command, out: Output, env: NodeJS.
         '  n8n-ark prune --instance prod --store s3://my-bucket/archives --keep-last 3 --keep-daily 14 --json\n',
     )
     .action(async (flags: PruneFlags) => {
+      if (!INSTANCE_NAME.test(flags.instance))
+        throw new UsageError(
+          `--instance ${JSON.stringify(flags.instance)}: use letters, digits, '.', '_' or '-' (up to 63), as backup names them`,
+        );
       const policy = checkRetentionPolicy(policyFrom(flags), flagOf);
       const report = await runPrune(
         { store: await storeFromOption(flags.store, env), openReader: openZipArchive, clock: systemClock },
