@@ -8,13 +8,19 @@ export interface ArchiveBucketProps {
   retentionDays: number;
   /** Days an archive stays current before it expires (becomes noncurrent). */
   archiveDays: number;
+  /**
+   * Key prefixes whose current archives expire after `archiveDays`; default the whole bucket.
+   * Instances that a scheduled prune keeps are left out: the prune alone decides what of theirs goes.
+   */
+  expireCurrentUnder?: string[];
   objectLock?: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number };
 }
 
 /**
  * The versioned bucket archives live in. Defaults it applies: a customer-managed KMS key with
  * rotation; versioning; all public access blocked; TLS-only bucket policy; server access logs to
- * a separate bucket; archives expire after `archiveDays` (each nightly run writes a new key);
+ * a separate bucket; archives expire after `archiveDays` (each nightly run writes a new key), or only
+ * those under `expireCurrentUnder` (then delete markers left with no version behind are removed too);
  * noncurrent versions move to Glacier Instant Retrieval after 30 days and are deleted after
  * `retentionDays`; incomplete multipart uploads are aborted after 1 day; retained on stack
  * deletion; optional Object Lock default retention.
@@ -49,16 +55,7 @@ export class ArchiveBucket extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'archives/',
-      lifecycleRules: [
-        {
-          noncurrentVersionTransitions: [
-            { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
-          ],
-          noncurrentVersionExpiration: Duration.days(Math.max(props.retentionDays, 31)),
-          expiration: Duration.days(props.archiveDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
+      lifecycleRules: lifecycleRules(props),
       removalPolicy: RemovalPolicy.RETAIN,
       ...(props.objectLock
         ? {
@@ -71,4 +68,29 @@ export class ArchiveBucket extends Construct {
         : {}),
     });
   }
+}
+
+/**
+ * Noncurrent versions (overwritten, expired, or hidden by a prune's delete marker) go to Glacier
+ * Instant Retrieval after 30 days and are deleted after `retentionDays`, everywhere. Current
+ * archives expire after `archiveDays`, in the whole bucket or only under `expireCurrentUnder`.
+ */
+function lifecycleRules(props: ArchiveBucketProps): s3.LifecycleRule[] {
+  const noncurrent = {
+    noncurrentVersionTransitions: [
+      { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) },
+    ],
+    noncurrentVersionExpiration: Duration.days(Math.max(props.retentionDays, 31)),
+    abortIncompleteMultipartUploadAfter: Duration.days(1),
+  };
+  const expiration = Duration.days(props.archiveDays);
+  if (!props.expireCurrentUnder) return [{ ...noncurrent, expiration }];
+  return [
+    { id: 'NoncurrentVersions', ...noncurrent, expiredObjectDeleteMarker: true },
+    ...props.expireCurrentUnder.map((prefix) => ({
+      id: `Expire-${prefix.replace(/[^A-Za-z0-9-]/g, '-')}`,
+      prefix,
+      expiration,
+    })),
+  ];
 }

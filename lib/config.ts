@@ -13,8 +13,13 @@
  *   "retentionDays": 90,                       // noncurrent archive versions kept this long
  *   "archiveDays": 365,                        // each nightly archive (its own dated key) kept this long
  *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
- *   "alarmEmail": "ops@example.com"            // optional
+ *   "alarmEmail": "ops@example.com",           // optional
+ *   "retention": { "daily": 7, "weekly": 5, "monthly": 12 }  // optional: a scheduled prune (GFS)
  * }
+ *
+ * `retention` ({last?, daily, weekly, monthly, schedule?}) at the top is every backed-up instance's
+ * default; an instance's own `retention` replaces it, and `"retention": false` turns the prune off for
+ * it. Where a prune runs, the lifecycle no longer expires that instance's current archives.
  */
 export interface InstanceConfig {
   name: string;
@@ -33,6 +38,17 @@ export interface InstanceConfig {
    * secrets `<prefix>/<credential id>`; the restore function may read exactly those.
    */
   credentialSecrets?: string;
+  /** The scheduled prune's policy (restic forget's rules); absent = no prune, archiveDays expiry. */
+  retention?: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  last?: number;
+  daily: number;
+  weekly: number;
+  monthly: number;
+  /** EventBridge Scheduler expression; default daily at 04:00 UTC. */
+  schedule: string;
 }
 
 export interface ArkConfig {
@@ -52,14 +68,53 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,40}$/;
 /** A Secrets Manager name prefix: the characters secret names allow, no wildcard, no trailing slash. */
 const SECRET_PREFIX = /^sm:\/\/[A-Za-z0-9/_+=.@-]*[A-Za-z0-9_+=.@-]$/;
 /** Settings that only mean something for an instance that is backed up. */
-const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare'] as const;
+const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare', 'retention'] as const;
+export const DEFAULT_PRUNE_SCHEDULE = 'cron(0 4 * * ? *)';
+const MAX_RULE_COUNT = 100_000;
 
 type Fail = (why: string) => never;
 
 const isShare = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 && value < 1;
 
-function parseInstance(item: unknown, i: number, fail: Fail): InstanceConfig {
+/** Checks a `retention` object; `where` names it in messages (`retention`, `instances[1].retention`). */
+function parseRetention(raw: unknown, where: string, fail: (why: string) => never): RetentionConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(`${where} must be an object {last?, daily, weekly, monthly, schedule?}`);
+  const input = raw as Record<string, unknown>;
+  for (const key of Object.keys(input))
+    if (!['last', 'daily', 'weekly', 'monthly', 'schedule'].includes(key))
+      fail(`${where}.${key} is not a retention rule`);
+  const count = (rule: string, required: boolean): number | undefined => {
+    const value = input[rule];
+    if (value === undefined && !required) return undefined;
+    if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_RULE_COUNT)
+      fail(`${where}.${rule} must be a whole number from 0 to ${MAX_RULE_COUNT}`);
+    return value as number;
+  };
+  const last = count('last', false);
+  const [daily, weekly, monthly] = ['daily', 'weekly', 'monthly'].map((rule) => count(rule, true) as number);
+  if (!last && !daily && !weekly && !monthly)
+    fail(
+      `${where} keeps nothing: give last, daily, weekly or monthly above 0 (a prune keeping nothing would delete every archive)`,
+    );
+  const schedule = input.schedule === undefined ? DEFAULT_PRUNE_SCHEDULE : String(input.schedule);
+  if (!/^(cron|rate)\(.+\)$/.test(schedule)) fail(`${where}.schedule must be cron(...) or rate(...)`);
+  return {
+    ...(last !== undefined ? { last } : {}),
+    daily: daily ?? 0,
+    weekly: weekly ?? 0,
+    monthly: monthly ?? 0,
+    schedule,
+  };
+}
+
+function parseInstance(
+  item: unknown,
+  i: number,
+  fail: Fail,
+  defaultRetention: RetentionConfig | undefined,
+): InstanceConfig {
   const entry = (item ?? {}) as Record<string, unknown>;
   const name =
     typeof entry.name === 'string' && NAME.test(entry.name)
@@ -101,6 +156,12 @@ function parseInstance(item: unknown, i: number, fail: Fail): InstanceConfig {
     fail(
       `${at}.credentialSecrets must be sm://<prefix> (Secrets Manager secrets <prefix>/<credential id>, e.g. sm://n8n-ark/credentials), not ${JSON.stringify(credentialSecrets)}`,
     );
+  const retention =
+    !backup || entry.retention === false
+      ? undefined
+      : entry.retention === undefined
+        ? defaultRetention
+        : parseRetention(entry.retention, `instances[${i}].retention`, fail);
   return {
     name,
     secretName,
@@ -109,6 +170,7 @@ function parseInstance(item: unknown, i: number, fail: Fail): InstanceConfig {
     ...(history !== undefined ? { history: history as number } : {}),
     ...(share !== undefined ? { shrinkAlarmShare: share as number } : {}),
     ...(credentialSecrets !== undefined ? { credentialSecrets: credentialSecrets as string } : {}),
+    ...(retention ? { retention } : {}),
   };
 }
 
@@ -119,7 +181,9 @@ export function parseConfig(raw: unknown): ArkConfig {
   if (typeof raw !== 'object' || raw === null) fail('missing; see docs/OPERATIONS.md');
   const input = raw as Record<string, unknown>;
   const instances = Array.isArray(input.instances) ? input.instances : fail('"instances" must be a list');
-  const parsed = instances.map((item, i) => parseInstance(item, i, fail));
+  const defaultRetention =
+    input.retention === undefined ? undefined : parseRetention(input.retention, 'retention', fail);
+  const parsed = instances.map((item, i) => parseInstance(item, i, fail, defaultRetention));
   if (new Set(parsed.map((p) => p.name)).size !== parsed.length) fail('instance names must be unique');
   const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);
   if (!Number.isInteger(retentionDays) || retentionDays < 1)

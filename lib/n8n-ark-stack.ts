@@ -15,6 +15,7 @@ import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction } from './ark-function.js';
 import type { ArkConfig } from './config.js';
 import { credentialSecretsByTarget, grantCredentialSecrets } from './credential-secrets.js';
+import { expiringPrefixes, Retention } from './retention.js';
 
 export const METRIC_NAMESPACE = 'n8n-ark';
 const PREFIX = 'archives';
@@ -39,6 +40,7 @@ export class N8nArkStack extends Stack {
       retentionDays: config.retentionDays,
       archiveDays: config.archiveDays,
       ...(config.objectLock ? { objectLock: config.objectLock } : {}),
+      expireCurrentUnder: expiringPrefixes(config.instances, PREFIX),
     });
     const secrets = config.instances.map((i) =>
       secretsmanager.Secret.fromSecretNameV2(this, `Secret-${i.name}`, i.secretName),
@@ -110,6 +112,15 @@ export class N8nArkStack extends Stack {
         name: i.name,
         shrinkAlarmShare: i.shrinkAlarmShare ?? config.shrinkAlarmShare,
       })),
+    });
+    const { bucket, key } = archives;
+    new Retention(this, 'Retention', {
+      instances: backedUp,
+      bucket,
+      key,
+      prefix: PREFIX,
+      environment,
+      alarmAction: notify,
     });
 
     for (const instance of backedUp) {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StoreError } from '../core/errors.js';
-import type { ArchiveBlob, ArchiveRef, ArchiveStore } from '../core/ports.js';
+import type { ArchiveBlob, ArchiveRef, ObjectLockHold, PrunableStore, StoredLedger } from '../core/ports.js';
 
 /** `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z` (no ':' so the name is valid everywhere). */
 export function archiveFileName(createdAt: Date): string {
@@ -50,6 +50,32 @@ async function removeDeadPartials(folder: string): Promise<void> {
   }
 }
 
+/**
+ * Restore ledgers among the names of an instance's files (`<archive>.restore-<target>.ledger.json`,
+ * or only its `.lock`), each with the name of the archive it belongs to.
+ */
+export function ledgersAmong(names: readonly string[]): { ledger: string; archive: string }[] {
+  const ledgers = new Set(names.filter((n) => LEDGER_NAME.test(n)).map((n) => n.replace(/\.lock$/, '')));
+  return [...ledgers].map((ledger) => ({
+    ledger,
+    archive: `${ledger.replace(LEDGER_NAME, '')}.zip`,
+  }));
+}
+
+const LEDGER_NAME = /\.restore-[^/]*\.ledger\.json(\.lock)?$/;
+
+/** A ledger's text; undefined when only its lock exists (a restore that has not saved yet). */
+async function readLedger(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StoreError(`cannot read the restore ledger ${path}: ${(error as Error).message}`, {
+      location: path,
+    });
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -64,7 +90,7 @@ function isAlive(pid: number): boolean {
  * a hidden temporary name, flushed to disk and renamed only when complete, so a crash or a failed
  * backup never leaves a file that looks like a good archive.
  */
-export class FolderArchiveStore implements ArchiveStore {
+export class FolderArchiveStore implements PrunableStore {
   readonly root: string;
   readonly description: string;
 
@@ -150,6 +176,46 @@ export class FolderArchiveStore implements ArchiveStore {
       (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.location.localeCompare(a.location),
     );
     yield* found;
+  }
+
+  /** Ledgers a restore wrote beside an archive: `<archive name>.restore-<target>.ledger.json` (and `.lock`). */
+  async restoreLedgers(instance: string): Promise<StoredLedger[]> {
+    const folder = join(this.root, instance);
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new StoreError(
+        `cannot look for restore ledgers in ${folder}: ${(error as Error).message}`,
+        { location: folder },
+        { cause: error },
+      );
+    }
+    return ledgersAmong(names).map(({ ledger, archive }) => ({
+      location: join(folder, ledger),
+      archive: join(folder, archive),
+      locked: names.includes(`${ledger}.lock`),
+      read: () => readLedger(join(folder, ledger)),
+    }));
+  }
+
+  /** A folder has no Object Lock. */
+  async objectLock(_archive: ArchiveRef): Promise<ObjectLockHold | undefined> {
+    return undefined;
+  }
+
+  async remove(archive: ArchiveRef): Promise<void> {
+    try {
+      await unlink(archive.location);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new StoreError(
+        `cannot delete ${archive.location}: ${(error as Error).message}`,
+        { location: archive.location },
+        { cause: error },
+      );
+    }
   }
 
   async open(location: string): Promise<ArchiveBlob> {

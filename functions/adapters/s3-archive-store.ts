@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -8,8 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StoreError, UsageError } from '../core/errors.js';
-import type { ArchiveBlob, ArchiveRef, ArchiveStore } from '../core/ports.js';
-import { archiveFileName } from './folder-store.js';
+import type { ArchiveBlob, ArchiveRef, ObjectLockHold, PrunableStore, StoredLedger } from '../core/ports.js';
+import { archiveFileName, ledgersAmong } from './folder-store.js';
 
 export interface S3ArchiveStoreOptions {
   client: S3Client;
@@ -66,7 +67,7 @@ function parseKey(key: string): { instance: string; createdAt: Date } | undefine
  * The archive streams up as a multipart upload — never whole in memory — and an upload that fails
  * is aborted, so neither an object nor orphan parts remain. Reads use ranged GETs.
  */
-export class S3ArchiveStore implements ArchiveStore {
+export class S3ArchiveStore implements PrunableStore {
   readonly description: string;
 
   constructor(readonly options: S3ArchiveStoreOptions) {
@@ -233,6 +234,93 @@ export class S3ArchiveStore implements ArchiveStore {
       },
       close: async () => {},
     };
+  }
+  /**
+   * Ledgers the restore function keeps beside an archive: `<archive key>.restore-<target>.ledger.json`
+   * and its `.lock`, found in one listing of the instance's keys. (A CLI restore keeps its ledger on
+   * the machine that runs it, out of sight here.)
+   */
+  async restoreLedgers(instance: string): Promise<StoredLedger[]> {
+    const { bucket, prefix } = this.options;
+    const keys: string[] = [];
+    try {
+      let token: string | undefined;
+      do {
+        const page = await this.options.client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: `${[prefix, instance].filter(Boolean).join('/')}/`,
+            ContinuationToken: token,
+          }),
+        );
+        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw this.failure('look for restore ledgers in', this.description, error);
+    }
+    return ledgersAmong(keys).map(({ ledger, archive }) => ({
+      location: formatS3Url({ bucket, key: ledger }),
+      archive: formatS3Url({ bucket, key: archive }),
+      locked: keys.includes(`${ledger}.lock`),
+      read: () => this.readText(bucket, ledger),
+    }));
+  }
+
+  /**
+   * Retention and legal hold as HeadObject tells them. S3 includes them only for a caller allowed
+   * s3:GetObjectRetention and s3:GetObjectLegalHold; without those a lock looks like none, and the
+   * prune's delete marker hides an archive whose bytes the lock keeps anyway.
+   */
+  async objectLock(archive: ArchiveRef): Promise<ObjectLockHold | undefined> {
+    const { bucket, key, versionId } = parseS3Url(archive.location);
+    try {
+      const head = await this.options.client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+      );
+      const legalHold = head.ObjectLockLegalHoldStatus === 'ON';
+      if (!legalHold && !head.ObjectLockRetainUntilDate) return undefined;
+      return {
+        legalHold,
+        ...(head.ObjectLockRetainUntilDate ? { retainUntil: head.ObjectLockRetainUntilDate } : {}),
+        ...(head.ObjectLockMode ? { mode: head.ObjectLockMode } : {}),
+      };
+    } catch (error) {
+      throw this.failure('read the Object Lock of', archive.location, error);
+    }
+  }
+
+  /**
+   * Deletes the archive's key without a version id: on a versioned bucket S3 adds a delete marker
+   * and the archive's bytes stay as a noncurrent version (restorable by `?versionId=`) until the
+   * bucket's lifecycle expires noncurrent versions. Nothing is deleted for good here.
+   */
+  async remove(archive: ArchiveRef): Promise<void> {
+    const { bucket, key } = parseS3Url(archive.location);
+    try {
+      await this.options.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      throw this.failure('delete', archive.location, error);
+    }
+  }
+
+  private async readText(bucket: string, key: string): Promise<string | undefined> {
+    try {
+      const answer = await this.options.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return await answer.Body?.transformToString('utf8');
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+      throw this.failure('read the restore ledger', formatS3Url({ bucket, key }), error);
+    }
+  }
+
+  private failure(action: string, location: string, error: unknown): StoreError {
+    return new StoreError(
+      `cannot ${action} ${location}: ${(error as Error).message}`,
+      { location },
+      { cause: error },
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerListCommand } from './commands/list.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPruneCommand } from './commands/prune.js';
 import { registerRestoreCommand } from './commands/restore.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import type { Output } from './output.js';
@@ -43,6 +44,7 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   registerMigrateCommand(program, out, env);
   registerVerifyCommand(program, out, env);
   registerListCommand(program, out, env);
+  registerPruneCommand(program, out, env);
   registerDiffCommand(program, out, env);
   registerInspectCommand(program, out, env);
   registerDoctorCommand(program, out, env);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { FolderArchiveStore } from '../adapters/folder-store.js';
-import type { ArchiveStore } from '../core/ports.js';
+import type { PrunableStore } from '../core/ports.js';
 
 /** Where archives go when --store is not given: a folder beside the working directory. */
 export const DEFAULT_STORE = './n8n-ark-backups';
@@ -16,7 +16,7 @@ export function isS3Location(location: string): boolean {
 export async function storeFromOption(
   store: string | undefined,
   env: NodeJS.ProcessEnv,
-): Promise<ArchiveStore> {
+): Promise<PrunableStore> {
   const location = store ?? DEFAULT_STORE;
   if (isS3Location(location)) {
     return s3Store(location, env);
@@ -25,7 +25,7 @@ export async function storeFromOption(
 }
 
 /** The store that can open an archive given by its location (a path or an s3:// URL). */
-export async function storeForArchive(location: string, env: NodeJS.ProcessEnv): Promise<ArchiveStore> {
+export async function storeForArchive(location: string, env: NodeJS.ProcessEnv): Promise<PrunableStore> {
   if (isS3Location(location)) {
     return s3Store(location, env);
   }
@@ -37,7 +37,7 @@ export async function storeForArchive(location: string, env: NodeJS.ProcessEnv):
  * N8N_ARK_S3_FORCE_PATH_STYLE=true in the environment handed in serves S3-compatible stores (MinIO,
  * moto) that lack virtual hosts.
  */
-async function s3Store(location: string, env: NodeJS.ProcessEnv): Promise<ArchiveStore> {
+async function s3Store(location: string, env: NodeJS.ProcessEnv): Promise<PrunableStore> {
   const [{ S3Client }, { s3StoreFromUrl }] = await Promise.all([
     import('@aws-sdk/client-s3'),
     import('../adapters/s3-archive-store.js'),

@@ -179,6 +179,39 @@ export interface ArchiveStore {
   open(location: string): Promise<ArchiveBlob>;
 }
 
+/** A restore ledger kept beside an archive, as a prune sees it. */
+export interface StoredLedger {
+  /** Printable: a path or s3://bucket/key. */
+  location: string;
+  /** The `location` of the archive it belongs to (as `list` prints it). */
+  archive: string;
+  /** Whether a restore holds its lock (`<ledger>.lock` exists) at the listing. */
+  locked: boolean;
+  /** Its text, or undefined when there is none (a lock whose restore has not saved yet). */
+  read(): Promise<string | undefined>;
+}
+
+/** S3 Object Lock on one archive version. */
+export interface ObjectLockHold {
+  /** Retention: the version cannot be deleted before this moment. */
+  retainUntil?: Date;
+  mode?: string;
+  legalHold: boolean;
+}
+
+/**
+ * What a prune needs of a store besides listing and opening archives. It only ever removes
+ * archives: ledgers and anything else beside them are never touched.
+ */
+export interface PrunableStore extends ArchiveStore {
+  /** The restore ledgers kept beside the instance's archives (restores from them wrote them). */
+  restoreLedgers(instance: string): Promise<StoredLedger[]>;
+  /** The Object Lock on the archive, or undefined where the store has none. */
+  objectLock(archive: ArchiveRef): Promise<ObjectLockHold | undefined>;
+  /** Removes the archive from the store's listing (on a versioned bucket: a delete marker). */
+  remove(archive: ArchiveRef): Promise<void>;
+}
+
 /** Writes named entries into one archive stream (zip). Entries are written one at a time, in order. */
 export interface ArchiveWriter {
   /** The archive's bytes, to hand to ArchiveStore.put. */

@@ -173,3 +173,15 @@ export function compose(processEnv: NodeJS.ProcessEnv): Composition {
     },
   };
 }
+
+const ruleCount = z.number().int().min(0).optional();
+
+/**
+ * The prune schedule's event: whose archives, and how many periods each rule keeps (the same
+ * counts as `n8n-ark prune --keep-*`; the core refuses a policy that keeps nothing).
+ */
+export const pruneEventSchema = z.object({
+  instance: z.string().min(1),
+  keep: z.strictObject({ last: ruleCount, daily: ruleCount, weekly: ruleCount, monthly: ruleCount }),
+  dryRun: z.boolean().optional(),
+});
