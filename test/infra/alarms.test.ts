@@ -174,11 +174,12 @@ describe('alarms', () => {
 });
 
 describe('a restore-only instance (backup: false)', () => {
-  it('has no backup or verify schedule and no backup alarms', () => {
+  it('has no backup, verify or prune schedule and no backup alarms', () => {
     const schedules = JSON.stringify(template.findResources('AWS::Scheduler::Schedule'));
     const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(logicalIds('AWS::Scheduler::Schedule')).toHaveLength(2);
+    // prod's nightly backup, daily verify and daily prune (cdk.json gives every instance a retention).
+    expect(logicalIds('AWS::Scheduler::Schedule')).toHaveLength(3);
     expect(schedules).not.toContain('\\"dr\\"');
     expect(alarms).not.toContain('"Value":"dr"');
   });
