@@ -29,7 +29,7 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   const program = new Command()
     .name('n8n-ark')
     .description(
-      "Backup, migration and disaster recovery for n8n, through n8n's Public API.\n" +
+      "Backup, migration and disaster recovery for n8n, through n8n's Public API. " +
         'Archives are single checksummed zip files kept in a folder or a versioned S3 bucket.',
     )
     .version(TOOL_VERSION)

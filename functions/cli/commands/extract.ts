@@ -32,8 +32,8 @@ export function registerExtractCommand(program: Command, out: Output, env: NodeJ
     .command('extract')
     .summary('write workflows (as n8n-importable JSON) or a data table (CSV/JSON) out of an archive')
     .description(
-      "Verifies the archive, then writes each chosen workflow to its own file, as n8n's editor\n" +
-        '("Import from File") and POST /workflows take it, or one data table\'s rows. Files are named\n' +
+      "Verifies the archive, then writes each chosen workflow to its own file, as n8n's editor " +
+        '("Import from File") and POST /workflows take it, or one data table\'s rows. Files are named ' +
         'after the workflow or table; an existing file is never overwritten.',
     )
     .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]')
