@@ -156,10 +156,9 @@ export class FileNames {
 
   take(name: string, id: string): string {
     const base = safeBaseName(name);
-    const candidates = [base, `${base} (${safeBaseName(id)})`];
-    for (let n = 2; ; n += 1) {
-      const candidate = candidates.shift() ?? `${base} (${safeBaseName(id)}) ${n}`;
-      const file = `${candidate}${this.extension}`;
+    const withId = `${base} (${safeBaseName(id)})`;
+    for (let n = 0; ; n += 1) {
+      const file = `${n === 0 ? base : n === 1 ? withId : `${withId} ${n}`}${this.extension}`;
       if (this.taken.has(file.toLowerCase())) continue;
       this.taken.add(file.toLowerCase());
       return file;
