@@ -4,6 +4,7 @@ import { TOOL_VERSION } from '../version.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerExtractCommand } from './commands/extract.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerListCommand } from './commands/list.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -29,10 +30,12 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   const program = new Command()
     .name('n8n-ark')
     .description(
-      "Backup, migration and disaster recovery for n8n, through n8n's Public API.\n" +
+      "Backup, migration and disaster recovery for n8n, through n8n's Public API. " +
         'Archives are single checksummed zip files kept in a folder or a versioned S3 bucket.',
     )
     .version(TOOL_VERSION)
+    // Root options only before the command: `extract … --version <versionId>` is extract's own flag.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => out.stdout.write(s),
@@ -47,6 +50,7 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   registerPruneCommand(program, out, env);
   registerDiffCommand(program, out, env);
   registerInspectCommand(program, out, env);
+  registerExtractCommand(program, out, env);
   registerDoctorCommand(program, out, env);
   for (const command of program.commands) command.exitOverride();
   return program.exitOverride();

@@ -1,12 +1,12 @@
 /**
  * Reading the saved versions an archive holds (workflow-history.ndjson, written by backup
- * --history): how many per workflow, which ones, and one of them as a workflow to import by hand.
+ * --history): how many per workflow and which ones (`extract --version` writes one out).
  * Entries are streamed; only ids, names and the versions of one workflow are held.
  */
 import { ENTRY, type OpenedArchive } from './archive-format.js';
 import { HISTORY_RESOURCE } from './backup-history.js';
 import { UsageError } from './errors.js';
-import type { JsonObject, Workflow, WorkflowVersion } from './n8n-types.js';
+import type { Workflow, WorkflowVersion } from './n8n-types.js';
 
 export interface WorkflowVersionCount {
   id: string;
@@ -68,32 +68,6 @@ export async function versionsOf(archive: OpenedArchive, workflowId: string): Pr
         name: version.name ?? null,
       });
   return versions;
-}
-
-/**
- * One archived version as a workflow n8n can import: the version's graph under the workflow's
- * current name and settings (a version holds only nodes and connections).
- */
-export async function versionAsWorkflow(
-  archive: OpenedArchive,
-  workflow: Workflow,
-  versionId: string,
-): Promise<JsonObject> {
-  for await (const version of historyRecords(archive)) {
-    if (version.workflowId !== workflow.id || version.versionId !== versionId) continue;
-    return {
-      name: workflow.name,
-      nodes: version.nodes,
-      connections: version.connections,
-      settings: workflow.settings ?? {},
-      ...(version.nodeGroups && version.nodeGroups.length > 0 ? { nodeGroups: version.nodeGroups } : {}),
-      versionId: version.versionId,
-      meta: { n8nArk: { workflowId: workflow.id, versionId, createdAt: version.createdAt } },
-    } as JsonObject;
-  }
-  throw new UsageError(
-    `--version-id ${JSON.stringify(versionId)}: the archive holds no such version of workflow "${workflow.name}" (${workflow.id}); list them with --versions`,
-  );
 }
 
 async function* historyRecords(archive: OpenedArchive): AsyncGenerator<WorkflowVersion> {

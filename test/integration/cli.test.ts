@@ -408,7 +408,7 @@ describe('n8n-ark list and inspect', () => {
     expect(inspect.stdout).toMatch(/workflows\.ndjson\s+3/);
   });
 
-  it("shows the saved versions an archive holds per workflow, lists one workflow's, and writes one out", async () => {
+  it("shows the saved versions an archive holds per workflow, lists one workflow's, and extract writes one out", async () => {
     seedInstance(source.state, { workflows: 3 });
     const [workflow] = [...source.state.workflows.values()].filter((w) => !w.isArchived);
     if (!workflow) throw new Error('the seed made no workflow');
@@ -424,29 +424,29 @@ describe('n8n-ark list and inspect', () => {
     source.state.updateWorkflow(workflow, { ...workflow, nodes: [...workflow.nodes, noOp('Later')] });
     const saved = source.state.history.get(workflow.id)?.length ?? 0;
     const archive = await backup();
-    const file = join(store, 'old-version.json');
+    const out = join(store, 'old-version');
 
     const inspect = await cli(['inspect', archive]);
     const listed = await cli(['inspect', archive, '--workflow', workflow.id, '--versions', '--json']);
     const written = await cli([
-      'inspect',
-      archive,
-      '--workflow',
-      workflow.name,
-      '--version-id',
-      first.versionId,
-      '--out',
-      file,
-    ]);
-    const unknown = await cli([
-      'inspect',
+      'extract',
       archive,
       '--workflow',
       workflow.id,
-      '--version-id',
+      '--version',
+      first.versionId,
+      '--out',
+      out,
+    ]);
+    const unknown = await cli([
+      'extract',
+      archive,
+      '--workflow',
+      workflow.id,
+      '--version',
       'nope',
       '--out',
-      file,
+      out,
     ]);
 
     expect(inspect.stdout).toMatch(/workflow-history\.ndjson/);
@@ -462,10 +462,11 @@ describe('n8n-ark list and inspect', () => {
       name: null,
     });
     expect(written.code, written.stderr).toBe(0);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+    const [file] = await readdir(out);
+    expect(file).toContain(first.versionId);
+    expect(JSON.parse(await readFile(join(out, file ?? ''), 'utf8'))).toMatchObject({
       name: workflow.name,
       nodes: first.nodes,
-      versionId: first.versionId,
     });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/holds no such version/);

@@ -35,8 +35,8 @@ export function registerBackupCommand(program: Command, out: Output, env: NodeJS
       .command('backup')
       .summary('back up an n8n instance into one verifiable archive')
       .description(
-        'Backs up workflows, tags, variables, data tables (schema and rows), credential metadata (never\n' +
-          'secrets), projects, folders and users into one checksummed zip archive in the store.\n' +
+        'Backs up workflows, tags, variables, data tables (schema and rows), credential metadata (never ' +
+          'secrets), projects, folders and users into one checksummed zip archive in the store. ' +
           'Resources the instance is not licensed for, or the key may not read, are skipped and listed.',
       ),
   )

@@ -17,11 +17,18 @@ export function registerDoctorCommand(program: Command, out: Output, env: NodeJS
       .command('doctor')
       .summary('check what this API key can back up and restore')
       .description(
-        'Reads one page of each resource (writes nothing) and, where n8n answers GET /discover, compares\n' +
+        'Reads one page of each resource (writes nothing) and, where n8n answers GET /discover, compares ' +
           "the key's scopes with what a restore needs. Run it before the first backup and before a restore.",
       ),
   )
     .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  export N8N_API_KEY=…   # Settings → n8n API in n8n\n' +
+        '  n8n-ark doctor --url https://n8n.example.com --api-key-env N8N_API_KEY\n' +
+        '  n8n-ark doctor --url https://n8n-dr.example.com --api-key-file ~/.dr-key --json\n',
+    )
     .action(async (flags: ConnectionOptions & { json?: boolean }) => {
       const api = await connect(flags, env, createCliLogger(out, false));
       const report = await runDoctor(api);

@@ -10,11 +10,17 @@ export function registerVerifyCommand(program: Command, out: Output, env: NodeJS
     .command('verify')
     .summary('check every checksum of an archive')
     .description(
-      'Reads the whole archive and checks the manifest and the SHA-256 and size of every entry.\n' +
+      'Reads the whole archive and checks the manifest and the SHA-256 and size of every entry. ' +
         'Exits 0 when the archive is intact, 4 when anything is missing, truncated or altered.',
     )
     .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]')
     .option('--json', 'print the verification report as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  n8n-ark verify ./n8n-ark-backups/prod/2026-11-29T02-00-00-000Z.zip\n' +
+        '  n8n-ark verify "s3://my-bucket/n8n/prod/2026-11-29T02-00-00-000Z.zip?versionId=3HL4…" --json\n',
+    )
     .action(async (location: string, flags: { json?: boolean }) => {
       const store = await storeForArchive(location, env);
       const report = await verifyArchive(store, location, openZipArchive);

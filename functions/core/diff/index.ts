@@ -2,4 +2,5 @@
 export { WorkflowCanonicalizer } from './canonical.js';
 export { type Difference, type DiffOptions, type DiffResult, diffInstances } from './compare.js';
 export { fieldDifferences, formatDifferences } from './format.js';
+export { diffOneWorkflow, type SideWorkflow } from './one-workflow.js';
 export { archiveSnapshot, type InstanceSnapshot, liveSnapshot, type SnapshotResource } from './snapshot.js';

@@ -24,26 +24,50 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${escaped}$`, 'i');
 }
 
+/** What --project / --tag / --workflow say (restore's selection, inspect's and extract's filters). */
+export interface WorkflowChoice {
+  project?: string | undefined;
+  tag?: string | undefined;
+  workflow?: string | undefined;
+}
+
+export type ChoosableWorkflow = Pick<WorkflowSummary, 'name' | 'projectId' | 'tagNames'>;
+
+/** The project --project names, or undefined without one; a name the archive lacks is refused, naming those it has. */
+export function chosenProject<P extends { id: string; name: string }>(
+  projects: readonly P[],
+  project: string | undefined,
+): P | undefined {
+  if (project === undefined) return undefined;
+  const found = projects.find((p) => p.name === project);
+  if (found) return found;
+  throw new InvalidOptionError(
+    'project',
+    `${JSON.stringify(project)}: the archive has no such project (it has ${
+      projects.map((p) => JSON.stringify(p.name)).join(', ') || 'none'
+    })`,
+  );
+}
+
+/** A test of whether a workflow is chosen: in the project (by id), with the tag, its name matching the glob. */
+export function workflowChooser(
+  projectId: string | undefined,
+  choice: WorkflowChoice,
+): (workflow: ChoosableWorkflow) => boolean {
+  const pattern = choice.workflow === undefined ? undefined : globToRegExp(choice.workflow);
+  const { tag } = choice;
+  return (w) =>
+    (projectId === undefined || w.projectId === projectId) &&
+    (tag === undefined || w.tagNames.includes(tag)) &&
+    (!pattern || pattern.test(w.name));
+}
+
 /** The selection the options ask for, or undefined when they choose everything. */
 export function selectObjects(source: SourceState, options: PlanOptions): Selection | undefined {
   const { project, tag, workflow } = options;
   if (project === undefined && tag === undefined && workflow === undefined) return undefined;
-  const sourceProject = project === undefined ? undefined : source.projects.find((p) => p.name === project);
-  if (project !== undefined && !sourceProject) {
-    throw new InvalidOptionError(
-      'project',
-      `${JSON.stringify(project)}: the archive has no such project (it has ${
-        source.projects.map((p) => JSON.stringify(p.name)).join(', ') || 'none'
-      })`,
-    );
-  }
-  const pattern = workflow === undefined ? undefined : globToRegExp(workflow);
-  const chosen = source.workflows.filter(
-    (w) =>
-      (!sourceProject || w.projectId === sourceProject.id) &&
-      (tag === undefined || w.tagNames.includes(tag)) &&
-      (!pattern || pattern.test(w.name)),
-  );
+  const sourceProject = chosenProject(source.projects, project);
+  const chosen = source.workflows.filter(workflowChooser(sourceProject?.id, options));
   const selection: Selection = { ids: new Map(), pulledIn: new Map(), notes: [] };
   const set = (resource: RestoreResource) => {
     const ids = selection.ids.get(resource) ?? new Set<string>();
