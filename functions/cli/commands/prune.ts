@@ -31,11 +31,11 @@ export function registerPruneCommand(program: Command, out: Output, env: NodeJS.
     .command('prune')
     .summary("delete an instance's archives that no retention rule keeps (restic forget's rules)")
     .description(
-      "Keeps, as restic's `forget` does, the newest archive of each of the N most recent periods that\n" +
-        'have one, for each rule on its own (days and months in UTC, ISO weeks; --keep-last counts\n' +
-        'archives); an archive kept by any rule stays, and so do the newest archive that passes\n' +
-        'verification, archives a restore has not finished from (a ledger beside them) and archives\n' +
-        'S3 Object Lock holds. Everything else is deleted; on a versioned bucket that is a delete\n' +
+      "Keeps, as restic's `forget` does, the newest archive of each of the N most recent periods that " +
+        'have one, for each rule on its own (days and months in UTC, ISO weeks; --keep-last counts ' +
+        'archives); an archive kept by any rule stays, and so do the newest archive that passes ' +
+        'verification, archives a restore has not finished from (a ledger beside them) and archives ' +
+        'S3 Object Lock holds. Everything else is deleted; on a versioned bucket that is a delete ' +
         "marker, and the bucket's lifecycle removes the bytes later (docs/OPERATIONS.md).",
     )
     .requiredOption('--instance <name>', 'whose archives to prune')
