@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, type Context, type Method, type Reply, type Route } from './http.js';
 import { createRandom, nanoId, type Random } from './prng.js';
+import { communityPackageRoutes } from './routes/community-packages.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { dataTableRoutes } from './routes/data-tables.js';
 import { packageRoutes } from './routes/packages.js';
@@ -123,6 +124,7 @@ export function allRoutes(): Route[] {
     ...dataTableRoutes(),
     ...credentialRoutes(),
     ...packageRoutes(),
+    ...communityPackageRoutes(),
   ];
   routes.push(...projectFolderUserRoutes(() => routes));
   return routes;

@@ -4,11 +4,13 @@
  */
 import type { OpenedArchive } from '../archive-format.js';
 import { owningProjectId, personalOwner } from '../instance/identity.js';
+import { nodeTypesOf } from '../instance/node-types.js';
 import { readListing } from '../instance/read.js';
 import type {
   CredentialMeta,
   DataTable,
   Folder,
+  NodeTypeUse,
   Project,
   ProjectMember,
   Tag,
@@ -28,6 +30,8 @@ export interface WorkflowSummary {
   tagIds: string[];
   tagNames: string[];
   references: WorkflowReference[];
+  /** The node types (with versions) it uses, draft and published version alike. */
+  nodeTypes?: NodeTypeUse[];
 }
 
 export interface SourceState {
@@ -112,6 +116,7 @@ function summarize(workflow: Workflow): WorkflowSummary {
     tagIds: (workflow.tags ?? []).map((t) => t.id),
     tagNames: (workflow.tags ?? []).map((t) => t.name),
     references: findWorkflowReferences(workflow),
+    nodeTypes: nodeTypesOf(workflow),
   };
 }
 

@@ -164,6 +164,9 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     importWorkflowsKeepingIds: refuse,
     supportsWorkflowImport: async () => false,
     n8nVersion: async () => versionOf(instance),
+    listCommunityPackages: async () => [],
+    installCommunityPackage: refuse,
+    missingNodeTypes: async () => ({ missing: undefined, reason: 'fake: no package import route' }),
   } satisfies N8nApi & { detailGets: number };
   return api;
 }
