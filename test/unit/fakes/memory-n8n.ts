@@ -324,18 +324,23 @@ export class MemoryN8n implements N8nApi {
     return structuredClone(found);
   }
 
-  /** Built-in nodes (any version, a simplification) and the installed packages' nodes at their version. */
+  /** Which node types the instance lacks, as its package import tells (n8n 2.24+). */
   async missingNodeTypes(types: readonly NodeTypeUse[]): Promise<NodeTypesAnswer> {
     if (!this.packageImport)
       return { missing: undefined, reason: 'memory n8n: no POST /n8n-packages/import' };
-    const known = (t: NodeTypeUse) =>
+    return { missing: types.filter((t) => !this.knowsNodeType(t)) };
+  }
+
+  /** Built-in nodes (any version, a simplification) and the loaded packages' nodes up to their version. */
+  private knowsNodeType(t: NodeTypeUse): boolean {
+    return (
       /^(n8n-nodes-base|@n8n\/n8n-nodes-langchain)\./.test(t.type) ||
       this.communityPackages.some(
         (p) =>
           !p.failedLoading &&
           p.installedNodes.some((n) => n.type === t.type && (n.latestVersion ?? 1) >= t.typeVersion),
-      );
-    return { missing: types.filter((t) => !known(t)) };
+      )
+    );
   }
 
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
@@ -393,6 +398,8 @@ export class MemoryN8n implements N8nApi {
 
   async publishWorkflow(id: string): Promise<void> {
     const workflow = this.workflow(id);
+    const unknown = workflow.nodes.find((n) => !this.knowsNodeType({ type: n.type, typeVersion: n.typeVersion ?? 1 }));
+    if (unknown) throw this.badRequest(`Unrecognized node type: ${unknown.type}`, 'POST', `/workflows/${id}/publish`);
     const hasTrigger = workflow.nodes.some((n) => /trigger|webhook/i.test(n.type));
     if (!hasTrigger)
       throw this.badRequest('Workflow has no node to start the workflow', 'POST', `/workflows/${id}/publish`);
