@@ -398,8 +398,11 @@ export class MemoryN8n implements N8nApi {
 
   async publishWorkflow(id: string): Promise<void> {
     const workflow = this.workflow(id);
-    const unknown = workflow.nodes.find((n) => !this.knowsNodeType({ type: n.type, typeVersion: n.typeVersion ?? 1 }));
-    if (unknown) throw this.badRequest(`Unrecognized node type: ${unknown.type}`, 'POST', `/workflows/${id}/publish`);
+    const unknown = workflow.nodes.find(
+      (n) => !this.knowsNodeType({ type: n.type, typeVersion: n.typeVersion ?? 1 }),
+    );
+    if (unknown)
+      throw this.badRequest(`Unrecognized node type: ${unknown.type}`, 'POST', `/workflows/${id}/publish`);
     const hasTrigger = workflow.nodes.some((n) => /trigger|webhook/i.test(n.type));
     if (!hasTrigger)
       throw this.badRequest('Workflow has no node to start the workflow', 'POST', `/workflows/${id}/publish`);
