@@ -59,7 +59,11 @@ let store: string;
 let archive: string;
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([startN8n('community-src'), startN8n('community-dst')]);
+  // A loaded machine (other suites start n8n too) can take minutes to bring two instances up.
+  [source, target] = await Promise.all([
+    startN8n('community-src', { readinessTimeoutMs: 400_000 }),
+    startN8n('community-dst', { readinessTimeoutMs: 400_000 }),
+  ]);
   store = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-community-'));
   // n8n saves a workflow whatever node types it uses; only publishing refuses an unknown one.
   await api(source, 'POST', '/workflows', {
@@ -82,7 +86,7 @@ beforeAll(async () => {
     connections: {},
     settings: { executionOrder: 'v1' },
   });
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all([source?.stop(), target?.stop()]);
