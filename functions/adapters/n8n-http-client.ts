@@ -514,7 +514,12 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       if (error instanceof AuthenticationError || !(error instanceof N8nApiError)) throw error;
       return { missing: undefined, reason: nodeTypesUnknownBecause(error) };
     }
-    const body = answer.body.length > 0 ? (JSON.parse(answer.body.toString('utf8')) as unknown) : undefined;
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.body.toString('utf8')) as unknown;
+    } catch {
+      body = undefined;
+    }
     if (answer.status === 422) {
       const missing = missingFromProbe(body);
       if (missing) return { missing };

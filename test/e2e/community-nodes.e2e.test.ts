@@ -72,6 +72,16 @@ beforeAll(async () => {
     connections: {},
     settings: { executionOrder: 'v1' },
   });
+  // A built-in node at a version no n8n has: only the probe (real n8n checks versions) can tell.
+  await api(source, 'POST', '/workflows', {
+    name: 'Uses a future node version',
+    nodes: [
+      trigger,
+      { name: 'Later', type: 'n8n-nodes-base.noOp', typeVersion: 99, position: [200, 0], parameters: {} },
+    ],
+    connections: {},
+    settings: { executionOrder: 'v1' },
+  });
   const plain = await api<{ id: string }>(source, 'POST', '/workflows', {
     name: 'Built-in nodes only',
     nodes: [trigger],
@@ -108,7 +118,7 @@ describe('community node types on real n8n', () => {
     expect(JSON.parse(inspect.stdout)).toMatchObject({ communityPackages: [] });
   });
 
-  it('names the missing community node type for its workflow in a dry run, writing nothing to the target', async () => {
+  it('names the missing node types (community, and a built-in version) by workflow in a dry run, writing nothing', async () => {
     const before = await workflowNames(target);
 
     const run = await cli(['restore', archive, ...conn(target), '--dry-run', '--json'], keyEnv(target));
@@ -119,13 +129,28 @@ describe('community node types on real n8n', () => {
       notes: string[];
     };
     const missing = out.warnings.filter((w) => w.code === 'missing-node-types');
-    expect(missing.map((w) => w.workflow?.name)).toEqual(['Uses a community node']);
-    expect(missing[0]?.message).toContain(`${SENTINEL} (version 1)`);
-    expect(out.notes.join('\n')).toContain(`No community package in the archive provides ${SENTINEL}`);
+    expect(missing.map((w) => w.workflow?.name).sort()).toEqual([
+      'Uses a community node',
+      'Uses a future node version',
+    ]);
+    expect(missing.find((w) => w.workflow?.name === 'Uses a community node')?.message).toContain(
+      `${SENTINEL} (version 1)`,
+    );
+    expect(missing.find((w) => w.workflow?.name === 'Uses a future node version')?.message).toContain(
+      'n8n-nodes-base.noOp (version 99)',
+    );
+    const notes = out.notes.join('\n');
+    expect(notes).toContain(`No community package in the archive provides ${SENTINEL}`);
+    expect(notes).toContain(
+      'The target does not know the built-in node type n8n-nodes-base.noOp at version 99',
+    );
+    // The probe answered: nothing says the check fell back to the inventory.
+    expect(notes).not.toContain('were not checked');
+    expect(notes).not.toContain('could not be checked');
     expect(await workflowNames(target)).toEqual(before);
   });
 
-  it('writes that workflow unpublished and publishes the other, exit 0 (it was not published at the source)', async () => {
+  it('writes those workflows unpublished and publishes the other, exit 0 (they were not published at the source)', async () => {
     const run = await cli(['restore', archive, ...conn(target), '--json'], keyEnv(target));
 
     expect(run.code, run.stderr).toBe(0);
@@ -136,6 +161,7 @@ describe('community node types on real n8n', () => {
       ['Already on the target', false],
       ['Built-in nodes only', true],
       ['Uses a community node', false],
+      ['Uses a future node version', false],
     ]);
   });
 });
