@@ -50,15 +50,21 @@ export async function checkNodeTypes(
     if (!written.has(workflow.id)) continue;
     const lacking = (workflow.nodeTypes ?? []).map(nodeTypeKey).filter((key) => missing.has(key));
     if (lacking.length === 0) continue;
-    byWorkflow[workflow.id] = lacking;
+    // Only what the published version uses keeps it from being published; the draft is saved anyway.
+    const blocking = (workflow.publishedNodeTypes ?? lacking).filter((key) => missing.has(key));
+    if (blocking.length > 0) byWorkflow[workflow.id] = blocking;
     plan.warnings.push({
       code: 'missing-node-types',
       resource: 'workflows',
       workflow: { id: workflow.id, name: workflow.name },
-      message: `workflow "${workflow.name}" uses node types the target does not have: ${lacking.map(describeKey).join(', ')}. n8n saves it but cannot publish it until they are installed.`,
+      message: `workflow "${workflow.name}" uses node types the target does not have: ${lacking.map(describeKey).join(', ')}. ${
+        blocking.length > 0
+          ? 'n8n saves it but cannot publish it until they are installed.'
+          : 'Only its draft uses them: the version that ran on the source is published, the draft is saved.'
+      }`,
     });
   }
-  plan.missingNodeTypes = byWorkflow;
+  if (Object.keys(byWorkflow).length > 0) plan.missingNodeTypes = byWorkflow;
   const install = whatToInstall([...missing.values()], archived, installed, plan.notes);
   if (install.length > 0) plan.communityPackagesToInstall = install;
   const list = install.map((p) => `${p.name}@${p.version}`).join(', ');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENTRY } from '../../../functions/core/archive-format.js';
 import { runBackup } from '../../../functions/core/backup.js';
 import { MissingScopeError } from '../../../functions/core/errors.js';
 import {
@@ -237,6 +238,24 @@ describe('restoring workflows whose node types the target lacks', () => {
         ),
       }),
     );
+  });
+
+  it('publishes a workflow whose draft alone uses the missing type: what ran on the source runs', async () => {
+    const archive = await sourceWithCommunityNode();
+    const records = archive.content.get(ENTRY.workflows) as Workflow[];
+    for (const workflow of records)
+      if (workflow.name === 'Uses datastore') workflow.activeVersion = { nodes: [trigger], connections: {} };
+
+    const plan = await planRestore(archive, emptyTarget());
+    const target = emptyTarget();
+    const { report } = await restore(archive, target);
+
+    expect(plan.warnings.find((w) => w.code === 'missing-node-types')?.message).toContain(
+      'Only its draft uses them',
+    );
+    expect(plan.missingNodeTypes).toBeUndefined();
+    expect(activeOf(target)).toEqual({ 'Uses datastore': true, Plain: true });
+    expect(report.complete).toBe(true);
   });
 
   it('with installCommunityPackages, installs the archive version before any other write and publishes', async () => {
