@@ -505,10 +505,12 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     });
     let answer: HttpAnswer;
     try {
+      // Refused by construction (the sentinel), so asking again after a lost answer changes nothing.
       answer = await this.answer('POST', '/n8n-packages/import', {
         route: '/n8n-packages/import',
         multipart,
         accept: [422],
+        idempotent: true,
       });
     } catch (error) {
       if (error instanceof AuthenticationError || !(error instanceof N8nApiError)) throw error;
