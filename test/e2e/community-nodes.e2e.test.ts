@@ -126,7 +126,6 @@ describe('community node types on real n8n', () => {
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as {
       warnings: { code: string; workflow?: { name: string }; message: string }[];
-      notes: string[];
     };
     const missing = out.warnings.filter((w) => w.code === 'missing-node-types');
     expect(missing.map((w) => w.workflow?.name).sort()).toEqual([
@@ -139,7 +138,11 @@ describe('community node types on real n8n', () => {
     expect(missing.find((w) => w.workflow?.name === 'Uses a future node version')?.message).toContain(
       'n8n-nodes-base.noOp (version 99)',
     );
-    const notes = out.notes.join('\n');
+    // --json carries the plan's notes among the warnings, as code "note".
+    const notes = out.warnings
+      .filter((w) => w.code === 'note')
+      .map((w) => w.message)
+      .join('\n');
     expect(notes).toContain(`No community package in the archive provides ${SENTINEL}`);
     expect(notes).toContain(
       'The target does not know the built-in node type n8n-nodes-base.noOp at version 99',
