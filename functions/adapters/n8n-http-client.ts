@@ -10,6 +10,7 @@ import {
   PaginationError,
 } from '../core/errors.js';
 import type {
+  CommunityPackage,
   CredentialMeta,
   CredentialWrite,
   DataTable,
@@ -17,6 +18,7 @@ import type {
   DataTableWrite,
   Folder,
   JsonObject,
+  NodeTypeUse,
   Project,
   ProjectMember,
   Tag,
@@ -28,7 +30,14 @@ import type {
   WorkflowVersionMeta,
   WorkflowWrite,
 } from '../core/n8n-types.js';
-import type { Logger, N8nApi, N8nCapabilities, N8nVersionAnswer, PagedListing } from '../core/ports.js';
+import type {
+  Logger,
+  N8nApi,
+  N8nCapabilities,
+  N8nVersionAnswer,
+  NodeTypesAnswer,
+  PagedListing,
+} from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
 import {
   type HttpAnswer,
@@ -37,7 +46,14 @@ import {
   HttpExchangeError,
   type HttpRequest,
 } from './http-exchange.js';
-import { packageSourceVersion, packageWorkflowFolders, workflowShellPackage } from './n8n-package.js';
+import {
+  createdByImport,
+  missingFromProbe,
+  nodeTypeProbePackage,
+  packageSourceVersion,
+  packageWorkflowFolders,
+  workflowShellPackage,
+} from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
 export interface N8nHttpClientOptions {
@@ -95,6 +111,8 @@ interface RequestOptions {
    * unknown is retried. GET, PUT and DELETE are by their method; a POST only when it says so.
    */
   idempotent?: boolean;
+  /** Failing statuses answered to the caller as they are (their body says more than an error would). */
+  accept?: readonly number[];
 }
 
 const IDEMPOTENT_METHODS: ReadonlySet<Method> = new Set(['GET', 'PUT', 'DELETE']);
@@ -456,18 +474,12 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     workflows: { id: string; name: string }[],
     options: { projectId?: string },
   ): Promise<{ sourceId: string; id: string }[]> {
-    const form = new FormData();
-    form.set('package', new Blob([workflowShellPackage(workflows, new Date())]), 'n8n-ark.n8np');
-    form.set('workflowConflictPolicy', 'fail');
-    form.set('workflowIdPolicy', 'source');
-    form.set('workflowPublishingPolicy', 'preserve-published-state');
-    if (options.projectId) form.set('projectId', options.projectId);
-    // Encoded once (boundary and all), so a retried attempt sends the same bytes.
-    const encoded = new Request('http://n8n-ark.invalid/', { method: 'POST', body: form });
-    const multipart = {
-      body: Buffer.from(await encoded.arrayBuffer()),
-      contentType: encoded.headers.get('content-type') ?? 'multipart/form-data',
-    };
+    const multipart = await packageForm(workflowShellPackage(workflows, new Date()), {
+      workflowConflictPolicy: 'fail',
+      workflowIdPolicy: 'source',
+      workflowPublishingPolicy: 'preserve-published-state',
+      ...(options.projectId ? { projectId: options.projectId } : {}),
+    });
     const answer = await this.json<{ workflows?: { sourceWorkflowId?: string; localId?: string }[] }>(
       'POST',
       '/n8n-packages/import',
@@ -476,6 +488,63 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
     return (answer?.workflows ?? []).flatMap((w) =>
       w.sourceWorkflowId && w.localId ? [{ sourceId: w.sourceWorkflowId, id: w.localId }] : [],
     );
+  }
+
+  // ---- community packages and node types
+  listCommunityPackages(): Promise<CommunityPackage[]> {
+    return this.json('GET', '/community-packages', { route: '/community-packages' });
+  }
+  installCommunityPackage(
+    name: string,
+    version: string,
+    options: { verify: boolean },
+  ): Promise<CommunityPackage> {
+    return this.json('POST', '/community-packages', {
+      route: '/community-packages',
+      body: { name, version, verify: options.verify },
+    });
+  }
+
+  /**
+   * A package import n8n must refuse: one archived workflow holding a node per type asked about plus
+   * a sentinel type no n8n has, so n8n answers 422 listing every missing (type, version) and writes
+   * nothing (measured on 2.41.1). Should an n8n import it all the same, what it created is deleted
+   * and the answer says the target could not tell.
+   */
+  async missingNodeTypes(types: readonly NodeTypeUse[]): Promise<NodeTypesAnswer> {
+    const multipart = await packageForm(nodeTypeProbePackage(types, new Date()), {
+      workflowConflictPolicy: 'fail',
+      workflowIdPolicy: 'new',
+      missingNodeTypeMode: 'fail',
+    });
+    let answer: HttpAnswer;
+    try {
+      // Refused by construction (the sentinel), so asking again after a lost answer changes nothing.
+      answer = await this.answer('POST', '/n8n-packages/import', {
+        route: '/n8n-packages/import',
+        multipart,
+        accept: [422],
+        idempotent: true,
+      });
+    } catch (error) {
+      if (error instanceof AuthenticationError || !(error instanceof N8nApiError)) throw error;
+      return { missing: undefined, reason: nodeTypesUnknownBecause(error) };
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.body.toString('utf8')) as unknown;
+    } catch {
+      body = undefined;
+    }
+    if (answer.status === 422) {
+      const missing = missingFromProbe(body);
+      if (missing) return { missing };
+    }
+    for (const id of createdByImport(body)) await this.deleteWorkflow(id);
+    return {
+      missing: undefined,
+      reason: `n8n answered the node-type probe (POST /n8n-packages/import) with ${answer.status}, not the refusal that names missing node types`,
+    };
   }
 
   // ---- capabilities
@@ -676,7 +745,8 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
         await this.backoff(attempt, undefined, `${method} ${path}: ${describeNetworkError(cause)}`);
         continue;
       }
-      if (answer.status >= 200 && answer.status < 300) return answer;
+      if ((answer.status >= 200 && answer.status < 300) || options.accept?.includes(answer.status))
+        return answer;
       const transient = answer.status === 429 || TRANSIENT_STATUSES.has(answer.status);
       if (!transient) throw this.httpError(method, path, options.route, answer);
       if (!idempotent && answer.status !== 429) {
@@ -840,6 +910,30 @@ const SMALLEST_EXPORT = {
   credentialExportPolicy: 'no-values',
   includeArchivedWorkflows: true,
 } as const;
+
+/** The package-import form: the `.n8np` bytes and its fields, encoded once so a retry sends the same bytes. */
+async function packageForm(
+  pkg: Buffer,
+  fields: Record<string, string>,
+): Promise<{ body: Buffer; contentType: string }> {
+  const form = new FormData();
+  form.set('package', new Blob([new Uint8Array(pkg)]), 'n8n-ark.n8np');
+  for (const [name, value] of Object.entries(fields)) form.set(name, value);
+  const encoded = new Request('http://n8n-ark.invalid/', { method: 'POST', body: form });
+  return {
+    body: Buffer.from(await encoded.arrayBuffer()),
+    contentType: encoded.headers.get('content-type') ?? 'multipart/form-data',
+  };
+}
+
+/** Why the node-type probe could not be asked, from its error. */
+function nodeTypesUnknownBecause(error: N8nApiError): string {
+  if (error instanceof NotFoundError)
+    return 'the target has no POST /n8n-packages/import (n8n 2.24 or later has it), the only answer that names node types it lacks';
+  if (error instanceof MissingScopeError)
+    return 'the API key lacks the workflow:import scope that the node-type probe (POST /n8n-packages/import, nothing written) needs';
+  return error.message;
+}
 
 /** Why an instance's version could not be learned, from the error of the export that would tell it. */
 function versionUnknownBecause(error: N8nApiError): string {

@@ -51,6 +51,85 @@ export function workflowShellPackage(workflows: readonly WorkflowShell[], export
   );
 }
 
+/**
+ * A node type no n8n has: the probe package always holds it, so n8n always refuses the import
+ * (writing nothing) and names every missing type, whatever else the target knows.
+ */
+export const SENTINEL_NODE_TYPE = { type: 'n8n-ark-probe.sentinel', typeVersion: 1 } as const;
+
+/**
+ * The node-type probe (N8nApi.missingNodeTypes): one archived workflow with a node per type asked
+ * about, plus the sentinel. n8n checks the package's nodes (not its manifest) against the node types
+ * it has loaded, and refuses the whole import when any is missing.
+ */
+export function nodeTypeProbePackage(
+  types: readonly { type: string; typeVersion: number }[],
+  exportedAt: Date,
+): Buffer {
+  const nodes = [...types, SENTINEL_NODE_TYPE].map(({ type, typeVersion }, index) => ({
+    id: `n8n-ark-probe-${index + 1}`,
+    name: `probe ${index + 1}`,
+    type,
+    typeVersion,
+    position: [index * 20, 0],
+    parameters: {},
+  }));
+  const target = 'workflows/probe';
+  const workflow = { id: 'n8nArkProbe00001', name: 'n8n-ark node type probe (safe to delete)' };
+  const manifest = {
+    packageFormatVersion: PACKAGE_FORMAT_VERSION,
+    exportedAt: exportedAt.toISOString(),
+    sourceN8nVersion: 'n8n-ark',
+    sourceId: 'n8n-ark',
+    workflows: [{ ...workflow, target }],
+  };
+  const files = [
+    { path: 'manifest.json', json: manifest },
+    {
+      path: `${target}/workflow.json`,
+      json: {
+        ...workflow,
+        nodes,
+        connections: {},
+        settings: {},
+        parentFolderId: null,
+        isArchived: true,
+        tagIds: [],
+      },
+    },
+    { path: `${target}/workflow-metadata.json`, json: { versionId: randomUUID(), publishedVersionId: null } },
+  ];
+  return gzipSync(tar(files, Math.floor(exportedAt.getTime() / 1000)));
+}
+
+/**
+ * The missing node types a refused probe names (422 `issues[]` of type "missing-node-type"), the
+ * sentinel left out; undefined when the answer is not that refusal or does not name the sentinel
+ * (then it cannot be trusted to have checked every type).
+ */
+export function missingFromProbe(body: unknown): { type: string; typeVersion: number }[] | undefined {
+  const issues = (body as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues)) return undefined;
+  const missing = issues.flatMap((issue: { type?: unknown; nodeType?: unknown; typeVersion?: unknown }) =>
+    issue?.type === 'missing-node-type' &&
+    typeof issue.nodeType === 'string' &&
+    typeof issue.typeVersion === 'number'
+      ? [{ type: issue.nodeType, typeVersion: issue.typeVersion }]
+      : [],
+  );
+  const isSentinel = (t: { type: string }) => t.type === SENTINEL_NODE_TYPE.type;
+  return missing.some(isSentinel) ? missing.filter((t) => !isSentinel(t)) : undefined;
+}
+
+/** The workflow ids an import answer says it created (`workflows[].localId` with status "created"). */
+export function createdByImport(body: unknown): string[] {
+  const workflows = (body as { workflows?: unknown } | undefined)?.workflows;
+  if (!Array.isArray(workflows)) return [];
+  return workflows.flatMap((w: { localId?: unknown; status?: unknown }) =>
+    typeof w?.localId === 'string' && w.status !== 'skipped' ? [w.localId] : [],
+  );
+}
+
 const BLOCK = 512;
 
 /**

@@ -42,6 +42,12 @@ const manifestEntrySchema = z.object({
   dataTableId: z.string().optional(),
 });
 
+const archivedCommunityPackageSchema = z.object({
+  name: z.string().min(1),
+  version: z.string(),
+  nodes: z.array(z.object({ type: z.string(), name: z.string(), latestVersion: z.number().optional() })),
+});
+
 const manifestSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   formatVersion: z.literal(FORMAT_VERSION),
@@ -84,12 +90,18 @@ const manifestSchema = z.object({
       node: z.string().optional(),
     }),
   ),
+  /**
+   * The source's installed community packages (GET /community-packages). Absent when they could not
+   * be read (then `skipped` says why) and in archives written before n8n-ark recorded them.
+   */
+  communityPackages: z.array(archivedCommunityPackageSchema).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 export type SkippedResource = Manifest['skipped'][number];
 export type ArchiveWarning = Manifest['warnings'][number];
+export type ArchivedCommunityPackage = z.infer<typeof archivedCommunityPackageSchema>;
 
 /** Validates a parsed manifest; a different format or version is refused before anything else is read. */
 export function parseManifest(json: unknown): Manifest {

@@ -29,8 +29,8 @@ import { FOLDER_PLACEMENT_RESOURCE, workflowRecords } from './backup-workflows.j
 import { ArkError, BackupDeadlineError } from './errors.js';
 import { credentialsWithFlags } from './instance/credential-flags.js';
 import { isOwnerRole } from './instance/identity.js';
+import { recordedSourceFacts } from './instance/node-types.js';
 import { projectsWithMembers, skippedBecause } from './instance/read.js';
-import { recordedVersion } from './instance/version.js';
 import type { SnapshotResource } from './kinds/index.js';
 import type { Workflow } from './n8n-types.js';
 import type {
@@ -172,8 +172,9 @@ class InstanceExport {
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
-    const version = await recordedVersion(this.deps.api);
+    const { version, inventory } = await recordedSourceFacts(this.deps.api, (skip) => this.recordSkip(skip));
     return this.archive.finish({
+      ...inventory,
       tool: { name: 'n8n-ark', version: this.deps.toolVersion },
       source: { url: this.deps.api.baseUrl, instance: this.options.instance, ...version },
       startedAt: startedAt.toISOString(),

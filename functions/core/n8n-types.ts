@@ -200,3 +200,19 @@ export interface User {
   role?: string;
   isPending?: boolean;
 }
+
+/** One installed community package as GET /community-packages lists it (n8n 2.41). */
+export interface CommunityPackage {
+  packageName: string;
+  installedVersion: string;
+  installedNodes: { name: string; type: string; latestVersion?: number }[];
+  /** True when n8n has it installed but could not load it (its node types are then unknown). */
+  failedLoading?: boolean;
+  [key: string]: unknown;
+}
+
+/** A node type at one version, as a workflow's node uses it (`type`, `typeVersion`). */
+export interface NodeTypeUse {
+  type: string;
+  typeVersion: number;
+}

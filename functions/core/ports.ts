@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type {
+  CommunityPackage,
   CredentialMeta,
   CredentialWrite,
   DataTable,
@@ -11,6 +12,7 @@ import type {
   DataTableWrite,
   Folder,
   JsonObject,
+  NodeTypeUse,
   Project,
   ProjectMember,
   Tag,
@@ -131,7 +133,28 @@ export interface N8nApi {
   createFolder(projectId: string, body: { name: string; parentFolderId?: string | null }): Promise<Folder>;
 
   listUsers(): AsyncIterable<User>;
+
+  /** GET /community-packages: the installed community packages with their node types (small by nature). */
+  listCommunityPackages(): Promise<CommunityPackage[]>;
+  /**
+   * POST /community-packages: installs a package at a version. `verify: true` lets n8n install
+   * only what its vetted list holds (which n8n fetches online); false installs from its npm registry.
+   */
+  installCommunityPackage(
+    name: string,
+    version: string,
+    options: { verify: boolean },
+  ): Promise<CommunityPackage>;
+  /**
+   * Which of these node types (at their versions) the instance does not know, asked without writing
+   * anything: a package import that n8n refuses with 422 "missing-node-type" for each (n8n 2.24+,
+   * scope workflow:import). Undefined `missing` with the reason when the instance cannot tell.
+   */
+  missingNodeTypes(types: readonly NodeTypeUse[]): Promise<NodeTypesAnswer>;
 }
+
+/** The node types an instance lacks, or why it could not tell. */
+export type NodeTypesAnswer = { missing: NodeTypeUse[] } | { missing: undefined; reason: string };
 
 /** An instance's n8n version (e.g. "2.41.1"), or why it could not be learned. */
 export type N8nVersionAnswer = { version: string } | { version: null; reason: string };

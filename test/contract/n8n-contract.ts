@@ -10,6 +10,8 @@ import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
 import {
+  missingFromProbe,
+  nodeTypeProbePackage,
   packageFiles,
   packageSourceVersion,
   workflowShellPackage,
@@ -1044,6 +1046,91 @@ export function describeN8nContract(
           expect([answer.status, answer.body]).toEqual([403, { message: 'Forbidden' }]);
         });
       }
+    });
+
+    describe('community packages and node types', () => {
+      const sentinel = { type: 'n8n-nodes-ark-sentinel.thing', typeVersion: 1 };
+
+      it('lists installed community packages as a bare array, each with its node types', async () => {
+        const answer = await api('GET', '/community-packages');
+
+        expect(answer.status, answer.text).toBe(200);
+        expect(Array.isArray(answer.body)).toBe(true);
+        for (const pkg of answer.body as Obj[])
+          expect(pkg).toMatchObject({
+            packageName: expect.any(String),
+            installedVersion: expect.any(String),
+            installedNodes: expect.any(Array),
+          });
+      });
+
+      it('refuses to install without a name (400) and, offline, a package it cannot vet (400 "not vetted")', async () => {
+        const nameless = await api('POST', '/community-packages', { body: {} });
+        const unvetted = await api('POST', '/community-packages', {
+          body: { name: 'n8n-nodes-ark-sentinel', version: '1.0.0' },
+        });
+        const listed = await api('GET', '/community-packages');
+
+        expect([nameless.status, message(nameless)]).toEqual([
+          400,
+          "request/body must have required property 'name'",
+        ]);
+        expect([unvetted.status, message(unvetted)]).toEqual([
+          400,
+          'Package n8n-nodes-ark-sentinel is not vetted for installation',
+        ]);
+        expect((listed.body as Obj[]).map((p) => p.packageName)).not.toContain('n8n-nodes-ark-sentinel');
+      });
+
+      it('saves a workflow with an unknown node type but refuses to publish it: "Unrecognized node type"', async () => {
+        const workflow = await createWorkflow(
+          scheduledWorkflow(`${run} unknown type`, [
+            { name: 'Thing', ...sentinel, position: [200, 0], parameters: {} },
+          ]),
+        );
+
+        const published = await api('POST', `/workflows/${workflow.id}/publish`, { body: {} });
+        const read = await api('GET', `/workflows/${workflow.id}`);
+
+        expect([published.status, message(published)]).toEqual([
+          400,
+          `Unrecognized node type: ${sentinel.type}`,
+        ]);
+        expect((read.body as Obj).active).toBe(false);
+      });
+
+      it('names every missing (type, version) in a 422 to a package import, writing nothing: the node-type probe', async () => {
+        const target = getTarget();
+        const probeName = 'n8n-ark node type probe (safe to delete)';
+        const before = await api('GET', `/workflows?name=${encodeURIComponent(probeName)}`);
+        const form = new FormData();
+        const pkg = nodeTypeProbePackage(
+          [{ type: 'n8n-nodes-base.noOp', typeVersion: 1 }, sentinel],
+          new Date(),
+        );
+        form.set('package', new Blob([new Uint8Array(pkg)]), 'probe.n8np');
+        form.set('workflowConflictPolicy', 'fail');
+        form.set('workflowIdPolicy', 'new');
+        form.set('missingNodeTypeMode', 'fail');
+        const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1/n8n-packages/import`, {
+          method: 'POST',
+          headers: { 'X-N8N-API-KEY': target.apiKey, accept: 'application/json' },
+          body: form,
+        });
+        const answer = (await response.json()) as { message?: string; issues?: Obj[] };
+        const after = await api('GET', `/workflows?name=${encodeURIComponent(probeName)}`);
+
+        expect(response.status, JSON.stringify(answer)).toBe(422);
+        expect(answer.message).toBe(
+          'Import blocked: 2 issue(s) must be resolved before the package can be imported.',
+        );
+        expect(answer.issues?.map((i) => [i.type, i.nodeType, i.typeVersion])).toEqual([
+          ['missing-node-type', sentinel.type, 1],
+          ['missing-node-type', 'n8n-ark-probe.sentinel', 1],
+        ]);
+        expect(missingFromProbe(answer)).toEqual([sentinel]);
+        expect(data(after)).toEqual(data(before));
+      });
     });
 
     describe('tags', () => {

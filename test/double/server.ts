@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApiError, type Context, type Method, type Reply, type Route } from './http.js';
 import { createRandom, nanoId, type Random } from './prng.js';
+import { communityPackageRoutes } from './routes/community-packages.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { dataTableRoutes } from './routes/data-tables.js';
 import { packageRoutes } from './routes/packages.js';
@@ -86,7 +87,11 @@ export interface N8nDouble {
   requests: RequestRecord[];
   /** Live fault configuration: assign to change it mid-test. */
   faults: Faults;
-  /** Requests that could change the instance (not GET), counted whatever their answer. */
+  /**
+   * Requests that could change the instance (not GET), counted whatever their answer, except a
+   * package import refused as a whole (4xx): n8n checks a package before importing any of it, and
+   * the restore's node-type probe is such an import, refused by construction.
+   */
   writeCount(): number;
   /** Adds a key; without scopes it has every scope. */
   addApiKey(key: string, scopes?: string[]): void;
@@ -135,6 +140,7 @@ export function allRoutes(): Route[] {
     ...dataTableRoutes(),
     ...credentialRoutes(),
     ...packageRoutes(),
+    ...communityPackageRoutes(),
   ];
   routes.push(...projectFolderUserRoutes(() => routes));
   return routes;
@@ -330,7 +336,11 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     state,
     requests,
     faults,
-    writeCount: () => requests.filter((r) => r.method !== 'GET').length,
+    writeCount: () =>
+      requests.filter(
+        (r) =>
+          r.method !== 'GET' && !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
+      ).length,
     addApiKey: (key, scopes) => {
       keys.set(key, scopes ? [...scopes] : ALL_SCOPES);
     },

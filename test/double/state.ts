@@ -3,9 +3,11 @@
  * seeded instance looks exactly like one built through the API (ids, timestamps, personal projects,
  * version ids). Tests may read the maps directly; write through the methods so the invariants hold.
  */
+
 import { isDeepStrictEqual } from 'node:util';
 import type { Json, JsonObject } from '../../functions/core/n8n-types.js';
 import { createRandom, nanoId, type Random, uuid } from './prng.js';
+import type { CommunityPackageState } from './routes/community-packages.js';
 
 export type DataTableColumnType = 'string' | 'number' | 'boolean' | 'date';
 export type GlobalRole = 'global:owner' | 'global:admin' | 'global:member';
@@ -232,6 +234,8 @@ export class DoubleState {
   unpublishSettleMs = 0;
   /** The version this double stands in for, as its package export states it (`sourceN8nVersion`). */
   n8nVersion = '2.41.1';
+  /** Installed community packages, and what an unverified install can fetch (routes/community-packages.ts). */
+  readonly community: CommunityPackageState = { communityPackages: [], npmRegistry: [] };
   readonly random: Random;
   private readonly clock: () => Date;
   private publishEvents = 0;

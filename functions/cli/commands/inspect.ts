@@ -104,6 +104,12 @@ function manifestFields(m: Manifest): string[][] {
       'n8n version',
       m.source.n8nVersion ?? `unknown (${m.source.n8nVersionNote ?? 'not recorded by this archive'})`,
     ],
+    [
+      'community packages',
+      m.communityPackages === undefined
+        ? 'not recorded'
+        : m.communityPackages.map((p) => `${p.name}@${p.version}`).join(', ') || 'none',
+    ],
     ['started', m.startedAt],
     ['finished', `${m.finishedAt} (${duration.toFixed(1)} s)`],
   ];

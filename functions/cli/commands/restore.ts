@@ -33,6 +33,8 @@ export interface RestoreFlags {
   activate?: boolean;
   keepWorkflowIds?: boolean;
   requireSameMinor?: boolean;
+  installCommunityPackages?: boolean;
+  unverifiedCommunityPackages?: boolean;
   timeout?: string;
   json?: boolean;
   verbose?: boolean;
@@ -85,6 +87,14 @@ export function addRestoreOptions(command: Command): Command {
       '--require-same-minor',
       "refuse (exit 2, nothing written) unless the target runs the source's n8n major.minor, as both instances state it; without it an older target is only a warning",
     )
+    .option(
+      '--install-community-packages',
+      "install the community packages whose node types the target lacks, at the archive's versions, before writing anything (needs the communityPackage:install scope); without it the plan says what to install and workflows that use them are written but not published",
+    )
+    .option(
+      '--unverified-community-packages',
+      "with --install-community-packages: install even packages missing from n8n's vetted list (which n8n reads online), from n8n's npm registry",
+    )
     .option('--json', 'print one JSON object {created, updated, skipped, failed, idMap, warnings} on stdout')
     .option('--verbose', 'log each step on stderr');
 }
@@ -121,6 +131,8 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
         '  n8n-ark restore backup.zip --url http://localhost:5678 --api-key-env N8N_API_KEY --project Ops --only dataTables --data-table-rows replace --dry-run',
         '  # rebuild a lost instance with the same workflow ids (n8n 2.24+)',
         '  n8n-ark restore backup.zip --url https://n8n-new.example.com --api-key-env NEW_KEY --keep-workflow-ids',
+        "  # install the community packages the workflows need (the archive's versions) before restoring",
+        '  n8n-ark restore backup.zip --url https://n8n-new.example.com --api-key-env NEW_KEY --install-community-packages',
         '',
       ].join('\n'),
     )
@@ -177,6 +189,8 @@ export function restoreOptionsFrom(flags: RestoreFlags): RestoreOptionsInput {
     activate: flags.activate,
     keepWorkflowIds: flags.keepWorkflowIds,
     requireSameMinor: flags.requireSameMinor,
+    installCommunityPackages: flags.installCommunityPackages,
+    unverifiedCommunityPackages: flags.unverifiedCommunityPackages,
     rowBatchSize: flags.rowBatchSize === undefined ? undefined : numberOrText(flags.rowBatchSize),
   });
 }

@@ -73,6 +73,8 @@ export const restoreOptionsSchema = z.object({
   workflow: nonEmptyText.optional(),
   keepWorkflowIds: flag.optional(),
   requireSameMinor: flag.optional(),
+  installCommunityPackages: flag.optional(),
+  unverifiedCommunityPackages: flag.optional(),
   activate: flag.optional(),
   dryRun: flag.optional(),
   rowBatchSize: z
@@ -95,6 +97,8 @@ export interface RestoreOptionsInput {
   workflow?: string;
   keepWorkflowIds?: boolean;
   requireSameMinor?: boolean;
+  installCommunityPackages?: boolean;
+  unverifiedCommunityPackages?: boolean;
   activate?: boolean;
   dryRun?: boolean;
   rowBatchSize?: number;

@@ -4,11 +4,13 @@
  */
 import type { OpenedArchive } from '../archive-format.js';
 import { owningProjectId, personalOwner } from '../instance/identity.js';
+import { nodeTypeKey, nodeTypesOf } from '../instance/node-types.js';
 import { readListing } from '../instance/read.js';
 import type {
   CredentialMeta,
   DataTable,
   Folder,
+  NodeTypeUse,
   Project,
   ProjectMember,
   Tag,
@@ -28,6 +30,10 @@ export interface WorkflowSummary {
   tagIds: string[];
   tagNames: string[];
   references: WorkflowReference[];
+  /** The node types (with versions) it uses, draft and published version alike. */
+  nodeTypes?: NodeTypeUse[];
+  /** Those of the version a restore publishes (`type@typeVersion`): the published one, else the draft. */
+  publishedNodeTypes?: string[];
 }
 
 export interface SourceState {
@@ -112,7 +118,14 @@ function summarize(workflow: Workflow): WorkflowSummary {
     tagIds: (workflow.tags ?? []).map((t) => t.id),
     tagNames: (workflow.tags ?? []).map((t) => t.name),
     references: findWorkflowReferences(workflow),
+    nodeTypes: nodeTypesOf(workflow),
+    publishedNodeTypes: nodeTypesOf({ nodes: publishedNodes(workflow) }).map(nodeTypeKey),
   };
+}
+
+function publishedNodes(workflow: Workflow): Workflow['nodes'] {
+  const published = (workflow.activeVersion as { nodes?: unknown } | null | undefined)?.nodes;
+  return workflow.active && Array.isArray(published) ? (published as Workflow['nodes']) : workflow.nodes;
 }
 
 /** Lists one target resource; an unlicensed feature or a missing scope gives undefined and a reason. */

@@ -13,6 +13,7 @@ import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.j
 import type { PlanContext, ProjectScope } from '../kinds/kind.js';
 import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
 import type { ConflictPolicy } from './conflict-policy.js';
+import { checkNodeTypes } from './node-type-check.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
 import { checkReferences } from './reference-check.js';
 import { carryOver } from './rounds.js';
@@ -55,6 +56,7 @@ export async function planRestore(
   if (options.earlier) carryOver((resource) => context.entries(resource), options.earlier, target);
   checkReferences(context);
   const plan = context.toPlan();
+  await checkNodeTypes(plan, api, state, archive.manifest.communityPackages, options);
   logger.info('restore planned', {
     target: api.baseUrl,
     entries: plan.entries.length,

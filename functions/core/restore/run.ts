@@ -12,6 +12,7 @@ import { stubsWithSecretNow } from '../kinds/credentials/secrets.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
+import { installCommunityPackages } from './community-install.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
@@ -85,6 +86,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   );
   if (options.dryRun) return { done: false, plan, report: planReport(plan, elapsed()) };
   await refuseWithoutScopes(deps, plan);
+  await installCommunityPackages(deps, plan, options);
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint, round);
   ledger.markVerified();
   return applyWithLedger(plan, deps, options, ledger, started);
@@ -144,6 +146,7 @@ async function planNextRound(
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
   await refuseWithoutScopes(deps, plan, { fillsSecrets: secrets > 0 });
+  await installCommunityPackages(deps, plan, options);
   ledger.startRound(plan, round);
   return applyWithLedger(plan, deps, options, ledger, started);
 }

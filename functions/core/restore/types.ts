@@ -91,11 +91,23 @@ export interface RestorePlan {
   keepWorkflowIds?: boolean;
   /** A later round of a finished restore: whether its earlier runs published what was active. */
   activatedEarlier?: boolean;
+  /**
+   * Written workflows (source id) that use node types the target lacks (`type@typeVersion`): they
+   * are written but not published (restore/node-type-check.ts).
+   */
+  missingNodeTypes?: Record<string, string[]>;
+  /** Community packages the target lacks, at the archive's versions, that provide missing node types. */
+  communityPackagesToInstall?: CommunityPackageInstall[];
   /** In dependency order (KINDS), then in archive order. */
   entries: PlanEntry[];
   /** Things a person should know before applying (unlicensed target, selection pulled objects in). */
   notes: string[];
   warnings: RestoreWarning[];
+}
+
+export interface CommunityPackageInstall {
+  name: string;
+  version: string;
 }
 
 export interface PlanOptions {
@@ -122,6 +134,16 @@ export interface PlanOptions {
    * version (or the source's) could not be learned. Without it an older target is only a warning.
    */
   requireSameMinor?: boolean;
+  /**
+   * Install the community packages the plan lists (`communityPackagesToInstall`) before anything is
+   * written, through POST /community-packages; a failure ends the restore before its first write.
+   */
+  installCommunityPackages?: boolean;
+  /**
+   * Install them without n8n's check against its vetted list (`verify: false`): n8n installs the
+   * archive's version from its npm registry. Without it n8n installs only vetted packages.
+   */
+  unverifiedCommunityPackages?: boolean;
   /** A later round of a finished restore: what its earlier runs wrote (see `restoredEarlier`). */
   earlier?: EarlierRestore;
   logger?: Logger;

@@ -8,6 +8,9 @@
  * `skip`; a non-multipart body is 415; the answer lists `sourceWorkflowId` → `localId`. Credential,
  * data-table, variable and tag requirements, folders and project packages are not modelled
  * (n8n-ark sends none). An id taken in another project is treated as a conflict too (not measured).
+ * Node types the double does not know (routes/community-packages.ts) block the import under
+ * `missingNodeTypeMode=fail` (the default): 422 with a `missing-node-type` issue per (type,
+ * typeVersion) and the workflows using it, nothing written (409 when a conflict is among the issues).
  *
  * POST /n8n-packages/export, the workflow part: the package of the workflows named, laid out as
  * n8n 2.41's exporter writes it (modules/n8n-packages: io/manifest-entry.js, WorkflowSerializer):
@@ -26,12 +29,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { tar } from '../../../functions/adapters/n8n-package.js';
 import type { JsonObject } from '../../../functions/core/n8n-types.js';
 import { ApiError, type Context, legacy, ok, type Reply, type Route } from '../http.js';
-import type { StoredWorkflow } from '../state.js';
+import type { DoubleState, StoredWorkflow } from '../state.js';
+import { knowsNodeType } from './community-packages.js';
 
 const POLICIES = {
   workflowConflictPolicy: ['new-version', 'fail', 'skip'],
   workflowIdPolicy: ['new', 'source'],
   workflowPublishingPolicy: ['preserve-published-state', 'match-source', 'publish-all', 'unpublish-all'],
+  missingNodeTypeMode: ['fail', 'import-anyway'],
 } as const;
 
 export function packageRoutes(): Route[] {
@@ -158,6 +163,7 @@ async function importPackage(ctx: Context): Promise<Reply> {
     throw new ApiError(400, "request/body must have required property 'workflowConflictPolicy'");
   const idPolicy = field('workflowIdPolicy') ?? 'source';
   field('workflowPublishingPolicy');
+  const nodeTypeMode = field('missingNodeTypeMode') ?? 'fail';
 
   const { state } = ctx;
   const projectField = form.get('projectId');
@@ -175,24 +181,32 @@ async function importPackage(ctx: Context): Promise<Reply> {
     return { entry, wire };
   });
 
-  const conflicts = workflows.filter(({ entry }) => state.workflows.has(entry.id));
-  if (conflictPolicy === 'fail' && conflicts.length > 0) {
+  // Under idPolicy "new" a package id never meets an existing workflow.
+  const exists = (id: string) => idPolicy === 'source' && state.workflows.has(id);
+  const conflicts = conflictPolicy === 'fail' ? workflows.filter(({ entry }) => exists(entry.id)) : [];
+  const imported = workflows.filter(({ entry }) => !(conflictPolicy === 'skip' && exists(entry.id)));
+  const missing = nodeTypeMode === 'fail' ? missingNodeTypes(state, imported) : [];
+  const issues = [
+    ...conflicts.map(({ entry }) => ({
+      type: 'workflow-conflict',
+      sourceWorkflowId: entry.id,
+      existingWorkflowId: entry.id,
+      name: state.workflows.get(entry.id)?.name,
+    })),
+    ...missing,
+  ];
+  if (issues.length > 0) {
     return {
-      status: 409,
+      status: conflicts.length > 0 ? 409 : 422,
       body: {
-        message: `Import blocked: ${conflicts.length} issue(s) must be resolved before the package can be imported.`,
-        issues: conflicts.map(({ entry }) => ({
-          type: 'workflow-conflict',
-          sourceWorkflowId: entry.id,
-          existingWorkflowId: entry.id,
-          name: state.workflows.get(entry.id)?.name,
-        })),
+        message: `Import blocked: ${issues.length} issue(s) must be resolved before the package can be imported.`,
+        issues,
       },
     };
   }
 
   const outcomes = workflows.map(({ entry, wire }) => {
-    const existing = state.workflows.get(entry.id);
+    const existing = exists(entry.id) ? state.workflows.get(entry.id) : undefined;
     if (existing) return { entry, workflow: existing, status: 'skipped' as const };
     const workflow = state.createWorkflow(
       {
@@ -236,6 +250,28 @@ async function importPackage(ctx: Context): Promise<Reply> {
     variables: { matched: [], created: [], stubbed: [], updated: [], missing: [] },
     tags: { matched: [], created: [], renamed: [], reconciled: [], skipped: [] },
   });
+}
+
+/** n8n's collectMissingNodeTypes: each (type, typeVersion) the instance lacks, with the package workflows using it. */
+function missingNodeTypes(state: DoubleState, workflows: { entry: { id: string }; wire: WorkflowFile }[]) {
+  const usage = new Map<string, { type: string; typeVersion: number; usedByWorkflows: string[] }>();
+  for (const { entry, wire } of workflows)
+    for (const node of wire.nodes as { type?: unknown; typeVersion?: unknown }[]) {
+      if (typeof node.type !== 'string') continue;
+      const typeVersion = typeof node.typeVersion === 'number' ? node.typeVersion : 1;
+      const key = `${node.type}@${typeVersion}`;
+      const use = usage.get(key) ?? { type: node.type, typeVersion, usedByWorkflows: [] };
+      if (!use.usedByWorkflows.includes(entry.id)) use.usedByWorkflows.push(entry.id);
+      usage.set(key, use);
+    }
+  return [...usage.values()]
+    .filter((use) => !knowsNodeType(state, use.type, use.typeVersion))
+    .map(({ type, typeVersion, usedByWorkflows }) => ({
+      type: 'missing-node-type',
+      nodeType: type,
+      typeVersion,
+      usedByWorkflows,
+    }));
 }
 
 interface Manifest {

@@ -5,6 +5,7 @@
  * `parentFolder` (the controller's DTOs have no such field and zod strips anything else); only
  * POST /workflows answers with `parentFolder` (the folder or null). The double does the same.
  */
+
 import type { JsonObject } from '../../../functions/core/n8n-types.js';
 import { ApiError, type Context, controller, found, ok, type Route } from '../http.js';
 import { nextCursor, slice, workflowsWindow } from '../paging.js';
@@ -27,6 +28,7 @@ import {
   union,
   validate,
 } from '../validation.js';
+import { unrecognizedNodeType } from './community-packages.js';
 
 // ---- request schemas (n8n's base-workflow-public.dto.ts, in its key order)
 
@@ -394,6 +396,8 @@ function publish(ctx: Context): ReturnType<typeof ok> {
   const versionId = (ctx.body as { versionId?: unknown } | undefined)?.versionId;
   if (versionId !== undefined && versionId !== workflow.versionId && versionId !== workflow.activeVersionId)
     throw new ApiError(404, 'Version not found');
+  const unknownType = unrecognizedNodeType(state, workflow.nodes);
+  if (unknownType) throw new ApiError(400, `Unrecognized node type: ${unknownType}`);
   if (!workflow.nodes.some(isTriggerNode))
     throw new ApiError(
       400,

@@ -16,6 +16,7 @@ import {
   NotFoundError,
 } from '../../../functions/core/errors.js';
 import type {
+  CommunityPackage,
   CredentialMeta,
   CredentialWrite,
   DataTable,
@@ -23,6 +24,7 @@ import type {
   DataTableWrite,
   Folder,
   JsonObject,
+  NodeTypeUse,
   Project,
   ProjectMember,
   Tag,
@@ -34,7 +36,7 @@ import type {
   WorkflowVersionMeta,
   WorkflowWrite,
 } from '../../../functions/core/n8n-types.js';
-import type { N8nApi, N8nVersionAnswer } from '../../../functions/core/ports.js';
+import type { N8nApi, N8nVersionAnswer, NodeTypesAnswer } from '../../../functions/core/ports.js';
 import {
   N8N_IGNORED_SETTINGS_KEYS,
   N8N_IGNORED_WORKFLOW_KEYS,
@@ -53,6 +55,14 @@ export interface MemoryN8nOptions {
   packageImport?: boolean;
   /** The version the instance's package export states. Default 2.41.1. */
   n8nVersion?: string;
+  /** Community packages installed at the start. */
+  communityPackages?: CommunityPackage[];
+  /**
+   * What POST /community-packages can install, by name (an npm registry's packages). n8n's vetted
+   * list is online and these machines are offline, so an install with verify:true is refused as
+   * "not vetted" (measured on 2.41.1), whatever this holds.
+   */
+  installable?: CommunityPackage[];
 }
 
 /** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
@@ -82,6 +92,8 @@ export class MemoryN8n implements N8nApi {
   private readonly packageImport: boolean;
   /** Writable so a test can upgrade or downgrade the instance between runs. */
   version: string;
+  readonly communityPackages: CommunityPackage[];
+  private readonly installable: CommunityPackage[];
   private nextId = 1;
   private nextRowId = 1;
   private savedVersions = 0;
@@ -91,6 +103,8 @@ export class MemoryN8n implements N8nApi {
     this.idPrefix = options.idPrefix ?? 'm';
     this.packageImport = options.packageImport ?? true;
     this.version = options.n8nVersion ?? '2.41.1';
+    this.communityPackages = structuredClone(options.communityPackages ?? []);
+    this.installable = options.installable ?? [];
     this.licensed = { projects: true, variables: true, folders: true, sharing: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
@@ -313,6 +327,45 @@ export class MemoryN8n implements N8nApi {
     return folders;
   }
 
+  async listCommunityPackages(): Promise<CommunityPackage[]> {
+    return structuredClone(this.communityPackages);
+  }
+
+  async installCommunityPackage(
+    name: string,
+    version: string,
+    options: { verify: boolean },
+  ): Promise<CommunityPackage> {
+    const path = '/community-packages';
+    if (options.verify) throw this.badRequest(`Package ${name} is not vetted for installation`, 'POST', path);
+    if (this.communityPackages.some((p) => p.packageName === name))
+      throw this.badRequest(`Package "${name}" is already installed`, 'POST', path);
+    const found = this.installable.find((p) => p.packageName === name && p.installedVersion === version);
+    if (!found) throw this.badRequest(`Error loading package "${name}" :Package not found`, 'POST', path);
+    this.write(`POST ${path}`);
+    this.communityPackages.push(structuredClone(found));
+    return structuredClone(found);
+  }
+
+  /** Which node types the instance lacks, as its package import tells (n8n 2.24+). */
+  async missingNodeTypes(types: readonly NodeTypeUse[]): Promise<NodeTypesAnswer> {
+    if (!this.packageImport)
+      return { missing: undefined, reason: 'memory n8n: no POST /n8n-packages/import' };
+    return { missing: types.filter((t) => !this.knowsNodeType(t)) };
+  }
+
+  /** Built-in nodes (any version, a simplification) and the loaded packages' nodes up to their version. */
+  private knowsNodeType(t: NodeTypeUse): boolean {
+    return (
+      /^(n8n-nodes-base|@n8n\/n8n-nodes-langchain)\./.test(t.type) ||
+      this.communityPackages.some(
+        (p) =>
+          !p.failedLoading &&
+          p.installedNodes.some((n) => n.type === t.type && (n.latestVersion ?? 1) >= t.typeVersion),
+      )
+    );
+  }
+
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
     const path = `/workflows/${id}`;
     this.checkWorkflowBody(body, 'PUT', path);
@@ -368,6 +421,11 @@ export class MemoryN8n implements N8nApi {
 
   async publishWorkflow(id: string): Promise<void> {
     const workflow = this.workflow(id);
+    const unknown = workflow.nodes.find(
+      (n) => !this.knowsNodeType({ type: n.type, typeVersion: n.typeVersion ?? 1 }),
+    );
+    if (unknown)
+      throw this.badRequest(`Unrecognized node type: ${unknown.type}`, 'POST', `/workflows/${id}/publish`);
     const hasTrigger = workflow.nodes.some((n) => /trigger|webhook/i.test(n.type));
     if (!hasTrigger)
       throw this.badRequest('Workflow has no node to start the workflow', 'POST', `/workflows/${id}/publish`);

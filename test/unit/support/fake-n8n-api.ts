@@ -173,6 +173,9 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     importWorkflowsKeepingIds: refuse,
     supportsWorkflowImport: async () => false,
     n8nVersion: async () => versionOf(instance),
+    listCommunityPackages: async () => [],
+    installCommunityPackage: refuse,
+    missingNodeTypes: async () => ({ missing: undefined, reason: 'fake: no package import route' }),
     workflowFolders: async (ids: readonly string[]) => {
       api.folderExports += 1;
       if (instance.n8nVersion === undefined)

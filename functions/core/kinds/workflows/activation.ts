@@ -3,7 +3,9 @@
  * reported, not fatal. n8n 2.41 refuses to publish a workflow whose sub-workflows are unpublished,
  * so publishing runs in levels: callees first, then their callers.
  */
+import { RestoreError } from '../../errors.js';
 import { isFatal, messageOf } from '../../restore/failure-policy.js';
+import { describeNodeTypeKey, nodeTypesStillMissing } from '../../restore/node-type-check.js';
 import type { ApplyContext } from '../kind.js';
 import { eachRestoredWorkflow, type RestoredWorkflow } from './each-restored.js';
 import { restoredWorkflowFacts } from './planned.js';
@@ -18,14 +20,18 @@ export async function activateWorkflows(ctx: ApplyContext): Promise<void> {
     (entry.restoredEarlier
       ? facts.active && ctx.plan.activatedEarlier === false
       : facts.active || (entry.action === 'update' && entry.targetActive === true));
-  const levels = activationLevels((await restoredWorkflowFacts(ctx)).filter(wanted));
+  const candidates = (await restoredWorkflowFacts(ctx)).filter(wanted);
+  const lacking = candidates.some(({ entry }) => ctx.plan.missingNodeTypes?.[entry.sourceId])
+    ? await nodeTypesStillMissing(ctx.api, ctx.plan)
+    : new Set<string>();
+  const levels = activationLevels(candidates);
   const deepest = Math.max(0, ...levels.values());
   for (let level = 0; level <= deepest; level += 1) {
     await eachRestoredWorkflow(
       ctx,
       'activation',
       'activating it',
-      (workflow) => publishOrUnpublish(ctx, workflow),
+      (workflow) => publishOrUnpublish(ctx, workflow, lacking),
       (candidate) => wanted(candidate) && (levels.get(candidate.entry.sourceId) ?? 0) === level,
     );
   }
@@ -34,8 +40,17 @@ export async function activateWorkflows(ctx: ApplyContext): Promise<void> {
 async function publishOrUnpublish(
   ctx: ApplyContext,
   { entry, facts, targetId }: RestoredWorkflow,
+  lacking: ReadonlySet<string>,
 ): Promise<void> {
   const publish = facts.active;
+  // Never published broken: n8n would refuse an unknown type, yet not an older version's node.
+  const missing = publish
+    ? (ctx.plan.missingNodeTypes?.[entry.sourceId] ?? []).filter((k) => lacking.has(k))
+    : [];
+  if (missing.length > 0)
+    throw new RestoreError(
+      `it was written but not published: the target lacks its node types ${missing.map(describeNodeTypeKey).join(', ')}. Install them (the plan's notes say which packages), then run the restore again to publish it`,
+    );
   try {
     if (publish) await ctx.api.publishWorkflow(targetId);
     else await ctx.api.unpublishWorkflow(targetId);
