@@ -10,7 +10,7 @@ const ROOT = join(import.meta.dirname, '..');
 
 export interface ArkFunctionProps {
   /** Handler file name in functions/handlers, without extension. */
-  handler: 'backup' | 'restore' | 'verify';
+  handler: 'backup' | 'restore' | 'verify' | 'drill';
   environment: Record<string, string>;
   memorySize: number;
   timeout: Duration;

@@ -3,7 +3,9 @@
  *
  * {
  *   "instances": [{ "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)",
- *                   "history": 10 }],          // saved versions kept per workflow; 0 keeps none
+ *                   "history": 10,             // saved versions kept per workflow; 0 keeps none
+ *                   "drill": { "targetSecret": "n8n-ark/scratch", "schedule": "cron(0 5 * * ? *)",
+ *                              "alarmAfterDays": 2 } }],   // optional restore drill, see lib/drill.ts
  *   "retentionDays": 90,                       // noncurrent archive versions kept this long
  *   "archiveDays": 365,                        // each nightly archive (its own dated key) kept this long
  *   "objectLock": { "mode": "GOVERNANCE", "days": 30 },   // optional
@@ -18,6 +20,17 @@ export interface InstanceConfig {
   schedule: string;
   /** Newest saved versions kept per workflow (backup --history); absent = the backup's default, 10. */
   history?: number;
+  /** A scheduled restore drill of this instance's newest archive into a scratch instance (lib/drill.ts). */
+  drill?: DrillConfig;
+}
+
+export interface DrillConfig {
+  /** Secrets Manager secret holding {"url", "apiKey"} of the scratch instance (marked as a drill target). */
+  targetSecret: string;
+  /** EventBridge Scheduler expression; default daily at 05:00 UTC (after the nightly backup). */
+  schedule: string;
+  /** Alarm when no drill passed in this many days (1–7: CloudWatch evaluates at most 7 days). Default 2. */
+  alarmAfterDays: number;
 }
 
 export interface ArkConfig {
@@ -58,7 +71,15 @@ export function parseConfig(raw: unknown): ArkConfig {
       (!Number.isInteger(history) || (history as number) < 0 || (history as number) > 1000)
     )
       fail(`instances[${i}].history must be a whole number of versions from 0 to 1000`);
-    return { name, secretName, schedule, ...(history !== undefined ? { history: history as number } : {}) };
+    const drill =
+      entry.drill === undefined ? undefined : parseDrillConfig(entry.drill, `instances[${i}].drill`, fail);
+    return {
+      name,
+      secretName,
+      schedule,
+      ...(history !== undefined ? { history: history as number } : {}),
+      ...(drill ? { drill } : {}),
+    };
   });
   if (new Set(parsed.map((p) => p.name)).size !== parsed.length) fail('instance names must be unique');
   const retentionDays = input.retentionDays === undefined ? 90 : Number(input.retentionDays);
@@ -82,4 +103,24 @@ export function parseConfig(raw: unknown): ArkConfig {
     ...(objectLock ? { objectLock } : {}),
     ...(typeof input.alarmEmail === 'string' ? { alarmEmail: input.alarmEmail } : {}),
   };
+}
+
+export const DEFAULT_DRILL_SCHEDULE = 'cron(0 5 * * ? *)';
+
+function parseDrillConfig(raw: unknown, at: string, fail: (why: string) => never): DrillConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(`${at} must be an object {"targetSecret", "schedule"?, "alarmAfterDays"?}`);
+  const drill = raw as Record<string, unknown>;
+  const targetSecret =
+    typeof drill.targetSecret === 'string' && drill.targetSecret
+      ? drill.targetSecret
+      : fail(`${at}.targetSecret is required: the secret of the scratch instance the drill restores into`);
+  const schedule = drill.schedule === undefined ? DEFAULT_DRILL_SCHEDULE : String(drill.schedule);
+  if (!/^(cron|rate)\(.+\)$/.test(schedule)) fail(`${at}.schedule must be cron(...) or rate(...)`);
+  const days = drill.alarmAfterDays === undefined ? 2 : drill.alarmAfterDays;
+  if (!Number.isInteger(days) || (days as number) < 1 || (days as number) > 7)
+    fail(
+      `${at}.alarmAfterDays must be a whole number of days from 1 to 7 (CloudWatch evaluates at most 7 days)`,
+    );
+  return { targetSecret, schedule, alarmAfterDays: days as number };
 }

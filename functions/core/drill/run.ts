@@ -24,6 +24,7 @@ import type {
   SecretSource,
 } from '../ports.js';
 import { messageOf } from '../restore/failure-policy.js';
+import { isObjectFailure } from '../restore/ledger-state.js';
 import { runRestore } from '../restore/run.js';
 import type { RestoreDeps, RestoreOptions, RestoreReport } from '../restore/types.js';
 import { renderDrillHtml } from './html.js';
@@ -125,6 +126,27 @@ export async function restoreSlice(
     deps.logger.error('the drill restore stopped', { error: messageOf(error) });
     return { outcome: { done: true, error: messageOf(error) }, steps: timer.steps() };
   }
+}
+
+/**
+ * A restore outcome small enough to travel between Step Functions states (256 KB): without the id
+ * map, with at most `keep` warnings (object failures first; the counts stay whole).
+ */
+export function slimOutcome(outcome: RestoreOutcome, keep = 100): RestoreOutcome {
+  if ('error' in outcome) return { done: true, error: outcome.error.slice(0, 2000) };
+  const warnings = [...outcome.report.warnings].sort(
+    (a, b) => Number(isObjectFailure(b)) - Number(isObjectFailure(a)),
+  );
+  return {
+    done: outcome.done,
+    report: {
+      ...outcome.report,
+      idMap: {} as RestoreReport['idMap'],
+      warnings: warnings.slice(0, keep),
+      notes: outcome.report.notes.slice(0, 20),
+      credentialsAwaitingSecrets: outcome.report.credentialsAwaitingSecrets.slice(0, keep),
+    },
+  };
 }
 
 /** Compares the scratch instance with the archive, builds the report and writes it beside the archive. */
