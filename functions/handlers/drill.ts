@@ -81,7 +81,7 @@ async function prepare(c: Composition, deps: Deps, instance: string) {
   }
   if (!newest) throw new UsageError(`no archive of ${instance} to drill`);
   const startedAt = new Date();
-  const { wiped, steps } = await prepareDrill(deps, true);
+  const { wiped, steps } = await prepareDrill({ ...deps, capabilities: deps.api }, true);
   const { key, versionId } = parseS3Url(newest);
   const ledgerKey = `${key.replace(/\.zip$/, '')}.drill-${drillStamp(startedAt)}.ledger.json`;
   const archive = { key, ...(versionId ? { versionId } : {}) };

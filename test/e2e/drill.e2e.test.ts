@@ -43,11 +43,14 @@ let source: RealN8n;
 let scratch: RealN8n;
 let store: string;
 
+// One after the other, each given time to migrate its database: on a loaded 2-core machine two
+// first starts side by side can take minutes.
 beforeAll(async () => {
-  [source, scratch] = await Promise.all([startN8n('drill-source'), startN8n('drill-scratch')]);
+  source = await startN8n('drill-source', { readinessTimeoutMs: 240_000 });
+  scratch = await startN8n('drill-scratch', { readinessTimeoutMs: 240_000 });
   await seedRealN8n(source.url, source.apiKey, { rows: 300 });
   store = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-drill-'));
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   await Promise.all([source?.stop(), scratch?.stop()]);

@@ -33,6 +33,7 @@ import {
   DRILL_TARGET_TAG,
   inspectScratch,
   refuseUnfitScratch,
+  refuseWipeWithoutScopes,
   type WipeCounts,
   wipeScratch,
 } from './scratch.js';
@@ -79,13 +80,14 @@ export async function runDrill(
 
 /** Refuses an unfit scratch instance (DrillRefusedError, nothing written); wipes it when asked. */
 export async function prepareDrill(
-  deps: Pick<DrillDeps, 'api' | 'clock' | 'progress' | 'logger' | 'pause'>,
+  deps: Pick<DrillDeps, 'api' | 'capabilities' | 'clock' | 'progress' | 'logger' | 'pause'>,
   wipe: boolean,
 ): Promise<{ wiped?: WipeCounts; steps: StepTime[] }> {
   const contents = await inspectScratch(deps.api);
   refuseUnfitScratch(deps.api.baseUrl, contents, wipe);
   const timer = new StepTimer(deps.clock, deps.progress);
   if (!wipe) return { steps: [] };
+  if (deps.capabilities) await refuseWipeWithoutScopes(deps.capabilities);
   const wiped = await timer.time('wipe scratch', () => wipeScratch(deps.api, deps.pause));
   deps.logger.info('scratch instance wiped', { target: deps.api.baseUrl, ...wiped });
   return { wiped, steps: timer.steps() };

@@ -5,9 +5,9 @@
  * anything besides that tag unless asked to wipe it first: a drill into a busy instance proves
  * nothing, and a wipe of the wrong instance would be a disaster.
  */
-import { ConflictError, DrillRefusedError, NotFoundError } from '../errors.js';
+import { ConflictError, DrillRefusedError, MissingScopeError, NotFoundError } from '../errors.js';
 import { readListing } from '../instance/read.js';
-import type { N8nScratchApi } from '../ports.js';
+import type { N8nCapabilities, N8nScratchApi } from '../ports.js';
 
 /** The tag that marks an n8n instance as a drill target (n8n limits tag names to 24 characters). */
 export const DRILL_TARGET_TAG = 'n8n-ark-drill-target';
@@ -21,13 +21,16 @@ export interface ScratchContents {
   unavailable: Partial<Record<ScratchResource, string>>;
 }
 
-type ScratchResource = 'workflows' | 'tags' | 'credentials' | 'dataTables' | 'variables' | 'projects';
+/** What a scratch is looked at for: what a restore writes that can be listed on any edition or licence. */
+const NOTHING = { workflows: 0, tags: 0, credentials: 0, dataTables: 0, variables: 0, projects: 0 };
+type ScratchResource = keyof typeof NOTHING;
 
 /** What a wipe deletes; variables and team projects it cannot (n8n-ark sends no delete for them). */
-const WIPEABLE: readonly ScratchResource[] = ['workflows', 'tags', 'credentials', 'dataTables'];
+const NOTHING_WIPED = { workflows: 0, tags: 0, credentials: 0, dataTables: 0 };
+const WIPEABLE: readonly string[] = Object.keys(NOTHING_WIPED);
 
 export async function inspectScratch(api: N8nScratchApi): Promise<ScratchContents> {
-  const counts = { workflows: 0, tags: 0, credentials: 0, dataTables: 0, variables: 0, projects: 0 };
+  const counts = { ...NOTHING };
   const unavailable: ScratchContents['unavailable'] = {};
   let marked = false;
   for await (const tag of api.listTags()) {
@@ -88,7 +91,7 @@ export function refuseUnfitScratch(url: string, contents: ScratchContents, wipe:
     );
   const kept = describeContents(
     contents,
-    Object.keys(contents.counts).filter((r) => !WIPEABLE.includes(r as ScratchResource)),
+    Object.keys(contents.counts).filter((r) => !WIPEABLE.includes(r)),
   );
   if (kept)
     throw new DrillRefusedError(
@@ -96,8 +99,29 @@ export function refuseUnfitScratch(url: string, contents: ScratchContents, wipe:
     );
 }
 
+/** The scopes --wipe-scratch uses (unpublish, then the deletes), as n8n 2.41 names them. */
+export const WIPE_SCOPES = [
+  'workflow:deactivate',
+  'workflow:delete',
+  'credential:delete',
+  'dataTable:delete',
+  'tag:delete',
+] as const;
+
+/** Refuses a wipe the key could only half do, before the first delete (where the instance tells its scopes). */
+export async function refuseWipeWithoutScopes(capabilities: N8nCapabilities): Promise<void> {
+  const scopes = await capabilities.discoverScopes();
+  if (!scopes) return;
+  const missing = WIPE_SCOPES.filter((scope) => !scopes.includes(scope));
+  if (missing.length === 0) return;
+  throw new MissingScopeError(
+    `the scratch instance's API key lacks ${missing.join(', ')}, which --wipe-scratch needs; nothing was deleted. Create a key with them in n8n (Settings → n8n API).`,
+    { status: 403, method: 'GET', path: '/discover', scope: missing[0] },
+  );
+}
+
 /** What a wipe removed, by resource. */
-export type WipeCounts = Record<'workflows' | 'tags' | 'credentials' | 'dataTables', number>;
+export type WipeCounts = typeof NOTHING_WIPED;
 
 /**
  * Deletes every workflow (unpublished first), credential, data table and tag but the marker. Run it
@@ -108,7 +132,7 @@ export async function wipeScratch(
   api: N8nScratchApi,
   pause: (ms: number) => Promise<void> = async () => {},
 ): Promise<WipeCounts> {
-  const wiped: WipeCounts = { workflows: 0, tags: 0, credentials: 0, dataTables: 0 };
+  const wiped: WipeCounts = { ...NOTHING_WIPED };
   const workflows = [];
   for await (const w of api.listWorkflows({ excludePinnedData: true })) workflows.push(w);
   for (const workflow of workflows) {
