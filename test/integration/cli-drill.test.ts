@@ -66,6 +66,15 @@ function leftovers(): void {
 }
 
 describe('n8n-ark drill', () => {
+  it('--help names the drill-target mark and gives examples', async () => {
+    const help = await runCapturedCli(['drill', '--help'], {});
+
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Examples:/);
+    expect(help.stdout).toContain(`"${MARKER}"`);
+    expect(help.stdout).toContain('--wipe-scratch');
+  });
+
   it('refuses a scratch instance that is not marked as a drill target, writing nothing', async () => {
     const archive = await backup();
     leftovers();
