@@ -116,6 +116,9 @@ describe('drill report', () => {
       }),
     );
     const stopped = buildDrillReport(facts({ restore: { done: true, error: 'n8n answered 500' } }));
+    const uncompared = buildDrillReport(
+      facts({ diff: { ...equalDiff, equal: false, error: 'the scratch is gone' } }),
+    );
     const differs = buildDrillReport(
       facts({
         diff: {
@@ -131,6 +134,7 @@ describe('drill report', () => {
     expect(incomplete.failures.listed).toEqual([`workflows "${HOSTILE}": create failed`]);
     expect(stopped.reasons).toEqual(['the restore stopped: n8n answered 500']);
     expect(stopped.kinds.every((k) => k.restored === 0)).toBe(true);
+    expect(uncompared.reasons).toEqual(['the comparison with the archive stopped: the scratch is gone']);
     expect(differs.reasons).toEqual([
       'the scratch instance differs from the archive in 1 object(s) (see differences)',
     ]);

@@ -65,7 +65,8 @@ export interface DrillFacts {
   finishedAt: Date;
   /** The restore's report, or why it stopped with an error. */
   restore: { done: boolean; report: RestoreReport } | { done: true; error: string };
-  diff: DiffResult & { leftOut?: number };
+  /** `error`: the comparison could not run, and why. */
+  diff: DiffResult & { leftOut?: number; error?: string };
   steps: readonly StepTime[];
   wiped?: WipeCounts;
 }
@@ -81,7 +82,8 @@ export function buildDrillReport(facts: DrillFacts): DrillReport {
     ...('error' in facts.restore ? [`the restore stopped: ${facts.restore.error}`] : []),
     ...(restore && !restore.done ? ['the restore did not reach its end'] : []),
     ...(restore?.done && !restore.complete ? [incompleteSummary(restore)] : []),
-    ...(diff.equal
+    ...(diff.error ? [`the comparison with the archive stopped: ${diff.error}`] : []),
+    ...(diff.equal || diff.error
       ? []
       : [
           `the scratch instance differs from the archive in ${diff.differences.length} object(s) (see differences)`,

@@ -157,7 +157,20 @@ export async function finishDrill(
   facts: { startedAt: Date; restore: RestoreOutcome; steps: readonly StepTime[]; wiped?: WipeCounts },
 ): Promise<DrillOutcome> {
   const timer = new StepTimer(deps.clock, deps.progress, facts.steps);
-  const diff = await timer.time('diff', () => compareWithArchive(deps.archive, deps.location, deps.api));
+  // A comparison that cannot run (the archive unreadable, the scratch gone) fails the drill, reported.
+  const diff = await timer
+    .time('diff', () => compareWithArchive(deps.archive, deps.location, deps.api))
+    .catch((error: unknown) => ({
+      ...({
+        equal: false,
+        a: deps.location,
+        b: deps.api.baseUrl,
+        differences: [],
+        compared: {},
+      } as DiffResult),
+      leftOut: 0,
+      error: messageOf(error),
+    }));
   const report = buildDrillReport({
     location: deps.location,
     manifest: deps.archive.manifest,
