@@ -78,17 +78,7 @@ export function buildDrillReport(facts: DrillFacts): DrillReport {
     .filter((w) => isObjectFailure(w) || w.code === 'conflict')
     .map((w) => w.message);
   const differenceLines = formatDifferences(diff);
-  const reasons = [
-    ...('error' in facts.restore ? [`the restore stopped: ${facts.restore.error}`] : []),
-    ...(restore && !restore.done ? ['the restore did not reach its end'] : []),
-    ...(restore?.done && !restore.complete ? [incompleteSummary(restore)] : []),
-    ...(diff.error ? [`the comparison with the archive stopped: ${diff.error}`] : []),
-    ...(diff.equal || diff.error
-      ? []
-      : [
-          `the scratch instance differs from the archive in ${diff.differences.length} object(s) (see differences)`,
-        ]),
-  ];
+  const reasons = reasonsOf(facts.restore, diff);
   const rtoSteps = facts.steps.filter((s) => s.step !== 'wipe scratch');
   return {
     format: DRILL_REPORT_FORMAT,
@@ -131,6 +121,22 @@ export function buildDrillReport(facts: DrillFacts): DrillReport {
     steps: [...facts.steps],
     perKind: timePerKind(facts.steps),
   };
+}
+
+/** Why a drill failed, one line each: the restore stopped or is incomplete, or the comparison found differences. */
+function reasonsOf(outcome: DrillFacts['restore'], diff: DrillFacts['diff']): string[] {
+  const restore = 'report' in outcome ? outcome.report : undefined;
+  return [
+    ...('error' in outcome ? [`the restore stopped: ${outcome.error}`] : []),
+    ...(restore && !restore.done ? ['the restore did not reach its end'] : []),
+    ...(restore?.done && !restore.complete ? [incompleteSummary(restore)] : []),
+    ...(diff.error ? [`the comparison with the archive stopped: ${diff.error}`] : []),
+    ...(diff.equal || diff.error
+      ? []
+      : [
+          `the scratch instance differs from the archive in ${diff.differences.length} object(s) (see differences)`,
+        ]),
+  ];
 }
 
 /** `2026-11-29T20:00:00.000Z` → `2026-11-29T20-00-00-000Z`, as archive names write times. */
