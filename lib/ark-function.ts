@@ -19,7 +19,7 @@ export const ARK_BUNDLING = {
 
 export interface ArkFunctionProps {
   /** Handler file name in functions/handlers, without extension. */
-  handler: 'backup' | 'restore' | 'verify' | 'prune';
+  handler: 'backup' | 'restore' | 'verify' | 'prune' | 'drill';
   environment: Record<string, string>;
   memorySize: number;
   timeout: Duration;

@@ -5,7 +5,9 @@
  *   "instances": [
  *     { "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)",
  *       "history": 10,                          // saved versions kept per workflow; 0 keeps none
- *       "shrinkAlarmShare": 0.1 },              // optional: this instance's own share (below)
+ *       "shrinkAlarmShare": 0.1,                // optional: this instance's own share (below)
+ *       "drill": { "targetSecret": "n8n-ark/scratch", "schedule": "cron(0 5 * * ? *)",
+ *                  "alarmAfterDays": 2 } },     // optional restore drill, see lib/drill.ts
  *     { "name": "dr", "secretName": "n8n-ark/dr", "backup": false,   // a restore (and drill) target only
  *       "credentialSecrets": "sm://n8n-ark/credentials" }  // restores into it may read <prefix>/<credential id>
  *   ],
@@ -40,6 +42,8 @@ export interface InstanceConfig {
   credentialSecrets?: string;
   /** The scheduled prune's policy (restic forget's rules); absent = no prune, archiveDays expiry. */
   retention?: RetentionConfig;
+  /** A scheduled restore drill of this instance's newest archive into a scratch instance (lib/drill.ts). */
+  drill?: DrillConfig;
 }
 
 export interface RetentionConfig {
@@ -49,6 +53,15 @@ export interface RetentionConfig {
   monthly: number;
   /** EventBridge Scheduler expression; default daily at 04:00 UTC. */
   schedule: string;
+}
+
+export interface DrillConfig {
+  /** Secrets Manager secret holding {"url", "apiKey"} of the scratch instance (marked as a drill target). */
+  targetSecret: string;
+  /** EventBridge Scheduler expression; default daily at 05:00 UTC (after the nightly backup). */
+  schedule: string;
+  /** Alarm when no drill passed in this many days (1–7: CloudWatch evaluates at most 7 days). Default 2. */
+  alarmAfterDays: number;
 }
 
 export interface ArkConfig {
@@ -68,7 +81,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,40}$/;
 /** A Secrets Manager name prefix: the characters secret names allow, no wildcard, no trailing slash. */
 const SECRET_PREFIX = /^sm:\/\/[A-Za-z0-9/_+=.@-]*[A-Za-z0-9_+=.@-]$/;
 /** Settings that only mean something for an instance that is backed up. */
-const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare', 'retention'] as const;
+const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare', 'retention', 'drill'] as const;
 export const DEFAULT_PRUNE_SCHEDULE = 'cron(0 4 * * ? *)';
 const MAX_RULE_COUNT = 100_000;
 
@@ -162,6 +175,8 @@ function parseInstance(
       : entry.retention === undefined
         ? defaultRetention
         : parseRetention(entry.retention, `instances[${i}].retention`, fail);
+  const drill =
+    entry.drill === undefined ? undefined : parseDrillConfig(entry.drill, `instances[${i}].drill`, fail);
   return {
     name,
     secretName,
@@ -171,6 +186,7 @@ function parseInstance(
     ...(share !== undefined ? { shrinkAlarmShare: share as number } : {}),
     ...(credentialSecrets !== undefined ? { credentialSecrets: credentialSecrets as string } : {}),
     ...(retention ? { retention } : {}),
+    ...(drill ? { drill } : {}),
   };
 }
 
@@ -212,4 +228,24 @@ export function parseConfig(raw: unknown): ArkConfig {
     ...(objectLock ? { objectLock } : {}),
     ...(typeof input.alarmEmail === 'string' ? { alarmEmail: input.alarmEmail } : {}),
   };
+}
+
+export const DEFAULT_DRILL_SCHEDULE = 'cron(0 5 * * ? *)';
+
+function parseDrillConfig(raw: unknown, at: string, fail: (why: string) => never): DrillConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(`${at} must be an object {"targetSecret", "schedule"?, "alarmAfterDays"?}`);
+  const drill = raw as Record<string, unknown>;
+  const targetSecret =
+    typeof drill.targetSecret === 'string' && drill.targetSecret
+      ? drill.targetSecret
+      : fail(`${at}.targetSecret is required: the secret of the scratch instance the drill restores into`);
+  const schedule = drill.schedule === undefined ? DEFAULT_DRILL_SCHEDULE : String(drill.schedule);
+  if (!/^(cron|rate)\(.+\)$/.test(schedule)) fail(`${at}.schedule must be cron(...) or rate(...)`);
+  const days = drill.alarmAfterDays === undefined ? 2 : drill.alarmAfterDays;
+  if (!Number.isInteger(days) || (days as number) < 1 || (days as number) > 7)
+    fail(
+      `${at}.alarmAfterDays must be a whole number of days from 1 to 7 (CloudWatch evaluates at most 7 days)`,
+    );
+  return { targetSecret, schedule, alarmAfterDays: days as number };
 }

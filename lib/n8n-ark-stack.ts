@@ -15,6 +15,7 @@ import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction } from './ark-function.js';
 import type { ArkConfig } from './config.js';
 import { credentialSecretsByTarget, grantCredentialSecrets } from './credential-secrets.js';
+import { RestoreDrills } from './drill.js';
 import { expiringPrefixes, Retention } from './retention.js';
 
 export const METRIC_NAMESPACE = 'n8n-ark';
@@ -232,6 +233,17 @@ export class N8nArkStack extends Stack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(notify);
+
+    new RestoreDrills(this, 'Drills', {
+      instances: config.instances,
+      bucket: archives.bucket,
+      archiveKey: archives.key,
+      prefix: PREFIX,
+      environment,
+      topic,
+      alarmAction: notify,
+      metricNamespace: METRIC_NAMESPACE,
+    });
 
     acknowledgeReviewedFindings(this);
   }

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole product on one machine, no n8n or AWS needed. Two n8n API doubles stand
  * in for a production instance ("prod", seeded) and an empty disaster-recovery instance ("dr").
- * Every step runs the real CLI (dist/bin/n8n-ark.js) as an operator would, and prints the command.
+ * A third ("scratch") takes the closing restore drill. Every step runs the real CLI
+ * (dist/bin/n8n-ark.js) as an operator would, and prints the command.
  */
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -38,6 +39,8 @@ async function step(
 
 const prod = await startN8nDouble({ licensed: 'all' });
 const dr = await startN8nDouble({ licensed: 'all' });
+// A third instance for the restore drill: a scratch n8n the operator marked once as a drill target.
+const scratch = await startN8nDouble({ licensed: 'all' });
 try {
   const seeded = seedInstance(prod.state, { workflows: 60, rowsTotal: 5_000 });
   process.stdout.write(
@@ -56,7 +59,7 @@ try {
       });
     }
   }
-  const env = { PROD_KEY: prod.apiKey, DR_KEY: dr.apiKey };
+  const env = { PROD_KEY: prod.apiKey, DR_KEY: dr.apiKey, SCRATCH_KEY: scratch.apiKey };
   await rm(join(store, 'demo-prod'), { recursive: true, force: true });
 
   await step('Check what the key can do', ['doctor', '--url', prod.url, '--api-key-env', 'PROD_KEY'], env);
@@ -90,7 +93,31 @@ try {
     env,
   );
 
-  process.stdout.write(`\n${bold('Done.')} The archive is ${archive}\nTry: npx n8n-ark inspect ${archive}\n`);
+  scratch.state.createTag('n8n-ark-drill-target');
+  const drill = await step(
+    'Drill: prove the newest archive restores, into a scratch instance marked as a drill target',
+    [
+      'drill',
+      '--archive',
+      'newest',
+      '--store',
+      store,
+      '--instance',
+      'demo-prod',
+      '--url',
+      scratch.url,
+      '--api-key-env',
+      'SCRATCH_KEY',
+      '--wipe-scratch',
+    ],
+    env,
+  );
+  const report = /Report: (\S+\.html)/.exec(drill)?.[1];
+  if (!report) throw new Error('the drill printed no report path');
+
+  process.stdout.write(
+    `\n${bold('Done.')} The archive is ${archive}\nThe drill report (open it in a browser): ${report}\nTry: npx n8n-ark inspect ${archive}\n`,
+  );
 } finally {
-  await Promise.all([prod.close(), dr.close()]);
+  await Promise.all([prod.close(), dr.close(), scratch.close()]);
 }

@@ -1,6 +1,33 @@
 /** CloudWatch embedded metric format: a log line that CloudWatch turns into metrics, no API call. */
 export const METRIC_NAMESPACE = 'n8n-ark';
 
+/** A restore drill's verdict: `DrillSucceeded` 1 or 0 (alarms: drill failed, no passing drill in N days). */
+export function drillMetricsLine(
+  metrics: { instance: string; passed: boolean; durationMs: number; rtoEstimateMs: number },
+  now: Date = new Date(),
+): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['Instance']],
+          Metrics: [
+            { Name: 'DrillSucceeded', Unit: 'Count' },
+            { Name: 'DrillDuration', Unit: 'Milliseconds' },
+            { Name: 'DrillRtoEstimate', Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    },
+    Instance: metrics.instance,
+    DrillSucceeded: metrics.passed ? 1 : 0,
+    DrillDuration: metrics.durationMs,
+    DrillRtoEstimate: metrics.rtoEstimateMs,
+  });
+}
+
 export interface BackupMetrics {
   instance: string;
   success: boolean;

@@ -1,11 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, link, mkdir, open, readdir, readFile, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import {
+  chmod,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StoreError } from '../core/errors.js';
-import type { ArchiveBlob, ArchiveRef, ObjectLockHold, PrunableStore, StoredLedger } from '../core/ports.js';
+import type {
+  ArchiveAnnexStore,
+  ArchiveBlob,
+  ArchiveRef,
+  ObjectLockHold,
+  PrunableStore,
+  StoredLedger,
+} from '../core/ports.js';
 
 /** `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z` (no ':' so the name is valid everywhere). */
 export function archiveFileName(createdAt: Date): string {
@@ -90,7 +109,7 @@ function isAlive(pid: number): boolean {
  * a hidden temporary name, flushed to disk and renamed only when complete, so a crash or a failed
  * backup never leaves a file that looks like a good archive.
  */
-export class FolderArchiveStore implements PrunableStore {
+export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
   readonly root: string;
   readonly description: string;
 
@@ -239,5 +258,21 @@ export class FolderArchiveStore implements PrunableStore {
         end > start ? createReadStream(path, { start, end: end - 1 }) : Readable.from([]),
       close: async () => {},
     };
+  }
+
+  /** A drill report beside its archive, the owner's only like the archive (it names workflows). */
+  async writeBeside(archiveLocation: string, suffix: string, body: string): Promise<string> {
+    const archive = resolve(archiveLocation);
+    const path = join(dirname(archive), `${basename(archive).replace(/\.zip$/, '')}${suffix}`);
+    try {
+      await writeFile(path, body, { mode: 0o600 });
+      return path;
+    } catch (error) {
+      throw new StoreError(
+        `could not write ${path}: ${(error as Error).message}`,
+        { location: path },
+        { cause: error },
+      );
+    }
   }
 }

@@ -32,8 +32,8 @@ import type {
 } from '../core/n8n-types.js';
 import type {
   Logger,
-  N8nApi,
   N8nCapabilities,
+  N8nScratchApi,
   N8nVersionAnswer,
   NodeTypesAnswer,
   PagedListing,
@@ -187,7 +187,7 @@ export function normaliseBaseUrl(value: string): string {
  * Retry-After up to a cap; a write that is not idempotent only when n8n certainly did not carry it
  * out, and otherwise fails with AmbiguousWriteError. Errors are ours, and never carry the API key.
  */
-export class N8nHttpClient implements N8nApi, N8nCapabilities {
+export class N8nHttpClient implements N8nScratchApi, N8nCapabilities {
   readonly baseUrl: string;
   private readonly apiKey: string;
   private readonly exchange: HttpExchange;
@@ -411,6 +411,17 @@ export class N8nHttpClient implements N8nApi, N8nCapabilities {
       body: { data, isPartialData: false },
       idempotent: true,
     });
+  }
+
+  // ---- deletes only a drill's --wipe-scratch sends (N8nScratchApi)
+  async deleteTag(id: string): Promise<void> {
+    await this.json('DELETE', `/tags/${enc(id)}`, { route: '/tags/{tagId}' });
+  }
+  async deleteCredential(id: string): Promise<void> {
+    await this.json('DELETE', `/credentials/${enc(id)}`, { route: '/credentials/{credentialId}' });
+  }
+  async deleteDataTable(id: string): Promise<void> {
+    await this.json('DELETE', `/data-tables/${enc(id)}`, { route: '/data-tables/{dataTableId}' });
   }
 
   // ---- projects, folders, users

@@ -5,11 +5,19 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StoreError, UsageError } from '../core/errors.js';
-import type { ArchiveBlob, ArchiveRef, ObjectLockHold, PrunableStore, StoredLedger } from '../core/ports.js';
+import type {
+  ArchiveAnnexStore,
+  ArchiveBlob,
+  ArchiveRef,
+  ObjectLockHold,
+  PrunableStore,
+  StoredLedger,
+} from '../core/ports.js';
 import { archiveFileName, ledgersAmong } from './folder-store.js';
 
 export interface S3ArchiveStoreOptions {
@@ -67,7 +75,7 @@ function parseKey(key: string): { instance: string; createdAt: Date } | undefine
  * The archive streams up as a multipart upload — never whole in memory — and an upload that fails
  * is aborted, so neither an object nor orphan parts remain. Reads use ranged GETs.
  */
-export class S3ArchiveStore implements PrunableStore {
+export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
   readonly description: string;
 
   constructor(readonly options: S3ArchiveStoreOptions) {
@@ -321,6 +329,37 @@ export class S3ArchiveStore implements PrunableStore {
       { location },
       { cause: error },
     );
+  }
+
+  /** A drill report as an object beside the archive's (same bucket, the archive key's `.zip` replaced). */
+  async writeBeside(
+    archiveLocation: string,
+    suffix: string,
+    body: string,
+    contentType: string,
+  ): Promise<string> {
+    const { bucket, key } = parseS3Url(archiveLocation);
+    const at = { bucket, key: `${key.replace(/\.zip$/, '')}${suffix}` };
+    try {
+      await this.options.client.send(
+        new PutObjectCommand({
+          Bucket: at.bucket,
+          Key: at.key,
+          Body: body,
+          ContentType: `${contentType}; charset=utf-8`,
+          ...(this.options.kmsKeyId
+            ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
+            : {}),
+        }),
+      );
+      return formatS3Url(at);
+    } catch (error) {
+      throw new StoreError(
+        `could not write ${formatS3Url(at)}: ${(error as Error).message}`,
+        { location: formatS3Url(at) },
+        { cause: error },
+      );
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { TOOL_VERSION } from '../version.js';
 import { registerBackupCommand } from './commands/backup.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerDrillCommand } from './commands/drill.js';
 import { registerExtractCommand } from './commands/extract.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerListCommand } from './commands/list.js';
@@ -52,6 +53,7 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   registerInspectCommand(program, out, env);
   registerExtractCommand(program, out, env);
   registerDoctorCommand(program, out, env);
+  registerDrillCommand(program, out, env);
   for (const command of program.commands) command.exitOverride();
   return program.exitOverride();
 }

@@ -190,6 +190,24 @@ export class RestoreError extends ArkError {
   override readonly exitCode = 6;
 }
 
+/** A drill that would prove nothing or harm an instance (not a marked drill target, not empty): nothing written. Exit 2. */
+export class DrillRefusedError extends UsageError {}
+
+/**
+ * A drill that ran and failed: exit 6 when the restore is incomplete, 1 when the scratch instance
+ * differs from the archive. The report is written either way; `report` says where.
+ */
+export class DrillFailedError extends ArkError {
+  override readonly exitCode: number;
+  readonly report: readonly string[];
+
+  constructor(message: string, context: { incomplete: boolean; report: readonly string[] }) {
+    super(message);
+    this.exitCode = context.incomplete ? 6 : 1;
+    this.report = context.report;
+  }
+}
+
 /**
  * A backup that cannot be confirmed complete: an object that existed for the whole backup is not in
  * the archive, or the counts disagree with the records written. Nothing was published. Exit 6.

@@ -156,6 +156,26 @@ export interface N8nApi {
 /** The node types an instance lacks, or why it could not tell. */
 export type NodeTypesAnswer = { missing: NodeTypeUse[] } | { missing: undefined; reason: string };
 
+/**
+ * The deletes a drill's `--wipe-scratch` sends to a scratch instance marked as a drill target, and
+ * nothing else ever sends: DELETE /tags/{id}, /credentials/{id}, /data-tables/{id} (workflows are
+ * deleted through N8nApi.deleteWorkflow). A resource that is already gone is a NotFoundError.
+ */
+export interface N8nScratchApi extends N8nApi {
+  deleteTag(id: string): Promise<void>;
+  deleteCredential(id: string): Promise<void>;
+  deleteDataTable(id: string): Promise<void>;
+}
+
+/** Writes a file beside an archive in its store (a drill's report), never over the archive itself. */
+export interface ArchiveAnnexStore {
+  /**
+   * Stores `body` at the archive's location with its `.zip` replaced by `suffix` (e.g.
+   * `.drill-2026-11-29T20-00-00-000Z.html`), and answers where: a path or an s3:// URL.
+   */
+  writeBeside(archiveLocation: string, suffix: string, body: string, contentType: string): Promise<string>;
+}
+
 /** An instance's n8n version (e.g. "2.41.1"), or why it could not be learned. */
 export type N8nVersionAnswer = { version: string } | { version: null; reason: string };
 

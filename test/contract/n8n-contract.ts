@@ -1158,6 +1158,27 @@ export function describeN8nContract(
       });
     });
 
+    describe('deletes (what a drill sends with --wipe-scratch)', () => {
+      it('deletes a tag, a credential and a data table, and answers 404 to a second delete of each', async () => {
+        const tag = await createTag(`${tagRun}-wipe`);
+        const table = await createTable(`${run}-wipe`, [{ name: 'a', type: 'string' }]);
+        const credential = await api('POST', '/credentials', {
+          body: { name: `${run} wipe`, type: 'httpHeaderAuth', data: { name: 'X-Key', value: 'v' } },
+        });
+        expect(credential.status, credential.text).toBe(200);
+        const credentialId = String((credential.body as Obj).id);
+        const paths = [`/tags/${tag.id}`, `/credentials/${credentialId}`, `/data-tables/${table.id}`];
+
+        const first = [];
+        for (const path of paths) first.push((await api('DELETE', path)).status);
+        const second = [];
+        for (const path of paths) second.push((await api('DELETE', path)).status);
+
+        expect(first).toEqual([200, 200, 204]);
+        expect(second).toEqual([404, 404, 404]);
+      });
+    });
+
     describe('credentials', () => {
       it('keeps a chosen id, answers 409 when it is taken, and never returns the secret', async () => {
         const id = `ark${Math.random().toString(36).slice(2, 12)}`;
