@@ -2,39 +2,15 @@
  * End to end against real n8n 2.41.1 (community edition, SQLite) on loopback: the built CLI runs as
  * a child process, exactly as an operator runs it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 import { type SeedResult, seedRealN8n } from './harness/seed-real.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'n8n-ark.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 async function api<T>(n8n: RealN8n, path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(`${n8n.url}/api/v1${path}`, {

@@ -4,39 +4,14 @@
  * workflow, and the plan's probe of the target writes nothing there. The built CLI runs as a child
  * process, as an operator runs it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicApi as api, cli } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'n8n-ark.js');
 const SENTINEL = 'n8n-nodes-ark-sentinel.thing';
-
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function api<T>(n8n: RealN8n, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${n8n.url}/api/v1${path}`, {
-    method,
-    headers: { 'X-N8N-API-KEY': n8n.apiKey, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
 
 const conn = (n8n: RealN8n) => ['--url', n8n.url, '--api-key-env', 'ARK_E2E_KEY'];
 const keyEnv = (n8n: RealN8n) => ({ ARK_E2E_KEY: n8n.apiKey });

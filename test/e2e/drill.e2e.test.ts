@@ -3,41 +3,15 @@
  * second, marked once as a drill target and holding leftovers the drill wipes first. The built CLI
  * runs as a child process, as an operator runs it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicApi as api, cli } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 import { seedRealN8n } from './harness/seed-real.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'n8n-ark.js');
 const MARKER = 'n8n-ark-drill-target';
-
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function api<T>(n8n: RealN8n, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${n8n.url}/api/v1${path}`, {
-    method,
-    headers: { 'X-N8N-API-KEY': n8n.apiKey, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 300)}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 let source: RealN8n;
 let scratch: RealN8n;

@@ -4,7 +4,6 @@
  * the one field the Public API will not take) and compares equal to the archive's workflow by
  * `diff`'s canonical form; a data table's rows come out as CSV, one line per row.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,24 +16,9 @@ import { ENTRY } from '../../functions/core/archive-format.js';
 import { archiveSnapshot, diffOneWorkflow, liveSnapshot } from '../../functions/core/diff/index.js';
 import { IMPORTED_FIELDS } from '../../functions/core/extract.js';
 import type { Workflow, WorkflowWrite } from '../../functions/core/n8n-types.js';
+import { cli } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 import { type SeedResult, seedRealN8n } from './harness/seed-real.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'n8n-ark.js');
-
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let n8n: RealN8n;
 let seed: SeedResult;

@@ -5,29 +5,13 @@
  * and every row untouched. `--data-table-rows append|replace` on a chosen table does what the dry
  * run said, row for row. The built CLI runs as a child process, as an operator runs it.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'n8n-ark.js');
-
-function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function call<T>(n8n: RealN8n, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${n8n.url}/api/v1${path}`, {
