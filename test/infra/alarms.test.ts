@@ -174,12 +174,20 @@ describe('alarms', () => {
 });
 
 describe('a restore-only instance (backup: false)', () => {
-  it('has no backup, verify or prune schedule and no backup alarms', () => {
+  it('has no backup, verify, prune or drill schedule and no backup alarms; prod has all four', () => {
     const schedules = JSON.stringify(template.findResources('AWS::Scheduler::Schedule'));
     const alarms = JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'));
+    const descriptions = Object.values(template.findResources('AWS::Scheduler::Schedule'))
+      .map((s) => String(s.Properties?.Description).replace(/ \(keep .*\)$/, ''))
+      .sort();
 
-    // prod's nightly backup, daily verify and daily prune (cdk.json gives every instance a retention).
-    expect(logicalIds('AWS::Scheduler::Schedule')).toHaveLength(3);
+    // cdk.json gives every backed-up instance a retention, and prod a drill.
+    expect(descriptions).toEqual([
+      'n8n-ark backup of prod',
+      'n8n-ark prune of prod',
+      'n8n-ark restore drill of the newest prod archive',
+      'n8n-ark verify of the newest prod archive',
+    ]);
     expect(schedules).not.toContain('\\"dr\\"');
     expect(alarms).not.toContain('"Value":"dr"');
   });
