@@ -1,11 +1,10 @@
 /** CloudWatch embedded metric format: a log line that CloudWatch turns into metrics, no API call. */
 export const METRIC_NAMESPACE = 'n8n-ark';
 
-/** A restore drill's verdict: `DrillSucceeded` 1 or 0 (alarms: drill failed, no passing drill in N days). */
-export function drillMetricsLine(
-  metrics: { instance: string; passed: boolean; durationMs: number; rtoEstimateMs: number },
-  now: Date = new Date(),
-): string {
+type Unit = 'Count' | 'Milliseconds' | 'Bytes';
+
+/** One EMF line of per-instance metrics: each is declared with its unit and given its value, in order. */
+function emfLine(instance: string, metrics: [name: string, unit: Unit, value: number][], now: Date): string {
   return JSON.stringify({
     _aws: {
       Timestamp: now.getTime(),
@@ -13,19 +12,29 @@ export function drillMetricsLine(
         {
           Namespace: METRIC_NAMESPACE,
           Dimensions: [['Instance']],
-          Metrics: [
-            { Name: 'DrillSucceeded', Unit: 'Count' },
-            { Name: 'DrillDuration', Unit: 'Milliseconds' },
-            { Name: 'DrillRtoEstimate', Unit: 'Milliseconds' },
-          ],
+          Metrics: metrics.map(([name, unit]) => ({ Name: name, Unit: unit })),
         },
       ],
     },
-    Instance: metrics.instance,
-    DrillSucceeded: metrics.passed ? 1 : 0,
-    DrillDuration: metrics.durationMs,
-    DrillRtoEstimate: metrics.rtoEstimateMs,
+    Instance: instance,
+    ...Object.fromEntries(metrics.map(([name, , value]) => [name, value])),
   });
+}
+
+/** A restore drill's verdict: `DrillSucceeded` 1 or 0 (alarms: drill failed, no passing drill in N days). */
+export function drillMetricsLine(
+  metrics: { instance: string; passed: boolean; durationMs: number; rtoEstimateMs: number },
+  now: Date = new Date(),
+): string {
+  return emfLine(
+    metrics.instance,
+    [
+      ['DrillSucceeded', 'Count', metrics.passed ? 1 : 0],
+      ['DrillDuration', 'Milliseconds', metrics.durationMs],
+      ['DrillRtoEstimate', 'Milliseconds', metrics.rtoEstimateMs],
+    ],
+    now,
+  );
 }
 
 export interface BackupMetrics {
@@ -41,37 +50,30 @@ export interface BackupMetrics {
 }
 
 export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()): string {
-  const counts = Object.fromEntries(
-    Object.entries(metrics.counts).map(([resource, n]) => [`Count_${resource}`, n]),
-  );
+  const counts = Object.entries(metrics.counts).map(([resource, n]): [string, Unit, number] => [
+    `Count_${resource}`,
+    'Count',
+    n,
+  ]);
   // A metric is declared only with a value: a failed backup knows neither what it skipped nor what it lost.
-  const judged = {
-    ...(metrics.skipped !== undefined ? { SkippedResources: metrics.skipped } : {}),
-    ...(metrics.shrank !== undefined ? { BackupShrank: metrics.shrank ? 1 : 0 } : {}),
-  };
-  return JSON.stringify({
-    _aws: {
-      Timestamp: now.getTime(),
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: [['Instance']],
-          Metrics: [
-            { Name: 'BackupSuccess', Unit: 'Count' },
-            { Name: 'BackupFailure', Unit: 'Count' },
-            { Name: 'BackupDuration', Unit: 'Milliseconds' },
-            { Name: 'BackupBytes', Unit: 'Bytes' },
-            ...Object.keys({ ...judged, ...counts }).map((name) => ({ Name: name, Unit: 'Count' })),
-          ],
-        },
-      ],
-    },
-    Instance: metrics.instance,
-    BackupSuccess: metrics.success ? 1 : 0,
-    BackupFailure: metrics.success ? 0 : 1,
-    BackupDuration: metrics.durationMs,
-    BackupBytes: metrics.bytes,
-    ...judged,
-    ...counts,
-  });
+  const judged: [string, Unit, number][] = [
+    ...(metrics.skipped !== undefined
+      ? [['SkippedResources', 'Count', metrics.skipped] as [string, Unit, number]]
+      : []),
+    ...(metrics.shrank !== undefined
+      ? [['BackupShrank', 'Count', metrics.shrank ? 1 : 0] as [string, Unit, number]]
+      : []),
+  ];
+  return emfLine(
+    metrics.instance,
+    [
+      ['BackupSuccess', 'Count', metrics.success ? 1 : 0],
+      ['BackupFailure', 'Count', metrics.success ? 0 : 1],
+      ['BackupDuration', 'Milliseconds', metrics.durationMs],
+      ['BackupBytes', 'Bytes', metrics.bytes],
+      ...judged,
+      ...counts,
+    ],
+    now,
+  );
 }
