@@ -1,6 +1,7 @@
 /**
  * Workflow version history in a backup: for each workflow written, its newest N saved versions
- * (GET /workflows/{id}/history, then each version's graph), one NDJSON record per version in
+ * (GET /workflows/{id}/history, then the graph of each version the listing did not carry,
+ * backup-listed-versions.ts), one NDJSON record per version in
  * `workflow-history.ndjson`. Read a few workflows at a time and streamed into the archive, so only
  * the versions in flight are held.
  *
@@ -10,18 +11,18 @@
 import type { ArchiveBuilder } from './archive-builder.js';
 import { ENTRY, type SkippedResource } from './archive-format.js';
 import { mapOrdered, peek } from './async-iterables.js';
+import { type ListedGraphs, versionRecord, type WorkflowVersionRecord } from './backup-listed-versions.js';
 import { NotFoundError } from './errors.js';
 import { skippedBecause } from './instance/read.js';
-import type { WorkflowVersion, WorkflowVersionMeta } from './n8n-types.js';
+import type { WorkflowVersionMeta } from './n8n-types.js';
 import type { N8nApi, Progress } from './ports.js';
+
+export type { WorkflowVersionRecord };
 
 /** The manifest resource of the history entry. */
 export const HISTORY_RESOURCE = 'workflowHistory';
 /** Versions kept per workflow when the caller does not say. */
 export const DEFAULT_HISTORY_VERSIONS = 10;
-
-/** One archived version: the list's metadata and the version's graph, keyed by both ids. */
-export type WorkflowVersionRecord = WorkflowVersionMeta & WorkflowVersion;
 
 export interface HistoryExportOptions {
   /** The workflows written to the archive, in the order they were written. */
@@ -36,6 +37,8 @@ export interface HistoryExportOptions {
    * workflow order); undefined: read them from n8n.
    */
   reuse?: (workflowId: string, count: number) => Promise<WorkflowVersionRecord[] | undefined>;
+  /** The graphs the workflow listing carried (the draft's, the published one's): no GET for those. */
+  listed?: ListedGraphs;
 }
 
 export type HistoryExport = { records: number } | { skipped: SkippedResource } | { off: true };
@@ -73,8 +76,9 @@ async function* versionRecords(
 ): AsyncGenerator<WorkflowVersionRecord> {
   const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
     // Asked before anything is awaited, so the previous archive is asked in workflow order.
-    const reused = options.reuse?.(workflowId, options.versions);
-    return (await reused) ?? (await latestVersions(api, workflowId, options.versions));
+    const reused = await options.reuse?.(workflowId, options.versions);
+    if (reused) options.listed?.forget(workflowId);
+    return reused ?? (await latestVersions(api, workflowId, options.versions, options.listed));
   });
   for await (const records of perWorkflow) yield* records;
 }
@@ -83,12 +87,17 @@ async function* each<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
-/** A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither. */
+/**
+ * A workflow's newest versions: a version the listing carried is built from it, the others read.
+ * A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither.
+ */
 async function latestVersions(
   api: N8nApi,
   workflowId: string,
   count: number,
+  listed: ListedGraphs | undefined,
 ): Promise<WorkflowVersionRecord[]> {
+  const graphs = listed?.take(workflowId);
   let metas: WorkflowVersionMeta[];
   try {
     metas = await api.latestWorkflowVersions(workflowId, count);
@@ -99,10 +108,14 @@ async function latestVersions(
   }
   const records: WorkflowVersionRecord[] = [];
   for (const meta of metas) {
+    const graph = graphs?.get(meta.versionId);
+    if (graph && listed) {
+      records.push(versionRecord(workflowId, meta, graph));
+      listed.used += 1;
+      continue;
+    }
     try {
-      const version = await api.getWorkflowVersion(workflowId, meta.versionId);
-      // The ids first, so a reader of the NDJSON sees whose version a line is.
-      records.push(Object.assign({ workflowId, versionId: meta.versionId }, meta, version));
+      records.push(versionRecord(workflowId, meta, await api.getWorkflowVersion(workflowId, meta.versionId)));
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }
