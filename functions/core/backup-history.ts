@@ -8,7 +8,7 @@
  * n8n cannot take history back (docs/REAL-N8N-FINDINGS.md): a restore writes the latest graph
  * only; the versions stay in the archive to read and to write out (`n8n-ark inspect --version`).
  */
-import type { ArchiveBuilder } from './archive-builder.js';
+import type { ArchiveBuilder, JsonLine } from './archive-builder.js';
 import { ENTRY, type SkippedResource } from './archive-format.js';
 import { mapOrdered, peek } from './async-iterables.js';
 import { type ListedGraphs, versionRecord, type WorkflowVersionRecord } from './backup-listed-versions.js';
@@ -30,16 +30,19 @@ export interface HistoryExportOptions {
   /** Newest versions kept per workflow; 0 keeps none (no entry at all). */
   versions: number;
   concurrency: number;
-  /** Called with each record as it is written (deadline checks, counting, progress). */
-  observe?: (record: WorkflowVersionRecord) => void;
+  /** Called as each record is written (deadline checks, counting, progress). */
+  observe?: () => void;
   /**
-   * A workflow's versions as the previous archive holds them, when they may be reused (called in
-   * workflow order); undefined: read them from n8n.
+   * A workflow's versions as the previous archive holds them (its verified lines, copied as they
+   * are), when they may be reused (called in workflow order); undefined: read them from n8n.
    */
-  reuse?: (workflowId: string, count: number) => Promise<WorkflowVersionRecord[] | undefined>;
+  reuse?: (workflowId: string, count: number) => Promise<JsonLine[] | undefined>;
   /** The graphs the workflow listing carried (the draft's, the published one's): no GET for those. */
   listed?: ListedGraphs;
 }
+
+/** A version read now, or a line of the previous archive copied as it is. */
+type HistoryRecord = WorkflowVersionRecord | JsonLine;
 
 export type HistoryExport = { records: number } | { skipped: SkippedResource } | { off: true };
 
@@ -54,7 +57,7 @@ export async function exportWorkflowHistory(
 ): Promise<HistoryExport> {
   if (options.versions <= 0) return { off: true };
   progress.start(HISTORY_RESOURCE);
-  let first: Awaited<ReturnType<typeof peek<WorkflowVersionRecord>>>;
+  let first: Awaited<ReturnType<typeof peek<HistoryRecord>>>;
   try {
     first = await peek(versionRecords(api, options));
   } catch (error) {
@@ -64,16 +67,13 @@ export async function exportWorkflowHistory(
     throw error;
   }
   const entry = await archive.addRecords(ENTRY.workflowHistory, HISTORY_RESOURCE, first.items, {
-    observe: (record) => options.observe?.(record as WorkflowVersionRecord),
+    observe: () => options.observe?.(),
   });
   progress.done(HISTORY_RESOURCE, `${entry.records} saved versions`);
   return { records: entry.records };
 }
 
-async function* versionRecords(
-  api: N8nApi,
-  options: HistoryExportOptions,
-): AsyncGenerator<WorkflowVersionRecord> {
+async function* versionRecords(api: N8nApi, options: HistoryExportOptions): AsyncGenerator<HistoryRecord> {
   const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
     // Asked before anything is awaited, so the previous archive is asked in workflow order.
     const reused = await options.reuse?.(workflowId, options.versions);

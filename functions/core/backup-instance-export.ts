@@ -46,10 +46,16 @@ export class InstanceExport {
   private readonly tally = new ArchiveTally();
   /** The opening read, started with the run; see `IdentityRead`. */
   private opening: IdentityRead | undefined;
+  /** The closing read, started once the export has listed workflows. */
+  private closing: IdentityRead | undefined;
+  /** Lets the closing read list folders (the export has listed them, or it failed). */
+  private releaseFolders: (() => void) | undefined;
   /** Set when the run failed: the reads still going stop at their next object. */
   private stopped = false;
   /** The archive an incremental backup reuses unchanged workflows from. */
   private previous: PreviousArchive | undefined;
+  /** Settles once the previous archive has been looked for (and read, when there is one). */
+  private previousFound: Promise<ArchiveWarning | undefined> | undefined;
   /** The graphs the listing carried of versions the history entry will want. */
   private readonly graphs = new ListedGraphs();
 
@@ -63,7 +69,9 @@ export class InstanceExport {
   async run(): Promise<void> {
     const { api } = this.deps;
     this.opening = this.startRead();
-    await this.findPrevious();
+    // The previous archive is read and verified while the resources before workflows are exported.
+    this.previousFound = this.findPrevious();
+    this.previousFound.catch(() => {});
     await this.exportList('users', ENTRY.users, () => api.listUsers());
     await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
     await this.exportList('tags', ENTRY.tags, () => api.listTags());
@@ -76,12 +84,31 @@ export class InstanceExport {
       }),
     );
     await this.exportDataTables();
+    const unusable = await this.previousFound;
+    if (unusable) this.warnings.push(unusable);
     await this.exportWorkflows();
+    const foldersListed = this.startClosingRead();
     await this.exportHistory();
     // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
     await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
+    foldersListed();
     this.references.checkForward();
     await this.confirm(await this.opening.all());
+  }
+
+  /**
+   * Starts the closing read once every resource but folders has been listed by the export, so it
+   * overlaps the history entry; its folders wait for the export's (the returned call releases them).
+   */
+  private startClosingRead(): () => void {
+    const folders = new Promise<void>((resolve) => {
+      this.releaseFolders = resolve;
+    });
+    const opening = this.opening?.identities ?? new Map();
+    this.closing = this.startRead(folderProjectsOf(opening), (resource) =>
+      resource === 'folders' ? folders : undefined,
+    );
+    return () => this.releaseFolders?.();
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
@@ -205,17 +232,20 @@ export class InstanceExport {
     progress.done('workflows', `${entry.records} workflows`);
   }
 
-  /** The previous archive to reuse unchanged workflows from, unless told to read everything. */
-  private async findPrevious(): Promise<void> {
+  /**
+   * The previous archive to reuse unchanged workflows from, unless told to read everything; its
+   * warning is recorded once the export reaches workflows, so warnings keep one order.
+   */
+  private async findPrevious(): Promise<ArchiveWarning | undefined> {
     const { openReader } = this.deps;
-    if (this.options.full || !openReader) return;
+    if (this.options.full || !openReader) return undefined;
     const found = await findPreviousArchive(
       { ...this.deps, openReader },
       this.options.instance,
       this.deps.api.baseUrl,
     );
-    if (found.warning) this.warnings.push(found.warning);
     this.previous = found.previous;
+    return found.warning;
   }
 
   private get historyVersions(): number {
@@ -256,9 +286,13 @@ export class InstanceExport {
     this.deps.progress.advance(resource);
   }
 
-  private startRead(folderProjects?: string[]): IdentityRead {
+  private startRead(
+    folderProjects?: string[],
+    gate?: (resource: SnapshotResource) => Promise<void> | undefined,
+  ): IdentityRead {
     return IdentityRead.start(this.deps.api, {
       ...(folderProjects ? { folderProjects } : {}),
+      ...(gate ? { gate } : {}),
       onItem: () => {
         if (this.stopped) throw new Error('the backup stopped');
         this.checkDeadline();
@@ -266,15 +300,18 @@ export class InstanceExport {
     });
   }
 
-  /** After a failure: the opening read stops at its next object, and is waited for. */
+  /** After a failure: the opening and closing reads stop at their next object, and are waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.releaseFolders?.();
     await this.opening?.settled();
+    await this.closing?.settled();
     await this.close();
   }
 
   /** Releases the previous archive (its file or stream). */
   async close(): Promise<void> {
+    await this.previousFound?.catch(() => {});
     await this.previous?.close();
   }
 
@@ -286,7 +323,7 @@ export class InstanceExport {
   private async confirm(opening: InstanceIdentities): Promise<void> {
     this.checkDeadline();
     this.deps.progress.start('closing check');
-    const closing = await this.startRead(folderProjectsOf(opening)).all();
+    const closing = await (this.closing ?? this.startRead(folderProjectsOf(opening))).all();
     this.deps.progress.done('closing check');
     const { missing, changed } = compareIdentities(opening, this.tally.identities, closing);
     for (const object of changed)

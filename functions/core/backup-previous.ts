@@ -13,8 +13,8 @@
  */
 import type { ClosableArchive } from './archive-access.js';
 import { openArchiveAt } from './archive-access.js';
+import { JsonLine } from './archive-builder.js';
 import { type ArchiveWarning, ENTRY } from './archive-format.js';
-import type { WorkflowVersionRecord } from './backup-history.js';
 import { HISTORY_RESOURCE } from './backup-history.js';
 import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from './errors.js';
 import type { Json, JsonObject, Workflow, WorkflowShare } from './n8n-types.js';
@@ -103,23 +103,7 @@ export class PreviousArchive {
       const marks = marksOf(record);
       if (marks !== undefined) workflows.set(record.id, { marks, detail: detailOf(record) });
     }
-    let history: Map<string, HistoryGroup> | undefined;
-    if (archive.entriesOf(HISTORY_RESOURCE).length > 0) {
-      history = new Map();
-      let ordinal = 0;
-      let last: string | undefined;
-      for await (const version of archive.records<WorkflowVersionRecord>(ENTRY.workflowHistory)) {
-        if (version.workflowId !== last) ordinal += 1;
-        last = version.workflowId;
-        const group = history.get(version.workflowId);
-        // A workflow's versions not next to each other: not an order a merge can follow.
-        if (group && group.ordinal !== ordinal)
-          throw new ArchiveIntegrityError(`versions of workflow ${version.workflowId} are not together`, {
-            entry: ENTRY.workflowHistory,
-          });
-        history.set(version.workflowId, { ordinal, count: (group?.count ?? 0) + 1 });
-      }
-    }
+    const history = archive.entriesOf(HISTORY_RESOURCE).length > 0 ? await historyIndex(archive) : undefined;
     return new PreviousArchive(archive, location, workflows, history);
   }
 
@@ -137,7 +121,7 @@ export class PreviousArchive {
    * archive holds them; undefined when they must be read from n8n (not reused, kept fewer than asked
    * with a smaller --history, or out of this archive's order). Called in workflow order.
    */
-  versionsOf(workflowId: string, count: number): Promise<WorkflowVersionRecord[] | undefined> {
+  versionsOf(workflowId: string, count: number): Promise<JsonLine[] | undefined> {
     if (!this.history || !this.reused.has(workflowId)) return Promise.resolve(undefined);
     return this.history.take(workflowId, count).then((versions) => {
       if (versions) this.versionsReused += versions.length;
@@ -176,8 +160,8 @@ interface HistoryGroup {
  * versions are held at a time.
  */
 class PreviousHistory {
-  private iterator: AsyncIterator<WorkflowVersionRecord> | undefined;
-  private pending: WorkflowVersionRecord | undefined;
+  private iterator: AsyncIterator<string> | undefined;
+  private pending: HistoryLine | undefined;
   private position = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -187,21 +171,19 @@ class PreviousHistory {
     private readonly depth: number,
   ) {}
 
-  take(workflowId: string, count: number): Promise<WorkflowVersionRecord[] | undefined> {
+  take(workflowId: string, count: number): Promise<JsonLine[] | undefined> {
     const next = this.queue.then(() => this.takeInOrder(workflowId, count));
     this.queue = next.catch(() => {});
     return next;
   }
 
-  private async takeInOrder(workflowId: string, count: number): Promise<WorkflowVersionRecord[] | undefined> {
+  private async takeInOrder(workflowId: string, count: number): Promise<JsonLine[] | undefined> {
     const group = this.index.get(workflowId);
     if (!group || group.ordinal <= this.position) return undefined;
     // Fewer kept than asked for, by an archive that kept fewer: n8n may have more.
     if (group.count < count && this.depth < count) return undefined;
-    this.iterator ??= this.archive
-      .records<WorkflowVersionRecord>(ENTRY.workflowHistory)
-      [Symbol.asyncIterator]();
-    const versions: WorkflowVersionRecord[] = [];
+    this.iterator ??= this.archive.lines(ENTRY.workflowHistory)[Symbol.asyncIterator]();
+    const versions: JsonLine[] = [];
     for (;;) {
       const record = this.pending ?? (await this.next());
       this.pending = undefined;
@@ -213,20 +195,68 @@ class PreviousHistory {
         }
         continue;
       }
-      versions.push(record);
+      versions.push(record.line);
     }
     this.position = group.ordinal;
     return versions.length === group.count ? versions.slice(0, count) : undefined;
   }
 
-  private async next(): Promise<WorkflowVersionRecord | undefined> {
+  private async next(): Promise<HistoryLine | undefined> {
     const result = await this.iterator?.next();
-    return result && !result.done ? result.value : undefined;
+    return result && !result.done ? historyLine(result.value) : undefined;
   }
 
   async close(): Promise<void> {
     await this.iterator?.return?.().catch(() => {});
   }
+}
+
+/**
+ * Where each workflow's versions are in the history entry, read (and so verified) once; the lines
+ * are not parsed: each starts with its workflow's id (the backup writes the ids first).
+ */
+async function historyIndex(archive: ClosableArchive): Promise<Map<string, HistoryGroup>> {
+  const history = new Map<string, HistoryGroup>();
+  let ordinal = 0;
+  let last: string | undefined;
+  for await (const text of archive.lines(ENTRY.workflowHistory)) {
+    const { workflowId } = historyLine(text);
+    if (workflowId !== last) ordinal += 1;
+    last = workflowId;
+    const group = history.get(workflowId);
+    // A workflow's versions not next to each other: not an order a merge can follow.
+    if (group && group.ordinal !== ordinal)
+      throw new ArchiveIntegrityError(`versions of workflow ${workflowId} are not together`, {
+        entry: ENTRY.workflowHistory,
+      });
+    history.set(workflowId, { ordinal, count: (group?.count ?? 0) + 1 });
+  }
+  return history;
+}
+
+interface HistoryLine {
+  workflowId: string;
+  line: JsonLine;
+}
+
+/** `{"workflowId":"…",`: the id a history line starts with. */
+const LEADING_WORKFLOW_ID = /^\{"workflowId":("(?:[^"\\]|\\.)*"),/;
+
+/** A history line with its workflow's id: read from the line's start, or else by parsing it. */
+function historyLine(text: string): HistoryLine {
+  const leading = LEADING_WORKFLOW_ID.exec(text)?.[1];
+  let workflowId: unknown;
+  try {
+    workflowId = JSON.parse(leading ?? text);
+    if (leading === undefined) workflowId = (workflowId as { workflowId?: unknown } | null)?.workflowId;
+  } catch {
+    workflowId = undefined;
+  }
+  if (typeof workflowId !== 'string')
+    throw new ArchiveIntegrityError('a saved version without its workflow id', {
+      entry: ENTRY.workflowHistory,
+    });
+  return { workflowId, line: new JsonLine(text) };
 }
 
 /** What must be unchanged for a workflow's detail to be reused; undefined when the list lacks a mark. */
