@@ -202,6 +202,42 @@ describe('the backup closing check', () => {
   });
 });
 
+describe('the closing read beside the export', () => {
+  it('lists folders for the closing check only after the export has listed them, and still fails on a folder it lost', async () => {
+    // Prepare
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({
+      ...instance(),
+      projects: [{ id: 'p1', name: 'Ops', type: 'team' }],
+      folders: { p1: [{ id: 'f1', name: 'Top', parentFolderId: null, projectId: 'p1' }] },
+    });
+    const events: string[] = [];
+    const listFolders = api.listFolders.bind(api);
+    let folderLists = 0;
+    api.listFolders = (projectId) => {
+      folderLists += 1;
+      const call = folderLists;
+      events.push(`folders ${call}`);
+      return (async function* () {
+        for await (const folder of listFolders(projectId)) {
+          // The export's listing (the 2nd) loses the folder: only a closing read after it sees that.
+          if (call !== 2) yield folder;
+        }
+        events.push(`folders ${call} done`);
+      })();
+    };
+
+    // Act
+    const failure = await runBackup(deps(api, store), { instance: 'prod' }).catch((error: unknown) => error);
+
+    // Assess
+    expect(events.indexOf('folders 3')).toBeGreaterThan(events.indexOf('folders 2 done'));
+    expect(failure).toBeInstanceOf(BackupIncompleteError);
+    expect((failure as Error).message).toContain('folders "Top" (id f1) existed for the whole backup');
+    expect(store.archives.size).toBe(0);
+  });
+});
+
 describe('compareIdentities', () => {
   const read = (entries: [string, [string, string][]][]): InstanceIdentities =>
     new Map(entries.map(([resource, ids]) => [resource as 'tags', new Map(ids)]));
