@@ -50,6 +50,8 @@ export interface IdentityReadOptions {
   folderProjects?: readonly string[];
   /** Runs for each object read; throwing stops the read (the deadline, a failed backup). */
   onItem?: () => void;
+  /** Resources not read (the export's own listing of them cannot miss an object). */
+  skip?: readonly SnapshotResource[];
   /**
    * For a resource the export has not finished listing, what to await before reading it: such a
    * resource is read apart, once that settles, and the others go on without it. So the closing read
@@ -109,6 +111,7 @@ export class IdentityRead {
   }
 
   private async read(kind: (typeof KINDS)[number]): Promise<void> {
+    if (this.options.skip?.includes(kind.resource)) return;
     const list =
       'list' in kind
         ? () => kind.list(this.api)

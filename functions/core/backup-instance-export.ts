@@ -220,6 +220,7 @@ export class InstanceExport {
       concurrency: this.options.detailConcurrency ?? 8,
       ...(this.previous ? { previous: this.previous } : {}),
       onFoldersUnknown: (reason) => this.recordSkip({ resource: FOLDER_PLACEMENT_RESOURCE, reason }),
+      onGone: (listed) => this.workflowGone(listed),
     });
     const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', records, {
       observe: (workflow) => {
@@ -230,6 +231,14 @@ export class InstanceExport {
     });
     this.counts.workflows = entry.records;
     progress.done('workflows', `${entry.records} workflows`);
+  }
+
+  /** Without a closing read of workflows, the one deleted after its listing is named here instead. */
+  private workflowGone(listed: Workflow): void {
+    if (!this.deps.api.listWorkflowsWithoutGaps) return;
+    const { id, name } = listed;
+    const object = { resource: 'workflows', id, name, change: 'deleted', archived: false } as const;
+    this.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
   }
 
   /**
@@ -291,6 +300,8 @@ export class InstanceExport {
     gate?: (resource: SnapshotResource) => Promise<void> | undefined,
   ): IdentityRead {
     return IdentityRead.start(this.deps.api, {
+      // A listing that cannot miss a workflow needs no reading of workflows before and after it.
+      ...(this.deps.api.listWorkflowsWithoutGaps ? { skip: ['workflows'] as const } : {}),
       ...(folderProjects ? { folderProjects } : {}),
       ...(gate ? { gate } : {}),
       onItem: () => {

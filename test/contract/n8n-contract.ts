@@ -334,6 +334,26 @@ export function describeN8nContract(
         expect(listed).toEqual([...ids].sort());
       });
 
+      it('starts a page of workflows at the offset asked for, so pages can overlap (a backup reads them so)', async () => {
+        const prefix = `${run}-offset`;
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i += 1)
+          ids.push(String((await createWorkflow(manualWorkflow(`${prefix} ${i}`))).id));
+        const sorted = [...ids].sort();
+
+        const first = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2&offset=0`);
+        const overlapping = await api(
+          'GET',
+          `/workflows?name=${encodeURIComponent(prefix)}&limit=2&offset=1`,
+        );
+        const last = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2&offset=3`);
+
+        expect([first.status, overlapping.status, last.status]).toEqual([200, 200, 200]);
+        expect(data(first).map((w) => w.id)).toEqual(sorted.slice(0, 2));
+        expect(data(overlapping).map((w) => w.id)).toEqual(sorted.slice(1, 3));
+        expect(data(last).map((w) => w.id)).toEqual(sorted.slice(3));
+      });
+
       it('honours the limit carried by a forged cursor', async () => {
         const prefix = `${run}-forged`;
         for (let i = 0; i < 4; i += 1) await createWorkflow(manualWorkflow(`${prefix} ${i}`));

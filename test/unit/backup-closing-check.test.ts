@@ -160,6 +160,39 @@ describe('the backup closing check', () => {
     );
   });
 
+  it('with a listing that cannot miss a workflow, reads workflows once and still names one deleted before its detail', async () => {
+    // Prepare: the client offers the gap-free listing; "Invoices" is deleted just before its GET
+    const store = new InMemoryArchiveStore();
+    const source = instance();
+    const api = fakeN8nApi(source);
+    let listings = 0;
+    const listWorkflows = api.listWorkflows.bind(api);
+    api.listWorkflows = (options) => {
+      listings += 1;
+      return listWorkflows(options);
+    };
+    let gapFreeListings = 0;
+    api.listWorkflowsWithoutGaps = (options) => {
+      gapFreeListings += 1;
+      return listWorkflows(options);
+    };
+    const getWorkflow = api.getWorkflow.bind(api);
+    api.getWorkflow = async (id: string) => {
+      if (id === 'w2') source.workflows.splice(1, 1);
+      return getWorkflow(id);
+    };
+
+    // Act
+    const { manifest } = await runBackup(deps(api, store), { instance: 'prod' });
+
+    // Assess
+    expect([listings, gapFreeListings]).toEqual([0, 1]);
+    expect(manifest.counts.workflows).toBe(2);
+    expect(manifest.warnings.filter((w) => w.code === 'changed-during-backup').map((w) => w.message)).toEqual(
+      ['workflows "Invoices" (id w2) was deleted while the backup ran; the archive does not have it'],
+    );
+  });
+
   it('fails with the error of the opening read, which runs beside the export, and publishes nothing', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
