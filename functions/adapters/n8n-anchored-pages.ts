@@ -19,8 +19,11 @@ export interface AnchoredPagesOptions {
   baseUrl: string;
 }
 
-/** Reads GET /workflows from `offset`, `limit` items (the caller's request, parse and limits). */
-export type FetchAt<T> = (offset: number) => Promise<T[]>;
+/**
+ * Reads GET /workflows from `offset`, `limit` items (the caller's request, parse and limits), and
+ * whether n8n says more follow (its `nextCursor`): an n8n that caps `limit` lower still pages on.
+ */
+export type FetchAt<T> = (offset: number) => Promise<{ items: T[]; more: boolean }>;
 
 /** The pages of a listing, each item once, none of those present throughout left out. */
 export async function* anchoredPages<T extends { id?: unknown }>(
@@ -30,9 +33,9 @@ export async function* anchoredPages<T extends { id?: unknown }>(
   /** The ids of the last pages read: what a page must meet, and what is not handed out again. */
   const recent: string[][] = [];
   let offset = 0;
-  let next: Promise<T[]> | undefined = fetchAt(0);
+  let next: Promise<{ items: T[]; more: boolean }> | undefined = fetchAt(0);
   for (let asked = 1; next; asked += 1) {
-    const page = await next;
+    const { items: page, more } = await next;
     next = undefined;
     const seen = new Set(recent.flat());
     const after = recent.length === 0 ? -1 : anchoredAt(page, seen);
@@ -46,9 +49,9 @@ export async function* anchoredPages<T extends { id?: unknown }>(
       continue;
     }
     const fresh = page.slice(after + 1).filter((item) => !seen.has(idOf(item, options.baseUrl)));
-    if (page.length >= options.limit) {
+    if (more || page.length >= options.limit) {
       if (asked >= options.maxPages) throw unanchored(options.baseUrl);
-      offset += page.length - 1;
+      offset += Math.max(1, page.length - 1);
       next = fetchAt(offset);
       next.catch(() => {});
     }

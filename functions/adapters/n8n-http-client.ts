@@ -223,12 +223,13 @@ export class N8nHttpClient implements N8nScratchApi, N8nCapabilities {
   }
   /** GET /workflows with no workflow present throughout left out (n8n-anchored-pages.ts). */
   listWorkflowsWithoutGaps(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
-    const fetchAt = async (offset: number): Promise<Workflow[]> => {
+    const fetchAt = async (offset: number) => {
       const answer = await this.answer('GET', '/workflows', {
         route: '/workflows',
         query: { excludePinnedData: options.excludePinnedData, limit: PAGE_SIZE, offset },
       });
-      return this.parse<{ data?: Workflow[] }>('GET', '/workflows', answer).data ?? [];
+      const page = this.parse<{ data?: Workflow[]; nextCursor?: unknown }>('GET', '/workflows', answer);
+      return { items: page.data ?? [], more: typeof page.nextCursor === 'string' && page.nextCursor !== '' };
     };
     const settings = { limit: PAGE_SIZE, maxPages: this.maxPages, baseUrl: this.baseUrl };
     return {

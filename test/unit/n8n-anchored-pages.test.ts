@@ -8,16 +8,20 @@ type Item = { id: string };
 function listing(ids: string[], change: (asked: number, list: string[]) => void = () => {}) {
   const list = [...ids].sort();
   const offsets: number[] = [];
-  const fetchAt = async (offset: number): Promise<Item[]> => {
+  const fetchAt = async (offset: number): Promise<{ items: Item[]; more: boolean }> => {
     offsets.push(offset);
     change(offsets.length, list);
     list.sort();
-    return list.slice(offset, offset + 3).map((id) => ({ id }));
+    const items = list.slice(offset, offset + 3).map((id) => ({ id }));
+    return { items, more: list.length > offset + 3 };
   };
   return { list, offsets, fetchAt };
 }
 
-async function read(fetchAt: (offset: number) => Promise<Item[]>, maxPages = 100): Promise<string[]> {
+async function read(
+  fetchAt: (offset: number) => Promise<{ items: Item[]; more: boolean }>,
+  maxPages = 100,
+): Promise<string[]> {
   const ids: string[] = [];
   for await (const page of anchoredPages(fetchAt, { limit: 3, maxPages, baseUrl: 'http://n8n.test' }))
     ids.push(...page.map((item) => item.id));
@@ -32,6 +36,16 @@ describe('anchoredPages: GET /workflows without gaps', () => {
 
     expect(await read(fetchAt)).toEqual(ids(8));
     expect(offsets).toEqual([0, 2, 4, 6]);
+  });
+
+  it('pages on while n8n says more follow, though it answered fewer than asked for (a lower cap)', async () => {
+    const all = ids(7);
+    const fetchAt = async (offset: number) => ({
+      items: all.slice(offset, offset + 2).map((id) => ({ id })),
+      more: all.length > offset + 2,
+    });
+
+    expect(await read(fetchAt)).toEqual(all);
   });
 
   it('misses nothing when items before the read position are deleted meanwhile, where a plain offset walk loses one', async () => {
