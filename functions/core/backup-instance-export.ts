@@ -50,6 +50,9 @@ export class InstanceExport {
   private closing: IdentityRead | undefined;
   /** Lets the closing read list folders (the export has listed them, or it failed). */
   private releaseFolders: (() => void) | undefined;
+  /** What the manifest records of the source beside the export, and what it had to skip. */
+  private sourceFacts: ReturnType<typeof recordedSourceFacts> | undefined;
+  private readonly factSkips: SkippedResource[] = [];
   /** Set when the run failed: the reads still going stop at their next object. */
   private stopped = false;
   /** The archive an incremental backup reuses unchanged workflows from. */
@@ -69,6 +72,9 @@ export class InstanceExport {
   async run(): Promise<void> {
     const { api } = this.deps;
     this.opening = this.startRead();
+    // The source's version and packages (three small reads) are learnt beside the export.
+    this.sourceFacts = recordedSourceFacts(api, (skip) => this.factSkips.push(skip));
+    this.sourceFacts.catch(() => {});
     // The previous archive is read and verified while the resources before workflows are exported.
     this.previousFound = this.findPrevious();
     this.previousFound.catch(() => {});
@@ -112,7 +118,10 @@ export class InstanceExport {
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
-    const { version, inventory } = await recordedSourceFacts(this.deps.api, (skip) => this.recordSkip(skip));
+    const skips: SkippedResource[] = [];
+    const { version, inventory } = await (this.sourceFacts ??
+      recordedSourceFacts(this.deps.api, (skip) => skips.push(skip)));
+    for (const skip of this.sourceFacts ? this.factSkips : skips) this.recordSkip(skip);
     return this.archive.finish({
       ...inventory,
       tool: { name: 'n8n-ark', version: this.deps.toolVersion },
@@ -317,6 +326,7 @@ export class InstanceExport {
     this.releaseFolders?.();
     await this.opening?.settled();
     await this.closing?.settled();
+    await this.sourceFacts?.catch(() => {});
     await this.close();
   }
 
