@@ -118,10 +118,9 @@ export class InstanceExport {
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
-    const skips: SkippedResource[] = [];
     const { version, inventory } = await (this.sourceFacts ??
-      recordedSourceFacts(this.deps.api, (skip) => skips.push(skip)));
-    for (const skip of this.sourceFacts ? this.factSkips : skips) this.recordSkip(skip);
+      recordedSourceFacts(this.deps.api, (skip) => this.factSkips.push(skip)));
+    for (const skip of this.factSkips) this.recordSkip(skip);
     return this.archive.finish({
       ...inventory,
       tool: { name: 'n8n-ark', version: this.deps.toolVersion },
