@@ -8,7 +8,7 @@
  * When the list shifted by more than that overlap the page is asked for again a page further
  * back; items already handed out are not handed out again. Only the previous page's ids are held.
  */
-import { BackupIncompleteError, N8nApiError } from '../core/errors.js';
+import { BackupIncompleteError, N8nApiError, PaginationError } from '../core/errors.js';
 
 export interface AnchoredPagesOptions {
   /** Items per page asked for (n8n's most: 250). */
@@ -34,6 +34,8 @@ export async function* anchoredPages<T extends { id?: unknown }>(
   const recent: string[][] = [];
   let offset = 0;
   let next: Promise<{ items: T[]; more: boolean }> | undefined = fetchAt(0);
+  /** Pages in a row that held nothing new though n8n said more follow. */
+  let stalled = 0;
   for (let asked = 1; next; asked += 1) {
     const { items: page, more } = await next;
     next = undefined;
@@ -49,6 +51,14 @@ export async function* anchoredPages<T extends { id?: unknown }>(
       continue;
     }
     const fresh = page.slice(after + 1).filter((item) => !seen.has(idOf(item, options.baseUrl)));
+    // Twice in a row is a server going round in circles (one page of 250 with nothing new already
+    // needs that many workflows created before the read position between two pages).
+    stalled = fresh.length === 0 && more ? stalled + 1 : 0;
+    if (stalled >= 2)
+      throw new PaginationError(
+        'GET /workflows handed out new cursors for pages with nothing new; stopping instead of paging for ever. This is a paging bug of the server: retry, and report it if it persists.',
+        { path: '/workflows' },
+      );
     if (more || page.length >= options.limit) {
       if (asked >= options.maxPages) throw unanchored(options.baseUrl);
       offset += Math.max(1, page.length - 1);
