@@ -11,7 +11,13 @@
 import type { ArchiveBuilder, JsonLine } from './archive-builder.js';
 import { ENTRY, type SkippedResource } from './archive-format.js';
 import { mapOrdered, peek } from './async-iterables.js';
-import { type ListedGraphs, versionRecord, type WorkflowVersionRecord } from './backup-listed-versions.js';
+import {
+  type Graph,
+  type ListedGraphs,
+  versionRecord,
+  type WorkflowVersionRecord,
+} from './backup-listed-versions.js';
+import type { EarlierVersions } from './backup-previous.js';
 import { NotFoundError } from './errors.js';
 import { skippedBecause } from './instance/read.js';
 import type { WorkflowVersionMeta } from './n8n-types.js';
@@ -34,9 +40,10 @@ export interface HistoryExportOptions {
   observe?: () => void;
   /**
    * A workflow's versions as the previous archive holds them (its verified lines, copied as they
-   * are), when they may be reused (called in workflow order); undefined: read them from n8n.
+   * are) when they may be reused, or the graphs of those it holds when the workflow changed (called
+   * in workflow order); undefined: read them from n8n.
    */
-  reuse?: (workflowId: string, count: number) => Promise<JsonLine[] | undefined>;
+  reuse?: (workflowId: string, count: number) => Promise<EarlierVersions | undefined>;
   /** The graphs the workflow listing carried (the draft's, the published one's): no GET for those. */
   listed?: ListedGraphs;
 }
@@ -76,9 +83,13 @@ export async function exportWorkflowHistory(
 async function* versionRecords(api: N8nApi, options: HistoryExportOptions): AsyncGenerator<HistoryRecord> {
   const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
     // Asked before anything is awaited, so the previous archive is asked in workflow order.
-    const reused = await options.reuse?.(workflowId, options.versions);
-    if (reused) options.listed?.forget(workflowId);
-    return reused ?? (await latestVersions(api, workflowId, options.versions, options.listed));
+    const earlier = await options.reuse?.(workflowId, options.versions);
+    if (earlier && 'lines' in earlier) {
+      options.listed?.forget(workflowId);
+      return earlier.lines;
+    }
+    const graphs = new Map([...(earlier?.graphs ?? []), ...(options.listed?.take(workflowId) ?? [])]);
+    return await latestVersions(api, workflowId, options.versions, graphs);
   });
   for await (const records of perWorkflow) yield* records;
 }
@@ -88,16 +99,16 @@ async function* each<T>(items: Iterable<T>): AsyncGenerator<T> {
 }
 
 /**
- * A workflow's newest versions: a version the listing carried is built from it, the others read.
+ * A workflow's newest versions: a version whose graph is known (the listing carried it, or the
+ * previous archive holds it) is built from it, the others read.
  * A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither.
  */
 async function latestVersions(
   api: N8nApi,
   workflowId: string,
   count: number,
-  listed: ListedGraphs | undefined,
+  graphs: Map<string, Graph>,
 ): Promise<WorkflowVersionRecord[]> {
-  const graphs = listed?.take(workflowId);
   let metas: WorkflowVersionMeta[];
   try {
     metas = await api.latestWorkflowVersions(workflowId, count);
@@ -108,10 +119,9 @@ async function latestVersions(
   }
   const records: WorkflowVersionRecord[] = [];
   for (const meta of metas) {
-    const graph = graphs?.get(meta.versionId);
-    if (graph && listed) {
+    const graph = graphs.get(meta.versionId);
+    if (graph) {
       records.push(versionRecord(workflowId, meta, graph));
-      listed.used += 1;
       continue;
     }
     try {

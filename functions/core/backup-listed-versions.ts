@@ -18,7 +18,7 @@ import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from './n8n-types
 export const LISTED_GRAPHS_BUDGET = 32 * 1024 * 1024;
 
 /** The part of a saved version that GET /workflows/{id}/versions/{versionId} adds to the history list's item. */
-type Graph = Pick<WorkflowVersion, 'nodes' | 'connections' | 'nodeGroups'>;
+export type Graph = Pick<WorkflowVersion, 'nodes' | 'connections' | 'nodeGroups'>;
 
 /** One archived version: the list's metadata and the version's graph, keyed by both ids. */
 export type WorkflowVersionRecord = WorkflowVersionMeta & WorkflowVersion;
@@ -50,7 +50,7 @@ export function listedGraphs(workflow: Workflow): Map<string, Graph> {
 }
 
 /** The graph in the shape a version read answers it; undefined when a part is missing. */
-function graphOf(source: Record<string, unknown>): Graph | undefined {
+export function graphOf(source: Record<string, unknown>): Graph | undefined {
   const { nodes, connections, nodeGroups } = source;
   if (!Array.isArray(nodes) || typeof connections !== 'object' || connections === null) return undefined;
   if (!Array.isArray(nodeGroups)) return undefined;
@@ -64,8 +64,7 @@ function graphOf(source: Record<string, unknown>): Graph | undefined {
 export class ListedGraphs {
   private readonly graphs = new Map<string, Map<string, string>>();
   private size = 0;
-  /** Versions built from the listing, and versions not remembered because the budget was spent. */
-  used = 0;
+  /** Versions not remembered because the budget was spent. */
   overBudget = 0;
 
   constructor(private readonly budget = LISTED_GRAPHS_BUDGET) {}

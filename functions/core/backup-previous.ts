@@ -16,6 +16,7 @@ import { openArchiveAt } from './archive-access.js';
 import { JsonLine } from './archive-builder.js';
 import { type ArchiveWarning, ENTRY } from './archive-format.js';
 import { HISTORY_RESOURCE } from './backup-history.js';
+import { type Graph, graphOf } from './backup-listed-versions.js';
 import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from './errors.js';
 import type { Json, JsonObject, Workflow, WorkflowShare } from './n8n-types.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
@@ -117,15 +118,20 @@ export class PreviousArchive {
   }
 
   /**
-   * The newest `count` saved versions of a workflow this archive's detail was reused for, as this
-   * archive holds them; undefined when they must be read from n8n (not reused, kept fewer than asked
-   * with a smaller --history, or out of this archive's order). Called in workflow order.
+   * For a workflow this archive's detail was reused for, its newest `count` saved versions as this
+   * archive holds them (`lines`); for one that changed, the graphs of the versions this archive
+   * holds (a saved version never changes, so only versions new since need a read). Undefined when
+   * it has none to give (kept fewer than asked with a smaller --history, or out of this archive's
+   * order). Called in workflow order.
    */
-  versionsOf(workflowId: string, count: number): Promise<JsonLine[] | undefined> {
-    if (!this.history || !this.reused.has(workflowId)) return Promise.resolve(undefined);
-    return this.history.take(workflowId, count).then((versions) => {
-      if (versions) this.versionsReused += versions.length;
-      return versions;
+  versionsOf(workflowId: string, count: number): Promise<EarlierVersions | undefined> {
+    if (!this.history) return Promise.resolve(undefined);
+    const reused = this.reused.has(workflowId);
+    return this.history.take(workflowId, count, !reused).then((versions) => {
+      if (!versions) return undefined;
+      if (!reused) return { graphs: graphsOf(versions) };
+      this.versionsReused += versions.length;
+      return { lines: versions };
     });
   }
 
@@ -171,8 +177,9 @@ class PreviousHistory {
     private readonly depth: number,
   ) {}
 
-  take(workflowId: string, count: number): Promise<JsonLine[] | undefined> {
-    const next = this.queue.then(() => this.takeInOrder(workflowId, count));
+  /** A workflow's lines; `whole`: all it has, else the newest `count` when it kept enough. */
+  take(workflowId: string, count: number, whole: boolean): Promise<JsonLine[] | undefined> {
+    const next = this.queue.then(() => this.takeInOrder(workflowId, whole ? 0 : count));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -181,7 +188,7 @@ class PreviousHistory {
     const group = this.index.get(workflowId);
     if (!group || group.ordinal <= this.position) return undefined;
     // Fewer kept than asked for, by an archive that kept fewer: n8n may have more.
-    if (group.count < count && this.depth < count) return undefined;
+    if (count > 0 && group.count < count && this.depth < count) return undefined;
     this.iterator ??= this.archive.lines(ENTRY.workflowHistory)[Symbol.asyncIterator]();
     const versions: JsonLine[] = [];
     for (;;) {
@@ -198,7 +205,8 @@ class PreviousHistory {
       versions.push(record.line);
     }
     this.position = group.ordinal;
-    return versions.length === group.count ? versions.slice(0, count) : undefined;
+    if (versions.length !== group.count) return undefined;
+    return count > 0 ? versions.slice(0, count) : versions;
   }
 
   private async next(): Promise<HistoryLine | undefined> {
@@ -232,6 +240,29 @@ async function historyIndex(archive: ClosableArchive): Promise<Map<string, Histo
     history.set(workflowId, { ordinal, count: (group?.count ?? 0) + 1 });
   }
   return history;
+}
+
+/** What the previous archive gives of a workflow's versions: its lines as they are, or graphs. */
+export type EarlierVersions = { lines: JsonLine[] } | { graphs: Map<string, Graph> };
+
+/** The graphs of a changed workflow's earlier versions, by version id (a line without one is left out). */
+function graphsOf(lines: JsonLine[]): Map<string, Graph> {
+  const graphs = new Map<string, Graph>();
+  for (const line of lines) {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line.text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ArchiveIntegrityError(
+        'a saved version is not valid JSON',
+        { entry: ENTRY.workflowHistory },
+        { cause: error },
+      );
+    }
+    const graph = graphOf(record);
+    if (graph && typeof record.versionId === 'string') graphs.set(record.versionId, graph);
+  }
+  return graphs;
 }
 
 interface HistoryLine {
