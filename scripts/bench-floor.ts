@@ -1,8 +1,10 @@
 /**
- * The read floor for `npm run bench`: the same pages a full backup fetches, with the same
- * concurrency, thrown away: every listing, each page's package export (the folders), one GET per
- * workflow and its newest 10 saved versions. Prints one JSON line {ms, items}. The backup's
- * overhead is measured against this. `--only listing`: the listing floor an incremental backup is
+ * The read floor for `npm run bench` (and the full-read floor of `npm run bench:real`): the same
+ * pages a full backup fetches, with the same concurrency, thrown away: every listing, each page's
+ * package export (the folders), one GET per workflow, its history list (newest 10) and a GET of
+ * each of those versions the listing does not carry (the draft's and the published version's
+ * graph are in the listing, so no read can be needed for them). Prints one JSON line {ms, items}.
+ * The backup's overhead is measured against this. `--only listing`: the listing floor an incremental backup is
  * measured against, every listing and export but no per-workflow read (the floor no backup through
  * the Public API can go under); `--only workflow-gets`: one GET per workflow at concurrency 8 and
  * nothing else (what reading each workflow alone costs). Both for `npm run bench:real` too.
@@ -67,10 +69,17 @@ const tableIds: string[] = [];
 await drain(api.listDataTables(), (table) => tableIds.push((table as { id: string }).id));
 for (const id of tableIds) await drain(api.listDataTableRows(id));
 const workflowIds: string[] = [];
+/** The versions whose graph the listing carries: the draft's and the published one's. */
+const listedVersions = new Set<string>();
 for await (const page of batches(api.listWorkflows({ excludePinnedData: true }), 250)) {
   items += page.length;
   await api.workflowFolders(page.map((w) => w.id));
-  for (const workflow of page) workflowIds.push(workflow.id);
+  for (const workflow of page) {
+    workflowIds.push(workflow.id);
+    if (workflow.versionId) listedVersions.add(workflow.versionId);
+    const active = workflow.activeVersion as { versionId?: string } | null | undefined;
+    if (active?.versionId) listedVersions.add(active.versionId);
+  }
 }
 if (values.only !== 'listing') {
   const each = async function* () {
@@ -80,7 +89,8 @@ if (values.only !== 'listing') {
   await drain(
     mapOrdered(each(), 8, async (id) => {
       const versions = await api.latestWorkflowVersions(id, 10);
-      for (const version of versions) await api.getWorkflowVersion(id, version.versionId);
+      for (const version of versions)
+        if (!listedVersions.has(version.versionId)) await api.getWorkflowVersion(id, version.versionId);
       return versions;
     }),
   );

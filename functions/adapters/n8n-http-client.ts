@@ -46,6 +46,7 @@ import {
   HttpExchangeError,
   type HttpRequest,
 } from './http-exchange.js';
+import { anchoredPages } from './n8n-anchored-pages.js';
 import {
   createdByImport,
   missingFromProbe,
@@ -219,6 +220,23 @@ export class N8nHttpClient implements N8nScratchApi, N8nCapabilities {
   // ---- workflows
   listWorkflows(options: { excludePinnedData?: boolean } = {}): PagedListing<Workflow> {
     return this.list<Workflow>('/workflows', '/workflows', { excludePinnedData: options.excludePinnedData });
+  }
+  /** GET /workflows with no workflow present throughout left out (n8n-anchored-pages.ts). */
+  listWorkflowsWithoutGaps(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
+    const fetchAt = async (offset: number) => {
+      const answer = await this.answer('GET', '/workflows', {
+        route: '/workflows',
+        query: { excludePinnedData: options.excludePinnedData, limit: PAGE_SIZE, offset },
+      });
+      const page = this.parse<{ data?: Workflow[]; nextCursor?: unknown }>('GET', '/workflows', answer);
+      return { items: page.data ?? [], more: typeof page.nextCursor === 'string' && page.nextCursor !== '' };
+    };
+    const settings = { limit: PAGE_SIZE, maxPages: this.maxPages, baseUrl: this.baseUrl };
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const page of anchoredPages(fetchAt, settings)) yield* page;
+      },
+    };
   }
   getWorkflow(id: string): Promise<Workflow> {
     return this.json('GET', `/workflows/${enc(id)}`, { route: '/workflows/{workflowId}' });

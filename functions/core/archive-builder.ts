@@ -22,6 +22,14 @@ export interface RecordsOptions {
   observe?: (record: unknown) => void;
 }
 
+/**
+ * A record already serialized, written as it is: a line of an earlier archive, verified against
+ * that archive's digest, copied without parsing it and writing it again.
+ */
+export class JsonLine {
+  constructor(readonly text: string) {}
+}
+
 /** Writes NDJSON entries through an ArchiveWriter, hashing each as it streams; the manifest goes last. */
 export class ArchiveBuilder {
   private readonly entries: ManifestEntry[] = [];
@@ -157,7 +165,7 @@ class NdjsonEntry {
 
   /** Adds one record; returns a promise only when the writer wants the caller to wait. */
   write(record: unknown): Promise<void> | undefined {
-    const line = `${JSON.stringify(record)}\n`;
+    const line = `${record instanceof JsonLine ? record.text : JSON.stringify(record)}\n`;
     this.records += 1;
     if (line.length * MAX_UTF8_BYTES_PER_UNIT <= this.batch.length - this.batchBytes) {
       this.batchBytes += this.batch.write(line, this.batchBytes, 'utf8');

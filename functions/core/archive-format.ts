@@ -144,6 +144,8 @@ export interface OpenedArchive {
   readonly manifest: Manifest;
   entriesOf(resource: string): ManifestEntry[];
   records<T = unknown>(name: string): AsyncIterable<T>;
+  /** The entry's lines as text, unparsed; the digest is checked when the entry ends, as for records. */
+  lines(name: string): AsyncIterable<string>;
   verify(): Promise<VerifyReport>;
 }
 
@@ -205,6 +207,14 @@ class ManifestedArchive implements OpenedArchive {
 
   /** The entry's records, one per NDJSON line; the digest is checked when the entry ends. */
   async *records<T>(name: string): AsyncGenerator<T> {
+    for await (const line of this.numberedLines(name)) yield parseLine<T>(name, line);
+  }
+
+  async *lines(name: string): AsyncGenerator<string> {
+    for await (const line of this.numberedLines(name)) yield line.text;
+  }
+
+  private async *numberedLines(name: string): AsyncGenerator<{ text: string; number: number }> {
     const expected = this.byName.get(name);
     if (!expected) throw new ArchiveIntegrityError(`${name} is not listed in the manifest`, { entry: name });
     const hash = createHash('sha256');
@@ -214,9 +224,9 @@ class ManifestedArchive implements OpenedArchive {
       const bytes = chunk as Buffer;
       hash.update(bytes);
       size += bytes.length;
-      for (const line of lines.push(bytes)) yield parseLine<T>(name, line);
+      yield* lines.push(bytes);
     }
-    for (const line of lines.end()) yield parseLine<T>(name, line);
+    yield* lines.end();
     const digest = hash.digest('hex');
     if (size !== expected.size || digest !== expected.sha256) {
       throw new ArchiveIntegrityError(

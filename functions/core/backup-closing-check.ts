@@ -50,6 +50,14 @@ export interface IdentityReadOptions {
   folderProjects?: readonly string[];
   /** Runs for each object read; throwing stops the read (the deadline, a failed backup). */
   onItem?: () => void;
+  /** Resources not read (the export's own listing of them cannot miss an object). */
+  skip?: readonly SnapshotResource[];
+  /**
+   * For a resource the export has not finished listing, what to await before reading it: such a
+   * resource is read apart, once that settles, and the others go on without it. So the closing read
+   * can start while the export still writes its last entries.
+   */
+  gate?: (resource: SnapshotResource) => Promise<void> | undefined;
 }
 
 /**
@@ -62,6 +70,7 @@ export class IdentityRead {
   readonly identities: InstanceIdentities = new Map();
   private readonly reads = new Map<SnapshotResource, Promise<void>>();
   private readonly last: Promise<void>;
+  private readonly ended: Promise<void>;
 
   private constructor(
     private readonly api: N8nApi,
@@ -69,13 +78,17 @@ export class IdentityRead {
   ) {
     let previous = Promise.resolve();
     for (const kind of KINDS) {
-      const read = previous.then(() => this.read(kind));
+      const gate = this.options.gate?.(kind.resource);
+      const after = gate ? Promise.all([previous, gate]) : previous;
+      const read = after.then(() => this.read(kind));
       // Awaited by ready() or all(); until then, a failure must not count as unhandled.
       read.catch(() => {});
       this.reads.set(kind.resource, read);
-      previous = read;
+      if (!gate) previous = read;
     }
-    this.last = previous;
+    this.last = Promise.all(this.reads.values()).then(() => {});
+    this.last.catch(() => {});
+    this.ended = Promise.allSettled(this.reads.values()).then(() => {});
   }
 
   static start(api: N8nApi, options: IdentityReadOptions = {}): IdentityRead {
@@ -94,10 +107,11 @@ export class IdentityRead {
 
   /** Resolves once the read has ended, whether it failed or not. */
   settled(): Promise<void> {
-    return this.last.catch(() => {});
+    return this.ended;
   }
 
   private async read(kind: (typeof KINDS)[number]): Promise<void> {
+    if (this.options.skip?.includes(kind.resource)) return;
     const list =
       'list' in kind
         ? () => kind.list(this.api)

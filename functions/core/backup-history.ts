@@ -1,27 +1,34 @@
 /**
  * Workflow version history in a backup: for each workflow written, its newest N saved versions
- * (GET /workflows/{id}/history, then each version's graph), one NDJSON record per version in
+ * (GET /workflows/{id}/history, then the graph of each version the listing did not carry,
+ * backup-listed-versions.ts), one NDJSON record per version in
  * `workflow-history.ndjson`. Read a few workflows at a time and streamed into the archive, so only
  * the versions in flight are held.
  *
  * n8n cannot take history back (docs/REAL-N8N-FINDINGS.md): a restore writes the latest graph
  * only; the versions stay in the archive to read and to write out (`n8n-ark inspect --version`).
  */
-import type { ArchiveBuilder } from './archive-builder.js';
+import type { ArchiveBuilder, JsonLine } from './archive-builder.js';
 import { ENTRY, type SkippedResource } from './archive-format.js';
 import { mapOrdered, peek } from './async-iterables.js';
+import {
+  type Graph,
+  type ListedGraphs,
+  versionRecord,
+  type WorkflowVersionRecord,
+} from './backup-listed-versions.js';
+import type { EarlierVersions } from './backup-previous.js';
 import { NotFoundError } from './errors.js';
 import { skippedBecause } from './instance/read.js';
-import type { WorkflowVersion, WorkflowVersionMeta } from './n8n-types.js';
+import type { WorkflowVersionMeta } from './n8n-types.js';
 import type { N8nApi, Progress } from './ports.js';
+
+export type { WorkflowVersionRecord };
 
 /** The manifest resource of the history entry. */
 export const HISTORY_RESOURCE = 'workflowHistory';
 /** Versions kept per workflow when the caller does not say. */
 export const DEFAULT_HISTORY_VERSIONS = 10;
-
-/** One archived version: the list's metadata and the version's graph, keyed by both ids. */
-export type WorkflowVersionRecord = WorkflowVersionMeta & WorkflowVersion;
 
 export interface HistoryExportOptions {
   /** The workflows written to the archive, in the order they were written. */
@@ -29,14 +36,20 @@ export interface HistoryExportOptions {
   /** Newest versions kept per workflow; 0 keeps none (no entry at all). */
   versions: number;
   concurrency: number;
-  /** Called with each record as it is written (deadline checks, counting, progress). */
-  observe?: (record: WorkflowVersionRecord) => void;
+  /** Called as each record is written (deadline checks, counting, progress). */
+  observe?: () => void;
   /**
-   * A workflow's versions as the previous archive holds them, when they may be reused (called in
-   * workflow order); undefined: read them from n8n.
+   * A workflow's versions as the previous archive holds them (its verified lines, copied as they
+   * are) when they may be reused, or the graphs of those it holds when the workflow changed (called
+   * in workflow order); undefined: read them from n8n.
    */
-  reuse?: (workflowId: string, count: number) => Promise<WorkflowVersionRecord[] | undefined>;
+  reuse?: (workflowId: string, count: number) => Promise<EarlierVersions | undefined>;
+  /** The graphs the workflow listing carried (the draft's, the published one's): no GET for those. */
+  listed?: ListedGraphs;
 }
+
+/** A version read now, or a line of the previous archive copied as it is. */
+type HistoryRecord = WorkflowVersionRecord | JsonLine;
 
 export type HistoryExport = { records: number } | { skipped: SkippedResource } | { off: true };
 
@@ -51,7 +64,7 @@ export async function exportWorkflowHistory(
 ): Promise<HistoryExport> {
   if (options.versions <= 0) return { off: true };
   progress.start(HISTORY_RESOURCE);
-  let first: Awaited<ReturnType<typeof peek<WorkflowVersionRecord>>>;
+  let first: Awaited<ReturnType<typeof peek<HistoryRecord>>>;
   try {
     first = await peek(versionRecords(api, options));
   } catch (error) {
@@ -61,20 +74,22 @@ export async function exportWorkflowHistory(
     throw error;
   }
   const entry = await archive.addRecords(ENTRY.workflowHistory, HISTORY_RESOURCE, first.items, {
-    observe: (record) => options.observe?.(record as WorkflowVersionRecord),
+    observe: () => options.observe?.(),
   });
   progress.done(HISTORY_RESOURCE, `${entry.records} saved versions`);
   return { records: entry.records };
 }
 
-async function* versionRecords(
-  api: N8nApi,
-  options: HistoryExportOptions,
-): AsyncGenerator<WorkflowVersionRecord> {
+async function* versionRecords(api: N8nApi, options: HistoryExportOptions): AsyncGenerator<HistoryRecord> {
   const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
     // Asked before anything is awaited, so the previous archive is asked in workflow order.
-    const reused = options.reuse?.(workflowId, options.versions);
-    return (await reused) ?? (await latestVersions(api, workflowId, options.versions));
+    const earlier = await options.reuse?.(workflowId, options.versions);
+    if (earlier && 'lines' in earlier) {
+      options.listed?.forget(workflowId);
+      return earlier.lines;
+    }
+    const graphs = new Map([...(earlier?.graphs ?? []), ...(options.listed?.take(workflowId) ?? [])]);
+    return await latestVersions(api, workflowId, options.versions, graphs);
   });
   for await (const records of perWorkflow) yield* records;
 }
@@ -83,11 +98,16 @@ async function* each<T>(items: Iterable<T>): AsyncGenerator<T> {
   yield* items;
 }
 
-/** A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither. */
+/**
+ * A workflow's newest versions: a version whose graph is known (the listing carried it, or the
+ * previous archive holds it) is built from it, the others read.
+ * A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither.
+ */
 async function latestVersions(
   api: N8nApi,
   workflowId: string,
   count: number,
+  graphs: Map<string, Graph>,
 ): Promise<WorkflowVersionRecord[]> {
   let metas: WorkflowVersionMeta[];
   try {
@@ -99,10 +119,13 @@ async function latestVersions(
   }
   const records: WorkflowVersionRecord[] = [];
   for (const meta of metas) {
+    const graph = graphs.get(meta.versionId);
+    if (graph) {
+      records.push(versionRecord(workflowId, meta, graph));
+      continue;
+    }
     try {
-      const version = await api.getWorkflowVersion(workflowId, meta.versionId);
-      // The ids first, so a reader of the NDJSON sees whose version a line is.
-      records.push(Object.assign({ workflowId, versionId: meta.versionId }, meta, version));
+      records.push(versionRecord(workflowId, meta, await api.getWorkflowVersion(workflowId, meta.versionId)));
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }

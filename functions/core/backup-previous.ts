@@ -13,9 +13,10 @@
  */
 import type { ClosableArchive } from './archive-access.js';
 import { openArchiveAt } from './archive-access.js';
+import { JsonLine } from './archive-builder.js';
 import { type ArchiveWarning, ENTRY } from './archive-format.js';
-import type { WorkflowVersionRecord } from './backup-history.js';
 import { HISTORY_RESOURCE } from './backup-history.js';
+import { type Graph, graphOf } from './backup-listed-versions.js';
 import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from './errors.js';
 import type { Json, JsonObject, Workflow, WorkflowShare } from './n8n-types.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
@@ -103,23 +104,7 @@ export class PreviousArchive {
       const marks = marksOf(record);
       if (marks !== undefined) workflows.set(record.id, { marks, detail: detailOf(record) });
     }
-    let history: Map<string, HistoryGroup> | undefined;
-    if (archive.entriesOf(HISTORY_RESOURCE).length > 0) {
-      history = new Map();
-      let ordinal = 0;
-      let last: string | undefined;
-      for await (const version of archive.records<WorkflowVersionRecord>(ENTRY.workflowHistory)) {
-        if (version.workflowId !== last) ordinal += 1;
-        last = version.workflowId;
-        const group = history.get(version.workflowId);
-        // A workflow's versions not next to each other: not an order a merge can follow.
-        if (group && group.ordinal !== ordinal)
-          throw new ArchiveIntegrityError(`versions of workflow ${version.workflowId} are not together`, {
-            entry: ENTRY.workflowHistory,
-          });
-        history.set(version.workflowId, { ordinal, count: (group?.count ?? 0) + 1 });
-      }
-    }
+    const history = archive.entriesOf(HISTORY_RESOURCE).length > 0 ? await historyIndex(archive) : undefined;
     return new PreviousArchive(archive, location, workflows, history);
   }
 
@@ -133,15 +118,20 @@ export class PreviousArchive {
   }
 
   /**
-   * The newest `count` saved versions of a workflow this archive's detail was reused for, as this
-   * archive holds them; undefined when they must be read from n8n (not reused, kept fewer than asked
-   * with a smaller --history, or out of this archive's order). Called in workflow order.
+   * For a workflow this archive's detail was reused for, its newest `count` saved versions as this
+   * archive holds them (`lines`); for one that changed, the graphs of the versions this archive
+   * holds (a saved version never changes, so only versions new since need a read). Undefined when
+   * it has none to give (kept fewer than asked with a smaller --history, or out of this archive's
+   * order). Called in workflow order.
    */
-  versionsOf(workflowId: string, count: number): Promise<WorkflowVersionRecord[] | undefined> {
-    if (!this.history || !this.reused.has(workflowId)) return Promise.resolve(undefined);
-    return this.history.take(workflowId, count).then((versions) => {
-      if (versions) this.versionsReused += versions.length;
-      return versions;
+  versionsOf(workflowId: string, count: number): Promise<EarlierVersions | undefined> {
+    if (!this.history) return Promise.resolve(undefined);
+    const reused = this.reused.has(workflowId);
+    return this.history.take(workflowId, count, !reused).then((versions) => {
+      if (!versions) return undefined;
+      if (!reused) return { graphs: graphsOf(versions) };
+      this.versionsReused += versions.length;
+      return { lines: versions };
     });
   }
 
@@ -176,8 +166,8 @@ interface HistoryGroup {
  * versions are held at a time.
  */
 class PreviousHistory {
-  private iterator: AsyncIterator<WorkflowVersionRecord> | undefined;
-  private pending: WorkflowVersionRecord | undefined;
+  private iterator: AsyncIterator<string> | undefined;
+  private pending: HistoryLine | undefined;
   private position = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -187,21 +177,20 @@ class PreviousHistory {
     private readonly depth: number,
   ) {}
 
-  take(workflowId: string, count: number): Promise<WorkflowVersionRecord[] | undefined> {
-    const next = this.queue.then(() => this.takeInOrder(workflowId, count));
+  /** A workflow's lines; `whole`: all it has, else the newest `count` when it kept enough. */
+  take(workflowId: string, count: number, whole: boolean): Promise<JsonLine[] | undefined> {
+    const next = this.queue.then(() => this.takeInOrder(workflowId, whole ? 0 : count));
     this.queue = next.catch(() => {});
     return next;
   }
 
-  private async takeInOrder(workflowId: string, count: number): Promise<WorkflowVersionRecord[] | undefined> {
+  private async takeInOrder(workflowId: string, count: number): Promise<JsonLine[] | undefined> {
     const group = this.index.get(workflowId);
     if (!group || group.ordinal <= this.position) return undefined;
     // Fewer kept than asked for, by an archive that kept fewer: n8n may have more.
-    if (group.count < count && this.depth < count) return undefined;
-    this.iterator ??= this.archive
-      .records<WorkflowVersionRecord>(ENTRY.workflowHistory)
-      [Symbol.asyncIterator]();
-    const versions: WorkflowVersionRecord[] = [];
+    if (count > 0 && group.count < count && this.depth < count) return undefined;
+    this.iterator ??= this.archive.lines(ENTRY.workflowHistory)[Symbol.asyncIterator]();
+    const versions: JsonLine[] = [];
     for (;;) {
       const record = this.pending ?? (await this.next());
       this.pending = undefined;
@@ -213,20 +202,92 @@ class PreviousHistory {
         }
         continue;
       }
-      versions.push(record);
+      versions.push(record.line);
     }
     this.position = group.ordinal;
-    return versions.length === group.count ? versions.slice(0, count) : undefined;
+    if (versions.length !== group.count) return undefined;
+    return count > 0 ? versions.slice(0, count) : versions;
   }
 
-  private async next(): Promise<WorkflowVersionRecord | undefined> {
+  private async next(): Promise<HistoryLine | undefined> {
     const result = await this.iterator?.next();
-    return result && !result.done ? result.value : undefined;
+    return result && !result.done ? historyLine(result.value) : undefined;
   }
 
   async close(): Promise<void> {
     await this.iterator?.return?.().catch(() => {});
   }
+}
+
+/**
+ * Where each workflow's versions are in the history entry, read (and so verified) once; the lines
+ * are not parsed: each starts with its workflow's id (the backup writes the ids first).
+ */
+async function historyIndex(archive: ClosableArchive): Promise<Map<string, HistoryGroup>> {
+  const history = new Map<string, HistoryGroup>();
+  let ordinal = 0;
+  let last: string | undefined;
+  for await (const text of archive.lines(ENTRY.workflowHistory)) {
+    const { workflowId } = historyLine(text);
+    if (workflowId !== last) ordinal += 1;
+    last = workflowId;
+    const group = history.get(workflowId);
+    // A workflow's versions not next to each other: not an order a merge can follow.
+    if (group && group.ordinal !== ordinal)
+      throw new ArchiveIntegrityError(`versions of workflow ${workflowId} are not together`, {
+        entry: ENTRY.workflowHistory,
+      });
+    history.set(workflowId, { ordinal, count: (group?.count ?? 0) + 1 });
+  }
+  return history;
+}
+
+/** What the previous archive gives of a workflow's versions: its lines as they are, or graphs. */
+export type EarlierVersions = { lines: JsonLine[] } | { graphs: Map<string, Graph> };
+
+/** The graphs of a changed workflow's earlier versions, by version id (a line without one is left out). */
+function graphsOf(lines: JsonLine[]): Map<string, Graph> {
+  const graphs = new Map<string, Graph>();
+  for (const line of lines) {
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(line.text) as Record<string, unknown>;
+    } catch (error) {
+      throw new ArchiveIntegrityError(
+        'a saved version is not valid JSON',
+        { entry: ENTRY.workflowHistory },
+        { cause: error },
+      );
+    }
+    const graph = graphOf(record);
+    if (graph && typeof record.versionId === 'string') graphs.set(record.versionId, graph);
+  }
+  return graphs;
+}
+
+interface HistoryLine {
+  workflowId: string;
+  line: JsonLine;
+}
+
+/** `{"workflowId":"…",`: the id a history line starts with. */
+const LEADING_WORKFLOW_ID = /^\{"workflowId":("(?:[^"\\]|\\.)*"),/;
+
+/** A history line with its workflow's id: read from the line's start, or else by parsing it. */
+function historyLine(text: string): HistoryLine {
+  const leading = LEADING_WORKFLOW_ID.exec(text)?.[1];
+  let workflowId: unknown;
+  try {
+    workflowId = JSON.parse(leading ?? text);
+    if (leading === undefined) workflowId = (workflowId as { workflowId?: unknown } | null)?.workflowId;
+  } catch {
+    workflowId = undefined;
+  }
+  if (typeof workflowId !== 'string')
+    throw new ArchiveIntegrityError('a saved version without its workflow id', {
+      entry: ENTRY.workflowHistory,
+    });
+  return { workflowId, line: new JsonLine(text) };
 }
 
 /** What must be unchanged for a workflow's detail to be reused; undefined when the list lacks a mark. */

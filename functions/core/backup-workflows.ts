@@ -23,16 +23,21 @@ export interface WorkflowRecordsOptions {
   previous?: PreviousArchive;
   /** Called once when folder placement cannot be learnt, with the reason. */
   onFoldersUnknown: (reason: string) => void;
+  /** Called with a workflow deleted between its listing and its read (it is left out). */
+  onGone?: (listed: Workflow) => void;
 }
 
 /** Workflows as the archive records them, in list order; one deleted since it was listed is left out. */
 export function workflowRecords(api: N8nApi, options: WorkflowRecordsOptions): AsyncIterable<Workflow> {
   const placement = new FolderPlacement(api, options.onFoldersUnknown);
-  const placed = placeInFolders(api.listWorkflows({ excludePinnedData: true }), placement);
+  const listing = api.listWorkflowsWithoutGaps
+    ? api.listWorkflowsWithoutGaps({ excludePinnedData: true })
+    : api.listWorkflows({ excludePinnedData: true });
   return present(
-    mapOrdered(placed, options.concurrency, async ({ listed, folder }) => {
+    mapOrdered(placeInFolders(listing, placement), options.concurrency, async ({ listed, folder }) => {
       const detail =
         listedDetail(listed) ?? options.previous?.detailOf(listed) ?? (await readDetail(api, listed.id));
+      if (!detail) options.onGone?.(listed);
       return detail && workflowRecord(listed, detail, folder);
     }),
   );

@@ -46,6 +46,12 @@ export interface N8nApi {
   readonly baseUrl: string;
 
   listWorkflows(options?: { excludePinnedData?: boolean }): AsyncIterable<Workflow>;
+  /**
+   * The same listing, read so that no workflow present for the whole read is left out however the
+   * list moves meanwhile (pages overlap and must meet). Where a client has it, a backup needs no
+   * second reading of the workflows to be sure none was lost.
+   */
+  listWorkflowsWithoutGaps?(options?: { excludePinnedData?: boolean }): AsyncIterable<Workflow>;
   getWorkflow(id: string): Promise<Workflow>;
   createWorkflow(body: WorkflowWrite): Promise<Workflow>;
   /**

@@ -16,6 +16,8 @@ import {
   packageSourceVersion,
   workflowShellPackage,
 } from '../../functions/adapters/n8n-package.js';
+import { listedGraphs, versionRecord } from '../../functions/core/backup-listed-versions.js';
+import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -26,6 +28,11 @@ export interface ContractTarget {
   licensed: boolean;
   /** A key holding only the `workflow:list` scope (required when `withRestrictedKey` is set). */
   restrictedApiKey?: string;
+  /**
+   * Saves new nodes as a published workflow's draft the way n8n's editor does (internal REST, not
+   * the Public API); without it the suite saves the draft with `PUT ?publishIfActive=false`.
+   */
+  saveDraft?: (workflowId: string, nodes: unknown[]) => Promise<void>;
 }
 
 export interface ContractOptions {
@@ -325,6 +332,26 @@ export function describeN8nContract(
         expect(nextCursorOf(second)).toBeNull();
         const listed = [...data(first), ...data(second)].map((w) => String(w.id));
         expect(listed).toEqual([...ids].sort());
+      });
+
+      it('starts a page of workflows at the offset asked for, so pages can overlap (a backup reads them so)', async () => {
+        const prefix = `${run}-offset`;
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i += 1)
+          ids.push(String((await createWorkflow(manualWorkflow(`${prefix} ${i}`))).id));
+        const sorted = [...ids].sort();
+
+        const first = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2&offset=0`);
+        const overlapping = await api(
+          'GET',
+          `/workflows?name=${encodeURIComponent(prefix)}&limit=2&offset=1`,
+        );
+        const last = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2&offset=3`);
+
+        expect([first.status, overlapping.status, last.status]).toEqual([200, 200, 200]);
+        expect(data(first).map((w) => w.id)).toEqual(sorted.slice(0, 2));
+        expect(data(overlapping).map((w) => w.id)).toEqual(sorted.slice(1, 3));
+        expect(data(last).map((w) => w.id)).toEqual(sorted.slice(3));
       });
 
       it('honours the limit carried by a forged cursor', async () => {
@@ -851,6 +878,67 @@ export function describeN8nContract(
           { message: 'Workflow not found' },
         ]);
         expect([unknownHistory.status, unknownHistory.body]).toEqual([404, { message: 'Not Found' }]);
+      });
+
+      /** Each version the listing carries: its record built from the listing, and from a GET of it. */
+      async function listedAndRead(workflowId: string, name: string) {
+        const listed = data(await api('GET', `/workflows?name=${encodeURIComponent(name)}`))[0] as Workflow;
+        const metas = data(await history(workflowId)) as WorkflowVersionMeta[];
+        const graphs = listedGraphs(listed);
+        const versions: { versionId: string; read: string; built: string }[] = [];
+        for (const meta of metas) {
+          const graph = graphs.get(meta.versionId);
+          if (!graph) continue;
+          const read = await api('GET', `/workflows/${workflowId}/versions/${meta.versionId}`);
+          versions.push({
+            versionId: meta.versionId,
+            read: JSON.stringify(versionRecord(workflowId, meta, read.body as WorkflowVersion)),
+            built: JSON.stringify(versionRecord(workflowId, meta, graph)),
+          });
+        }
+        return { listed, metas, versions };
+      }
+
+      it("has the listing's graphs as the current and the published version, after a publish and a draft edit; a description-only update keeps the versionId", async () => {
+        const name = `${run}-history-listed`;
+        const created = await createWorkflow(scheduledWorkflow(name));
+        const id = String(created.id);
+        const published = await api('POST', `/workflows/${id}/publish`, { body: {} });
+        const draftNodes = (moved(name, 400).nodes as Obj[]).map((node, i) => ({
+          ...node,
+          id: (created.nodes as Obj[])[i]?.id,
+        }));
+        const { saveDraft } = getTarget();
+        if (saveDraft) await saveDraft(id, draftNodes);
+        else
+          await api('PUT', `/workflows/${id}?publishIfActive=false`, {
+            body: { ...scheduledWorkflow(name), nodes: draftNodes },
+          });
+        const drafted = await listedAndRead(id, name);
+        const beforeDescription = (await api('GET', `/workflows/${id}`)).body as Obj;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const described = await api('PUT', `/workflows/${id}?publishIfActive=false`, {
+          body: { ...scheduledWorkflow(name), nodes: beforeDescription.nodes, description: 'only this' },
+        });
+        const after = await listedAndRead(id, name);
+
+        expect(published.status, published.text).toBe(200);
+        expect(drafted.listed.activeVersionId).toBe(created.versionId);
+        expect(drafted.listed.versionId).not.toBe(drafted.listed.activeVersionId);
+        // Both the draft and the published version, each the same bytes as the version read gives.
+        expect(drafted.versions.map((v) => v.versionId).sort()).toEqual(
+          [drafted.listed.versionId, drafted.listed.activeVersionId].sort(),
+        );
+        for (const { read, built } of drafted.versions) expect(built).toBe(read);
+        expect(described.status, described.text).toBe(200);
+        expect((described.body as Obj).description).toBe('only this');
+        expect((described.body as Obj).versionId).toBe(beforeDescription.versionId);
+        expect((described.body as Obj).updatedAt).not.toBe(beforeDescription.updatedAt);
+        expect(after.metas).toHaveLength(2);
+        // A save of the same graph keeps the version but may rewrite the workflow's node keys in
+        // the body's order: the same record, its node keys perhaps in another order.
+        expect(after.versions).toHaveLength(2);
+        for (const { read, built } of after.versions) expect(JSON.parse(built)).toEqual(JSON.parse(read));
       });
 
       if (options.withRestrictedKey) {

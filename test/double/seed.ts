@@ -635,6 +635,10 @@ export function seedInstance(state: DoubleState, options: SeedOptions): SeedCoun
     stored.connections = body.connections;
     stored.settings = body.settings;
     stored.pinData = body.pinData;
+    // As if created with its body: the version n8n saved at the create holds the same graph (the
+    // listing's graph is its current version's; docs/REAL-N8N-FINDINGS.md, workflow history).
+    const saved = state.history.get(stored.id)?.find((v) => v.versionId === stored.versionId);
+    if (saved) Object.assign(saved, { nodes: stored.nodes, connections: stored.connections });
     state.setWorkflowTags(
       stored,
       workflow.tags.flatMap((name) => {

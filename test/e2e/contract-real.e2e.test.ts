@@ -20,6 +20,12 @@ afterAll(async () => {
 
 describeN8nContract(
   'real n8n 2.41.1, community edition',
-  () => ({ baseUrl: n8n.url, apiKey: n8n.apiKey, licensed: false, restrictedApiKey }),
+  () => ({
+    baseUrl: n8n.url,
+    apiKey: n8n.apiKey,
+    licensed: false,
+    restrictedApiKey,
+    saveDraft: (workflowId, nodes) => n8n.saveDraft(workflowId, nodes),
+  }),
   { withRestrictedKey: true },
 );

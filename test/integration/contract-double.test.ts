@@ -7,6 +7,23 @@ import { describeN8nContract } from '../contract/n8n-contract.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 
 const RESTRICTED_KEY = 'contract-restricted-key';
+
+/** The editor's draft save (internal REST, which the double does not serve): new nodes, never published. */
+function saveDraft(double: () => N8nDouble) {
+  return async (workflowId: string, nodes: unknown[]): Promise<void> => {
+    const { state } = double();
+    const workflow = state.workflows.get(workflowId);
+    if (!workflow) throw new Error(`no workflow ${workflowId} to save a draft of`);
+    const { name, connections, settings } = workflow;
+    state.updateWorkflow(
+      workflow,
+      { name, nodes: nodes as typeof workflow.nodes, connections, settings },
+      {
+        republish: false,
+      },
+    );
+  };
+}
 let licensed: N8nDouble;
 let community: N8nDouble;
 
@@ -40,6 +57,7 @@ describeN8nContract(
     apiKey: licensed.apiKey,
     licensed: true,
     restrictedApiKey: RESTRICTED_KEY,
+    saveDraft: saveDraft(() => licensed),
   }),
   { withRestrictedKey: true },
 );

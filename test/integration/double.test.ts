@@ -302,6 +302,30 @@ describe('seedInstance', () => {
     expect(types).toEqual(new Set(['string', 'number', 'boolean', 'date']));
   });
 
+  it("keeps each workflow's current and published graph in its saved versions, as n8n does", () => {
+    const state = new DoubleState({ idSeed: 12 });
+    seedInstance(state, { workflows: 40, rowsTotal: 10 });
+    const mismatched = [...state.workflows.values()].flatMap((w) => {
+      const versionOf = (id: string | null) => state.history.get(w.id)?.find((v) => v.versionId === id);
+      const current = versionOf(w.versionId);
+      const published = w.activeVersion ? versionOf(w.activeVersion.versionId) : undefined;
+      return [
+        ...(JSON.stringify([current?.nodes, current?.connections]) ===
+        JSON.stringify([w.nodes, w.connections])
+          ? []
+          : [`${w.id} current`]),
+        ...(w.activeVersion &&
+        JSON.stringify([published?.nodes, published?.connections]) !==
+          JSON.stringify([w.activeVersion.nodes, w.activeVersion.connections])
+          ? [`${w.id} published`]
+          : []),
+      ];
+    });
+
+    expect(mismatched).toEqual([]);
+    expect([...state.workflows.values()].some((w) => w.nodes.length > 0)).toBe(true);
+  });
+
   it('publishes sub-workflows of every active caller and never archives a published one', () => {
     const state = new DoubleState({ idSeed: 12 });
     seedInstance(state, { workflows: 200 });

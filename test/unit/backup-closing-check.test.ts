@@ -160,6 +160,39 @@ describe('the backup closing check', () => {
     );
   });
 
+  it('with a listing that cannot miss a workflow, reads workflows once and still names one deleted before its detail', async () => {
+    // Prepare: the client offers the gap-free listing; "Invoices" is deleted just before its GET
+    const store = new InMemoryArchiveStore();
+    const source = instance();
+    const api = fakeN8nApi(source);
+    let listings = 0;
+    const listWorkflows = api.listWorkflows.bind(api);
+    api.listWorkflows = (options) => {
+      listings += 1;
+      return listWorkflows(options);
+    };
+    let gapFreeListings = 0;
+    api.listWorkflowsWithoutGaps = (options) => {
+      gapFreeListings += 1;
+      return listWorkflows(options);
+    };
+    const getWorkflow = api.getWorkflow.bind(api);
+    api.getWorkflow = async (id: string) => {
+      if (id === 'w2') source.workflows.splice(1, 1);
+      return getWorkflow(id);
+    };
+
+    // Act
+    const { manifest } = await runBackup(deps(api, store), { instance: 'prod' });
+
+    // Assess
+    expect([listings, gapFreeListings]).toEqual([0, 1]);
+    expect(manifest.counts.workflows).toBe(2);
+    expect(manifest.warnings.filter((w) => w.code === 'changed-during-backup').map((w) => w.message)).toEqual(
+      ['workflows "Invoices" (id w2) was deleted while the backup ran; the archive does not have it'],
+    );
+  });
+
   it('fails with the error of the opening read, which runs beside the export, and publishes nothing', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
@@ -199,6 +232,42 @@ describe('the backup closing check', () => {
     expect(manifest.warnings).toEqual([]);
     expect(manifest.skipped.map((s) => s.resource).sort()).toEqual(['users', 'variables']);
     expect(store.archives.size).toBe(1);
+  });
+});
+
+describe('the closing read beside the export', () => {
+  it('lists folders for the closing check only after the export has listed them, and still fails on a folder it lost', async () => {
+    // Prepare
+    const store = new InMemoryArchiveStore();
+    const api = fakeN8nApi({
+      ...instance(),
+      projects: [{ id: 'p1', name: 'Ops', type: 'team' }],
+      folders: { p1: [{ id: 'f1', name: 'Top', parentFolderId: null, projectId: 'p1' }] },
+    });
+    const events: string[] = [];
+    const listFolders = api.listFolders.bind(api);
+    let folderLists = 0;
+    api.listFolders = (projectId) => {
+      folderLists += 1;
+      const call = folderLists;
+      events.push(`folders ${call}`);
+      return (async function* () {
+        for await (const folder of listFolders(projectId)) {
+          // The export's listing (the 2nd) loses the folder: only a closing read after it sees that.
+          if (call !== 2) yield folder;
+        }
+        events.push(`folders ${call} done`);
+      })();
+    };
+
+    // Act
+    const failure = await runBackup(deps(api, store), { instance: 'prod' }).catch((error: unknown) => error);
+
+    // Assess
+    expect(events.indexOf('folders 3')).toBeGreaterThan(events.indexOf('folders 2 done'));
+    expect(failure).toBeInstanceOf(BackupIncompleteError);
+    expect((failure as Error).message).toContain('folders "Top" (id f1) existed for the whole backup');
+    expect(store.archives.size).toBe(0);
   });
 });
 

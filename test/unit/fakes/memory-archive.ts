@@ -93,6 +93,11 @@ export function memoryArchive(
       if (corrupt.has(name))
         throw new ArchiveIntegrityError(`${name}: sha256 does not match the manifest`, { entry: name });
     },
+    async *lines(name: string): AsyncIterable<string> {
+      for (const record of content.get(name) ?? []) yield JSON.stringify(record);
+      if (corrupt.has(name))
+        throw new ArchiveIntegrityError(`${name}: sha256 does not match the manifest`, { entry: name });
+    },
     async verify(): Promise<VerifyReport> {
       const problems = [...corrupt].map((entry) => ({
         entry,
