@@ -14,7 +14,7 @@ import {
   nodeTypeProbePackage,
   packageFiles,
   packageSourceVersion,
-  workflowShellPackage,
+  workflowPackage,
 } from '../../functions/adapters/n8n-package.js';
 
 export interface ContractTarget {
@@ -874,7 +874,7 @@ export function describeN8nContract(
       ): Promise<Answer> {
         const target = getTarget();
         const form = new FormData();
-        form.set('package', new Blob([workflowShellPackage(workflows, new Date())]), 'contract.n8np');
+        form.set('package', new Blob([workflowPackage(workflows, new Date())]), 'contract.n8np');
         for (const [field, value] of Object.entries(fields)) form.set(field, value);
         const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1/n8n-packages/import`, {
           method: 'POST',

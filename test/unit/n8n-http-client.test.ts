@@ -472,12 +472,12 @@ describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
       });
     });
 
-    const imported = await client(url).api.importWorkflowsKeepingIds(
+    const imported = await client(url).api.importWorkflows(
       [
         { id: 'keepMe0000000001', name: 'Orders' },
         { id: 'keep/me?2', name: 'Élan ✨' },
       ],
-      { projectId: 'proj1' },
+      { projectId: 'proj1', keepIds: true },
     );
 
     expect(imported).toEqual([
@@ -519,7 +519,7 @@ describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
     const { api } = client(url);
 
     expect(await api.supportsWorkflowImport()).toBe(true);
-    await expect(api.importWorkflowsKeepingIds([{ id: 'a', name: 'Orders' }], {})).rejects.toThrow(
+    await expect(api.importWorkflows([{ id: 'a', name: 'Orders' }], { keepIds: true })).rejects.toThrow(
       /409.*Import blocked.*workflow-conflict "Orders"/,
     );
     expect(methods).toEqual(['GET', 'POST']);
