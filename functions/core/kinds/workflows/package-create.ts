@@ -11,8 +11,10 @@
  */
 import {
   AmbiguousWriteError,
+  ConflictError,
   FeatureNotLicensedError,
   MissingScopeError,
+  N8nApiError,
   NotFoundError,
 } from '../../errors.js';
 import type { Workflow } from '../../n8n-types.js';
@@ -111,19 +113,7 @@ async function sendPackage(
       { ...(projectId ? { projectId } : {}), ...(folderId ? { folderId } : {}), keepIds: false },
     );
   } catch (error) {
-    if (error instanceof MissingScopeError || error instanceof FeatureNotLicensedError) {
-      run.open = false;
-      closePath(ctx, `n8n refused it (${messageOf(error)})`);
-      return;
-    }
-    if (error instanceof AmbiguousWriteError) return reconcile(ctx, run, adoption, items);
-    if (isFatal(error)) throw error;
-    // A missing project or folder fails every workflow of the package alike: POST says which.
-    if (error instanceof NotFoundError || items.length === 1) return;
-    const half = Math.ceil(items.length / 2);
-    await sendPackage(ctx, run, adoption, items.slice(0, half));
-    await sendPackage(ctx, run, adoption, items.slice(half));
-    return;
+    return refused(ctx, run, adoption, items, error);
   }
   const ids = new Map(imported.map((r) => [r.sourceId, r.id]));
   const unlisted = items.filter((item) => {
@@ -136,21 +126,58 @@ async function sendPackage(
   await ctx.ledger.checkpoint();
 }
 
-/** What a package whose answer was lost created, found by name in its project; the rest goes by POST. */
+/** A package n8n refused, or whose answer never came. */
+async function refused(
+  ctx: ApplyContext,
+  run: PackageRun,
+  adoption: Adoption<Workflow>,
+  items: Packaged[],
+  error: unknown,
+): Promise<void> {
+  if (error instanceof MissingScopeError || error instanceof FeatureNotLicensedError) {
+    run.open = false;
+    closePath(ctx, `n8n refused it (${messageOf(error)})`);
+    return;
+  }
+  // The import may have run (all or part): what it created is adopted, the rest goes by POST.
+  if (error instanceof AmbiguousWriteError) {
+    await reconcile(ctx, run, adoption, items);
+    return;
+  }
+  if (isFatal(error)) throw error;
+  // A missing project or folder fails every workflow of the package alike: POST says which.
+  if (error instanceof NotFoundError) return;
+  // A conflict or a server error may follow an import that created part of the package.
+  const mayHaveWritten =
+    error instanceof ConflictError || (error instanceof N8nApiError && error.status >= 500);
+  const rest = mayHaveWritten ? await reconcile(ctx, run, adoption, items) : items;
+  if (rest.length <= 1) return;
+  const half = Math.ceil(rest.length / 2);
+  await sendPackage(ctx, run, adoption, rest.slice(0, half));
+  await sendPackage(ctx, run, adoption, rest.slice(half));
+}
+
+/**
+ * What an import that may have run created, found by name in its project and adopted; answers the
+ * rest. The POST path lists the target again before its first create (a late import is adopted).
+ */
 async function reconcile(
   ctx: ApplyContext,
   run: PackageRun,
   adoption: Adoption<Workflow>,
   items: Packaged[],
-): Promise<void> {
+): Promise<Packaged[]> {
   run.lostAnswer = true;
   await adoption.refresh();
-  for (const { prepared } of items) {
-    const id = await adoption.take(prepared.key);
+  const rest: Packaged[] = [];
+  for (const item of items) {
+    const id = await adoption.take(item.prepared.key);
     // Its body is written again by the references pass: the adopted one may not be what was sent.
-    if (id) recordPackaged(ctx, prepared, id, false);
+    if (id) recordPackaged(ctx, item.prepared, id, false);
+    else rest.push(item);
   }
   await ctx.ledger.checkpoint();
+  return rest;
 }
 
 function recordPackaged(ctx: ApplyContext, prepared: PreparedCreate, id: string, finalBody: boolean): void {
