@@ -37,6 +37,8 @@ export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Prom
   const pending = new Set(
     creates.filter((e) => !ctx.ledger.targetId('workflows', e.sourceId)).map((e) => e.sourceId),
   );
+  // Packages carried every workflow: the archive need not be read again.
+  if (creates.every((e) => !pending.has(e.sourceId) || ctx.hasFailed(e))) return ctx.checkDeadline();
   const todo = async function* () {
     for await (const item of plannedWorkflows(ctx, ['create'])) {
       if (ctx.ledger.targetId('workflows', item.entry.sourceId)) continue;
