@@ -12,7 +12,7 @@ import type { Workflow, WorkflowNode } from '../../../functions/core/n8n-types.j
 import { findWorkflowReferences } from '../../../functions/core/references.js';
 import type { MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, planKind, workflowNamed, writesTo } from './support.js';
+import { applyStep, emptySource, planKind, resumeAfterCrash, workflowNamed, writesTo } from './support.js';
 
 const [createStep] = workflowsKind.steps;
 
@@ -203,6 +203,20 @@ describe('creating workflows by package', () => {
     expect(ledger.idMap('workflows').size).toBe(4);
     // Adopted workflows get their body written again by the references pass.
     expect(ledger.isMarked('workflowReferences', workflowNamed(source, 'W1').id)).toBe(false);
+  });
+
+  it('adopts, when resumed after a crash, what a package created before the ledger heard of it', async () => {
+    const source = sourceWith(3);
+    source.seedWorkflow(simple('Pinned', { pinData: { A: [{ json: { a: 1 } }] } }));
+    const target = emptyTarget();
+    const planned = await planKind(workflowsKind, source, target);
+
+    // Write 1 is the package import; the crash comes at write 2, the POST of the pinned workflow.
+    const ledger = await resumeAfterCrash(createStep, planned, { atWrite: 2 });
+
+    expect(target.workflows.map((w) => w.name).sort()).toEqual(['Pinned', 'W1', 'W2', 'W3']);
+    expect([imports(target), posts(target)]).toEqual([1, 1]);
+    expect(ledger.idMap('workflows').size).toBe(4);
   });
 
   it('posts every workflow where n8n has no package import, and says so once in the notes', async () => {
