@@ -86,10 +86,11 @@ describe('which workflows a package carries exactly', () => {
 });
 
 describe('cutting packages', () => {
-  it('sends a group when it holds 300 workflows, keeps groups apart, and drains the rest', () => {
+  it('sends a group when it is full, keeps groups apart, and drains the rest', () => {
     const batcher = new PackageBatcher<number>();
     const sent: { group: string; items: number[] }[] = [];
-    for (let i = 0; i < 650; i += 1) sent.push(...batcher.add(i % 2 === 0 ? 'a' : 'b', i, 100));
+    const total = 2 * PACKAGE_MAX_WORKFLOWS + 50;
+    for (let i = 0; i < total; i += 1) sent.push(...batcher.add(i % 2 === 0 ? 'a' : 'b', i, 100));
     sent.push(...batcher.drain());
 
     expect(sent.map((p) => [p.group, p.items.length])).toEqual([
@@ -98,7 +99,7 @@ describe('cutting packages', () => {
       ['a', 25],
       ['b', 25],
     ]);
-    expect(sent.flatMap((p) => p.items).sort((x, y) => x - y)).toEqual([...Array(650).keys()]);
+    expect(sent.flatMap((p) => p.items).sort((x, y) => x - y)).toEqual([...Array(total).keys()]);
   });
 
   it('sends a group before its bytes would pass the package bound, and the largest when too much is held', () => {
@@ -203,6 +204,28 @@ describe('creating workflows by package', () => {
     expect(ledger.idMap('workflows').size).toBe(4);
     // Adopted workflows get their body written again by the references pass.
     expect(ledger.isMarked('workflowReferences', workflowNamed(source, 'W1').id)).toBe(false);
+  });
+
+  it('sends again as a package what an import whose answer was lost had not created yet', async () => {
+    const source = sourceWith(4);
+    const target = emptyTarget();
+    const importWorkflows = target.importWorkflows.bind(target);
+    let calls = 0;
+    target.importWorkflows = async (workflows, options) => {
+      calls += 1;
+      if (calls > 1) return importWorkflows(workflows, options);
+      // The connection drops while n8n has created only the first two.
+      await importWorkflows(workflows.slice(0, 2), options);
+      throw new AmbiguousWriteError('the answer was lost', { method: 'POST', path: '/n8n-packages/import' });
+    };
+    const planned = await planKind(workflowsKind, source, target);
+
+    const ledger = await applyStep(createStep, planned);
+
+    expect(calls).toBe(2);
+    expect([imports(target), posts(target)]).toEqual([2, 0]);
+    expect(target.workflows.map((w) => w.name).sort()).toEqual(['W1', 'W2', 'W3', 'W4']);
+    expect(ledger.idMap('workflows').size).toBe(4);
   });
 
   it('adopts, when resumed after a crash, what a package created before the ledger heard of it', async () => {

@@ -1,13 +1,13 @@
 /**
  * The fast path of a restore with new ids: workflows an n8n package carries exactly
- * (package-eligibility.ts) are created by POST /n8n-packages/import, up to 300 a call per target
+ * (package-eligibility.ts) are created by POST /n8n-packages/import, up to 150 a call per target
  * project and folder, with the very body POST /workflows would send. Whatever a package does not
  * carry, n8n refuses in a package, or arrives while the path is closed, is left to the POST path
  * (create.ts), which runs next over what the ledger does not hold yet.
  *
  * A refused package is halved until the offender is alone, and the offender goes by POST. A package
  * whose answer was lost is reconciled by name in its project before anything is sent again, and the
- * POST path looks again before its first create, so a late import is adopted, never duplicated.
+ * POST path looks again before its first create, so a late import is adopted, not duplicated.
  */
 import {
   AmbiguousWriteError,
@@ -19,7 +19,7 @@ import {
 } from '../../errors.js';
 import type { Workflow } from '../../n8n-types.js';
 import type { PackagedWorkflow } from '../../ports.js';
-import type { Adoption } from '../../restore/adoption.js';
+import { type Adoption, AMBIGUOUS_ATTEMPTS } from '../../restore/adoption.js';
 import { isFatal, messageOf } from '../../restore/failure-policy.js';
 import type { ApplyContext } from '../kind.js';
 import { type PreparedCreate, prepareCreate } from './create-body.js';
@@ -102,6 +102,7 @@ async function sendPackage(
   run: PackageRun,
   adoption: Adoption<Workflow>,
   items: Packaged[],
+  attempt = 1,
 ): Promise<void> {
   const [first] = items;
   if (!first || !run.open || ctx.deadlineNear()) return;
@@ -113,7 +114,7 @@ async function sendPackage(
       { ...(projectId ? { projectId } : {}), ...(folderId ? { folderId } : {}), keepIds: false },
     );
   } catch (error) {
-    return refused(ctx, run, adoption, items, error);
+    return refused(ctx, run, adoption, items, error, attempt);
   }
   const ids = new Map(imported.map((r) => [r.sourceId, r.id]));
   const unlisted = items.filter((item) => {
@@ -133,15 +134,19 @@ async function refused(
   adoption: Adoption<Workflow>,
   items: Packaged[],
   error: unknown,
+  attempt: number,
 ): Promise<void> {
   if (error instanceof MissingScopeError || error instanceof FeatureNotLicensedError) {
     run.open = false;
     closePath(ctx, `n8n refused it (${messageOf(error)})`);
     return;
   }
-  // The import may have run (all or part): what it created is adopted, the rest goes by POST.
+  // The import may have run (all or part), or be running still: what it created is adopted, and
+  // the rest sent again as a package, which n8n refuses (409, by lineage) for any the first one
+  // created meanwhile; after AMBIGUOUS_ATTEMPTS sends what is left goes by POST.
   if (error instanceof AmbiguousWriteError) {
-    await reconcile(ctx, run, adoption, items);
+    const rest = await reconcile(ctx, run, adoption, items);
+    if (attempt < AMBIGUOUS_ATTEMPTS) await sendPackage(ctx, run, adoption, rest, attempt + 1);
     return;
   }
   if (isFatal(error)) throw error;

@@ -51,8 +51,12 @@ const TYPED_NODE_KEYS: Record<string, 'boolean' | 'string' | 'number'> = {
   webhookId: 'string',
 };
 
-/** Most workflows in one package (n8n's own export stops at 300 ids). */
-export const PACKAGE_MAX_WORKFLOWS = 300;
+/**
+ * Most workflows in one package. n8n takes up to 300 (its export's bound), but it creates them one
+ * after another before it answers: 150 keeps a call well within the client's request timeout
+ * (30 s by default) on a loaded host, where a timeout would be a lost answer to reconcile.
+ */
+export const PACKAGE_MAX_WORKFLOWS = 150;
 /** Most JSON bytes of one package: the gzipped upload stays far below n8n's 16 MiB body limit. */
 export const PACKAGE_MAX_BYTES = 8 * 1024 * 1024;
 /** Most JSON bytes of one workflow file (n8n refuses entries over 5 MiB, N8N_IMPORT_MAX_ENTRY_BYTES). */
