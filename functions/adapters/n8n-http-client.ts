@@ -36,6 +36,7 @@ import type {
   N8nScratchApi,
   N8nVersionAnswer,
   NodeTypesAnswer,
+  PackagedWorkflow,
   PagedListing,
 } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
@@ -53,7 +54,7 @@ import {
   nodeTypeProbePackage,
   packageSourceVersion,
   packageWorkflowFolders,
-  workflowShellPackage,
+  workflowPackage,
 } from './n8n-package.js';
 import { REQUIRED_SCOPES } from './n8n-scopes.js';
 
@@ -499,15 +500,14 @@ export class N8nHttpClient implements N8nScratchApi, N8nCapabilities {
     return this.list<User>('/users', '/users', { includeRole: true });
   }
 
-  async importWorkflowsKeepingIds(
-    workflows: { id: string; name: string }[],
-    options: { projectId?: string },
+  async importWorkflows(
+    workflows: readonly PackagedWorkflow[],
+    options: { projectId?: string; folderId?: string; keepIds: boolean },
   ): Promise<{ sourceId: string; id: string }[]> {
-    const multipart = await packageForm(workflowShellPackage(workflows, new Date()), {
-      workflowConflictPolicy: 'fail',
-      workflowIdPolicy: 'source',
-      workflowPublishingPolicy: 'preserve-published-state',
+    const multipart = await packageForm(workflowPackage(workflows, new Date()), {
+      ...(options.keepIds ? KEEP_IDS_IMPORT : NEW_IDS_IMPORT),
       ...(options.projectId ? { projectId: options.projectId } : {}),
+      ...(options.folderId ? { folderId: options.folderId } : {}),
     });
     const answer = await this.json<{ workflows?: { sourceWorkflowId?: string; localId?: string }[] }>(
       'POST',
@@ -938,6 +938,28 @@ const SMALLEST_EXPORT = {
   missingWorkflowDependencyPolicy: 'reference-only',
   credentialExportPolicy: 'no-values',
   includeArchivedWorkflows: true,
+} as const;
+
+/** Shells created under their package ids; their content follows by PUT. */
+const KEEP_IDS_IMPORT = {
+  workflowConflictPolicy: 'fail',
+  workflowIdPolicy: 'source',
+  workflowPublishingPolicy: 'preserve-published-state',
+} as const;
+
+/**
+ * Content created with new ids, as POST /workflows would: unpublished (the restore publishes), node
+ * types n8n lacks accepted (POST accepts them too), a package id the project already knows refused.
+ * The manifest lists no requirements, so the credential modes never come into play; they say what
+ * n8n should do if it ever checks: match by id, create nothing.
+ */
+const NEW_IDS_IMPORT = {
+  workflowConflictPolicy: 'fail',
+  workflowIdPolicy: 'new',
+  workflowPublishingPolicy: 'unpublish-all',
+  missingNodeTypeMode: 'import-anyway',
+  credentialMatchingMode: 'id-only',
+  credentialMissingMode: 'must-preexist',
 } as const;
 
 /** The package-import form: the `.n8np` bytes and its fields, encoded once so a retry sends the same bytes. */

@@ -1,22 +1,24 @@
 /**
  * n8n packages (`.n8np`, n8n 2.24+): a gzipped tar that POST /n8n-packages/import reads. n8n-ark
- * writes only the smallest package that creates workflows under chosen ids — a manifest and, per
- * workflow, `workflow.json` with its identity and empty content plus `workflow-metadata.json` —
- * because the content follows by PUT (see core/kinds/workflows/keep-ids-import.ts). The layout is the one n8n's own export
- * writes (package format "1", measured on n8n 2.41.1; docs/REAL-N8N-FINDINGS.md).
+ * writes a manifest and, per workflow, `workflow.json` (id, name, nodes, connections, settings:
+ * the parts n8n's package schema carries) plus `workflow-metadata.json`. A restore keeping ids sends
+ * empty shells whose content follows by PUT (core/kinds/workflows/keep-ids-import.ts); a restore with
+ * new ids sends the content of the workflows the package carries exactly
+ * (core/kinds/workflows/package-eligibility.ts). The layout is the one n8n's own export writes
+ * (package format "1", measured on n8n 2.41.1; docs/REAL-N8N-FINDINGS.md).
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { PackagedWorkflow } from '../core/ports.js';
 
 export const PACKAGE_FORMAT_VERSION = '1';
 
-export interface WorkflowShell {
-  id: string;
-  name: string;
-}
-
-/** The package's bytes: workflows/w<n>/… per workflow (short ASCII paths whatever the ids look like). */
-export function workflowShellPackage(workflows: readonly WorkflowShell[], exportedAt: Date): Buffer {
+/**
+ * The package's bytes: workflows/w<n>/… per workflow (short ASCII paths whatever the ids look
+ * like). No `requirements` in the manifest, so n8n checks, binds or creates no credential, data
+ * table or variable: node credentials, data-table ids and `$vars` stay as written, as on POST.
+ */
+export function workflowPackage(workflows: readonly PackagedWorkflow[], exportedAt: Date): Buffer {
   const entries: { path: string; json: unknown }[] = [];
   const manifestWorkflows = workflows.map((workflow, index) => {
     const target = `workflows/w${index + 1}`;
@@ -25,9 +27,9 @@ export function workflowShellPackage(workflows: readonly WorkflowShell[], export
       json: {
         id: workflow.id,
         name: workflow.name,
-        nodes: [],
-        connections: {},
-        settings: {},
+        nodes: workflow.nodes ?? [],
+        connections: workflow.connections ?? {},
+        settings: workflow.settings ?? {},
         parentFolderId: null,
         isArchived: false,
         tagIds: [],

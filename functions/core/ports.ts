@@ -20,10 +20,23 @@ import type {
   Variable,
   VariableWrite,
   Workflow,
+  WorkflowNode,
   WorkflowVersion,
   WorkflowVersionMeta,
   WorkflowWrite,
 } from './n8n-types.js';
+
+/**
+ * A workflow as an n8n package carries it: its package id (the archive id) and name, and, unless it
+ * is an empty shell, the content n8n's package schema keeps (core/kinds/workflows/package-eligibility.ts).
+ */
+export interface PackagedWorkflow {
+  id: string;
+  name: string;
+  nodes?: WorkflowNode[];
+  connections?: JsonObject;
+  settings?: JsonObject;
+}
 
 /**
  * A listing that can also be read the way n8n sends it, a page at a time (`pagesOf` in
@@ -76,14 +89,17 @@ export interface N8nApi {
   getWorkflowVersion(workflowId: string, versionId: string): Promise<WorkflowVersion>;
   setWorkflowTags(id: string, tagIds: string[]): Promise<Tag[]>;
   /**
-   * POST /n8n-packages/import (n8n 2.24+, beta) with `workflowIdPolicy=source`: creates these
-   * workflows under the ids given, in one project (undefined = the key owner's personal project).
-   * Only identity travels (id and name; empty content); the restore writes the content by PUT, as
-   * for every other workflow. An id the target already has is a ConflictError for the whole call.
+   * POST /n8n-packages/import (n8n 2.24+, beta): creates these workflows in one project (undefined
+   * = the key owner's personal project) and folder (undefined = its root), all or none. `keepIds`:
+   * under the ids given (`workflowIdPolicy=source`; an id the target has is a ConflictError for the
+   * whole call), as empty shells whose content follows by PUT. Otherwise with new ids and the content
+   * given (`workflowIdPolicy=new`, unpublished, unknown node types accepted as POST accepts them); the
+   * package id is kept by n8n as the workflow's lineage, and a workflow of the project with that
+   * lineage (or id) is a ConflictError for the whole call. The answer maps package id → new id.
    */
-  importWorkflowsKeepingIds(
-    workflows: { id: string; name: string }[],
-    options: { projectId?: string },
+  importWorkflows(
+    workflows: readonly PackagedWorkflow[],
+    options: { projectId?: string; folderId?: string; keepIds: boolean },
   ): Promise<{ sourceId: string; id: string }[]>;
   /** Whether the instance has POST /n8n-packages/import, asked without writing anything. */
   supportsWorkflowImport(): Promise<boolean>;

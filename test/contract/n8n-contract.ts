@@ -14,10 +14,11 @@ import {
   nodeTypeProbePackage,
   packageFiles,
   packageSourceVersion,
-  workflowShellPackage,
+  workflowPackage,
 } from '../../functions/adapters/n8n-package.js';
 import { listedGraphs, versionRecord } from '../../functions/core/backup-listed-versions.js';
 import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
+import type { PackagedWorkflow } from '../../functions/core/ports.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -957,12 +958,12 @@ export function describeN8nContract(
 
     describe('n8n packages (2.24+)', () => {
       async function importPackage(
-        workflows: { id: string; name: string }[],
+        workflows: PackagedWorkflow[],
         fields: Record<string, string>,
       ): Promise<Answer> {
         const target = getTarget();
         const form = new FormData();
-        form.set('package', new Blob([workflowShellPackage(workflows, new Date())]), 'contract.n8np');
+        form.set('package', new Blob([workflowPackage(workflows, new Date())]), 'contract.n8np');
         for (const [field, value] of Object.entries(fields)) form.set(field, value);
         const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/api/v1/n8n-packages/import`, {
           method: 'POST',
@@ -1051,6 +1052,158 @@ export function describeN8nContract(
           pinData: { Start: [{ json: { a: 1 } }] },
           nodes: [expect.objectContaining({ name: 'Start' })],
         });
+      });
+
+      /** The fields a restore with new ids sends (N8nHttpClient.importWorkflows). */
+      const NEW_IDS = {
+        workflowConflictPolicy: 'fail',
+        workflowIdPolicy: 'new',
+        workflowPublishingPolicy: 'unpublish-all',
+        missingNodeTypeMode: 'import-anyway',
+        credentialMatchingMode: 'id-only',
+        credentialMissingMode: 'must-preexist',
+      };
+      const packageId = () =>
+        `arkPkg${Math.floor(Math.random() * 36 ** 8)
+          .toString(36)
+          .padStart(8, '0')}`;
+
+      /** Nodes with every key the package schema keeps, a $vars expression and a data-table id. */
+      function packagedBody(name: string): PackagedWorkflow & Obj {
+        return {
+          id: packageId(),
+          name,
+          nodes: [
+            {
+              id: 'b0c1a7e2-0000-4000-8000-000000000001',
+              name: 'Start',
+              type: 'n8n-nodes-base.manualTrigger',
+              typeVersion: 1,
+              position: [0, 0],
+              parameters: {},
+            },
+            {
+              id: 'b0c1a7e2-0000-4000-8000-000000000002',
+              name: 'Set',
+              type: 'n8n-nodes-base.set',
+              typeVersion: 3.4,
+              position: [220, 0],
+              parameters: {
+                assignments: {
+                  assignments: [{ id: 'a1', name: 'region', value: '={{ $vars.region }}', type: 'string' }],
+                },
+                options: {},
+              },
+              notes: 'kept',
+              notesInFlow: true,
+              alwaysOutputData: true,
+              retryOnFail: true,
+              maxTries: 2,
+              waitBetweenTries: 1000,
+              onError: 'continueRegularOutput',
+            },
+            {
+              id: 'b0c1a7e2-0000-4000-8000-000000000003',
+              name: 'Rows',
+              type: 'n8n-nodes-base.dataTable',
+              typeVersion: 1,
+              position: [440, 0],
+              parameters: {
+                operation: 'get',
+                dataTableId: { __rl: true, value: 'arkNoSuchTable01', mode: 'id' },
+              },
+              disabled: true,
+            },
+          ],
+          connections: {
+            Start: { main: [[{ node: 'Set', type: 'main', index: 0 }]] },
+            Set: { main: [[{ node: 'Rows', type: 'main', index: 0 }]] },
+          },
+          settings: { executionOrder: 'v1', saveManualExecutions: false, timezone: 'Europe/Berlin' },
+        };
+      }
+
+      const content = (w: Obj) => ({ nodes: w.nodes, connections: w.connections, settings: w.settings });
+
+      it('creates the content of a package with new ids exactly as POST /workflows creates the same body: unpublished, one history version, the package id as lineage', async () => {
+        const body = packagedBody(`${run} packaged`);
+        const { id: _id, ...postBody } = body;
+        const posted = await createWorkflow(postBody);
+        const imported = await importPackage([body], NEW_IDS);
+        const localId = String(((imported.body as { workflows?: Obj[] })?.workflows ?? [])[0]?.localId);
+        cleanups.push(() => removeWorkflow(localId));
+
+        expect(imported.status, imported.text).toBe(200);
+        expect((imported.body as { workflows: Obj[] }).workflows).toEqual([
+          expect.objectContaining({ sourceWorkflowId: body.id, status: 'created', activeVersionId: null }),
+        ]);
+        expect(localId).not.toBe(body.id);
+        const [fromPost, fromImport] = await Promise.all([
+          api('GET', `/workflows/${posted.id}`),
+          api('GET', `/workflows/${localId}`),
+        ]);
+        expect(content(fromImport.body as Obj)).toEqual(content(fromPost.body as Obj));
+        expect(fromImport.body).toMatchObject({
+          name: body.name,
+          active: false,
+          activeVersionId: null,
+          isArchived: false,
+          sourceWorkflowId: body.id,
+        });
+        const history = await api('GET', `/workflows/${localId}/history`);
+        expect(data(history).map((v) => v.versionId)).toEqual([(fromImport.body as Obj).versionId]);
+      });
+
+      it('strips what its package schema does not keep (pinned and static data, other node keys) and refuses a package id the project knows as lineage', async () => {
+        const body = packagedBody(`${run} stripped`);
+        const wire = {
+          ...body,
+          pinData: { Start: [{ json: { a: 1 } }] },
+          staticData: { lastId: 5 },
+          nodes: (body.nodes ?? []).map((n) => ({ ...n, arkExtra: 1 })),
+        } as PackagedWorkflow;
+        const first = await importPackage([wire], NEW_IDS);
+        const localId = String(((first.body as { workflows?: Obj[] })?.workflows ?? [])[0]?.localId);
+        cleanups.push(() => removeWorkflow(localId));
+        const again = await importPackage([{ ...body, name: `${run} stripped again` }], NEW_IDS);
+        const read = (await api('GET', `/workflows/${localId}`)).body as Obj;
+
+        expect(first.status, first.text).toBe(200);
+        expect((read.nodes as Obj[]).map((n) => Object.keys(n).includes('arkExtra'))).toEqual([
+          false,
+          false,
+          false,
+        ]);
+        expect(Object.keys((read.pinData as Obj | null) ?? {})).toEqual([]);
+        expect(read.staticData ?? null).toBeNull();
+        expect(again.status).toBe(409);
+        expect((again.body as { issues: Obj[] }).issues).toEqual([
+          expect.objectContaining({
+            type: 'workflow-conflict',
+            sourceWorkflowId: body.id,
+            existingWorkflowId: localId,
+          }),
+        ]);
+      });
+
+      it('puts a package in the folder given (folderId), as its answer tells (needs feat:folders)', async () => {
+        const target = getTarget();
+        if (!target.licensed) return;
+        const folder = await api('POST', '/projects/personal/folders', {
+          body: { name: `${run} pkg folder` },
+        });
+        expect(folder.status, folder.text).toBe(201);
+        const folderId = String((folder.body as Obj).id);
+        const imported = await importPackage([packagedBody(`${run} filed`)], { ...NEW_IDS, folderId });
+        const placed = ((imported.body as { workflows?: Obj[] })?.workflows ?? [])[0] ?? {};
+        const projectId = String(placed.projectId);
+        cleanups.push(async () => {
+          await removeWorkflow(String(placed.localId));
+          await api('DELETE', `/projects/${projectId}/folders/${folderId}`);
+        });
+
+        expect(imported.status, imported.text).toBe(200);
+        expect(placed).toMatchObject({ parentFolderId: folderId, status: 'created' });
       });
 
       it('states its version (2.41.1) in the manifest of a package export of one workflow, the only answer that does', async () => {

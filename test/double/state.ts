@@ -165,6 +165,8 @@ export interface StoredWorkflow {
   /** The owning project (the `workflow:owner` share). */
   projectId: string;
   parentFolderId: string | null;
+  /** The package id a package import created it from (n8n's lineage); absent otherwise. */
+  sourceWorkflowId?: string | null;
   tagIds: string[];
   sharedAt: string;
   activeVersion: StoredWorkflowVersion | null;

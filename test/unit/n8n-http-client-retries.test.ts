@@ -420,7 +420,8 @@ describe('N8nHttpClient retries a create only when n8n certainly did not carry i
   const writes = {
     'a row insert': (api: N8nHttpClient) => api.insertDataTableRows('d1', [{ name: 'a' }]),
     'a credential create': (api: N8nHttpClient) => api.createCredential({ name: 'c', type: 't', data: {} }),
-    'a package import': (api: N8nHttpClient) => api.importWorkflowsKeepingIds([{ id: 'a', name: 'A' }], {}),
+    'a package import': (api: N8nHttpClient) =>
+      api.importWorkflows([{ id: 'a', name: 'A' }], { keepIds: true }),
     'adding project members': (api: N8nHttpClient) =>
       api.addProjectMembers('p1', [{ userId: 'u1', role: 'project:editor' }]),
   };

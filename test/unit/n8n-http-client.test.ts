@@ -472,12 +472,12 @@ describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
       });
     });
 
-    const imported = await client(url).api.importWorkflowsKeepingIds(
+    const imported = await client(url).api.importWorkflows(
       [
         { id: 'keepMe0000000001', name: 'Orders' },
         { id: 'keep/me?2', name: 'Élan ✨' },
       ],
-      { projectId: 'proj1' },
+      { projectId: 'proj1', keepIds: true },
     );
 
     expect(imported).toEqual([
@@ -504,6 +504,64 @@ describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
     expect(workflowFile).toMatchObject({ id: 'keep/me?2', name: 'Élan ✨', nodes: [], isArchived: false });
   });
 
+  it('sends content with new ids: the restore policies, the folder, and the nodes as given', async () => {
+    let fields: Record<string, string> = {};
+    let files = new Map<string, string>();
+    const url = await serve(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const form = await new Response(Buffer.concat(chunks), {
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+      }).formData();
+      fields = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string')) as Record<
+        string,
+        string
+      >;
+      const { packageFiles } = await import('../../functions/adapters/n8n-package.js');
+      const read = packageFiles(Buffer.from(await (form.get('package') as Blob).arrayBuffer()));
+      files = new Map([...read].map(([path, bytes]) => [path, bytes.toString('utf8')]));
+      send(res, 200, { workflows: [{ sourceWorkflowId: 'src1', localId: 'new1', status: 'created' }] });
+    });
+    const nodes = [
+      {
+        id: 'n1',
+        name: 'Start',
+        type: 'n8n-nodes-base.manualTrigger',
+        typeVersion: 1,
+        position: [0, 0] as [number, number],
+        parameters: {},
+      },
+    ];
+
+    const imported = await client(url).api.importWorkflows(
+      [{ id: 'src1', name: 'Orders', nodes, connections: {}, settings: { executionOrder: 'v1' } }],
+      { projectId: 'proj1', folderId: 'fold1', keepIds: false },
+    );
+
+    expect(imported).toEqual([{ sourceId: 'src1', id: 'new1' }]);
+    expect(fields).toEqual({
+      workflowConflictPolicy: 'fail',
+      workflowIdPolicy: 'new',
+      workflowPublishingPolicy: 'unpublish-all',
+      missingNodeTypeMode: 'import-anyway',
+      credentialMatchingMode: 'id-only',
+      credentialMissingMode: 'must-preexist',
+      projectId: 'proj1',
+      folderId: 'fold1',
+    });
+    expect(JSON.parse(files.get('manifest.json') ?? '{}')).not.toHaveProperty('requirements');
+    expect(JSON.parse(files.get('workflows/w1/workflow.json') ?? '{}')).toEqual({
+      id: 'src1',
+      name: 'Orders',
+      nodes,
+      connections: {},
+      settings: { executionOrder: 'v1' },
+      parentFolderId: null,
+      isArchived: false,
+      tagIds: [],
+    });
+  });
+
   it('tells a blocked import by its issues, and probes the route without writing', async () => {
     const methods: string[] = [];
     const url = await serve((req, res) => {
@@ -519,7 +577,7 @@ describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
     const { api } = client(url);
 
     expect(await api.supportsWorkflowImport()).toBe(true);
-    await expect(api.importWorkflowsKeepingIds([{ id: 'a', name: 'Orders' }], {})).rejects.toThrow(
+    await expect(api.importWorkflows([{ id: 'a', name: 'Orders' }], { keepIds: true })).rejects.toThrow(
       /409.*Import blocked.*workflow-conflict "Orders"/,
     );
     expect(methods).toEqual(['GET', 'POST']);

@@ -50,7 +50,8 @@ export function registerDoctorCommand(program: Command, out: Output, env: NodeJS
       out.stdout.write(
         `${report.canBackUp ? 'Backup: possible' : 'Backup: NOT possible (workflows cannot be read)'}\n` +
           `Restore: ${report.canRestore === undefined ? 'unknown (this n8n does not answer /discover)' : report.canRestore ? 'possible' : 'missing scopes above'}\n` +
-          `Restore keeping workflow ids (--keep-workflow-ids): ${report.keepWorkflowIds.possible === undefined ? 'unknown' : report.keepWorkflowIds.possible ? 'possible' : 'NOT possible'} (${report.keepWorkflowIds.detail})\n`,
+          `Restore keeping workflow ids (--keep-workflow-ids): ${report.keepWorkflowIds.possible === undefined ? 'unknown' : report.keepWorkflowIds.possible ? 'possible' : 'NOT possible'} (${report.keepWorkflowIds.detail})\n` +
+          `Workflow creates by package import (faster than one POST each): ${report.keepWorkflowIds.possible === undefined ? 'unknown' : report.keepWorkflowIds.possible ? 'available' : 'not available, every workflow goes by POST'}\n`,
       );
     });
 }

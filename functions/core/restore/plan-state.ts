@@ -141,14 +141,55 @@ async function optional<T>(
 }
 
 export async function readTarget(api: N8nApi): Promise<TargetState> {
-  const unavailable = new Map<string, string>();
-  const users = (await optional('users', () => api.listUsers(), unavailable)) ?? [];
+  // Each listing is a round trip or more: read side by side, what is unavailable noted in a fixed order.
+  const [u, p, t, v, c, d] = Array.from({ length: 6 }, () => new Map<string, string>()) as [
+    Map<string, string>,
+    Map<string, string>,
+    Map<string, string>,
+    Map<string, string>,
+    Map<string, string>,
+    Map<string, string>,
+  ];
+  const usersRead = optional('users', () => api.listUsers(), u);
+  const projectsRead = readProjects(api, p);
+  const tagsRead = optional('tags', () => api.listTags(), t);
+  const variablesRead = optional('variables', () => api.listVariables(), v);
+  const credentialsRead = optional('credentials', () => api.listCredentials(), c);
+  const tablesRead = optional('dataTables', () => api.listDataTables(), d);
+  const [userList, placed, tagList, variableList, credentialList, tableList, workflowList] =
+    await Promise.all([
+      usersRead,
+      projectsRead,
+      tagsRead,
+      variablesRead,
+      credentialsRead,
+      tablesRead,
+      targetWorkflows(api),
+    ]);
+  const unavailable = new Map([...u, ...p, ...t, ...v, ...c, ...d]);
+  return {
+    usersByEmail: new Map((userList ?? []).map((user) => [user.email.toLowerCase(), user])),
+    projects: placed.projects,
+    personalByEmail: placed.personalByEmail,
+    personalProjectIds: new Set(
+      (placed.projects ?? []).filter((project) => project.type === 'personal').map((project) => project.id),
+    ),
+    folders: placed.folders,
+    tags: tagList,
+    variables: variableList,
+    credentials: new Map((credentialList ?? []).map((credential) => [credential.id, credential])),
+    dataTables: tableList,
+    workflows: workflowList,
+    unavailable,
+  };
+}
+
+async function readProjects(api: N8nApi, unavailable: Map<string, string>) {
   const projects = await optional('projects', () => api.listProjects(), unavailable);
-  const { personalByEmail, folders } = await readProjectContents(api, projects, unavailable);
-  const tags = await optional('tags', () => api.listTags(), unavailable);
-  const variables = await optional('variables', () => api.listVariables(), unavailable);
-  const credentials = (await optional('credentials', () => api.listCredentials(), unavailable)) ?? [];
-  const dataTables = await optional('dataTables', () => api.listDataTables(), unavailable);
+  return { projects, ...(await readProjectContents(api, projects, unavailable)) };
+}
+
+async function targetWorkflows(api: N8nApi): Promise<TargetWorkflow[]> {
   const workflows: TargetWorkflow[] = [];
   for await (const workflow of api.listWorkflows({ excludePinnedData: true })) {
     workflows.push({
@@ -159,19 +200,7 @@ export async function readTarget(api: N8nApi): Promise<TargetState> {
       active: workflow.active === true,
     });
   }
-  return {
-    usersByEmail: new Map(users.map((u) => [u.email.toLowerCase(), u])),
-    projects,
-    personalByEmail,
-    personalProjectIds: new Set((projects ?? []).filter((p) => p.type === 'personal').map((p) => p.id)),
-    folders,
-    tags,
-    variables,
-    credentials: new Map(credentials.map((c) => [c.id, c])),
-    dataTables,
-    workflows,
-    unavailable,
-  };
+  return workflows;
 }
 
 /** Personal projects by their owner's e-mail, and each project's folders. */

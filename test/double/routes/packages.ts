@@ -2,15 +2,25 @@
  * POST /n8n-packages/import (n8n 2.24+, beta), the workflow part: a gzipped tar `.n8np` in the
  * multipart field `package`, read as n8n 2.41.1 reads it (manifest.json, then per workflow
  * `<target>/workflow.json` and `<target>/workflow-metadata.json`). What the double keeps faithful,
- * measured on a real 2.41.1: `workflowIdPolicy=source` (the default) creates each workflow under
- * its package id, `new` mints one; a workflow whose id exists is a `workflow-conflict` that blocks
- * the whole package with 409 under `workflowConflictPolicy=fail` and is answered `skipped` under
- * `skip`; a non-multipart body is 415; the answer lists `sourceWorkflowId` → `localId`. Credential,
- * data-table, variable and tag requirements, folders and project packages are not modelled
- * (n8n-ark sends none). An id taken in another project is treated as a conflict too (not measured).
- * Node types the double does not know (routes/community-packages.ts) block the import under
- * `missingNodeTypeMode=fail` (the default): 422 with a `missing-node-type` issue per (type,
- * typeVersion) and the workflows using it, nothing written (409 when a conflict is among the issues).
+ * measured on a real 2.41.1 and read in its modules/n8n-packages: the workflow file is parsed by the
+ * package schema, which strips unknown keys (of the workflow, its nodes — only id, name, type,
+ * typeVersion, position, parameters, credentials, disabled, notes, notesInFlow, continueOnFail,
+ * retryOnFail, maxTries, waitBetweenTries, alwaysOutputData, executeOnce, onError, webhookId — their
+ * credential references and connection ends) and refuses a file that does not fit with 400; the
+ * content is then created as POST /workflows creates it (credentials resolved by id or name, one
+ * history version, unpublished), in `projectId` (default the key owner's personal project, unknown:
+ * 404) and `folderId` (a folder of another project: 404), with the package id as the workflow's
+ * lineage (`sourceWorkflowId`). `workflowIdPolicy=source` (the default) creates each workflow under
+ * its package id, `new` mints one. A package id that meets an existing workflow — under `source` any
+ * with that id, under `new` one of the project with that lineage, or with that id and no lineage —
+ * is a `workflow-conflict` that blocks the whole package with 409 under `workflowConflictPolicy=fail`
+ * and is answered `skipped` under `skip`; a non-multipart body is 415; the answer lists
+ * `sourceWorkflowId` → `localId`. A manifest without `requirements` (n8n-ark sends none) makes n8n
+ * check, bind or create no credential, data table or variable; requirements, folder and project
+ * packages and tags are not modelled (400). Node types the double does not know
+ * (routes/community-packages.ts) block the import under `missingNodeTypeMode=fail` (the default):
+ * 422 with a `missing-node-type` issue per (type, typeVersion) and the workflows using it, nothing
+ * written (409 when a conflict is among the issues); `import-anyway` imports them as POST does.
  *
  * POST /n8n-packages/export, the workflow part: the package of the workflows named, laid out as
  * n8n 2.41's exporter writes it (modules/n8n-packages: io/manifest-entry.js, WorkflowSerializer):
@@ -27,10 +37,11 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { tar } from '../../../functions/adapters/n8n-package.js';
-import type { JsonObject } from '../../../functions/core/n8n-types.js';
+import type { Json, JsonObject } from '../../../functions/core/n8n-types.js';
 import { ApiError, type Context, legacy, ok, type Reply, type Route } from '../http.js';
 import type { DoubleState, StoredWorkflow } from '../state.js';
 import { knowsNodeType } from './community-packages.js';
+import { assertCredentialsAccessible, folderInProject, resolveCredentialReferences } from './workflows.js';
 
 const POLICIES = {
   workflowConflictPolicy: ['new-version', 'fail', 'skip'],
@@ -170,28 +181,35 @@ async function importPackage(ctx: Context): Promise<Reply> {
   const projectId =
     typeof projectField === 'string' && projectField !== '' ? projectField : state.personalProjectId;
   if (!state.projects.has(projectId)) throw new ApiError(404, `Project not found: ${projectId}`);
+  const folderField = form.get('folderId');
+  const folderId =
+    typeof folderField === 'string' && folderField !== ''
+      ? folderInProject(state, folderField, projectId)
+      : null;
 
   const files = readPackage(Buffer.from(await upload.arrayBuffer()));
   const manifest = parseManifest(files.get('manifest.json'));
+  // Without requirements n8n checks, binds and creates no credential, data table or variable.
+  if (jsonOf(files.get('manifest.json'))?.requirements !== undefined)
+    throw new ApiError(400, 'the API double does not model package requirements');
   const workflows = manifest.workflows.map((entry) => {
     const path = `${entry.target}/workflow.json`;
-    const wire = jsonOf(files.get(path));
-    if (!isWorkflowFile(wire) || !jsonOf(files.get(`${entry.target}/workflow-metadata.json`)))
+    const wire = packageSchema(jsonOf(files.get(path)));
+    if (!wire || !jsonOf(files.get(`${entry.target}/workflow-metadata.json`)))
       throw new ApiError(400, `Package workflow file at ${path} failed schema validation.`);
     return { entry, wire };
   });
 
-  // Under idPolicy "new" a package id never meets an existing workflow.
-  const exists = (id: string) => idPolicy === 'source' && state.workflows.has(id);
-  const conflicts = conflictPolicy === 'fail' ? workflows.filter(({ entry }) => exists(entry.id)) : [];
-  const imported = workflows.filter(({ entry }) => !(conflictPolicy === 'skip' && exists(entry.id)));
+  const existing = (id: string) => existingFor(state, id, idPolicy, projectId);
+  const conflicts = conflictPolicy === 'fail' ? workflows.filter(({ entry }) => existing(entry.id)) : [];
+  const imported = workflows.filter(({ entry }) => !(conflictPolicy === 'skip' && existing(entry.id)));
   const missing = nodeTypeMode === 'fail' ? missingNodeTypes(state, imported) : [];
   const issues = [
     ...conflicts.map(({ entry }) => ({
       type: 'workflow-conflict',
       sourceWorkflowId: entry.id,
-      existingWorkflowId: entry.id,
-      name: state.workflows.get(entry.id)?.name,
+      existingWorkflowId: existing(entry.id)?.id,
+      name: existing(entry.id)?.name,
     })),
     ...missing,
   ];
@@ -204,23 +222,53 @@ async function importPackage(ctx: Context): Promise<Reply> {
       },
     };
   }
+  // As WorkflowCreationService does for POST /workflows too: credentials by id or name, then access.
+  for (const { wire } of workflows) resolveCredentialReferences(state, wire.nodes, projectId);
+  for (const { wire } of workflows) assertCredentialsAccessible(ctx, wire.nodes);
 
   const outcomes = workflows.map(({ entry, wire }) => {
-    const existing = exists(entry.id) ? state.workflows.get(entry.id) : undefined;
-    if (existing) return { entry, workflow: existing, status: 'skipped' as const };
+    const found = existing(entry.id);
+    if (found) return { entry, workflow: found, status: 'skipped' as const };
     const workflow = state.createWorkflow(
       {
         name: wire.name,
         nodes: wire.nodes,
         connections: wire.connections,
         settings: wire.settings ?? {},
+        ...(wire.nodeGroups ? { nodeGroups: wire.nodeGroups } : {}),
       },
-      { projectId, parentFolderId: null, ...(idPolicy === 'source' ? { id: entry.id } : {}) },
+      { projectId, parentFolderId: folderId, ...(idPolicy === 'source' ? { id: entry.id } : {}) },
     );
+    workflow.sourceWorkflowId = entry.id;
     if (wire.isArchived) workflow.isArchived = true;
     return { entry, workflow, status: 'created' as const };
   });
-  return ok({
+  return ok(importAnswer(manifest, outcomes));
+}
+
+/**
+ * The workflow a package id meets in the target (WorkflowImporter.plan): under `source` any workflow
+ * with that id; under `new` one of the project whose lineage is that id, or whose own id is, when
+ * it has no lineage (WorkflowImportMatchService.findBySourceWorkflowIds).
+ */
+function existingFor(
+  state: DoubleState,
+  id: string,
+  idPolicy: string,
+  projectId: string,
+): StoredWorkflow | undefined {
+  if (idPolicy === 'source') return state.workflows.get(id);
+  for (const workflow of state.workflows.values())
+    if (workflow.projectId === projectId && workflow.sourceWorkflowId === id) return workflow;
+  const own = state.workflows.get(id);
+  return own && own.projectId === projectId && !own.sourceWorkflowId ? own : undefined;
+}
+
+function importAnswer(
+  manifest: Manifest,
+  outcomes: { entry: { id: string }; workflow: StoredWorkflow; status: 'created' | 'skipped' }[],
+): JsonObject {
+  return {
     package: {
       sourceN8nVersion: manifest.sourceN8nVersion,
       sourceId: manifest.sourceId,
@@ -249,7 +297,7 @@ async function importPackage(ctx: Context): Promise<Reply> {
     dataTables: { matched: 0, created: 0 },
     variables: { matched: [], created: [], stubbed: [], updated: [], missing: [] },
     tags: { matched: [], created: [], renamed: [], reconciled: [], skipped: [] },
-  });
+  };
 }
 
 /** n8n's collectMissingNodeTypes: each (type, typeVersion) the instance lacks, with the package workflows using it. */
@@ -306,22 +354,118 @@ interface WorkflowFile {
   name: string;
   nodes: JsonObject[];
   connections: JsonObject;
+  nodeGroups?: JsonObject[];
   settings?: JsonObject;
+  parentFolderId: string | null;
   isArchived: boolean;
 }
 
-function isWorkflowFile(value: JsonObject | undefined): value is JsonObject & WorkflowFile {
-  return (
-    value !== undefined &&
-    typeof value.id === 'string' &&
-    typeof value.name === 'string' &&
-    value.name.length > 0 &&
-    Array.isArray(value.nodes) &&
-    typeof value.connections === 'object' &&
-    value.connections !== null &&
-    typeof value.isArchived === 'boolean' &&
-    (value.parentFolderId === null || typeof value.parentFolderId === 'string')
-  );
+/** Node keys n8n 2.41's package schema keeps (spec/serialized/workflow.schema.js); zod strips the rest. */
+const NODE_KEYS: Record<string, (v: unknown) => boolean> = {
+  id: (v) => typeof v === 'string' && v !== '',
+  name: (v) => typeof v === 'string' && v !== '',
+  type: (v) => typeof v === 'string' && v !== '',
+  typeVersion: (v) => typeof v === 'number' && Number.isFinite(v),
+  position: (v) => Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number'),
+  parameters: (v) => isObject(v),
+  credentials: (v) => v === undefined || isObject(v),
+  disabled: (v) => v === undefined || typeof v === 'boolean',
+  notes: (v) => v === undefined || typeof v === 'string',
+  notesInFlow: (v) => v === undefined || typeof v === 'boolean',
+  continueOnFail: (v) => v === undefined || typeof v === 'boolean',
+  retryOnFail: (v) => v === undefined || typeof v === 'boolean',
+  maxTries: (v) => v === undefined || typeof v === 'number',
+  waitBetweenTries: (v) => v === undefined || typeof v === 'number',
+  alwaysOutputData: (v) => v === undefined || typeof v === 'boolean',
+  executeOnce: (v) => v === undefined || typeof v === 'boolean',
+  onError: (v) => v === undefined || typeof v === 'string',
+  webhookId: (v) => v === undefined || typeof v === 'string',
+};
+
+/**
+ * A workflow file parsed as n8n's package schema parses it: unknown keys stripped (of the workflow,
+ * its nodes, credential references and connection ends), undefined when it does not fit.
+ */
+function packageSchema(value: JsonObject | undefined): WorkflowFile | undefined {
+  if (!value || typeof value.id !== 'string' || value.id === '') return undefined;
+  if (typeof value.name !== 'string' || value.name === '' || typeof value.isArchived !== 'boolean')
+    return undefined;
+  if (!(value.parentFolderId === null || typeof value.parentFolderId === 'string')) return undefined;
+  if (!Array.isArray(value.nodes) || !isObject(value.connections)) return undefined;
+  if (value.settings !== undefined && !isObject(value.settings)) return undefined;
+  const nodes: JsonObject[] = [];
+  for (const node of value.nodes) {
+    if (!isObject(node)) return undefined;
+    const kept: JsonObject = {};
+    for (const [key, valid] of Object.entries(NODE_KEYS)) {
+      if (!valid(node[key])) return undefined;
+      if (node[key] !== undefined) kept[key] = node[key];
+    }
+    if (kept.credentials) {
+      const credentials = stripCredentials(kept.credentials as JsonObject);
+      if (!credentials) return undefined;
+      kept.credentials = credentials;
+    }
+    nodes.push(kept);
+  }
+  const connections = stripConnections(value.connections);
+  if (!connections) return undefined;
+  return {
+    id: value.id,
+    name: value.name,
+    nodes,
+    connections,
+    ...(Array.isArray(value.nodeGroups) ? { nodeGroups: value.nodeGroups as JsonObject[] } : {}),
+    ...(value.settings !== undefined ? { settings: value.settings as JsonObject } : {}),
+    parentFolderId: value.parentFolderId,
+    isArchived: value.isArchived,
+  };
+}
+
+function stripCredentials(credentials: JsonObject): JsonObject | undefined {
+  const kept: JsonObject = {};
+  for (const [type, ref] of Object.entries(credentials)) {
+    if (!isObject(ref) || typeof ref.name !== 'string') return undefined;
+    if (!(ref.id === null || typeof ref.id === 'string')) return undefined;
+    kept[type] = {
+      id: ref.id,
+      name: ref.name,
+      ...(typeof ref.__aiGatewayManaged === 'boolean' ? { __aiGatewayManaged: ref.__aiGatewayManaged } : {}),
+    };
+  }
+  return kept;
+}
+
+function stripConnections(connections: JsonObject): JsonObject | undefined {
+  const kept: JsonObject = {};
+  for (const [from, byType] of Object.entries(connections)) {
+    if (!isObject(byType)) return undefined;
+    const types: JsonObject = {};
+    for (const [type, outputs] of Object.entries(byType)) {
+      if (!Array.isArray(outputs)) return undefined;
+      const ends = outputs.map((list) => {
+        if (list === null) return null;
+        if (!Array.isArray(list)) return undefined;
+        const out = list.map((e) =>
+          isObject(e) &&
+          typeof e.node === 'string' &&
+          typeof e.type === 'string' &&
+          typeof e.index === 'number'
+            ? { node: e.node, type: e.type, index: e.index }
+            : undefined,
+        );
+        return out.includes(undefined) ? undefined : (out as JsonObject[]);
+      });
+      if (ends.includes(undefined)) return undefined;
+      types[type] = ends as Json;
+    }
+    kept[from] = types;
+  }
+  return kept;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function jsonOf(bytes: Buffer | undefined): JsonObject | undefined {

@@ -183,7 +183,7 @@ function fields(
     isArchived: workflow.isArchived,
     versionId: workflow.versionId,
     versionCounter: workflow.versionCounter,
-    sourceWorkflowId: null,
+    sourceWorkflowId: workflow.sourceWorkflowId ?? null,
     triggerCount: workflow.triggerCount,
     nodes: workflow.nodes,
     connections: workflow.connections,
@@ -285,7 +285,11 @@ function workflowOr404(state: DoubleState, id: string | undefined, message = 'No
  * n8n's replaceInvalidCredentials: a node credential reference whose id is unknown (or null) is
  * re-pointed at the one credential of that type and name in the project, if there is exactly one.
  */
-function resolveCredentialReferences(state: DoubleState, nodes: JsonObject[], projectId: string): void {
+export function resolveCredentialReferences(
+  state: DoubleState,
+  nodes: JsonObject[],
+  projectId: string,
+): void {
   for (const node of nodes) {
     const credentials = node.credentials;
     if (
@@ -314,7 +318,7 @@ function resolveCredentialReferences(state: DoubleState, nodes: JsonObject[], pr
 }
 
 /** With feat:sharing, n8n refuses to save a workflow whose nodes use credentials the user cannot see. */
-function assertCredentialsAccessible(ctx: Context, nodes: JsonObject[]): void {
+export function assertCredentialsAccessible(ctx: Context, nodes: JsonObject[]): void {
   if (!ctx.isLicensed('feat:sharing')) return;
   for (const node of nodes) {
     const credentials = node.credentials as Record<string, JsonObject | null> | undefined;
@@ -329,7 +333,7 @@ function assertCredentialsAccessible(ctx: Context, nodes: JsonObject[]): void {
   }
 }
 
-function folderInProject(state: DoubleState, folderId: string, projectId: string): string {
+export function folderInProject(state: DoubleState, folderId: string, projectId: string): string {
   const folder = state.folders.get(folderId);
   if (!folder || folder.projectId !== projectId)
     throw new ApiError(404, `Could not find the folder: ${folderId}`);

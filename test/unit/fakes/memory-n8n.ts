@@ -36,7 +36,12 @@ import type {
   WorkflowVersionMeta,
   WorkflowWrite,
 } from '../../../functions/core/n8n-types.js';
-import type { N8nApi, N8nVersionAnswer, NodeTypesAnswer } from '../../../functions/core/ports.js';
+import type {
+  N8nApi,
+  N8nVersionAnswer,
+  NodeTypesAnswer,
+  PackagedWorkflow,
+} from '../../../functions/core/ports.js';
 import {
   N8N_IGNORED_SETTINGS_KEYS,
   N8N_IGNORED_WORKFLOW_KEYS,
@@ -258,46 +263,60 @@ export class MemoryN8n implements N8nApi {
     return structuredClone(workflow);
   }
 
-  /** POST /n8n-packages/import with workflowIdPolicy=source and workflowConflictPolicy=fail. */
-  async importWorkflowsKeepingIds(
-    workflows: { id: string; name: string }[],
-    options: { projectId?: string },
+  /** Package id each workflow a content import created was made from (n8n's `sourceWorkflowId`). */
+  private readonly lineage = new Map<string, string>();
+
+  /**
+   * POST /n8n-packages/import with workflowConflictPolicy=fail: keeping ids, shells under the ids
+   * given; else the content (only what n8n's package schema keeps) under new ids, unpublished, in
+   * the folder given, refused whole when a workflow of the project has a package id as lineage or id.
+   */
+  async importWorkflows(
+    workflows: readonly PackagedWorkflow[],
+    options: { projectId?: string; folderId?: string; keepIds: boolean },
   ): Promise<{ sourceId: string; id: string }[]> {
     const path = '/n8n-packages/import';
     if (!this.packageImport) throw new NotFoundError('not found', { status: 404, method: 'POST', path });
+    const projectId = options.projectId ?? this.ownerPersonalProjectId;
     if (options.projectId && !this.projects.some((p) => p.id === options.projectId))
       throw new NotFoundError(`Project not found: ${options.projectId}`, {
         status: 404,
         method: 'POST',
         path,
       });
-    const taken = workflows.filter((w) => this.workflows.some((existing) => existing.id === w.id));
+    const inProject = this.workflows.filter((w) => options.keepIds || w.shared?.[0]?.projectId === projectId);
+    const known = (id: string) =>
+      inProject.some((w) => (options.keepIds ? w.id === id : (this.lineage.get(w.id) ?? w.id) === id));
+    const taken = workflows.filter((w) => known(w.id));
     if (taken.length > 0)
       throw new ConflictError(
         `Import blocked: ${taken.length} issue(s) must be resolved before the package can be imported.`,
         { status: 409, method: 'POST', path },
       );
     this.write(`POST ${path}`);
-    for (const { id, name } of workflows) {
-      this.workflows.push({
+    return workflows.map((packaged) => {
+      const id = options.keepIds ? packaged.id : this.id();
+      if (!options.keepIds) this.lineage.set(id, packaged.id);
+      const workflow: Workflow = {
         id,
-        name,
+        name: packaged.name,
         active: false,
         isArchived: false,
         description: null,
-        parentFolderId: null,
-        nodes: [],
-        connections: {},
-        settings: {},
+        parentFolderId: options.folderId ?? null,
+        nodes: structuredClone(packaged.nodes ?? []),
+        connections: structuredClone(packaged.connections ?? {}),
+        settings: structuredClone(packaged.settings ?? {}),
         tags: [],
-        shared: [{ role: 'workflow:owner', projectId: options.projectId ?? this.ownerPersonalProjectId }],
+        shared: [{ role: 'workflow:owner', projectId }],
         versionId: this.id(),
         createdAt: '2026-01-01T00:00:00.000Z',
         updatedAt: '2026-01-01T00:00:00.000Z',
-      });
-      this.saveVersion(this.workflow(id), this.workflow(id).versionId);
-    }
-    return workflows.map((w) => ({ sourceId: w.id, id: w.id }));
+      };
+      this.workflows.push(workflow);
+      this.saveVersion(workflow, workflow.versionId);
+      return { sourceId: packaged.id, id };
+    });
   }
 
   async supportsWorkflowImport(): Promise<boolean> {

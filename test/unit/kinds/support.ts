@@ -205,7 +205,8 @@ function callNode(workflowId: string): WorkflowNode {
  * Callee (active) and comes before it, so only the second pass can resolve that call; Old is
  * archived, in a team project. `ids` are what the other kinds' steps would have recorded.
  */
-export function callerAndCallee() {
+/** `packageImport: false`: a target without n8n's package import, so every workflow goes by POST. */
+export function callerAndCallee(targetOptions: MemoryN8nOptions = {}) {
   const source = emptySource();
   const ops = source.seedProject('Ops');
   const prod = source.seedTag('prod');
@@ -228,7 +229,7 @@ export function callerAndCallee() {
   const callee = source.seedWorkflow({ name: 'Callee', active: true, nodes: [triggerNode()] });
   caller.nodes[1] = callNode(callee.id);
   source.seedWorkflow({ name: 'Old', isArchived: true, nodes: [triggerNode()] }, ops.id);
-  const target = emptyTarget();
+  const target = emptyTarget(targetOptions);
   const targetTable = target.seedDataTable('orders', [{ name: 'n', type: 'number' }], []);
   target.seedCredential('API', 'httpHeaderAuth', target.ownerPersonalProjectId, 'credApiNew000001');
   const ids: NonNullable<StepOptions['ids']> = {

@@ -19,7 +19,7 @@ describe('creating workflows', () => {
   });
 
   it('writes a forward call in the second pass, leaving workflows final at create alone', async () => {
-    const { source, target, ids, callee } = callerAndCallee();
+    const { source, target, ids, callee } = callerAndCallee({ packageImport: false });
     const planned = await planKind(workflowsKind, source, target);
     const ledger = await applyStep(createStep, planned, { ids });
     const caller = workflowNamed(target, 'Caller');
@@ -63,7 +63,7 @@ describe('creating workflows', () => {
   });
 
   it('adopts, when resumed, the workflows an interrupted run created instead of creating them again', async () => {
-    const { source, target, ids } = callerAndCallee();
+    const { source, target, ids } = callerAndCallee({ packageImport: false });
     const planned = await planKind(workflowsKind, source, target);
     const first = await applyStep(createStep, planned, { ids });
 

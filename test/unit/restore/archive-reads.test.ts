@@ -40,10 +40,18 @@ async function restoreCountingReads(options: RestoreOptions, target = emptyTarge
 }
 
 describe('how often a restore reads workflows.ndjson', () => {
-  it('reads it three times at most: to plan, to create, to write final references; tags, archiving and activation read none', async () => {
+  it('reads it four times at most: to plan, to create by package, to post what packages did not carry, to write final references; tags, archiving and activation read none', async () => {
     const { run, reads } = await restoreCountingReads({});
 
     // Assess
+    expect(run.done).toBe(true);
+    expect(run.report.created.workflows).toBeGreaterThan(5);
+    expect(reads).toBeLessThanOrEqual(4);
+  });
+
+  it('reads it three times at most where n8n has no package import: to plan, to create, to write final references', async () => {
+    const { run, reads } = await restoreCountingReads({}, emptyTarget({ packageImport: false }));
+
     expect(run.done).toBe(true);
     expect(run.report.created.workflows).toBeGreaterThan(5);
     expect(reads).toBeLessThanOrEqual(3);

@@ -170,7 +170,7 @@ export function fakeN8nApi(instance: FakeInstance): N8nApi & { detailGets: numbe
     createProject: refuse,
     addProjectMembers: refuse,
     createFolder: refuse,
-    importWorkflowsKeepingIds: refuse,
+    importWorkflows: refuse,
     supportsWorkflowImport: async () => false,
     n8nVersion: async () => versionOf(instance),
     listCommunityPackages: async () => [],

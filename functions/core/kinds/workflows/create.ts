@@ -1,33 +1,27 @@
 /**
- * Creating workflows with new ids, `concurrency` at a time, each with every reference the id map
- * already resolves. A workflow whose body is final at create (nothing left to resolve, nothing
+ * Creating workflows with new ids: first what n8n's package import carries exactly, in packages
+ * (package-create.ts), then the rest `concurrency` at a time by POST /workflows, each with every
+ * reference the id map already resolves. A workflow whose body is final at create (nothing left to resolve, nothing
  * POST refuses) is not written again by the references pass.
  */
 import { mapOrdered } from '../../async-iterables.js';
 import { owningProjectId } from '../../instance/identity.js';
 import type { Workflow } from '../../n8n-types.js';
-import {
-  findWorkflowReferences,
-  rewriteWorkflowReferences,
-  type WorkflowReference,
-} from '../../references.js';
+import { findWorkflowReferences, type WorkflowReference } from '../../references.js';
 import { Adoption } from '../../restore/adoption.js';
 import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
+import { prepareCreate } from './create-body.js';
+import { createByPackage } from './package-create.js';
 import { workflowKey } from './plan.js';
-import { idMaps, plannedWorkflows } from './planned.js';
-import { contentBeforePublishing } from './published.js';
-import { writeBody } from './write-body.js';
+import { plannedWorkflows } from './planned.js';
 
 type Created = { entry: PlanEntry; id: string; finalBody: boolean } | { entry: PlanEntry; error: unknown };
 
 export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Promise<void> {
   const creates = ctx.entries('workflows').filter((e) => e.action === 'create');
   if (creates.length === 0) return;
-  const pending = new Set(
-    creates.filter((e) => !ctx.ledger.targetId('workflows', e.sourceId)).map((e) => e.sourceId),
-  );
   // Filed under its owner and under "*": a workflow created without a project lands in the key owner's personal one.
   const adoption = new Adoption(
     ctx.ledger,
@@ -38,6 +32,13 @@ export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Prom
     },
     resumed,
   );
+  // What a package carries goes first (package-create.ts); a lost import answer means listing again.
+  if (await createByPackage(ctx, adoption)) await adoption.refresh();
+  const pending = new Set(
+    creates.filter((e) => !ctx.ledger.targetId('workflows', e.sourceId)).map((e) => e.sourceId),
+  );
+  // Packages carried every workflow: the archive need not be read again.
+  if (creates.every((e) => !pending.has(e.sourceId) || ctx.hasFailed(e))) return ctx.checkDeadline();
   const todo = async function* () {
     for await (const item of plannedWorkflows(ctx, ['create'])) {
       if (ctx.ledger.targetId('workflows', item.entry.sourceId)) continue;
@@ -71,20 +72,10 @@ async function createOne(
   adoption: Adoption<Workflow>,
   pending: Set<string>,
 ): Promise<Created> {
-  // One published with another draft is created with what ran; its draft is written after publishing.
-  const { workflow } = contentBeforePublishing(ctx, entry, archived);
-  const projectId = ctx.targetProject(entry);
-  const name = entry.renameTo ?? workflow.name;
-  const key = workflowKey(projectId ?? '*', name);
+  const { workflow, key, projectId, folderId, body, unresolved } = prepareCreate(ctx, archived, entry);
   const adopted = await adoption.take(key);
   if (adopted) return { entry, id: adopted, finalBody: false };
-  // Decided before the request: the id map may grow while it is in flight.
-  const { workflow: rewritten, unresolved } = rewriteWorkflowReferences(workflow, idMaps(ctx));
-  const body = writeBody(ctx, workflow, rewritten, name);
   const finalBody = !needsSecondPass(workflow, entry, unresolved, pending);
-  const folderId = workflow.parentFolderId
-    ? ctx.ledger.targetId('folders', workflow.parentFolderId)
-    : undefined;
   try {
     // A create whose answer was lost is looked up by name in its project before it is sent again.
     const id = await adoption.createOrAdopt(key, async () => {

@@ -52,7 +52,7 @@ async function importBatch(
   const shells = batch.map((e) => ({ id: e.sourceId, name: e.renameTo ?? e.name }));
   let imported: { sourceId: string; id: string }[];
   try {
-    imported = await ctx.api.importWorkflowsKeepingIds(shells, projectId ? { projectId } : {});
+    imported = await ctx.api.importWorkflows(shells, { ...(projectId ? { projectId } : {}), keepIds: true });
   } catch (error) {
     if (isFatal(error)) throw error;
     if (error instanceof AmbiguousWriteError && !lookedUp) {
