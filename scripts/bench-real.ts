@@ -311,6 +311,9 @@ async function benchSize(workflows: number) {
     const workflowGetFloorMs = await floor(source, 'workflow-gets');
 
     log(`  restoring into an empty n8n…`);
+    // A fresh n8n answers its first Public API request seconds late, once (docs/REAL-N8N-FINDINGS.md);
+    // the peers write into instances that already answered, so the target answers once first too.
+    await client(target)('GET', '/workflows?limit=1');
     const restored = await restore(target, fullArchive);
     // Into the same target, after the restore (whose workflows have new ids, so nothing clashes).
     const packageImportMs = await importPackages(client(target), packages);
