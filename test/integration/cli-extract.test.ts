@@ -178,7 +178,9 @@ describe('n8n-ark extract --workflow', () => {
     const mine = `${safeBaseName(workflow?.name ?? '')}.json`;
     const bytes = await readFile(archive);
     const damaged = join(store, 'damaged.zip');
-    const at = Math.floor(bytes.length / 3);
+    // Inside the workflows entry's compressed bytes (its local header comes first in the file):
+    // a flip in a header field the reader never uses would leave the content whole.
+    const at = bytes.indexOf(Buffer.from('workflows.ndjson')) + 'workflows.ndjson'.length + 40;
     bytes[at] = (bytes[at] ?? 0) ^ 0xff;
     await writeFile(damaged, bytes);
     await mkdir(out);
