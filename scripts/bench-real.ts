@@ -12,7 +12,8 @@
  *  - n8n's own package export of the workflows (≤ 300 ids per call);
  *  - restore of the full backup into an empty n8n, against the best write path: the faster of raw
  *    creates (POST /workflows at the restore's concurrency, into the empty source while seeding)
- *    and n8n's package import (≤ 300 workflows per call, content included), plus the rows inserted
+ *    and n8n's package import (≤ 300 workflows per call, content included, into a third empty
+ *    n8n), plus the rows inserted
  *    at the restore's batch size, plus the table's create.
  * The built CLI runs as users run it (its own duration; peak RSS from /proc). Writes
  * bench/real-n8n.json and the README's "real n8n" table.
@@ -270,9 +271,12 @@ async function helpOf(command: string): Promise<string> {
 const backupHasFull = values['render-only'] ? false : (await helpOf('backup')).includes('--full');
 
 async function benchSize(workflows: number) {
-  const [source, target] = await Promise.all([
+  // The package-import peer gets its own empty instance: the restore's workflows carry the source
+  // ids as their lineage, so n8n would refuse the same package into the restore's target.
+  const [source, target, peer] = await Promise.all([
     startN8n(`bench-source-${workflows}`, { readinessTimeoutMs: 600_000 }),
     startN8n(`bench-target-${workflows}`, { readinessTimeoutMs: 600_000 }),
+    startN8n(`bench-peer-${workflows}`, { readinessTimeoutMs: 600_000 }),
   ]);
   const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-real-'));
   const loadBefore = loadavg()[0] ?? 0;
@@ -315,8 +319,8 @@ async function benchSize(workflows: number) {
     // the peers write into instances that already answered, so the target answers once first too.
     await client(target)('GET', '/workflows?limit=1');
     const restored = await restore(target, fullArchive);
-    // Into the same target, after the restore (whose workflows have new ids, so nothing clashes).
-    const packageImportMs = await importPackages(client(target), packages);
+    await client(peer)('GET', '/workflows?limit=1');
+    const packageImportMs = await importPackages(client(peer), packages);
     const bestWorkflowsMs = Math.min(rawCreatesMs, packageImportMs);
     const bestWriteMs = bestWorkflowsMs + rowsInsertMs + tableCreateMs;
     const result = {
@@ -343,7 +347,7 @@ async function benchSize(workflows: number) {
     log(`  ${JSON.stringify(result)}`);
     return result;
   } finally {
-    await Promise.all([source.stop(), target.stop()]);
+    await Promise.all([source.stop(), target.stop(), peer.stop()]);
     await rm(store, { recursive: true, force: true });
   }
 }
