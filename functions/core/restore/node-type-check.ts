@@ -38,11 +38,15 @@ export async function checkNodeTypes(
     if (written.has(workflow.id)) for (const use of workflow.nodeTypes ?? []) uses.set(nodeTypeKey(use), use);
   if (uses.size === 0) return;
 
+  // The probe answers for every type; the inventory is read only when it cannot, or to say what to
+  // install (a fresh n8n takes over a second to answer its first GET /community-packages).
+  const answer = await api.missingNodeTypes([...uses.values()]);
+  if (answer.missing?.length === 0) return;
   const inventory = await readInventory(api);
   const installed = 'packages' in inventory ? inventory.packages : undefined;
   if ('skipped' in inventory)
     plan.notes.push(`The target's community packages could not be read: ${inventory.skipped.reason}.`);
-  const missing = await missingOnTarget(api, [...uses.values()], installed, plan.notes);
+  const missing = missingOnTarget(answer, [...uses.values()], installed, plan.notes);
   if (missing.size === 0) return;
 
   const byWorkflow: Record<string, string[]> = {};
@@ -81,13 +85,12 @@ export async function checkNodeTypes(
 }
 
 /** `type@version` keys of the types the target lacks (the probe's answer, or the inventory's). */
-async function missingOnTarget(
-  api: N8nApi,
+function missingOnTarget(
+  answer: Awaited<ReturnType<N8nApi['missingNodeTypes']>>,
   uses: NodeTypeUse[],
   installed: CommunityPackage[] | undefined,
   notes: string[],
-): Promise<Map<string, NodeTypeUse>> {
-  const answer = await api.missingNodeTypes(uses);
+): Map<string, NodeTypeUse> {
   if (answer.missing) return new Map(answer.missing.map((use) => [nodeTypeKey(use), use]));
   const loaded = new Set(
     (installed ?? []).filter((p) => !p.failedLoading).flatMap((p) => p.installedNodes.map((n) => n.type)),
