@@ -32,6 +32,9 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '500,2000' },
     rows: { type: 'string', default: '20000' },
     runs: { type: 'string', default: '1' },
+    // Restores (each into a fresh empty n8n, beside n8n's import into another): one import of the
+    // same 500 workflows varied 9.8–14.5 s between fresh instances, so the medians of three are compared.
+    'restore-runs': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '4' },
     readme: { type: 'boolean', default: true },
     // Renders the README's table from bench/real-n8n.json as it stands, measuring nothing.
@@ -43,6 +46,7 @@ const { values } = parseArgs({
 const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
+const RESTORE_RUNS = Number(values['restore-runs']);
 const CONCURRENCY = Number(values.concurrency);
 const root = join(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules/.bin/tsx');
@@ -257,7 +261,7 @@ async function restore(n8n: RealN8n, archive: string) {
       '--concurrency',
       String(CONCURRENCY),
       '--ledger',
-      `${archive}.bench-ledger.json`,
+      `${archive}.${randomUUID()}.bench-ledger.json`,
       '--json',
     ],
     { BENCH_API_KEY: n8n.apiKey, ...cliPath },
@@ -273,11 +277,7 @@ const backupHasFull = values['render-only'] ? false : (await helpOf('backup')).i
 async function benchSize(workflows: number) {
   // The package-import peer gets its own empty instance: the restore's workflows carry the source
   // ids as their lineage, so n8n would refuse the same package into the restore's target.
-  const [source, target, peer] = await Promise.all([
-    startN8n(`bench-source-${workflows}`, { readinessTimeoutMs: 600_000 }),
-    startN8n(`bench-target-${workflows}`, { readinessTimeoutMs: 600_000 }),
-    startN8n(`bench-peer-${workflows}`, { readinessTimeoutMs: 600_000 }),
-  ]);
+  const source = await startN8n(`bench-source-${workflows}`, { readinessTimeoutMs: 600_000 });
   const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-real-'));
   const loadBefore = loadavg()[0] ?? 0;
   try {
@@ -314,13 +314,20 @@ async function benchSize(workflows: number) {
     }
     const workflowGetFloorMs = await floor(source, 'workflow-gets');
 
-    log(`  restoring into an empty n8n…`);
-    // A fresh n8n answers its first Public API request seconds late, once (docs/REAL-N8N-FINDINGS.md);
-    // the peers write into instances that already answered, so the target answers once first too.
-    await client(target)('GET', '/workflows?limit=1');
-    const restored = await restore(target, fullArchive);
-    await client(peer)('GET', '/workflows?limit=1');
-    const packageImportMs = await importPackages(client(peer), packages);
+    const restores: { ms: number; peakRssMb: number }[] = [];
+    const imports: number[] = [];
+    for (let run = 0; run < RESTORE_RUNS; run += 1) {
+      log(`  restore ${run + 1}: into an empty n8n, and n8n's package import into another…`);
+      const { restored, packageImportMs } = await restoreBesideImport(workflows, run, fullArchive, packages);
+      restores.push(restored);
+      imports.push(packageImportMs);
+      log(`  restore ${run + 1}: ${round(restored.ms)} ms, package import ${round(packageImportMs)} ms`);
+    }
+    const restored = {
+      ms: median(restores.map((r) => r.ms)),
+      peakRssMb: Math.max(...restores.map((r) => r.peakRssMb)),
+    };
+    const packageImportMs = median(imports);
     const bestWorkflowsMs = Math.min(rawCreatesMs, packageImportMs);
     const bestWriteMs = bestWorkflowsMs + rowsInsertMs + tableCreateMs;
     const result = {
@@ -347,8 +354,30 @@ async function benchSize(workflows: number) {
     log(`  ${JSON.stringify(result)}`);
     return result;
   } finally {
-    await Promise.all([source.stop(), target.stop(), peer.stop()]);
+    await source.stop();
     await rm(store, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One restore of the full backup into a fresh empty n8n, and n8n's package import of the same
+ * workflows into another fresh one (into the restore's target n8n would refuse it: the restored
+ * workflows carry the source ids as lineage). A fresh n8n answers its first Public API request
+ * seconds late (docs/REAL-N8N-FINDINGS.md): each answers one request before it is timed.
+ */
+async function restoreBesideImport(workflows: number, run: number, archive: string, packages: ArrayBuffer[]) {
+  const [target, peer] = await Promise.all([
+    startN8n(`bench-target-${workflows}-${run}`, { readinessTimeoutMs: 600_000 }),
+    startN8n(`bench-peer-${workflows}-${run}`, { readinessTimeoutMs: 600_000 }),
+  ]);
+  try {
+    await client(target)('GET', '/workflows?limit=1');
+    await client(peer)('GET', '/workflows?limit=1');
+    const restored = await restore(target, archive);
+    const packageImportMs = await importPackages(client(peer), packages);
+    return { restored, packageImportMs };
+  } finally {
+    await Promise.all([target.stop(), peer.stop()]);
   }
 }
 
@@ -359,6 +388,8 @@ type SizeResult = Omit<Awaited<ReturnType<typeof benchSize>>, 'fullReadFloorMs'>
 interface Output {
   measuredAt: string;
   runs: number;
+  /** Restores, each beside n8n's import into another fresh n8n (medians); absent before they were repeated. */
+  restoreRuns?: number;
   concurrency: number;
   rowBatch: number;
   sizes: SizeResult[];
@@ -395,7 +426,7 @@ function render(output: Output): string {
       (r) => r.rowsInsertMs,
     ),
     '',
-    `${output.runs === 1 ? 'One run' : `Median of ${output.runs} runs`}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Full-read floor: the listing floor plus what the API forces on a full backup (a GET per workflow, its history list, a GET per saved version the listing lacks). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${incremental ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
+    `${output.runs === 1 ? 'One run' : `Median of ${output.runs} runs`}${output.restoreRuns && output.restoreRuns > 1 ? ` (restore and package import: median of ${output.restoreRuns}, each into its own fresh n8n)` : ''}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Full-read floor: the listing floor plus what the API forces on a full backup (a GET per workflow, its history list, a GET per saved version the listing lacks). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${incremental ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
   ].join('\n');
 }
 
@@ -407,6 +438,7 @@ if (values['render-only']) {
   output = {
     measuredAt: new Date().toISOString(),
     runs: RUNS,
+    restoreRuns: RESTORE_RUNS,
     concurrency: CONCURRENCY,
     rowBatch: DEFAULT_ROW_BATCH,
     sizes: [],

@@ -953,7 +953,7 @@ const KEEP_IDS_IMPORT = {
  * The manifest lists no requirements, so the credential modes never come into play; they say what
  * n8n should do if it ever checks: match by id, create nothing.
  */
-const NEW_IDS_IMPORT = {
+export const NEW_IDS_IMPORT = {
   workflowConflictPolicy: 'fail',
   workflowIdPolicy: 'new',
   workflowPublishingPolicy: 'unpublish-all',

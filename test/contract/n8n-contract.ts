@@ -8,7 +8,7 @@
  */
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { N8nHttpClient, NEW_IDS_IMPORT } from '../../functions/adapters/n8n-http-client.js';
 import {
   missingFromProbe,
   nodeTypeProbePackage,
@@ -1055,14 +1055,7 @@ export function describeN8nContract(
       });
 
       /** The fields a restore with new ids sends (N8nHttpClient.importWorkflows). */
-      const NEW_IDS = {
-        workflowConflictPolicy: 'fail',
-        workflowIdPolicy: 'new',
-        workflowPublishingPolicy: 'unpublish-all',
-        missingNodeTypeMode: 'import-anyway',
-        credentialMatchingMode: 'id-only',
-        credentialMissingMode: 'must-preexist',
-      };
+      const NEW_IDS = NEW_IDS_IMPORT;
       const packageId = () =>
         `arkPkg${Math.floor(Math.random() * 36 ** 8)
           .toString(36)

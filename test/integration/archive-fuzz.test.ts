@@ -42,6 +42,7 @@ import {
   mutant,
   zipEntries,
 } from './support/archive-mutants.js';
+import { freshTargetFor } from './support/targets.js';
 
 const SEED = Number(process.env.ARCHIVE_FUZZ_SEED ?? 20_260_101);
 const MUTANTS = 1_020;
@@ -84,13 +85,7 @@ let source: N8nDouble;
 let target: N8nDouble;
 let base: BaseArchive;
 
-/** An empty licensed target holding the source's users (n8n-ark invites no one). */
-async function freshTarget(): Promise<N8nDouble> {
-  const double = await startN8nDouble({ licensed: 'all', idSeed: 9 });
-  for (const user of source.state.users.values())
-    if (user.role !== 'global:owner') double.state.createUser({ ...user });
-  return double;
-}
+const freshTarget = () => freshTargetFor(source, 9);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'n8n-ark-fuzz-'));

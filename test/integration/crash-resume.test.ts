@@ -25,6 +25,7 @@ import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import type { DoubleState } from '../double/state.js';
 import { assertBuiltCliIsCurrent, type ChildRun, runBuiltCli } from './support/built-cli.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
+import { freshTargetFor } from './support/targets.js';
 
 const SEED = Number(process.env.CRASH_RESUME_SEED ?? 20261122);
 /** Trials at least, each into its own target, its first run killed at one of TRIALS moments. */
@@ -64,13 +65,7 @@ afterAll(async () => {
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
-/** An empty target whose users are the source's (n8n-ark invites nobody), so personal projects map. */
-async function freshTarget(): Promise<N8nDouble> {
-  const target = await startN8nDouble({ licensed: 'all' });
-  for (const user of source.state.users.values())
-    if (user.role !== 'global:owner') target.state.createUser({ ...user });
-  return target;
-}
+const freshTarget = () => freshTargetFor(source);
 
 /** Objects the instance holds more than once, by each kind's natural key; rows by their values. */
 function duplicatesIn(state: DoubleState): string[] {

@@ -14,6 +14,7 @@ import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import type { DoubleState } from '../double/state.js';
 import { assertBuiltCliIsCurrent } from './support/built-cli.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
+import { freshTargetFor } from './support/targets.js';
 
 const WORKFLOWS = 48;
 
@@ -37,13 +38,7 @@ afterAll(async () => {
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
-/** An empty target whose users are the source's, so personal projects map. */
-async function freshTarget(): Promise<N8nDouble> {
-  const target = await startN8nDouble({ licensed: 'all' });
-  for (const user of source.state.users.values())
-    if (user.role !== 'global:owner') target.state.createUser({ ...user });
-  return target;
-}
+const freshTarget = () => freshTargetFor(source);
 
 const count = (target: N8nDouble, method: string, path: string) =>
   target.requests.filter((r) => r.method === method && r.path === path && r.status < 400).length;
