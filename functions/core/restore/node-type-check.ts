@@ -70,6 +70,16 @@ export async function checkNodeTypes(
   }
   if (Object.keys(byWorkflow).length > 0) plan.missingNodeTypes = byWorkflow;
   const install = whatToInstall([...missing.values()], archived, installed, plan.notes);
+  noteInstalls(plan, install, archived, options);
+}
+
+/** What the plan says about the packages to install (and installs, with the flag). */
+function noteInstalls(
+  plan: RestorePlan,
+  install: CommunityPackageInstall[],
+  archived: ArchivedCommunityPackage[] | undefined,
+  options: NodeTypeCheckOptions,
+): void {
   if (install.length > 0) plan.communityPackagesToInstall = install;
   const list = install.map((p) => `${p.name}@${p.version}`).join(', ');
   if (install.length > 0)
