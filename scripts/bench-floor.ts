@@ -10,7 +10,7 @@
  * nothing else (what reading each workflow alone costs). Both for `npm run bench:real` too.
  */
 import { parseArgs } from 'node:util';
-import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../functions/adapters/n8n/index.js';
 import { batches, mapOrdered, pagesOf } from '../functions/core/async-iterables.js';
 import { FeatureNotLicensedError } from '../functions/core/errors.js';
 
@@ -21,7 +21,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'all' },
   },
 });
-const api = new N8nHttpClient({
+const api = createN8nClient({
   baseUrl: values.url ?? '',
   apiKey: process.env.BENCH_API_KEY ?? '',
   concurrency: Number(values.concurrency),

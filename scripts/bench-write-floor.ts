@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { FolderArchiveStore } from '../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../functions/adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../functions/core/archive-access.js';
 import { ENTRY } from '../functions/core/archive-format.js';
@@ -32,7 +32,7 @@ const { values } = parseArgs({
   },
 });
 const concurrency = Number(values.concurrency);
-const api = new N8nHttpClient({
+const api = createN8nClient({
   baseUrl: values.url ?? '',
   apiKey: process.env.BENCH_API_KEY ?? '',
   concurrency,

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../functions/adapters/n8n/index.js';
 import type { JsonObject, WorkflowWrite } from '../functions/core/n8n-types.js';
 
 const { values } = parseArgs({
@@ -225,7 +225,7 @@ function pinnedWorkflow(pinnedMib: number): WorkflowWrite {
 async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string> {
   const double = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
-    await new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey }).createWorkflow(workflow);
+    await createN8nClient({ baseUrl: double.url, apiKey: double.apiKey }).createWorkflow(workflow);
     const b = await measure(
       cli,
       [
@@ -343,7 +343,7 @@ async function measureIncremental(
   Pick<SizeResult, 'incrementalMs' | 'listingFloorMs' | 'incrementalRatio' | 'incrementalPeakRssMb'>
 > {
   const env = { BENCH_API_KEY: double.apiKey };
-  const api = new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey });
+  const api = createN8nClient({ baseUrl: double.url, apiKey: double.apiKey });
   const ids: string[] = [];
   // n8n refuses to update an archived workflow; the seeded double has some.
   for await (const workflow of api.listWorkflows({ excludePinnedData: true }))

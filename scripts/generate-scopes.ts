@@ -1,5 +1,5 @@
 /**
- * Regenerates functions/adapters/n8n-scopes.ts from n8n's bundled Public API spec:
+ * Regenerates functions/adapters/n8n/scopes.ts from n8n's bundled Public API spec:
  *   npx tsx scripts/generate-scopes.ts ../shared/n8n/openapi-2.41.yml
  * The table lets a 403 "Forbidden" name the scope the API key is missing.
  */
@@ -43,5 +43,5 @@ export const REQUIRED_SCOPES: Readonly<Record<string, string>> = {
 ${body}
 };
 `;
-writeFileSync(join(import.meta.dirname, '..', 'functions', 'adapters', 'n8n-scopes.ts'), out);
+writeFileSync(join(import.meta.dirname, '..', 'functions', 'adapters', 'n8n', 'scopes.ts'), out);
 console.error(`wrote ${scopes.length} scopes (spec ${version})`);

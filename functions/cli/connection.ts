@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_MAX_ANSWER_BYTES, N8nHttpClient } from '../adapters/n8n-http-client.js';
+import { createN8nClient, DEFAULT_MAX_ANSWER_BYTES, type N8nClient } from '../adapters/n8n/index.js';
 import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/ports.js';
 import { resolveApiKey } from './api-key.js';
@@ -64,7 +64,7 @@ export function addRequestBoundOptions(command: Command): Command {
     );
 }
 
-/** The request bounds the flags give, for N8nHttpClient. */
+/** The request bounds the flags give, for createN8nClient. */
 export function requestBounds(flags: RequestBoundFlags): {
   maxAnswerBytes: number;
   timeoutMs: number;
@@ -135,10 +135,10 @@ export async function connect(
   options: ConnectionOptions,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-): Promise<N8nHttpClient> {
+): Promise<N8nClient> {
   const baseUrl = parseUrl(options.url);
   const apiKey = await resolveApiKey(options, env);
-  return new N8nHttpClient({
+  return createN8nClient({
     baseUrl,
     apiKey,
     concurrency: parsePositiveInt(options.concurrency, '--concurrency', 4),

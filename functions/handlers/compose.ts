@@ -6,7 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { createJsonLogger } from '../adapters/json-logger.js';
-import { N8nHttpClient } from '../adapters/n8n-http-client.js';
+import { createN8nClient, type N8nClient } from '../adapters/n8n/index.js';
 import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import {
   PrefixedSecretSource,
@@ -125,7 +125,7 @@ export interface Composition {
   s3: S3Client;
   store: S3ArchiveStore;
   /** The n8n client for an instance, from its secret (read once per call, never logged). */
-  n8n(instance: string): Promise<N8nHttpClient>;
+  n8n(instance: string): Promise<N8nClient>;
   /**
    * Credential secrets for a restore into `target` from `sm://<prefix>`: refused unless the prefix is
    * the one configured for that target (the only one the function may read).
@@ -157,7 +157,7 @@ export function compose(processEnv: NodeJS.ProcessEnv): Composition {
         );
       }
       const { url, apiKey } = await readInstanceSecret(secrets, secretName);
-      return new N8nHttpClient({ baseUrl: url, apiKey, logger });
+      return createN8nClient({ baseUrl: url, apiKey, logger });
     },
     credentialSecrets(target, uri) {
       const allowed = env.CREDENTIAL_SECRETS[target];

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { drillMetricsLine } from '../adapters/cloudwatch-emf.js';
-import { N8nHttpClient } from '../adapters/n8n-http-client.js';
+import { createN8nClient, type N8nClient } from '../adapters/n8n/index.js';
 import { formatS3Url, parseS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import { readInstanceSecret, SecretsManagerSecretSource } from '../adapters/secrets-manager.js';
@@ -46,7 +46,7 @@ export const drillEventSchema = z.discriminatedUnion('mode', [
 /** DRILL_TARGETS: instance name → the Secrets Manager secret of its scratch instance. */
 const targetsSchema = z.record(z.string(), z.string());
 
-type Deps = Parameters<typeof prepareDrill>[0] & { api: N8nHttpClient };
+type Deps = Parameters<typeof prepareDrill>[0] & { api: N8nClient };
 type SliceRequest = Extract<z.infer<typeof drillEventSchema>, { mode: 'slice' }>;
 type FinishRequest = Extract<z.infer<typeof drillEventSchema>, { mode: 'finish' }>;
 
@@ -142,7 +142,7 @@ async function finish(
   };
 }
 
-async function scratchOf(c: Composition, instance: string): Promise<N8nHttpClient> {
+async function scratchOf(c: Composition, instance: string): Promise<N8nClient> {
   const targets = parseAtEdge(targetsSchema, JSON.parse(process.env.DRILL_TARGETS ?? '{}'), 'DRILL_TARGETS');
   const secretName = targets[instance];
   if (!secretName) throw new UsageError(`instance "${instance}" has no drill target configured`);
@@ -150,5 +150,5 @@ async function scratchOf(c: Composition, instance: string): Promise<N8nHttpClien
     new SecretsManagerSecretSource(new SecretsManagerClient({})),
     secretName,
   );
-  return new N8nHttpClient({ baseUrl: url, apiKey, logger: c.logger });
+  return createN8nClient({ baseUrl: url, apiKey, logger: c.logger });
 }

@@ -8,14 +8,14 @@
  */
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { N8nHttpClient, NEW_IDS_IMPORT } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient, NEW_IDS_IMPORT } from '../../functions/adapters/n8n/index.js';
 import {
   missingFromProbe,
   nodeTypeProbePackage,
   packageFiles,
   packageSourceVersion,
   workflowPackage,
-} from '../../functions/adapters/n8n-package.js';
+} from '../../functions/adapters/n8n/package-format.js';
 import { listedGraphs, versionRecord } from '../../functions/core/backup-listed-versions.js';
 import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
 import type { PackagedWorkflow } from '../../functions/core/ports.js';
@@ -1054,7 +1054,7 @@ export function describeN8nContract(
         });
       });
 
-      /** The fields a restore with new ids sends (N8nHttpClient.importWorkflows). */
+      /** The fields a restore with new ids sends (N8nClient.importWorkflows). */
       const NEW_IDS = NEW_IDS_IMPORT;
       const packageId = () =>
         `arkPkg${Math.floor(Math.random() * 36 ** 8)
@@ -1259,7 +1259,7 @@ export function describeN8nContract(
         const a = await createWorkflow(manualWorkflow(`${run} folder a`));
         const b = await createWorkflow(manualWorkflow(`${run} folder b`));
         const target = getTarget();
-        const client = new N8nHttpClient({ baseUrl: target.baseUrl, apiKey: target.apiKey });
+        const client = createN8nClient({ baseUrl: target.baseUrl, apiKey: target.apiKey });
 
         const folders = await client.workflowFolders([String(a.id), 'NoSuchWorkflow00', String(b.id)]);
 

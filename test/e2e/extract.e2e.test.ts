@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../functions/core/archive-access.js';
 import { ENTRY } from '../../functions/core/archive-format.js';
@@ -61,7 +61,7 @@ describe('n8n-ark extract against real n8n', () => {
     expect(run.code, run.stderr).toBe(0);
     const [file] = await readdir(out);
     const body = JSON.parse(await readFile(join(out, file as string), 'utf8')) as Record<string, unknown>;
-    const api = new N8nHttpClient({ baseUrl: n8n.url, apiKey: n8n.apiKey });
+    const api = createN8nClient({ baseUrl: n8n.url, apiKey: n8n.apiKey });
 
     const { meta: _meta, ...postable } = body;
     const imported = await api.createWorkflow(postable as unknown as WorkflowWrite);

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore } from '../../functions/adapters/file-ledger-store.js';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
 import { openArchiveAt } from '../../functions/core/archive-access.js';
@@ -94,7 +94,7 @@ const MAX_RESUMES = 4;
 
 const clock: Clock = { now: () => new Date() };
 const client = (url: string, apiKey: string, concurrency = 4) =>
-  new N8nHttpClient({ baseUrl: url, apiKey, concurrency, ...CLIENT_OPTIONS });
+  createN8nClient({ baseUrl: url, apiKey, concurrency, ...CLIENT_OPTIONS });
 /** One request at a time through a proxy, so the seed decides which request gets which fault. */
 const proxied = (proxy: FaultProxy, n8n: RealN8n) => client(proxy.url, n8n.apiKey, 1);
 const direct = (n8n: RealN8n) => client(n8n.url, n8n.apiKey);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient, type N8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
 import { openArchive } from '../../functions/core/archive-format.js';
@@ -76,8 +76,8 @@ function storeOf(bytes: Buffer): ArchiveStore {
   };
 }
 
-function client(double: N8nDouble): N8nHttpClient {
-  return new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey, timeoutMs: 5_000, retries: 0 });
+function client(double: N8nDouble): N8nClient {
+  return createN8nClient({ baseUrl: double.url, apiKey: double.apiKey, timeoutMs: 5_000, retries: 0 });
 }
 
 let dir: string;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../functions/core/archive-access.js';
 import { ENTRY, type Manifest } from '../../functions/core/archive-format.js';
@@ -97,14 +97,14 @@ function placeOf(state: DoubleState, workflowName: string): string {
 
 describe('folder placement', () => {
   it('records each workflow folder from the package export and restores it two levels deep into a mapped project', async () => {
-    const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+    const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
     const ops = await api.createProject('Ops');
     const top = await api.createFolder(ops.id, { name: 'Top' });
     const sub = await api.createFolder(ops.id, { name: 'Sub', parentFolderId: top.id });
     await api.createWorkflow({ ...body('In sub'), projectId: ops.id, parentFolderId: sub.id });
     await api.createWorkflow({ ...body('In top'), projectId: ops.id, parentFolderId: top.id });
     await api.createWorkflow({ ...body('At root'), projectId: ops.id });
-    const targetApi = new N8nHttpClient({ baseUrl: target.url, apiKey: target.apiKey });
+    const targetApi = createN8nClient({ baseUrl: target.url, apiKey: target.apiKey });
     await targetApi.createProject('Runbooks');
 
     const { archive, manifest } = await backup();
@@ -133,7 +133,7 @@ describe('folder placement', () => {
   });
 
   it('says in the manifest that folders are unknown when the key may not export', async () => {
-    const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+    const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
     await api.createWorkflow(body('Orders'));
     source.addApiKey('no-export', ['workflow:list', 'workflow:read']);
 
@@ -154,7 +154,7 @@ describe('folder placement', () => {
 
 describe('incremental backup', () => {
   it('after 3 descriptions, 1 graph and 1 deletion changed, equals a full backup and reads only the 4 changed workflows', async () => {
-    const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+    const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
     const ids: string[] = [];
     for (let n = 1; n <= 12; n += 1) ids.push((await api.createWorkflow(body(`Flow ${n}`))).id);
     const first = await backup();
@@ -216,7 +216,7 @@ describe('incremental backup', () => {
   });
 
   it('reuses nothing from a previous archive that does not verify, and says so', async () => {
-    const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+    const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
     await api.createWorkflow(body('Orders'));
     const first = await backup();
     const { readFile, writeFile } = await import('node:fs/promises');

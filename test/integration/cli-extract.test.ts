@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../functions/core/archive-access.js';
 import { ENTRY } from '../../functions/core/archive-format.js';
@@ -75,7 +75,7 @@ describe('n8n-ark extract --workflow', () => {
     );
     for (const key of ['id', 'versionId', 'active', 'createdAt', 'updatedAt', 'tags', 'shared'])
       expect(body).not.toHaveProperty(key);
-    const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+    const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
     const { meta: _meta, ...postable } = body; // meta is read-only in the Public API (the editor keeps it)
     const imported = await api.createWorkflow(postable as unknown as WorkflowWrite);
     expect(imported.id).not.toBe(chosen.id);

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import type { StoredCommunityPackage } from '../double/routes/community-packages.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
@@ -34,7 +34,7 @@ afterEach(async () => {
 
 async function sourceArchive(): Promise<string> {
   source.state.community.communityPackages.push(structuredClone(DATASTORE));
-  const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+  const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
   const workflow = await api.createWorkflow({
     name: 'Stores things',
     nodes: [

@@ -3,7 +3,7 @@
  * agrees with real n8n 2.41.1 (the contract suite checks both).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 
 let double: N8nDouble | undefined;
@@ -23,7 +23,7 @@ describe('N8nHttpClient.n8nVersion', () => {
   it('reads the version from the manifest of a package export of one workflow', async () => {
     double = await withWorkflow();
     double.state.n8nVersion = '2.43.0';
-    const client = new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey });
+    const client = createN8nClient({ baseUrl: double.url, apiKey: double.apiKey });
 
     expect(await client.n8nVersion()).toEqual({ version: '2.43.0' });
     expect(double.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -34,7 +34,7 @@ describe('N8nHttpClient.n8nVersion', () => {
 
   it('answers null with the reason on an instance without workflows, writing nothing', async () => {
     double = await startN8nDouble();
-    const client = new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey });
+    const client = createN8nClient({ baseUrl: double.url, apiKey: double.apiKey });
 
     expect(await client.n8nVersion()).toEqual({
       version: null,
@@ -45,7 +45,7 @@ describe('N8nHttpClient.n8nVersion', () => {
   it('answers null with the reason for a key without workflow:export', async () => {
     double = await withWorkflow();
     double.addApiKey('list-only', ['workflow:list']);
-    const client = new N8nHttpClient({ baseUrl: double.url, apiKey: 'list-only' });
+    const client = createN8nClient({ baseUrl: double.url, apiKey: 'list-only' });
 
     expect(await client.n8nVersion()).toEqual({
       version: null,

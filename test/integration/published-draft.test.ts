@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import type { Workflow, WorkflowWrite } from '../../functions/core/n8n-types.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
@@ -57,7 +57,7 @@ const marker = (nodes: Workflow['nodes'] | undefined) =>
 
 /** A backup of a source where "Edited" runs v1 with v2 as its draft, "Same" runs its draft, "Never" was never published. */
 async function sourceArchive(): Promise<string> {
-  const api = new N8nHttpClient({ baseUrl: source.url, apiKey: source.apiKey });
+  const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
   const edited = await api.createWorkflow(scheduled('Edited', 'PUBLISHED-v1'));
   await api.publishWorkflow(edited.id);
   await api.updateWorkflow(edited.id, scheduled('Edited', 'DRAFT-v2'), { publishIfActive: false });
@@ -74,7 +74,7 @@ const restore = (archive: string, ...flags: string[]) =>
 
 /** The target's workflows by name: [what runs, the draft], by their Set node's marker. */
 async function targetVersions(): Promise<Map<string, [unknown, unknown]>> {
-  const api = new N8nHttpClient({ baseUrl: target.url, apiKey: target.apiKey });
+  const api = createN8nClient({ baseUrl: target.url, apiKey: target.apiKey });
   const byName = new Map<string, [unknown, unknown]>();
   for await (const listed of api.listWorkflows()) {
     const workflow = await api.getWorkflow(listed.id);

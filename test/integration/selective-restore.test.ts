@@ -10,13 +10,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient, type N8nClient } from '../../functions/adapters/n8n/index.js';
 import type { WorkflowWrite } from '../../functions/core/n8n-types.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
 
 let n8n: N8nDouble;
-let api: N8nHttpClient;
+let api: N8nClient;
 let store: string;
 let archive: string;
 const ids = { orders: '', lookup: '', table: '' };
@@ -75,7 +75,7 @@ function orders(marker: string): WorkflowWrite {
 
 beforeEach(async () => {
   n8n = await startN8nDouble();
-  api = new N8nHttpClient({ baseUrl: n8n.url, apiKey: n8n.apiKey });
+  api = createN8nClient({ baseUrl: n8n.url, apiKey: n8n.apiKey });
   store = await mkdtemp(join(tmpdir(), 'n8n-ark-selective-'));
   const table = await api.createDataTable({
     name: 'orders',

@@ -3,7 +3,7 @@
  * contract suite holds to real n8n): the newest N versions across pages, and a version's graph.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { NotFoundError } from '../../functions/core/errors.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 
@@ -24,7 +24,7 @@ describe('N8nHttpClient workflow history', () => {
   it('reads the newest N versions, newest first, following the cursor past one page, and each graph', async () => {
     // Prepare
     double = await startN8nDouble();
-    const client = new N8nHttpClient({ baseUrl: double.url, apiKey: double.apiKey, retries: 0 });
+    const client = createN8nClient({ baseUrl: double.url, apiKey: double.apiKey, retries: 0 });
     const created = await client.createWorkflow({
       name: 'Orders',
       nodes: [trigger(0)],

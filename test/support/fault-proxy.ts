@@ -60,7 +60,7 @@ export interface FaultProxyOptions {
   seed: number;
   /** Default: none (everything passes). */
   rates?: FaultRates;
-  /** How long a `slow` answer is held back. Default 31 000 ms, past N8nHttpClient's 30 s timeout. */
+  /** How long a `slow` answer is held back. Default 31 000 ms, past N8nClient's 30 s timeout. */
   slowMs?: number;
   /** Retry-After of a `429`, in seconds. Default 1. */
   retryAfterSeconds?: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anchoredPages } from '../../functions/adapters/n8n-anchored-pages.js';
+import { anchoredPages } from '../../functions/adapters/n8n/anchored-pages.js';
 import { BackupIncompleteError, PaginationError } from '../../functions/core/errors.js';
 
 type Item = { id: string };

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient } from '../../functions/adapters/n8n-http-client.js';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { ConnectionError, PaginationError } from '../../functions/core/errors.js';
 
 let server: Server | undefined;
@@ -40,7 +40,7 @@ describe('N8nHttpClient bounds against a hostile server', () => {
       page += 1;
       respond(200, JSON.stringify({ data: [{ id: 't1', name: 'same' }], nextCursor: `c${page}` }));
     });
-    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 0 });
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 0 });
 
     // Act
     const listing = drain(client.listTags());
@@ -61,7 +61,7 @@ describe('N8nHttpClient bounds against a hostile server', () => {
         JSON.stringify({ data: [{ id: `t${page}`, name: `tag ${page}` }], nextCursor: `c${page}` }),
       );
     });
-    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 0, maxPages: 50 });
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 0, maxPages: 50 });
 
     // Act
     const listing = drain(client.listTags());
@@ -80,7 +80,7 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     const { url, requests } = await hostile((_url, respond) =>
       respond(200, JSON.stringify({ count: 1_000_000_000, data: folders })),
     );
-    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 0 });
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 0 });
 
     // Act
     const listing = drain(client.listFolders('p1'));
@@ -101,7 +101,7 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     });
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const client = new N8nHttpClient({
+    const client = createN8nClient({
       baseUrl: `http://127.0.0.1:${port}`,
       apiKey: 'k',
       timeoutMs: 300,
@@ -124,7 +124,7 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     const { url, requests } = await hostile((_url, respond) =>
       respond(200, Buffer.alloc(16 * 1024 * 1024, 0x20)),
     );
-    const client = new N8nHttpClient({ baseUrl: url, apiKey: 'k', retries: 3, maxAnswerBytes: 1024 * 1024 });
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 3, maxAnswerBytes: 1024 * 1024 });
 
     // Act
     const read = client.getWorkflow('w1');
@@ -154,7 +154,7 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     });
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const client = new N8nHttpClient({
+    const client = createN8nClient({
       baseUrl: `http://127.0.0.1:${port}`,
       apiKey: 'k',
       retries: 3,

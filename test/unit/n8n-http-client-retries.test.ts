@@ -1,5 +1,5 @@
 /**
- * How N8nHttpClient meets a disturbed connection (a proxy answering 429/5xx, resetting, cutting
+ * How N8nClient meets a disturbed connection (a proxy answering 429/5xx, resetting, cutting
  * answers off, or sitting on them past the timeout): idempotent requests are tried again, a write
  * that is not is tried again only when n8n certainly did not carry it out, and otherwise fails at
  * once with AmbiguousWriteError. Against a real local HTTP server; `sleep` is injected, so backoffs
@@ -8,7 +8,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient, type N8nHttpClientOptions } from '../../functions/adapters/n8n-http-client.js';
+import {
+  createN8nClient,
+  type N8nClient,
+  type N8nClientOptions,
+} from '../../functions/adapters/n8n/index.js';
 import { AmbiguousWriteError, ConnectionError, N8nApiError } from '../../functions/core/errors.js';
 import type { LogFields, Logger } from '../../functions/core/ports.js';
 
@@ -57,7 +61,7 @@ function afterBody(req: IncomingMessage, then: () => void): void {
   req.on('end', then);
 }
 
-function client(url: string, extra: Partial<N8nHttpClientOptions> = {}) {
+function client(url: string, extra: Partial<N8nClientOptions> = {}) {
   const delays: number[] = [];
   const debug: { message: string; fields?: LogFields }[] = [];
   const logger: Logger = {
@@ -66,7 +70,7 @@ function client(url: string, extra: Partial<N8nHttpClientOptions> = {}) {
     warn: () => {},
     error: () => {},
   };
-  const api = new N8nHttpClient({
+  const api = createN8nClient({
     baseUrl: url,
     apiKey: KEY,
     timeoutMs: 2_000,
@@ -107,8 +111,8 @@ function disturbedOnce(disturb: Handler, answer: unknown) {
 
 describe('N8nHttpClient retries idempotent requests through every transient failure', () => {
   const requests = {
-    GET: (api: N8nHttpClient) => api.getWorkflow('w1'),
-    PUT: (api: N8nHttpClient) => api.updateWorkflow('w1', WORKFLOW),
+    GET: (api: N8nClient) => api.getWorkflow('w1'),
+    PUT: (api: N8nClient) => api.updateWorkflow('w1', WORKFLOW),
   };
   for (const [method, call] of Object.entries(requests)) {
     for (const [kind, disturb] of Object.entries(disturbances)) {
@@ -167,10 +171,10 @@ describe('N8nHttpClient retries idempotent requests through every transient fail
   });
 
   const idempotentPosts = {
-    publish: (api: N8nHttpClient) => api.publishWorkflow('w1'),
-    unpublish: (api: N8nHttpClient) => api.unpublishWorkflow('w1'),
-    archive: (api: N8nHttpClient) => api.archiveWorkflow('w1'),
-    unarchive: (api: N8nHttpClient) => api.unarchiveWorkflow('w1'),
+    publish: (api: N8nClient) => api.publishWorkflow('w1'),
+    unpublish: (api: N8nClient) => api.unpublishWorkflow('w1'),
+    archive: (api: N8nClient) => api.archiveWorkflow('w1'),
+    unarchive: (api: N8nClient) => api.unarchiveWorkflow('w1'),
   };
   for (const [action, call] of Object.entries(idempotentPosts)) {
     it(`retries POST /workflows/{id}/${action}, idempotent in effect, after a 503`, async () => {
@@ -418,11 +422,10 @@ describe('N8nHttpClient retries a create only when n8n certainly did not carry i
   });
 
   const writes = {
-    'a row insert': (api: N8nHttpClient) => api.insertDataTableRows('d1', [{ name: 'a' }]),
-    'a credential create': (api: N8nHttpClient) => api.createCredential({ name: 'c', type: 't', data: {} }),
-    'a package import': (api: N8nHttpClient) =>
-      api.importWorkflows([{ id: 'a', name: 'A' }], { keepIds: true }),
-    'adding project members': (api: N8nHttpClient) =>
+    'a row insert': (api: N8nClient) => api.insertDataTableRows('d1', [{ name: 'a' }]),
+    'a credential create': (api: N8nClient) => api.createCredential({ name: 'c', type: 't', data: {} }),
+    'a package import': (api: N8nClient) => api.importWorkflows([{ id: 'a', name: 'A' }], { keepIds: true }),
+    'adding project members': (api: N8nClient) =>
       api.addProjectMembers('p1', [{ userId: 'u1', role: 'project:editor' }]),
   };
   for (const [write, call] of Object.entries(writes)) {

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { N8nHttpClient, normaliseBaseUrl } from '../../functions/adapters/n8n-http-client.js';
+import {
+  createN8nClient,
+  type N8nClientOptions,
+  normaliseBaseUrl,
+} from '../../functions/adapters/n8n/index.js';
 import {
   AmbiguousWriteError,
   AuthenticationError,
@@ -38,9 +42,9 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 const cursorOf = (offset: number) => Buffer.from(JSON.stringify({ limit: 250, offset })).toString('base64');
 
-function client(baseUrl: string, extra: Partial<ConstructorParameters<typeof N8nHttpClient>[0]> = {}) {
+function client(baseUrl: string, extra: Partial<N8nClientOptions> = {}) {
   const delays: number[] = [];
-  const api = new N8nHttpClient({
+  const api = createN8nClient({
     baseUrl,
     apiKey: KEY,
     sleep: async (ms) => {
@@ -517,7 +521,7 @@ describe('N8nHttpClient package import (--keep-workflow-ids)', () => {
         string,
         string
       >;
-      const { packageFiles } = await import('../../functions/adapters/n8n-package.js');
+      const { packageFiles } = await import('../../functions/adapters/n8n/package-format.js');
       const read = packageFiles(Buffer.from(await (form.get('package') as Blob).arrayBuffer()));
       files = new Map([...read].map(([path, bytes]) => [path, bytes.toString('utf8')]));
       send(res, 200, { workflows: [{ sourceWorkflowId: 'src1', localId: 'new1', status: 'created' }] });

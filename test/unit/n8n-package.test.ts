@@ -10,7 +10,7 @@ import {
   packageSourceVersion,
   packageWorkflowFolders,
   tar,
-} from '../../functions/adapters/n8n-package.js';
+} from '../../functions/adapters/n8n/package-format.js';
 
 const exportOf = (files: { path: string; json: unknown }[]) => gzipSync(tar(files, 1_764_000_000));
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { N8nHttpClient } from '../../adapters/n8n-http-client.js';
+import { createN8nClient } from '../../adapters/n8n/index.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../../core/archive-access.js';
 import {
@@ -90,7 +90,7 @@ export function registerDiffCommand(program: Command, out: Output, env: NodeJS.P
           const concurrency = parsePositiveInt(flags.concurrency, '--concurrency', 4);
           const bounds = requestBounds(flags);
           return liveSnapshot(
-            new N8nHttpClient({
+            createN8nClient({
               baseUrl: parseUrl(spec, which),
               apiKey,
               concurrency,

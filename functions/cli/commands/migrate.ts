@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
-import { N8nHttpClient } from '../../adapters/n8n-http-client.js';
+import { createN8nClient, type N8nClient } from '../../adapters/n8n/index.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
 import { runMigrate } from '../../core/migrate.js';
@@ -154,7 +154,7 @@ async function client(
   env: NodeJS.ProcessEnv,
   limits: { concurrency: number } & ReturnType<typeof requestBounds>,
   logger: Logger,
-): Promise<N8nHttpClient> {
+): Promise<N8nClient> {
   const baseUrl = parseUrl(url, flag);
   const apiKey = await resolveApiKey(
     {
@@ -164,5 +164,5 @@ async function client(
     env,
     flags,
   );
-  return new N8nHttpClient({ baseUrl, apiKey, ...limits, logger });
+  return createN8nClient({ baseUrl, apiKey, ...limits, logger });
 }

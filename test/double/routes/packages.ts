@@ -36,7 +36,7 @@
  * requirements and sub-workflow dependencies are not modelled.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { tar } from '../../../functions/adapters/n8n-package.js';
+import { tar } from '../../../functions/adapters/n8n/package-format.js';
 import type { Json, JsonObject } from '../../../functions/core/n8n-types.js';
 import { ApiError, type Context, legacy, ok, type Reply, type Route } from '../http.js';
 import type { DoubleState, StoredWorkflow } from '../state.js';

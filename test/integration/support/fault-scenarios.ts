@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileLedgerStore } from '../../../functions/adapters/file-ledger-store.js';
 import { FolderArchiveStore } from '../../../functions/adapters/folder-store.js';
-import { N8nHttpClient } from '../../../functions/adapters/n8n-http-client.js';
+import { createN8nClient, type N8nClient } from '../../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../../functions/adapters/zip-archive-writer.js';
 import { type ClosableArchive, openArchiveAt } from '../../../functions/core/archive-access.js';
@@ -412,8 +412,8 @@ export function formatMatrix(rows: readonly MatrixRow[]): string {
 
 // ---- helpers
 
-function client(baseUrl: string, apiKey: string): N8nHttpClient {
-  return new N8nHttpClient({ baseUrl, apiKey, ...CLIENT_OPTIONS });
+function client(baseUrl: string, apiKey: string): N8nClient {
+  return createN8nClient({ baseUrl, apiKey, ...CLIENT_OPTIONS });
 }
 
 /** An empty licensed target holding the source's user accounts (n8n-ark does not invite users). */

@@ -8,7 +8,7 @@
  * When the list shifted by more than that overlap the page is asked for again a page further
  * back; items already handed out are not handed out again. Only the previous page's ids are held.
  */
-import { BackupIncompleteError, N8nApiError, PaginationError } from '../core/errors.js';
+import { BackupIncompleteError, N8nApiError, PaginationError } from '../../core/errors.js';
 
 export interface AnchoredPagesOptions {
   /** Items per page asked for (n8n's most: 250). */

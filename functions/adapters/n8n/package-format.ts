@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { PackagedWorkflow } from '../core/ports.js';
+import type { PackagedWorkflow } from '../../core/ports.js';
 
 export const PACKAGE_FORMAT_VERSION = '1';
 

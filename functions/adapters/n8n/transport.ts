@@ -1,0 +1,275 @@
+/**
+ * The n8n client's transport: requests to `<baseUrl>/api/v1` with the API key, over keep-alive
+ * sockets (http-exchange.ts), at most `concurrency` at once, each answer read up to a cap, transient
+ * failures asked again as retry-policy.ts decides, failing answers turned into our errors
+ * (errors.ts), cursor listings followed to the end (cursor-pages.ts). The routes are in the area
+ * modules beside it; none of them sends a request any other way.
+ */
+import type { Logger, PagedListing } from '../../core/ports.js';
+import { silentLogger } from '../../core/ports.js';
+import { cursorListing, MAX_PAGES } from './cursor-pages.js';
+import {
+  ambiguousWrite,
+  answerError,
+  answerTooLarge,
+  type ClientSettings,
+  describeFailure,
+  describeNetworkError,
+  header,
+  notJson,
+  type RequestPlace,
+  unreachable,
+} from './errors.js';
+import {
+  type HttpAnswer,
+  HttpAnswerTooLargeError,
+  HttpExchange,
+  HttpExchangeError,
+  type HttpRequest,
+} from './http-exchange.js';
+import {
+  isIdempotent,
+  isTransient,
+  type Method,
+  mayHaveBeenCarriedOut,
+  parseRetryAfter,
+  RetryPolicy,
+  refusedBeforeCarriedOut,
+} from './retry-policy.js';
+
+export type { Method } from './retry-policy.js';
+
+export interface N8nClientOptions {
+  /** The instance's base URL; a trailing `/api/v1` or slash is accepted. */
+  baseUrl: string;
+  apiKey: string;
+  /** Requests in flight at once, across all calls of this client. Default 4. */
+  concurrency?: number;
+  /** Per-request timeout. Default 30 s. */
+  timeoutMs?: number;
+  /**
+   * Attempts after the first for a transient failure (429, 500, 502, 503, 504, a network failure or
+   * a timeout), per call. Default 5.
+   */
+  retries?: number;
+  logger?: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  /** Base of the exponential backoff (full jitter, at most 30 s). Default 250 ms. */
+  backoffMs?: number;
+  /** The longest wait a Retry-After header is obeyed for; a server asking for more waits this. Default 60 s. */
+  maxRetryAfterMs?: number;
+  /**
+   * The largest answer read, in bytes; a larger one fails naming the route (a hostile or broken
+   * server cannot take the memory). Default DEFAULT_MAX_ANSWER_BYTES.
+   */
+  maxAnswerBytes?: number;
+  /** The most pages one listing is followed for. Default MAX_PAGES (100,000 pages of 250). */
+  maxPages?: number;
+}
+
+/**
+ * 64 MiB. The largest real answer is one workflow with its pinned data (listings are read without
+ * it): n8n refuses a request body over N8N_PAYLOAD_SIZE_MAX, 16 MiB by default, so four times that
+ * leaves room for an instance that raised it. Reading up to the cap costs about as much memory, so
+ * this keeps the CLI under 300 MB of RSS against a server that answers without end (measured with a
+ * 400 MB answer: 256 MiB let the CLI reach 367 MiB).
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** n8n's page-size maximum; every list asks for it (limit=0 would return everything and loop forever). */
+export const PAGE_SIZE = 250;
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  /** A multipart/form-data body, already encoded, instead of JSON. */
+  multipart?: { body: Buffer; contentType: string };
+  /** The route as the spec names it, e.g. `/workflows/{workflowId}`, to look up the scope on 403. */
+  route: string;
+  /**
+   * Doing it twice leaves n8n as doing it once (publish, archive, …), so a failure whose outcome is
+   * unknown is retried. GET, PUT and DELETE are by their method; a POST only when it says so.
+   */
+  idempotent?: boolean;
+  /** Failing statuses answered to the caller as they are (their body says more than an error would). */
+  accept?: readonly number[];
+}
+
+/** Bounded concurrency shared by every request of one client. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await task();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** Strips credentials, a trailing slash and a trailing `/api/v1`: the printable base of the instance. */
+export function normaliseBaseUrl(value: string): string {
+  const url = new URL(value);
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return url
+    .toString()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v1$/, '');
+}
+
+/** A path segment (an id, a type name) as it goes into a URL. */
+export function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+export class N8nTransport {
+  readonly baseUrl: string;
+  /** The most pages one listing is followed for. */
+  readonly maxPages: number;
+  private readonly apiKey: string;
+  private readonly settings: ClientSettings;
+  private readonly exchange: HttpExchange;
+  private readonly semaphore: Semaphore;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: N8nClientOptions) {
+    this.baseUrl = normaliseBaseUrl(options.baseUrl);
+    this.apiKey = options.apiKey;
+    this.semaphore = new Semaphore(options.concurrency ?? 4);
+    this.exchange = new HttpExchange({ maxSockets: options.concurrency ?? 4 });
+    this.settings = {
+      baseUrl: this.baseUrl,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      maxAnswerBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+    };
+    this.retry = new RetryPolicy({
+      retries: options.retries,
+      backoffMs: options.backoffMs,
+      maxRetryAfterMs: options.maxRetryAfterMs,
+      sleep: options.sleep,
+      logger: options.logger ?? silentLogger,
+    });
+    this.maxPages = options.maxPages ?? MAX_PAGES;
+  }
+
+  /**
+   * A cursor listing of `path`, readable page by page or item by item (cursor-pages.ts), each
+   * page asked for with limit=PAGE_SIZE.
+   */
+  list<T extends { id?: unknown }>(path: string, route: string, query: Query = {}): PagedListing<T> {
+    return cursorListing<T>(
+      (cursor) => this.answer('GET', path, { route, query: { ...query, limit: PAGE_SIZE, cursor } }),
+      (answer) => this.parse('GET', path, answer),
+      { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
+    );
+  }
+
+  async json<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
+    return this.parse<T>(method, path, await this.answer(method, path, options));
+  }
+
+  /** An answer's JSON; an empty body is undefined. */
+  parse<T>(method: Method, path: string, answer: HttpAnswer): T {
+    if (answer.body.length === 0) return undefined as T;
+    try {
+      return JSON.parse(answer.body.toString('utf8')) as T;
+    } catch (error) {
+      throw notJson(this.baseUrl, method, path, answer, error);
+    }
+  }
+
+  /**
+   * One request's successful answer, read in full. Each attempt (connecting, sending, reading the
+   * answer to its end) has its own timeout and holds one of the client's concurrency slots.
+   *
+   * A transient failure is tried again as the retry policy allows. A write that is not idempotent
+   * is tried again only when n8n certainly did not carry it out (429, never connected, not wholly
+   * sent); any other failure after sending it is an AmbiguousWriteError at once, for the caller to
+   * look the object up before writing again.
+   */
+  async answer(method: Method, path: string, options: RequestOptions): Promise<HttpAnswer> {
+    const url = this.url(path, options.query);
+    const request = this.request(method, options);
+    const idempotent = isIdempotent(method, options.idempotent);
+    const place: RequestPlace = { method, path, route: options.route };
+    for (let attempt = 1; ; attempt += 1) {
+      const answer = await this.attempt(url, request, place, attempt);
+      if (answer instanceof HttpExchangeError) {
+        const cause = answer.cause;
+        if (!idempotent && mayHaveBeenCarriedOut(answer))
+          throw ambiguousWrite(this.settings, method, path, describeFailure(this.settings, cause), cause);
+        if (!(await this.retry.again(attempt, `${method} ${path}: ${describeNetworkError(cause)}`)))
+          throw unreachable(this.settings, method, path, cause, attempt);
+        continue;
+      }
+      if ((answer.status >= 200 && answer.status < 300) || options.accept?.includes(answer.status))
+        return answer;
+      if (!isTransient(answer.status)) throw answerError(this.settings, place, answer);
+      if (!idempotent && !refusedBeforeCarriedOut(answer.status)) {
+        const cause = answerError(this.settings, place, answer);
+        throw ambiguousWrite(this.settings, method, path, `the answer was ${answer.status}`, cause);
+      }
+      const retryAfterMs = parseRetryAfter(header(answer, 'retry-after'));
+      if (!(await this.retry.again(attempt, `${method} ${path}: ${answer.status}`, retryAfterMs)))
+        throw answerError(this.settings, place, answer, attempt);
+    }
+  }
+
+  /**
+   * One exchange: its answer, whatever the status, or the failure of an exchange that may be tried
+   * again. What no retry would change (an answer past the cap, a request Node refuses to send) throws.
+   */
+  private async attempt(
+    url: URL,
+    request: HttpRequest,
+    { method, path }: RequestPlace,
+    attempt: number,
+  ): Promise<HttpAnswer | HttpExchangeError> {
+    try {
+      return await this.semaphore.run(() => this.exchange.send(url, request));
+    } catch (error) {
+      if (error instanceof HttpAnswerTooLargeError) throw answerTooLarge(this.settings, method, path, error);
+      // Thrown before anything was sent (a header Node refuses, say): another attempt would too.
+      if (!(error instanceof HttpExchangeError))
+        throw unreachable(this.settings, method, path, error as Error, attempt);
+      return error;
+    }
+  }
+
+  private url(path: string, query: Query = {}): URL {
+    const url = new URL(`${this.baseUrl}/api/v1${path}`);
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  private request(method: Method, options: RequestOptions): HttpRequest {
+    const json = options.body !== undefined && options.multipart === undefined;
+    return {
+      method,
+      headers: {
+        'X-N8N-API-KEY': this.apiKey,
+        accept: 'application/json',
+        ...(json ? { 'content-type': 'application/json' } : {}),
+        ...(options.multipart ? { 'content-type': options.multipart.contentType } : {}),
+      },
+      ...(json ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.multipart ? { body: options.multipart.body } : {}),
+      timeoutMs: this.settings.timeoutMs,
+      maxAnswerBytes: this.settings.maxAnswerBytes,
+    };
+  }
+}
