@@ -150,72 +150,72 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
 
   async *list(options: { instance?: string; includeVersions?: boolean } = {}): AsyncIterable<ArchiveRef> {
     const prefix = [this.options.prefix, options.instance].filter(Boolean).join('/');
+    const under = prefix ? `${prefix}/` : undefined;
     const found: ArchiveRef[] = [];
     try {
-      if (options.includeVersions) {
-        let keyMarker: string | undefined;
-        let versionIdMarker: string | undefined;
-        do {
-          const page = await this.options.client.send(
-            new ListObjectVersionsCommand({
-              Bucket: this.options.bucket,
-              Prefix: prefix ? `${prefix}/` : undefined,
-              KeyMarker: keyMarker,
-              VersionIdMarker: versionIdMarker,
-            }),
-          );
-          for (const version of page.Versions ?? []) {
-            const parsed = version.Key ? parseKey(version.Key) : undefined;
-            if (!parsed || !version.Key) continue;
-            const versionId =
-              version.VersionId && version.VersionId !== 'null' ? version.VersionId : undefined;
-            found.push({
-              location: formatS3Url({
-                bucket: this.options.bucket,
-                key: version.Key,
-                ...(versionId ? { versionId } : {}),
-              }),
-              ...parsed,
-              size: version.Size ?? 0,
-              ...(versionId ? { versionId } : {}),
-            });
-          }
-          keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-          versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-        } while (keyMarker);
-      } else {
-        let token: string | undefined;
-        do {
-          const page = await this.options.client.send(
-            new ListObjectsV2Command({
-              Bucket: this.options.bucket,
-              Prefix: prefix ? `${prefix}/` : undefined,
-              ContinuationToken: token,
-            }),
-          );
-          for (const object of page.Contents ?? []) {
-            const parsed = object.Key ? parseKey(object.Key) : undefined;
-            if (!parsed || !object.Key) continue;
-            found.push({
-              location: formatS3Url({ bucket: this.options.bucket, key: object.Key }),
-              ...parsed,
-              size: object.Size ?? 0,
-            });
-          }
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-      }
+      for await (const archive of options.includeVersions ? this.versions(under) : this.objects(under))
+        found.push(archive);
     } catch (error) {
-      throw new StoreError(
-        `cannot list ${this.description}: ${(error as Error).message}`,
-        { location: this.description },
-        { cause: error },
-      );
+      throw this.failure('list', this.description, error);
     }
     found.sort(
       (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.location.localeCompare(a.location),
     );
     yield* found;
+  }
+
+  /** The archives among the current objects under the prefix. */
+  private async *objects(prefix: string | undefined): AsyncGenerator<ArchiveRef> {
+    let token: string | undefined;
+    do {
+      const page = await this.options.client.send(
+        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        const archive = this.archiveAt(object.Key, object.Size);
+        if (archive) yield archive;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** Every version of the archives under the prefix (version id "null": written before versioning). */
+  private async *versions(prefix: string | undefined): AsyncGenerator<ArchiveRef> {
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.options.client.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.options.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+        }),
+      );
+      for (const version of page.Versions ?? []) {
+        const versionId = version.VersionId && version.VersionId !== 'null' ? version.VersionId : undefined;
+        const archive = this.archiveAt(version.Key, version.Size, versionId);
+        if (archive) yield archive;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+  }
+
+  /** The archive an object's key names (undefined when it names none), at a version if given. */
+  private archiveAt(
+    key: string | undefined,
+    size: number | undefined,
+    versionId?: string,
+  ): ArchiveRef | undefined {
+    const parsed = key ? parseKey(key) : undefined;
+    if (!parsed || !key) return undefined;
+    return {
+      location: formatS3Url({ bucket: this.options.bucket, key, ...(versionId ? { versionId } : {}) }),
+      ...parsed,
+      size: size ?? 0,
+      ...(versionId ? { versionId } : {}),
+    };
   }
 
   async open(location: string): Promise<ArchiveBlob> {

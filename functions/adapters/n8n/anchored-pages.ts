@@ -8,7 +8,8 @@
  * When the list shifted by more than that overlap the page is asked for again a page further
  * back; items already handed out are not handed out again. Only the previous page's ids are held.
  */
-import { BackupIncompleteError, N8nApiError, PaginationError } from '../../core/errors.js';
+import { BackupIncompleteError, N8nApiError } from '../../core/errors.js';
+import { endlessPaging } from './errors.js';
 
 export interface AnchoredPagesOptions {
   /** Items per page asked for (n8n's most: 250). */
@@ -54,11 +55,7 @@ export async function* anchoredPages<T extends { id?: unknown }>(
     // Twice in a row is a server going round in circles (one page of 250 with nothing new already
     // needs that many workflows created before the read position between two pages).
     stalled = fresh.length === 0 && more ? stalled + 1 : 0;
-    if (stalled >= 2)
-      throw new PaginationError(
-        'GET /workflows handed out new cursors for pages with nothing new; stopping instead of paging for ever. This is a paging bug of the server: retry, and report it if it persists.',
-        { path: '/workflows' },
-      );
+    if (stalled >= 2) throw endlessPaging('/workflows', true, options.maxPages);
     if (more || page.length >= options.limit) {
       if (asked >= options.maxPages) throw unanchored(options.baseUrl);
       offset += Math.max(1, page.length - 1);

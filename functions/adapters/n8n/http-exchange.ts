@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface HttpRequest {
@@ -76,67 +82,99 @@ export class HttpExchange {
   send(url: URL, request: HttpRequest): Promise<HttpAnswer> {
     const secure = url.protocol === 'https:';
     const send = secure ? httpsRequest : httpRequest;
+    const agent = secure ? this.https : this.http;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      let settled = false;
-      let requestSent = false;
-      const settle = (error: Error | undefined, answer?: HttpAnswer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) reject(new HttpExchangeError(error, requestSent));
-        else resolve(answer!);
-      };
-      const outgoing = send(
-        url,
-        { method: request.method, headers: request.headers, agent: secure ? this.https : this.http },
-        (incoming) => {
-          // An answer has begun: the server (or a proxy) has the request, whatever became of its body.
-          requestSent = true;
-          const chunks: Buffer[] = [];
-          const tooLarge = (size: number) =>
-            request.maxAnswerBytes !== undefined && size > request.maxAnswerBytes;
-          const refuse = () => {
-            settled = true;
-            clearTimeout(timer);
-            reject(new HttpAnswerTooLargeError(`the answer is larger than ${request.maxAnswerBytes} bytes`));
-            chunks.length = 0;
-            outgoing.destroy();
-          };
-          // A length declared past the cap is refused before a byte of the body is read.
-          if (tooLarge(Number(incoming.headers['content-length'] ?? 0))) return refuse();
-          let size = 0;
-          incoming.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (tooLarge(size)) return refuse();
-            chunks.push(chunk);
-          });
-          incoming.on('error', (error) =>
-            settle(new HttpAnswerCutOffError(`the answer was cut off: ${error.message}`, { cause: error })),
-          );
-          incoming.on('end', () =>
-            settle(undefined, {
-              status: incoming.statusCode ?? 0,
-              headers: incoming.headers,
-              body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
-            }),
-          );
-          incoming.on('close', () => {
-            if (!incoming.complete)
-              settle(new HttpAnswerCutOffError('the connection closed before the answer was complete'));
-          });
-        },
+      const exchange = new PendingExchange(request, resolve, reject);
+      const outgoing = send(url, { method: request.method, headers: request.headers, agent }, (incoming) =>
+        exchange.read(incoming),
       );
-      const timer = setTimeout(() => {
-        const error = new HttpTimeoutError(`no complete answer within ${request.timeoutMs} ms`);
-        settle(error);
-        outgoing.destroy(error);
-      }, request.timeoutMs);
-      outgoing.on('error', (error) => settle(error));
-      // 'finish': the last byte of the request is with the operating system (not yet with the server).
-      outgoing.on('finish', () => {
-        requestSent = true;
-      });
+      exchange.watch(outgoing);
       outgoing.end(request.body);
     });
+  }
+}
+
+/** One exchange under way: it settles once, with the answer read in full or with what failed. */
+class PendingExchange {
+  private settled = false;
+  /** Whether the whole request is with the operating system, or an answer has begun. */
+  private requestSent = false;
+  private outgoing: ClientRequest | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly request: HttpRequest,
+    private readonly resolve: (answer: HttpAnswer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  /** Starts the timeout, which covers the whole exchange, and follows the request being sent. */
+  watch(outgoing: ClientRequest): void {
+    this.outgoing = outgoing;
+    this.timer = setTimeout(() => {
+      const error = new HttpTimeoutError(`no complete answer within ${this.request.timeoutMs} ms`);
+      this.settle(error);
+      outgoing.destroy(error);
+    }, this.request.timeoutMs);
+    outgoing.on('error', (error) => this.settle(error));
+    // 'finish': the last byte of the request is with the operating system (not yet with the server).
+    outgoing.on('finish', () => {
+      this.requestSent = true;
+    });
+  }
+
+  /** Reads the answer to its end, refusing it once it is past the cap. */
+  read(incoming: IncomingMessage): void {
+    // An answer has begun: the server (or a proxy) has the request, whatever became of its body.
+    this.requestSent = true;
+    const limit = this.request.maxAnswerBytes;
+    const tooLarge = (size: number) => limit !== undefined && size > limit;
+    // A length declared past the cap is refused before a byte of the body is read.
+    if (tooLarge(Number(incoming.headers['content-length'] ?? 0))) {
+      this.refuse();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (!tooLarge(size)) chunks.push(chunk);
+      else {
+        chunks.length = 0;
+        this.refuse();
+      }
+    });
+    incoming.on('error', (error) =>
+      this.settle(new HttpAnswerCutOffError(`the answer was cut off: ${error.message}`, { cause: error })),
+    );
+    incoming.on('end', () =>
+      this.settle(undefined, {
+        status: incoming.statusCode ?? 0,
+        headers: incoming.headers,
+        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+      }),
+    );
+    incoming.on('close', () => {
+      if (!incoming.complete)
+        this.settle(new HttpAnswerCutOffError('the connection closed before the answer was complete'));
+    });
+  }
+
+  private settle(error: Error | undefined, answer?: HttpAnswer): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    if (error) this.reject(new HttpExchangeError(error, this.requestSent));
+    else this.resolve(answer!);
+  }
+
+  /** An answer past the cap: not read further, and the socket let go of (its rest is never read). */
+  private refuse(): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.reject(
+      new HttpAnswerTooLargeError(`the answer is larger than ${this.request.maxAnswerBytes} bytes`),
+    );
+    this.outgoing?.destroy();
   }
 }
