@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { LedgerLockedError, StoreError } from '../core/errors.js';
 import type { LedgerLock, LedgerStore, LockOwner } from '../core/ports.js';
 import { parseLockOwner } from './lock-owner.js';
+import { storeFailure } from './store-failure.js';
 
 export interface FileLedgerStoreOptions {
   /** Told of a lock left by a restore that died on this host, once it has been taken over. */
@@ -35,11 +36,7 @@ export class FileLedgerStore implements LedgerStore {
       return await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new StoreError(
-        `Cannot read the restore ledger ${this.path}: ${(error as Error).message}`,
-        { location: this.path },
-        { cause: error },
-      );
+      throw storeFailure(`Cannot read the restore ledger ${this.path}`, this.path, error);
     }
   }
 
@@ -56,11 +53,7 @@ export class FileLedgerStore implements LedgerStore {
       // Best effort: when the folder itself is the problem the removal fails too, and the save's
       // failure is the one to report.
       await rm(temporary, { force: true }).catch(() => undefined);
-      throw new StoreError(
-        `Cannot write the restore ledger ${this.path}: ${(error as Error).message}`,
-        { location: this.path },
-        { cause: error },
-      );
+      throw storeFailure(`Cannot write the restore ledger ${this.path}`, this.path, error);
     }
   }
 
@@ -88,12 +81,7 @@ export class FileLedgerStore implements LedgerStore {
   private async takeOverStaleLock(stale: string, holder: LockOwner, contents: string): Promise<void> {
     const guard = `${this.lockPath}.takeover`;
     if (!(await this.createLock(guard, contents)) && !(await this.clearDeadGuard(guard, contents))) {
-      const taker = 'a restore taking over a stale lock';
-      throw new LedgerLockedError(
-        `another restore is taking over the stale lock of the restore ledger ${this.path}; wait for ` +
-          `it, or if none is running, remove ${guard} and ${this.lockPath}`,
-        { holder: taker },
-      );
+      throw this.takeoverUnderWay(guard);
     }
     const temporary = `${this.lockPath}.${randomBytes(4).toString('hex')}`;
     try {
@@ -204,12 +192,16 @@ export class FileLedgerStore implements LedgerStore {
     );
   }
 
-  private lockFailure(action: string, error: unknown): StoreError {
-    return new StoreError(
-      `Cannot ${action} the restore ledger's lock ${this.lockPath}: ${(error as Error).message}`,
-      { location: this.lockPath },
-      { cause: error },
+  private takeoverUnderWay(guard: string): LedgerLockedError {
+    return new LedgerLockedError(
+      `another restore is taking over the stale lock of the restore ledger ${this.path}; wait for ` +
+        `it, or if none is running, remove ${guard} and ${this.lockPath}`,
+      { holder: 'a restore taking over a stale lock' },
     );
+  }
+
+  private lockFailure(action: string, error: unknown): StoreError {
+    return storeFailure(`Cannot ${action} the restore ledger's lock ${this.lockPath}`, this.lockPath, error);
   }
 }
 

@@ -25,6 +25,7 @@ import type {
   PrunableStore,
   StoredLedger,
 } from '../core/ports.js';
+import { storeFailure } from './store-failure.js';
 
 /** `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z` (no ':' so the name is valid everywhere). */
 export function archiveFileName(createdAt: Date): string {
@@ -89,9 +90,7 @@ async function readLedger(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StoreError(`cannot read the restore ledger ${path}: ${(error as Error).message}`, {
-      location: path,
-    });
+    throw storeFailure(`cannot read the restore ledger ${path}`, path, error);
   }
 }
 
@@ -155,11 +154,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       await rm(temporary, { force: true });
       // A first backup that failed leaves no empty instance folder behind either.
       await rmdir(folder).catch(() => {});
-      throw new StoreError(
-        `could not write the archive to ${location}: ${(error as Error).message}`,
-        { location },
-        { cause: error },
-      );
+      throw storeFailure(`could not write the archive to ${location}`, location, error);
     }
   }
 
@@ -169,11 +164,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       instances = options.instance ? [options.instance] : await readdir(this.root);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new StoreError(
-        `cannot list ${this.root}: ${(error as Error).message}`,
-        { location: this.root },
-        { cause: error },
-      );
+      throw storeFailure(`cannot list ${this.root}`, this.root, error);
     }
     const found: ArchiveRef[] = [];
     for (const instance of instances) {
@@ -205,11 +196,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       names = await readdir(folder);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new StoreError(
-        `cannot look for restore ledgers in ${folder}: ${(error as Error).message}`,
-        { location: folder },
-        { cause: error },
-      );
+      throw storeFailure(`cannot look for restore ledgers in ${folder}`, folder, error);
     }
     return ledgersAmong(names).map(({ ledger, archive }) => ({
       location: join(folder, ledger),
@@ -229,11 +216,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       await unlink(archive.location);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw new StoreError(
-        `cannot delete ${archive.location}: ${(error as Error).message}`,
-        { location: archive.location },
-        { cause: error },
-      );
+      throw storeFailure(`cannot delete ${archive.location}`, archive.location, error);
     }
   }
 
@@ -245,11 +228,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       if (!info.isFile()) throw new Error('not a file');
       size = info.size;
     } catch (error) {
-      throw new StoreError(
-        `cannot open the archive ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-        { location: path },
-        { cause: error },
-      );
+      throw notOpened(path, error);
     }
     return {
       size,
@@ -268,11 +247,13 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       await writeFile(path, body, { mode: 0o600 });
       return path;
     } catch (error) {
-      throw new StoreError(
-        `could not write ${path}: ${(error as Error).message}`,
-        { location: path },
-        { cause: error },
-      );
+      throw storeFailure(`could not write ${path}`, path, error);
     }
   }
+}
+
+/** An archive that cannot be opened: no such file, or the file system's reason. */
+function notOpened(path: string, error: unknown): StoreError {
+  const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+  return new StoreError(`cannot open the archive ${path}: ${why}`, { location: path }, { cause: error });
 }

@@ -19,6 +19,7 @@ import type {
   StoredLedger,
 } from '../core/ports.js';
 import { archiveFileName, ledgersAmong } from './folder-store.js';
+import { storeFailure } from './store-failure.js';
 
 export interface S3ArchiveStoreOptions {
   client: S3Client;
@@ -140,11 +141,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
       // Its abort() would only signal and let done() reject at once, leaving that abort in flight
       // after we return: parts could outlive the failure we report.
       await finished.catch(() => undefined);
-      throw new StoreError(
-        `could not upload the archive to ${location}: ${(error as Error).message}`,
-        { location },
-        { cause: error },
-      );
+      throw storeFailure(`could not upload the archive to ${location}`, location, error);
     }
   }
 
@@ -228,12 +225,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
       );
       size = head.ContentLength ?? 0;
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      throw new StoreError(
-        `cannot open ${location}: ${status === 404 ? 'no such object (or version)' : (error as Error).message}`,
-        { location },
-        { cause: error },
-      );
+      throw notOpened(location, error);
     }
     return {
       size,
@@ -324,11 +316,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
   }
 
   private failure(action: string, location: string, error: unknown): StoreError {
-    return new StoreError(
-      `cannot ${action} ${location}: ${(error as Error).message}`,
-      { location },
-      { cause: error },
-    );
+    return storeFailure(`cannot ${action} ${location}`, location, error);
   }
 
   /** A drill report as an object beside the archive's (same bucket, the archive key's `.zip` replaced). */
@@ -354,13 +342,16 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
       );
       return formatS3Url(at);
     } catch (error) {
-      throw new StoreError(
-        `could not write ${formatS3Url(at)}: ${(error as Error).message}`,
-        { location: formatS3Url(at) },
-        { cause: error },
-      );
+      throw storeFailure(`could not write ${formatS3Url(at)}`, formatS3Url(at), error);
     }
   }
+}
+
+/** An archive that cannot be opened: none at that key (or version), or S3's reason. */
+function notOpened(location: string, error: unknown): StoreError {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const why = status === 404 ? 'no such object (or version)' : (error as Error).message;
+  return new StoreError(`cannot open ${location}: ${why}`, { location }, { cause: error });
 }
 
 /** A lazily started ranged GET, as a Readable, for the zip reader. */

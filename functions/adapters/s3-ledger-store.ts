@@ -6,9 +6,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { LedgerLockedError, StoreError } from '../core/errors.js';
+import { LedgerLockedError, type StoreError } from '../core/errors.js';
 import type { Clock, LedgerLock, LedgerStore, LockOwner } from '../core/ports.js';
 import { parseLockOwner } from './lock-owner.js';
+import { storeFailure } from './store-failure.js';
 
 export interface S3LedgerStoreOptions {
   /**
@@ -61,11 +62,7 @@ export class S3LedgerStore implements LedgerStore {
       return await answer.Body?.transformToString('utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw new StoreError(
-        `cannot read the restore ledger ${this.description}: ${(error as Error).message}`,
-        { location: this.description },
-        { cause: error },
-      );
+      throw storeFailure(`cannot read the restore ledger ${this.description}`, this.description, error);
     }
   }
 
@@ -80,11 +77,7 @@ export class S3LedgerStore implements LedgerStore {
         }),
       );
     } catch (error) {
-      throw new StoreError(
-        `cannot save the restore ledger ${this.description}: ${(error as Error).message}`,
-        { location: this.description },
-        { cause: error },
-      );
+      throw storeFailure(`cannot save the restore ledger ${this.description}`, this.description, error);
     }
   }
 
@@ -184,11 +177,7 @@ export class S3LedgerStore implements LedgerStore {
 
   private lockFailure(action: string, error: unknown): StoreError {
     const location = `s3://${this.bucket}/${this.lockKey}`;
-    return new StoreError(
-      `cannot ${action} the restore ledger's lock ${location}: ${(error as Error).message}`,
-      { location },
-      { cause: error },
-    );
+    return storeFailure(`cannot ${action} the restore ledger's lock ${location}`, location, error);
   }
 }
 

@@ -12,13 +12,7 @@ export async function secretsFromJsonFile(path: string): Promise<SecretSource> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new InvalidOptionError(
-      'credentialSecrets',
-      `${path}: cannot read it (${(error as Error).message})`,
-      {
-        cause: error,
-      },
-    );
+    throw badSecretsFile(path, `cannot read it (${(error as Error).message})`, error);
   }
   let parsed: unknown;
   try {
@@ -26,26 +20,27 @@ export async function secretsFromJsonFile(path: string): Promise<SecretSource> {
   } catch (error) {
     // Neither JSON.parse's message nor the error as cause: both quote the text around the fault,
     // which is credential data.
-    throw new InvalidOptionError(
-      'credentialSecrets',
-      `${path}: cannot read it as JSON (${(error as Error).name})`,
-    );
+    throw badSecretsFile(path, `cannot read it as JSON (${(error as Error).name})`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new InvalidOptionError(
-      'credentialSecrets',
-      `${path}: expected a JSON object mapping credential id or name to its data`,
-    );
-  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badSecretsFile(path, 'expected a JSON object mapping credential id or name to its data');
   const entries = Object.entries(parsed as Record<string, unknown>);
   for (const [key, value] of entries) {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new InvalidOptionError(
-        'credentialSecrets',
-        `${path}: the entry ${JSON.stringify(key)} must be an object of the credential's fields`,
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw badSecretsFile(
+        path,
+        `the entry ${JSON.stringify(key)} must be an object of the credential's fields`,
       );
-    }
   }
   const byKey = new Map(entries.map(([key, value]) => [key, JSON.stringify(value)]));
   return { get: async (name) => byKey.get(name) };
+}
+
+/** The `credentialSecrets` file at `path` is unusable: `problem` says why, never quoting a value. */
+function badSecretsFile(path: string, problem: string, cause?: unknown): InvalidOptionError {
+  return new InvalidOptionError(
+    'credentialSecrets',
+    `${path}: ${problem}`,
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -25,7 +25,9 @@ export class SecretsManagerSecretSource implements SecretSource {
       throw new SecretError(
         `could not read the secret ${name}: ${(error as Error).name}`,
         { secretName: name },
-        { cause: error },
+        {
+          cause: error,
+        },
       );
     }
   }
@@ -56,26 +58,29 @@ export type InstanceSecret = z.infer<typeof instanceSecretSchema>;
  */
 export async function readInstanceSecret(source: SecretSource, secretName: string): Promise<InstanceSecret> {
   const raw = await source.get(secretName);
-  if (raw === undefined) {
-    throw new SecretError(`the secret ${secretName} does not exist; create it with {"url": …, "apiKey": …}`, {
-      secretName,
-    });
-  }
+  if (raw === undefined) throw instanceSecretError(secretName, 'does not exist; create it with');
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new SecretError(`the secret ${secretName} is not JSON; it must hold {"url": …, "apiKey": …}`, {
-      secretName,
-    });
+    throw instanceSecretError(secretName, 'is not JSON; it must hold');
   }
   const parsed = instanceSecretSchema.safeParse(json);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
-    throw new SecretError(
-      `the secret ${secretName} must hold {"url": "https://…", "apiKey": "…"}; wrong or missing: ${fields}`,
-      { secretName },
-    );
+    throw misshapedInstanceSecret(secretName, fields);
   }
   return parsed.data;
+}
+
+/** An instance secret that is not there or not JSON (`problem`, then the shape it must have). */
+function instanceSecretError(secretName: string, problem: string): SecretError {
+  return new SecretError(`the secret ${secretName} ${problem} {"url": …, "apiKey": …}`, { secretName });
+}
+
+function misshapedInstanceSecret(secretName: string, fields: string): SecretError {
+  return new SecretError(
+    `the secret ${secretName} must hold {"url": "https://…", "apiKey": "…"}; wrong or missing: ${fields}`,
+    { secretName },
+  );
 }

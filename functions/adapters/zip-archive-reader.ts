@@ -32,11 +32,7 @@ export async function openZipArchive(blob: ArchiveBlob): Promise<ArchiveReader> 
       strictFileNames: true,
     });
   } catch (error) {
-    throw new ArchiveIntegrityError(
-      `the archive is not a readable zip (${(error as Error).message}): it may be truncated or not an n8n-ark archive`,
-      { entry: ZIP_DIRECTORY },
-      { cause: error },
-    );
+    throw notAZip(error);
   }
   const entries = new Map<string, yauzl.Entry>();
   try {
@@ -50,11 +46,7 @@ export async function openZipArchive(blob: ArchiveBlob): Promise<ArchiveReader> 
       zip.readEntry();
     });
   } catch (error) {
-    throw new ArchiveIntegrityError(
-      `the zip directory is damaged (${(error as Error).message})`,
-      { entry: ZIP_DIRECTORY },
-      { cause: error },
-    );
+    throw directoryDamaged(error);
   }
 
   return {
@@ -67,11 +59,7 @@ export async function openZipArchive(blob: ArchiveBlob): Promise<ArchiveReader> 
       try {
         stream = await zip.openReadStreamPromise(entry);
       } catch (error) {
-        throw new ArchiveIntegrityError(
-          `${name} cannot be read: ${(error as Error).message}`,
-          { entry: name },
-          { cause: error },
-        );
+        throw entryUnreadable(name, error);
       }
       return checked(stream, entry);
     },
@@ -96,17 +84,43 @@ function checked(stream: Readable, entry: yauzl.Entry): Readable {
         yield chunk as Buffer;
       }
     } catch (error) {
-      throw new ArchiveIntegrityError(
-        `${name} is damaged: ${(error as Error).message}`,
-        { entry: name },
-        { cause: error },
-      );
+      throw entryDamaged(name, (error as Error).message, error);
     }
-    if (crc >>> 0 !== entry.crc32 >>> 0) {
-      throw new ArchiveIntegrityError(`${name} is damaged: its CRC-32 does not match the zip directory`, {
-        entry: name,
-      });
-    }
+    if (crc >>> 0 !== entry.crc32 >>> 0)
+      throw entryDamaged(name, 'its CRC-32 does not match the zip directory');
   }
   return Readable.from(guarded(), { objectMode: false });
+}
+
+function notAZip(error: unknown): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `the archive is not a readable zip (${(error as Error).message}): it may be truncated or not an n8n-ark archive`,
+    { entry: ZIP_DIRECTORY },
+    { cause: error },
+  );
+}
+
+function directoryDamaged(error: unknown): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `the zip directory is damaged (${(error as Error).message})`,
+    { entry: ZIP_DIRECTORY },
+    { cause: error },
+  );
+}
+
+function entryUnreadable(name: string, error: unknown): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `${name} cannot be read: ${(error as Error).message}`,
+    { entry: name },
+    { cause: error },
+  );
+}
+
+/** An entry whose bytes are not what the archive wrote (`why`; the inflate error as `cause`, if one). */
+function entryDamaged(name: string, why: string, cause?: unknown): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `${name} is damaged: ${why}`,
+    { entry: name },
+    cause === undefined ? undefined : { cause },
+  );
 }
