@@ -8,7 +8,7 @@
 import { BackupIncompleteError, NotFoundError } from './errors.js';
 import { unavailableReason } from './instance/read.js';
 import { KINDS, type SnapshotResource } from './kinds/index.js';
-import type { N8nApi } from './ports.js';
+import type { N8nApi, N8nFoldersApi } from './ports.js';
 
 /** One resource's objects, id → name (a variable's key, a user's e-mail). */
 export type Identities = Map<string, string>;
@@ -146,7 +146,7 @@ async function identitiesOf(
 }
 
 /** A project deleted while the backup ran has no folders any more, rather than failing the read. */
-async function* foldersIn(api: N8nApi, projectIds: readonly string[]): AsyncGenerator<unknown> {
+async function* foldersIn(api: N8nFoldersApi, projectIds: readonly string[]): AsyncGenerator<unknown> {
   for (const projectId of projectIds) {
     try {
       yield* api.listFolders(projectId);

@@ -21,7 +21,11 @@ import type { EarlierVersions } from './backup-previous.js';
 import { NotFoundError } from './errors.js';
 import { skippedBecause } from './instance/read.js';
 import type { WorkflowVersionMeta } from './n8n-types.js';
-import type { N8nApi, Progress } from './ports.js';
+import type { N8nEndpoint, N8nWorkflowsApi, Progress } from './ports.js';
+
+/** What reading saved versions takes of n8n: the history routes, and a workflow's GET to tell a missing route. */
+type HistoryReader = N8nEndpoint &
+  Pick<N8nWorkflowsApi, 'latestWorkflowVersions' | 'getWorkflowVersion' | 'getWorkflow'>;
 
 export type { WorkflowVersionRecord };
 
@@ -58,7 +62,7 @@ export type HistoryExport = { records: number } | { skipped: SkippedResource } |
  * history cannot be read: a scope the key lacks, or an n8n without the route. Either is a skip.
  */
 export async function exportWorkflowHistory(
-  { api, progress }: { api: N8nApi; progress: Progress },
+  { api, progress }: { api: HistoryReader; progress: Progress },
   archive: ArchiveBuilder,
   options: HistoryExportOptions,
 ): Promise<HistoryExport> {
@@ -80,7 +84,10 @@ export async function exportWorkflowHistory(
   return { records: entry.records };
 }
 
-async function* versionRecords(api: N8nApi, options: HistoryExportOptions): AsyncGenerator<HistoryRecord> {
+async function* versionRecords(
+  api: HistoryReader,
+  options: HistoryExportOptions,
+): AsyncGenerator<HistoryRecord> {
   const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
     // Asked before anything is awaited, so the previous archive is asked in workflow order.
     const earlier = await options.reuse?.(workflowId, options.versions);
@@ -104,7 +111,7 @@ async function* each<T>(items: Iterable<T>): AsyncGenerator<T> {
  * A workflow deleted since it was written has no history to keep; a version pruned meanwhile neither.
  */
 async function latestVersions(
-  api: N8nApi,
+  api: HistoryReader,
   workflowId: string,
   count: number,
   graphs: Map<string, Graph>,
@@ -133,7 +140,7 @@ async function latestVersions(
   return records;
 }
 
-async function workflowExists(api: N8nApi, workflowId: string): Promise<boolean> {
+async function workflowExists(api: HistoryReader, workflowId: string): Promise<boolean> {
   try {
     await api.getWorkflow(workflowId);
     return true;

@@ -10,7 +10,10 @@ import { batches, mapOrdered, present } from './async-iterables.js';
 import type { PreviousArchive, WorkflowDetail } from './backup-previous.js';
 import { AuthenticationError, N8nApiError, NotFoundError } from './errors.js';
 import type { Workflow } from './n8n-types.js';
-import type { N8nApi } from './ports.js';
+import type { N8nPackagesApi, N8nWorkflowsApi } from './ports.js';
+
+/** What reading workflow records takes of n8n: the workflow routes, and the package export for folders. */
+export type WorkflowReader = N8nWorkflowsApi & Pick<N8nPackagesApi, 'workflowFolders'>;
 
 /** Workflows placed per package export: one list page (n8n takes up to 300 ids a call). */
 export const FOLDER_BATCH = 250;
@@ -28,7 +31,10 @@ export interface WorkflowRecordsOptions {
 }
 
 /** Workflows as the archive records them, in list order; one deleted since it was listed is left out. */
-export function workflowRecords(api: N8nApi, options: WorkflowRecordsOptions): AsyncIterable<Workflow> {
+export function workflowRecords(
+  api: WorkflowReader,
+  options: WorkflowRecordsOptions,
+): AsyncIterable<Workflow> {
   const placement = new FolderPlacement(api, options.onFoldersUnknown);
   const listing = api.listWorkflowsWithoutGaps
     ? api.listWorkflowsWithoutGaps({ excludePinnedData: true })
@@ -64,7 +70,10 @@ function listedDetail(listed: Workflow): WorkflowDetail | undefined {
   return { description: listed.description ?? null, pinData: listed.pinData ?? null };
 }
 
-async function readDetail(api: N8nApi, id: string): Promise<WorkflowDetail | undefined> {
+async function readDetail(
+  api: Pick<N8nWorkflowsApi, 'getWorkflow'>,
+  id: string,
+): Promise<WorkflowDetail | undefined> {
   try {
     const detail = await api.getWorkflow(id);
     return {
@@ -110,7 +119,7 @@ class FolderPlacement {
   private unknown = false;
 
   constructor(
-    private readonly api: N8nApi,
+    private readonly api: Pick<N8nPackagesApi, 'workflowFolders'>,
     private readonly onUnknown: (reason: string) => void,
   ) {}
 

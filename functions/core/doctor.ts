@@ -10,7 +10,7 @@ import {
   MissingScopeError,
 } from './errors.js';
 import { KINDS } from './kinds/index.js';
-import type { N8nApi, N8nCapabilities } from './ports.js';
+import type { N8nApi, N8nCapabilities, N8nPackagesApi } from './ports.js';
 
 export type ReadStatus = 'ok' | 'not-licensed' | 'missing-scope' | 'error' | 'not-checked';
 
@@ -94,7 +94,7 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
 }
 
 async function keepWorkflowIdsCheck(
-  api: N8nApi,
+  api: Pick<N8nPackagesApi, 'supportsWorkflowImport'>,
   scopes: string[] | undefined,
 ): Promise<DoctorReport['keepWorkflowIds']> {
   if (!(await api.supportsWorkflowImport().catch(() => false)))

@@ -4,7 +4,7 @@
  * unavailable with the reason, not failures.
  */
 import { ENTRY, type OpenedArchive } from '../archive-format.js';
-import { workflowRecords } from '../backup-workflows.js';
+import { type WorkflowReader, workflowRecords } from '../backup-workflows.js';
 import { probeListing, projectsWithMembers, unavailableReason } from '../instance/read.js';
 import { KINDS, type SnapshotResource } from '../kinds/index.js';
 import type {
@@ -19,7 +19,7 @@ import type {
   Variable,
   Workflow,
 } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nApi, N8nFoldersApi, N8nProjectsApi } from '../ports.js';
 
 export type { SnapshotResource } from '../kinds/index.js';
 
@@ -109,7 +109,9 @@ async function probeUnavailable(api: N8nApi): Promise<Map<SnapshotResource, stri
   return unavailable;
 }
 
-async function* foldersOfEveryProject(api: N8nApi): AsyncGenerator<Folder> {
+async function* foldersOfEveryProject(
+  api: Pick<N8nProjectsApi, 'listProjects'> & N8nFoldersApi,
+): AsyncGenerator<Folder> {
   for await (const project of api.listProjects()) {
     try {
       for await (const folder of api.listFolders(project.id))
@@ -126,7 +128,7 @@ async function* foldersOfEveryProject(api: N8nApi): AsyncGenerator<Folder> {
  * the folder from n8n's package export (unknown, so compared as the root, where n8n cannot tell
  * it), the rest from one GET per workflow, with the pinned data the list is asked to leave out.
  */
-function workflowsWithDetail(api: N8nApi, concurrency: number): AsyncIterable<Workflow> {
+function workflowsWithDetail(api: WorkflowReader, concurrency: number): AsyncIterable<Workflow> {
   return workflowRecords(api, { concurrency, onFoldersUnknown: () => {} });
 }
 

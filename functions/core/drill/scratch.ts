@@ -7,7 +7,7 @@
  */
 import { ConflictError, DrillRefusedError, MissingScopeError, NotFoundError } from '../errors.js';
 import { readListing } from '../instance/read.js';
-import type { N8nCapabilities, N8nScratchApi } from '../ports.js';
+import type { N8nApi, N8nCapabilities, N8nScratchDeletes } from '../ports.js';
 
 /** The tag that marks an n8n instance as a drill target (n8n limits tag names to 24 characters). */
 export const DRILL_TARGET_TAG = 'n8n-ark-drill-target';
@@ -29,7 +29,12 @@ type ScratchResource = keyof typeof NOTHING;
 const NOTHING_WIPED = { workflows: 0, tags: 0, credentials: 0, dataTables: 0 };
 const WIPEABLE: readonly string[] = Object.keys(NOTHING_WIPED);
 
-export async function inspectScratch(api: N8nScratchApi): Promise<ScratchContents> {
+export async function inspectScratch(
+  api: Pick<
+    N8nApi,
+    'listTags' | 'listWorkflows' | 'listCredentials' | 'listDataTables' | 'listVariables' | 'listProjects'
+  >,
+): Promise<ScratchContents> {
   const counts = { ...NOTHING };
   const unavailable: ScratchContents['unavailable'] = {};
   let marked = false;
@@ -129,7 +134,16 @@ export type WipeCounts = typeof NOTHING_WIPED;
  * workflow n8n is still unpublishing (409) is tried again after `pause`.
  */
 export async function wipeScratch(
-  api: N8nScratchApi,
+  api: N8nScratchDeletes &
+    Pick<
+      N8nApi,
+      | 'listWorkflows'
+      | 'unpublishWorkflow'
+      | 'deleteWorkflow'
+      | 'listCredentials'
+      | 'listDataTables'
+      | 'listTags'
+    >,
   pause: (ms: number) => Promise<void> = async () => {},
 ): Promise<WipeCounts> {
   const wiped: WipeCounts = { ...NOTHING_WIPED };

@@ -7,13 +7,13 @@
 import { mapOrdered } from '../async-iterables.js';
 import { MissingScopeError, NotFoundError } from '../errors.js';
 import type { CredentialMeta } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nCredentialsApi } from '../ports.js';
 
 export const CREDENTIAL_FLAGS_UNKNOWN = 'credential-flags-unknown';
 
 /** The credentials with their flags read one by one (`concurrency` at a time); a warning when they cannot be. */
 export function credentialsWithFlags(
-  api: Pick<N8nApi, 'listCredentials' | 'getCredential'>,
+  api: Pick<N8nCredentialsApi, 'listCredentials' | 'getCredential'>,
   concurrency: number,
   warnings: { code: string; message: string }[],
 ): AsyncIterable<CredentialMeta> {

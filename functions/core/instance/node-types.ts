@@ -10,7 +10,10 @@
 import type { ArchivedCommunityPackage, SkippedResource } from '../archive-format.js';
 import { NotFoundError } from '../errors.js';
 import type { CommunityPackage, NodeTypeUse, Workflow } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nCommunityPackagesApi, N8nPackagesApi } from '../ports.js';
+
+type CommunityPackagesReader = Pick<N8nCommunityPackagesApi, 'listCommunityPackages'>;
+
 import { skippedBecause } from './read.js';
 import { type RecordedVersion, recordedVersion } from './version.js';
 
@@ -75,7 +78,7 @@ export type RecordedInventory =
  * communityPackage:list). A scope the key lacks, an unlicensed feature or an n8n without the route
  * is a skip with the reason, never a failed backup.
  */
-export async function recordedInventory(api: N8nApi): Promise<RecordedInventory> {
+export async function recordedInventory(api: CommunityPackagesReader): Promise<RecordedInventory> {
   const read = await readInventory(api);
   return 'skipped' in read ? read : { communityPackages: read.packages.map(archivedPackage) };
 }
@@ -85,7 +88,7 @@ export async function recordedInventory(api: N8nApi): Promise<RecordedInventory>
  * community packages (or, through `onSkip`, why they could not be read).
  */
 export async function recordedSourceFacts(
-  api: N8nApi,
+  api: CommunityPackagesReader & Pick<N8nPackagesApi, 'n8nVersion'>,
   onSkip: (skip: SkippedResource) => void,
 ): Promise<{ version: RecordedVersion; inventory: { communityPackages?: ArchivedCommunityPackage[] } }> {
   const version = await recordedVersion(api);
@@ -96,7 +99,7 @@ export async function recordedSourceFacts(
 
 /** An instance's installed packages, or why they cannot be read (backup and restore planning). */
 export async function readInventory(
-  api: N8nApi,
+  api: CommunityPackagesReader,
 ): Promise<{ packages: CommunityPackage[] } | { skipped: SkippedResource }> {
   try {
     return { packages: await api.listCommunityPackages() };

@@ -6,7 +6,7 @@
 import type { SkippedResource } from '../archive-format.js';
 import { FeatureNotLicensedError, MissingScopeError } from '../errors.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nProjectsApi } from '../ports.js';
 
 /** Why a listing is unavailable, or undefined when the error is a real failure (to be rethrown). */
 export function unavailableReason(error: unknown): string | undefined {
@@ -75,7 +75,7 @@ export function skippedBecause(resource: string, error: unknown): SkippedResourc
  * be read (a scope the key lacks), `members: 'omit'` gives the project without them; `'throw'` fails.
  */
 export async function* projectsWithMembers(
-  api: N8nApi,
+  api: Pick<N8nProjectsApi, 'listProjects' | 'listProjectMembers'>,
   options: { unreadableMembers: 'omit' | 'throw' },
 ): AsyncGenerator<Project & { members: ProjectMember[] }> {
   for await (const project of api.listProjects()) {

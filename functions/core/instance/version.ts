@@ -3,7 +3,7 @@
  * leading `major.minor.patch` is compared; a version without one cannot be compared, and is
  * treated as unknown rather than guessed at.
  */
-import type { N8nApi } from '../ports.js';
+import type { N8nPackagesApi } from '../ports.js';
 
 /** What a backup records of its source's version (the manifest's `source.n8nVersion`). */
 export interface RecordedVersion {
@@ -12,7 +12,7 @@ export interface RecordedVersion {
   n8nVersionNote?: string;
 }
 
-export async function recordedVersion(api: N8nApi): Promise<RecordedVersion> {
+export async function recordedVersion(api: Pick<N8nPackagesApi, 'n8nVersion'>): Promise<RecordedVersion> {
   const answer = await api.n8nVersion();
   return answer.version === null
     ? { n8nVersion: null, n8nVersionNote: answer.reason }

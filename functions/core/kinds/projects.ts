@@ -9,7 +9,7 @@ import { AmbiguousWriteError, InvalidOptionError } from '../errors.js';
 import { personalOwner, projectKey } from '../instance/identity.js';
 import { collect } from '../json.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nProjectsApi } from '../ports.js';
 import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
 import { isFatal } from '../restore/failure-policy.js';
 import type { PlanEntry } from '../restore/types.js';
@@ -285,7 +285,7 @@ export const projectsKind = {
       members: z.array(z.looseObject({ email: text, role: text })).optional(),
     }),
   },
-  list: (api: N8nApi) => api.listProjects(),
+  list: (api: N8nProjectsApi) => api.listProjects(),
   restoreScopes: ['project:list', 'project:create', 'project:manageMembers'],
   plan,
   steps: [{ name: 'projects', run: apply }],

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import type { Tag } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nTagsApi } from '../ports.js';
 import { Adoption } from '../restore/adoption.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
@@ -69,7 +69,7 @@ export const tagsKind = {
   resource: 'tags',
   restored: true,
   records: { tags: z.looseObject({ id, name: text }) },
-  list: (api: N8nApi) => api.listTags(),
+  list: (api: N8nTagsApi) => api.listTags(),
   restoreScopes: ['tag:list', 'tag:create', 'workflowTags:update'],
   plan,
   steps: [{ name: 'tags', run: create }],

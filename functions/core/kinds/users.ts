@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import type { User } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nUsersApi } from '../ports.js';
 import type { Kind } from './kind.js';
 import { id, text } from './kind.js';
 
@@ -18,7 +18,7 @@ export const usersKind = {
   resource: 'users',
   restored: false,
   records: { users: z.looseObject({ id, email: text }) },
-  list: (api: N8nApi) => api.listUsers(),
+  list: (api: N8nUsersApi) => api.listUsers(),
   restoreScopes: ['user:list'],
   steps: [],
 } as const satisfies Kind<'users'>;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import type { Variable } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nVariablesApi } from '../ports.js';
 import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
 import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
 import type { PlanEntry } from '../restore/types.js';
@@ -182,7 +182,7 @@ export const variablesKind = {
       project: z.looseObject({ id, name: text }).nullish(),
     }),
   },
-  list: (api: N8nApi) => api.listVariables(),
+  list: (api: N8nVariablesApi) => api.listVariables(),
   restoreScopes: ['variable:list', 'variable:create', 'variable:update'],
   plan,
   steps: [{ name: 'variables', run: apply }],

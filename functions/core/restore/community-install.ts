@@ -7,12 +7,16 @@
 import { assertRestoreScopes } from '../doctor.js';
 import { RestoreError } from '../errors.js';
 import { readInventory } from '../instance/node-types.js';
-import type { Logger, N8nApi, N8nCapabilities } from '../ports.js';
+import type { Logger, N8nCapabilities, N8nCommunityPackagesApi } from '../ports.js';
 import { messageOf } from './failure-policy.js';
 import type { PlanOptions, RestorePlan } from './types.js';
 
 export async function installCommunityPackages(
-  deps: { api: N8nApi; capabilities?: N8nCapabilities; logger: Logger },
+  deps: {
+    api: N8nCommunityPackagesApi;
+    capabilities?: N8nCapabilities;
+    logger: Logger;
+  },
   plan: RestorePlan,
   options: Pick<PlanOptions, 'installCommunityPackages' | 'unverifiedCommunityPackages'>,
 ): Promise<void> {

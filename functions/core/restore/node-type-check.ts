@@ -12,9 +12,13 @@
 import type { ArchivedCommunityPackage } from '../archive-format.js';
 import { isBuiltInNodeType, nodeTypeKey, packageOfNodeType, readInventory } from '../instance/node-types.js';
 import type { CommunityPackage, NodeTypeUse } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nCommunityPackagesApi, N8nPackagesApi, NodeTypesAnswer } from '../ports.js';
 import type { SourceState } from './plan-state.js';
 import type { CommunityPackageInstall, RestorePlan } from './types.js';
+
+/** What tells the node types a target has: n8n's package-import probe and its community packages. */
+type NodeTypesReader = Pick<N8nPackagesApi, 'missingNodeTypes'> &
+  Pick<N8nCommunityPackagesApi, 'listCommunityPackages'>;
 
 export interface NodeTypeCheckOptions {
   installCommunityPackages?: boolean;
@@ -23,7 +27,7 @@ export interface NodeTypeCheckOptions {
 /** Adds the check's notes and warnings to the plan, and what is missing per workflow and what to install. */
 export async function checkNodeTypes(
   plan: RestorePlan,
-  api: N8nApi,
+  api: NodeTypesReader,
   source: Pick<SourceState, 'workflows'>,
   archived: ArchivedCommunityPackage[] | undefined,
   options: NodeTypeCheckOptions = {},
@@ -96,7 +100,7 @@ function noteInstalls(
 
 /** `type@version` keys of the types the target lacks (the probe's answer, or the inventory's). */
 function missingOnTarget(
-  answer: Awaited<ReturnType<N8nApi['missingNodeTypes']>>,
+  answer: NodeTypesAnswer,
   uses: NodeTypeUse[],
   installed: CommunityPackage[] | undefined,
   notes: string[],
@@ -164,7 +168,7 @@ function describeKey(key: string): string {
  * installed since): asked again the same way, once, before publishing. Where the target cannot be
  * asked, a type counts as missing unless a loaded community package provides it.
  */
-export async function nodeTypesStillMissing(api: N8nApi, plan: RestorePlan): Promise<Set<string>> {
+export async function nodeTypesStillMissing(api: NodeTypesReader, plan: RestorePlan): Promise<Set<string>> {
   const keys = new Set(Object.values(plan.missingNodeTypes ?? {}).flat());
   if (keys.size === 0) return keys;
   const uses = [...keys].map((key) => {

@@ -9,7 +9,7 @@ import { checkArchiveContent } from '../archive-check.js';
 import { assertRestoreScopes } from '../doctor.js';
 import { ArchiveIntegrityError, RestoreError } from '../errors.js';
 import { stubsWithSecretNow } from '../kinds/credentials/secrets.js';
-import type { N8nApi } from '../ports.js';
+import type { N8nTagsApi } from '../ports.js';
 import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
 import { installCommunityPackages } from './community-install.js';
@@ -170,7 +170,7 @@ async function refuseWithoutScopes(
 }
 
 /** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */
-async function confirmTargetAnswers(api: N8nApi): Promise<void> {
+async function confirmTargetAnswers(api: Pick<N8nTagsApi, 'listTags'>): Promise<void> {
   for await (const _ of api.listTags()) break;
 }
 

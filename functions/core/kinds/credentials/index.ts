@@ -4,7 +4,7 @@
  */
 
 import { z } from 'zod';
-import type { N8nApi } from '../../ports.js';
+import type { N8nCredentialsApi } from '../../ports.js';
 import type { Kind } from '../kind.js';
 import { id, text } from '../kind.js';
 import { createCredentials, transferCredentials } from './apply.js';
@@ -25,7 +25,7 @@ export const credentialsKind = {
       shared: z.array(z.looseObject({ id, role: text })).optional(),
     }),
   },
-  list: (api: N8nApi) => api.listCredentials(),
+  list: (api: N8nCredentialsApi) => api.listCredentials(),
   restoreScopes: ['credential:list', 'credential:create'],
   plan: planCredentials,
   steps: [

@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import type { DataTable } from '../../n8n-types.js';
-import type { N8nApi } from '../../ports.js';
+import type { N8nDataTablesApi } from '../../ports.js';
 import { Adoption } from '../../restore/adoption.js';
 import type { ApplyContext, Kind } from '../kind.js';
 import { id, jsonObject, text } from '../kind.js';
@@ -67,7 +67,7 @@ export const dataTablesKind = {
     }),
     dataTableRows: jsonObject,
   },
-  list: (api: N8nApi) => api.listDataTables(),
+  list: (api: N8nDataTablesApi) => api.listDataTables(),
   restoreScopes: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
   alsoCounted: ['dataTableRows'],
   plan: planDataTables,

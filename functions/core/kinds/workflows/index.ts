@@ -4,7 +4,7 @@
  * package import), given their final references, tagged, archived and published.
  */
 import { z } from 'zod';
-import type { N8nApi } from '../../ports.js';
+import type { N8nWorkflowsApi } from '../../ports.js';
 import type { ApplyContext, Kind } from '../kind.js';
 import { id, jsonObject, optionalText, text } from '../kind.js';
 import { activateWorkflows } from './activation.js';
@@ -52,7 +52,7 @@ export const workflowsKind = {
       connections: jsonObject,
     }),
   },
-  list: (api: N8nApi) => api.listWorkflows({ excludePinnedData: true }),
+  list: (api: N8nWorkflowsApi) => api.listWorkflows({ excludePinnedData: true }),
   restoreScopes: [
     'workflow:list',
     'workflow:read',
