@@ -13,7 +13,7 @@ import { runBackup } from '../../functions/core/backup.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { verifyArchive } from '../../functions/core/verify.js';
-import { fakeN8nApi, workflow } from '../unit/support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
 
 let root: string;
 let store: FolderArchiveStore;
@@ -29,7 +29,7 @@ afterEach(async () => {
 const ROWS = 50_000;
 
 async function backupSample(rowsPerChunk = 20_000) {
-  const api = fakeN8nApi({
+  const api = memoryN8nHolding({
     workflows: [workflow('w1', 'Orders 🚀'), workflow('w2', 'Zahlungseingänge', { active: true })],
     tags: [{ id: 't1', name: 'prod' }],
     credentials: [{ id: 'c1', name: 'Slack', type: 'slackApi' }],

@@ -5,7 +5,7 @@ import { BackupDeadlineError, BackupIncompleteError, N8nApiError } from '../../f
 import type { Tag, Variable, Workflow } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
-import { type FakeInstance, fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, type N8nContents, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-22T01:00:00.000Z') };
@@ -14,7 +14,7 @@ function deps(api: N8nApi, store: InMemoryArchiveStore, now = clock) {
   return backupDeps(api, store, now);
 }
 
-function instance(): FakeInstance & { workflows: Workflow[]; tags: Tag[]; variables: Variable[] } {
+function instance(): N8nContents & { workflows: Workflow[]; tags: Tag[]; variables: Variable[] } {
   return {
     workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices'), workflow('w3', 'Refunds')],
     tags: [
@@ -59,7 +59,7 @@ describe('the backup closing check', () => {
   it('fails naming a workflow the export listing lost though it existed throughout, and publishes nothing', async () => {
     // Prepare: the opening read is the first listing, the export's the second.
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi(instance());
+    const api = memoryN8nHolding(instance());
     onCall(api, 'listWorkflows', 2, (items) => without(items, 'w2'));
 
     // Act
@@ -77,7 +77,7 @@ describe('the backup closing check', () => {
   it('fails naming a tag the export listing lost, with every problem in the error', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi(instance());
+    const api = memoryN8nHolding(instance());
     onCall(api, 'listTags', 2, (items) => without(items, 't2'));
 
     // Act
@@ -95,7 +95,7 @@ describe('the backup closing check', () => {
   it('fails when the export listing repeats an object: the restore would refuse that archive', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi(instance());
+    const api = memoryN8nHolding(instance());
     onCall(api, 'listTags', 2, (items) => withRepeat(items, 't1'));
 
     // Act
@@ -111,11 +111,11 @@ describe('the backup closing check', () => {
     // opening read is past them), a workflow and a variable are created and a tag deleted.
     const store = new InMemoryArchiveStore();
     const source = instance();
-    const api = fakeN8nApi(source);
+    const api = memoryN8nHolding(source);
     onCall(api, 'listWorkflows', 2, (items) => {
-      source.workflows.push(workflow('w4', 'Late'));
-      source.variables.push({ id: 'v2', key: 'ZONE', value: 'b' });
-      source.tags.splice(0, 1);
+      api.workflows.push(workflow('w4', 'Late'));
+      api.variables.push({ id: 'v2', key: 'ZONE', value: 'b' });
+      api.tags.splice(0, 1);
       return items;
     });
 
@@ -138,12 +138,12 @@ describe('the backup closing check', () => {
     // Prepare: "Invoices" is deleted once listed, just before its own GET
     const store = new InMemoryArchiveStore();
     const source = instance();
-    const api = fakeN8nApi(source);
+    const api = memoryN8nHolding(source);
     const getWorkflow = api.getWorkflow.bind(api);
     api.getWorkflow = async (id: string) => {
       if (id === 'w2')
-        source.workflows.splice(
-          source.workflows.findIndex((w) => w.id === 'w2'),
+        api.workflows.splice(
+          api.workflows.findIndex((w) => w.id === 'w2'),
           1,
         );
       return getWorkflow(id);
@@ -164,7 +164,7 @@ describe('the backup closing check', () => {
     // Prepare: the client offers the gap-free listing; "Invoices" is deleted just before its GET
     const store = new InMemoryArchiveStore();
     const source = instance();
-    const api = fakeN8nApi(source);
+    const api = memoryN8nHolding(source);
     let listings = 0;
     const listWorkflows = api.listWorkflows.bind(api);
     api.listWorkflows = (options) => {
@@ -178,7 +178,7 @@ describe('the backup closing check', () => {
     };
     const getWorkflow = api.getWorkflow.bind(api);
     api.getWorkflow = async (id: string) => {
-      if (id === 'w2') source.workflows.splice(1, 1);
+      if (id === 'w2') api.workflows.splice(1, 1);
       return getWorkflow(id);
     };
 
@@ -196,7 +196,7 @@ describe('the backup closing check', () => {
   it('fails with the error of the opening read, which runs beside the export, and publishes nothing', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi(instance());
+    const api = memoryN8nHolding(instance());
     onCall(api, 'listWorkflows', 1, () => ({
       [Symbol.asyncIterator]: () => ({
         next: () =>
@@ -218,7 +218,7 @@ describe('the backup closing check', () => {
   it('completes without warnings when nothing changed, resources the key may not read left out', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       ...instance(),
       unlicensed: ['feat:variables'],
       missingScopes: ['user:list'],
@@ -239,7 +239,7 @@ describe('the closing read beside the export', () => {
   it('lists folders for the closing check only after the export has listed them, and still fails on a folder it lost', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       ...instance(),
       projects: [{ id: 'p1', name: 'Ops', type: 'team' }],
       folders: { p1: [{ id: 'f1', name: 'Top', parentFolderId: null, projectId: 'p1' }] },
@@ -307,7 +307,7 @@ describe('backup deadline', () => {
   it('stops once the clock passes the deadline and publishes nothing', async () => {
     // Prepare: each look at the clock is a second later.
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi(instance());
+    const api = memoryN8nHolding(instance());
     let seconds = 0;
     const ticking = { now: () => new Date(Date.UTC(2026, 10, 22, 1, 0, seconds++)) };
     const deadline = Date.UTC(2026, 10, 22, 1, 0, 8);

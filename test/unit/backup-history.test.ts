@@ -6,7 +6,7 @@ import { NotFoundError } from '../../functions/core/errors.js';
 import type { WorkflowVersion } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
-import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-29T01:00:00.000Z') };
@@ -55,7 +55,7 @@ function versions(workflowId: string, count: number): WorkflowVersion[] {
 
 describe('backup of workflow version history', () => {
   it('keeps the newest N versions of each workflow, graph and all, counted in the manifest', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices')],
       history: { w1: versions('w1', 14), w2: versions('w2', 3) },
     });
@@ -86,7 +86,7 @@ describe('backup of workflow version history', () => {
   });
 
   it('keeps as many versions as asked, and none at all with 0: no entry, no count', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders')],
       history: { w1: versions('w1', 5) },
       n8nVersion: '2.41.1',
@@ -102,7 +102,7 @@ describe('backup of workflow version history', () => {
   });
 
   it('records history as skipped, naming the scope, when the key may not read it', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders')],
       missingScopes: ['workflow:read'],
       n8nVersion: '2.41.1',
@@ -121,7 +121,7 @@ describe('backup of workflow version history', () => {
   });
 
   it('records history as skipped when the n8n has no history route (404 for a workflow it has)', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders')],
       noHistoryRoute: true,
       n8nVersion: '2.41.1',
@@ -135,29 +135,33 @@ describe('backup of workflow version history', () => {
   });
 
   it('passes over a workflow deleted after it was written, and a version pruned between list and read', async () => {
-    const fake = fakeN8nApi({
+    const fake = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders'), workflow('w2', 'Gone')],
       history: { w1: versions('w1', 3) },
     });
     const gone = () => new NotFoundError('Not Found', { status: 404, method: 'GET', path: '/workflows/w2' });
     let deleted = false;
-    const api: N8nApi = {
-      ...fake,
-      latestWorkflowVersions: async (id, count) => {
+    const read = {
+      versions: fake.latestWorkflowVersions.bind(fake),
+      workflow: fake.getWorkflow.bind(fake),
+      version: fake.getWorkflowVersion.bind(fake),
+    };
+    const api: N8nApi = Object.assign(fake, {
+      latestWorkflowVersions: async (id: string, count: number) => {
         deleted = true;
         if (id === 'w2') throw gone();
-        return fake.latestWorkflowVersions(id, count);
+        return read.versions(id, count);
       },
-      getWorkflow: async (id) => {
+      getWorkflow: async (id: string) => {
         if (id === 'w2' && deleted) throw gone();
-        return fake.getWorkflow(id);
+        return read.workflow(id);
       },
-      getWorkflowVersion: async (id, versionId) => {
+      getWorkflowVersion: async (id: string, versionId: string) => {
         if (versionId === 'w1-v2')
           throw new NotFoundError('Version not found', { status: 404, method: 'GET', path: '' });
-        return fake.getWorkflowVersion(id, versionId);
+        return read.version(id, versionId);
       },
-    };
+    });
     // w2 is deleted once workflows are written: the backup has it, its history is gone.
     const { manifest, archive } = await backUp(api);
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runBackup } from '../../functions/core/backup.js';
 import type { Workflow, WorkflowVersion } from '../../functions/core/n8n-types.js';
 import { backupDeps } from './backup-deps.js';
-import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 function versions(workflowId: string, count: number): WorkflowVersion[] {
@@ -50,7 +50,7 @@ function instance(): {
 
 /** Backs up `api` into `store` at minute `minute`, counting the reads each workflow cost. */
 async function backUp(
-  api: ReturnType<typeof fakeN8nApi>,
+  api: ReturnType<typeof memoryN8nHolding>,
   store: InMemoryArchiveStore,
   minute: number,
   history: number,
@@ -73,10 +73,10 @@ async function backUp(
 describe('incremental backup', () => {
   it('reads again a workflow whose shares changed though its versionId and updatedAt did not', async () => {
     const source = instance();
-    const api = fakeN8nApi(source);
+    const api = memoryN8nHolding(source);
     const store = new InMemoryArchiveStore();
     await backUp(api, store, 0, 2);
-    (source.workflows[1] as Workflow).shared = [{ role: 'workflow:owner', projectId: 'p2' }];
+    (api.workflows[1] as Workflow).shared = [{ role: 'workflow:owner', projectId: 'p2' }];
 
     const second = await backUp(api, store, 1, 2);
 
@@ -86,7 +86,7 @@ describe('incremental backup', () => {
   });
 
   it('reads versions again when asked for more than the previous archive kept, and reuses them when asked for fewer', async () => {
-    const api = fakeN8nApi(instance());
+    const api = memoryN8nHolding(instance());
     const store = new InMemoryArchiveStore();
     await backUp(api, store, 0, 2);
 

@@ -4,7 +4,7 @@ import { runBackup } from '../../functions/core/backup.js';
 import { ListedGraphs, versionRecord } from '../../functions/core/backup-listed-versions.js';
 import type { Workflow, WorkflowVersion } from '../../functions/core/n8n-types.js';
 import { backupDeps } from './backup-deps.js';
-import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-29T01:00:00.000Z') };
@@ -40,7 +40,7 @@ function publishedWithDraft(id: string): Workflow {
 
 describe('saved versions the listing carries', () => {
   it('builds the draft and the published version from the listing, reads only the older one, and writes what a read gives', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [publishedWithDraft('w1')],
       history: { w1: [version('w1', 3), version('w1', 2), version('w1', 1)] },
     });

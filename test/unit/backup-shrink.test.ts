@@ -3,7 +3,7 @@ import { runBackup } from '../../functions/core/backup.js';
 import { judgeShrink, type ManifestSummary, newestManifest } from '../../functions/core/backup-shrink.js';
 import type { ArchiveRef, LogFields, Logger } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
-import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const summary = (workflows: number, skipped: string[] = []): ManifestSummary => ({
@@ -87,7 +87,7 @@ describe('newestManifest', () => {
     const logger = recordingLogger();
     const night = (day: number) => ({ now: () => new Date(`2026-11-${day}T01:00:00.000Z`) });
     const api = (n: number) =>
-      fakeN8nApi({ workflows: Array.from({ length: n }, (_, i) => workflow(`w${i}`, `Flow ${i}`)) });
+      memoryN8nHolding({ workflows: Array.from({ length: n }, (_, i) => workflow(`w${i}`, `Flow ${i}`)) });
     await runBackup(backupDeps(api(5), store, night(20)), { instance: 'prod' });
     await runBackup(backupDeps(api(3), store, night(21)), { instance: 'prod' });
 

@@ -5,7 +5,7 @@ import { N8nApiError } from '../../functions/core/errors.js';
 import type { Workflow } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
-import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-22T01:00:00.000Z') };
@@ -33,7 +33,7 @@ const executeWorkflowNode = (name: string, target: string) => ({
 describe('runBackup', () => {
   it('records the n8n version the source states', async () => {
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({ workflows: [workflow('w1', 'Orders')], n8nVersion: '2.41.1' });
+    const api = memoryN8nHolding({ workflows: [workflow('w1', 'Orders')], n8nVersion: '2.41.1' });
 
     const result = await runBackup(deps(api, store), { instance: 'prod' });
     const archive = await readBack(store, result.archive.location);
@@ -47,7 +47,7 @@ describe('runBackup', () => {
 
   it('records a null version with the reason when the source cannot tell it', async () => {
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders')],
       n8nVersion: '2.41.1',
       missingScopes: ['workflow:export'],
@@ -64,7 +64,7 @@ describe('runBackup', () => {
 
   it('writes every resource into the archive with counts that match the instance', async () => {
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices', { active: true })],
       tags: [{ id: 't1', name: 'prod' }],
       variables: [{ id: 'v1', key: 'REGION', value: 'eu' }],
@@ -115,7 +115,7 @@ describe('runBackup', () => {
   });
 
   it('records unlicensed resources as skipped with the licence reason instead of failing', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Orders')],
       variables: [{ id: 'v1', key: 'REGION', value: 'eu' }],
       unlicensed: ['feat:variables', 'feat:projectRole:admin'],
@@ -134,7 +134,7 @@ describe('runBackup', () => {
   });
 
   it('records a resource the key may not read as skipped, naming the scope', async () => {
-    const api = fakeN8nApi({ workflows: [], missingScopes: ['user:list'] });
+    const api = memoryN8nHolding({ workflows: [], missingScopes: ['user:list'] });
 
     const { manifest } = await runBackup(deps(api), { instance: 'x' });
 
@@ -145,7 +145,7 @@ describe('runBackup', () => {
 
   it('fails when workflows cannot be read, and leaves nothing in the store', async () => {
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({ missingScopes: ['workflow:list'] });
+    const api = memoryN8nHolding({ missingScopes: ['workflow:list'] });
 
     await expect(runBackup(deps(api, store), { instance: 'x' })).rejects.toThrow(/workflow:list/);
     expect(store.archives.size).toBe(0);
@@ -154,7 +154,7 @@ describe('runBackup', () => {
 
   it('aborts the upload when n8n fails mid-way, so no partial archive is stored', async () => {
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({ workflows: [workflow('w1', 'a')] });
+    const api = memoryN8nHolding({ workflows: [workflow('w1', 'a')] });
     api.listDataTables = async function* () {
       yield { id: 'd1', name: 't', columns: [] };
       throw new N8nApiError('n8n answered 500', { status: 500, method: 'GET', path: '/data-tables' });
@@ -165,7 +165,7 @@ describe('runBackup', () => {
   });
 
   it('lists dangling workflow, credential and data-table references by workflow and node name', async () => {
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       credentials: [{ id: 'c1', name: 'Slack', type: 'slackApi' }],
       workflows: [
         workflow('w1', 'Caller', {
@@ -216,7 +216,7 @@ describe('runBackup', () => {
     // Prepare: a list that carries pinned data only when asked to
     const pinData = { 'On a schedule': [{ json: { at: 'midnight' } }] };
     const store = new InMemoryArchiveStore();
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [workflow('w1', 'Pinned', { pinData }), workflow('w2', 'Plain')],
     });
 
@@ -236,7 +236,7 @@ describe('runBackup', () => {
   it('splits data-table rows into chunked entries tied to their table', async () => {
     const store = new InMemoryArchiveStore();
     const rows = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, n: i }));
-    const api = fakeN8nApi({
+    const api = memoryN8nHolding({
       workflows: [],
       dataTables: [{ id: 'd1', name: 't', columns: [{ id: 'c', name: 'n', type: 'number', index: 0 }] }],
       rows: { d1: rows },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credentialsWithFlags } from '../../functions/core/instance/credential-flags.js';
-import { fakeN8nApi } from './support/fake-n8n-api.js';
+import { memoryN8nHolding } from './fakes/n8n-contents.js';
 
 const credentials = [
   { id: 'c1', name: 'Shared Slack', type: 'slackApi', isGlobal: true },
@@ -17,7 +17,7 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
 describe('credential flags (GET /credentials/{id})', () => {
   it('adds isGlobal and isManaged, which the list leaves out, in list order', async () => {
     // The list answers no flags; only the GET of one credential has them.
-    const api = fakeN8nApi({ credentials });
+    const api = memoryN8nHolding({ credentials });
     const listed = api.listCredentials.bind(api);
     api.listCredentials = async function* () {
       for await (const { isGlobal: _g, isManaged: _m, ...item } of listed()) yield item;
@@ -35,7 +35,7 @@ describe('credential flags (GET /credentials/{id})', () => {
   });
 
   it('keeps the listed credentials and warns once when the key lacks credential:read', async () => {
-    const api = fakeN8nApi({ credentials, missingScopes: ['credential:read'] });
+    const api = memoryN8nHolding({ credentials, missingScopes: ['credential:read'] });
     const warnings: { code: string; message: string }[] = [];
 
     const read = await all(credentialsWithFlags(api, 1, warnings));

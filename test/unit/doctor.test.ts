@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertRestoreScopes, runDoctor } from '../../functions/core/doctor.js';
 import { MissingScopeError } from '../../functions/core/errors.js';
-import { fakeN8nApi, workflow } from './support/fake-n8n-api.js';
+import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 
 const withScopes = (scopes: string[] | undefined) => ({ discoverScopes: async () => scopes });
 
@@ -27,7 +27,7 @@ describe('assertRestoreScopes', () => {
 describe('runDoctor', () => {
   it('reports per resource whether the key can read it, and why not', async () => {
     const api = Object.assign(
-      fakeN8nApi({
+      memoryN8nHolding({
         workflows: [workflow('w', 'a')],
         unlicensed: ['feat:variables'],
         missingScopes: ['user:list'],
@@ -53,10 +53,12 @@ describe('runDoctor', () => {
 
   it('says whether --keep-workflow-ids can work: the package-import route and workflow:import', async () => {
     const instance = { workflows: [workflow('w', 'a')] };
-    const old = await runDoctor(Object.assign(fakeN8nApi(instance), withScopes(['workflow:import'])));
+    const old = await runDoctor(Object.assign(memoryN8nHolding(instance), withScopes(['workflow:import'])));
     const importing = (scopes: string[]) =>
       runDoctor(
-        Object.assign(fakeN8nApi(instance), withScopes(scopes), { supportsWorkflowImport: async () => true }),
+        Object.assign(memoryN8nHolding(instance), withScopes(scopes), {
+          supportsWorkflowImport: async () => true,
+        }),
       );
 
     expect(old.keepWorkflowIds).toEqual({ possible: false, detail: expect.stringMatching(/2\.24/) });

@@ -1,17 +1,22 @@
 /**
- * A small in-memory n8n behind the N8nApi port, for restore unit tests. It keeps the rules of real
- * n8n 2.41 that a restore depends on (API-NOTES "Measured on a real n8n"): server-assigned ids,
+ * The in-memory n8n behind the N8nApi port, for unit tests of backup, restore, diff, drill and
+ * doctor (the HTTP double in test/double is the integration tests' n8n). It keeps the rules of real
+ * n8n 2.41 that n8n-ark depends on (API-NOTES "Measured on a real n8n"): server-assigned ids,
  * POST /workflows refusing read-only fields, unknown keys and `description`, PUT refusing
  * `projectId`, unknown node and settings keys refused, ignored settings dropped (its own copy of
  * n8n's rules, from the spec and real n8n: ./n8n-write-rules.ts), PUT refusing archived
  * workflows, 409 on duplicate tag names / credential ids / data-table names, variables answering
- * without a body, licence gates. It counts writes and can fail the Nth write to simulate a crash.
+ * without a body, lists without description, folder or (when asked) pinned data, licence gates,
+ * the scopes of an API key that lacks some. It counts writes and detail reads, can fail the Nth
+ * write to simulate a crash, or refuse every write (a backup must only read). An instance with
+ * given contents and ids: ./n8n-contents.ts.
  */
 
 import { isDeepStrictEqual } from 'node:util';
 import {
   ConflictError,
   FeatureNotLicensedError,
+  MissingScopeError,
   N8nApiError,
   NotFoundError,
 } from '../../../functions/core/errors.js';
@@ -68,7 +73,41 @@ export interface MemoryN8nOptions {
    * "not vetted" (measured on 2.41.1), whatever this holds.
    */
   installable?: CommunityPackage[];
+  /** Scopes the API key lacks, e.g. user:list: the reads that need one answer 403 (READ_SCOPES). */
+  missingScopes?: string[];
+  /** An n8n from before GET /workflows/{id}/history: the route answers 404. */
+  noHistoryRoute?: boolean;
+  /** Every write throws: for code that must only read (a backup). */
+  readOnly?: boolean;
 }
+
+/**
+ * The scope each read this fake checks needs (the spec's x-required-scope): the reads a backup, a
+ * diff or doctor must get through without. Other routes are not checked.
+ */
+const READ_SCOPES = {
+  listWorkflows: 'workflow:list',
+  history: 'workflow:read',
+  listTags: 'tag:list',
+  listVariables: 'variable:list',
+  listDataTables: 'dataTable:list',
+  listDataTableRows: 'dataTableRow:read',
+  listCredentials: 'credential:list',
+  getCredential: 'credential:read',
+  listProjects: 'project:list',
+  listProjectMembers: 'user:list',
+  listFolders: 'folder:list',
+  listUsers: 'user:list',
+  packageExport: 'workflow:export',
+} as const;
+
+/** The licence feature n8n names when it refuses each gated area (403 "does not allow for …"). */
+export const LICENCE_FEATURES = {
+  projects: 'feat:projectRole:admin',
+  variables: 'feat:variables',
+  folders: 'feat:folders',
+  sharing: 'feat:sharing',
+} as const;
 
 /** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
 export class InjectedCrash extends Error {}
@@ -92,6 +131,10 @@ export class MemoryN8n implements N8nApi {
   crashAtWrite: number | undefined;
   /** Called when the injected crash fires (a test freezes the ledger store to simulate a killed process). */
   onCrash: (() => void) | undefined;
+  /** GET /workflows/{id} calls, for tests of what a backup reads. */
+  detailGets = 0;
+  /** The listing without gaps is the HTTP client's (N8nWorkflowsApi); a test may hand one in. */
+  listWorkflowsWithoutGaps?: (options?: { excludePinnedData?: boolean }) => AsyncIterable<Workflow>;
   private readonly licensed: Required<NonNullable<MemoryN8nOptions['licensed']>>;
   private readonly idPrefix: string;
   private readonly packageImport: boolean;
@@ -99,6 +142,9 @@ export class MemoryN8n implements N8nApi {
   version: string;
   readonly communityPackages: CommunityPackage[];
   private readonly installable: CommunityPackage[];
+  private readonly missingScopes: readonly string[];
+  private readonly noHistoryRoute: boolean;
+  private readonly readOnly: boolean;
   private nextId = 1;
   private nextRowId = 1;
   private savedVersions = 0;
@@ -110,6 +156,9 @@ export class MemoryN8n implements N8nApi {
     this.version = options.n8nVersion ?? '2.41.1';
     this.communityPackages = structuredClone(options.communityPackages ?? []);
     this.installable = options.installable ?? [];
+    this.missingScopes = options.missingScopes ?? [];
+    this.noHistoryRoute = options.noHistoryRoute ?? false;
+    this.readOnly = options.readOnly ?? false;
     this.licensed = { projects: true, variables: true, folders: true, sharing: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
@@ -141,6 +190,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   private write(what: string): void {
+    if (this.readOnly) throw new Error('the exporter must not write to n8n');
     const number = this.writes.length + 1;
     if (this.crashAtWrite === number) {
       this.crashAtWrite = undefined;
@@ -150,17 +200,8 @@ export class MemoryN8n implements N8nApi {
     this.writes.push(what);
   }
 
-  private gate(
-    feature: 'projects' | 'variables' | 'folders' | 'sharing',
-    method: string,
-    path: string,
-  ): void {
-    const name = {
-      projects: 'feat:projectRole:admin',
-      variables: 'feat:variables',
-      folders: 'feat:folders',
-      sharing: 'feat:sharing',
-    }[feature];
+  private gate(feature: keyof typeof LICENCE_FEATURES, method: string, path: string): void {
+    const name = LICENCE_FEATURES[feature];
     if (!this.licensed[feature]) {
       throw new FeatureNotLicensedError(`Your license does not allow for ${name}`, {
         status: 403,
@@ -169,6 +210,12 @@ export class MemoryN8n implements N8nApi {
         feature: name,
       });
     }
+  }
+
+  /** A read the key may not make: 403 naming the scope it lacks. */
+  private scoped(scope: string, path: string, method = 'GET'): void {
+    if (this.missingScopes.includes(scope))
+      throw new MissingScopeError(`The API key lacks ${scope}`, { status: 403, method, path, scope });
   }
 
   private badRequest(message: string, method: string, path: string): N8nApiError {
@@ -227,15 +274,18 @@ export class MemoryN8n implements N8nApi {
 
   // --- workflows ---
 
-  async *listWorkflows(): AsyncIterable<Workflow> {
-    // Like n8n's list: full bodies, but no description and no folder.
+  async *listWorkflows(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
+    this.scoped(READ_SCOPES.listWorkflows, '/workflows');
+    // Like n8n's list: full bodies, but no description and no folder; pinned data only if asked.
     for (const w of [...this.workflows]) {
       const { description: _d, parentFolderId: _p, ...listed } = structuredClone(w);
+      if (options.excludePinnedData) delete listed.pinData;
       yield listed as Workflow;
     }
   }
 
   async getWorkflow(id: string): Promise<Workflow> {
+    this.detailGets += 1;
     return structuredClone(this.workflow(id));
   }
 
@@ -325,19 +375,19 @@ export class MemoryN8n implements N8nApi {
 
   /** n8n states its version only in a package export's manifest, and exports only what exists. */
   async n8nVersion(): Promise<N8nVersionAnswer> {
-    if (!this.packageImport) return { version: null, reason: 'memory n8n: no POST /n8n-packages/export' };
-    if (this.workflows.length === 0) return { version: null, reason: 'memory n8n: no workflow to export' };
+    if (!this.packageImport) return { version: null, reason: 'fake: no package export route' };
+    if (this.missingScopes.includes(READ_SCOPES.packageExport))
+      return { version: null, reason: `fake: the key lacks ${READ_SCOPES.packageExport}` };
+    if (this.workflows.length === 0) return { version: null, reason: 'fake: no workflow to export' };
     return { version: this.version };
   }
 
   /** The package export names each workflow's folder; one unknown here is left out, as n8n's halved export leaves it. */
   async workflowFolders(ids: readonly string[]): Promise<Map<string, string | null>> {
+    const path = '/n8n-packages/export';
     if (!this.packageImport)
-      throw new NotFoundError('memory n8n: no POST /n8n-packages/export', {
-        status: 404,
-        method: 'POST',
-        path: '/n8n-packages/export',
-      });
+      throw new NotFoundError('fake: no package export route', { status: 404, method: 'POST', path });
+    this.scoped(READ_SCOPES.packageExport, path, 'POST');
     const folders = new Map<string, string | null>();
     for (const id of ids) {
       const workflow = this.workflows.find((w) => w.id === id);
@@ -368,8 +418,7 @@ export class MemoryN8n implements N8nApi {
 
   /** Which node types the instance lacks, as its package import tells (n8n 2.24+). */
   async missingNodeTypes(types: readonly NodeTypeUse[]): Promise<NodeTypesAnswer> {
-    if (!this.packageImport)
-      return { missing: undefined, reason: 'memory n8n: no POST /n8n-packages/import' };
+    if (!this.packageImport) return { missing: undefined, reason: 'fake: no package import route' };
     return { missing: types.filter((t) => !this.knowsNodeType(t)) };
   }
 
@@ -415,6 +464,9 @@ export class MemoryN8n implements N8nApi {
   }
 
   async latestWorkflowVersions(workflowId: string, count: number): Promise<WorkflowVersionMeta[]> {
+    const path = `/workflows/${workflowId}/history`;
+    this.scoped(READ_SCOPES.history, path);
+    if (this.noHistoryRoute) throw new NotFoundError('Not Found', { status: 404, method: 'GET', path });
     this.workflow(workflowId);
     return (this.history.get(workflowId) ?? [])
       .slice(0, count)
@@ -422,6 +474,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async getWorkflowVersion(workflowId: string, versionId: string): Promise<WorkflowVersion> {
+    this.scoped(READ_SCOPES.history, `/workflows/${workflowId}/versions/${versionId}`);
     this.workflow(workflowId);
     const version = this.history.get(workflowId)?.find((v) => v.versionId === versionId);
     if (!version)
@@ -487,6 +540,7 @@ export class MemoryN8n implements N8nApi {
   // --- tags ---
 
   async *listTags(): AsyncIterable<Tag> {
+    this.scoped(READ_SCOPES.listTags, '/tags');
     yield* structuredClone(this.tags);
   }
 
@@ -503,6 +557,7 @@ export class MemoryN8n implements N8nApi {
 
   async *listVariables(): AsyncIterable<Variable> {
     this.gate('variables', 'GET', '/variables');
+    this.scoped(READ_SCOPES.listVariables, '/variables');
     yield* structuredClone(this.variables);
   }
 
@@ -541,10 +596,12 @@ export class MemoryN8n implements N8nApi {
   // --- data tables ---
 
   async *listDataTables(): AsyncIterable<DataTable> {
+    this.scoped(READ_SCOPES.listDataTables, '/data-tables');
     yield* structuredClone(this.dataTables);
   }
 
   async *listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow> {
+    this.scoped(READ_SCOPES.listDataTableRows, `/data-tables/${dataTableId}/rows`);
     yield* structuredClone(this.rows.get(dataTableId) ?? []);
   }
 
@@ -600,6 +657,7 @@ export class MemoryN8n implements N8nApi {
   // --- credentials ---
 
   async *listCredentials(): AsyncIterable<CredentialMeta> {
+    this.scoped(READ_SCOPES.listCredentials, '/credentials');
     for (const { data: _data, ...meta } of this.credentials) yield structuredClone(meta);
   }
 
@@ -685,6 +743,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async getCredential(id: string): Promise<CredentialMeta> {
+    this.scoped(READ_SCOPES.getCredential, `/credentials/${id}`);
     const credential = this.credentials.find((c) => c.id === id);
     if (!credential)
       throw new NotFoundError('Credential not found', {
@@ -726,11 +785,13 @@ export class MemoryN8n implements N8nApi {
 
   async *listProjects(): AsyncIterable<Project> {
     this.gate('projects', 'GET', '/projects');
+    this.scoped(READ_SCOPES.listProjects, '/projects');
     for (const { members: _m, ...project } of this.projects) yield structuredClone(project);
   }
 
   async *listProjectMembers(projectId: string): AsyncIterable<ProjectMember> {
     this.gate('projects', 'GET', `/projects/${projectId}/users`);
+    this.scoped(READ_SCOPES.listProjectMembers, `/projects/${projectId}/users`);
     yield* structuredClone(this.projects.find((p) => p.id === projectId)?.members ?? []);
   }
 
@@ -772,6 +833,7 @@ export class MemoryN8n implements N8nApi {
 
   async *listFolders(projectId: string): AsyncIterable<Folder> {
     this.gate('folders', 'GET', `/projects/${projectId}/folders`);
+    this.scoped(READ_SCOPES.listFolders, `/projects/${projectId}/folders`);
     yield* structuredClone(this.folders.filter((f) => f.projectId === projectId));
   }
 
@@ -792,6 +854,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async *listUsers(): AsyncIterable<User> {
+    this.scoped(READ_SCOPES.listUsers, '/users');
     yield* structuredClone(this.users);
   }
 
