@@ -302,3 +302,90 @@ describe('code size', () => {
     expect(stale).toEqual([]);
   });
 });
+
+const MAX_PORT_METHODS = 15;
+
+/**
+ * The methods each exported interface of a (biome-formatted) TypeScript source declares itself:
+ * members at the body's indentation that are called, `name(…)`, `name?(…)`, `name<T>(…)`, or hold a
+ * function, `name: (…) =>`. Inherited members are not counted: a composite is a type of its own.
+ */
+function interfaceMethodCounts(source: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [, name = '', body = ''] of source.matchAll(/^export interface (\w+)[^{]*\{\n([\s\S]*?)^\}/gm)) {
+    const methods = body
+      .split('\n')
+      .filter(
+        (line) =>
+          /^ {2}(readonly )?\w+\??(<[^>]*>)?\(/.test(line) || /^ {2}(readonly )?\w+\??: \(/.test(line),
+      );
+    counts.set(name, methods.length);
+  }
+  return counts;
+}
+
+describe('ports', () => {
+  it('the method counter counts called and function-typed members of each interface, not properties or comments', () => {
+    // Prepare
+    const sample = [
+      'export interface Small {',
+      '  /** listSomething(): not a member */',
+      '  readonly baseUrl: string;',
+      '  list(): AsyncIterable<string>;',
+      '  get?(id: string): Promise<string>;',
+      '  parse<T>(',
+      '    text: string,',
+      '  ): T;',
+      '  onItem: (item: string) => void;',
+      '}',
+      'interface Private {',
+      '  hidden(): void;',
+      '}',
+    ].join('\n');
+
+    // Act
+    const counts = interfaceMethodCounts(sample);
+
+    // Assess
+    expect([...counts]).toEqual([['Small', 4]]);
+  });
+
+  it(`no port interface has more than ${MAX_PORT_METHODS} methods`, () => {
+    const ports = ['functions/core/ports.ts', 'functions/core/n8n-ports.ts'].flatMap((file) =>
+      [...interfaceMethodCounts(readFileSync(join(root, file), 'utf8'))].map(([name, count]) => ({
+        file,
+        name,
+        count,
+      })),
+    );
+    expect(ports.length).toBeGreaterThan(10);
+    expect(ports.filter((p) => p.count > MAX_PORT_METHODS)).toEqual([]);
+  });
+
+  it('the n8n client is composed in one place: only functions/adapters/n8n/index.ts builds its transport and areas', () => {
+    const areas = sourceFiles('functions/adapters/n8n').flatMap((file) => [
+      ...readFileSync(join(root, file), 'utf8').matchAll(/^export class (\w+) implements N8n/gm),
+    ]);
+    const parts = new RegExp(`new (N8nTransport|${areas.map(([, name]) => name).join('|')})\\(`);
+    const builders = sourceFiles('functions')
+      .filter((file) => file !== 'functions/adapters/n8n/index.ts')
+      .filter((file) => parts.test(readFileSync(join(root, file), 'utf8')));
+    expect(areas.length).toBeGreaterThan(5);
+    expect(builders).toEqual([]);
+  });
+});
+
+describe('adapter size', () => {
+  const size = measureTree(root, 'functions/adapters');
+
+  it(`functions/adapters has no file over ${MAX_FILE_LINES} lines and no function over ${MAX_FUNCTION_LINES}`, () => {
+    const tooLong = [
+      ...size.files.filter((f) => f.lines > MAX_FILE_LINES).map((f) => `${f.path} (${f.lines} lines)`),
+      ...size.functions
+        .filter((f) => f.length > MAX_FUNCTION_LINES)
+        .map((f) => `${f.path}:${f.name} (${f.length} lines)`),
+    ];
+    expect(size.files.length).toBeGreaterThan(20);
+    expect(tooLong).toEqual([]);
+  });
+});
