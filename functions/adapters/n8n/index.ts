@@ -22,8 +22,8 @@ import { HttpUsers } from './users.js';
 import { HttpVariables } from './variables.js';
 import { HttpWorkflows } from './workflows.js';
 
-export { NEW_IDS_IMPORT, PACKAGE_EXPORT_MAX_IDS } from './packages.js';
-export { DEFAULT_MAX_ANSWER_BYTES, type N8nClientOptions, normaliseBaseUrl, PAGE_SIZE } from './transport.js';
+export { NEW_IDS_IMPORT } from './packages.js';
+export { DEFAULT_MAX_ANSWER_BYTES, type N8nClientOptions, normaliseBaseUrl } from './transport.js';
 
 /**
  * Every area of the Public API (N8nApi), the deletes of a drill's scratch instance
