@@ -14,8 +14,9 @@ import {
   SecretsManagerSecretSource,
 } from '../adapters/secrets-manager.js';
 import { UsageError } from '../core/errors.js';
+import { eventShape } from '../core/options/table.js';
 import type { Logger, SecretSource } from '../core/ports.js';
-import { restoreOptionsSchema } from '../core/restore/options.js';
+import { RESTORE_GROUPS, RESTORE_OPTIONS, restoreOptionsSchema } from '../core/restore/options.js';
 
 const environmentSchema = z.object({
   ARCHIVE_BUCKET: z.string().min(3),
@@ -78,23 +79,10 @@ export const backupEventSchema = z.object({
 
 const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
 
-const SECRETS_PREFIX = /^sm:\/\/[^*?]*[^/*?]$/;
-
 const restoreEventShape = {
   archive: archiveRef,
   target: z.string().min(1),
-  ...restoreOptionsSchema.shape,
-  /**
-   * `sm://<prefix>`: fill credential stubs from the Secrets Manager secrets `<prefix>/<credential
-   * id>` (or `<prefix>/<credential name>`), each a JSON object of the credential's fields, as the
-   * CLI's --credential-secrets. A file cannot be read by a Lambda, so only the sm:// form.
-   */
-  credentialSecrets: z
-    .string({ error: 'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id>' })
-    .regex(SECRETS_PREFIX, {
-      error: 'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id> (no wildcard)',
-    })
-    .optional(),
+  ...eventShape(RESTORE_OPTIONS, RESTORE_GROUPS),
 };
 
 /**
