@@ -100,7 +100,7 @@ async function slice(
   const { outcome, steps } = await restoreSlice(
     { ...deps, capabilities: deps.api },
     new S3LedgerStore(c.s3, c.env.ARCHIVE_BUCKET, request.drill.ledgerKey),
-    { deadline: Date.now() + remaining - SAFETY_MARGIN_MS },
+    { run: { deadline: Date.now() + remaining - SAFETY_MARGIN_MS } },
     request.steps,
     {
       pid: process.pid,

@@ -5,6 +5,7 @@ import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../core/archive-access.js';
 import { RestoreError } from '../core/errors.js';
 import { silentProgress, systemClock } from '../core/ports.js';
+import { groupRestoreOptions, withRun } from '../core/restore/options.js';
 import { summarizePlan } from '../core/restore/plan.js';
 import { incompleteSummary } from '../core/restore/report.js';
 import { runRestore } from '../core/restore/run.js';
@@ -52,7 +53,9 @@ export async function handler(event: unknown, context: { getRemainingTimeInMilli
         logger,
         progress: silentProgress,
       },
-      { ...options, deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS },
+      withRun(groupRestoreOptions(options), {
+        deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS,
+      }),
     );
     // A dry run writes nothing and has nothing to continue: it is done once planned.
     const done = run.done || options.dryRun === true;

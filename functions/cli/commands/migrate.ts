@@ -8,6 +8,7 @@ import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
 import { runMigrate } from '../../core/migrate.js';
 import { type Logger, systemClock } from '../../core/ports.js';
+import { groupRestoreOptions, withRun } from '../../core/restore/options.js';
 import { TOOL_VERSION } from '../../version.js';
 import { resolveApiKey } from '../api-key.js';
 import {
@@ -77,7 +78,7 @@ export function registerMigrateCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (flags: MigrateFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = { ...restoreOptionsFrom(flags), ...deadlineFrom(flags) };
+      const options = withRun(groupRestoreOptions(restoreOptionsFrom(flags)), deadlineFrom(flags));
       const limits = {
         concurrency: parsePositiveInt(flags.concurrency, '--concurrency', 4),
         ...requestBounds(flags),

@@ -8,7 +8,12 @@ import { InvalidOptionError, RestoreError, UsageError } from '../../core/errors.
 import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js';
 import { type LockOwner, systemClock } from '../../core/ports.js';
 import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from '../../core/restore/conflict-policy.js';
-import { parseRestoreOptions, type RestoreOptionsInput } from '../../core/restore/options.js';
+import {
+  groupRestoreOptions,
+  parseRestoreOptions,
+  type RestoreOptionsInput,
+  withRun,
+} from '../../core/restore/options.js';
 import { incompleteSummary } from '../../core/restore/report.js';
 import { runRestore } from '../../core/restore/run.js';
 import type { RestorePlan, RestoreReport, RestoreWarning } from '../../core/restore/types.js';
@@ -138,7 +143,7 @@ export function registerRestoreCommand(program: Command, out: Output, env: NodeJ
     )
     .action(async (location: string, flags: ConnectionOptions & RestoreFlags) => {
       const logger = createCliLogger(out, flags.verbose === true);
-      const options = { ...restoreOptionsFrom(flags), ...deadlineFrom(flags) };
+      const options = withRun(groupRestoreOptions(restoreOptionsFrom(flags)), deadlineFrom(flags));
       const api = await connect(flags, env, logger);
       const secrets = flags.credentialSecrets
         ? await credentialSecretSource(flags.credentialSecrets)

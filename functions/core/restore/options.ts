@@ -18,6 +18,7 @@ import {
 } from '../options/table.js';
 import { commaList, nonEmptyText, numberOrText, onOff, pairs, text } from '../options/values.js';
 import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from './conflict-policy.js';
+import type { RestoreOptions, RunControls } from './types.js';
 
 export const MAX_ROW_BATCH_SIZE = 10_000;
 
@@ -229,4 +230,9 @@ export function parseRestoreOptions(input: unknown): RestoreOptionsInput {
 /** Validated options, grouped by what they decide, as `runRestore` takes them. */
 export function groupRestoreOptions(values: RestoreOptionsInput): GroupedRestoreOptions {
   return groupOptions(CORE_OPTIONS, values);
+}
+
+/** The options with the run's controls the edge sets (its deadline) added to their `run` group. */
+export function withRun(options: GroupedRestoreOptions, controls: RunControls): RestoreOptions {
+  return { ...options, run: { ...options.run, ...controls } };
 }
