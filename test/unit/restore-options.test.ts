@@ -5,7 +5,7 @@ import {
   addRestoreOptions,
   type RestoreFlags,
   restoreOptionsFrom,
-} from '../../functions/cli/commands/restore.js';
+} from '../../functions/cli/commands/restore/options.js';
 import { flagOf, runCli } from '../../functions/cli/program.js';
 import { InvalidOptionError, UsageError } from '../../functions/core/errors.js';
 import { parseRestoreOptions } from '../../functions/core/restore/options.js';

@@ -39,8 +39,16 @@ export interface OptionSpec<Group extends string = string> {
   readonly help: string;
   /** How the CLI takes it; `false`: it is not a flag. Without it: a switch. */
   readonly flag?: FlagForm | false;
-  /** The Lambda event takes it: `true` with the same schema, or the event's own (stricter) schema. */
-  readonly event?: true | z.ZodType;
+  /** The Lambda event takes it: `true` as it is (optional), or how the event's differs. */
+  readonly event?: true | EventForm;
+}
+
+/** How a Lambda event takes an option when not as the CLI does. */
+export interface EventForm {
+  /** The event's own (stricter) schema; without it the option's. */
+  readonly schema?: z.ZodType;
+  /** The event is refused without it. */
+  readonly required?: true;
 }
 
 export type OptionTable<Group extends string = string> = Readonly<Record<string, OptionSpec<Group>>>;
@@ -62,14 +70,18 @@ export type GroupedOptions<T extends OptionTable> = {
 };
 
 type EventKeys<T extends OptionTable> = {
-  [K in keyof T]: T[K]['event'] extends true | z.ZodType ? K : never;
+  [K in keyof T]: T[K]['event'] extends true | EventForm ? K : never;
 }[keyof T];
 
-type EventSchemaOf<S extends OptionSpec> = S['event'] extends z.ZodType ? S['event'] : S['schema'];
+type EventSchemaOf<S extends OptionSpec> = S['event'] extends { schema: infer E extends z.ZodType }
+  ? E
+  : S['schema'];
 
-/** The zod shape of the options an event takes, each optional. */
+/** The zod shape of the options an event takes: optional unless the event requires them. */
 export type EventShape<T extends OptionTable> = {
-  [K in EventKeys<T>]: z.ZodOptional<EventSchemaOf<T[K]>>;
+  [K in EventKeys<T>]: T[K]['event'] extends { required: true }
+    ? EventSchemaOf<T[K]>
+    : z.ZodOptional<EventSchemaOf<T[K]>>;
 };
 
 /** The zod shape of `keys` of the table, each optional (the values the core receives, as plain data). */
@@ -101,10 +113,11 @@ export function eventShape<T extends OptionTable>(
     .map((entry, i) => ({ entry, i }))
     .sort((a, b) => rank(a.entry[1]) - rank(b.entry[1]) || a.i - b.i);
   const shape = Object.fromEntries(
-    ordered.map(({ entry: [key, spec] }) => [
-      key,
-      (spec.event === true || spec.event === undefined ? spec.schema : spec.event).optional(),
-    ]),
+    ordered.map(({ entry: [key, spec] }) => {
+      const form: EventForm = spec.event === true || spec.event === undefined ? {} : spec.event;
+      const schema = form.schema ?? spec.schema;
+      return [key, form.required ? schema : schema.optional()];
+    }),
   );
   return shape as unknown as EventShape<T>;
 }
@@ -142,11 +155,9 @@ export function groupedOnly<T extends OptionTable>(table: T): Pick<T, KeysOf<T, 
   >;
 }
 
-/** The flag an option key is given with: `onConflict` → `--on-conflict` (`--no-activate` when negated). */
-export function flagOf(key: string, form?: FlagForm | false): string {
-  const kebab = key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
-  const negated = typeof form === 'object' && form.negated === true;
-  return `--${negated ? 'no-' : ''}${kebab}`;
+/** The flag an option key is given with: `onConflict` → `--on-conflict`. */
+export function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
 /** A value as a refusal quotes it: strings in quotes, numbers as they are. */

@@ -18,6 +18,15 @@ export const onOff = z.boolean({ error: (issue) => `must be true or false, not $
 /** Text as typed; the command checks it where it uses it. */
 export const text = z.string();
 
+/** `--timeout <minutes>` as typed: any number above 0 (the edge counts the deadline from its start). */
+export const minutesText = z.string().refine(
+  (value) => {
+    const minutes = Number(value);
+    return Number.isFinite(minutes) && minutes > 0;
+  },
+  { error: (issue) => `must be a number of minutes above 0, not ${quoted(issue.input)}` },
+);
+
 /** `a, b,c` as `['a', 'b', 'c']` (blank items dropped). */
 export function commaList(value: string): string[] {
   return value

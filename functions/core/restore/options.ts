@@ -16,7 +16,7 @@ import {
   quoted,
   valuesSchema,
 } from '../options/table.js';
-import { commaList, nonEmptyText, numberOrText, onOff, pairs, text } from '../options/values.js';
+import { commaList, minutesText, nonEmptyText, numberOrText, onOff, pairs, text } from '../options/values.js';
 import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from './conflict-policy.js';
 import type { RestoreOptions, RunControls } from './types.js';
 
@@ -73,15 +73,6 @@ const rowBatchSize = z
   .min(1, { error: rowBatchProblem })
   .max(MAX_ROW_BATCH_SIZE, { error: rowBatchProblem });
 
-/** `--timeout <minutes>` as typed: any number above 0 (the edge counts the deadline from its start). */
-export const minutesText = z.string().refine(
-  (value) => {
-    const minutes = Number(value);
-    return Number.isFinite(minutes) && minutes > 0;
-  },
-  { error: (issue) => `must be a number of minutes above 0, not ${quoted(issue.input)}` },
-);
-
 const SECRETS_PREFIX = /^sm:\/\/[^*?]*[^/*?]$/;
 const SECRETS_PREFIX_PROBLEM =
   'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id>';
@@ -124,7 +115,7 @@ export const RESTORE_OPTIONS = {
   },
   credentialSecrets: {
     schema: text,
-    event: secretsPrefix,
+    event: { schema: secretsPrefix },
     flag: { value: '<file>' },
     help: 'JSON file mapping credential id or name to its data, or sm://<prefix> for Secrets Manager secrets <prefix>/<credential id>, to create real credentials instead of stubs',
   },
