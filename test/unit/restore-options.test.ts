@@ -9,7 +9,7 @@ import {
 import { flagOf, runCli } from '../../functions/cli/program.js';
 import { InvalidOptionError, UsageError } from '../../functions/core/errors.js';
 import { parseRestoreOptions } from '../../functions/core/restore/options.js';
-import { parseAtEdge, restoreEventSchema } from '../../functions/handlers/compose.js';
+import { parseAtEdge, restoreEventSchema } from '../../functions/handlers/events.js';
 
 function refusal(input: unknown): InvalidOptionError {
   try {
