@@ -49,6 +49,8 @@ export interface EventForm {
   readonly schema?: z.ZodType;
   /** The event is refused without it. */
   readonly required?: true;
+  /** How the event's value differs, for the docs (`sm://<prefix> only`). */
+  readonly note?: string;
 }
 
 export type OptionTable<Group extends string = string> = Readonly<Record<string, OptionSpec<Group>>>;
@@ -90,6 +92,21 @@ export type ValueShape<T extends OptionTable> = { [K in keyof T]: z.ZodOptional<
 const entriesOf = <T extends OptionTable>(table: T) =>
   Object.entries(table) as [keyof T & string, OptionSpec][];
 
+/** The table's options in `groups` order, table order within a group, those of no group last. */
+export function byGroup<T extends OptionTable>(
+  table: T,
+  groups: readonly string[],
+): [keyof T & string, OptionSpec][] {
+  const rank = (spec: OptionSpec) => {
+    const at = spec.group === undefined ? -1 : groups.indexOf(spec.group);
+    return at < 0 ? groups.length : at;
+  };
+  return entriesOf(table)
+    .map((entry, i) => ({ entry, i }))
+    .sort((a, b) => rank(a.entry[1]) - rank(b.entry[1]) || a.i - b.i)
+    .map(({ entry }) => entry);
+}
+
 /** The table's schema over plain values: unknown keys are ignored (an event carries other fields). */
 export function valuesSchema<T extends OptionTable>(table: T): z.ZodObject<ValueShape<T>> {
   const shape = Object.fromEntries(entriesOf(table).map(([key, spec]) => [key, spec.schema.optional()]));
@@ -104,16 +121,9 @@ export function eventShape<T extends OptionTable>(
   table: T,
   groups: readonly GroupOf<T>[] = [],
 ): EventShape<T> {
-  const taken = entriesOf(table).filter(([, spec]) => spec.event !== undefined);
-  const rank = (spec: OptionSpec) => {
-    const at = spec.group === undefined ? -1 : groups.indexOf(spec.group as GroupOf<T>);
-    return at < 0 ? groups.length : at;
-  };
-  const ordered = taken
-    .map((entry, i) => ({ entry, i }))
-    .sort((a, b) => rank(a.entry[1]) - rank(b.entry[1]) || a.i - b.i);
+  const taken = byGroup(table, groups).filter(([, spec]) => spec.event !== undefined);
   const shape = Object.fromEntries(
-    ordered.map(({ entry: [key, spec] }) => {
+    taken.map(([key, spec]) => {
       const form: EventForm = spec.event === true || spec.event === undefined ? {} : spec.event;
       const schema = form.schema ?? spec.schema;
       return [key, form.required ? schema : schema.optional()];

@@ -115,7 +115,7 @@ export const RESTORE_OPTIONS = {
   },
   credentialSecrets: {
     schema: text,
-    event: { schema: secretsPrefix },
+    event: { schema: secretsPrefix, note: 'sm://<prefix> only: a Lambda reads no file' },
     flag: { value: '<file>' },
     help: 'JSON file mapping credential id or name to its data, or sm://<prefix> for Secrets Manager secrets <prefix>/<credential id>, to create real credentials instead of stubs',
   },
