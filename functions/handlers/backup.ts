@@ -1,7 +1,6 @@
-import type { BackupMetrics } from '../adapters/cloudwatch-emf.js';
 import { runBackup } from '../core/backup.js';
 import { judgeShrink, newestManifest } from '../core/backup-shrink.js';
-import { compose } from './compose.js';
+import { type BackupMetrics, compose } from './compose.js';
 import { backupEventSchema, parseAtEdge } from './events.js';
 
 /**

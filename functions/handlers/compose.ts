@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { type BackupMetrics, backupMetricsLine, drillMetricsLine } from '../adapters/cloudwatch-emf.js';
 import { createJsonLogger } from '../adapters/json-logger.js';
 import { N8nHttpClient } from '../adapters/n8n-http-client.js';
-import { formatS3Url, S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import { formatS3Url, parseS3Url, S3ArchiveStore } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import {
   PrefixedSecretSource,
@@ -78,6 +78,8 @@ export interface ArchiveKey {
   versionId?: string | undefined;
 }
 
+export type { BackupMetrics };
+
 /** CloudWatch metrics, as embedded-metric-format lines on stdout. */
 const EMF_METRICS = {
   backup: (metrics: BackupMetrics) => process.stdout.write(`${backupMetricsLine(metrics)}\n`),
@@ -143,6 +145,11 @@ export class Composition {
 
   location(archive: ArchiveKey): string {
     return formatS3Url({ bucket: this.env.ARCHIVE_BUCKET, ...archive });
+  }
+
+  /** An archive's key (and version) from its s3:// location. */
+  archiveKeyOf(location: string): ArchiveKey & { bucket: string } {
+    return parseS3Url(location);
   }
 
   openArchive(archive: ArchiveKey): Promise<ClosableArchive> {

@@ -1,4 +1,3 @@
-import { parseS3Url } from '../adapters/s3-archive-store.js';
 import type { ClosableArchive } from '../core/archive-access.js';
 import { drillStamp } from '../core/drill/report.js';
 import {
@@ -45,7 +44,7 @@ async function prepare(c: Composition, deps: Deps, instance: string) {
   if (!newest) throw noArchiveToDrill(instance);
   const startedAt = new Date();
   const { wiped, steps } = await prepareDrill({ ...deps, capabilities: deps.api }, true);
-  const { key, versionId } = parseS3Url(newest);
+  const { key, versionId } = c.archiveKeyOf(newest);
   const ledgerKey = `${key.replace(/\.zip$/, '')}.drill-${drillStamp(startedAt)}.ledger.json`;
   const archive = { key, ...(versionId ? { versionId } : {}) };
   const drill = { instance, archive, startedAt: startedAt.toISOString(), ledgerKey, wiped };
@@ -93,13 +92,12 @@ async function finish(
     instance,
     verdict: report.verdict,
     reasons: report.reasons.slice(0, 5),
-    report: { ...files, consoleUrl: consoleUrlOf(files.html) },
+    report: { ...files, consoleUrl: consoleUrlOf(c.archiveKeyOf(files.html)) },
   };
 }
 
 /** The S3 console's page of the report. */
-function consoleUrlOf(location: string): string {
-  const { bucket, key } = parseS3Url(location);
+function consoleUrlOf({ bucket, key }: { bucket: string; key: string }): string {
   const region = process.env.AWS_REGION ?? '';
   return `https://console.aws.amazon.com/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key)}`;
 }

@@ -78,6 +78,15 @@ describe('layout boundaries', () => {
     expect(imports).toEqual([]);
   });
 
+  it('CLI commands and Lambda handlers get their adapters from their composition root', () => {
+    const commands = violations('functions/cli/commands', (s) => s.includes('/adapters/'));
+    const handlers = violations(
+      'functions/handlers',
+      (s, file) => s.includes('/adapters/') && !file.endsWith(`${posix.sep}compose.ts`),
+    );
+    expect([...commands, ...handlers]).toEqual([]);
+  });
+
   it('bin/ holds entry points only: each file is a few lines', () => {
     const long = sourceFiles('bin').filter(
       (file) => readFileSync(join(root, file), 'utf8').split('\n').length > 40,
@@ -300,5 +309,20 @@ describe('code size', () => {
   it('every size exception is still needed', () => {
     const stale = Object.keys(SIZE_EXCEPTIONS).filter((key) => !tooLong.some((t) => t.key === key));
     expect(stale).toEqual([]);
+  });
+});
+
+/** The edges and entry points keep the core's limits, with no exceptions. */
+describe.each(['functions/cli', 'functions/handlers', 'bin'])('code size in %s', (dir) => {
+  it(`no file over ${MAX_FILE_LINES} lines and no function over ${MAX_FUNCTION_LINES}`, () => {
+    const size = measureTree(root, dir);
+    const tooLong = [
+      ...size.files.filter((f) => f.lines > MAX_FILE_LINES).map((f) => `${f.path} (${f.lines} lines)`),
+      ...size.functions
+        .filter((f) => f.length > MAX_FUNCTION_LINES)
+        .map((f) => `${f.path}:${f.name} (${f.length} lines)`),
+    ];
+    expect(size.files.length).toBeGreaterThan(0);
+    expect(tooLong).toEqual([]);
   });
 });
