@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MAX_ANSWER_BYTES } from '../adapters/n8n-http-client.js';
 import type { OptionValues } from '../core/options/table.js';
-import { text } from '../core/options/values.js';
+import { textOption } from '../core/options/values.js';
 import { resolveApiKey } from './api-key.js';
 import { badUrl, outOfRange } from './errors.js';
 
@@ -28,37 +28,29 @@ const DEFAULT_RETRIES = 5;
  * transient failure). A hostile or stuck server costs at most their product.
  */
 export const REQUEST_BOUND_OPTIONS = {
-  maxAnswerMib: {
-    schema: text,
-    flag: { value: '<n>', default: String(DEFAULT_MAX_ANSWER_BYTES / MiB) },
-    help: 'largest answer read from n8n, in MiB; a larger one stops the command (exit 3). Raise it for a workflow with more pinned data',
-  },
-  requestTimeout: {
-    schema: text,
-    flag: { value: '<seconds>', default: String(DEFAULT_REQUEST_TIMEOUT_S) },
-    help: 'longest one request to n8n may take, its answer included, before it is tried again',
-  },
-  retries: {
-    schema: text,
-    flag: { value: '<n>', default: String(DEFAULT_RETRIES) },
-    help: 'times a request is tried again after a transient failure (429, 5xx, a lost connection, a timeout)',
-  },
+  maxAnswerMib: textOption(
+    '<n>',
+    'largest answer read from n8n, in MiB; a larger one stops the command (exit 3). Raise it for a workflow with more pinned data',
+    String(DEFAULT_MAX_ANSWER_BYTES / MiB),
+  ),
+  requestTimeout: textOption(
+    '<seconds>',
+    'longest one request to n8n may take, its answer included, before it is tried again',
+    String(DEFAULT_REQUEST_TIMEOUT_S),
+  ),
+  retries: textOption(
+    '<n>',
+    'times a request is tried again after a transient failure (429, 5xx, a lost connection, a timeout)',
+    String(DEFAULT_RETRIES),
+  ),
 } as const;
 
 /** --url, --api-key-env, --api-key-file and --concurrency, then the request bounds. */
 export const CONNECTION_OPTIONS = {
-  url: {
-    schema: text,
-    flag: { value: '<url>' },
-    help: 'base URL of the n8n instance, e.g. https://n8n.example.com',
-  },
-  apiKeyEnv: {
-    schema: text,
-    flag: { value: '<VAR>' },
-    help: 'environment variable holding the n8n API key (default: N8N_API_KEY)',
-  },
-  apiKeyFile: { schema: text, flag: { value: '<path>' }, help: 'file holding the n8n API key' },
-  concurrency: { schema: text, flag: { value: '<n>', default: '4' }, help: 'parallel requests to n8n' },
+  url: textOption('<url>', 'base URL of the n8n instance, e.g. https://n8n.example.com'),
+  apiKeyEnv: textOption('<VAR>', 'environment variable holding the n8n API key (default: N8N_API_KEY)'),
+  apiKeyFile: textOption('<path>', 'file holding the n8n API key'),
+  concurrency: textOption('<n>', 'parallel requests to n8n', '4'),
   ...REQUEST_BOUND_OPTIONS,
 } as const;
 

@@ -13,7 +13,7 @@ import {
   type OptionValues,
   parseOptions,
 } from '../core/options/table.js';
-import { onOff } from '../core/options/values.js';
+import { switchOption } from '../core/options/values.js';
 
 /** What commander collects for a table's flags, before they are read: text, lists of text, switches. */
 export type FlagTexts<T extends OptionTable> = {
@@ -72,10 +72,10 @@ export function flagValues<T extends OptionTable>(table: T, texts: FlagTexts<T>)
 }
 
 /** `--json`, saying what it prints. */
-export const jsonFlag = (help: string) => ({ schema: onOff, help }) as const;
+export const jsonFlag = (help: string) => switchOption(help);
 
 /** `--verbose`: info and debug log lines on stderr. */
-export const VERBOSE_FLAG = { schema: onOff, help: 'log each step on stderr' } as const;
+export const VERBOSE_FLAG = switchOption('log each step on stderr');
 
 /** `--timeout <minutes>` (validated) as the run's deadline, epoch ms, counted from now. */
 export function deadlineFrom(

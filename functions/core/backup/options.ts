@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { OptionTable } from '../options/table.js';
-import { minutesText, nonEmptyText, onOff, text } from '../options/values.js';
+import { minutesText, nonEmptyText, switchOption, text, textOption } from '../options/values.js';
 
 export const MAX_HISTORY_VERSIONS = 1000;
 
@@ -24,11 +24,7 @@ export const BACKUP_OPTIONS = {
     flag: { value: '<name>' },
     help: 'name the archives are filed under (default: the URL host)',
   },
-  store: {
-    schema: text,
-    flag: { value: '<dir|s3://bucket/prefix>', default: './n8n-ark-backups' },
-    help: 'where archives are kept',
-  },
+  store: textOption('<dir|s3://bucket/prefix>', 'where archives are kept', './n8n-ark-backups'),
   timeout: {
     schema: minutesText,
     flag: { value: '<minutes>' },
@@ -48,10 +44,9 @@ export const BACKUP_OPTIONS = {
     },
     help: "newest saved versions of each workflow to keep in the archive (n8n's version history; 0 keeps none)",
   },
-  full: {
-    schema: onOff,
-    help: 'read every workflow afresh; by default workflows unchanged since the previous archive of this instance in the store are copied from it',
-  },
+  full: switchOption(
+    'read every workflow afresh; by default workflows unchanged since the previous archive of this instance in the store are copied from it',
+  ),
   shrinkAlarmShare: {
     schema: z.number({ error: shareProblem }).gt(0, { error: shareProblem }).lt(1, { error: shareProblem }),
     event: true,

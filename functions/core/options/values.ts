@@ -59,3 +59,17 @@ export function pairs(shape: string): (values: readonly string[], flag: string) 
     return map;
   };
 }
+
+/** An option taking text after its flag (`--url <url>`), checked where the command uses it. */
+export function textOption<const V extends string>(value: V, help: string, fallback?: string) {
+  return {
+    schema: text,
+    flag: fallback === undefined ? { value } : { value, default: fallback },
+    help,
+  } as const;
+}
+
+/** A switch: true when its flag is given. */
+export function switchOption(help: string) {
+  return { schema: onOff, help } as const;
+}

@@ -16,7 +16,16 @@ import {
   quoted,
   valuesSchema,
 } from '../options/table.js';
-import { commaList, minutesText, nonEmptyText, numberOrText, onOff, pairs, text } from '../options/values.js';
+import {
+  commaList,
+  minutesText,
+  nonEmptyText,
+  numberOrText,
+  onOff,
+  pairs,
+  text,
+  textOption,
+} from '../options/values.js';
 import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from './conflict-policy.js';
 import type { RestoreOptions, RunControls } from './types.js';
 
@@ -147,11 +156,7 @@ export const RESTORE_OPTIONS = {
     flag: { value: '<glob>' },
     help: 'restore only workflows whose name matches (* and ?), and what they need',
   },
-  ledger: {
-    schema: text,
-    flag: { value: '<file>' },
-    help: 'where the restore ledger is kept (default: beside the archive)',
-  },
+  ledger: textOption('<file>', 'where the restore ledger is kept (default: beside the archive)'),
   rowBatchSize: {
     group: 'run',
     schema: rowBatchSize,

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { INSTANCE_NAME } from '../backup/options.js';
 import type { OptionTable } from '../options/table.js';
-import { nonEmptyText, onOff, text } from '../options/values.js';
+import { nonEmptyText, onOff, textOption } from '../options/values.js';
 import { MAX_RULE_COUNT, RETENTION_RULES, type RetentionRule } from './policy.js';
 
 const countProblem = (issue: { input?: unknown }) =>
@@ -30,11 +30,7 @@ export const PRUNE_OPTIONS = {
     flag: { value: '<name>', required: true },
     help: 'whose archives to prune',
   },
-  store: {
-    schema: text,
-    flag: { value: '<dir|s3://bucket/prefix>', default: './n8n-ark-backups' },
-    help: 'where archives are kept',
-  },
+  store: textOption('<dir|s3://bucket/prefix>', 'where archives are kept', './n8n-ark-backups'),
   keepLast: ruleFlag('keep the n newest archives'),
   keepDaily: ruleFlag('keep the newest archive of each of the n most recent days that have one'),
   keepWeekly: ruleFlag('the same for ISO weeks'),

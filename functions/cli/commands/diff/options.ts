@@ -1,4 +1,4 @@
-import { onOff, text } from '../../../core/options/values.js';
+import { switchOption, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { REQUEST_BOUND_OPTIONS } from '../../connection.js';
 import { jsonFlag, VERBOSE_FLAG } from '../../flags.js';
@@ -17,37 +17,16 @@ export const DIFF_COMMAND = {
   ],
   options: {
     ...REQUEST_BOUND_OPTIONS,
-    url: {
-      schema: text,
-      flag: { value: '<url>' },
-      help: 'live instance to compare with, when only one side is an argument',
-    },
-    apiKeyEnv: {
-      schema: text,
-      flag: { value: '<VAR>' },
-      help: 'environment variable holding the API key of the live side(s) (default: N8N_API_KEY)',
-    },
-    apiKeyFile: {
-      schema: text,
-      flag: { value: '<path>' },
-      help: 'file holding the API key of the live side(s)',
-    },
-    aApiKeyEnv: {
-      schema: text,
-      flag: { value: '<VAR>' },
-      help: 'API key variable for side a, when both sides are live',
-    },
-    bApiKeyEnv: {
-      schema: text,
-      flag: { value: '<VAR>' },
-      help: 'API key variable for side b, when both sides are live',
-    },
-    concurrency: {
-      schema: text,
-      flag: { value: '<n>', default: '4' },
-      help: 'parallel requests to a live instance',
-    },
-    ignoreUsers: { schema: onOff, help: 'leave users out (a restore does not create users)' },
+    url: textOption('<url>', 'live instance to compare with, when only one side is an argument'),
+    apiKeyEnv: textOption(
+      '<VAR>',
+      'environment variable holding the API key of the live side(s) (default: N8N_API_KEY)',
+    ),
+    apiKeyFile: textOption('<path>', 'file holding the API key of the live side(s)'),
+    aApiKeyEnv: textOption('<VAR>', 'API key variable for side a, when both sides are live'),
+    bApiKeyEnv: textOption('<VAR>', 'API key variable for side b, when both sides are live'),
+    concurrency: textOption('<n>', 'parallel requests to a live instance', '4'),
+    ignoreUsers: switchOption('leave users out (a restore does not create users)'),
     json: jsonFlag('print the comparison as JSON'),
     verbose: VERBOSE_FLAG,
   },

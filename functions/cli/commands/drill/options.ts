@@ -1,5 +1,5 @@
 import { DRILL_TARGET_TAG } from '../../../core/drill/scratch.js';
-import { onOff, text } from '../../../core/options/values.js';
+import { switchOption, text, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { CONNECTION_OPTIONS } from '../../connection.js';
 import { jsonFlag, VERBOSE_FLAG } from '../../flags.js';
@@ -21,25 +21,15 @@ export const DRILL_COMMAND = {
       flag: { value: '<newest|path>', required: true },
       help: 'the archive: a path, s3://bucket/key[?versionId=…], or "newest" in --store',
     },
-    store: {
-      schema: text,
-      flag: { value: '<dir|s3://bucket/prefix>', default: DEFAULT_STORE },
-      help: 'where "newest" is looked for',
-    },
-    instance: {
-      schema: text,
-      flag: { value: '<name>' },
-      help: 'with "newest": the newest archive of this instance',
-    },
-    wipeScratch: {
-      schema: onOff,
-      help: 'delete the workflows, credentials, data tables and tags the marked scratch instance holds first',
-    },
-    credentialSecrets: {
-      schema: text,
-      flag: { value: '<file|sm://prefix>' },
-      help: 'credential data to restore real credentials instead of stubs (as restore)',
-    },
+    store: textOption('<dir|s3://bucket/prefix>', 'where "newest" is looked for', DEFAULT_STORE),
+    instance: textOption('<name>', 'with "newest": the newest archive of this instance'),
+    wipeScratch: switchOption(
+      'delete the workflows, credentials, data tables and tags the marked scratch instance holds first',
+    ),
+    credentialSecrets: textOption(
+      '<file|sm://prefix>',
+      'credential data to restore real credentials instead of stubs (as restore)',
+    ),
     json: jsonFlag('print the drill report (JSON) on stdout'),
     verbose: VERBOSE_FLAG,
   },

@@ -1,4 +1,4 @@
-import { text } from '../../../core/options/values.js';
+import { textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 
 export const EXTRACT_COMMAND = {
@@ -10,27 +10,14 @@ export const EXTRACT_COMMAND = {
     'after the workflow or table; an existing file is never overwritten.',
   arguments: [['<archive>', 'archive path, or s3://bucket/key[?versionId=…]']],
   options: {
-    workflow: {
-      schema: text,
-      flag: { value: '<name|id|glob>' },
-      help: 'the workflows to write: an id, a name, or a glob such as "Orders*"',
-    },
-    version: {
-      schema: text,
-      flag: { value: '<versionId>' },
-      help: 'write this saved version of the one chosen workflow instead',
-    },
-    dataTable: { schema: text, flag: { value: '<name|id>' }, help: "write this data table's rows" },
-    format: {
-      schema: text,
-      flag: { value: '<csv|json>', default: 'csv' },
-      help: 'the rows as CSV (RFC 4180, header line) or a JSON array',
-    },
-    out: {
-      schema: text,
-      flag: { value: '<dir>', default: '.' },
-      help: 'the folder to write into (created if missing)',
-    },
+    workflow: textOption(
+      '<name|id|glob>',
+      'the workflows to write: an id, a name, or a glob such as "Orders*"',
+    ),
+    version: textOption('<versionId>', 'write this saved version of the one chosen workflow instead'),
+    dataTable: textOption('<name|id>', "write this data table's rows"),
+    format: textOption('<csv|json>', 'the rows as CSV (RFC 4180, header line) or a JSON array', 'csv'),
+    out: textOption('<dir>', 'the folder to write into (created if missing)', '.'),
   },
   examples:
     '\nExamples:\n' +

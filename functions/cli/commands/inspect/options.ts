@@ -1,4 +1,4 @@
-import { onOff, text } from '../../../core/options/values.js';
+import { switchOption, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { jsonFlag } from '../../flags.js';
 
@@ -11,30 +11,19 @@ export const INSPECT_COMMAND = {
     'only the workflows. Nothing is written anywhere; `extract` writes workflows and rows out.',
   arguments: [['<archive>', 'archive path, or s3://bucket/key[?versionId=…]']],
   options: {
-    contents: {
-      schema: onOff,
-      help: 'list every object by kind: names, projects, folders, tags, active state, last update',
-    },
-    workflows: { schema: onOff, help: 'list the workflows only (as --contents does)' },
-    workflow: {
-      schema: text,
-      flag: { value: '<glob|name|id>' },
-      help: 'with --contents/--workflows: only workflows whose name matches this glob; with --versions: the workflow',
-    },
-    tag: {
-      schema: text,
-      flag: { value: '<name>' },
-      help: 'with --contents/--workflows: only workflows with this tag',
-    },
-    project: {
-      schema: text,
-      flag: { value: '<name>' },
-      help: 'with --contents/--workflows: only this project and what it holds',
-    },
-    versions: {
-      schema: onOff,
-      help: "list one workflow's saved versions (versionId, createdAt, authors); needs --workflow",
-    },
+    contents: switchOption(
+      'list every object by kind: names, projects, folders, tags, active state, last update',
+    ),
+    workflows: switchOption('list the workflows only (as --contents does)'),
+    workflow: textOption(
+      '<glob|name|id>',
+      'with --contents/--workflows: only workflows whose name matches this glob; with --versions: the workflow',
+    ),
+    tag: textOption('<name>', 'with --contents/--workflows: only workflows with this tag'),
+    project: textOption('<name>', 'with --contents/--workflows: only this project and what it holds'),
+    versions: switchOption(
+      "list one workflow's saved versions (versionId, createdAt, authors); needs --workflow",
+    ),
     json: jsonFlag('print the manifest, the contents or the versions as JSON'),
   },
   examples:

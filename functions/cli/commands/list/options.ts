@@ -1,4 +1,4 @@
-import { onOff, text } from '../../../core/options/values.js';
+import { switchOption, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { jsonFlag } from '../../flags.js';
 import { DEFAULT_STORE } from '../../stores.js';
@@ -10,13 +10,9 @@ export const LIST_COMMAND = {
     'Lists the archives in a folder or an S3 prefix, newest first, with their instance, creation ' +
     'time and size. Reads names and sizes only; `verify` checks an archive, `inspect` shows what it holds.',
   options: {
-    store: {
-      schema: text,
-      flag: { value: '<dir|s3://bucket/prefix>', default: DEFAULT_STORE },
-      help: 'where archives are kept',
-    },
-    instance: { schema: text, flag: { value: '<name>' }, help: 'only archives of this instance' },
-    versions: { schema: onOff, help: 'with an S3 store, also list noncurrent object versions' },
+    store: textOption('<dir|s3://bucket/prefix>', 'where archives are kept', DEFAULT_STORE),
+    instance: textOption('<name>', 'only archives of this instance'),
+    versions: switchOption('with an S3 store, also list noncurrent object versions'),
     json: jsonFlag('print a JSON array on stdout'),
   },
   examples:

@@ -1,4 +1,4 @@
-import { onOff, text } from '../../../core/options/values.js';
+import { switchOption, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { REQUEST_BOUND_OPTIONS } from '../../connection.js';
 import { RESTORE_FLAGS } from '../restore/options.js';
@@ -14,36 +14,19 @@ export const MIGRATE_COMMAND = {
     'and the message says how to continue with `n8n-ark restore`.',
   options: {
     ...REQUEST_BOUND_OPTIONS,
-    fromUrl: { schema: text, flag: { value: '<url>' }, help: 'base URL of the source instance' },
-    fromKeyEnv: {
-      schema: text,
-      flag: { value: '<VAR>' },
-      help: "environment variable holding the source's API key",
-    },
-    fromKeyFile: { schema: text, flag: { value: '<path>' }, help: "file holding the source's API key" },
-    toUrl: { schema: text, flag: { value: '<url>' }, help: 'base URL of the target instance' },
-    toKeyEnv: {
-      schema: text,
-      flag: { value: '<VAR>' },
-      help: "environment variable holding the target's API key",
-    },
-    toKeyFile: { schema: text, flag: { value: '<path>' }, help: "file holding the target's API key" },
-    keepArchive: { schema: onOff, help: 'keep the intermediate archive (printed at the end)' },
-    store: {
-      schema: text,
-      flag: { value: '<dir|s3://bucket/prefix>' },
-      help: 'where the intermediate archive goes (default: a temporary folder)',
-    },
-    instance: {
-      schema: text,
-      flag: { value: '<name>' },
-      help: 'name the archive is filed under (default: the source host)',
-    },
-    concurrency: {
-      schema: text,
-      flag: { value: '<n>', default: '4' },
-      help: 'parallel requests to each instance',
-    },
+    fromUrl: textOption('<url>', 'base URL of the source instance'),
+    fromKeyEnv: textOption('<VAR>', "environment variable holding the source's API key"),
+    fromKeyFile: textOption('<path>', "file holding the source's API key"),
+    toUrl: textOption('<url>', 'base URL of the target instance'),
+    toKeyEnv: textOption('<VAR>', "environment variable holding the target's API key"),
+    toKeyFile: textOption('<path>', "file holding the target's API key"),
+    keepArchive: switchOption('keep the intermediate archive (printed at the end)'),
+    store: textOption(
+      '<dir|s3://bucket/prefix>',
+      'where the intermediate archive goes (default: a temporary folder)',
+    ),
+    instance: textOption('<name>', 'name the archive is filed under (default: the source host)'),
+    concurrency: textOption('<n>', 'parallel requests to each instance', '4'),
     ...RESTORE_FLAGS,
   },
   examples:
