@@ -1,3 +1,4 @@
+import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import { runBackup } from '../core/backup.js';
 import { judgeShrink, newestManifest } from '../core/backup-shrink.js';
 import { type BackupMetrics, compose } from './compose.js';
@@ -22,7 +23,7 @@ export async function handler(
       {
         api,
         store: c.store,
-        createWriter: c.createWriter,
+        createWriter: createZipArchiveWriter,
         clock: c.clock,
         logger: c.logger,
         progress: c.progress,

@@ -1,7 +1,8 @@
 /**
  * The Lambda handlers' composition root: the environment (validated once), the AWS clients and
- * every adapter a handler uses — the n8n client, the archive store, ledgers, credential secrets.
- * Handlers stay small: parse the event, compose, call the core.
+ * the adapters handlers share — the n8n client, the archive store, ledgers, credential secrets.
+ * Handlers stay small: parse the event, compose, call the core. (The zip writer is the backup
+ * handler's alone: importing it here would put archiver in every function's bundle.)
  */
 import { hostname } from 'node:os';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -18,7 +19,6 @@ import {
   SecretsManagerSecretSource,
 } from '../adapters/secrets-manager.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import { type ClosableArchive, openArchiveAt } from '../core/archive-access.js';
 import {
   type LockOwner,
@@ -96,7 +96,6 @@ export class Composition {
   readonly clock = systemClock;
   readonly progress = silentProgress;
   readonly toolVersion = TOOL_VERSION;
-  readonly createWriter = createZipArchiveWriter;
   readonly openReader = openZipArchive;
   readonly metrics = EMF_METRICS;
   private readonly secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}));
