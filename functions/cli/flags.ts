@@ -7,7 +7,7 @@
 import { type Command, Option } from 'commander';
 import {
   type FlagForm,
-  flagOf,
+  flagFor,
   type OptionSpec,
   type OptionTable,
   type OptionValues,
@@ -29,13 +29,9 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 const formOf = (spec: OptionSpec): FlagForm | undefined =>
   spec.flag === false ? undefined : (spec.flag ?? {});
 
-/** `--on-conflict`, or `--no-activate` for a negated switch. */
-const flagName = (key: string, form: FlagForm) =>
-  form.negated ? `--no-${flagOf(key).slice(2)}` : flagOf(key);
-
 /** The option as commander declares it: `--on-conflict <policy>`, `--no-activate`, `--dry-run`. */
 function commanderOption(key: string, spec: OptionSpec, form: FlagForm): Option {
-  const option = new Option(`${flagName(key, form)}${form.value ? ` ${form.value}` : ''}`, spec.help);
+  const option = new Option(`${flagFor(key, form)}${form.value ? ` ${form.value}` : ''}`, spec.help);
   if (form.repeatable) option.argParser(collect);
   if (form.default !== undefined) option.default(form.default);
   if (form.required) option.makeOptionMandatory();
@@ -58,7 +54,7 @@ export function readFlags<T extends OptionTable>(table: T, texts: FlagTexts<T>):
     const form = formOf(spec);
     const typed = texts[key];
     if (!form || typed === undefined) continue;
-    values[key] = form.fromText ? form.fromText(typed as never, flagName(key, form)) : typed;
+    values[key] = form.fromText ? form.fromText(typed as never, flagFor(key, form)) : typed;
   }
   return values;
 }

@@ -3,7 +3,7 @@
  * field and, where the options are grouped, what it decides. A test compares the docs' tables with
  * these, so the docs cannot drift from the flags and events they describe.
  */
-import { byGroup, flagOf, type OptionSpec, type OptionTable } from './table.js';
+import { byGroup, flagFor, type OptionSpec, type OptionTable } from './table.js';
 
 /**
  * Text in a table cell: `|` would end the cell, and outside code spans `<x>` would be read as an
@@ -19,7 +19,7 @@ const cell = (text: string) =>
 function flagCell(key: string, spec: OptionSpec): string {
   if (spec.flag === false) return '—';
   const form = spec.flag ?? {};
-  const flag = form.negated ? `--no-${flagOf(key).slice(2)}` : flagOf(key);
+  const flag = flagFor(key, form);
   const notes = [
     ...(form.default !== undefined ? [`default \`${form.default}\``] : []),
     ...(form.required ? ['required'] : []),

@@ -86,7 +86,7 @@ export type EventShape<T extends OptionTable> = {
     : z.ZodOptional<EventSchemaOf<T[K]>>;
 };
 
-/** The zod shape of `keys` of the table, each optional (the values the core receives, as plain data). */
+/** The zod shape of the table's values, each optional. */
 export type ValueShape<T extends OptionTable> = { [K in keyof T]: z.ZodOptional<T[K]['schema']> };
 
 const entriesOf = <T extends OptionTable>(table: T) =>
@@ -168,6 +168,11 @@ export function groupedOnly<T extends OptionTable>(table: T): Pick<T, KeysOf<T, 
 /** The flag an option key is given with: `onConflict` → `--on-conflict`. */
 export function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** The flag as its form writes it: `--on-conflict`, or `--no-activate` for a negated switch. */
+export function flagFor(key: string, form: FlagForm): string {
+  return form.negated ? `--no-${flagOf(key).slice(2)}` : flagOf(key);
 }
 
 /** A value as a refusal quotes it: strings in quotes, numbers as they are. */
