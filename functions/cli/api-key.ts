@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../core/errors.js';
+import { badApiKey } from './errors.js';
 
 export interface ApiKeyOptions {
-  apiKeyEnv?: string;
-  apiKeyFile?: string;
+  apiKeyEnv?: string | undefined;
+  apiKeyFile?: string | undefined;
 }
 
 /** The environment variable read when neither --api-key-env nor --api-key-file is given. */
@@ -18,33 +18,24 @@ export async function resolveApiKey(
   env: NodeJS.ProcessEnv,
   flags: { env: string; file: string } = { env: '--api-key-env', file: '--api-key-file' },
 ): Promise<string> {
-  if (options.apiKeyEnv && options.apiKeyFile) {
-    throw new UsageError(`Give either ${flags.env} or ${flags.file}, not both.`);
-  }
-  if (options.apiKeyFile) {
-    let contents: string;
-    try {
-      contents = await readFile(options.apiKeyFile, 'utf8');
-    } catch (error) {
-      throw new UsageError(
-        `Cannot read the API key file ${options.apiKeyFile}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const key = contents.trim();
-    if (!key) throw new UsageError(`The API key file ${options.apiKeyFile} is empty.`);
-    return key;
-  }
+  if (options.apiKeyEnv && options.apiKeyFile) throw badApiKey.both(flags);
+  if (options.apiKeyFile) return keyFromFile(options.apiKeyFile);
   const variable = options.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
   const key = env[variable]?.trim();
-  if (!key) {
-    throw new UsageError(
-      options.apiKeyEnv
-        ? `The environment variable ${variable} (from ${flags.env}) is not set or empty. Export the n8n API key in it.`
-        : `No API key: pass ${flags.env} <VAR> naming an environment variable that holds the key, or ${flags.file} <path> (or set ${DEFAULT_API_KEY_ENV}). Create a key in n8n under Settings → n8n API.`,
-    );
+  if (key) return key;
+  throw options.apiKeyEnv
+    ? badApiKey.emptyVariable(variable, flags.env)
+    : badApiKey.none(flags, DEFAULT_API_KEY_ENV);
+}
+
+async function keyFromFile(path: string): Promise<string> {
+  let contents: string;
+  try {
+    contents = await readFile(path, 'utf8');
+  } catch (error) {
+    throw badApiKey.unreadableFile(path, error);
   }
+  const key = contents.trim();
+  if (!key) throw badApiKey.emptyFile(path);
   return key;
 }

@@ -1,18 +1,38 @@
 import { Command, CommanderError } from 'commander';
 import { InvalidOptionError, isArkError } from '../core/errors.js';
+import { flagOf } from '../core/options/table.js';
 import { TOOL_VERSION } from '../version.js';
-import { registerBackupCommand } from './commands/backup.js';
-import { registerDiffCommand } from './commands/diff.js';
-import { registerDoctorCommand } from './commands/doctor.js';
-import { registerDrillCommand } from './commands/drill.js';
-import { registerExtractCommand } from './commands/extract.js';
-import { registerInspectCommand } from './commands/inspect.js';
-import { registerListCommand } from './commands/list.js';
-import { registerMigrateCommand } from './commands/migrate.js';
-import { registerPruneCommand } from './commands/prune.js';
-import { registerRestoreCommand } from './commands/restore.js';
-import { registerVerifyCommand } from './commands/verify.js';
+import type { CliCommand } from './command.js';
+import { backupCommand } from './commands/backup/action.js';
+import { diffCommand } from './commands/diff/action.js';
+import { doctorCommand } from './commands/doctor/action.js';
+import { drillCommand } from './commands/drill/action.js';
+import { extractCommand } from './commands/extract/action.js';
+import { inspectCommand } from './commands/inspect/action.js';
+import { listCommand } from './commands/list/action.js';
+import { migrateCommand } from './commands/migrate/action.js';
+import { pruneCommand } from './commands/prune/action.js';
+import { restoreCommand } from './commands/restore/action.js';
+import { verifyCommand } from './commands/verify/action.js';
+import { composeCli } from './compose.js';
 import type { Output } from './output.js';
+
+export { flagOf };
+
+/** The commands, in the order `n8n-ark --help` lists them. */
+const COMMANDS: readonly CliCommand[] = [
+  backupCommand,
+  restoreCommand,
+  migrateCommand,
+  verifyCommand,
+  listCommand,
+  pruneCommand,
+  diffCommand,
+  inspectCommand,
+  extractCommand,
+  doctorCommand,
+  drillCommand,
+];
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -43,17 +63,8 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
       writeErr: (s) => out.stderr.write(s),
     })
     .addHelpText('after', EXIT_CODES_HELP);
-  registerBackupCommand(program, out, env);
-  registerRestoreCommand(program, out, env);
-  registerMigrateCommand(program, out, env);
-  registerVerifyCommand(program, out, env);
-  registerListCommand(program, out, env);
-  registerPruneCommand(program, out, env);
-  registerDiffCommand(program, out, env);
-  registerInspectCommand(program, out, env);
-  registerExtractCommand(program, out, env);
-  registerDoctorCommand(program, out, env);
-  registerDrillCommand(program, out, env);
+  const cli = composeCli(out, env);
+  for (const command of COMMANDS) command.register(program, cli);
   for (const command of program.commands) command.exitOverride();
   return program.exitOverride();
 }
@@ -81,9 +92,4 @@ export async function runCli(argv: string[], out: Output, env: NodeJS.ProcessEnv
     );
     return 1;
   }
-}
-
-/** The flag a core option key is given with: `onConflict` → `--on-conflict`. */
-export function flagOf(option: string): string {
-  return `--${option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

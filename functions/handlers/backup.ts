@@ -1,11 +1,8 @@
-import { type BackupMetrics, backupMetricsLine } from '../adapters/cloudwatch-emf.js';
-import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import { runBackup } from '../core/backup.js';
 import { judgeShrink, newestManifest } from '../core/backup-shrink.js';
-import { silentProgress, systemClock } from '../core/ports.js';
-import { TOOL_VERSION } from '../version.js';
-import { backupEventSchema, compose, parseAtEdge } from './compose.js';
+import { type BackupMetrics, compose } from './compose.js';
+import { backupEventSchema, parseAtEdge } from './events.js';
 
 /**
  * Scheduled backup of one instance: event {"instance": "<name>", "history"?: N, "shrinkAlarmShare"?: 0–1}
@@ -15,40 +12,35 @@ export async function handler(
   event: unknown,
 ): Promise<{ archive: string; counts: Record<string, number>; shrank: boolean }> {
   const { instance, history, shrinkAlarmShare } = parseAtEdge(backupEventSchema, event, 'backup event');
-  const { store, logger, n8n } = compose(process.env);
+  const c = compose(process.env);
   const started = Date.now();
   const metrics = (fields: Omit<BackupMetrics, 'instance' | 'durationMs'>) =>
-    process.stdout.write(`${backupMetricsLine({ instance, durationMs: Date.now() - started, ...fields })}\n`);
+    c.metrics.backup({ instance, durationMs: Date.now() - started, ...fields });
   try {
-    const api = await n8n(instance);
-    const previous = await newestManifest(store, instance, openZipArchive, logger);
+    const api = await c.n8n(instance);
+    const previous = await newestManifest(c.store, instance, c.openReader, c.logger);
     const { archive, manifest } = await runBackup(
       {
         api,
-        store,
+        store: c.store,
         createWriter: createZipArchiveWriter,
-        clock: systemClock,
-        logger,
-        progress: silentProgress,
-        toolVersion: TOOL_VERSION,
+        clock: c.clock,
+        logger: c.logger,
+        progress: c.progress,
+        toolVersion: c.toolVersion,
         // Nightly backups are incremental over the previous archive in the bucket.
-        openReader: openZipArchive,
+        openReader: c.openReader,
       },
       { instance, ...(history !== undefined ? { history } : {}) },
     );
     const shrink = judgeShrink(previous, manifest, shrinkAlarmShare);
     if (shrink.shrank)
-      logger.warn('backup shrank', { instance, archive: archive.location, reasons: shrink.reasons });
-    metrics({
-      success: true,
-      bytes: archive.size,
-      counts: manifest.counts,
-      skipped: manifest.skipped.length,
-      shrank: shrink.shrank,
-    });
-    return { archive: archive.location, counts: manifest.counts, shrank: shrink.shrank };
+      c.logger.warn('backup shrank', { instance, archive: archive.location, reasons: shrink.reasons });
+    const { counts, skipped } = manifest;
+    metrics({ success: true, bytes: archive.size, counts, skipped: skipped.length, shrank: shrink.shrank });
+    return { archive: archive.location, counts, shrank: shrink.shrank };
   } catch (error) {
-    logger.error('backup failed', { instance, error: (error as Error).message });
+    c.logger.error('backup failed', { instance, error: (error as Error).message });
     metrics({ success: false, bytes: 0, counts: {} });
     throw error;
   }

@@ -1,187 +1,190 @@
 /**
- * What the Lambda handlers share: the environment (validated once), the AWS clients, the adapters,
- * and the events' schemas. Handlers stay ~20 lines: parse the event, compose, call the core.
+ * The Lambda handlers' composition root: the environment (validated once), the AWS clients and
+ * the adapters handlers share — the n8n client, the archive store, ledgers, credential secrets.
+ * Handlers stay small: parse the event, compose, call the core. (The zip writer is the backup
+ * handler's alone: importing it here would put archiver in every function's bundle.)
  */
+import { hostname } from 'node:os';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { type BackupMetrics, backupMetricsLine, drillMetricsLine } from '../adapters/cloudwatch-emf.js';
 import { createJsonLogger } from '../adapters/json-logger.js';
 import { createN8nClient, type N8nClient } from '../adapters/n8n/index.js';
-import { S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import { formatS3Url, parseS3Url, S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import {
   PrefixedSecretSource,
   readInstanceSecret,
   SecretsManagerSecretSource,
 } from '../adapters/secrets-manager.js';
-import { UsageError } from '../core/errors.js';
-import type { Logger, SecretSource } from '../core/ports.js';
-import { restoreOptionsSchema } from '../core/restore/options.js';
+import { openZipArchive } from '../adapters/zip-archive-reader.js';
+import { type ClosableArchive, openArchiveAt } from '../core/archive-access.js';
+import {
+  type LockOwner,
+  type Logger,
+  type SecretSource,
+  silentProgress,
+  systemClock,
+} from '../core/ports.js';
+import { TOOL_VERSION } from '../version.js';
+import { credentialSecretsRefused, noDrillTarget, unknownInstance } from './errors.js';
+import { parseAtEdge } from './events.js';
+
+/** A JSON object of names to names, in an environment variable; `what` says what it must hold. */
+const jsonMap = (what: string) => (text: string, ctx: z.RefinementCtx) => {
+  try {
+    return z.record(z.string(), z.string()).parse(JSON.parse(text));
+  } catch {
+    ctx.addIssue({ code: 'custom', message: what });
+    return z.NEVER;
+  }
+};
 
 const environmentSchema = z.object({
   ARCHIVE_BUCKET: z.string().min(3),
   ARCHIVE_PREFIX: z.string().default('archives'),
   KMS_KEY_ID: z.string().optional(),
   /** JSON object: instance name → name of its Secrets Manager secret ({"url", "apiKey"}). */
-  INSTANCES: z.string().transform((text, ctx) => {
-    try {
-      return z.record(z.string(), z.string()).parse(JSON.parse(text));
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'INSTANCES must be a JSON object of instance name → secret name',
-      });
-      return z.NEVER;
-    }
-  }),
+  INSTANCES: z.string().transform(jsonMap('INSTANCES must be a JSON object of instance name → secret name')),
   /** JSON object: target instance → the `sm://<prefix>` its restores may read credential secrets from. */
   CREDENTIAL_SECRETS: z
     .string()
     .default('{}')
-    .transform((text, ctx) => {
-      try {
-        return z.record(z.string(), z.string()).parse(JSON.parse(text));
-      } catch {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'CREDENTIAL_SECRETS must be a JSON object of instance name → sm://<prefix>',
-        });
-        return z.NEVER;
-      }
-    }),
+    .transform(jsonMap('CREDENTIAL_SECRETS must be a JSON object of instance name → sm://<prefix>')),
   LOG_LEVEL: z.string().optional(),
   N8N_ARK_S3_FORCE_PATH_STYLE: z.string().optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
 
-/** Validates an event (or the environment) at the edge: one clear line naming every bad field. */
-export function parseAtEdge<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new UsageError(`invalid ${what}: ${problems}`);
+/** DRILL_TARGETS: instance name → the Secrets Manager secret of its scratch instance. */
+const drillTargetsSchema = z.record(z.string(), z.string());
+
+/** Time kept back from the Lambda limit to save the ledger and answer. */
+const SAFETY_MARGIN_MS = 60_000;
+
+/** Clock difference allowed between this Lambda and the one that finds its lock. */
+const LOCK_SKEW_MS = 60_000;
+
+/** What a Lambda invocation is told about its own time. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
 }
 
-/**
- * `history`: newest saved versions kept per workflow (default 10, 0 keeps none); `shrinkAlarmShare`:
- * the workflow-drop share past which the backup counts as shrunk (default 0.2); both from the CDK config.
- */
-export const backupEventSchema = z.object({
-  instance: z.string().min(1),
-  history: z.number().int().min(0).max(1000).optional(),
-  shrinkAlarmShare: z
-    .number({ error: 'must be a share between 0 and 1' })
-    .gt(0, { error: 'must be a share between 0 and 1' })
-    .lt(1, { error: 'must be a share between 0 and 1' })
-    .optional(),
-});
+/** An archive in the bucket, as an event names it. */
+export interface ArchiveKey {
+  key: string;
+  versionId?: string | undefined;
+}
 
-const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
+export type { BackupMetrics };
 
-const SECRETS_PREFIX = /^sm:\/\/[^*?]*[^/*?]$/;
-
-const restoreEventShape = {
-  archive: archiveRef,
-  target: z.string().min(1),
-  ...restoreOptionsSchema.shape,
-  /**
-   * `sm://<prefix>`: fill credential stubs from the Secrets Manager secrets `<prefix>/<credential
-   * id>` (or `<prefix>/<credential name>`), each a JSON object of the credential's fields, as the
-   * CLI's --credential-secrets. A file cannot be read by a Lambda, so only the sm:// form.
-   */
-  credentialSecrets: z
-    .string({ error: 'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id>' })
-    .regex(SECRETS_PREFIX, {
-      error: 'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id> (no wildcard)',
-    })
-    .optional(),
+/** CloudWatch metrics, as embedded-metric-format lines on stdout. */
+const EMF_METRICS = {
+  backup: (metrics: BackupMetrics) => process.stdout.write(`${backupMetricsLine(metrics)}\n`),
+  drill: (metrics: Parameters<typeof drillMetricsLine>[0]) =>
+    process.stdout.write(`${drillMetricsLine(metrics)}\n`),
 };
 
-/**
- * The state machine's `request`: which archive, which instance, and the restore options every edge
- * accepts (the core's schema; `projectMap` comes out as a Map). Strict: a misspelt option
- * (`activation: false`) would otherwise be dropped and the restore publish every workflow.
- */
-export const restoreEventSchema = z.strictObject(restoreEventShape, {
-  error: (issue) =>
-    issue.code === 'unrecognized_keys'
-      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; a restore event takes ${Object.keys(restoreEventShape).join(', ')}`
-      : undefined,
-});
+/** What every handler builds its run from. */
+export class Composition {
+  readonly env: Environment;
+  readonly logger: Logger;
+  readonly s3: S3Client;
+  readonly store: S3ArchiveStore;
+  readonly clock = systemClock;
+  readonly progress = silentProgress;
+  readonly toolVersion = TOOL_VERSION;
+  readonly openReader = openZipArchive;
+  readonly metrics = EMF_METRICS;
+  private readonly secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}));
 
-export const verifyEventSchema = z.union([
-  z.object({
-    archive: archiveRef,
-    /** After a restore (the state machine passes its request): compare the archive with this instance. */
-    target: z.string().min(1).optional(),
-    only: restoreOptionsSchema.shape.only,
-  }),
-  z.object({ instance: z.string().min(1) }),
-]);
+  constructor(private readonly processEnv: NodeJS.ProcessEnv) {
+    this.env = parseAtEdge(environmentSchema, processEnv, 'Lambda environment');
+    this.logger = createJsonLogger(this.env.LOG_LEVEL);
+    this.s3 = new S3Client({ forcePathStyle: this.env.N8N_ARK_S3_FORCE_PATH_STYLE === 'true' });
+    this.store = new S3ArchiveStore({
+      client: this.s3,
+      bucket: this.env.ARCHIVE_BUCKET,
+      prefix: this.env.ARCHIVE_PREFIX,
+      ...(this.env.KMS_KEY_ID ? { kmsKeyId: this.env.KMS_KEY_ID } : {}),
+    });
+  }
 
-export interface Composition {
-  env: Environment;
-  logger: Logger;
-  s3: S3Client;
-  store: S3ArchiveStore;
-  /** The n8n client for an instance, from its secret (read once per call, never logged). */
-  n8n(instance: string): Promise<N8nClient>;
+  /** The n8n client for a configured instance. */
+  async n8n(instance: string): Promise<N8nClient> {
+    const secretName = this.env.INSTANCES[instance];
+    if (!secretName) throw unknownInstance(instance, Object.keys(this.env.INSTANCES));
+    return this.clientFor(secretName);
+  }
+
+  /** The scratch instance drills of `instance` restore into (DRILL_TARGETS). */
+  async drillTarget(instance: string): Promise<N8nClient> {
+    const targets = parseAtEdge(
+      drillTargetsSchema,
+      JSON.parse(this.processEnv.DRILL_TARGETS ?? '{}'),
+      'DRILL_TARGETS',
+    );
+    const secretName = targets[instance];
+    if (!secretName) throw noDrillTarget(instance);
+    return this.clientFor(secretName);
+  }
+
   /**
    * Credential secrets for a restore into `target` from `sm://<prefix>`: refused unless the prefix is
    * the one configured for that target (the only one the function may read).
    */
-  credentialSecrets(target: string, uri: string): SecretSource;
+  credentialSecrets(target: string, uri: string): SecretSource {
+    const allowed = this.env.CREDENTIAL_SECRETS[target];
+    if (allowed === undefined) throw credentialSecretsRefused.notConfigured(target);
+    if (uri !== allowed) throw credentialSecretsRefused.otherPrefix(target, allowed, uri);
+    return new PrefixedSecretSource(this.secrets, uri.slice('sm://'.length));
+  }
+
+  location(archive: ArchiveKey): string {
+    return formatS3Url({ bucket: this.env.ARCHIVE_BUCKET, ...archive });
+  }
+
+  /** An archive's key (and version) from its s3:// location. */
+  archiveKeyOf(location: string): ArchiveKey & { bucket: string } {
+    return parseS3Url(location);
+  }
+
+  openArchive(archive: ArchiveKey): Promise<ClosableArchive> {
+    return openArchiveAt(this.store, this.location(archive), this.openReader);
+  }
+
+  /** A restore ledger beside the archive; `holder` names whose lock is taken over when one is stale. */
+  ledgerStore(key: string, holder?: string): S3LedgerStore {
+    const onStaleLock = (lock: LockOwner) =>
+      this.logger.warn(`took over the lock of a ${holder} that is gone`, { ...lock });
+    return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, holder ? { onStaleLock } : {});
+  }
+
+  /** This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be stopped. */
+  slice(context: LambdaContext): { deadline: number; lockOwner: LockOwner } {
+    const remaining = context.getRemainingTimeInMillis();
+    const now = Date.now();
+    return {
+      deadline: now + remaining - SAFETY_MARGIN_MS,
+      // The function is stopped at its timeout: past it (and a minute of clock skew) the lock is stale.
+      lockOwner: {
+        pid: process.pid,
+        host: hostname(),
+        startedAt: new Date(now).toISOString(),
+        endsBy: new Date(now + remaining + LOCK_SKEW_MS).toISOString(),
+      },
+    };
+  }
+
+  /** The n8n client of the instance behind a secret (read once per call, never logged). */
+  private async clientFor(secretName: string): Promise<N8nClient> {
+    const { url, apiKey } = await readInstanceSecret(this.secrets, secretName);
+    return createN8nClient({ baseUrl: url, apiKey, logger: this.logger });
+  }
 }
 
 export function compose(processEnv: NodeJS.ProcessEnv): Composition {
-  const env = parseAtEdge(environmentSchema, processEnv, 'Lambda environment');
-  const logger = createJsonLogger(env.LOG_LEVEL);
-  const s3 = new S3Client({ forcePathStyle: env.N8N_ARK_S3_FORCE_PATH_STYLE === 'true' });
-  const secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}));
-  const store = new S3ArchiveStore({
-    client: s3,
-    bucket: env.ARCHIVE_BUCKET,
-    prefix: env.ARCHIVE_PREFIX,
-    ...(env.KMS_KEY_ID ? { kmsKeyId: env.KMS_KEY_ID } : {}),
-  });
-  return {
-    env,
-    logger,
-    s3,
-    store,
-    async n8n(instance) {
-      const secretName = env.INSTANCES[instance];
-      if (!secretName) {
-        throw new UsageError(
-          `unknown instance "${instance}"; configured: ${Object.keys(env.INSTANCES).join(', ') || 'none'}`,
-        );
-      }
-      const { url, apiKey } = await readInstanceSecret(secrets, secretName);
-      return createN8nClient({ baseUrl: url, apiKey, logger });
-    },
-    credentialSecrets(target, uri) {
-      const allowed = env.CREDENTIAL_SECRETS[target];
-      if (allowed === undefined)
-        throw new UsageError(
-          `invalid restore event: credentialSecrets: restores into "${target}" may not read credential secrets: set "credentialSecrets": "sm://<prefix>" on instance "${target}" in cdk.json and deploy`,
-        );
-      if (uri !== allowed)
-        throw new UsageError(
-          `invalid restore event: credentialSecrets: restores into "${target}" may read credential secrets from ${allowed} only (cdk.json), not ${uri}`,
-        );
-      return new PrefixedSecretSource(secrets, uri.slice('sm://'.length));
-    },
-  };
+  return new Composition(processEnv);
 }
-
-const ruleCount = z.number().int().min(0).optional();
-
-/**
- * The prune schedule's event: whose archives, and how many periods each rule keeps (the same
- * counts as `n8n-ark prune --keep-*`; the core refuses a policy that keeps nothing).
- */
-export const pruneEventSchema = z.object({
-  instance: z.string().min(1),
-  keep: z.strictObject({ last: ruleCount, daily: ruleCount, weekly: ruleCount, monthly: ruleCount }),
-  dryRun: z.boolean().optional(),
-});

@@ -1,8 +1,7 @@
-import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { systemClock } from '../core/ports.js';
 import { checkRetentionPolicy } from '../core/retention/policy.js';
 import { type PruneReport, runPrune } from '../core/retention/prune.js';
-import { compose, parseAtEdge, pruneEventSchema } from './compose.js';
+import { compose } from './compose.js';
+import { parseAtEdge, pruneEventSchema } from './events.js';
 
 /**
  * Scheduled prune of one instance's archives: event {"instance", "keep": {last?, daily?, weekly?,
@@ -11,11 +10,8 @@ import { compose, parseAtEdge, pruneEventSchema } from './compose.js';
 export async function handler(event: unknown): Promise<PruneReport> {
   const { instance, keep, dryRun } = parseAtEdge(pruneEventSchema, event, 'prune event');
   const policy = checkRetentionPolicy(keep, (rule) => `keep.${rule}`);
-  const { store, logger } = compose(process.env);
-  const report = await runPrune(
-    { store, openReader: openZipArchive, clock: systemClock },
-    { instance, policy, dryRun: dryRun === true },
-  );
+  const { store, logger, openReader, clock } = compose(process.env);
+  const report = await runPrune({ store, openReader, clock }, { instance, policy, dryRun: dryRun === true });
   logger.info('prune finished', {
     instance,
     dryRun: report.dryRun,

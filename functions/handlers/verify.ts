@@ -1,9 +1,9 @@
-import { formatS3Url } from '../adapters/s3-archive-store.js';
-import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../core/archive-access.js';
-import { ArchiveIntegrityError, UsageError } from '../core/errors.js';
 import { checkRestoredTarget, type RestoreCheck, verifyArchive } from '../core/verify.js';
-import { compose, parseAtEdge, verifyEventSchema } from './compose.js';
+import { type Composition, compose } from './compose.js';
+import { archiveFailedVerification, noArchiveToVerify } from './errors.js';
+import { parseAtEdge, verifyEventSchema } from './events.js';
+
+type VerifyRequest = ReturnType<typeof verifyEventSchema.parse>;
 
 /**
  * Verifies an archive, or the newest archive of an instance; a damaged one fails the invocation
@@ -17,26 +17,16 @@ export async function handler(event: unknown): Promise<{
   target?: RestoreCheck & { instance: string };
 }> {
   const request = parseAtEdge(verifyEventSchema, event, 'verify event');
-  const { store, logger, env, n8n } = compose(process.env);
-  let location: string | undefined;
-  if ('archive' in request) location = formatS3Url({ bucket: env.ARCHIVE_BUCKET, ...request.archive });
-  else
-    for await (const newest of store.list({ instance: request.instance })) {
-      location = newest.location;
-      break;
-    }
-  if (!location) throw new UsageError(`no archive to verify for ${JSON.stringify(request)}`);
-  const report = await verifyArchive(store, location, openZipArchive);
-  logger.info('verify finished', { archive: location, ok: report.ok, problems: report.problems });
-  if (!report.ok)
-    throw new ArchiveIntegrityError(`${location} failed verification`, {
-      entry: report.problems[0]?.entry ?? '(archive)',
-    });
+  const c = compose(process.env);
+  const location = await locationOf(c, request);
+  const report = await verifyArchive(c.store, location, c.openReader);
+  c.logger.info('verify finished', { archive: location, ok: report.ok, problems: report.problems });
+  if (!report.ok) throw archiveFailedVerification(location, report.problems);
   const result = { archive: location, ok: true as const, entriesChecked: report.entriesChecked };
   if (!('target' in request) || !request.target) return result;
 
-  const api = await n8n(request.target);
-  const archive = await openArchiveAt(store, location, openZipArchive);
+  const api = await c.n8n(request.target);
+  const archive = await c.openArchive(request.archive);
   try {
     const check = await checkRestoredTarget(
       archive,
@@ -44,9 +34,16 @@ export async function handler(event: unknown): Promise<{
       api,
       request.only ? { only: request.only } : {},
     );
-    logger.info('target compared with the archive', { target: request.target, ...check });
+    c.logger.info('target compared with the archive', { target: request.target, ...check });
     return { ...result, target: { instance: request.target, ...check } };
   } finally {
     await archive.close();
   }
+}
+
+/** The archive the request names, or the newest archive of its instance. */
+async function locationOf(c: Composition, request: VerifyRequest): Promise<string> {
+  if ('archive' in request) return c.location(request.archive);
+  for await (const newest of c.store.list({ instance: request.instance })) return newest.location;
+  throw noArchiveToVerify(request);
 }

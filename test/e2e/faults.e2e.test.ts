@@ -260,7 +260,7 @@ describe(`converging on real n8n through a fault proxy at ${RATE * 100} % (seed 
             logger: silentLogger,
             progress: silentProgress,
           },
-          { rowBatchSize: ROW_BATCH },
+          { run: { rowBatchSize: ROW_BATCH } },
         )
       ).report;
     } finally {
@@ -297,7 +297,7 @@ describe(`converging on real n8n through a fault proxy at ${RATE * 100} % (seed 
         progress: silentProgress,
         toolVersion: 'e2e-faults',
       },
-      { instance: 'source', rowBatchSize: ROW_BATCH },
+      { instance: 'source', run: { rowBatchSize: ROW_BATCH } },
     );
     const sourceStats = sourceProxy.stats();
     const targetStats = targetProxy.stats();
@@ -391,7 +391,7 @@ describe(`converging on real n8n through a fault proxy at ${HIGH_RATE * 100} % (
             logger: silentLogger,
             progress: silentProgress,
           },
-          { rowBatchSize: ROW_BATCH },
+          { run: { rowBatchSize: ROW_BATCH } },
         );
       } finally {
         await archive.close();

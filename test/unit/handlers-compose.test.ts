@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../functions/core/errors.js';
+import { compose } from '../../functions/handlers/compose.js';
 import {
   backupEventSchema,
-  compose,
   parseAtEdge,
   restoreEventSchema,
   verifyEventSchema,
-} from '../../functions/handlers/compose.js';
+} from '../../functions/handlers/events.js';
 
 const validEnv = {
   ARCHIVE_BUCKET: 'ark-archives',

@@ -51,7 +51,7 @@ describe('runMigrate', () => {
 
     const migrate = runMigrate(migrateDeps(source, target).deps, {
       instance: 'source',
-      requireSameMinor: true,
+      preflight: { requireSameMinor: true },
     });
 
     await expect(migrate).rejects.toThrow(
@@ -90,7 +90,7 @@ describe('runMigrate', () => {
 
     const result = await runMigrate(migrateDeps(seededSource(), target).deps, {
       instance: 'source',
-      dryRun: true,
+      run: { dryRun: true },
     });
 
     expect(target.writes).toEqual([]);

@@ -5,11 +5,11 @@ import {
   addRestoreOptions,
   type RestoreFlags,
   restoreOptionsFrom,
-} from '../../functions/cli/commands/restore.js';
+} from '../../functions/cli/commands/restore/options.js';
 import { flagOf, runCli } from '../../functions/cli/program.js';
 import { InvalidOptionError, UsageError } from '../../functions/core/errors.js';
 import { parseRestoreOptions } from '../../functions/core/restore/options.js';
-import { parseAtEdge, restoreEventSchema } from '../../functions/handlers/compose.js';
+import { parseAtEdge, restoreEventSchema } from '../../functions/handlers/events.js';
 
 function refusal(input: unknown): InvalidOptionError {
   try {

@@ -112,7 +112,9 @@ describe('planRestore', () => {
   });
 
   it('pulls the dependencies of a selected workflow in and says why', async () => {
-    const plan = await planRestore(memoryArchive(seededSource()), emptyTarget(), { workflow: 'Mai?' });
+    const plan = await planRestore(memoryArchive(seededSource()), emptyTarget(), {
+      selection: { workflow: 'Mai?' },
+    });
 
     const workflows = plan.entries
       .filter((e) => e.resource === 'workflows')
@@ -144,7 +146,9 @@ describe('planRestore', () => {
 
   it('refuses a --project-map naming a project the archive lacks', async () => {
     await expect(
-      planRestore(memoryArchive(seededSource()), emptyTarget(), { projectMap: new Map([['Nope', 'X']]) }),
+      planRestore(memoryArchive(seededSource()), emptyTarget(), {
+        placement: { projectMap: new Map([['Nope', 'X']]) },
+      }),
     ).rejects.toThrow(/no project of that name/);
   });
 
@@ -299,7 +303,7 @@ describe('runRestore into an empty target', () => {
     const source = seededSource({ rows: 600 });
     const target = emptyTarget();
 
-    await runRestore(deps(memoryArchive(source), target), { rowBatchSize: 250 });
+    await runRestore(deps(memoryArchive(source), target), { run: { rowBatchSize: 250 } });
 
     const orders = target.dataTables.find((t) => t.name === 'orders');
     expect(target.writes.filter((w) => w === `POST /data-tables/${orders?.id}/rows`)).toHaveLength(3);
@@ -350,12 +354,12 @@ describe('idempotency and resume', () => {
 
   it('makes no changes on a second overwrite run of an identical archive', async () => {
     const { archive, target } = await restoreFresh(seededSource(), emptyTarget(), {
-      onConflict: 'overwrite',
+      conflicts: { onConflict: 'overwrite' },
     });
     const writes = target.writes.length;
 
     const second = await runRestore(deps(archive, target, new InMemoryLedgerStore()), {
-      onConflict: 'overwrite',
+      conflicts: { onConflict: 'overwrite' },
     });
 
     expect(second.report.updated).toMatchObject({ workflows: 0, variables: 0, dataTables: 0 });
@@ -379,7 +383,7 @@ describe('idempotency and resume', () => {
 
         await expect(
           runRestore(deps(archive, target, ledgerStore), {
-            checkpoint: { everyChanges: 1000, everyMs: 60_000 },
+            run: { checkpoint: { everyChanges: 1000, everyMs: 60_000 } },
           }),
         ).rejects.toThrow(RestoreError);
         ledgerStore.thaw();
@@ -427,7 +431,7 @@ describe('idempotency and resume', () => {
       const deadline = now + 20_000;
       const run = await runRestore(
         { ...deps(archive, target, ledgerStore), clock: ticking },
-        { deadline, deadlineMarginMs: 2000 },
+        { run: { deadline, deadlineMarginMs: 2000 } },
       );
       runs.push(run.done);
       if (run.done) break;
@@ -455,7 +459,7 @@ describe('archive integrity', () => {
     const archive = memoryArchive(seededSource());
     archive.corrupt.add('tags.ndjson');
 
-    await expect(runRestore(deps(archive, emptyTarget()), { dryRun: true })).rejects.toThrow(
+    await expect(runRestore(deps(archive, emptyTarget()), { run: { dryRun: true } })).rejects.toThrow(
       /failed verification/,
     );
   });
@@ -464,7 +468,9 @@ describe('archive integrity', () => {
     const target = emptyTarget();
     const ledgerStore = new InMemoryLedgerStore();
 
-    const run = await runRestore(deps(memoryArchive(seededSource()), target, ledgerStore), { dryRun: true });
+    const run = await runRestore(deps(memoryArchive(seededSource()), target, ledgerStore), {
+      run: { dryRun: true },
+    });
 
     expect(target.writes).toEqual([]);
     expect(ledgerStore.saves).toBe(0);
@@ -495,7 +501,7 @@ describe('conflicts', () => {
   it('replaces the target version under --on-conflict overwrite', async () => {
     const target = targetWithChangedMain();
 
-    const { run } = await restoreFresh(seededSource(), target, { onConflict: 'overwrite' });
+    const { run } = await restoreFresh(seededSource(), target, { conflicts: { onConflict: 'overwrite' } });
 
     expect(target.workflows.filter((w) => w.name === 'Main')).toHaveLength(1);
     expect(byName(target, 'Main').description).toBe('Nightly invoice run');
@@ -509,7 +515,7 @@ describe('conflicts', () => {
   it('creates renamed copies under --on-conflict rename', async () => {
     const target = targetWithChangedMain();
 
-    await restoreFresh(seededSource(), target, { onConflict: 'rename' });
+    await restoreFresh(seededSource(), target, { conflicts: { onConflict: 'rename' } });
 
     expect(byName(target, 'Main').description).toBe('edited in the target');
     expect(byName(target, 'Main (restored)').description).toBe('Nightly invoice run');
@@ -531,7 +537,7 @@ describe('conflicts', () => {
 });
 
 describe('--keep-workflow-ids', () => {
-  const keep: RestoreOptions = { keepWorkflowIds: true };
+  const keep: RestoreOptions = { workflowWrite: { keepWorkflowIds: true } };
 
   it('recreates every workflow under its archive id, references untouched, the target equal to the archive', async () => {
     const { source, archive, target, run } = await restoreFresh(seededSource(), emptyTarget(), keep);
@@ -578,7 +584,7 @@ describe('--keep-workflow-ids', () => {
     const mainId = byName(source, 'Main').id;
     target.workflows.push({ ...structuredClone(byName(source, 'Sub A')), id: mainId, name: 'Squatter' });
 
-    const { run } = await restoreFresh(source, target, { ...keep, onConflict: 'rename' });
+    const { run } = await restoreFresh(source, target, { ...keep, conflicts: { onConflict: 'rename' } });
 
     expect(run.plan.entries.find((e) => e.sourceId === mainId)).toMatchObject({ action: 'conflict' });
     expect(run.report.failed.workflows).toBe(1);
@@ -599,7 +605,7 @@ describe('--keep-workflow-ids', () => {
       await expect(
         runRestore(deps(archive, target, ledgerStore), {
           ...keep,
-          checkpoint: { everyChanges: 1000, everyMs: 60_000 },
+          run: { checkpoint: { everyChanges: 1000, everyMs: 60_000 } },
         }),
       ).rejects.toThrow(RestoreError);
       ledgerStore.thaw();

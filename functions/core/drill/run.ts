@@ -54,7 +54,10 @@ export interface DrillDeps {
   pause?: (ms: number) => Promise<void>;
 }
 
-export type DrillRestoreOptions = Omit<RestoreOptions, 'dryRun' | 'checkpoint'>;
+/** A drill restores for real, under the drill's own ledger: no dry run, no checkpoint policy. */
+export type DrillRestoreOptions = Omit<RestoreOptions, 'run'> & {
+  run?: Omit<NonNullable<RestoreOptions['run']>, 'dryRun' | 'checkpoint'>;
+};
 
 export interface DrillOutcome {
   report: DrillReport;

@@ -24,7 +24,7 @@ export function projectNaturalKey(project: SourceProject): string {
 }
 
 function plan(ctx: PlanContext): void {
-  const map = ctx.options.projectMap ?? new Map<string, string>();
+  const map = ctx.options.placement?.projectMap ?? new Map<string, string>();
   const sourceNames = new Set(ctx.source.projects.map((p) => p.name));
   for (const name of map.keys()) {
     if (!sourceNames.has(name))

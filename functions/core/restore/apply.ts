@@ -108,8 +108,8 @@ class StepContext implements ApplyContext {
       list.push(entry);
       this.byResource.set(entry.resource, list);
     }
-    this.rowBatchSize = Math.max(1, options.rowBatchSize ?? DEFAULT_ROW_BATCH);
-    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.rowBatchSize = Math.max(1, options.run?.rowBatchSize ?? DEFAULT_ROW_BATCH);
+    this.concurrency = Math.max(1, options.run?.concurrency ?? DEFAULT_CONCURRENCY);
     this.memo = {
       warnedDrops: new Set(),
       predicted: new Set(
@@ -130,10 +130,10 @@ class StepContext implements ApplyContext {
   }
 
   deadlineNear(): boolean {
-    const { deadline } = this.options;
+    const deadline = this.options.run?.deadline;
     return (
       deadline !== undefined &&
-      this.deps.clock.now().getTime() >= deadline - (this.options.deadlineMarginMs ?? 5000)
+      this.deps.clock.now().getTime() >= deadline - (this.options.run?.deadlineMarginMs ?? 5000)
     );
   }
 

@@ -18,17 +18,19 @@ export async function installCommunityPackages(
     logger: Logger;
   },
   plan: RestorePlan,
-  options: Pick<PlanOptions, 'installCommunityPackages' | 'unverifiedCommunityPackages'>,
+  options: Pick<PlanOptions, 'preflight'>,
 ): Promise<void> {
   const wanted = plan.communityPackagesToInstall ?? [];
-  if (!options.installCommunityPackages || wanted.length === 0) return;
+  if (!options.preflight?.installCommunityPackages || wanted.length === 0) return;
   if (deps.capabilities) await assertRestoreScopes(deps.capabilities, [], ['communityPackage:install']);
   const inventory = await readInventory(deps.api);
   const installed = new Set('packages' in inventory ? inventory.packages.map((p) => p.packageName) : []);
   for (const { name, version } of wanted) {
     if (installed.has(name)) continue;
     try {
-      await deps.api.installCommunityPackage(name, version, { verify: !options.unverifiedCommunityPackages });
+      await deps.api.installCommunityPackage(name, version, {
+        verify: !options.preflight?.unverifiedCommunityPackages,
+      });
     } catch (error) {
       const vetting = /not vetted|not verified/i.test(messageOf(error));
       throw new RestoreError(

@@ -1,108 +1,218 @@
 /**
- * The restore options both edges accept — CLI flags and the restore Lambda's event — validated by
- * one schema, so a policy, a resource or a limit is checked the same way wherever it comes from.
- * Problems name the option key (`onConflict`), never a CLI flag: each edge words the key its own way.
+ * Every option of a restore, at either edge, declared once: the CLI's flags (restore and migrate)
+ * and --help, the restore Lambda's event, the options the core receives (grouped by what they
+ * decide) and the table in docs/RESTORE.md all come from `RESTORE_OPTIONS`. A policy, a resource or
+ * a limit is therefore checked the same way wherever it comes from.
  */
 import { z } from 'zod';
-import { InvalidOptionError, UsageError } from '../errors.js';
-import { RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
+import { RESTORE_RESOURCES } from '../kinds/index.js';
 import {
-  CONFLICT_POLICIES,
-  type ConflictPolicy,
-  DATA_TABLE_ROWS_POLICIES,
-  type DataTableRowsPolicy,
-} from './conflict-policy.js';
+  type GroupedOptions,
+  groupedOnly,
+  groupOptions,
+  type OptionTable,
+  type OptionValues,
+  parseOptions,
+  quoted,
+  valuesSchema,
+} from '../options/table.js';
+import {
+  commaList,
+  minutesText,
+  nonEmptyText,
+  numberOrText,
+  onOff,
+  pairs,
+  text,
+  textOption,
+} from '../options/values.js';
+import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from './conflict-policy.js';
+import type { RestoreOptions, RunControls } from './types.js';
 
 export const MAX_ROW_BATCH_SIZE = 10_000;
 
-const quoted = (value: unknown): string =>
-  typeof value === 'number' && !Number.isFinite(value)
-    ? String(value)
-    : (JSON.stringify(value) ?? String(value));
-
-const nonEmptyText = z
-  .string({ error: (issue) => `must be a non-empty string, not ${quoted(issue.input)}` })
-  .min(1, { error: 'must be a non-empty string' });
-
-const flag = z.boolean({ error: (issue) => `must be true or false, not ${quoted(issue.input)}` });
+/** What restore options decide, in the order an event and the docs list them. */
+export const RESTORE_GROUPS = [
+  'conflicts',
+  'placement',
+  'selection',
+  'workflowWrite',
+  'preflight',
+  'run',
+] as const;
+export type RestoreGroup = (typeof RESTORE_GROUPS)[number];
 
 const resourceList = RESTORE_RESOURCES.join(', ');
 
 const rowBatchProblem = (issue: { input?: unknown }) =>
   `must be a whole number from 1 to ${MAX_ROW_BATCH_SIZE}, not ${quoted(issue.input)}`;
 
-/** The option fields, each optional: an absent option takes the core's default. */
-export const restoreOptionsSchema = z.object({
-  onConflict: z
-    .enum(CONFLICT_POLICIES, {
-      error: (issue) => `must be one of ${CONFLICT_POLICIES.join(', ')}, not ${quoted(issue.input)}`,
-    })
-    .optional(),
-  dataTableRows: z
-    .enum(DATA_TABLE_ROWS_POLICIES, {
-      error: (issue) => `must be one of ${DATA_TABLE_ROWS_POLICIES.join(', ')}, not ${quoted(issue.input)}`,
-    })
-    .optional(),
-  only: z
-    .array(
-      z.enum(RESTORE_RESOURCES, {
-        error: (issue) => `must list only ${resourceList}; ${quoted(issue.input)} is none of them`,
-      }),
-      { error: (issue) => `must be a list of ${resourceList}, not ${quoted(issue.input)}` },
-    )
-    .min(1, { error: `must name at least one of ${resourceList}` })
-    .optional(),
-  projectMap: z
-    .record(z.string(), z.string(), {
-      error: (issue) => `must map source project names to target project names, not ${quoted(issue.input)}`,
-    })
-    .superRefine((map, context) => {
-      for (const [from, to] of Object.entries(map)) {
-        if (!from.trim()) context.addIssue({ code: 'custom', message: 'maps a source project with no name' });
-        else if (!to.trim())
-          context.addIssue({
-            code: 'custom',
-            message: `maps ${JSON.stringify(from)} to a project with no name`,
-          });
-      }
-    })
-    .transform((map) => new Map(Object.entries(map)))
-    .optional(),
-  project: nonEmptyText.optional(),
-  tag: nonEmptyText.optional(),
-  workflow: nonEmptyText.optional(),
-  keepWorkflowIds: flag.optional(),
-  requireSameMinor: flag.optional(),
-  installCommunityPackages: flag.optional(),
-  unverifiedCommunityPackages: flag.optional(),
-  activate: flag.optional(),
-  dryRun: flag.optional(),
-  rowBatchSize: z
-    .number({ error: rowBatchProblem })
-    .int({ error: rowBatchProblem })
-    .min(1, { error: rowBatchProblem })
-    .max(MAX_ROW_BATCH_SIZE, { error: rowBatchProblem })
-    .optional(),
-});
+const policy = <P extends string>(policies: readonly P[]) =>
+  z.enum(policies, { error: (issue) => `must be one of ${policies.join(', ')}, not ${quoted(issue.input)}` });
 
-/** Restore options as the core takes them, validated. */
-export interface RestoreOptionsInput {
-  onConflict?: ConflictPolicy;
-  dataTableRows?: DataTableRowsPolicy;
-  only?: RestoreResource[];
-  /** Source project name → target project name. */
-  projectMap?: Map<string, string>;
-  project?: string;
-  tag?: string;
-  workflow?: string;
-  keepWorkflowIds?: boolean;
-  requireSameMinor?: boolean;
-  installCommunityPackages?: boolean;
-  unverifiedCommunityPackages?: boolean;
-  activate?: boolean;
-  dryRun?: boolean;
-  rowBatchSize?: number;
-}
+const resources = z
+  .array(
+    z.enum(RESTORE_RESOURCES, {
+      error: (issue) => `must list only ${resourceList}; ${quoted(issue.input)} is none of them`,
+    }),
+    { error: (issue) => `must be a list of ${resourceList}, not ${quoted(issue.input)}` },
+  )
+  .min(1, { error: `must name at least one of ${resourceList}` });
+
+/** Source project name → target project name, given as an object, taken as a Map. */
+const projectMap = z
+  .record(z.string(), z.string(), {
+    error: (issue) => `must map source project names to target project names, not ${quoted(issue.input)}`,
+  })
+  .superRefine((map, context) => {
+    for (const [from, to] of Object.entries(map)) {
+      if (!from.trim()) context.addIssue({ code: 'custom', message: 'maps a source project with no name' });
+      else if (!to.trim())
+        context.addIssue({
+          code: 'custom',
+          message: `maps ${JSON.stringify(from)} to a project with no name`,
+        });
+    }
+  })
+  .transform((map): ReadonlyMap<string, string> => new Map(Object.entries(map)));
+
+const rowBatchSize = z
+  .number({ error: rowBatchProblem })
+  .int({ error: rowBatchProblem })
+  .min(1, { error: rowBatchProblem })
+  .max(MAX_ROW_BATCH_SIZE, { error: rowBatchProblem });
+
+const SECRETS_PREFIX = /^sm:\/\/[^*?]*[^/*?]$/;
+const SECRETS_PREFIX_PROBLEM =
+  'must be sm://<prefix> naming Secrets Manager secrets <prefix>/<credential id>';
+
+/**
+ * A Lambda cannot read a file: its credential secrets come from Secrets Manager only, under a
+ * prefix without wildcards.
+ */
+const secretsPrefix = z
+  .string({ error: SECRETS_PREFIX_PROBLEM })
+  .regex(SECRETS_PREFIX, { error: `${SECRETS_PREFIX_PROBLEM} (no wildcard)` });
+
+export const RESTORE_OPTIONS = {
+  dryRun: {
+    group: 'run',
+    schema: onOff,
+    event: true,
+    help: 'print the plan (create / update / skip / conflict per object) and write nothing',
+  },
+  onConflict: {
+    group: 'conflicts',
+    schema: policy(CONFLICT_POLICIES),
+    event: true,
+    flag: { value: '<policy>', default: 'skip' },
+    help: `what to do with an object the target already has: ${CONFLICT_POLICIES.join('|')} (only what the selection chose: what it pulls in is created when missing, never overwritten)`,
+  },
+  dataTableRows: {
+    group: 'conflicts',
+    schema: policy(DATA_TABLE_ROWS_POLICIES),
+    event: true,
+    flag: { value: '<policy>', default: 'skip' },
+    help: `the rows of a chosen data table the target already has: ${DATA_TABLE_ROWS_POLICIES.join('|')} (keep them, add the archive's, or delete them and write the archive's); new tables always get their rows`,
+  },
+  projectMap: {
+    group: 'placement',
+    schema: projectMap,
+    event: true,
+    flag: { value: '<"Source=Target">', repeatable: true, fromText: pairs('Source project=Target project') },
+    help: "put a source project's contents into a target project of another name (repeatable)",
+  },
+  credentialSecrets: {
+    schema: text,
+    event: { schema: secretsPrefix, note: 'sm://<prefix> only: a Lambda reads no file' },
+    flag: { value: '<file>' },
+    help: 'JSON file mapping credential id or name to its data, or sm://<prefix> for Secrets Manager secrets <prefix>/<credential id>, to create real credentials instead of stubs',
+  },
+  only: {
+    group: 'selection',
+    schema: resources,
+    event: true,
+    flag: { value: '<resources>', fromText: commaList },
+    help: `restore only these (comma-separated): ${RESTORE_RESOURCES.join(',')}`,
+  },
+  project: {
+    group: 'selection',
+    schema: nonEmptyText,
+    event: true,
+    flag: { value: '<name>' },
+    help: 'restore only this source project, and what it needs',
+  },
+  tag: {
+    group: 'selection',
+    schema: nonEmptyText,
+    event: true,
+    flag: { value: '<name>' },
+    help: 'restore only workflows with this tag, and what they need',
+  },
+  workflow: {
+    group: 'selection',
+    schema: nonEmptyText,
+    event: true,
+    flag: { value: '<glob>' },
+    help: 'restore only workflows whose name matches (* and ?), and what they need',
+  },
+  ledger: textOption('<file>', 'where the restore ledger is kept (default: beside the archive)'),
+  rowBatchSize: {
+    group: 'run',
+    schema: rowBatchSize,
+    event: true,
+    flag: { value: '<n>', default: '5000', fromText: numberOrText },
+    help: 'data-table rows per insert request (each request also stays within 4 MiB)',
+  },
+  timeout: {
+    schema: minutesText,
+    flag: { value: '<minutes>' },
+    help: 'stop the restore cleanly at the next object after this many minutes (exit 6; the ledger keeps what was done: run the same command again to continue)',
+  },
+  activate: {
+    group: 'workflowWrite',
+    schema: onOff,
+    event: true,
+    flag: { negated: true },
+    help: 'leave workflows inactive even if they were active in the archive',
+  },
+  keepWorkflowIds: {
+    group: 'workflowWrite',
+    schema: onOff,
+    event: true,
+    help: "create workflows under their archive ids (n8n 2.24+, through n8n's package import), so links, webhook callers and logs naming a workflow id keep working; for a disaster-recovery restore into an empty instance",
+  },
+  requireSameMinor: {
+    group: 'preflight',
+    schema: onOff,
+    event: true,
+    help: "refuse (exit 2, nothing written) unless the target runs the source's n8n major.minor, as both instances state it; without it an older target is only a warning",
+  },
+  installCommunityPackages: {
+    group: 'preflight',
+    schema: onOff,
+    event: true,
+    help: "install the community packages whose node types the target lacks, at the archive's versions, before writing anything (needs the communityPackage:install scope); without it the plan says what to install and workflows that use them are written but not published",
+  },
+  unverifiedCommunityPackages: {
+    group: 'preflight',
+    schema: onOff,
+    event: true,
+    help: "with --install-community-packages: install even packages missing from n8n's vetted list (which n8n reads online), from n8n's npm registry",
+  },
+} as const satisfies OptionTable<RestoreGroup>;
+
+/** The options that reach the core. */
+const CORE_OPTIONS = groupedOnly(RESTORE_OPTIONS);
+
+/** The core's options as plain data (`projectMap` as an object), each optional: an absent option takes the core's default. */
+export const restoreOptionsSchema = valuesSchema(CORE_OPTIONS);
+
+/** Restore options as both edges give them, validated (`projectMap` as a Map). */
+export type RestoreOptionsInput = OptionValues<typeof CORE_OPTIONS>;
+
+/** Restore options as the core takes them: one object per group. */
+export type GroupedRestoreOptions = GroupedOptions<typeof RESTORE_OPTIONS>;
 
 /**
  * Validates restore options given as plain data (`projectMap` as an object). Throws an
@@ -110,11 +220,15 @@ export interface RestoreOptionsInput {
  * event carries other fields).
  */
 export function parseRestoreOptions(input: unknown): RestoreOptionsInput {
-  const parsed = restoreOptionsSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const [issue] = parsed.error.issues;
-  const option = issue?.path[0];
-  if (issue === undefined || option === undefined)
-    throw new UsageError(`restore options must be an object of option → value, not ${quoted(input)}`);
-  throw new InvalidOptionError(String(option), issue.message);
+  return parseOptions(CORE_OPTIONS, input, 'restore options');
+}
+
+/** Validated options, grouped by what they decide, as `runRestore` takes them. */
+export function groupRestoreOptions(values: RestoreOptionsInput): GroupedRestoreOptions {
+  return groupOptions(CORE_OPTIONS, values);
+}
+
+/** The options with the run's controls the edge sets (its deadline) added to their `run` group. */
+export function withRun(options: GroupedRestoreOptions, controls: RunControls): RestoreOptions {
+  return { ...options, run: { ...options.run, ...controls } };
 }

@@ -11,14 +11,21 @@ import { RestoreError } from '../errors.js';
 import { stableStringify } from '../json.js';
 import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
 import type { PlanContext, ProjectScope } from '../kinds/kind.js';
-import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
+import { type Logger, type N8nApi, type Progress, silentLogger, silentProgress } from '../ports.js';
 import type { ConflictPolicy } from './conflict-policy.js';
 import { checkNodeTypes } from './node-type-check.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
 import { checkReferences } from './reference-check.js';
 import { carryOver } from './rounds.js';
 import { type Selection, selectObjects } from './selection.js';
-import type { PlanAction, PlanEntry, PlanOptions, RestorePlan, RestoreWarning } from './types.js';
+import type {
+  EarlierRestore,
+  PlanAction,
+  PlanEntry,
+  PlanOptions,
+  RestorePlan,
+  RestoreWarning,
+} from './types.js';
 import { checkVersions } from './version-check.js';
 
 /** Identifies an archive's content: the manifest carries every entry's digest. */
@@ -26,37 +33,48 @@ export function manifestDigest(manifest: Manifest): string {
   return createHash('sha256').update(stableStringify(manifest)).digest('hex');
 }
 
-/** `source`: the archive's state when the caller read it already (while verifying it). */
+/** What one planning is given beside its options: what was read already, earlier rounds, where it reports. */
+export interface PlanRun {
+  /** The archive's state when the caller read it already (while verifying it). */
+  source?: SourceState;
+  /** A later round of a finished restore: what its earlier runs wrote (see `restoredEarlier`). */
+  earlier?: EarlierRestore;
+  logger?: Logger;
+  progress?: Progress;
+}
+
 export async function planRestore(
   archive: OpenedArchive,
   api: N8nApi,
   options: PlanOptions = {},
-  source?: SourceState,
+  { source, earlier, logger = silentLogger, progress = silentProgress }: PlanRun = {},
 ): Promise<RestorePlan> {
-  const logger = options.logger ?? silentLogger;
-  const progress = options.progress ?? silentProgress;
-  if (options.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
+  if (options.workflowWrite?.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
     throw new RestoreError(
       `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
     );
   }
-  const versions = checkVersions(archive.manifest.source, await api.n8nVersion(), options.requireSameMinor);
+  const versions = checkVersions(
+    archive.manifest.source,
+    await api.n8nVersion(),
+    options.preflight?.requireSameMinor,
+  );
   progress.start('plan: reading the archive');
   const state = source ?? (await readSource(archive));
   progress.start('plan: reading the target');
   const target = await readTarget(api);
   progress.done('plan', 'target read');
 
-  const context = createPlanContext(archive, api, options, state, target);
+  const context = createPlanContext(archive, api, options, state, target, earlier);
   for (const note of versions.notes) context.note(note);
   for (const warning of versions.warnings) context.warn(warning);
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
   for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
-  if (options.earlier) carryOver((resource) => context.entries(resource), options.earlier, target);
+  if (earlier) carryOver((resource) => context.entries(resource), earlier, target);
   checkReferences(context);
   const plan = context.toPlan();
-  await checkNodeTypes(plan, api, state, archive.manifest.communityPackages, options);
+  await checkNodeTypes(plan, api, state, archive.manifest.communityPackages, options.preflight);
   logger.info('restore planned', {
     target: api.baseUrl,
     entries: plan.entries.length,
@@ -73,8 +91,9 @@ export function createPlanContext(
   options: PlanOptions,
   source: SourceState,
   target: TargetState,
+  earlier?: EarlierRestore,
 ): PlanContext & { toPlan(): RestorePlan } {
-  return new PlanningContext(archive, api, options, options.onConflict ?? 'skip', source, target);
+  return new PlanningContext(archive, api, options, source, target, earlier);
 }
 
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */
@@ -84,26 +103,30 @@ class PlanningContext implements PlanContext {
   private readonly warnings: RestoreWarning[] = [];
   private readonly scopes = new Map<string, ProjectScope>();
   private readonly selection: Selection | undefined;
+  private readonly only: readonly RestoreResource[] | undefined;
+  readonly onConflict: ConflictPolicy;
 
   constructor(
     readonly archive: OpenedArchive,
     readonly api: N8nApi,
     readonly options: PlanOptions,
-    readonly onConflict: ConflictPolicy,
     readonly source: SourceState,
     readonly target: TargetState,
+    private readonly earlier: EarlierRestore | undefined,
   ) {
-    this.selection = selectObjects(source, options);
+    this.onConflict = options.conflicts?.onConflict ?? 'skip';
+    this.only = options.selection?.only;
+    this.selection = selectObjects(source, options.selection ?? {});
     this.notes.push(...(this.selection?.notes ?? []));
   }
 
   isSelected(resource: RestoreResource, id: string): boolean {
-    if (this.options.only && !this.options.only.includes(resource)) return false;
+    if (this.only && !this.only.includes(resource)) return false;
     return !this.selection || this.selection.ids.get(resource)?.has(id) === true;
   }
 
   isMatchable(resource: RestoreResource): boolean {
-    return this.options.only !== undefined && !this.options.only.includes(resource);
+    return this.only !== undefined && !this.only.includes(resource);
   }
 
   pulledInBy(resource: RestoreResource, id: string): { pulledInBy?: string } {
@@ -177,8 +200,8 @@ class PlanningContext implements PlanContext {
         tags: this.target.tags !== undefined,
       },
       onConflict: this.onConflict,
-      ...(this.options.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
-      ...(this.options.earlier ? { activatedEarlier: this.options.earlier.activated } : {}),
+      ...(this.options.workflowWrite?.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
+      ...(this.earlier ? { activatedEarlier: this.earlier.activated } : {}),
       entries: RESTORE_RESOURCES.flatMap((r) => this.entries(r)),
       notes: this.notes,
       warnings: this.warnings,

@@ -16,23 +16,28 @@ export interface Round {
   options: Record<string, unknown>;
 }
 
-export function roundOf(options: RestoreOptions): Round {
+export function roundOf({
+  conflicts = {},
+  selection = {},
+  placement = {},
+  workflowWrite = {},
+}: RestoreOptions): Round {
   return {
     options: {
-      onConflict: options.onConflict ?? 'skip',
+      onConflict: conflicts.onConflict ?? 'skip',
       // Recorded only when not the default, so ledgers written before the option keep their round.
-      ...(options.dataTableRows && options.dataTableRows !== 'skip'
-        ? { dataTableRows: options.dataTableRows }
+      ...(conflicts.dataTableRows && conflicts.dataTableRows !== 'skip'
+        ? { dataTableRows: conflicts.dataTableRows }
         : {}),
-      ...(options.only ? { only: [...options.only].sort() } : {}),
-      ...(options.projectMap
-        ? { projectMap: Object.fromEntries([...options.projectMap].sort(([a], [b]) => a.localeCompare(b))) }
+      ...(selection.only ? { only: [...selection.only].sort() } : {}),
+      ...(placement.projectMap
+        ? { projectMap: Object.fromEntries([...placement.projectMap].sort(([a], [b]) => a.localeCompare(b))) }
         : {}),
-      ...(options.project !== undefined ? { project: options.project } : {}),
-      ...(options.tag !== undefined ? { tag: options.tag } : {}),
-      ...(options.workflow !== undefined ? { workflow: options.workflow } : {}),
-      keepWorkflowIds: options.keepWorkflowIds === true,
-      activate: options.activate !== false,
+      ...(selection.project !== undefined ? { project: selection.project } : {}),
+      ...(selection.tag !== undefined ? { tag: selection.tag } : {}),
+      ...(selection.workflow !== undefined ? { workflow: selection.workflow } : {}),
+      keepWorkflowIds: workflowWrite.keepWorkflowIds === true,
+      activate: workflowWrite.activate !== false,
     },
   };
 }

@@ -30,7 +30,7 @@ import type {
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
   // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
   const lock =
-    !options.dryRun && deps.lockOwner && deps.ledgerStore.lock
+    !options.run?.dryRun && deps.lockOwner && deps.ledgerStore.lock
       ? await deps.ledgerStore.lock(deps.lockOwner)
       : undefined;
   try {
@@ -48,7 +48,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     deps.ledgerStore,
     deps.clock,
     { archiveDigest: digest, target: deps.api.baseUrl },
-    options.checkpoint,
+    options.run?.checkpoint,
   );
   const round = roundOf(options);
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
@@ -56,7 +56,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   if (existing) {
     const next = await nextRound(existing, deps, round);
     if (next) return planNextRound(existing, deps, options, round, next, started);
-    if (options.dryRun) {
+    if (options.run?.dryRun) {
       // What running the same command would do now: continue this ledger, not plan afresh.
       return { done: false, plan: existing.state.plan, report: resumeReport(existing, elapsed()) };
     }
@@ -78,16 +78,15 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     deps.logger.info('resuming restore', { ledger: existing.description, runs: existing.state.runs });
     return applyWithLedger(existing.state.plan, deps, options, existing, started);
   }
-  const plan = await planRestore(
-    deps.archive,
-    deps.api,
-    { ...options, logger: deps.logger, progress: deps.progress },
-    source,
-  );
-  if (options.dryRun) return { done: false, plan, report: planReport(plan, elapsed()) };
+  const plan = await planRestore(deps.archive, deps.api, options, {
+    ...(source ? { source } : {}),
+    logger: deps.logger,
+    progress: deps.progress,
+  });
+  if (options.run?.dryRun) return { done: false, plan, report: planReport(plan, elapsed()) };
   await refuseWithoutScopes(deps, plan);
   await installCommunityPackages(deps, plan, options);
-  const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint, round);
+  const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.run?.checkpoint, round);
   ledger.markVerified();
   return applyWithLedger(plan, deps, options, ledger, started);
 }
@@ -134,8 +133,7 @@ async function planNextRound(
     ledger: ledger.description,
     why,
   });
-  const plan = await planRestore(deps.archive, deps.api, {
-    ...options,
+  const plan = await planRestore(deps.archive, deps.api, options, {
     earlier: earlierOf(ledger),
     logger: deps.logger,
     progress: deps.progress,
@@ -143,7 +141,7 @@ async function planNextRound(
   plan.notes.unshift(
     `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now${secrets > 0 ? ` (${secrets} stub(s) get their secret)` : ''}.`,
   );
-  if (options.dryRun)
+  if (options.run?.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
   await refuseWithoutScopes(deps, plan, { fillsSecrets: secrets > 0 });
   await installCommunityPackages(deps, plan, options);
@@ -189,8 +187,8 @@ export async function applyRestore(
       deps.ledgerStore,
       deps.clock,
       { archiveDigest: plan.archive.digest, target: deps.api.baseUrl },
-      options.checkpoint,
-    )) ?? RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint);
+      options.run?.checkpoint,
+    )) ?? RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.run?.checkpoint);
   if (ledger.finished) return finishedAgainReport(ledger, deps.clock.now().getTime() - started);
   return (await applyWithLedger(ledger.state.plan, deps, options, ledger, started)).report;
 }

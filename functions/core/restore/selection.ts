@@ -6,7 +6,6 @@ import { InvalidOptionError } from '../errors.js';
 import { owningProjectId } from '../instance/identity.js';
 import type { RestoreResource } from '../kinds/index.js';
 import type { SourceState, WorkflowSummary } from './plan-state.js';
-import type { PlanOptions } from './types.js';
 
 export interface Selection {
   /** resource → selected source ids */
@@ -63,11 +62,11 @@ export function workflowChooser(
 }
 
 /** The selection the options ask for, or undefined when they choose everything. */
-export function selectObjects(source: SourceState, options: PlanOptions): Selection | undefined {
-  const { project, tag, workflow } = options;
+export function selectObjects(source: SourceState, choice: WorkflowChoice): Selection | undefined {
+  const { project, tag, workflow } = choice;
   if (project === undefined && tag === undefined && workflow === undefined) return undefined;
   const sourceProject = chosenProject(source.projects, project);
-  const chosen = source.workflows.filter(workflowChooser(sourceProject?.id, options));
+  const chosen = source.workflows.filter(workflowChooser(sourceProject?.id, choice));
   const selection: Selection = { ids: new Map(), pulledIn: new Map(), notes: [] };
   const set = (resource: RestoreResource) => {
     const ids = selection.ids.get(resource) ?? new Set<string>();

@@ -14,8 +14,9 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import type { ConflictPolicy, DataTableRowsPolicy } from './conflict-policy.js';
+import type { ConflictPolicy } from './conflict-policy.js';
 import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger.js';
+import type { GroupedRestoreOptions } from './options.js';
 
 export type PlanAction = 'create' | 'update' | 'skip' | 'conflict';
 
@@ -110,45 +111,34 @@ export interface CommunityPackageInstall {
   version: string;
 }
 
-export interface PlanOptions {
-  onConflict?: ConflictPolicy;
-  /** The rows of data tables the target already has (and the selection chose): default `skip`. */
-  dataTableRows?: DataTableRowsPolicy;
-  /** Source project name → target project name. */
-  projectMap?: ReadonlyMap<string, string>;
-  /** Restore only these resources; references to others resolve to what the target already has. */
-  only?: readonly RestoreResource[];
-  /** Only objects of this source project (by name), plus what they need. */
-  project?: string;
-  /** Only workflows carrying this tag (by name), plus what they need. */
-  tag?: string;
-  /** Only workflows whose name matches this glob (`*`, `?`), plus what they need. */
-  workflow?: string;
-  /**
-   * Create workflows under their archive ids through POST /n8n-packages/import (n8n 2.24+), so
-   * links, webhook callers and logs that name a workflow id keep working after a disaster recovery.
-   */
-  keepWorkflowIds?: boolean;
-  /**
-   * Refuse, before anything is written, a target whose n8n major.minor is not the source's, or whose
-   * version (or the source's) could not be learned. Without it an older target is only a warning.
-   */
-  requireSameMinor?: boolean;
-  /**
-   * Install the community packages the plan lists (`communityPackagesToInstall`) before anything is
-   * written, through POST /community-packages; a failure ends the restore before its first write.
-   */
-  installCommunityPackages?: boolean;
-  /**
-   * Install them without n8n's check against its vetted list (`verify: false`): n8n installs the
-   * archive's version from its npm registry. Without it n8n installs only vetted packages.
-   */
-  unverifiedCommunityPackages?: boolean;
-  /** A later round of a finished restore: what its earlier runs wrote (see `restoredEarlier`). */
-  earlier?: EarlierRestore;
-  logger?: Logger;
-  progress?: Progress;
+/**
+ * A restore's options, one object per what they decide: `selection`, `conflicts`, `placement`,
+ * `workflowWrite`, `preflight`, `run`. Each option is declared once, with its meaning, in
+ * `RESTORE_OPTIONS` (options.ts); the run's controls below no edge sets directly.
+ */
+export type RestoreOptions = Omit<GroupedRestoreOptions, 'run'> & {
+  run?: NonNullable<GroupedRestoreOptions['run']> & RunControls;
+};
+
+/** How a run proceeds, beyond `dryRun` and `rowBatchSize`: set by the edge (the deadline) or by tests. */
+export interface RunControls {
+  /** Workflow creates and updates in flight. Default 4. */
+  concurrency?: number;
+  /** Stop at the next object boundary once `deadline - deadlineMarginMs` (epoch ms) has passed. */
+  deadline?: number;
+  /** Default 5000. */
+  deadlineMarginMs?: number;
+  checkpoint?: CheckpointPolicy;
 }
+
+/** What planning decides by. */
+export type PlanOptions = Pick<
+  RestoreOptions,
+  'selection' | 'conflicts' | 'placement' | 'workflowWrite' | 'preflight'
+>;
+
+/** What applying a plan decides by (rows per request default 250 in the core). */
+export type ApplyOptions = Pick<RestoreOptions, 'workflowWrite' | 'run'>;
 
 /** What a finished restore wrote, for planning the next round of it against the same target. */
 export interface EarlierRestore {
@@ -156,24 +146,6 @@ export interface EarlierRestore {
   written: Map<RestoreResource, Map<string, string>>;
   /** Whether those runs published what was active (false after `--no-activate`). */
   activated: boolean;
-}
-
-export interface ApplyOptions {
-  /** Rows per POST /data-tables/{id}/rows. Default 250. */
-  rowBatchSize?: number;
-  /** Workflow creates and updates in flight. Default 4. */
-  concurrency?: number;
-  /** Publish workflows that were active in the archive. Default true. */
-  activate?: boolean;
-  /** Stop at the next object boundary once `deadline - deadlineMarginMs` (epoch ms) has passed. */
-  deadline?: number;
-  deadlineMarginMs?: number;
-  checkpoint?: CheckpointPolicy;
-}
-
-export interface RestoreOptions extends PlanOptions, ApplyOptions {
-  /** Plan only: nothing is written, not even the ledger. */
-  dryRun?: boolean;
 }
 
 export interface RestoreDeps {

@@ -19,7 +19,9 @@ describe('planning and creating credentials', () => {
     target.seedCredential('Header', 'httpHeaderAuth', target.ownerPersonalProjectId, HEADER);
     Object.assign(target.credentials[0] ?? {}, { data: { name: 'X-Live', value: 'live' } });
 
-    const planned = await planKind(credentialsKind, seededSource(), target, { onConflict: 'overwrite' });
+    const planned = await planKind(credentialsKind, seededSource(), target, {
+      conflicts: { onConflict: 'overwrite' },
+    });
     await applyStep(createStep, planned);
 
     expect(entryOf(planned, HEADER)).toMatchObject({ action: 'skip', targetId: HEADER });
@@ -32,7 +34,9 @@ describe('planning and creating credentials', () => {
     const target = emptyTarget();
     target.seedCredential('Someone else', 'githubApi', target.ownerPersonalProjectId, SLACK);
 
-    const planned = await planKind(credentialsKind, seededSource(), target, { onConflict: 'overwrite' });
+    const planned = await planKind(credentialsKind, seededSource(), target, {
+      conflicts: { onConflict: 'overwrite' },
+    });
 
     expect(entryOf(planned, SLACK)).toMatchObject({ action: 'conflict', targetId: SLACK });
   });
@@ -41,7 +45,9 @@ describe('planning and creating credentials', () => {
     const target = emptyTarget();
     target.seedCredential('Someone else', 'githubApi', target.ownerPersonalProjectId, SLACK);
 
-    const planned = await planKind(credentialsKind, seededSource(), target, { onConflict: 'rename' });
+    const planned = await planKind(credentialsKind, seededSource(), target, {
+      conflicts: { onConflict: 'rename' },
+    });
     const ledger = await applyStep(createStep, planned);
 
     const copyId = ledger.targetId('credentials', SLACK);
@@ -130,8 +136,8 @@ describe('moving credentials to their project', () => {
     const ops = target.seedProject('Ops');
     target.seedCredential('Slack bot', 'slackApi', target.ownerPersonalProjectId, SLACK);
     const planned = await planKind(credentialsKind, seededSource(), target, {
-      onConflict,
-      ...(workflow ? { workflow } : {}),
+      conflicts: { onConflict },
+      ...(workflow ? { selection: { workflow } } : {}),
     });
     const ledger = await applyStep(transferStep, planned);
     return { target, ops, ledger, owner: () => target.credentials.find((c) => c.id === SLACK)?.shared };

@@ -54,7 +54,7 @@ describe('planning data tables', () => {
   it.each<[PlanOptions, string]>([
     [{}, `${choices}; kept its rows (--data-table-rows skip)`],
     [
-      { onConflict: 'overwrite' },
+      { conflicts: { onConflict: 'overwrite' } },
       `${choices}; kept its rows (--data-table-rows skip; --on-conflict overwrite does not change rows)`,
     ],
   ])(
@@ -67,7 +67,7 @@ describe('planning data tables', () => {
   );
 
   type TargetOrders = Parameters<typeof planOrders>[1];
-  it.each<[string, PlanOptions['dataTableRows'], TargetOrders, string, string]>([
+  it.each<[string, NonNullable<PlanOptions['conflicts']>['dataTableRows'], TargetOrders, string, string]>([
     [
       'skips a table whose rows are the same',
       'replace',
@@ -97,14 +97,14 @@ describe('planning data tables', () => {
       'its columns differ',
     ],
   ])('with --data-table-rows %s… %s', async (_behaviour, dataTableRows, targetOrders, action, reason) => {
-    const { orders } = await planOrders({ dataTableRows }, targetOrders);
+    const { orders } = await planOrders({ conflicts: { dataTableRows } }, targetOrders);
 
     expect(orders?.action).toBe(action);
     expect(orders?.reason).toContain(reason);
   });
 
   it('creates a renamed copy beside the matched table under rename', async () => {
-    const { target, planned } = await planOrders({ onConflict: 'rename' }, { rows: [] });
+    const { target, planned } = await planOrders({ conflicts: { onConflict: 'rename' } }, { rows: [] });
 
     const ledger = await applyStep(createStep, planned);
     await applyStep(rowsStep, planned, { ledger });
@@ -118,7 +118,7 @@ describe('planning data tables', () => {
 describe('restoring data tables and their rows', () => {
   it("replaces a table's rows with the archive's under --data-table-rows replace", async () => {
     const { target, planned } = await planOrders(
-      { dataTableRows: 'replace' },
+      { conflicts: { dataTableRows: 'replace' } },
       { rows: [{ number: 99, total: 1 }] },
     );
 
@@ -130,9 +130,9 @@ describe('restoring data tables and their rows', () => {
 
   it("adds the archive's rows after the target's under --data-table-rows append, deleting none", async () => {
     const kept = [{ number: 99, total: 1 }];
-    const { target, planned } = await planOrders({ dataTableRows: 'append' }, { rows: kept });
+    const { target, planned } = await planOrders({ conflicts: { dataTableRows: 'append' } }, { rows: kept });
 
-    const ledger = await applyStep(rowsStep, planned, { rowBatchSize: 3 });
+    const ledger = await applyStep(rowsStep, planned, { run: { rowBatchSize: 3 } });
 
     expect(rowsOf(target, 'orders')).toEqual([...kept, ...sourceOrders]);
     expect(target.writes.filter((w) => w.endsWith('/rows/clear'))).toEqual([]);
@@ -142,12 +142,12 @@ describe('restoring data tables and their rows', () => {
 
   it("goes on after the rows an interrupted append added, keeping the target's and adding none twice", async () => {
     const kept = [{ number: 99, total: 1 }];
-    const { target, planned } = await planOrders({ dataTableRows: 'append' }, { rows: kept });
+    const { target, planned } = await planOrders({ conflicts: { dataTableRows: 'append' } }, { rows: kept });
     const store = new InMemoryLedgerStore();
     const first = await applyStep(createStep, planned, { ledger: newLedger(planned, store) });
     // The new table "customers" takes two batches of 2; the append's second batch crashes.
     target.crashAtWrite = target.writes.length + 4;
-    await expect(applyStep(rowsStep, planned, { ledger: first, rowBatchSize: 2 })).rejects.toThrow(
+    await expect(applyStep(rowsStep, planned, { ledger: first, run: { rowBatchSize: 2 } })).rejects.toThrow(
       InjectedCrash,
     );
     expect(rowsOf(target, 'orders')).toEqual([...kept, ...sourceOrders.slice(0, 2)]);
@@ -155,7 +155,7 @@ describe('restoring data tables and their rows', () => {
 
     const resumed = await RestoreLedger.load(store, clock, saved);
     if (!resumed) throw new Error('the interrupted run saved no ledger');
-    await applyStep(rowsStep, planned, { ledger: resumed, rowBatchSize: 2, resumed: true });
+    await applyStep(rowsStep, planned, { ledger: resumed, run: { rowBatchSize: 2 }, resumed: true });
 
     expect(rowsOf(target, 'orders')).toEqual([...kept, ...sourceOrders]);
     expect(target.writes.filter((w) => w.endsWith('/rows/clear'))).toEqual([]);
@@ -167,7 +167,7 @@ describe('restoring data tables and their rows', () => {
     const planned = await planKind(dataTablesKind, seededSource(), target);
 
     const ledger = await applyStep(createStep, planned);
-    await applyStep(rowsStep, planned, { ledger, rowBatchSize: 3 });
+    await applyStep(rowsStep, planned, { ledger, run: { rowBatchSize: 3 } });
 
     const customers = target.dataTables.find((t) => t.name === 'customers');
     expect(customers?.projectId).toBe(ops.id);
@@ -183,14 +183,14 @@ describe('restoring data tables and their rows', () => {
     const store = new InMemoryLedgerStore();
     const first = await applyStep(createStep, planned, { ledger: newLedger(planned, store) });
     target.crashAtWrite = target.writes.length + 2;
-    await expect(applyStep(rowsStep, planned, { ledger: first, rowBatchSize: 2 })).rejects.toThrow(
+    await expect(applyStep(rowsStep, planned, { ledger: first, run: { rowBatchSize: 2 } })).rejects.toThrow(
       InjectedCrash,
     );
     const saved = { archiveDigest: planned.plan.archive.digest, target: planned.plan.target.url };
 
     const resumed = await RestoreLedger.load(store, clock, saved);
     if (!resumed) throw new Error('the interrupted run saved no ledger');
-    await applyStep(rowsStep, planned, { ledger: resumed, rowBatchSize: 2, resumed: true });
+    await applyStep(rowsStep, planned, { ledger: resumed, run: { rowBatchSize: 2 }, resumed: true });
 
     const customers = target.dataTables.find((t) => t.name === 'customers');
     expect(writesTo(target, `DELETE /data-tables/${customers?.id}/rows/clear`)).toHaveLength(1);
@@ -223,7 +223,7 @@ describe('restoring data tables and their rows', () => {
         });
       };
 
-      const after = await applyStep(rowsStep, planned, { ledger, rowBatchSize: 2 });
+      const after = await applyStep(rowsStep, planned, { ledger, run: { rowBatchSize: 2 } });
 
       const orders = target.dataTables.find((t) => t.name === 'orders');
       expect(rowsOf(target, 'orders')).toEqual(sourceOrders);

@@ -61,7 +61,7 @@ describe('folders plan', () => {
     const { source } = sourceWithOps();
     source.seedFolder('Drafts', source.seedProject('Lab').id);
 
-    const { entries } = await planKind(foldersKind, source, emptyTarget(), { project: 'Lab' });
+    const { entries } = await planKind(foldersKind, source, emptyTarget(), { selection: { project: 'Lab' } });
 
     expect(entries.map((e) => [e.name, e.action])).toEqual([['Drafts', 'create']]);
   });

@@ -140,7 +140,9 @@ describe('rows', () => {
       ],
       [{ number: 1, total: 1 }],
     );
-    const planned = await planKind(dataTablesKind, source, target, { dataTableRows: 'replace' });
+    const planned = await planKind(dataTablesKind, source, target, {
+      conflicts: { dataTableRows: 'replace' },
+    });
 
     // Act
     const ledger = await applyStep(fillRows, planned);

@@ -56,7 +56,7 @@ describe('projects plan', () => {
     const platform = target.seedProject('Platform');
     const projectMap = new Map(Object.entries({ Ops: 'Platform', Lab: 'Research' }));
 
-    const { entries, context } = await planKind(projectsKind, source, target, { projectMap });
+    const { entries, context } = await planKind(projectsKind, source, target, { placement: { projectMap } });
 
     expect(decisions(entries)).toMatchObject({ Ops: ['skip', platform.id], Lab: ['create', 'Research'] });
     expect(context.scopeOf(lab.id)).toEqual({ kind: 'new', name: 'Research' });
@@ -92,7 +92,9 @@ describe('projects plan', () => {
     const target = emptyTarget();
     const existing = target.seedProject('Ops');
 
-    const { entries, context } = await planKind(projectsKind, source, target, { only: ['variables'] });
+    const { entries, context } = await planKind(projectsKind, source, target, {
+      selection: { only: ['variables'] },
+    });
 
     expect(entries).toEqual([]);
     expect(context.scopeOf(ops.id)).toEqual({ kind: 'existing', id: existing.id });
@@ -125,7 +127,10 @@ describe('projects step', () => {
     const target = emptyTarget();
     target.seedProject('Ops');
     const before = exactlyOne(target.projects, (p) => p.name === 'Ops').members.map((m) => m.email);
-    const planned = await planKind(projectsKind, source, target, { onConflict: 'overwrite', ...selection });
+    const planned = await planKind(projectsKind, source, target, {
+      conflicts: { onConflict: 'overwrite' },
+      selection,
+    });
 
     await applyStep(createProjects, planned);
 

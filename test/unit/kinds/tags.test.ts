@@ -30,7 +30,7 @@ describe('tags plan', () => {
     const prod = target.seedTag('prod');
 
     const { entries } = await planKind(tagsKind, sourceWithTags('prod', 'billing'), target, {
-      only: ['workflows'],
+      selection: { only: ['workflows'] },
     });
 
     expect(entries).toEqual([expect.objectContaining({ name: 'prod', action: 'skip', targetId: prod.id })]);

@@ -23,7 +23,9 @@ describe('variables plan', () => {
     const region = target.seedVariable('REGION', 'eu-west-1');
     target.seedVariable('OPS_CHANNEL', '#ops');
 
-    const { entries } = await planKind(variablesKind, source, target, { onConflict: 'overwrite' });
+    const { entries } = await planKind(variablesKind, source, target, {
+      conflicts: { onConflict: 'overwrite' },
+    });
 
     expect(entries.map((e) => [e.name, e.action, e.targetId])).toEqual([
       ['REGION', 'skip', region.id],
@@ -41,7 +43,7 @@ describe('variables plan', () => {
     const region = target.seedVariable('REGION', 'us-east-1');
     target.seedVariable('REGION_RESTORED', 'taken by an earlier restore');
 
-    const { entries } = await planKind(variablesKind, source, target, { onConflict });
+    const { entries } = await planKind(variablesKind, source, target, { conflicts: { onConflict } });
 
     const planned = exactlyOne(entries, (e) => e.name === 'REGION');
     expect(planned).toMatchObject(decision);
@@ -51,7 +53,9 @@ describe('variables plan', () => {
   it('warns that a variable of a project with no counterpart in the target becomes global', async () => {
     const { source } = sourceWithVariables();
 
-    const { entries, plan } = await planKind(variablesKind, source, emptyTarget(), { only: ['variables'] });
+    const { entries, plan } = await planKind(variablesKind, source, emptyTarget(), {
+      selection: { only: ['variables'] },
+    });
 
     expect(exactlyOne(entries, (e) => e.name === 'OPS_CHANNEL').action).toBe('create');
     expect(plan.warnings).toEqual([expect.objectContaining({ code: 'variable-scope-lost' })]);
@@ -60,7 +64,9 @@ describe('variables plan', () => {
   it("with --project, plans that project's variables only", async () => {
     const { source } = sourceWithVariables();
 
-    const { entries } = await planKind(variablesKind, source, emptyTarget(), { project: 'Ops' });
+    const { entries } = await planKind(variablesKind, source, emptyTarget(), {
+      selection: { project: 'Ops' },
+    });
 
     expect(entries.map((e) => e.name)).toEqual(['OPS_CHANNEL']);
   });
@@ -102,7 +108,7 @@ describe('variables step', () => {
     source.seedVariable('REGION', 'eu-west-1');
     const target = emptyTarget();
     target.seedVariable('REGION', 'us-east-1');
-    const planned = await planKind(variablesKind, source, target, { onConflict });
+    const planned = await planKind(variablesKind, source, target, { conflicts: { onConflict } });
 
     await applyStep(writeVariables, planned);
 

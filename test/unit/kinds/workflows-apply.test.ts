@@ -37,7 +37,7 @@ describe('creating workflows', () => {
   it("overwrites a matched workflow with the archive's body in the second pass", async () => {
     const { source, target, ids } = callerAndCallee();
     const stale = target.seedWorkflow({ name: 'Callee', nodes: [] });
-    const planned = await planKind(workflowsKind, source, target, { onConflict: 'overwrite' });
+    const planned = await planKind(workflowsKind, source, target, { conflicts: { onConflict: 'overwrite' } });
 
     const ledger = await applyStep(referencesStep, planned, { ids });
 

@@ -33,8 +33,14 @@ describe('planning workflows', () => {
       const subA = target.seedWorkflow({ name: 'Sub A', nodes: [] }, ops.id);
       target.seedWorkflow({ name: 'Main', nodes: [] }, ops.id);
 
-      const entry = await planned(seededSource(), target, { workflow: 'Main', onConflict });
-      const chosenToo = await planned(seededSource(), target, { workflow: '*', onConflict });
+      const entry = await planned(seededSource(), target, {
+        selection: { workflow: 'Main' },
+        conflicts: { onConflict },
+      });
+      const chosenToo = await planned(seededSource(), target, {
+        selection: { workflow: '*' },
+        conflicts: { onConflict },
+      });
 
       expect(entry('Main')).toMatchObject({ action });
       expect(entry('Sub A')).toMatchObject({
@@ -57,7 +63,10 @@ describe('planning workflows', () => {
       ops.id,
     );
 
-    const entry = await planned(source, target, { keepWorkflowIds: true, onConflict: 'overwrite' });
+    const entry = await planned(source, target, {
+      workflowWrite: { keepWorkflowIds: true },
+      conflicts: { onConflict: 'overwrite' },
+    });
 
     expect(entry('Main')).toMatchObject({ action: 'update', targetId: workflowNamed(source, 'Main').id });
     expect(entry('Main')?.reason).toContain('same id');
@@ -68,7 +77,10 @@ describe('planning workflows', () => {
     const target = emptyTarget();
     target.seedWorkflow({ id: workflowNamed(source, 'Agent').id, name: 'Agent' });
 
-    const entry = await planned(source, target, { keepWorkflowIds: true, onConflict: 'rename' });
+    const entry = await planned(source, target, {
+      workflowWrite: { keepWorkflowIds: true },
+      conflicts: { onConflict: 'rename' },
+    });
 
     expect(entry('Agent')).toMatchObject({ action: 'conflict', targetId: workflowNamed(source, 'Agent').id });
   });
@@ -84,7 +96,7 @@ describe('planning workflows', () => {
     target.seedWorkflow(errorHandler);
     const agent = target.seedWorkflow({ name: 'Agent', nodes: [] });
 
-    const entry = await planned(source, target, { onConflict: 'overwrite' });
+    const entry = await planned(source, target, { conflicts: { onConflict: 'overwrite' } });
 
     expect(entry('Error handler')).toMatchObject({ action: 'skip', reason: 'identical workflow exists' });
     expect(entry('Agent')).toMatchObject({ action: 'update', targetId: agent.id });
@@ -94,7 +106,7 @@ describe('planning workflows', () => {
     const target = emptyTarget();
     target.seedWorkflow({ name: 'Agent' });
 
-    const entry = await planned(seededSource(), target, { onConflict: 'rename' });
+    const entry = await planned(seededSource(), target, { conflicts: { onConflict: 'rename' } });
 
     expect(entry('Agent')).toMatchObject({ action: 'create', renameTo: 'Agent (restored)' });
     expect(entry('Agent')?.targetId).toBeUndefined();

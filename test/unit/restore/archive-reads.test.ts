@@ -58,7 +58,7 @@ describe('how often a restore reads workflows.ndjson', () => {
   });
 
   it('keeping workflow ids, the create step reads nothing: twice in all', async () => {
-    const { run, reads } = await restoreCountingReads({ keepWorkflowIds: true });
+    const { run, reads } = await restoreCountingReads({ workflowWrite: { keepWorkflowIds: true } });
 
     expect(run.done).toBe(true);
     expect(reads).toBeLessThanOrEqual(2);
@@ -86,13 +86,13 @@ describe('how often a restore reads workflows.ndjson', () => {
       now = deadline; // the slice runs out once activation starts
       return publish(id);
     };
-    const first = await runRestore(deps, { deadline, deadlineMarginMs: 0 });
+    const first = await runRestore(deps, { run: { deadline, deadlineMarginMs: 0 } });
     target.publishWorkflow = publish;
     now = Date.parse('2026-11-22T03:00:00.000Z');
     const reads = countingReads(archive);
 
     // Act
-    const second = await runRestore(deps, { deadline: now + 3_600_000 });
+    const second = await runRestore(deps, { run: { deadline: now + 3_600_000 } });
 
     // Assess
     expect(first.done).toBe(false);

@@ -191,7 +191,7 @@ describe('a dry run over an existing ledger says what running the same command w
     const writes = target.writes.length;
 
     // Act
-    const dry = await restore({ dryRun: true });
+    const dry = await restore({ run: { dryRun: true } });
 
     // Assess
     expect(target.writes.length).toBe(writes);
@@ -209,7 +209,7 @@ describe('a dry run over an existing ledger says what running the same command w
     await restore();
 
     // Act
-    const dry = await restore({ dryRun: true });
+    const dry = await restore({ run: { dryRun: true } });
 
     // Assess
     expect(dry.report.warnings.map((w) => w.code)).toEqual(['already-restored']);

@@ -263,8 +263,7 @@ describe('restoring workflows whose node types the target lacks', () => {
     const target = emptyTarget({ installable: [DATASTORE] });
 
     const { report } = await restore(archive, target, {
-      installCommunityPackages: true,
-      unverifiedCommunityPackages: true,
+      preflight: { installCommunityPackages: true, unverifiedCommunityPackages: true },
     });
 
     expect(target.writes[0]).toBe('POST /community-packages');
@@ -279,7 +278,7 @@ describe('restoring workflows whose node types the target lacks', () => {
     const archive = await sourceWithCommunityNode();
     const target = emptyTarget({ installable: [DATASTORE] });
 
-    const outcome = restore(archive, target, { installCommunityPackages: true });
+    const outcome = restore(archive, target, { preflight: { installCommunityPackages: true } });
 
     await expect(outcome).rejects.toThrow(
       /Installing the community package n8n-nodes-datastore@0\.1\.18 on the target failed: .*not vetted.*--unverified-community-packages/,

@@ -50,12 +50,12 @@ describe('a finished restore run with another selection', () => {
     // Prepare: the first run restored only the sub-workflow
     const target = emptyTarget();
     const restore = restorer(memoryArchive(seededSource()), target);
-    const first = await restore({ workflow: 'Sub A' });
+    const first = await restore({ selection: { workflow: 'Sub A' } });
     const subA = target.workflows.find((w) => w.name === 'Sub A');
 
     // Act
-    const second = await restore({ workflow: 'Main' });
-    const third = await restore({ workflow: 'Main' });
+    const second = await restore({ selection: { workflow: 'Main' } });
+    const third = await restore({ selection: { workflow: 'Main' } });
 
     // Assess
     expect(first.report.complete).toBe(true);
@@ -81,13 +81,13 @@ describe('a finished restore run with another selection', () => {
     const source = seededSource();
     const archive = memoryArchive(source);
     const target = emptyTarget();
-    await restorer(archive, target)({ activate: false });
+    await restorer(archive, target)({ workflowWrite: { activate: false } });
     const restore = restorer(archive, target);
-    await restore({ onConflict: 'rename', activate: false });
+    await restore({ conflicts: { onConflict: 'rename' }, workflowWrite: { activate: false } });
     const before = names(target);
 
     // Act: the same restore, now publishing what was active
-    const second = await restore({ onConflict: 'rename' });
+    const second = await restore({ conflicts: { onConflict: 'rename' } });
 
     // Assess
     expect(second.report.complete).toBe(true);
@@ -110,7 +110,7 @@ describe('a finished restore run again without --no-activate', () => {
     const archive = memoryArchive(source);
     const target = emptyTarget();
     const restore = restorer(archive, target);
-    const first = await restore({ activate: false });
+    const first = await restore({ workflowWrite: { activate: false } });
     const writes = target.writes.length;
     const activeAfterFirst = target.workflows.filter((w) => w.active);
 
@@ -217,7 +217,7 @@ describe('an unfinished restore run with other options', () => {
     const writes = target.writes.length;
 
     // Act
-    const refused = await restore({ activate: false }).catch((error: unknown) => error);
+    const refused = await restore({ workflowWrite: { activate: false } }).catch((error: unknown) => error);
 
     // Assess
     expect(refused).toBeInstanceOf(RestoreError);
@@ -233,11 +233,11 @@ describe('a dry run of a finished restore with other options', () => {
     // Prepare
     const target = emptyTarget();
     const restore = restorer(memoryArchive(seededSource()), target);
-    await restore({ workflow: 'Sub A' });
+    await restore({ selection: { workflow: 'Sub A' } });
     const writes = target.writes.length;
 
     // Act
-    const dry = await restore({ workflow: 'Main', dryRun: true });
+    const dry = await restore({ selection: { workflow: 'Main' }, run: { dryRun: true } });
 
     // Assess
     expect(target.writes.length).toBe(writes);
@@ -277,9 +277,9 @@ describe('a finished restore run again with --data-table-rows', () => {
     const customersBefore = rowsOf(customers());
 
     // Act
-    const same = await restore({ dataTableRows: 'skip' });
-    const replaced = await restore({ dataTableRows: 'replace' });
-    const again = await restore({ dataTableRows: 'replace' });
+    const same = await restore({ conflicts: { dataTableRows: 'skip' } });
+    const replaced = await restore({ conflicts: { dataTableRows: 'replace' } });
+    const again = await restore({ conflicts: { dataTableRows: 'replace' } });
 
     // Assess
     expect(first.report.complete).toBe(true);

@@ -149,7 +149,7 @@ describe('restore and the n8n versions', () => {
         logger: silentLogger,
         progress: silentProgress,
       },
-      { requireSameMinor: true },
+      { preflight: { requireSameMinor: true } },
     );
 
     await expect(run).rejects.toMatchObject({ option: 'requireSameMinor', exitCode: 2 });

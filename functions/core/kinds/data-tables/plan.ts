@@ -88,7 +88,7 @@ async function planExisting(
   existing: DataTable,
   archive: number,
 ): Promise<PlanEntry> {
-  const policy = matched.pulledInBy ? 'skip' : (ctx.options.dataTableRows ?? 'skip');
+  const policy = matched.pulledInBy ? 'skip' : (ctx.options.conflicts?.dataTableRows ?? 'skip');
   const target = await readTargetRows(ctx, existing.id);
   const rows: PlannedRows = { archive, target: target.count };
   const choices = `it exists in the target with ${rowChoices(rows)}`;

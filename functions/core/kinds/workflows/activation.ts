@@ -13,7 +13,7 @@ import { restoredWorkflowFacts } from './planned.js';
 type Candidate = Omit<RestoredWorkflow, 'targetId'>;
 
 export async function activateWorkflows(ctx: ApplyContext): Promise<void> {
-  if (ctx.options.activate === false) return;
+  if (ctx.options.workflowWrite?.activate === false) return;
   // One an earlier round wrote is published now only if that round did not publish.
   const wanted = ({ entry, facts }: Candidate) =>
     !facts.archived &&

@@ -27,7 +27,7 @@ export async function planWorkflows(ctx: PlanContext): Promise<void> {
     ctx.targetPlaces(t.projectId).map((place) => workflowKey(place, t.name)),
   );
   const takenNames = new Set(ctx.target.workflows.map((w) => w.name));
-  const keepIds = ctx.options.keepWorkflowIds === true;
+  const keepIds = ctx.options.workflowWrite?.keepWorkflowIds === true;
   const byId = new Map(keepIds ? ctx.target.workflows.map((t) => [t.id, t]) : []);
   /** Target workflows that carry an archive workflow's id belong to that workflow, not to a namesake. */
   const reserved = new Set(workflows.filter((w) => byId.has(w.id)).map((w) => w.id));

@@ -59,7 +59,7 @@ export function restoresPublishedApart(ctx: ApplyContext, entry: PlanEntry, fact
     facts.publishedDiffers === true &&
     facts.active &&
     !facts.archived &&
-    ctx.options.activate !== false &&
+    ctx.options.workflowWrite?.activate !== false &&
     (entry.restoredEarlier !== true || ctx.plan.activatedEarlier === false)
   );
 }

@@ -1,74 +1,34 @@
-import type { Command } from 'commander';
-import { openZipArchive } from '../../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../../core/archive-access.js';
-import type { Manifest, OpenedArchive } from '../../core/archive-format.js';
-import { countVersions, findArchivedWorkflow, holdsHistory, versionsOf } from '../../core/archive-history.js';
-import { type ArchiveContents, readContents } from '../../core/contents.js';
-import { UsageError } from '../../core/errors.js';
-import { formatBytes, formatTable, type Output, printJson } from '../output.js';
-import { storeForArchive } from '../stores.js';
+import type { Manifest, OpenedArchive } from '../../../core/archive-format.js';
+import {
+  countVersions,
+  findArchivedWorkflow,
+  holdsHistory,
+  versionsOf,
+} from '../../../core/archive-history.js';
+import { type ArchiveContents, readContents } from '../../../core/contents.js';
+import type { OptionValues } from '../../../core/options/table.js';
+import { defineCommand } from '../../command.js';
+import { inspectUsage } from '../../errors.js';
+import { formatBytes, formatTable, type Output, printJson } from '../../output.js';
+import { INSPECT_COMMAND } from './options.js';
 
-interface InspectFlags {
-  json?: boolean;
-  workflow?: string;
-  versions?: boolean;
-  contents?: boolean;
-  workflows?: boolean;
-  tag?: string;
-  project?: string;
-}
+type InspectValues = OptionValues<typeof INSPECT_COMMAND.options>;
 
-export function registerInspectCommand(program: Command, out: Output, env: NodeJS.ProcessEnv): void {
-  program
-    .command('inspect')
-    .summary("show what an archive holds: its manifest, its objects by name, a workflow's saved versions")
-    .description(
-      'Without options: the manifest (source, n8n version, counts, entries with their checksums) and ' +
-        "each workflow's number of saved versions. --contents lists every object by name; --workflows " +
-        'only the workflows. Nothing is written anywhere; `extract` writes workflows and rows out.',
-    )
-    .argument('<archive>', 'archive path, or s3://bucket/key[?versionId=…]')
-    .option(
-      '--contents',
-      'list every object by kind: names, projects, folders, tags, active state, last update',
-    )
-    .option('--workflows', 'list the workflows only (as --contents does)')
-    .option(
-      '--workflow <glob|name|id>',
-      'with --contents/--workflows: only workflows whose name matches this glob; with --versions: the workflow',
-    )
-    .option('--tag <name>', 'with --contents/--workflows: only workflows with this tag')
-    .option('--project <name>', 'with --contents/--workflows: only this project and what it holds')
-    .option(
-      '--versions',
-      "list one workflow's saved versions (versionId, createdAt, authors); needs --workflow",
-    )
-    .option('--json', 'print the manifest, the contents or the versions as JSON')
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  n8n-ark inspect ./n8n-ark-backups/prod/2026-11-29T02-00-00-000Z.zip\n' +
-        '  n8n-ark inspect <archive> --contents\n' +
-        '  n8n-ark inspect <archive> --workflows --workflow "Orders*" --tag billing\n' +
-        '  n8n-ark inspect <archive> --workflows --project "Finance" --json\n' +
-        '  n8n-ark inspect <archive> --workflow "Orders" --versions\n' +
-        'Write a workflow or a saved version out with `n8n-ark extract`.\n',
-    )
-    .action(async (location: string, flags: InspectFlags) => {
-      const archive = await openArchiveAt(await storeForArchive(location, env), location, openZipArchive);
-      try {
-        if (flags.contents || flags.workflows) await printContents(out, archive, flags);
-        else if (flags.versions) await printVersions(out, archive, flags);
-        else if (flags.workflow !== undefined || flags.tag !== undefined || flags.project !== undefined)
-          throw new UsageError(
-            '--workflow, --tag and --project go with --contents, --workflows or --versions',
-          );
-        else await printManifest(out, archive, flags.json === true);
-      } finally {
-        await archive.close();
-      }
-    });
-}
+export const inspectCommand = defineCommand(
+  INSPECT_COMMAND,
+  async ({ args: [location = ''], values, cli }) => {
+    const archive = await cli.openArchive(location);
+    try {
+      if (values.contents || values.workflows) await printContents(cli.out, archive, values);
+      else if (values.versions) await printVersions(cli.out, archive, values);
+      else if (values.workflow !== undefined || values.tag !== undefined || values.project !== undefined)
+        throw inspectUsage.filterWithoutListing();
+      else await printManifest(cli.out, archive, values.json === true);
+    } finally {
+      await archive.close();
+    }
+  },
+);
 
 async function printManifest(out: Output, archive: OpenedArchive, json: boolean): Promise<void> {
   const m = archive.manifest;
@@ -115,12 +75,9 @@ function manifestFields(m: Manifest): string[][] {
   ];
 }
 
-async function printVersions(out: Output, archive: OpenedArchive, flags: InspectFlags): Promise<void> {
-  if (flags.workflow === undefined) throw new UsageError('--versions needs --workflow <name-or-id>');
-  if (!holdsHistory(archive))
-    throw new UsageError(
-      'this archive holds no saved versions (backed up before history was kept, or with --history 0)',
-    );
+async function printVersions(out: Output, archive: OpenedArchive, flags: InspectValues): Promise<void> {
+  if (flags.workflow === undefined) throw inspectUsage.versionsWithoutWorkflow();
+  if (!holdsHistory(archive)) throw inspectUsage.noHistory();
   const workflow = await findArchivedWorkflow(archive, flags.workflow);
   const versions = await versionsOf(archive, workflow.id);
   if (flags.json) return printJson(out, { workflow: { id: workflow.id, name: workflow.name }, versions });
@@ -132,7 +89,7 @@ async function printVersions(out: Output, archive: OpenedArchive, flags: Inspect
   );
 }
 
-async function printContents(out: Output, archive: OpenedArchive, flags: InspectFlags): Promise<void> {
+async function printContents(out: Output, archive: OpenedArchive, flags: InspectValues): Promise<void> {
   const contents = await readContents(
     archive,
     { workflow: flags.workflow, tag: flags.tag, project: flags.project },

@@ -1,0 +1,63 @@
+import { INSTANCE_NAME } from '../../../core/backup/options.js';
+import type { BackupResult } from '../../../core/backup.js';
+import { runBackup } from '../../../core/backup.js';
+import { BackupDeadlineError } from '../../../core/errors.js';
+import { defineCommand } from '../../command.js';
+import { connectionOf, instanceNameFromUrl } from '../../connection.js';
+import { backupStoppedAtTimeout, badInstanceName } from '../../errors.js';
+import { deadlineFrom } from '../../flags.js';
+import { formatBytes, formatTable, type Output, printJson } from '../../output.js';
+import { BACKUP_COMMAND } from './options.js';
+
+export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli }) => {
+  const logger = cli.logger(values.verbose);
+  const { deadline } = deadlineFrom(values.timeout);
+  const api = cli.n8n(await connectionOf(values, cli.env), logger);
+  const instance = values.instance ?? instanceNameFromUrl(api.baseUrl);
+  if (!INSTANCE_NAME.test(instance)) throw badInstanceName(instance);
+  const result = await runBackup(
+    {
+      api,
+      store: await cli.store(values.store),
+      createWriter: cli.createWriter,
+      clock: cli.clock,
+      logger,
+      progress: cli.progress(values.json),
+      toolVersion: cli.toolVersion,
+      openReader: cli.openReader,
+    },
+    {
+      instance,
+      history: values.history ?? 10,
+      full: values.full === true,
+      ...(deadline === undefined ? {} : { deadline }),
+    },
+  ).catch((error: unknown) => {
+    throw error instanceof BackupDeadlineError ? backupStoppedAtTimeout(error, values.timeout) : error;
+  });
+  if (values.json) printBackupJson(cli.out, result);
+  else printBackup(cli.out, result);
+});
+
+function printBackupJson(out: Output, { manifest, archive, durationMs }: BackupResult): void {
+  printJson(out, {
+    archive: archive.location,
+    bytes: archive.size,
+    durationMs,
+    ...(manifest.incremental ? { incremental: manifest.incremental } : {}),
+    counts: manifest.counts,
+    skipped: manifest.skipped,
+    warnings: manifest.warnings,
+  });
+}
+
+function printBackup(out: Output, { manifest, archive, durationMs }: BackupResult): void {
+  out.stdout.write(
+    `Archive: ${archive.location} (${formatBytes(archive.size)}, ${(durationMs / 1000).toFixed(1)} s)\n\n`,
+  );
+  out.stdout.write(
+    `${formatTable([['resource', 'count'], ...Object.entries(manifest.counts).map(([k, v]) => [k, String(v)])])}\n`,
+  );
+  for (const skip of manifest.skipped) out.stdout.write(`skipped: ${skip.resource} — ${skip.reason}\n`);
+  for (const warning of manifest.warnings) out.stdout.write(`warning: ${warning.message}\n`);
+}

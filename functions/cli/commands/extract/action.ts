@@ -1,0 +1,97 @@
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ClosableArchive } from '../../../core/archive-access.js';
+import {
+  type ExtractedWorkflow,
+  extractWorkflows,
+  FileNames,
+  findArchivedTable,
+  type RowFormat,
+  tableRowsText,
+} from '../../../core/extract.js';
+import type { OptionValues } from '../../../core/options/table.js';
+import { verifyArchive } from '../../../core/verify.js';
+import { defineCommand } from '../../command.js';
+import type { Cli } from '../../compose.js';
+import { extractUsage, failedVerification, filesExist } from '../../errors.js';
+import type { Output } from '../../output.js';
+import { EXTRACT_COMMAND } from './options.js';
+
+type ExtractValues = OptionValues<typeof EXTRACT_COMMAND.options>;
+
+export const extractCommand = defineCommand(
+  EXTRACT_COMMAND,
+  async ({ args: [location = ''], values, cli }) => {
+    const format = checkFlags(values);
+    const dir = values.out ?? '.';
+    const archive = await openVerifiedArchive(cli, location);
+    try {
+      if (values.workflow !== undefined)
+        await writeWorkflows(cli.out, await extractWorkflows(archive, values.workflow, values.version), dir);
+      if (values.dataTable !== undefined) await writeTable(cli.out, archive, values.dataTable, format, dir);
+    } finally {
+      await archive.close();
+    }
+  },
+);
+
+function checkFlags(values: ExtractValues): RowFormat {
+  if (values.workflow === undefined && values.dataTable === undefined) throw extractUsage.nothingChosen();
+  if (values.version !== undefined && values.workflow === undefined)
+    throw extractUsage.versionWithoutWorkflow();
+  if (values.format !== 'csv' && values.format !== 'json') throw extractUsage.badFormat(values.format);
+  return values.format;
+}
+
+/** The archive, opened only once every entry's bytes and records have passed verification. */
+async function openVerifiedArchive(cli: Cli, location: string): Promise<ClosableArchive> {
+  const store = await cli.storeForArchive(location);
+  const report = await verifyArchive(store, location, cli.openReader);
+  if (!report.ok) throw failedVerification.extract(location, report.problems);
+  return cli.openArchive(location, store);
+}
+
+/** Refuses before writing anything when any of the files is already there. */
+async function refuseExisting(paths: string[]): Promise<void> {
+  const existing: string[] = [];
+  for (const path of paths) if (await lstat(path).catch(() => undefined)) existing.push(path);
+  if (existing.length > 0) throw filesExist(existing);
+}
+
+async function writeWorkflows(out: Output, files: ExtractedWorkflow[], dir: string): Promise<void> {
+  const paths = files.map((f) => join(dir, f.fileName));
+  await refuseExisting(paths);
+  await mkdir(dir, { recursive: true });
+  for (const [i, file] of files.entries()) {
+    const path = paths[i] as string;
+    await writeFile(path, `${JSON.stringify(file.body, null, 2)}\n`, { flag: 'wx' });
+    const version = file.versionId ? `version ${file.versionId} of ` : '';
+    out.stdout.write(`wrote ${path}  (${version}workflow "${file.workflowName}", ${file.workflowId})\n`);
+  }
+}
+
+async function writeTable(
+  out: Output,
+  archive: ClosableArchive,
+  nameOrId: string,
+  format: RowFormat,
+  dir: string,
+): Promise<void> {
+  const table = await findArchivedTable(archive, nameOrId);
+  const path = join(dir, new FileNames(`.${format}`).take(table.name, table.id));
+  await refuseExisting([path]);
+  await mkdir(dir, { recursive: true });
+  try {
+    await pipeline(
+      Readable.from(tableRowsText(archive, table, format)),
+      createWriteStream(path, { flags: 'wx' }),
+    );
+  } catch (error) {
+    await rm(path, { force: true }); // never leave half a table behind
+    throw error;
+  }
+  out.stdout.write(`wrote ${path}  (data table "${table.name}", ${table.id})\n`);
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type MigrateDeps, runMigrate } from '../../../core/migrate.js';
+import type { OptionValues } from '../../../core/options/table.js';
+import type { Logger } from '../../../core/ports.js';
+import { defineCommand } from '../../command.js';
+import type { Cli } from '../../compose.js';
+import { connectionOf, instanceNameFromUrl, requestLimits } from '../../connection.js';
+import { continueMigration } from '../../errors.js';
+import { defaultLedgerPath, printRestoreOutcome, restoreOptionsOf, thisProcess } from '../restore/action.js';
+import { MIGRATE_COMMAND } from './options.js';
+
+type MigrateValues = OptionValues<typeof MIGRATE_COMMAND.options>;
+
+const FROM = { url: '--from-url', env: '--from-key-env', file: '--from-key-file' };
+const TO = { url: '--to-url', env: '--to-key-env', file: '--to-key-file' };
+
+export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cli }) => {
+  const logger = cli.logger(values.verbose);
+  const options = restoreOptionsOf(values, values.timeout);
+  const limits = requestLimits(values);
+  const source = cli.n8n(
+    await connectionOf(side(values.fromUrl, values.fromKeyEnv, values.fromKeyFile), cli.env, FROM, limits),
+    logger,
+  );
+  const target = cli.n8n(
+    await connectionOf(side(values.toUrl, values.toKeyEnv, values.toKeyFile), cli.env, TO, limits),
+    logger,
+  );
+  const secrets = await cli.secrets(values.credentialSecrets);
+  const temporary = values.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
+  const run = new MigrationRun(
+    cli,
+    values,
+    logger,
+    values.keepArchive === true || values.store !== undefined,
+  );
+  try {
+    const result = await runMigrate(
+      {
+        source,
+        target,
+        targetCapabilities: target,
+        store: await cli.store(values.store ?? temporary),
+        createWriter: cli.createWriter,
+        openReader: cli.openReader,
+        ledgerStoreFor: (location) => run.ledgerStoreFor(location, target.baseUrl),
+        lockOwner: thisProcess(),
+        ...(secrets ? { secrets } : {}),
+        clock: cli.clock,
+        logger,
+        progress: cli.progress(values.json),
+        toolVersion: cli.toolVersion,
+      },
+      { ...options, instance: values.instance ?? instanceNameFromUrl(source.baseUrl) },
+    );
+    if (run.keep && !values.json) cli.out.stdout.write(`Archive kept: ${result.backup.archive.location}\n`);
+    printRestoreOutcome(cli.out, result.restore.report, result.restore.plan, values);
+  } catch (error) {
+    run.stopped(target.baseUrl);
+    throw error;
+  } finally {
+    if (temporary && !run.keep) await rm(temporary, { recursive: true, force: true });
+  }
+});
+
+/** One instance's flags as --url, --api-key-env and --api-key-file would give them (an empty flag is none). */
+function side(url: string | undefined, apiKeyEnv: string | undefined, apiKeyFile: string | undefined) {
+  return { url, apiKeyEnv: apiKeyEnv || undefined, apiKeyFile: apiKeyFile || undefined };
+}
+
+/** Whether the intermediate archive is kept: asked for, in a store of the person's, or needed to continue. */
+class MigrationRun {
+  private archiveLocation: string | undefined;
+
+  constructor(
+    private readonly cli: Cli,
+    private readonly values: MigrateValues,
+    private readonly logger: Logger,
+    public keep: boolean,
+  ) {}
+
+  ledgerStoreFor(location: string, targetUrl: string): ReturnType<MigrateDeps['ledgerStoreFor']> {
+    this.archiveLocation = location;
+    return this.cli.ledgerStore(this.values.ledger ?? defaultLedgerPath(location, targetUrl));
+  }
+
+  /** A stopped restore can continue from the archive and its ledger: keep both and say how. */
+  stopped(targetUrl: string): void {
+    if (!this.archiveLocation) return;
+    this.keep = true;
+    this.logger.error(continueMigration(this.archiveLocation, targetUrl));
+  }
+}
