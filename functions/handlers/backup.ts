@@ -45,6 +45,7 @@ export async function handler(
       counts: manifest.counts,
       skipped: manifest.skipped.length,
       shrank: shrink.shrank,
+      fell: shrink.fell.map((f) => f.kind),
     });
     return { archive: archive.location, counts: manifest.counts, shrank: shrink.shrank };
   } catch (error) {
