@@ -302,3 +302,20 @@ describe('code size', () => {
     expect(stale).toEqual([]);
   });
 });
+
+describe('code size of the CDK app', () => {
+  it.each(['lib', 'bin'])(
+    `%s/ has no file over ${MAX_FILE_LINES} lines and no function over ${MAX_FUNCTION_LINES}`,
+    (dir) => {
+      const size = measureTree(root, dir);
+      const tooLong = [
+        ...size.files.filter((f) => f.lines > MAX_FILE_LINES).map((f) => `${f.path} (${f.lines} lines)`),
+        ...size.functions
+          .filter((f) => f.length > MAX_FUNCTION_LINES)
+          .map((f) => `${f.path}:${f.name} (${f.length} lines)`),
+      ];
+      expect(size.files.length).toBeGreaterThan(0);
+      expect(tooLong).toEqual([]);
+    },
+  );
+});
