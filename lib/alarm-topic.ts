@@ -1,11 +1,12 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue.js';
 
 export interface AlarmTopicProps {
   /** An e-mail address subscribed to the topic (confirmed once by its owner). */
@@ -121,18 +122,11 @@ export class AlarmTopic extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    const deadLetters = new sqs.Queue(this, 'DeliveryDeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: this.key,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const deadLetters = deadLetterQueue(this, 'DeliveryDeadLetters', {
+      of: 'the e-mail subscription (an SNS redrive policy, which cdk-nag does not see)',
+      unseenBy: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+      encryption: this.key,
     });
-    const reason =
-      'This queue is the dead-letter queue of the e-mail subscription (an SNS redrive policy, which cdk-nag does not see); a DLQ of a DLQ adds nothing.';
-    Validations.of(deadLetters).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason },
-      { id: 'Serverless-SQSRedrivePolicy', reason },
-    );
     this.topic.addSubscription(new subscriptions.EmailSubscription(email, { deadLetterQueue: deadLetters }));
     return deadLetters;
   }

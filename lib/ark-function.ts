@@ -1,11 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundleDirectory, type HandlerName } from './bundles.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 import { logicalIdOf } from './logical-id.js';
 
 /** Where the functions run when the deployment has a `vpc` (lib/network.ts). */
@@ -14,8 +15,6 @@ export interface FunctionNetwork {
   subnets: ec2.SubnetSelection;
   securityGroups: ec2.ISecurityGroup[];
 }
-
-const DEAD_LETTER_RETENTION = Duration.days(14);
 
 export interface ArkFunctionProps {
   /** Handler file name in functions/handlers, without extension; its bundle is prebuilt (lib/bundles.ts). */
@@ -42,15 +41,9 @@ export class ArkFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ArkFunctionProps) {
     super(scope, id);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DEAD_LETTER_RETENTION,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This queue is the dead-letter queue of the function and its schedules; a DLQ of a DLQ adds nothing.',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters', {
+      of: 'the function and its schedules',
+      unseenBy: ['Serverless-SQSRedrivePolicy'],
     });
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.role = this.functionRole(logGroup, props.network !== undefined);

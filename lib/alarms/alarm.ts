@@ -42,35 +42,36 @@ export function raise(
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+const perFiveMinutes = (
+  label: string,
+  expression: string,
+  usingMetrics: Record<string, cloudwatch.IMetric>,
+) => new cloudwatch.MathExpression({ label, expression, usingMetrics, period: FIVE_MINUTES });
+
 /**
  * New messages in a dead-letter queue, per five minutes: fires again for each new dead letter while
  * older ones wait, and clears by itself. Lambda and the schedulers put their dead letters with
  * SendMessage (counted as sent); the rise of the visible count catches any that arrive otherwise.
  */
 export function newDeadLetters(queue: sqs.IQueue): cloudwatch.IMetric {
-  return new cloudwatch.MathExpression({
-    label: 'new dead letters',
-    expression: 'MAX([FILL(sent, 0), DIFF(FILL(visible, 0))])',
-    usingMetrics: {
-      sent: queue.metricNumberOfMessagesSent({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      visible: queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-    },
-    period: FIVE_MINUTES,
+  return perFiveMinutes('new dead letters', 'MAX([FILL(sent, 0), DIFF(FILL(visible, 0))])', {
+    sent: queue.metricNumberOfMessagesSent({ period: FIVE_MINUTES, statistic: 'Sum' }),
+    visible: queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
   });
 }
 
 /** Executions that ended badly, per five minutes: failed, timed out (the 24 h limit) or aborted. */
 export function endedBadly(machine: sfn.IStateMachine): cloudwatch.IMetric {
-  return new cloudwatch.MathExpression({
-    label: 'executions failed, timed out or aborted',
-    expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-    usingMetrics: {
-      failed: machine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      timedOut: machine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      aborted: machine.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
+  const sum = { period: FIVE_MINUTES, statistic: 'Sum' };
+  return perFiveMinutes(
+    'executions failed, timed out or aborted',
+    'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+    {
+      failed: machine.metricFailed(sum),
+      timedOut: machine.metricTimedOut(sum),
+      aborted: machine.metricAborted(sum),
     },
-    period: FIVE_MINUTES,
-  });
+  );
 }
 
 export { FIVE_MINUTES };

@@ -1,11 +1,10 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmTopic } from '../alarm-topic.js';
+import { deadLetterQueue } from '../dead-letter-queue.js';
 import { newDeadLetters, raise } from './alarm.js';
 
 export interface ArchiveKeyWatchProps {
@@ -40,17 +39,11 @@ export class ArchiveKeyWatch extends Construct {
       },
     });
     // EventBridge cannot send to a queue under the AWS-managed aws/sqs key: SQS-managed encryption.
-    const deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const deadLetters = deadLetterQueue(this, 'DeadLetters', {
+      of: 'the rule’s target (an EventBridge dead-letter config, which cdk-nag does not see)',
+      unseenBy: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+      encryption: 'sqs-managed',
     });
-    const reason =
-      'This queue is the dead-letter queue of the rule’s target (an EventBridge dead-letter config, which cdk-nag does not see); a DLQ of a DLQ adds nothing.';
-    Validations.of(deadLetters).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason },
-      { id: 'Serverless-SQSRedrivePolicy', reason },
-    );
     deadLetters.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],

@@ -13,7 +13,9 @@ import {
 
 /**
  * What erases the history of a versioned bucket, or lifts what keeps it: deleting a version,
- * changing or bypassing a lock, changing the rules that expire versions.
+ * changing or bypassing a lock, changing the rules that expire versions. Written here apart from
+ * the construct's own list (lib/archive-bucket.ts ERASING_ACTIONS) on purpose: the rule states the
+ * requirement, so an action dropped from the construct's list fails it.
  */
 export const ERASE_ACTIONS = [
   's3:DeleteObjectVersion',
