@@ -1,25 +1,22 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import { ArkFunction } from './ark-function.js';
-import type { InstanceConfig } from './config.js';
+import { FIVE_MINUTES, raise } from './alarms/alarm.js';
+import type { ArchivesRef } from './archive-access.js';
+import { ArkFunction, type FunctionNetwork } from './ark-function.js';
+import type { InstanceConfig } from './config/index.js';
+import { logicalIdOf } from './logical-id.js';
 
-export interface RetentionProps {
+export interface RetentionProps extends ArchivesRef {
   instances: InstanceConfig[];
-  bucket: s3.IBucket;
-  key: kms.IKey;
-  /** Archives live under `<prefix>/<instance>/`. */
-  prefix: string;
   /** The functions' environment (bucket, prefix, key, instances). */
   environment: Record<string, string>;
   /** Where a failed prune is announced. */
-  alarmAction?: cloudwatch.IAlarmAction;
+  alarmAction: cloudwatch.IAlarmAction;
+  network?: FunctionNetwork;
 }
 
 /**
@@ -45,6 +42,7 @@ export class Retention extends Construct {
         environment: props.environment,
         memorySize: 512,
         timeout: Duration.minutes(15),
+        ...(props.network ? { network: props.network } : {}),
       });
       this.functions.set(instance.name, prune);
       grantPrune(prune, props, instance.name);
@@ -55,48 +53,41 @@ export class Retention extends Construct {
           input: scheduler.ScheduleTargetInput.fromObject({ instance: instance.name, keep }),
           deadLetterQueue: prune.deadLetterQueue,
           retryAttempts: 2,
+          role: prune.schedulerRole(),
         }),
       });
-      const failed = new cloudwatch.Alarm(this, `PruneFailed-${instance.name}`, {
-        alarmDescription: `A prune of ${instance.name} failed (nothing verifies, or the store refused)`,
-        metric: prune.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      if (props.alarmAction) failed.addAlarmAction(props.alarmAction);
+      raise(
+        this,
+        `PruneFailed-${instance.name}`,
+        {
+          description: `A prune of ${instance.name} failed (nothing verifies, the store refused, or the function crashed)`,
+          metric: prune.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        props.alarmAction,
+      );
     }
   }
 }
 
-function grantPrune(prune: ArkFunction, props: RetentionProps, instance: string): void {
-  const under = `${props.prefix}/${instance}/`;
-  prune.fn.addToRolePolicy(
+function grantPrune(prune: ArkFunction, { archives, prefix }: ArchivesRef, instance: string): void {
+  const under = `${prefix}/${instance}/`;
+  prune.role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
-      resources: [props.bucket.bucketArn],
+      resources: [archives.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': [`${under}*`] } },
     }),
   );
-  prune.fn.addToRolePolicy(
+  prune.role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['s3:GetObject', 's3:GetObjectRetention', 's3:GetObjectLegalHold', 's3:DeleteObject'],
-      resources: [props.bucket.arnForObjects(`${under}*`)],
+      resources: [archives.bucket.arnForObjects(`${under}*`)],
     }),
   );
-  props.key.grantDecrypt(prune.fn);
-  const stack = Stack.of(prune);
-  const bucketId = stack.getLogicalId(props.bucket.node.defaultChild as s3.CfnBucket);
-  Validations.of(prune).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${under}*]`,
-    reason: `Archives are written under dated keys below ${under}; the prune reads and deletes only there.`,
-  });
-  // The scheduler's role is the stack's, shared by every schedule.
-  const functionId = stack.getLogicalId(prune.fn.node.defaultChild as lambda.CfnFunction);
-  Validations.of(stack).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
-    reason: `EventBridge Scheduler invokes the prune function of ${instance} (any version of it).`,
+  archives.key.grant(prune.role, 'kms:Decrypt');
+  Validations.of(prune.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(archives.bucket)}.Arn>/${under}*]`,
+    reason: `Archives are written under dated keys below ${under}; the prune reads and deletes (delete markers only) there only.`,
   });
 }
 

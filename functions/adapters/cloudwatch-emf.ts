@@ -47,6 +47,8 @@ export interface BackupMetrics {
   skipped?: number;
   /** Whether the backup holds less than the previous archive (core/backup-shrink.ts); absent for a failed one. */
   shrank?: boolean;
+  /** The kinds whose count fell past the share (`Shrank_<kind>` = 1; 0 for every other counted kind). */
+  fell?: string[];
 }
 
 export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()): string {
@@ -64,6 +66,14 @@ export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()
       ? [['BackupShrank', 'Count', metrics.shrank ? 1 : 0] as [string, Unit, number]]
       : []),
   ];
+  const fell = metrics.fell;
+  const shrankByKind = fell
+    ? [...new Set([...Object.keys(metrics.counts), ...fell])].map((kind): [string, Unit, number] => [
+        `Shrank_${kind}`,
+        'Count',
+        fell.includes(kind) ? 1 : 0,
+      ])
+    : [];
   return emfLine(
     metrics.instance,
     [
@@ -73,6 +83,7 @@ export function backupMetricsLine(metrics: BackupMetrics, now: Date = new Date()
       ['BackupBytes', 'Bytes', metrics.bytes],
       ...judged,
       ...counts,
+      ...shrankByKind,
     ],
     now,
   );

@@ -1,14 +1,15 @@
 /**
  * Did a backup come out smaller than the one before it? A backup can succeed and still hold less:
- * the API key lost a scope or the licence expired (a resource is now skipped), or workflows vanished
- * from the instance. Nothing fails then, so the backup judges itself against the previous archive's
- * manifest and says so (the `BackupShrank` metric and its alarm on AWS).
+ * the API key lost a scope or the licence expired (a resource is now skipped), or workflows, rows or
+ * any other kind vanished from the instance. Nothing fails then, so the backup judges itself against
+ * the previous archive's manifest, count by count, and says so (the `BackupShrank` metric and its
+ * alarm on AWS, and one `Shrank_<kind>` metric per kind).
  */
 import { openArchiveAt } from './archive-access.js';
 import type { Manifest } from './archive-format.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
 
-/** Workflows may fall by at most this share of the previous archive's before a backup counts as shrunk. */
+/** A kind's count may fall by at most this share of the previous archive's before a backup counts as shrunk. */
 export const DEFAULT_SHRINK_SHARE = 0.2;
 
 export type ManifestSummary = Pick<Manifest, 'counts' | 'skipped'>;
@@ -20,6 +21,8 @@ export interface ShrinkVerdict {
   /** Resources this backup skipped that the previous one did not, with this backup's reason. */
   newlySkipped: { resource: string; reason: string }[];
   workflows: { before: number; after: number };
+  /** Every count of the manifest (workflows, data-table rows, tags, …) that fell by more than the share. */
+  fell: { kind: string; before: number; after: number }[];
   /** Each reason in words, for the log line. */
   reasons: string[];
 }
@@ -28,9 +31,9 @@ const percent = (share: number): string => `${Math.round(share * 1000) / 10} %`;
 
 /**
  * Compares a backup's manifest with the previous archive's. It shrank when a resource is skipped
- * now that was not skipped before, or when the workflow count fell by more than `share` (0–1) of
- * the previous count. Fewer workflows within the share, or more skipped reasons for a resource
- * already skipped, are not shrinking.
+ * now that was not skipped before, or when any count of the previous manifest (workflows, rows of
+ * the data tables, …) fell by more than `share` (0–1) of itself. Fewer within the share, or more
+ * skipped reasons for a resource already skipped, are not shrinking.
  */
 export function judgeShrink(
   previous: ManifestSummary | undefined,
@@ -38,18 +41,24 @@ export function judgeShrink(
   share: number = DEFAULT_SHRINK_SHARE,
 ): ShrinkVerdict {
   const workflows = { before: previous?.counts.workflows ?? 0, after: current.counts.workflows ?? 0 };
-  if (!previous) return { shrank: false, compared: false, newlySkipped: [], workflows, reasons: [] };
+  if (!previous)
+    return { shrank: false, compared: false, newlySkipped: [], workflows, fell: [], reasons: [] };
   const skippedBefore = new Set(previous.skipped.map((s) => s.resource));
   const newlySkipped = current.skipped
     .filter((s) => !skippedBefore.has(s.resource))
     .map(({ resource, reason }) => ({ resource, reason }));
-  const reasons = newlySkipped.map((s) => `${s.resource} newly skipped: ${s.reason}`);
-  const drop = workflows.before === 0 ? 0 : (workflows.before - workflows.after) / workflows.before;
-  if (drop > share)
-    reasons.push(
-      `workflows fell from ${workflows.before} to ${workflows.after} (${percent(drop)}, more than ${percent(share)})`,
-    );
-  return { shrank: reasons.length > 0, compared: true, newlySkipped, workflows, reasons };
+  const drop = (before: number, after: number) => (before === 0 ? 0 : (before - after) / before);
+  const fell = Object.entries(previous.counts)
+    .map(([kind, before]) => ({ kind, before, after: current.counts[kind] ?? 0 }))
+    .filter(({ before, after }) => drop(before, after) > share);
+  const reasons = [
+    ...newlySkipped.map((s) => `${s.resource} newly skipped: ${s.reason}`),
+    ...fell.map(
+      ({ kind, before, after }) =>
+        `${kind} fell from ${before} to ${after} (${percent(drop(before, after))}, more than ${percent(share)})`,
+    ),
+  ];
+  return { shrank: reasons.length > 0, compared: true, newlySkipped, workflows, fell, reasons };
 }
 
 /**

@@ -36,9 +36,15 @@ export async function handler(
     const shrink = judgeShrink(previous, manifest, shrinkAlarmShare);
     if (shrink.shrank)
       c.logger.warn('backup shrank', { instance, archive: archive.location, reasons: shrink.reasons });
-    const { counts, skipped } = manifest;
-    metrics({ success: true, bytes: archive.size, counts, skipped: skipped.length, shrank: shrink.shrank });
-    return { archive: archive.location, counts, shrank: shrink.shrank };
+    metrics({
+      success: true,
+      bytes: archive.size,
+      counts: manifest.counts,
+      skipped: manifest.skipped.length,
+      shrank: shrink.shrank,
+      fell: shrink.fell.map((f) => f.kind),
+    });
+    return { archive: archive.location, counts: manifest.counts, shrank: shrink.shrank };
   } catch (error) {
     c.logger.error('backup failed', { instance, error: (error as Error).message });
     metrics({ success: false, bytes: 0, counts: {} });

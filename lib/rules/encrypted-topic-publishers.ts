@@ -1,4 +1,14 @@
 import {
+  alarmPublishers,
+  CLOUDWATCH,
+  eventRulePublishers,
+  hasSourceCondition,
+  type Publisher,
+  rolePublishers,
+  topicPolicyPublishers,
+} from './publishers.js';
+import { coversResource, roleStatements } from './roles.js';
+import {
   allowsActions,
   asList,
   type CfnTemplate,
@@ -14,14 +24,8 @@ import {
 /** The KMS calls SNS makes for a publisher of a topic encrypted with a customer-managed key. */
 export const PUBLISHER_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
-const ALARM_ACTIONS = ['AlarmActions', 'OKActions', 'InsufficientDataActions'] as const;
 /** Services whose key grant must name the source (confused deputy); EventBridge's KMS calls carry no source. */
-const SOURCE_CONDITIONED = new Set(['cloudwatch.amazonaws.com']);
-const SOURCE_KEYS = ['aws:sourceaccount', 'aws:sourcearn'];
-
-type Publisher =
-  | { kind: 'service'; service: string; via: string }
-  | { kind: 'role'; role: string; via: string };
+const SOURCE_CONDITIONED = new Set([CLOUDWATCH]);
 
 interface TopicKey {
   topic: string;
@@ -29,68 +33,6 @@ interface TopicKey {
   key: string;
   keyPolicy?: PolicyStatementJson[];
 }
-
-const topicOf = (value: unknown, topic: string): boolean => referencedId(value) === topic;
-
-function alarmPublishers(template: CfnTemplate, topic: string): Publisher[] {
-  return resourcesOfType(template, 'AWS::CloudWatch::Alarm')
-    .filter(([, alarm]) =>
-      ALARM_ACTIONS.some((field) =>
-        asList(alarm.Properties?.[field] as unknown[]).some((a) => topicOf(a, topic)),
-      ),
-    )
-    .map(([id]) => ({ kind: 'service', service: 'cloudwatch.amazonaws.com', via: id }));
-}
-
-function topicPolicyPublishers(template: CfnTemplate, topic: string): Publisher[] {
-  return resourcesOfType(template, 'AWS::SNS::TopicPolicy')
-    .filter(([, policy]) => asList(policy.Properties?.Topics as unknown[]).some((t) => topicOf(t, topic)))
-    .flatMap(([id, policy]) =>
-      statementsOf(policy.Properties?.PolicyDocument)
-        .filter((s) => allowsActions(s, ['sns:Publish']))
-        .flatMap((s) => asList((s.Principal as { Service?: string | string[] } | undefined)?.Service))
-        .map((service): Publisher => ({ kind: 'service', service, via: id })),
-    );
-}
-
-/** Every role's identity-policy statements: inline, attached policies and managed policies. */
-function roleStatements(
-  template: CfnTemplate,
-): Map<string, { via: string; statement: PolicyStatementJson }[]> {
-  const byRole = new Map<string, { via: string; statement: PolicyStatementJson }[]>();
-  const add = (role: string, via: string, document: unknown) => {
-    const list = byRole.get(role) ?? [];
-    for (const statement of statementsOf(document)) list.push({ via, statement });
-    byRole.set(role, list);
-  };
-  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'])
-    for (const [id, policy] of resourcesOfType(template, type))
-      for (const role of asList(policy.Properties?.Roles as unknown[]).map(referencedId))
-        if (role) add(role, id, policy.Properties?.PolicyDocument);
-  for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role'))
-    for (const inline of asList(role.Properties?.Policies as { PolicyDocument?: unknown }[]))
-      add(id, id, inline.PolicyDocument);
-  return byRole;
-}
-
-const coversResource = (statement: PolicyStatementJson, id: string): boolean =>
-  asList(statement.Resource).some((r) => r === '*' || referencedId(r) === id);
-
-function rolePublishers(template: CfnTemplate, topic: string): Publisher[] {
-  return [...roleStatements(template)].flatMap(([role, statements]) =>
-    statements
-      .filter(
-        ({ statement }) => allowsActions(statement, ['sns:Publish']) && coversResource(statement, topic),
-      )
-      .slice(0, 1)
-      .map(({ via }): Publisher => ({ kind: 'role', role, via })),
-  );
-}
-
-const hasSourceCondition = (statement: PolicyStatementJson): boolean =>
-  Object.values(statement.Condition ?? {}).some((operator) =>
-    Object.keys(operator).some((key) => SOURCE_KEYS.includes(key.toLowerCase())),
-  );
 
 const namesService = (statement: PolicyStatementJson, service: string): boolean =>
   asList((statement.Principal as { Service?: string | string[] } | undefined)?.Service).includes(service);
@@ -141,14 +83,26 @@ function topicKey(template: CfnTemplate, topic: string, masterKey: unknown): Top
   return { topic, key: readable(masterKey) };
 }
 
+/** One finding per publishing service or role (the first place it was found is named). */
+function distinct(publishers: Publisher[]): Publisher[] {
+  const seen = new Set<string>();
+  return publishers.filter((p) => {
+    const key = p.kind === 'service' ? `service:${p.service}` : `role:${p.role}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function checkTopic(template: CfnTemplate, topic: string, masterKey: unknown): RuleFinding[] {
   const key = topicKey(template, topic, masterKey);
   const byRole = roleStatements(template);
-  const publishers = [
+  const publishers = distinct([
     ...alarmPublishers(template, topic),
+    ...eventRulePublishers(template, topic),
     ...topicPolicyPublishers(template, topic),
     ...rolePublishers(template, topic),
-  ];
+  ]);
   return publishers.flatMap((publisher) => {
     const problem =
       publisher.kind === 'service'
@@ -163,7 +117,7 @@ function checkTopic(template: CfnTemplate, topic: string, masterKey: unknown): R
 }
 
 /**
- * Every encrypted SNS topic that an alarm, a topic policy or a role publishes to lets that
+ * Every encrypted SNS topic that an alarm, an EventBridge rule, a topic policy or a role publishes to lets that
  * publisher use its key: a service through the key policy (CloudWatch with source conditions), a
  * role through the key policy or an IAM grant the key policy honours. Without it CloudWatch and
  * SNS drop the message, and nothing at deploy time says so.

@@ -6,9 +6,18 @@ import type {
 } from 'aws-cdk-lib';
 import { encryptedTopicPublishers } from './encrypted-topic-publishers.js';
 import type { CfnTemplate, RuleFinding, TemplateRule } from './template.js';
+import { topicPolicyPublishers } from './topic-policy-publishers.js';
+import { writersCannotErase } from './writers-cannot-erase.js';
 
-/** n8n-ark's own rules: what cdk-nag's packs do not know and a deployment of it needs. */
-export const N8N_ARK_RULES: readonly TemplateRule[] = [encryptedTopicPublishers];
+/**
+ * n8n-ark's own rules: what cdk-nag's packs do not know and a deployment of it needs. Alarms reach
+ * the topic (its policy, its key, every publisher's role); the roles that write archives cannot erase.
+ */
+export const N8N_ARK_RULES: readonly TemplateRule[] = [
+  topicPolicyPublishers,
+  encryptedTopicPublishers,
+  writersCannotErase,
+];
 
 /** Every rule's findings on one template, by rule id. */
 export function checkTemplate(

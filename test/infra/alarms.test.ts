@@ -3,35 +3,28 @@
  * configuration (one of them a restore-only target), and n8n-ark's own rule pack on the real stack
  * (its failing cases on small fixture stacks are in rule-pack.test.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config.js';
-import { N8nArkStack } from '../../lib/n8n-ark-stack.js';
+import { parseConfig } from '../../lib/config/index.js';
 import { checkTemplate } from '../../lib/rules/pack.js';
 import type { CfnTemplate } from '../../lib/rules/template.js';
+import { cdkContext, nagViolations, type Synthesized, synthesize } from './support/synth.js';
 
-const root = join(import.meta.dirname, '..', '..');
-const cdkJson = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')) as {
-  context: { n8nArk: unknown } & Record<string, unknown>;
-};
+const cdkJson = { context: { n8nArk: cdkContext().n8nArk } };
 
-let app: App;
+let synthesized: Synthesized;
 let template: Template;
 let json: CfnTemplate;
 
 beforeAll(() => {
-  const { n8nArk, ...flags } = cdkJson.context;
-  const config = parseConfig(n8nArk);
-  config.instances[0] = { ...(config.instances[0] as (typeof config.instances)[0]), shrinkAlarmShare: 0.1 };
-  app = new App({ context: flags });
-  template = Template.fromStack(new N8nArkStack(app, 'N8nArk', { config }));
-  json = template.toJSON() as CfnTemplate;
-  // Synthesis bundles three functions with esbuild: minutes on a loaded machine.
-}, 300_000);
+  const { n8nArk } = cdkContext();
+  const [prod, ...others] = n8nArk.instances;
+  synthesized = synthesize({
+    ...n8nArk,
+    instances: [{ ...prod, name: 'prod', secretName: 'n8n-ark/prod', shrinkAlarmShare: 0.1 }, ...others],
+  });
+  ({ template, json } = synthesized);
+});
 
 const logicalIds = (type: string, props: Record<string, unknown> = {}) =>
   Object.keys(template.findResources(type, { Properties: props }));
@@ -55,7 +48,7 @@ describe('alarm delivery', () => {
     expect(archiveBucket).not.toContain(key);
   });
 
-  it("lets cloudwatch.amazonaws.com use the topic's key, only for alarms of this account and region", () => {
+  it("lets cloudwatch.amazonaws.com use the topic's key, only for this stack's alarms (their names start with the stack's)", () => {
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -78,7 +71,7 @@ describe('alarm delivery', () => {
                       { Ref: 'AWS::Region' },
                       ':',
                       { Ref: 'AWS::AccountId' },
-                      ':alarm:*',
+                      ':alarm:N8nArk-*',
                     ],
                   ],
                 },
@@ -90,24 +83,72 @@ describe('alarm delivery', () => {
     });
   });
 
-  it("grants the restore state machine's role the key actions publishing to the encrypted topic needs", () => {
-    const [machineRole] = logicalIds('AWS::IAM::Role', {
+  it("lets CloudWatch publish through the topic policy (which replaces SNS's default), for this stack's alarms only", () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':alarm:N8nArk-*'])] }),
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets EventBridge publish for the archive-key rule alone, and use the topic key', () => {
+    const [rule] = logicalIds('AWS::Events::Rule');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("grants each state machine's role the key actions publishing to the encrypted topic needs, and no wildcard", () => {
+    const machineRoles = logicalIds('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'states.amazonaws.com' } })],
       }),
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: machineRole }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Effect: 'Allow',
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Resource: { 'Fn::GetAtt': [alarmKeyId(), 'Arn'] },
-          },
-        ]),
-      },
-    });
+    expect(machineRoles).toHaveLength(2);
+    for (const machineRole of machineRoles)
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: machineRole }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              Resource: { 'Fn::GetAtt': [alarmKeyId(), 'Arn'] },
+            },
+          ]),
+        },
+      });
   });
 
   it('sends what the e-mail subscription could not deliver to a queue under the topic key, which SNS may use', () => {
@@ -131,36 +172,92 @@ describe('alarm delivery', () => {
   });
 });
 
-describe('alarms', () => {
-  it('alarm when the daily verify fails: its errors or its dead-letter queue', () => {
-    const verifyFn = logicalIds('AWS::Lambda::Function').find((id) => id.startsWith('VerifyFunction'));
-    const verifyQueue = logicalIds('AWS::SQS::Queue').find((id) => id.startsWith('VerifyDeadLetters'));
-    const [alarm] = Object.values(
-      template.findResources('AWS::CloudWatch::Alarm', {
-        Properties: { AlarmDescription: Match.stringLikeRegexp('daily verify failed') },
-      }),
-    );
-    const text = JSON.stringify(alarm?.Properties?.Metrics);
+/** The alarms' logical ids with the metrics (and expressions) each reads, as text. */
+function alarmMetrics(): Map<string, string> {
+  return new Map(
+    Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, alarm]) => [
+      id,
+      JSON.stringify([alarm.Properties?.MetricName, alarm.Properties?.Dimensions, alarm.Properties?.Metrics]),
+    ]),
+  );
+}
 
-    expect(alarm?.Properties).toMatchObject({
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [expect.anything()],
-    });
-    expect(text).toContain('"MetricName":"Errors"');
-    expect(text).toContain(`"Ref":"${verifyFn}"`);
-    expect(text).toContain('"MetricName":"ApproximateNumberOfMessagesVisible"');
-    expect(text).toContain(`"Fn::GetAtt":["${verifyQueue}","QueueName"]`);
+describe('alarms', () => {
+  it('every alarm notifies the alarm topic', () => {
+    const [topic] = logicalIds('AWS::SNS::Topic');
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(15);
+    for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
-  it('alarm per backed-up instance when its backup shrank (the BackupShrank metric the backup emits)', () => {
+  it("alarm on every new message in every function's dead-letter queue, the schedules' retries included", () => {
+    const queues = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn.Properties.DeadLetterConfig.TargetArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+    );
+    const metrics = [...alarmMetrics().values()];
+    expect(queues).toHaveLength(5);
+    for (const queue of queues) {
+      const watching = metrics.filter((m) => m.includes(`"Fn::GetAtt":["${queue}","QueueName"]`));
+      expect(watching, queue).toHaveLength(1);
+      expect(watching[0]).toContain('"MetricName":"NumberOfMessagesSent"');
+      expect(watching[0]).toContain('MAX([FILL(sent, 0), DIFF(FILL(visible, 0))])');
+    }
+  });
+
+  it("alarm on the backup function's errors and throttles: a timeout or an out-of-memory kill reports no metric itself", () => {
+    const backupFn = logicalIds('AWS::Lambda::Function').find((id) => id.startsWith('Backup'));
+    for (const metricName of ['Errors', 'Throttles'])
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: backupFn } }],
+        Period: 300,
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+  });
+
+  it('alarm on the restore and the drill machines counting failed, timed-out and aborted executions', () => {
+    const machines = logicalIds('AWS::StepFunctions::StateMachine');
+    const metrics = [...alarmMetrics().values()];
+    expect(machines).toHaveLength(2);
+    for (const machine of machines) {
+      const [watching] = metrics.filter((m) => m.includes(`"Ref":"${machine}"`));
+      for (const name of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])
+        expect(watching).toContain(`"MetricName":"${name}"`);
+      expect(watching).toContain('FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
+    }
+  });
+
+  it('alarm when the verify fails, on its error count per hour: a new failure alarms again, a dead letter does not hold it on', () => {
+    const verifyFn = logicalIds('AWS::Lambda::Function').find((id) => id.startsWith('Verify'));
+    const [alarm] = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmDescription: Match.stringLikeRegexp('^The verify failed') },
+      }),
+    );
+
+    expect(alarm?.Properties).toMatchObject({
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: verifyFn } }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(JSON.stringify(alarm)).not.toContain('ApproximateNumberOfMessagesVisible');
+  });
+
+  it('alarm per backed-up instance when its backup shrank, any kind with rows included (the BackupShrank metric the backup emits)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'n8n-ark',
       MetricName: 'BackupShrank',
       Dimensions: [{ Name: 'Instance', Value: 'prod' }],
       Statistic: 'Maximum',
       Threshold: 1,
-      AlarmDescription: Match.stringLikeRegexp('more than 10 % of the workflows'),
+      AlarmDescription: Match.stringLikeRegexp(
+        'a kind \\(workflows, data-table rows, …\\) fell by more than 10 %',
+      ),
       AlarmActions: [Match.anyValue()],
     });
     expect(logicalIds('AWS::CloudWatch::Alarm', { MetricName: 'BackupShrank' })).toHaveLength(1);
@@ -170,6 +267,57 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Target: Match.objectLike({ Input: JSON.stringify({ instance: 'prod', shrinkAlarmShare: 0.1 }) }),
     });
+  });
+
+  it("waits the backup schedule's longest gap plus 2 hours before NoRecentBackup: 74 h for weekdays only", () => {
+    const weekdays = synthesize({
+      instances: [{ name: 'prod', secretName: 'n8n-ark/prod', schedule: 'cron(0 2 ? * MON-FRI *)' }],
+    }).template;
+    weekdays.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BackupSuccess',
+      Period: 3600,
+      EvaluationPeriods: 74,
+      DatapointsToAlarm: 74,
+      AlarmDescription: Match.stringLikeRegexp('in 74 hours'),
+    });
+  });
+
+  it('sends who scheduled the deletion of the archive key, or disabled it, to the topic at once', () => {
+    const key = logicalIds('AWS::KMS::Key').find((id) => id.startsWith('ArchivesKey'));
+    const [topic] = logicalIds('AWS::SNS::Topic');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.kms'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: ['ScheduleKeyDeletion', 'DisableKey'],
+          requestParameters: { keyId: [{ 'Fn::GetAtt': [key, 'Arn'] }, { Ref: key }] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: topic },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          InputTransformer: Match.objectLike({
+            InputPathsMap: Match.objectLike({ 'detail-eventName': '$.detail.eventName' }),
+          }),
+        }),
+      ],
+    });
+  });
+
+  it("alarm when SNS cannot deliver a notification, and on the e-mail subscription's dead letters", () => {
+    const [topic] = logicalIds('AWS::SNS::Topic');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topic, 'TopicName'] } }],
+    });
+    const queue = logicalIds('AWS::SQS::Queue').find((id) => id.startsWith('AlarmsDeliveryDeadLetters'));
+    expect(
+      [...alarmMetrics().values()].filter((m) => m.includes(`"Fn::GetAtt":["${queue}","QueueName"]`)),
+    ).toHaveLength(1);
   });
 });
 
@@ -200,7 +348,7 @@ describe('a restore-only instance (backup: false)', () => {
       if (id.startsWith('Backup')) expect(instances).toEqual({ prod: 'n8n-ark/prod' });
       else expect(instances).toEqual({ prod: 'n8n-ark/prod', dr: 'n8n-ark/dr' });
     }
-    const backupRole = logicalIds('AWS::IAM::Role').find((id) => id.startsWith('BackupFunction'));
+    const backupRole = logicalIds('AWS::IAM::Role').find((id) => id.startsWith('BackupRole'));
     const backupPolicy = Object.values(
       template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: backupRole }] } }),
     );
@@ -209,7 +357,7 @@ describe('a restore-only instance (backup: false)', () => {
   });
 
   it('lets the restore function read exactly the configured credential-secret prefix', () => {
-    const restoreRole = logicalIds('AWS::IAM::Role').find((id) => id.startsWith('RestoreFunction'));
+    const restoreRole = logicalIds('AWS::IAM::Role').find((id) => id.startsWith('RestoreRole'));
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: restoreRole }],
       PolicyDocument: {
@@ -246,10 +394,7 @@ describe('a restore-only instance (backup: false)', () => {
   });
 
   it('leaves cdk-nag nothing unacknowledged', () => {
-    const violations = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-      pack.validateScope(app).violations.map((v) => v.ruleName),
-    );
-    expect(violations).toEqual([]);
+    expect(nagViolations(synthesized.app)).toEqual([]);
   });
 });
 

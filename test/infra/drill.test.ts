@@ -1,14 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config.js';
-import { N8nArkStack } from '../../lib/n8n-ark-stack.js';
+import { parseConfig } from '../../lib/config/index.js';
+import { nagViolations, type Synthesized, synthesize } from './support/synth.js';
 
 /** Two instances, one drilled weekly into a scratch instance, alarmed after 7 days without a pass. */
-const config = parseConfig({
+const config = {
   instances: [
     {
       name: 'prod',
@@ -18,24 +14,15 @@ const config = parseConfig({
     { name: 'staging', secretName: 'n8n-ark/staging' },
   ],
   alarmEmail: 'ops@example.com',
-});
+};
 
-let app: App;
+let synthesized: Synthesized;
 let template: Template;
 
-function flags(): Record<string, unknown> {
-  const { context } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
-  const { n8nArk: _config, ...rest } = context;
-  return rest;
-}
-
-// Bundles four functions (the drill's among them): slow on a loaded machine.
 beforeAll(() => {
-  app = new App({ context: flags() });
-  template = Template.fromStack(new N8nArkStack(app, 'N8nArk', { config }));
-}, 300_000);
+  synthesized = synthesize(config);
+  template = synthesized.template;
+});
 
 const definitionOf = (t: Template): string[] =>
   Object.values(t.findResources('AWS::StepFunctions::StateMachine')).map((m) =>
@@ -113,10 +100,18 @@ describe('restore drills', () => {
       (a) => a.Properties?.MetricName === 'DrillSucceeded',
     );
     expect(drillAlarms).toHaveLength(2);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmDescription: Match.stringLikeRegexp('restore drill execution failed'),
-      MetricName: 'ExecutionsFailed',
-    });
+    const [machine] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).filter((id) =>
+      id.startsWith('DrillsMachine'),
+    );
+    const [failed] = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmDescription: Match.stringLikeRegexp('restore drill execution failed') },
+      }),
+    );
+    const metrics = JSON.stringify(failed?.Properties?.Metrics);
+    for (const name of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])
+      expect(metrics).toContain(name);
+    expect(metrics).toContain(`"Ref":"${machine}"`);
   });
 
   it('lets the drill machine publish to the encrypted topic (its key, not only sns:Publish)', () => {
@@ -126,27 +121,18 @@ describe('restore drills', () => {
     const text = JSON.stringify(policies);
 
     expect(text).toContain('sns:Publish');
-    expect(text).toContain('kms:GenerateDataKey*');
+    expect(text).toContain('"Action":["kms:Decrypt","kms:GenerateDataKey"]');
   });
 
   it('creates nothing for drills when no instance has one', () => {
-    const plain = Template.fromStack(
-      new N8nArkStack(new App({ context: { ...flags(), 'aws:cdk:bundling-stacks': [] } }), 'Plain', {
-        config: parseConfig({ instances: [{ name: 'prod', secretName: 'n8n-ark/prod' }] }),
-      }),
-    );
+    const plain = synthesize({ instances: [{ name: 'prod', secretName: 'n8n-ark/prod' }] }).template;
 
     expect(definitionOf(plain).some((d) => d.includes('Prepare scratch'))).toBe(false);
     expect(JSON.stringify(plain.toJSON())).not.toContain('DrillSucceeded');
   });
 
   it('finds nothing unacknowledged by cdk-nag in the stack with a drill', () => {
-    const violations = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-      pack
-        .validateScope(app)
-        .violations.map((v) => `${v.ruleName} ${JSON.stringify(v.violatingResources ?? v).slice(0, 300)}`),
-    );
-    expect(violations).toEqual([]);
+    expect(nagViolations(synthesized.app)).toEqual([]);
   });
 });
 
@@ -154,11 +140,48 @@ describe('drill configuration', () => {
   const withDrill = (drill: unknown) => () =>
     parseConfig({ instances: [{ name: 'prod', secretName: 'n8n-ark/prod', drill }] });
 
-  it('defaults to a daily drill at 05:00 UTC alarmed after 2 days without a pass', () => {
+  it("defaults to a daily drill at 05:00 UTC, alarmed when none passed in the schedule's longest gap plus 6 h", () => {
     expect(withDrill({ targetSecret: 's' })().instances[0]?.drill).toEqual({
       targetSecret: 's',
       schedule: 'cron(0 5 * * ? *)',
-      alarmAfterDays: 2,
+    });
+    const daily = synthesize({
+      instances: [{ name: 'prod', secretName: 'p', drill: { targetSecret: 's' } }],
+    });
+    daily.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DrillSucceeded',
+      Statistic: 'Maximum',
+      Period: 3600,
+      EvaluationPeriods: 30,
+      DatapointsToAlarm: 30,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('derives the staleness of a twice-weekly drill from its schedule (Thursday to Monday, 96 h, plus 6 h)', () => {
+    const twice = synthesize({
+      instances: [
+        { name: 'prod', secretName: 'p', drill: { targetSecret: 's', schedule: 'cron(0 5 ? * MON,THU *)' } },
+      ],
+    });
+    twice.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DrillSucceeded',
+      Period: 3600,
+      EvaluationPeriods: 4 * 24 + 6,
+    });
+  });
+
+  it('refuses a drill schedule CloudWatch cannot watch for staleness, unless alarmAfterDays chooses the window', () => {
+    expect(withDrill({ targetSecret: 's', schedule: 'cron(0 5 ? * SUN *)' })).toThrow(
+      'instances[0].drill.schedule runs as far as 168 h apart; the drill staleness alarm waits the longest gap plus 6 h and CloudWatch watches at most 168 h: schedule it at least every 162 h, or set "alarmAfterDays" (1–7) to choose its window',
+    );
+    expect(
+      withDrill({ targetSecret: 's', schedule: 'cron(0 5 ? * SUN *)', alarmAfterDays: 7 })().instances[0]
+        ?.drill,
+    ).toEqual({
+      targetSecret: 's',
+      schedule: 'cron(0 5 ? * SUN *)',
+      alarmAfterDays: 7,
     });
   });
 

@@ -1,25 +1,24 @@
 /** The scheduled prune (lib/retention.ts) synthesized from a cdk.json example with prune on two instances. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config.js';
-import { N8nArkStack } from '../../lib/n8n-ark-stack.js';
+import { parseConfig } from '../../lib/config/index.js';
+import {
+  cdkContext,
+  nagViolations,
+  roleStatementsOf,
+  type Synthesized,
+  synthesize,
+} from './support/synth.js';
 
-let app: App;
+let synthesized: Synthesized;
 let template: Template;
 
 beforeAll(() => {
-  const { context } = JSON.parse(
-    readFileSync(join(import.meta.dirname, 'fixtures', 'cdk.retention.json'), 'utf8'),
-  ) as { context: Record<string, unknown> };
-  const { n8nArk, ...flags } = context;
-  app = new App({ context: flags });
-  template = Template.fromStack(new N8nArkStack(app, 'N8nArk', { config: parseConfig(n8nArk) }));
-  // Five functions to bundle with esbuild on a shared 2-core machine.
-}, 300_000);
+  const { n8nArk, flags } = cdkContext(join(import.meta.dirname, 'fixtures', 'cdk.retention.json'));
+  synthesized = synthesize(n8nArk, flags);
+  template = synthesized.template;
+});
 
 type Resource = { Properties: Record<string, unknown> };
 
@@ -34,10 +33,7 @@ function pruneFunction(instance: string): [string, Resource] {
 /** Every statement of the policies attached to a function's role. */
 function statementsOf(functionId: string): Record<string, unknown>[] {
   const fn = template.toJSON().Resources[functionId] as { Properties: { Role: { 'Fn::GetAtt': string[] } } };
-  const role = fn.Properties.Role['Fn::GetAtt'][0];
-  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
-    .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
-    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+  return roleStatementsOf(template, fn.Properties.Role['Fn::GetAtt'][0] ?? '');
 }
 
 describe('scheduled prune', () => {
@@ -74,7 +70,7 @@ describe('scheduled prune', () => {
 
     expect(statements).toContainEqual(
       expect.objectContaining({
-        Action: ['s3:GetObject', 's3:GetObjectRetention', 's3:GetObjectLegalHold', 's3:DeleteObject'],
+        Action: ['s3:DeleteObject', 's3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'],
         Resource: {
           'Fn::Join': [
             '',
@@ -134,10 +130,7 @@ describe('scheduled prune', () => {
   });
 
   it('leaves cdk-nag nothing unacknowledged', () => {
-    const violations = [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-      pack.validateScope(app).violations.map((v) => `${v.ruleName} ${JSON.stringify(v)}`.slice(0, 400)),
-    );
-    expect(violations).toEqual([]);
+    expect(nagViolations(synthesized.app)).toEqual([]);
   });
 });
 

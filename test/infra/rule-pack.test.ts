@@ -120,16 +120,21 @@ describe("n8n-ark's rule pack", { timeout: 120_000 }, () => {
 
       expect(report.success).toBe(false);
       expect(report.violations.map((v) => v.ruleName)).toEqual([
+        'N8nArk-TopicPolicyPublishers',
         'N8nArk-EncryptedTopicPublishers',
         'N8nArk-EncryptedTopicPublishers',
       ]);
       expect(report.violations.map((v) => v.description)).toEqual([
+        expect.stringMatching(
+          /^the topic policy \(which replaces SNS's default policy\) does not allow cloudwatch\.amazonaws\.com sns:Publish.*\(publisher BackupFailed\w+\)$/,
+        ),
         expect.stringMatching(/cloudwatch\.amazonaws\.com .*\(publisher BackupFailed\w+\)$/),
         expect.stringMatching(
           /^role RestoreMachineRole\w+ may publish .*\(publisher RestoreMachineRole\w+\)$/,
         ),
       ]);
       expect(report.violations.flatMap((v) => v.violatingResources.map((r) => r.resourceLogicalId))).toEqual([
+        expect.stringMatching(/^Alarms/),
         expect.stringMatching(/^Alarms/),
         expect.stringMatching(/^Alarms/),
       ]);

@@ -247,7 +247,7 @@ describe('Lambda handlers', () => {
     expect(dr.writeCount()).toBe(writes);
   });
 
-  it('backup: a backup with more than the share of workflows gone emits BackupShrank=1 and logs why', async () => {
+  it('backup: a backup with more than the share of workflows gone emits BackupShrank=1, Shrank_workflows=1, and logs why', async () => {
     const ids = [...prod.state.workflows.keys()].slice(0, 9);
     for (const id of ids) prod.state.workflows.delete(id);
     const out = captureStdout();
@@ -264,10 +264,12 @@ describe('Lambda handlers', () => {
       BackupShrank: 1,
       SkippedResources: 0,
       Count_workflows: 21,
+      Shrank_workflows: 1,
+      Shrank_tags: 0,
     });
     expect(lines.find((l) => l.message === 'backup shrank')).toMatchObject({
       instance: 'prod',
-      reasons: ['workflows fell from 30 to 21 (30 %, more than 25 %)'],
+      reasons: expect.arrayContaining(['workflows fell from 30 to 21 (30 %, more than 25 %)']),
     });
   });
 
@@ -285,6 +287,6 @@ describe('Lambda handlers', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => '_aws' in l);
 
-    expect(metrics).toMatchObject({ BackupShrank: 0, Count_workflows: 20 });
+    expect(metrics).toMatchObject({ BackupShrank: 0, Count_workflows: 20, Shrank_workflows: 0 });
   });
 });

@@ -3,67 +3,25 @@
  * without a registry (its runtime dependencies travel inside it, `bundleDependencies`), and the
  * installed `n8n-ark` runs: `--version`, then a backup of the API double.
  *
- * The package is packed from a staging copy (package.json, README.md, dist/ and the lockfile's
- * runtime packages copied out of node_modules) so it packs the same from a fresh clone and from a
- * worktree whose node_modules is a link; `npm pack` in a fresh clone after `npm ci` bundles the
- * same packages. Scripts are not run while packing: `npm test` has just built dist/.
+ * The package is packed as test/support/pack.ts says.
  */
-import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
-/** This Node (24) first on PATH, as `npm run` arranges: npm and the installed bin's shebang use it. */
-const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+import { NODE_ENV as env, packProject, ROOT as root, run } from '../support/pack.js';
 
 let work: string;
 let prefix: string;
 let tarball: string;
 
-interface LockEntry {
-  dev?: boolean;
-  devOptional?: boolean;
-}
-
-/** Copies the lockfile's runtime packages (not dev-only) from node_modules into `stage`. */
-async function copyRuntimePackages(stage: string): Promise<number> {
-  const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockEntry>;
-  };
-  const runtime = Object.entries(lock.packages).filter(
-    ([path, entry]) => path.startsWith('node_modules/') && !entry.dev && !entry.devOptional,
-  );
-  for (const [path] of runtime) {
-    const from = join(root, path);
-    if (!(await stat(from).catch(() => undefined))) continue; // an optional package for another platform
-    await cp(from, join(stage, path), {
-      recursive: true,
-      dereference: true,
-      // Nested node_modules are lockfile entries of their own, copied (or not) on their own.
-      filter: (source) => source === from || !source.slice(from.length).includes('/node_modules'),
-    });
-  }
-  return runtime.length;
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'n8n-ark-pack-'));
-  const stage = join(work, 'stage');
-  await mkdir(stage);
-  for (const file of ['package.json', 'README.md', 'dist'])
-    await cp(join(root, file), join(stage, file), { recursive: true });
-  expect(await copyRuntimePackages(stage)).toBeGreaterThan(10);
-  const packed = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], {
-    cwd: stage,
-    env,
-  });
-  tarball = join(work, packed.stdout.trim().split('\n').at(-1) ?? '');
+  const packed = await packProject(work);
+  expect(packed.runtimePackages).toBeGreaterThan(10);
+  tarball = packed.tarball;
   prefix = join(work, 'prefix');
   await run(
     'npm',

@@ -387,8 +387,8 @@ describe('ports', () => {
   });
 });
 
-/** The adapters, the edges and the entry points keep the core's limits, with no exceptions. */
-describe.each(['functions/adapters', 'functions/cli', 'functions/handlers', 'bin'])(
+/** The adapters, the edges, the entry points and the CDK app keep the core's limits, with no exceptions. */
+describe.each(['functions/adapters', 'functions/cli', 'functions/handlers', 'bin', 'lib'])(
   'code size in %s',
   (dir) => {
     it(`no file over ${MAX_FILE_LINES} lines and no function over ${MAX_FUNCTION_LINES}`, () => {

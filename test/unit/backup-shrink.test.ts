@@ -18,6 +18,7 @@ describe('judgeShrink', () => {
       compared: false,
       newlySkipped: [],
       workflows: { before: 0, after: 10 },
+      fell: [],
       reasons: [],
     });
   });
@@ -50,6 +51,27 @@ describe('judgeShrink', () => {
     expect(judgeShrink(summary(10), summary(8)).shrank).toBe(false);
     expect(judgeShrink(summary(10), summary(50)).shrank).toBe(false);
     expect(judgeShrink(summary(0), summary(0)).shrank).toBe(false);
+  });
+
+  it('judges every count with the same share: a table emptied of its rows shrinks the backup, workflows unchanged', () => {
+    const previous = { counts: { workflows: 10, dataTables: 2, dataTableRows: 1_000_000 }, skipped: [] };
+    const verdict = judgeShrink(previous, {
+      counts: { workflows: 10, dataTables: 2, dataTableRows: 0 },
+      skipped: [],
+    });
+
+    expect(verdict.shrank).toBe(true);
+    expect(verdict.fell).toEqual([{ kind: 'dataTableRows', before: 1_000_000, after: 0 }]);
+    expect(verdict.reasons).toEqual(['dataTableRows fell from 1000000 to 0 (100 %, more than 20 %)']);
+  });
+
+  it('counts a kind missing from the new manifest as none, and a kind new in it as no fall', () => {
+    const verdict = judgeShrink(
+      { counts: { workflows: 5, variables: 4 }, skipped: [] },
+      { counts: { workflows: 5, tags: 9 }, skipped: [] },
+    );
+
+    expect(verdict.fell).toEqual([{ kind: 'variables', before: 4, after: 0 }]);
   });
 
   it('reports every reason at once: all workflows gone and a resource newly skipped', () => {

@@ -1,0 +1,77 @@
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { AlarmTopic } from './alarm-topic.js';
+import { endedBadly, raise } from './alarms/alarm.js';
+import type { ArkFunction } from './ark-function.js';
+import { CRASHED_SLICE_RETRY, slicedMachine } from './sliced-machine.js';
+
+export interface RestoreMachineProps {
+  restore: ArkFunction;
+  verify: ArkFunction;
+  alarms: AlarmTopic;
+  alarmAction: cloudwatch.IAlarmAction;
+}
+
+/**
+ * Restores of any size: the restore function in bounded slices until the ledger says done (a
+ * crashed slice run again, CRASHED_SLICE_RETRY), then the verify function checks the archive's
+ * checksums and compares the target with it (as `n8n-ark diff`), then both summaries go to the
+ * alarm topic. Alarm `RestoreFailed`: an execution failed, timed out or was aborted.
+ */
+export class RestoreMachine extends Construct {
+  readonly machine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: RestoreMachineProps) {
+    super(scope, id);
+    const slice = new tasks.LambdaInvoke(this, 'Restore slice', {
+      lambdaFunction: props.restore.fn,
+      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      resultSelector: {
+        'done.$': '$.Payload.done',
+        'ledgerKey.$': '$.Payload.ledgerKey',
+        'summary.$': '$.Payload.summary',
+      },
+      resultPath: '$.slice',
+      retryOnServiceExceptions: true,
+    });
+    slice.addRetry(CRASHED_SLICE_RETRY);
+    // Checksums again, then the target against the archive (as `n8n-ark diff`): what did not land.
+    const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
+      lambdaFunction: props.verify.fn,
+      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      resultSelector: { 'target.$': '$.Payload.target', 'entriesChecked.$': '$.Payload.entriesChecked' },
+      resultPath: '$.verify',
+      retryOnServiceExceptions: true,
+    });
+    const done = new tasks.SnsPublish(this, 'Notify', {
+      topic: props.alarms.topic,
+      message: sfn.TaskInput.fromObject({
+        'restore.$': '$.slice.summary',
+        'comparison.$': '$.verify.target',
+      }),
+      subject: 'n8n-ark restore finished',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const loop = new sfn.Choice(this, 'Done?')
+      .when(sfn.Condition.booleanEquals('$.slice.done', true), check.next(done))
+      .otherwise(slice);
+    // `Default` keeps the machine's logical id (and so its ARN) from when the stack made it itself.
+    this.machine = slicedMachine(this, 'Default', {
+      definition: slice.next(loop),
+      invokes: [props.restore, props.verify],
+      logsId: 'Logs',
+    });
+    props.alarms.grantPublishing(this.machine);
+    raise(
+      this,
+      'RestoreFailed',
+      {
+        description: 'A restore or migration run failed, timed out (24 h) or was aborted',
+        metric: endedBadly(this.machine),
+      },
+      props.alarmAction,
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { ArkFunction } from './ark-function.js';
+import { logicalIdOf } from './logical-id.js';
+
+/**
+ * How a slice that crashed (out of memory, or killed at its timeout before it could stop) is run
+ * again: the ledger keeps what it did, and its lock names the time it was certainly gone by. Every
+ * name here is one Step Functions reports for a Lambda task (test/infra checks them).
+ */
+export const CRASHED_SLICE_RETRY: sfn.RetryProps = {
+  errors: ['Lambda.Unknown', 'Sandbox.Timedout', 'States.Timeout'],
+  interval: Duration.minutes(1),
+  backoffRate: 2,
+  maxAttempts: 4,
+};
+
+export interface SlicedMachineProps {
+  definition: sfn.IChainable;
+  /** The functions its tasks invoke (their roles' grants are acknowledged on the machine's role). */
+  invokes: ArkFunction[];
+  /** Construct id of its log group, beside it. */
+  logsId: string;
+}
+
+/**
+ * A state machine that runs an n8n-ark job in slices. Defaults it applies: a 24-hour execution
+ * limit, X-Ray tracing, every event logged to a log group kept 90 days.
+ */
+export function slicedMachine(scope: Construct, id: string, props: SlicedMachineProps): sfn.StateMachine {
+  const machine = new sfn.StateMachine(scope, id, {
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    timeout: Duration.hours(24),
+    tracingEnabled: true,
+    logs: {
+      destination: new logs.LogGroup(scope, props.logsId, { retention: logs.RetentionDays.THREE_MONTHS }),
+      level: sfn.LogLevel.ALL,
+    },
+  });
+  Validations.of(machine.role).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing and CloudWatch Logs delivery (CreateLogDelivery and the like) have no resource-level permissions.',
+    },
+    ...props.invokes.map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn.fn)}.Arn>:*]`,
+      reason: `The state machine invokes the ${fn.node.id} function (any version of it).`,
+    })),
+  );
+  return machine;
+}
