@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -24,10 +26,38 @@ async function freePort(): Promise<number> {
   });
 }
 
+const VENV_MOTO = join(import.meta.dirname, '..', '..', '..', '.cache', 'moto-venv', 'bin', 'moto_server');
+
+const executable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The moto_server on PATH, else the one `npm test` installed into .cache/moto-venv
+ * (scripts/moto-setup.sh looks in the same order).
+ */
+export function motoServer(): string {
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'moto_server'))
+    .find(executable);
+  if (onPath) return onPath;
+  if (executable(VENV_MOTO)) return VENV_MOTO;
+  throw new Error(
+    'moto_server (moto 5.2.1) is neither on PATH nor in .cache/moto-venv: `npm test` installs it (scripts/moto-setup.sh) or says how',
+  );
+}
+
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(motoServer(), ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
