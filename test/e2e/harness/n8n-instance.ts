@@ -166,12 +166,20 @@ function postgresEnv(db: PostgresDatabase): Record<string, string> {
   };
 }
 
+/** The database of instances that do not ask for one: N8N_ARK_E2E_DATABASE (vitest.e2e.config.ts sets it), else SQLite. */
+export function e2eDatabase(): N8nDatabase {
+  const chosen = process.env.N8N_ARK_E2E_DATABASE ?? 'sqlite';
+  if (chosen !== 'sqlite' && chosen !== 'postgres')
+    throw new Error(`N8N_ARK_E2E_DATABASE is ${JSON.stringify(chosen)}: "sqlite" or "postgres"`);
+  return chosen;
+}
+
 export async function startN8n(
   name: string,
   options: { readinessTimeoutMs?: number; database?: N8nDatabase } = {},
 ): Promise<RealN8n> {
   if (!n8nInstalled()) throw new Error('n8n is not installed: run `npm run e2e:setup` first');
-  const database = options.database ?? 'sqlite';
+  const database = options.database ?? e2eDatabase();
   const postgres = database === 'postgres' ? await createDatabase(name) : undefined;
   const folder = await mkdtemp(join(tmpdir(), `n8n-ark-e2e-${name}-`));
   const port = await freePort();
