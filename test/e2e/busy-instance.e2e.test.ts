@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { archiveEntries, ndjsonRecords } from './harness/archive-entries.js';
-import { cli, publicApi } from './harness/cli.js';
+import { cli, publicApi, publicApiList } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 
 /** Published workflows on a 1-second schedule. */
@@ -193,20 +193,7 @@ async function createTable(name: string, rows: number): Promise<string> {
   return table.id;
 }
 
-async function allRows(tableId: string): Promise<Row[]> {
-  const rows: Row[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await publicApi<{ data: Row[]; nextCursor?: string | null }>(
-      n8n,
-      'GET',
-      `/data-tables/${tableId}/rows?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-    );
-    rows.push(...page.data);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return rows;
-}
+const allRows = (tableId: string) => publicApiList<Row>(n8n, `/data-tables/${tableId}/rows?limit=250`);
 
 const ticksOf = async (id: string) =>
   (await publicApi<WorkflowRecord>(n8n, 'GET', `/workflows/${id}`)).staticData?.global?.ticks ?? 0;

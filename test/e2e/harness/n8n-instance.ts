@@ -7,9 +7,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../support/free-port.js';
 import { createDatabase, type PostgresDatabase } from './postgres.js';
 
 const CACHE = join(import.meta.dirname, '..', '..', '..', '.cache', 'n8n');
@@ -51,17 +51,6 @@ export interface RealN8n {
 
 export function n8nInstalled(): boolean {
   return existsSync(N8N_BIN) && existsSync(NODE24);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForReadiness(

@@ -11,9 +11,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, cpSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { freePort } from '../../support/free-port.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const BINDIR_FILE = join(ROOT, '.cache', 'postgres', 'bindir');
@@ -96,17 +96,6 @@ async function reachableBindir(
     console.log(`postgres: ${user.name} cannot reach ${dir}; running a copy from ${copy}`);
     return { dir: join(copy, 'bin'), copy };
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function pgClient(port: number, database: string): PgClient {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { freePort } from '../../support/free-port.js';
 
 /** A moto_server (local S3 and Secrets Manager) on a free loopback port, stopped by PID. */
 export interface Moto {
@@ -13,17 +13,6 @@ export interface Moto {
   /** Environment for code that builds its own SDK clients (handlers, the CLI). */
   env: Record<string, string>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const VENV_MOTO = join(import.meta.dirname, '..', '..', '..', '.cache', 'moto-venv', 'bin', 'moto_server');
