@@ -1,6 +1,7 @@
 /**
- * End to end against real n8n 2.41.1 (community edition, SQLite) on loopback: the built CLI runs as
- * a child process, exactly as an operator runs it.
+ * End to end against real n8n 2.41.1 (community edition) on loopback, on SQLite and on PostgreSQL
+ * (vitest.e2e.config.ts runs this file once per database): the built CLI runs as a child process,
+ * exactly as an operator runs it.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';

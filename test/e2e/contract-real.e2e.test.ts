@@ -1,10 +1,11 @@
 /**
  * The same contract suite the API double passes (test/integration/contract-double.test.ts), against
- * a real n8n 2.41.1 community edition: where the two disagree, the double is wrong.
+ * a real n8n 2.41.1 community edition, on SQLite and on PostgreSQL (vitest.e2e.config.ts runs this
+ * file once per database): where the double and real n8n disagree, the double is wrong.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { describeN8nContract } from '../contract/n8n-contract.js';
-import { type RealN8n, startN8n } from './harness/n8n-instance.js';
+import { e2eDatabase, type RealN8n, startN8n } from './harness/n8n-instance.js';
 
 let n8n: RealN8n;
 let restrictedApiKey: string;
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 describeN8nContract(
-  'real n8n 2.41.1, community edition',
+  `real n8n 2.41.1, community edition, on ${e2eDatabase()}`,
   () => ({
     baseUrl: n8n.url,
     apiKey: n8n.apiKey,

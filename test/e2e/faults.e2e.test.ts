@@ -6,7 +6,8 @@
  * written some workflows and run again until it exits 0. Every target ends equal to the archive
  * (users aside: n8n-ark invites nobody) and holds nothing twice, counted through the Public API.
  *
- * Five instances: the source and one empty target per scenario. The source is seeded with every
+ * Five instances: the source and one empty target per scenario, on SQLite and on PostgreSQL
+ * (vitest.e2e.config.ts runs this file once per database). The source is seeded with every
  * reference kind the seeder knows and backed up once without faults.
  * E2E_FAULT_SEED=<seed> replays another draw of faults (the client's concurrency can move a fault
  * from one request to its neighbour, not change how many there are).

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, publicApi } from './harness/cli.js';
+import { cli, publicApi, publicApiList } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 
 const SIMPLE = 500;
@@ -97,20 +97,7 @@ async function allWorkflows(n8n: RealN8n): Promise<Wf[]> {
   return found;
 }
 
-async function listWorkflows(n8n: RealN8n): Promise<Wf[]> {
-  const found: Wf[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await publicApi<{ data: Wf[]; nextCursor?: string | null }>(
-      n8n,
-      'GET',
-      `/workflows?limit=250&excludePinnedData=true${cursor ? `&cursor=${cursor}` : ''}`,
-    );
-    found.push(...page.data);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return found;
-}
+const listWorkflows = (n8n: RealN8n) => publicApiList<Wf>(n8n, '/workflows?limit=250&excludePinnedData=true');
 
 async function restoreAndDiff(target: RealN8n, key: string): Promise<{ ms: number; notes: string[] }> {
   const env = { ARK_E2E_KEY: key };

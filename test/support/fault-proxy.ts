@@ -71,6 +71,11 @@ export interface FaultProxyOptions {
   maxFaultsPerRequestKey?: number;
   /** Default: {@link classifyRequest}. */
   classify?: (method: string, pathname: string) => RequestClass;
+  /**
+   * Awaited before a request is passed on: lets a test change the upstream at a chosen point between
+   * two calls of the client (a workflow saved between its listing and its read, say).
+   */
+  beforeForward?: (method: string, path: string) => Promise<void>;
 }
 
 export interface FaultEvent {
@@ -266,6 +271,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
     if (fault === 'reset-before') return void req.socket.resetAndDestroy();
     if (fault === '429' || fault === '500' || fault === '502' || fault === '503') return inject(res, fault);
+    await options.beforeForward?.(method, path);
     let answer: Upstream;
     try {
       answer = await forward(req, path, body);

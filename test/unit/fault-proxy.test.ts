@@ -189,6 +189,35 @@ describe('classifyRequest: the kind of call decides the rate', () => {
   });
 });
 
+describe('fault proxy: a hook before a request is passed on', () => {
+  it('awaits beforeForward with the method and path before the upstream sees the request', async () => {
+    // Prepare
+    const upstream = await startUpstream();
+    const order: string[] = [];
+    const proxy = await proxyFor(upstream, {
+      seed: 1,
+      beforeForward: async (method, path) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push(`hook ${method} ${path} (upstream had ${upstream.received.length})`);
+      },
+    });
+
+    // Act
+    await send(proxy.url, 'GET', '/api/v1/workflows/w1?excludePinnedData=true');
+    await send(proxy.url, 'PUT', '/api/v1/workflows/w1', { body: WORKFLOW, headers: JSON_HEADERS });
+
+    // Assess
+    expect(order).toEqual([
+      'hook GET /api/v1/workflows/w1?excludePinnedData=true (upstream had 0)',
+      'hook PUT /api/v1/workflows/w1 (upstream had 1)',
+    ]);
+    expect(upstream.received.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /api/v1/workflows/w1?excludePinnedData=true',
+      'PUT /api/v1/workflows/w1',
+    ]);
+  });
+});
+
 describe('fault proxy at rate 0', () => {
   it('passes status, status text, headers (names, order, repeats) and body through byte for byte', async () => {
     // Prepare

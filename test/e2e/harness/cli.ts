@@ -42,3 +42,20 @@ export async function publicApi<T>(n8n: RealN8n, method: string, path: string, b
   if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }
+
+/** Every item of a paged Public API listing (`path` with its query, without a cursor). */
+export async function publicApiList<T>(n8n: RealN8n, path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await publicApi<{ data: T[]; nextCursor?: string | null }>(
+      n8n,
+      'GET',
+      cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path,
+    );
+    items.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}

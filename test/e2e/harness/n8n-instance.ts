@@ -1,14 +1,16 @@
 /**
  * Starts real n8n 2.x instances on loopback for the end-to-end tests (install: scripts/e2e-setup.sh).
- * Each instance gets free ports, its own user folder and SQLite database; the helper bootstraps an
- * owner and an API key with every scope, and stops the process group by PID.
+ * Each instance gets free ports, its own user folder and database (SQLite, or a PostgreSQL database
+ * of its own: ./postgres.ts); the helper bootstraps an owner and an API key with every scope, and
+ * stops the process group by PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../support/free-port.js';
+import { createDatabase, type PostgresDatabase } from './postgres.js';
 
 const CACHE = join(import.meta.dirname, '..', '..', '..', '.cache', 'n8n');
 export const N8N_BIN = join(CACHE, 'node_modules', 'n8n', 'bin', 'n8n');
@@ -21,9 +23,15 @@ export const OWNER = {
   password: 'ArkE2e-Passw0rd',
 };
 
+/** The database an instance runs on: n8n's default SQLite, or PostgreSQL as production runs it. */
+export type N8nDatabase = 'sqlite' | 'postgres';
+
 export interface RealN8n {
   name: string;
   url: string;
+  database: N8nDatabase;
+  /** `SQLite` or `PostgreSQL 17.10`: for test names and logs. */
+  databaseLabel: string;
   apiKey: string;
   folder: string;
   pid: number;
@@ -43,17 +51,6 @@ export interface RealN8n {
 
 export function n8nInstalled(): boolean {
   return existsSync(N8N_BIN) && existsSync(NODE24);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForReadiness(
@@ -146,11 +143,33 @@ async function bootstrap(url: string) {
   return { scopes, createApiKey, saveDraft, apiKey: await createApiKey(scopes, 'n8n-ark e2e (all scopes)') };
 }
 
+/** n8n's settings for a PostgreSQL database (the cluster trusts loopback connections). */
+function postgresEnv(db: PostgresDatabase): Record<string, string> {
+  return {
+    DB_TYPE: 'postgresdb',
+    DB_POSTGRESDB_HOST: db.host,
+    DB_POSTGRESDB_PORT: String(db.port),
+    DB_POSTGRESDB_DATABASE: db.database,
+    DB_POSTGRESDB_USER: db.user,
+    DB_POSTGRESDB_PASSWORD: 'unused-the-test-cluster-trusts-loopback',
+  };
+}
+
+/** The database of instances that do not ask for one: N8N_ARK_E2E_DATABASE (vitest.e2e.config.ts sets it), else SQLite. */
+export function e2eDatabase(): N8nDatabase {
+  const chosen = process.env.N8N_ARK_E2E_DATABASE ?? 'sqlite';
+  if (chosen !== 'sqlite' && chosen !== 'postgres')
+    throw new Error(`N8N_ARK_E2E_DATABASE is ${JSON.stringify(chosen)}: "sqlite" or "postgres"`);
+  return chosen;
+}
+
 export async function startN8n(
   name: string,
-  options: { readinessTimeoutMs?: number } = {},
+  options: { readinessTimeoutMs?: number; database?: N8nDatabase } = {},
 ): Promise<RealN8n> {
   if (!n8nInstalled()) throw new Error('n8n is not installed: run `npm run e2e:setup` first');
+  const database = options.database ?? e2eDatabase();
+  const postgres = database === 'postgres' ? await createDatabase(name) : undefined;
   const folder = await mkdtemp(join(tmpdir(), `n8n-ark-e2e-${name}-`));
   const port = await freePort();
   const brokerPort = await freePort();
@@ -169,7 +188,7 @@ export async function startN8n(
       N8N_LISTEN_ADDRESS: '127.0.0.1',
       N8N_HOST: '127.0.0.1',
       WEBHOOK_URL: `${url}/`,
-      DB_TYPE: 'sqlite',
+      ...(postgres ? postgresEnv(postgres) : { DB_TYPE: 'sqlite' }),
       N8N_ENCRYPTION_KEY: `n8n-ark-e2e-${name}`,
       N8N_DIAGNOSTICS_ENABLED: 'false',
       N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
@@ -202,12 +221,18 @@ export async function startN8n(
       }
     }
   };
+  const stopAll = async () => {
+    await stop();
+    await postgres?.release();
+  };
   try {
     await waitForReadiness(url, child, log, options.readinessTimeoutMs ?? 120_000);
     const { scopes, createApiKey, saveDraft, apiKey } = await bootstrap(url);
     return {
       name,
       url,
+      database,
+      databaseLabel: postgres?.version ?? 'SQLite',
       apiKey,
       folder,
       pid: child.pid ?? 0,
@@ -216,12 +241,12 @@ export async function startN8n(
       saveDraft,
       logTail: async () => (await readFile(log, 'utf8')).slice(-3000),
       stop: async () => {
-        await stop();
+        await stopAll();
         await rm(folder, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await stop();
+    await stopAll();
     throw error;
   }
 }

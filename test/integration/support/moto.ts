@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { freePort } from '../../support/free-port.js';
 
 /** A moto_server (local S3 and Secrets Manager) on a free loopback port, stopped by PID. */
 export interface Moto {
@@ -13,21 +15,38 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+const VENV_MOTO = join(import.meta.dirname, '..', '..', '..', '.cache', 'moto-venv', 'bin', 'moto_server');
+
+const executable = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The moto_server on PATH, else the one `npm test` installed into .cache/moto-venv
+ * (scripts/moto-setup.sh looks in the same order).
+ */
+export function motoServer(): string {
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'moto_server'))
+    .find(executable);
+  if (onPath) return onPath;
+  if (executable(VENV_MOTO)) return VENV_MOTO;
+  throw new Error(
+    'moto_server (moto 5.2.1) is neither on PATH nor in .cache/moto-venv: `npm test` installs it (scripts/moto-setup.sh) or says how',
+  );
 }
 
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(motoServer(), ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
