@@ -1,8 +1,8 @@
 import { type BackupMetrics, backupMetricsLine } from '../adapters/cloudwatch-emf.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
-import { runBackup } from '../core/backup.js';
-import { judgeShrink, newestManifest } from '../core/backup-shrink.js';
+import { runBackup } from '../core/backup/run.js';
+import { judgeShrink, newestManifest } from '../core/backup/shrink.js';
 import { silentProgress, systemClock } from '../core/ports.js';
 import { TOOL_VERSION } from '../version.js';
 import { backupEventSchema, compose, parseAtEdge } from './compose.js';

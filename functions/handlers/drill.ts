@@ -7,7 +7,7 @@ import { formatS3Url, parseS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import { readInstanceSecret, SecretsManagerSecretSource } from '../adapters/secrets-manager.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { type ClosableArchive, openArchiveAt } from '../core/archive-access.js';
+import { type ClosableArchive, openArchiveAt } from '../core/archive/access.js';
 import { drillStamp } from '../core/drill/report.js';
 import {
   finishDrill,

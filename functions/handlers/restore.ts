@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { formatS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../core/archive-access.js';
+import { openArchiveAt } from '../core/archive/access.js';
 import { RestoreError } from '../core/errors.js';
 import { silentProgress, systemClock } from '../core/ports.js';
 import { summarizePlan } from '../core/restore/plan.js';

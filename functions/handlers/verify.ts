@@ -1,8 +1,8 @@
 import { formatS3Url } from '../adapters/s3-archive-store.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../core/archive-access.js';
+import { openArchiveAt } from '../core/archive/access.js';
+import { checkRestoredTarget, type RestoreCheck, verifyArchive } from '../core/archive/verify.js';
 import { ArchiveIntegrityError, UsageError } from '../core/errors.js';
-import { checkRestoredTarget, type RestoreCheck, verifyArchive } from '../core/verify.js';
 import { compose, parseAtEdge, verifyEventSchema } from './compose.js';
 
 /**

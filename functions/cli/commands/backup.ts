@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
-import { runBackup } from '../../core/backup.js';
+import { runBackup } from '../../core/backup/run.js';
 import { BackupDeadlineError, UsageError } from '../../core/errors.js';
 import { systemClock } from '../../core/ports.js';
 import { TOOL_VERSION } from '../../version.js';

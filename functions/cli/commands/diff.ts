@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { N8nHttpClient } from '../../adapters/n8n-http-client.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../../core/archive-access.js';
+import { openArchiveAt } from '../../core/archive/access.js';
 import {
   archiveSnapshot,
   diffInstances,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDoctor } from '../../core/doctor.js';
+import { runDoctor } from '../../core/instance/doctor.js';
 import { addConnectionOptions, type ConnectionOptions, connect } from '../connection.js';
 import { createCliLogger, formatTable, type Output, printJson } from '../output.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../../core/archive-access.js';
+import { openArchiveAt } from '../../core/archive/access.js';
 import { formatDuration } from '../../core/drill/html.js';
 import type { DrillReport } from '../../core/drill/report.js';
 import { runDrill } from '../../core/drill/run.js';

@@ -5,8 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
-import { type ClosableArchive, openArchiveAt } from '../../core/archive-access.js';
-import { ArchiveIntegrityError, UsageError } from '../../core/errors.js';
+import { type ClosableArchive, openArchiveAt } from '../../core/archive/access.js';
 import {
   type ExtractedWorkflow,
   extractWorkflows,
@@ -14,8 +13,9 @@ import {
   findArchivedTable,
   type RowFormat,
   tableRowsText,
-} from '../../core/extract.js';
-import { verifyArchive } from '../../core/verify.js';
+} from '../../core/archive/extract.js';
+import { verifyArchive } from '../../core/archive/verify.js';
+import { ArchiveIntegrityError, UsageError } from '../../core/errors.js';
 import type { Output } from '../output.js';
 import { storeForArchive } from '../stores.js';
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../../core/archive-access.js';
-import type { Manifest, OpenedArchive } from '../../core/archive-format.js';
-import { countVersions, findArchivedWorkflow, holdsHistory, versionsOf } from '../../core/archive-history.js';
-import { type ArchiveContents, readContents } from '../../core/contents.js';
+import { openArchiveAt } from '../../core/archive/access.js';
+import { type ArchiveContents, readContents } from '../../core/archive/contents.js';
+import type { Manifest, OpenedArchive } from '../../core/archive/format.js';
+import { countVersions, findArchivedWorkflow, holdsHistory, versionsOf } from '../../core/archive/history.js';
 import { UsageError } from '../../core/errors.js';
 import { formatBytes, formatTable, type Output, printJson } from '../output.js';
 import { storeForArchive } from '../stores.js';

@@ -6,8 +6,8 @@ import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { N8nHttpClient } from '../../adapters/n8n-http-client.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../adapters/zip-archive-writer.js';
-import { runMigrate } from '../../core/migrate.js';
 import { type Logger, systemClock } from '../../core/ports.js';
+import { runMigrate } from '../../core/restore/migrate.js';
 import { TOOL_VERSION } from '../../version.js';
 import { resolveApiKey } from '../api-key.js';
 import {

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FileLedgerStore } from '../../adapters/file-ledger-store.js';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
-import { openArchiveAt } from '../../core/archive-access.js';
+import { openArchiveAt } from '../../core/archive/access.js';
 import { InvalidOptionError, RestoreError, UsageError } from '../../core/errors.js';
 import { COUNTED_RESOURCES, RESTORE_RESOURCES } from '../../core/kinds/index.js';
 import { type LockOwner, systemClock } from '../../core/ports.js';

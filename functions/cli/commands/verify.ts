@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openZipArchive } from '../../adapters/zip-archive-reader.js';
+import { verifyArchive } from '../../core/archive/verify.js';
 import { ArchiveIntegrityError } from '../../core/errors.js';
-import { verifyArchive } from '../../core/verify.js';
 import { formatBytes, type Output, printJson } from '../output.js';
 import { storeForArchive } from '../stores.js';
 

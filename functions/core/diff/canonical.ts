@@ -10,7 +10,7 @@ import type { InstanceNames } from '../instance/identity.js';
 import { owningProjectId } from '../instance/identity.js';
 import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from '../kinds/workflows/write-body.js';
 import type { Json, JsonObject, Workflow, WorkflowNode } from '../n8n-types.js';
-import { type IdMaps, rewriteWorkflowReferences } from '../references.js';
+import { type IdMaps, rewriteWorkflowReferences } from '../references/workflow-references.js';
 
 /** Turns workflows into their instance-independent form. */
 export class WorkflowCanonicalizer {

@@ -5,7 +5,7 @@
  * part, and write the report (JSON and HTML) beside the archive. The CLI runs the three phases in
  * one go; the Lambda path runs the restore in slices between prepare and finish.
  */
-import type { OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive/format.js';
 import {
   archiveSnapshot,
   type Difference,

@@ -3,7 +3,7 @@
  * (403 "license does not allow for feat:…") or a scope the key lacks is not a failure but a reason
  * the resource is unavailable. Backup, restore planning and diff all read this way.
  */
-import type { SkippedResource } from '../archive-format.js';
+import type { SkippedResource } from '../archive/format.js';
 import { FeatureNotLicensedError, MissingScopeError } from '../errors.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';

@@ -7,7 +7,7 @@
  * objects land, which credentials a workflow may name) travels through the contexts.
  */
 import { z } from 'zod';
-import type { OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive/format.js';
 import type { N8nApi } from '../ports.js';
 import type { ConflictPolicy } from '../restore/conflict-policy.js';
 import type { RestoreLedger } from '../restore/ledger.js';

@@ -4,8 +4,9 @@
  * /community-packages). The key's scope is checked first, and a package n8n will not install ends
  * the restore there, with nothing written.
  */
-import { assertRestoreScopes } from '../doctor.js';
+
 import { RestoreError } from '../errors.js';
+import { assertRestoreScopes } from '../instance/doctor.js';
 import { readInventory } from '../instance/node-types.js';
 import type { Logger, N8nApi, N8nCapabilities } from '../ports.js';
 import { messageOf } from './failure-policy.js';

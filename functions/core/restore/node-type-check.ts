@@ -9,7 +9,7 @@
  * (N8nApi.missingNodeTypes). Where the probe cannot be asked, community types are judged by the
  * inventory alone and built-in ones are not judged (a note says so).
  */
-import type { ArchivedCommunityPackage } from '../archive-format.js';
+import type { ArchivedCommunityPackage } from '../archive/format.js';
 import { isBuiltInNodeType, nodeTypeKey, packageOfNodeType, readInventory } from '../instance/node-types.js';
 import type { CommunityPackage, NodeTypeUse } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';

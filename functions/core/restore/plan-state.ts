@@ -2,7 +2,7 @@
  * What planning reads before it decides anything: the archive's small entries whole, its workflows
  * as summaries (the one read of workflows.ndjson a plan makes), and the target's current state.
  */
-import type { OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive/format.js';
 import { owningProjectId, personalOwner } from '../instance/identity.js';
 import { nodeTypeKey, nodeTypesOf } from '../instance/node-types.js';
 import { readListing } from '../instance/read.js';
@@ -19,7 +19,7 @@ import type {
   Workflow,
 } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
-import { findWorkflowReferences, type WorkflowReference } from '../references.js';
+import { findWorkflowReferences, type WorkflowReference } from '../references/workflow-references.js';
 
 /** A source workflow reduced to what planning and the later steps need: never its body. */
 export interface WorkflowSummary {

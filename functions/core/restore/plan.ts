@@ -6,16 +6,16 @@
  * Memory: the plan holds one small entry per object (ids, names, decisions), never bodies or rows.
  */
 import { createHash } from 'node:crypto';
-import type { Manifest, OpenedArchive } from '../archive-format.js';
+import type { Manifest, OpenedArchive } from '../archive/format.js';
 import { RestoreError } from '../errors.js';
 import { stableStringify } from '../json.js';
 import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
 import type { PlanContext, ProjectScope } from '../kinds/kind.js';
 import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
+import { checkReferences } from '../references/restore-check.js';
 import type { ConflictPolicy } from './conflict-policy.js';
 import { checkNodeTypes } from './node-type-check.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
-import { checkReferences } from './reference-check.js';
 import { carryOver } from './rounds.js';
 import { type Selection, selectObjects } from './selection.js';
 import type { PlanAction, PlanEntry, PlanOptions, RestorePlan, RestoreWarning } from './types.js';

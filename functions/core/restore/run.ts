@@ -5,9 +5,9 @@
  * finished it writes nothing.
  */
 
-import { checkArchiveContent } from '../archive-check.js';
-import { assertRestoreScopes } from '../doctor.js';
+import { checkArchiveContent } from '../archive/check.js';
 import { ArchiveIntegrityError, RestoreError } from '../errors.js';
+import { assertRestoreScopes } from '../instance/doctor.js';
 import { stubsWithSecretNow } from '../kinds/credentials/secrets.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';

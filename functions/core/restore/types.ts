@@ -2,7 +2,7 @@
  * The restore's vocabulary: what a plan says per object, what a run reports, and the options and
  * ports a restore is given. The plan is saved in the ledger, so its shape is part of the ledger format.
  */
-import type { OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive/format.js';
 import type { RestoreResource } from '../kinds/index.js';
 import type {
   Clock,

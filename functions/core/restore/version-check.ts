@@ -4,7 +4,7 @@
  * does not know; with `requireSameMinor` another major.minor, or a version that could not be
  * learned, is refused before anything is written. Otherwise an unknown version is only a note.
  */
-import type { Manifest } from '../archive-format.js';
+import type { Manifest } from '../archive/format.js';
 import { InvalidOptionError } from '../errors.js';
 import { compareN8nVersions, parseN8nVersion, sameMinor } from '../instance/version.js';
 import type { N8nVersionAnswer } from '../ports.js';

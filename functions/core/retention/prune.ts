@@ -3,6 +3,8 @@
  * whatever the policy says — the newest archive that passes verification, a restore that has not
  * finished from it (its ledger beside it), and S3 Object Lock. Only archives are ever removed.
  */
+
+import { verifyArchive } from '../archive/verify.js';
 import { mapOrdered, present } from '../async-iterables.js';
 import { ArchiveIntegrityError, StoreError } from '../errors.js';
 import type {
@@ -14,7 +16,6 @@ import type {
   StoredLedger,
 } from '../ports.js';
 import type { LedgerState } from '../restore/ledger-state.js';
-import { verifyArchive } from '../verify.js';
 import { applyRetention, type RetentionPolicy, type RetentionRule } from './policy.js';
 
 /** Why an archive stays: a retention rule, or what overrides the policy. */

@@ -9,7 +9,7 @@ import {
   type ManifestEntry,
   type OpenedArchive,
   type VerifyReport,
-} from '../../../functions/core/archive-format.js';
+} from '../../../functions/core/archive/format.js';
 import { ArchiveIntegrityError } from '../../../functions/core/errors.js';
 import type { MemoryN8n } from './memory-n8n.js';
 

@@ -3,7 +3,7 @@
  * operator's secret source has it, the next run of the same restore (a new round, see
  * restore/rounds.ts) writes it into the stub, which then waits no more.
  */
-import type { OpenedArchive } from '../../archive-format.js';
+import type { OpenedArchive } from '../../archive/format.js';
 import { collect } from '../../json.js';
 import type { CredentialMeta } from '../../n8n-types.js';
 import type { SecretSource } from '../../ports.js';

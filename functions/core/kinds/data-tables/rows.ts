@@ -1,5 +1,5 @@
 /** Data-table rows: read from the archive in chunk order, written in batches. */
-import type { OpenedArchive } from '../../archive-format.js';
+import type { OpenedArchive } from '../../archive/format.js';
 import { AmbiguousWriteError, RestoreError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';

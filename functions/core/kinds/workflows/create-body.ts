@@ -5,7 +5,7 @@
  * project and folder, and the key it is adopted by after a lost answer.
  */
 import type { Workflow, WorkflowWrite } from '../../n8n-types.js';
-import { rewriteWorkflowReferences, type WorkflowReference } from '../../references.js';
+import { rewriteWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
 import { workflowKey } from './plan.js';

@@ -7,7 +7,7 @@
 import { mapOrdered } from '../../async-iterables.js';
 import { owningProjectId } from '../../instance/identity.js';
 import type { Workflow } from '../../n8n-types.js';
-import { findWorkflowReferences, type WorkflowReference } from '../../references.js';
+import { findWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
 import { Adoption } from '../../restore/adoption.js';
 import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';

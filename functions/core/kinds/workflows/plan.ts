@@ -3,7 +3,7 @@
  * workflow with the archive's id is that workflow whatever its name. Under overwrite, a match whose
  * content is already the archive's (compared by names, not ids) is skipped, not rewritten.
  */
-import { ENTRY } from '../../archive-format.js';
+import { ENTRY } from '../../archive/format.js';
 import { WorkflowCanonicalizer } from '../../diff/canonical.js';
 import { emptyInstanceNames, folderPaths, type InstanceNames, projectKey } from '../../instance/identity.js';
 import { digestOf } from '../../json.js';

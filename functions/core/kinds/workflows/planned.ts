@@ -3,9 +3,9 @@
  * what later steps need of each (tags, archived, active, calls) is kept as small facts the first
  * time a body is read, so tagging, archiving and activation read workflows.ndjson no more.
  */
-import { ENTRY } from '../../archive-format.js';
+import { ENTRY } from '../../archive/format.js';
 import type { Workflow } from '../../n8n-types.js';
-import { findWorkflowReferences, type IdMaps } from '../../references.js';
+import { findWorkflowReferences, type IdMaps } from '../../references/workflow-references.js';
 import type { PlanAction, PlanEntry } from '../../restore/types.js';
 import type { ApplyContext, WorkflowFacts } from '../kind.js';
 import { publishedDiffersFromDraft, publishedView } from './published.js';

@@ -7,7 +7,7 @@
  */
 import { stableStringify } from '../../json.js';
 import type { Json, JsonObject, Workflow, WorkflowNode } from '../../n8n-types.js';
-import { rewriteWorkflowReferences } from '../../references.js';
+import { rewriteWorkflowReferences } from '../../references/workflow-references.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext, WorkflowFacts } from '../kind.js';
 import { idMaps, plannedWorkflows, restoredWorkflowFacts } from './planned.js';

@@ -10,7 +10,7 @@ import {
   isDanglingReference,
   rewriteWorkflowReferences,
   type WorkflowReference,
-} from '../../references.js';
+} from '../../references/workflow-references.js';
 import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { RestoreResource } from '../index.js';

@@ -4,9 +4,9 @@
  * from the instance. Nothing fails then, so the backup judges itself against the previous archive's
  * manifest and says so (the `BackupShrank` metric and its alarm on AWS).
  */
-import { openArchiveAt } from './archive-access.js';
-import type { Manifest } from './archive-format.js';
-import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
+import { openArchiveAt } from '../archive/access.js';
+import type { Manifest } from '../archive/format.js';
+import type { ArchiveStore, Logger, OpenArchiveReader } from '../ports.js';
 
 /** Workflows may fall by at most this share of the previous archive's before a backup counts as shrunk. */
 export const DEFAULT_SHRINK_SHARE = 0.2;

@@ -3,9 +3,13 @@
  * points at nothing in the instance becomes a `dangling-reference` warning. Only ids and names are
  * kept. A workflow reference is judged once every workflow has been seen (callees may come later).
  */
-import type { ArchiveWarning } from './archive-format.js';
-import type { Workflow } from './n8n-types.js';
-import { danglingReferenceWarning, findWorkflowReferences, type WorkflowReference } from './references.js';
+import type { ArchiveWarning } from '../archive/format.js';
+import type { Workflow } from '../n8n-types.js';
+import {
+  danglingReferenceWarning,
+  findWorkflowReferences,
+  type WorkflowReference,
+} from './workflow-references.js';
 
 type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
 

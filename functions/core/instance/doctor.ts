@@ -2,15 +2,15 @@
  * The preflight behind `n8n-ark doctor`: what this API key can back up from, and restore into,
  * this instance. Reads one page of each resource; writes nothing.
  */
-import { peek } from './async-iterables.js';
+import { peek } from '../async-iterables.js';
 import {
   AuthenticationError,
   ConnectionError,
   FeatureNotLicensedError,
   MissingScopeError,
-} from './errors.js';
-import { KINDS } from './kinds/index.js';
-import type { N8nApi, N8nCapabilities } from './ports.js';
+} from '../errors.js';
+import { KINDS } from '../kinds/index.js';
+import type { N8nApi, N8nCapabilities } from '../ports.js';
 
 export type ReadStatus = 'ok' | 'not-licensed' | 'missing-scope' | 'error' | 'not-checked';
 

@@ -6,7 +6,7 @@
  * Where n8n itself reads the id (see ExecuteWorkflow's getWorkflowInfo and the workflow-settings
  * error-workflow helpers in n8n's source) this module reads it the same way.
  */
-import type { Json, JsonObject, Workflow, WorkflowNode } from './n8n-types.js';
+import type { Json, JsonObject, Workflow, WorkflowNode } from '../n8n-types.js';
 
 export type WorkflowReferenceKind = 'workflow' | 'credential' | 'dataTable' | 'errorWorkflow' | 'callerId';
 

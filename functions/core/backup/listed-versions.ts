@@ -12,7 +12,7 @@
  * Graphs are remembered as JSON text from the workflows entry until the history entry is written,
  * within a budget: past it, versions are read by GET as before.
  */
-import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from './n8n-types.js';
+import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../n8n-types.js';
 
 /** Characters of graph JSON remembered at most (a string of ASCII JSON takes about a byte each). */
 export const LISTED_GRAPHS_BUDGET = 32 * 1024 * 1024;

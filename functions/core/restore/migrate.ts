@@ -4,9 +4,9 @@
  * (rather than copying object by object) means a migration is exactly as safe and as resumable as a
  * restore, and the archive can be kept as the record of what was moved.
  */
-import { openArchiveAt } from './archive-access.js';
-import { type BackupResult, runBackup } from './backup.js';
-import { UsageError } from './errors.js';
+import { openArchiveAt } from '../archive/access.js';
+import { type BackupResult, runBackup } from '../backup/run.js';
+import { UsageError } from '../errors.js';
 import type {
   ArchiveStore,
   ArchiveWriter,
@@ -19,9 +19,9 @@ import type {
   OpenArchiveReader,
   Progress,
   SecretSource,
-} from './ports.js';
-import { runRestore } from './restore/run.js';
-import type { RestoreOptions, RestoreRun } from './restore/types.js';
+} from '../ports.js';
+import { runRestore } from './run.js';
+import type { RestoreOptions, RestoreRun } from './types.js';
 
 export interface MigrateDeps {
   source: N8nApi;

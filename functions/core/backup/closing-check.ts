@@ -5,10 +5,10 @@
  * at both reads existed for the whole backup and must be in the archive. An object created or
  * deleted while the backup ran is fine either way; it is named, not counted against the backup.
  */
-import { BackupIncompleteError, NotFoundError } from './errors.js';
-import { unavailableReason } from './instance/read.js';
-import { KINDS, type SnapshotResource } from './kinds/index.js';
-import type { N8nApi } from './ports.js';
+import { BackupIncompleteError, NotFoundError } from '../errors.js';
+import { unavailableReason } from '../instance/read.js';
+import { KINDS, type SnapshotResource } from '../kinds/index.js';
+import type { N8nApi } from '../ports.js';
 
 /** One resource's objects, id → name (a variable's key, a user's e-mail). */
 export type Identities = Map<string, string>;

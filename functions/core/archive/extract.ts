@@ -3,13 +3,14 @@
  * from File") and POST /workflows accepts, one file per workflow under a safe file name, and a data
  * table's rows as CSV or JSON. Pure: the caller verifies the archive first and writes the files.
  */
-import { ENTRY, type OpenedArchive } from './archive-format.js';
-import { HISTORY_RESOURCE } from './backup-history.js';
-import { InvalidOptionError } from './errors.js';
-import { archiveRows } from './kinds/data-tables/rows.js';
-import { toWorkflowWrite } from './kinds/workflows/write-body.js';
-import type { DataTable, Json, JsonObject, Workflow, WorkflowVersion } from './n8n-types.js';
-import { globToRegExp } from './restore/selection.js';
+
+import { HISTORY_RESOURCE } from '../backup/history.js';
+import { InvalidOptionError } from '../errors.js';
+import { archiveRows } from '../kinds/data-tables/rows.js';
+import { toWorkflowWrite } from '../kinds/workflows/write-body.js';
+import type { DataTable, Json, JsonObject, Workflow, WorkflowVersion } from '../n8n-types.js';
+import { globToRegExp } from '../restore/selection.js';
+import { ENTRY, type OpenedArchive } from './format.js';
 
 export interface ExtractedWorkflow {
   /** A file name safe on any file system, unique among this extraction's files (case-insensitively). */

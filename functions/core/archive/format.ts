@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
-import type { ArchiveReader } from './ports.js';
+import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../errors.js';
+import type { ArchiveReader } from '../ports.js';
 
 export const ARCHIVE_FORMAT = 'n8n-ark-archive';
 export const FORMAT_VERSION = 1;

@@ -1,27 +1,27 @@
 /**
  * Workflow version history in a backup: for each workflow written, its newest N saved versions
  * (GET /workflows/{id}/history, then the graph of each version the listing did not carry,
- * backup-listed-versions.ts), one NDJSON record per version in
+ * listed-versions.ts), one NDJSON record per version in
  * `workflow-history.ndjson`. Read a few workflows at a time and streamed into the archive, so only
  * the versions in flight are held.
  *
  * n8n cannot take history back (docs/REAL-N8N-FINDINGS.md): a restore writes the latest graph
  * only; the versions stay in the archive to read and to write out (`n8n-ark inspect --version`).
  */
-import type { ArchiveBuilder, JsonLine } from './archive-builder.js';
-import { ENTRY, type SkippedResource } from './archive-format.js';
-import { mapOrdered, peek } from './async-iterables.js';
+import type { ArchiveBuilder, JsonLine } from '../archive/builder.js';
+import { ENTRY, type SkippedResource } from '../archive/format.js';
+import { mapOrdered, peek } from '../async-iterables.js';
+import { NotFoundError } from '../errors.js';
+import { skippedBecause } from '../instance/read.js';
+import type { WorkflowVersionMeta } from '../n8n-types.js';
+import type { N8nApi, Progress } from '../ports.js';
 import {
   type Graph,
   type ListedGraphs,
   versionRecord,
   type WorkflowVersionRecord,
-} from './backup-listed-versions.js';
-import type { EarlierVersions } from './backup-previous.js';
-import { NotFoundError } from './errors.js';
-import { skippedBecause } from './instance/read.js';
-import type { WorkflowVersionMeta } from './n8n-types.js';
-import type { N8nApi, Progress } from './ports.js';
+} from './listed-versions.js';
+import type { EarlierVersions } from './previous.js';
 
 export type { WorkflowVersionRecord };
 

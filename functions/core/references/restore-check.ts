@@ -5,7 +5,7 @@
 
 import type { RestoreResource } from '../kinds/index.js';
 import type { PlanContext } from '../kinds/kind.js';
-import { isDanglingReference, referredTo, type WorkflowReference } from '../references.js';
+import { isDanglingReference, referredTo, type WorkflowReference } from './workflow-references.js';
 
 export function checkReferences(ctx: PlanContext): void {
   const restored = (resource: RestoreResource) =>

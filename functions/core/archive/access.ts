@@ -1,5 +1,5 @@
-import { type OpenedArchive, openArchive } from './archive-format.js';
-import type { ArchiveStore, OpenArchiveReader } from './ports.js';
+import type { ArchiveStore, OpenArchiveReader } from '../ports.js';
+import { type OpenedArchive, openArchive } from './format.js';
 
 export type ClosableArchive = OpenedArchive & { close(): Promise<void> };
 

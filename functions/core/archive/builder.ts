@@ -5,15 +5,15 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
+import { pagesOf } from '../async-iterables.js';
+import type { ArchiveWriter } from '../ports.js';
 import {
   ARCHIVE_FORMAT,
   FORMAT_VERSION,
   MANIFEST_ENTRY,
   type Manifest,
   type ManifestEntry,
-} from './archive-format.js';
-import { pagesOf } from './async-iterables.js';
-import type { ArchiveWriter } from './ports.js';
+} from './format.js';
 
 export interface RecordsOptions {
   /** The data table the records are rows of. */

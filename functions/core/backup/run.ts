@@ -2,12 +2,11 @@
  * The exporter: n8n API → archive writer → store, one resource at a time, page by page.
  * Nothing that grows with the instance is held whole: bodies and rows stream into the archive;
  * only ids and names (for the reference check, folder discovery and the closing check) are kept.
- * The archive is published only once the closing check confirms it (backup-closing-check.ts).
+ * The archive is published only once the closing check confirms it (closing-check.ts).
  */
-import { ArchiveBuilder } from './archive-builder.js';
-import { FORMAT_VERSION, type Manifest } from './archive-format.js';
-import { InstanceExport } from './backup-instance-export.js';
-import { ArkError } from './errors.js';
+import { ArchiveBuilder } from '../archive/builder.js';
+import { FORMAT_VERSION, type Manifest } from '../archive/format.js';
+import { ArkError } from '../errors.js';
 import type {
   ArchiveRef,
   ArchiveStore,
@@ -17,7 +16,8 @@ import type {
   N8nApi,
   OpenArchiveReader,
   Progress,
-} from './ports.js';
+} from '../ports.js';
+import { InstanceExport } from './instance-export.js';
 
 export interface BackupDeps {
   api: N8nApi;

@@ -3,10 +3,11 @@
  * --history): how many per workflow and which ones (`extract --version` writes one out).
  * Entries are streamed; only ids, names and the versions of one workflow are held.
  */
-import { ENTRY, type OpenedArchive } from './archive-format.js';
-import { HISTORY_RESOURCE } from './backup-history.js';
-import { UsageError } from './errors.js';
-import type { Workflow, WorkflowVersion } from './n8n-types.js';
+
+import { HISTORY_RESOURCE } from '../backup/history.js';
+import { UsageError } from '../errors.js';
+import type { Workflow, WorkflowVersion } from '../n8n-types.js';
+import { ENTRY, type OpenedArchive } from './format.js';
 
 export interface WorkflowVersionCount {
   id: string;

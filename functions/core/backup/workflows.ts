@@ -4,13 +4,13 @@
  * (docs/REAL-N8N-FINDINGS.md). The folder comes from n8n's package export, one call per page
  * listed, asked for while the page before is completed; the description, pinned data and shares
  * with their project from GET /workflows/{id}, or, for a workflow unchanged since the previous
- * archive, from that archive (backup-previous.ts).
+ * archive, from that archive (previous.ts).
  */
-import { batches, mapOrdered, present } from './async-iterables.js';
-import type { PreviousArchive, WorkflowDetail } from './backup-previous.js';
-import { AuthenticationError, N8nApiError, NotFoundError } from './errors.js';
-import type { Workflow } from './n8n-types.js';
-import type { N8nApi } from './ports.js';
+import { batches, mapOrdered, present } from '../async-iterables.js';
+import { AuthenticationError, N8nApiError, NotFoundError } from '../errors.js';
+import type { Workflow } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
+import type { PreviousArchive, WorkflowDetail } from './previous.js';
 
 /** Workflows placed per package export: one list page (n8n takes up to 300 ids a call). */
 export const FOLDER_BATCH = 250;

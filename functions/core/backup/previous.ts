@@ -11,15 +11,15 @@
  * from (workflows, history) match their digests, read in full before anything is reused. The new
  * archive copies what it takes and never refers to the old one.
  */
-import type { ClosableArchive } from './archive-access.js';
-import { openArchiveAt } from './archive-access.js';
-import { JsonLine } from './archive-builder.js';
-import { type ArchiveWarning, ENTRY } from './archive-format.js';
-import { HISTORY_RESOURCE } from './backup-history.js';
-import { type Graph, graphOf } from './backup-listed-versions.js';
-import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from './errors.js';
-import type { Json, JsonObject, Workflow, WorkflowShare } from './n8n-types.js';
-import type { ArchiveStore, Logger, OpenArchiveReader } from './ports.js';
+import type { ClosableArchive } from '../archive/access.js';
+import { openArchiveAt } from '../archive/access.js';
+import { JsonLine } from '../archive/builder.js';
+import { type ArchiveWarning, ENTRY } from '../archive/format.js';
+import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from '../errors.js';
+import type { Json, JsonObject, Workflow, WorkflowShare } from '../n8n-types.js';
+import type { ArchiveStore, Logger, OpenArchiveReader } from '../ports.js';
+import { HISTORY_RESOURCE } from './history.js';
+import { type Graph, graphOf } from './listed-versions.js';
 
 /** The fields a backup reads from GET /workflows/{id} because the list lacks them. */
 export interface WorkflowDetail {

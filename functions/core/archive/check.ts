@@ -6,9 +6,9 @@
  * columns, folder parents exist, workflow tags exist, saved versions belong to an archived workflow). Reading an entry also checks its SHA-256.
  */
 import type { z } from 'zod';
-import { ENTRY, type ManifestEntry, type OpenedArchive } from './archive-format.js';
-import { ArchiveIntegrityError } from './errors.js';
-import { KINDS } from './kinds/index.js';
+import { ArchiveIntegrityError } from '../errors.js';
+import { KINDS } from '../kinds/index.js';
+import { ENTRY, type ManifestEntry, type OpenedArchive } from './format.js';
 
 export interface ContentProblem {
   entry: string;

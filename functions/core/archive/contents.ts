@@ -4,10 +4,11 @@
  * (--project, --tag, --workflow): they choose workflows, and with --project the other kinds too.
  * Workflow bodies are streamed and reduced to one row each; rows of data tables are only counted.
  */
-import { ENTRY, type OpenedArchive } from './archive-format.js';
-import { folderPaths, owningProjectId } from './instance/identity.js';
-import type { CredentialMeta, DataTable, Folder, Project, Tag, Variable, Workflow } from './n8n-types.js';
-import { chosenProject, type WorkflowChoice, workflowChooser } from './restore/selection.js';
+
+import { folderPaths, owningProjectId } from '../instance/identity.js';
+import type { CredentialMeta, DataTable, Folder, Project, Tag, Variable, Workflow } from '../n8n-types.js';
+import { chosenProject, type WorkflowChoice, workflowChooser } from '../restore/selection.js';
+import { ENTRY, type OpenedArchive } from './format.js';
 
 export interface WorkflowRow {
   id: string;

@@ -2,10 +2,17 @@
  * One run of the exporter (backup.ts): each resource's listing into its entry, the workflows with
  * their history, and the closing check before the manifest is written.
  */
-import type { ArchiveBuilder } from './archive-builder.js';
-import { type ArchiveWarning, ENTRY, type Manifest, type SkippedResource } from './archive-format.js';
-import { peek, readAhead, tap } from './async-iterables.js';
-import type { BackupDeps, BackupOptions } from './backup.js';
+import type { ArchiveBuilder } from '../archive/builder.js';
+import { type ArchiveWarning, ENTRY, type Manifest, type SkippedResource } from '../archive/format.js';
+import { peek, readAhead, tap } from '../async-iterables.js';
+import { BackupDeadlineError } from '../errors.js';
+import { credentialsWithFlags } from '../instance/credential-flags.js';
+import { isOwnerRole } from '../instance/identity.js';
+import { recordedSourceFacts } from '../instance/node-types.js';
+import { projectsWithMembers, skippedBecause } from '../instance/read.js';
+import type { SnapshotResource } from '../kinds/index.js';
+import type { Workflow } from '../n8n-types.js';
+import { BackupReferences } from '../references/backup-check.js';
 import {
   ArchiveTally,
   backupIncomplete,
@@ -14,19 +21,12 @@ import {
   folderProjectsOf,
   IdentityRead,
   type InstanceIdentities,
-} from './backup-closing-check.js';
-import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './backup-history.js';
-import { ListedGraphs } from './backup-listed-versions.js';
-import { findPreviousArchive, type PreviousArchive } from './backup-previous.js';
-import { BackupReferences } from './backup-references.js';
-import { FOLDER_PLACEMENT_RESOURCE, workflowRecords } from './backup-workflows.js';
-import { BackupDeadlineError } from './errors.js';
-import { credentialsWithFlags } from './instance/credential-flags.js';
-import { isOwnerRole } from './instance/identity.js';
-import { recordedSourceFacts } from './instance/node-types.js';
-import { projectsWithMembers, skippedBecause } from './instance/read.js';
-import type { SnapshotResource } from './kinds/index.js';
-import type { Workflow } from './n8n-types.js';
+} from './closing-check.js';
+import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './history.js';
+import { ListedGraphs } from './listed-versions.js';
+import { findPreviousArchive, type PreviousArchive } from './previous.js';
+import type { BackupDeps, BackupOptions } from './run.js';
+import { FOLDER_PLACEMENT_RESOURCE, workflowRecords } from './workflows.js';
 
 /** Resources a backup may record as skipped; without workflows a backup is worthless, so that one is fatal. */
 type OptionalResource = Exclude<SnapshotResource, 'workflows'>;

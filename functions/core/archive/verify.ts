@@ -1,8 +1,8 @@
-import { checkArchiveContent } from './archive-check.js';
-import { type OpenedArchive, openArchive, type VerifyReport } from './archive-format.js';
-import { archiveSnapshot, diffInstances, formatDifferences, liveSnapshot } from './diff/index.js';
-import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from './errors.js';
-import type { ArchiveStore, N8nApi, OpenArchiveReader } from './ports.js';
+import { archiveSnapshot, diffInstances, formatDifferences, liveSnapshot } from '../diff/index.js';
+import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../errors.js';
+import type { ArchiveStore, N8nApi, OpenArchiveReader } from '../ports.js';
+import { checkArchiveContent } from './check.js';
+import { type OpenedArchive, openArchive, type VerifyReport } from './format.js';
 
 /**
  * Checks an archive end to end. Integrity problems (a damaged container, a bad manifest, an entry
