@@ -105,7 +105,10 @@ function importStatements(text: string): ImportStatement[] {
 
 const KINDS_DIR = 'functions/core/kinds';
 
-/** `users` for kinds/users.ts, `workflows` for anything in kinds/workflows/, `kind`, `index`; else undefined. */
+/**
+ * `users` for kinds/users.ts, `workflows` for anything in kinds/workflows/, `kind`, `index`, `shared`
+ * (kinds/shared/: what kinds share, itself no kind); else undefined.
+ */
 function kindOfPath(path: string): string | undefined {
   if (path === KINDS_DIR) return 'index';
   if (!path.startsWith(`${KINDS_DIR}/`)) return undefined;
@@ -113,10 +116,14 @@ function kindOfPath(path: string): string | undefined {
   return rest.length > 0 ? first : first.replace(/\.(ts|js)$/, '');
 }
 
+/** Modules of kinds/ that are no kind: the contract, the list and what kinds share. */
+const NOT_KINDS = new Set(['kind', 'index', 'shared']);
+
 /**
  * Why `file`'s import breaks "a kind never imports another kind", or undefined. A kind's module may
- * reach into kinds/ only for its own file or folder, the contract (kind.ts) and types of the list
- * (index.ts); the relative specifier is resolved against the importing file's directory.
+ * reach into kinds/ only for its own file or folder, the contract (kind.ts), what kinds share
+ * (shared/) and types of the list (index.ts); the relative specifier is resolved against the
+ * importing file's directory. What kinds share imports no kind.
  */
 function kindImportProblem(file: string, statement: ImportStatement): string | undefined {
   const own = kindOfPath(file);
@@ -124,6 +131,7 @@ function kindImportProblem(file: string, statement: ImportStatement): string | u
     return undefined;
   const target = kindOfPath(posix.join(posix.dirname(file), statement.specifier));
   if (target === undefined || target === own || target === 'kind') return undefined;
+  if (target === 'shared' && own !== 'shared') return undefined;
   if (target === 'index' && statement.typeOnly) return undefined;
   return `${file} imports ${statement.specifier}${target === 'index' ? ' (values of the kind list)' : ''}`;
 }
@@ -168,13 +176,13 @@ describe('kinds stay apart', () => {
 
   it('kinds/index.ts imports every kind module beside it', () => {
     const kinds = readdirSync(join(root, KINDS_DIR))
-      .filter((name) => name !== 'index.ts' && name !== 'kind.ts')
       .map((name) => name.replace(/\.ts$/, ''))
+      .filter((name) => !NOT_KINDS.has(name))
       .sort();
     const indexFile = `${KINDS_DIR}/index.ts`;
     const imported = importStatements(readFileSync(join(root, indexFile), 'utf8'))
       .map((s) => kindOfPath(posix.join(KINDS_DIR, s.specifier)))
-      .filter((kind): kind is string => kind !== undefined && kind !== 'kind' && kind !== 'index')
+      .filter((kind): kind is string => kind !== undefined && !NOT_KINDS.has(kind))
       .sort();
     expect(imported).toEqual(kinds);
   });

@@ -17,9 +17,9 @@ import { projectNaturalKey } from '../kinds/projects.js';
 import { tagKey } from '../kinds/tags.js';
 import { userKey } from '../kinds/users.js';
 import { variableKey } from '../kinds/variables.js';
+import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import { workflowKey } from '../kinds/workflows/index.js';
 import type { Folder, Json, Workflow } from '../n8n-types.js';
-import { WorkflowCanonicalizer } from './canonical.js';
 import type { InstanceSnapshot } from './snapshot.js';
 
 export interface SideIndex {

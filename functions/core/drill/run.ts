@@ -13,6 +13,7 @@ import {
   diffInstances,
   liveSnapshot,
 } from '../diff/index.js';
+import { messageOf } from '../kinds/shared/failure-policy.js';
 import type {
   ArchiveAnnexStore,
   Clock,
@@ -23,7 +24,6 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import { messageOf } from '../restore/failure-policy.js';
 import { isObjectFailure } from '../restore/ledger-state.js';
 import { runRestore } from '../restore/run.js';
 import type { RestoreDeps, RestoreOptions, RestoreReport } from '../restore/types.js';

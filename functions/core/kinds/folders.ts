@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { folderPaths } from '../instance/identity.js';
 import type { Folder } from '../n8n-types.js';
-import { Adoption } from '../restore/adoption.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption } from './shared/adoption.js';
 
 /** The natural key: `<place> / <path>`. */
 export function folderKey(place: string, path: string): string {

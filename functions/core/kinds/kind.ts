@@ -9,7 +9,6 @@
 import { z } from 'zod';
 import type { OpenedArchive } from '../archive/format.js';
 import type { N8nApi } from '../ports.js';
-import type { ConflictPolicy } from '../restore/conflict-policy.js';
 import type { RestoreLedger } from '../restore/ledger.js';
 import type { SourceState, TargetState } from '../restore/plan-state.js';
 import type {
@@ -21,6 +20,7 @@ import type {
   RestoreWarning,
 } from '../restore/types.js';
 import type { RestoreResource, RestoreStep } from './index.js';
+import type { ConflictPolicy } from './shared/conflict-policy.js';
 
 /**
  * Where an object sits, as a token two instances agree on: the target project id it lands in (or

@@ -10,11 +10,11 @@ import { personalOwner, projectKey } from '../instance/identity.js';
 import { collect } from '../json.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
-import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
-import { isFatal } from '../restore/failure-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from './shared/adoption.js';
+import { isFatal } from './shared/failure-policy.js';
 
 type SourceProject = Project & { members?: ProjectMember[] };
 

@@ -3,9 +3,9 @@
 import { z } from 'zod';
 import type { Tag } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
-import { Adoption } from '../restore/adoption.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption } from './shared/adoption.js';
 
 export function tagKey(tag: Pick<Tag, 'name'>): string {
   return tag.name;

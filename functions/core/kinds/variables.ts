@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import type { Variable } from '../n8n-types.js';
 import type { N8nApi } from '../ports.js';
-import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
-import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
 import type { PlanEntry } from '../restore/types.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from './shared/adoption.js';
+import { decideConflict, renamedVariableKey } from './shared/conflict-policy.js';
 
 /** The natural key: `<place> / <key>`, the place `global` for a variable of no project. */
 export function variableKey(place: string, key: string): string {

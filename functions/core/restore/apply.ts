@@ -8,8 +8,8 @@ import { ArkError, RestoreError } from '../errors.js';
 import { collect } from '../json.js';
 import { KINDS, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
 import { type ApplyContext, type ApplyMemo, DeadlineReached } from '../kinds/kind.js';
+import { isFatal, messageOf } from '../kinds/shared/failure-policy.js';
 import type { N8nApi } from '../ports.js';
-import { isFatal, messageOf } from './failure-policy.js';
 import type { RestoreLedger } from './ledger.js';
 import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
 

@@ -11,7 +11,7 @@ import {
   type ConflictPolicy,
   DATA_TABLE_ROWS_POLICIES,
   type DataTableRowsPolicy,
-} from './conflict-policy.js';
+} from '../kinds/shared/conflict-policy.js';
 
 export const MAX_ROW_BATCH_SIZE = 10_000;
 

@@ -4,6 +4,7 @@
  */
 import type { OpenedArchive } from '../archive/format.js';
 import type { RestoreResource } from '../kinds/index.js';
+import type { ConflictPolicy, DataTableRowsPolicy } from '../kinds/shared/conflict-policy.js';
 import type {
   Clock,
   LedgerStore,
@@ -14,7 +15,6 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import type { ConflictPolicy, DataTableRowsPolicy } from './conflict-policy.js';
 import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger.js';
 
 export type PlanAction = 'create' | 'update' | 'skip' | 'conflict';

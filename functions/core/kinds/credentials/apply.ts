@@ -1,8 +1,8 @@
 /** Creating credentials (with their secret, or as stubs) and moving matched ones to their project. */
 import type { CredentialMeta, JsonObject } from '../../n8n-types.js';
-import { Adoption } from '../../restore/adoption.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
+import { Adoption } from '../shared/adoption.js';
 import { credentialKey } from './key.js';
 import { placeholderCredentialData, secretFor } from './stub-data.js';
 

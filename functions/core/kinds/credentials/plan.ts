@@ -5,8 +5,8 @@
  */
 import { owningProjectId } from '../../instance/identity.js';
 import type { CredentialMeta } from '../../n8n-types.js';
-import { renamedName } from '../../restore/conflict-policy.js';
 import type { PlanContext } from '../kind.js';
+import { renamedName } from '../shared/conflict-policy.js';
 
 /** n8n honours a chosen credential id only in this shape (POST /credentials `id`). */
 const CHOOSABLE_CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,16}$/;

@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import type { DataTable } from '../../n8n-types.js';
 import type { N8nApi } from '../../ports.js';
-import { Adoption } from '../../restore/adoption.js';
 import type { ApplyContext, Kind } from '../kind.js';
 import { id, jsonObject, text } from '../kind.js';
+import { Adoption } from '../shared/adoption.js';
 import { planDataTables } from './plan.js';
 import { dataTableKey, restoreRows } from './rows.js';
 

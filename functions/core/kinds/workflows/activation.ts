@@ -4,10 +4,10 @@
  * so publishing runs in levels: callees first, then their callers.
  */
 import { RestoreError } from '../../errors.js';
-import { isFatal, messageOf } from '../../restore/failure-policy.js';
-import { describeNodeTypeKey, nodeTypesStillMissing } from '../../restore/node-type-check.js';
 import type { ApplyContext } from '../kind.js';
+import { isFatal, messageOf } from '../shared/failure-policy.js';
 import { eachRestoredWorkflow, type RestoredWorkflow } from './each-restored.js';
+import { describeNodeTypeKey, nodeTypesStillMissing } from './node-type-check.js';
 import { restoredWorkflowFacts } from './planned.js';
 
 type Candidate = Omit<RestoredWorkflow, 'targetId'>;

@@ -5,9 +5,9 @@
  * restore with new ids uses, so both paths write the same bodies and pass the same checks.
  */
 import { AmbiguousWriteError } from '../../errors.js';
-import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { ApplyContext } from '../kind.js';
+import { isFatal } from '../shared/failure-policy.js';
 
 /** Workflows per n8n package import: small packages keep one refusal cheap to retry one by one. */
 const IMPORT_BATCH = 100;

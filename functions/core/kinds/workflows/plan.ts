@@ -4,15 +4,15 @@
  * content is already the archive's (compared by names, not ids) is skipped, not rewritten.
  */
 import { ENTRY } from '../../archive/format.js';
-import { WorkflowCanonicalizer } from '../../diff/canonical.js';
 import { emptyInstanceNames, folderPaths, type InstanceNames, projectKey } from '../../instance/identity.js';
 import { digestOf } from '../../json.js';
 import type { Project, Workflow } from '../../n8n-types.js';
-import { decideConflict, renamedName } from '../../restore/conflict-policy.js';
-import { TargetMatcher } from '../../restore/matching.js';
 import type { TargetWorkflow, WorkflowSummary } from '../../restore/plan-state.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { PlanContext } from '../kind.js';
+import { decideConflict, renamedName } from '../shared/conflict-policy.js';
+import { TargetMatcher } from '../shared/matching.js';
+import { WorkflowCanonicalizer } from './canonical.js';
 
 /** The natural key: `<place> / <name>`. */
 export function workflowKey(place: string, name: string): string {

@@ -11,10 +11,10 @@ import {
   rewriteWorkflowReferences,
   type WorkflowReference,
 } from '../../references/workflow-references.js';
-import { isFatal } from '../../restore/failure-policy.js';
 import type { PlanEntry } from '../../restore/types.js';
 import type { RestoreResource } from '../index.js';
 import type { ApplyContext } from '../kind.js';
+import { isFatal } from '../shared/failure-policy.js';
 import { idMaps, plannedWorkflows } from './planned.js';
 import { contentBeforePublishing } from './published.js';
 import { writeBody } from './write-body.js';

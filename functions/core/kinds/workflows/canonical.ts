@@ -6,11 +6,11 @@
  * The canonical form is also exactly what a restore can carry: node and settings keys n8n refuses
  * on write are left out here, so a diff never reports what no restore could reproduce.
  */
-import type { InstanceNames } from '../instance/identity.js';
-import { owningProjectId } from '../instance/identity.js';
-import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from '../kinds/workflows/write-body.js';
-import type { Json, JsonObject, Workflow, WorkflowNode } from '../n8n-types.js';
-import { type IdMaps, rewriteWorkflowReferences } from '../references/workflow-references.js';
+import type { InstanceNames } from '../../instance/identity.js';
+import { owningProjectId } from '../../instance/identity.js';
+import type { Json, JsonObject, Workflow, WorkflowNode } from '../../n8n-types.js';
+import { type IdMaps, rewriteWorkflowReferences } from '../../references/workflow-references.js';
+import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from './write-body.js';
 
 /** Turns workflows into their instance-independent form. */
 export class WorkflowCanonicalizer {

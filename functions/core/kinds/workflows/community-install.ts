@@ -5,12 +5,12 @@
  * the restore there, with nothing written.
  */
 
-import { RestoreError } from '../errors.js';
-import { assertRestoreScopes } from '../instance/doctor.js';
-import { readInventory } from '../instance/node-types.js';
-import type { Logger, N8nApi, N8nCapabilities } from '../ports.js';
-import { messageOf } from './failure-policy.js';
-import type { PlanOptions, RestorePlan } from './types.js';
+import { RestoreError } from '../../errors.js';
+import { assertRestoreScopes } from '../../instance/doctor.js';
+import { readInventory } from '../../instance/node-types.js';
+import type { Logger, N8nApi, N8nCapabilities } from '../../ports.js';
+import type { PlanOptions, RestorePlan } from '../../restore/types.js';
+import { messageOf } from '../shared/failure-policy.js';
 
 export async function installCommunityPackages(
   deps: { api: N8nApi; capabilities?: N8nCapabilities; logger: Logger },

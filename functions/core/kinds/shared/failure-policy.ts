@@ -11,7 +11,7 @@ import {
   MissingScopeError,
   PaginationError,
   SecretError,
-} from '../errors.js';
+} from '../../errors.js';
 
 export function isFatal(error: unknown): boolean {
   return (

@@ -5,10 +5,10 @@
  * and adopts it; a create refused with 409 (the object exists) looks again. So a crash at any point
  * leaves no duplicate behind.
  */
-import { AmbiguousWriteError, ConflictError } from '../errors.js';
-import { collect } from '../json.js';
-import type { RestoreResource } from '../kinds/index.js';
-import type { RestoreLedger } from './ledger.js';
+import { AmbiguousWriteError, ConflictError } from '../../errors.js';
+import { collect } from '../../json.js';
+import type { RestoreLedger } from '../../restore/ledger.js';
+import type { RestoreResource } from '../index.js';
 
 /** Sends of one create whose answers were lost, before the object fails (every kind's creates). */
 export const AMBIGUOUS_ATTEMPTS = 4;

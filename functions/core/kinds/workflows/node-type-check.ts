@@ -9,12 +9,17 @@
  * (N8nApi.missingNodeTypes). Where the probe cannot be asked, community types are judged by the
  * inventory alone and built-in ones are not judged (a note says so).
  */
-import type { ArchivedCommunityPackage } from '../archive/format.js';
-import { isBuiltInNodeType, nodeTypeKey, packageOfNodeType, readInventory } from '../instance/node-types.js';
-import type { CommunityPackage, NodeTypeUse } from '../n8n-types.js';
-import type { N8nApi } from '../ports.js';
-import type { SourceState } from './plan-state.js';
-import type { CommunityPackageInstall, RestorePlan } from './types.js';
+import type { ArchivedCommunityPackage } from '../../archive/format.js';
+import {
+  isBuiltInNodeType,
+  nodeTypeKey,
+  packageOfNodeType,
+  readInventory,
+} from '../../instance/node-types.js';
+import type { CommunityPackage, NodeTypeUse } from '../../n8n-types.js';
+import type { N8nApi } from '../../ports.js';
+import type { SourceState } from '../../restore/plan-state.js';
+import type { CommunityPackageInstall, RestorePlan } from '../../restore/types.js';
 
 export interface NodeTypeCheckOptions {
   installCommunityPackages?: boolean;
