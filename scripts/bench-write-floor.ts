@@ -10,7 +10,7 @@ import { FolderArchiveStore } from '../functions/adapters/folder-store.js';
 import { N8nHttpClient } from '../functions/adapters/n8n-http-client.js';
 import { openZipArchive } from '../functions/adapters/zip-archive-reader.js';
 import { openArchiveAt } from '../functions/core/archive/access.js';
-import { ENTRY } from '../functions/core/archive/format.js';
+import { ENTRY } from '../functions/core/archive/entries.js';
 import { chunks, mapOrdered } from '../functions/core/async-iterables.js';
 import { placeholderCredentialData } from '../functions/core/kinds/credentials/stub-data.js';
 import { toWorkflowWrite } from '../functions/core/kinds/workflows/write-body.js';

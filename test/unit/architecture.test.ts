@@ -69,7 +69,7 @@ describe('layout boundaries', () => {
   it("test fakes take no production values but error classes and archive entry names: n8n's rules are their own", () => {
     // Error classes are the port's contract and entry names the archive's layout; anything else
     // (such as which keys n8n accepts) a fake must state itself, or a wrong constant cannot fail a test.
-    const allowed = /\/(errors|archive\/format)\.js$/;
+    const allowed = /\/(errors|archive\/format|archive\/entries)\.js$/;
     const imports = [...sourceFiles('test/unit/fakes'), ...sourceFiles('test/unit/support')].flatMap((file) =>
       productionValueImports(file)
         .filter((entry) => !allowed.test(entry.split(':')[0] ?? ''))
@@ -185,6 +185,61 @@ describe('kinds stay apart', () => {
       .filter((kind): kind is string => kind !== undefined && !NOT_KINDS.has(kind))
       .sort();
     expect(imported).toEqual(kinds);
+  });
+});
+
+/** The core's import graph: each file's relative imports (type-only ones too), resolved to files. */
+function importGraph(dir: string): Map<string, string[]> {
+  return new Map(
+    sourceFiles(dir).map((file) => [
+      file,
+      importStatements(readFileSync(join(root, file), 'utf8'))
+        .filter((statement) => statement.specifier.startsWith('.'))
+        .map((statement) => posix.join(posix.dirname(file), statement.specifier).replace(/\.js$/, '.ts'))
+        .filter((target) => existsSync(join(root, target))),
+    ]),
+  );
+}
+
+/** Files reachable from `file` through the graph. */
+function reachable(graph: Map<string, string[]>, file: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...(graph.get(file) ?? [])];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(graph.get(next) ?? []));
+  }
+  return seen;
+}
+
+describe('kinds stand below the restore', () => {
+  it('the reach of an import graph follows imports through other files', () => {
+    // Prepare
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['b.ts']],
+      ['d.ts', []],
+    ]);
+
+    // Act
+    const fromA = reachable(graph, 'a.ts');
+
+    // Assess
+    expect([...fromA].sort()).toEqual(['b.ts', 'c.ts']);
+  });
+
+  it('no module of kinds/ imports restore/, even through another module (so no cycle joins them)', () => {
+    const graph = importGraph('functions/core');
+    const problems = [...graph.keys()]
+      .filter((file) => file.startsWith(`${KINDS_DIR}/`))
+      .flatMap((file) =>
+        [...reachable(graph, file)]
+          .filter((target) => target.startsWith('functions/core/restore/'))
+          .map((target) => `${file} reaches ${target}`),
+      );
+    expect(problems).toEqual([]);
   });
 });
 

@@ -8,7 +8,8 @@
 import { folderPaths, owningProjectId } from '../instance/identity.js';
 import type { CredentialMeta, DataTable, Folder, Project, Tag, Variable, Workflow } from '../n8n-types.js';
 import { chosenProject, type WorkflowChoice, workflowChooser } from '../restore/selection.js';
-import { ENTRY, type OpenedArchive } from './format.js';
+import { ENTRY } from './entries.js';
+import type { OpenedArchive } from './format.js';
 
 export interface WorkflowRow {
   id: string;

@@ -10,7 +10,8 @@ import { archiveRows } from '../kinds/data-tables/rows.js';
 import { toWorkflowWrite } from '../kinds/workflows/write-body.js';
 import type { DataTable, Json, JsonObject, Workflow, WorkflowVersion } from '../n8n-types.js';
 import { globToRegExp } from '../restore/selection.js';
-import { ENTRY, type OpenedArchive } from './format.js';
+import { ENTRY } from './entries.js';
+import type { OpenedArchive } from './format.js';
 
 export interface ExtractedWorkflow {
   /** A file name safe on any file system, unique among this extraction's files (case-insensitively). */

@@ -19,20 +19,6 @@ export const ROWS_PER_CHUNK = 10_000;
  */
 export const MAX_LINE_CHARS = 256 * 1024 * 1024;
 
-export const ENTRY = {
-  users: 'users.ndjson',
-  projects: 'projects.ndjson',
-  folders: 'folders.ndjson',
-  tags: 'tags.ndjson',
-  variables: 'variables.ndjson',
-  credentials: 'credentials.ndjson',
-  dataTables: 'data-tables.ndjson',
-  workflows: 'workflows.ndjson',
-  workflowHistory: 'workflow-history.ndjson',
-  dataTableRows: (tableId: string, chunk: number) =>
-    `data-tables/${tableId}/rows-${String(chunk).padStart(6, '0')}.ndjson`,
-} as const;
-
 const manifestEntrySchema = z.object({
   name: z.string().min(1),
   resource: z.string().min(1),

@@ -7,7 +7,8 @@
 import { HISTORY_RESOURCE } from '../backup/history.js';
 import { UsageError } from '../errors.js';
 import type { Workflow, WorkflowVersion } from '../n8n-types.js';
-import { ENTRY, type OpenedArchive } from './format.js';
+import { ENTRY } from './entries.js';
+import type { OpenedArchive } from './format.js';
 
 export interface WorkflowVersionCount {
   id: string;

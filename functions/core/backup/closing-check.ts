@@ -8,6 +8,7 @@
 import { BackupIncompleteError, NotFoundError } from '../errors.js';
 import { unavailableReason } from '../instance/read.js';
 import { KINDS, type SnapshotResource } from '../kinds/index.js';
+import { identityOf } from '../kinds/shared/identity.js';
 import type { N8nApi } from '../ports.js';
 
 /** One resource's objects, id → name (a variable's key, a user's e-mail). */
@@ -31,15 +32,6 @@ export interface ClosingFindings {
   missing: ObjectRef[];
   /** Created or deleted while the backup ran. */
   changed: ChangedObject[];
-}
-
-/** The id and the name a person knows an object by, from any record n8n lists. */
-export function identityOf(record: unknown): { id: string; name: string } | undefined {
-  if (typeof record !== 'object' || record === null) return undefined;
-  const { id, name, key, email } = record as Record<string, unknown>;
-  if (typeof id !== 'string' && typeof id !== 'number') return undefined;
-  const label = [name, key, email].find((value) => typeof value === 'string');
-  return { id: String(id), name: (label as string | undefined) ?? String(id) };
 }
 
 export interface IdentityReadOptions {

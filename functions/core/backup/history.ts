@@ -9,7 +9,8 @@
  * only; the versions stay in the archive to read and to write out (`n8n-ark inspect --version`).
  */
 import type { ArchiveBuilder, JsonLine } from '../archive/builder.js';
-import { ENTRY, type SkippedResource } from '../archive/format.js';
+import { ENTRY } from '../archive/entries.js';
+import type { SkippedResource } from '../archive/format.js';
 import { mapOrdered, peek } from '../async-iterables.js';
 import { NotFoundError } from '../errors.js';
 import { skippedBecause } from '../instance/read.js';

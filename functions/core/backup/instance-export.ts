@@ -3,7 +3,8 @@
  * their history, and the closing check before the manifest is written.
  */
 import type { ArchiveBuilder } from '../archive/builder.js';
-import { type ArchiveWarning, ENTRY, type Manifest, type SkippedResource } from '../archive/format.js';
+import { ENTRY } from '../archive/entries.js';
+import type { ArchiveWarning, Manifest, SkippedResource } from '../archive/format.js';
 import { peek, readAhead, tap } from '../async-iterables.js';
 import { BackupDeadlineError } from '../errors.js';
 import { credentialsWithFlags } from '../instance/credential-flags.js';

@@ -14,7 +14,8 @@
 import type { ClosableArchive } from '../archive/access.js';
 import { openArchiveAt } from '../archive/access.js';
 import { JsonLine } from '../archive/builder.js';
-import { type ArchiveWarning, ENTRY } from '../archive/format.js';
+import { ENTRY } from '../archive/entries.js';
+import type { ArchiveWarning } from '../archive/format.js';
 import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from '../errors.js';
 import type { Json, JsonObject, Workflow, WorkflowShare } from '../n8n-types.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from '../ports.js';

@@ -3,7 +3,9 @@
  * diff. Resources one side cannot read (unlicensed, a scope the key lacks, skipped at backup) are
  * unavailable with the reason, not failures.
  */
-import { ENTRY, type OpenedArchive } from '../archive/format.js';
+
+import { ENTRY } from '../archive/entries.js';
+import type { OpenedArchive } from '../archive/format.js';
 import { workflowRecords } from '../backup/workflows.js';
 import { probeListing, projectsWithMembers, unavailableReason } from '../instance/read.js';
 import { KINDS, type SnapshotResource } from '../kinds/index.js';

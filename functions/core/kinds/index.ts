@@ -7,6 +7,7 @@
 import { credentialsKind } from './credentials/index.js';
 import { dataTablesKind } from './data-tables/index.js';
 import { foldersKind } from './folders.js';
+import type { Kind } from './kind.js';
 import { projectsKind } from './projects.js';
 import { tagsKind } from './tags.js';
 import { usersKind } from './users.js';
@@ -23,6 +24,9 @@ export const KINDS = [
   dataTablesKind,
   workflowsKind,
 ] as const;
+
+/** KINDS as the contract sees each kind: for code that works with any kind through its hooks. */
+export const EVERY_KIND: readonly Kind[] = KINDS;
 
 type AnyKind = (typeof KINDS)[number];
 
@@ -52,8 +56,10 @@ export const COUNTED_RESOURCES: readonly CountedResource[] = KINDS.flatMap((k) =
 );
 
 /** The kind that writes a resource. */
-export function kindOf(resource: SnapshotResource): AnyKind {
-  const kind = KINDS.find((k) => k.resource === resource);
+export function kindOf(resource: SnapshotResource): Kind {
+  const kind = EVERY_KIND.find((k) => k.resource === resource);
   if (!kind) throw new Error(`no kind for ${resource}`);
   return kind;
 }
+
+export type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';

@@ -18,9 +18,10 @@ export function checkReferences(ctx: PlanContext): void {
   const workflows = restored('workflows');
   const credentials = restored('credentials');
   const tables = restored('dataTables');
+  const targetCredentials = new Set((ctx.target.credentials ?? []).map((c) => c.id));
   const provided = (reference: WorkflowReference) =>
     reference.kind === 'credential'
-      ? credentials.has(reference.id) || ctx.target.credentials.has(reference.id)
+      ? credentials.has(reference.id) || targetCredentials.has(reference.id)
       : reference.kind === 'dataTable'
         ? tables.has(reference.id)
         : workflows.has(reference.id);

@@ -6,8 +6,8 @@
  */
 import { ArkError, RestoreError } from '../errors.js';
 import { collect } from '../json.js';
-import { KINDS, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
-import { type ApplyContext, type ApplyMemo, DeadlineReached } from '../kinds/kind.js';
+import { EVERY_KIND, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
+import { type ApplyContext, DeadlineReached } from '../kinds/kind.js';
 import { isFatal, messageOf } from '../kinds/shared/failure-policy.js';
 import type { N8nApi } from '../ports.js';
 import type { RestoreLedger } from './ledger.js';
@@ -17,9 +17,7 @@ import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.
 export const DEFAULT_ROW_BATCH = 5000;
 const DEFAULT_CONCURRENCY = 4;
 
-const STEP_RUNNERS = new Map(
-  KINDS.flatMap((kind) => kind.steps.map((step) => [step.name as RestoreStep, step])),
-);
+const STEP_RUNNERS = new Map(EVERY_KIND.flatMap((kind) => kind.steps.map((step) => [step.name, step])));
 
 /** Applies the plan until done (true) or the deadline (false); fatal failures are rethrown, the ledger saved. */
 export async function applySteps(
@@ -31,7 +29,7 @@ export async function applySteps(
   const ctx = createApplyContext(plan, deps, options, ledger);
   if (!ledger.state.seeded) seed(plan, ledger);
   try {
-    for (const step of RESTORE_STEPS) await runStep(ctx, step);
+    for (const step of RESTORE_STEPS) await runStep(ctx, { deps, ledger }, step);
   } catch (error) {
     await ledger.save();
     if (error instanceof DeadlineReached) return false;
@@ -48,17 +46,21 @@ export async function applySteps(
   return true;
 }
 
-async function runStep(ctx: ApplyContext, step: RestoreStep): Promise<void> {
-  const status = ctx.ledger.stepStatus(step);
+async function runStep(
+  ctx: ApplyContext,
+  { deps, ledger }: { deps: RestoreDeps; ledger: RestoreLedger },
+  step: RestoreStep,
+): Promise<void> {
+  const status = ledger.stepStatus(step);
   if (status === 'done') return;
   ctx.checkDeadline();
-  await ctx.ledger.startStep(step);
-  ctx.deps.progress.start(step);
-  const started = ctx.deps.clock.now().getTime();
-  await STEP_RUNNERS.get(step)?.run(ctx, status === 'running');
-  await ctx.ledger.finishStep(step);
-  ctx.deps.progress.done(step);
-  ctx.deps.logger.debug('restore step done', { step, durationMs: ctx.deps.clock.now().getTime() - started });
+  await ledger.startStep(step);
+  deps.progress.start(step);
+  const started = deps.clock.now().getTime();
+  await STEP_RUNNERS.get(step)?.run(stepContext(ctx, status === 'running'));
+  await ledger.finishStep(step);
+  deps.progress.done(step);
+  deps.logger.debug('restore step done', { step, durationMs: deps.clock.now().getTime() - started });
 }
 
 /** First run only: record the plan's matches and count what it skips or cannot do. */
@@ -86,14 +88,20 @@ export function createApplyContext(
   options: ApplyOptions,
   ledger: RestoreLedger,
 ): ApplyContext {
-  return new StepContext(plan, deps, options, ledger);
+  return new RunContext(plan, deps, options, ledger);
 }
 
-class StepContext implements ApplyContext {
+/** The run's context as one step sees it: the same run (entries, memos, ledger), resumed or not. */
+export function stepContext(run: ApplyContext, resumed: boolean): ApplyContext {
+  return Object.create(run, { resumed: { value: resumed } }) as ApplyContext;
+}
+
+class RunContext implements ApplyContext {
   readonly api: N8nApi;
   readonly rowBatchSize: number;
   readonly concurrency: number;
-  readonly memo: ApplyMemo;
+  readonly resumed: boolean = false;
+  private readonly memos = new Map<string, unknown>();
   private readonly byResource = new Map<RestoreResource, PlanEntry[]>();
 
   constructor(
@@ -110,19 +118,11 @@ class StepContext implements ApplyContext {
     }
     this.rowBatchSize = Math.max(1, options.rowBatchSize ?? DEFAULT_ROW_BATCH);
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
-    this.memo = {
-      warnedDrops: new Set(),
-      predicted: new Set(
-        plan.warnings.filter((w) => w.workflow && w.location).map((w) => `${w.workflow?.id}|${w.location}`),
-      ),
-      // What an earlier run of this restore reported already (it is in the ledger) is not reported twice.
-      reportedUnresolved: new Set(
-        ledger.state.warnings
-          .filter((w) => w.code === 'unresolved-reference' && w.workflow && w.location)
-          .map((w) => `${w.workflow?.id}|${w.location}`),
-      ),
-      workflowFacts: new Map(),
-    };
+  }
+
+  memo<M>(kind: string, create: () => M): M {
+    if (!this.memos.has(kind)) this.memos.set(kind, create());
+    return this.memos.get(kind) as M;
   }
 
   entries(resource: RestoreResource): readonly PlanEntry[] {

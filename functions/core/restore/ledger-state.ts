@@ -8,6 +8,7 @@ import {
   type RestoreResource,
   type RestoreStep,
 } from '../kinds/index.js';
+import type { CredentialAwaitingSecret } from '../kinds/kind.js';
 import type { Round } from './rounds.js';
 import type { RestorePlan, RestoreWarning } from './types.js';
 
@@ -29,11 +30,7 @@ export function zeroCounts(): Counts {
   return Object.fromEntries(COUNTED_RESOURCES.map((r) => [r, 0])) as Counts;
 }
 
-export interface CredentialAwaitingSecret {
-  id: string;
-  name: string;
-  type: string;
-}
+export type { CredentialAwaitingSecret } from '../kinds/kind.js';
 
 /** The ledger as saved (JSON). */
 export interface LedgerState {

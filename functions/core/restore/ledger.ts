@@ -7,15 +7,16 @@
 import { RestoreError } from '../errors.js';
 import {
   type CountedResource,
+  EVERY_KIND,
   RESTORE_RESOURCES,
   RESTORE_STEPS,
   type RestoreResource,
   type RestoreStep,
 } from '../kinds/index.js';
+import type { KindLedger, RetryView } from '../kinds/kind.js';
 import type { Clock, LedgerStore } from '../ports.js';
 import {
   type CheckpointPolicy,
-  type CredentialAwaitingSecret,
   isObjectFailure,
   LEDGER_FORMAT,
   LEDGER_VERSION,
@@ -28,7 +29,7 @@ import type { RestorePlan, RestoreWarning } from './types.js';
 
 export * from './ledger-state.js';
 
-export class RestoreLedger {
+export class RestoreLedger implements KindLedger {
   private readonly ids: Record<RestoreResource, Map<string, string>>;
   private readonly progressMarks: Map<RestoreStep, Set<string>>;
   private readonly failedObjects: Set<string>;
@@ -190,15 +191,9 @@ export class RestoreLedger {
     this.state.failed = zeroCounts();
     for (const entry of this.state.plan.entries)
       if (entry.action === 'conflict') this.state.failed[entry.resource] += 1;
-    // A tag made again has a new id: the workflows that carry it are tagged again (an idempotent PUT).
-    if ([...this.failedObjects].some((key) => key.startsWith('tags:')))
-      this.progressMarks.delete('workflowTags');
-    // A workflow written while something it refers to was missing keeps that reference as it was:
-    // it is written again once what failed exists (the warning comes back if it still does not).
-    const references = this.progressMarks.get('workflowReferences');
-    for (const warning of this.state.warnings)
-      if (warning.code === 'unresolved-reference' && warning.workflow)
-        references?.delete(warning.workflow.id);
+    // What else each kind's steps must do again (workflows are tagged again when a tag is made again).
+    const view = this.retryView();
+    for (const kind of EVERY_KIND) kind.beforeRetry?.(view);
     this.marksJson.clear();
     this.failedObjects.clear();
     this.state.warnings = this.state.warnings.filter(
@@ -208,6 +203,17 @@ export class RestoreLedger {
       if (this.state.steps[step] === 'done') this.state.steps[step] = 'running';
     this.state.status = 'running';
     this.changesSinceSave += 1;
+  }
+
+  private retryView(): RetryView {
+    return {
+      failures: [...this.failedObjects],
+      warnings: this.state.warnings,
+      clearMarks: (step, keys) => {
+        if (keys === undefined) this.progressMarks.delete(step);
+        else for (const key of keys) this.progressMarks.get(step)?.delete(key);
+      },
+    };
   }
 
   /** The live id map of one resource (the applier and the reference rewriter read and extend it). */
@@ -309,15 +315,8 @@ export class RestoreLedger {
     this.changesSinceSave += 1;
   }
 
-  awaitingSecret(credential: CredentialAwaitingSecret): void {
-    if (this.state.credentialsAwaitingSecrets.some((c) => c.id === credential.id)) return;
-    this.state.credentialsAwaitingSecrets.push(credential);
-    this.changesSinceSave += 1;
-  }
-
-  /** A stub got its secret: it waits no more. */
-  secretWritten(id: string): void {
-    this.state.credentialsAwaitingSecrets = this.state.credentialsAwaitingSecrets.filter((c) => c.id !== id);
+  /** A change a kind made to `state` (kinds/credentials/awaiting.ts): counted toward the next checkpoint. */
+  changed(): void {
     this.changesSinceSave += 1;
   }
 

@@ -7,12 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Manifest, OpenedArchive } from '../archive/format.js';
-import { RestoreError } from '../errors.js';
 import { stableStringify } from '../json.js';
-import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
+import { EVERY_KIND, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
 import type { PlanContext, ProjectScope } from '../kinds/kind.js';
 import type { ConflictPolicy } from '../kinds/shared/conflict-policy.js';
-import { checkNodeTypes } from '../kinds/workflows/node-type-check.js';
 import { type N8nApi, silentLogger, silentProgress } from '../ports.js';
 import { checkReferences } from '../references/restore-check.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
@@ -35,11 +33,7 @@ export async function planRestore(
 ): Promise<RestorePlan> {
   const logger = options.logger ?? silentLogger;
   const progress = options.progress ?? silentProgress;
-  if (options.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
-    throw new RestoreError(
-      `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
-    );
-  }
+  for (const kind of EVERY_KIND) await kind.refuseUnfitTarget?.(api, options);
   const versions = checkVersions(archive.manifest.source, await api.n8nVersion(), options.requireSameMinor);
   progress.start('plan: reading the archive');
   const state = source ?? (await readSource(archive));
@@ -52,11 +46,11 @@ export async function planRestore(
   for (const warning of versions.warnings) context.warn(warning);
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
-  for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
+  for (const kind of EVERY_KIND) await kind.plan?.(context);
   if (options.earlier) carryOver((resource) => context.entries(resource), options.earlier, target);
   checkReferences(context);
   const plan = context.toPlan();
-  await checkNodeTypes(plan, api, state, archive.manifest.communityPackages, options);
+  for (const kind of EVERY_KIND) await kind.detail?.finishPlan?.(context, plan);
   logger.info('restore planned', {
     target: api.baseUrl,
     entries: plan.entries.length,
@@ -84,6 +78,7 @@ class PlanningContext implements PlanContext {
   private readonly warnings: RestoreWarning[] = [];
   private readonly scopes = new Map<string, ProjectScope>();
   private readonly selection: Selection | undefined;
+  private readonly personalProjectIds: Set<string>;
 
   constructor(
     readonly archive: OpenedArchive,
@@ -95,6 +90,9 @@ class PlanningContext implements PlanContext {
   ) {
     this.selection = selectObjects(source, options);
     this.notes.push(...(this.selection?.notes ?? []));
+    this.personalProjectIds = new Set(
+      (target.projects ?? []).filter((project) => project.type === 'personal').map((project) => project.id),
+    );
   }
 
   isSelected(resource: RestoreResource, id: string): boolean {
@@ -134,9 +132,7 @@ class PlanningContext implements PlanContext {
    */
   targetPlaces(targetProjectId: string | undefined): string[] {
     const personal =
-      !this.target.projects ||
-      targetProjectId === undefined ||
-      this.target.personalProjectIds.has(targetProjectId);
+      !this.target.projects || targetProjectId === undefined || this.personalProjectIds.has(targetProjectId);
     if (targetProjectId === undefined) return ['personal'];
     return personal ? [targetProjectId, 'personal'] : [targetProjectId];
   }
@@ -159,6 +155,17 @@ class PlanningContext implements PlanContext {
     this.warnings.push(warning);
   }
 
+  /** Per kind the restore writes, whether the target listed it (a required kind always does, or planning failed). */
+  private writable(): Partial<Record<RestoreResource, boolean>> {
+    const target = this.target as unknown as Record<string, unknown>;
+    return Object.fromEntries(
+      EVERY_KIND.filter((kind) => kind.restored && !kind.required).map((kind) => [
+        kind.resource,
+        target[kind.resource] !== undefined,
+      ]),
+    );
+  }
+
   toPlan(): RestorePlan {
     const manifest = this.archive.manifest;
     return {
@@ -168,17 +175,8 @@ class PlanningContext implements PlanContext {
         sourceUrl: manifest.source.url,
         startedAt: manifest.startedAt,
       },
-      target: {
-        url: this.api.baseUrl,
-        projects: this.target.projects !== undefined,
-        folders: this.target.folders !== undefined,
-        variables: this.target.variables !== undefined,
-        dataTables: this.target.dataTables !== undefined,
-        tags: this.target.tags !== undefined,
-      },
+      target: { url: this.api.baseUrl, ...this.writable() },
       onConflict: this.onConflict,
-      ...(this.options.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
-      ...(this.options.earlier ? { activatedEarlier: this.options.earlier.activated } : {}),
       entries: RESTORE_RESOURCES.flatMap((r) => this.entries(r)),
       notes: this.notes,
       warnings: this.warnings,

@@ -8,8 +8,8 @@
 import { checkArchiveContent } from '../archive/check.js';
 import { ArchiveIntegrityError, RestoreError } from '../errors.js';
 import { assertRestoreScopes } from '../instance/doctor.js';
-import { stubsWithSecretNow } from '../kinds/credentials/secrets.js';
-import { installCommunityPackages } from '../kinds/workflows/community-install.js';
+import { EVERY_KIND } from '../kinds/index.js';
+import type { RoundReason } from '../kinds/kind.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
@@ -85,8 +85,8 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     source,
   );
   if (options.dryRun) return { done: false, plan, report: planReport(plan, elapsed()) };
-  await refuseWithoutScopes(deps, plan);
-  await installCommunityPackages(deps, plan, options);
+  await refuseWithoutScopes(deps, plan, options);
+  await beforeFirstWrite(deps, plan, options);
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.checkpoint, round);
   ledger.markVerified();
   return applyWithLedger(plan, deps, options, ledger, started);
@@ -101,7 +101,7 @@ async function nextRound(
   ledger: RestoreLedger,
   deps: RestoreDeps,
   round: Round,
-): Promise<{ why: string; secrets: number } | undefined> {
+): Promise<NextRound | undefined> {
   const recorded = ledger.state.round;
   const otherOptions = recorded !== undefined && !sameRound(recorded, round);
   if (!ledger.finished) {
@@ -110,15 +110,33 @@ async function nextRound(
       `The restore in ${ledger.description} is not finished (${ledger.state.status === 'incomplete' ? `${ledger.failures.length} object(s) failed` : 'it stopped before its end'}) and was started with other options (${describeRound(recorded)}; now ${describeRound(round)}). Nothing was written. Run it to its end with the options it was started with, then run again with the new ones; or keep this restore's ledger elsewhere to plan afresh against the target.`,
     );
   }
-  const secrets = await stubsWithSecretNow(deps.archive, ledger, deps.secrets);
+  const reasons: RoundReason[] = [];
+  for (const kind of EVERY_KIND) {
+    const reason = await kind.nextRound?.({
+      archive: deps.archive,
+      ledger,
+      ...(deps.secrets ? { secrets: deps.secrets } : {}),
+    });
+    if (reason) reasons.push(reason);
+  }
+  const scopes = reasons.flatMap((reason) => reason.scopes);
+  const detail = reasons.map((reason) => reason.detail).join('; ');
   if (otherOptions)
     return {
       why: `run again with other options (${describeRound(round)}; before: ${describeRound(recorded)})`,
-      secrets,
+      detail,
+      scopes,
     };
-  return secrets > 0
-    ? { why: `run again now that the secrets of ${secrets} credential stub(s) it created are known`, secrets }
+  return reasons.length > 0
+    ? { why: `run again now that ${reasons.map((reason) => reason.why).join(' and ')}`, detail, scopes }
     : undefined;
+}
+
+/** Why a finished restore plans again, what the new round adds (for its note) and the scopes that needs. */
+interface NextRound {
+  why: string;
+  detail: string;
+  scopes: readonly string[];
 }
 
 /** Plans a finished restore again, keeping what its runs wrote, and applies the new plan (unless a dry run). */
@@ -127,7 +145,7 @@ async function planNextRound(
   deps: RestoreDeps,
   options: RestoreOptions,
   round: Round,
-  { why, secrets }: { why: string; secrets: number },
+  { why, detail, scopes }: NextRound,
   started: number,
 ): Promise<RestoreRun> {
   deps.logger.info('restore finished earlier; planning again against the target', {
@@ -141,32 +159,48 @@ async function planNextRound(
     progress: deps.progress,
   });
   plan.notes.unshift(
-    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now${secrets > 0 ? ` (${secrets} stub(s) get their secret)` : ''}.`,
+    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now${detail ? ` (${detail})` : ''}.`,
   );
   if (options.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
-  await refuseWithoutScopes(deps, plan, { fillsSecrets: secrets > 0 });
-  await installCommunityPackages(deps, plan, options);
+  await refuseWithoutScopes(deps, plan, options, scopes);
+  await beforeFirstWrite(deps, plan, options);
   ledger.startRound(plan, round);
   return applyWithLedger(plan, deps, options, ledger, started);
 }
 
-/** The key must hold every scope the plan's writes need, before the first write. */
+/** The key must hold every scope the plan's writes need (and what kinds ask besides), before the first write. */
 async function refuseWithoutScopes(
   deps: RestoreDeps,
   plan: RestorePlan,
-  { fillsSecrets = false }: { fillsSecrets?: boolean } = {},
+  options: RestoreOptions,
+  roundScopes: readonly string[] = [],
 ): Promise<void> {
   if (!deps.capabilities) return;
   const writes = plan.entries
     .filter((e) => e.action === 'create' || e.action === 'update')
     .map((e) => e.resource);
-  const creatingWorkflows = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
-  const makesGlobal = plan.entries.some((e) => e.makeGlobal && e.action === 'create');
-  await assertRestoreScopes(deps.capabilities, writes, [
-    ...(plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : []),
-    ...(fillsSecrets || makesGlobal ? ['credential:update'] : []),
+  const extra = new Set([
+    ...roundScopes,
+    ...EVERY_KIND.flatMap((kind) => kind.extraScopes?.(plan, options) ?? []),
   ]);
+  await assertRestoreScopes(deps.capabilities, writes, [...extra]);
+}
+
+/** What kinds do once the plan is made and the key's scopes checked, before the first write. */
+async function beforeFirstWrite(
+  deps: RestoreDeps,
+  plan: RestorePlan,
+  options: RestoreOptions,
+): Promise<void> {
+  for (const kind of EVERY_KIND)
+    await kind.beforeWrite?.({
+      api: deps.api,
+      ...(deps.capabilities ? { capabilities: deps.capabilities } : {}),
+      logger: deps.logger,
+      plan,
+      options,
+    });
 }
 
 /** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */

@@ -4,6 +4,10 @@ import { AmbiguousWriteError, RestoreError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
 
+/** How the rows of a table are named in the archive: chunks of `rowsPerChunk`, numbered from 0. */
+export const ROWS_ENTRY = (tableId: string, chunk: number): string =>
+  `data-tables/${tableId}/rows-${String(chunk).padStart(6, '0')}.ndjson`;
+
 /** The natural key: `<place> / <name>`. */
 export function dataTableKey(place: string, name: string): string {
   return `${place} / ${name}`;

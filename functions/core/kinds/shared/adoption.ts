@@ -7,8 +7,8 @@
  */
 import { AmbiguousWriteError, ConflictError } from '../../errors.js';
 import { collect } from '../../json.js';
-import type { RestoreLedger } from '../../restore/ledger.js';
 import type { RestoreResource } from '../index.js';
+import type { KindLedger } from '../kind.js';
 
 /** Sends of one create whose answers were lost, before the object fails (every kind's creates). */
 export const AMBIGUOUS_ATTEMPTS = 4;
@@ -27,7 +27,7 @@ export class Adoption<T extends { id: string }> {
 
   /** `resumed`: an earlier run may have created objects the ledger lacks, so look before creating. */
   constructor(
-    private readonly ledger: RestoreLedger,
+    private readonly ledger: KindLedger,
     private readonly resource: RestoreResource,
     private readonly source: AdoptionSource<T>,
     private readonly resumed: boolean,

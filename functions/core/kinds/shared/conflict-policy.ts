@@ -2,7 +2,7 @@
  * What a restore does with an object the target already has: keep the target's (skip), replace it
  * (overwrite) or create a renamed copy (rename). The names a renamed copy takes live here too.
  */
-import type { PlanEntry } from '../../restore/types.js';
+import type { PlanEntry } from './plan-records.js';
 
 export type ConflictPolicy = 'skip' | 'overwrite' | 'rename';
 export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['skip', 'overwrite', 'rename'];

@@ -6,26 +6,29 @@
  */
 
 import { RestoreError } from '../../errors.js';
-import { assertRestoreScopes } from '../../instance/doctor.js';
 import { readInventory } from '../../instance/node-types.js';
-import type { Logger, N8nApi, N8nCapabilities } from '../../ports.js';
-import type { PlanOptions, RestorePlan } from '../../restore/types.js';
+import type { BeforeWriteContext, KindPlanOptions, RestorePlan } from '../kind.js';
 import { messageOf } from '../shared/failure-policy.js';
 
-export async function installCommunityPackages(
-  deps: { api: N8nApi; capabilities?: N8nCapabilities; logger: Logger },
-  plan: RestorePlan,
-  options: Pick<PlanOptions, 'installCommunityPackages' | 'unverifiedCommunityPackages'>,
-): Promise<void> {
+/** Whether the restore installs packages: the key's scope for it is checked with the plan's others. */
+export function installsCommunityPackages(plan: RestorePlan, options: KindPlanOptions): boolean {
+  return options.installCommunityPackages === true && (plan.communityPackagesToInstall ?? []).length > 0;
+}
+
+export async function installCommunityPackages({
+  api,
+  plan,
+  options,
+  logger,
+}: BeforeWriteContext): Promise<void> {
+  if (!installsCommunityPackages(plan, options)) return;
   const wanted = plan.communityPackagesToInstall ?? [];
-  if (!options.installCommunityPackages || wanted.length === 0) return;
-  if (deps.capabilities) await assertRestoreScopes(deps.capabilities, [], ['communityPackage:install']);
-  const inventory = await readInventory(deps.api);
+  const inventory = await readInventory(api);
   const installed = new Set('packages' in inventory ? inventory.packages.map((p) => p.packageName) : []);
   for (const { name, version } of wanted) {
     if (installed.has(name)) continue;
     try {
-      await deps.api.installCommunityPackage(name, version, { verify: !options.unverifiedCommunityPackages });
+      await api.installCommunityPackage(name, version, { verify: !options.unverifiedCommunityPackages });
     } catch (error) {
       const vetting = /not vetted|not verified/i.test(messageOf(error));
       throw new RestoreError(
@@ -37,6 +40,6 @@ export async function installCommunityPackages(
         { cause: error },
       );
     }
-    deps.logger.info('community package installed', { package: name, version });
+    logger.info('community package installed', { package: name, version });
   }
 }

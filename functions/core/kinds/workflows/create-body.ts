@@ -6,8 +6,7 @@
  */
 import type { Workflow, WorkflowWrite } from '../../n8n-types.js';
 import { rewriteWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { ApplyContext } from '../kind.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
 import { workflowKey } from './plan.js';
 import { idMaps } from './planned.js';
 import { contentBeforePublishing } from './published.js';

@@ -18,8 +18,13 @@ import {
 } from '../../instance/node-types.js';
 import type { CommunityPackage, NodeTypeUse } from '../../n8n-types.js';
 import type { N8nApi } from '../../ports.js';
-import type { SourceState } from '../../restore/plan-state.js';
-import type { CommunityPackageInstall, RestorePlan } from '../../restore/types.js';
+import type { RestorePlan } from '../kind.js';
+import type { WorkflowSummary } from './summary.js';
+
+export interface CommunityPackageInstall {
+  name: string;
+  version: string;
+}
 
 export interface NodeTypeCheckOptions {
   installCommunityPackages?: boolean;
@@ -29,7 +34,7 @@ export interface NodeTypeCheckOptions {
 export async function checkNodeTypes(
   plan: RestorePlan,
   api: N8nApi,
-  source: Pick<SourceState, 'workflows'>,
+  source: { readonly workflows: readonly WorkflowSummary[] },
   archived: ArchivedCommunityPackage[] | undefined,
   options: NodeTypeCheckOptions = {},
 ): Promise<void> {
