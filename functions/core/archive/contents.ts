@@ -5,34 +5,25 @@
  * Workflow bodies are streamed and reduced to one row each; rows of data tables are only counted.
  */
 
-import { folderPaths, owningProjectId } from '../instance/identity.js';
-import type { CredentialMeta, DataTable, Folder, Project, Tag, Variable, Workflow } from '../n8n-types.js';
+import { emptyInstanceNames } from '../instance/identity.js';
+import { EVERY_KIND, type KINDS } from '../kinds/index.js';
+import type { ContentNames } from '../kinds/kind.js';
+import { choosable, type WorkflowRow, workflowRow } from '../kinds/workflows/index.js';
+import type { Project, Workflow } from '../n8n-types.js';
 import { chosenProject, type WorkflowChoice, workflowChooser } from '../restore/selection.js';
-import { ENTRY } from './entries.js';
+import { ENTRY_SPECS } from './entries.js';
+
+export type { WorkflowRow } from '../kinds/workflows/index.js';
+
 import type { OpenedArchive } from './format.js';
 
-export interface WorkflowRow {
-  id: string;
-  name: string;
-  project: string | null;
-  /** "Parent/Child", or null at the project's root or where the archive does not know it. */
-  folder: string | null;
-  tags: string[];
-  active: boolean;
-  archived: boolean;
-  updatedAt: string | null;
-}
+type ContentKind = Extract<(typeof KINDS)[number], { contents: object }>;
+type RowOf<K> = K extends { contents: { row(record: never, names: never): infer R } } ? R : never;
 
-export interface ArchiveContents {
-  workflows: WorkflowRow[];
-  projects: { id: string; name: string; type: string }[];
-  folders: { id: string; path: string; project: string | null }[];
-  tags: { id: string; name: string }[];
-  credentials: { id: string; name: string; type: string; project: string | null }[];
-  dataTables: { id: string; name: string; project: string | null; columns: number; rows: number }[];
-  /** Keys only: values stay in the archive. */
-  variables: { id: string; key: string; project: string | null }[];
-}
+/** Per kind that shows its contents (`Kind.contents`), its objects; workflows as their rows. */
+export type ArchiveContents = { workflows: WorkflowRow[] } & {
+  [K in ContentKind as K['resource']]: RowOf<K>[];
+};
 
 export type ContentsKind = keyof ArchiveContents;
 
@@ -42,84 +33,54 @@ export async function readContents(
   choice: WorkflowChoice,
   options: { workflowsOnly?: boolean } = {},
 ): Promise<ArchiveContents> {
-  const projects = await all<Project>(archive, 'projects', ENTRY.projects);
-  const project = chosenProject(projects, choice.project);
-  const inProject = (id: string | null | undefined) => project === undefined || id === project.id;
-  const projectName = new Map(projects.map((p) => [p.id, p.name]));
-  const nameOf = (id: string | null | undefined) => (id ? (projectName.get(id) ?? id) : null);
-  const folders = await all<Folder>(archive, 'folders', ENTRY.folders);
-  const paths = folderPaths(folders);
-  const workflows = await workflowRows(archive, choice, project?.id, { nameOf, paths });
-  const empty = { projects: [], folders: [], tags: [], credentials: [], dataTables: [], variables: [] };
-  if (options.workflowsOnly) return { workflows, ...empty };
-  const tables = (await all<DataTable>(archive, 'dataTables', ENTRY.dataTables)).filter((t) =>
-    inProject(t.projectId),
-  );
-  return {
-    workflows,
-    projects: projects.filter((p) => inProject(p.id)).map((p) => ({ id: p.id, name: p.name, type: p.type })),
-    folders: folders
-      .filter((f) => inProject(f.projectId))
-      .map((f) => ({ id: f.id, path: paths.get(f.id) ?? f.name, project: nameOf(f.projectId) })),
-    tags: (await all<Tag>(archive, 'tags', ENTRY.tags)).map((t) => ({ id: t.id, name: t.name })),
-    credentials: (await all<CredentialMeta>(archive, 'credentials', ENTRY.credentials))
-      .filter((c) => inProject(owningProjectId(c)))
-      .map((c) => ({ id: c.id, name: c.name, type: c.type, project: nameOf(owningProjectId(c)) })),
-    dataTables: tables.map((t) => ({
-      id: t.id,
-      name: t.name,
-      project: nameOf(t.projectId),
-      columns: t.columns.length,
-      rows: rowCount(archive, t.id),
-    })),
-    variables: (await all<Variable>(archive, 'variables', ENTRY.variables))
-      .filter((v) => inProject(v.project?.id))
-      .map((v) => ({ id: v.id, key: v.key, project: nameOf(v.project?.id) })),
+  const kinds = EVERY_KIND.filter((kind) => kind.contents);
+  // The kinds that name ids for the others are read even for workflows only (projects, folders).
+  const read = new Map<string, unknown[]>();
+  for (const kind of kinds)
+    if (!options.workflowsOnly || kind.contents?.names)
+      read.set(kind.resource, await all(archive, kind.resource));
+  const names = emptyInstanceNames();
+  for (const kind of kinds) kind.contents?.names?.(read.get(kind.resource) ?? [], names);
+  const project = chosenProject((read.get('projects') ?? []) as Project[], choice.project);
+  const contentNames: ContentNames = {
+    project: (id) => (id ? (names.projects.get(id) ?? id) : null),
+    folder: (id) => names.folders.get(id),
+    archive,
   };
+  const workflows = await workflowRows(archive, choice, project?.id, contentNames);
+  const rows = kinds.map((kind) => {
+    const inProject = kind.contents?.projectOf;
+    const records = (read.get(kind.resource) ?? []).filter(
+      (record) => project === undefined || !inProject || inProject(record) === project.id,
+    );
+    return [
+      kind.resource,
+      options.workflowsOnly ? [] : records.map((r) => kind.contents?.row(r, contentNames)),
+    ];
+  });
+  return { workflows, ...Object.fromEntries(rows) } as ArchiveContents;
 }
 
 async function workflowRows(
   archive: OpenedArchive,
   choice: WorkflowChoice,
   projectId: string | undefined,
-  names: { nameOf: (id: string | null | undefined) => string | null; paths: Map<string, string> },
+  names: ContentNames,
 ): Promise<WorkflowRow[]> {
   const chosen = workflowChooser(projectId, choice);
   const rows: WorkflowRow[] = [];
-  for await (const w of records<Workflow>(archive, 'workflows', ENTRY.workflows)) {
-    const tags = (w.tags ?? []).map((t) => t.name);
-    const owner = owningProjectId(w);
-    if (!chosen({ name: w.name, projectId: owner, tagNames: tags })) continue;
-    rows.push({
-      id: w.id,
-      name: w.name,
-      project: names.nameOf(owner),
-      folder: w.parentFolderId
-        ? (names.paths.get(w.parentFolderId) ?? `(unknown folder ${w.parentFolderId})`)
-        : null,
-      tags: tags.sort(),
-      active: w.active === true,
-      archived: w.isArchived === true,
-      updatedAt: w.updatedAt ?? null,
-    });
-  }
+  for await (const workflow of records<Workflow>(archive, 'workflows'))
+    if (chosen(choosable(workflow))) rows.push(workflowRow(workflow, names));
   return rows;
 }
 
-/** The rows the manifest records for a table (no row is read). */
-function rowCount(archive: OpenedArchive, tableId: string): number {
-  return archive
-    .entriesOf('dataTableRows')
-    .filter((e) => e.dataTableId === tableId)
-    .reduce((n, e) => n + e.records, 0);
+async function* records<T>(archive: OpenedArchive, resource: string): AsyncGenerator<T> {
+  const name = ENTRY_SPECS.get(resource)?.name;
+  if (archive.entriesOf(resource).length > 0 && typeof name === 'string') yield* archive.records<T>(name);
 }
 
-async function* records<T>(archive: OpenedArchive, resource: string, name: string): AsyncGenerator<T> {
-  if (archive.entriesOf(resource).length > 0) yield* archive.records<T>(name);
-}
-
-async function all<T>(archive: OpenedArchive, resource: string, name: string): Promise<T[]> {
+async function all<T>(archive: OpenedArchive, resource: string): Promise<T[]> {
   const items: T[] = [];
-  for await (const item of records<T>(archive, resource, name)) items.push(item);
+  for await (const item of records<T>(archive, resource)) items.push(item);
   return items;
 }

@@ -7,7 +7,8 @@
  */
 import { BackupIncompleteError, NotFoundError } from '../errors.js';
 import { unavailableReason } from '../instance/read.js';
-import { KINDS, type SnapshotResource } from '../kinds/index.js';
+import { EVERY_KIND, type SnapshotResource } from '../kinds/index.js';
+import type { Kind } from '../kinds/kind.js';
 import { identityOf } from '../kinds/shared/identity.js';
 import type { N8nApi } from '../ports.js';
 
@@ -69,13 +70,14 @@ export class IdentityRead {
     private readonly options: IdentityReadOptions,
   ) {
     let previous = Promise.resolve();
-    for (const kind of KINDS) {
-      const gate = this.options.gate?.(kind.resource);
+    for (const kind of EVERY_KIND) {
+      const resource = kind.resource as SnapshotResource;
+      const gate = this.options.gate?.(resource);
       const after = gate ? Promise.all([previous, gate]) : previous;
       const read = after.then(() => this.read(kind));
       // Awaited by ready() or all(); until then, a failure must not count as unhandled.
       read.catch(() => {});
-      this.reads.set(kind.resource, read);
+      this.reads.set(resource, read);
       if (!gate) previous = read;
     }
     this.last = Promise.all(this.reads.values()).then(() => {});
@@ -102,14 +104,15 @@ export class IdentityRead {
     return this.ended;
   }
 
-  private async read(kind: (typeof KINDS)[number]): Promise<void> {
-    if (this.options.skip?.includes(kind.resource)) return;
-    const list =
-      'list' in kind
-        ? () => kind.list(this.api)
-        : () => foldersIn(this.api, this.options.folderProjects ?? folderProjectsOf(this.identities));
+  private async read(kind: Kind): Promise<void> {
+    const resource = kind.resource as SnapshotResource;
+    if (this.options.skip?.includes(resource)) return;
+    const listed = kind.list;
+    const list = listed
+      ? () => listed(this.api)
+      : () => inProjects(this.api, kind, this.options.folderProjects ?? folderProjectsOf(this.identities));
     const identities = await identitiesOf(list, this.options.onItem);
-    if (identities) this.identities.set(kind.resource, identities);
+    if (identities) this.identities.set(resource, identities);
   }
 }
 
@@ -137,11 +140,11 @@ async function identitiesOf(
   }
 }
 
-/** A project deleted while the backup ran has no folders any more, rather than failing the read. */
-async function* foldersIn(api: N8nApi, projectIds: readonly string[]): AsyncGenerator<unknown> {
+/** A kind listed per project; a project deleted while the backup ran has none of it any more, rather than failing the read. */
+async function* inProjects(api: N8nApi, kind: Kind, projectIds: readonly string[]): AsyncGenerator<unknown> {
   for (const projectId of projectIds) {
     try {
-      yield* api.listFolders(projectId);
+      yield* kind.listInProject?.(api, projectId) ?? [];
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
     }

@@ -3,15 +3,14 @@
  * their history, and the closing check before the manifest is written.
  */
 import type { ArchiveBuilder } from '../archive/builder.js';
-import { ENTRY } from '../archive/entries.js';
 import type { ArchiveWarning, Manifest, SkippedResource } from '../archive/format.js';
 import { peek, readAhead, tap } from '../async-iterables.js';
 import { BackupDeadlineError } from '../errors.js';
-import { credentialsWithFlags } from '../instance/credential-flags.js';
-import { isOwnerRole } from '../instance/identity.js';
 import { recordedSourceFacts } from '../instance/node-types.js';
-import { projectsWithMembers, skippedBecause } from '../instance/read.js';
-import type { SnapshotResource } from '../kinds/index.js';
+import { skippedBecause } from '../instance/read.js';
+import { EVERY_KIND, kindOf, type SnapshotResource } from '../kinds/index.js';
+import type { ArchiveEntrySpec, Kind } from '../kinds/kind.js';
+import { WORKFLOWS_ENTRY } from '../kinds/workflows/index.js';
 import type { Workflow } from '../n8n-types.js';
 import { BackupReferences } from '../references/backup-check.js';
 import {
@@ -28,9 +27,6 @@ import { ListedGraphs } from './listed-versions.js';
 import { findPreviousArchive, type PreviousArchive } from './previous.js';
 import type { BackupDeps, BackupOptions } from './run.js';
 import { FOLDER_PLACEMENT_RESOURCE, workflowRecords } from './workflows.js';
-
-/** Resources a backup may record as skipped; without workflows a backup is worthless, so that one is fatal. */
-type OptionalResource = Exclude<SnapshotResource, 'workflows'>;
 
 const DEFAULT_ROWS_PER_CHUNK = 10_000;
 
@@ -49,8 +45,8 @@ export class InstanceExport {
   private opening: IdentityRead | undefined;
   /** The closing read, started once the export has listed workflows. */
   private closing: IdentityRead | undefined;
-  /** Lets the closing read list folders (the export has listed them, or it failed). */
-  private releaseFolders: (() => void) | undefined;
+  /** Lets the closing read list the kinds listed per project (the export has listed them, or it failed). */
+  private releasePerProject: (() => void) | undefined;
   /** What the manifest records of the source beside the export, and what it had to skip. */
   private sourceFacts: ReturnType<typeof recordedSourceFacts> | undefined;
   private readonly factSkips: SkippedResource[] = [];
@@ -79,43 +75,38 @@ export class InstanceExport {
     // The previous archive is read and verified while the resources before workflows are exported.
     this.previousFound = this.findPrevious();
     this.previousFound.catch(() => {});
-    await this.exportList('users', ENTRY.users, () => api.listUsers());
-    await this.exportList('projects', ENTRY.projects, () => this.projectsWithMembers());
-    await this.exportList('tags', ENTRY.tags, () => api.listTags());
-    await this.exportList('variables', ENTRY.variables, () => api.listVariables());
-    await this.exportList('credentials', ENTRY.credentials, () =>
-      tap(credentialsWithFlags(api, this.options.detailConcurrency ?? 8, this.warnings), (credential) => {
-        this.references.credentialIds.add(credential.id);
-        for (const share of credential.shared ?? [])
-          if (isOwnerRole(share.role)) this.projectIds.add(share.id);
-      }),
-    );
-    await this.exportDataTables();
-    const unusable = await this.previousFound;
-    if (unusable) this.warnings.push(unusable);
-    await this.exportWorkflows();
-    const foldersListed = this.startClosingRead();
+    for (const kind of EVERY_KIND.filter((k) => !k.listInProject)) {
+      if (kind.resource !== 'workflows') await this.exportKind(kind);
+      else {
+        const unusable = await this.previousFound;
+        if (unusable) this.warnings.push(unusable);
+        await this.exportWorkflows();
+      }
+    }
+    const perProjectListed = this.startClosingRead();
     await this.exportHistory();
-    // Folders live under projects; the project ids are known only now (from projects, credentials and workflows).
-    await this.exportList('folders', ENTRY.folders, () => this.foldersOfKnownProjects());
-    foldersListed();
+    // Kinds listed per project (folders) come last: the project ids are known only now (from
+    // projects, credentials and workflows).
+    for (const kind of EVERY_KIND.filter((k) => k.listInProject)) await this.exportKind(kind);
+    perProjectListed();
     this.references.checkForward();
     await this.confirm(await this.opening.all());
   }
 
   /**
-   * Starts the closing read once every resource but folders has been listed by the export, so it
-   * overlaps the history entry; its folders wait for the export's (the returned call releases them).
+   * Starts the closing read once every kind but those listed per project has been listed by the
+   * export, so it overlaps the history entry; those wait for the export's (the returned call
+   * releases them).
    */
   private startClosingRead(): () => void {
-    const folders = new Promise<void>((resolve) => {
-      this.releaseFolders = resolve;
+    const perProject = new Promise<void>((resolve) => {
+      this.releasePerProject = resolve;
     });
     const opening = this.opening?.identities ?? new Map();
     this.closing = this.startRead(folderProjectsOf(opening), (resource) =>
-      resource === 'folders' ? folders : undefined,
+      kindOf(resource).listInProject ? perProject : undefined,
     );
-    return () => this.releaseFolders?.();
+    return () => this.releasePerProject?.();
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
@@ -141,7 +132,7 @@ export class InstanceExport {
    * becomes a recorded skip, learnt from the first page before the entry is started.
    */
   private async exportList(
-    resource: OptionalResource,
+    resource: SnapshotResource,
     entryName: string,
     list: () => AsyncIterable<unknown>,
   ): Promise<void> {
@@ -176,48 +167,66 @@ export class InstanceExport {
     return true;
   }
 
-  private projectsWithMembers(): AsyncIterable<unknown> {
-    return tap(projectsWithMembers(this.deps.api, { unreadableMembers: 'throw' }), (project) =>
-      this.projectIds.add(project.id),
+  /**
+   * One kind's entry: its backup records (else its listing; per known project for a kind listed so),
+   * each id noted for the reference check and each project it names for the kinds listed per
+   * project; then its entries split per record (a table's rows).
+   */
+  private async exportKind(kind: Kind): Promise<void> {
+    const { api } = this.deps;
+    const read = { concurrency: this.options.detailConcurrency ?? 8, warnings: this.warnings };
+    const records = () => kind.backup?.records?.(api, read) ?? kind.list?.(api) ?? this.inKnownProjects(kind);
+    const [own] = Object.values(kind.entries);
+    await this.exportList(kind.resource as SnapshotResource, String(own?.name), () =>
+      tap(records(), (record) => this.noted(kind, record)),
     );
+    for (const [resource, spec] of Object.entries(kind.entries))
+      if (typeof spec.name !== 'string' && spec.readFor) await this.exportPerRecord(kind, resource, spec);
   }
 
-  private async *foldersOfKnownProjects(): AsyncGenerator<unknown> {
-    for (const projectId of this.projectIds) yield* this.deps.api.listFolders(projectId);
+  /** An object the export writes: its id for the reference check, the projects it names for the kinds listed per project. */
+  private noted(kind: Kind, record: unknown): void {
+    const id = (record as { id?: unknown }).id;
+    if (typeof id === 'string') this.references.known(kind.resource).add(id);
+    for (const projectId of kind.backup?.projectsOf?.(record) ?? []) this.projectIds.add(projectId);
   }
 
-  private async exportDataTables(): Promise<void> {
+  private async *inKnownProjects(kind: Kind): AsyncGenerator<unknown> {
+    for (const projectId of this.projectIds) yield* kind.listInProject?.(this.deps.api, projectId) ?? [];
+  }
+
+  /** An entry split per record of its kind (a table's rows), in chunks; each record's first pages read ahead. */
+  private async exportPerRecord(kind: Kind, resource: string, spec: ArchiveEntrySpec): Promise<void> {
     const { api, progress } = this.deps;
-    const tables: { id: string; name: string }[] = [];
-    await this.exportList('dataTables', ENTRY.dataTables, () =>
-      tap(api.listDataTables(), (table) => {
-        this.references.dataTableIds.add(table.id);
-        if (table.projectId) this.projectIds.add(table.projectId);
-        tables.push({ id: table.id, name: table.name });
-      }),
-    );
+    const { name, readFor } = spec;
+    if (typeof name === 'string' || !readFor) return;
+    const parents = [...(this.tally.identities.get(kind.resource as SnapshotResource)?.keys() ?? [])];
     const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
-    let rows = 0;
-    progress.start('dataTableRows');
-    const rowsOf = (table: { id: string } | undefined) => table && readAhead(api.listDataTableRows(table.id));
-    let next = rowsOf(tables[0]);
-    for (const [index, table] of tables.entries()) {
+    let records = 0;
+    progress.start(resource);
+    const recordsOf = (parent: string | undefined) =>
+      parent === undefined ? undefined : readAhead(readFor(api, parent));
+    let next = recordsOf(parents[0]);
+    for (const [index, parent] of parents.entries()) {
       this.throwIfUploadFailed();
       this.checkDeadline();
-      const rowsNow = next ?? api.listDataTableRows(table.id);
-      // The next table's first pages come while this one's are written.
-      next = rowsOf(tables[index + 1]);
+      const now = next ?? readFor(api, parent);
+      // The next record's first pages come while this one's are written.
+      next = recordsOf(parents[index + 1]);
       const entries = await this.archive.addRecordsInEntries(
-        (n) => ENTRY.dataTableRows(table.id, n),
-        'dataTableRows',
-        rowsNow,
+        (n) => name(parent, n),
+        resource,
+        now,
         rowsPerChunk,
-        { dataTableId: table.id, observe: () => this.seenCounted('dataTableRows') },
+        {
+          dataTableId: parent,
+          observe: () => this.seenCounted(resource),
+        },
       );
-      for (const entry of entries) rows += entry.records;
+      for (const entry of entries) records += entry.records;
     }
-    if (!this.skipped.some((s) => s.resource === 'dataTables')) this.counts.dataTableRows = rows;
-    progress.done('dataTableRows', `${rows} rows`);
+    if (!this.skipped.some((s) => s.resource === kind.resource)) this.counts[resource] = records;
+    progress.done(resource, `${records} rows`);
   }
 
   private async exportWorkflows(): Promise<void> {
@@ -231,7 +240,7 @@ export class InstanceExport {
       onFoldersUnknown: (reason) => this.recordSkip({ resource: FOLDER_PLACEMENT_RESOURCE, reason }),
       onGone: (listed) => this.workflowGone(listed),
     });
-    const entry = await this.archive.addRecords(ENTRY.workflows, 'workflows', records, {
+    const entry = await this.archive.addRecords(WORKFLOWS_ENTRY, 'workflows', records, {
       observe: (workflow) => {
         this.seen('workflows', workflow);
         this.observeWorkflow(workflow as Workflow);
@@ -287,7 +296,7 @@ export class InstanceExport {
     this.references.observe(workflow);
     // A workflow reused from the previous archive takes its versions from there too.
     if (this.historyVersions > 0 && !this.previous?.reused.has(workflow.id)) this.graphs.remember(workflow);
-    for (const share of workflow.shared ?? []) this.projectIds.add(share.projectId);
+    this.noted(kindOf('workflows'), workflow);
   }
 
   /** Every record on its way into the archive: tallied, and the deadline checked. */
@@ -323,7 +332,7 @@ export class InstanceExport {
   /** After a failure: the opening and closing reads stop at their next object, and are waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.releaseFolders?.();
+    this.releasePerProject?.();
     await this.opening?.settled();
     await this.closing?.settled();
     await this.sourceFacts?.catch(() => {});

@@ -140,8 +140,9 @@ async function compareRows(
   right: SideIndex,
   differences: Difference[],
 ): Promise<void> {
-  for (const [key, leftId] of left.tableIds) {
-    const rightId = right.tableIds.get(key);
+  const rightTables = right.ids.get('dataTables') ?? new Map<string, string>();
+  for (const [key, leftId] of left.ids.get('dataTables') ?? []) {
+    const rightId = rightTables.get(key);
     if (!rightId) continue;
     const l = a.dataTableRows(leftId)[Symbol.asyncIterator]();
     const r = b.dataTableRows(rightId)[Symbol.asyncIterator]();

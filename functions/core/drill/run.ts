@@ -30,8 +30,8 @@ import type { RestoreDeps, RestoreOptions, RestoreReport } from '../restore/type
 import { renderDrillHtml } from './html.js';
 import { buildDrillReport, type DrillReport, reportSuffixes } from './report.js';
 import {
-  DRILL_TARGET_TAG,
   inspectScratch,
+  leaveOutMarker,
   refuseUnfitScratch,
   refuseWipeWithoutScopes,
   type WipeCounts,
@@ -212,16 +212,12 @@ export async function compareWithArchive(
   const result = await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), {
     ignoreUsers: true,
   });
-  const differences = result.differences.filter((d) => !isMarker(d) && !followsUsers(d));
-  const tags = result.compared.tags;
+  const withoutMarker = leaveOutMarker(result);
+  const differences = withoutMarker.differences.filter((d) => !followsUsers(d));
   return {
-    ...result,
+    ...withoutMarker,
     equal: differences.length === 0,
     differences,
-    compared: {
-      ...result.compared,
-      ...(tags ? { tags: { a: tags.a, b: Math.max(0, tags.b - 1) } } : {}),
-    },
     leftOut: result.differences.filter(followsUsers).length,
   };
 }
@@ -230,10 +226,6 @@ export type DrillComparison = DiffResult & {
   /** Differences in personal projects and project members: they follow users, which no restore creates. */
   leftOut: number;
 };
-
-function isMarker(d: Difference): boolean {
-  return d.resource === 'tags' && d.key === DRILL_TARGET_TAG && d.change === 'only-in-b';
-}
 
 function followsUsers(d: Difference): boolean {
   if (d.resource !== 'projects') return false;

@@ -88,3 +88,9 @@ export async function* projectsWithMembers(
     yield { ...project, members };
   }
 }
+
+/** An object listed under a project (a folder): n8n may leave its project out. */
+export function inProject(item: unknown, projectId: string): unknown {
+  const own = (item as { projectId?: string }).projectId;
+  return { ...(item as object), projectId: own ?? projectId };
+}

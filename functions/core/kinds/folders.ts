@@ -190,6 +190,9 @@ export const foldersKind = {
   steps: [{ name: 'folders', run: apply }],
   diff: { index: indexForDiff },
   contents: {
+    names: (folders: readonly Folder[], names: InstanceNames) => {
+      names.folders = folderPaths(folders);
+    },
     projectOf: (folder: Folder) => folder.projectId,
     row: (folder: Folder, names: ContentNames) => ({
       id: folder.id,

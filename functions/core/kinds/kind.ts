@@ -209,6 +209,8 @@ export interface ArchiveEntrySpec {
   readonly record: z.ZodType;
   /** A record's id, unique in its entry; default its `id`. */
   idOf?(record: unknown): string;
+  /** For an entry split per record of its kind (a table's rows): what a backup writes of one record. */
+  readFor?(api: N8nApi, parentId: string): AsyncIterable<unknown>;
   /** The ids a record names in other entries, judged before a restore writes anything. */
   references?(record: unknown): ArchiveReference[];
 }
@@ -286,6 +288,8 @@ export interface DiffRecord {
 
 /** How `inspect --contents` shows a kind. */
 export interface ContentsSpec {
+  /** Names this kind's ids for the rows of every kind (project names, folder paths), before any row. */
+  names?(records: readonly unknown[], names: InstanceNames): void;
   /** The source project a record belongs to, for --project; none: never filtered. */
   projectOf?(record: unknown): string | null | undefined;
   row(record: unknown, names: ContentNames): object;
@@ -306,6 +310,8 @@ export interface ScratchSpec {
    * for); absent: a wipe cannot, and a scratch holding it is refused.
    */
   wipe?(api: N8nScratchApi, record: unknown, pause: (ms: number) => Promise<void>): Promise<void>;
+  /** The API-key scopes its wipe uses, as n8n names them (a wipe the key could only half do is refused first). */
+  readonly wipeScopes?: readonly string[];
 }
 
 export interface Kind<R extends string = string, S extends string = string> {

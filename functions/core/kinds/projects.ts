@@ -351,6 +351,9 @@ export const projectsKind = {
     index: indexForDiff,
   },
   contents: {
+    names: (projects: readonly Project[], names: InstanceNames) => {
+      for (const project of projects) names.projects.set(project.id, project.name);
+    },
     projectOf: (project: Project) => project.id,
     row: (project: Project) => ({ id: project.id, name: project.name, type: project.type }),
   },

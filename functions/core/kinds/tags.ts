@@ -88,5 +88,5 @@ export const tagsKind = {
       tags.map((tag) => ({ key: tagKey(tag), id: tag.id, canonical: { name: tag.name } })),
   },
   contents: { row: (tag: Tag) => ({ id: tag.id, name: tag.name }) },
-  scratch: { wipe: (api: N8nScratchApi, tag: Tag) => api.deleteTag(tag.id) },
+  scratch: { wipe: (api: N8nScratchApi, tag: Tag) => api.deleteTag(tag.id), wipeScopes: ['tag:delete'] },
 } as const satisfies Kind<'tags', 'tags'>;

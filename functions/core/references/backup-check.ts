@@ -14,9 +14,8 @@ import {
 type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
 
 export class BackupReferences {
-  readonly credentialIds = new Set<string>();
-  readonly dataTableIds = new Set<string>();
-  readonly workflowIds = new Set<string>();
+  /** The ids written so far, by resource. */
+  private readonly ids = new Map<string, Set<string>>();
   /** Workflow → workflow references whose target was not seen yet when the caller was written. */
   private readonly forward: ForwardReference[] = [];
 
@@ -26,16 +25,30 @@ export class BackupReferences {
     private readonly skipped: (resource: string) => boolean,
   ) {}
 
+  /** The ids of one resource written so far (the export adds each object it writes). */
+  known(resource: string): Set<string> {
+    let ids = this.ids.get(resource);
+    if (!ids) {
+      ids = new Set();
+      this.ids.set(resource, ids);
+    }
+    return ids;
+  }
+
+  get workflowIds(): ReadonlySet<string> {
+    return this.known('workflows');
+  }
+
   observe(workflow: Workflow): void {
-    this.workflowIds.add(workflow.id);
+    this.known('workflows').add(workflow.id);
     for (const reference of findWorkflowReferences(workflow)) {
       switch (reference.kind) {
         case 'credential':
-          if (!this.credentialIds.has(reference.id) && !this.skipped('credentials'))
+          if (!this.known('credentials').has(reference.id) && !this.skipped('credentials'))
             this.warn(workflow, reference);
           break;
         case 'dataTable':
-          if (!this.dataTableIds.has(reference.id) && !this.skipped('dataTables'))
+          if (!this.known('dataTables').has(reference.id) && !this.skipped('dataTables'))
             this.warn(workflow, reference);
           break;
         default:

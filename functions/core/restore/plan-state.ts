@@ -4,7 +4,7 @@
  * Each kind is read as it declares (kinds/kind.ts: `summarize`, `readTarget`, its listing).
  */
 import type { OpenedArchive } from '../archive/format.js';
-import { unavailableReason } from '../instance/read.js';
+import { inProject, unavailableReason } from '../instance/read.js';
 import { collect } from '../json.js';
 import { EVERY_KIND, type SourceState, type TargetState } from '../kinds/index.js';
 import { type Kind, type TargetRead, Unavailable } from '../kinds/kind.js';
@@ -91,12 +91,6 @@ async function inEveryProject(kind: Kind, read: TargetRead): Promise<unknown[]> 
     for (const item of await collect(kind.listInProject?.(read.api, project.id) ?? noItems()))
       items.push(inProject(item, project.id));
   return items;
-}
-
-/** n8n may leave out the project of an object listed under it. */
-export function inProject(item: unknown, projectId: string): unknown {
-  const own = (item as { projectId?: string }).projectId;
-  return { ...(item as object), projectId: own ?? projectId };
 }
 
 async function* noItems(): AsyncGenerator<never> {}

@@ -154,5 +154,8 @@ export const credentialsKind = {
       project: names.project(owningProjectId(credential)),
     }),
   },
-  scratch: { wipe: (api: N8nScratchApi, credential: CredentialMeta) => api.deleteCredential(credential.id) },
+  scratch: {
+    wipe: (api: N8nScratchApi, credential: CredentialMeta) => api.deleteCredential(credential.id),
+    wipeScopes: ['credential:delete'],
+  },
 } as const satisfies Kind<'credentials', 'credentials' | 'transfers'>;

@@ -108,7 +108,11 @@ export const dataTablesKind = {
         columns: z.array(z.looseObject({ name: text, type: text, index: z.number() })),
       }),
     },
-    dataTableRows: { name: ROWS_ENTRY, record: jsonObject },
+    dataTableRows: {
+      name: ROWS_ENTRY,
+      record: jsonObject,
+      readFor: (api: N8nApi, tableId: string) => api.listDataTableRows(tableId),
+    },
   },
   list: (api: N8nApi) => api.listDataTables(),
   backup: { projectsOf: (table: DataTable) => (table.projectId ? [table.projectId] : []) },
@@ -140,5 +144,8 @@ export const dataTablesKind = {
       rows: archiveRowCount(names.archive, table.id),
     }),
   },
-  scratch: { wipe: (api: N8nScratchApi, table: DataTable) => api.deleteDataTable(table.id) },
+  scratch: {
+    wipe: (api: N8nScratchApi, table: DataTable) => api.deleteDataTable(table.id),
+    wipeScopes: ['dataTable:delete'],
+  },
 } as const satisfies Kind<'dataTables', 'dataTables' | 'dataTableRows'>;

@@ -25,6 +25,7 @@ import { readTargetWorkflows, summarize } from './summary.js';
 import { tagWorkflows } from './tags.js';
 
 export { WorkflowCanonicalizer } from './canonical.js';
+export { choosable, type WorkflowRow, workflowRow } from './contents.js';
 export type { CommunityPackageInstall, WorkflowEntryDetail, WorkflowsPlanDetail } from './detail.js';
 export { HISTORY_ENTRY, WORKFLOWS_ENTRY } from './entry-names.js';
 export { workflowKey } from './plan.js';
@@ -147,7 +148,7 @@ export const workflowsKind = {
   extraScopes,
   beforeWrite: installCommunityPackages,
   beforeRetry,
-  scratch: { wipe: wipeWorkflow },
+  scratch: { wipe: wipeWorkflow, wipeScopes: ['workflow:deactivate', 'workflow:delete'] },
 } as const satisfies Kind<
   'workflows',
   'workflows' | 'workflowReferences' | 'workflowTags' | 'workflowArchive' | 'activation' | 'workflowDrafts'
