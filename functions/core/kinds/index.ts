@@ -9,6 +9,7 @@ import { dataTablesKind } from './data-tables/index.js';
 import { foldersKind } from './folders.js';
 import type { Kind } from './kind.js';
 import { projectsKind } from './projects.js';
+import { kindLists } from './shared/kind-lists.js';
 import { tagsKind } from './tags.js';
 import { usersKind } from './users.js';
 import { variablesKind } from './variables.js';
@@ -25,41 +26,28 @@ export const KINDS = [
   workflowsKind,
 ] as const;
 
-/** KINDS as the contract sees each kind: for code that works with any kind through its hooks. */
-export const EVERY_KIND: readonly Kind[] = KINDS;
-
 type AnyKind = (typeof KINDS)[number];
 
 /** Every resource an instance snapshot has (what a diff compares). */
 export type SnapshotResource = AnyKind['resource'];
-export const SNAPSHOT_RESOURCES: readonly SnapshotResource[] = KINDS.map((k) => k.resource);
-
-/** What a restore writes, in the order it writes them. */
+/** What a restore writes. */
 export type RestoreResource = Extract<AnyKind, { restored: true }>['resource'];
-export const RESTORE_RESOURCES: readonly RestoreResource[] = KINDS.filter(
-  (k): k is Extract<AnyKind, { restored: true }> => k.restored,
-).map((k) => k.resource);
-
-/** The applier's steps, in order. Each is safe to run again after an interruption. */
+/** The applier's steps. Each is safe to run again after an interruption. */
 export type RestoreStep = AnyKind['steps'][number]['name'];
-export const RESTORE_STEPS: readonly RestoreStep[] = [
-  ...KINDS.flatMap((k) => k.steps.filter((s) => !('last' in s && s.last))),
-  ...KINDS.flatMap((k) => k.steps.filter((s) => 'last' in s && s.last)),
-].map((s) => s.name);
-
-/** Resources counted in a report: the restored ones, each followed by what it also counts (rows). */
+/** Resources counted in a report: the restored ones and what they also count (rows). */
 export type CountedResource =
   | RestoreResource
   | Extract<AnyKind, { alsoCounted: unknown }>['alsoCounted'][number];
-export const COUNTED_RESOURCES: readonly CountedResource[] = KINDS.flatMap((k) =>
-  k.restored ? [k.resource, ...('alsoCounted' in k ? k.alsoCounted : [])] : [],
-);
 
-/** The kind that writes a resource. */
-export function kindOf(resource: SnapshotResource): Kind {
-  const kind = EVERY_KIND.find((k) => k.resource === resource);
-  if (!kind) throw new Error(`no kind for ${resource}`);
-  return kind;
-}
+const lists = kindLists(KINDS);
+/** KINDS as the contract sees each kind: for code that works with any kind through its hooks. */
+export const EVERY_KIND: readonly Kind[] = lists.EVERY_KIND;
+export const SNAPSHOT_RESOURCES = lists.SNAPSHOT_RESOURCES as readonly SnapshotResource[];
+/** In the order a restore writes them. */
+export const RESTORE_RESOURCES = lists.RESTORE_RESOURCES as readonly RestoreResource[];
+/** In the order they run. */
+export const RESTORE_STEPS = lists.RESTORE_STEPS as readonly RestoreStep[];
+export const COUNTED_RESOURCES = lists.COUNTED_RESOURCES as readonly CountedResource[];
+export const kindOf: (resource: SnapshotResource) => Kind = lists.kindOf;
 
 export type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';
