@@ -334,6 +334,134 @@ describe('one list of resources', () => {
   });
 });
 
+/**
+ * Whether `source` names `name` as a key: an object key or type member (`tags:`, `tags?:`), a
+ * property (`.tags`) or a string (`'tags'`, as in `resource === 'tags'` or `record['tags']`).
+ */
+function namesAsKey(source: string, name: string): boolean {
+  const tokens = tokenize(source);
+  return tokens.some((token, i) => {
+    if (token.kind === 'literal') return quotedValue(token) === name;
+    if (token.kind !== 'name' || token.text !== name) return false;
+    const next = tokens[i + 1]?.text;
+    return tokens[i - 1]?.text === '.' || next === ':' || (next === '?' && tokens[i + 2]?.text === ':');
+  });
+}
+
+/**
+ * Kinds no generic module needs to name: everything about them is in their own module and reaches
+ * the rest through the contract. (Projects say where objects land; credentials and data tables are
+ * what workflows refer to; workflows are the required kind, with their own export and history.)
+ */
+const KINDS_KNOWN_ONLY_BY_THEMSELVES = ['users', 'folders', 'tags', 'variables'];
+/** At most this many core files outside kinds/ may name one of them (`InstanceNames.folders`, the drill's marker tag, a workflow's tags…). */
+const MAX_FILES_NAMING_A_KIND = 3;
+
+describe('a kind is one file', () => {
+  it('the key detector finds keys, members, properties and strings, not other words', () => {
+    // Prepare
+    const samples = [
+      'const x = { tags: 1 };',
+      'interface A { tags?: string[] }',
+      'const n = workflow.tags;',
+      "if (resource === 'tags') return;",
+      'const tagsById = new Map(); // tags',
+      "const name = 'tags.ndjson';",
+    ];
+
+    // Act
+    const found = samples.map((sample) => namesAsKey(sample, 'tags'));
+
+    // Assess
+    expect(found).toEqual([true, true, true, true, false, false]);
+  });
+
+  it(`${KINDS_KNOWN_ONLY_BY_THEMSELVES.join(', ')} are each named as a key in at most ${MAX_FILES_NAMING_A_KIND} core files outside kinds/`, () => {
+    const files = sourceFiles('functions/core').filter((file) => !file.startsWith(`${KINDS_DIR}/`));
+    const naming = Object.fromEntries(
+      KINDS_KNOWN_ONLY_BY_THEMSELVES.map((name) => [
+        name,
+        files.filter((file) => namesAsKey(readFileSync(join(root, file), 'utf8'), name)),
+      ]),
+    );
+    const over = Object.entries(naming).filter(([, named]) => named.length > MAX_FILES_NAMING_A_KIND);
+    expect(over).toEqual([]);
+  });
+});
+
+/** The longest string or template literal among a call's arguments, from the `(` at `open`. */
+function longestLiteralIn(source: string, open: number): number {
+  let longest = 0;
+  let depth = 0;
+  for (let i = open; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '`' || c === "'" || c === '"') {
+      const end = literalEnd(source, i);
+      longest = Math.max(longest, end - i);
+      i = end - 1;
+    } else if (c === '(') depth += 1;
+    else if (c === ')' && --depth === 0) break;
+  }
+  return longest;
+}
+
+/** Where the literal starting at `start` ends (after its closing quote), templates' `${}` included. */
+function literalEnd(source: string, start: number): number {
+  const quote = source[start];
+  for (let i = start + 1; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '\\') i += 1;
+    else if (c === quote) return i + 1;
+    else if (quote === '`' && c === '$' && source[i + 1] === '{') {
+      let depth = 0;
+      for (i += 1; i < source.length; i += 1) {
+        if (source[i] === '`') i = literalEnd(source, i) - 1;
+        else if (source[i] === '{') depth += 1;
+        else if (source[i] === '}' && --depth === 0) break;
+      }
+    }
+  }
+  return source.length;
+}
+
+/** A long message, past which an error is built by a factory (a function that returns it), not inline. */
+const LONG_MESSAGE = 100;
+
+/** `file:line` of each `new …Error(` with a long literal message that is not a factory's `return new …`. */
+function inlineLongMessages(file: string): string[] {
+  const source = readFileSync(join(root, file), 'utf8');
+  return [...source.matchAll(/new\s+\w+Error\(/g)].flatMap((match) => {
+    const at = match.index ?? 0;
+    if (/return\s*$/.test(source.slice(Math.max(0, at - 16), at))) return [];
+    if (longestLiteralIn(source, at + match[0].length - 1) < LONG_MESSAGE) return [];
+    return [`${file}:${source.slice(0, at).split('\n').length}`];
+  });
+}
+
+describe('long messages live in error factories', () => {
+  it('the message detector tells an inline long message from a factory and a short one', () => {
+    // Prepare
+    const long = 'x'.repeat(LONG_MESSAGE);
+    const sample = [
+      `if (bad) throw new RestoreError(\`${long} \${why}\`);`,
+      `function refused(): RestoreError { return new RestoreError('${long}'); }`,
+      "throw new UsageError('short');",
+    ].join('\n');
+
+    // Act
+    const longest = [...sample.matchAll(/new\s+\w+Error\(/g)].map((m) =>
+      longestLiteralIn(sample, (m.index ?? 0) + m[0].length - 1),
+    );
+
+    // Assess
+    expect(longest.map((n) => n >= LONG_MESSAGE)).toEqual([true, true, false]);
+  });
+
+  it(`in functions/core, a message of ${LONG_MESSAGE} characters or more is built by a factory, not inline in control flow`, () => {
+    expect(sourceFiles('functions/core').flatMap(inlineLongMessages)).toEqual([]);
+  });
+});
+
 const MAX_FILE_LINES = 400;
 const MAX_FUNCTION_LINES = 60;
 

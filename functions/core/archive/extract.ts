@@ -11,6 +11,7 @@ import { toWorkflowWrite } from '../kinds/workflows/write-body.js';
 import type { DataTable, Json, JsonObject, Workflow, WorkflowVersion } from '../n8n-types.js';
 import { globToRegExp } from '../restore/selection.js';
 import { ENTRY } from './entries.js';
+import { noSuchTable, noSuchVersion, noSuchWorkflow, versionOfSeveral } from './errors.js';
 import type { OpenedArchive } from './format.js';
 
 export interface ExtractedWorkflow {
@@ -66,11 +67,7 @@ export async function matchingWorkflows(archive: OpenedArchive, pattern: string)
     else if (byName.test(workflow.name)) named.push(workflow);
   }
   const found = byId.length > 0 ? byId : named;
-  if (found.length === 0)
-    throw new InvalidOptionError(
-      'workflow',
-      `${JSON.stringify(pattern)}: the archive has no workflow with that id or a name matching it`,
-    );
+  if (found.length === 0) throw noSuchWorkflow(pattern);
   return found;
 }
 
@@ -90,11 +87,7 @@ export async function extractWorkflows(
       versionId: undefined,
       body: importableWorkflow(w),
     }));
-  if (workflows.length > 1)
-    throw new InvalidOptionError(
-      'version',
-      `needs --workflow to choose one workflow; ${JSON.stringify(pattern)} matches ${workflows.length} (give its id)`,
-    );
+  if (workflows.length > 1) throw versionOfSeveral(pattern, workflows.length);
   const [workflow] = workflows as [Workflow];
   const version = await findVersion(archive, workflow, versionId);
   const asSaved = { ...workflow, nodes: version.nodes, connections: version.connections };
@@ -125,10 +118,7 @@ async function findVersion(
   for (const entry of entries)
     for await (const version of archive.records<WorkflowVersion>(entry.name))
       if (version.workflowId === workflow.id && version.versionId === versionId) return version;
-  throw new InvalidOptionError(
-    'version',
-    `${JSON.stringify(versionId)}: the archive holds no such version of workflow "${workflow.name}" (${workflow.id}); list them with inspect --workflow … --versions`,
-  );
+  throw noSuchVersion(versionId, workflow);
 }
 
 /** Names that Windows reserves whatever the extension. */
@@ -178,12 +168,7 @@ export async function findArchivedTable(archive: OpenedArchive, nameOrId: string
     if (table.name === nameOrId) byName.push(table);
   }
   if (byName.length === 1 && byName[0]) return byName[0];
-  throw new InvalidOptionError(
-    'dataTable',
-    byName.length > 1
-      ? `${JSON.stringify(nameOrId)}: several data tables have that name (in different projects); give the id (${byName.map((t) => t.id).join(', ')})`
-      : `${JSON.stringify(nameOrId)}: the archive has no data table with that id or name`,
-  );
+  throw noSuchTable(nameOrId, byName);
 }
 
 /** A table's row fields in order: id, its columns by position, then the timestamps. */

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../errors.js';
+import { ArchiveIntegrityError } from '../errors.js';
 import type { ArchiveReader } from '../ports.js';
+import { entryAltered, lineTooLong, manifestMalformed, notAnArchive, unsupportedVersion } from './errors.js';
 
 export const ARCHIVE_FORMAT = 'n8n-ark-archive';
 export const FORMAT_VERSION = 1;
@@ -95,26 +96,10 @@ export function parseManifest(json: unknown): Manifest {
     throw new ArchiveIntegrityError('manifest.json is not a JSON object', { entry: MANIFEST_ENTRY });
   }
   const header = json as { format?: unknown; formatVersion?: unknown };
-  if (header.format !== ARCHIVE_FORMAT) {
-    throw new UnsupportedArchiveFormatError(
-      `not an n8n-ark archive: manifest.json has format ${JSON.stringify(header.format)}, expected "${ARCHIVE_FORMAT}"`,
-      { formatVersion: header.formatVersion },
-    );
-  }
-  if (header.formatVersion !== FORMAT_VERSION) {
-    throw new UnsupportedArchiveFormatError(
-      `archive format version ${JSON.stringify(header.formatVersion)} is not supported by this n8n-ark (it reads version ${FORMAT_VERSION}); use the n8n-ark version that wrote it, or a newer one`,
-      { formatVersion: header.formatVersion },
-    );
-  }
+  if (header.format !== ARCHIVE_FORMAT) throw notAnArchive(header, ARCHIVE_FORMAT);
+  if (header.formatVersion !== FORMAT_VERSION) throw unsupportedVersion(header, FORMAT_VERSION);
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ArchiveIntegrityError(
-      `manifest.json is malformed at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-      { entry: MANIFEST_ENTRY },
-    );
-  }
+  if (!parsed.success) throw manifestMalformed(MANIFEST_ENTRY, parsed.error.issues[0]);
   return parsed.data;
 }
 
@@ -214,12 +199,8 @@ class ManifestedArchive implements OpenedArchive {
     }
     yield* lines.end();
     const digest = hash.digest('hex');
-    if (size !== expected.size || digest !== expected.sha256) {
-      throw new ArchiveIntegrityError(
-        `${name} does not match the manifest (${size} bytes, sha256 ${digest.slice(0, 12)}…; expected ${expected.size} bytes, ${expected.sha256.slice(0, 12)}…): the archive was altered or damaged`,
-        { entry: name },
-      );
-    }
+    if (size !== expected.size || digest !== expected.sha256)
+      throw entryAltered(name, { size, digest }, expected);
   }
 
   async verify(): Promise<VerifyReport> {
@@ -323,10 +304,7 @@ class LineSplitter {
       this.parts.push(text.slice(start));
       this.pending += text.length - start;
       if (this.pending > this.maxLineChars)
-        throw new ArchiveIntegrityError(
-          `${this.entry} line ${this.lineNumber + 1} is longer than ${this.maxLineChars} characters, more than any record n8n can hold`,
-          { entry: this.entry },
-        );
+        throw lineTooLong(this.entry, this.lineNumber + 1, this.maxLineChars);
     }
     return lines;
   }

@@ -5,10 +5,11 @@
  * at both reads existed for the whole backup and must be in the archive. An object created or
  * deleted while the backup ran is fine either way; it is named, not counted against the backup.
  */
-import { BackupIncompleteError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { unavailableReason } from '../instance/read.js';
 import { EVERY_KIND, type SnapshotResource } from '../kinds/index.js';
 import type { Kind } from '../kinds/kind.js';
+
 import { identityOf } from '../kinds/shared/identity.js';
 import type { N8nApi } from '../ports.js';
 
@@ -228,18 +229,6 @@ export class ArchiveTally {
       }),
     ];
   }
-}
-
-/** Problems named in the error's message; the error's `problems` field has them all. */
-const PROBLEMS_IN_MESSAGE = 10;
-
-export function backupIncomplete(problems: readonly string[]): BackupIncompleteError {
-  const shown = problems.slice(0, PROBLEMS_IN_MESSAGE);
-  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
-  return new BackupIncompleteError(
-    `the backup cannot be confirmed complete, so no archive was published: ${shown.join('; ')}${more}. Run the backup again.`,
-    { problems },
-  );
 }
 
 /** `workflows "Orders" (id w1)`: the kind and the name a person looks for, with the id to be sure. */

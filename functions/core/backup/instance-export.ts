@@ -5,7 +5,6 @@
 import type { ArchiveBuilder } from '../archive/builder.js';
 import type { ArchiveWarning, Manifest, SkippedResource } from '../archive/format.js';
 import { peek, readAhead, tap } from '../async-iterables.js';
-import { BackupDeadlineError } from '../errors.js';
 import { recordedSourceFacts } from '../instance/node-types.js';
 import { skippedBecause } from '../instance/read.js';
 import { EVERY_KIND, kindOf, type SnapshotResource } from '../kinds/index.js';
@@ -15,13 +14,13 @@ import type { Workflow } from '../n8n-types.js';
 import { BackupReferences } from '../references/backup-check.js';
 import {
   ArchiveTally,
-  backupIncomplete,
   compareIdentities,
   describeChange,
   folderProjectsOf,
   IdentityRead,
   type InstanceIdentities,
 } from './closing-check.js';
+import { backupIncomplete, backupPastDeadline } from './errors.js';
 import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './history.js';
 import { ListedGraphs } from './listed-versions.js';
 import { findPreviousArchive, type PreviousArchive } from './previous.js';
@@ -365,10 +364,7 @@ export class InstanceExport {
   private checkDeadline(): void {
     const { deadline } = this.options;
     if (deadline === undefined || this.deps.clock.now().getTime() < deadline) return;
-    throw new BackupDeadlineError(
-      `the backup reached its deadline (${new Date(deadline).toISOString()}) before it was done; no archive was published`,
-      { deadline },
-    );
+    throw backupPastDeadline(deadline);
   }
 
   private throwIfUploadFailed(): void {

@@ -123,9 +123,11 @@ export async function assertRestoreScopes(
   for (const resource of resources) {
     for (const scope of RESTORE_SCOPES[resource] ?? []) if (!scopes.includes(scope)) missing.add(scope);
   }
-  if (missing.size === 0) return;
-  const list = [...missing].sort();
-  throw new MissingScopeError(
+  if (missing.size > 0) throw restoreScopesMissing([...missing].sort());
+}
+
+function restoreScopesMissing(list: readonly string[]): MissingScopeError {
+  return new MissingScopeError(
     `the API key lacks ${list.length === 1 ? 'the scope' : 'scopes'} ${list.join(', ')} that this restore needs; nothing was written. Create a key with ${list.length === 1 ? 'it' : 'them'} in n8n (Settings → n8n API), or restore fewer kinds of resources.`,
     { status: 403, method: 'GET', path: '/discover', scope: list[0] },
   );

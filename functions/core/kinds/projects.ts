@@ -37,15 +37,7 @@ export function projectNaturalKey(project: SourceProject): string {
 function plan(ctx: PlanContext): void {
   const map = ctx.options.projectMap ?? new Map<string, string>();
   const sourceNames = new Set(ctx.source.projects.map((p) => p.name));
-  for (const name of map.keys()) {
-    if (!sourceNames.has(name))
-      throw new InvalidOptionError(
-        'projectMap',
-        `${JSON.stringify(name)}: the archive has no project of that name (it has ${
-          [...sourceNames].map((n) => JSON.stringify(n)).join(', ') || 'none'
-        })`,
-      );
-  }
+  for (const name of map.keys()) if (!sourceNames.has(name)) throw noSuchProjectToMap(name, sourceNames);
   if (!ctx.target.projects) {
     planWithoutProjects(ctx);
     return;
@@ -359,3 +351,12 @@ export const projectsKind = {
   },
   scratch: { counts: (project: Project) => project.type === 'team' },
 } as const satisfies Kind<'projects', 'projects'>;
+
+function noSuchProjectToMap(name: string, archived: ReadonlySet<string>): InvalidOptionError {
+  return new InvalidOptionError(
+    'projectMap',
+    `${JSON.stringify(name)}: the archive has no project of that name (it has ${
+      [...archived].map((n) => JSON.stringify(n)).join(', ') || 'none'
+    })`,
+  );
+}

@@ -4,12 +4,13 @@
  * continues where it stopped and a finished one writes nothing. It owns the deadline, the
  * checkpoints and the failure policy; what a step does is its kind's business.
  */
-import { ArkError, RestoreError } from '../errors.js';
+import { ArkError } from '../errors.js';
 import { collect } from '../json.js';
 import { EVERY_KIND, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
 import { type ApplyContext, DeadlineReached } from '../kinds/kind.js';
 import { isFatal, messageOf } from '../kinds/shared/failure-policy.js';
 import type { N8nApi } from '../ports.js';
+import { restoreStopped } from './errors.js';
 import type { RestoreLedger } from './ledger.js';
 import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
 
@@ -38,10 +39,7 @@ export async function applySteps(
       error: messageOf(error),
     });
     if (error instanceof ArkError) throw error;
-    throw new RestoreError(
-      `The restore stopped: ${messageOf(error)}. What was done is in the ledger ${ledger.description}; run the same command again to continue.`,
-      { cause: error },
-    );
+    throw restoreStopped(messageOf(error), ledger.description, error);
   }
   return true;
 }

@@ -4,7 +4,7 @@
  * continues where the last one stopped. It names the archive (by manifest digest) and the target
  * it belongs to, so it is never applied to another archive or instance.
  */
-import { RestoreError } from '../errors.js';
+
 import {
   type CountedResource,
   EVERY_KIND,
@@ -15,6 +15,7 @@ import {
 } from '../kinds/index.js';
 import type { KindLedger, RetryView } from '../kinds/kind.js';
 import type { Clock, LedgerStore } from '../ports.js';
+import { ledgerNotJson, ledgerOfAnotherArchive, ledgerOfAnotherTarget, notALedger } from './errors.js';
 import {
   type CheckpointPolicy,
   isObjectFailure,
@@ -74,28 +75,14 @@ export class RestoreLedger implements KindLedger {
     try {
       state = JSON.parse(text) as LedgerState;
     } catch (error) {
-      throw new RestoreError(
-        `The restore ledger ${store.description} is not valid JSON; move it away to start the restore afresh.`,
-        {
-          cause: error,
-        },
-      );
+      throw ledgerNotJson(store.description, error);
     }
-    if (state?.format !== LEDGER_FORMAT || state.version !== LEDGER_VERSION) {
-      throw new RestoreError(
-        `${store.description} is not an n8n-ark restore ledger (version ${LEDGER_VERSION}); move it away or keep this restore's ledger elsewhere.`,
-      );
-    }
-    if (state.archiveDigest !== expected.archiveDigest) {
-      throw new RestoreError(
-        `The restore ledger ${store.description} belongs to another archive (manifest digest ${state.archiveDigest.slice(0, 12)}…, this archive's is ${expected.archiveDigest.slice(0, 12)}…). Keep this restore's ledger elsewhere, or move that one away to restore this archive afresh.`,
-      );
-    }
-    if (normalizeUrl(state.target) !== normalizeUrl(expected.target)) {
-      throw new RestoreError(
-        `The restore ledger ${store.description} records a restore into ${state.target}, not ${expected.target}. Keep the ledger of a restore into this target elsewhere.`,
-      );
-    }
+    if (state?.format !== LEDGER_FORMAT || state.version !== LEDGER_VERSION)
+      throw notALedger(store.description, LEDGER_VERSION);
+    if (state.archiveDigest !== expected.archiveDigest)
+      throw ledgerOfAnotherArchive(store.description, state.archiveDigest, expected.archiveDigest);
+    if (normalizeUrl(state.target) !== normalizeUrl(expected.target))
+      throw ledgerOfAnotherTarget(store.description, state.target, expected.target);
     return new RestoreLedger(store, clock, state, checkpointPolicy);
   }
 

@@ -6,7 +6,6 @@
  */
 import { openArchiveAt } from '../archive/access.js';
 import { type BackupResult, runBackup } from '../backup/run.js';
-import { UsageError } from '../errors.js';
 import type {
   ArchiveStore,
   ArchiveWriter,
@@ -20,6 +19,7 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
+import { migrateIntoItself } from './errors.js';
 import { runRestore } from './run.js';
 import type { RestoreOptions, RestoreRun } from './types.js';
 
@@ -54,11 +54,7 @@ export interface MigrateResult {
 }
 
 export async function runMigrate(deps: MigrateDeps, options: MigrateOptions): Promise<MigrateResult> {
-  if (sameInstance(deps.source.baseUrl, deps.target.baseUrl)) {
-    throw new UsageError(
-      `The source and the target are the same instance (${deps.source.baseUrl}); to restore an instance into itself use \`n8n-ark restore\` with an archive.`,
-    );
-  }
+  if (sameInstance(deps.source.baseUrl, deps.target.baseUrl)) throw migrateIntoItself(deps.source.baseUrl);
   const backup = await runBackup(
     {
       api: deps.source,

@@ -6,13 +6,14 @@
  */
 
 import { checkArchiveContent } from '../archive/check.js';
-import { ArchiveIntegrityError, RestoreError } from '../errors.js';
+import { RestoreError } from '../errors.js';
 import { assertRestoreScopes } from '../instance/doctor.js';
 import { EVERY_KIND } from '../kinds/index.js';
 import type { RoundReason } from '../kinds/kind.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
+import { archiveFailedVerification, unfinishedWithOtherOptions } from './errors.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
@@ -106,9 +107,14 @@ async function nextRound(
   const otherOptions = recorded !== undefined && !sameRound(recorded, round);
   if (!ledger.finished) {
     if (!otherOptions) return undefined;
-    throw new RestoreError(
-      `The restore in ${ledger.description} is not finished (${ledger.state.status === 'incomplete' ? `${ledger.failures.length} object(s) failed` : 'it stopped before its end'}) and was started with other options (${describeRound(recorded)}; now ${describeRound(round)}). Nothing was written. Run it to its end with the options it was started with, then run again with the new ones; or keep this restore's ledger elsewhere to plan afresh against the target.`,
-    );
+    const stoppedHow =
+      ledger.state.status === 'incomplete'
+        ? `${ledger.failures.length} object(s) failed`
+        : 'it stopped before its end';
+    throw unfinishedWithOtherOptions(ledger.description, stoppedHow, {
+      was: describeRound(recorded),
+      now: describeRound(round),
+    });
   }
   const reasons: RoundReason[] = [];
   for (const kind of EVERY_KIND) {
@@ -256,13 +262,7 @@ async function verifyOrRefuse(deps: RestoreDeps): Promise<SourceState> {
   const problems = report.ok
     ? await checkArchiveContent(deps.archive, (resource, record) => collector.add(resource, record))
     : report.problems;
-  if (problems.length > 0) {
-    const first = problems[0];
-    throw new ArchiveIntegrityError(
-      `The archive failed verification (${problems.length} problem(s)${first ? `; first: ${first.entry}: ${first.problem}` : ''}). Nothing was written to the target. Restore from another archive.`,
-      { entry: first?.entry ?? '(archive)' },
-    );
-  }
+  if (problems.length > 0) throw archiveFailedVerification(problems);
   return collector.result(deps.archive);
 }
 

@@ -2,10 +2,11 @@
  * A restore of part of an archive: --project / --tag / --workflow choose workflows (and a project's
  * own objects), then everything the chosen workflows need to run is pulled in, each with the reason.
  */
-import { InvalidOptionError } from '../errors.js';
+
 import { EVERY_KIND, kindOf, type RestoreResource } from '../kinds/index.js';
 import type { FindSource, Kind, Need } from '../kinds/kind.js';
 import type { WorkflowSummary } from '../kinds/workflows/index.js';
+import { noSuchProject } from './errors.js';
 import type { SourceState } from './plan-state.js';
 import type { PlanOptions } from './types.js';
 
@@ -42,12 +43,7 @@ export function chosenProject<P extends { id: string; name: string }>(
   if (project === undefined) return undefined;
   const found = projects.find((p) => p.name === project);
   if (found) return found;
-  throw new InvalidOptionError(
-    'project',
-    `${JSON.stringify(project)}: the archive has no such project (it has ${
-      projects.map((p) => JSON.stringify(p.name)).join(', ') || 'none'
-    })`,
-  );
+  throw noSuchProject(project, projects);
 }
 
 /** A test of whether a workflow is chosen: in the project (by id), with the tag, its name matching the glob. */

@@ -6,7 +6,6 @@
 
 import { verifyArchive } from '../archive/verify.js';
 import { mapOrdered, present } from '../async-iterables.js';
-import { ArchiveIntegrityError, StoreError } from '../errors.js';
 import type {
   ArchiveRef,
   Clock,
@@ -16,6 +15,7 @@ import type {
   StoredLedger,
 } from '../ports.js';
 import type { LedgerState } from '../restore/ledger-state.js';
+import { noneVerified, removalFailed } from './errors.js';
 import { applyRetention, type RetentionPolicy, type RetentionRule } from './policy.js';
 
 /** Why an archive stays: a retention rule, or what overrides the policy. */
@@ -129,11 +129,7 @@ async function findNewestVerified(
       problem: first ? `${first.entry}: ${first.problem}` : 'failed verification',
     });
   }
-  throw new ArchiveIntegrityError(
-    `none of the ${archives.length} archive(s) of ${report.instance} in ${report.store} passes ` +
-      'verification, so nothing was deleted; run `n8n-ark verify` on the newest to see why',
-    { entry: report.failedVerification[0]?.problem ?? '(archive)' },
-  );
+  throw noneVerified(archives.length, report);
 }
 
 /** A restore from this archive that a re-run would continue: its ledger is locked or not `done`. */
@@ -191,13 +187,7 @@ async function removeArchive(store: PrunableStore, archive: ArchiveRef): Promise
   try {
     await store.remove(archive);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new StoreError(
-      `could not delete ${archive.location} (older archives may have been deleted before it; run the ` +
-        `prune again to continue): ${why}`,
-      { location: archive.location },
-      { cause: error },
-    );
+    throw removalFailed(archive.location, error);
   }
 }
 

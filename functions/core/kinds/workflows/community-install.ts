@@ -5,10 +5,10 @@
  * the restore there, with nothing written.
  */
 
-import { RestoreError } from '../../errors.js';
 import { readInventory } from '../../instance/node-types.js';
 import type { BeforeWriteContext, KindPlanOptions, RestorePlan } from '../kind.js';
 import { messageOf } from '../shared/failure-policy.js';
+import { communityInstallFailed } from './errors.js';
 
 /** Whether the restore installs packages: the key's scope for it is checked with the plan's others. */
 export function installsCommunityPackages(plan: RestorePlan, options: KindPlanOptions): boolean {
@@ -30,15 +30,7 @@ export async function installCommunityPackages({
     try {
       await api.installCommunityPackage(name, version, { verify: !options.unverifiedCommunityPackages });
     } catch (error) {
-      const vetting = /not vetted|not verified/i.test(messageOf(error));
-      throw new RestoreError(
-        `Installing the community package ${name}@${version} on the target failed: ${messageOf(error)}. Nothing was written to the target's workflows.${
-          vetting
-            ? " n8n installs only packages on its vetted list (which it reads online) unless told otherwise: add --unverified-community-packages to install the archive's version from n8n's npm registry,"
-            : ''
-        } Install it by hand (n8n: Settings → Community nodes) or restore without --install-community-packages (workflows that use it are then written but not published).`,
-        { cause: error },
-      );
+      throw communityInstallFailed({ name, version }, messageOf(error), error);
     }
     logger.info('community package installed', { package: name, version });
   }
