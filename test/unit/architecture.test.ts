@@ -462,6 +462,49 @@ describe('long messages live in error factories', () => {
   });
 });
 
+/**
+ * The files docs/ARCHITECTURE.md names, by folder: each table row whose first cell is a folder
+ * (`` `functions/core/kinds/` ``) names the files of that folder as `` `name.ts` `` anywhere in the row.
+ */
+function namedInMap(map: string): Map<string, Set<string>> {
+  const named = new Map<string, Set<string>>();
+  for (const [, folder = '', rest = ''] of map.matchAll(/^\|\s*`([^`]+\/)`\s*\|(.*)$/gm))
+    named.set(
+      folder.replace(/\/$/, ''),
+      new Set([...rest.matchAll(/`([\w.-]+\.ts)`/g)].map((m) => m[1] ?? '')),
+    );
+  return named;
+}
+
+describe('the map is true', () => {
+  it('the map reader takes the files a folder row names, not those of other rows', () => {
+    // Prepare
+    const map = [
+      '| folder | what |',
+      '|---|---|',
+      '| `lib/` | the stack: `stack.ts` (and `other/x.ts` is not its own) |',
+      '| `lib/rules/` | `pack.ts`, `rule.ts` |',
+    ].join('\n');
+
+    // Act
+    const named = namedInMap(map);
+
+    // Assess
+    expect([...named]).toEqual([
+      ['lib', new Set(['stack.ts'])],
+      ['lib/rules', new Set(['pack.ts', 'rule.ts'])],
+    ]);
+  });
+
+  it("docs/ARCHITECTURE.md names every source file under functions/, lib/ and bin/ in its folder's row", () => {
+    const named = namedInMap(readFileSync(join(root, 'docs', 'ARCHITECTURE.md'), 'utf8'));
+    const unnamed = ['functions', 'lib', 'bin']
+      .flatMap((dir) => sourceFiles(dir))
+      .filter((file) => !named.get(posix.dirname(file))?.has(posix.basename(file)));
+    expect(unnamed).toEqual([]);
+  });
+});
+
 const MAX_FILE_LINES = 400;
 const MAX_FUNCTION_LINES = 60;
 
