@@ -1,6 +1,7 @@
 /**
- * One run of the exporter (backup.ts): each resource's listing into its entry, the workflows with
- * their history, and the closing check before the manifest is written.
+ * One run of the exporter (run.ts): each kind's records into its entry (kind by kind, those listed
+ * per project last), the workflows with their history, and the closing check before the manifest
+ * is written.
  */
 import type { ArchiveBuilder } from '../archive/builder.js';
 import type { ArchiveWarning, Manifest, SkippedResource } from '../archive/format.js';

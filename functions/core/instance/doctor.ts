@@ -9,7 +9,8 @@ import {
   FeatureNotLicensedError,
   MissingScopeError,
 } from '../errors.js';
-import { KINDS } from '../kinds/index.js';
+import { EVERY_KIND } from '../kinds/index.js';
+import type { Kind } from '../kinds/kind.js';
 import type { N8nApi, N8nCapabilities } from '../ports.js';
 
 export type ReadStatus = 'ok' | 'not-licensed' | 'missing-scope' | 'error' | 'not-checked';
@@ -36,7 +37,7 @@ export interface DoctorReport {
 
 /** The API-key scopes a restore of each resource uses, as each kind declares them. */
 export const RESTORE_SCOPES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  KINDS.map((kind) => [kind.resource, kind.restoreScopes]),
+  EVERY_KIND.map((kind) => [kind.resource, kind.restoreScopes]),
 );
 
 async function probe(
@@ -61,16 +62,20 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
   const workflows = await probe(() => api.listWorkflows({ excludePinnedData: true }));
   const projects = await probe(() => api.listProjects());
   const firstProject = (projects.first as { id?: string } | undefined)?.id;
-  // Folders are listed per project: looked for in the first project the key can list.
-  const folders = async () =>
+  // A kind listed per project (folders) is looked for in the first project the key can list.
+  const perProject = async (kind: Kind) =>
     firstProject
-      ? probe(() => api.listFolders(firstProject))
-      : { read: 'not-checked' as const, detail: 'no project could be listed to look for folders in' };
+      ? probe(() => kind.listInProject?.(api, firstProject) ?? noObjects())
+      : {
+          read: 'not-checked' as const,
+          detail: `no project could be listed to look for ${kind.resource} in`,
+        };
   const checks: [string, { read: ReadStatus; detail?: string }][] = [];
-  for (const kind of KINDS) {
+  for (const kind of EVERY_KIND) {
     const known =
       kind.resource === 'workflows' ? workflows : kind.resource === 'projects' ? projects : undefined;
-    const result = known ?? ('list' in kind ? await probe(() => kind.list(api)) : await folders());
+    const list = kind.list;
+    const result = known ?? (list ? await probe(() => list(api)) : await perProject(kind));
     checks.push([kind.resource, result]);
   }
   const scopes = await api.discoverScopes();
@@ -132,3 +137,5 @@ function restoreScopesMissing(list: readonly string[]): MissingScopeError {
     { status: 403, method: 'GET', path: '/discover', scope: list[0] },
   );
 }
+
+async function* noObjects(): AsyncGenerator<never> {}

@@ -10,6 +10,7 @@ import { foldersKind } from './folders.js';
 import type { Kind } from './kind.js';
 import { projectsKind } from './projects.js';
 import { kindLists } from './shared/kind-lists.js';
+import type { SourceRecords, TargetRecords } from './shared/state.js';
 import { tagsKind } from './tags.js';
 import { usersKind } from './users.js';
 import { variablesKind } from './variables.js';
@@ -51,3 +52,29 @@ export const COUNTED_RESOURCES = lists.COUNTED_RESOURCES as readonly CountedReso
 export const kindOf: (resource: SnapshotResource) => Kind = lists.kindOf;
 
 export type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';
+
+// --- the records each kind declares agree with what it makes --------------------------------------
+// A kind adds its records to SourceRecords and TargetRecords (shared/state.ts) by hand; here, where
+// the list is known, the compiler checks that what its listing, `backup.records`, `summarize` and
+// `readTarget` make fits what it declares. A kind that declares otherwise names itself below.
+
+type Listed<K> = K extends { list: (api: never) => AsyncIterable<infer T> }
+  ? T
+  : K extends { listInProject: (api: never, projectId: string) => AsyncIterable<infer T> }
+    ? T
+    : never;
+type Archived<K> = K extends { backup: { records: (api: never, read: never) => AsyncIterable<infer T> } }
+  ? T
+  : Listed<K>;
+type Sourced<K> = K extends { summarize: (record: never) => infer S } ? S : Archived<K>;
+type Targeted<K> = K extends { readTarget: (read: never) => Promise<readonly (infer T)[]> } ? T : Listed<K>;
+type Disagreeing = {
+  [K in AnyKind as K['resource']]: K['resource'] extends keyof SourceRecords & keyof TargetRecords
+    ? [Sourced<K>[]] extends [SourceRecords[K['resource']]]
+      ? [Targeted<K>[]] extends [NonNullable<TargetRecords[K['resource']]>]
+        ? never
+        : `${K['resource']}: target records`
+      : `${K['resource']}: source records`
+    : `${K['resource']}: declares no records`;
+}[AnyKind['resource']];
+export const KIND_RECORDS_AGREE: [Disagreeing] extends [never] ? true : Disagreeing = true;
