@@ -13,7 +13,7 @@ import {
   type RestoreResource,
   type RestoreStep,
 } from '../kinds/index.js';
-import type { KindLedger, RetryView } from '../kinds/kind.js';
+import type { KindLedger, RestorePlan, RestoreWarning, RetryView } from '../kinds/kind.js';
 import type { Clock, LedgerStore } from '../ports.js';
 import { ledgerNotJson, ledgerOfAnotherArchive, ledgerOfAnotherTarget, notALedger } from './errors.js';
 import {
@@ -22,11 +22,10 @@ import {
   LEDGER_FORMAT,
   LEDGER_VERSION,
   type LedgerState,
+  type Round,
   type StepStatus,
   zeroCounts,
 } from './ledger-state.js';
-import type { Round } from './rounds.js';
-import type { RestorePlan, RestoreWarning } from './types.js';
 
 export * from './ledger-state.js';
 

@@ -7,14 +7,12 @@
  */
 import { stableStringify } from '../json.js';
 import { EVERY_KIND, type RestoreResource } from '../kinds/index.js';
-import type { RestoreLedger } from './ledger.js';
+
+export type { Round } from './ledger-state.js';
+
+import type { RestoreLedger, Round } from './ledger.js';
 import type { TargetState } from './plan-state.js';
 import type { EarlierRestore, PlanEntry, RestoreOptions } from './types.js';
-
-/** The options that shape what a restore writes, as the ledger records them (option keys, defaults filled in). */
-export interface Round {
-  options: Record<string, unknown>;
-}
 
 export function roundOf(options: RestoreOptions): Round {
   return {

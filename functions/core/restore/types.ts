@@ -16,7 +16,7 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger.js';
+import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger-state.js';
 
 export type { PlannedRows } from '../kinds/data-tables/index.js';
 export type { PlanAction, PlanEntry, RestorePlan, RestoreWarning } from '../kinds/kind.js';
