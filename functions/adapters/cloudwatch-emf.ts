@@ -45,7 +45,7 @@ export interface BackupMetrics {
   counts: Record<string, number>;
   /** Resources the backup skipped (unlicensed, out of the key's scopes); absent for a failed backup. */
   skipped?: number;
-  /** Whether the backup holds less than the previous archive (core/backup-shrink.ts); absent for a failed one. */
+  /** Whether the backup holds less than the previous archive (core/backup/shrink.ts); absent for a failed one. */
   shrank?: boolean;
   /** The kinds whose count fell past the share (`Shrank_<kind>` = 1; 0 for every other counted kind). */
   fell?: string[];

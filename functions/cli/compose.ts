@@ -7,7 +7,7 @@ import { FileLedgerStore } from '../adapters/file-ledger-store.js';
 import { createN8nClient } from '../adapters/n8n/index.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
-import { openArchiveAt } from '../core/archive-access.js';
+import { openArchiveAt } from '../core/archive/access.js';
 import { type ArchiveStore, type Logger, systemClock } from '../core/ports.js';
 import { TOOL_VERSION } from '../version.js';
 import type { N8nConnection } from './connection.js';

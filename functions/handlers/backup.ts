@@ -1,6 +1,6 @@
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
-import { runBackup } from '../core/backup.js';
-import { judgeShrink, newestManifest } from '../core/backup-shrink.js';
+import { runBackup } from '../core/backup/run.js';
+import { judgeShrink, newestManifest } from '../core/backup/shrink.js';
 import { type BackupMetrics, compose } from './compose.js';
 import { backupEventSchema, parseAtEdge } from './events.js';
 

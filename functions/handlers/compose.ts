@@ -19,7 +19,7 @@ import {
   SecretsManagerSecretSource,
 } from '../adapters/secrets-manager.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
-import { type ClosableArchive, openArchiveAt } from '../core/archive-access.js';
+import { type ClosableArchive, openArchiveAt } from '../core/archive/access.js';
 import {
   type LockOwner,
   type Logger,

@@ -1,4 +1,4 @@
-import type { ClosableArchive } from '../core/archive-access.js';
+import type { ClosableArchive } from '../core/archive/access.js';
 import { drillStamp } from '../core/drill/report.js';
 import {
   finishDrill,

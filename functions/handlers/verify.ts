@@ -1,4 +1,4 @@
-import { checkRestoredTarget, type RestoreCheck, verifyArchive } from '../core/verify.js';
+import { checkRestoredTarget, type RestoreCheck, verifyArchive } from '../core/archive/verify.js';
 import { type Composition, compose } from './compose.js';
 import { archiveFailedVerification, noArchiveToVerify } from './errors.js';
 import { parseAtEdge, verifyEventSchema } from './events.js';

@@ -16,7 +16,7 @@ import {
   packageSourceVersion,
   workflowPackage,
 } from '../../functions/adapters/n8n/package-format.js';
-import { listedGraphs, versionRecord } from '../../functions/core/backup-listed-versions.js';
+import { listedGraphs, versionRecord } from '../../functions/core/backup/listed-versions.js';
 import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
 import type { PackagedWorkflow } from '../../functions/core/ports.js';
 

@@ -21,16 +21,16 @@ import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
 import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
-import { openArchiveAt } from '../../functions/core/archive-access.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { openArchiveAt } from '../../functions/core/archive/access.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import {
   archiveSnapshot,
   diffInstances,
   formatDifferences,
   liveSnapshot,
 } from '../../functions/core/diff/index.js';
-import { runMigrate } from '../../functions/core/migrate.js';
 import { type Clock, silentLogger, silentProgress } from '../../functions/core/ports.js';
+import { runMigrate } from '../../functions/core/restore/migrate.js';
 import { runRestore } from '../../functions/core/restore/run.js';
 import type { RestoreReport, RestoreRun } from '../../functions/core/restore/types.js';
 import { assertBuiltCliIsCurrent, type ChildRun, runBuiltCli } from '../integration/support/built-cli.js';

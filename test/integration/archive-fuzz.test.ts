@@ -15,8 +15,9 @@ import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
 import { createN8nClient, type N8nClient } from '../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
-import { openArchive } from '../../functions/core/archive-format.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { openArchive } from '../../functions/core/archive/format.js';
+import { verifyArchive } from '../../functions/core/archive/verify.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import {
   archiveSnapshot,
   diffInstances,
@@ -31,7 +32,6 @@ import {
 import type { ArchiveBlob, ArchiveStore } from '../../functions/core/ports.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { runRestore } from '../../functions/core/restore/run.js';
-import { verifyArchive } from '../../functions/core/verify.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { InMemoryLedgerStore } from '../unit/support/in-memory-ledger-store.js';

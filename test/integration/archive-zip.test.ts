@@ -7,12 +7,12 @@ import yauzl from 'yauzl';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
-import { openArchiveAt } from '../../functions/core/archive-access.js';
-import { ArchiveBuilder } from '../../functions/core/archive-builder.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { openArchiveAt } from '../../functions/core/archive/access.js';
+import { ArchiveBuilder } from '../../functions/core/archive/builder.js';
+import { verifyArchive } from '../../functions/core/archive/verify.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
-import { verifyArchive } from '../../functions/core/verify.js';
 import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
 
 let root: string;

@@ -3,7 +3,7 @@ import { CreateBucketCommand, ListObjectsV2Command, PutBucketVersioningCommand }
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3ArchiveStore } from '../../functions/adapters/s3-archive-store.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { UsageError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { handler as prune } from '../../functions/handlers/prune.js';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveFileName, FolderArchiveStore } from '../../functions/adapters/folder-store.js';
 import { S3ArchiveStore } from '../../functions/adapters/s3-archive-store.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import type { PruneReport } from '../../functions/core/retention/prune.js';
 import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';

@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ArchiveStore } from '../../functions/adapters/s3-archive-store.js';
 import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
-import { openArchiveAt } from '../../functions/core/archive-access.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { openArchiveAt } from '../../functions/core/archive/access.js';
+import { verifyArchive } from '../../functions/core/archive/verify.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
-import { verifyArchive } from '../../functions/core/verify.js';
 import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
 import { type Moto, startMoto } from './support/moto.js';
 

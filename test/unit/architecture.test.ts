@@ -69,7 +69,7 @@ describe('layout boundaries', () => {
   it("test fakes take no production values but error classes and archive entry names: n8n's rules are their own", () => {
     // Error classes are the port's contract and entry names the archive's layout; anything else
     // (such as which keys n8n accepts) a fake must state itself, or a wrong constant cannot fail a test.
-    const allowed = /\/(errors|archive-format)\.js$/;
+    const allowed = /\/(errors|archive\/format|archive\/entries)\.js$/;
     const imports = [...sourceFiles('test/unit/fakes'), ...sourceFiles('test/unit/support')].flatMap((file) =>
       productionValueImports(file)
         .filter((entry) => !allowed.test(entry.split(':')[0] ?? ''))
@@ -117,7 +117,10 @@ function importStatements(text: string): ImportStatement[] {
 
 const KINDS_DIR = 'functions/core/kinds';
 
-/** `users` for kinds/users.ts, `workflows` for anything in kinds/workflows/, `kind`, `index`; else undefined. */
+/**
+ * `users` for kinds/users.ts, `workflows` for anything in kinds/workflows/, `kind`, `index`, `shared`
+ * (kinds/shared/: what kinds share, itself no kind); else undefined.
+ */
 function kindOfPath(path: string): string | undefined {
   if (path === KINDS_DIR) return 'index';
   if (!path.startsWith(`${KINDS_DIR}/`)) return undefined;
@@ -125,10 +128,14 @@ function kindOfPath(path: string): string | undefined {
   return rest.length > 0 ? first : first.replace(/\.(ts|js)$/, '');
 }
 
+/** Modules of kinds/ that are no kind: the contract, the list and what kinds share. */
+const NOT_KINDS = new Set(['kind', 'index', 'shared']);
+
 /**
  * Why `file`'s import breaks "a kind never imports another kind", or undefined. A kind's module may
- * reach into kinds/ only for its own file or folder, the contract (kind.ts) and types of the list
- * (index.ts); the relative specifier is resolved against the importing file's directory.
+ * reach into kinds/ only for its own file or folder, the contract (kind.ts), what kinds share
+ * (shared/) and types of the list (index.ts); the relative specifier is resolved against the
+ * importing file's directory. What kinds share imports no kind.
  */
 function kindImportProblem(file: string, statement: ImportStatement): string | undefined {
   const own = kindOfPath(file);
@@ -136,6 +143,7 @@ function kindImportProblem(file: string, statement: ImportStatement): string | u
     return undefined;
   const target = kindOfPath(posix.join(posix.dirname(file), statement.specifier));
   if (target === undefined || target === own || target === 'kind') return undefined;
+  if (target === 'shared' && own !== 'shared') return undefined;
   if (target === 'index' && statement.typeOnly) return undefined;
   return `${file} imports ${statement.specifier}${target === 'index' ? ' (values of the kind list)' : ''}`;
 }
@@ -180,15 +188,70 @@ describe('kinds stay apart', () => {
 
   it('kinds/index.ts imports every kind module beside it', () => {
     const kinds = readdirSync(join(root, KINDS_DIR))
-      .filter((name) => name !== 'index.ts' && name !== 'kind.ts')
       .map((name) => name.replace(/\.ts$/, ''))
+      .filter((name) => !NOT_KINDS.has(name))
       .sort();
     const indexFile = `${KINDS_DIR}/index.ts`;
     const imported = importStatements(readFileSync(join(root, indexFile), 'utf8'))
       .map((s) => kindOfPath(posix.join(KINDS_DIR, s.specifier)))
-      .filter((kind): kind is string => kind !== undefined && kind !== 'kind' && kind !== 'index')
+      .filter((kind): kind is string => kind !== undefined && !NOT_KINDS.has(kind))
       .sort();
     expect(imported).toEqual(kinds);
+  });
+});
+
+/** The core's import graph: each file's relative imports (type-only ones too), resolved to files. */
+function importGraph(dir: string): Map<string, string[]> {
+  return new Map(
+    sourceFiles(dir).map((file) => [
+      file,
+      importStatements(readFileSync(join(root, file), 'utf8'))
+        .filter((statement) => statement.specifier.startsWith('.'))
+        .map((statement) => posix.join(posix.dirname(file), statement.specifier).replace(/\.js$/, '.ts'))
+        .filter((target) => existsSync(join(root, target))),
+    ]),
+  );
+}
+
+/** Files reachable from `file` through the graph. */
+function reachable(graph: Map<string, string[]>, file: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...(graph.get(file) ?? [])];
+  for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(graph.get(next) ?? []));
+  }
+  return seen;
+}
+
+describe('kinds stand below the restore', () => {
+  it('the reach of an import graph follows imports through other files', () => {
+    // Prepare
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['b.ts']],
+      ['d.ts', []],
+    ]);
+
+    // Act
+    const fromA = reachable(graph, 'a.ts');
+
+    // Assess
+    expect([...fromA].sort()).toEqual(['b.ts', 'c.ts']);
+  });
+
+  it('no module of kinds/ imports restore/, even through another module (so no cycle joins them)', () => {
+    const graph = importGraph('functions/core');
+    const problems = [...graph.keys()]
+      .filter((file) => file.startsWith(`${KINDS_DIR}/`))
+      .flatMap((file) =>
+        [...reachable(graph, file)]
+          .filter((target) => target.startsWith('functions/core/restore/'))
+          .map((target) => `${file} reaches ${target}`),
+      );
+    expect(problems).toEqual([]);
   });
 });
 
@@ -280,6 +343,182 @@ describe('one list of resources', () => {
         resourceNameLists(readFileSync(join(root, file), 'utf8'), resources).map((line) => `${file}:${line}`),
       );
     expect(lists).toEqual(RESOURCE_LIST_EXCEPTIONS);
+  });
+});
+
+/**
+ * Whether `source` names `name` as a key: an object key or type member (`tags:`, `tags?:`), a
+ * property (`.tags`) or a string (`'tags'`, as in `resource === 'tags'` or `record['tags']`).
+ */
+function namesAsKey(source: string, name: string): boolean {
+  const tokens = tokenize(source);
+  return tokens.some((token, i) => {
+    if (token.kind === 'literal') return quotedValue(token) === name;
+    if (token.kind !== 'name' || token.text !== name) return false;
+    const next = tokens[i + 1]?.text;
+    return tokens[i - 1]?.text === '.' || next === ':' || (next === '?' && tokens[i + 2]?.text === ':');
+  });
+}
+
+/**
+ * Kinds no generic module needs to name: everything about them is in their own module and reaches
+ * the rest through the contract. (Projects say where objects land; credentials and data tables are
+ * what workflows refer to; workflows are the required kind, with their own export and history.)
+ */
+const KINDS_KNOWN_ONLY_BY_THEMSELVES = ['users', 'folders', 'tags', 'variables'];
+/** At most this many core files outside kinds/ may name one of them (`InstanceNames.folders`, the drill's marker tag, a workflow's tags…). */
+const MAX_FILES_NAMING_A_KIND = 3;
+
+describe('a kind is one file', () => {
+  it('the key detector finds keys, members, properties and strings, not other words', () => {
+    // Prepare
+    const samples = [
+      'const x = { tags: 1 };',
+      'interface A { tags?: string[] }',
+      'const n = workflow.tags;',
+      "if (resource === 'tags') return;",
+      'const tagsById = new Map(); // tags',
+      "const name = 'tags.ndjson';",
+    ];
+
+    // Act
+    const found = samples.map((sample) => namesAsKey(sample, 'tags'));
+
+    // Assess
+    expect(found).toEqual([true, true, true, true, false, false]);
+  });
+
+  it(`${KINDS_KNOWN_ONLY_BY_THEMSELVES.join(', ')} are each named as a key in at most ${MAX_FILES_NAMING_A_KIND} core files outside kinds/`, () => {
+    const files = sourceFiles('functions/core').filter((file) => !file.startsWith(`${KINDS_DIR}/`));
+    const naming = Object.fromEntries(
+      KINDS_KNOWN_ONLY_BY_THEMSELVES.map((name) => [
+        name,
+        files.filter((file) => namesAsKey(readFileSync(join(root, file), 'utf8'), name)),
+      ]),
+    );
+    const over = Object.entries(naming).filter(([, named]) => named.length > MAX_FILES_NAMING_A_KIND);
+    expect(over).toEqual([]);
+  });
+});
+
+/** The longest string or template literal among a call's arguments, from the `(` at `open`. */
+function longestLiteralIn(source: string, open: number): number {
+  let longest = 0;
+  let depth = 0;
+  for (let i = open; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '`' || c === "'" || c === '"') {
+      const end = literalEnd(source, i);
+      longest = Math.max(longest, end - i);
+      i = end - 1;
+    } else if (c === '(') depth += 1;
+    else if (c === ')' && --depth === 0) break;
+  }
+  return longest;
+}
+
+/** Where the literal starting at `start` ends (after its closing quote), templates' `${}` included. */
+function literalEnd(source: string, start: number): number {
+  const quote = source[start];
+  for (let i = start + 1; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '\\') i += 1;
+    else if (c === quote) return i + 1;
+    else if (quote === '`' && c === '$' && source[i + 1] === '{') {
+      let depth = 0;
+      for (i += 1; i < source.length; i += 1) {
+        if (source[i] === '`') i = literalEnd(source, i) - 1;
+        else if (source[i] === '{') depth += 1;
+        else if (source[i] === '}' && --depth === 0) break;
+      }
+    }
+  }
+  return source.length;
+}
+
+/** A long message, past which an error is built by a factory (a function that returns it), not inline. */
+const LONG_MESSAGE = 100;
+
+/** `file:line` of each `new …Error(` with a long literal message that is not a factory's `return new …`. */
+function inlineLongMessages(file: string): string[] {
+  const source = readFileSync(join(root, file), 'utf8');
+  return [...source.matchAll(/new\s+\w+Error\(/g)].flatMap((match) => {
+    const at = match.index ?? 0;
+    if (/return\s*$/.test(source.slice(Math.max(0, at - 16), at))) return [];
+    if (longestLiteralIn(source, at + match[0].length - 1) < LONG_MESSAGE) return [];
+    return [`${file}:${source.slice(0, at).split('\n').length}`];
+  });
+}
+
+describe('long messages live in error factories', () => {
+  it('the message detector tells an inline long message from a factory and a short one', () => {
+    // Prepare
+    const long = 'x'.repeat(LONG_MESSAGE);
+    const sample = [
+      `if (bad) throw new RestoreError(\`${long} \${why}\`);`,
+      `function refused(): RestoreError { return new RestoreError('${long}'); }`,
+      "throw new UsageError('short');",
+    ].join('\n');
+
+    // Act
+    const longest = [...sample.matchAll(/new\s+\w+Error\(/g)].map((m) =>
+      longestLiteralIn(sample, (m.index ?? 0) + m[0].length - 1),
+    );
+
+    // Assess
+    expect(longest.map((n) => n >= LONG_MESSAGE)).toEqual([true, true, false]);
+  });
+
+  it(`in functions/core, a message of ${LONG_MESSAGE} characters or more is built by a factory, not inline in control flow`, () => {
+    expect(sourceFiles('functions/core').flatMap(inlineLongMessages)).toEqual([]);
+  });
+});
+
+/**
+ * The files docs/ARCHITECTURE.md names, by folder: each table row whose first cell is a folder
+ * (`` `functions/core/kinds/` ``) names the files of that folder as `` `name.ts` `` anywhere in the row.
+ */
+function namedInMap(map: string): Map<string, Set<string>> {
+  const named = new Map<string, Set<string>>();
+  for (const [, folder = '', rest = ''] of map.matchAll(/^\|\s*`([^`]+\/)`\s*\|(.*)$/gm))
+    named.set(
+      folder.replace(/\/$/, ''),
+      new Set([...rest.matchAll(/`([\w.-]+\.ts)`/g)].map((m) => m[1] ?? '')),
+    );
+  return named;
+}
+
+/** The files a folder's row names; `commands/*` is the row of every folder in `commands/`. */
+function namesOf(named: Map<string, Set<string>>, folder: string): Set<string> {
+  return named.get(folder) ?? named.get(posix.join(posix.dirname(folder), '*')) ?? new Set();
+}
+
+describe('the map is true', () => {
+  it('the map reader takes the files a folder row names, not those of other rows', () => {
+    // Prepare
+    const map = [
+      '| folder | what |',
+      '|---|---|',
+      '| `lib/` | the stack: `stack.ts` (and `other/x.ts` is not its own) |',
+      '| `lib/rules/` | `pack.ts`, `rule.ts` |',
+    ].join('\n');
+
+    // Act
+    const named = namedInMap(map);
+
+    // Assess
+    expect([...named]).toEqual([
+      ['lib', new Set(['stack.ts'])],
+      ['lib/rules', new Set(['pack.ts', 'rule.ts'])],
+    ]);
+  });
+
+  it("docs/ARCHITECTURE.md names every source file under functions/, lib/ and bin/ in its folder's row", () => {
+    const named = namedInMap(readFileSync(join(root, 'docs', 'ARCHITECTURE.md'), 'utf8'));
+    const unnamed = ['functions', 'lib', 'bin']
+      .flatMap((dir) => sourceFiles(dir))
+      .filter((file) => !namesOf(named, posix.dirname(file)).has(posix.basename(file)));
+    expect(unnamed).toEqual([]);
   });
 });
 

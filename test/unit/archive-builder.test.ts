@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ArchiveBuilder } from '../../functions/core/archive-builder.js';
+import { ArchiveBuilder } from '../../functions/core/archive/builder.js';
 import type { ArchiveWriter } from '../../functions/core/ports.js';
 import { InMemoryArchiveWriter } from './support/in-memory-archive.js';
 

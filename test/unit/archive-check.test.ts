@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkArchiveContent } from '../../functions/core/archive-check.js';
-import { ENTRY } from '../../functions/core/archive-format.js';
+import { checkArchiveContent } from '../../functions/core/archive/check.js';
+import { ENTRY } from '../../functions/core/archive/entries.js';
 import { ArchiveIntegrityError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { runRestore } from '../../functions/core/restore/run.js';

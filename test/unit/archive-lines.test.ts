@@ -6,7 +6,7 @@ import {
   FORMAT_VERSION,
   MANIFEST_ENTRY,
   openArchive,
-} from '../../functions/core/archive-format.js';
+} from '../../functions/core/archive/format.js';
 import { ArchiveIntegrityError } from '../../functions/core/errors.js';
 import type { ArchiveReader } from '../../functions/core/ports.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runBackup } from '../../functions/core/backup.js';
-import { compareIdentities, type InstanceIdentities } from '../../functions/core/backup-closing-check.js';
+import { compareIdentities, type InstanceIdentities } from '../../functions/core/backup/closing-check.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { BackupDeadlineError, BackupIncompleteError, N8nApiError } from '../../functions/core/errors.js';
 import type { Tag, Variable, Workflow } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';

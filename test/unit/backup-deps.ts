@@ -1,4 +1,4 @@
-import type { BackupDeps } from '../../functions/core/backup.js';
+import type { BackupDeps } from '../../functions/core/backup/run.js';
 import { type Clock, type N8nApi, silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { InMemoryArchiveStore, InMemoryArchiveWriter } from './support/in-memory-archive.js';
 

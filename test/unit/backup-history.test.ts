@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkArchiveContent } from '../../functions/core/archive-check.js';
-import { openArchive } from '../../functions/core/archive-format.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { checkArchiveContent } from '../../functions/core/archive/check.js';
+import { openArchive } from '../../functions/core/archive/format.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { NotFoundError } from '../../functions/core/errors.js';
 import type { WorkflowVersion } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';

@@ -4,7 +4,7 @@
  * shares) are unchanged, and versions only when the previous archive kept at least as many.
  */
 import { describe, expect, it } from 'vitest';
-import { runBackup } from '../../functions/core/backup.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import type { Workflow, WorkflowVersion } from '../../functions/core/n8n-types.js';
 import { backupDeps } from './backup-deps.js';
 import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';

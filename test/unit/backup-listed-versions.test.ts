@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openArchive } from '../../functions/core/archive-format.js';
-import { runBackup } from '../../functions/core/backup.js';
-import { ListedGraphs, versionRecord } from '../../functions/core/backup-listed-versions.js';
+import { openArchive } from '../../functions/core/archive/format.js';
+import { ListedGraphs, versionRecord } from '../../functions/core/backup/listed-versions.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import type { Workflow, WorkflowVersion } from '../../functions/core/n8n-types.js';
 import { backupDeps } from './backup-deps.js';
 import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runBackup } from '../../functions/core/backup.js';
-import { judgeShrink, type ManifestSummary, newestManifest } from '../../functions/core/backup-shrink.js';
+import { runBackup } from '../../functions/core/backup/run.js';
+import { judgeShrink, type ManifestSummary, newestManifest } from '../../functions/core/backup/shrink.js';
 import type { ArchiveRef, LogFields, Logger } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
 import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';

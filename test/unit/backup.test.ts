@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openArchive } from '../../functions/core/archive-format.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { openArchive } from '../../functions/core/archive/format.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import { N8nApiError } from '../../functions/core/errors.js';
 import type { Workflow } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';

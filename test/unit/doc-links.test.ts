@@ -46,8 +46,8 @@ function problemWith(file: string, target: string): string | undefined {
 /** Paths written as code (`functions/core/…`) that name files of this repository. */
 const REPO_PATH =
   /`((?:\.\.\/)+[^`\s]+|(?:bin|bench|docs|functions|lib|scripts|test)\/[^`\s<>…*]+\.[a-z]+)`/g;
-/** Files the docs name on purpose though they do not exist: ARCHITECTURE.md's "how to add a kind" example. */
-const HYPOTHETICAL = new Set(['functions/core/kinds/community-packages.ts']);
+/** Files the docs name on purpose though they do not exist (none now). */
+const HYPOTHETICAL = new Set<string>();
 
 describe('the docs point at what exists', () => {
   it('checks the README and every file under docs/', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertRestoreScopes, runDoctor } from '../../functions/core/doctor.js';
 import { MissingScopeError } from '../../functions/core/errors.js';
+import { assertRestoreScopes, runDoctor } from '../../functions/core/instance/doctor.js';
 import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
 
 const withScopes = (scopes: string[] | undefined) => ({ discoverScopes: async () => scopes });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../functions/core/archive-format.js';
+import type { Manifest } from '../../functions/core/archive/format.js';
 import type { DiffResult } from '../../functions/core/diff/index.js';
 import { escapeHtml, renderDrillHtml } from '../../functions/core/drill/html.js';
 import { buildDrillReport, reportSuffixes } from '../../functions/core/drill/report.js';

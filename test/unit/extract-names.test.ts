@@ -3,7 +3,7 @@
  * chosen folder, never collides (case-insensitively), and a CSV field round-trips through RFC 4180.
  */
 import { describe, expect, it } from 'vitest';
-import { csvLine, FileNames, safeBaseName } from '../../functions/core/extract.js';
+import { csvLine, FileNames, safeBaseName } from '../../functions/core/archive/extract.js';
 
 describe('safeBaseName', () => {
   it.each([

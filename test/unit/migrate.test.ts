@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openArchiveAt } from '../../functions/core/archive-access.js';
-import { runBackup } from '../../functions/core/backup.js';
+import { openArchiveAt } from '../../functions/core/archive/access.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import {
   archiveSnapshot,
   diffInstances,
@@ -8,8 +8,8 @@ import {
   liveSnapshot,
 } from '../../functions/core/diff/index.js';
 import { UsageError } from '../../functions/core/errors.js';
-import { runMigrate } from '../../functions/core/migrate.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
+import { runMigrate } from '../../functions/core/restore/migrate.js';
 import type { MemoryN8n } from './fakes/memory-n8n.js';
 import { emptyTarget, seededSource } from './fakes/seeded-instance.js';
 import {

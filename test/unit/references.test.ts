@@ -6,7 +6,7 @@ import {
   type IdMaps,
   isDanglingReference,
   rewriteWorkflowReferences,
-} from '../../functions/core/references.js';
+} from '../../functions/core/references/workflow-references.js';
 
 function fixture(name: string): Workflow {
   return JSON.parse(

@@ -9,8 +9,8 @@ import { stableStringify } from '../json.js';
 import { rowContent } from '../kinds/data-tables/index.js';
 import type { SnapshotResource } from '../kinds/index.js';
 import { SNAPSHOT_RESOURCES } from '../kinds/index.js';
+import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import type { Json } from '../n8n-types.js';
-import { WorkflowCanonicalizer } from './canonical.js';
 import { fieldDifferences } from './format.js';
 import { indexSide, keyOfWorkflow, type SideIndex, uniqueKey } from './side-index.js';
 import type { InstanceSnapshot } from './snapshot.js';
@@ -140,8 +140,9 @@ async function compareRows(
   right: SideIndex,
   differences: Difference[],
 ): Promise<void> {
-  for (const [key, leftId] of left.tableIds) {
-    const rightId = right.tableIds.get(key);
+  const rightTables = right.ids.get('dataTables') ?? new Map<string, string>();
+  for (const [key, leftId] of left.ids.get('dataTables') ?? []) {
+    const rightId = rightTables.get(key);
     if (!rightId) continue;
     const l = a.dataTableRows(leftId)[Symbol.asyncIterator]();
     const r = b.dataTableRows(rightId)[Symbol.asyncIterator]();

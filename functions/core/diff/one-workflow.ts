@@ -3,8 +3,9 @@
  * the name of what they point to), over chosen fields: how an extracted file that was imported by
  * hand is checked against the archive's workflow, whatever ids the import gave it.
  */
+
+import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import type { Workflow } from '../n8n-types.js';
-import { WorkflowCanonicalizer } from './canonical.js';
 import { fieldDifferences } from './format.js';
 import { indexSide } from './side-index.js';
 import type { InstanceSnapshot } from './snapshot.js';

@@ -1,60 +1,44 @@
 /**
- * Snapshots: one read-only view over an archive or a live instance, resource by resource, for the
- * diff. Resources one side cannot read (unlicensed, a scope the key lacks, skipped at backup) are
- * unavailable with the reason, not failures.
+ * Snapshots: one read-only view over an archive or a live instance, kind by kind, for the diff.
+ * Kinds one side cannot read (unlicensed, a scope the key lacks, skipped at backup) are unavailable
+ * with the reason, not failures.
  */
-import { ENTRY, type OpenedArchive } from '../archive-format.js';
-import { type WorkflowReader, workflowRecords } from '../backup-workflows.js';
-import { probeListing, projectsWithMembers, unavailableReason } from '../instance/read.js';
-import { KINDS, type SnapshotResource } from '../kinds/index.js';
-import type {
-  CredentialMeta,
-  DataTable,
-  DataTableRow,
-  Folder,
-  Project,
-  ProjectMember,
-  Tag,
-  User,
-  Variable,
-  Workflow,
-} from '../n8n-types.js';
-import type { N8nApi, N8nFoldersApi, N8nProjectsApi } from '../ports.js';
+import { ENTRY_SPECS } from '../archive/entries.js';
+import type { OpenedArchive } from '../archive/format.js';
+import { type WorkflowReader, workflowRecords } from '../backup/workflows.js';
+import { inProject, probeListing, unavailableReason } from '../instance/read.js';
+import { EVERY_KIND, kindOf, type SnapshotResource } from '../kinds/index.js';
+import type { Kind } from '../kinds/kind.js';
+import type { DataTableRow, Workflow } from '../n8n-types.js';
+import type { N8nApi } from '../ports.js';
 
 export type { SnapshotResource } from '../kinds/index.js';
 
 export interface InstanceSnapshot {
   /** For messages: the archive's location or the instance URL. */
   readonly label: string;
-  /** Resources this side could not read, with why (not licensed, key lacks a scope, skipped at backup). */
+  /** Kinds this side could not read, with why (not licensed, key lacks a scope, skipped at backup). */
   unavailable(): Promise<Map<SnapshotResource, string>>;
-  users(): AsyncIterable<User>;
-  projects(): AsyncIterable<Project & { members?: ProjectMember[] }>;
-  folders(): AsyncIterable<Folder>;
-  tags(): AsyncIterable<Tag>;
-  variables(): AsyncIterable<Variable>;
-  credentials(): AsyncIterable<CredentialMeta>;
-  dataTables(): AsyncIterable<DataTable>;
+  /** One kind's objects as the archive holds them (workflows: see `workflows`). */
+  records(resource: SnapshotResource): AsyncIterable<unknown>;
   dataTableRows(tableId: string): AsyncIterable<DataTableRow>;
   /** Full bodies including description and parentFolderId. */
   workflows(): AsyncIterable<Workflow>;
 }
 
 export function archiveSnapshot(archive: OpenedArchive, label: string): InstanceSnapshot {
-  const entry = <T>(resource: string, name: string): AsyncIterable<T> =>
-    archive.entriesOf(resource).length > 0 ? archive.records<T>(name) : empty<T>();
+  const entry = <T>(resource: string): AsyncIterable<T> => {
+    const name = ENTRY_SPECS.get(resource)?.name;
+    return archive.entriesOf(resource).length > 0 && typeof name === 'string'
+      ? archive.records<T>(name)
+      : empty<T>();
+  };
   return {
     label,
     async unavailable() {
       return new Map(archive.manifest.skipped.map((s) => [s.resource as SnapshotResource, s.reason]));
     },
-    users: () => entry('users', ENTRY.users),
-    projects: () => entry('projects', ENTRY.projects),
-    folders: () => entry('folders', ENTRY.folders),
-    tags: () => entry('tags', ENTRY.tags),
-    variables: () => entry('variables', ENTRY.variables),
-    credentials: () => entry('credentials', ENTRY.credentials),
-    dataTables: () => entry('dataTables', ENTRY.dataTables),
+    records: (resource) => entry(resource),
     async *dataTableRows(tableId) {
       const chunks = archive
         .entriesOf('dataTableRows')
@@ -62,7 +46,7 @@ export function archiveSnapshot(archive: OpenedArchive, label: string): Instance
         .sort((a, b) => a.name.localeCompare(b.name));
       for (const chunk of chunks) yield* archive.records<DataTableRow>(chunk.name);
     },
-    workflows: () => entry('workflows', ENTRY.workflows),
+    workflows: () => entry('workflows'),
   };
 }
 
@@ -76,21 +60,14 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
     probed ??= probeUnavailable(api);
     return probed;
   };
-  const guarded = <T>(resource: SnapshotResource, list: () => AsyncIterable<T>) =>
-    async function* (): AsyncGenerator<T> {
-      if ((await unavailable()).has(resource)) return;
-      yield* list();
-    };
   return {
     label: api.baseUrl,
     unavailable,
-    users: guarded('users', () => api.listUsers()),
-    projects: guarded('projects', () => projectsWithMembers(api, { unreadableMembers: 'omit' })),
-    folders: guarded('folders', () => foldersOfEveryProject(api)),
-    tags: guarded('tags', () => api.listTags()),
-    variables: guarded('variables', () => api.listVariables()),
-    credentials: guarded('credentials', () => api.listCredentials()),
-    dataTables: guarded('dataTables', () => api.listDataTables()),
+    async *records(resource) {
+      if ((await unavailable()).has(resource)) return;
+      const kind = kindOf(resource);
+      yield* kind.diff?.read?.(api) ?? kind.list?.(api) ?? inEveryProject(api, kind);
+    },
     dataTableRows: (tableId) => api.listDataTableRows(tableId),
     workflows: () => workflowsWithDetail(api, options.concurrency ?? 4),
   };
@@ -98,24 +75,27 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
 
 async function probeUnavailable(api: N8nApi): Promise<Map<SnapshotResource, string>> {
   const unavailable = new Map<SnapshotResource, string>();
-  // Workflows are required, so a failure there is real; folders are listed per project (below).
-  for (const kind of KINDS) {
-    if (kind.resource === 'workflows' || !('list' in kind)) continue;
-    const reason = await probeListing(() => kind.list(api));
-    if (reason) unavailable.set(kind.resource, reason);
+  // A required kind's failure is real; kinds listed per project follow the projects (below).
+  for (const kind of EVERY_KIND) {
+    const list = kind.list;
+    if (kind.required || !list) continue;
+    const reason = await probeListing(() => list(api));
+    if (reason) unavailable.set(kind.resource as SnapshotResource, reason);
   }
   if (unavailable.has('projects'))
-    unavailable.set('folders', 'folders are listed per project, and projects are unavailable');
+    for (const kind of EVERY_KIND.filter((k) => k.listInProject))
+      unavailable.set(
+        kind.resource as SnapshotResource,
+        `${kind.resource} are listed per project, and projects are unavailable`,
+      );
   return unavailable;
 }
 
-async function* foldersOfEveryProject(
-  api: Pick<N8nProjectsApi, 'listProjects'> & N8nFoldersApi,
-): AsyncGenerator<Folder> {
+/** A kind listed per project, in every project; a project it cannot be listed in ends the listing. */
+async function* inEveryProject(api: N8nApi, kind: Kind): AsyncGenerator<unknown> {
   for await (const project of api.listProjects()) {
     try {
-      for await (const folder of api.listFolders(project.id))
-        yield { ...folder, projectId: folder.projectId ?? project.id };
+      for await (const item of kind.listInProject?.(api, project.id) ?? []) yield inProject(item, project.id);
     } catch (error) {
       if (unavailableReason(error) !== undefined) return;
       throw error;

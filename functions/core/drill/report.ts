@@ -3,7 +3,7 @@
  * the diff's differences), how long each part took and the recovery-time estimate it gives. Plain
  * data: the JSON file is this object, the HTML page is rendered from it (html.ts).
  */
-import type { Manifest } from '../archive-format.js';
+import type { Manifest } from '../archive/format.js';
 import type { DiffResult } from '../diff/index.js';
 import { formatDifferences } from '../diff/index.js';
 import { COUNTED_RESOURCES } from '../kinds/index.js';

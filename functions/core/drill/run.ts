@@ -5,7 +5,7 @@
  * part, and write the report (JSON and HTML) beside the archive. The CLI runs the three phases in
  * one go; the Lambda path runs the restore in slices between prepare and finish.
  */
-import type { OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive/format.js';
 import {
   archiveSnapshot,
   type Difference,
@@ -13,6 +13,7 @@ import {
   diffInstances,
   liveSnapshot,
 } from '../diff/index.js';
+import { messageOf } from '../kinds/shared/failure-policy.js';
 import type {
   ArchiveAnnexStore,
   Clock,
@@ -23,15 +24,14 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import { messageOf } from '../restore/failure-policy.js';
 import { isObjectFailure } from '../restore/ledger-state.js';
 import { runRestore } from '../restore/run.js';
 import type { RestoreDeps, RestoreOptions, RestoreReport } from '../restore/types.js';
 import { renderDrillHtml } from './html.js';
 import { buildDrillReport, type DrillReport, reportSuffixes } from './report.js';
 import {
-  DRILL_TARGET_TAG,
   inspectScratch,
+  leaveOutMarker,
   refuseUnfitScratch,
   refuseWipeWithoutScopes,
   type WipeCounts,
@@ -215,16 +215,12 @@ export async function compareWithArchive(
   const result = await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), {
     ignoreUsers: true,
   });
-  const differences = result.differences.filter((d) => !isMarker(d) && !followsUsers(d));
-  const tags = result.compared.tags;
+  const withoutMarker = leaveOutMarker(result);
+  const differences = withoutMarker.differences.filter((d) => !followsUsers(d));
   return {
-    ...result,
+    ...withoutMarker,
     equal: differences.length === 0,
     differences,
-    compared: {
-      ...result.compared,
-      ...(tags ? { tags: { a: tags.a, b: Math.max(0, tags.b - 1) } } : {}),
-    },
     leftOut: result.differences.filter(followsUsers).length,
   };
 }
@@ -233,10 +229,6 @@ export type DrillComparison = DiffResult & {
   /** Differences in personal projects and project members: they follow users, which no restore creates. */
   leftOut: number;
 };
-
-function isMarker(d: Difference): boolean {
-  return d.resource === 'tags' && d.key === DRILL_TARGET_TAG && d.change === 'only-in-b';
-}
 
 function followsUsers(d: Difference): boolean {
   if (d.resource !== 'projects') return false;

@@ -7,7 +7,7 @@
  * entry of its own (docs/ARCHIVE-FORMAT.md). The node types each workflow uses are not stored: they
  * are in the workflow records, and a restore derives them while it reads those.
  */
-import type { ArchivedCommunityPackage, SkippedResource } from '../archive-format.js';
+import type { ArchivedCommunityPackage, SkippedResource } from '../archive/format.js';
 import { NotFoundError } from '../errors.js';
 import type { CommunityPackage, NodeTypeUse, Workflow } from '../n8n-types.js';
 import type { N8nCommunityPackagesApi, N8nPackagesApi } from '../ports.js';

@@ -3,7 +3,7 @@
  * (403 "license does not allow for feat:…") or a scope the key lacks is not a failure but a reason
  * the resource is unavailable. Backup, restore planning and diff all read this way.
  */
-import type { SkippedResource } from '../archive-format.js';
+import type { SkippedResource } from '../archive/format.js';
 import { FeatureNotLicensedError, MissingScopeError } from '../errors.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
 import type { N8nProjectsApi } from '../ports.js';
@@ -87,4 +87,10 @@ export async function* projectsWithMembers(
     }
     yield { ...project, members };
   }
+}
+
+/** An object listed under a project (a folder): n8n may leave its project out. */
+export function inProject(item: unknown, projectId: string): unknown {
+  const own = (item as { projectId?: string }).projectId;
+  return { ...(item as object), projectId: own ?? projectId };
 }

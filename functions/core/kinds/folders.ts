@@ -4,11 +4,29 @@
  * addressed through the API (its id is not known), so those are skipped.
  */
 import { z } from 'zod';
-import { folderPaths } from '../instance/identity.js';
+import { folderPaths, type InstanceNames } from '../instance/identity.js';
 import type { Folder } from '../n8n-types.js';
-import { Adoption } from '../restore/adoption.js';
-import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import type { N8nApi } from '../ports.js';
+import type {
+  ApplyContext,
+  ArchiveReference,
+  ContentNames,
+  DiffRecord,
+  Kind,
+  Need,
+  PlanContext,
+} from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption } from './shared/adoption.js';
+
+declare module './shared/state.js' {
+  interface SourceRecords {
+    folders: Folder[];
+  }
+  interface TargetRecords {
+    folders: Folder[] | undefined;
+  }
+}
 
 /** The natural key: `<place> / <path>`. */
 export function folderKey(place: string, path: string): string {
@@ -62,14 +80,14 @@ function plan(ctx: PlanContext): void {
 }
 
 /** Target folders by natural key; personal-project folders are never matched, so the place is the project id. */
-function targetFoldersByKey(byProject: Map<string, Folder[]>): Map<string, string> {
+function targetFoldersByKey(folders: readonly Folder[]): Map<string, string> {
   const keyed = new Map<string, string>();
-  for (const [projectId, list] of byProject)
-    for (const [id, path] of folderPaths(list)) keyed.set(folderKey(projectId, path), id);
+  const projectOf = new Map(folders.map((f) => [f.id, f.projectId]));
+  for (const [id, path] of folderPaths(folders)) keyed.set(folderKey(projectOf.get(id) ?? '', path), id);
   return keyed;
 }
 
-async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
+async function apply(ctx: ApplyContext): Promise<void> {
   const entries = ctx.entries('folders').filter((e) => e.action === 'create');
   if (entries.length === 0) return;
   const sources = await ctx.sourceRecords<Folder>('folders');
@@ -83,7 +101,7 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
         ctx.ledger,
         'folders',
         { list, keys: (f) => [`${f.parentFolderId ?? ''}/${f.name}`] },
-        resumed,
+        ctx.resumed,
       );
       adoptions.set(projectId, adoption);
     }
@@ -119,13 +137,67 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
   }
 }
 
+/** What an archived folder refers to: its parent (in the same entry) and its project. */
+function references(folder: Folder): ArchiveReference[] {
+  return [
+    ...(folder.parentFolderId
+      ? [
+          {
+            resource: 'folders',
+            id: folder.parentFolderId,
+            problem: `folder ${folder.id}'s parent ${folder.parentFolderId} is not in the archive`,
+            always: true,
+          },
+        ]
+      : []),
+    {
+      resource: 'projects',
+      id: folder.projectId,
+      problem: `folder ${folder.id}'s project ${folder.projectId} is not in the archive`,
+    },
+  ];
+}
+
+/** Keyed by the path in its project's natural key: the same folder in two instances where ids differ. */
+function* indexForDiff(folders: readonly Folder[], names: InstanceNames): Iterable<DiffRecord> {
+  names.folders = folderPaths(folders);
+  for (const folder of folders) {
+    const path = names.folders.get(folder.id) ?? folder.name;
+    const project = names.projects.get(folder.projectId) ?? folder.projectId;
+    yield { key: folderKey(project, path), id: folder.id, canonical: { path } };
+  }
+}
+
 export const foldersKind = {
   resource: 'folders',
   restored: true,
-  records: {
-    folders: z.looseObject({ id, name: text, projectId: id, parentFolderId: z.string().nullish() }),
+  entries: {
+    folders: {
+      name: 'folders.ndjson',
+      record: z.looseObject({ id, name: text, projectId: id, parentFolderId: z.string().nullish() }),
+      references,
+    },
   },
+  listInProject: (api: N8nApi, projectId: string) => api.listFolders(projectId),
   restoreScopes: ['folder:list', 'folder:create'],
+  selection: {
+    chosenWithProject: (folder: Folder) => folder.projectId,
+    needs: (folder: Folder): Need[] => [
+      { resource: 'projects', id: folder.projectId, why: `owns folder "${folder.name}"` },
+    ],
+  },
   plan,
   steps: [{ name: 'folders', run: apply }],
+  diff: { index: indexForDiff },
+  contents: {
+    names: (folders: readonly Folder[], names: InstanceNames) => {
+      names.folders = folderPaths(folders);
+    },
+    projectOf: (folder: Folder) => folder.projectId,
+    row: (folder: Folder, names: ContentNames) => ({
+      id: folder.id,
+      path: names.folder(folder.id) ?? folder.name,
+      project: names.project(folder.projectId),
+    }),
+  },
 } as const satisfies Kind<'folders', 'folders'>;

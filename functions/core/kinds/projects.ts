@@ -6,17 +6,28 @@
 
 import { z } from 'zod';
 import { AmbiguousWriteError, InvalidOptionError } from '../errors.js';
-import { personalOwner, projectKey } from '../instance/identity.js';
+import { type InstanceNames, personalOwner, projectKey } from '../instance/identity.js';
+import { projectsWithMembers, readListing } from '../instance/read.js';
 import { collect } from '../json.js';
 import type { Project, ProjectMember } from '../n8n-types.js';
-import type { N8nProjectsApi } from '../ports.js';
-import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
-import { isFatal } from '../restore/failure-policy.js';
-import type { PlanEntry } from '../restore/types.js';
-import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import type { N8nApi, N8nProjectsApi } from '../ports.js';
+import type { ApplyContext, DiffRecord, Kind, PlanContext, PlanEntry, TargetRead } from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from './shared/adoption.js';
+import { isFatal } from './shared/failure-policy.js';
 
 type SourceProject = Project & { members?: ProjectMember[] };
+/** A target project; a personal one with its owner's e-mail where its members could be read. */
+type TargetProject = Project & { owner?: string };
+
+declare module './shared/state.js' {
+  interface SourceRecords {
+    projects: SourceProject[];
+  }
+  interface TargetRecords {
+    projects: TargetProject[] | undefined;
+  }
+}
 
 /** The natural key: `team:<name>` or `personal:<owner e-mail>`. */
 export function projectNaturalKey(project: SourceProject): string {
@@ -26,15 +37,7 @@ export function projectNaturalKey(project: SourceProject): string {
 function plan(ctx: PlanContext): void {
   const map = ctx.options.placement?.projectMap ?? new Map<string, string>();
   const sourceNames = new Set(ctx.source.projects.map((p) => p.name));
-  for (const name of map.keys()) {
-    if (!sourceNames.has(name))
-      throw new InvalidOptionError(
-        'projectMap',
-        `${JSON.stringify(name)}: the archive has no project of that name (it has ${
-          [...sourceNames].map((n) => JSON.stringify(n)).join(', ') || 'none'
-        })`,
-      );
-  }
+  for (const name of map.keys()) if (!sourceNames.has(name)) throw noSuchProjectToMap(name, sourceNames);
   if (!ctx.target.projects) {
     planWithoutProjects(ctx);
     return;
@@ -42,7 +45,7 @@ function plan(ctx: PlanContext): void {
   const byKey = new Map<string, Project>();
   for (const p of ctx.target.projects)
     if (p.type === 'team' && !byKey.has(`team:${p.name}`)) byKey.set(`team:${p.name}`, p);
-  for (const [email, p] of ctx.target.personalByEmail) byKey.set(`personal:${email}`, p);
+  for (const p of ctx.target.projects) if (p.owner) byKey.set(`personal:${p.owner}`, p);
   const anyByName = new Map(ctx.target.projects.map((p) => [p.name, p]));
   for (const project of ctx.source.projects) {
     const mapped = map.get(project.name);
@@ -143,10 +146,11 @@ function planTeam(ctx: PlanContext, project: SourceProject, existing: Project | 
 }
 
 function warnMembersWithoutAccount(ctx: PlanContext): void {
+  const users = new Set((ctx.target.users ?? []).map((user) => user.email.toLowerCase()));
   for (const project of ctx.source.projects) {
     if (!ctx.isSelected('projects', project.id) || project.type !== 'team') continue;
     const missing = (project.members ?? []).filter(
-      (m) => m.role !== 'project:personalOwner' && !ctx.target.usersByEmail.has(m.email.toLowerCase()),
+      (m) => m.role !== 'project:personalOwner' && !users.has(m.email.toLowerCase()),
     );
     for (const member of missing) {
       ctx.warn({
@@ -160,7 +164,7 @@ function warnMembersWithoutAccount(ctx: PlanContext): void {
 
 // --- apply -------------------------------------------------------------------------------------
 
-async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
+async function apply(ctx: ApplyContext): Promise<void> {
   const entries = ctx.entries('projects');
   if (entries.length === 0) return;
   const sources = await ctx.sourceRecords<SourceProject>('projects');
@@ -171,7 +175,7 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
       list: () => ctx.api.listProjects(),
       keys: (p) => (p.type === 'team' ? [projectKey(p, undefined)] : []),
     },
-    resumed,
+    ctx.resumed,
   );
   const users = lazyUsers(ctx);
   for (const entry of entries) {
@@ -274,19 +278,85 @@ async function addMembers(
   }
 }
 
+/**
+ * The target's projects, a personal one with its owner's e-mail (`owner`, lowercased) where its
+ * members can be read: a source personal project lands in its owner's personal project.
+ */
+async function readTarget(read: TargetRead): Promise<TargetProject[]> {
+  const projects: TargetProject[] = [];
+  for await (const project of read.api.listProjects()) {
+    if (project.type !== 'personal') {
+      projects.push(project);
+      continue;
+    }
+    const members = await readListing(() => read.api.listProjectMembers(project.id));
+    const owner = 'items' in members ? personalOwner(members.items) : undefined;
+    projects.push(owner ? { ...project, owner: owner.email.toLowerCase() } : project);
+  }
+  return projects;
+}
+
+/** A project is its natural key in a diff; its id is named by that key for the kinds after it. */
+function* indexForDiff(projects: readonly SourceProject[], names: InstanceNames): Iterable<DiffRecord> {
+  for (const project of projects) {
+    const key = projectNaturalKey(project);
+    names.projects.set(project.id, key);
+    yield {
+      key,
+      id: project.id,
+      canonical: {
+        type: project.type,
+        name: project.type === 'team' ? project.name : null,
+        description: project.description ?? null,
+        members: (project.members ?? []).map((m) => `${m.email.toLowerCase()} ${m.role}`).sort(),
+      },
+    };
+  }
+}
+
 export const projectsKind = {
   resource: 'projects',
   restored: true,
-  records: {
-    projects: z.looseObject({
-      id,
-      name: text,
-      type: z.enum(['team', 'personal']),
-      members: z.array(z.looseObject({ email: text, role: text })).optional(),
-    }),
+  entries: {
+    projects: {
+      name: 'projects.ndjson',
+      record: z.looseObject({
+        id,
+        name: text,
+        type: z.enum(['team', 'personal']),
+        members: z.array(z.looseObject({ email: text, role: text })).optional(),
+      }),
+    },
   },
   list: (api: N8nProjectsApi) => api.listProjects(),
+  backup: {
+    records: (api: N8nApi) => projectsWithMembers(api, { unreadableMembers: 'throw' }),
+    projectsOf: (project: Project) => [project.id],
+  },
+  readTarget,
   restoreScopes: ['project:list', 'project:create', 'project:manageMembers'],
+  selection: { chosenWithProject: (project: Project) => project.id },
   plan,
   steps: [{ name: 'projects', run: apply }],
+  diff: {
+    read: (api: N8nApi) => projectsWithMembers(api, { unreadableMembers: 'omit' }),
+    index: indexForDiff,
+  },
+  contents: {
+    names: (projects: readonly Project[], names: InstanceNames) => {
+      for (const project of projects) names.projects.set(project.id, project.name);
+    },
+    projectOf: (project: Project) => project.id,
+    row: (project: Project) => ({ id: project.id, name: project.name, type: project.type }),
+  },
+  scratch: { counts: (project: Project) => project.type === 'team' },
 } as const satisfies Kind<'projects', 'projects'>;
+
+function noSuchProjectToMap(name: string, archived: ReadonlySet<string>): InvalidOptionError {
+  return new InvalidOptionError(
+    'projectMap',
+    `${JSON.stringify(name)}: the archive has no project of that name (it has ${
+      [...archived].map((n) => JSON.stringify(n)).join(', ') || 'none'
+    })`,
+  );
+}

@@ -2,10 +2,19 @@
 
 import { z } from 'zod';
 import type { Tag } from '../n8n-types.js';
-import type { N8nTagsApi } from '../ports.js';
-import { Adoption } from '../restore/adoption.js';
+import type { N8nApi, N8nScratchApi, N8nTagsApi } from '../ports.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption } from './shared/adoption.js';
+
+declare module './shared/state.js' {
+  interface SourceRecords {
+    tags: Tag[];
+  }
+  interface TargetRecords {
+    tags: Tag[] | undefined;
+  }
+}
 
 export function tagKey(tag: Pick<Tag, 'name'>): string {
   return tag.name;
@@ -39,7 +48,7 @@ function plan(ctx: PlanContext): void {
   }
 }
 
-async function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
+async function create(ctx: ApplyContext): Promise<void> {
   const entries = ctx.entries('tags').filter((e) => e.action === 'create');
   if (entries.length === 0) return;
   // 409 "Tag already exists" on create: one this restore made before an interruption, or a race.
@@ -47,7 +56,7 @@ async function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
     ctx.ledger,
     'tags',
     { list: () => ctx.api.listTags(), keys: (t) => [tagKey(t)] },
-    resumed,
+    ctx.resumed,
   );
   for (const entry of entries) {
     if (ctx.ledger.targetId('tags', entry.sourceId) || ctx.ledger.isMarked('tags', entry.sourceId)) continue;
@@ -68,9 +77,16 @@ async function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
 export const tagsKind = {
   resource: 'tags',
   restored: true,
-  records: { tags: z.looseObject({ id, name: text }) },
+  entries: { tags: { name: 'tags.ndjson', record: z.looseObject({ id, name: text }) } },
   list: (api: N8nTagsApi) => api.listTags(),
   restoreScopes: ['tag:list', 'tag:create', 'workflowTags:update'],
   plan,
   steps: [{ name: 'tags', run: create }],
+  closingCheckNames: true,
+  diff: {
+    index: (tags: readonly Tag[]) =>
+      tags.map((tag) => ({ key: tagKey(tag), id: tag.id, canonical: { name: tag.name } })),
+  },
+  contents: { row: (tag: Tag) => ({ id: tag.id, name: tag.name }) },
+  scratch: { wipe: (api: N8nScratchApi, tag: Tag) => api.deleteTag(tag.id), wipeScopes: ['tag:delete'] },
 } as const satisfies Kind<'tags', 'tags'>;

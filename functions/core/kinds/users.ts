@@ -9,6 +9,15 @@ import type { N8nUsersApi } from '../ports.js';
 import type { Kind } from './kind.js';
 import { id, text } from './kind.js';
 
+declare module './shared/state.js' {
+  interface SourceRecords {
+    users: User[];
+  }
+  interface TargetRecords {
+    users: User[] | undefined;
+  }
+}
+
 /** A user is the same person across instances by e-mail, whatever the case. */
 export function userKey(user: User): string {
   return user.email.toLowerCase();
@@ -17,8 +26,21 @@ export function userKey(user: User): string {
 export const usersKind = {
   resource: 'users',
   restored: false,
-  records: { users: z.looseObject({ id, email: text }) },
+  entries: { users: { name: 'users.ndjson', record: z.looseObject({ id, email: text }) } },
   list: (api: N8nUsersApi) => api.listUsers(),
   restoreScopes: ['user:list'],
+  diff: {
+    index: (users: readonly User[]) =>
+      users.map((user) => ({
+        key: userKey(user),
+        id: user.id,
+        canonical: {
+          email: user.email.toLowerCase(),
+          firstName: user.firstName ?? null,
+          lastName: user.lastName ?? null,
+          role: user.role ?? null,
+        },
+      })),
+  },
   steps: [],
 } as const satisfies Kind<'users'>;

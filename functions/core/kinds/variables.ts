@@ -5,13 +5,30 @@
 
 import { z } from 'zod';
 import { AmbiguousWriteError, ConflictError } from '../errors.js';
+import type { InstanceNames } from '../instance/identity.js';
 import type { Variable } from '../n8n-types.js';
-import type { N8nVariablesApi } from '../ports.js';
-import { Adoption, AMBIGUOUS_ATTEMPTS } from '../restore/adoption.js';
-import { decideConflict, renamedVariableKey } from '../restore/conflict-policy.js';
-import type { PlanEntry } from '../restore/types.js';
-import type { ApplyContext, Kind, PlanContext } from './kind.js';
+import type { N8nApi, N8nVariablesApi } from '../ports.js';
+import type {
+  ApplyContext,
+  ArchiveReference,
+  ContentNames,
+  DiffRecord,
+  Kind,
+  PlanContext,
+  PlanEntry,
+} from './kind.js';
 import { id, text } from './kind.js';
+import { Adoption, AMBIGUOUS_ATTEMPTS } from './shared/adoption.js';
+import { decideConflict, renamedVariableKey } from './shared/conflict-policy.js';
+
+declare module './shared/state.js' {
+  interface SourceRecords {
+    variables: Variable[];
+  }
+  interface TargetRecords {
+    variables: Variable[] | undefined;
+  }
+}
 
 /** The natural key: `<place> / <key>`, the place `global` for a variable of no project. */
 export function variableKey(place: string, key: string): string {
@@ -86,7 +103,7 @@ function planOne(
     );
 }
 
-async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
+async function apply(ctx: ApplyContext): Promise<void> {
   const entries = ctx.entries('variables').filter((e) => e.action === 'create' || e.action === 'update');
   if (entries.length === 0) return;
   const sources = await ctx.sourceRecords<Variable>('variables');
@@ -96,7 +113,7 @@ async function apply(ctx: ApplyContext, resumed: boolean): Promise<void> {
     ctx.ledger,
     'variables',
     { list: () => ctx.api.listVariables(), keys: (v) => [keyOf(v.key, v.project?.id)] },
-    resumed,
+    ctx.resumed,
   );
   const created: { entry: PlanEntry; key: string }[] = [];
   const keyOfEntry = (entry: PlanEntry, variable: Variable) =>
@@ -171,19 +188,61 @@ async function createVariable(
   }
 }
 
+/** A variable is its key in its project's natural key (or among the global ones). */
+function* indexForDiff(variables: readonly Variable[], names: InstanceNames): Iterable<DiffRecord> {
+  for (const variable of variables) {
+    const project = variable.project?.id
+      ? (names.projects.get(variable.project.id) ?? variable.project.name)
+      : 'global';
+    yield {
+      key: variableKey(project, variable.key),
+      id: variable.id,
+      canonical: { key: variable.key, value: variable.value, project },
+    };
+  }
+}
+
 export const variablesKind = {
   resource: 'variables',
   restored: true,
-  records: {
-    variables: z.looseObject({
-      id,
-      key: text,
-      value: text,
-      project: z.looseObject({ id, name: text }).nullish(),
-    }),
+  entries: {
+    variables: {
+      name: 'variables.ndjson',
+      record: z.looseObject({
+        id,
+        key: text,
+        value: text,
+        project: z.looseObject({ id, name: text }).nullish(),
+      }),
+      references: (variable: Variable): ArchiveReference[] =>
+        variable.project
+          ? [
+              {
+                resource: 'projects',
+                id: variable.project.id,
+                problem: `a variable belongs to project ${variable.project.id}, which is not in the archive`,
+              },
+            ]
+          : [],
+    },
   },
   list: (api: N8nVariablesApi) => api.listVariables(),
   restoreScopes: ['variable:list', 'variable:create', 'variable:update'],
+  selection: {
+    chosenWithProject: (variable: Variable) => variable.project?.id,
+    withoutProject:
+      'Variables are not restored with a tag or workflow selection: n8n cannot tell which workflow uses which.',
+  },
   plan,
   steps: [{ name: 'variables', run: apply }],
+  diff: { index: indexForDiff },
+  contents: {
+    projectOf: (variable: Variable) => variable.project?.id,
+    row: (variable: Variable, names: ContentNames) => ({
+      id: variable.id,
+      key: variable.key,
+      project: names.project(variable.project?.id),
+    }),
+  },
+  scratch: {},
 } as const satisfies Kind<'variables', 'variables'>;

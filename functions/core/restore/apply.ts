@@ -4,12 +4,13 @@
  * continues where it stopped and a finished one writes nothing. It owns the deadline, the
  * checkpoints and the failure policy; what a step does is its kind's business.
  */
-import { ArkError, RestoreError } from '../errors.js';
+import { ArkError } from '../errors.js';
 import { collect } from '../json.js';
-import { KINDS, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
-import { type ApplyContext, type ApplyMemo, DeadlineReached } from '../kinds/kind.js';
+import { EVERY_KIND, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
+import { type ApplyContext, DeadlineReached } from '../kinds/kind.js';
+import { isFatal, messageOf } from '../kinds/shared/failure-policy.js';
 import type { N8nApi } from '../ports.js';
-import { isFatal, messageOf } from './failure-policy.js';
+import { restoreStopped } from './errors.js';
 import type { RestoreLedger } from './ledger.js';
 import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
 
@@ -17,9 +18,7 @@ import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.
 export const DEFAULT_ROW_BATCH = 5000;
 const DEFAULT_CONCURRENCY = 4;
 
-const STEP_RUNNERS = new Map(
-  KINDS.flatMap((kind) => kind.steps.map((step) => [step.name as RestoreStep, step])),
-);
+const STEP_RUNNERS = new Map(EVERY_KIND.flatMap((kind) => kind.steps.map((step) => [step.name, step])));
 
 /** Applies the plan until done (true) or the deadline (false); fatal failures are rethrown, the ledger saved. */
 export async function applySteps(
@@ -31,7 +30,7 @@ export async function applySteps(
   const ctx = createApplyContext(plan, deps, options, ledger);
   if (!ledger.state.seeded) seed(plan, ledger);
   try {
-    for (const step of RESTORE_STEPS) await runStep(ctx, step);
+    for (const step of RESTORE_STEPS) await runStep(ctx, { deps, ledger }, step);
   } catch (error) {
     await ledger.save();
     if (error instanceof DeadlineReached) return false;
@@ -40,25 +39,26 @@ export async function applySteps(
       error: messageOf(error),
     });
     if (error instanceof ArkError) throw error;
-    throw new RestoreError(
-      `The restore stopped: ${messageOf(error)}. What was done is in the ledger ${ledger.description}; run the same command again to continue.`,
-      { cause: error },
-    );
+    throw restoreStopped(messageOf(error), ledger.description, error);
   }
   return true;
 }
 
-async function runStep(ctx: ApplyContext, step: RestoreStep): Promise<void> {
-  const status = ctx.ledger.stepStatus(step);
+async function runStep(
+  ctx: ApplyContext,
+  { deps, ledger }: { deps: RestoreDeps; ledger: RestoreLedger },
+  step: RestoreStep,
+): Promise<void> {
+  const status = ledger.stepStatus(step);
   if (status === 'done') return;
   ctx.checkDeadline();
-  await ctx.ledger.startStep(step);
-  ctx.deps.progress.start(step);
-  const started = ctx.deps.clock.now().getTime();
-  await STEP_RUNNERS.get(step)?.run(ctx, status === 'running');
-  await ctx.ledger.finishStep(step);
-  ctx.deps.progress.done(step);
-  ctx.deps.logger.debug('restore step done', { step, durationMs: ctx.deps.clock.now().getTime() - started });
+  await ledger.startStep(step);
+  deps.progress.start(step);
+  const started = deps.clock.now().getTime();
+  await STEP_RUNNERS.get(step)?.run(stepContext(ctx, status === 'running'));
+  await ledger.finishStep(step);
+  deps.progress.done(step);
+  deps.logger.debug('restore step done', { step, durationMs: deps.clock.now().getTime() - started });
 }
 
 /** First run only: record the plan's matches and count what it skips or cannot do. */
@@ -86,14 +86,20 @@ export function createApplyContext(
   options: ApplyOptions,
   ledger: RestoreLedger,
 ): ApplyContext {
-  return new StepContext(plan, deps, options, ledger);
+  return new RunContext(plan, deps, options, ledger);
 }
 
-class StepContext implements ApplyContext {
+/** The run's context as one step sees it: the same run (entries, memos, ledger), resumed or not. */
+export function stepContext(run: ApplyContext, resumed: boolean): ApplyContext {
+  return Object.create(run, { resumed: { value: resumed } }) as ApplyContext;
+}
+
+class RunContext implements ApplyContext {
   readonly api: N8nApi;
   readonly rowBatchSize: number;
   readonly concurrency: number;
-  readonly memo: ApplyMemo;
+  readonly resumed: boolean = false;
+  private readonly memos = new Map<string, unknown>();
   private readonly byResource = new Map<RestoreResource, PlanEntry[]>();
 
   constructor(
@@ -110,19 +116,11 @@ class StepContext implements ApplyContext {
     }
     this.rowBatchSize = Math.max(1, options.run?.rowBatchSize ?? DEFAULT_ROW_BATCH);
     this.concurrency = Math.max(1, options.run?.concurrency ?? DEFAULT_CONCURRENCY);
-    this.memo = {
-      warnedDrops: new Set(),
-      predicted: new Set(
-        plan.warnings.filter((w) => w.workflow && w.location).map((w) => `${w.workflow?.id}|${w.location}`),
-      ),
-      // What an earlier run of this restore reported already (it is in the ledger) is not reported twice.
-      reportedUnresolved: new Set(
-        ledger.state.warnings
-          .filter((w) => w.code === 'unresolved-reference' && w.workflow && w.location)
-          .map((w) => `${w.workflow?.id}|${w.location}`),
-      ),
-      workflowFacts: new Map(),
-    };
+  }
+
+  memo<M>(kind: string, create: () => M): M {
+    if (!this.memos.has(kind)) this.memos.set(kind, create());
+    return this.memos.get(kind) as M;
   }
 
   entries(resource: RestoreResource): readonly PlanEntry[] {

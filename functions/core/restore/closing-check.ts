@@ -4,8 +4,9 @@
  * nothing is missing; what is missing is named by kind and name, marked failed in the ledger (so a
  * re-run writes it again) and makes the run exit non-zero.
  */
-import { collect } from '../json.js';
-import type { RestoreResource } from '../kinds/index.js';
+import { EVERY_KIND, kindOf, type RestoreResource } from '../kinds/index.js';
+import type { Kind } from '../kinds/kind.js';
+import { identityOf } from '../kinds/shared/identity.js';
 import type { N8nApi } from '../ports.js';
 import type { RestoreLedger } from './ledger.js';
 import type { PlanEntry, RestorePlan } from './types.js';
@@ -54,7 +55,7 @@ function describe(entry: PlanEntry): Omit<MissingObject, 'why'> {
   return { resource: entry.resource, sourceId: entry.sourceId, name: entry.renameTo ?? entry.name };
 }
 
-/** The target id the entry must have now, and the name it must carry (where names are compared). */
+/** The target id the entry must have now, and the name it must carry (where its kind compares names). */
 function expectedOf(
   entry: PlanEntry,
   ledger: RestoreLedger,
@@ -63,66 +64,46 @@ function expectedOf(
   const targetId = ledger.targetId(entry.resource, entry.sourceId);
   if (!targetId) return undefined;
   const written = entry.action === 'create' || entry.action === 'update';
-  const named =
-    entry.resource === 'workflows' || entry.resource === 'tags' || entry.resource === 'dataTables';
+  const named = kindOf(entry.resource).closingCheckNames === true;
   return { targetId, ...(written && named ? { name: entry.renameTo ?? entry.name } : {}) };
 }
 
+/**
+ * Target id → name of every kind the plan has entries of and the target could list when planned,
+ * streamed (only ids and names are kept, never 10,000 workflow bodies at once). A kind listed per
+ * project is read in the projects its objects went to.
+ */
 async function readPresent(plan: RestorePlan, api: N8nApi, ledger: RestoreLedger): Promise<Present> {
   const present: Present = new Map();
-  const byId = <T extends { id: string }>(items: T[], name: (item: T) => string) =>
-    new Map(items.map((item) => [item.id, name(item)]));
-  const wrote = (resource: RestoreResource) => plan.entries.some((e) => e.resource === resource);
-  if (wrote('workflows')) {
-    // Streamed: only id and name are kept, never 10,000 workflow bodies at once.
-    const workflows = new Map<string, string>();
-    for await (const w of api.listWorkflows({ excludePinnedData: true })) workflows.set(w.id, w.name);
-    present.set('workflows', workflows);
+  for (const kind of EVERY_KIND) {
+    const resource = kind.resource as RestoreResource;
+    if (!kind.restored || plan.target[resource] === false) continue;
+    const entries = plan.entries.filter((e) => e.resource === resource);
+    if (entries.length === 0) continue;
+    const names = new Map<string, string>();
+    for await (const record of listingOf(kind, api, entries, ledger)) {
+      const identity = identityOf(record);
+      if (identity) names.set(identity.id, identity.name);
+    }
+    present.set(resource, names);
   }
-  if (wrote('tags') && plan.target.tags)
-    present.set(
-      'tags',
-      byId(await collect(api.listTags()), (t) => t.name),
-    );
-  if (wrote('dataTables') && plan.target.dataTables)
-    present.set(
-      'dataTables',
-      byId(await collect(api.listDataTables()), (t) => t.name),
-    );
-  if (wrote('variables') && plan.target.variables)
-    present.set(
-      'variables',
-      byId(await collect(api.listVariables()), (v) => v.key),
-    );
-  if (wrote('credentials'))
-    present.set(
-      'credentials',
-      byId(await collect(api.listCredentials()), (c) => c.name),
-    );
-  if (wrote('projects') && plan.target.projects)
-    present.set(
-      'projects',
-      byId(await collect(api.listProjects()), (p) => p.name),
-    );
-  if (wrote('folders') && plan.target.folders)
-    present.set('folders', await foldersPresent(plan, api, ledger));
   return present;
 }
 
-/** Folders are listed per project: the projects the restored folders went to. */
-async function foldersPresent(
-  plan: RestorePlan,
+async function* listingOf(
+  kind: Kind,
   api: N8nApi,
+  entries: readonly PlanEntry[],
   ledger: RestoreLedger,
-): Promise<Map<string, string>> {
+): AsyncGenerator<unknown> {
+  if (kind.list) {
+    yield* kind.list(api);
+    return;
+  }
   const projects = new Set<string>();
-  for (const entry of plan.entries) {
-    if (entry.resource !== 'folders' || !entry.sourceProjectId) continue;
-    const projectId = ledger.targetId('projects', entry.sourceProjectId);
+  for (const entry of entries) {
+    const projectId = entry.sourceProjectId && ledger.targetId('projects', entry.sourceProjectId);
     if (projectId) projects.add(projectId);
   }
-  const names = new Map<string, string>();
-  for (const projectId of projects)
-    for (const folder of await collect(api.listFolders(projectId))) names.set(folder.id, folder.name);
-  return names;
+  for (const projectId of projects) yield* kind.listInProject?.(api, projectId) ?? [];
 }

@@ -1,5 +1,5 @@
 /**
- * The restore ledger's saved shape (JSON) and its small vocabulary: step statuses, counts, the
+ * The restore ledger's saved shape (JSON) and its small vocabulary: step statuses, counts, the round,
  * credentials waiting for secrets, the checkpoint policy. The ledger itself is in ledger.ts.
  */
 import {
@@ -8,8 +8,7 @@ import {
   type RestoreResource,
   type RestoreStep,
 } from '../kinds/index.js';
-import type { Round } from './rounds.js';
-import type { RestorePlan, RestoreWarning } from './types.js';
+import type { CredentialAwaitingSecret, RestorePlan, RestoreWarning } from '../kinds/kind.js';
 
 export type { CountedResource, RestoreStep } from '../kinds/index.js';
 
@@ -29,11 +28,7 @@ export function zeroCounts(): Counts {
   return Object.fromEntries(COUNTED_RESOURCES.map((r) => [r, 0])) as Counts;
 }
 
-export interface CredentialAwaitingSecret {
-  id: string;
-  name: string;
-  type: string;
-}
+export type { CredentialAwaitingSecret } from '../kinds/kind.js';
 
 /** The ledger as saved (JSON). */
 export interface LedgerState {
@@ -70,6 +65,11 @@ export interface LedgerState {
   failed: Counts;
   warnings: RestoreWarning[];
   credentialsAwaitingSecrets: CredentialAwaitingSecret[];
+}
+
+/** The options that shape what a restore writes, as the ledger records them (option keys, defaults filled in). */
+export interface Round {
+  options: Record<string, unknown>;
 }
 
 export interface CheckpointPolicy {

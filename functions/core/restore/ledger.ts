@@ -4,31 +4,32 @@
  * continues where the last one stopped. It names the archive (by manifest digest) and the target
  * it belongs to, so it is never applied to another archive or instance.
  */
-import { RestoreError } from '../errors.js';
+
 import {
   type CountedResource,
+  EVERY_KIND,
   RESTORE_RESOURCES,
   RESTORE_STEPS,
   type RestoreResource,
   type RestoreStep,
 } from '../kinds/index.js';
+import type { KindLedger, RestorePlan, RestoreWarning, RetryView } from '../kinds/kind.js';
 import type { Clock, LedgerStore } from '../ports.js';
+import { ledgerNotJson, ledgerOfAnotherArchive, ledgerOfAnotherTarget, notALedger } from './errors.js';
 import {
   type CheckpointPolicy,
-  type CredentialAwaitingSecret,
   isObjectFailure,
   LEDGER_FORMAT,
   LEDGER_VERSION,
   type LedgerState,
+  type Round,
   type StepStatus,
   zeroCounts,
 } from './ledger-state.js';
-import type { Round } from './rounds.js';
-import type { RestorePlan, RestoreWarning } from './types.js';
 
 export * from './ledger-state.js';
 
-export class RestoreLedger {
+export class RestoreLedger implements KindLedger {
   private readonly ids: Record<RestoreResource, Map<string, string>>;
   private readonly progressMarks: Map<RestoreStep, Set<string>>;
   private readonly failedObjects: Set<string>;
@@ -73,28 +74,14 @@ export class RestoreLedger {
     try {
       state = JSON.parse(text) as LedgerState;
     } catch (error) {
-      throw new RestoreError(
-        `The restore ledger ${store.description} is not valid JSON; move it away to start the restore afresh.`,
-        {
-          cause: error,
-        },
-      );
+      throw ledgerNotJson(store.description, error);
     }
-    if (state?.format !== LEDGER_FORMAT || state.version !== LEDGER_VERSION) {
-      throw new RestoreError(
-        `${store.description} is not an n8n-ark restore ledger (version ${LEDGER_VERSION}); move it away or keep this restore's ledger elsewhere.`,
-      );
-    }
-    if (state.archiveDigest !== expected.archiveDigest) {
-      throw new RestoreError(
-        `The restore ledger ${store.description} belongs to another archive (manifest digest ${state.archiveDigest.slice(0, 12)}…, this archive's is ${expected.archiveDigest.slice(0, 12)}…). Keep this restore's ledger elsewhere, or move that one away to restore this archive afresh.`,
-      );
-    }
-    if (normalizeUrl(state.target) !== normalizeUrl(expected.target)) {
-      throw new RestoreError(
-        `The restore ledger ${store.description} records a restore into ${state.target}, not ${expected.target}. Keep the ledger of a restore into this target elsewhere.`,
-      );
-    }
+    if (state?.format !== LEDGER_FORMAT || state.version !== LEDGER_VERSION)
+      throw notALedger(store.description, LEDGER_VERSION);
+    if (state.archiveDigest !== expected.archiveDigest)
+      throw ledgerOfAnotherArchive(store.description, state.archiveDigest, expected.archiveDigest);
+    if (normalizeUrl(state.target) !== normalizeUrl(expected.target))
+      throw ledgerOfAnotherTarget(store.description, state.target, expected.target);
     return new RestoreLedger(store, clock, state, checkpointPolicy);
   }
 
@@ -190,15 +177,9 @@ export class RestoreLedger {
     this.state.failed = zeroCounts();
     for (const entry of this.state.plan.entries)
       if (entry.action === 'conflict') this.state.failed[entry.resource] += 1;
-    // A tag made again has a new id: the workflows that carry it are tagged again (an idempotent PUT).
-    if ([...this.failedObjects].some((key) => key.startsWith('tags:')))
-      this.progressMarks.delete('workflowTags');
-    // A workflow written while something it refers to was missing keeps that reference as it was:
-    // it is written again once what failed exists (the warning comes back if it still does not).
-    const references = this.progressMarks.get('workflowReferences');
-    for (const warning of this.state.warnings)
-      if (warning.code === 'unresolved-reference' && warning.workflow)
-        references?.delete(warning.workflow.id);
+    // What else each kind's steps must do again (workflows are tagged again when a tag is made again).
+    const view = this.retryView();
+    for (const kind of EVERY_KIND) kind.beforeRetry?.(view);
     this.marksJson.clear();
     this.failedObjects.clear();
     this.state.warnings = this.state.warnings.filter(
@@ -208,6 +189,17 @@ export class RestoreLedger {
       if (this.state.steps[step] === 'done') this.state.steps[step] = 'running';
     this.state.status = 'running';
     this.changesSinceSave += 1;
+  }
+
+  private retryView(): RetryView {
+    return {
+      failures: [...this.failedObjects],
+      warnings: this.state.warnings,
+      clearMarks: (step, keys) => {
+        if (keys === undefined) this.progressMarks.delete(step);
+        else for (const key of keys) this.progressMarks.get(step)?.delete(key);
+      },
+    };
   }
 
   /** The live id map of one resource (the applier and the reference rewriter read and extend it). */
@@ -309,15 +301,8 @@ export class RestoreLedger {
     this.changesSinceSave += 1;
   }
 
-  awaitingSecret(credential: CredentialAwaitingSecret): void {
-    if (this.state.credentialsAwaitingSecrets.some((c) => c.id === credential.id)) return;
-    this.state.credentialsAwaitingSecrets.push(credential);
-    this.changesSinceSave += 1;
-  }
-
-  /** A stub got its secret: it waits no more. */
-  secretWritten(id: string): void {
-    this.state.credentialsAwaitingSecrets = this.state.credentialsAwaitingSecrets.filter((c) => c.id !== id);
+  /** A change a kind made to `state` (kinds/credentials/awaiting.ts): counted toward the next checkpoint. */
+  changed(): void {
     this.changesSinceSave += 1;
   }
 

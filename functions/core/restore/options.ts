@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { RESTORE_RESOURCES } from '../kinds/index.js';
+import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from '../kinds/shared/conflict-policy.js';
 import {
   type GroupedOptions,
   groupedOnly,
@@ -26,7 +27,6 @@ import {
   text,
   textOption,
 } from '../options/values.js';
-import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from './conflict-policy.js';
 import type { RestoreOptions, RunControls } from './types.js';
 
 export const MAX_ROW_BATCH_SIZE = 10_000;

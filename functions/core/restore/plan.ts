@@ -6,16 +6,14 @@
  * Memory: the plan holds one small entry per object (ids, names, decisions), never bodies or rows.
  */
 import { createHash } from 'node:crypto';
-import type { Manifest, OpenedArchive } from '../archive-format.js';
-import { RestoreError } from '../errors.js';
+import type { Manifest, OpenedArchive } from '../archive/format.js';
 import { stableStringify } from '../json.js';
-import { KINDS, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
-import type { PlanContext, ProjectScope } from '../kinds/kind.js';
+import { EVERY_KIND, RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
+import type { KindPlanOptions, PlanContext, ProjectScope } from '../kinds/kind.js';
+import type { ConflictPolicy } from '../kinds/shared/conflict-policy.js';
 import { type Logger, type N8nApi, type Progress, silentLogger, silentProgress } from '../ports.js';
-import type { ConflictPolicy } from './conflict-policy.js';
-import { checkNodeTypes } from './node-type-check.js';
+import { checkReferences } from '../references/restore-check.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
-import { checkReferences } from './reference-check.js';
 import { carryOver } from './rounds.js';
 import { type Selection, selectObjects } from './selection.js';
 import type {
@@ -49,11 +47,8 @@ export async function planRestore(
   options: PlanOptions = {},
   { source, earlier, logger = silentLogger, progress = silentProgress }: PlanRun = {},
 ): Promise<RestorePlan> {
-  if (options.workflowWrite?.keepWorkflowIds && !(await api.supportsWorkflowImport())) {
-    throw new RestoreError(
-      `${api.baseUrl} does not answer POST /api/v1/n8n-packages/import (n8n 2.24 or later has it), the only route that creates workflows under chosen ids; nothing was written. Upgrade the target, or restore without keeping workflow ids (workflows get new ids and every reference to them is rewritten).`,
-    );
-  }
+  const kindOptions = kindPlanOptions(options, earlier);
+  for (const kind of EVERY_KIND) await kind.refuseUnfitTarget?.(api, kindOptions);
   const versions = checkVersions(
     archive.manifest.source,
     await api.n8nVersion(),
@@ -70,11 +65,11 @@ export async function planRestore(
   for (const warning of versions.warnings) context.warn(warning);
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
-  for (const kind of KINDS) if ('plan' in kind) await kind.plan(context);
+  for (const kind of EVERY_KIND) await kind.plan?.(context);
   if (earlier) carryOver((resource) => context.entries(resource), earlier, target);
   checkReferences(context);
   const plan = context.toPlan();
-  await checkNodeTypes(plan, api, state, archive.manifest.communityPackages, options.preflight);
+  for (const kind of EVERY_KIND) await kind.detail?.finishPlan?.(context, plan);
   logger.info('restore planned', {
     target: api.baseUrl,
     entries: plan.entries.length,
@@ -93,7 +88,12 @@ export function createPlanContext(
   target: TargetState,
   earlier?: EarlierRestore,
 ): PlanContext & { toPlan(): RestorePlan } {
-  return new PlanningContext(archive, api, options, source, target, earlier);
+  return new PlanningContext(archive, api, options, kindPlanOptions(options, earlier), source, target);
+}
+
+/** What the kinds plan by: the restore's options and, in a later round, what the earlier runs did. */
+function kindPlanOptions(options: PlanOptions, earlier: EarlierRestore | undefined): KindPlanOptions {
+  return earlier ? { ...options, earlier: { activated: earlier.activated } } : options;
 }
 
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */
@@ -103,21 +103,25 @@ class PlanningContext implements PlanContext {
   private readonly warnings: RestoreWarning[] = [];
   private readonly scopes = new Map<string, ProjectScope>();
   private readonly selection: Selection | undefined;
+  private readonly personalProjectIds: Set<string>;
   private readonly only: readonly RestoreResource[] | undefined;
   readonly onConflict: ConflictPolicy;
 
   constructor(
     readonly archive: OpenedArchive,
     readonly api: N8nApi,
-    readonly options: PlanOptions,
+    restoreOptions: PlanOptions,
+    readonly options: KindPlanOptions,
     readonly source: SourceState,
     readonly target: TargetState,
-    private readonly earlier: EarlierRestore | undefined,
   ) {
-    this.onConflict = options.conflicts?.onConflict ?? 'skip';
-    this.only = options.selection?.only;
-    this.selection = selectObjects(source, options.selection ?? {});
+    this.onConflict = restoreOptions.conflicts?.onConflict ?? 'skip';
+    this.only = restoreOptions.selection?.only;
+    this.selection = selectObjects(source, restoreOptions.selection ?? {});
     this.notes.push(...(this.selection?.notes ?? []));
+    this.personalProjectIds = new Set(
+      (target.projects ?? []).filter((project) => project.type === 'personal').map((project) => project.id),
+    );
   }
 
   isSelected(resource: RestoreResource, id: string): boolean {
@@ -157,9 +161,7 @@ class PlanningContext implements PlanContext {
    */
   targetPlaces(targetProjectId: string | undefined): string[] {
     const personal =
-      !this.target.projects ||
-      targetProjectId === undefined ||
-      this.target.personalProjectIds.has(targetProjectId);
+      !this.target.projects || targetProjectId === undefined || this.personalProjectIds.has(targetProjectId);
     if (targetProjectId === undefined) return ['personal'];
     return personal ? [targetProjectId, 'personal'] : [targetProjectId];
   }
@@ -182,6 +184,17 @@ class PlanningContext implements PlanContext {
     this.warnings.push(warning);
   }
 
+  /** Per kind the restore writes, whether the target listed it (a required kind always does, or planning failed). */
+  private writable(): Partial<Record<RestoreResource, boolean>> {
+    const target = this.target as unknown as Record<string, unknown>;
+    return Object.fromEntries(
+      EVERY_KIND.filter((kind) => kind.restored && !kind.required).map((kind) => [
+        kind.resource,
+        target[kind.resource] !== undefined,
+      ]),
+    );
+  }
+
   toPlan(): RestorePlan {
     const manifest = this.archive.manifest;
     return {
@@ -191,17 +204,8 @@ class PlanningContext implements PlanContext {
         sourceUrl: manifest.source.url,
         startedAt: manifest.startedAt,
       },
-      target: {
-        url: this.api.baseUrl,
-        projects: this.target.projects !== undefined,
-        folders: this.target.folders !== undefined,
-        variables: this.target.variables !== undefined,
-        dataTables: this.target.dataTables !== undefined,
-        tags: this.target.tags !== undefined,
-      },
+      target: { url: this.api.baseUrl, ...this.writable() },
       onConflict: this.onConflict,
-      ...(this.options.workflowWrite?.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
-      ...(this.earlier ? { activatedEarlier: this.earlier.activated } : {}),
       entries: RESTORE_RESOURCES.flatMap((r) => this.entries(r)),
       notes: this.notes,
       warnings: this.warnings,

@@ -1,5 +1,5 @@
 /** What a restore run reports: counts per resource, the id map, warnings and notes. */
-import { RESTORE_RESOURCES } from '../kinds/index.js';
+import { kindOf, RESTORE_RESOURCES } from '../kinds/index.js';
 import { type Counts, isObjectFailure, type RestoreLedger, zeroCounts } from './ledger.js';
 import type { PlanEntry, RestorePlan, RestoreReport } from './types.js';
 
@@ -73,8 +73,8 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
   for (const entry of plan.entries) {
     counts[bucketOf[entry.action]][entry.resource] += 1;
     if (entry.targetId && entry.action !== 'conflict') idMap[entry.resource][entry.sourceId] = entry.targetId;
-    const rows = rowsWritten(entry);
-    if (rows) counts[rows.bucket].dataTableRows += rows.count;
+    const also = kindOf(entry.resource).plannedCounts?.(entry);
+    if (also) counts[also.bucket][also.resource] += also.count;
   }
   return {
     archive: `${plan.archive.instance} ${plan.archive.startedAt}`,
@@ -89,14 +89,6 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
     runs: 0,
     durationMs,
   };
-}
-
-/** The rows a data-table entry writes, counted as the run counts them (an append creates rows). */
-function rowsWritten(entry: PlanEntry): { bucket: 'created' | 'updated'; count: number } | undefined {
-  if (entry.resource !== 'dataTables' || !entry.rows?.archive) return undefined;
-  if (entry.action === 'create') return { bucket: 'created', count: entry.rows.archive };
-  if (entry.action !== 'update') return undefined;
-  return { bucket: entry.rows.mode === 'append' ? 'created' : 'updated', count: entry.rows.archive };
 }
 
 /** Why a restore is not complete, naming the first objects missing: for the CLI's exit 6 and a failed execution. */

@@ -6,15 +6,13 @@
  * recognised by the ledger's ids, not by name, so a renamed copy is never made a second time.
  */
 import { stableStringify } from '../json.js';
-import { RESTORE_RESOURCES, type RestoreResource } from '../kinds/index.js';
-import type { RestoreLedger } from './ledger.js';
+import { EVERY_KIND, type RestoreResource } from '../kinds/index.js';
+
+export type { Round } from './ledger-state.js';
+
+import type { RestoreLedger, Round } from './ledger.js';
 import type { TargetState } from './plan-state.js';
 import type { EarlierRestore, PlanEntry, RestoreOptions } from './types.js';
-
-/** The options that shape what a restore writes, as the ledger records them (option keys, defaults filled in). */
-export interface Round {
-  options: Record<string, unknown>;
-}
 
 export function roundOf({
   conflicts = {},
@@ -80,18 +78,19 @@ export function carryOver(
   earlier: EarlierRestore,
   target: TargetState,
 ): void {
-  for (const resource of RESTORE_RESOURCES) {
+  for (const kind of EVERY_KIND) {
+    if (!kind.restored) continue;
+    const resource = kind.resource as RestoreResource;
     const written = earlier.written.get(resource);
     if (!written) continue;
     const present = targetIds(target, resource);
     for (const entry of entries(resource)) {
       const id = written.get(entry.sourceId);
       if (!id || !present.has(id)) continue;
+      // What the plan said of the target's object (a rename, where it stood) no longer applies.
       delete entry.renameTo;
-      delete entry.createWithId;
-      delete entry.targetArchived;
-      delete entry.targetActive;
-      delete entry.transferToSourceProject;
+      for (const field of kind.detail?.ofTarget ?? [])
+        delete (entry as unknown as Record<string, unknown>)[field];
       Object.assign(entry, {
         action: 'skip',
         targetId: id,
@@ -104,21 +103,6 @@ export function carryOver(
 
 /** The ids the target holds of one resource. */
 function targetIds(target: TargetState, resource: RestoreResource): Set<string> {
-  const ids = (list: readonly { id: string }[] | undefined) => new Set((list ?? []).map((o) => o.id));
-  switch (resource) {
-    case 'projects':
-      return ids(target.projects);
-    case 'folders':
-      return ids([...(target.folders?.values() ?? [])].flat());
-    case 'tags':
-      return ids(target.tags);
-    case 'variables':
-      return ids(target.variables);
-    case 'credentials':
-      return new Set(target.credentials.keys());
-    case 'dataTables':
-      return ids(target.dataTables);
-    case 'workflows':
-      return ids(target.workflows);
-  }
+  const listed = (target as unknown as Record<string, readonly { id: string }[] | undefined>)[resource];
+  return new Set((listed ?? []).map((object) => object.id));
 }

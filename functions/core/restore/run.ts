@@ -5,14 +5,15 @@
  * finished it writes nothing.
  */
 
-import { checkArchiveContent } from '../archive-check.js';
-import { assertRestoreScopes } from '../doctor.js';
-import { ArchiveIntegrityError, RestoreError } from '../errors.js';
-import { stubsWithSecretNow } from '../kinds/credentials/secrets.js';
-import type { N8nTagsApi } from '../ports.js';
+import { checkArchiveContent } from '../archive/check.js';
+import { RestoreError } from '../errors.js';
+import { assertRestoreScopes } from '../instance/doctor.js';
+import { EVERY_KIND } from '../kinds/index.js';
+import type { RoundReason } from '../kinds/kind.js';
+import type { N8nApi } from '../ports.js';
 import { applySteps } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
-import { installCommunityPackages } from './community-install.js';
+import { archiveFailedVerification, unfinishedWithOtherOptions } from './errors.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
@@ -84,8 +85,8 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     progress: deps.progress,
   });
   if (options.run?.dryRun) return { done: false, plan, report: planReport(plan, elapsed()) };
-  await refuseWithoutScopes(deps, plan);
-  await installCommunityPackages(deps, plan, options);
+  await refuseWithoutScopes(deps, plan, options);
+  await beforeFirstWrite(deps, plan, options);
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.run?.checkpoint, round);
   ledger.markVerified();
   return applyWithLedger(plan, deps, options, ledger, started);
@@ -100,24 +101,47 @@ async function nextRound(
   ledger: RestoreLedger,
   deps: RestoreDeps,
   round: Round,
-): Promise<{ why: string; secrets: number } | undefined> {
+): Promise<NextRound | undefined> {
   const recorded = ledger.state.round;
   const otherOptions = recorded !== undefined && !sameRound(recorded, round);
   if (!ledger.finished) {
     if (!otherOptions) return undefined;
-    throw new RestoreError(
-      `The restore in ${ledger.description} is not finished (${ledger.state.status === 'incomplete' ? `${ledger.failures.length} object(s) failed` : 'it stopped before its end'}) and was started with other options (${describeRound(recorded)}; now ${describeRound(round)}). Nothing was written. Run it to its end with the options it was started with, then run again with the new ones; or keep this restore's ledger elsewhere to plan afresh against the target.`,
-    );
+    const stoppedHow =
+      ledger.state.status === 'incomplete'
+        ? `${ledger.failures.length} object(s) failed`
+        : 'it stopped before its end';
+    throw unfinishedWithOtherOptions(ledger.description, stoppedHow, {
+      was: describeRound(recorded),
+      now: describeRound(round),
+    });
   }
-  const secrets = await stubsWithSecretNow(deps.archive, ledger, deps.secrets);
+  const reasons: RoundReason[] = [];
+  for (const kind of EVERY_KIND) {
+    const reason = await kind.nextRound?.({
+      archive: deps.archive,
+      ledger,
+      ...(deps.secrets ? { secrets: deps.secrets } : {}),
+    });
+    if (reason) reasons.push(reason);
+  }
+  const scopes = reasons.flatMap((reason) => reason.scopes);
+  const detail = reasons.map((reason) => reason.detail).join('; ');
   if (otherOptions)
     return {
       why: `run again with other options (${describeRound(round)}; before: ${describeRound(recorded)})`,
-      secrets,
+      detail,
+      scopes,
     };
-  return secrets > 0
-    ? { why: `run again now that the secrets of ${secrets} credential stub(s) it created are known`, secrets }
+  return reasons.length > 0
+    ? { why: `run again now that ${reasons.map((reason) => reason.why).join(' and ')}`, detail, scopes }
     : undefined;
+}
+
+/** Why a finished restore plans again, what the new round adds (for its note) and the scopes that needs. */
+interface NextRound {
+  why: string;
+  detail: string;
+  scopes: readonly string[];
 }
 
 /** Plans a finished restore again, keeping what its runs wrote, and applies the new plan (unless a dry run). */
@@ -126,7 +150,7 @@ async function planNextRound(
   deps: RestoreDeps,
   options: RestoreOptions,
   round: Round,
-  { why, secrets }: { why: string; secrets: number },
+  { why, detail, scopes }: NextRound,
   started: number,
 ): Promise<RestoreRun> {
   deps.logger.info('restore finished earlier; planning again against the target', {
@@ -139,36 +163,52 @@ async function planNextRound(
     progress: deps.progress,
   });
   plan.notes.unshift(
-    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now${secrets > 0 ? ` (${secrets} stub(s) get their secret)` : ''}.`,
+    `This restore finished earlier; it was ${why}: what its runs wrote is kept, and the plan adds what is needed now${detail ? ` (${detail})` : ''}.`,
   );
   if (options.run?.dryRun)
     return { done: false, plan, report: planReport(plan, deps.clock.now().getTime() - started) };
-  await refuseWithoutScopes(deps, plan, { fillsSecrets: secrets > 0 });
-  await installCommunityPackages(deps, plan, options);
+  await refuseWithoutScopes(deps, plan, options, scopes);
+  await beforeFirstWrite(deps, plan, options);
   ledger.startRound(plan, round);
   return applyWithLedger(plan, deps, options, ledger, started);
 }
 
-/** The key must hold every scope the plan's writes need, before the first write. */
+/** The key must hold every scope the plan's writes need (and what kinds ask besides), before the first write. */
 async function refuseWithoutScopes(
   deps: RestoreDeps,
   plan: RestorePlan,
-  { fillsSecrets = false }: { fillsSecrets?: boolean } = {},
+  options: RestoreOptions,
+  roundScopes: readonly string[] = [],
 ): Promise<void> {
   if (!deps.capabilities) return;
   const writes = plan.entries
     .filter((e) => e.action === 'create' || e.action === 'update')
     .map((e) => e.resource);
-  const creatingWorkflows = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
-  const makesGlobal = plan.entries.some((e) => e.makeGlobal && e.action === 'create');
-  await assertRestoreScopes(deps.capabilities, writes, [
-    ...(plan.keepWorkflowIds && creatingWorkflows ? ['workflow:import'] : []),
-    ...(fillsSecrets || makesGlobal ? ['credential:update'] : []),
+  const extra = new Set([
+    ...roundScopes,
+    ...EVERY_KIND.flatMap((kind) => kind.extraScopes?.(plan, options) ?? []),
   ]);
+  await assertRestoreScopes(deps.capabilities, writes, [...extra]);
+}
+
+/** What kinds do once the plan is made and the key's scopes checked, before the first write. */
+async function beforeFirstWrite(
+  deps: RestoreDeps,
+  plan: RestorePlan,
+  options: RestoreOptions,
+): Promise<void> {
+  for (const kind of EVERY_KIND)
+    await kind.beforeWrite?.({
+      api: deps.api,
+      ...(deps.capabilities ? { capabilities: deps.capabilities } : {}),
+      logger: deps.logger,
+      plan,
+      options,
+    });
 }
 
 /** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */
-async function confirmTargetAnswers(api: Pick<N8nTagsApi, 'listTags'>): Promise<void> {
+async function confirmTargetAnswers(api: N8nApi): Promise<void> {
   for await (const _ of api.listTags()) break;
 }
 
@@ -220,13 +260,7 @@ async function verifyOrRefuse(deps: RestoreDeps): Promise<SourceState> {
   const problems = report.ok
     ? await checkArchiveContent(deps.archive, (resource, record) => collector.add(resource, record))
     : report.problems;
-  if (problems.length > 0) {
-    const first = problems[0];
-    throw new ArchiveIntegrityError(
-      `The archive failed verification (${problems.length} problem(s)${first ? `; first: ${first.entry}: ${first.problem}` : ''}). Nothing was written to the target. Restore from another archive.`,
-      { entry: first?.entry ?? '(archive)' },
-    );
-  }
+  if (problems.length > 0) throw archiveFailedVerification(problems);
   return collector.result(deps.archive);
 }
 

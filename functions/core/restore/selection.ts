@@ -2,10 +2,12 @@
  * A restore of part of an archive: --project / --tag / --workflow choose workflows (and a project's
  * own objects), then everything the chosen workflows need to run is pulled in, each with the reason.
  */
-import { InvalidOptionError } from '../errors.js';
-import { owningProjectId } from '../instance/identity.js';
-import type { RestoreResource } from '../kinds/index.js';
-import type { SourceState, WorkflowSummary } from './plan-state.js';
+
+import { EVERY_KIND, kindOf, type RestoreResource } from '../kinds/index.js';
+import type { FindSource, Kind, Need } from '../kinds/kind.js';
+import type { WorkflowSummary } from '../kinds/workflows/index.js';
+import { noSuchProject } from './errors.js';
+import type { SourceState } from './plan-state.js';
 
 export interface Selection {
   /** resource → selected source ids */
@@ -40,12 +42,7 @@ export function chosenProject<P extends { id: string; name: string }>(
   if (project === undefined) return undefined;
   const found = projects.find((p) => p.name === project);
   if (found) return found;
-  throw new InvalidOptionError(
-    'project',
-    `${JSON.stringify(project)}: the archive has no such project (it has ${
-      projects.map((p) => JSON.stringify(p.name)).join(', ') || 'none'
-    })`,
-  );
+  throw noSuchProject(project, projects);
 }
 
 /** A test of whether a workflow is chosen: in the project (by id), with the tag, its name matching the glob. */
@@ -87,24 +84,30 @@ export function selectObjects(source: SourceState, choice: WorkflowChoice): Sele
   selection.notes.push(
     `Selection (${described}): ${chosen.length} workflow(s) chosen, ${selection.pulledIn.size} object(s) pulled in because the selection needs them.`,
   );
-  if (!sourceProject && source.variables.length > 0) {
-    selection.notes.push(
-      'Variables are not restored with a tag or workflow selection: n8n cannot tell which workflow uses which.',
-    );
-  }
+  if (!sourceProject) selection.notes.push(...leftOutWithoutProject(source));
   return selection;
 }
 
+/** What a kind says when a selection without --project leaves its objects out (variables). */
+function leftOutWithoutProject(source: SourceState): string[] {
+  return EVERY_KIND.flatMap((kind) => {
+    const note = kind.selection?.withoutProject;
+    return note && recordsOf(source, kind.resource).length > 0 ? [note] : [];
+  });
+}
+
+/** --project chooses its own objects of every kind that says which project a record belongs to. */
 function chooseProjectObjects(
   source: SourceState,
   projectId: string,
   set: (resource: RestoreResource) => Set<string>,
 ): void {
-  set('projects').add(projectId);
-  for (const c of source.credentials) if (owningProjectId(c) === projectId) set('credentials').add(c.id);
-  for (const t of source.dataTables) if (t.projectId === projectId) set('dataTables').add(t.id);
-  for (const v of source.variables) if (v.project?.id === projectId) set('variables').add(v.id);
-  for (const f of source.folders) if (f.projectId === projectId) set('folders').add(f.id);
+  for (const kind of EVERY_KIND) {
+    const projectOf = kind.selection?.chosenWithProject;
+    if (!projectOf) continue;
+    for (const record of recordsOf(source, kind.resource))
+      if (projectOf(record) === projectId) set(kind.resource as RestoreResource).add(record.id);
+  }
 }
 
 /** Sub-workflows and error workflows are needed to run; callers (callerIds) are not. */
@@ -129,46 +132,53 @@ function pullInCallees(
   }
 }
 
-/** What the selected workflows name (credentials, tables, tags, folders, projects), and the projects that own those. */
+/**
+ * What the selected objects need (a workflow's credentials, tables, tags, folders and project; the
+ * projects that own those), each kind as it says (`selection.needs`): the workflows chosen first,
+ * then every kind in KINDS order, again until nothing more is pulled in.
+ */
 function pullInDependencies(
   source: SourceState,
   selection: Selection,
   set: (resource: RestoreResource) => Set<string>,
 ): void {
-  const pull = (resource: RestoreResource, id: string, by: string) => {
+  let pulled = 0;
+  const pull = ({ resource, id, why }: Need) => {
     const ids = set(resource);
     if (ids.has(id)) return;
     ids.add(id);
-    selection.pulledIn.set(`${resource}:${id}`, by);
+    selection.pulledIn.set(`${resource}:${id}`, why);
+    pulled += 1;
   };
-  const byId = new Map(source.workflows.map((w) => [w.id, w]));
-  const foldersById = new Map(source.folders.map((f) => [f.id, f]));
-  for (const id of set('workflows')) {
-    const w = byId.get(id);
-    if (!w) continue;
-    const by = `needed by workflow "${w.name}"`;
-    for (const reference of w.references) {
-      if (reference.kind === 'credential') pull('credentials', reference.id, by);
-      if (reference.kind === 'dataTable') pull('dataTables', reference.id, by);
+  const find = sourceIndex(source);
+  const needsOf = (kind: Kind) => {
+    const needs = kind.selection?.needs;
+    if (!needs) return;
+    for (const id of set(kind.resource as RestoreResource)) {
+      const record = find(kind.resource, id);
+      if (record) for (const need of needs(record, find as FindSource)) pull(need);
     }
-    for (const tagId of w.tagIds) pull('tags', tagId, by);
-    for (let folderId = w.folderId, depth = 0; folderId && depth < 64; depth += 1) {
-      pull('folders', folderId, by);
-      folderId = foldersById.get(folderId)?.parentFolderId ?? null;
+  };
+  needsOf(kindOf('workflows'));
+  do {
+    pulled = 0;
+    for (const kind of EVERY_KIND) needsOf(kind);
+  } while (pulled > 0);
+}
+
+/** A source record by kind and id. */
+function sourceIndex(source: SourceState): (resource: string, id: string) => { id: string } | undefined {
+  const indexes = new Map<string, Map<string, { id: string }>>();
+  return (resource, id) => {
+    let index = indexes.get(resource);
+    if (!index) {
+      index = new Map(recordsOf(source, resource).map((record) => [record.id, record]));
+      indexes.set(resource, index);
     }
-    if (w.projectId) pull('projects', w.projectId, by);
-  }
-  for (const id of set('credentials')) {
-    const c = source.credentials.find((x) => x.id === id);
-    const projectId = c && owningProjectId(c);
-    if (projectId) pull('projects', projectId, `owns credential "${c.name}"`);
-  }
-  for (const id of set('dataTables')) {
-    const t = source.dataTables.find((x) => x.id === id);
-    if (t?.projectId) pull('projects', t.projectId, `owns data table "${t.name}"`);
-  }
-  for (const id of set('folders')) {
-    const f = foldersById.get(id);
-    if (f) pull('projects', f.projectId, `owns folder "${f.name}"`);
-  }
+    return index.get(id);
+  };
+}
+
+function recordsOf(source: SourceState, resource: string): readonly { id: string }[] {
+  return (source as unknown as Record<string, readonly { id: string }[] | undefined>)[resource] ?? [];
 }

@@ -1,9 +1,10 @@
 /**
- * The restore's vocabulary: what a plan says per object, what a run reports, and the options and
- * ports a restore is given. The plan is saved in the ledger, so its shape is part of the ledger format.
+ * The restore's vocabulary: what a run reports, and the options and ports a restore is given. What
+ * a plan says per object is the kinds' (kinds/shared/plan-records.ts), re-exported here.
  */
-import type { OpenedArchive } from '../archive-format.js';
+import type { OpenedArchive } from '../archive/format.js';
 import type { RestoreResource } from '../kinds/index.js';
+import type { RestorePlan, RestoreWarning } from '../kinds/kind.js';
 import type {
   Clock,
   LedgerStore,
@@ -14,102 +15,12 @@ import type {
   Progress,
   SecretSource,
 } from '../ports.js';
-import type { ConflictPolicy } from './conflict-policy.js';
-import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger.js';
+import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger-state.js';
 import type { GroupedRestoreOptions } from './options.js';
 
-export type PlanAction = 'create' | 'update' | 'skip' | 'conflict';
-
-export interface PlanEntry {
-  resource: RestoreResource;
-  sourceId: string;
-  /** How people recognise it: the workflow or tag name, the variable key, "Project / name". */
-  name: string;
-  action: PlanAction;
-  reason: string;
-  /** The existing target object this one matched (skip, update, conflict). */
-  targetId?: string;
-  /** The name a create takes instead of `name` (on-conflict rename). */
-  renameTo?: string;
-  /** The source project the object belongs to; the applier maps it to a target project. */
-  sourceProjectId?: string;
-  /**
-   * Why an object outside the selection is restored anyway, e.g. `needed by workflow "Orders"`. Such
-   * a dependency is only created when missing: --on-conflict and --data-table-rows leave it alone.
-   */
-  pulledInBy?: string;
-  /** Data tables: the rows the archive holds for it, and what the restore does with the target's. */
-  rows?: PlannedRows;
-  /** Workflows: the matched target workflow is archived / active (an update must undo that first). */
-  targetArchived?: boolean;
-  targetActive?: boolean;
-  /** Credentials: the id n8n should give it (the source id, unless n8n would refuse it). */
-  createWithId?: string;
-  /** Credentials matched by id but owned by another project than the mapped one (moved by the transfer step). */
-  transferToSourceProject?: boolean;
-  /** Credentials: global on the source (`isGlobal`), so made global once created (where the target's licence allows). */
-  makeGlobal?: boolean;
-  /**
-   * Written by an earlier run of this restore (its ledger holds the id) and still in the target: a
-   * re-run with other options leaves it as it is (a skip), yet publishes it, fills its secret or
-   * rewrites its references to objects written now when those options ask for it.
-   */
-  restoredEarlier?: boolean;
-}
-
-export interface PlannedRows {
-  /** Rows the archive holds for the table (what a create, append or replace writes). */
-  archive: number;
-  /** Rows the matched target table held when planned. */
-  target?: number;
-  /** For an existing table (an `update`): add the archive's rows, or delete the target's first. */
-  mode?: 'append' | 'replace';
-}
-
-export interface RestoreWarning {
-  code: string;
-  message: string;
-  resource?: RestoreResource | 'dataTableRows';
-  workflow?: { id: string; name: string };
-  node?: string;
-  /** Where in the workflow, for reference warnings, e.g. `nodes["Call"].parameters.workflowId.value`. */
-  location?: string;
-}
-
-export interface RestorePlan {
-  archive: { digest: string; instance: string; sourceUrl: string; startedAt: string };
-  target: {
-    url: string;
-    /** Features the target can be written to; false when unlicensed or the key lacks the scope. */
-    projects: boolean;
-    folders: boolean;
-    variables: boolean;
-    dataTables: boolean;
-    tags: boolean;
-  };
-  onConflict: ConflictPolicy;
-  /** Workflows are created under their archive ids (n8n package import), not given new ones. */
-  keepWorkflowIds?: boolean;
-  /** A later round of a finished restore: whether its earlier runs published what was active. */
-  activatedEarlier?: boolean;
-  /**
-   * Written workflows (source id) that use node types the target lacks (`type@typeVersion`): they
-   * are written but not published (restore/node-type-check.ts).
-   */
-  missingNodeTypes?: Record<string, string[]>;
-  /** Community packages the target lacks, at the archive's versions, that provide missing node types. */
-  communityPackagesToInstall?: CommunityPackageInstall[];
-  /** In dependency order (KINDS), then in archive order. */
-  entries: PlanEntry[];
-  /** Things a person should know before applying (unlicensed target, selection pulled objects in). */
-  notes: string[];
-  warnings: RestoreWarning[];
-}
-
-export interface CommunityPackageInstall {
-  name: string;
-  version: string;
-}
+export type { PlannedRows } from '../kinds/data-tables/index.js';
+export type { PlanAction, PlanEntry, RestorePlan, RestoreWarning } from '../kinds/kind.js';
+export type { CommunityPackageInstall } from '../kinds/workflows/index.js';
 
 /**
  * A restore's options, one object per what they decide: `selection`, `conflicts`, `placement`,

@@ -4,10 +4,10 @@
  * does not know; with `requireSameMinor` another major.minor, or a version that could not be
  * learned, is refused before anything is written. Otherwise an unknown version is only a note.
  */
-import type { Manifest } from '../archive-format.js';
-import { InvalidOptionError } from '../errors.js';
+import type { Manifest } from '../archive/format.js';
 import { compareN8nVersions, parseN8nVersion, sameMinor } from '../instance/version.js';
 import type { N8nVersionAnswer } from '../ports.js';
+import { versionsDiffer, versionsUnknown } from './errors.js';
 import type { RestoreWarning } from './types.js';
 
 export interface VersionCheck {
@@ -36,19 +36,11 @@ export function checkVersions(
   if (target.version !== null && !to)
     unknown.push(`the target's n8n version "${target.version}" is not major.minor.patch`);
   if (!from || !to) {
-    if (requireSameMinor)
-      throw new InvalidOptionError(
-        'requireSameMinor',
-        `cannot be checked: ${unknown.join('; ')}. Nothing was written. Restore without requiring the same major.minor, or make the versions learnable (n8n 2.24+, a key with workflow:export, at least one workflow on the instance).`,
-      );
+    if (requireSameMinor) throw versionsUnknown(unknown);
     return { notes: unknown.map((why) => `n8n versions not compared: ${why}.`), warnings: [] };
   }
   const [s, t] = [source.n8nVersion, target.version] as [string, string];
-  if (requireSameMinor && !sameMinor(from, to))
-    throw new InvalidOptionError(
-      'requireSameMinor',
-      `the archive comes from n8n ${s} and the target runs n8n ${t}, another major.minor. Nothing was written. Restore into an n8n ${from.major}.${from.minor}.x, or leave the requirement out.`,
-    );
+  if (requireSameMinor && !sameMinor(from, to)) throw versionsDiffer(s, t, from);
   const order = compareN8nVersions(to, from);
   if (order < 0)
     return {

@@ -17,6 +17,7 @@
  * is refused: a prune that was meant to keep something must never delete everything.
  */
 import { UsageError } from '../errors.js';
+import { noRetentionRule } from './errors.js';
 
 export const RETENTION_RULES = ['last', 'daily', 'weekly', 'monthly'] as const;
 export type RetentionRule = (typeof RETENTION_RULES)[number];
@@ -56,10 +57,7 @@ export function checkRetentionPolicy(
     checked[rule] = count;
   }
   if (RETENTION_RULES.every((rule) => checked[rule] === 0))
-    throw new UsageError(
-      `give at least one of ${RETENTION_RULES.map(flagOf).join(', ')} above 0: a retention policy ` +
-        'without any rule would delete every archive, so nothing was deleted',
-    );
+    throw noRetentionRule(RETENTION_RULES.map(flagOf));
   return checked;
 }
 

@@ -3,8 +3,9 @@
  * whatever the policy says — the newest archive that passes verification, a restore that has not
  * finished from it (its ledger beside it), and S3 Object Lock. Only archives are ever removed.
  */
+
+import { verifyArchive } from '../archive/verify.js';
 import { mapOrdered, present } from '../async-iterables.js';
-import { ArchiveIntegrityError, StoreError } from '../errors.js';
 import type {
   ArchiveRef,
   Clock,
@@ -14,7 +15,7 @@ import type {
   StoredLedger,
 } from '../ports.js';
 import type { LedgerState } from '../restore/ledger-state.js';
-import { verifyArchive } from '../verify.js';
+import { noneVerified, removalFailed } from './errors.js';
 import { applyRetention, type RetentionPolicy, type RetentionRule } from './policy.js';
 
 /** Why an archive stays: a retention rule, or what overrides the policy. */
@@ -128,11 +129,7 @@ async function findNewestVerified(
       problem: first ? `${first.entry}: ${first.problem}` : 'failed verification',
     });
   }
-  throw new ArchiveIntegrityError(
-    `none of the ${archives.length} archive(s) of ${report.instance} in ${report.store} passes ` +
-      'verification, so nothing was deleted; run `n8n-ark verify` on the newest to see why',
-    { entry: report.failedVerification[0]?.problem ?? '(archive)' },
-  );
+  throw noneVerified(archives.length, report);
 }
 
 /** A restore from this archive that a re-run would continue: its ledger is locked or not `done`. */
@@ -190,13 +187,7 @@ async function removeArchive(store: PrunableStore, archive: ArchiveRef): Promise
   try {
     await store.remove(archive);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new StoreError(
-      `could not delete ${archive.location} (older archives may have been deleted before it; run the ` +
-        `prune again to continue): ${why}`,
-      { location: archive.location },
-      { cause: error },
-    );
+    throw removalFailed(archive.location, error);
   }
 }
 

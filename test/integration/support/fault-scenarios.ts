@@ -12,8 +12,8 @@ import { FolderArchiveStore } from '../../../functions/adapters/folder-store.js'
 import { createN8nClient, type N8nClient } from '../../../functions/adapters/n8n/index.js';
 import { openZipArchive } from '../../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../../functions/adapters/zip-archive-writer.js';
-import { type ClosableArchive, openArchiveAt } from '../../../functions/core/archive-access.js';
-import { runBackup } from '../../../functions/core/backup.js';
+import { type ClosableArchive, openArchiveAt } from '../../../functions/core/archive/access.js';
+import { runBackup } from '../../../functions/core/backup/run.js';
 import {
   archiveSnapshot,
   diffInstances,
@@ -21,8 +21,8 @@ import {
   type InstanceSnapshot,
   liveSnapshot,
 } from '../../../functions/core/diff/index.js';
-import { runMigrate } from '../../../functions/core/migrate.js';
 import { type Clock, silentLogger, silentProgress } from '../../../functions/core/ports.js';
+import { runMigrate } from '../../../functions/core/restore/migrate.js';
 import { runRestore } from '../../../functions/core/restore/run.js';
 import type { RestoreRun } from '../../../functions/core/restore/types.js';
 import { type SeedCounts, seedInstance } from '../../double/seed.js';

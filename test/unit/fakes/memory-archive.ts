@@ -3,13 +3,13 @@
  * entry, rows per table), for restore unit tests that need no zip. Integration tests use real
  * archives from runBackup instead.
  */
-import {
-  ENTRY,
-  type Manifest,
-  type ManifestEntry,
-  type OpenedArchive,
-  type VerifyReport,
-} from '../../../functions/core/archive-format.js';
+import { ENTRY } from '../../../functions/core/archive/entries.js';
+import type {
+  Manifest,
+  ManifestEntry,
+  OpenedArchive,
+  VerifyReport,
+} from '../../../functions/core/archive/format.js';
 import { ArchiveIntegrityError } from '../../../functions/core/errors.js';
 import type { MemoryN8n } from './memory-n8n.js';
 

@@ -16,7 +16,7 @@ import {
   silentLogger,
   silentProgress,
 } from '../../../functions/core/ports.js';
-import { createApplyContext, seed } from '../../../functions/core/restore/apply.js';
+import { createApplyContext, seed, stepContext } from '../../../functions/core/restore/apply.js';
 import { RestoreLedger } from '../../../functions/core/restore/ledger.js';
 import { createPlanContext } from '../../../functions/core/restore/plan.js';
 import { readSource, readTarget } from '../../../functions/core/restore/plan-state.js';
@@ -128,8 +128,8 @@ export async function applyStep(
   const context = createApplyContext(planned.plan, deps, applyOptions, ledger);
   // As in a restore, the projects step has run before any other: objects find their project's id.
   if (step.name !== 'projects' && ids.projects === undefined)
-    for (const projectStep of projectsKind.steps) await projectStep.run(context, true);
-  await step.run(context, resumed);
+    for (const projectStep of projectsKind.steps) await projectStep.run(stepContext(context, true));
+  await step.run(stepContext(context, resumed));
   return ledger;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ConflictPolicy } from '../../../functions/core/kinds/shared/conflict-policy.js';
 import { variablesKind } from '../../../functions/core/kinds/variables.js';
-import type { ConflictPolicy } from '../../../functions/core/restore/conflict-policy.js';
 import { emptyTarget } from '../fakes/seeded-instance.js';
 import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
 

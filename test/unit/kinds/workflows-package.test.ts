@@ -9,7 +9,7 @@ import {
 } from '../../../functions/core/kinds/workflows/package-eligibility.js';
 import { toWorkflowWrite } from '../../../functions/core/kinds/workflows/write-body.js';
 import type { Workflow, WorkflowNode } from '../../../functions/core/n8n-types.js';
-import { findWorkflowReferences } from '../../../functions/core/references.js';
+import { findWorkflowReferences } from '../../../functions/core/references/workflow-references.js';
 import type { MemoryN8n } from '../fakes/memory-n8n.js';
 import { emptyTarget } from '../fakes/seeded-instance.js';
 import { applyStep, emptySource, planKind, resumeAfterCrash, workflowNamed, writesTo } from './support.js';

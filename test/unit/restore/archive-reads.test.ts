@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENTRY } from '../../../functions/core/archive-format.js';
+import { ENTRY } from '../../../functions/core/archive/entries.js';
 import { type Clock, silentLogger, silentProgress } from '../../../functions/core/ports.js';
 import { runRestore } from '../../../functions/core/restore/run.js';
 import type { RestoreOptions } from '../../../functions/core/restore/types.js';

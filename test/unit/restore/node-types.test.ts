@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENTRY } from '../../../functions/core/archive-format.js';
-import { runBackup } from '../../../functions/core/backup.js';
+import { ENTRY } from '../../../functions/core/archive/entries.js';
+import { runBackup } from '../../../functions/core/backup/run.js';
 import { MissingScopeError } from '../../../functions/core/errors.js';
 import {
   isBuiltInNodeType,

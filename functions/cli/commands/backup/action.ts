@@ -1,6 +1,6 @@
 import { INSTANCE_NAME } from '../../../core/backup/options.js';
-import type { BackupResult } from '../../../core/backup.js';
-import { runBackup } from '../../../core/backup.js';
+import type { BackupResult } from '../../../core/backup/run.js';
+import { runBackup } from '../../../core/backup/run.js';
 import { BackupDeadlineError } from '../../../core/errors.js';
 import { defineCommand } from '../../command.js';
 import { connectionOf, instanceNameFromUrl } from '../../connection.js';

@@ -1,4 +1,4 @@
-import { type DoctorReport, runDoctor } from '../../../core/doctor.js';
+import { type DoctorReport, runDoctor } from '../../../core/instance/doctor.js';
 import { defineCommand } from '../../command.js';
 import { connectionOf } from '../../connection.js';
 import { formatTable, type Output, printJson } from '../../output.js';

@@ -3,7 +3,7 @@ import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ClosableArchive } from '../../../core/archive-access.js';
+import type { ClosableArchive } from '../../../core/archive/access.js';
 import {
   type ExtractedWorkflow,
   extractWorkflows,
@@ -11,9 +11,9 @@ import {
   findArchivedTable,
   type RowFormat,
   tableRowsText,
-} from '../../../core/extract.js';
+} from '../../../core/archive/extract.js';
+import { verifyArchive } from '../../../core/archive/verify.js';
 import type { OptionValues } from '../../../core/options/table.js';
-import { verifyArchive } from '../../../core/verify.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
 import { extractUsage, failedVerification, filesExist } from '../../errors.js';

@@ -1,11 +1,11 @@
-import type { Manifest, OpenedArchive } from '../../../core/archive-format.js';
+import { type ArchiveContents, readContents } from '../../../core/archive/contents.js';
+import type { Manifest, OpenedArchive } from '../../../core/archive/format.js';
 import {
   countVersions,
   findArchivedWorkflow,
   holdsHistory,
   versionsOf,
-} from '../../../core/archive-history.js';
-import { type ArchiveContents, readContents } from '../../../core/contents.js';
+} from '../../../core/archive/history.js';
 import type { OptionValues } from '../../../core/options/table.js';
 import { defineCommand } from '../../command.js';
 import { inspectUsage } from '../../errors.js';

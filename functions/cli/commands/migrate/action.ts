@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MigrateDeps, runMigrate } from '../../../core/migrate.js';
 import type { OptionValues } from '../../../core/options/table.js';
 import type { Logger } from '../../../core/ports.js';
+import { type MigrateDeps, runMigrate } from '../../../core/restore/migrate.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
 import { connectionOf, instanceNameFromUrl, requestLimits } from '../../connection.js';

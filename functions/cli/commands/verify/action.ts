@@ -1,4 +1,4 @@
-import { verifyArchive } from '../../../core/verify.js';
+import { verifyArchive } from '../../../core/archive/verify.js';
 import { defineCommand } from '../../command.js';
 import { failedVerification } from '../../errors.js';
 import { formatBytes, printJson } from '../../output.js';

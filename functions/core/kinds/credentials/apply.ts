@@ -1,12 +1,12 @@
 /** Creating credentials (with their secret, or as stubs) and moving matched ones to their project. */
 import type { CredentialMeta, JsonObject } from '../../n8n-types.js';
-import { Adoption } from '../../restore/adoption.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { ApplyContext } from '../kind.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
+import { Adoption } from '../shared/adoption.js';
+import { awaitingSecret } from './awaiting.js';
 import { credentialKey } from './key.js';
 import { placeholderCredentialData, secretFor } from './stub-data.js';
 
-export async function createCredentials(ctx: ApplyContext, resumed: boolean): Promise<void> {
+export async function createCredentials(ctx: ApplyContext): Promise<void> {
   const entries = ctx.entries('credentials').filter((e) => e.action === 'create');
   if (entries.length === 0) return;
   const sources = await ctx.sourceRecords<CredentialMeta>('credentials');
@@ -27,7 +27,7 @@ export async function createCredentials(ctx: ApplyContext, resumed: boolean): Pr
     ctx.ledger,
     'credentials',
     { list: () => ctx.api.listCredentials(), keys: (c) => [idKey(c.id, c.type), credentialKey(c)] },
-    resumed,
+    ctx.resumed,
   );
   for (const entry of entries) {
     if (
@@ -67,7 +67,7 @@ async function recordAdopted(
   ctx.ledger.recordId('credentials', entry.sourceId, id);
   ctx.ledger.count('created', 'credentials');
   if (!(await secretFor(ctx.deps.secrets, credential)))
-    ctx.ledger.awaitingSecret({ id, name: entry.renameTo ?? credential.name, type: credential.type });
+    awaitingSecret(ctx.ledger, { id, name: entry.renameTo ?? credential.name, type: credential.type });
 }
 
 /**
@@ -98,7 +98,7 @@ async function createOne(
   );
   ctx.ledger.recordId('credentials', entry.sourceId, createdId);
   ctx.ledger.count('created', 'credentials');
-  if (!secret) ctx.ledger.awaitingSecret({ id: createdId, name, type: credential.type });
+  if (!secret) awaitingSecret(ctx.ledger, { id: createdId, name, type: credential.type });
 }
 
 /** Credentials matched by id but owned elsewhere move to their mapped project (--on-conflict overwrite). */

@@ -5,8 +5,8 @@
  */
 import { owningProjectId } from '../../instance/identity.js';
 import type { CredentialMeta } from '../../n8n-types.js';
-import { renamedName } from '../../restore/conflict-policy.js';
 import type { PlanContext } from '../kind.js';
+import { renamedName } from '../shared/conflict-policy.js';
 
 /** n8n honours a chosen credential id only in this shape (POST /credentials `id`). */
 const CHOOSABLE_CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,16}$/;
@@ -15,9 +15,11 @@ export function planCredentials(ctx: PlanContext): void {
   const credentials = ctx.source.credentials.filter(
     (c) => ctx.isSelected('credentials', c.id) || ctx.isMatchable('credentials'),
   );
-  const takenNames = new Set([...ctx.target.credentials.values()].map((c) => c.name));
+  // A target whose credentials cannot be listed is planned as if it had none.
+  const byId = new Map((ctx.target.credentials ?? []).map((c) => [c.id, c]));
+  const takenNames = new Set([...byId.values()].map((c) => c.name));
   for (const credential of credentials) {
-    const existing = ctx.target.credentials.get(credential.id);
+    const existing = byId.get(credential.id);
     if (existing && existing.type === credential.type) planSameId(ctx, credential, existing);
     else if (ctx.isSelected('credentials', credential.id)) planCreate(ctx, credential, existing, takenNames);
   }

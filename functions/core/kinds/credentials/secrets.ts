@@ -3,18 +3,18 @@
  * operator's secret source has it, the next run of the same restore (a new round, see
  * restore/rounds.ts) writes it into the stub, which then waits no more.
  */
-import type { OpenedArchive } from '../../archive-format.js';
+import type { OpenedArchive } from '../../archive/format.js';
 import { collect } from '../../json.js';
 import type { CredentialMeta } from '../../n8n-types.js';
 import type { SecretSource } from '../../ports.js';
-import type { RestoreLedger } from '../../restore/ledger.js';
-import type { ApplyContext } from '../kind.js';
+import type { ApplyContext, KindLedger } from '../kind.js';
+import { secretWritten } from './awaiting.js';
 import { secretFor } from './stub-data.js';
 
 /** The stubs this restore created, each with the source credential it stands for. */
 async function waitingStubs(
   archive: OpenedArchive,
-  ledger: RestoreLedger,
+  ledger: KindLedger,
 ): Promise<{ targetId: string; source: CredentialMeta }[]> {
   const waiting = ledger.state.credentialsAwaitingSecrets;
   const [entry] = archive.entriesOf('credentials');
@@ -32,7 +32,7 @@ async function waitingStubs(
 /** How many of the stubs this restore created have their secret in the secret source now. */
 export async function stubsWithSecretNow(
   archive: OpenedArchive,
-  ledger: RestoreLedger,
+  ledger: KindLedger,
   secrets: SecretSource | undefined,
 ): Promise<number> {
   if (!secrets) return 0;
@@ -54,7 +54,7 @@ export async function fillStubSecrets(ctx: ApplyContext): Promise<void> {
     ctx.checkDeadline();
     await ctx.attempt('credentials', entry, 'writing its secret into the stub', async () => {
       await ctx.api.updateCredentialData(targetId, secret);
-      ctx.ledger.secretWritten(targetId);
+      secretWritten(ctx.ledger, targetId);
       ctx.ledger.count('updated', 'credentials');
     });
     ctx.ledger.mark('credentials', `secret:${source.id}`);

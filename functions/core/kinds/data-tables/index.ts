@@ -4,17 +4,29 @@
  */
 
 import { z } from 'zod';
+import type { InstanceNames } from '../../instance/identity.js';
 import type { DataTable } from '../../n8n-types.js';
-import type { N8nDataTablesApi } from '../../ports.js';
-import { Adoption } from '../../restore/adoption.js';
-import type { ApplyContext, Kind } from '../kind.js';
+import type { N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
+import type {
+  ApplyContext,
+  ContentNames,
+  DiffRecord,
+  Kind,
+  KindDetail,
+  Need,
+  PlanEntry,
+  PlannedCount,
+} from '../kind.js';
 import { id, jsonObject, text } from '../kind.js';
+import { Adoption } from '../shared/adoption.js';
+import type { DataTableEntryDetail } from './detail.js';
 import { planDataTables } from './plan.js';
-import { dataTableKey, restoreRows } from './rows.js';
+import { archiveRowCount, dataTableKey, ROWS_ENTRY, restoreRows } from './rows.js';
 
+export type { DataTableEntryDetail, PlannedRows } from './detail.js';
 export { dataTableKey, rowContent } from './rows.js';
 
-async function createTables(ctx: ApplyContext, resumed: boolean): Promise<void> {
+async function createTables(ctx: ApplyContext): Promise<void> {
   const entries = ctx.entries('dataTables').filter((e) => e.action === 'create');
   if (entries.length === 0) return;
   const sources = await ctx.sourceRecords<DataTable>('dataTables');
@@ -26,7 +38,7 @@ async function createTables(ctx: ApplyContext, resumed: boolean): Promise<void> 
       list: () => ctx.api.listDataTables(),
       keys: (t) => [dataTableKey(t.projectId ?? '', t.name), dataTableKey('*', t.name)],
     },
-    resumed,
+    ctx.resumed,
   );
   for (const entry of entries) {
     if (
@@ -55,24 +67,85 @@ async function createTables(ctx: ApplyContext, resumed: boolean): Promise<void> 
   }
 }
 
+const detail: KindDetail<DataTableEntryDetail> = { ofTarget: [] };
+
+/** The rows a table's entry writes, counted as the run counts them (an append creates rows). */
+function rowsWritten(entry: PlanEntry): PlannedCount | undefined {
+  if (entry.resource !== 'dataTables' || !entry.rows?.archive) return undefined;
+  const count = entry.rows.archive;
+  if (entry.action === 'create') return { resource: 'dataTableRows', bucket: 'created', count };
+  if (entry.action !== 'update') return undefined;
+  return { resource: 'dataTableRows', bucket: entry.rows.mode === 'append' ? 'created' : 'updated', count };
+}
+
+/** A table is its name in its project's natural key; rows are compared by streaming (by its id). */
+function* indexForDiff(tables: readonly DataTable[], names: InstanceNames): Iterable<DiffRecord> {
+  for (const table of tables) {
+    names.dataTables.set(table.id, table.name);
+    const project = table.projectId ? (names.projects.get(table.projectId) ?? null) : null;
+    yield {
+      key: dataTableKey(project ?? '-', table.name),
+      id: table.id,
+      canonical: {
+        name: table.name,
+        project,
+        columns: [...table.columns].sort((x, y) => x.index - y.index).map((c) => `${c.name}:${c.type}`),
+      },
+    };
+  }
+}
+
 export const dataTablesKind = {
   resource: 'dataTables',
   restored: true,
-  records: {
-    dataTables: z.looseObject({
-      id,
-      name: text,
-      projectId: z.string().optional(),
-      columns: z.array(z.looseObject({ name: text, type: text, index: z.number() })),
-    }),
-    dataTableRows: jsonObject,
+  entries: {
+    dataTables: {
+      name: 'data-tables.ndjson',
+      record: z.looseObject({
+        id,
+        name: text,
+        projectId: z.string().optional(),
+        columns: z.array(z.looseObject({ name: text, type: text, index: z.number() })),
+      }),
+    },
+    dataTableRows: {
+      name: ROWS_ENTRY,
+      record: jsonObject,
+      readFor: (api: N8nApi, tableId: string) => api.listDataTableRows(tableId),
+    },
   },
   list: (api: N8nDataTablesApi) => api.listDataTables(),
+  backup: { projectsOf: (table: DataTable) => (table.projectId ? [table.projectId] : []) },
   restoreScopes: ['dataTable:list', 'dataTable:create', 'dataTableRow:create'],
   alsoCounted: ['dataTableRows'],
+  selection: {
+    chosenWithProject: (table: DataTable) => table.projectId,
+    needs: (table: DataTable): Need[] =>
+      table.projectId
+        ? [{ resource: 'projects', id: table.projectId, why: `owns data table "${table.name}"` }]
+        : [],
+  },
   plan: planDataTables,
+  detail,
   steps: [
     { name: 'dataTables', run: createTables },
     { name: 'dataTableRows', run: (ctx) => restoreRows(ctx) },
   ],
+  closingCheckNames: true,
+  plannedCounts: rowsWritten,
+  diff: { index: indexForDiff },
+  contents: {
+    projectOf: (table: DataTable) => table.projectId,
+    row: (table: DataTable, names: ContentNames) => ({
+      id: table.id,
+      name: table.name,
+      project: names.project(table.projectId),
+      columns: table.columns.length,
+      rows: archiveRowCount(names.archive, table.id),
+    }),
+  },
+  scratch: {
+    wipe: (api: N8nScratchApi, table: DataTable) => api.deleteDataTable(table.id),
+    wipeScopes: ['dataTable:delete'],
+  },
 } as const satisfies Kind<'dataTables', 'dataTables' | 'dataTableRows'>;

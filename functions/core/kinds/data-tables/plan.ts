@@ -7,10 +7,10 @@
 import { createHash } from 'node:crypto';
 import { stableStringify } from '../../json.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
-import { renamedName } from '../../restore/conflict-policy.js';
-import { TargetMatcher } from '../../restore/matching.js';
-import type { PlanEntry, PlannedRows } from '../../restore/types.js';
-import type { PlanContext } from '../kind.js';
+import type { PlanContext, PlanEntry } from '../kind.js';
+import { renamedName } from '../shared/conflict-policy.js';
+import { TargetMatcher } from '../shared/matching.js';
+import type { PlannedRows } from './detail.js';
 import { archiveRowCount, archiveRows, columnsOf, dataTableKey, rowContent } from './rows.js';
 
 export async function planDataTables(ctx: PlanContext): Promise<void> {

@@ -1,8 +1,12 @@
 /** Data-table rows: read from the archive in chunk order, written in batches. */
-import type { OpenedArchive } from '../../archive-format.js';
+import type { OpenedArchive } from '../../archive/format.js';
 import { AmbiguousWriteError, RestoreError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
+
+/** How the rows of a table are named in the archive: chunks of `rowsPerChunk`, numbered from 0. */
+export const ROWS_ENTRY = (tableId: string, chunk: number): string =>
+  `data-tables/${tableId}/rows-${String(chunk).padStart(6, '0')}.ndjson`;
 
 /** The natural key: `<place> / <name>`. */
 export function dataTableKey(place: string, name: string): string {
@@ -122,10 +126,7 @@ async function appendRows(
   for (let attempt = 1; ; attempt += 1) {
     const done = startedBefore || attempt > 1 ? (await countRows(ctx, targetId)) - before : 0;
     const total = archiveRowCount(ctx.deps.archive, sourceTableId);
-    if (done < 0 || done > total)
-      throw new RestoreError(
-        `the table holds ${before + done} rows where an append of ${total} to its ${before} could leave ${before} to ${before + total}: it changed while the restore appended; check it, then restore it with --data-table-rows replace or skip`,
-      );
+    if (done < 0 || done > total) throw changedWhileAppending(before, done, total);
     ctx.ledger.mark('dataTableRows', `started:${sourceTableId}`);
     await ctx.ledger.save();
     try {
@@ -213,4 +214,10 @@ async function countRows(ctx: ApplyContext, tableId: string): Promise<number> {
   let count = 0;
   for await (const _ of ctx.api.listDataTableRows(tableId)) count += 1;
   return count;
+}
+
+function changedWhileAppending(before: number, done: number, total: number): RestoreError {
+  return new RestoreError(
+    `the table holds ${before + done} rows where an append of ${total} to its ${before} could leave ${before} to ${before + total}: it changed while the restore appended; check it, then restore it with --data-table-rows replace or skip`,
+  );
 }

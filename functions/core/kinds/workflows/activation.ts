@@ -3,11 +3,11 @@
  * reported, not fatal. n8n 2.41 refuses to publish a workflow whose sub-workflows are unpublished,
  * so publishing runs in levels: callees first, then their callers.
  */
-import { RestoreError } from '../../errors.js';
-import { isFatal, messageOf } from '../../restore/failure-policy.js';
-import { describeNodeTypeKey, nodeTypesStillMissing } from '../../restore/node-type-check.js';
 import type { ApplyContext } from '../kind.js';
+import { isFatal, messageOf } from '../shared/failure-policy.js';
 import { eachRestoredWorkflow, type RestoredWorkflow } from './each-restored.js';
+import { notPublished } from './errors.js';
+import { describeNodeTypeKey, nodeTypesStillMissing } from './node-type-check.js';
 import { restoredWorkflowFacts } from './planned.js';
 
 type Candidate = Omit<RestoredWorkflow, 'targetId'>;
@@ -47,10 +47,7 @@ async function publishOrUnpublish(
   const missing = publish
     ? (ctx.plan.missingNodeTypes?.[entry.sourceId] ?? []).filter((k) => lacking.has(k))
     : [];
-  if (missing.length > 0)
-    throw new RestoreError(
-      `it was written but not published: the target lacks its node types ${missing.map(describeNodeTypeKey).join(', ')}. Install them (the plan's notes say which packages), then run the restore again to publish it`,
-    );
+  if (missing.length > 0) throw notPublished(missing.map(describeNodeTypeKey));
   try {
     if (publish) await ctx.api.publishWorkflow(targetId);
     else await ctx.api.unpublishWorkflow(targetId);

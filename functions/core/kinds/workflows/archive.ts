@@ -1,6 +1,7 @@
 /** Archiving what was archived in the source (n8n refuses to archive twice, so a resumed run checks). */
-import { isFatal } from '../../restore/failure-policy.js';
+
 import type { ApplyContext } from '../kind.js';
+import { isFatal } from '../shared/failure-policy.js';
 import { eachRestoredWorkflow } from './each-restored.js';
 
 export async function archiveWorkflows(ctx: ApplyContext): Promise<void> {

@@ -5,9 +5,8 @@
  * project and folder, and the key it is adopted by after a lost answer.
  */
 import type { Workflow, WorkflowWrite } from '../../n8n-types.js';
-import { rewriteWorkflowReferences, type WorkflowReference } from '../../references.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { ApplyContext } from '../kind.js';
+import { rewriteWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
 import { workflowKey } from './plan.js';
 import { idMaps } from './planned.js';
 import { contentBeforePublishing } from './published.js';

@@ -7,11 +7,10 @@
 import { mapOrdered } from '../../async-iterables.js';
 import { owningProjectId } from '../../instance/identity.js';
 import type { Workflow } from '../../n8n-types.js';
-import { findWorkflowReferences, type WorkflowReference } from '../../references.js';
-import { Adoption } from '../../restore/adoption.js';
-import { isFatal } from '../../restore/failure-policy.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { ApplyContext } from '../kind.js';
+import { findWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
+import { Adoption } from '../shared/adoption.js';
+import { isFatal } from '../shared/failure-policy.js';
 import { prepareCreate } from './create-body.js';
 import { createByPackage } from './package-create.js';
 import { workflowKey } from './plan.js';
@@ -19,7 +18,7 @@ import { plannedWorkflows } from './planned.js';
 
 type Created = { entry: PlanEntry; id: string; finalBody: boolean } | { entry: PlanEntry; error: unknown };
 
-export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Promise<void> {
+export async function createWorkflows(ctx: ApplyContext): Promise<void> {
   const creates = ctx.entries('workflows').filter((e) => e.action === 'create');
   if (creates.length === 0) return;
   // Filed under its owner and under "*": a workflow created without a project lands in the key owner's personal one.
@@ -30,7 +29,7 @@ export async function createWorkflows(ctx: ApplyContext, resumed: boolean): Prom
       list: () => ctx.api.listWorkflows({ excludePinnedData: true }),
       keys: (w) => [workflowKey(owningProjectId(w) ?? '', w.name), workflowKey('*', w.name)],
     },
-    resumed,
+    ctx.resumed,
   );
   // What a package carries goes first (package-create.ts); a lost import answer means listing again.
   if (await createByPackage(ctx, adoption)) await adoption.refresh();

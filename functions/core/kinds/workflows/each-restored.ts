@@ -4,10 +4,10 @@
  * facts, not their bodies, so it reads nothing from the archive.
  */
 import { mapOrdered } from '../../async-iterables.js';
-import { isFatal } from '../../restore/failure-policy.js';
-import type { PlanEntry } from '../../restore/types.js';
 import type { RestoreStep } from '../index.js';
-import type { ApplyContext, WorkflowFacts } from '../kind.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
+import { isFatal } from '../shared/failure-policy.js';
+import type { WorkflowFacts } from './memo.js';
 import { restoredWorkflowFacts } from './planned.js';
 
 export interface RestoredWorkflow {

@@ -4,55 +4,127 @@
  * package import), given their final references, tagged, archived and published.
  */
 import { z } from 'zod';
-import type { N8nWorkflowsApi } from '../../ports.js';
-import type { ApplyContext, Kind } from '../kind.js';
+import type { Workflow, WorkflowVersion } from '../../n8n-types.js';
+import type { N8nApi, N8nWorkflowsApi } from '../../ports.js';
+import type { ApplyContext, ArchiveReference, Kind, KindPlanOptions, RestorePlan } from '../kind.js';
 import { id, jsonObject, optionalText, text } from '../kind.js';
 import { activateWorkflows } from './activation.js';
 import { archiveWorkflows } from './archive.js';
+import { installCommunityPackages, installsCommunityPackages } from './community-install.js';
 import { createWorkflows } from './create.js';
+import { workflowsDetail } from './detail.js';
+import { HISTORY_ENTRY, WORKFLOWS_ENTRY } from './entry-names.js';
+import { workflowImportMissing } from './errors.js';
 import { importWorkflowsKeepingIds } from './keep-ids-import.js';
 import { planWorkflows } from './plan.js';
 import { writeDrafts } from './published.js';
 import { writeFinalReferences } from './references-pass.js';
+import { wipeWorkflow } from './scratch.js';
+import { beforeRetry, workflowNeeds } from './selection.js';
+import { readTargetWorkflows, summarize } from './summary.js';
 import { tagWorkflows } from './tags.js';
 
+export { WorkflowCanonicalizer } from './canonical.js';
+export { choosable, type WorkflowRow, workflowRow } from './contents.js';
+export type { CommunityPackageInstall, WorkflowEntryDetail, WorkflowsPlanDetail } from './detail.js';
+export { HISTORY_ENTRY, WORKFLOWS_ENTRY } from './entry-names.js';
 export { workflowKey } from './plan.js';
+export type { TargetWorkflow, WorkflowSummary } from './summary.js';
 export { toWorkflowWrite, WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from './write-body.js';
 
-function create(ctx: ApplyContext, resumed: boolean): Promise<void> {
-  return ctx.plan.keepWorkflowIds ? importWorkflowsKeepingIds(ctx, resumed) : createWorkflows(ctx, resumed);
+function create(ctx: ApplyContext): Promise<void> {
+  return ctx.plan.keepWorkflowIds ? importWorkflowsKeepingIds(ctx) : createWorkflows(ctx);
 }
+
+/** Keeping ids needs n8n's package import (n8n 2.24+): the only route that creates workflows under chosen ids. */
+async function refuseUnfitTarget(api: N8nApi, options: KindPlanOptions): Promise<void> {
+  if (options.workflowWrite?.keepWorkflowIds && !(await api.supportsWorkflowImport()))
+    throw workflowImportMissing(api.baseUrl);
+}
+
+/** Keeping ids creates workflows through n8n's package import; installing packages needs its own scope. */
+function extraScopes(plan: RestorePlan, options: KindPlanOptions): string[] {
+  const creates = plan.entries.some((e) => e.resource === 'workflows' && e.action === 'create');
+  return [
+    ...(plan.keepWorkflowIds && creates ? ['workflow:import'] : []),
+    ...(installsCommunityPackages(plan, options) ? ['communityPackage:install'] : []),
+  ];
+}
+
+/** What a workflow names in other entries: its folder and its tags. */
+function references(workflow: Workflow): ArchiveReference[] {
+  return [
+    ...(typeof workflow.parentFolderId === 'string'
+      ? [
+          {
+            resource: 'folders',
+            id: workflow.parentFolderId,
+            problem: `a workflow is in folder ${workflow.parentFolderId}, which is not in folders.ndjson`,
+          },
+        ]
+      : []),
+    ...(workflow.tags ?? []).map((tag) => ({
+      resource: 'tags',
+      id: tag.id,
+      problem: `a workflow carries tag ${tag.id}, which is not in tags.ndjson`,
+    })),
+  ];
+}
+
+/** A saved version belongs to an archived workflow; its own id is its versionId (n8n's key for history). */
+const historyEntry = {
+  name: HISTORY_ENTRY,
+  record: z.looseObject({
+    workflowId: id,
+    versionId: id,
+    createdAt: text,
+    authors: optionalText,
+    name: optionalText,
+    nodes: z.array(z.looseObject({ name: text, type: text, parameters: jsonObject.optional() })),
+    connections: jsonObject,
+  }),
+  idOf: (version: WorkflowVersion & { workflowId: string }) => String(version.versionId),
+  references: (version: WorkflowVersion & { workflowId: string }): ArchiveReference[] => [
+    {
+      resource: 'workflows',
+      id: String(version.workflowId),
+      problem: `it holds versions of workflow ${version.workflowId}, which is not in workflows.ndjson`,
+      always: true,
+    },
+  ],
+};
 
 export const workflowsKind = {
   resource: 'workflows',
   restored: true,
-  records: {
-    workflows: z.looseObject({
-      id,
-      name: text,
-      nodes: z.array(z.looseObject({ name: text, type: text, parameters: jsonObject.optional() })),
-      connections: jsonObject,
-      settings: jsonObject.nullish(),
-      staticData: jsonObject.nullish(),
-      active: z.boolean().optional(),
-      isArchived: z.boolean().optional(),
-      description: optionalText,
-      parentFolderId: z.string().nullish(),
-      tags: z.array(z.looseObject({ id, name: text })).optional(),
-      shared: z.array(z.looseObject({ projectId: id, role: text })).optional(),
-    }),
+  required: true,
+  entries: {
+    workflows: {
+      name: WORKFLOWS_ENTRY,
+      record: z.looseObject({
+        id,
+        name: text,
+        nodes: z.array(z.looseObject({ name: text, type: text, parameters: jsonObject.optional() })),
+        connections: jsonObject,
+        settings: jsonObject.nullish(),
+        staticData: jsonObject.nullish(),
+        active: z.boolean().optional(),
+        isArchived: z.boolean().optional(),
+        description: optionalText,
+        parentFolderId: z.string().nullish(),
+        tags: z.array(z.looseObject({ id, name: text })).optional(),
+        shared: z.array(z.looseObject({ projectId: id, role: text })).optional(),
+      }),
+      references,
+    },
     /** Saved versions (backup --history): the graph of each, never written back (n8n cannot take history). */
-    workflowHistory: z.looseObject({
-      workflowId: id,
-      versionId: id,
-      createdAt: text,
-      authors: optionalText,
-      name: optionalText,
-      nodes: z.array(z.looseObject({ name: text, type: text, parameters: jsonObject.optional() })),
-      connections: jsonObject,
-    }),
+    workflowHistory: historyEntry,
   },
   list: (api: N8nWorkflowsApi) => api.listWorkflows({ excludePinnedData: true }),
+  backup: { projectsOf: (workflow: Workflow) => (workflow.shared ?? []).map((share) => share.projectId) },
+  summarize,
+  refuseUnfitTarget,
+  readTarget: readTargetWorkflows,
   restoreScopes: [
     'workflow:list',
     'workflow:read',
@@ -61,7 +133,9 @@ export const workflowsKind = {
     'workflow:activate',
     'workflow:move',
   ],
+  selection: { needs: workflowNeeds },
   plan: planWorkflows,
+  detail: workflowsDetail,
   steps: [
     { name: 'workflows', run: create },
     { name: 'workflowReferences', run: (ctx) => writeFinalReferences(ctx) },
@@ -70,6 +144,11 @@ export const workflowsKind = {
     { name: 'activation', run: (ctx) => activateWorkflows(ctx) },
     { name: 'workflowDrafts', run: (ctx) => writeDrafts(ctx) },
   ],
+  closingCheckNames: true,
+  extraScopes,
+  beforeWrite: installCommunityPackages,
+  beforeRetry,
+  scratch: { wipe: wipeWorkflow, wipeScopes: ['workflow:deactivate', 'workflow:delete'] },
 } as const satisfies Kind<
   'workflows',
   'workflows' | 'workflowReferences' | 'workflowTags' | 'workflowArchive' | 'activation' | 'workflowDrafts'

@@ -5,14 +5,13 @@
  * restore with new ids uses, so both paths write the same bodies and pass the same checks.
  */
 import { AmbiguousWriteError } from '../../errors.js';
-import { isFatal } from '../../restore/failure-policy.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { ApplyContext } from '../kind.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
+import { isFatal } from '../shared/failure-policy.js';
 
 /** Workflows per n8n package import: small packages keep one refusal cheap to retry one by one. */
 const IMPORT_BATCH = 100;
 
-export async function importWorkflowsKeepingIds(ctx: ApplyContext, resumed: boolean): Promise<void> {
+export async function importWorkflowsKeepingIds(ctx: ApplyContext): Promise<void> {
   let todo = ctx
     .entries('workflows')
     .filter(
@@ -20,7 +19,7 @@ export async function importWorkflowsKeepingIds(ctx: ApplyContext, resumed: bool
     )
     .filter((e) => !ctx.failIfProjectMissing('workflows', e));
   if (todo.length === 0) return;
-  if (resumed) {
+  if (ctx.resumed) {
     // An import whose answer was lost before the ledger saw it: the workflow is there under its own id.
     const present = await presentIds(ctx);
     for (const entry of todo.filter((e) => present.has(e.sourceId)))

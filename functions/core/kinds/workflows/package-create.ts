@@ -19,9 +19,9 @@ import {
 } from '../../errors.js';
 import type { Workflow } from '../../n8n-types.js';
 import type { PackagedWorkflow } from '../../ports.js';
-import { type Adoption, AMBIGUOUS_ATTEMPTS } from '../../restore/adoption.js';
-import { isFatal, messageOf } from '../../restore/failure-policy.js';
 import type { ApplyContext } from '../kind.js';
+import { type Adoption, AMBIGUOUS_ATTEMPTS } from '../shared/adoption.js';
+import { isFatal, messageOf } from '../shared/failure-policy.js';
 import { type PreparedCreate, prepareCreate } from './create-body.js';
 import {
   PACKAGE_MAX_WORKFLOW_BYTES,

@@ -13,7 +13,7 @@
  */
 import type { Json, JsonObject, Workflow, WorkflowWrite } from '../../n8n-types.js';
 import type { PackagedWorkflow } from '../../ports.js';
-import { findWorkflowReferences, type WorkflowReference } from '../../references.js';
+import { findWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
 
 /** Node keys n8n's package schema keeps; a node with any other key is not carried exactly. */
 export const PACKAGE_NODE_KEYS: readonly string[] = [

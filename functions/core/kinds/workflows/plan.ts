@@ -3,16 +3,16 @@
  * workflow with the archive's id is that workflow whatever its name. Under overwrite, a match whose
  * content is already the archive's (compared by names, not ids) is skipped, not rewritten.
  */
-import { ENTRY } from '../../archive-format.js';
-import { WorkflowCanonicalizer } from '../../diff/canonical.js';
+
 import { emptyInstanceNames, folderPaths, type InstanceNames, projectKey } from '../../instance/identity.js';
 import { digestOf } from '../../json.js';
 import type { Project, Workflow } from '../../n8n-types.js';
-import { decideConflict, renamedName } from '../../restore/conflict-policy.js';
-import { TargetMatcher } from '../../restore/matching.js';
-import type { TargetWorkflow, WorkflowSummary } from '../../restore/plan-state.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { PlanContext } from '../kind.js';
+import type { PlanContext, PlanEntry } from '../kind.js';
+import { decideConflict, renamedName } from '../shared/conflict-policy.js';
+import { TargetMatcher } from '../shared/matching.js';
+import { WorkflowCanonicalizer } from './canonical.js';
+import { WORKFLOWS_ENTRY } from './entry-names.js';
+import type { TargetWorkflow, WorkflowSummary } from './summary.js';
 
 /** The natural key: `<place> / <name>`. */
 export function workflowKey(place: string, name: string): string {
@@ -117,7 +117,7 @@ async function skipIdentical(ctx: PlanContext, compare: Map<string, string>): Pr
   const targetCanonical = new WorkflowCanonicalizer(targetNames(ctx));
   const tagsById = new Map(ctx.source.tags.map((t) => [t.id, t.name]));
   const sourceDigests = new Map<string, string>();
-  for await (const workflow of ctx.archive.records<Workflow>(ENTRY.workflows)) {
+  for await (const workflow of ctx.archive.records<Workflow>(WORKFLOWS_ENTRY)) {
     if (!compare.has(workflow.id)) continue;
     const tags = (workflow.tags ?? []).map((t) => ({ id: t.id, name: tagsById.get(t.id) ?? t.name }));
     sourceDigests.set(workflow.id, digestOf(sourceCanonical.canonical({ ...workflow, tags })));
@@ -144,7 +144,7 @@ function sourceNamesAsTarget(ctx: PlanContext): InstanceNames {
   for (const p of ctx.source.projects) {
     const scope = ctx.scopeOf(p.id);
     const mapped = scope.kind === 'existing' ? targetProjects.get(scope.id) : undefined;
-    names.projects.set(p.id, mapped ? targetProjectKey(ctx, mapped) : projectKey(p, p.members));
+    names.projects.set(p.id, mapped ? targetProjectKey(mapped) : projectKey(p, p.members));
   }
   names.folders = folderPaths(ctx.source.folders);
   return names;
@@ -153,16 +153,15 @@ function sourceNamesAsTarget(ctx: PlanContext): InstanceNames {
 function targetNames(ctx: PlanContext): InstanceNames {
   const names = emptyInstanceNames();
   for (const w of ctx.target.workflows) names.workflows.set(w.id, w.name);
-  for (const c of ctx.target.credentials.values()) names.credentials.set(c.id, c.name);
+  for (const c of ctx.target.credentials ?? []) names.credentials.set(c.id, c.name);
   for (const t of ctx.target.dataTables ?? []) names.dataTables.set(t.id, t.name);
-  for (const p of ctx.target.projects ?? []) names.projects.set(p.id, targetProjectKey(ctx, p));
-  names.folders = folderPaths([...(ctx.target.folders?.values() ?? [])].flat());
+  for (const p of ctx.target.projects ?? []) names.projects.set(p.id, targetProjectKey(p));
+  names.folders = folderPaths(ctx.target.folders ?? []);
   return names;
 }
 
-function targetProjectKey(ctx: PlanContext, project: Project): string {
-  if (project.type === 'personal') {
-    for (const [email, p] of ctx.target.personalByEmail) if (p.id === project.id) return `personal:${email}`;
-  }
+/** A target project's natural key: a personal one is its owner's, where its members told who that is. */
+function targetProjectKey(project: Project & { owner?: string }): string {
+  if (project.type === 'personal' && project.owner) return `personal:${project.owner}`;
   return projectKey(project, undefined);
 }

@@ -3,11 +3,12 @@
  * what later steps need of each (tags, archived, active, calls) is kept as small facts the first
  * time a body is read, so tagging, archiving and activation read workflows.ndjson no more.
  */
-import { ENTRY } from '../../archive-format.js';
+
 import type { Workflow } from '../../n8n-types.js';
-import { findWorkflowReferences, type IdMaps } from '../../references.js';
-import type { PlanAction, PlanEntry } from '../../restore/types.js';
-import type { ApplyContext, WorkflowFacts } from '../kind.js';
+import { findWorkflowReferences, type IdMaps } from '../../references/workflow-references.js';
+import type { ApplyContext, PlanAction, PlanEntry } from '../kind.js';
+import { WORKFLOWS_ENTRY } from './entry-names.js';
+import { type WorkflowFacts, workflowsMemo } from './memo.js';
 import { publishedDiffersFromDraft, publishedView } from './published.js';
 
 export function idMaps(ctx: ApplyContext): IdMaps {
@@ -52,10 +53,10 @@ export async function* plannedWorkflows(
 ): AsyncGenerator<{ workflow: Workflow; entry: PlanEntry }> {
   const entries = plannedEntries(ctx, actions, earlier);
   if (entries.size === 0 || ctx.deps.archive.entriesOf('workflows').length === 0) return;
-  for await (const workflow of ctx.deps.archive.records<Workflow>(ENTRY.workflows)) {
+  for await (const workflow of ctx.deps.archive.records<Workflow>(WORKFLOWS_ENTRY)) {
     const entry = entries.get(workflow.id);
     if (!entry) continue;
-    ctx.memo.workflowFacts.set(workflow.id, factsOf(workflow));
+    workflowsMemo(ctx).workflowFacts.set(workflow.id, factsOf(workflow));
     if (!ctx.hasFailed(entry)) yield { workflow, entry };
   }
 }
@@ -68,11 +69,12 @@ export async function restoredWorkflowFacts(
   ctx: ApplyContext,
 ): Promise<{ entry: PlanEntry; facts: WorkflowFacts }[]> {
   const entries = [...plannedEntries(ctx, ['create', 'update'], true).values()];
-  if (entries.some((e) => !ctx.memo.workflowFacts.has(e.sourceId))) {
+  const { workflowFacts } = workflowsMemo(ctx);
+  if (entries.some((e) => !workflowFacts.has(e.sourceId))) {
     for await (const _ of plannedWorkflows(ctx, ['create', 'update'], { earlier: true }));
   }
   return entries.flatMap((entry) => {
-    const facts = ctx.memo.workflowFacts.get(entry.sourceId);
+    const facts = workflowFacts.get(entry.sourceId);
     return facts && !ctx.hasFailed(entry) ? [{ entry, facts }] : [];
   });
 }

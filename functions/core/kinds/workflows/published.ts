@@ -7,9 +7,9 @@
  */
 import { stableStringify } from '../../json.js';
 import type { Json, JsonObject, Workflow, WorkflowNode } from '../../n8n-types.js';
-import { rewriteWorkflowReferences } from '../../references.js';
-import type { PlanEntry } from '../../restore/types.js';
-import type { ApplyContext, WorkflowFacts } from '../kind.js';
+import { rewriteWorkflowReferences } from '../../references/workflow-references.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
+import { type WorkflowFacts, workflowsMemo } from './memo.js';
 import { idMaps, plannedWorkflows, restoredWorkflowFacts } from './planned.js';
 import { writeBody } from './write-body.js';
 
@@ -74,7 +74,7 @@ export function contentBeforePublishing(
   entry: PlanEntry,
   archived: Workflow,
 ): { workflow: Workflow; apart: boolean } {
-  const facts = ctx.memo.workflowFacts.get(archived.id);
+  const facts = workflowsMemo(ctx).workflowFacts.get(archived.id);
   const apart = facts !== undefined && restoresPublishedApart(ctx, entry, facts);
   return { workflow: apart ? publishedView(archived) : archived, apart };
 }

@@ -10,11 +10,11 @@ import {
   isDanglingReference,
   rewriteWorkflowReferences,
   type WorkflowReference,
-} from '../../references.js';
-import { isFatal } from '../../restore/failure-policy.js';
-import type { PlanEntry } from '../../restore/types.js';
+} from '../../references/workflow-references.js';
 import type { RestoreResource } from '../index.js';
-import type { ApplyContext } from '../kind.js';
+import type { ApplyContext, PlanEntry } from '../kind.js';
+import { isFatal } from '../shared/failure-policy.js';
+import { workflowsMemo } from './memo.js';
 import { idMaps, plannedWorkflows } from './planned.js';
 import { contentBeforePublishing } from './published.js';
 import { writeBody } from './write-body.js';
@@ -121,12 +121,13 @@ async function putWorkflow(
 }
 
 function reportUnresolved(ctx: ApplyContext, workflow: Workflow, unresolved: WorkflowReference[]): void {
+  const memo = workflowsMemo(ctx);
   for (const reference of unresolved) {
     if (isDanglingReference(reference)) continue;
     const key = `${workflow.id}|${reference.location}`;
-    if (ctx.memo.reportedUnresolved.has(key)) continue;
-    ctx.memo.reportedUnresolved.add(key);
-    if (ctx.memo.predicted.has(key)) continue;
+    if (memo.reportedUnresolved.has(key)) continue;
+    memo.reportedUnresolved.add(key);
+    if (memo.predicted.has(key)) continue;
     ctx.ledger.warn({
       code: 'unresolved-reference',
       resource: 'workflows',

@@ -1,6 +1,7 @@
 /** Tagging the written workflows (POST refuses tags; PUT /workflows/{id}/tags sets them). */
-import type { ApplyContext, WorkflowFacts } from '../kind.js';
+import type { ApplyContext } from '../kind.js';
 import { eachRestoredWorkflow } from './each-restored.js';
+import type { WorkflowFacts } from './memo.js';
 
 function targetTagIds(ctx: ApplyContext, facts: WorkflowFacts): string[] {
   return facts.tagIds

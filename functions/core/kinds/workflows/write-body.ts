@@ -5,6 +5,7 @@
  */
 import type { JsonObject, Workflow, WorkflowNode, WorkflowWrite } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
+import { workflowsMemo } from './memo.js';
 
 /** Node keys POST/PUT /workflows accept (n8n 2.41 `node` schema, additionalProperties: false). */
 export const WRITABLE_NODE_KEYS: readonly string[] = [
@@ -95,9 +96,10 @@ export function writeBody(
   name: string,
 ): WorkflowWrite {
   const { body, dropped } = toWorkflowWrite({ ...rewritten, name });
+  const { warnedDrops } = workflowsMemo(ctx);
   for (const field of dropped) {
-    if (ctx.memo.warnedDrops.has(field)) continue;
-    ctx.memo.warnedDrops.add(field);
+    if (warnedDrops.has(field)) continue;
+    warnedDrops.add(field);
     ctx.ledger.warn({
       code: 'field-dropped',
       resource: 'workflows',

@@ -1,0 +1,183 @@
+/**
+ * Judging an archive whole before anything is written: every line of every entry is parsed against
+ * its kind's record schema (streamed, so memory stays flat but for ids), each entry's `records` and
+ * each resource's `counts` in the manifest are checked against what was read, ids are unique per
+ * kind, and references inside the archive hold as each kind declares them (folder parents exist,
+ * workflow tags exist, saved versions belong to an archived workflow; rows name a table of the
+ * archive and use its columns). Reading an entry also checks its SHA-256.
+ */
+import { ArchiveIntegrityError } from '../errors.js';
+import type { ArchiveEntrySpec, ArchiveReference } from '../kinds/kind.js';
+import { ENTRY_SPECS } from './entries.js';
+import type { ManifestEntry, OpenedArchive } from './format.js';
+
+export interface ContentProblem {
+  entry: string;
+  problem: string;
+}
+
+/** At most this many problems are collected: the first ones say enough, and a hostile archive cannot grow the list. */
+const MAX_PROBLEMS = 50;
+const ROW_FIELDS_SET_BY_N8N = new Set(['id', 'createdAt', 'updatedAt']);
+
+interface Seen {
+  ids: Map<string, Set<string>>;
+  records: Map<string, number>;
+  /** data table id → column name → column type */
+  tableColumns: Map<string, Map<string, string>>;
+  /** What records name in other entries, once per entry and problem, judged when every entry is read. */
+  references: Map<string, { entry: string; reference: ArchiveReference }>;
+}
+
+/** What a cell of each column type holds (null in any); a type n8n adds later is not judged. */
+const CELL_TYPES: Record<string, (value: unknown) => boolean> = {
+  string: (value) => typeof value === 'string',
+  number: (value) => typeof value === 'number',
+  boolean: (value) => typeof value === 'boolean',
+  date: (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value)),
+};
+
+/** `observe` is handed every record that passed (rows excepted), so a caller can read the archive in the same pass. */
+export async function checkArchiveContent(
+  archive: OpenedArchive,
+  observe?: (resource: string, record: unknown) => void,
+): Promise<ContentProblem[]> {
+  const problems: ContentProblem[] = [];
+  const seen: Seen = { ids: new Map(), records: new Map(), tableColumns: new Map(), references: new Map() };
+  // Tables before their rows, so each row can be checked against its table's columns.
+  const entries = [...archive.manifest.entries].sort(
+    (a, b) => Number(a.resource === 'dataTableRows') - Number(b.resource === 'dataTableRows'),
+  );
+  for (const entry of entries) {
+    if (problems.length >= MAX_PROBLEMS) break;
+    const spec = ENTRY_SPECS.get(entry.resource);
+    if (!spec) {
+      problems.push({ entry: entry.name, problem: `its resource "${entry.resource}" is none n8n-ark knows` });
+      continue;
+    }
+    const expectedName = nameOf(entry, spec);
+    if (entry.name !== expectedName) {
+      problems.push({ entry: entry.name, problem: `entries of ${entry.resource} are named ${expectedName}` });
+      continue;
+    }
+    await checkEntry(archive, entry, spec, seen, problems, observe);
+  }
+  checkCounts(archive, seen, problems);
+  checkReferences(seen, problems);
+  return problems.slice(0, MAX_PROBLEMS);
+}
+
+async function checkEntry(
+  archive: OpenedArchive,
+  entry: ManifestEntry,
+  spec: ArchiveEntrySpec,
+  seen: Seen,
+  problems: ContentProblem[],
+  observe?: (resource: string, record: unknown) => void,
+): Promise<void> {
+  const rows = entry.resource === 'dataTableRows';
+  const columns = rows ? seen.tableColumns.get(entry.dataTableId ?? '') : undefined;
+  if (rows && !columns) {
+    problems.push({
+      entry: entry.name,
+      problem: `its rows belong to data table ${JSON.stringify(entry.dataTableId)}, which the archive does not have`,
+    });
+    return;
+  }
+  let line = 0;
+  try {
+    for await (const record of archive.records<unknown>(entry.name)) {
+      line += 1;
+      const problem = checkRecord(entry, spec, record, columns, seen);
+      if (problem) {
+        problems.push({ entry: entry.name, problem: `line ${line}: ${problem}` });
+        return;
+      }
+      if (!rows) observe?.(entry.resource, record);
+    }
+  } catch (error) {
+    if (!(error instanceof ArchiveIntegrityError)) throw error;
+    problems.push({ entry: entry.name, problem: error.message });
+    return;
+  }
+  seen.records.set(entry.resource, (seen.records.get(entry.resource) ?? 0) + line);
+  if (line !== entry.records)
+    problems.push({
+      entry: entry.name,
+      problem: `holds ${line} record(s); the manifest says ${entry.records}`,
+    });
+}
+
+/** The name archive format v1 gives an entry of this resource (chunks: by their parent's id and number). */
+function nameOf(entry: ManifestEntry, spec: ArchiveEntrySpec): string {
+  if (typeof spec.name === 'string') return spec.name;
+  const chunk = /-(\d{6})\.ndjson$/.exec(entry.name)?.[1];
+  return spec.name(entry.dataTableId ?? '', Number(chunk ?? 0));
+}
+
+/** What is wrong with one record, or undefined; remembers what the cross-reference checks need. */
+function checkRecord(
+  entry: ManifestEntry,
+  spec: ArchiveEntrySpec,
+  record: unknown,
+  columns: Map<string, string> | undefined,
+  seen: Seen,
+): string | undefined {
+  const parsed = spec.record.safeParse(record);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `${issue?.path.join('.') || '(record)'}: ${issue?.message ?? 'invalid'}`;
+  }
+  const value = record as Record<string, unknown>;
+  if (columns) return checkRow(value, columns);
+  const id = spec.idOf ? spec.idOf(record) : String(value.id);
+  const ids = seen.ids.get(entry.resource) ?? new Set<string>();
+  seen.ids.set(entry.resource, ids);
+  if (ids.has(id)) return `id ${JSON.stringify(id)} appears twice among the ${entry.resource}`;
+  ids.add(id);
+  if (entry.resource === 'dataTables')
+    seen.tableColumns.set(
+      id,
+      new Map((value.columns as { name: string; type: string }[]).map((c) => [c.name, c.type])),
+    );
+  for (const reference of spec.references?.(record) ?? [])
+    seen.references.set(`${entry.name}\n${reference.problem}`, { entry: entry.name, reference });
+  return undefined;
+}
+
+/** A row holds only its table's columns, each cell of the column's type. */
+function checkRow(row: Record<string, unknown>, columns: Map<string, string>): string | undefined {
+  for (const [key, cell] of Object.entries(row)) {
+    if (ROW_FIELDS_SET_BY_N8N.has(key)) continue;
+    const type = columns.get(key);
+    if (type === undefined) return `${key}: not a column of its data table`;
+    const fits = CELL_TYPES[type];
+    if (cell !== null && fits && !fits(cell)) return `${key}: ${JSON.stringify(cell)} is not a ${type}`;
+  }
+  return undefined;
+}
+
+/** The manifest's counts per resource must be what its entries hold. */
+function checkCounts(archive: OpenedArchive, seen: Seen, problems: ContentProblem[]): void {
+  for (const [resource, count] of Object.entries(archive.manifest.counts)) {
+    const read = seen.records.get(resource) ?? 0;
+    if (read !== count)
+      problems.push({
+        entry: 'manifest.json',
+        problem: `counts.${resource} is ${count}, but its entries hold ${read}`,
+      });
+  }
+}
+
+/**
+ * Every reference must land in the archive. An entry read but empty still judges references to it;
+ * a resource skipped at backup does not, unless the reference is judged always (a folder's parent,
+ * a saved version's workflow).
+ */
+function checkReferences(seen: Seen, problems: ContentProblem[]): void {
+  for (const { entry, reference } of seen.references.values()) {
+    if (!reference.always && !seen.records.has(reference.resource)) continue;
+    if (!seen.ids.get(reference.resource)?.has(reference.id))
+      problems.push({ entry, problem: reference.problem });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The workflows of a backup, as records for workflows.ndjson. GET /workflows lists full bodies
+ * (asked without pinned data: a page of 250 could be gigabytes) but no description and no folder
+ * (docs/REAL-N8N-FINDINGS.md). The folder comes from n8n's package export, one call per page
+ * listed, asked for while the page before is completed; the description, pinned data and shares
+ * with their project from GET /workflows/{id}, or, for a workflow unchanged since the previous
+ * archive, from that archive (previous.ts).
+ */
+import { batches, mapOrdered, present } from '../async-iterables.js';
+import { AuthenticationError, N8nApiError, NotFoundError } from '../errors.js';
+import type { Workflow } from '../n8n-types.js';
+import type { N8nPackagesApi, N8nWorkflowsApi } from '../ports.js';
+import type { PreviousArchive, WorkflowDetail } from './previous.js';
+
+/** What reading workflow records takes of n8n: the workflow routes, and the package export for folders. */
+export type WorkflowReader = N8nWorkflowsApi & Pick<N8nPackagesApi, 'workflowFolders'>;
+
+/** Workflows placed per package export: one list page (n8n takes up to 300 ids a call). */
+export const FOLDER_BATCH = 250;
+/** The manifest's `skipped` resource when no workflow's folder could be learnt. */
+export const FOLDER_PLACEMENT_RESOURCE = 'workflowFolders';
+
+export interface WorkflowRecordsOptions {
+  /** GET /workflows/{id} in flight at once. */
+  concurrency: number;
+  previous?: PreviousArchive;
+  /** Called once when folder placement cannot be learnt, with the reason. */
+  onFoldersUnknown: (reason: string) => void;
+  /** Called with a workflow deleted between its listing and its read (it is left out). */
+  onGone?: (listed: Workflow) => void;
+}
+
+/** Workflows as the archive records them, in list order; one deleted since it was listed is left out. */
+export function workflowRecords(
+  api: WorkflowReader,
+  options: WorkflowRecordsOptions,
+): AsyncIterable<Workflow> {
+  const placement = new FolderPlacement(api, options.onFoldersUnknown);
+  const listing = api.listWorkflowsWithoutGaps
+    ? api.listWorkflowsWithoutGaps({ excludePinnedData: true })
+    : api.listWorkflows({ excludePinnedData: true });
+  return present(
+    mapOrdered(placeInFolders(listing, placement), options.concurrency, async ({ listed, folder }) => {
+      const detail =
+        listedDetail(listed) ?? options.previous?.detailOf(listed) ?? (await readDetail(api, listed.id));
+      if (!detail) options.onGone?.(listed);
+      return detail && workflowRecord(listed, detail, folder);
+    }),
+  );
+}
+
+/** The one shape of a record, whether its detail was read now or reused. */
+export function workflowRecord(
+  listed: Workflow,
+  detail: WorkflowDetail,
+  folder: string | null | undefined,
+): Workflow {
+  return {
+    ...listed,
+    ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
+    description: detail.description ?? null,
+    ...(folder !== undefined ? { parentFolderId: folder } : {}),
+    ...(detail.shared ? { shared: detail.shared } : {}),
+  };
+}
+
+/** An n8n whose list has what GET /workflows/{id} adds (none measured; kept for such a one) needs no GET. */
+function listedDetail(listed: Workflow): WorkflowDetail | undefined {
+  if (!('description' in listed && 'pinData' in listed)) return undefined;
+  return { description: listed.description ?? null, pinData: listed.pinData ?? null };
+}
+
+async function readDetail(
+  api: Pick<N8nWorkflowsApi, 'getWorkflow'>,
+  id: string,
+): Promise<WorkflowDetail | undefined> {
+  try {
+    const detail = await api.getWorkflow(id);
+    return {
+      description: detail.description ?? null,
+      ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
+      ...(detail.shared ? { shared: detail.shared } : {}),
+    };
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+type Placed = { listed: Workflow; folder: string | null | undefined };
+
+/** Each listed workflow with its folder (undefined: unknown); the next page's export overlaps this one's work. */
+async function* placeInFolders(
+  listing: AsyncIterable<Workflow>,
+  placement: FolderPlacement,
+): AsyncGenerator<Placed> {
+  const pages = batches(listing, FOLDER_BATCH)[Symbol.asyncIterator]();
+  const placedPage = async (): Promise<Placed[] | undefined> => {
+    const page = await pages.next();
+    if (page.done) return undefined;
+    const folders = await placement.of(page.value.map((w) => w.id));
+    return page.value.map((listed) => ({ listed, folder: folders?.get(listed.id) }));
+  };
+  let next = placedPage();
+  for (;;) {
+    const current = await next;
+    if (!current) return;
+    next = placedPage();
+    next.catch(() => {});
+    yield* current;
+  }
+}
+
+/**
+ * Asks the package export for folders until it answers that it cannot tell them (no route before
+ * n8n 2.24, a key without workflow:export, a refusal): then says why once, and asks no more.
+ */
+class FolderPlacement {
+  private unknown = false;
+
+  constructor(
+    private readonly api: Pick<N8nPackagesApi, 'workflowFolders'>,
+    private readonly onUnknown: (reason: string) => void,
+  ) {}
+
+  async of(ids: string[]): Promise<Map<string, string | null> | undefined> {
+    if (this.unknown) return undefined;
+    try {
+      return await this.api.workflowFolders(ids);
+    } catch (error) {
+      if (!(error instanceof N8nApiError) || error instanceof AuthenticationError) throw error;
+      if (this.unknown) return undefined;
+      this.unknown = true;
+      this.onUnknown(foldersUnknownBecause(error));
+      return undefined;
+    }
+  }
+}
+
+function foldersUnknownBecause(error: N8nApiError): string {
+  const why =
+    error instanceof NotFoundError
+      ? 'this n8n has no POST /n8n-packages/export (n8n 2.24 or later has it)'
+      : error.status === 403
+        ? 'the API key may not use POST /n8n-packages/export (it needs the workflow:export scope)'
+        : `POST /n8n-packages/export failed: ${error.message}`;
+  return `${why}, the only route that names a workflow's folder: the archive does not say which folder each workflow is in, and a restore puts them at their project's root`;
+}

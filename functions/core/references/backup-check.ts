@@ -1,0 +1,71 @@
+/**
+ * The backup's reference check: a workflow whose credential, data-table or workflow reference
+ * points at nothing in the instance becomes a `dangling-reference` warning. Only ids and names are
+ * kept. A workflow reference is judged once every workflow has been seen (callees may come later).
+ */
+import type { ArchiveWarning } from '../archive/format.js';
+import type { Workflow } from '../n8n-types.js';
+import {
+  danglingReferenceWarning,
+  findWorkflowReferences,
+  type WorkflowReference,
+} from './workflow-references.js';
+
+type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
+
+export class BackupReferences {
+  /** The ids written so far, by resource. */
+  private readonly ids = new Map<string, Set<string>>();
+  /** Workflow → workflow references whose target was not seen yet when the caller was written. */
+  private readonly forward: ForwardReference[] = [];
+
+  constructor(
+    private readonly warnings: ArchiveWarning[],
+    /** Whether a resource was skipped: references into it cannot be judged. */
+    private readonly skipped: (resource: string) => boolean,
+  ) {}
+
+  /** The ids of one resource written so far (the export adds each object it writes). */
+  known(resource: string): Set<string> {
+    let ids = this.ids.get(resource);
+    if (!ids) {
+      ids = new Set();
+      this.ids.set(resource, ids);
+    }
+    return ids;
+  }
+
+  get workflowIds(): ReadonlySet<string> {
+    return this.known('workflows');
+  }
+
+  observe(workflow: Workflow): void {
+    this.known('workflows').add(workflow.id);
+    for (const reference of findWorkflowReferences(workflow)) {
+      switch (reference.kind) {
+        case 'credential':
+          if (!this.known('credentials').has(reference.id) && !this.skipped('credentials'))
+            this.warn(workflow, reference);
+          break;
+        case 'dataTable':
+          if (!this.known('dataTables').has(reference.id) && !this.skipped('dataTables'))
+            this.warn(workflow, reference);
+          break;
+        default:
+          if (!this.workflowIds.has(reference.id))
+            this.forward.push({ workflow: { id: workflow.id, name: workflow.name }, reference });
+      }
+    }
+  }
+
+  /** Once every workflow is written: the workflow references still pointing at nothing. */
+  checkForward(): void {
+    for (const { workflow, reference } of this.forward)
+      if (!this.workflowIds.has(reference.id)) this.warn(workflow, reference);
+    this.forward.length = 0;
+  }
+
+  private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
+    this.warnings.push(danglingReferenceWarning(workflow, reference));
+  }
+}
