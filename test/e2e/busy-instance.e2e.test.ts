@@ -567,7 +567,7 @@ describe('a backup with a workflow saved and rows deleted between two of its rea
   /**
    * FINDING (issue 25, for the lead): a workflow's record is its listing (GET /workflows: name,
    * nodes, versionId, updatedAt) plus `description` (and pinData, shares) from GET /workflows/{id},
-   * read later (functions/core/backup-workflows.ts, `workflowRecord`). A version saved in between
+   * read later (functions/core/backup/workflows.ts, `workflowRecord`). A version saved in between
    * gives a record of two versions: name and nodes of one, description of the next. Under the busy
    * load above it happened to 3, 4, 7 and 12 of the 12 records in four backups, each exiting 0. A
    * fix: when the detail's `updatedAt` differs from the listed one, take the record whole from the

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import type { Tag } from '../n8n-types.js';
-import type { N8nApi, N8nScratchApi, N8nTagsApi } from '../ports.js';
+import type { N8nScratchApi, N8nTagsApi } from '../ports.js';
 import type { ApplyContext, Kind, PlanContext } from './kind.js';
 import { id, text } from './kind.js';
 import { Adoption } from './shared/adoption.js';

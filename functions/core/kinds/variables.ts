@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AmbiguousWriteError, ConflictError } from '../errors.js';
 import type { InstanceNames } from '../instance/identity.js';
 import type { Variable } from '../n8n-types.js';
-import type { N8nApi, N8nVariablesApi } from '../ports.js';
+import type { N8nVariablesApi } from '../ports.js';
 import type {
   ApplyContext,
   ArchiveReference,
