@@ -27,7 +27,9 @@ export function composeCli(out: Output, env: NodeJS.ProcessEnv) {
     logger: (verbose: boolean | undefined) => createCliLogger(out, verbose === true),
     /** A progress line on a terminal, unless the output is --json. */
     progress: (json: boolean | undefined) => createProgress(out, json !== true),
-    n8n: (connection: N8nConnection, logger: Logger) => createN8nClient({ ...connection, logger }),
+    /** The n8n client; no wait to ask n8n again ends past `deadline` (--timeout), epoch ms. */
+    n8n: (connection: N8nConnection, logger: Logger, deadline?: number) =>
+      createN8nClient({ ...connection, logger, ...(deadline === undefined ? {} : { deadline }) }),
     /** The store --store names (a folder or s3://bucket/prefix). */
     store: (option: string | undefined) => storeFromOption(option, env),
     /** The store that holds the archive at this location (a path or an s3:// URL). */

@@ -5,6 +5,7 @@
  * key, then the limits) and gives what the composition root builds a client from.
  */
 import { DEFAULT_MAX_ANSWER_BYTES } from '../adapters/n8n/index.js';
+import { RETRY_WAIT_OPTIONS, retryWaitsMs } from '../core/options/retry-waits.js';
 import type { OptionValues } from '../core/options/table.js';
 import { textOption } from '../core/options/values.js';
 import { resolveApiKey } from './api-key.js';
@@ -24,8 +25,10 @@ const DEFAULT_RETRIES = 5;
 
 /**
  * The bounds on each request to n8n: --max-answer-mib (the largest answer read), --request-timeout
- * (seconds one attempt may take, answer included) and --retries (attempts after the first for a
- * transient failure). A hostile or stuck server costs at most their product.
+ * (seconds one attempt may take, answer included), --retries (attempts after the first for a
+ * transient failure), --retry-budget (how long a request is asked again through an outage) and
+ * --max-retry-wait (the longest wait). A hostile or stuck server costs at most the budget and one
+ * attempt, and no wait passes --timeout.
  */
 export const REQUEST_BOUND_OPTIONS = {
   maxAnswerMib: textOption(
@@ -43,6 +46,7 @@ export const REQUEST_BOUND_OPTIONS = {
     'times a request is tried again after a transient failure (429, 5xx, a lost connection, a timeout)',
     String(DEFAULT_RETRIES),
   ),
+  ...RETRY_WAIT_OPTIONS,
 } as const;
 
 /** --url, --api-key-env, --api-key-file and --concurrency, then the request bounds. */
@@ -63,6 +67,8 @@ export interface RequestLimits {
   maxAnswerBytes: number;
   timeoutMs: number;
   retries: number;
+  retryBudgetMs: number;
+  maxRetryAfterMs: number;
 }
 
 /** An n8n instance as the flags name it: its base URL, its key, and the limits of talking to it. */
@@ -87,6 +93,7 @@ export function requestBounds(flags: RequestBoundFlags): Omit<RequestLimits, 'co
     timeoutMs:
       wholeNumber(flags.requestTimeout, '--request-timeout', 1, 3600, DEFAULT_REQUEST_TIMEOUT_S) * 1000,
     retries: wholeNumber(flags.retries, '--retries', 0, 20, DEFAULT_RETRIES),
+    ...retryWaitsMs(flags),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   BackupDeadlineError,
   DrillFailedError,
   RestoreError,
+  RetryPastDeadlineError,
   StoreError,
   UsageError,
 } from '../core/errors.js';
@@ -52,10 +53,13 @@ export const badInstanceName = (instance: string, why = '') =>
 
 export const instanceNameRule = "use letters, digits, '.', '_' or '-' (up to 63)";
 
-/** The core's deadline, worded with the flag that set it. */
-export const backupStoppedAtTimeout = (error: BackupDeadlineError, timeout: string | undefined) =>
+/** The core's deadline (or a wait for n8n that would have passed it), worded with the flag that set it. */
+export const backupStoppedAtTimeout = (
+  error: BackupDeadlineError | RetryPastDeadlineError,
+  timeout: string | undefined,
+) =>
   new BackupDeadlineError(
-    `the backup stopped at its --timeout ${timeout} minute(s) before it was done; no archive was published (the partial one was removed): run it again, with a longer --timeout if it needs one`,
+    `${error instanceof RetryPastDeadlineError ? `${error.message}. ` : ''}the backup stopped at its --timeout ${timeout} minute(s) before it was done; no archive was published (the partial one was removed): run it again, with a longer --timeout if it needs one`,
     { deadline: error.deadline },
     { cause: error },
   );

@@ -235,6 +235,30 @@ export class BackupDeadlineError extends ArkError {
   }
 }
 
+/**
+ * A wait to ask n8n again would end past the run's deadline (`--timeout`, a Lambda slice's end):
+ * the call fails at once instead of waiting. A backup publishes nothing; a restore stops where it
+ * is, its ledger saved, as at any deadline. Exit 6.
+ */
+export class RetryPastDeadlineError extends ArkError {
+  override readonly exitCode = 6;
+  /** The deadline, epoch ms. */
+  readonly deadline: number;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(
+    message: string,
+    context: { deadline: number; method: string; path: string },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.deadline = context.deadline;
+    this.method = context.method;
+    this.path = context.path;
+  }
+}
+
 export function isArkError(error: unknown): error is ArkError {
   return error instanceof ArkError;
 }

@@ -1,7 +1,7 @@
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import { runBackup } from '../core/backup/run.js';
 import { judgeShrink, newestManifest } from '../core/backup/shrink.js';
-import { type BackupMetrics, compose } from './compose.js';
+import { type BackupMetrics, compose, type LambdaContext } from './compose.js';
 import { backupEventSchema, parseAtEdge } from './events.js';
 
 /**
@@ -10,14 +10,21 @@ import { backupEventSchema, parseAtEdge } from './events.js';
  */
 export async function handler(
   event: unknown,
+  context?: LambdaContext,
 ): Promise<{ archive: string; counts: Record<string, number>; shrank: boolean }> {
-  const { instance, history, shrinkAlarmShare } = parseAtEdge(backupEventSchema, event, 'backup event');
+  const { instance, history, shrinkAlarmShare, maxRetryWait, retryBudget } = parseAtEdge(
+    backupEventSchema,
+    event,
+    'backup event',
+  );
   const c = compose(process.env);
   const started = Date.now();
   const metrics = (fields: Omit<BackupMetrics, 'instance' | 'durationMs'>) =>
     c.metrics.backup({ instance, durationMs: Date.now() - started, ...fields });
   try {
-    const api = await c.n8n(instance);
+    // Waits for n8n end before the function would be stopped.
+    const deadline = context ? c.slice(context).deadline : undefined;
+    const api = await c.n8n(instance, { maxRetryWait, retryBudget, deadline });
     const previous = await newestManifest(c.store, instance, c.openReader, c.logger);
     const { archive, manifest } = await runBackup(
       {

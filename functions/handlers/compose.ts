@@ -20,6 +20,7 @@ import {
 } from '../adapters/secrets-manager.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { type ClosableArchive, openArchiveAt } from '../core/archive/access.js';
+import { retryWaitsMs } from '../core/options/retry-waits.js';
 import {
   type LockOwner,
   type Logger,
@@ -67,6 +68,13 @@ const SAFETY_MARGIN_MS = 60_000;
 /** Clock difference allowed between this Lambda and the one that finds its lock. */
 const LOCK_SKEW_MS = 60_000;
 
+/** How an invocation's n8n client waits: the event's options (seconds) and the invocation's end (epoch ms). */
+export interface ClientWaits {
+  maxRetryWait?: number | undefined;
+  retryBudget?: number | undefined;
+  deadline?: number | undefined;
+}
+
 /** What a Lambda invocation is told about its own time. */
 export interface LambdaContext {
   getRemainingTimeInMillis(): number;
@@ -112,11 +120,14 @@ export class Composition {
     });
   }
 
-  /** The n8n client for a configured instance. */
-  async n8n(instance: string): Promise<N8nClient> {
+  /**
+   * The n8n client for a configured instance, waiting for n8n as the event's `maxRetryWait` and
+   * `retryBudget` say, and never past `deadline` (the invocation's end).
+   */
+  async n8n(instance: string, waits: ClientWaits = {}): Promise<N8nClient> {
     const secretName = this.env.INSTANCES[instance];
     if (!secretName) throw unknownInstance(instance, Object.keys(this.env.INSTANCES));
-    return this.clientFor(secretName);
+    return this.clientFor(secretName, waits);
   }
 
   /** The scratch instance drills of `instance` restore into (DRILL_TARGETS). */
@@ -179,9 +190,16 @@ export class Composition {
   }
 
   /** The n8n client of the instance behind a secret (read once per call, never logged). */
-  private async clientFor(secretName: string): Promise<N8nClient> {
+  private async clientFor(secretName: string, waits: ClientWaits = {}): Promise<N8nClient> {
     const { url, apiKey } = await readInstanceSecret(this.secrets, secretName);
-    return createN8nClient({ baseUrl: url, apiKey, logger: this.logger });
+    const { deadline, ...options } = waits;
+    return createN8nClient({
+      baseUrl: url,
+      apiKey,
+      logger: this.logger,
+      ...retryWaitsMs(options),
+      ...(deadline === undefined ? {} : { deadline }),
+    });
   }
 }
 

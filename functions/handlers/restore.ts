@@ -12,15 +12,17 @@ export async function handler(event: unknown, context: LambdaContext) {
     archive: ref,
     target,
     credentialSecrets,
+    maxRetryWait,
+    retryBudget,
     ...options
   } = parseAtEdge(restoreEventSchema, event, 'restore event');
   const c = compose(process.env);
   const secrets = credentialSecrets ? c.credentialSecrets(target, credentialSecrets) : undefined;
   const ledgerKey = `${ref.key}.restore-${target}.ledger.json`;
-  const api = await c.n8n(target);
+  const { deadline, lockOwner } = c.slice(context);
+  const api = await c.n8n(target, { maxRetryWait, retryBudget, deadline });
   const archive = await c.openArchive(ref);
   try {
-    const { deadline, lockOwner } = c.slice(context);
     const run = await runRestore(
       {
         archive,

@@ -16,6 +16,7 @@ import {
   packageSourceVersion,
   workflowPackage,
 } from '../../functions/adapters/n8n/package-format.js';
+import { badRequestKind } from '../../functions/adapters/n8n/write-outcome.js';
 import { listedGraphs, versionRecord } from '../../functions/core/backup/listed-versions.js';
 import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
 import type { PackagedWorkflow } from '../../functions/core/ports.js';
@@ -1925,6 +1926,41 @@ export function describeN8nContract(
           400,
           { message: 'request/params/dataTableId must match format "nanoid"' },
         ]);
+      });
+    });
+
+    describe('which answers to a write prove n8n refused it', () => {
+      /**
+       * n8n answers 400 for any error inside its handlers, a database failure after a save among
+       * them (write-outcome.ts); only these refusals let the restore mark an object failed without
+       * looking for it first. Each is a real answer to a write the restore could send.
+       */
+      it('words its refusals of a body the way write-outcome.ts recognises them', async () => {
+        const table = await createTable(`${run} refusals`, [{ name: 'email', type: 'string' }]);
+        const refusals = [
+          await api('POST', '/workflows', {
+            body: { ...manualWorkflow(`${run}-refused`), description: 'x' },
+          }),
+          await api('POST', '/workflows', { body: { name: `${run}-no-nodes` } }),
+          await api('POST', '/tags', { body: { id: 'abc', name: `${tagRun}x` } }),
+          await api('POST', '/data-tables', {
+            body: { name: `${run} json`, columns: [{ name: 'doc', type: 'json' }] },
+          }),
+          await api('POST', `/data-tables/${table.id}/rows`, { body: { data: [{ id: 9, email: 'e@x' }] } }),
+          await api('POST', '/credentials', { body: { name: `${run} c`, type: 'noSuchType', data: {} } }),
+        ];
+
+        expect(refusals.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400]);
+        expect(
+          refusals.map((answer) => [message(answer), badRequestKind(message(answer) as string)]),
+        ).toEqual(refusals.map((answer) => [message(answer), 'refused']));
+      });
+
+      it("calls a database failure's 400 ambiguous: it may follow a save", () => {
+        // Measured on Postgres-backed n8n 2.41.1 under load (docs/REAL-N8N-FINDINGS.md): PUT
+        // /workflows/{id} answered this after n8n had saved the workflow.
+        expect(badRequestKind('timeout exceeded when trying to connect')).toBe('infrastructure');
+        expect(badRequestKind('Something n8n has not said before')).toBe('unproven');
       });
     });
 

@@ -179,6 +179,8 @@ async function proxyTo(n8n: RealN8n, proxySeed: number, rate = RATE): Promise<Fa
     seed: proxySeed,
     rates: ratesAt(rate),
     slowMs: SLOW_MS,
+    // Retry-After 0: a wait the client obeys costs nothing (one over its longest wait would fail the call).
+    retryAfterSeconds: 0,
   });
   proxies.push(proxy);
   return proxy;

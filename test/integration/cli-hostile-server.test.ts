@@ -1,8 +1,8 @@
 /**
- * The built CLI against a server of the test's own that pages for ever or answers a byte at a time:
- * each run ends within its bound (the request bounds the flags set), with exit 3 and a message that
- * says what the server did, and its peak RSS stays under 300 MB. (The 400 MB answer is in
- * cli-hostile-answer.test.ts; Retry-After's cap, 60 s a wait, is tested on the client itself.)
+ * The built CLI against a server of the test's own that pages for ever, answers a byte at a time or
+ * asks to be left alone for a day: each run ends within its bound (the request bounds the flags
+ * set), with exit 3 (6 at --timeout) and a message that says what the server did, and its peak RSS
+ * stays under 300 MB. (The 400 MB answer is in cli-hostile-answer.test.ts.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -31,6 +31,10 @@ function hostile(req: IncomingMessage, res: ServerResponse): void {
   if (path === '/api/v1/discover') {
     res.writeHead(404, { 'content-type': 'application/json' });
     return void res.end('{"message":"not found"}');
+  }
+  if (key === 'retry-after-a-day') {
+    res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '86400' });
+    return void res.end('{"message":"Too Many Requests"}');
   }
   if (req.method !== 'GET' || path !== '/api/v1/workflows')
     return void json(res, { data: [], nextCursor: null });
@@ -97,7 +101,33 @@ describe('n8n-ark backup against a hostile server', () => {
     expect(run.peakRssBytes, `peak RSS ${run.peakRssBytes} bytes`).toBeLessThan(PEAK_RSS_BOUND_BYTES);
   });
 
+  it('stops at once when n8n asks to wait a day past --timeout 1, with exit 6', async () => {
+    // Act
+    const run = await backup('retry-after-a-day', '--timeout', '1');
+
+    // Assess
+    expect(run.killed, run.stderr).toBe(false);
+    expect(run.code, run.stderr).toBe(6);
+    expect(run.stderr).toContain("asking again in 24 h would pass the run's deadline");
+    expect(run.stderr).toContain('the backup stopped at its --timeout 1 minute(s)');
+    expect(run.durationMs).toBeLessThan(10_000);
+  });
+
+  it('fails at once when n8n asks to wait longer than --max-retry-wait, with exit 3', async () => {
+    // Act
+    const run = await backup('retry-after-a-day');
+
+    // Assess
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain(
+      'n8n asks to wait 24 h; the longest wait allowed is 60 s (--max-retry-wait)',
+    );
+    expect(run.durationMs).toBeLessThan(10_000);
+  });
+
   it.each([
+    ['--max-retry-wait', '0', 'a whole number of seconds from 1 to 3600'],
+    ['--retry-budget', '3601', 'a whole number of seconds from 0 to 3600'],
     ['--request-timeout', '0', 'a whole number from 1 to 3600'],
     ['--retries', '-1', 'a whole number from 0 to 20'],
     ['--retries', 'many', 'a whole number from 0 to 20'],

@@ -84,6 +84,38 @@ describe.each(['restore', 'migrate'] as const)('%s through faulty networks', (op
   }, 80_000);
 });
 
+describe("restore through n8n's 400 to writes it saved", () => {
+  it('ends equal, nothing twice, in at most two invocations when a third of the writes are answered 400 "timeout exceeded when trying to connect" after n8n saved them', async () => {
+    // Prepare: only that fault, on a third of every class of request (reads are asked again)
+    const specs = [1, 2, 3, 4, 5, 6].map((seed) => ({
+      operation: 'restore' as const,
+      seed,
+      rate: 0.3,
+      maxInvocations: 2,
+      only: ['400-after'] as const,
+    }));
+
+    // Act
+    const results = await runFaultMatrix(world, specs, { concurrency: CONCURRENCY });
+
+    // Assess
+    for (const result of results) {
+      expect(result.converged, label(result)).toBe(true);
+      expect(result.invocations, label(result)).toBeLessThanOrEqual(2);
+      expect(result.differences, label(result)).toEqual([]);
+      expect({ lost: result.lost, duplicates: result.duplicates }, label(result)).toEqual({
+        lost: 0,
+        duplicates: 0,
+      });
+    }
+    const saved = results.reduce((sum, result) => sum + result.lostCreateAnswers, 0);
+    expect(saved).toBeGreaterThan(results.length * 3);
+    console.log(
+      `400 after a save: ${saved} creates and row inserts answered 400 after n8n saved them over ${results.length} restores; invocations ${results.map((r) => r.invocations).join(', ')}`,
+    );
+  }, 80_000);
+});
+
 describe('backup through a faulty network', () => {
   it(`records exactly the source's counts over ${SEEDS.backup} seeds per rate`, async () => {
     // Act

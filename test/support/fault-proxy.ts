@@ -13,10 +13,16 @@
  *   502           no               502, HTML body (a gateway that could not reach n8n)
  *   503           no               503, HTML body (a gateway shedding load)
  *   502-after     yes, did it      502, HTML body (a gateway that timed out after passing it on)
+ *   400-after     yes, did it      400 `{"message":"timeout exceeded when trying to connect"}`: n8n's
+ *                                  answer when its database pool failed after the write was saved
  *   reset-before  no               TCP reset after the request was read (ECONNRESET)
  *   reset-after   yes, did it      TCP reset once the upstream answered: the answer is lost
  *   slow          yes, did it      the upstream's answer, held back `slowMs`: a client with a
  *                                  shorter timeout gives up although the work was done
+ *
+ * An outage (`outage` below, or `startOutage`) answers every request for a while without passing it
+ * on: n8n's own `503 {"code":503,"message":"Database is not ready!"}` (its database health check
+ * failing), or a gateway's 502 page (n8n itself down behind a proxy).
  *
  * Every injected status answer carries `x-fault-proxy: <kind>`, so a log shows who answered.
  * Requests are buffered whole (the fault cap hashes bodies) and so are answers (the after-kinds
@@ -31,17 +37,39 @@ import { createRandom, type Random } from '../double/prng.js';
 export type RequestClass = 'read' | 'create' | 'rowInsert' | 'update';
 export const REQUEST_CLASSES: readonly RequestClass[] = ['read', 'create', 'rowInsert', 'update'];
 
-export type FaultKind = '429' | '500' | '502' | '503' | '502-after' | 'reset-before' | 'reset-after' | 'slow';
+export type FaultKind =
+  | '429'
+  | '500'
+  | '502'
+  | '503'
+  | '502-after'
+  | '400-after'
+  | 'reset-before'
+  | 'reset-after'
+  | 'slow';
 export const FAULT_KINDS: readonly FaultKind[] = [
   '429',
   '500',
   '502',
   '503',
   '502-after',
+  '400-after',
   'reset-before',
   'reset-after',
   'slow',
 ];
+
+/** What answers during an outage: n8n with its database down, or a gateway in front of a stopped n8n. */
+export type OutageAnswer = 'database' | 'gateway';
+
+export interface OutageSpec {
+  /** Requests passed (or faulted) normally before the outage begins. */
+  afterRequests: number;
+  /** How long it lasts from its first answer. */
+  ms: number;
+  /** Default 'database'. */
+  answer?: OutageAnswer;
+}
 
 export interface ClassRate {
   /** Share of this class's requests that get a fault, 0..1. */
@@ -76,6 +104,8 @@ export interface FaultProxyOptions {
    * two calls of the client (a workflow saved between its listing and its read, say).
    */
   beforeForward?: (method: string, path: string) => Promise<void>;
+  /** An outage that begins after a number of requests: every request answered 503 (or 502) for a while. */
+  outage?: OutageSpec;
 }
 
 export interface FaultEvent {
@@ -97,6 +127,8 @@ export interface FaultProxyStats {
   spared: number;
   /** Requests the upstream could not be reached for (answered 502, not counted as faults). */
   upstreamErrors: number;
+  /** Requests answered by an outage, and when it began and ended (epoch ms). */
+  outage: { answered: number; startedAt?: number; endedAt?: number };
 }
 
 export interface FaultProxy {
@@ -105,6 +137,8 @@ export interface FaultProxy {
   stats(): FaultProxyStats;
   /** Replaces the rates for the requests that arrive from now on. */
   setRates(rates: FaultRates): void;
+  /** Begins an outage now, lasting `ms`. */
+  startOutage(ms: number, answer?: OutageAnswer): void;
   /** Closes every socket (client and upstream side) and drops held-back answers. */
   close(): Promise<void>;
 }
@@ -168,7 +202,31 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     faults: [],
     spared: 0,
     upstreamErrors: 0,
+    outage: { answered: 0 },
   };
+  let outage: { until: number; answer: OutageAnswer } | undefined;
+  const startOutage = (ms: number, answer: OutageAnswer = 'database') => {
+    const now = Date.now();
+    outage = { until: now + ms, answer };
+    stats.outage.startedAt = now;
+    stats.outage.endedAt = now + ms;
+  };
+
+  /** Answers the request if an outage is on (beginning one when its request count is reached). */
+  function duringOutage(res: ServerResponse): boolean {
+    if (!outage && options.outage && stats.requests > options.outage.afterRequests)
+      startOutage(options.outage.ms, options.outage.answer);
+    if (!outage || Date.now() >= outage.until) return false;
+    stats.outage.answered += 1;
+    if (outage.answer === 'gateway') {
+      res.writeHead(502, { 'content-type': 'text/html', 'x-fault-proxy': 'outage' });
+      res.end(GATEWAY_PAGE(502, 'Bad Gateway'));
+    } else {
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'x-fault-proxy': 'outage' });
+      res.end('{"code":503,"message":"Database is not ready!"}');
+    }
+    return true;
+  }
 
   /** One roll per request, then one to pick the kind when it is faulted. */
   function decide(requestClass: RequestClass, key: string): FaultKind | undefined {
@@ -239,6 +297,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       res.writeHead(429, { ...json, 'retry-after': retryAfter }).end('{"message":"Too Many Requests"}');
     } else if (fault === '500') {
       res.writeHead(500, json).end('{"message":"Internal server error"}');
+    } else if (fault === '400-after') {
+      res.writeHead(400, json).end('{"message":"timeout exceeded when trying to connect"}');
     } else if (fault === '503') {
       res.writeHead(503, html).end(GATEWAY_PAGE(503, 'Service Temporarily Unavailable'));
     } else {
@@ -265,6 +325,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const path = `${target.pathname}${target.search}`;
     const requestClass = classify(method, target.pathname);
     stats.requests += 1;
+    if (duringOutage(res)) return;
     const fault = decide(requestClass, requestKey(method, path, body));
     stats.counts[requestClass][fault ?? 'pass'] += 1;
     if (fault) stats.faults.push({ method, path, requestClass, fault });
@@ -282,7 +343,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return void res.end(`fault proxy: upstream ${upstream.origin} failed: ${(error as Error).message}`);
     }
     if (fault === 'reset-after') return void req.socket.resetAndDestroy();
-    if (fault === '502-after') return inject(res, fault);
+    if (fault === '502-after' || fault === '400-after') return inject(res, fault);
     if (fault === 'slow') return holdBack(res, answer);
     reply(res, answer);
   }
@@ -304,6 +365,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     setRates: (next) => {
       rates = checkedRates(next);
     },
+    startOutage,
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of held) clearTimeout(timer);

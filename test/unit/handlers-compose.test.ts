@@ -181,7 +181,7 @@ describe('event schemas', () => {
     );
 
     expect(error.message).toMatch(
-      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets$/,
+      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets, maxRetryWait, retryBudget$/,
     );
   });
 
@@ -228,6 +228,28 @@ describe('event schemas', () => {
         () => parseAtEdge(backupEventSchema, { instance: 'prod', shrinkAlarmShare: share }, 'backup event'),
         String(share),
       ).toThrow('invalid backup event: shrinkAlarmShare: must be a share between 0 and 1');
+  });
+
+  it('backup and restore: take the waits for n8n (maxRetryWait, retryBudget) as --max-retry-wait and --retry-budget do', () => {
+    const archive = { key: 'archives/prod/x.zip' };
+    expect(
+      parseAtEdge(
+        backupEventSchema,
+        { instance: 'prod', maxRetryWait: 30, retryBudget: 600 },
+        'backup event',
+      ),
+    ).toEqual({ instance: 'prod', maxRetryWait: 30, retryBudget: 600 });
+    expect(
+      parseAtEdge(restoreEventSchema, { archive, target: 'dr', retryBudget: 0 }, 'restore event'),
+    ).toMatchObject({ retryBudget: 0 });
+    expect(() =>
+      parseAtEdge(backupEventSchema, { instance: 'prod', maxRetryWait: 0 }, 'backup event'),
+    ).toThrow('invalid backup event: maxRetryWait: must be a whole number of seconds from 1 to 3600, not 0');
+    expect(() =>
+      parseAtEdge(restoreEventSchema, { archive, target: 'dr', retryBudget: 1.5 }, 'restore event'),
+    ).toThrow(
+      'invalid restore event: retryBudget: must be a whole number of seconds from 0 to 3600, not 1.5',
+    );
   });
 
   it('verify: an archive (with the target after a restore) or an instance', () => {

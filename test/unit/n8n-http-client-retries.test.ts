@@ -13,7 +13,12 @@ import {
   type N8nClient,
   type N8nClientOptions,
 } from '../../functions/adapters/n8n/index.js';
-import { AmbiguousWriteError, ConnectionError, N8nApiError } from '../../functions/core/errors.js';
+import {
+  AmbiguousWriteError,
+  ConnectionError,
+  N8nApiError,
+  RetryPastDeadlineError,
+} from '../../functions/core/errors.js';
 import type { LogFields, Logger } from '../../functions/core/ports.js';
 
 const KEY = 'n8n_api_secret_key_0123456789';
@@ -206,9 +211,9 @@ describe('N8nHttpClient retries idempotent requests through every transient fail
 });
 
 describe('N8nHttpClient bounds its retries', () => {
-  it('stops after the configured retries with the 5xx, saying how many times it tried', async () => {
+  it('stops after the configured retries with the 500, saying how many times it tried', async () => {
     // Prepare
-    const { url, seen } = await serve((_req, res) => send(res, 503, { message: 'maintenance' }));
+    const { url, seen } = await serve((_req, res) => send(res, 500, { message: 'maintenance' }));
     const { api, delays } = client(url, { retries: 3, backoffMs: 100 });
 
     // Act
@@ -216,8 +221,8 @@ describe('N8nHttpClient bounds its retries', () => {
 
     // Assess
     expect(error).toBeInstanceOf(N8nApiError);
-    expect(error).toMatchObject({ status: 503, method: 'GET', path: '/workflows/w1' });
-    expect((error as Error).message).toMatch(/503 to GET \/workflows\/w1: maintenance \(tried 4 times\)/);
+    expect(error).toMatchObject({ status: 500, method: 'GET', path: '/workflows/w1' });
+    expect((error as Error).message).toMatch(/500 to GET \/workflows\/w1: maintenance \(tried 4 times\)/);
     expect(seen).toHaveLength(4);
     expect(delays).toHaveLength(3);
     // Full jitter: anywhere from nothing to the exponential bound of each attempt.
@@ -256,7 +261,7 @@ describe('N8nHttpClient bounds its retries', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it('waits what Retry-After asks when it is within the cap', async () => {
+  it('waits what Retry-After asks when it is within the longest wait', async () => {
     // Prepare
     const { url } = await serve((_req, res, call) => {
       if (call === 1) send(res, 503, { message: 'busy' }, { 'retry-after': '7' });
@@ -271,46 +276,212 @@ describe('N8nHttpClient bounds its retries', () => {
     expect(delays).toEqual([7_000]);
   });
 
-  it('waits at most maxRetryAfterMs when Retry-After asks for a day, and logs that it cut the wait', async () => {
+  it('fails at once when Retry-After asks for a day, naming the wait and --max-retry-wait', async () => {
     // Prepare
-    const { url } = await serve((_req, res, call) => {
-      if (call === 1) send(res, 429, { message: 'Too Many Requests' }, { 'retry-after': '86400' });
-      else send(res, 200, { id: 'w1', ...WORKFLOW });
-    });
-    const byDefault = client(url);
+    const { url, seen } = await serve((_req, res) =>
+      send(res, 429, { message: 'Too Many Requests' }, { 'retry-after': '86400' }),
+    );
+    const { api, delays } = client(url);
 
     // Act
-    await byDefault.api.getWorkflow('w1');
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
 
     // Assess
-    expect(byDefault.delays).toEqual([60_000]);
-    expect(byDefault.debug).toEqual([
-      {
-        message: 'retrying n8n request after the longest wait allowed, not the Retry-After asked',
-        fields: {
-          why: 'GET /workflows/w1: 429',
-          attempt: 1,
-          delayMs: 60_000,
-          retryAfterMs: 86_400_000,
-          maxRetryAfterMs: 60_000,
-        },
-      },
-    ]);
+    expect(error).toBeInstanceOf(N8nApiError);
+    expect(error).toMatchObject({ status: 429, method: 'GET', path: '/workflows/w1' });
+    expect((error as Error).message).toContain(
+      'n8n asks to wait 24 h; the longest wait allowed is 60 s (--max-retry-wait)',
+    );
+    expect(seen).toHaveLength(1);
+    expect(delays).toEqual([]);
   });
 
-  it('takes its Retry-After cap from maxRetryAfterMs', async () => {
+  it('takes the longest wait from maxRetryAfterMs: a Retry-After at it is waited, one past it fails', async () => {
     // Prepare
-    const { url } = await serve((_req, res, call) => {
-      if (call === 1) send(res, 503, { message: 'busy' }, { 'retry-after': '86400' });
+    const { url } = await serve((req, res) => {
+      if (req.url?.endsWith('/ok') && !req.headers['x-again']) send(res, 200, { id: 'ok', ...WORKFLOW });
+      else send(res, 429, { message: 'busy' }, { 'retry-after': req.url?.endsWith('/w5') ? '5' : '6' });
+    });
+    let calls = 0;
+    const { api, delays } = client(url, {
+      maxRetryAfterMs: 5_000,
+      retries: 1,
+      sleep: async (ms) => {
+        calls += 1;
+        delays.push(ms);
+      },
+    });
+
+    // Act
+    const atTheLimit = await api.getWorkflow('w5').catch((e: unknown) => e);
+    const pastIt = await api.getWorkflow('w6').catch((e: unknown) => e);
+
+    // Assess: w5 was waited for (5 s) and tried again; w6 failed before any wait
+    expect((atTheLimit as Error).message).toContain('429 to GET /workflows/w5: busy (tried 2 times)');
+    expect((pastIt as Error).message).toContain(
+      'n8n asks to wait 6 s; the longest wait allowed is 5 s (--max-retry-wait)',
+    );
+    expect(delays).toEqual([5_000]);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('N8nHttpClient rides out an outage for its retry budget', () => {
+  /** A fake clock that the waits move on. */
+  function clocked(url: string, extra: Partial<N8nClientOptions> = {}) {
+    let now = 1_000_000;
+    const waits: number[] = [];
+    const warnings: string[] = [];
+    const logger: Logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (message) => warnings.push(message),
+      error: () => {},
+    };
+    const api = createN8nClient({
+      baseUrl: url,
+      apiKey: KEY,
+      timeoutMs: 2_000,
+      logger,
+      now: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+      ...extra,
+    });
+    return { api, waits, warnings, advance: (ms: number) => (now += ms), at: () => now };
+  }
+
+  it('asks again past --retries through 503 "Database is not ready!", until n8n is back', async () => {
+    // Prepare: n8n answers its database outage to the first 14 calls
+    const { url, seen } = await serve((_req, res, call) => {
+      if (call <= 14) send(res, 503, { code: 503, message: 'Database is not ready!' });
       else send(res, 200, { id: 'w1', ...WORKFLOW });
     });
-    const { api, delays } = client(url, { maxRetryAfterMs: 5_000 });
+    const { api, waits } = clocked(url, { retries: 5 });
+
+    // Act
+    const workflow = await api.getWorkflow('w1');
+
+    // Assess
+    expect(workflow.id).toBe('w1');
+    expect(seen).toHaveLength(15);
+    expect(waits).toHaveLength(14);
+    // Through an outage the backoff stops growing at 8 s, so n8n coming back is noticed soon.
+    expect(Math.max(...waits)).toBeLessThanOrEqual(8_000);
+  });
+
+  it('stops once the budget is spent, saying how many times it tried and in how long', async () => {
+    // Prepare
+    const { url, seen } = await serve((_req, res) => send(res, 502, { message: 'Bad Gateway' }));
+    const { api, waits } = clocked(url, { retries: 2, retryBudgetMs: 30_000 });
+
+    // Act
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(N8nApiError);
+    expect((error as Error).message).toMatch(
+      /n8n answered 502 to GET \/workflows\/w1: Bad Gateway \(tried \d+ times in 30 s, the retry budget; --retry-budget\)/,
+    );
+    expect(waits.reduce((a, b) => a + b, 0)).toBeCloseTo(30_000, 3);
+    expect(seen.length).toBeGreaterThan(3);
+  });
+
+  it('does not ask again past --retries for a failure that is no outage (a 500)', async () => {
+    // Prepare
+    const { url, seen } = await serve((_req, res) => send(res, 500, { message: 'boom' }));
+    const { api } = clocked(url, { retries: 2 });
+
+    // Act
+    await api.getWorkflow('w1').catch(() => {});
+
+    // Assess
+    expect(seen).toHaveLength(3);
+  });
+
+  it('asks again through a refused connection (n8n restarting) for the budget', async () => {
+    // Prepare: nothing listens for the first 12 attempts
+    const port = await listen(() => {});
+    await stop();
+    let attempts = 0;
+    const { api } = clocked(`http://127.0.0.1:${port}`, {
+      retries: 1,
+      sleep: async () => {
+        attempts += 1;
+        if (attempts === 12) await listen((_req, res) => send(res, 200, { id: 'w1', ...WORKFLOW }), port);
+      },
+    });
+
+    // Act
+    const workflow = await api.getWorkflow('w1');
+
+    // Assess
+    expect(workflow.id).toBe('w1');
+    expect(attempts).toBe(12);
+  });
+
+  it('shows each wait longer than 5 s as a warning, naming what n8n answered', async () => {
+    // Prepare
+    const { url } = await serve((_req, res, call) => {
+      if (call === 1) send(res, 503, { message: 'Database is not ready!' }, { 'retry-after': '9' });
+      else if (call === 2) send(res, 503, { message: 'Database is not ready!' }, { 'retry-after': '2' });
+      else send(res, 200, { id: 'w1', ...WORKFLOW });
+    });
+    const { api, warnings } = clocked(url);
 
     // Act
     await api.getWorkflow('w1');
 
+    // Assess: the 9 s wait is shown, the 2 s one is not
+    expect(warnings).toEqual([
+      'n8n answered 503 to GET /workflows/w1 (Database is not ready!): asking again in 9 s (attempt 1; up to 111 s more)',
+    ]);
+  });
+
+  it('fails at once, without waiting, when the wait would pass the deadline', async () => {
+    // Prepare
+    const { url, seen } = await serve((_req, res) =>
+      send(res, 429, { message: 'Too Many Requests' }, { 'retry-after': '30' }),
+    );
+    let now = Date.parse('2026-12-01T10:00:00Z');
+    const waits: number[] = [];
+    const { api } = client(url, {
+      deadline: now + 10_000,
+      now: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    });
+
+    // Act
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
+
     // Assess
-    expect(delays).toEqual([5_000]);
+    expect(error).toBeInstanceOf(RetryPastDeadlineError);
+    expect(error).toMatchObject({ exitCode: 6, method: 'GET', path: '/workflows/w1' });
+    expect((error as Error).message).toBe(
+      "n8n answered 429 to GET /workflows/w1 (Too Many Requests); asking again in 30 s would pass the run's deadline (2026-12-01T10:00:10.000Z, --timeout), so it stops now",
+    );
+    expect(seen).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('stops an outage at the deadline even while its budget lasts', async () => {
+    // Prepare
+    const { url } = await serve((_req, res) => send(res, 503, { message: 'Database is not ready!' }));
+    const deadline = 1_000_000 + 20_000;
+    const { api, at, waits } = clocked(url, { retryBudgetMs: 600_000, deadline });
+
+    // Act
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
+
+    // Assess: it waited while the deadline allowed, then stopped before a wait past it
+    expect(error).toBeInstanceOf(RetryPastDeadlineError);
+    expect(waits.length).toBeGreaterThan(3);
+    expect(at()).toBeLessThanOrEqual(deadline);
   });
 });
 
@@ -441,4 +612,113 @@ describe('N8nHttpClient retries a create only when n8n certainly did not carry i
       expect(seen).toHaveLength(1);
     });
   }
+});
+
+describe('N8nHttpClient tells a 400 that proves a refusal from one that may follow a save', () => {
+  const DB_TIMEOUT = { message: 'timeout exceeded when trying to connect' };
+
+  it('retries a create answered 503 "Database is not ready!": n8n answers it before any handler', async () => {
+    // Prepare
+    const { url, seen } = await disturbedOnce(
+      (_req, res) => send(res, 503, { code: 503, message: 'Database is not ready!' }),
+      { id: 'w9', ...WORKFLOW },
+    );
+
+    // Act
+    const created = await client(url).api.createWorkflow(WORKFLOW);
+
+    // Assess
+    expect(created.id).toBe('w9');
+    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
+
+  it('fails a create answered 400 "timeout exceeded when trying to connect" as ambiguous, naming the answer', async () => {
+    // Prepare
+    const { url, seen } = await serve((req, res) => afterBody(req, () => send(res, 400, DB_TIMEOUT)));
+
+    // Act
+    const error = await client(url)
+      .api.createWorkflow(WORKFLOW)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AmbiguousWriteError);
+    expect((error as Error).message).toContain(
+      'POST /workflows was sent to n8n at ' +
+        url +
+        ', but the answer was 400 (timeout exceeded when trying to connect): its outcome is unknown',
+    );
+    expect((error as Error).cause).toMatchObject({ status: 400 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('fails a create answered with a 400 it does not know as ambiguous too', async () => {
+    // Prepare
+    const { url } = await serve((req, res) =>
+      afterBody(req, () => send(res, 400, { message: 'Something went wrong while saving' })),
+    );
+
+    // Act
+    const error = await client(url)
+      .api.createTag('t')
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(AmbiguousWriteError);
+  });
+
+  it.each([
+    "request/body must have required property 'nodes'",
+    'request/body/id is read-only',
+    "Validation error with data table request: unknown column name 'nope'",
+    'req.body.type is not a known type',
+  ])('fails a create answered 400 "%s" as n8n refused it, once', async (message) => {
+    // Prepare
+    const { url, seen } = await serve((req, res) => afterBody(req, () => send(res, 400, { message })));
+
+    // Act
+    const error = await client(url)
+      .api.createWorkflow(WORKFLOW)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(N8nApiError);
+    expect(error).not.toBeInstanceOf(AmbiguousWriteError);
+    expect((error as Error).message).toBe(`n8n answered 400 to POST /workflows: ${message}`);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('asks a PUT and a GET again after 400 "timeout exceeded when trying to connect", a database failure', async () => {
+    // Prepare
+    const { url, seen } = await serve((req, res, call) =>
+      afterBody(req, () => {
+        if (call === 1 || call === 3) send(res, 400, DB_TIMEOUT);
+        else send(res, 200, { id: 'w1', ...WORKFLOW });
+      }),
+    );
+    const { api } = client(url);
+
+    // Act
+    await api.updateWorkflow('w1', WORKFLOW);
+    await api.getWorkflow('w1');
+
+    // Assess
+    expect(seen.map((r) => r.method)).toEqual(['PUT', 'PUT', 'GET', 'GET']);
+  });
+
+  it('fails a PUT answered with a 400 it does not know at once: n8n refused it, or a re-run sends it again', async () => {
+    // Prepare
+    const { url, seen } = await serve((req, res) =>
+      afterBody(req, () => send(res, 400, { message: 'Workflow has no trigger' })),
+    );
+
+    // Act
+    const error = await client(url)
+      .api.updateWorkflow('w1', WORKFLOW)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(N8nApiError);
+    expect(seen).toHaveLength(1);
+  });
 });

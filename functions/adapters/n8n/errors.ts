@@ -13,6 +13,7 @@ import {
   N8nApiError,
   NotFoundError,
   PaginationError,
+  RetryPastDeadlineError,
 } from '../../core/errors.js';
 import type { HttpAnswer } from './http-exchange.js';
 import { REQUIRED_SCOPES } from './scopes.js';
@@ -33,12 +34,25 @@ export interface RequestPlace {
   route: string;
 }
 
+/** How often a call was tried, for a message: ` (tried 6 times)`, ` (tried 14 times in 2 min, its retry budget)`. */
+export interface Tries {
+  attempts: number;
+  /** Set when the call stopped because its retry budget was spent. */
+  budgetMs?: number;
+}
+
+function triedText({ attempts, budgetMs }: Tries): string {
+  if (budgetMs !== undefined)
+    return ` (tried ${attempts} times in ${formatDuration(budgetMs)}, the retry budget; --retry-budget)`;
+  return attempts > 1 ? ` (tried ${attempts} times)` : '';
+}
+
 /** The error for a failing answer: ours by status, with what n8n said. */
 export function answerError(
   at: ClientSettings,
   { method, path, route }: RequestPlace,
   answer: HttpAnswer,
-  attempts = 1,
+  tries: Tries = { attempts: 1 },
 ): Error {
   const message = answerMessage(answer);
   const status = answer.status;
@@ -57,8 +71,7 @@ export function answerError(
       { url: at.baseUrl },
     );
   }
-  const tried = attempts > 1 ? ` (tried ${attempts} times)` : '';
-  const text = `n8n answered ${status} to ${method} ${path}${said}${tried}`;
+  const text = `n8n answered ${status} to ${method} ${path}${said}${triedText(tries)}`;
   if (status === 404) return new NotFoundError(text, context);
   if (status === 409) return new ConflictError(text, context);
   return new N8nApiError(text, context);
@@ -87,7 +100,7 @@ function forbidden({ method, path, route }: RequestPlace, message: string | unde
 }
 
 /** The `message` of a JSON answer; a blocked package import adds why, e.g. workflow-conflict "Orders sync". */
-function answerMessage(answer: HttpAnswer): string | undefined {
+export function answerMessage(answer: HttpAnswer): string | undefined {
   try {
     const parsed = JSON.parse(answer.body.toString('utf8')) as {
       message?: string;
@@ -111,9 +124,9 @@ export function unreachable(
   method: string,
   path: string,
   error: Error,
-  attempts: number,
+  tries: Tries = { attempts: 1 },
 ) {
-  const tried = attempts > 1 ? ` (tried ${attempts} times)` : '';
+  const tried = triedText(tries);
   if (error.name === 'TimeoutError' || error.name === 'AbortError') {
     return new ConnectionError(
       `${method} ${at.baseUrl}/api/v1${path} timed out after ${at.timeoutMs} ms${tried}. Is n8n overloaded or the URL wrong?`,
@@ -148,6 +161,34 @@ export function describeFailure(at: ClientSettings, cause: Error): string {
   if (cause.name === 'TimeoutError') return `no answer came within ${at.timeoutMs} ms`;
   if (cause.name === 'AnswerCutOffError') return 'the answer was cut off';
   return `the connection failed (${describeNetworkError(cause)})`;
+}
+
+/** A Retry-After longer than the longest wait allowed: the call fails at once instead of waiting. */
+export function retryAfterTooLong(
+  { method, path }: RequestPlace,
+  status: number,
+  askedMs: number,
+  maxMs: number,
+): N8nApiError {
+  return new N8nApiError(
+    `n8n answered ${status} to ${method} ${path}: n8n asks to wait ${formatDuration(askedMs)}; the longest wait allowed is ${formatDuration(maxMs)} (--max-retry-wait)`,
+    { status, method, path },
+  );
+}
+
+/** A wait to ask again that would end past the run's deadline: the run stops now. */
+export function retryPastDeadline(
+  { method, path }: RequestPlace,
+  what: string,
+  deadline: number,
+  waitMs: number,
+  cause: Error,
+): RetryPastDeadlineError {
+  return new RetryPastDeadlineError(
+    `${what}; asking again in ${formatDuration(waitMs)} would pass the run's deadline (${new Date(deadline).toISOString()}, --timeout), so it stops now`,
+    { deadline, method, path },
+    { cause },
+  );
 }
 
 export function answerTooLarge(at: ClientSettings, method: string, path: string, cause: Error) {
@@ -214,4 +255,13 @@ export function header(answer: HttpAnswer, name: string): string | undefined {
 /** Status, content type and the first bytes: enough to tell what answered. */
 export function describeAnswer(answer: HttpAnswer): string {
   return `${answer.status}, ${header(answer, 'content-type') ?? 'no content type'}, ${JSON.stringify(answer.body.toString('utf8', 0, 60))}`;
+}
+
+/** 800 ms, 8 s, 2 min, 24 h: a wait as a person reads it. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1_000;
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
 }

@@ -11,6 +11,7 @@ import { cursorListing, MAX_PAGES } from './cursor-pages.js';
 import {
   ambiguousWrite,
   answerError,
+  answerMessage,
   answerTooLarge,
   type ClientSettings,
   describeFailure,
@@ -18,6 +19,9 @@ import {
   header,
   notJson,
   type RequestPlace,
+  retryAfterTooLong,
+  retryPastDeadline,
+  type Tries,
   unreachable,
 } from './errors.js';
 import {
@@ -28,14 +32,19 @@ import {
   type HttpRequest,
 } from './http-exchange.js';
 import {
+  type GiveUp,
   isIdempotent,
+  isOutage,
   isTransient,
   type Method,
   mayHaveBeenCarriedOut,
+  neverConnected,
   parseRetryAfter,
+  type RetryCall,
   RetryPolicy,
   refusedBeforeCarriedOut,
 } from './retry-policy.js';
+import { badRequestKind } from './write-outcome.js';
 
 export type { Method } from './retry-policy.js';
 
@@ -52,11 +61,20 @@ export interface N8nClientOptions {
    * a timeout), per call. Default 5.
    */
   retries?: number;
+  /**
+   * How long one call keeps asking through an outage (502, 503, 504 — n8n's "Database is not ready!"
+   * —, a refused connection), from its first attempt, however many tries that takes. Default 2 min.
+   */
+  retryBudgetMs?: number;
+  /** Epoch ms: no wait to ask again ends past it; the call fails at once instead (RetryPastDeadlineError). */
+  deadline?: number;
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
-  /** Base of the exponential backoff (full jitter, at most 30 s). Default 250 ms. */
+  /** Epoch ms now, for the retry budget and the deadline. Default Date.now. */
+  now?: () => number;
+  /** Base of the exponential backoff (full jitter). Default 250 ms. */
   backoffMs?: number;
-  /** The longest wait a Retry-After header is obeyed for; a server asking for more waits this. Default 60 s. */
+  /** The longest wait allowed; a Retry-After asking for more fails the call at once. Default 60 s. */
   maxRetryAfterMs?: number;
   /**
    * The largest answer read, in bytes; a larger one fails naming the route (a hostile or broken
@@ -143,6 +161,11 @@ export class N8nTransport {
   private readonly exchange: HttpExchange;
   private readonly semaphore: Semaphore;
   private readonly retry: RetryPolicy;
+  /**
+   * Whether n8n answered this client once: a refused connection then means n8n is restarting (an
+   * outage, asked again for the budget); before, most likely a wrong --url (asked --retries times).
+   */
+  private answered = false;
 
   constructor(options: N8nClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
@@ -158,7 +181,10 @@ export class N8nTransport {
       retries: options.retries,
       backoffMs: options.backoffMs,
       maxRetryAfterMs: options.maxRetryAfterMs,
+      budgetMs: options.retryBudgetMs,
+      deadline: options.deadline,
       sleep: options.sleep,
+      now: options.now,
       logger: options.logger ?? silentLogger,
     });
     this.maxPages = options.maxPages ?? MAX_PAGES;
@@ -194,37 +220,101 @@ export class N8nTransport {
    * One request's successful answer, read in full. Each attempt (connecting, sending, reading the
    * answer to its end) has its own timeout and holds one of the client's concurrency slots.
    *
-   * A transient failure is tried again as the retry policy allows. A write that is not idempotent
-   * is tried again only when n8n certainly did not carry it out (429, never connected, not wholly
-   * sent); any other failure after sending it is an AmbiguousWriteError at once, for the caller to
-   * look the object up before writing again.
+   * A transient failure is tried again as the retry policy allows (an outage for its time budget).
+   * A write that is not idempotent is tried again only when n8n certainly did not carry it out
+   * (429, "Database is not ready!", never connected, not wholly sent); any other failure after
+   * sending it — a 400 that does not prove a refusal among them — is an AmbiguousWriteError at
+   * once, for the caller to look the object up before writing again.
    */
   async answer(method: Method, path: string, options: RequestOptions): Promise<HttpAnswer> {
     const url = this.url(path, options.query);
     const request = this.request(method, options);
     const idempotent = isIdempotent(method, options.idempotent);
     const place: RequestPlace = { method, path, route: options.route };
+    const call = this.retry.call();
     for (let attempt = 1; ; attempt += 1) {
       const answer = await this.attempt(url, request, place, attempt);
       if (answer instanceof HttpExchangeError) {
         const cause = answer.cause;
         if (!idempotent && mayHaveBeenCarriedOut(answer))
           throw ambiguousWrite(this.settings, method, path, describeFailure(this.settings, cause), cause);
-        if (!(await this.retry.again(attempt, `${method} ${path}: ${describeNetworkError(cause)}`)))
-          throw unreachable(this.settings, method, path, cause, attempt);
+        const why = `${method} ${path}: ${describeNetworkError(cause)}`;
+        const stop = await call.again({ attempt, why, outage: this.answered && neverConnected(answer) });
+        if (stop)
+          throw this.stopped(stop, place, why, (tries) =>
+            unreachable(this.settings, method, path, cause, tries),
+          );
         continue;
       }
+      this.answered = true;
       if ((answer.status >= 200 && answer.status < 300) || options.accept?.includes(answer.status))
         return answer;
-      if (!isTransient(answer.status)) throw answerError(this.settings, place, answer);
-      if (!idempotent && !refusedBeforeCarriedOut(answer.status)) {
-        const cause = answerError(this.settings, place, answer);
-        throw ambiguousWrite(this.settings, method, path, `the answer was ${answer.status}`, cause);
-      }
-      const retryAfterMs = parseRetryAfter(header(answer, 'retry-after'));
-      if (!(await this.retry.again(attempt, `${method} ${path}: ${answer.status}`, retryAfterMs)))
-        throw answerError(this.settings, place, answer, attempt);
+      await this.onFailingAnswer(call, place, answer, attempt, idempotent);
     }
+  }
+
+  /**
+   * A failing answer: thrown as our error when it is final, ambiguous or the retries are spent;
+   * otherwise waited out (the caller tries again).
+   */
+  private async onFailingAnswer(
+    call: RetryCall,
+    place: RequestPlace,
+    answer: HttpAnswer,
+    attempt: number,
+    idempotent: boolean,
+  ): Promise<void> {
+    const { method, path } = place;
+    const message = answerMessage(answer);
+    const badRequest = answer.status === 400 ? badRequestKind(message) : undefined;
+    const infrastructure = badRequest === 'infrastructure';
+    const failed = () => answerError(this.settings, place, answer);
+    if (!isTransient(answer.status) && !infrastructure) {
+      if (idempotent || badRequest !== 'unproven') throw failed();
+      throw ambiguousWrite(
+        this.settings,
+        method,
+        path,
+        `the answer was 400 (${message ?? 'no message'})`,
+        failed(),
+      );
+    }
+    if (!idempotent && !refusedBeforeCarriedOut(answer.status, message)) {
+      const said = message ? ` (${message})` : '';
+      throw ambiguousWrite(this.settings, method, path, `the answer was ${answer.status}${said}`, failed());
+    }
+    const why = `n8n answered ${answer.status} to ${method} ${path}${message ? ` (${message})` : ''}`;
+    const retryAfterMs = parseRetryAfter(header(answer, 'retry-after'), this.retry.clockNow());
+    const outage = isOutage(answer.status) || infrastructure;
+    const stop = await call.again({
+      attempt,
+      why,
+      outage,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+    if (stop)
+      throw this.stopped(
+        stop,
+        place,
+        why,
+        (tries) => answerError(this.settings, place, answer, tries),
+        answer.status,
+      );
+  }
+
+  /** The error a call that is not tried again fails with. */
+  private stopped(
+    stop: GiveUp,
+    place: RequestPlace,
+    why: string,
+    failure: (tries: Tries) => Error,
+    status = 0,
+  ): Error {
+    if (stop.reason === 'deadline')
+      return retryPastDeadline(place, why, stop.deadline, stop.waitMs, failure({ attempts: 1 }));
+    if (stop.reason === 'retry-after') return retryAfterTooLong(place, status, stop.askedMs, stop.maxMs);
+    const attempts = stop.attempts;
+    return failure(stop.reason === 'budget' ? { attempts, budgetMs: stop.budgetMs } : { attempts });
   }
 
   /**
@@ -243,7 +333,7 @@ export class N8nTransport {
       if (error instanceof HttpAnswerTooLargeError) throw answerTooLarge(this.settings, method, path, error);
       // Thrown before anything was sent (a header Node refuses, say): another attempt would too.
       if (!(error instanceof HttpExchangeError))
-        throw unreachable(this.settings, method, path, error as Error, attempt);
+        throw unreachable(this.settings, method, path, error as Error, { attempts: attempt });
       return error;
     }
   }

@@ -4,6 +4,7 @@
  * grouped: the edges hand `runBackup` its few options themselves.
  */
 import { z } from 'zod';
+import { RETRY_WAIT_OPTIONS } from '../options/retry-waits.js';
 import type { OptionTable } from '../options/table.js';
 import { minutesText, nonEmptyText, switchOption, text, textOption } from '../options/values.js';
 
@@ -53,4 +54,5 @@ export const BACKUP_OPTIONS = {
     flag: false,
     help: 'the share of workflows a backup may lose against the one before before the BackupShrank alarm fires (default 0.2; from cdk.json)',
   },
+  ...RETRY_WAIT_OPTIONS,
 } as const satisfies OptionTable;

@@ -4,7 +4,7 @@
  * continues where it stopped and a finished one writes nothing. It owns the deadline, the
  * checkpoints and the failure policy; what a step does is its kind's business.
  */
-import { ArkError } from '../errors.js';
+import { ArkError, RetryPastDeadlineError } from '../errors.js';
 import { collect } from '../json.js';
 import { EVERY_KIND, RESTORE_STEPS, type RestoreResource, type RestoreStep } from '../kinds/index.js';
 import { type ApplyContext, DeadlineReached } from '../kinds/kind.js';
@@ -34,6 +34,11 @@ export async function applySteps(
   } catch (error) {
     await ledger.save();
     if (error instanceof DeadlineReached) return false;
+    // Waiting for n8n to answer again would have passed the deadline: paused there, as at any deadline.
+    if (error instanceof RetryPastDeadlineError) {
+      deps.logger.warn(error.message, { ledger: ledger.description });
+      return false;
+    }
     deps.logger.error('restore stopped; what was done is in the ledger, run again to continue', {
       ledger: ledger.description,
       error: messageOf(error),

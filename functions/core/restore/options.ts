@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { RESTORE_RESOURCES } from '../kinds/index.js';
 import { CONFLICT_POLICIES, DATA_TABLE_ROWS_POLICIES } from '../kinds/shared/conflict-policy.js';
+import { RETRY_WAIT_OPTIONS } from '../options/retry-waits.js';
 import {
   type GroupedOptions,
   groupedOnly,
@@ -200,6 +201,7 @@ export const RESTORE_OPTIONS = {
     event: true,
     help: "with --install-community-packages: install even packages missing from n8n's vetted list (which n8n reads online), from n8n's npm registry",
   },
+  ...RETRY_WAIT_OPTIONS,
 } as const satisfies OptionTable<RestoreGroup>;
 
 /** The options that reach the core. */

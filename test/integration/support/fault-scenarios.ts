@@ -57,11 +57,24 @@ export const SLOW_MS = 600;
 
 /**
  * The faults a faulted request gets, per class, drawn evenly (a kind listed twice weighs double).
- * Writes lean towards lost answers (`reset-after`, `502-after`), the faults that make a restore
+ * Writes lean towards lost answers (`reset-after`, `502-after`, and `400-after`: n8n's 400 after a save), the faults that make a restore
  * reconcile; `slow` is listed once because each costs a whole client timeout.
  */
 const FAULTS_BY_CLASS: Record<'read' | 'write', readonly FaultKind[]> = {
-  read: ['429', '500', '502', '503', '502-after', 'reset-before', 'reset-after', '429', '500', '502', 'slow'],
+  read: [
+    '429',
+    '500',
+    '502',
+    '503',
+    '502-after',
+    '400-after',
+    'reset-before',
+    'reset-after',
+    '429',
+    '500',
+    '502',
+    'slow',
+  ],
   write: [
     '429',
     '500',
@@ -69,6 +82,8 @@ const FAULTS_BY_CLASS: Record<'read' | 'write', readonly FaultKind[]> = {
     '503',
     '502-after',
     '502-after',
+    '400-after',
+    '400-after',
     'reset-before',
     'reset-after',
     'reset-after',
@@ -77,10 +92,10 @@ const FAULTS_BY_CLASS: Record<'read' | 'write', readonly FaultKind[]> = {
   ],
 };
 
-/** Every class of request faulted at `rate`. */
-export function faultRates(rate: number): FaultRates {
-  const read: ClassRate = { rate, faults: FAULTS_BY_CLASS.read };
-  const write: ClassRate = { rate, faults: FAULTS_BY_CLASS.write };
+/** Every class of request faulted at `rate`, with the suite's mix of faults or `only` these. */
+export function faultRates(rate: number, only?: readonly FaultKind[]): FaultRates {
+  const read: ClassRate = { rate, faults: only ?? FAULTS_BY_CLASS.read };
+  const write: ClassRate = { rate, faults: only ?? FAULTS_BY_CLASS.write };
   return { read, create: write, rowInsert: write, update: write };
 }
 
@@ -134,6 +149,8 @@ export interface ScenarioSpec {
   rate: number;
   /** Restore and migrate: invocations allowed before the scenario counts as not converged. */
   maxInvocations: number;
+  /** The only faults drawn, for every class (default: the suite's mix per class). */
+  only?: readonly FaultKind[];
 }
 
 export interface ScenarioResult extends ScenarioSpec {
@@ -155,7 +172,7 @@ export interface ScenarioResult extends ScenarioSpec {
   faultEvents: FaultEvent[];
   /** Faults injected by kind, both proxies together. */
   faults: Record<FaultKind, number>;
-  /** Lost answers to creates and row inserts (`reset-after`, `502-after`, `slow` on a create). */
+  /** Lost answers to creates and row inserts (`reset-after`, `502-after`, `400-after`, `slow` on a create). */
   lostCreateAnswers: number;
   /** What differed from the source's counts (backup), e.g. `workflows 29 ≠ 30`. */
   countMismatches: string[];
@@ -172,8 +189,10 @@ export async function runFaultScenario(world: FaultWorld, spec: ScenarioSpec): P
     const proxy = await startFaultProxy({
       upstream: upstream.url,
       seed,
-      rates: faultRates(spec.rate),
+      rates: faultRates(spec.rate, spec.only),
       slowMs: SLOW_MS,
+      // Retry-After 0: a wait the client obeys costs nothing (one over its longest wait would fail the call).
+      retryAfterSeconds: 0,
     });
     proxies.push(proxy);
     return client(proxy.url, upstream.apiKey);
@@ -445,7 +464,13 @@ function sumOf(events: readonly FaultEvent[], kind: FaultKind): number {
 /** The upstream did the create, the client never heard: what the restore must reconcile. */
 function isLostCreateAnswer(event: FaultEvent): boolean {
   const create = event.requestClass === 'create' || event.requestClass === 'rowInsert';
-  return create && (event.fault === 'reset-after' || event.fault === '502-after' || event.fault === 'slow');
+  return (
+    create &&
+    (event.fault === 'reset-after' ||
+      event.fault === '502-after' ||
+      event.fault === '400-after' ||
+      event.fault === 'slow')
+  );
 }
 
 function describe(error: unknown): string {

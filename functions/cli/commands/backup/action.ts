@@ -1,7 +1,7 @@
 import { INSTANCE_NAME } from '../../../core/backup/options.js';
 import type { BackupResult } from '../../../core/backup/run.js';
 import { runBackup } from '../../../core/backup/run.js';
-import { BackupDeadlineError } from '../../../core/errors.js';
+import { BackupDeadlineError, RetryPastDeadlineError } from '../../../core/errors.js';
 import { defineCommand } from '../../command.js';
 import { connectionOf, instanceNameFromUrl } from '../../connection.js';
 import { backupStoppedAtTimeout, badInstanceName } from '../../errors.js';
@@ -12,7 +12,7 @@ import { BACKUP_COMMAND } from './options.js';
 export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli }) => {
   const logger = cli.logger(values.verbose);
   const { deadline } = deadlineFrom(values.timeout);
-  const api = cli.n8n(await connectionOf(values, cli.env), logger);
+  const api = cli.n8n(await connectionOf(values, cli.env), logger, deadline);
   const instance = values.instance ?? instanceNameFromUrl(api.baseUrl);
   if (!INSTANCE_NAME.test(instance)) throw badInstanceName(instance);
   const result = await runBackup(
@@ -33,7 +33,8 @@ export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli 
       ...(deadline === undefined ? {} : { deadline }),
     },
   ).catch((error: unknown) => {
-    throw error instanceof BackupDeadlineError ? backupStoppedAtTimeout(error, values.timeout) : error;
+    const atDeadline = error instanceof BackupDeadlineError || error instanceof RetryPastDeadlineError;
+    throw atDeadline ? backupStoppedAtTimeout(error, values.timeout) : error;
   });
   if (values.json) printBackupJson(cli.out, result);
   else printBackup(cli.out, result);

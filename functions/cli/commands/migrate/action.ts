@@ -23,10 +23,12 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
   const source = cli.n8n(
     await connectionOf(side(values.fromUrl, values.fromKeyEnv, values.fromKeyFile), cli.env, FROM, limits),
     logger,
+    options.run?.deadline,
   );
   const target = cli.n8n(
     await connectionOf(side(values.toUrl, values.toKeyEnv, values.toKeyFile), cli.env, TO, limits),
     logger,
+    options.run?.deadline,
   );
   const secrets = await cli.secrets(values.credentialSecrets);
   const temporary = values.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));

@@ -25,7 +25,7 @@ export const restoreCommand = defineCommand(
   async ({ args: [location = ''], values, cli }) => {
     const logger = cli.logger(values.verbose);
     const options = restoreOptionsOf(values, values.timeout);
-    const api = cli.n8n(await connectionOf(values, cli.env), logger);
+    const api = cli.n8n(await connectionOf(values, cli.env), logger, options.run?.deadline);
     const secrets = await cli.secrets(values.credentialSecrets);
     const archive = await cli.openArchive(location);
     try {

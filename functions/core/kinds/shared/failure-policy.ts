@@ -1,7 +1,8 @@
 /**
  * Which failures end a run and which fail one object. A failure that says the run cannot go on
- * (n8n unreachable, key refused, a scope missing, a corrupt archive, a bad secret) ends it, and the
- * ledger keeps what was done; any other n8n refusal fails that object alone.
+ * (n8n unreachable, key refused, a scope missing, a corrupt archive, a bad secret, a wait for n8n
+ * past the deadline) ends it, and the ledger keeps what was done; any other n8n refusal fails that
+ * object alone.
  */
 import {
   ArchiveIntegrityError,
@@ -10,6 +11,7 @@ import {
   ConnectionError,
   MissingScopeError,
   PaginationError,
+  RetryPastDeadlineError,
   SecretError,
 } from '../../errors.js';
 
@@ -20,6 +22,7 @@ export function isFatal(error: unknown): boolean {
     error instanceof AuthenticationError ||
     error instanceof MissingScopeError ||
     error instanceof PaginationError ||
+    error instanceof RetryPastDeadlineError ||
     error instanceof ArchiveIntegrityError ||
     error instanceof SecretError
   );
