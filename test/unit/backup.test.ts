@@ -233,6 +233,58 @@ describe('runBackup', () => {
     expect(api.detailGets).toBe(2);
   });
 
+  it('records a workflow saved between its listing and its GET whole from the GET: one saved version', async () => {
+    // Prepare: a save of w1 lands after the listing, just before its GET
+    const store = new InMemoryArchiveStore();
+    const stamp = (rev: number) => ({ name: 'Stamp', type: 'n8n-nodes-base.noOp', parameters: { rev } });
+    const api = memoryN8nHolding({
+      workflows: [
+        workflow('w1', 'Orders rev 1', {
+          description: 'rev 1',
+          nodes: [stamp(1)],
+          versionId: 'version-rev-1',
+          updatedAt: '2026-11-22T00:00:00.000Z',
+        }),
+        workflow('w2', 'Plain'),
+      ],
+    });
+    const get = api.getWorkflow.bind(api);
+    let savedBetween = false;
+    api.getWorkflow = async (id) => {
+      const stored = api.workflows.find((w) => w.id === id);
+      if (stored && id === 'w1' && !savedBetween) {
+        savedBetween = true;
+        // What a PUT saves: the name, the description, a new graph under a new versionId, updatedAt.
+        Object.assign(stored, {
+          name: 'Orders rev 2',
+          description: 'rev 2',
+          nodes: [stamp(2)],
+          versionId: 'version-rev-2',
+          updatedAt: '2026-11-22T00:59:59.000Z',
+        });
+      }
+      return get(id);
+    };
+
+    // Act
+    const result = await runBackup(deps(api, store), { instance: 'x' });
+
+    // Assess: name, description, nodes, versionId and updatedAt all of rev 2
+    const archive = await readBack(store, result.archive.location);
+    const workflows = await collect(archive.records<Workflow>('workflows.ndjson'));
+    const record = workflows.find((w) => w.id === 'w1') as Workflow;
+    const now = await get('w1');
+    expect(savedBetween).toBe(true);
+    expect([record.name, record.description, record.nodes, record.versionId, record.updatedAt]).toEqual([
+      'Orders rev 2',
+      'rev 2',
+      [stamp(2)],
+      'version-rev-2',
+      now.updatedAt,
+    ]);
+    expect(workflows.find((w) => w.id === 'w2')?.name).toBe('Plain');
+  });
+
   it('splits data-table rows into chunked entries tied to their table', async () => {
     const store = new InMemoryArchiveStore();
     const rows = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, n: i }));

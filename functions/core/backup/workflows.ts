@@ -5,6 +5,11 @@
  * listed, asked for while the page before is completed; the description, pinned data and shares
  * with their project from GET /workflows/{id}, or, for a workflow unchanged since the previous
  * archive, from that archive (previous.ts).
+ *
+ * A record holds one saved version. A workflow saved between its listing and its GET comes back
+ * from the GET with another `versionId` or `updatedAt`: its record is then the GET's whole (every
+ * field the listing has, from the later version), never the listing's name and nodes with the
+ * later version's description (seen on a busy Postgres-backed n8n: docs/REAL-N8N-FINDINGS.md).
  */
 import { batches, mapOrdered, present } from '../async-iterables.js';
 import { AuthenticationError, N8nApiError, NotFoundError } from '../errors.js';
@@ -41,10 +46,18 @@ export function workflowRecords(
     : api.listWorkflows({ excludePinnedData: true });
   return present(
     mapOrdered(placeInFolders(listing, placement), options.concurrency, async ({ listed, folder }) => {
-      const detail =
-        listedDetail(listed) ?? options.previous?.detailOf(listed) ?? (await readDetail(api, listed.id));
-      if (!detail) options.onGone?.(listed);
-      return detail && workflowRecord(listed, detail, folder);
+      const known = listedDetail(listed) ?? options.previous?.detailOf(listed);
+      if (known) return workflowRecord(listed, known, folder);
+      const read = await readWorkflow(api, listed.id);
+      if (!read) {
+        options.onGone?.(listed);
+        return undefined;
+      }
+      return workflowRecord(
+        sameVersion(listed, read) ? listed : asListed(listed, read),
+        detailOf(read),
+        folder,
+      );
     }),
   );
 }
@@ -70,21 +83,47 @@ function listedDetail(listed: Workflow): WorkflowDetail | undefined {
   return { description: listed.description ?? null, pinData: listed.pinData ?? null };
 }
 
-async function readDetail(
+/** GET /workflows/{id}; undefined when it was deleted since it was listed. */
+async function readWorkflow(
   api: Pick<N8nWorkflowsApi, 'getWorkflow'>,
   id: string,
-): Promise<WorkflowDetail | undefined> {
+): Promise<Workflow | undefined> {
   try {
-    const detail = await api.getWorkflow(id);
-    return {
-      description: detail.description ?? null,
-      ...(detail.pinData !== undefined ? { pinData: detail.pinData } : {}),
-      ...(detail.shared ? { shared: detail.shared } : {}),
-    };
+    return await api.getWorkflow(id);
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
   }
+}
+
+/** What a record takes from GET /workflows/{id} beyond the listing. */
+function detailOf(read: Workflow): WorkflowDetail {
+  return {
+    description: read.description ?? null,
+    ...(read.pinData !== undefined ? { pinData: read.pinData } : {}),
+    ...(read.shared ? { shared: read.shared } : {}),
+  };
+}
+
+/** Whether the GET read the version the listing listed (n8n sets `updatedAt` on every save). */
+function sameVersion(listed: Workflow, read: Workflow): boolean {
+  return read.versionId === listed.versionId && read.updatedAt === listed.updatedAt;
+}
+
+/**
+ * The listing's fields, each as the GET read it: the record of the later version, in the shape a
+ * listed record has (the GET's published version without its publish history, which the listing
+ * leaves out; fields only the GET has are not taken).
+ */
+function asListed(listed: Workflow, read: Workflow): Workflow {
+  const record: Workflow = { ...listed };
+  for (const key of Object.keys(listed)) if (key in read) record[key] = read[key];
+  const published = read.activeVersion;
+  if (published && typeof published === 'object' && 'workflowPublishHistory' in published) {
+    const { workflowPublishHistory: _history, ...version } = published as Record<string, unknown>;
+    record.activeVersion = version;
+  }
+  return record;
 }
 
 type Placed = { listed: Workflow; folder: string | null | undefined };
