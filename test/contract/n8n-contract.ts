@@ -1851,6 +1851,39 @@ export function describeN8nContract(
         ]);
       });
 
+      it('pages rows by id: the rows after an id in id order, whatever was deleted before it (how n8n-ark reads rows)', async () => {
+        const table = await createTable(`${run} by id`, columns);
+        const path = `/data-tables/${table.id}/rows`;
+        const data10 = Array.from({ length: 10 }, (_, i) => ({ email: `r${i + 1}@x`, score: i + 1 }));
+        await api('POST', path, { body: { data: data10 } });
+        const rowsAfterId = (id: number) =>
+          encodeURIComponent(
+            JSON.stringify({ type: 'and', filters: [{ columnName: 'id', condition: 'gt', value: id }] }),
+          );
+        const deleteFilter = encodeURIComponent(
+          JSON.stringify({ type: 'and', filters: [{ columnName: 'id', condition: 'lte', value: 3 }] }),
+        );
+
+        const deleted = await api('DELETE', `${path}/delete?filter=${deleteFilter}`);
+        const afterFour = await api('GET', `${path}?limit=4&filter=${rowsAfterId(4)}`);
+        const afterEight = await api('GET', `${path}?limit=4&filter=${rowsAfterId(8)}`);
+        const client = createN8nClient({ baseUrl: getTarget().baseUrl, apiKey: getTarget().apiKey });
+        const listed: number[] = [];
+        for await (const row of client.listDataTableRows(String(table.id))) listed.push(Number(row.id));
+
+        expect([deleted.status, deleted.body]).toEqual([200, true]);
+        expect(data(afterFour).map((r) => [r.id, r.email])).toEqual([
+          [5, 'r5@x'],
+          [6, 'r6@x'],
+          [7, 'r7@x'],
+          [8, 'r8@x'],
+        ]);
+        expect(nextCursorOf(afterFour)).not.toBeNull();
+        expect(data(afterEight).map((r) => r.id)).toEqual([9, 10]);
+        expect(nextCursorOf(afterEight)).toBeNull();
+        expect(listed).toEqual([4, 5, 6, 7, 8, 9, 10]);
+      });
+
       it('updates, upserts, deletes by filter (required) and clears rows', async () => {
         const table = await createTable(`${run} writes`, columns);
         const path = `/data-tables/${table.id}/rows`;

@@ -8,8 +8,9 @@
  *
  * Then a third backup goes through a proxy that makes the two changes a busy instance makes at random
  * land at a chosen point: a workflow saved between its listing and the read of its detail, and rows
- * deleted from the front of a table between two of its pages. What the archive then holds are two
- * findings (docs/REAL-N8N-FINDINGS.md, "Busy instances"), marked `it.fails` for the lead.
+ * deleted from the front of a table between two of its pages. Both were findings
+ * (docs/REAL-N8N-FINDINGS.md, "Busy instances"), fixed since: the record is then the detail's whole,
+ * and rows are read by id.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -530,10 +531,11 @@ describe('a backup with a workflow saved and rows deleted between two of its rea
           await saveNextVersion(hot);
           savedBetween = saved.get(hot)?.get(revs.get(hot) as number);
         }
+        // The second page of the queue's rows (asked for by cursor, or since by the rows after an id).
         if (
           method === 'GET' &&
           pathname === `/api/v1/data-tables/${queueTable}/rows` &&
-          searchParams.has('cursor') &&
+          (searchParams.has('cursor') || searchParams.has('filter')) &&
           !deletedBetween
         ) {
           deletedBetween = true;
@@ -565,15 +567,13 @@ describe('a backup with a workflow saved and rows deleted between two of its rea
   });
 
   /**
-   * FINDING (issue 25, for the lead): a workflow's record is its listing (GET /workflows: name,
-   * nodes, versionId, updatedAt) plus `description` (and pinData, shares) from GET /workflows/{id},
-   * read later (functions/core/backup/workflows.ts, `workflowRecord`). A version saved in between
-   * gives a record of two versions: name and nodes of one, description of the next. Under the busy
-   * load above it happened to 3, 4, 7 and 12 of the 12 records in four backups, each exiting 0. A
-   * fix: when the detail's `updatedAt` differs from the listed one, take the record whole from the
-   * detail (GET /workflows/{id} has every listed field), or read it again. Then drop `.fails`.
+   * Was a finding (issue 25): a workflow's record was its listing (GET /workflows: name, nodes,
+   * versionId, updatedAt) plus `description` (and pinData, shares) from GET /workflows/{id}, read
+   * later, so a version saved in between gave a record of two versions (3, 4, 7 and 12 of the 12
+   * records in four backups under the load above). Now a detail whose `versionId` or `updatedAt`
+   * differs from the listed one gives the whole record (functions/core/backup/workflows.ts).
    */
-  it.fails('FINDING: records the workflow saved between its listing and its detail read as one saved version', () => {
+  it('records the workflow saved between its listing and its detail read as one saved version', () => {
     const record = recordOf(ndjsonRecords<WorkflowRecord>(backup.entries.get('workflows.ndjson')), hot);
     const { byName, byDescription, byNode, text } = revisionsOf(record);
     console.log(`the workflow saved between its reads (rev ${savedBetween?.rev}) is archived with ${text}`);
@@ -582,15 +582,13 @@ describe('a backup with a workflow saved and rows deleted between two of its rea
   });
 
   /**
-   * FINDING (issue 25, for the lead): rows are read by offset (cursor pages of 250, n8n orders them by
-   * id), so rows deleted before the read position shift the later ones back and the next page starts
-   * past rows never sent: the archive lacks rows that were in the table for the whole backup, and
-   * the closing check, which only counts rows, cannot see it. Under a loop deleting 3 rows every
-   * ~50 ms from the front of a 3,000-row table, 18 rows present throughout were missing, the backup
-   * exiting 0. A fix in the client: read rows by id (`filter` id > the last id read, `sortBy` id)
-   * instead of offsets. Then drop `.fails`.
+   * Was a finding (issue 25): rows were read by offset (cursor pages of 250, n8n orders them by id),
+   * so rows deleted before the read position shifted the later ones back and the next page started
+   * past rows never sent (18 rows present throughout were missing under a loop deleting 3 rows every
+   * ~50 ms). Now each page asks for the rows after the last id read (n8n's `filter` id gt;
+   * functions/adapters/n8n/id-pages.ts).
    */
-  it.fails('FINDING: holds every row that was in the table for the whole backup', () => {
+  it('holds every row that was in the table for the whole backup', () => {
     const ids = new Set(archivedRows(backup, queueTable).map((r) => r.id));
     const missing: number[] = [];
     for (let id = QUEUE_DELETED + 1; id <= QUEUE_ROWS; id += 1) if (!ids.has(id)) missing.push(id);

@@ -11,7 +11,8 @@ export class HttpDataTables implements N8nDataTablesApi, Pick<N8nScratchDeletes,
   }
 
   listDataTableRows(dataTableId: string): PagedListing<DataTableRow> {
-    return this.http.list<DataTableRow>(
+    // By id, not by offset: rows deleted meanwhile cannot make a page skip rows (id-pages.ts).
+    return this.http.listRows<DataTableRow>(
       `/data-tables/${enc(dataTableId)}/rows`,
       '/data-tables/{dataTableId}/rows',
     );

@@ -229,6 +229,15 @@ export function endlessPaging(path: string, stalled: boolean, maxPages: number):
   );
 }
 
+/** Rows listed by id that do not follow the last id read: the server ignores the row filter or another order. */
+export function rowsOutOfOrder(path: string, after: number, id: unknown): PaginationError {
+  const since = Number.isFinite(after) ? ` after row ${after}` : '';
+  return new PaginationError(
+    `GET ${path} listed row ${JSON.stringify(id)}${since}: rows are read in id order, each page asked for the rows after the last id read, and this server does not answer that way; stopping instead of losing or repeating rows.`,
+    { path },
+  );
+}
+
 export function foldersGoingRound(projectId: string, count: number): PaginationError {
   return new PaginationError(
     `GET /projects/${projectId}/folders keeps answering pages with nothing new (count ${count}); stopping instead of paging for ever.`,

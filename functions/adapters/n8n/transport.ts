@@ -31,6 +31,7 @@ import {
   HttpExchangeError,
   type HttpRequest,
 } from './http-exchange.js';
+import { idListing, rowsAfter } from './id-pages.js';
 import {
   type GiveUp,
   isIdempotent,
@@ -197,6 +198,22 @@ export class N8nTransport {
   list<T extends { id?: unknown }>(path: string, route: string, query: Query = {}): PagedListing<T> {
     return cursorListing<T>(
       (cursor) => this.answer('GET', path, { route, query: { ...query, limit: PAGE_SIZE, cursor } }),
+      (answer) => this.parse('GET', path, answer),
+      { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
+    );
+  }
+
+  /**
+   * A listing of data-table rows by id (id-pages.ts): pages of PAGE_SIZE, each after the first
+   * asked for with the rows after the last id read.
+   */
+  listRows<T extends { id?: unknown }>(path: string, route: string): PagedListing<T> {
+    return idListing<T>(
+      (after) =>
+        this.answer('GET', path, {
+          route,
+          query: { limit: PAGE_SIZE, ...(after === undefined ? {} : { filter: rowsAfter(after) }) },
+        }),
       (answer) => this.parse('GET', path, answer),
       { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
     );
