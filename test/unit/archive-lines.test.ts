@@ -11,8 +11,9 @@ import { ArchiveIntegrityError } from '../../functions/core/errors.js';
 import type { ArchiveReader } from '../../functions/core/ports.js';
 
 /** An archive of one tags entry whose bytes arrive in small chunks, as a zip entry streams. */
-function readerOf(ndjson: string, chunkSize = 64): ArchiveReader {
+function readerOf(ndjson: string, chunkSize = 64, counted: { records?: number } = {}): ArchiveReader {
   const bytes = Buffer.from(ndjson);
+  const records = counted.records ?? ndjson.split('\n').filter(Boolean).length;
   const manifest = {
     format: ARCHIVE_FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -20,14 +21,14 @@ function readerOf(ndjson: string, chunkSize = 64): ArchiveReader {
     source: { url: 'http://source.test', instance: 'test', n8nVersion: null },
     startedAt: '2026-11-22T01:00:00.000Z',
     finishedAt: '2026-11-22T01:00:01.000Z',
-    counts: { tags: ndjson.split('\n').filter(Boolean).length },
+    counts: { tags: records },
     entries: [
       {
         name: 'tags.ndjson',
         resource: 'tags',
         sha256: createHash('sha256').update(bytes).digest('hex'),
         size: bytes.length,
-        records: ndjson.split('\n').filter(Boolean).length,
+        records,
       },
     ],
     skipped: [],
@@ -94,5 +95,40 @@ describe('reading NDJSON entries', () => {
     await expect(readAll(readerOf('{"id":"t1","name":"a"}\n{"id": nope}\n'))).rejects.toThrow(
       /tags\.ndjson line 2 is not valid JSON/,
     );
+  });
+
+  it('refuses an entry of more lines than its manifest counts records, at the line past them', async () => {
+    // Prepare: a manifest counting 2 records over 3 lines
+    const reader = readerOf('{"id":"t1","name":"a"}\n{"id":"t2","name":"b"}\n', 64, { records: 2 });
+    const longer = readerOf('{"id":"t1","name":"a"}\n{"id":"t2","name":"b"}\n{"id":"t3","name":"c"}\n', 64, {
+      records: 2,
+    });
+
+    // Act / Assess
+    await expect(readAll(reader)).resolves.toHaveLength(2);
+    await expect(readAll(longer)).rejects.toThrow(
+      'tags.ndjson holds more lines than the 2 records its manifest counts: refused without reading the rest',
+    );
+  });
+
+  it('refuses an entry of newlines after the 1,000th empty line, reading and verifying alike', async () => {
+    // Prepare: a record, then a million newlines; the manifest agrees with the bytes
+    const reader = readerOf(`{"id":"t1","name":"a"}\n${'\n'.repeat(1_000_000)}`, 65_536);
+
+    // Act
+    const reading = readAll(reader);
+    const report = await (await openArchive(reader)).verify();
+
+    // Assess
+    await expect(reading).rejects.toThrow(
+      'tags.ndjson holds more than 1000 empty lines, and an n8n-ark archive holds none: refused without reading the rest',
+    );
+    expect(report.problems).toEqual([
+      {
+        entry: 'tags.ndjson',
+        problem:
+          'holds more than 1000 empty lines, and an n8n-ark archive holds none: refused without reading the rest',
+      },
+    ]);
   });
 });

@@ -48,6 +48,21 @@ export function lineTooLong(entry: string, line: number, maxLineChars: number): 
   );
 }
 
+export function blankLinesProblem(allowed: number): string {
+  return `holds more than ${allowed} empty lines, and an n8n-ark archive holds none: refused without reading the rest`;
+}
+
+export function blankLines(entry: string, allowed: number): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(`${entry} ${blankLinesProblem(allowed)}`, { entry });
+}
+
+export function moreLinesThanRecords(entry: string, records: number): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `${entry} holds more lines than the ${records} records its manifest counts: refused without reading the rest`,
+    { entry },
+  );
+}
+
 export function noSuchWorkflow(pattern: string): InvalidOptionError {
   return new InvalidOptionError(
     'workflow',

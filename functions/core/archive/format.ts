@@ -8,7 +8,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { ArchiveIntegrityError } from '../errors.js';
 import type { ArchiveReader } from '../ports.js';
-import { entryAltered, lineTooLong, manifestMalformed, notAnArchive, unsupportedVersion } from './errors.js';
+import {
+  blankLines,
+  blankLinesProblem,
+  entryAltered,
+  lineTooLong,
+  manifestMalformed,
+  moreLinesThanRecords,
+  notAnArchive,
+  unsupportedVersion,
+} from './errors.js';
 
 export const ARCHIVE_FORMAT = 'n8n-ark-archive';
 export const FORMAT_VERSION = 1;
@@ -190,7 +199,7 @@ class ManifestedArchive implements OpenedArchive {
     if (!expected) throw new ArchiveIntegrityError(`${name} is not listed in the manifest`, { entry: name });
     const hash = createHash('sha256');
     let size = 0;
-    const lines = new LineSplitter(name, this.maxLineChars);
+    const lines = new LineSplitter(name, this.maxLineChars, expected.records);
     for await (const chunk of await this.reader.openEntry(name)) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
@@ -231,10 +240,14 @@ class ManifestedArchive implements OpenedArchive {
   private async checkBytes(expected: ManifestEntry): Promise<{ size: number; problem?: string }> {
     const hash = createHash('sha256');
     let size = 0;
+    const blank = new BlankLineCount();
     try {
       for await (const chunk of await this.reader.openEntry(expected.name)) {
         hash.update(chunk as Buffer);
         size += (chunk as Buffer).length;
+        // Gigabytes of newlines are told at their first chunk, not after hashing them all.
+        if (expected.name.endsWith('.ndjson') && blank.add(chunk as Buffer) > BLANK_LINES_ALLOWED)
+          return { size, problem: blankLinesProblem(BLANK_LINES_ALLOWED) };
       }
     } catch (error) {
       return { size, problem: (error as Error).message };
@@ -261,20 +274,48 @@ function parseLine<T>(entry: string, line: { text: string; number: number }): T 
   }
 }
 
+/** Empty lines an entry may hold (the builder writes none; a text editor may leave a few). */
+const BLANK_LINES_ALLOWED = 1000;
+
+/** Counts the empty lines of bytes given chunk by chunk (a newline right after a newline, or first). */
+class BlankLineCount {
+  private count = 0;
+  private afterNewline = true;
+
+  add(bytes: Buffer): number {
+    if (bytes.length === 0) return this.count;
+    if (this.afterNewline && bytes[0] === 0x0a) this.count += 1;
+    for (
+      let at = bytes.indexOf('\n\n');
+      at >= 0 && this.count <= BLANK_LINES_ALLOWED;
+      at = bytes.indexOf('\n\n', at + 1)
+    )
+      this.count += 1;
+    this.afterNewline = bytes[bytes.length - 1] === 0x0a;
+    return this.count;
+  }
+}
+
 /**
  * Splits UTF-8 bytes into lines in linear time: each chunk is searched for newlines once, and a
  * line longer than a chunk is gathered in parts and joined once (pinned data makes 16 MiB lines).
- * Empty lines are passed over and not counted.
+ * Empty lines are passed over and not counted. An entry holds one line per record its manifest
+ * counts and no empty line (the builder writes none): more lines than records, or more than
+ * BLANK_LINES_ALLOWED empty ones, is a degenerate entry refused at once — gigabytes of newlines
+ * in a small zip took minutes to read to the end.
  */
 class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private parts: string[] = [];
   private pending = 0;
   private lineNumber = 0;
+  private blankLines = 0;
 
   constructor(
     private readonly entry: string,
     private readonly maxLineChars: number,
+    /** The records the manifest counts for the entry: it holds no more lines. */
+    private readonly records: number,
   ) {}
 
   push(bytes: Buffer): { text: string; number: number }[] {
@@ -298,6 +339,7 @@ class LineSplitter {
       this.parts = [];
       this.pending = 0;
       if (line.length > 0) lines.push(this.numbered(line));
+      else if (++this.blankLines > BLANK_LINES_ALLOWED) throw blankLines(this.entry, BLANK_LINES_ALLOWED);
       start = newline + 1;
     }
     if (start < text.length) {
@@ -311,6 +353,7 @@ class LineSplitter {
 
   private numbered(text: string): { text: string; number: number } {
     this.lineNumber += 1;
+    if (this.lineNumber > this.records) throw moreLinesThanRecords(this.entry, this.records);
     return { text, number: this.lineNumber };
   }
 }
