@@ -70,6 +70,68 @@ describe('N8nHttpClient bounds against a hostile server', () => {
     await expect(listing).rejects.toThrow(/went on past 50 pages/);
   });
 
+  /** A server whose every listing hands out a full page of new objects for ever (cursor = next offset). */
+  async function endless() {
+    return hostile((url, respond) => {
+      const cursor = url.searchParams.get('cursor');
+      const offset = cursor ? Number(cursor) : 0;
+      const data = Array.from({ length: 250 }, (_, i) => ({
+        id: `t${offset + i}`,
+        name: `tag ${offset + i}`,
+      }));
+      respond(200, JSON.stringify({ data, nextCursor: String(offset + 250) }));
+    });
+  }
+
+  it('stops a listing of new objects for ever once it hands out more than its ceiling of objects', async () => {
+    // Prepare
+    const { url, requests } = await endless();
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 0, maxListedObjects: 1_000 });
+
+    // Act
+    const listing = drain(client.listTags());
+
+    // Assess
+    await expect(listing).rejects.toThrow(
+      'GET /tags listed more than 1,000 objects, more than any n8n instance holds of one kind',
+    );
+    expect(requests()).toBeLessThanOrEqual(6);
+  });
+
+  it('stops a long listing once the process passes its memory ceiling, and never a short one', async () => {
+    // Prepare: memory "past the ceiling" from the start
+    const { url } = await endless();
+    const memoryCeiling = { bytes: 100, rss: () => 1_000 };
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 0, memoryCeiling });
+
+    // Act
+    let handedOut = 0;
+    const error = await (async () => {
+      for await (const _ of client.listTags()) handedOut += 1;
+    })().catch((e: unknown) => e);
+
+    // Assess: a listing is blamed only once long (25,000 objects)
+    expect(error).toBeInstanceOf(PaginationError);
+    expect((error as Error).message).toMatch(
+      /^GET \/tags had listed 25,000 objects when n8n-ark's memory reached 0 MB, past its ceiling of 0 MB/,
+    );
+    expect(handedOut).toBe(24_750);
+  });
+
+  it('refuses a page with more items than were asked for', async () => {
+    // Prepare
+    const data = Array.from({ length: 251 }, (_, i) => ({ id: `t${i}`, name: `t${i}` }));
+    const { url } = await hostile((_url, respond) =>
+      respond(200, JSON.stringify({ data, nextCursor: null })),
+    );
+    const client = createN8nClient({ baseUrl: url, apiKey: 'k', retries: 0 });
+
+    // Act / Assess
+    await expect(drain(client.listTags())).rejects.toThrow(
+      'GET /tags answered a page of 251 items when 250 were asked for',
+    );
+  });
+
   it('stops folder paging that repeats the same full page whatever count it claims', async () => {
     // Prepare: 250 folders, count a billion, the same page for every skip
     const folders = Array.from({ length: 250 }, (_, i) => ({

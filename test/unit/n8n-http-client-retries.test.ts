@@ -401,10 +401,9 @@ describe('N8nHttpClient rides out an outage for its retry budget', () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('asks again through a refused connection (n8n restarting) for the budget', async () => {
-    // Prepare: nothing listens for the first 12 attempts
-    const port = await listen(() => {});
-    await stop();
+  it('asks again through a refused connection from an n8n that answered before (restarting) for the budget', async () => {
+    // Prepare: n8n answers once, then nothing listens for the next 12 attempts
+    const port = await listen((_req, res) => send(res, 200, { id: 'w0', ...WORKFLOW }));
     let attempts = 0;
     const { api } = clocked(`http://127.0.0.1:${port}`, {
       retries: 1,
@@ -413,6 +412,8 @@ describe('N8nHttpClient rides out an outage for its retry budget', () => {
         if (attempts === 12) await listen((_req, res) => send(res, 200, { id: 'w1', ...WORKFLOW }), port);
       },
     });
+    await api.getWorkflow('w0');
+    await stop();
 
     // Act
     const workflow = await api.getWorkflow('w1');
@@ -420,6 +421,26 @@ describe('N8nHttpClient rides out an outage for its retry budget', () => {
     // Assess
     expect(workflow.id).toBe('w1');
     expect(attempts).toBe(12);
+  });
+
+  it('asks a refused connection again only --retries times before n8n ever answered (most likely a wrong --url)', async () => {
+    // Prepare
+    const port = await listen(() => {});
+    await stop();
+    let attempts = 0;
+    const { api } = clocked(`http://127.0.0.1:${port}`, {
+      retries: 2,
+      sleep: async () => {
+        attempts += 1;
+      },
+    });
+
+    // Act
+    const error = await api.getWorkflow('w1').catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(attempts).toBe(2);
   });
 
   it('shows each wait longer than 5 s as a warning, naming what n8n answered', async () => {
@@ -630,6 +651,38 @@ describe('N8nHttpClient tells a 400 that proves a refusal from one that may foll
     // Assess
     expect(created.id).toBe('w9');
     expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
+
+  it('asks a create again after 401 "timeout exceeded when trying to connect": the key check failed, before any handler', async () => {
+    // Prepare: what Postgres-backed n8n answered while its database stalled (test/e2e/outage.e2e.test.ts)
+    const { url, seen } = await disturbedOnce(
+      (req, res) => afterBody(req, () => send(res, 401, DB_TIMEOUT)),
+      {
+        id: 'w9',
+        ...WORKFLOW,
+      },
+    );
+
+    // Act
+    const created = await client(url).api.createWorkflow(WORKFLOW);
+
+    // Assess
+    expect(created.id).toBe('w9');
+    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
+
+  it('still fails at once on a 401 that rejects the key', async () => {
+    // Prepare
+    const { url, seen } = await serve((_req, res) => send(res, 401, { message: 'Unauthorized' }));
+
+    // Act
+    const error = await client(url)
+      .api.getWorkflow('w1')
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect((error as Error).name).toBe('AuthenticationError');
+    expect(seen).toHaveLength(1);
   });
 
   it('fails a create answered 400 "timeout exceeded when trying to connect" as ambiguous, naming the answer', async () => {

@@ -73,7 +73,8 @@ describe('N8nHttpClient paging', () => {
         ? (JSON.parse(Buffer.from(cursor, 'base64').toString()) as { offset: number }).offset
         : 0;
       // Overlap pages by one item, as offset paging does when something is inserted mid-scan.
-      const page = all.slice(Math.max(0, offset - 1), offset + 250);
+      const from = Math.max(0, offset - 1);
+      const page = all.slice(from, from + 250);
       send(res, 200, { data: page, nextCursor: offset + 250 < all.length ? cursorOf(offset + 250) : null });
     });
 
@@ -91,43 +92,46 @@ describe('N8nHttpClient paging', () => {
       const offset = cursor
         ? (JSON.parse(Buffer.from(cursor, 'base64').toString()) as { offset: number }).offset
         : 0;
-      const page = all.slice(Math.max(0, offset - 1), offset + 250);
+      const from = Math.max(0, offset - 1);
+      const page = all.slice(from, from + 250);
       send(res, 200, { data: page, nextCursor: offset + 250 < all.length ? cursorOf(offset + 250) : null });
     });
 
     const pages = await collect(client(url).api.listTags().pages());
 
-    expect(pages.map((page) => page.length)).toEqual([250, 250, 100]);
+    expect(pages.map((page) => page.length)).toEqual([250, 249, 101]);
     expect(pages.flat()).toEqual(all);
   });
 
-  it('drops a data-table row that a later page repeats, by its numeric id', async () => {
+  it('reads data-table rows by id: each page after the first asks for the rows after the last id read', async () => {
+    const filters: (string | null)[] = [];
     const url = await serve((_req, res, u) => {
-      const second = u.searchParams.has('cursor');
-      send(
-        res,
-        200,
-        second
-          ? {
-              data: [
-                { id: 2, n: 'b' },
-                { id: 3, n: 'c' },
-              ],
-              nextCursor: null,
-            }
-          : {
-              data: [
-                { id: 1, n: 'a' },
-                { id: 2, n: 'b' },
-              ],
-              nextCursor: cursorOf(2),
-            },
-      );
+      filters.push(u.searchParams.get('filter'));
+      const after = u.searchParams.get('filter') ? 2 : 0;
+      send(res, 200, {
+        data: after === 0 ? [{ id: 1 }, { id: 2 }] : [{ id: 5 }],
+        nextCursor: after === 0 ? cursorOf(2) : null,
+      });
     });
 
     const rows = await collect(client(url).api.listDataTableRows('d1'));
 
-    expect(rows.map((row) => row.id)).toEqual([1, 2, 3]);
+    expect(rows.map((row) => row.id)).toEqual([1, 2, 5]);
+    expect(filters).toEqual([
+      null,
+      JSON.stringify({ type: 'and', filters: [{ columnName: 'id', condition: 'gt', value: 2 }] }),
+    ]);
+  });
+
+  it('fails a rows listing whose page does not follow the last id read, as a paging bug', async () => {
+    const url = await serve((_req, res) =>
+      send(res, 200, { data: [{ id: 1 }, { id: 2 }], nextCursor: cursorOf(2) }),
+    );
+
+    const error = await collect(client(url).api.listDataTableRows('d1')).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PaginationError);
+    expect((error as Error).message).toContain('GET /data-tables/d1/rows listed row 1 after row 2');
   });
 
   it('drops an item repeated from two pages back, and remembers no further', async () => {

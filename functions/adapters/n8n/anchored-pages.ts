@@ -9,13 +9,18 @@
  * back; items already handed out are not handed out again. Only the previous page's ids are held.
  */
 import { BackupIncompleteError, N8nApiError } from '../../core/errors.js';
-import { endlessPaging } from './errors.js';
+import { checkMemory, type MemoryCeiling } from './cursor-pages.js';
+import { endlessPaging, pageTooLarge, tooManyListed } from './errors.js';
 
 export interface AnchoredPagesOptions {
   /** Items per page asked for (n8n's most: 250). */
   limit: number;
   /** Pages asked for at most (a list that keeps moving must end). */
   maxPages: number;
+  /** Workflows handed out at most (MAX_LISTED_OBJECTS). */
+  maxItems?: number;
+  /** The memory past which the listing, once long, is stopped. */
+  memory?: MemoryCeiling;
   /** For error messages. */
   baseUrl: string;
 }
@@ -37,9 +42,11 @@ export async function* anchoredPages<T extends { id?: unknown }>(
   let next: Promise<{ items: T[]; more: boolean }> | undefined = fetchAt(0);
   /** Pages in a row that held nothing new though n8n said more follow. */
   let stalled = 0;
+  let handedOut = 0;
   for (let asked = 1; next; asked += 1) {
     const { items: page, more } = await next;
     next = undefined;
+    if (page.length > options.limit) throw pageTooLarge('/workflows', page.length, options.limit);
     const seen = new Set(recent.flat());
     const after = recent.length === 0 ? -1 : anchoredAt(page, seen);
     if (after === undefined) {
@@ -64,6 +71,10 @@ export async function* anchoredPages<T extends { id?: unknown }>(
     }
     recent.push(page.map((item) => idOf(item, options.baseUrl)));
     if (recent.length > REMEMBERED_PAGES) recent.shift();
+    handedOut += fresh.length;
+    if (options.maxItems !== undefined && handedOut > options.maxItems)
+      throw tooManyListed('/workflows', options.maxItems);
+    checkMemory('/workflows', handedOut, options.memory);
     if (fresh.length > 0) yield fresh;
   }
 }

@@ -4,7 +4,14 @@
  * (cursors are offset paging underneath, which repeats items when something is inserted mid-scan).
  */
 import type { PagedListing } from '../../core/ports.js';
-import { endlessPaging, noDataList, repeatedCursor } from './errors.js';
+import {
+  endlessPaging,
+  memoryCeilingReached,
+  noDataList,
+  pageTooLarge,
+  repeatedCursor,
+  tooManyListed,
+} from './errors.js';
 import type { HttpAnswer } from './http-exchange.js';
 
 /**
@@ -20,6 +27,34 @@ export const PREFETCH_WITH_ITEMS_LEFT = 50;
 export const MAX_PAGES = 100_000;
 
 /**
+ * The most objects one listing of a kind hands out (data-table rows apart: they are streamed, never
+ * held). What a backup, a restore or a diff keeps of each listed object (its id and name, a
+ * summary) is small, but a server handing out new objects for ever would grow it without end:
+ * measured before this bound, 1.7 GB (backup) and 2.5 GB (restore), and a V8 abort with 250 objects
+ * of 450 bytes a page. No n8n instance holds 200,000 workflows, credentials or tags; a listing past
+ * that is declared a paging bug. Several listings read side by side (a restore's plan reads every
+ * kind of the target at once) could still pass 500 MB with large objects before each reaches it:
+ * a memory ceiling (MemoryCeiling) stops a long listing then (test/integration/cli-hostile-server.test.ts).
+ */
+export const MAX_LISTED_OBJECTS = 200_000;
+
+/**
+ * The process's memory past which a long listing is stopped as a paging bug: 440 MB of resident set
+ * (the CLI's peak against n8n is under 250 MB at 10,000 workflows; see the README's benchmark).
+ * Only a listing that has handed out LONG_LISTING objects is stopped, so a short one is never blamed
+ * for memory others hold.
+ */
+export const DEFAULT_MEMORY_CEILING_BYTES = 440 * 1000 * 1000;
+export const LONG_LISTING = 25_000;
+
+/** The memory ceiling a listing is held to: the ceiling, and how the process's memory is read. */
+export interface MemoryCeiling {
+  bytes: number;
+  /** The resident set now, in bytes (process.memoryUsage.rss in production). */
+  rss: () => number;
+}
+
+/**
  * One cursor listing being read: hands its pages over in order, without the items a recent page
  * had, and asks for the next one when told to. A cursor seen twice means n8n is looping: fail, don't
  * spin. The page asked for ahead waits as bytes and is parsed when the caller takes it.
@@ -27,6 +62,8 @@ export const MAX_PAGES = 100_000;
 class CursorPages<T extends { id?: unknown }> {
   private readonly seenCursors = new Set<string>();
   private pages = 0;
+  /** Items handed out so far. */
+  private handedOut = 0;
   private stalled = 0;
   private readonly recent = new RecentIds();
   /** The next page's cursor (undefined for the first page); null once the last page is in. */
@@ -54,8 +91,11 @@ class CursorPages<T extends { id?: unknown }> {
     const answer = await this.pending;
     this.pending = undefined;
     const page = this.parse(answer);
-    const { baseUrl, path } = this.where;
+    const { baseUrl, path, pageLimit, maxItems } = this.where;
     if (!page || !Array.isArray(page.data)) throw noDataList(baseUrl, path);
+    // n8n never answers more than it was asked for: a larger page is a server gone wrong.
+    if (pageLimit !== undefined && page.data.length > pageLimit)
+      throw pageTooLarge(path, page.data.length, pageLimit);
     const cursor = page.nextCursor ?? null;
     if (cursor !== null) {
       if (this.seenCursors.has(cursor)) throw repeatedCursor(path);
@@ -64,6 +104,9 @@ class CursorPages<T extends { id?: unknown }> {
     this.cursor = cursor;
     const fresh = this.recent.unseen(page.data);
     this.pages += 1;
+    this.handedOut += fresh.length;
+    if (maxItems !== undefined && this.handedOut > maxItems) throw tooManyListed(path, maxItems);
+    checkMemory(path, this.handedOut, this.where.memory);
     // A page with nothing new, yet another cursor: twice in a row is a server going round in circles.
     this.stalled = fresh.length === 0 && cursor !== null ? this.stalled + 1 : 0;
     const { maxPages } = this.where;
@@ -134,6 +177,19 @@ export interface ListingPlace {
   baseUrl: string;
   path: string;
   maxPages: number;
+  /** The items each page was asked for: a page with more fails. */
+  pageLimit?: number;
+  /** The most items the listing hands out (MAX_LISTED_OBJECTS); none for rows, which are streamed. */
+  maxItems?: number;
+  /** The memory past which the listing, once long, is stopped; none for rows. */
+  memory?: MemoryCeiling;
+}
+
+/** Stops a long listing once the process's memory is past its ceiling. */
+export function checkMemory(path: string, handedOut: number, memory: MemoryCeiling | undefined): void {
+  if (!memory || handedOut < LONG_LISTING) return;
+  const rss = memory.rss();
+  if (rss > memory.bytes) throw memoryCeilingReached(path, handedOut, rss, memory.bytes);
 }
 
 /**

@@ -238,6 +238,36 @@ export function rowsOutOfOrder(path: string, after: number, id: unknown): Pagina
   );
 }
 
+/** A listing that handed out more objects than any n8n instance holds. */
+export function tooManyListed(path: string, maxItems: number): PaginationError {
+  return new PaginationError(
+    `GET ${path} listed more than ${maxItems.toLocaleString('en-US')} objects, more than any n8n instance holds of one kind; stopping before they take the memory. This is a paging bug of the server: retry, and report it if it persists.`,
+    { path },
+  );
+}
+
+/** A long listing while the process's memory passed its ceiling. */
+export function memoryCeilingReached(
+  path: string,
+  listed: number,
+  rss: number,
+  ceiling: number,
+): PaginationError {
+  const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+  return new PaginationError(
+    `GET ${path} had listed ${listed.toLocaleString('en-US')} objects when n8n-ark's memory reached ${mb(rss)}, past its ceiling of ${mb(ceiling)}; stopping before the listing takes more. A listing this long is most likely a paging bug of the server: retry, and report it if it persists (with the instance's real size, if it really holds that many).`,
+    { path },
+  );
+}
+
+/** A page with more items than were asked for. */
+export function pageTooLarge(path: string, items: number, limit: number): PaginationError {
+  return new PaginationError(
+    `GET ${path} answered a page of ${items} items when ${limit} were asked for; n8n never does: stopping. This is a paging bug of the server, or not n8n.`,
+    { path },
+  );
+}
+
 export function foldersGoingRound(projectId: string, count: number): PaginationError {
   return new PaginationError(
     `GET /projects/${projectId}/folders keeps answering pages with nothing new (count ${count}); stopping instead of paging for ever.`,

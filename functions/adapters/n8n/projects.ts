@@ -1,8 +1,8 @@
 /** Projects, their members and their folders over n8n's Public API (`/projects`). */
 import type { Folder, Project, ProjectMember } from '../../core/n8n-types.js';
 import type { N8nFoldersApi, N8nProjectsApi, PagedListing } from '../../core/ports.js';
-import { MAX_PAGES } from './cursor-pages.js';
-import { foldersGoingRound } from './errors.js';
+import { checkMemory, MAX_PAGES } from './cursor-pages.js';
+import { foldersGoingRound, pageTooLarge, tooManyListed } from './errors.js';
 import { enc, type N8nTransport, PAGE_SIZE } from './transport.js';
 
 type ListedFolder = Omit<Folder, 'projectId'> & { projectId?: string };
@@ -39,6 +39,13 @@ export class HttpProjects implements N8nProjectsApi, N8nFoldersApi {
         { route: '/projects/{projectId}/folders', query: { skip, take: PAGE_SIZE } },
       );
       let fresh = 0;
+      const path = `/projects/${projectId}/folders`;
+      if (page.data.length > PAGE_SIZE) throw pageTooLarge(path, page.data.length, PAGE_SIZE);
+      // More folders than n8n says it has (past a page of ones created meanwhile), or than any instance has: a paging bug.
+      const stated = Number.isFinite(page.count) ? page.count + PAGE_SIZE : Number.POSITIVE_INFINITY;
+      const allowed = Math.min(stated, this.http.maxListed);
+      if (seen.size > allowed) throw tooManyListed(path, allowed);
+      checkMemory(path, seen.size, this.http.memory);
       for (const folder of page.data) {
         if (seen.has(folder.id)) continue;
         seen.add(folder.id);

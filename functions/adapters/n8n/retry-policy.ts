@@ -80,10 +80,11 @@ export function isOutage(status: number): boolean {
 
 /**
  * Whether a request that is not idempotent may be asked again after this failing answer: a 429
- * (n8n's limiter) and n8n's 503 "Database is not ready!" are answered before any handler runs.
+ * (n8n's limiter), a 401 (its API-key check, which answers 401 too when the database behind it
+ * fails) and n8n's 503 "Database is not ready!" are answered before any handler runs.
  */
 export function refusedBeforeCarriedOut(status: number, message: string | undefined): boolean {
-  return status === 429 || (status === 503 && message === DATABASE_NOT_READY);
+  return status === 429 || status === 401 || (status === 503 && message === DATABASE_NOT_READY);
 }
 
 /**
@@ -170,7 +171,8 @@ export class RetryPolicy {
 
   async wait(ms: number, failure: Failure, leftMs: number): Promise<void> {
     const fields = { why: failure.why, attempt: failure.attempt, waitMs: Math.round(ms) };
-    if (ms > SHOWN_WAIT_MS) this.logger.warn(waitMessage(failure, ms, leftMs), fields);
+    // The warning's message says it all; its fields are for a structured log (the Lambdas').
+    if (ms > SHOWN_WAIT_MS) this.logger.warn(waitMessage(failure, ms, leftMs), { waitMs: fields.waitMs });
     else this.logger.debug('retrying n8n request', fields);
     await this.sleep(ms);
   }

@@ -7,7 +7,13 @@
  */
 import type { Logger, PagedListing } from '../../core/ports.js';
 import { silentLogger } from '../../core/ports.js';
-import { cursorListing, MAX_PAGES } from './cursor-pages.js';
+import {
+  cursorListing,
+  DEFAULT_MEMORY_CEILING_BYTES,
+  MAX_LISTED_OBJECTS,
+  MAX_PAGES,
+  type MemoryCeiling,
+} from './cursor-pages.js';
 import {
   ambiguousWrite,
   answerError,
@@ -35,17 +41,14 @@ import { idListing, rowsAfter } from './id-pages.js';
 import {
   type GiveUp,
   isIdempotent,
-  isOutage,
-  isTransient,
   type Method,
   mayHaveBeenCarriedOut,
   neverConnected,
   parseRetryAfter,
   type RetryCall,
   RetryPolicy,
-  refusedBeforeCarriedOut,
 } from './retry-policy.js';
-import { badRequestKind } from './write-outcome.js';
+import { failingAnswerAction } from './write-outcome.js';
 
 export type { Method } from './retry-policy.js';
 
@@ -84,6 +87,10 @@ export interface N8nClientOptions {
   maxAnswerBytes?: number;
   /** The most pages one listing is followed for. Default MAX_PAGES (100,000 pages of 250). */
   maxPages?: number;
+  /** The most objects one listing of a kind (not rows) hands out. Default MAX_LISTED_OBJECTS. */
+  maxListedObjects?: number;
+  /** The process's memory past which a long listing is stopped as a paging bug. Default 440 MB of RSS. */
+  memoryCeiling?: MemoryCeiling;
 }
 
 /**
@@ -157,6 +164,10 @@ export class N8nTransport {
   readonly baseUrl: string;
   /** The most pages one listing is followed for. */
   readonly maxPages: number;
+  /** The most objects one listing of a kind (not rows) hands out. */
+  readonly maxListed: number;
+  /** The memory past which a long listing is stopped. */
+  readonly memory: MemoryCeiling;
   private readonly apiKey: string;
   private readonly settings: ClientSettings;
   private readonly exchange: HttpExchange;
@@ -189,6 +200,11 @@ export class N8nTransport {
       logger: options.logger ?? silentLogger,
     });
     this.maxPages = options.maxPages ?? MAX_PAGES;
+    this.maxListed = options.maxListedObjects ?? MAX_LISTED_OBJECTS;
+    this.memory = options.memoryCeiling ?? {
+      bytes: DEFAULT_MEMORY_CEILING_BYTES,
+      rss: () => process.memoryUsage.rss(),
+    };
   }
 
   /**
@@ -199,7 +215,14 @@ export class N8nTransport {
     return cursorListing<T>(
       (cursor) => this.answer('GET', path, { route, query: { ...query, limit: PAGE_SIZE, cursor } }),
       (answer) => this.parse('GET', path, answer),
-      { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
+      {
+        baseUrl: this.baseUrl,
+        path,
+        maxPages: this.maxPages,
+        pageLimit: PAGE_SIZE,
+        maxItems: this.maxListed,
+        memory: this.memory,
+      },
     );
   }
 
@@ -215,7 +238,8 @@ export class N8nTransport {
           query: { limit: PAGE_SIZE, ...(after === undefined ? {} : { filter: rowsAfter(after) }) },
         }),
       (answer) => this.parse('GET', path, answer),
-      { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
+      // Rows are streamed, never held: no bound on how many, only on each page.
+      { baseUrl: this.baseUrl, path, maxPages: this.maxPages, pageLimit: PAGE_SIZE },
     );
   }
 
@@ -283,40 +307,17 @@ export class N8nTransport {
   ): Promise<void> {
     const { method, path } = place;
     const message = answerMessage(answer);
-    const badRequest = answer.status === 400 ? badRequestKind(message) : undefined;
-    const infrastructure = badRequest === 'infrastructure';
-    const failed = () => answerError(this.settings, place, answer);
-    if (!isTransient(answer.status) && !infrastructure) {
-      if (idempotent || badRequest !== 'unproven') throw failed();
-      throw ambiguousWrite(
-        this.settings,
-        method,
-        path,
-        `the answer was 400 (${message ?? 'no message'})`,
-        failed(),
-      );
-    }
-    if (!idempotent && !refusedBeforeCarriedOut(answer.status, message)) {
-      const said = message ? ` (${message})` : '';
+    const failed = (tries?: Tries) => answerError(this.settings, place, answer, tries);
+    const action = failingAnswerAction(answer.status, message, idempotent);
+    if (action.act === 'fail') throw failed();
+    const said = message ? ` (${message})` : '';
+    if (action.act === 'ambiguous')
       throw ambiguousWrite(this.settings, method, path, `the answer was ${answer.status}${said}`, failed());
-    }
-    const why = `n8n answered ${answer.status} to ${method} ${path}${message ? ` (${message})` : ''}`;
+    const why = `n8n answered ${answer.status} to ${method} ${path}${said}`;
     const retryAfterMs = parseRetryAfter(header(answer, 'retry-after'), this.retry.clockNow());
-    const outage = isOutage(answer.status) || infrastructure;
-    const stop = await call.again({
-      attempt,
-      why,
-      outage,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
-    if (stop)
-      throw this.stopped(
-        stop,
-        place,
-        why,
-        (tries) => answerError(this.settings, place, answer, tries),
-        answer.status,
-      );
+    const asked = retryAfterMs === undefined ? {} : { retryAfterMs };
+    const stop = await call.again({ attempt, why, outage: action.outage, ...asked });
+    if (stop) throw this.stopped(stop, place, why, failed, answer.status);
   }
 
   /** The error a call that is not tried again fails with. */

@@ -31,7 +31,13 @@ export class HttpWorkflows implements N8nWorkflowsApi {
       const page = http.parse<{ data?: Workflow[]; nextCursor?: unknown }>('GET', '/workflows', answer);
       return { items: page.data ?? [], more: typeof page.nextCursor === 'string' && page.nextCursor !== '' };
     };
-    const settings = { limit: PAGE_SIZE, maxPages: http.maxPages, baseUrl: http.baseUrl };
+    const settings = {
+      limit: PAGE_SIZE,
+      maxPages: http.maxPages,
+      maxItems: http.maxListed,
+      memory: http.memory,
+      baseUrl: http.baseUrl,
+    };
     return {
       async *[Symbol.asyncIterator]() {
         for await (const page of anchoredPages(fetchAt, settings)) yield* page;

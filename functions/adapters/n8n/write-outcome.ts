@@ -8,6 +8,7 @@
  * any handler) and the refusals the contract suite records (test/contract/n8n-contract.ts, "which
  * answers prove a refusal"). Any other 400 to a write may follow a save, like a lost answer.
  */
+import { isOutage, isTransient, refusedBeforeCarriedOut } from './retry-policy.js';
 
 /** Refusals n8n makes before it writes: its request validators, then its handlers' own checks. */
 const REFUSALS: readonly RegExp[] = [
@@ -31,7 +32,9 @@ const REFUSALS: readonly RegExp[] = [
 
 /**
  * Messages of a database or connection failure inside n8n (PostgreSQL's pool and server, SQLite's
- * lock): whatever the status, the request may pass if asked again.
+ * lock): whatever the status, the request may pass if asked again. Measured on Postgres-backed n8n
+ * 2.41.1 with its database stalling (test/e2e/outage.e2e.test.ts): `400` from a handler after a
+ * save, and `401 "timeout exceeded when trying to connect"` from the API-key check, before any handler.
  */
 const INFRASTRUCTURE_FAILURES: readonly RegExp[] = [
   /timeout exceeded when trying to connect/i,
@@ -53,9 +56,36 @@ const INFRASTRUCTURE_FAILURES: readonly RegExp[] = [
  */
 export type FailingAnswer = 'refused' | 'infrastructure' | 'unproven';
 
+/** Whether n8n's message says its database or a connection of its own failed (any status). */
+export function isInfrastructureFailure(message: string | undefined): boolean {
+  return message !== undefined && INFRASTRUCTURE_FAILURES.some((failure) => failure.test(message));
+}
+
 /** What a 400 with this message (n8n's `message`, if any) proves. */
 export function badRequestKind(message: string | undefined): FailingAnswer {
   if (message === undefined) return 'unproven';
-  if (INFRASTRUCTURE_FAILURES.some((failure) => failure.test(message))) return 'infrastructure';
+  if (isInfrastructureFailure(message)) return 'infrastructure';
   return REFUSALS.some((refusal) => refusal.test(message)) ? 'refused' : 'unproven';
+}
+
+/**
+ * What the client does with a failing answer: `fail` (n8n refused, or the failure is final),
+ * `ambiguous` (a write that may have been carried out: the caller looks before writing again), or
+ * `retry` (an outage — 502/503/504, a database failure — for the retry budget, else for --retries).
+ */
+export type FailingAnswerAction = { act: 'fail' } | { act: 'ambiguous' } | { act: 'retry'; outage: boolean };
+
+export function failingAnswerAction(
+  status: number,
+  message: string | undefined,
+  idempotent: boolean,
+): FailingAnswerAction {
+  // A database failure inside n8n, whatever status it came with (400 from a handler, 401 from the key check).
+  const infrastructure = isInfrastructureFailure(message);
+  if (!isTransient(status) && !infrastructure) {
+    const unproven = status === 400 && badRequestKind(message) === 'unproven';
+    return !idempotent && unproven ? { act: 'ambiguous' } : { act: 'fail' };
+  }
+  if (!idempotent && !refusedBeforeCarriedOut(status, message)) return { act: 'ambiguous' };
+  return { act: 'retry', outage: isOutage(status) || infrastructure };
 }
