@@ -25,7 +25,8 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/e2e/**/*.e2e.test.ts'],
-          exclude: ['test/e2e/busy-instance.e2e.test.ts'],
+          // Postgres only: they load or stop n8n's database server.
+          exclude: ['test/e2e/busy-instance.e2e.test.ts', 'test/e2e/outage.e2e.test.ts'],
           env: { N8N_ARK_E2E_DATABASE: 'sqlite' },
         },
       },
@@ -33,7 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: [...ON_BOTH, 'test/e2e/busy-instance.e2e.test.ts'],
+          include: [...ON_BOTH, 'test/e2e/busy-instance.e2e.test.ts', 'test/e2e/outage.e2e.test.ts'],
           env: { N8N_ARK_E2E_DATABASE: 'postgres' },
         },
       },

@@ -129,6 +129,8 @@ export interface FaultProxyStats {
   upstreamErrors: number;
   /** Requests answered by an outage, and when it began and ended (epoch ms). */
   outage: { answered: number; startedAt?: number; endedAt?: number };
+  /** The upstream's own failing answers passed on, by `<status> <first 100 characters of the body>`. */
+  upstreamFailures: Record<string, number>;
 }
 
 export interface FaultProxy {
@@ -203,6 +205,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     spared: 0,
     upstreamErrors: 0,
     outage: { answered: 0 },
+    upstreamFailures: {},
   };
   let outage: { until: number; answer: OutageAnswer } | undefined;
   const startOutage = (ms: number, answer: OutageAnswer = 'database') => {
@@ -341,6 +344,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (res.destroyed) return;
       res.writeHead(502, { 'content-type': 'text/plain', 'x-fault-proxy': 'upstream-error' });
       return void res.end(`fault proxy: upstream ${upstream.origin} failed: ${(error as Error).message}`);
+    }
+    if (answer.status >= 400) {
+      const key = `${answer.status} ${answer.body.toString('utf8', 0, 100)}`;
+      stats.upstreamFailures[key] = (stats.upstreamFailures[key] ?? 0) + 1;
     }
     if (fault === 'reset-after') return void req.socket.resetAndDestroy();
     if (fault === '502-after' || fault === '400-after') return inject(res, fault);

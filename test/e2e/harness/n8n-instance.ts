@@ -46,6 +46,9 @@ export interface RealN8n {
    */
   saveDraft(workflowId: string, nodes: unknown[]): Promise<void>;
   logTail(): Promise<string>;
+  /** Postgres only: freezes the database cluster (PostgresDatabase.pause), until `resumeDatabase`. */
+  pauseDatabase(): void;
+  resumeDatabase(): void;
   stop(): Promise<void>;
 }
 
@@ -165,7 +168,12 @@ export function e2eDatabase(): N8nDatabase {
 
 export async function startN8n(
   name: string,
-  options: { readinessTimeoutMs?: number; database?: N8nDatabase } = {},
+  options: {
+    readinessTimeoutMs?: number;
+    database?: N8nDatabase;
+    /** More of n8n's settings (e.g. DB_POSTGRESDB_CONNECTION_TIMEOUT), over the harness's. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RealN8n> {
   if (!n8nInstalled()) throw new Error('n8n is not installed: run `npm run e2e:setup` first');
   const database = options.database ?? e2eDatabase();
@@ -199,6 +207,7 @@ export async function startN8n(
       N8N_RUNNERS_BROKER_PORT: String(brokerPort),
       N8N_DISABLED_MODULES: 'mcp-registry',
       N8N_LOG_LEVEL: 'info',
+      ...options.env,
     },
   });
   const stop = async () => {
@@ -240,6 +249,11 @@ export async function startN8n(
       createApiKey,
       saveDraft,
       logTail: async () => (await readFile(log, 'utf8')).slice(-3000),
+      pauseDatabase: () => {
+        if (!postgres) throw new Error(`${name} runs on SQLite: there is no database server to pause`);
+        postgres.pause();
+      },
+      resumeDatabase: () => postgres?.resume(),
       stop: async () => {
         await stopAll();
         await rm(folder, { recursive: true, force: true });

@@ -8,7 +8,16 @@
  * where there is none) with a data folder that user owns; the child process is the postmaster itself.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, cpSync, existsSync, openSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -31,6 +40,13 @@ export interface PostgresDatabase {
   version: string;
   /** Lets the database go; the cluster stops once no instance holds one. */
   release(): Promise<void>;
+  /**
+   * Freezes the whole cluster (SIGSTOP to the postmaster and every backend): queries in flight hang
+   * and no connection is taken, as a database stalled under load or failing over. `resume` (SIGCONT)
+   * lets everything go on where it stood. The cluster is shared by the instances of one test file.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 interface Cluster {
@@ -38,6 +54,7 @@ interface Cluster {
   port: number;
   version: string;
   pid: number;
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void;
   query(sql: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -175,6 +192,15 @@ async function startCluster(): Promise<Cluster> {
       }
     };
     process.once('exit', killOnExit);
+    const signalAll = (signal: 'SIGSTOP' | 'SIGCONT') => {
+      for (const member of [pid, ...descendantsOf(pid)]) {
+        try {
+          process.kill(member, signal);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    };
     await waitForConnections(port, postmaster, log);
     return {
       host: '127.0.0.1',
@@ -190,8 +216,11 @@ async function startCluster(): Promise<Cluster> {
           await client.end();
         }
       },
+      signal: signalAll,
       async stop() {
         process.off('exit', killOnExit);
+        // A cluster left paused by a failed test must still shut down.
+        signalAll('SIGCONT');
         await stopPostmaster(postmaster);
         await cleanUp();
       },
@@ -201,6 +230,32 @@ async function startCluster(): Promise<Cluster> {
     await cleanUp();
     throw error;
   }
+}
+
+/** The processes below `pid` (a postmaster's backends and workers), from /proc. */
+function descendantsOf(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // `pid (comm) state ppid …`: comm may hold spaces, so read past its closing parenthesis.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // ended while listed
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parents)
+      if (ppid === parent) {
+        found.push(child);
+        walk(child);
+      }
+  };
+  walk(pid);
+  return found;
 }
 
 async function waitForConnections(port: number, postmaster: ChildProcess, log: string): Promise<void> {
@@ -275,6 +330,8 @@ export async function createDatabase(name: string): Promise<PostgresDatabase> {
       user: ROLE,
       version: cluster.version,
       release,
+      pause: () => cluster.signal('SIGSTOP'),
+      resume: () => cluster.signal('SIGCONT'),
     };
   } catch (error) {
     await release().catch(() => {});
