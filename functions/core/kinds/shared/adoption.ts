@@ -5,7 +5,7 @@
  * and adopts it; a create refused with 409 (the object exists) looks again. So a crash at any point
  * leaves no duplicate behind.
  */
-import { AmbiguousWriteError, ConflictError } from '../../errors.js';
+import { AmbiguousWriteError, ConflictError, N8nApiError } from '../../errors.js';
 import { collect } from '../../json.js';
 import type { RestoreResource } from '../index.js';
 import type { KindLedger } from '../kind.js';
@@ -50,8 +50,10 @@ export class Adoption<T extends { id: string }> {
 
   /**
    * Adopts the object with this key if there is one, else creates it. A 409 on create adopts what
-   * exists; a create whose answer never came (AmbiguousWriteError) looks again and adopts what it
-   * finds, or sends the create again: at most AMBIGUOUS_ATTEMPTS sends, never two objects.
+   * exists; a create whose answer never came, or was a 400 that does not prove a refusal
+   * (AmbiguousWriteError), looks again and adopts what it finds, or sends the create again: at most
+   * AMBIGUOUS_ATTEMPTS sends, never two objects. When n8n answered the last of them, and the
+   * object is still not there, n8n refused it: its answer is the failure.
    */
   async createOrAdopt(key: string, create: () => Promise<string>): Promise<string> {
     const adopted = await this.take(key);
@@ -65,7 +67,8 @@ export class Adoption<T extends { id: string }> {
         await this.refresh();
         const existing = await this.take(key);
         if (existing) return existing;
-        if (!ambiguous || attempt >= AMBIGUOUS_ATTEMPTS) throw error;
+        if (!ambiguous) throw error;
+        if (attempt >= AMBIGUOUS_ATTEMPTS) throw error.cause instanceof N8nApiError ? error.cause : error;
       }
     }
   }
