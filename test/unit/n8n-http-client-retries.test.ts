@@ -638,30 +638,23 @@ describe('N8nHttpClient retries a create only when n8n certainly did not carry i
 describe('N8nHttpClient tells a 400 that proves a refusal from one that may follow a save', () => {
   const DB_TIMEOUT = { message: 'timeout exceeded when trying to connect' };
 
-  it('retries a create answered 503 "Database is not ready!": n8n answers it before any handler', async () => {
+  it.each([
+    [
+      '503 "Database is not ready!", from a middleware in front of every route',
+      503,
+      { code: 503, message: 'Database is not ready!' },
+    ],
+    [
+      '401 "timeout exceeded when trying to connect", from the key check (Postgres n8n, its database stalling)',
+      401,
+      DB_TIMEOUT,
+    ],
+  ])('sends a create again after %s: answered before any handler', async (_what, status, body) => {
     // Prepare
-    const { url, seen } = await disturbedOnce(
-      (_req, res) => send(res, 503, { code: 503, message: 'Database is not ready!' }),
-      { id: 'w9', ...WORKFLOW },
-    );
-
-    // Act
-    const created = await client(url).api.createWorkflow(WORKFLOW);
-
-    // Assess
-    expect(created.id).toBe('w9');
-    expect(seen.map((r) => r.method)).toEqual(['POST', 'POST']);
-  });
-
-  it('asks a create again after 401 "timeout exceeded when trying to connect": the key check failed, before any handler', async () => {
-    // Prepare: what Postgres-backed n8n answered while its database stalled (test/e2e/outage.e2e.test.ts)
-    const { url, seen } = await disturbedOnce(
-      (req, res) => afterBody(req, () => send(res, 401, DB_TIMEOUT)),
-      {
-        id: 'w9',
-        ...WORKFLOW,
-      },
-    );
+    const { url, seen } = await disturbedOnce((req, res) => afterBody(req, () => send(res, status, body)), {
+      id: 'w9',
+      ...WORKFLOW,
+    });
 
     // Act
     const created = await client(url).api.createWorkflow(WORKFLOW);
