@@ -16,7 +16,16 @@
  *    n8n), plus the rows inserted
  *    at the restore's batch size, plus the table's create.
  * The built CLI runs as users run it (its own duration; peak RSS from /proc). Writes
- * bench/real-n8n.json and the README's "real n8n" table.
+ * bench/real-n8n.json (a size measured again replaces its earlier figures, the others stay) and the
+ * README's "real n8n" table.
+ *
+ * The production size (issue 25): `--preset production`, that is `--database postgres --sizes 10000
+ * --rows 1000000 --tables 5 --versioned-share 0.333 --seed import` (a flag given beside it wins:
+ * `--preset production --sizes 500 --rows 50000` is the same shape, smaller). n8n runs on
+ * PostgreSQL; a third of the workflows get 10 saved versions (the same ids imported again with new
+ * content, `workflowConflictPolicy=new-version`); the rows are spread over 5 tables; the workflows
+ * are seeded through n8n's package import (its time shown as a peer; raw creates are not timed, so
+ * the best write path is the package import into a fresh n8n).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,8 +33,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { workflowPackage } from '../functions/adapters/n8n/package-format.js';
+import type { PackagedWorkflow } from '../functions/core/ports.js';
 import { DEFAULT_ROW_BATCH } from '../functions/core/restore/apply.js';
-import { type RealN8n, startN8n } from '../test/e2e/harness/n8n-instance.js';
+import { type N8nDatabase, type RealN8n, startN8n } from '../test/e2e/harness/n8n-instance.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,14 +51,53 @@ const { values } = parseArgs({
     // Renders the README's table from bench/real-n8n.json as it stands, measuring nothing.
     'render-only': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/real-n8n.json' },
+    // n8n's database: sqlite (n8n's default) or postgres (as production runs it).
+    database: { type: 'string', default: 'sqlite' },
+    // The rows are spread over this many tables.
+    tables: { type: 'string', default: '1' },
+    // The share of workflows given VERSIONS saved versions (the others have one).
+    'versioned-share': { type: 'string', default: '0' },
+    versions: { type: 'string', default: '10' },
+    // How the workflows are seeded: `post` (raw creates, timed as a peer) or `import` (n8n's package import).
+    seed: { type: 'string', default: 'post' },
+    // `production`: issue 25's size on Postgres n8n (the flags below it set; any flag given wins).
+    preset: { type: 'string' },
   },
   allowNegative: true,
 });
+/** Issue 25's production size: 10,000 workflows (a third with 10 saved versions), 1,000,000 rows in 5 tables. */
+const PRESETS: Record<string, Partial<typeof values>> = {
+  production: {
+    database: 'postgres',
+    sizes: '10000',
+    rows: '1000000',
+    tables: '5',
+    'versioned-share': String(1 / 3),
+    versions: '10',
+    seed: 'import',
+  },
+};
+if (values.preset !== undefined) {
+  const preset = PRESETS[values.preset];
+  if (!preset) throw new Error(`--preset ${Object.keys(PRESETS).join('|')}, not ${values.preset}`);
+  const given = new Set(process.argv.flatMap((a) => (a.startsWith('--') ? [a.slice(2).split('=')[0]] : [])));
+  for (const [key, value] of Object.entries(preset))
+    if (!given.has(key)) (values as Record<string, unknown>)[key] = value;
+}
 const SIZES = values.sizes.split(',').filter(Boolean).map(Number);
 const ROWS = Number(values.rows);
 const RUNS = Number(values.runs);
 const RESTORE_RUNS = Number(values['restore-runs']);
 const CONCURRENCY = Number(values.concurrency);
+const DATABASE = values.database as N8nDatabase;
+if (DATABASE !== 'sqlite' && DATABASE !== 'postgres')
+  throw new Error(`--database sqlite|postgres, not ${DATABASE}`);
+const TABLES = Number(values.tables);
+const VERSIONED_SHARE = Number(values['versioned-share']);
+const VERSIONS = Number(values.versions);
+const SEED_BY_IMPORT = values.seed === 'import';
+/** Workflows a package carries at most (n8n takes up to 300 ids an export). */
+const PACKAGE_SIZE = 300;
 const root = join(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules/.bin/tsx');
 const cli = join(root, 'dist/bin/n8n-ark.js');
@@ -158,8 +208,62 @@ async function seedWorkflows(call: ReturnType<typeof client>, count: number) {
   return { ids, rawCreatesMs: ms };
 }
 
+/** Package ids: 16 characters, as n8n's own. */
+const benchId = (i: number) => `bench${String(i).padStart(11, '0')}`;
+
+/** The workflows as n8n packages of PACKAGE_SIZE, their Set value `value(i)`. */
+function packagesOf(indexes: readonly number[], value: (i: number) => number): Buffer[] {
+  const packages: Buffer[] = [];
+  for (let at = 0; at < indexes.length; at += PACKAGE_SIZE)
+    packages.push(
+      workflowPackage(
+        indexes
+          .slice(at, at + PACKAGE_SIZE)
+          .map((i) => ({ id: benchId(i), ...benchWorkflow(i, value(i)) }) as unknown as PackagedWorkflow),
+        new Date(),
+      ),
+    );
+  return packages;
+}
+
+/** Workflows imported into the empty source through n8n's package import: the package-import peer. */
+async function importWorkflows(call: ReturnType<typeof client>, count: number) {
+  const indexes = Array.from({ length: count }, (_, i) => i);
+  const { ms } = await timed(() =>
+    importPackages(
+      call,
+      packagesOf(indexes, (i) => i),
+      'fail',
+    ),
+  );
+  return { ids: indexes.map(benchId), packageImportIntoSourceMs: ms };
+}
+
+/**
+ * Saved versions for a share of the workflows: each further version is the same workflows imported
+ * again with another Set value under the same ids (n8n saves a new version of each).
+ */
+async function saveVersions(call: ReturnType<typeof client>, ids: readonly string[]) {
+  const versioned = Array.from({ length: Math.round(ids.length * VERSIONED_SHARE) }, (_, k) =>
+    Math.floor((k * ids.length) / Math.max(1, Math.round(ids.length * VERSIONED_SHARE))),
+  );
+  if (versioned.length === 0 || VERSIONS < 2) return 0;
+  const byId = new Map(ids.map((id, i) => [id, i]));
+  const indexes = versioned.map((k) => byId.get(ids[k] as string) ?? k);
+  const { ms } = await timed(async () => {
+    for (let version = 2; version <= VERSIONS; version += 1)
+      await importPackages(
+        call,
+        packagesOf(indexes, (i) => i + version * 1_000_000),
+        'new-version',
+      );
+  });
+  log(`  ${versioned.length} workflows given ${VERSIONS} saved versions in ${round(ms)} ms`);
+  return versioned.length;
+}
+
 /** One table and its rows, inserted at the restore's batch size: the rows peer. */
-async function seedRows(call: ReturnType<typeof client>, name: string) {
+async function seedRows(call: ReturnType<typeof client>, name: string, count: number) {
   const table = await timed(
     async () =>
       (await (
@@ -173,9 +277,9 @@ async function seedRows(call: ReturnType<typeof client>, name: string) {
       ).json()) as { id: string },
   );
   const rows = await timed(async () => {
-    for (let i = 0; i < ROWS; i += DEFAULT_ROW_BATCH) {
+    for (let i = 0; i < count; i += DEFAULT_ROW_BATCH) {
       await call('POST', `/data-tables/${table.value.id}/rows`, {
-        data: Array.from({ length: Math.min(DEFAULT_ROW_BATCH, ROWS - i) }, (_, j) => ({
+        data: Array.from({ length: Math.min(DEFAULT_ROW_BATCH, count - i) }, (_, j) => ({
           email: `row${i + j}@example.com`,
           n: i + j,
         })),
@@ -199,12 +303,16 @@ async function exportPackages(call: ReturnType<typeof client>, ids: string[]) {
   return { packages, packageExportMs: ms };
 }
 
-async function importPackages(call: ReturnType<typeof client>, packages: ArrayBuffer[]) {
+async function importPackages(
+  call: ReturnType<typeof client>,
+  packages: readonly (ArrayBuffer | Buffer)[],
+  conflictPolicy: 'fail' | 'new-version' = 'fail',
+) {
   const { ms } = await timed(async () => {
     for (const bytes of packages) {
       const form = new FormData();
-      form.set('package', new Blob([bytes]), 'bench.n8np');
-      form.set('workflowConflictPolicy', 'fail');
+      form.set('package', new Blob([new Uint8Array(bytes)]), 'bench.n8np');
+      form.set('workflowConflictPolicy', conflictPolicy);
       form.set('workflowIdPolicy', 'source');
       await call('POST', '/n8n-packages/import', form);
     }
@@ -277,14 +385,30 @@ const backupHasFull = values['render-only'] ? false : (await helpOf('backup')).i
 async function benchSize(workflows: number) {
   // The package-import peer gets its own empty instance: the restore's workflows carry the source
   // ids as their lineage, so n8n would refuse the same package into the restore's target.
-  const source = await startN8n(`bench-source-${workflows}`, { readinessTimeoutMs: 600_000 });
+  const source = await startN8n(`bench-source-${workflows}`, {
+    readinessTimeoutMs: 600_000,
+    database: DATABASE,
+  });
   const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-real-'));
   const loadBefore = loadavg()[0] ?? 0;
   try {
     const call = client(source);
-    log(`${workflows} workflows: seeding ${workflows} workflows and ${ROWS} rows…`);
-    const { ids, rawCreatesMs } = await seedWorkflows(call, workflows);
-    const { tableCreateMs, rowsInsertMs } = await seedRows(call, 'bench');
+    log(
+      `${workflows} workflows: seeding ${workflows} workflows and ${ROWS} rows in ${TABLES} table(s) (n8n on ${source.databaseLabel})…`,
+    );
+    const seeded = SEED_BY_IMPORT
+      ? { ...(await importWorkflows(call, workflows)), rawCreatesMs: Number.NaN }
+      : { ...(await seedWorkflows(call, workflows)), packageImportIntoSourceMs: Number.NaN };
+    const { ids, rawCreatesMs } = seeded;
+    const versioned = await saveVersions(call, ids);
+    let tableCreateMs = 0;
+    let rowsInsertMs = 0;
+    for (let t = 0; t < TABLES; t += 1) {
+      const rows = Math.floor(ROWS / TABLES) + (t < ROWS % TABLES ? 1 : 0);
+      const table = await seedRows(call, `bench ${t + 1}`, rows);
+      tableCreateMs += table.tableCreateMs;
+      rowsInsertMs += table.rowsInsertMs;
+    }
     const { packages, packageExportMs } = await exportPackages(call, ids);
 
     const m = {
@@ -328,11 +452,19 @@ async function benchSize(workflows: number) {
       peakRssMb: Math.max(...restores.map((r) => r.peakRssMb)),
     };
     const packageImportMs = median(imports);
-    const bestWorkflowsMs = Math.min(rawCreatesMs, packageImportMs);
+    // A run seeded by import timed no raw creates: the best path is the import.
+    const bestWorkflowsMs = Number.isNaN(rawCreatesMs)
+      ? packageImportMs
+      : Math.min(rawCreatesMs, packageImportMs);
     const bestWriteMs = bestWorkflowsMs + rowsInsertMs + tableCreateMs;
     const result = {
+      measuredAt: new Date().toISOString(),
       workflows,
       rows: ROWS,
+      tables: TABLES,
+      versionedWorkflows: versioned,
+      versions: VERSIONS,
+      database: source.databaseLabel,
       backupMs: round(median(m.full)),
       incrementalBackupMs: round(median(m.incremental)),
       listingFloorMs: round(median(m.listing)),
@@ -340,7 +472,10 @@ async function benchSize(workflows: number) {
       workflowGetFloorMs: round(workflowGetFloorMs),
       restoreMs: round(restored.ms),
       bestWriteMs: round(bestWriteMs),
-      rawCreatesMs: round(rawCreatesMs),
+      rawCreatesMs: Number.isNaN(rawCreatesMs) ? null : round(rawCreatesMs),
+      packageImportIntoSourceMs: Number.isNaN(seeded.packageImportIntoSourceMs)
+        ? null
+        : round(seeded.packageImportIntoSourceMs),
       packageImportMs: round(packageImportMs),
       rowsInsertMs: round(rowsInsertMs),
       tableCreateMs: round(tableCreateMs),
@@ -366,9 +501,10 @@ async function benchSize(workflows: number) {
  * seconds late (docs/REAL-N8N-FINDINGS.md): each answers one request before it is timed.
  */
 async function restoreBesideImport(workflows: number, run: number, archive: string, packages: ArrayBuffer[]) {
+  const options = { readinessTimeoutMs: 600_000, database: DATABASE };
   const [target, peer] = await Promise.all([
-    startN8n(`bench-target-${workflows}-${run}`, { readinessTimeoutMs: 600_000 }),
-    startN8n(`bench-peer-${workflows}-${run}`, { readinessTimeoutMs: 600_000 }),
+    startN8n(`bench-target-${workflows}-${run}`, options),
+    startN8n(`bench-peer-${workflows}-${run}`, options),
   ]);
   try {
     await client(target)('GET', '/workflows?limit=1');
@@ -381,38 +517,82 @@ async function restoreBesideImport(workflows: number, run: number, archive: stri
   }
 }
 
-/** Results written before the full-read floor was measured have none. */
-type SizeResult = Omit<Awaited<ReturnType<typeof benchSize>>, 'fullReadFloorMs'> & {
+/** Results written before the full-read floor, the database or the tables were recorded have none. */
+type SizeResult = Omit<
+  Awaited<ReturnType<typeof benchSize>>,
+  | 'fullReadFloorMs'
+  | 'database'
+  | 'tables'
+  | 'versionedWorkflows'
+  | 'versions'
+  | 'measuredAt'
+  | 'packageImportIntoSourceMs'
+> & {
   fullReadFloorMs?: number;
+  measuredAt?: string;
+  packageImportIntoSourceMs?: number | null;
+  database?: string;
+  tables?: number;
+  versionedWorkflows?: number;
+  versions?: number;
 };
+
+/** `10,000 (3,400 with 10 versions) + 1,000,000 in 5 tables`: what a size held. */
+function sizeLabel(r: SizeResult): string {
+  const versioned = r.versionedWorkflows
+    ? ` (${r.versionedWorkflows.toLocaleString('en')} with ${r.versions} versions)`
+    : '';
+  const tables = (r.tables ?? 1) > 1 ? ` in ${r.tables} tables` : '';
+  return `${r.workflows.toLocaleString('en')}${versioned} + ${r.rows.toLocaleString('en')}${tables}`;
+}
 interface Output {
+  n8n?: string;
   measuredAt: string;
   runs: number;
   /** Restores, each beside n8n's import into another fresh n8n (medians); absent before they were repeated. */
   restoreRuns?: number;
   concurrency: number;
   rowBatch: number;
-  sizes: SizeResult[];
+  sizes: (SizeResult & { runs?: number; restoreRuns?: number })[];
 }
+
+/** A size is measured again under the same workflows, rows, tables and database: it replaces the earlier one. */
+const sizeKey = (r: SizeResult) => `${r.workflows}/${r.rows}/${r.tables ?? 1}/${r.database ?? 'SQLite'}`;
 
 /** The README's table from bench/real-n8n.json's content. */
 function render(output: Output): string {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const ratio = (a: number, b: number | undefined) => (b === undefined ? '–' : (a / b).toFixed(2));
   const results = output.sizes;
-  const rows = results[0]?.rows ?? 0;
   const incremental = results.every((r) => r.incrementalAvailable);
-  const peer = (label: string, value: (r: SizeResult) => number) =>
-    `| ${label} | ${results.map((r) => seconds(value(r))).join(' | ')} |`;
+  const name = (r: SizeResult) => `${r.workflows.toLocaleString('en')} workflows, ${r.database ?? 'SQLite'}`;
+  const peer = (label: string, value: (r: SizeResult) => number | null | undefined) =>
+    `| ${label} | ${results
+      .map((r) => {
+        const v = value(r);
+        return v === null || v === undefined ? '–' : seconds(v);
+      })
+      .join(' | ')} |`;
+  const runsOf = (r: Output['sizes'][number]) => {
+    const runs = r.runs ?? output.runs;
+    const restores = r.restoreRuns ?? output.restoreRuns ?? 1;
+    return `${runs === 1 ? 'one run' : `median of ${runs} runs`}${restores > 1 ? `, restore and package import median of ${restores}` : ', one restore'}`;
+  };
+  const when = results
+    .map(
+      (r) =>
+        `${name(r)}: ${(r.measuredAt ?? output.measuredAt).slice(0, 10)}, ${runsOf(r)}, load ${r.loadAverage.atStart}–${r.loadAverage.atEnd}`,
+    )
+    .join('; ');
   return [
-    '| workflows + rows | backup | listing floor | backup ÷ listing floor | full-read floor | backup ÷ full-read floor (≤ 1.3) | after 1 % changed | ÷ listing floor (≤ 1.2) | restore | best write path | restore ÷ best (≤ 1.25) | peak RSS backup / restore (≤ 200 MB) |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workflows + rows | n8n on | backup | listing floor | backup ÷ listing floor | full-read floor | backup ÷ full-read floor (≤ 1.3) | after 1 % changed | ÷ listing floor (≤ 1.2) | restore | best write path | restore ÷ best (≤ 1.25) | peak RSS backup / restore (≤ 200 MB) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.workflows.toLocaleString('en')} + ${r.rows.toLocaleString('en')} | ${seconds(r.backupMs)} | ${seconds(r.listingFloorMs)} | ${ratio(r.backupMs, r.listingFloorMs)} | ${r.fullReadFloorMs === undefined ? '–' : seconds(r.fullReadFloorMs)} | ${ratio(r.backupMs, r.fullReadFloorMs)} | ${seconds(r.incrementalBackupMs)} | ${ratio(r.incrementalBackupMs, r.listingFloorMs)} | ${seconds(r.restoreMs)} | ${seconds(r.bestWriteMs)} | ${ratio(r.restoreMs, r.bestWriteMs)} | ${r.backupPeakRssMb} / ${r.restorePeakRssMb} MB |`,
+        `| ${sizeLabel(r)} | ${r.database ?? 'SQLite'} | ${seconds(r.backupMs)} | ${seconds(r.listingFloorMs)} | ${ratio(r.backupMs, r.listingFloorMs)} | ${r.fullReadFloorMs === undefined ? '–' : seconds(r.fullReadFloorMs)} | ${ratio(r.backupMs, r.fullReadFloorMs)} | ${seconds(r.incrementalBackupMs)} | ${ratio(r.incrementalBackupMs, r.listingFloorMs)} | ${seconds(r.restoreMs)} | ${seconds(r.bestWriteMs)} | ${ratio(r.restoreMs, r.bestWriteMs)} | ${r.backupPeakRssMb} / ${r.restorePeakRssMb} MB |`,
     ),
     '',
-    `| peers, same run | ${results.map((r) => `${r.workflows.toLocaleString('en')} workflows`).join(' | ')} |`,
+    `| peers, same run | ${results.map(name).join(' | ')} |`,
     `|---|${results.map(() => '---:').join('|')}|`,
     peer('one GET per workflow, concurrency 8 (per-workflow GET floor)', (r) => r.workflowGetFloorMs),
     peer("n8n's package export, ≤ 300 per call", (r) => r.packageExportMs),
@@ -421,41 +601,53 @@ function render(output: Output): string {
       (r) => r.rawCreatesMs,
     ),
     peer("n8n's package import, ≤ 300 per call, content included", (r) => r.packageImportMs),
-    peer(
-      `${rows.toLocaleString('en')} rows inserted ${output.rowBatch.toLocaleString('en')} per call`,
-      (r) => r.rowsInsertMs,
-    ),
+    peer("n8n's package import into the empty source (the seeding)", (r) => r.packageImportIntoSourceMs),
+    peer(`the rows inserted ${output.rowBatch.toLocaleString('en')} per call`, (r) => r.rowsInsertMs),
     '',
-    `${output.runs === 1 ? 'One run' : `Median of ${output.runs} runs`}${output.restoreRuns && output.restoreRuns > 1 ? ` (restore and package import: median of ${output.restoreRuns}, each into its own fresh n8n)` : ''}, measured ${output.measuredAt.slice(0, 10)} with \`npm run bench:real\` on 2 shared cores (1-minute load average ${results.map((r) => `${r.loadAverage.atStart}–${r.loadAverage.atEnd}`).join(' and ')} during the sizes). Full-read floor: the listing floor plus what the API forces on a full backup (a GET per workflow, its history list, a GET per saved version the listing lacks). Best write path: the faster of raw creates and package import, plus the rows and the table's create. ${incremental ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
+    `Measured with \`npm run bench:real\` on 2 shared cores (1-minute load average at the start and end of each size): ${when}. Full-read floor: the listing floor plus what the API forces on a full backup (a GET per workflow, its history list, a GET per saved version the listing lacks). Best write path: the faster of raw creates and package import, plus the rows and the tables' creates. ${incremental ? 'The backup is run with `--full`; the second one reads incrementally.' : 'This CLI has no `--full`: the second backup is a full one too.'}`,
   ].join('\n');
 }
 
 const jsonPath = join(root, values.out);
+const earlier = await readFile(jsonPath, 'utf8').then(
+  (text) => JSON.parse(text) as Output,
+  () => undefined,
+);
 let output: Output;
 if (values['render-only']) {
-  output = JSON.parse(await readFile(jsonPath, 'utf8')) as Output;
+  if (!earlier) throw new Error(`${jsonPath} cannot be read: nothing to render`);
+  output = earlier;
 } else {
+  // Sizes measured earlier stay (SQLite beside Postgres), each with its own date, runs and load;
+  // a size measured again replaces its earlier figures.
   output = {
+    n8n: '2.41.1 (community edition; each size says its database)',
     measuredAt: new Date().toISOString(),
     runs: RUNS,
     restoreRuns: RESTORE_RUNS,
     concurrency: CONCURRENCY,
     rowBatch: DEFAULT_ROW_BATCH,
-    sizes: [],
+    sizes: (earlier?.sizes ?? []).map((r) => ({
+      ...r,
+      measuredAt: r.measuredAt ?? earlier?.measuredAt,
+      runs: r.runs ?? earlier?.runs,
+      restoreRuns: r.restoreRuns ?? earlier?.restoreRuns,
+    })),
   };
   const written = {
-    n8n: '2.41.1 (community edition, SQLite)',
+    ...output,
     targets: {
       backupOverFullReadFloor: 1.3,
       incrementalOverListingFloor: 1.2,
       restoreOverBestWrite: 1.25,
       peakRssMb: 200,
     },
-    ...output,
   };
   // Written after each size, so a run stopped during a later size keeps the sizes it finished.
   for (const size of SIZES) {
-    written.sizes.push(await benchSize(size));
+    const result = { ...(await benchSize(size)), runs: RUNS, restoreRuns: RESTORE_RUNS };
+    written.sizes = [...written.sizes.filter((r) => sizeKey(r) !== sizeKey(result)), result];
+    output.sizes = written.sizes;
     await writeFile(jsonPath, `${JSON.stringify(written, null, 2)}\n`);
   }
 }
