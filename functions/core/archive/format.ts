@@ -225,6 +225,7 @@ class ManifestedArchive implements OpenedArchive {
       if (name !== MANIFEST_ENTRY && !this.byName.has(name))
         problems.push({ entry: name, problem: 'present in the archive but not listed in the manifest' });
     }
+    if (this.reader.checkContainer) problems.push(...(await this.reader.checkContainer()));
     return { ok: problems.length === 0, manifest: this.manifest, problems, entriesChecked, bytesChecked };
   }
 
