@@ -46,6 +46,38 @@ export const badApiKey = {
     ),
 };
 
+/** The keys of encrypted archives (archive-keys.ts): never quoted, only where they came from. */
+export const badArchiveKey = {
+  unreadableFile: (flag: string, path: string, error: unknown) =>
+    new UsageError(`${flag} ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+      cause: error,
+    }),
+  emptyVariable: (variable: string) =>
+    new UsageError(
+      `The environment variable ${variable} (from --passphrase-env) is not set or empty. Export the passphrase in it.`,
+    ),
+  twoPassphrases: () => new UsageError('Give either --passphrase-env or --passphrase-file, not both.'),
+  recipientsWithoutEncrypt: () =>
+    new UsageError('--recipient and --recipients-file say whom to encrypt to: add --encrypt.'),
+  encryptWithoutKey: () =>
+    new UsageError(
+      '--encrypt needs a key: --recipient <age1…> or --recipients-file <path> (public keys), --identity-file <path>, or a passphrase (--passphrase-env <VAR> / --passphrase-file <path>).',
+    ),
+  migrateCannotReadBack: () =>
+    new UsageError(
+      'migrate restores from the archive it writes: with --encrypt give the key that opens it too (--identity-file <path>, or --passphrase-env <VAR> / --passphrase-file <path>).',
+    ),
+  passphraseAndRecipients: () =>
+    new UsageError(
+      'An age archive is encrypted either with a passphrase or to recipients, not both: drop the passphrase, or --recipient/--recipients-file/--identity-file.',
+    ),
+};
+
+export const badS3Endpoint = (value: string) =>
+  new UsageError(
+    `--s3-endpoint ${JSON.stringify(value)} is not an http:// or https:// URL, e.g. https://<account>.r2.cloudflarestorage.com`,
+  );
+
 /** `--instance` that cannot name archives; `why` says where the rule comes from. */
 export const badInstanceName = (instance: string, why = '') =>
   new UsageError(`--instance ${JSON.stringify(instance)}: ${instanceNameRule}${why ? `, ${why}` : '.'}`);

@@ -15,16 +15,17 @@ export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli 
   const api = cli.n8n(await connectionOf(values, cli.env), logger);
   const instance = values.instance ?? instanceNameFromUrl(api.baseUrl);
   if (!INSTANCE_NAME.test(instance)) throw badInstanceName(instance);
+  const archives = await cli.archives(values);
   const result = await runBackup(
     {
       api,
-      store: await cli.store(values.store),
-      createWriter: cli.createWriter,
+      store: await archives.store(values.store),
+      createWriter: archives.createWriter,
       clock: cli.clock,
       logger,
       progress: cli.progress(values.json),
       toolVersion: cli.toolVersion,
-      openReader: cli.openReader,
+      openReader: archives.openReader,
     },
     {
       instance,
@@ -43,6 +44,7 @@ function printBackupJson(out: Output, { manifest, archive, durationMs }: BackupR
   printJson(out, {
     archive: archive.location,
     bytes: archive.size,
+    ...(archive.encrypted ? { encrypted: true } : {}),
     durationMs,
     ...(manifest.incremental ? { incremental: manifest.incremental } : {}),
     counts: manifest.counts,

@@ -15,7 +15,7 @@ import {
 import { verifyArchive } from '../../../core/archive/verify.js';
 import type { OptionValues } from '../../../core/options/table.js';
 import { defineCommand } from '../../command.js';
-import type { Cli } from '../../compose.js';
+import type { ArchiveAccess } from '../../compose.js';
 import { extractUsage, failedVerification, filesExist } from '../../errors.js';
 import type { Output } from '../../output.js';
 import { EXTRACT_COMMAND } from './options.js';
@@ -27,7 +27,7 @@ export const extractCommand = defineCommand(
   async ({ args: [location = ''], values, cli }) => {
     const format = checkFlags(values);
     const dir = values.out ?? '.';
-    const archive = await openVerifiedArchive(cli, location);
+    const archive = await openVerifiedArchive(await cli.archives(values), location);
     try {
       if (values.workflow !== undefined)
         await writeWorkflows(cli.out, await extractWorkflows(archive, values.workflow, values.version), dir);
@@ -47,11 +47,11 @@ function checkFlags(values: ExtractValues): RowFormat {
 }
 
 /** The archive, opened only once every entry's bytes and records have passed verification. */
-async function openVerifiedArchive(cli: Cli, location: string): Promise<ClosableArchive> {
-  const store = await cli.storeForArchive(location);
-  const report = await verifyArchive(store, location, cli.openReader);
+async function openVerifiedArchive(archives: ArchiveAccess, location: string): Promise<ClosableArchive> {
+  const store = await archives.storeForArchive(location);
+  const report = await verifyArchive(store, location, archives.openReader);
   if (!report.ok) throw failedVerification.extract(location, report.problems);
-  return cli.openArchive(location, store);
+  return archives.openArchive(location, store);
 }
 
 /** Refuses before writing anything when any of the files is already there. */

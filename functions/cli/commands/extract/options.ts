@@ -1,5 +1,7 @@
 import { textOption } from '../../../core/options/values.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 export const EXTRACT_COMMAND = {
   name: 'extract',
@@ -18,6 +20,8 @@ export const EXTRACT_COMMAND = {
     dataTable: textOption('<name|id>', "write this data table's rows"),
     format: textOption('<csv|json>', 'the rows as CSV (RFC 4180, header line) or a JSON array', 'csv'),
     out: textOption('<dir>', 'the folder to write into (created if missing)', '.'),
+    ...ARCHIVE_KEY_OPTIONS,
+    ...S3_STORE_OPTIONS,
   },
   examples:
     '\nExamples:\n' +

@@ -7,7 +7,7 @@ import { type MigrateDeps, runMigrate } from '../../../core/restore/migrate.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
 import { connectionOf, instanceNameFromUrl, requestLimits } from '../../connection.js';
-import { continueMigration } from '../../errors.js';
+import { badArchiveKey, continueMigration } from '../../errors.js';
 import { defaultLedgerPath, printRestoreOutcome, restoreOptionsOf, thisProcess } from '../restore/action.js';
 import { MIGRATE_COMMAND } from './options.js';
 
@@ -29,6 +29,10 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
     logger,
   );
   const secrets = await cli.secrets(values.credentialSecrets);
+  const archives = await cli.archives(values);
+  // The restore reads the archive back: sealed to public keys alone, it could not.
+  if (values.encrypt && !values.identityFile?.length && !values.passphraseEnv && !values.passphraseFile)
+    throw badArchiveKey.migrateCannotReadBack();
   const temporary = values.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
   const run = new MigrationRun(
     cli,
@@ -42,9 +46,9 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
         source,
         target,
         targetCapabilities: target,
-        store: await cli.store(values.store ?? temporary),
-        createWriter: cli.createWriter,
-        openReader: cli.openReader,
+        store: await archives.store(values.store ?? temporary),
+        createWriter: archives.createWriter,
+        openReader: archives.openReader,
         ledgerStoreFor: (location) => run.ledgerStoreFor(location, target.baseUrl),
         lockOwner: thisProcess(),
         ...(secrets ? { secrets } : {}),

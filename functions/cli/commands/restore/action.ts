@@ -27,7 +27,7 @@ export const restoreCommand = defineCommand(
     const options = restoreOptionsOf(values, values.timeout);
     const api = cli.n8n(await connectionOf(values, cli.env), logger);
     const secrets = await cli.secrets(values.credentialSecrets);
-    const archive = await cli.openArchive(location);
+    const archive = await (await cli.archives(values)).openArchive(location);
     try {
       const run = await runRestore(
         {

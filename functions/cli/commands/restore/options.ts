@@ -4,13 +4,17 @@ import {
   RESTORE_OPTIONS,
   type RestoreOptionsInput,
 } from '../../../core/restore/options.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { CONNECTION_OPTIONS } from '../../connection.js';
 import { addFlags, type FlagTexts, jsonFlag, readFlags, VERBOSE_FLAG } from '../../flags.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 /** The flags restore and migrate share: every restore option, then the output's. */
 export const RESTORE_FLAGS = {
   ...RESTORE_OPTIONS,
+  ...ARCHIVE_KEY_OPTIONS,
+  ...S3_STORE_OPTIONS,
   json: jsonFlag('print one JSON object {created, updated, skipped, failed, idMap, warnings} on stdout'),
   verbose: VERBOSE_FLAG,
 } as const;
@@ -44,6 +48,8 @@ export const RESTORE_COMMAND = {
     '  n8n-ark restore backup.zip --url https://n8n-new.example.com --api-key-env NEW_KEY --keep-workflow-ids',
     "  # install the community packages the workflows need (the archive's versions) before restoring",
     '  n8n-ark restore backup.zip --url https://n8n-new.example.com --api-key-env NEW_KEY --install-community-packages',
+    '  # an encrypted archive, opened with the identity kept offline',
+    '  n8n-ark restore ./n8n-ark-backups/prod/2026-11-22T01-00-00-000Z.zip.age --url https://n8n-dr.example.com --api-key-env DR_KEY --identity-file ./offline.key',
     '',
   ].join('\n'),
 } as const satisfies CommandSpec;
