@@ -22,7 +22,7 @@ export function sealArchiveWriter(inner: ArchiveWriter, sealing: AgeSealing): Ar
     inner.abort(error);
     output.destroy(error);
   };
-  const plaintext = Readable.toWeb(inner.output) as unknown as ReadableStream<Uint8Array>;
+  const plaintext = pulled(inner.output);
   encrypter
     .encrypt(plaintext)
     .then((sealed) => pipeline(Readable.fromWeb(sealed as unknown as WebReadableStream<Uint8Array>), output))
@@ -34,4 +34,25 @@ export function sealArchiveWriter(inner: ArchiveWriter, sealing: AgeSealing): Ar
     finish: () => inner.finish(),
     abort: fail,
   };
+}
+
+/**
+ * The inner writer's bytes as a web stream that reads a chunk only when the encrypter asks for one
+ * (no queue of its own: high-water mark 0), so a zip that outpaces the cipher waits for it.
+ */
+function pulled(readable: Readable): ReadableStream<Uint8Array> {
+  const chunks = readable[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value as Buffer);
+      },
+      async cancel(reason) {
+        readable.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
