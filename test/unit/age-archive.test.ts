@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 /** An ArchiveWriter whose output is whatever is written into it, end to end (the zip's stand-in). */
-function rawWriter(): ArchiveWriter & { write(bytes: Buffer): void } {
+function rawWriter(): ArchiveWriter & { write(bytes: Buffer): boolean } {
   const output = new PassThrough();
   return {
     output,
