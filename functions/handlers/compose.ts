@@ -1,6 +1,7 @@
 /**
  * The Lambda handlers' composition root: the environment (validated once), the AWS clients and
- * the adapters handlers share — the n8n client, the archive store, ledgers, credential secrets.
+ * the adapters handlers share — the n8n client, the archive store (encrypted archives opened with
+ * the key from ENCRYPTION_SECRET, read only when one is met), ledgers, credential secrets.
  * Handlers stay small: parse the event, compose, call the core. (The zip writer is the backup
  * handler's alone: importing it here would put archiver in every function's bundle.)
  */
@@ -8,6 +9,15 @@ import { hostname } from 'node:os';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import {
+  type AgeKeys,
+  type AgeSealing,
+  identitiesIn,
+  type KeySource,
+  recipientsIn,
+  recipientsOf,
+} from '../adapters/age/keys.js';
+import { openDecrypting } from '../adapters/age/open.js';
 import { type BackupMetrics, backupMetricsLine, drillMetricsLine } from '../adapters/cloudwatch-emf.js';
 import { createJsonLogger } from '../adapters/json-logger.js';
 import { createN8nClient, type N8nClient } from '../adapters/n8n/index.js';
@@ -15,6 +25,7 @@ import { formatS3Url, parseS3Url, S3ArchiveStore } from '../adapters/s3-archive-
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
 import {
   PrefixedSecretSource,
+  readArchiveKeySecret,
   readInstanceSecret,
   SecretsManagerSecretSource,
 } from '../adapters/secrets-manager.js';
@@ -54,6 +65,10 @@ const environmentSchema = z.object({
     .transform(jsonMap('CREDENTIAL_SECRETS must be a JSON object of instance name → sm://<prefix>')),
   LOG_LEVEL: z.string().optional(),
   N8N_ARK_S3_FORCE_PATH_STYLE: z.string().optional(),
+  /** The Secrets Manager secret of the archives' key (`encryption.secretName`): set where the function may read it. */
+  ENCRYPTION_SECRET: z.string().min(1).optional(),
+  /** Newline-separated age recipients backups are encrypted to besides the key's own (`encryption.recipients`). */
+  ENCRYPTION_RECIPIENTS: z.string().default(''),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -96,9 +111,10 @@ export class Composition {
   readonly clock = systemClock;
   readonly progress = silentProgress;
   readonly toolVersion = TOOL_VERSION;
-  readonly openReader = openZipArchive;
+  readonly openReader;
   readonly metrics = EMF_METRICS;
   private readonly secrets = new SecretsManagerSecretSource(new SecretsManagerClient({}));
+  private archiveKey: Promise<AgeKeys | undefined> | undefined;
 
   constructor(private readonly processEnv: NodeJS.ProcessEnv) {
     this.env = parseAtEdge(environmentSchema, processEnv, 'Lambda environment');
@@ -110,6 +126,38 @@ export class Composition {
       prefix: this.env.ARCHIVE_PREFIX,
       ...(this.env.KMS_KEY_ID ? { kmsKeyId: this.env.KMS_KEY_ID } : {}),
     });
+    this.openReader = openDecrypting(openZipArchive, this.keySource());
+  }
+
+  /**
+   * How a backup seals its archive: with the passphrase, or to the identities' own recipients and
+   * ENCRYPTION_RECIPIENTS (so this deployment's readers open it). None without ENCRYPTION_SECRET.
+   */
+  async sealing(): Promise<AgeSealing | undefined> {
+    const keys = await this.keySource().load();
+    if (!keys) return undefined;
+    if (keys.passphrase !== undefined) return { passphrase: keys.passphrase };
+    const extra = recipientsIn(this.env.ENCRYPTION_RECIPIENTS, 'ENCRYPTION_RECIPIENTS');
+    return { recipients: [...new Set([...(await recipientsOf(keys.identities)), ...extra])] };
+  }
+
+  /** The archives' key, read from its secret once, when an encrypted archive (or a backup) first needs it. */
+  private keySource(): KeySource {
+    const secretName = this.env.ENCRYPTION_SECRET;
+    return {
+      load: () => {
+        if (!secretName) return Promise.resolve(undefined);
+        this.archiveKey ??= readArchiveKeySecret(this.secrets, secretName).then((secret) =>
+          'passphrase' in secret
+            ? { identities: [], passphrase: secret.passphrase }
+            : { identities: identitiesIn(secret.identity, `the archive key secret ${secretName}`) },
+        );
+        return this.archiveKey;
+      },
+      hint: secretName
+        ? `it is not encrypted to the key in the secret ${secretName} (encryption.secretName in the CDK config)`
+        : 'this function has no archive key: set "encryption" in the CDK config (docs/OPERATIONS.md) and deploy',
+    };
   }
 
   /** The n8n client for a configured instance. */
