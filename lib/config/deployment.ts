@@ -15,7 +15,7 @@ const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 /** An age public key as age-keygen prints it (bech32, lowercase; the function checks it whole). */
-const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{50,}$/;
+const AGE_RECIPIENT = /^age1(pq1|tag1|tagpq1)?[02-9ac-hj-np-z]{50,}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
