@@ -113,6 +113,48 @@ async function measure(
   return { stdout, peakRssMb: peakKb / 1024 };
 }
 
+/** The built CLI's backup of the double into `store` as `instance`, then `flags`, measured. */
+function backupRun(double: Double, store: string, instance: string, ...flags: string[]) {
+  return measure(
+    cli,
+    [
+      'backup',
+      '--url',
+      double.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--store',
+      store,
+      '--instance',
+      instance,
+      ...flags,
+    ],
+    { BENCH_API_KEY: double.apiKey, ...cliPath },
+  );
+}
+
+/** The built CLI's restore of `archive` into the double with its ledger at `ledger`, then `flags`, measured. */
+function restoreRun(archive: string, target: Double, ledger: string, ...flags: string[]) {
+  return measure(
+    cli,
+    [
+      'restore',
+      archive,
+      '--url',
+      target.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--concurrency',
+      values.concurrency,
+      '--ledger',
+      ledger,
+      '--json',
+      ...flags,
+    ],
+    { BENCH_API_KEY: target.apiKey, ...cliPath },
+  );
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 
@@ -141,23 +183,7 @@ async function measureRestore(
   const target = await startDouble(0, 0);
   const floorTarget = await startDouble(0, 0);
   try {
-    const r = await measure(
-      cli,
-      [
-        'restore',
-        archive,
-        '--url',
-        target.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--concurrency',
-        values.concurrency,
-        '--ledger',
-        `${archive}.bench-ledger-${Date.now()}.json`,
-        '--json',
-      ],
-      { BENCH_API_KEY: target.apiKey, ...cliPath },
-    );
+    const r = await restoreRun(archive, target, `${archive}.bench-ledger-${Date.now()}.json`);
     const f = await measure(
       tsx,
       [
@@ -226,25 +252,15 @@ async function measureEncryption(workflows: number): Promise<EncryptionResult> {
   try {
     for (let run = 0; run < runs; run += 1)
       for (const kind of kinds(run)) {
-        const b = await measure(
-          cli,
-          [
-            'backup',
-            '--url',
-            double.url,
-            '--api-key-env',
-            'BENCH_API_KEY',
-            '--store',
-            store,
-            '--instance',
-            kind,
-            '--concurrency',
-            values.concurrency,
-            '--full',
-            '--json',
-            ...(kind === 'encrypted' ? sealing : []),
-          ],
-          { BENCH_API_KEY: double.apiKey, ...cliPath },
+        const b = await backupRun(
+          double,
+          store,
+          kind,
+          '--concurrency',
+          values.concurrency,
+          '--full',
+          '--json',
+          ...(kind === 'encrypted' ? sealing : []),
         );
         const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number; archive: string };
         samples.backup[kind].push(out.durationMs);
@@ -258,23 +274,11 @@ async function measureEncryption(workflows: number): Promise<EncryptionResult> {
       for (const kind of kinds(run)) {
         const target = await startDouble(0, 0);
         try {
-          const r = await measure(
-            cli,
-            [
-              'restore',
-              archives[kind].path,
-              '--url',
-              target.url,
-              '--api-key-env',
-              'BENCH_API_KEY',
-              '--concurrency',
-              values.concurrency,
-              '--ledger',
-              join(store, `${kind}-${run}.ledger.json`),
-              '--json',
-              ...(kind === 'encrypted' ? ['--identity-file', keyFile] : []),
-            ],
-            { BENCH_API_KEY: target.apiKey, ...cliPath },
+          const r = await restoreRun(
+            archives[kind].path,
+            target,
+            join(store, `${kind}-${run}.ledger.json`),
+            ...(kind === 'encrypted' ? ['--identity-file', keyFile] : []),
           );
           samples.restore[kind].push((JSON.parse(r.stdout) as { durationMs: number }).durationMs);
           rss.restore[kind] = Math.max(rss.restore[kind], r.peakRssMb);
@@ -371,22 +375,7 @@ async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string
   const double = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
     await createN8nClient({ baseUrl: double.url, apiKey: double.apiKey }).createWorkflow(workflow);
-    const b = await measure(
-      cli,
-      [
-        'backup',
-        '--url',
-        double.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--store',
-        store,
-        '--instance',
-        'pinned',
-        '--json',
-      ],
-      { BENCH_API_KEY: double.apiKey, ...cliPath },
-    );
+    const b = await backupRun(double, store, 'pinned', '--json');
     return (JSON.parse(b.stdout) as { archive: string }).archive;
   } finally {
     double.process.kill();
@@ -397,21 +386,8 @@ async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string
 async function restoreMs(archive: string): Promise<number> {
   const target = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
-    const r = await measure(
-      cli,
-      [
-        'restore',
-        archive,
-        '--url',
-        target.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--ledger',
-        `${archive}.bench-ledger-${Date.now()}.json`,
-        '--json',
-      ],
-      { BENCH_API_KEY: target.apiKey, ...cliPath },
-    );
+    // (with the bench's --concurrency, 4 unless given: the CLI's default)
+    const r = await restoreRun(archive, target, `${archive}.bench-ledger-${Date.now()}.json`);
     return (JSON.parse(r.stdout) as { durationMs: number }).durationMs;
   } finally {
     target.process.kill();
@@ -516,21 +492,7 @@ async function measureIncremental(
       env,
     );
     listing.push((JSON.parse(f.stdout) as { ms: number }).ms);
-    const b = await measure(
-      cli,
-      [
-        'backup',
-        '--url',
-        double.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--store',
-        store,
-        '--instance',
-        'bench',
-      ].concat(['--concurrency', values.concurrency, '--json']),
-      { ...env, ...cliPath },
-    );
+    const b = await backupRun(double, store, 'bench', '--concurrency', values.concurrency, '--json');
     const out = JSON.parse(b.stdout) as { durationMs: number; incremental?: { workflowsReused: number } };
     incremental.push(out.durationMs);
     rss.push(b.peakRssMb);
@@ -565,24 +527,14 @@ for (const workflows of sizes) {
         env,
       );
       floor.push((JSON.parse(f.stdout) as { ms: number }).ms);
-      const b = await measure(
-        cli,
-        [
-          'backup',
-          '--url',
-          double.url,
-          '--api-key-env',
-          'BENCH_API_KEY',
-          '--store',
-          store,
-          '--instance',
-          'bench',
-          '--concurrency',
-          values.concurrency,
-          '--full',
-          '--json',
-        ],
-        { ...env, ...cliPath },
+      const b = await backupRun(
+        double,
+        store,
+        'bench',
+        '--concurrency',
+        values.concurrency,
+        '--full',
+        '--json',
       );
       const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number; archive: string };
       backup.push(out.durationMs);

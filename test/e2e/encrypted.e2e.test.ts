@@ -16,6 +16,24 @@ import { seedRealN8n } from './harness/seed-real.js';
 
 const keyEnv = (n8n: RealN8n) => ({ ARK_E2E_KEY: n8n.apiKey });
 const conn = (n8n: RealN8n) => ['--url', n8n.url, '--api-key-env', 'ARK_E2E_KEY'];
+/** An encrypted backup of the source into the store, then `flags`. */
+const sealedBackup = (...flags: string[]) =>
+  cli(
+    [
+      'backup',
+      ...conn(source),
+      '--store',
+      store,
+      '--instance',
+      'a',
+      '--encrypt',
+      '--recipient',
+      recipient,
+      '--json',
+      ...flags,
+    ],
+    keyEnv(source),
+  );
 
 let source: RealN8n;
 let target: RealN8n;
@@ -42,21 +60,7 @@ afterAll(async () => {
 
 describe('an encrypted archive of real n8n', () => {
   it('is written as .zip.age with none of the workflow names readable', async () => {
-    const run = await cli(
-      [
-        'backup',
-        ...conn(source),
-        '--store',
-        store,
-        '--instance',
-        'a',
-        '--encrypt',
-        '--recipient',
-        recipient,
-        '--json',
-      ],
-      keyEnv(source),
-    );
+    const run = await sealedBackup();
     expect(run.code, run.stderr).toBe(0);
     archive = (JSON.parse(run.stdout) as { archive: string }).archive;
     expect(archive).toMatch(/\.zip\.age$/);
@@ -90,23 +94,7 @@ describe('an encrypted archive of real n8n', () => {
   });
 
   it('a later backup given the identity is incremental over the encrypted archive', async () => {
-    const run = await cli(
-      [
-        'backup',
-        ...conn(source),
-        '--store',
-        store,
-        '--instance',
-        'a',
-        '--encrypt',
-        '--recipient',
-        recipient,
-        '--identity-file',
-        identityFile,
-        '--json',
-      ],
-      keyEnv(source),
-    );
+    const run = await sealedBackup('--identity-file', identityFile);
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as {
       incremental?: { previousArchive: string; workflowsReused: number };

@@ -15,6 +15,7 @@ import { handler as verify } from '../../functions/handlers/verify.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { type Moto, startMoto } from './support/moto.js';
+import { freshTargetFor } from './support/targets.js';
 
 let moto: Moto;
 let prod: N8nDouble;
@@ -28,17 +29,8 @@ const answers: unknown[] = [];
 beforeAll(async () => {
   moto = await startMoto();
   prod = await startN8nDouble({ licensed: 'all' });
-  dr = await startN8nDouble({ licensed: 'all' });
   seedInstance(prod.state, { workflows: 20, rowsTotal: 400 });
-  for (const user of prod.state.users.values())
-    if (user.role !== 'global:owner')
-      dr.state.createUser({
-        email: user.email,
-        firstName: user.firstName,
-        lastName: user.lastName,
-        role: user.role,
-        isPending: user.isPending,
-      });
+  dr = await freshTargetFor(prod);
   await moto.s3.send(new CreateBucketCommand({ Bucket: 'ark-sealed' }));
   await moto.s3.send(
     new PutBucketVersioningCommand({ Bucket: 'ark-sealed', VersioningConfiguration: { Status: 'Enabled' } }),

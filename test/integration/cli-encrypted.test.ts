@@ -15,6 +15,7 @@ import type { JsonObject } from '../../functions/core/n8n-types.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { backupArgs, type CliRun, restoreArgs, runCapturedCli } from './support/run-cli.js';
+import { freshTargetFor } from './support/targets.js';
 
 let dir: string;
 let source: N8nDouble;
@@ -39,18 +40,8 @@ const cli = async (args: string[]) => {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'n8n-ark-encrypted-'));
   source = await startN8nDouble({ licensed: 'all' });
-  target = await startN8nDouble({ licensed: 'all' });
   seedInstance(source.state, { workflows: 40, rowsTotal: 3_000 });
-  // n8n-ark cannot create accounts (n8n invites by e-mail): the team is invited to the target first.
-  for (const user of source.state.users.values())
-    if (user.role !== 'global:owner')
-      target.state.createUser({
-        email: user.email,
-        firstName: user.firstName,
-        lastName: user.lastName,
-        role: user.role,
-        isPending: user.isPending,
-      });
+  target = await freshTargetFor(source);
   identity = await generateX25519Identity();
   recipient = await identityToRecipient(identity);
   identityFile = join(dir, 'offline.key');
