@@ -6,14 +6,16 @@
  * gives a target `diff` finds equal to the archive; the next backup reuses the encrypted archive;
  * and no key or passphrase reaches any output or the ledger.
  */
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../functions/core/n8n-types.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
+import { BUILT_CLI } from './support/built-cli.js';
 import { backupArgs, type CliRun, restoreArgs, runCapturedCli } from './support/run-cli.js';
 import { freshTargetFor } from './support/targets.js';
 
@@ -312,6 +314,109 @@ describe('an archive encrypted with a passphrase', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not an age recipient/);
     await expect(readdir(store)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('the other readers and writers', () => {
+  it('extract writes a workflow out of the encrypted archive with the identity, and refuses without it', async () => {
+    const out = join(dir, 'extracted');
+    const name = [...source.state.workflows.values()][1]?.name ?? '';
+    const refused = await cli(['extract', archive, '--workflow', name, '--out', out]);
+    expect(refused.code).toBe(2);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+    const run = await cli([
+      'extract',
+      archive,
+      '--workflow',
+      name,
+      '--out',
+      out,
+      '--identity-file',
+      identityFile,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await readdir(out)).toHaveLength(1);
+  });
+
+  it('migrate keeps its intermediate archive encrypted and restores from it', async () => {
+    const into = await freshTargetFor(source);
+    try {
+      const store = join(dir, 'migrate');
+      const run = await runCapturedCli(
+        [
+          'migrate',
+          '--from-url',
+          source.url,
+          '--from-key-env',
+          'SOURCE_KEY',
+          '--to-url',
+          into.url,
+          '--to-key-env',
+          'TARGET_KEY',
+          '--store',
+          store,
+          '--encrypt',
+          '--identity-file',
+          identityFile,
+          '--ledger',
+          join(dir, 'migrate.ledger.json'),
+          '--json',
+        ],
+        { SOURCE_KEY: source.apiKey, TARGET_KEY: into.apiKey },
+      );
+      runs.push(run);
+      expect(run.code, run.stderr).toBe(0);
+      const [instance] = await readdir(store);
+      expect(await readdir(join(store, instance ?? ''))).toEqual([expect.stringMatching(/\.zip\.age$/)]);
+      const sealedOnly = await cli([
+        'migrate',
+        '--from-url',
+        source.url,
+        '--from-key-env',
+        'SOURCE_KEY',
+        '--to-url',
+        into.url,
+        '--to-key-env',
+        'TARGET_KEY',
+        '--encrypt',
+        '--recipient',
+        recipient,
+      ]);
+      expect(sealedOnly.code).toBe(2);
+      expect(sealedOnly.stderr).toMatch(/migrate restores from the archive it writes/);
+    } finally {
+      await into.close();
+    }
+  });
+
+  it('no key or passphrase is in the process title while a reader runs', async () => {
+    const file = join(dir, 'title-passphrase.txt');
+    await writeFile(file, `${PASSPHRASE}\n`, { mode: 0o600 });
+    const [sealed] = (await readdir(join(dir, 'pass', 'prod'))).filter((n) => n.endsWith('.zip.age'));
+    const child = spawn(
+      BUILT_CLI,
+      ['verify', join(dir, 'pass', 'prod', sealed ?? ''), '--passphrase-file', file],
+      {
+        env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+        stdio: 'ignore',
+      },
+    );
+    const titles = new Set<string>();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let running = true;
+    void exited.then(() => {
+      running = false;
+    });
+    while (running) {
+      for (const proc of ['cmdline', 'comm'])
+        await readFile(`/proc/${child.pid}/${proc}`, 'utf8').then(
+          (text) => titles.add(text.replaceAll('\0', ' ')),
+          () => undefined,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect([...titles].some((t) => t.includes('--passphrase-file'))).toBe(true);
+    expect([...titles].filter((t) => t.includes(PASSPHRASE) || t.includes(identity))).toEqual([]);
   });
 });
 
