@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DRILL_TARGET_TAG } from '../../functions/core/drill/scratch.js';
 import type { JsonObject } from '../../functions/core/n8n-types.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
@@ -386,6 +387,45 @@ describe('the other readers and writers', () => {
       expect(sealedOnly.stderr).toMatch(/migrate restores from the archive it writes/);
     } finally {
       await into.close();
+    }
+  });
+
+  it('drill restores the newest encrypted archive into a marked scratch instance and writes its report beside it', async () => {
+    const scratch = await freshTargetFor(source);
+    try {
+      scratch.state.createTag(DRILL_TARGET_TAG);
+      const drill = (...flags: string[]) =>
+        runCapturedCli(
+          [
+            'drill',
+            '--url',
+            scratch.url,
+            '--api-key-env',
+            'SCRATCH_KEY',
+            '--archive',
+            'newest',
+            '--store',
+            join(dir, 'store'),
+            '--instance',
+            'prod',
+            '--json',
+            ...flags,
+          ],
+          { SCRATCH_KEY: scratch.apiKey },
+        );
+      const refused = await drill();
+      runs.push(refused);
+      expect(refused.code).toBe(2);
+      expect(scratch.state.workflows.size).toBe(0);
+      const run = await drill('--identity-file', identityFile);
+      runs.push(run);
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      const report = JSON.parse(run.stdout) as { verdict: string; files: { html: string } };
+      expect(report.verdict).toBe('pass');
+      expect(report.files.html).toMatch(/\.drill-[^/]+\.html$/);
+      expect(report.files.html).not.toMatch(/\.zip/);
+    } finally {
+      await scratch.close();
     }
   });
 
