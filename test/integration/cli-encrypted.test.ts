@@ -343,46 +343,38 @@ describe('the other readers and writers', () => {
     const into = await freshTargetFor(source);
     try {
       const store = join(dir, 'migrate');
-      const run = await runCapturedCli(
-        [
-          'migrate',
-          '--from-url',
-          source.url,
-          '--from-key-env',
-          'SOURCE_KEY',
-          '--to-url',
-          into.url,
-          '--to-key-env',
-          'TARGET_KEY',
-          '--store',
-          store,
-          '--encrypt',
-          '--identity-file',
-          identityFile,
-          '--ledger',
-          join(dir, 'migrate.ledger.json'),
-          '--json',
-        ],
-        { SOURCE_KEY: source.apiKey, TARGET_KEY: into.apiKey },
+      const migrate = (...flags: string[]) =>
+        runCapturedCli(
+          [
+            'migrate',
+            '--from-url',
+            source.url,
+            '--from-key-env',
+            'SOURCE_KEY',
+            '--to-url',
+            into.url,
+            '--to-key-env',
+            'TARGET_KEY',
+            '--encrypt',
+            ...flags,
+          ],
+          { SOURCE_KEY: source.apiKey, TARGET_KEY: into.apiKey },
+        );
+      const run = await migrate(
+        '--store',
+        store,
+        '--identity-file',
+        identityFile,
+        '--ledger',
+        join(dir, 'migrate.ledger.json'),
+        '--json',
       );
       runs.push(run);
       expect(run.code, run.stderr).toBe(0);
       const [instance] = await readdir(store);
       expect(await readdir(join(store, instance ?? ''))).toEqual([expect.stringMatching(/\.zip\.age$/)]);
-      const sealedOnly = await cli([
-        'migrate',
-        '--from-url',
-        source.url,
-        '--from-key-env',
-        'SOURCE_KEY',
-        '--to-url',
-        into.url,
-        '--to-key-env',
-        'TARGET_KEY',
-        '--encrypt',
-        '--recipient',
-        recipient,
-      ]);
+      const sealedOnly = await migrate('--recipient', recipient);
+      runs.push(sealedOnly);
       expect(sealedOnly.code).toBe(2);
       expect(sealedOnly.stderr).toMatch(/migrate restores from the archive it writes/);
     } finally {
