@@ -8,7 +8,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { ArchiveIntegrityError } from '../errors.js';
 import type { ArchiveReader } from '../ports.js';
-import { entryAltered, lineTooLong, manifestMalformed, notAnArchive, unsupportedVersion } from './errors.js';
+import {
+  entryAltered,
+  lineTooLong,
+  manifestMalformed,
+  notAnArchive,
+  notUtf8,
+  unsupportedVersion,
+} from './errors.js';
+import { parseArchiveJson } from './json-text.js';
+import { Utf8Check } from './utf8.js';
 
 export const ARCHIVE_FORMAT = 'n8n-ark-archive';
 export const FORMAT_VERSION = 1;
@@ -147,17 +156,13 @@ async function readManifest(reader: ArchiveReader): Promise<Manifest> {
     );
   }
   const raw = await readAll(await reader.openEntry(MANIFEST_ENTRY), MANIFEST_ENTRY, 64 * 1024 * 1024);
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new ArchiveIntegrityError(
-      'manifest.json is not valid JSON',
-      { entry: MANIFEST_ENTRY },
-      { cause: error },
-    );
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
+  } catch {
+    throw notUtf8(MANIFEST_ENTRY, MANIFEST_ENTRY, 0);
   }
-  return parseManifest(json);
+  return parseManifest(parseArchiveJson(text, MANIFEST_ENTRY, MANIFEST_ENTRY));
 }
 
 /** An archive read through its manifest: every entry is checked against its digest as it streams. */
@@ -191,12 +196,15 @@ class ManifestedArchive implements OpenedArchive {
     const hash = createHash('sha256');
     let size = 0;
     const lines = new LineSplitter(name, this.maxLineChars);
+    const utf8 = new Utf8Check(name);
     for await (const chunk of await this.reader.openEntry(name)) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
       size += bytes.length;
+      utf8.push(bytes);
       yield* lines.push(bytes);
     }
+    utf8.end();
     yield* lines.end();
     const digest = hash.digest('hex');
     if (size !== expected.size || digest !== expected.sha256)
@@ -248,17 +256,9 @@ class ManifestedArchive implements OpenedArchive {
   }
 }
 
-/** A line that is not JSON is an integrity error naming the entry and the line. */
+/** A line that is not JSON (or nests too deep to use) is an integrity error naming the entry and the line. */
 function parseLine<T>(entry: string, line: { text: string; number: number }): T {
-  try {
-    return JSON.parse(line.text) as T;
-  } catch (error) {
-    throw new ArchiveIntegrityError(
-      `${entry} line ${line.number} is not valid JSON`,
-      { entry },
-      { cause: error },
-    );
-  }
+  return parseArchiveJson<T>(line.text, entry, `${entry} line ${line.number}`);
 }
 
 /**
