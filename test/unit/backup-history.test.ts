@@ -55,8 +55,11 @@ function versions(workflowId: string, count: number): WorkflowVersion[] {
 
 describe('backup of workflow version history', () => {
   it('keeps the newest N versions of each workflow, graph and all, counted in the manifest', async () => {
+    // As n8n lists them: each workflow owned by a project.
+    const owned = { shared: [{ role: 'workflow:owner', projectId: 'p1' }] };
     const api = memoryN8nHolding({
-      workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices')],
+      projects: [{ id: 'p1', name: 'Ops', type: 'team' }],
+      workflows: [workflow('w1', 'Orders', owned), workflow('w2', 'Invoices', owned)],
       history: { w1: versions('w1', 14), w2: versions('w2', 3) },
     });
 

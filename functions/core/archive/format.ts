@@ -44,6 +44,17 @@ const archivedCommunityPackageSchema = z.object({
   nodes: z.array(z.object({ type: z.string(), name: z.string(), latestVersion: z.number().optional() })),
 });
 
+const danglingReferenceSchema = z.object({
+  /** The workflow holding the reference. */
+  workflow: z.string(),
+  /** What it refers to: `credential`, `dataTable`, `workflow`, `errorWorkflow` or `callerId`. */
+  kind: z.string(),
+  /** The id it names (`''` when it names none). */
+  id: z.string(),
+  /** Where in the workflow, e.g. `nodes["Call"].parameters.workflowId.value`. */
+  location: z.string(),
+});
+
 const manifestSchema = z.object({
   format: z.literal(ARCHIVE_FORMAT),
   formatVersion: z.literal(FORMAT_VERSION),
@@ -87,6 +98,12 @@ const manifestSchema = z.object({
     }),
   ),
   /**
+   * Every reference the backup found pointing at nothing on the source (each also has a
+   * `dangling-reference` warning): a restore accepts these unresolved, and refuses any other as
+   * corruption. Absent in archives written before n8n-ark listed them (then the warnings say).
+   */
+  danglingReferences: z.array(danglingReferenceSchema).optional(),
+  /**
    * The source's installed community packages (GET /community-packages). Absent when they could not
    * be read (then `skipped` says why) and in archives written before n8n-ark recorded them.
    */
@@ -98,6 +115,7 @@ export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 export type SkippedResource = Manifest['skipped'][number];
 export type ArchiveWarning = Manifest['warnings'][number];
 export type ArchivedCommunityPackage = z.infer<typeof archivedCommunityPackageSchema>;
+export type DanglingReference = z.infer<typeof danglingReferenceSchema>;
 
 /** Validates a parsed manifest; a different format or version is refused before anything else is read. */
 export function parseManifest(json: unknown): Manifest {
