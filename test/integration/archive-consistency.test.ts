@@ -9,17 +9,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
 import { createN8nClient } from '../../functions/adapters/n8n/index.js';
-import { openZipArchive } from '../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-writer.js';
 import { runBackup } from '../../functions/core/backup/run.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
-import { type BaseArchive, zipEntries } from './support/archive-mutants.js';
+import { type BaseArchive, unzipEntries, zipEntries } from './support/archive-mutants.js';
 import { CONSISTENCY_RULES, consistencyMutants } from './support/consistency-mutants.js';
 import { restoreArgs, runCapturedCli } from './support/run-cli.js';
 import { freshTargetFor } from './support/targets.js';
@@ -48,18 +46,7 @@ beforeAll(async () => {
     { instance: 'source' },
   );
   const zip = await readFile(archive.location);
-  const reader = await openZipArchive({
-    size: zip.length,
-    readRange: (start, end) => Readable.from([zip.subarray(start, end)]),
-    close: async () => {},
-  });
-  const entries: [string, Buffer][] = [];
-  for (const { name } of reader.entries()) {
-    const parts: Buffer[] = [];
-    for await (const chunk of await reader.openEntry(name)) parts.push(chunk as Buffer);
-    entries.push([name, Buffer.concat(parts)]);
-  }
-  await reader.close();
+  const entries = await unzipEntries(zip);
   base = { zip, entries };
   target = await freshTargetFor(source, 8);
 }, 60_000);

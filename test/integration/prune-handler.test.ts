@@ -7,7 +7,7 @@ import { runBackup } from '../../functions/core/backup/run.js';
 import { UsageError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { handler as prune } from '../../functions/handlers/prune.js';
-import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from '../unit/fakes/n8n-contents.js';
 import { type Moto, startMoto } from './support/moto.js';
 
 let moto: Moto;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   for (const night of nights)
     await runBackup(
       {
-        api: memoryN8nHolding({ workflows: [workflow('w1', 'Orders')] }),
+        api: memoryN8nHolding(ownedWorkflows(workflow('w1', 'Orders'))),
         store,
         createWriter: createZipArchiveWriter,
         clock: { now: () => new Date(night) },

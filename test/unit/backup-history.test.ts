@@ -6,7 +6,7 @@ import { NotFoundError } from '../../functions/core/errors.js';
 import type { WorkflowVersion } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
-import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-29T01:00:00.000Z') };
@@ -55,11 +55,8 @@ function versions(workflowId: string, count: number): WorkflowVersion[] {
 
 describe('backup of workflow version history', () => {
   it('keeps the newest N versions of each workflow, graph and all, counted in the manifest', async () => {
-    // As n8n lists them: each workflow owned by a project.
-    const owned = { shared: [{ role: 'workflow:owner', projectId: 'p1' }] };
     const api = memoryN8nHolding({
-      projects: [{ id: 'p1', name: 'Ops', type: 'team' }],
-      workflows: [workflow('w1', 'Orders', owned), workflow('w2', 'Invoices', owned)],
+      ...ownedWorkflows(workflow('w1', 'Orders'), workflow('w2', 'Invoices')),
       history: { w1: versions('w1', 14), w2: versions('w2', 3) },
     });
 

@@ -6,6 +6,7 @@
  * Only ids, keys and names are kept; a reference to an entry already read is judged at once, so
  * only forward references wait for the end.
  */
+import { compareN8nVersions, parseN8nVersion } from '../instance/version.js';
 import { EVERY_KIND } from '../kinds/index.js';
 import type { ArchiveEntrySpec, ArchiveReference } from '../kinds/kind.js';
 import type { DanglingReference, Manifest, ManifestEntry } from './format.js';
@@ -31,23 +32,36 @@ export function absentWithReason(manifest: Manifest): Map<string, string> {
   return absent;
 }
 
-/** Every kind is in the archive, or the manifest says why not (a required kind must be there). */
+/**
+ * Every kind is in the archive, or the manifest says why not (a required kind must be there). A
+ * kind added to n8n-ark later (`recordedSince`) may be missing from archives written before it.
+ */
 export function kindsAccountedFor(manifest: Manifest): ContentProblem[] {
   const present = new Set(manifest.entries.map((e) => e.resource));
   const absent = absentWithReason(manifest);
-  return EVERY_KIND.filter((kind) => !present.has(kind.resource)).flatMap((kind) => {
-    if (kind.required)
+  const writer = parseN8nVersion(manifest.tool.version);
+  const before = (since: string | undefined) => {
+    const added = since === undefined ? undefined : parseN8nVersion(since);
+    return added !== undefined && writer !== undefined && compareN8nVersions(writer, added) < 0;
+  };
+  return EVERY_KIND.filter((kind) => !present.has(kind.resource) && !before(kind.recordedSince)).flatMap(
+    (kind) => {
+      if (kind.required)
+        return [
+          {
+            entry: 'manifest.json',
+            problem: `the archive has no ${kind.resource}, which every archive holds`,
+          },
+        ];
+      if (absent.has(kind.resource)) return [];
       return [
-        { entry: 'manifest.json', problem: `the archive has no ${kind.resource}, which every archive holds` },
+        {
+          entry: 'manifest.json',
+          problem: `the archive has no ${kind.resource} entry and the manifest does not say why (no skipped or excluded reason): it was removed or lost`,
+        },
       ];
-    if (absent.has(kind.resource)) return [];
-    return [
-      {
-        entry: 'manifest.json',
-        problem: `the archive has no ${kind.resource} entry and the manifest does not say why (no skipped or excluded reason): it was removed or lost`,
-      },
-    ];
-  });
+    },
+  );
 }
 
 /** The cross-record state of one check, fed record by record. */

@@ -14,9 +14,9 @@ import type { OpenedArchive } from '../archive/format.js';
 import type { InstanceNames } from '../instance/identity.js';
 import type { Json } from '../n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, N8nScratchApi, Progress, SecretSource } from '../ports.js';
-import type { ArchiveEntrySpec } from './shared/entry-spec.js';
 import type { CountedResource, RestoreResource, RestoreStep } from './index.js';
 import type { ConflictPolicy, DataTableRowsPolicy } from './shared/conflict-policy.js';
+import type { ArchiveEntrySpec } from './shared/entry-spec.js';
 import type { PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
 import type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';
 
@@ -305,6 +305,11 @@ export interface Kind<R extends string = string, S extends string = string> {
    * refuses fails the run. Any other kind may be unavailable (unlicensed, a scope the key lacks).
    */
   readonly required?: boolean;
+  /**
+   * The n8n-ark version whose backups first wrote this kind: an archive written before it may lack
+   * the kind without saying why. Absent: every archive has it or says why not.
+   */
+  readonly recordedSince?: string;
   /** The archive entries it writes, by the manifest `resource` of each; its own first. */
   readonly entries: Readonly<Record<string, ArchiveEntrySpec>>;
   /** Lists the instance's objects of this kind (ids and names for the closing checks, doctor's and the diff's probes). */

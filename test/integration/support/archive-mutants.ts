@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { openZipArchive } from '../../../functions/adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../../../functions/adapters/zip-archive-writer.js';
 import { createRandom, type Random } from '../../double/prng.js';
 
@@ -53,6 +54,26 @@ export async function zipEntries(entries: readonly [string, Buffer][]): Promise<
   for (const [name, bytes] of entries) await writer.addEntry(name, Readable.from([bytes]));
   await writer.finish();
   return collected;
+}
+
+/** A zip's entries, in zip order, read with the product's own reader. */
+export async function unzipEntries(zip: Buffer): Promise<[string, Buffer][]> {
+  const reader = await openZipArchive({
+    size: zip.length,
+    readRange: (start, end) => Readable.from([zip.subarray(start, end)]),
+    close: async () => {},
+  });
+  const entries: [string, Buffer][] = [];
+  try {
+    for (const { name } of reader.entries()) {
+      const parts: Buffer[] = [];
+      for await (const chunk of await reader.openEntry(name)) parts.push(chunk as Buffer);
+      entries.push([name, Buffer.concat(parts)]);
+    }
+  } finally {
+    await reader.close();
+  }
+  return entries;
 }
 
 // ---- small tools
