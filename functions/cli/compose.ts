@@ -27,7 +27,11 @@ export function composeCli(out: Output, env: NodeJS.ProcessEnv) {
     logger: (verbose: boolean | undefined) => createCliLogger(out, verbose === true),
     /** A progress line on a terminal, unless the output is --json. */
     progress: (json: boolean | undefined) => createProgress(out, json !== true),
-    n8n: (connection: N8nConnection, logger: Logger) => createN8nClient({ ...connection, logger }),
+    /** The n8n client, once what the person should know of the connection is said. */
+    n8n: ({ warnings = [], ...connection }: N8nConnection, logger: Logger) => {
+      for (const warning of warnings) logger.warn(warning);
+      return createN8nClient({ ...connection, logger });
+    },
     /** The store --store names (a folder or s3://bucket/prefix). */
     store: (option: string | undefined) => storeFromOption(option, env),
     /** The store that holds the archive at this location (a path or an s3:// URL). */

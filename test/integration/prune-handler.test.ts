@@ -99,4 +99,16 @@ describe('prune handler', () => {
     await expect(prune({ instance: 'prod' })).rejects.toThrow(/invalid prune event: keep/);
     expect(await currentNights()).toHaveLength(2);
   });
+
+  it('prunes only a configured instance: a name beside it, a prefix of it or a prototype name is refused', async () => {
+    for (const instance of ['staging', 'constructor', 'toString'])
+      await expect(prune({ instance, keep: { last: 1 }, dryRun: true }), instance).rejects.toThrow(
+        `unknown instance "${instance}"; configured: prod`,
+      );
+    for (const instance of ['prod/2026', '../prod', '__proto__'])
+      await expect(prune({ instance, keep: { last: 1 }, dryRun: true }), instance).rejects.toThrow(
+        /invalid prune event: instance: .*use letters, digits/,
+      );
+    expect(await currentNights()).toHaveLength(2);
+  });
 });

@@ -80,7 +80,7 @@ export class Consistency {
   private readonly absent: Map<string, string>;
   private readonly declared: (dangling: DanglingReference) => boolean;
 
-  constructor(private readonly manifest: Manifest) {
+  constructor(manifest: Manifest) {
     this.absent = absentWithReason(manifest);
     this.declared = declaredDangling(manifest);
   }

@@ -1,3 +1,4 @@
+import { instanceName } from '../../../core/instance/name.js';
 import { switchOption, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { REQUEST_BOUND_OPTIONS } from '../../connection.js';
@@ -25,7 +26,11 @@ export const MIGRATE_COMMAND = {
       '<dir|s3://bucket/prefix>',
       'where the intermediate archive goes (default: a temporary folder)',
     ),
-    instance: textOption('<name>', 'name the archive is filed under (default: the source host)'),
+    instance: {
+      schema: instanceName,
+      flag: { value: '<name>' },
+      help: 'name the archive is filed under (default: the source host)',
+    },
     concurrency: textOption('<n>', 'parallel requests to each instance', '4'),
     ...RESTORE_FLAGS,
   },
