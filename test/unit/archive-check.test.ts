@@ -205,8 +205,8 @@ describe('checkArchiveContent', () => {
     [
       'a column type n8n does not have',
       (a: MemoryArchive) => {
-        const [table] = records(a, ENTRY.dataTables);
-        (table?.columns as { type: string }[])[0]!.type = 'blob';
+        const [column] = records(a, ENTRY.dataTables)[0]?.columns as { type: string }[];
+        if (column) column.type = 'blob';
       },
       /data-tables\.ndjson: line 1: column "email" has type "blob", which n8n does not have/,
     ],
@@ -286,7 +286,7 @@ describe('checkArchiveContent', () => {
       'a workflow naming its tag otherwise than tags.ndjson',
       (a: MemoryArchive) => {
         const tagged = records(a, ENTRY.workflows).find((w) => (w.tags as unknown[]).length > 0);
-        const [tag] = tagged?.tags as { name: string }[];
+        const [tag] = (tagged?.tags ?? []) as { name: string }[];
         if (tag) tag.name = 'renamed';
       },
       /workflows\.ndjson: line \d+: gives tags "\S+" the name "renamed", but its own entry names it "(prod|billing)"/,
