@@ -4,6 +4,7 @@
  * progress. Commands get it as `cli` and import no adapter themselves.
  */
 import { FileLedgerStore } from '../adapters/file-ledger-store.js';
+import { FileTargetLocks, targetLockFolder } from '../adapters/file-target-locks.js';
 import { createN8nClient } from '../adapters/n8n/index.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
@@ -41,6 +42,12 @@ export function composeCli(out: Output, env: NodeJS.ProcessEnv) {
       openArchiveAt(store ?? (await storeForArchive(location, env)), location, openZipArchive),
     /** --credential-secrets: a JSON file or sm://<prefix>; nothing when not given. */
     secrets: async (option: string | undefined) => (option ? credentialSecretSource(option) : undefined),
+    /** The target's lock, one restore per target on this machine for this user; a dead restore's is taken over and said. */
+    targetLocks: (targetUrl: string, logger: Logger) =>
+      new FileTargetLocks(targetLockFolder(env), targetUrl, {
+        onStaleLock: (holder) =>
+          logger.warn('took over the target lock of a restore that is gone', { ...holder }),
+      }),
     /** A restore ledger in a local file; with a logger, taking over a dead restore's lock is said. */
     ledgerStore: (path: string, logger?: Logger) =>
       new FileLedgerStore(

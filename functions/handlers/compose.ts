@@ -28,6 +28,7 @@ import {
   silentProgress,
   systemClock,
 } from '../core/ports.js';
+import { targetLockName } from '../core/restore/target-lock.js';
 import { TOOL_VERSION } from '../version.js';
 import { credentialSecretsRefused, noDrillTarget, unknownInstance } from './errors.js';
 import { parseAtEdge } from './events.js';
@@ -177,6 +178,17 @@ export class Composition {
     const onStaleLock = (lock: LockOwner) =>
       this.logger.warn(`took over the lock of a ${holder} that is gone`, { ...lock });
     return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, holder ? { onStaleLock } : {});
+  }
+
+  /**
+   * The target's lock (one restore per target), in the bucket beside the ledgers: a key the
+   * restore role may write and delete as it does its ledger's lock (`*.ledger.json.lock`).
+   */
+  targetLocks(targetUrl: string, holder: string): S3LedgerStore {
+    const key = `${this.env.ARCHIVE_PREFIX}/.target-locks/${targetLockName(targetUrl)}.ledger.json`;
+    const onStaleLock = (lock: LockOwner) =>
+      this.logger.warn(`took over the target lock of a ${holder} that is gone`, { ...lock });
+    return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, { onStaleLock });
   }
 
   /** This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be stopped. */

@@ -19,6 +19,7 @@ import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
 import { describeRound, earlierOf, type Round, roundOf, sameRound } from './rounds.js';
+import { holdTarget } from './target-lock.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -30,12 +31,17 @@ import type {
 
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
   // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
-  const lock =
-    !options.run?.dryRun && deps.lockOwner && deps.ledgerStore.lock
-      ? await deps.ledgerStore.lock(deps.lockOwner)
-      : undefined;
+  const owner = options.run?.dryRun ? undefined : deps.lockOwner;
+  const lock = owner && deps.ledgerStore.lock ? await deps.ledgerStore.lock(owner) : undefined;
   try {
-    return await restoreHoldingLedger(deps, options);
+    // One restore per target, whatever its ledger (target-lock.ts).
+    const target =
+      owner && deps.targetLocks ? await holdTarget(deps.targetLocks, owner, deps.api.baseUrl) : undefined;
+    try {
+      return await restoreHoldingLedger(deps, options);
+    } finally {
+      await target?.release();
+    }
   } finally {
     await lock?.release();
   }

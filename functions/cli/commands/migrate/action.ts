@@ -55,6 +55,7 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
         openReader: cli.openReader,
         ledgerStoreFor: (location) => run.ledgerStoreFor(location, target.baseUrl),
         lockOwner: thisProcess(),
+        targetLocks: cli.targetLocks(target.baseUrl, logger),
         ...(secrets ? { secrets } : {}),
         clock: cli.clock,
         logger,

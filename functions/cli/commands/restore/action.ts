@@ -35,6 +35,7 @@ export const restoreCommand = defineCommand(
           api,
           ledgerStore: cli.ledgerStore(values.ledger ?? defaultLedgerPath(location, api.baseUrl), logger),
           lockOwner: thisProcess(),
+          targetLocks: cli.targetLocks(api.baseUrl, logger),
           capabilities: api,
           ...(secrets ? { secrets } : {}),
           clock: cli.clock,
