@@ -77,6 +77,8 @@ export interface RequestRecord {
   /** The answer's status; -1 when the connection was destroyed instead. */
   status: number;
   fault?: '429' | '500' | 'reset' | 'reset-after-write';
+  /** Refused by the body parser (too large, not JSON): no route saw it, so it wrote nothing. */
+  unparsed?: boolean;
 }
 
 export interface N8nDouble {
@@ -92,7 +94,8 @@ export interface N8nDouble {
   /**
    * Requests that could change the instance (not GET), counted whatever their answer, except a
    * package import refused as a whole (4xx): n8n checks a package before importing any of it, and
-   * the restore's node-type probe is such an import, refused by construction.
+   * the restore's node-type probe is such an import, refused by construction; and a body the body
+   * parser refused (too large, not JSON), which no route saw: the payload-limit probe is such a body.
    */
   writeCount(): number;
   /** Adds a key; without scopes it has every scope. */
@@ -227,6 +230,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
     if (!multipart && Number(req.headers['content-length'] ?? 0) > payloadSizeMax) {
       record.status = 413;
+      record.unparsed = true;
       res
         .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
         .end(PAYLOAD_TOO_LARGE_PAGE, () => req.socket.destroy());
@@ -235,6 +239,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const raw = await readBody(req, payloadSizeMax);
     if (raw === 'too large') {
       record.status = 413;
+      record.unparsed = true;
       res
         .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
         .end(PAYLOAD_TOO_LARGE_PAGE, () => req.socket.destroy());
@@ -264,6 +269,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
         body = JSON.parse(raw.toString('utf8'));
       } catch {
         record.status = 500;
+        record.unparsed = true;
         res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' }).end(MALFORMED_JSON_PAGE);
         return;
       }
@@ -348,7 +354,9 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     writeCount: () =>
       requests.filter(
         (r) =>
-          r.method !== 'GET' && !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
+          r.method !== 'GET' &&
+          !r.unparsed &&
+          !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
       ).length,
     addApiKey: (key, scopes) => {
       keys.set(key, scopes ? [...scopes] : ALL_SCOPES);

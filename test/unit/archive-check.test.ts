@@ -205,7 +205,7 @@ describe('checkArchiveContent', () => {
     [
       'a column type n8n does not have',
       (a: MemoryArchive) => {
-        const [column] = records(a, ENTRY.dataTables)[0]?.columns as { type: string }[];
+        const [column] = (records(a, ENTRY.dataTables)[0]?.columns ?? []) as { type: string }[];
         if (column) column.type = 'blob';
       },
       /data-tables\.ndjson: line 1: column "email" has type "blob", which n8n does not have/,

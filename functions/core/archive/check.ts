@@ -13,6 +13,7 @@ import type { ArchiveEntrySpec } from '../kinds/kind.js';
 import { Consistency, type ContentProblem, kindsAccountedFor } from './consistency.js';
 import { ENTRY_SPECS } from './entries.js';
 import type { ManifestEntry, OpenedArchive } from './format.js';
+import { parseArchiveJson } from './json-text.js';
 
 export type { ContentProblem } from './consistency.js';
 
@@ -37,10 +38,20 @@ const CELL_TYPES: Record<string, (value: unknown) => boolean> = {
   date: (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value)),
 };
 
-/** `observe` is handed every record that passed (rows excepted), so a caller can read the archive in the same pass. */
+/** Where a record was read and how large its line is (UTF-8 bytes), for a caller that weighs records. */
+export interface RecordPlace {
+  entry: ManifestEntry;
+  line: number;
+  bytes: number;
+}
+
+/** Takes each record that passed, rows included, as the check reads it. */
+export type RecordObserver = (resource: string, record: unknown, place: RecordPlace) => void;
+
+/** `observe` is handed every record that passed, so a caller can read the archive in the same pass. */
 export async function checkArchiveContent(
   archive: OpenedArchive,
-  observe?: (resource: string, record: unknown) => void,
+  observe?: RecordObserver,
 ): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = kindsAccountedFor(archive.manifest);
   const seen: Seen = {
@@ -83,7 +94,7 @@ async function checkEntry(
   spec: ArchiveEntrySpec,
   seen: Seen,
   problems: ContentProblem[],
-  observe?: (resource: string, record: unknown) => void,
+  observe?: RecordObserver,
 ): Promise<void> {
   const rows = entry.resource === 'dataTableRows';
   const columns = rows ? seen.tableColumns.get(entry.dataTableId ?? '') : undefined;
@@ -96,14 +107,16 @@ async function checkEntry(
   }
   let line = 0;
   try {
-    for await (const record of archive.records<unknown>(entry.name)) {
+    // Lines, parsed here as `records` parses them, so each record's size is known.
+    for await (const text of archive.lines(entry.name)) {
       line += 1;
+      const record = parseArchiveJson<unknown>(text, entry.name, `${entry.name} line ${line}`);
       const problem = checkRecord(entry, spec, record, line, columns, seen);
       if (problem) {
         problems.push({ entry: entry.name, problem: `line ${line}: ${problem}` });
         return;
       }
-      if (!rows) observe?.(entry.resource, record);
+      observe?.(entry.resource, record, { entry, line, bytes: Buffer.byteLength(text) });
     }
   } catch (error) {
     if (!(error instanceof ArchiveIntegrityError)) throw error;

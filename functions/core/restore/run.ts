@@ -264,7 +264,9 @@ async function verifyOrRefuse(deps: RestoreDeps): Promise<SourceState> {
   deps.progress.done('verify archive', report.ok ? `${report.entriesChecked} entries OK` : 'FAILED');
   const collector = new SourceCollector();
   const problems = report.ok
-    ? await checkArchiveContent(deps.archive, (resource, record) => collector.add(resource, record))
+    ? await checkArchiveContent(deps.archive, (resource, record, place) =>
+        collector.add(resource, record, place),
+      )
     : report.problems;
   if (problems.length > 0) throw archiveFailedVerification(problems);
   return collector.result(deps.archive);

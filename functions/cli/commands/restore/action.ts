@@ -135,9 +135,9 @@ function printDryRun(out: Output, dry: RestoreReport, plan: RestorePlan, json: b
       ['resource', 'action', 'name', 'reason'],
       ...plan.entries.map((e) => [
         e.resource,
-        e.action,
+        e.refusedBy ? 'refused' : e.action,
         e.renameTo ? `${e.name} → ${e.renameTo}` : e.name,
-        e.pulledInBy ? `${e.reason} (${e.pulledInBy})` : e.reason,
+        e.refusedBy ?? (e.pulledInBy ? `${e.reason} (${e.pulledInBy})` : e.reason),
       ]),
     ])}\n\n`,
   );

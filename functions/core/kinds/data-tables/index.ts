@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import type { InstanceNames } from '../../instance/identity.js';
-import type { DataTable } from '../../n8n-types.js';
+import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
 import type {
   ApplyContext,
@@ -23,7 +23,7 @@ import { Adoption } from '../shared/adoption.js';
 import { columnsProblem } from './columns.js';
 import type { DataTableEntryDetail } from './detail.js';
 import { planDataTables } from './plan.js';
-import { archiveRowCount, dataTableKey, ROWS_ENTRY, restoreRows } from './rows.js';
+import { archiveRowCount, dataTableKey, ROWS_ENTRY, restoreRows, rowContent } from './rows.js';
 
 export type { DataTableEntryDetail, PlannedRows } from './detail.js';
 export { dataTableKey, rowContent } from './rows.js';
@@ -130,6 +130,9 @@ export const dataTablesKind = {
       name: ROWS_ENTRY,
       record: jsonObject,
       readFor: (api: N8nApi, tableId: string) => api.listDataTableRows(tableId),
+      // A row alone in an insert: the least body it can go in.
+      bodyBytes: (row: DataTableRow) =>
+        Buffer.byteLength(JSON.stringify({ data: [rowContent(row)], returnType: 'count' })),
     },
   },
   list: (api: N8nDataTablesApi) => api.listDataTables(),

@@ -27,6 +27,8 @@ export interface ArchiveEntrySpec {
   parentOf?(record: unknown): string | null | undefined;
   /** The name other records give it when they name it (a tag's, in a workflow's `tags`): they must agree. */
   nameOf?(record: unknown): string;
+  /** The body a restore sends n8n for a record, in bytes (weighed against the target's payload limit); none: not written. */
+  bodyBytes?(record: unknown): number;
 }
 
 /** A reference from one archive record to another entry's object. */

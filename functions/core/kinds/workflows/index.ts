@@ -29,6 +29,7 @@ import { wipeWorkflow } from './scratch.js';
 import { beforeRetry, workflowNeeds } from './selection.js';
 import { readTargetWorkflows, summarize } from './summary.js';
 import { tagWorkflows } from './tags.js';
+import { toWorkflowWrite } from './write-body.js';
 
 export { WorkflowCanonicalizer } from './canonical.js';
 export { choosable, type WorkflowRow, workflowRow } from './contents.js';
@@ -176,6 +177,8 @@ export const workflowsKind = {
       }),
       references,
       problemOf: ownerProblem,
+      // What a create (and the references pass's PUT) sends.
+      bodyBytes: (workflow: Workflow) => Buffer.byteLength(JSON.stringify(toWorkflowWrite(workflow).body)),
     },
     /** Saved versions (backup --history): the graph of each, never written back (n8n cannot take history). */
     workflowHistory: historyEntry,
