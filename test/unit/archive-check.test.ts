@@ -19,6 +19,17 @@ function records(archive: MemoryArchive, name: string): Record<string, unknown>[
   return archive.content.get(name) as Record<string, unknown>[];
 }
 
+/** A kind's entry removed from the manifest (so from the archive) with its count, leaving no reason. */
+function dropped(resource: string) {
+  return (a: MemoryArchive) => {
+    a.manifest.entries.splice(
+      a.manifest.entries.findIndex((e) => e.resource === resource),
+      1,
+    );
+    delete a.manifest.counts[resource];
+  };
+}
+
 function firstRowsChunk(archive: MemoryArchive) {
   const chunk = archive.manifest.entries.find((e) => e.resource === 'dataTableRows');
   if (!chunk) throw new Error('the seeded archive has no rows');
@@ -262,24 +273,12 @@ describe('checkArchiveContent', () => {
     ],
     [
       'the credentials entry gone from archive and manifest alike',
-      (a: MemoryArchive) => {
-        a.manifest.entries.splice(
-          a.manifest.entries.findIndex((e) => e.resource === 'credentials'),
-          1,
-        );
-        delete a.manifest.counts.credentials;
-      },
+      dropped('credentials'),
       /manifest\.json: the archive has no credentials entry and the manifest does not say why/,
     ],
     [
       'the tags entry gone from archive and manifest alike',
-      (a: MemoryArchive) => {
-        a.manifest.entries.splice(
-          a.manifest.entries.findIndex((e) => e.resource === 'tags'),
-          1,
-        );
-        delete a.manifest.counts.tags;
-      },
+      dropped('tags'),
       /manifest\.json: the archive has no tags entry and the manifest does not say why/,
     ],
     [

@@ -2,59 +2,14 @@
  * What an entry's text may be before anything reads it as records: UTF-8 (never decoded with
  * replacement characters) and nested no deeper than MAX_NESTING, judged without recursion.
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  ARCHIVE_FORMAT,
-  FORMAT_VERSION,
-  MANIFEST_ENTRY,
-  openArchive,
-} from '../../functions/core/archive/format.js';
+import { openArchive } from '../../functions/core/archive/format.js';
 import { MAX_NESTING, nestedDeeperThan } from '../../functions/core/archive/json-text.js';
 import { ArchiveIntegrityError } from '../../functions/core/errors.js';
 import type { ArchiveReader } from '../../functions/core/ports.js';
+import { tagsEntryManifest, tagsEntryReader } from './support/tags-entry-archive.js';
 
-function manifestFor(bytes: Buffer): object {
-  return {
-    format: ARCHIVE_FORMAT,
-    formatVersion: FORMAT_VERSION,
-    tool: { name: 'n8n-ark', version: 'test' },
-    source: { url: 'http://source.test', instance: 'test', n8nVersion: null },
-    startedAt: '2026-11-22T01:00:00.000Z',
-    finishedAt: '2026-11-22T01:00:01.000Z',
-    counts: {},
-    entries: [
-      {
-        name: 'tags.ndjson',
-        resource: 'tags',
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        size: bytes.length,
-        records: 0,
-      },
-    ],
-    skipped: [],
-    warnings: [],
-  };
-}
-
-/** One tags entry of these bytes, streamed in chunks of `chunkSize`; the manifest as given or made for it. */
-function readerOf(bytes: Buffer, chunkSize: number, manifest?: Buffer): ArchiveReader {
-  const contents = new Map([
-    ['tags.ndjson', bytes],
-    [MANIFEST_ENTRY, manifest ?? Buffer.from(JSON.stringify(manifestFor(bytes)))],
-  ]);
-  return {
-    entries: () => [...contents].map(([name, b]) => ({ name, size: b.length })),
-    openEntry: async (name) => {
-      const b = contents.get(name) ?? Buffer.alloc(0);
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < b.length; i += chunkSize) chunks.push(b.subarray(i, i + chunkSize));
-      return Readable.from(chunks);
-    },
-    close: async () => {},
-  };
-}
+const readerOf = tagsEntryReader;
 
 async function readRecords(reader: ArchiveReader): Promise<unknown[] | ArchiveIntegrityError> {
   try {
@@ -156,7 +111,7 @@ describe('UTF-8', () => {
 
   it('refuses a manifest that is not UTF-8 before reading anything else', async () => {
     const manifest = Buffer.from(
-      JSON.stringify(manifestFor(good)).replace('"test"', '"t\u00ffst"'),
+      JSON.stringify(tagsEntryManifest(good)).replace('"test"', '"t\u00ffst"'),
       'latin1',
     );
     const read = await readRecords(readerOf(good, 64, manifest));

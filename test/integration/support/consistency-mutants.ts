@@ -98,11 +98,6 @@ function deeplyNested(
   return withLines(base, name, lines, `${name} line ${at + 1}: nested ${depth * 2} levels`);
 }
 
-const usesCredential = (w: JsonRecord) =>
-  ((w.nodes as JsonRecord[]) ?? []).some(
-    (n) => n.credentials && Object.keys(n.credentials as object).length > 0,
-  );
-
 function replaceInRecord(record: JsonRecord, from: string, to: string): void {
   const replaced = JSON.parse(JSON.stringify(record).replaceAll(JSON.stringify(from), JSON.stringify(to)));
   for (const key of Object.keys(record)) delete record[key];
@@ -123,6 +118,60 @@ function nodeIds(workflow: JsonRecord, kind: 'credential' | 'dataTable' | 'workf
     if (typeof id === 'string' && id.length > 8 && !id.startsWith('=')) ids.push(id);
   }
   return ids;
+}
+
+/** Any record of the entry changed by `edit` (which says what it did), drawn by the mutant's generator. */
+function anyRecord(
+  name: string,
+  edit: (random: Random, record: JsonRecord, all: JsonRecord[]) => string,
+): Rule {
+  return (random, base) =>
+    editOne(
+      random,
+      base,
+      name,
+      () => true,
+      (record, all) => edit(random, record, all),
+    );
+}
+
+/** A workflow whose credential, data table or sub-workflow is swapped for one neither in the archive nor declared dangling. */
+function usedObjectGone(kind: 'credential' | 'dataTable' | 'workflow'): Rule {
+  return (random, base) =>
+    editOne(
+      random,
+      base,
+      WORKFLOWS,
+      (w) => nodeIds(w, kind).length > 0,
+      (w) => {
+        const [id] = nodeIds(w, kind);
+        replaceInRecord(w, id as string, `${kind}GoneAndUndeclared`);
+        return `${kind} ${id} → ${kind}GoneAndUndeclared`;
+      },
+    );
+}
+
+/**
+ * A record given another record's natural key (`fields` copied from it): the same tag name, variable
+ * key in one place, table name in one project… under two ids. `alike` says which other qualifies.
+ */
+function sameKeyAs(
+  name: string,
+  fields: readonly string[],
+  alike: (record: JsonRecord, other: JsonRecord) => boolean = () => true,
+): Rule {
+  return (random, base) =>
+    editOne(
+      random,
+      base,
+      name,
+      (record) => records(base, name).some((o) => o.id !== record.id && alike(record, o)),
+      (record, all) => {
+        const other = all.find((o) => o.id !== record.id && alike(record, o)) as JsonRecord;
+        for (const field of fields) record[field] = other[field] ?? null;
+        return `${fields.map((f) => `${f} ${JSON.stringify(record[f])}`).join(', ')} as on ${String(other.id)}`;
+      },
+    );
 }
 
 /** Removes a kind's entries from the zip and the manifest (and its count), leaving no reason. */
@@ -196,50 +245,16 @@ export const CONSISTENCY_RULES: Record<string, Rule[]> = {
     },
   ],
   'references land or are declared dangling': [
-    (random, base) =>
-      editOne(random, base, WORKFLOWS, usesCredential, (w) => {
-        const [id] = nodeIds(w, 'credential');
-        replaceInRecord(w, id as string, 'credGoneAndUndeclared');
-        return `credential ${id} → credGoneAndUndeclared`;
-      }),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        WORKFLOWS,
-        (w) => nodeIds(w, 'dataTable').length > 0,
-        (w) => {
-          const [id] = nodeIds(w, 'dataTable');
-          replaceInRecord(w, id as string, 'tableGoneAndUndeclared');
-          return `data table ${id} → tableGoneAndUndeclared`;
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        WORKFLOWS,
-        (w) => nodeIds(w, 'workflow').length > 0,
-        (w) => {
-          const [id] = nodeIds(w, 'workflow');
-          replaceInRecord(w, id as string, 'flowGoneAndUndeclared');
-          return `sub-workflow ${id} → flowGoneAndUndeclared`;
-        },
-      ),
+    usedObjectGone('credential'),
+    usedObjectGone('dataTable'),
+    usedObjectGone('workflow'),
     (_random, base) => dropKind(base, 'credentials'),
   ],
   'folder trees acyclic': [
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'folders.ndjson',
-        () => true,
-        (f) => {
-          f.parentFolderId = f.id;
-          return 'its own parent';
-        },
-      ),
+    anyRecord('folders.ndjson', (_random, f) => {
+      f.parentFolderId = f.id;
+      return 'its own parent';
+    }),
     (random, base) =>
       editOne(
         random,
@@ -254,156 +269,47 @@ export const CONSISTENCY_RULES: Record<string, Rule[]> = {
       ),
   ],
   'natural keys unique': [
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'tags.ndjson',
-        () => true,
-        (t, all) => {
-          const other = all.find((o) => o.id !== t.id) as JsonRecord;
-          t.name = other.name;
-          return `tag name ${String(t.name)} twice`;
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'variables.ndjson',
-        () => true,
-        (v, all) => {
-          const other = all.find(
-            (o) => o.id !== v.id && JSON.stringify(o.project) === JSON.stringify(v.project),
-          );
-          if (!other) throw new Error('no two variables share a place');
-          v.key = other.key;
-          return `variable key ${String(v.key)} twice in one place`;
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'data-tables.ndjson',
-        () => true,
-        (t, all) => {
-          const other = all.find((o) => o.id !== t.id) as JsonRecord;
-          t.name = other.name;
-          t.projectId = other.projectId;
-          return `data table name ${String(t.name)} twice in one project`;
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'projects.ndjson',
-        (p) => p.type === 'team',
-        (p, all) => {
-          const other = all.find((o) => o.id !== p.id && o.type === 'team') as JsonRecord;
-          p.name = other.name;
-          return `project name ${String(p.name)} twice`;
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'folders.ndjson',
-        () => true,
-        (f, all) => {
-          const sibling = all.find((o) => o.id !== f.id && o.projectId === f.projectId) as JsonRecord;
-          f.parentFolderId = sibling.parentFolderId ?? null;
-          f.name = sibling.name;
-          return `folder name ${String(f.name)} twice under one parent`;
-        },
-      ),
+    sameKeyAs('tags.ndjson', ['name']),
+    sameKeyAs('variables.ndjson', ['key'], (v, o) => JSON.stringify(o.project) === JSON.stringify(v.project)),
+    sameKeyAs('data-tables.ndjson', ['name', 'projectId']),
+    sameKeyAs('projects.ndjson', ['name'], (p, o) => p.type === 'team' && o.type === 'team'),
+    sameKeyAs('folders.ndjson', ['name', 'parentFolderId'], (f, o) => o.projectId === f.projectId),
   ],
   "n8n's own rules": [
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'variables.ndjson',
-        () => true,
-        (v) => {
-          v.key = '';
-          return 'an empty variable key';
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'variables.ndjson',
-        () => true,
-        (v) => {
-          v.key = pick(random, ['has space', 'dash-ed', 'x'.repeat(51), 'ünïcode']);
-          return `variable key ${JSON.stringify(v.key)}`;
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'data-tables.ndjson',
-        () => true,
-        (t) => {
-          const column = pick(random, t.columns as JsonRecord[]);
-          column.type = 'blob';
-          return `column ${String(column.name)} of type blob`;
-        },
-      ),
+    anyRecord('variables.ndjson', (_random, v) => {
+      v.key = '';
+      return 'an empty variable key';
+    }),
+    anyRecord('variables.ndjson', (random, v) => {
+      v.key = pick(random, ['has space', 'dash-ed', 'x'.repeat(51), 'ünïcode']);
+      return `variable key ${JSON.stringify(v.key)}`;
+    }),
+    anyRecord('data-tables.ndjson', (random, t) => {
+      const column = pick(random, t.columns as JsonRecord[]);
+      column.type = 'blob';
+      return `column ${String(column.name)} of type blob`;
+    }),
   ],
   'owners present': [
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        WORKFLOWS,
-        () => true,
-        (w) => {
-          w.shared = [{ role: 'workflow:owner', projectId: 'projectGone' }];
-          return 'owned by a project the archive lacks';
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        WORKFLOWS,
-        () => true,
-        (w) => {
-          w.shared = pick(random, [
-            [],
-            [{ role: 'workflow:editor', projectId: (w.shared as JsonRecord[])[0]?.projectId }],
-          ]);
-          return 'no owner at all';
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'credentials.ndjson',
-        () => true,
-        (c) => {
-          c.shared = [{ id: 'projectGone', name: 'Gone', role: 'credential:owner' }];
-          return 'credential of a project the archive lacks';
-        },
-      ),
-    (random, base) =>
-      editOne(
-        random,
-        base,
-        'data-tables.ndjson',
-        () => true,
-        (t) => {
-          t.projectId = 'projectGone';
-          return 'data table of a project the archive lacks';
-        },
-      ),
+    anyRecord(WORKFLOWS, (_random, w) => {
+      w.shared = [{ role: 'workflow:owner', projectId: 'projectGone' }];
+      return 'owned by a project the archive lacks';
+    }),
+    anyRecord(WORKFLOWS, (random, w) => {
+      w.shared = pick(random, [
+        [],
+        [{ role: 'workflow:editor', projectId: (w.shared as JsonRecord[])[0]?.projectId }],
+      ]);
+      return 'no owner at all';
+    }),
+    anyRecord('credentials.ndjson', (_random, c) => {
+      c.shared = [{ id: 'projectGone', name: 'Gone', role: 'credential:owner' }];
+      return 'credential of a project the archive lacks';
+    }),
+    anyRecord('data-tables.ndjson', (_random, t) => {
+      t.projectId = 'projectGone';
+      return 'data table of a project the archive lacks';
+    }),
   ],
   'every kind present or absent for a reason': [
     (_random, base) => dropKind(base, 'tags'),
