@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StoreError } from '../core/errors.js';
+import { checkedInstanceName } from '../core/instance/name.js';
 import type {
   ArchiveAnnexStore,
   ArchiveBlob,
@@ -139,7 +140,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
     // The backup may fail (and destroy the body) while the folder is still being prepared: listen
     // at once, so that error reaches the pipeline below instead of crashing the process.
     body.on('error', () => {});
-    const folder = join(this.root, instance);
+    const folder = join(this.root, checkedInstanceName(instance));
     let location = join(folder, archiveFileName(createdAt, options));
     const temporary = join(
       folder,
@@ -173,7 +174,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
   async *list(options: { instance?: string } = {}): AsyncIterable<ArchiveRef> {
     let instances: string[];
     try {
-      instances = options.instance ? [options.instance] : await readdir(this.root);
+      instances = options.instance ? [checkedInstanceName(options.instance)] : await readdir(this.root);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw storeFailure(`cannot list ${this.root}`, this.root, error);
@@ -208,7 +209,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
 
   /** Ledgers a restore wrote beside an archive: `<archive name>.restore-<target>.ledger.json` (and `.lock`). */
   async restoreLedgers(instance: string): Promise<StoredLedger[]> {
-    const folder = join(this.root, instance);
+    const folder = join(this.root, checkedInstanceName(instance));
     let names: string[];
     try {
       names = await readdir(folder);

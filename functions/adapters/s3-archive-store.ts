@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StoreError, UsageError } from '../core/errors.js';
+import { checkedInstanceName } from '../core/instance/name.js';
 import type {
   ArchiveAnnexStore,
   ArchiveBlob,
@@ -87,7 +88,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
   keyFor(instance: string, createdAt: Date, options: PutOptions = {}): string {
     const iso = createdAt.toISOString();
     const day = `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}`;
-    return [this.options.prefix, instance, day, archiveFileName(createdAt, options)]
+    return [this.options.prefix, checkedInstanceName(instance), day, archiveFileName(createdAt, options)]
       .filter(Boolean)
       .join('/');
   }
@@ -151,7 +152,8 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
   }
 
   async *list(options: { instance?: string; includeVersions?: boolean } = {}): AsyncIterable<ArchiveRef> {
-    const prefix = [this.options.prefix, options.instance].filter(Boolean).join('/');
+    const instance = options.instance ? checkedInstanceName(options.instance) : undefined;
+    const prefix = [this.options.prefix, instance].filter(Boolean).join('/');
     const under = prefix ? `${prefix}/` : undefined;
     const found: ArchiveRef[] = [];
     try {
@@ -255,7 +257,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
         const page = await this.options.client.send(
           new ListObjectsV2Command({
             Bucket: bucket,
-            Prefix: `${[prefix, instance].filter(Boolean).join('/')}/`,
+            Prefix: `${[prefix, checkedInstanceName(instance)].filter(Boolean).join('/')}/`,
             ContinuationToken: token,
           }),
         );

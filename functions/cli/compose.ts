@@ -8,6 +8,7 @@ import { givenKeys } from '../adapters/age/keys.js';
 import { openDecrypting } from '../adapters/age/open.js';
 import { sealArchiveWriter } from '../adapters/age/sealed-writer.js';
 import { FileLedgerStore } from '../adapters/file-ledger-store.js';
+import { FileTargetLocks, targetLockFolder } from '../adapters/file-target-locks.js';
 import { createN8nClient } from '../adapters/n8n/index.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
@@ -48,9 +49,19 @@ export function composeCli(out: Output, env: NodeJS.ProcessEnv) {
     logger: (verbose: boolean | undefined) => createCliLogger(out, verbose === true),
     /** A progress line on a terminal, unless the output is --json. */
     progress: (json: boolean | undefined) => createProgress(out, json !== true),
-    n8n: (connection: N8nConnection, logger: Logger) => createN8nClient({ ...connection, logger }),
+    /** The n8n client, once what the person should know of the connection is said. */
+    n8n: ({ warnings = [], ...connection }: N8nConnection, logger: Logger) => {
+      for (const warning of warnings) logger.warn(warning);
+      return createN8nClient({ ...connection, logger });
+    },
     /** --credential-secrets: a JSON file or sm://<prefix>; nothing when not given. */
     secrets: async (option: string | undefined) => (option ? credentialSecretSource(option) : undefined),
+    /** The target's lock, one restore per target on this machine for this user; a dead restore's is taken over and said. */
+    targetLocks: (targetUrl: string, logger: Logger) =>
+      new FileTargetLocks(targetLockFolder(env), targetUrl, {
+        onStaleLock: (holder) =>
+          logger.warn('took over the target lock of a restore that is gone', { ...holder }),
+      }),
     /** A restore ledger in a local file; with a logger, taking over a dead restore's lock is said. */
     ledgerStore: (path: string, logger?: Logger) =>
       new FileLedgerStore(

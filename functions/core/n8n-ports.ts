@@ -202,6 +202,15 @@ export interface N8nUsersApi {
 }
 
 /** Every area of n8n's Public API: for what truly needs all of it (a restore, a migration). */
+/**
+ * The largest request body n8n reads (its N8N_PAYLOAD_SIZE_MAX, 16 MiB by default), which n8n
+ * states nowhere: learnt by probing, without writing.
+ */
+export interface N8nBodyLimitApi {
+  /** Whether n8n reads a body of this many bytes (true), refuses it as too large (false), or cannot tell (undefined). */
+  acceptsBodyOf(bytes: number): Promise<boolean | undefined>;
+}
+
 export type N8nApi = N8nEndpoint &
   N8nWorkflowsApi &
   N8nPackagesApi &
@@ -212,7 +221,8 @@ export type N8nApi = N8nEndpoint &
   N8nCredentialsApi &
   N8nProjectsApi &
   N8nFoldersApi &
-  N8nUsersApi;
+  N8nUsersApi &
+  N8nBodyLimitApi;
 
 /** The node types an instance lacks, or why it could not tell. */
 export type NodeTypesAnswer = { missing: NodeTypeUse[] } | { missing: undefined; reason: string };

@@ -31,6 +31,7 @@ import {
 } from '../adapters/secrets-manager.js';
 import { openZipArchive } from '../adapters/zip-archive-reader.js';
 import { type ClosableArchive, openArchiveAt } from '../core/archive/access.js';
+import { sendsKeyInClear } from '../core/instance/url-safety.js';
 import {
   type LockOwner,
   type Logger,
@@ -38,19 +39,32 @@ import {
   silentProgress,
   systemClock,
 } from '../core/ports.js';
+import { targetLockName } from '../core/restore/target-lock.js';
 import { TOOL_VERSION } from '../version.js';
 import { credentialSecretsRefused, noDrillTarget, unknownInstance } from './errors.js';
 import { parseAtEdge } from './events.js';
 
-/** A JSON object of names to names, in an environment variable; `what` says what it must hold. */
+/**
+ * A JSON object of names to names, in an environment variable, as a Map: a name looked up is only
+ * ever one the object holds (`constructor` or `__proto__` find nothing); `what` says what it must hold.
+ */
 const jsonMap = (what: string) => (text: string, ctx: z.RefinementCtx) => {
   try {
-    return z.record(z.string(), z.string()).parse(JSON.parse(text));
+    return namesToNames(JSON.parse(text));
   } catch {
     ctx.addIssue({ code: 'custom', message: what });
     return z.NEVER;
   }
 };
+
+/** The own string entries of a parsed JSON object (JSON.parse makes `__proto__` an own key, never a prototype). */
+function namesToNames(parsed: unknown): ReadonlyMap<string, string> {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new TypeError('not an object');
+  const entries = Object.entries(parsed);
+  if (entries.some(([, value]) => typeof value !== 'string')) throw new TypeError('a value is not a string');
+  return new Map(entries as [string, string][]);
+}
 
 const environmentSchema = z.object({
   ARCHIVE_BUCKET: z.string().min(3),
@@ -74,7 +88,10 @@ const environmentSchema = z.object({
 export type Environment = z.infer<typeof environmentSchema>;
 
 /** DRILL_TARGETS: instance name → the Secrets Manager secret of its scratch instance. */
-const drillTargetsSchema = z.record(z.string(), z.string());
+const drillTargetsSchema = z
+  .string()
+  .default('{}')
+  .transform(jsonMap('DRILL_TARGETS must be a JSON object of instance name → secret name'));
 
 /** Time kept back from the Lambda limit to save the ledger and answer. */
 const SAFETY_MARGIN_MS = 60_000;
@@ -162,19 +179,20 @@ export class Composition {
 
   /** The n8n client for a configured instance. */
   async n8n(instance: string): Promise<N8nClient> {
-    const secretName = this.env.INSTANCES[instance];
-    if (!secretName) throw unknownInstance(instance, Object.keys(this.env.INSTANCES));
-    return this.clientFor(secretName);
+    return this.clientFor(this.configured(instance));
+  }
+
+  /** The secret name of a configured instance; any other name (a prototype's key included) is refused. */
+  configured(instance: string): string {
+    const secretName = this.env.INSTANCES.get(instance);
+    if (!secretName) throw unknownInstance(instance, [...this.env.INSTANCES.keys()]);
+    return secretName;
   }
 
   /** The scratch instance drills of `instance` restore into (DRILL_TARGETS). */
   async drillTarget(instance: string): Promise<N8nClient> {
-    const targets = parseAtEdge(
-      drillTargetsSchema,
-      JSON.parse(this.processEnv.DRILL_TARGETS ?? '{}'),
-      'DRILL_TARGETS',
-    );
-    const secretName = targets[instance];
+    const targets = parseAtEdge(drillTargetsSchema, this.processEnv.DRILL_TARGETS, 'DRILL_TARGETS');
+    const secretName = targets.get(instance);
     if (!secretName) throw noDrillTarget(instance);
     return this.clientFor(secretName);
   }
@@ -184,7 +202,7 @@ export class Composition {
    * the one configured for that target (the only one the function may read).
    */
   credentialSecrets(target: string, uri: string): SecretSource {
-    const allowed = this.env.CREDENTIAL_SECRETS[target];
+    const allowed = this.env.CREDENTIAL_SECRETS.get(target);
     if (allowed === undefined) throw credentialSecretsRefused.notConfigured(target);
     if (uri !== allowed) throw credentialSecretsRefused.otherPrefix(target, allowed, uri);
     return new PrefixedSecretSource(this.secrets, uri.slice('sm://'.length));
@@ -210,6 +228,17 @@ export class Composition {
     return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, holder ? { onStaleLock } : {});
   }
 
+  /**
+   * The target's lock (one restore per target), in the bucket beside the ledgers: a key the
+   * restore role may write and delete as it does its ledger's lock (`*.ledger.json.lock`).
+   */
+  targetLocks(targetUrl: string, holder: string): S3LedgerStore {
+    const key = `${this.env.ARCHIVE_PREFIX}/.target-locks/${targetLockName(targetUrl)}.ledger.json`;
+    const onStaleLock = (lock: LockOwner) =>
+      this.logger.warn(`took over the target lock of a ${holder} that is gone`, { ...lock });
+    return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, { onStaleLock });
+  }
+
   /** This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be stopped. */
   slice(context: LambdaContext): { deadline: number; lockOwner: LockOwner } {
     const remaining = context.getRemainingTimeInMillis();
@@ -229,6 +258,13 @@ export class Composition {
   /** The n8n client of the instance behind a secret (read once per call, never logged). */
   private async clientFor(secretName: string): Promise<N8nClient> {
     const { url, apiKey } = await readInstanceSecret(this.secrets, secretName);
+    if (sendsKeyInClear(url))
+      this.logger.warn(
+        'the instance URL is plain http to another machine: its API key crosses the network in clear',
+        {
+          secret: secretName,
+        },
+      );
     return createN8nClient({ baseUrl: url, apiKey, logger: this.logger });
   }
 }

@@ -29,6 +29,7 @@ export async function handler(event: unknown, context: LambdaContext) {
         ...(secrets ? { secrets } : {}),
         ledgerStore: c.ledgerStore(ledgerKey, 'restore slice'),
         lockOwner,
+        targetLocks: c.targetLocks(api.baseUrl, 'restore slice'),
         clock: c.clock,
         logger: c.logger,
         progress: c.progress,

@@ -44,6 +44,7 @@ export async function handler(event: unknown): Promise<{
 /** The archive the request names, or the newest archive of its instance. */
 async function locationOf(c: Composition, request: VerifyRequest): Promise<string> {
   if ('archive' in request) return c.location(request.archive);
+  c.configured(request.instance);
   for await (const newest of c.store.list({ instance: request.instance })) return newest.location;
   throw noArchiveToVerify(request);
 }

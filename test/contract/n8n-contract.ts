@@ -1778,6 +1778,19 @@ export function describeN8nContract(
         expect((rows.body as { data: unknown[] }).data).toEqual([]);
       });
 
+      it('tells its payload limit to a probe that writes nothing: gzip of spaces counted inflated, to the byte', async () => {
+        const target = getTarget();
+        const client = createN8nClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, retries: 0 });
+        const before = await api('GET', '/workflows?limit=250');
+
+        const within = await client.acceptsBodyOf(PAYLOAD_LIMIT_BYTES);
+        const past = await client.acceptsBodyOf(PAYLOAD_LIMIT_BYTES + 1);
+        const after = await api('GET', '/workflows?limit=250');
+
+        expect([within, past]).toEqual([true, false]);
+        expect(after.body).toEqual(before.body);
+      });
+
       it('pages rows with cursors, filters them, and refuses limit above 250', async () => {
         const table = await createTable(`${run} rows`, columns);
         const path = `/data-tables/${table.id}/rows`;

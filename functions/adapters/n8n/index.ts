@@ -10,6 +10,7 @@
  * AmbiguousWriteError. Errors are ours, and never carry the API key.
  */
 import type { N8nEndpoint } from '../../core/ports.js';
+import { HttpBodyLimit } from './body-limit.js';
 import { HttpCommunityPackages } from './community-packages.js';
 import { HttpCredentials } from './credentials.js';
 import { HttpDataTables } from './data-tables.js';
@@ -40,7 +41,8 @@ export type N8nClient = N8nEndpoint &
   Methods<HttpCredentials> &
   Methods<HttpProjects> &
   Methods<HttpUsers> &
-  Methods<HttpDiscovery>;
+  Methods<HttpDiscovery> &
+  Methods<HttpBodyLimit>;
 
 /** The public methods of an area's client (a class type's `keyof` has no private member). */
 type Methods<Area> = Pick<Area, keyof Area>;
@@ -61,6 +63,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     ...methodsOf(new HttpProjects(http)),
     ...methodsOf(new HttpUsers(http)),
     ...methodsOf(new HttpDiscovery(http)),
+    ...methodsOf(new HttpBodyLimit(http)),
   };
 }
 

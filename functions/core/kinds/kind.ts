@@ -16,9 +16,11 @@ import type { Json } from '../n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, N8nScratchApi, Progress, SecretSource } from '../ports.js';
 import type { CountedResource, RestoreResource, RestoreStep } from './index.js';
 import type { ConflictPolicy, DataTableRowsPolicy } from './shared/conflict-policy.js';
+import type { ArchiveEntrySpec } from './shared/entry-spec.js';
 import type { PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
 import type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';
 
+export type { ArchiveEntrySpec, ArchiveReference } from './shared/entry-spec.js';
 export type { PlanAction, PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
 
 /**
@@ -205,30 +207,6 @@ export interface RetryView {
   clearMarks(step: RestoreStep, keys?: Iterable<string>): void;
 }
 
-/** What an archive entry holds and what it is called. */
-export interface ArchiveEntrySpec {
-  /** Its name in the zip; entries split into chunks (a table's rows) are named by the parent's id and the chunk. */
-  readonly name: string | ((parentId: string, chunk: number) => string);
-  /** The schema of its records (loose: fields n8n adds later are allowed). */
-  readonly record: z.ZodType;
-  /** A record's id, unique in its entry; default its `id`. */
-  idOf?(record: unknown): string;
-  /** For an entry split per record of its kind (a table's rows): what a backup writes of one record. */
-  readFor?(api: N8nApi, parentId: string): AsyncIterable<unknown>;
-  /** The ids a record names in other entries, judged before a restore writes anything. */
-  references?(record: unknown): ArchiveReference[];
-}
-
-/** A reference from one archive record to another entry's object. */
-export interface ArchiveReference {
-  resource: string;
-  id: string;
-  /** The problem when the archive lacks it, e.g. `a workflow carries tag t1, which is not in tags.ndjson`. */
-  problem: string;
-  /** Judged even when the archive has no entry of that resource (skipped at backup: not judged). */
-  always?: boolean;
-}
-
 /** How a backup reads a kind, where that is not its listing as it is. */
 export interface BackupSpec {
   /** The records of its entry (projects with their members, credentials with their flags). */
@@ -327,6 +305,11 @@ export interface Kind<R extends string = string, S extends string = string> {
    * refuses fails the run. Any other kind may be unavailable (unlicensed, a scope the key lacks).
    */
   readonly required?: boolean;
+  /**
+   * The n8n-ark version whose backups first wrote this kind: an archive written before it may lack
+   * the kind without saying why. Absent: every archive has it or says why not.
+   */
+  readonly recordedSince?: string;
   /** The archive entries it writes, by the manifest `resource` of each; its own first. */
   readonly entries: Readonly<Record<string, ArchiveEntrySpec>>;
   /** Lists the instance's objects of this kind (ids and names for the closing checks, doctor's and the diff's probes). */

@@ -71,7 +71,7 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
   const bucketOf = { create: 'created', update: 'updated', skip: 'skipped', conflict: 'failed' } as const;
   const idMap = emptyIdMap();
   for (const entry of plan.entries) {
-    counts[bucketOf[entry.action]][entry.resource] += 1;
+    counts[entry.refusedBy ? 'failed' : bucketOf[entry.action]][entry.resource] += 1;
     if (entry.targetId && entry.action !== 'conflict') idMap[entry.resource][entry.sourceId] = entry.targetId;
     const also = kindOf(entry.resource).plannedCounts?.(entry);
     if (also) counts[also.bucket][also.resource] += also.count;

@@ -19,6 +19,7 @@ import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
 import { describeRound, earlierOf, type Round, roundOf, sameRound } from './rounds.js';
+import { holdTarget } from './target-lock.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -30,12 +31,17 @@ import type {
 
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
   // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
-  const lock =
-    !options.run?.dryRun && deps.lockOwner && deps.ledgerStore.lock
-      ? await deps.ledgerStore.lock(deps.lockOwner)
-      : undefined;
+  const owner = options.run?.dryRun ? undefined : deps.lockOwner;
+  const lock = owner && deps.ledgerStore.lock ? await deps.ledgerStore.lock(owner) : undefined;
   try {
-    return await restoreHoldingLedger(deps, options);
+    // One restore per target, whatever its ledger (target-lock.ts).
+    const target =
+      owner && deps.targetLocks ? await holdTarget(deps.targetLocks, owner, deps.api.baseUrl) : undefined;
+    try {
+      return await restoreHoldingLedger(deps, options);
+    } finally {
+      await target?.release();
+    }
   } finally {
     await lock?.release();
   }
@@ -258,7 +264,9 @@ async function verifyOrRefuse(deps: RestoreDeps): Promise<SourceState> {
   deps.progress.done('verify archive', report.ok ? `${report.entriesChecked} entries OK` : 'FAILED');
   const collector = new SourceCollector();
   const problems = report.ok
-    ? await checkArchiveContent(deps.archive, (resource, record) => collector.add(resource, record))
+    ? await checkArchiveContent(deps.archive, (resource, record, place) =>
+        collector.add(resource, record, place),
+      )
     : report.problems;
   if (problems.length > 0) throw archiveFailedVerification(problems);
   return collector.result(deps.archive);

@@ -53,8 +53,13 @@ import {
   refusedWorkflowKey,
 } from './n8n-write-rules.js';
 
+/** n8n's default N8N_PAYLOAD_SIZE_MAX: 16 MiB (its endpoints config). */
+const DEFAULT_PAYLOAD_SIZE_MAX = 16 * 1024 * 1024;
+
 export interface MemoryN8nOptions {
   baseUrl?: string;
+  /** N8N_PAYLOAD_SIZE_MAX in bytes: a larger request body is refused with 413. Default 16 MiB. */
+  payloadSizeMax?: number;
   /** Licensed features; default all. */
   licensed?: { projects?: boolean; variables?: boolean; folders?: boolean; sharing?: boolean };
   /** Users of the instance; the first is the owner (the API key's user). */
@@ -145,6 +150,10 @@ export class MemoryN8n implements N8nApi {
   private readonly missingScopes: readonly string[];
   private readonly noHistoryRoute: boolean;
   private readonly readOnly: boolean;
+  /** N8N_PAYLOAD_SIZE_MAX in bytes; writable, as an operator raises it between runs. */
+  payloadSizeMax: number;
+  /** Body-limit probes (they write nothing). */
+  bodyProbes = 0;
   private nextId = 1;
   private nextRowId = 1;
   private savedVersions = 0;
@@ -159,6 +168,7 @@ export class MemoryN8n implements N8nApi {
     this.missingScopes = options.missingScopes ?? [];
     this.noHistoryRoute = options.noHistoryRoute ?? false;
     this.readOnly = options.readOnly ?? false;
+    this.payloadSizeMax = options.payloadSizeMax ?? DEFAULT_PAYLOAD_SIZE_MAX;
     this.licensed = { projects: true, variables: true, folders: true, sharing: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
@@ -216,6 +226,17 @@ export class MemoryN8n implements N8nApi {
   private scoped(scope: string, path: string, method = 'GET'): void {
     if (this.missingScopes.includes(scope))
       throw new MissingScopeError(`The API key lacks ${scope}`, { status: 403, method, path, scope });
+  }
+
+  /** n8n's body parser refuses a body over N8N_PAYLOAD_SIZE_MAX before any handler (413). */
+  private withinPayloadLimit(body: unknown, method: string, path: string): void {
+    if (Buffer.byteLength(JSON.stringify(body)) > this.payloadSizeMax)
+      throw new N8nApiError('request entity too large', { status: 413, method, path });
+  }
+
+  async acceptsBodyOf(bytes: number): Promise<boolean> {
+    this.bodyProbes += 1;
+    return bytes <= this.payloadSizeMax;
   }
 
   private badRequest(message: string, method: string, path: string): N8nApiError {
@@ -290,6 +311,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async createWorkflow(body: WorkflowWrite): Promise<Workflow> {
+    this.withinPayloadLimit(body, 'POST', '/workflows');
     this.checkWorkflowBody(body, 'POST', '/workflows');
     if (body.projectId && !this.projects.some((p) => p.id === body.projectId)) {
       throw new NotFoundError('project not found', { status: 404, method: 'POST', path: '/workflows' });
@@ -436,6 +458,7 @@ export class MemoryN8n implements N8nApi {
 
   async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
     const path = `/workflows/${id}`;
+    this.withinPayloadLimit(body, 'PUT', path);
     this.checkWorkflowBody(body, 'PUT', path);
     const workflow = this.workflow(id);
     if (workflow.isArchived) throw this.badRequest('Cannot update an archived workflow.', 'PUT', path);
@@ -627,6 +650,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async insertDataTableRows(dataTableId: string, rows: DataTableRow[]): Promise<number> {
+    this.withinPayloadLimit({ data: rows, returnType: 'count' }, 'POST', `/data-tables/${dataTableId}/rows`);
     const table = this.dataTables.find((t) => t.id === dataTableId);
     if (!table)
       throw new NotFoundError('data table not found', {

@@ -11,7 +11,7 @@ import type { Logger } from '../../../core/ports.js';
 import { resolveApiKey } from '../../api-key.js';
 import { defineCommand } from '../../command.js';
 import type { ArchiveAccess, Cli } from '../../compose.js';
-import { parseUrl, requestLimits } from '../../connection.js';
+import { parseUrl, requestLimits, urlWarnings } from '../../connection.js';
 import { DifferencesFound, diffSides, failedVerification } from '../../errors.js';
 import { type Output, printJson } from '../../output.js';
 import { DIFF_COMMAND } from './options.js';
@@ -52,15 +52,19 @@ class Sides {
   private async live(spec: string, which: 'a' | 'b'): Promise<InstanceSnapshot> {
     const { values } = this;
     const apiKeyEnv = (which === 'a' ? values.aApiKeyEnv : values.bApiKeyEnv) ?? values.apiKeyEnv;
+    const baseUrl = parseUrl(spec, which);
+    const warnings = urlWarnings(baseUrl, which, values.requireHttps);
     const apiKey = await resolveApiKey(
       {
         apiKeyEnv: apiKeyEnv || undefined,
         apiKeyFile: apiKeyEnv ? undefined : values.apiKeyFile || undefined,
       },
       this.cli.env,
+      undefined,
+      warnings,
     );
     const limits = requestLimits(values);
-    const api = this.cli.n8n({ baseUrl: parseUrl(spec, which), apiKey, ...limits }, this.logger);
+    const api = this.cli.n8n({ baseUrl, apiKey, ...limits, warnings }, this.logger);
     return liveSnapshot(api, { concurrency: limits.concurrency });
   }
 

@@ -1,4 +1,5 @@
 import { DRILL_TARGET_TAG } from '../../../core/drill/scratch.js';
+import { instanceName } from '../../../core/instance/name.js';
 import { switchOption, text, textOption } from '../../../core/options/values.js';
 import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
@@ -24,7 +25,11 @@ export const DRILL_COMMAND = {
     },
     store: textOption('<dir|s3://bucket/prefix>', 'where "newest" is looked for', DEFAULT_STORE),
     ...S3_STORE_OPTIONS,
-    instance: textOption('<name>', 'with "newest": the newest archive of this instance'),
+    instance: {
+      schema: instanceName,
+      flag: { value: '<name>' },
+      help: 'with "newest": the newest archive of this instance',
+    },
     wipeScratch: switchOption(
       'delete the workflows, credentials, data tables and tags the marked scratch instance holds first',
     ),

@@ -9,7 +9,9 @@ export const EXTRACT_COMMAND = {
   description:
     "Verifies the archive, then writes each chosen workflow to its own file, as n8n's editor " +
     '("Import from File") and POST /workflows take it, or one data table\'s rows. Files are named ' +
-    'after the workflow or table; an existing file is never overwritten.',
+    'after the workflow or table (a long name is shortened and given the id); an existing file is never ' +
+    'overwritten. The files are written all or none, readable by their owner only (0600; a folder made for ' +
+    'them 0700).',
   arguments: [['<archive>', 'archive path, or s3://bucket/key[?versionId=…]']],
   options: {
     workflow: textOption(

@@ -1,3 +1,4 @@
+import { instanceName } from '../../../core/instance/name.js';
 import { switchOption, textOption } from '../../../core/options/values.js';
 import type { CommandSpec } from '../../command.js';
 import { jsonFlag } from '../../flags.js';
@@ -14,7 +15,7 @@ export const LIST_COMMAND = {
   options: {
     store: textOption('<dir|s3://bucket/prefix>', 'where archives are kept', DEFAULT_STORE),
     ...S3_STORE_OPTIONS,
-    instance: textOption('<name>', 'only archives of this instance'),
+    instance: { schema: instanceName, flag: { value: '<name>' }, help: 'only archives of this instance' },
     versions: switchOption('with an S3 store, also list noncurrent object versions'),
     json: jsonFlag('print a JSON array on stdout'),
   },

@@ -1,3 +1,4 @@
+import { instanceName } from '../../../core/instance/name.js';
 import { switchOption, textOption } from '../../../core/options/values.js';
 import { ENCRYPT_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
@@ -29,7 +30,11 @@ export const MIGRATE_COMMAND = {
     ),
     ...S3_STORE_OPTIONS,
     ...ENCRYPT_OPTIONS,
-    instance: textOption('<name>', 'name the archive is filed under (default: the source host)'),
+    instance: {
+      schema: instanceName,
+      flag: { value: '<name>' },
+      help: 'name the archive is filed under (default: the source host)',
+    },
     concurrency: textOption('<n>', 'parallel requests to each instance', '4'),
     ...RESTORE_FLAGS,
   },
