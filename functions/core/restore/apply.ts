@@ -26,8 +26,8 @@ export async function applySteps(
   deps: RestoreDeps,
   options: ApplyOptions,
   ledger: RestoreLedger,
+  ctx: ApplyContext = createApplyContext(plan, deps, options, ledger),
 ): Promise<boolean> {
-  const ctx = createApplyContext(plan, deps, options, ledger);
   if (!ledger.state.seeded) seed(plan, ledger);
   try {
     for (const step of RESTORE_STEPS) await runStep(ctx, { deps, ledger }, step);

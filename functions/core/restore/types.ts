@@ -57,6 +57,13 @@ export interface EarlierRestore {
   written: Map<RestoreResource, Map<string, string>>;
   /** Whether those runs published what was active (false after `--no-activate`). */
   activated: boolean;
+  /**
+   * What they wrote that the target holds but does not run as written (a workflow unpublished, a
+   * webhook of it not registered): resource → source id → target id, written again over that object.
+   */
+  rewrite?: Map<RestoreResource, Map<string, string>>;
+  /** `--on-conflict overwrite` asked again: what they wrote is overwritten where it differs from the archive. */
+  overwrite?: boolean;
 }
 
 export interface RestoreDeps {
@@ -72,6 +79,8 @@ export interface RestoreDeps {
   progress: Progress;
   /** Who this restore is, to hold the ledger's lock (one restore per ledger); without it no lock is taken. */
   lockOwner?: LockOwner;
+  /** Waits between polls of the closing check (a webhook registers a moment after its publish); default a timer. */
+  pause?: (ms: number) => Promise<void>;
 }
 
 export interface RestoreReport {
