@@ -310,6 +310,24 @@ describe('what runs, after every restore', () => {
     );
     expect(pauses.slice(waitedForLag).reduce((a, b) => a + b, 0)).toBe(10_000);
   });
+  it('notes, and does not fail, webhooks the target cannot be asked about (its webhook URLs served elsewhere)', async () => {
+    const { archive } = await source();
+    const target = emptyTarget();
+    target.webhookRegistration = async () => ({
+      registered: undefined,
+      reason: 'OPTIONS /webhook/ark-hook answered 404',
+    });
+
+    const run = await restorer(archive, () => target)();
+
+    expect(run.report.complete).toBe(true);
+    expect(run.report.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'webhook-unchecked',
+        message: expect.stringContaining('answered 404'),
+      }),
+    );
+  });
 });
 
 describe('a finished restore run again', () => {

@@ -10,6 +10,7 @@
 import { mapOrdered } from '../../async-iterables.js';
 import { digestOf, stableStringify } from '../../json.js';
 import type { Workflow } from '../../n8n-types.js';
+import type { WebhookRegistration } from '../../ports.js';
 import { type IdMaps, rewriteWorkflowReferences } from '../../references/workflow-references.js';
 import type { ApplyContext, PlanEntry } from '../kind.js';
 import type { ClosingFinding, ClosingJudge } from '../shared/closing-judge.js';
@@ -140,39 +141,42 @@ function inverseMaps(ctx: ApplyContext): IdMaps {
 
 /**
  * The webhooks n8n has not registered, each asked again every half second until it is or the wait
- * is over. One the target cannot be asked about is noted once, not failed.
+ * is over. One the target could not be asked about (no answer n8n would give) is noted, not failed.
  */
 async function unregistered(
   ctx: ApplyContext,
   probes: { entry: PlanEntry; route: WebhookRoute }[],
 ): Promise<ClosingFinding[]> {
   const pause = ctx.deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  let pending = probes.map((probe) => ({ ...probe, message: '' }));
-  let unknown: string | undefined;
+  let pending = probes.map((probe) => ({ ...probe, answer: undefined as WebhookRegistration | undefined }));
   for (let waited = 0; pending.length > 0; waited += POLL_MS) {
-    const next: typeof pending = [];
     const asked = mapOrdered(toAsync(pending), ctx.concurrency, async (probe) => ({
-      probe,
+      ...probe,
       answer: await ctx.api.webhookRegistration(
         probe.route.endpoint,
         probe.route.requestPath,
         probe.route.method,
       ),
     }));
-    for await (const { probe, answer } of asked) {
-      if (answer.registered === false) next.push({ ...probe, message: answer.message });
-      else if (answer.registered === undefined) unknown ??= answer.reason;
-    }
+    const next: typeof pending = [];
+    for await (const probe of asked) if (probe.answer.registered !== true) next.push(probe);
     pending = next;
     if (pending.length === 0 || waited >= WEBHOOK_WAIT_MS) break;
     await pause(POLL_MS);
   }
-  if (unknown !== undefined) ctx.ledger.warn(webhookUnchecked(unknown));
-  return pending.map(({ entry, route, message }) => ({
-    entry,
-    why: notRunningFinding.unregistered(route, message, WEBHOOK_WAIT_MS),
-    finding: 'not-running',
-  }));
+  const unknown = pending.find((p) => p.answer?.registered === undefined)?.answer;
+  if (unknown?.registered === undefined && unknown) ctx.ledger.warn(webhookUnchecked(unknown.reason));
+  return pending.flatMap(({ entry, route, answer }) =>
+    answer?.registered === false
+      ? [
+          {
+            entry,
+            why: notRunningFinding.unregistered(route, answer.message, WEBHOOK_WAIT_MS),
+            finding: 'not-running' as const,
+          },
+        ]
+      : [],
+  );
 }
 
 async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
