@@ -19,6 +19,7 @@ import {
 import { listedGraphs, versionRecord } from '../../functions/core/backup/listed-versions.js';
 import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
 import type { PackagedWorkflow } from '../../functions/core/ports.js';
+import { formWorkflow, webhookWorkflow } from '../support/webhook-workflows.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -1419,25 +1420,6 @@ export function describeN8nContract(
         return answer;
       }
 
-      function webhookWorkflow(name: string, parameters: Obj, node: Obj = {}): Obj {
-        return {
-          name,
-          nodes: [
-            {
-              name: 'Hook',
-              type: 'n8n-nodes-base.webhook',
-              typeVersion: 2,
-              position: [0, 0],
-              webhookId: crypto.randomUUID(),
-              parameters,
-              ...node,
-            },
-          ],
-          connections: {},
-          settings: { executionOrder: 'v1' },
-        };
-      }
-
       it('answers a preflight of a published webhook with 204 and its methods, a method it lacks with 500', async () => {
         const path = `${run}-hook`;
         const workflow = await createWorkflow(webhookWorkflow(`${run} hook`, { path, httpMethod: 'POST' }));
@@ -1527,25 +1509,7 @@ export function describeN8nContract(
           await createWorkflow(
             webhookWorkflow(`${run} dynamic`, { path: 'items/:id', httpMethod: 'GET' }, { webhookId }),
           ),
-          await createWorkflow({
-            name: `${run} form`,
-            nodes: [
-              {
-                name: 'Form',
-                type: 'n8n-nodes-base.formTrigger',
-                typeVersion: 2.2,
-                position: [0, 0],
-                webhookId: crypto.randomUUID(),
-                parameters: {
-                  formTitle: 'Contact',
-                  formFields: { values: [{ fieldLabel: 'Name' }] },
-                  options: { path: formPath },
-                },
-              },
-            ],
-            connections: {},
-            settings: { executionOrder: 'v1' },
-          }),
+          await createWorkflow(formWorkflow(`${run} form`, formPath)),
         ];
         for (const workflow of workflows) {
           const published = await api('POST', `/workflows/${workflow.id}/publish`, { body: {} });

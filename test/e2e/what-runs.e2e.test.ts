@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { formWorkflow, webhookWorkflow } from '../support/webhook-workflows.js';
 import { cli, publicApi, publicApiList } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
 
@@ -41,23 +42,8 @@ async function preflight(n8n: RealN8n, endpoint: string, path: string, method: s
   return { status: response.status, allow: response.headers.get('access-control-allow-methods') };
 }
 
-function webhook(name: string, path: string) {
-  return {
-    name,
-    nodes: [
-      {
-        name: 'Hook',
-        type: 'n8n-nodes-base.webhook',
-        typeVersion: 2,
-        position: [0, 0],
-        webhookId: crypto.randomUUID(),
-        parameters: { path, httpMethod: 'POST', responseMode: 'onReceived', options: {} },
-      },
-    ],
-    connections: {},
-    settings: { executionOrder: 'v1' },
-  };
-}
+const webhook = (name: string, path: string) =>
+  webhookWorkflow(name, { path, httpMethod: 'POST', responseMode: 'onReceived', options: {} });
 
 async function create(n8n: RealN8n, body: unknown, publish: boolean): Promise<string> {
   const { id } = await publicApi<{ id: string }>(n8n, 'POST', '/workflows', body);
@@ -97,29 +83,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-what-runs-'));
   [source, target] = await Promise.all([startN8n('runs-src'), startN8n('runs-dst')]);
   await create(source, webhook('Orders hook', 'ark-orders'), true);
-  await create(
-    source,
-    {
-      name: 'Contact form',
-      nodes: [
-        {
-          name: 'Form',
-          type: 'n8n-nodes-base.formTrigger',
-          typeVersion: 2.2,
-          position: [0, 0],
-          webhookId: crypto.randomUUID(),
-          parameters: {
-            formTitle: 'Contact',
-            formFields: { values: [{ fieldLabel: 'Name' }] },
-            options: { path: 'ark-contact' },
-          },
-        },
-      ],
-      connections: {},
-      settings: { executionOrder: 'v1' },
-    },
-    true,
-  );
+  await create(source, formWorkflow('Contact form', 'ark-contact'), true);
   await create(
     source,
     {

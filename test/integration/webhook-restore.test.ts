@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import type { WorkflowWrite } from '../../functions/core/n8n-types.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
+import { webhookWorkflow } from '../support/webhook-workflows.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
 
 let source: N8nDouble;
@@ -29,23 +30,8 @@ afterEach(async () => {
   await rm(store, { recursive: true, force: true });
 });
 
-function webhook(name: string, path: string): WorkflowWrite {
-  return {
-    name,
-    nodes: [
-      {
-        name: 'Hook',
-        type: 'n8n-nodes-base.webhook',
-        typeVersion: 2,
-        position: [0, 0],
-        webhookId: crypto.randomUUID(),
-        parameters: { path, httpMethod: 'POST' },
-      },
-    ],
-    connections: {},
-    settings: { executionOrder: 'v1' },
-  };
-}
+const webhook = (name: string, path: string) =>
+  webhookWorkflow(name, { path, httpMethod: 'POST' }) as unknown as WorkflowWrite;
 
 async function archiveWithWebhook(): Promise<string> {
   const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });

@@ -99,26 +99,12 @@ function refuseEmptyChoice(
 ): void {
   if (chosen.length > 0) return;
   const within = tag !== undefined && workflow !== undefined ? undefined : project?.name;
-  if (tag !== undefined && !source.workflows.some((w) => w.tagNames.includes(tag)))
-    throw chosesNothing(
-      'tag',
-      tag,
-      nearestNames(
-        tag,
-        source.workflows.flatMap((w) => w.tagNames),
-      ),
-      within,
-    );
+  const tags = source.workflows.flatMap((w) => w.tagNames);
+  const names = source.workflows.map((w) => w.name);
+  if (tag !== undefined && !tags.includes(tag))
+    throw chosesNothing('tag', tag, nearestNames(tag, tags), within);
   if (workflow !== undefined)
-    throw chosesNothing(
-      'workflow',
-      workflow,
-      nearestNames(
-        workflow,
-        source.workflows.map((w) => w.name),
-      ),
-      within,
-    );
+    throw chosesNothing('workflow', workflow, nearestNames(workflow, names), within);
   if (tag !== undefined) throw chosesNothing('tag', tag, [], project?.name);
   if (project && [...selection.ids.values()].every((ids) => ids.size === 0))
     throw projectHoldsNothing(project.name);

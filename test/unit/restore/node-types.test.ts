@@ -73,18 +73,21 @@ async function sourceWithCommunityNode(): Promise<MemoryArchive> {
   return archive;
 }
 
+/** Deps of one restore command (one ledger): each runRestore with them is one run of it. */
+function oneLedger(archive: MemoryArchive, target: MemoryN8n) {
+  return {
+    archive,
+    api: target,
+    ledgerStore: new InMemoryLedgerStore(),
+    clock: { now: () => new Date() },
+    logger: silentLogger,
+    progress: silentProgress,
+  };
+}
+
+/** A restore with a fresh ledger. */
 function restore(archive: MemoryArchive, target: MemoryN8n, options: RestoreOptions = {}) {
-  return runRestore(
-    {
-      archive,
-      api: target,
-      ledgerStore: new InMemoryLedgerStore(),
-      clock: { now: () => new Date() },
-      logger: silentLogger,
-      progress: silentProgress,
-    },
-    options,
-  );
+  return runRestore(oneLedger(archive, target), options);
 }
 
 const activeOf = (target: MemoryN8n) => Object.fromEntries(target.workflows.map((w) => [w.name, w.active]));
@@ -289,15 +292,7 @@ describe('restoring workflows whose node types the target lacks', () => {
   it('publishes them on a later run once the package is installed', async () => {
     const archive = await sourceWithCommunityNode();
     const target = emptyTarget();
-    const ledgerStore = new InMemoryLedgerStore();
-    const deps = {
-      archive,
-      api: target,
-      ledgerStore,
-      clock: { now: () => new Date() },
-      logger: silentLogger,
-      progress: silentProgress,
-    };
+    const deps = oneLedger(archive, target);
     await runRestore(deps);
     target.communityPackages.push(structuredClone(DATASTORE));
 
@@ -317,15 +312,7 @@ describe('the community-package loop: run it again with --install-community-pack
     // Prepare: the first run wrote "Uses datastore" but could not publish it
     const archive = await sourceWithCommunityNode();
     const target = emptyTarget({ installable: [DATASTORE] });
-    const ledgerStore = new InMemoryLedgerStore();
-    const deps = {
-      archive,
-      api: target,
-      ledgerStore,
-      clock: { now: () => new Date() },
-      logger: silentLogger,
-      progress: silentProgress,
-    };
+    const deps = oneLedger(archive, target);
     const first = await runRestore(deps);
 
     // Act
