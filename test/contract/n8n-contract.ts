@@ -1389,7 +1389,11 @@ export function describeN8nContract(
     });
 
     describe('production webhooks (what a restore checks without running anything)', () => {
-      /** OPTIONS on a production URL, as a browser's CORS preflight asks it. */
+      /**
+       * OPTIONS on a production URL, as a browser's CORS preflight asks it. `allow` is the
+       * allow-methods header with the methods sorted: n8n lists them in its database's order
+       * (sorted on SQLite, as registered on PostgreSQL).
+       */
       async function preflight(
         endpoint: 'webhook' | 'form',
         path: string,
@@ -1403,9 +1407,11 @@ export function describeN8nContract(
             ...(method ? { 'access-control-request-method': method } : {}),
           },
         });
+        const header = response.headers.get('access-control-allow-methods');
+        const [first, ...methods] = header?.split(', ') ?? [];
         return {
           status: response.status,
-          allow: response.headers.get('access-control-allow-methods'),
+          allow: header === null ? null : [first, ...methods.sort()].join(', '),
           text: await response.text(),
         };
       }
