@@ -201,6 +201,29 @@ export interface N8nUsersApi {
   listUsers(): AsyncIterable<User>;
 }
 
+/**
+ * A production webhook as n8n answers a CORS preflight of it: registered for the method asked (with
+ * every method registered on its path), not registered (n8n's message), or no telling why.
+ */
+export type WebhookRegistration =
+  | { registered: true; methods: string[] }
+  | { registered: false; message: string }
+  | { registered: undefined; reason: string };
+
+/** n8n's production webhook and form URLs (`/webhook/…`, `/form/…`), outside the Public API. */
+export interface N8nWebhooksApi {
+  /**
+   * Whether a production webhook is registered for `method` on `path` below `/<endpoint>/`: an
+   * OPTIONS preflight (Origin, Access-Control-Request-Method), which n8n answers from its registry
+   * without running the workflow (never a request with the webhook's own method). No API key is sent.
+   */
+  webhookRegistration(
+    endpoint: 'webhook' | 'form',
+    path: string,
+    method: string,
+  ): Promise<WebhookRegistration>;
+}
+
 /** Every area of n8n's Public API: for what truly needs all of it (a restore, a migration). */
 /**
  * The largest request body n8n reads (its N8N_PAYLOAD_SIZE_MAX, 16 MiB by default), which n8n
@@ -212,6 +235,7 @@ export interface N8nBodyLimitApi {
 }
 
 export type N8nApi = N8nEndpoint &
+  N8nWebhooksApi &
   N8nWorkflowsApi &
   N8nPackagesApi &
   N8nCommunityPackagesApi &

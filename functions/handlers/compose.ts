@@ -221,7 +221,7 @@ export class Composition {
     return openArchiveAt(this.store, this.location(archive), this.openReader);
   }
 
-  /** A restore ledger beside the archive; `holder` names whose lock is taken over when one is stale. */
+  /** A ledger beside the archive; `holder` names whose lock is taken over when one is stale. */
   ledgerStore(key: string, holder?: string): S3LedgerStore {
     const onStaleLock = (lock: LockOwner) =>
       this.logger.warn(`took over the lock of a ${holder} that is gone`, { ...lock });
@@ -267,6 +267,11 @@ export class Composition {
       );
     return createN8nClient({ baseUrl: url, apiKey, logger: this.logger });
   }
+}
+
+/** Where the restore of an archive into a target keeps its ledger: beside the archive, one per target. */
+export function restoreLedgerKey(archive: ArchiveKey, target: string): string {
+  return `${archive.key}.restore-${target}.ledger.json`;
 }
 
 export function compose(processEnv: NodeJS.ProcessEnv): Composition {

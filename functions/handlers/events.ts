@@ -48,7 +48,10 @@ export const restoreEventSchema = z.strictObject(restoreEventShape, {
 export const verifyEventSchema = z.union([
   z.object({
     archive: archiveRef,
-    /** After a restore (the state machine passes its request): compare the archive with this instance. */
+    /**
+     * After a restore (the state machine passes its request): its closing check again, against this
+     * instance (the restore's own plan says what it wrote, so `only` asks nothing more).
+     */
     target: instanceName.optional(),
     only: restoreOptionsSchema.shape.only,
   }),

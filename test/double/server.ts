@@ -29,6 +29,7 @@ import { workflowHistoryRoutes } from './routes/workflow-history.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { ALL_SCOPES } from './scopes.js';
 import { DoubleState } from './state.js';
+import { answerWebhook } from './webhook-answers.js';
 
 export interface Faults {
   /** Share of requests answered 429 with a Retry-After header. */
@@ -81,6 +82,13 @@ export interface RequestRecord {
   unparsed?: boolean;
 }
 
+export interface WebhookRequestRecord {
+  method: string;
+  /** The URL path, e.g. `/webhook/orders`. */
+  path: string;
+  status: number;
+}
+
 export interface N8nDouble {
   /** Base URL of the instance (the API is at url + '/api/v1'). */
   url: string;
@@ -89,6 +97,8 @@ export interface N8nDouble {
   state: DoubleState;
   /** Every /api/v1 request, in arrival order. */
   requests: RequestRecord[];
+  /** Every request to a production webhook or form URL (`/webhook/…`, `/form/…`), in arrival order. */
+  webhookRequests: WebhookRequestRecord[];
   /** Live fault configuration: assign to change it mid-test. */
   faults: Faults;
   /**
@@ -162,6 +172,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
   let random: Random = createRandom(faults.seed ?? 42);
   let seededWith = faults.seed;
   const requests: RequestRecord[] = [];
+  const webhookRequests: WebhookRequestRecord[] = [];
   const compiled = allRoutes().map(compile);
   const payloadSizeMax = (options.payloadSizeMaxMib ?? DEFAULT_PAYLOAD_SIZE_MAX_MIB) * 1024 * 1024;
 
@@ -216,6 +227,19 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const url = new URL(req.url ?? '/', 'http://double');
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname !== '/api/v1' && !url.pathname.startsWith('/api/v1/')) {
+      const webhook = /^\/(webhook|form)\/(.+)$/.exec(url.pathname);
+      if (webhook) {
+        await readBody(req, payloadSizeMax);
+        const reply = answerWebhook(
+          state.webhooks,
+          method,
+          decodeURIComponent(webhook[2] ?? ''),
+          req.headers,
+        );
+        webhookRequests.push({ method, path: url.pathname, status: reply.status });
+        res.writeHead(reply.status, reply.headers ?? {}).end(reply.raw ?? '');
+        return;
+      }
       if (url.pathname === '/healthz' || url.pathname === '/healthz/readiness') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"status":"ok"}');
         return;
@@ -350,6 +374,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     apiKey,
     state,
     requests,
+    webhookRequests,
     faults,
     writeCount: () =>
       requests.filter(

@@ -21,13 +21,14 @@ import { HttpTags } from './tags.js';
 import { type N8nClientOptions, N8nTransport } from './transport.js';
 import { HttpUsers } from './users.js';
 import { HttpVariables } from './variables.js';
+import { HttpWebhooks } from './webhooks.js';
 import { HttpWorkflows } from './workflows.js';
 
 export { NEW_IDS_IMPORT } from './packages.js';
 export { DEFAULT_MAX_ANSWER_BYTES, type N8nClientOptions, normaliseBaseUrl } from './transport.js';
 
 /**
- * Every area of the Public API (N8nApi), the deletes of a drill's scratch instance
+ * Every area of the Public API (N8nApi, with the preflight of production webhooks), the deletes of a drill's scratch instance
  * (N8nScratchDeletes) and what the key may do (N8nCapabilities), with the areas' own return types
  * (listings that can also be read page by page).
  */
@@ -41,6 +42,7 @@ export type N8nClient = N8nEndpoint &
   Methods<HttpCredentials> &
   Methods<HttpProjects> &
   Methods<HttpUsers> &
+  Methods<HttpWebhooks> &
   Methods<HttpDiscovery> &
   Methods<HttpBodyLimit>;
 
@@ -62,6 +64,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     ...methodsOf(new HttpCredentials(http)),
     ...methodsOf(new HttpProjects(http)),
     ...methodsOf(new HttpUsers(http)),
+    ...methodsOf(new HttpWebhooks(options)),
     ...methodsOf(new HttpDiscovery(http)),
     ...methodsOf(new HttpBodyLimit(http)),
   };

@@ -15,6 +15,7 @@ import type { InstanceNames } from '../instance/identity.js';
 import type { Json } from '../n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, N8nScratchApi, Progress, SecretSource } from '../ports.js';
 import type { CountedResource, RestoreResource, RestoreStep } from './index.js';
+import type { ClosingJudge } from './shared/closing-judge.js';
 import type { ConflictPolicy, DataTableRowsPolicy } from './shared/conflict-policy.js';
 import type { ArchiveEntrySpec } from './shared/entry-spec.js';
 import type { PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
@@ -43,13 +44,16 @@ export interface KindPlanOptions {
     readonly projectMap?: ReadonlyMap<string, string> | undefined;
   };
   readonly conflicts?: { readonly dataTableRows?: DataTableRowsPolicy | undefined };
-  readonly workflowWrite?: { readonly keepWorkflowIds?: boolean | undefined };
+  readonly workflowWrite?: KindApplyOptions['workflowWrite'] & { readonly keepWorkflowIds?: boolean };
   readonly preflight?: {
     readonly installCommunityPackages?: boolean | undefined;
     readonly unverifiedCommunityPackages?: boolean | undefined;
   };
-  /** A later round of a finished restore: whether its earlier runs published what was active. */
-  readonly earlier?: { readonly activated: boolean };
+  /** A later round: whether earlier runs published what was active; what they wrote that must be written again. */
+  readonly earlier?: {
+    readonly activated: boolean;
+    readonly rewrite?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  };
 }
 
 export interface KindApplyOptions {
@@ -120,6 +124,8 @@ export interface KindLedger {
 /** What the restore hands the kinds besides the target (restore/types.ts's RestoreDeps has these and more). */
 export interface KindDeps {
   readonly archive: OpenedArchive;
+  /** Waits between polls (a webhook's registration lags its publish); default a timer. */
+  readonly pause?: (ms: number) => Promise<void>;
   /** Credential data by credential id or name; without it credentials are stubs. */
   readonly secrets?: SecretSource;
   readonly capabilities?: N8nCapabilities;
@@ -334,6 +340,8 @@ export interface Kind<R extends string = string, S extends string = string> {
   readonly steps: readonly ApplyStep<S>[];
   /** The closing check compares the name too: the plan's name (or rename) is the object's name in the target. */
   readonly closingCheckNames?: boolean;
+  /** The closing check's judgement of what more this kind's objects must be (workflows: what runs). */
+  judgeRestored?(ctx: ApplyContext): ClosingJudge;
   /** Scopes the plan's writes of this kind need besides `restoreScopes` (a package import, a PATCH). */
   extraScopes?(plan: RestorePlan, options: KindPlanOptions): readonly string[];
   /** Work before the first write (installing the community packages workflows need). */

@@ -27,10 +27,11 @@ export async function applySteps(
   deps: RestoreDeps,
   options: ApplyOptions,
   ledger: RestoreLedger,
+  given?: ApplyContext,
 ): Promise<boolean> {
   // Asked again before each run: a limit raised since lets through what the plan found too large.
   await refuseOversized(plan, deps.api, ledger);
-  const ctx = createApplyContext(plan, deps, options, ledger);
+  const ctx = given ?? createApplyContext(plan, deps, options, ledger);
   if (!ledger.state.seeded) seed(plan, ledger);
   try {
     for (const step of RESTORE_STEPS) await runStep(ctx, { deps, ledger }, step);

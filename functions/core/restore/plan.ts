@@ -98,7 +98,15 @@ export function createPlanContext(
 
 /** What the kinds plan by: the restore's options and, in a later round, what the earlier runs did. */
 function kindPlanOptions(options: PlanOptions, earlier: EarlierRestore | undefined): KindPlanOptions {
-  return earlier ? { ...options, earlier: { activated: earlier.activated } } : options;
+  return earlier
+    ? {
+        ...options,
+        earlier: {
+          activated: earlier.activated,
+          ...(earlier.rewrite ? { rewrite: earlier.rewrite } : {}),
+        },
+      }
+    : options;
 }
 
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */

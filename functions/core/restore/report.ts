@@ -52,7 +52,7 @@ export function finishedAgainReport(ledger: RestoreLedger, durationMs: number): 
     warnings: [
       {
         code: 'already-restored',
-        message: `This restore finished earlier (ledger ${ledger.description}); nothing was written. Run it with other options (another selection, activation) or with the secrets of its stubs to add what they need; move the ledger away to restore afresh.`,
+        message: `This restore finished earlier (ledger ${ledger.description}), and the target still holds and runs what it wrote (checked now); nothing was written. Run it with other options (another selection, activation) or with the secrets of its stubs to add what they need; move the ledger away to restore afresh.`,
       },
       ...ledger.state.warnings.filter((w) => w.code === 'conflict'),
     ],

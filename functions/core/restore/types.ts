@@ -59,6 +59,13 @@ export interface EarlierRestore {
   written: Map<RestoreResource, Map<string, string>>;
   /** Whether those runs published what was active (false after `--no-activate`). */
   activated: boolean;
+  /**
+   * What they wrote that the target holds but does not run as written (a workflow unpublished, a
+   * webhook of it not registered): resource → source id → target id, written again over that object.
+   */
+  rewrite?: Map<RestoreResource, Map<string, string>>;
+  /** `--on-conflict overwrite` asked again: what they wrote is overwritten where it differs from the archive. */
+  overwrite?: boolean;
 }
 
 export interface RestoreDeps {
@@ -76,6 +83,8 @@ export interface RestoreDeps {
   lockOwner?: LockOwner;
   /** Where the target's lock is held (one restore per target, target-lock.ts); without it none is taken. */
   targetLocks?: TargetLocks;
+  /** Waits between polls of the closing check (a webhook registers a moment after its publish); default a timer. */
+  pause?: (ms: number) => Promise<void>;
 }
 
 export interface RestoreReport {

@@ -46,7 +46,10 @@ import type {
   N8nVersionAnswer,
   NodeTypesAnswer,
   PackagedWorkflow,
+  WebhookRegistration,
 } from '../../../functions/core/ports.js';
+import { notRegisteredMessage } from '../../double/webhook-answers.js';
+import { WebhookRegistry } from '../../double/webhooks.js';
 import {
   N8N_IGNORED_SETTINGS_KEYS,
   N8N_IGNORED_WORKFLOW_KEYS,
@@ -456,7 +459,11 @@ export class MemoryN8n implements N8nApi {
     );
   }
 
-  async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
+  async updateWorkflow(
+    id: string,
+    body: WorkflowWrite,
+    options: { publishIfActive?: boolean } = {},
+  ): Promise<Workflow> {
     const path = `/workflows/${id}`;
     this.withinPayloadLimit(body, 'PUT', path);
     this.checkWorkflowBody(body, 'PUT', path);
@@ -467,11 +474,48 @@ export class MemoryN8n implements N8nApi {
     const before = structuredClone(graph(workflow));
     Object.assign(workflow, this.content(body));
     if (!isDeepStrictEqual(before, graph(workflow))) this.saveVersion(workflow);
+    // A PUT on a published workflow publishes the new content too, unless told not to.
+    if (workflow.active && options.publishIfActive !== false) this.setPublished(workflow);
     return structuredClone(workflow);
+  }
+
+  /** The workflow's current content becomes what runs: its published version, and its webhooks. */
+  private setPublished(workflow: Workflow): void {
+    workflow.active = true;
+    workflow.activeVersionId = workflow.versionId ?? null;
+    workflow.activeVersion = {
+      versionId: workflow.versionId,
+      workflowId: workflow.id,
+      nodes: structuredClone(workflow.nodes),
+      connections: structuredClone(workflow.connections),
+    };
+    this.webhooks.register(workflow.id, workflow.nodes as unknown as JsonObject[]);
+  }
+
+  private setUnpublished(workflow: Workflow): void {
+    workflow.active = false;
+    workflow.activeVersionId = null;
+    workflow.activeVersion = null;
+    this.webhooks.unregister(workflow.id);
+  }
+
+  /** Production webhooks of published workflows (n8n's rules, as the HTTP double states them). */
+  readonly webhooks = new WebhookRegistry();
+
+  async webhookRegistration(
+    _endpoint: 'webhook' | 'form',
+    path: string,
+    method: string,
+  ): Promise<WebhookRegistration> {
+    const methods = this.webhooks.methodsOn(path);
+    return methods.includes(method)
+      ? { registered: true, methods }
+      : { registered: false, message: notRegisteredMessage(path, method, methods) };
   }
 
   async deleteWorkflow(id: string): Promise<void> {
     this.write(`DELETE /workflows/${id}`);
+    this.webhooks.unregister(id);
     this.workflows.splice(this.workflows.indexOf(this.workflow(id)), 1);
     this.history.delete(id);
   }
@@ -482,7 +526,7 @@ export class MemoryN8n implements N8nApi {
       throw this.badRequest('Workflow is already archived', 'POST', `/workflows/${id}/archive`);
     this.write(`POST /workflows/${id}/archive`);
     workflow.isArchived = true;
-    workflow.active = false;
+    this.setUnpublished(workflow);
     this.saveVersion(workflow);
   }
 
@@ -524,13 +568,19 @@ export class MemoryN8n implements N8nApi {
     const hasTrigger = workflow.nodes.some((n) => /trigger|webhook/i.test(n.type));
     if (!hasTrigger)
       throw this.badRequest('Workflow has no node to start the workflow', 'POST', `/workflows/${id}/publish`);
+    if (this.webhooks.conflict(id, workflow.nodes as unknown as JsonObject[]))
+      throw new ConflictError('There is a conflict with one of the webhooks.', {
+        status: 409,
+        method: 'POST',
+        path: `/workflows/${id}/publish`,
+      });
     this.write(`POST /workflows/${id}/publish`);
-    workflow.active = true;
+    this.setPublished(workflow);
   }
 
   async unpublishWorkflow(id: string): Promise<void> {
     this.write(`POST /workflows/${id}/unpublish`);
-    this.workflow(id).active = false;
+    this.setUnpublished(this.workflow(id));
   }
 
   async transferWorkflow(id: string, destinationProjectId: string): Promise<void> {

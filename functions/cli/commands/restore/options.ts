@@ -29,8 +29,12 @@ export const RESTORE_COMMAND = {
     'projects, folders, tags, variables, credentials (stubs with the same id), data tables and ' +
     'rows, workflows (new ids and every reference rewritten, or their own ids with ' +
     '--keep-workflow-ids), tags, archiving, activation. ' +
+    'Exit 0 means what ran on the source runs on the target: everything written is there, ' +
+    'published as it was, its webhooks registered (asked without running anything); a workflow ' +
+    'n8n will not publish is named with its reason (exit 6). ' +
     'A ledger beside the archive records progress: run the same command again to continue an ' +
-    'interrupted restore; a finished restore run again writes nothing.',
+    'interrupted restore or retry what failed; a finished restore run again checks the target and ' +
+    'writes again only what it lost.',
   arguments: [['<archive>', 'archive path, or s3://bucket/key[?versionId=…]']],
   options: { ...CONNECTION_OPTIONS, ...RESTORE_FLAGS },
   examples: [

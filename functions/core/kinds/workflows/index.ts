@@ -16,6 +16,7 @@ import type { ApplyContext, ArchiveReference, Kind, KindPlanOptions, RestorePlan
 import { id, jsonObject, optionalText, text } from '../kind.js';
 import { activateWorkflows } from './activation.js';
 import { archiveWorkflows } from './archive.js';
+import { judgeWorkflows } from './closing.js';
 import { installCommunityPackages, installsCommunityPackages } from './community-install.js';
 import { createWorkflows } from './create.js';
 import { workflowsDetail } from './detail.js';
@@ -208,6 +209,7 @@ export const workflowsKind = {
     { name: 'workflowDrafts', run: (ctx) => writeDrafts(ctx) },
   ],
   closingCheckNames: true,
+  judgeRestored: judgeWorkflows,
   extraScopes,
   beforeWrite: installCommunityPackages,
   beforeRetry,
