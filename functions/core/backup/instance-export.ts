@@ -124,6 +124,7 @@ export class InstanceExport {
       counts: this.counts,
       skipped: this.skipped,
       warnings: this.warnings,
+      danglingReferences: this.references.declared,
     });
   }
 

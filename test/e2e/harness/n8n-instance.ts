@@ -171,7 +171,7 @@ export async function startN8n(
   options: {
     readinessTimeoutMs?: number;
     database?: N8nDatabase;
-    /** More of n8n's settings (e.g. DB_POSTGRESDB_CONNECTION_TIMEOUT), over the harness's. */
+    /** n8n settings besides the harness's own, e.g. `{ N8N_PAYLOAD_SIZE_MAX: '1' }` or DB_POSTGRESDB_CONNECTION_TIMEOUT. */
     env?: Record<string, string>;
   } = {},
 ): Promise<RealN8n> {
