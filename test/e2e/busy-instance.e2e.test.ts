@@ -85,6 +85,12 @@ const renamed: string[] = [];
 /** Per renamed workflow, every version a PUT (or the POST) answered, by revision. */
 const saved = new Map<string, Map<number, SavedVersion>>();
 const savedByVersionId = new Map<string, SavedVersion>();
+/**
+ * Per renamed workflow, the revisions whose PUT failed (a 503, 500 or 400 under load). n8n saves
+ * some of them all the same (docs/REAL-N8N-FINDINGS.md, "n8n's own outages"): their versionId is
+ * not known to the test, only that the revision was sent.
+ */
+const unanswered = new Map<string, Set<number>>();
 
 /** The same with the revision in its description too, for PUT /workflows/{id}. */
 function renamedBody(index: number, rev: number, nodeIds: [string, string]) {
@@ -289,7 +295,10 @@ async function saveNextVersion(id: string): Promise<void> {
     'PUT',
     `/workflows/${id}`,
     renamedBody(renamed.indexOf(id) + 1, rev, nodeIds.get(id) as [string, string]),
-  );
+  ).catch((error: unknown) => {
+    unanswered.set(id, (unanswered.get(id) ?? new Set()).add(rev));
+    throw error;
+  });
   remember(id, { rev, versionId: answer.versionId, updatedAt: answer.updatedAt });
 }
 
@@ -342,7 +351,7 @@ async function backUpUnderLoad(): Promise<BackupUnderLoad> {
   const ticksAfter = await Promise.all(tickers.map(ticksOf));
   await load.stop();
   console.log(
-    `backup under load (${n8n.databaseLabel}): exit ${backup.code} in ${backup.ms} ms; meanwhile ${JSON.stringify(load.done)}, ${load.failures.length} load calls failed${load.failures.length ? `: ${load.failures.slice(0, 3).join('; ')}` : ''}; ticks ${ticksBefore.join('/')} → ${ticksAfter.join('/')}`,
+    `backup under load (${n8n.databaseLabel}): exit ${backup.code} in ${backup.ms} ms; meanwhile ${JSON.stringify(load.done)}, ${load.failures.length} load calls failed${load.failures.length ? `: ${load.failures.slice(0, 3).join('; ')}` : ''}; ticks ${ticksBefore.join('/')} → ${ticksAfter.join('/')}${backup.code === 0 ? '' : `; the backup said: ${backup.stderr.slice(-1000)}`}`,
   );
   return { ...backup, load, ticksBefore, ticksAfter };
 }
@@ -451,6 +460,8 @@ describe(`backups of a busy n8n (${TICKERS} workflows every second, versions sav
           const record = recordOf(workflows, id);
           const { byName, byNode } = revisionsOf(record);
           const version = saved.get(id)?.get(byNode);
+          // Saved by a PUT that failed: one revision throughout is all that can be checked.
+          if (byName === byNode && version === undefined && unanswered.get(id)?.has(byNode)) continue;
           if (byName !== byNode || version === undefined) mixed.push(`${id}: ${revisionsOf(record).text}`);
           else if (version.versionId !== record.versionId || version.updatedAt !== record.updatedAt)
             mixed.push(
@@ -478,6 +489,15 @@ describe(`backups of a busy n8n (${TICKERS} workflows every second, versions sav
             wrong.push(`${id}: its current version ${record.versionId} is not in the history`);
           for (const h of versions) {
             const version = savedByVersionId.get(h.versionId);
+            // A revision whose PUT failed but which n8n saved: its own graph, under a versionId of its own.
+            const savedUnanswered =
+              version === undefined && unanswered.get(id)?.has(nodeRevOf(h.nodes)) === true;
+            if (savedUnanswered) {
+              console.log(
+                `${kind}: ${id} history ${h.versionId} holds rev ${nodeRevOf(h.nodes)}, whose PUT failed`,
+              );
+              continue;
+            }
             if (version?.rev !== nodeRevOf(h.nodes))
               wrong.push(
                 `${id}: history ${h.versionId} holds rev ${nodeRevOf(h.nodes)}, saved as rev ${version?.rev}`,
