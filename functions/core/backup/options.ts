@@ -4,8 +4,9 @@
  * grouped: the edges hand `runBackup` its few options themselves.
  */
 import { z } from 'zod';
-import type { OptionTable } from '../options/table.js';
-import { minutesText, nonEmptyText, switchOption, text, textOption } from '../options/values.js';
+import { EXCLUDABLE_RESOURCES } from '../kinds/index.js';
+import { type OptionTable, quoted } from '../options/table.js';
+import { commaList, minutesText, nonEmptyText, switchOption, text, textOption } from '../options/values.js';
 
 export const MAX_HISTORY_VERSIONS = 1000;
 
@@ -16,6 +17,18 @@ const historyProblem = (issue: { input?: unknown }) =>
   `${JSON.stringify(String(issue.input))}: give a whole number of versions from 0 to ${MAX_HISTORY_VERSIONS}.`;
 
 const shareProblem = 'must be a share between 0 and 1';
+
+const excludable = EXCLUDABLE_RESOURCES.join(', ');
+
+const excludedResources = z
+  .array(
+    z.enum(EXCLUDABLE_RESOURCES as [string, ...string[]], {
+      error: (issue) =>
+        `must list only ${excludable} (workflows cannot be left out); ${quoted(issue.input)} is none of them`,
+    }),
+    { error: (issue) => `must be a list of ${excludable}, not ${quoted(issue.input)}` },
+  )
+  .min(1, { error: `must name at least one of ${excludable}` });
 
 export const BACKUP_OPTIONS = {
   instance: {
@@ -47,6 +60,12 @@ export const BACKUP_OPTIONS = {
   full: switchOption(
     'read every workflow afresh; by default workflows unchanged since the previous archive of this instance in the store are copied from it',
   ),
+  exclude: {
+    schema: excludedResources,
+    event: true,
+    flag: { value: '<kinds>', fromText: commaList },
+    help: `leave these kinds out on purpose (comma-separated: ${EXCLUDABLE_RESOURCES.join(',')}); the manifest records them as excluded and who asked. Without it, a kind the API key may not read fails the backup (exit 6)`,
+  },
   shrinkAlarmShare: {
     schema: z.number({ error: shareProblem }).gt(0, { error: shareProblem }).lt(1, { error: shareProblem }),
     event: true,
