@@ -36,7 +36,13 @@ export function archiveSnapshot(archive: OpenedArchive, label: string): Instance
   return {
     label,
     async unavailable() {
-      return new Map(archive.manifest.skipped.map((s) => [s.resource as SnapshotResource, s.reason]));
+      const { skipped, excluded = [] } = archive.manifest;
+      return new Map([
+        ...skipped.map((s) => [s.resource as SnapshotResource, s.reason] as const),
+        ...excluded.map(
+          (e) => [e.resource as SnapshotResource, `excluded from the backup by ${e.askedBy}`] as const,
+        ),
+      ]);
     },
     records: (resource) => entry(resource),
     async *dataTableRows(tableId) {

@@ -117,7 +117,10 @@ export function buildDrillReport(facts: DrillFacts): DrillReport {
       listed: differenceLines.slice(0, LISTED),
       leftOut: diff.leftOut ?? 0,
     },
-    skippedAtBackup: manifest.skipped.map((s) => ({ resource: s.resource, reason: s.reason })),
+    skippedAtBackup: [
+      ...manifest.skipped.map((s) => ({ resource: s.resource, reason: s.reason })),
+      ...(manifest.excluded ?? []).map((e) => ({ resource: e.resource, reason: `excluded by ${e.askedBy}` })),
+    ],
     steps: [...facts.steps],
     perKind: timePerKind(facts.steps),
   };

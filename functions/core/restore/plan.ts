@@ -65,6 +65,10 @@ export async function planRestore(
   for (const warning of versions.warnings) context.warn(warning);
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
+  for (const { resource, askedBy } of archive.manifest.excluded ?? [])
+    context.note(
+      `The archive has no ${resource}: they were excluded from the backup on purpose (asked by ${askedBy}).`,
+    );
   for (const kind of EVERY_KIND) await kind.plan?.(context);
   if (earlier) carryOver((resource) => context.entries(resource), earlier, target);
   checkReferences(context);
