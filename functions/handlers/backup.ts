@@ -5,13 +5,19 @@ import { type BackupMetrics, compose } from './compose.js';
 import { backupEventSchema, parseAtEdge } from './events.js';
 
 /**
- * Scheduled backup of one instance: event {"instance": "<name>", "history"?: N, "shrinkAlarmShare"?: 0–1}
- * from EventBridge Scheduler. Emits EMF metrics, among them `BackupShrank` against the previous archive.
+ * Scheduled backup of one instance: event {"instance": "<name>", "history"?: N, "shrinkAlarmShare"?: 0–1,
+ * "exclude"?: [kinds]} from EventBridge Scheduler. Emits EMF metrics, among them `BackupShrank` against
+ * the previous archive. A failed backup (an incomplete one included: a kind the key may not read) emits
+ * `BackupFailure` and fails the invocation, so the `BackupFailed` alarm fires on the first such night.
  */
 export async function handler(
   event: unknown,
 ): Promise<{ archive: string; counts: Record<string, number>; shrank: boolean }> {
-  const { instance, history, shrinkAlarmShare } = parseAtEdge(backupEventSchema, event, 'backup event');
+  const { instance, history, shrinkAlarmShare, exclude } = parseAtEdge(
+    backupEventSchema,
+    event,
+    'backup event',
+  );
   const c = compose(process.env);
   const started = Date.now();
   const metrics = (fields: Omit<BackupMetrics, 'instance' | 'durationMs'>) =>
@@ -31,7 +37,11 @@ export async function handler(
         // Nightly backups are incremental over the previous archive in the bucket.
         openReader: c.openReader,
       },
-      { instance, ...(history !== undefined ? { history } : {}) },
+      {
+        instance,
+        ...(history !== undefined ? { history } : {}),
+        ...(exclude ? { exclude: { resources: exclude, askedBy: excludedBy(instance) } } : {}),
+      },
     );
     const shrink = judgeShrink(previous, manifest, shrinkAlarmShare);
     if (shrink.shrank)
@@ -51,3 +61,6 @@ export async function handler(
     throw error;
   }
 }
+
+/** Who left kinds out of a scheduled backup, as its manifest records it. */
+const excludedBy = (instance: string) => `the backup event's "exclude" (cdk.json, instance ${instance})`;
