@@ -6,6 +6,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { credentialSecretSource } from '../../functions/cli/secrets.js';
+import { ArchiveNotFoundError } from '../../functions/core/errors.js';
 import { handler as backup } from '../../functions/handlers/backup.js';
 import { handler as restore } from '../../functions/handlers/restore.js';
 import { handler as verify } from '../../functions/handlers/verify.js';
@@ -118,6 +119,19 @@ describe('Lambda handlers', () => {
     const result = await verify({ instance: 'prod' });
     expect(result).toMatchObject({ ok: true });
     expect(result.entriesChecked).toBeGreaterThan(5);
+  });
+
+  it('verify: an instance without an archive, and an archive key that does not exist, fail as one missing archive (exit 5 on the CLI)', async () => {
+    const none = await verify({ instance: 'dr' }).catch((error: unknown) => error);
+    const gone = await verify({ archive: { key: 'archives/prod/none.zip' } }).catch(
+      (error: unknown) => error,
+    );
+
+    expect(none).toBeInstanceOf(ArchiveNotFoundError);
+    expect(gone).toBeInstanceOf(ArchiveNotFoundError);
+    expect([(none as ArchiveNotFoundError).exitCode, (gone as ArchiveNotFoundError).exitCode]).toEqual([
+      5, 5,
+    ]);
   });
 
   it('restore: a dry run is done in one slice, summarises the plan and writes nothing', async () => {
