@@ -368,6 +368,31 @@ describe('n8n-ark restore refuses bad input without writing', () => {
   });
 });
 
+describe('n8n-ark restore run again', () => {
+  it('says "the instance has no workflow" of an empty target once: a re-run finds the workflows it wrote and tells the version', async () => {
+    // Prepare
+    seedInstance(source.state, { workflows: 3 });
+    const archive = await backup();
+    const target = await startN8nDouble({ licensed: 'all' });
+    for (const user of source.state.users.values())
+      if (user.role !== 'global:owner') target.state.createUser({ ...user });
+    try {
+      // Act
+      const first = await cli(restoreArgs(archive, target.url), { TARGET_KEY: target.apiKey });
+      const again = await cli(restoreArgs(archive, target.url), { TARGET_KEY: target.apiKey });
+
+      // Assess
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('the instance has no workflow');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('This restore finished earlier');
+      expect(again.stdout).not.toContain('the instance has no workflow');
+    } finally {
+      await target.close();
+    }
+  });
+});
+
 describe('n8n-ark restore --keep-workflow-ids', () => {
   it('recreates every workflow under its archive id through package import; diff finds no difference', async () => {
     seedInstance(source.state, { workflows: 30, rowsTotal: 300 });

@@ -19,6 +19,7 @@ import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
 import { describeRound, earlierOf, type Round, roundOf, sameRound } from './rounds.js';
+import { refreshVersionNotes } from './version-check.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -54,6 +55,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   const round = roundOf(options);
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
   await confirmTargetAnswers(deps.api);
+  if (existing) await refreshVersionNotes(existing.state.plan, deps.archive.manifest.source, deps.api);
   if (existing) {
     const next = await nextRound(existing, deps, round);
     if (next) return planNextRound(existing, deps, options, round, next, started);
