@@ -51,7 +51,15 @@ function restoreReport(overrides: Partial<RestoreReport> = {}): RestoreReport {
   };
 }
 
-const equalDiff: DiffResult = { equal: true, a: 'archive', b: 'scratch', differences: [], compared: {} };
+const equalDiff: DiffResult = {
+  equal: true,
+  a: 'archive',
+  b: 'scratch',
+  differences: [],
+  compared: {},
+  notComparable: [],
+  leftOut: 0,
+};
 
 function facts(overrides: Partial<Parameters<typeof buildDrillReport>[0]> = {}) {
   return {

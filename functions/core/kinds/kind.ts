@@ -288,6 +288,12 @@ export interface DiffRecord {
   key: string;
   canonical: Json;
   id: string;
+  /** There because of a user (a user, a personal project or its stand-in): `--ignore-users` leaves it out. */
+  followsUsers?: boolean;
+  /** Top-level canonical fields about users (a project's members): `--ignore-users` leaves them out. */
+  userFields?: readonly string[];
+  /** Top-level fields a side may not know (a credential's `isGlobal`): compared only where both have them. */
+  knownOnlySometimes?: readonly string[];
 }
 
 /** How `inspect --contents` shows a kind. */

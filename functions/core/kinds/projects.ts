@@ -296,11 +296,24 @@ async function readTarget(read: TargetRead): Promise<TargetProject[]> {
   return projects;
 }
 
-/** A project is its natural key in a diff; its id is named by that key for the kinds after it. */
+/**
+ * A project is its natural key in a diff; its id is named by that key for the kinds after it. The
+ * team project a restore made for a user without an account (named after them, "Name <e-mail>")
+ * stands for that user's personal project, so what sits in it keys as it did on the source. Members
+ * are compared by e-mail, each with its role.
+ */
 function* indexForDiff(projects: readonly SourceProject[], names: InstanceNames): Iterable<DiffRecord> {
+  const owners = new Set(
+    projects.flatMap((p) => {
+      const owner = p.type === 'personal' ? personalOwner(p.members) : undefined;
+      return owner ? [owner.email.toLowerCase()] : [];
+    }),
+  );
   for (const project of projects) {
-    const key = projectNaturalKey(project);
+    const standsFor = project.type === 'team' ? standInOwner(project.name) : undefined;
+    const key = standsFor && !owners.has(standsFor) ? `personal:${standsFor}` : projectNaturalKey(project);
     names.projects.set(project.id, key);
+    const members = [...(project.members ?? [])].sort((a, b) => a.email.localeCompare(b.email));
     yield {
       key,
       id: project.id,
@@ -308,10 +321,28 @@ function* indexForDiff(projects: readonly SourceProject[], names: InstanceNames)
         type: project.type,
         name: project.type === 'team' ? project.name : null,
         description: project.description ?? null,
-        members: (project.members ?? []).map((m) => `${m.email.toLowerCase()} ${m.role}`).sort(),
+        members: Object.fromEntries(members.map((m) => [m.email.toLowerCase(), m.role])),
       },
+      followsUsers: key.startsWith('personal:'),
+      userFields: ['members'],
     };
   }
+}
+
+/**
+ * Where a personal project of a user without an account on the target goes: a team project named
+ * as the personal project is ("Ana Álvarez <ana@example.com>", n8n's name for it), never the key
+ * owner's personal project.
+ */
+export function standInName(project: SourceProject): string {
+  const owner = personalOwner(project.members);
+  if (standInOwner(project.name)) return project.name;
+  return owner ? `${project.name.trim() || 'Personal project'} <${owner.email.toLowerCase()}>` : project.name;
+}
+
+/** The e-mail a team project named after a user ("Name <e-mail>") stands for, if it is named so. */
+export function standInOwner(name: string): string | undefined {
+  return /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(name)?.[1]?.toLowerCase();
 }
 
 export const projectsKind = {

@@ -40,6 +40,7 @@ export const usersKind = {
           lastName: user.lastName ?? null,
           role: user.role ?? null,
         },
+        followsUsers: true,
       })),
   },
   steps: [],

@@ -19,7 +19,6 @@ import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
 import { describeRound, earlierOf, type Round, roundOf, sameRound } from './rounds.js';
-import { refreshVersionNotes } from './version-check.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -28,6 +27,7 @@ import type {
   RestoreReport,
   RestoreRun,
 } from './types.js';
+import { refreshVersionNotes } from './version-check.js';
 
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
   // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
