@@ -89,6 +89,7 @@ export interface N8nDouble {
   faults: Faults;
   /**
    * Requests that could change the instance (not GET), counted whatever their answer, except a
+   * package export (a POST that only reads: how n8n-ark learns the version and folders) and a
    * package import refused as a whole (4xx): n8n checks a package before importing any of it, and
    * the restore's node-type probe is such an import, refused by construction.
    */
@@ -339,7 +340,9 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     writeCount: () =>
       requests.filter(
         (r) =>
-          r.method !== 'GET' && !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
+          r.method !== 'GET' &&
+          r.path !== '/n8n-packages/export' &&
+          !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
       ).length,
     addApiKey: (key, scopes) => {
       keys.set(key, scopes ? [...scopes] : ALL_SCOPES);
