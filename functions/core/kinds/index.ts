@@ -8,7 +8,7 @@ import { credentialsKind } from './credentials/index.js';
 import { dataTablesKind } from './data-tables/index.js';
 import { foldersKind } from './folders.js';
 import type { Kind } from './kind.js';
-import { projectsKind } from './projects.js';
+import { projectsKind } from './projects/index.js';
 import { kindLists } from './shared/kind-lists.js';
 import type { SourceRecords, TargetRecords } from './shared/state.js';
 import { tagsKind } from './tags.js';

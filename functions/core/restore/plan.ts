@@ -100,6 +100,8 @@ function kindPlanOptions(options: PlanOptions, earlier: EarlierRestore | undefin
   return earlier ? { ...options, earlier: { activated: earlier.activated } } : options;
 }
 
+const PROJECTS: RestoreResource = 'projects';
+
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */
 class PlanningContext implements PlanContext {
   private readonly planned = new Map<RestoreResource, PlanEntry[]>();
@@ -108,6 +110,7 @@ class PlanningContext implements PlanContext {
   private readonly scopes = new Map<string, ProjectScope>();
   private readonly selection: Selection | undefined;
   private readonly personalProjectIds: Set<string>;
+  private holding: Set<string> | undefined;
   private readonly only: readonly RestoreResource[] | undefined;
   readonly onConflict: ConflictPolicy;
 
@@ -144,6 +147,31 @@ class PlanningContext implements PlanContext {
 
   conflictPolicy(resource: RestoreResource, id: string): ConflictPolicy {
     return this.selection?.pulledIn.has(`${resource}:${id}`) ? 'skip' : this.onConflict;
+  }
+
+  holdsObjects(sourceProjectId: string): boolean {
+    this.holding ??= this.projectsHolding();
+    return this.holding.has(sourceProjectId);
+  }
+
+  /**
+   * The source projects the selected objects of every other kind sit in: as the kind says
+   * (`chosenWithProject`), else the `projectId` its planning records carry (a workflow's summary).
+   */
+  private projectsHolding(): Set<string> {
+    const holding = new Set<string>();
+    const source = this.source as unknown as Record<string, readonly { id: string }[] | undefined>;
+    for (const kind of EVERY_KIND) {
+      if (!kind.restored || kind.resource === PROJECTS) continue;
+      const projectOf =
+        kind.selection?.chosenWithProject ??
+        ((record: unknown) => (record as { projectId?: string }).projectId);
+      for (const record of source[kind.resource] ?? []) {
+        const projectId = projectOf(record);
+        if (projectId && this.isSelected(kind.resource as RestoreResource, record.id)) holding.add(projectId);
+      }
+    }
+    return holding;
   }
 
   setScope(sourceProjectId: string, scope: ProjectScope): void {

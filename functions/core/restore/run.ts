@@ -122,6 +122,8 @@ async function nextRound(
     const reason = await kind.nextRound?.({
       archive: deps.archive,
       ledger,
+      plan: ledger.state.plan,
+      api: deps.api,
       ...(deps.secrets ? { secrets: deps.secrets } : {}),
     });
     if (reason) reasons.push(reason);
@@ -274,14 +276,18 @@ async function applyWithLedger(
   started: number,
 ): Promise<RestoreRun> {
   ledger.beginRun();
-  const done = await applySteps(plan, deps, options, ledger);
+  const invited: NonNullable<RestoreDeps['invited']> = [];
+  const done = await applySteps(plan, { ...deps, invited }, options, ledger);
   if (done) {
     deps.progress.start('closing check');
     await recordMissing(ledger, await closingCheck(plan, deps.api, ledger));
     await ledger.finish();
     deps.progress.done('closing check', ledger.finished ? 'complete' : 'incomplete');
   }
-  const report = reportOf(plan, ledger, done, deps.clock.now().getTime() - started);
+  const report = {
+    ...reportOf(plan, ledger, done, deps.clock.now().getTime() - started),
+    ...(invited.length > 0 ? { invitations: invited } : {}),
+  };
   deps.logger.info(done ? 'restore finished' : 'restore paused at its deadline; run again to continue', {
     target: plan.target.url,
     ledger: ledger.description,
