@@ -68,22 +68,7 @@ describe('a reader that stopped early', () => {
   });
 
   it('backup --json | head, the reader gone before it prints: the archive is published and the backup exits 0 quietly', async () => {
-    const run = await throughHead(
-      [
-        'backup',
-        '--url',
-        source.url,
-        '--api-key-env',
-        'SOURCE_KEY',
-        '--store',
-        store,
-        '--instance',
-        'prod',
-        '--json',
-      ],
-      0,
-      { SOURCE_KEY: source.apiKey },
-    );
+    const run = await throughHead(backupArgs(source.url, store, '--json'), 0, { SOURCE_KEY: source.apiKey });
 
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
