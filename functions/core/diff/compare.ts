@@ -64,8 +64,9 @@ export async function diffInstances(
 ): Promise<DiffResult> {
   const unlicensed = { a: await a.unlicensed(), b: await b.unlicensed() };
   const placement = placementOf(unlicensed);
-  const left = await indexSide(a, placement);
-  const right = await indexSide(b, placement);
+  const sides = { a, b };
+  const indexes = { left: await indexSide(a, placement), right: await indexSide(b, placement) };
+  const { left, right } = indexes;
   const differences: Difference[] = [];
   const notComparable: NotComparable[] = [];
   const compared: Record<string, { a: number; b: number }> = {};
@@ -77,22 +78,14 @@ export async function diffInstances(
     const l = left.records.get(resource) ?? new Map<string, DiffRecord>();
     const r = right.records.get(resource) ?? new Map<string, DiffRecord>();
     compared[resource] = { a: l.size, b: r.size };
-    const licence = notComparableOf(resource, unlicensed, left, right, a, b);
-    if (licence) {
-      notComparable.push(licence);
-      continue;
-    }
-    if (reportUnavailable(resource, left, right, l.size, r.size, a, b, differences)) continue;
-    compareMaps(resource, l, r, limit, differences, users);
+    const licence = notComparableOf(resource, unlicensed, indexes, sides);
+    if (licence) notComparable.push(licence);
+    else if (!reportUnavailable(resource, left, right, l.size, r.size, a, b, differences))
+      compareMaps(resource, l, r, limit, differences, users);
   }
   if (!placement.byProject || !placement.byFolder) notComparable.push(placementNotCompared(placement));
 
   compared.dataTableRows = await compareRows(a, b, left, right, differences);
-
-  const [sides, indexes] = [
-    { a, b },
-    { left, right },
-  ];
   compared.workflows = { a: left.workflowDigests.size, b: right.workflowDigests.size };
   const { a: inA, b: inB } = compared.workflows;
   if (!reportUnavailable('workflows', left, right, inA, inB, a, b, differences))
@@ -132,10 +125,8 @@ function placementNotCompared(placement: Placement): NotComparable {
 function notComparableOf(
   resource: SnapshotResource,
   unlicensed: { a: Set<SnapshotResource>; b: Set<SnapshotResource> },
-  left: SideIndex,
-  right: SideIndex,
-  a: InstanceSnapshot,
-  b: InstanceSnapshot,
+  { left, right }: { left: SideIndex; right: SideIndex },
+  { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
 ): NotComparable | undefined {
   for (const [side, other, snapshot, otherSnapshot, index] of [
     ['a', 'b', a, b, right],
