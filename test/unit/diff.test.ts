@@ -216,6 +216,34 @@ describe('diff compares what runs and what is comparable', () => {
     expect(ignoring.leftOut).toBe(3);
   });
 
+  it('two community editions: nothing is not comparable, nothing differs', async () => {
+    const community = { licensed: { projects: false, folders: false, variables: false } };
+
+    const result = await diffInstances(
+      liveSnapshot(seededSource(community)),
+      liveSnapshot(seededSource(community)),
+    );
+
+    expect([result.equal, result.notComparable, result.differences]).toEqual([true, [], []]);
+  });
+
+  it('a target licensed for folders but not projects: its folders, listed per project, are not comparable either', async () => {
+    const a = seededSource();
+    const b = seededSource({ licensed: { projects: false } });
+
+    const result = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+
+    expect(formatDifferences(result)).toEqual([]);
+    expect(result.notComparable.map((n) => [n.resource, n.side])).toEqual([
+      ['projects', 'b'],
+      ['folders', 'b'],
+      ['workflows', 'b'],
+    ]);
+    expect(result.notComparable[1]?.reason).toBe(
+      'http://source.test (b): folders are listed per project, and projects are unavailable; http://source.test (a) has 2',
+    );
+  });
+
   it("what only the target's licence keeps from it is listed apart as not comparable, and the sides are equal", async () => {
     // Prepare: a community edition: no projects, folders or variables; everything in one place.
     const a = seededSource();

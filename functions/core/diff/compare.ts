@@ -15,7 +15,14 @@ import type { DiffRecord } from '../kinds/kind.js';
 import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import type { Json } from '../n8n-types.js';
 import { fieldDifferences } from './format.js';
-import { indexSide, keyOfWorkflow, type Placement, type SideIndex, uniqueKey } from './side-index.js';
+import {
+  indexSide,
+  isUnplaced,
+  keyOfWorkflow,
+  type Placement,
+  type SideIndex,
+  uniqueKey,
+} from './side-index.js';
 import type { InstanceSnapshot } from './snapshot.js';
 
 export interface Difference {
@@ -30,6 +37,8 @@ export interface Difference {
 /** What cannot be compared because one side's licence keeps it from holding it: not a difference. */
 export interface NotComparable {
   resource: string;
+  /** The side whose licence keeps it from holding what the other side has. */
+  side: 'a' | 'b';
   /** Which side, and why, e.g. `b: the instance is not licensed for feat:variables; a has 4`. */
   reason: string;
 }
@@ -80,10 +89,14 @@ export async function diffInstances(
     compared[resource] = { a: l.size, b: r.size };
     const licence = notComparableOf(resource, unlicensed, indexes, sides);
     if (licence) notComparable.push(licence);
-    else if (!reportUnavailable(resource, left, right, l.size, r.size, a, b, differences))
+    else if (
+      !reportUnavailable(resource, left, right, l.size, r.size, a, b, differences) &&
+      !isUnplaced(resource, placement)
+    )
       compareMaps(resource, l, r, limit, differences, users);
   }
-  if (!placement.byProject || !placement.byFolder) notComparable.push(placementNotCompared(placement));
+  const unplaced = placementNotCompared(placement, unlicensed);
+  if (unplaced) notComparable.push(unplaced);
 
   compared.dataTableRows = await compareRows(a, b, left, right, differences);
   compared.workflows = { a: left.workflowDigests.size, b: right.workflowDigests.size };
@@ -104,8 +117,10 @@ export async function diffInstances(
 
 const PROJECTS: SnapshotResource = 'projects';
 
+type Unlicensed = { a: Set<SnapshotResource>; b: Set<SnapshotResource> };
+
 /** Where objects sit is compared only where both sides can hold projects (and folders). */
-function placementOf(unlicensed: { a: Set<SnapshotResource>; b: Set<SnapshotResource> }): Placement {
+function placementOf(unlicensed: Unlicensed): Placement {
   const either = (resource: SnapshotResource) => unlicensed.a.has(resource) || unlicensed.b.has(resource);
   return {
     byProject: !either(PROJECTS),
@@ -113,30 +128,41 @@ function placementOf(unlicensed: { a: Set<SnapshotResource>; b: Set<SnapshotReso
   };
 }
 
-function placementNotCompared(placement: Placement): NotComparable {
+/** Where objects sit is not compared: said once, of the side that cannot place them (when only one cannot). */
+function placementNotCompared(placement: Placement, unlicensed: Unlicensed): NotComparable | undefined {
+  const lacks = (side: 'a' | 'b') =>
+    [...unlicensed[side]].some((r) => r === PROJECTS || kindOf(r).listInProject !== undefined);
+  const side = lacks('a') && !lacks('b') ? 'a' : lacks('b') && !lacks('a') ? 'b' : undefined;
+  if (!side) return undefined;
   const where = placement.byProject ? 'folder' : 'project and folder';
   return {
     resource: 'workflows',
-    reason: `the ${where} each sits in is not compared: one side's licence does not allow them`,
+    side,
+    reason: `the ${where} each sits in is not compared: side ${side}'s licence does not allow them`,
   };
 }
 
-/** A kind one side's licence keeps it from holding (the other side's objects cannot land there). */
+/**
+ * A kind one side is not licensed for while the other holds some: not comparable there. Where
+ * neither side can hold it, or the other holds none, there is nothing to compare or say.
+ */
 function notComparableOf(
   resource: SnapshotResource,
-  unlicensed: { a: Set<SnapshotResource>; b: Set<SnapshotResource> },
+  unlicensed: Unlicensed,
   { left, right }: { left: SideIndex; right: SideIndex },
   { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
 ): NotComparable | undefined {
+  if (unlicensed.a.has(resource) && unlicensed.b.has(resource)) return undefined;
   for (const [side, other, snapshot, otherSnapshot, index] of [
     ['a', 'b', a, b, right],
     ['b', 'a', b, a, left],
   ] as const) {
-    if (!unlicensed[side].has(resource)) continue;
     const held = index.records.get(resource)?.size ?? 0;
+    if (!unlicensed[side].has(resource) || held === 0) continue;
     const why = (side === 'a' ? left : right).unavailable.get(resource) ?? 'not licensed';
     return {
       resource,
+      side,
       reason: `${snapshot.label} (${side}): ${why}; ${otherSnapshot.label} (${other}) has ${held}`,
     };
   }

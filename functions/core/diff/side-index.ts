@@ -4,7 +4,7 @@
  */
 import { emptyInstanceNames, type InstanceNames, owningProjectId } from '../instance/identity.js';
 import { digestOf } from '../json.js';
-import { EVERY_KIND, type SnapshotResource } from '../kinds/index.js';
+import { EVERY_KIND, kindOf, type SnapshotResource } from '../kinds/index.js';
 import type { DiffRecord } from '../kinds/kind.js';
 import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import { workflowKey } from '../kinds/workflows/index.js';
@@ -49,14 +49,14 @@ export async function indexSide(
   for (const kind of EVERY_KIND) {
     if (!kind.diff) continue;
     const resource = kind.resource as SnapshotResource;
-    // Without placement on one side, projects (and what sits in them per project) name nothing.
-    if (!placement.byProject && (resource === PROJECTS || kind.listInProject)) continue;
-    if (!placement.byFolder && kind.listInProject) continue;
+    // Without placement on one side, projects (and what sits in them per project) name nothing:
+    // they are indexed (counted, never compared) under names no other kind sees.
+    const unplaced = isUnplaced(resource, placement);
     const records: unknown[] = [];
     for await (const record of side.records(resource)) records.push(record);
     const indexed = new Map<string, DiffRecord>();
     const ids = new Map<string, string>();
-    for (const record of kind.diff.index(records, index.names)) {
+    for (const record of kind.diff.index(records, unplaced ? emptyInstanceNames() : index.names)) {
       const unique = uniqueKey(indexed, record.key);
       indexed.set(unique, record);
       ids.set(unique, record.id);
@@ -70,6 +70,15 @@ export async function indexSide(
 
 /** The kind whose objects place the others: the only resource name this module needs. */
 const PROJECTS: SnapshotResource = 'projects';
+
+/**
+ * Projects, and what sits in them per project, where one side cannot place objects: keyed on that
+ * side by ids, they are counted (for what is not comparable) but never compared.
+ */
+export function isUnplaced(resource: SnapshotResource, placement: Placement): boolean {
+  const inProject = kindOf(resource).listInProject !== undefined;
+  return (!placement.byProject && (resource === PROJECTS || inProject)) || (!placement.byFolder && inProject);
+}
 
 /** Workflow names first (a workflow may call one later in the listing), then their digests: two reads. */
 async function indexWorkflows(side: InstanceSnapshot, index: SideIndex, placement: Placement): Promise<void> {

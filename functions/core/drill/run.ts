@@ -19,6 +19,7 @@ import type {
   Clock,
   LedgerStore,
   Logger,
+  N8nApi,
   N8nCapabilities,
   N8nScratchApi,
   Progress,
@@ -210,21 +211,26 @@ export async function finishDrill(
 export async function compareWithArchive(
   archive: OpenedArchive,
   location: string,
-  api: N8nScratchApi,
+  api: N8nApi,
 ): Promise<DiffResult> {
   const result = leaveOutMarker(
     await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), { ignoreUsers: true }),
   );
-  const cannotHold = result.notComparable.map(
-    (n): Difference => ({
-      resource: n.resource as Difference['resource'],
-      key: '*',
-      change: 'unavailable',
-      details: [n.reason],
-    }),
-  );
+  const cannotHold = result.notComparable
+    .filter((n) => n.side === 'b')
+    .map(
+      (n): Difference => ({
+        resource: n.resource as Difference['resource'],
+        key: '*',
+        change: 'unavailable',
+        details: [n.reason],
+      }),
+    );
   const differences = [...cannotHold, ...result.differences];
-  return { ...result, equal: differences.length === 0, differences, notComparable: [] };
+  // What the archive's own source could not hold (e.g. projects on a community edition) is not in
+  // the archive: the scratch having some (its owner's personal project) is not comparable, no failure.
+  const notComparable = result.notComparable.filter((n) => n.side === 'a');
+  return { ...result, equal: differences.length === 0, differences, notComparable };
 }
 
 /** A drill restores afresh every time: its ledger lives in memory (a finished ledger would write nothing). */
