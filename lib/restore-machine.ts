@@ -17,8 +17,8 @@ export interface RestoreMachineProps {
 /**
  * Restores of any size: the restore function in bounded slices until the ledger says done (a
  * crashed slice run again, CRASHED_SLICE_RETRY), then the verify function checks the archive's
- * checksums and compares the target with it (as `n8n-ark diff`), then both summaries go to the
- * alarm topic. Alarm `RestoreFailed`: an execution failed, timed out or was aborted.
+ * checksums and runs the restore's closing check again against the target (`equal: false`: something
+ * it wrote did not land or does not run), then both summaries go to the alarm topic. Alarm `RestoreFailed`: an execution failed, timed out or was aborted.
  */
 export class RestoreMachine extends Construct {
   readonly machine: sfn.StateMachine;
@@ -37,7 +37,7 @@ export class RestoreMachine extends Construct {
       retryOnServiceExceptions: true,
     });
     slice.addRetry(CRASHED_SLICE_RETRY);
-    // Checksums again, then the target against the archive (as `n8n-ark diff`): what did not land.
+    // Checksums again, then the restore's closing check against the target: what did not land or run.
     const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
       lambdaFunction: props.verify.fn,
       payload: sfn.TaskInput.fromJsonPathAt('$.request'),

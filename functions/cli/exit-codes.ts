@@ -6,6 +6,7 @@
 import {
   AmbiguousWriteError,
   ArchiveIntegrityError,
+  ArchiveKeyError,
   ArchiveNotFoundError,
   ArkError,
   AuthenticationError,
@@ -54,8 +55,8 @@ export const EXIT_CODES: readonly ExitCode[] = [
   {
     code: 2,
     meaning:
-      'bad usage, nothing done: a flag, a file, an event field, a missing API key or secret, a drill target that is not one',
-    errors: [UsageError, InvalidOptionError, SecretError, DrillRefusedError],
+      'bad usage, nothing done: a flag, a file, an event field, a missing API key or secret, a missing or wrong key for an encrypted archive, a drill target that is not one',
+    errors: [UsageError, InvalidOptionError, SecretError, ArchiveKeyError, DrillRefusedError],
   },
   {
     code: 3,
@@ -87,7 +88,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   {
     code: 6,
     meaning:
-      'incomplete, what is missing named: a restore, migrate or drill that did not land everything (run the same command again to continue), a backup that would lack a kind or an object (nothing published), a run stopped at --timeout, or another restore holding the ledger',
+      'incomplete, what is missing named: a restore, migrate or drill that did not land everything, or whose workflows do not run as on the source (run the same command again to continue), a backup that would lack a kind or an object (nothing published), a run stopped at --timeout, or another restore holding the ledger or the target',
     errors: [RestoreError, LedgerLockedError, BackupIncompleteError, BackupDeadlineError, DrillFailedError],
   },
 ];

@@ -1,3 +1,4 @@
+import { sealArchiveWriter } from '../adapters/age/sealed-writer.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import { runBackup } from '../core/backup/run.js';
 import { judgeShrink, newestManifest } from '../core/backup/shrink.js';
@@ -24,12 +25,14 @@ export async function handler(
     c.metrics.backup({ instance, durationMs: Date.now() - started, ...fields });
   try {
     const api = await c.n8n(instance);
+    const sealing = await c.sealing();
     const previous = await newestManifest(c.store, instance, c.openReader, c.logger);
     const { archive, manifest } = await runBackup(
       {
         api,
         store: c.store,
-        createWriter: createZipArchiveWriter,
+        createWriter: () =>
+          sealing ? sealArchiveWriter(createZipArchiveWriter(), sealing) : createZipArchiveWriter(),
         clock: c.clock,
         logger: c.logger,
         progress: c.progress,

@@ -1,5 +1,6 @@
-import { checkRestoredTarget, type RestoreCheck, verifyArchive } from '../core/archive/verify.js';
-import { type Composition, compose } from './compose.js';
+import { verifyArchive } from '../core/archive/verify.js';
+import { type RestoreCheck, recheckRestore } from '../core/restore/recheck.js';
+import { type Composition, compose, restoreLedgerKey } from './compose.js';
 import { archiveFailedVerification, noArchiveToVerify } from './errors.js';
 import { parseAtEdge, verifyEventSchema } from './events.js';
 
@@ -7,8 +8,9 @@ type VerifyRequest = ReturnType<typeof verifyEventSchema.parse>;
 
 /**
  * Verifies an archive, or the newest archive of an instance; a damaged one fails the invocation
- * (alarm). With a `target` (the restore state machine's last step) it also compares the archive with
- * that instance, as `n8n-ark diff` does, and answers what differs.
+ * (alarm). With a `target` (the restore state machine's last step) it also runs the restore's
+ * closing check again against that instance, writing nothing, and answers what did not land or does
+ * not run (`equal: false`), never what the restore did not promise.
  */
 export async function handler(event: unknown): Promise<{
   archive: string;
@@ -28,12 +30,14 @@ export async function handler(event: unknown): Promise<{
   const api = await c.n8n(request.target);
   const archive = await c.openArchive(request.archive);
   try {
-    const check = await checkRestoredTarget(
+    const check = await recheckRestore({
       archive,
-      location,
       api,
-      request.only ? { only: request.only } : {},
-    );
+      ledgerStore: c.ledgerStore(restoreLedgerKey(request.archive, request.target)),
+      clock: c.clock,
+      logger: c.logger,
+      progress: c.progress,
+    });
     c.logger.info('target compared with the archive', { target: request.target, ...check });
     return { ...result, target: { instance: request.target, ...check } };
   } finally {
@@ -44,6 +48,7 @@ export async function handler(event: unknown): Promise<{
 /** The archive the request names, or the newest archive of its instance. */
 async function locationOf(c: Composition, request: VerifyRequest): Promise<string> {
   if ('archive' in request) return c.location(request.archive);
+  c.configured(request.instance);
   for await (const newest of c.store.list({ instance: request.instance })) return newest.location;
   throw noArchiveToVerify(request);
 }

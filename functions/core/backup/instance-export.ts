@@ -135,6 +135,7 @@ export class InstanceExport {
       skipped: this.skipped,
       ...this.coverage.manifestFields(),
       warnings: this.warnings,
+      danglingReferences: this.references.declared,
     });
   }
 

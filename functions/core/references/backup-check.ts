@@ -1,9 +1,10 @@
 /**
  * The backup's reference check: a workflow whose credential, data-table or workflow reference
- * points at nothing in the instance becomes a `dangling-reference` warning. Only ids and names are
- * kept. A workflow reference is judged once every workflow has been seen (callees may come later).
+ * points at nothing in the instance becomes a `dangling-reference` warning, and is declared in the
+ * manifest's `danglingReferences` (the archive check accepts no other unresolved). Only ids and names
+ * are kept. A workflow reference is judged once every workflow has been seen (callees may come later).
  */
-import type { ArchiveWarning } from '../archive/format.js';
+import type { ArchiveWarning, DanglingReference } from '../archive/format.js';
 import type { Workflow } from '../n8n-types.js';
 import {
   danglingReferenceWarning,
@@ -18,6 +19,8 @@ export class BackupReferences {
   private readonly ids = new Map<string, Set<string>>();
   /** Workflow → workflow references whose target was not seen yet when the caller was written. */
   private readonly forward: ForwardReference[] = [];
+  /** Every reference warned about, as the manifest declares them (a restore accepts only these unresolved). */
+  readonly declared: DanglingReference[] = [];
 
   constructor(
     private readonly warnings: ArchiveWarning[],
@@ -67,5 +70,11 @@ export class BackupReferences {
 
   private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
     this.warnings.push(danglingReferenceWarning(workflow, reference));
+    this.declared.push({
+      workflow: workflow.id,
+      kind: reference.kind,
+      id: reference.id,
+      location: reference.location,
+    });
   }
 }

@@ -1,7 +1,9 @@
 import { switchOption, textOption } from '../../../core/options/values.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { REQUEST_BOUND_OPTIONS } from '../../connection.js';
 import { jsonFlag, VERBOSE_FLAG } from '../../flags.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 export const DIFF_COMMAND = {
   name: 'diff',
@@ -32,6 +34,8 @@ export const DIFF_COMMAND = {
     ignoreUsers: switchOption(
       'leave out users, project members and personal projects (a restore cannot create users; a personal project of a user without an account is compared where the restore put it)',
     ),
+    ...ARCHIVE_KEY_OPTIONS,
+    ...S3_STORE_OPTIONS,
     json: jsonFlag('print the comparison as JSON'),
     verbose: VERBOSE_FLAG,
   },
