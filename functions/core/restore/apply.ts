@@ -114,6 +114,8 @@ class RunContext implements ApplyContext {
   ) {
     this.api = deps.api;
     for (const entry of plan.entries) {
+      // What n8n refuses for its size is failed up front (body-limit.ts): no step sees it.
+      if (entry.refusedBy) continue;
       const list = this.byResource.get(entry.resource) ?? [];
       list.push(entry);
       this.byResource.set(entry.resource, list);
@@ -128,10 +130,7 @@ class RunContext implements ApplyContext {
   }
 
   entries(resource: RestoreResource): readonly PlanEntry[] {
-    const all = this.byResource.get(resource) ?? [];
-    // What n8n refuses for its size is failed up front (body-limit.ts): no step sees it. Judged at
-    // each call: the run asks the target again after this context is made, and may let it through.
-    return all.some((entry) => entry.refusedBy) ? all.filter((entry) => !entry.refusedBy) : all;
+    return this.byResource.get(resource) ?? [];
   }
 
   deadlineNear(): boolean {
