@@ -23,10 +23,12 @@ export interface NightlyBackupsProps {
 const VERIFY_SCHEDULE = 'cron(0 6 * * ? *)';
 
 /**
- * Per backed-up instance: its backup schedule (`{instance, history?, shrinkAlarmShare}` to the backup
+ * Per backed-up instance: its backup schedule (`{instance, history?, exclude?, shrinkAlarmShare}` to the backup
  * function) and a daily verify of its newest archive; and the alarms that say a backup did not
  * happen, whatever the cause:
- * - `BackupFailed-<instance>`: the backup reported a failure (`BackupFailure`, EMF), per hour;
+ * - `BackupFailed-<instance>`: the backup reported a failure (`BackupFailure`, EMF), per hour; an
+ *   incomplete backup (a kind the key may not read, not excluded) is a failure, so it fires the
+ *   first night the key loses a scope;
  * - `NoRecentBackup-<instance>`: no `BackupSuccess` for the schedule's longest gap plus
  *   BACKUP_SLACK_HOURS (26 h for a nightly schedule), missing data breaching;
  * - `BackupShrank-<instance>`: a backup that succeeded holds less than the one before it;
@@ -46,6 +48,7 @@ export class NightlyBackups extends Construct {
           input: scheduler.ScheduleTargetInput.fromObject({
             instance: instance.name,
             ...(instance.history !== undefined ? { history: instance.history } : {}),
+            ...(instance.exclude ? { exclude: instance.exclude } : {}),
             shrinkAlarmShare,
           }),
           deadLetterQueue: props.backup.deadLetterQueue,

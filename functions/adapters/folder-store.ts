@@ -16,7 +16,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StoreError } from '../core/errors.js';
+import { ArchiveNotFoundError, StoreError } from '../core/errors.js';
 import { checkedInstanceName } from '../core/instance/name.js';
 import type {
   ArchiveAnnexStore,
@@ -278,6 +278,15 @@ export function encryptedIf(name: string): { encrypted?: true } {
 
 /** An archive that cannot be opened: no such file, or the file system's reason. */
 function notOpened(path: string, error: unknown): StoreError {
-  const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-  return new StoreError(`cannot open the archive ${path}: ${why}`, { location: path }, { cause: error });
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+    return new ArchiveNotFoundError(
+      `cannot open the archive ${path}: no such file`,
+      { location: path },
+      { cause: error },
+    );
+  return new StoreError(
+    `cannot open the archive ${path}: ${(error as Error).message}`,
+    { location: path },
+    { cause: error },
+  );
 }

@@ -9,7 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { StoreError, UsageError } from '../core/errors.js';
+import { ArchiveNotFoundError, StoreError, UsageError } from '../core/errors.js';
 import { checkedInstanceName } from '../core/instance/name.js';
 import type {
   ArchiveAnnexStore,
@@ -358,8 +358,9 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
 /** An archive that cannot be opened: none at that key (or version), or S3's reason. */
 function notOpened(location: string, error: unknown): StoreError {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const Failure = status === 404 ? ArchiveNotFoundError : StoreError;
   const why = status === 404 ? 'no such object (or version)' : (error as Error).message;
-  return new StoreError(`cannot open ${location}: ${why}`, { location }, { cause: error });
+  return new Failure(`cannot open ${location}: ${why}`, { location }, { cause: error });
 }
 
 /** A lazily started ranged GET, as a Readable, for the zip reader. */

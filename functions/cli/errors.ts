@@ -4,6 +4,7 @@
  */
 import {
   ArchiveIntegrityError,
+  ArchiveNotFoundError,
   ArkError,
   BackupDeadlineError,
   DrillFailedError,
@@ -148,7 +149,9 @@ export const diffSides = {
 export class DifferencesFound extends ArkError {}
 
 export const noArchive = (flag: string, where: string, instance: string | undefined) =>
-  new UsageError(`${flag}: no archive in ${where}${instance ? ` for instance ${instance}` : ''}`);
+  new ArchiveNotFoundError(`${flag}: no archive in ${where}${instance ? ` for instance ${instance}` : ''}`, {
+    location: where,
+  });
 
 export const cannotKeepReport = (store: string) =>
   new StoreError(`${store} cannot keep a drill report`, { location: store });

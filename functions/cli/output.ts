@@ -6,7 +6,22 @@ export interface Output {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-export const processOutput: Output = { stdout: process.stdout, stderr: process.stderr };
+/**
+ * A reader that stopped early (`n8n-ark inspect … | head`) closes the pipe: the rest of the output
+ * goes nowhere, quietly, and the command ends with its own exit code (0 when it did its work)
+ * instead of an unhandled EPIPE. Any other stream failure stays a failure.
+ */
+export function quietWhenReaderStops<S extends NodeJS.WritableStream>(stream: S): S {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  return stream;
+}
+
+export const processOutput: Output = {
+  stdout: quietWhenReaderStops(process.stdout),
+  stderr: quietWhenReaderStops(process.stderr),
+};
 
 export function printJson(out: Output, value: unknown): void {
   out.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -15,6 +15,7 @@ import { pruneCommand } from './commands/prune/action.js';
 import { restoreCommand } from './commands/restore/action.js';
 import { verifyCommand } from './commands/verify/action.js';
 import { composeCli } from './compose.js';
+import { exitCodesHelp } from './exit-codes.js';
 import type { Output } from './output.js';
 
 export { flagOf };
@@ -34,20 +35,6 @@ const COMMANDS: readonly CliCommand[] = [
   drillCommand,
 ];
 
-const EXIT_CODES_HELP = `
-Exit codes:
-  0  success
-  1  differences found (diff), or an unexpected failure
-  2  bad usage: a flag, a file or a missing API key, or a missing or wrong key
-     for an encrypted archive
-  3  n8n refused or could not be reached (wrong key, missing scope, wrong URL),
-     or answered more than --max-answer-mib
-  4  the archive is corrupt, truncated or of an unknown format
-  5  the archive store failed (folder not writable, S3 error)
-  6  a restore step failed (the ledger keeps what was done; run the same command again to resume),
-     a backup could not be confirmed complete (what is missing is named), or a run stopped at --timeout
-`;
-
 export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
   const program = new Command()
     .name('n8n-ark')
@@ -63,7 +50,7 @@ export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {
       writeOut: (s) => out.stdout.write(s),
       writeErr: (s) => out.stderr.write(s),
     })
-    .addHelpText('after', EXIT_CODES_HELP);
+    .addHelpText('after', exitCodesHelp());
   const cli = composeCli(out, env);
   for (const command of COMMANDS) command.register(program, cli);
   for (const command of program.commands) command.exitOverride();

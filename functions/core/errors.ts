@@ -198,6 +198,12 @@ export class StoreError extends ArkError {
   }
 }
 
+/**
+ * No archive where one was named: a path, key or version that does not exist, or `newest` in a store
+ * with none of the instance. The same exit code wherever an archive is read (5, as a store failure).
+ */
+export class ArchiveNotFoundError extends StoreError {}
+
 /** A secret could not be read (missing, not JSON, wrong shape). The message never contains its value. */
 export class SecretError extends ArkError {
   override readonly exitCode = 2;

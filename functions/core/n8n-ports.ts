@@ -16,6 +16,7 @@ import type {
   ProjectMember,
   Tag,
   User,
+  UserInvitation,
   Variable,
   VariableWrite,
   Workflow,
@@ -199,6 +200,11 @@ export interface N8nFoldersApi {
 
 export interface N8nUsersApi {
   listUsers(): AsyncIterable<User>;
+  /**
+   * Invites users by e-mail (POST /users): each new one becomes a pending user (with a personal
+   * project) holding `role`; a pending one is invited again, an active one left out of the answer.
+   */
+  inviteUsers(invitations: readonly { email: string; role: string }[]): Promise<UserInvitation[]>;
 }
 
 /**

@@ -201,6 +201,19 @@ export interface User {
   isPending?: boolean;
 }
 
+/** What n8n answers for one user POST /users invited (n8n 2.41.1). */
+export interface UserInvitation {
+  id: string;
+  email: string;
+  /** The role n8n states: that of the first invitation in the call, whatever each user got. */
+  role: string;
+  emailSent: boolean;
+  /** The link to finish the account, when n8n did not e-mail it (and links are not e-mail only). */
+  inviteAcceptUrl?: string;
+  /** Why the invitation e-mail failed; empty when it did not. */
+  error?: string;
+}
+
 /** One installed community package as GET /community-packages lists it (n8n 2.41). */
 export interface CommunityPackage {
   packageName: string;

@@ -6,14 +6,16 @@ import { type BackupMetrics, compose, type LambdaContext } from './compose.js';
 import { backupEventSchema, parseAtEdge } from './events.js';
 
 /**
- * Scheduled backup of one instance: event {"instance": "<name>", "history"?: N, "shrinkAlarmShare"?: 0–1}
- * from EventBridge Scheduler. Emits EMF metrics, among them `BackupShrank` against the previous archive.
+ * Scheduled backup of one instance: event {"instance": "<name>", "history"?: N, "shrinkAlarmShare"?: 0–1,
+ * "exclude"?: [kinds]} from EventBridge Scheduler. Emits EMF metrics, among them `BackupShrank` against
+ * the previous archive. A failed backup (an incomplete one included: a kind the key may not read) emits
+ * `BackupFailure` and fails the invocation, so the `BackupFailed` alarm fires on the first such night.
  */
 export async function handler(
   event: unknown,
   context?: LambdaContext,
 ): Promise<{ archive: string; counts: Record<string, number>; shrank: boolean }> {
-  const { instance, history, shrinkAlarmShare, maxRetryWait, retryBudget } = parseAtEdge(
+  const { instance, history, shrinkAlarmShare, exclude, maxRetryWait, retryBudget } = parseAtEdge(
     backupEventSchema,
     event,
     'backup event',
@@ -41,7 +43,11 @@ export async function handler(
         // Nightly backups are incremental over the previous archive in the bucket.
         openReader: c.openReader,
       },
-      { instance, ...(history !== undefined ? { history } : {}) },
+      {
+        instance,
+        ...(history !== undefined ? { history } : {}),
+        ...(exclude ? { exclude: { resources: exclude, askedBy: excludedBy(instance) } } : {}),
+      },
     );
     const shrink = judgeShrink(previous, manifest, shrinkAlarmShare);
     if (shrink.shrank)
@@ -61,3 +67,6 @@ export async function handler(
     throw error;
   }
 }
+
+/** Who left kinds out of a scheduled backup, as its manifest records it. */
+const excludedBy = (instance: string) => `the backup event's "exclude" (cdk.json, instance ${instance})`;

@@ -1,5 +1,5 @@
 /** The Lambda edge's own refusals, each worded once (the core's errors carry their own messages). */
-import { ArchiveIntegrityError, UsageError } from '../core/errors.js';
+import { ArchiveIntegrityError, ArchiveNotFoundError, UsageError } from '../core/errors.js';
 
 export const unknownInstance = (instance: string, configured: readonly string[]) =>
   new UsageError(`unknown instance "${instance}"; configured: ${configured.join(', ') || 'none'}`);
@@ -15,13 +15,16 @@ export const credentialSecretsRefused = {
     ),
 };
 
-export const noArchiveToVerify = (request: unknown) =>
-  new UsageError(`no archive to verify for ${JSON.stringify(request)}`);
+export const noArchiveToVerify = (request: { instance: string }) =>
+  new ArchiveNotFoundError(`no archive to verify for ${JSON.stringify(request)}`, {
+    location: `archives of ${request.instance}`,
+  });
 
 export const archiveFailedVerification = (location: string, problems: readonly { entry: string }[]) =>
   new ArchiveIntegrityError(`${location} failed verification`, { entry: problems[0]?.entry ?? '(archive)' });
 
-export const noArchiveToDrill = (instance: string) => new UsageError(`no archive of ${instance} to drill`);
+export const noArchiveToDrill = (instance: string) =>
+  new ArchiveNotFoundError(`no archive of ${instance} to drill`, { location: `archives of ${instance}` });
 
 export const noDrillTarget = (instance: string) =>
   new UsageError(`instance "${instance}" has no drill target configured`);

@@ -7,6 +7,7 @@
  *     { "name": "prod", "secretName": "n8n-ark/prod", "schedule": "cron(0 2 * * ? *)",
  *       "history": 10,                          // saved versions kept per workflow; 0 keeps none
  *       "shrinkAlarmShare": 0.1,                // optional: this instance's own share (below)
+ *       "exclude": ["credentials"],             // optional: kinds left out on purpose (backup --exclude)
  *       "drill": { "targetSecret": "n8n-ark/scratch", "schedule": "cron(0 5 * * ? *)",
  *                  "alarmAfterDays": 2 } },     // optional restore drill, see lib/drill.ts
  *     { "name": "dr", "secretName": "n8n-ark/dr-read", "backup": false,   // a restore (and drill) target only

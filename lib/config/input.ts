@@ -21,6 +21,7 @@ export interface N8nArkInstanceConfig {
   schedule?: string;
   history?: number;
   shrinkAlarmShare?: number;
+  exclude?: string[];
   credentialSecrets?: string;
   retention?: RetentionInput | false;
   drill?: { targetSecret: string; schedule?: string; alarmAfterDays?: number };

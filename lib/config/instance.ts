@@ -15,7 +15,21 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,40}$/;
 /** A Secrets Manager name prefix: the characters secret names allow, no wildcard, no trailing slash. */
 const SECRET_PREFIX = /^sm:\/\/[A-Za-z0-9/_+=.@-]*[A-Za-z0-9_+=.@-]$/;
 /** Settings that only mean something for an instance that is backed up. */
-const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare', 'retention', 'drill'] as const;
+const BACKUP_ONLY = ['schedule', 'history', 'shrinkAlarmShare', 'exclude', 'retention', 'drill'] as const;
+/**
+ * What a backup may leave out (`backup --exclude`): lib/ never imports functions/, so the backup's
+ * list is written again here and test/infra/config-exclude.test.ts keeps the two equal.
+ */
+export const EXCLUDABLE_KINDS = [
+  'users',
+  'projects',
+  'folders',
+  'tags',
+  'variables',
+  'credentials',
+  'dataTables',
+  'dataTableRows',
+] as const;
 const MAX_RULE_COUNT = 100_000;
 
 export const isShare = (value: unknown): value is number =>
@@ -113,6 +127,20 @@ function parseIdentity(entry: Record<string, unknown>, i: number, fail: Fail): I
   };
 }
 
+function parseExclude(value: unknown, at: string, fail: Fail): string[] | undefined {
+  if (value === undefined) return undefined;
+  const allowed: readonly string[] = EXCLUDABLE_KINDS;
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((kind) => typeof kind !== 'string' || !allowed.includes(kind))
+  )
+    fail(
+      `${at}.exclude must be a non-empty list of ${EXCLUDABLE_KINDS.join(', ')} (workflows cannot be left out), not ${JSON.stringify(value)}`,
+    );
+  return [...new Set(value as string[])];
+}
+
 function parseCredentialSecrets(value: unknown, at: string, fail: Fail): string | undefined {
   if (value !== undefined && (typeof value !== 'string' || !SECRET_PREFIX.test(value)))
     fail(
@@ -150,6 +178,7 @@ export function parseInstance(
       `${at}.shrinkAlarmShare must be a share between 0 and 1 (0.2 = 20 % fewer workflows), not ${JSON.stringify(share)}`,
     );
   const credentialSecrets = parseCredentialSecrets(entry.credentialSecrets, at, fail);
+  const exclude = parseExclude(entry.exclude, at, fail);
   const retention =
     !identity.backup || entry.retention === false
       ? undefined
@@ -163,6 +192,7 @@ export function parseInstance(
     schedule,
     ...(history !== undefined ? { history: history as number } : {}),
     ...(share !== undefined ? { shrinkAlarmShare: share as number } : {}),
+    ...(exclude ? { exclude } : {}),
     ...(credentialSecrets !== undefined ? { credentialSecrets } : {}),
     ...(retention ? { retention } : {}),
     ...(drill ? { drill } : {}),

@@ -20,6 +20,11 @@ export interface InstanceConfig {
   /** The BackupShrank alarm's drop share for this instance; absent = the stack's `shrinkAlarmShare`. */
   shrinkAlarmShare?: number;
   /**
+   * Kinds its scheduled backup leaves out on purpose (backup --exclude), recorded in each manifest as
+   * excluded; absent = every kind, and a kind the key may not read fails the backup (BackupFailed).
+   */
+  exclude?: string[];
+  /**
    * `sm://<prefix>`: restores into this instance may fill credential stubs from the Secrets Manager
    * secrets `<prefix>/<credential id>`; the restore function may read exactly those.
    */

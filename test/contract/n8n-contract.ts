@@ -2168,6 +2168,60 @@ export function describeN8nContract(
         expect(byEmail.body).toMatchObject({ id: owner?.id, email: owner?.email });
       });
 
+      it("invites by POST /users: a new e-mail becomes a pending user with the role asked and n8n's link to finish the account; a pending one is invited again, an active one is left out", async () => {
+        // Prepare
+        const email = `${run}-invitee@n8n-ark.test`.toLowerCase();
+        const owner = data(await api('GET', '/users?includeRole=true')).find(
+          (u) => u.role === 'global:owner',
+        );
+
+        // Act
+        const first = await api('POST', '/users', { body: [{ email, role: 'global:member' }] });
+        const invited = (first.body as { user: Obj }[] | undefined)?.[0]?.user;
+        if (invited?.id) cleanups.push(async () => void (await api('DELETE', `/users/${invited.id}`)));
+        const again = await api('POST', '/users', { body: [{ email }] });
+        const active = await api('POST', '/users', { body: [{ email: owner?.email }] });
+        const listed = await api('GET', `/users/${invited?.id}?includeRole=true`);
+
+        // Assess
+        expect([first.status, first.body], first.text).toEqual([
+          201,
+          [
+            {
+              user: {
+                id: expect.any(String),
+                email,
+                emailSent: false,
+                role: 'global:member',
+                inviteAcceptUrl: expect.stringMatching(/\/signup\?token=\S+$/),
+              },
+              error: '',
+            },
+          ],
+        ]);
+        expect(listed.body).toMatchObject({ id: invited?.id, email, isPending: true, role: 'global:member' });
+        expect(again.status).toBe(201);
+        expect((again.body as { user: Obj }[])[0]?.user).toMatchObject({ id: invited?.id, email });
+        expect([active.status, active.body]).toEqual([201, []]);
+      });
+
+      it('refuses to invite a global:admin without advanced permissions (a community edition)', async () => {
+        const email = `${run}-admin@n8n-ark.test`.toLowerCase();
+        const answer = await api('POST', '/users', { body: [{ email, role: 'global:admin' }] });
+        const invited = (answer.body as { user?: Obj }[] | undefined)?.[0]?.user;
+        if (invited?.id) cleanups.push(async () => void (await api('DELETE', `/users/${invited.id}`)));
+
+        if (getTarget().licensed) expect(answer.status).toBe(201);
+        else
+          expect([answer.status, answer.body]).toEqual([
+            403,
+            {
+              message:
+                'Cannot invite admin user without advanced permissions. Please upgrade to a license that includes this feature.',
+            },
+          ]);
+      });
+
       it('answers 400 to a user id that is neither a UUID nor an email, and 404 to an unknown one', async () => {
         const malformed = await api('GET', '/users/not-an-id');
         const unknown = await api('GET', '/users/00000000-0000-4000-8000-000000000000');

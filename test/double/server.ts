@@ -103,6 +103,7 @@ export interface N8nDouble {
   faults: Faults;
   /**
    * Requests that could change the instance (not GET), counted whatever their answer, except a
+   * package export (a POST that only reads: how n8n-ark learns the version and folders) and a
    * package import refused as a whole (4xx): n8n checks a package before importing any of it, and
    * the restore's node-type probe is such an import, refused by construction; and a body the body
    * parser refused (too large, not JSON), which no route saw: the payload-limit probe is such a body.
@@ -380,6 +381,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
       requests.filter(
         (r) =>
           r.method !== 'GET' &&
+          r.path !== '/n8n-packages/export' &&
           !r.unparsed &&
           !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
       ).length,

@@ -92,6 +92,45 @@ describe('n8n-ark against a real n8n pair', () => {
     );
   });
 
+  it('fails a backup through a key that may not list credentials (exit 6, credential:list named, nothing published); with --exclude credentials it exits 0 and the manifest says so', async () => {
+    // Prepare
+    const scoped = await a.createApiKey(
+      a.allScopes.filter((scope) => scope !== 'credential:list'),
+      'no credential:list',
+    );
+    const scopedStore = await mkdtemp(join(tmpdir(), 'n8n-ark-e2e-scoped-'));
+    const args = ['backup', ...conn(a), '--store', scopedStore, '--instance', 'a'];
+    try {
+      // Act
+      const refused = await cli(args, { ARK_E2E_KEY: scoped });
+      const excluded = await cli([...args, '--exclude', 'credentials', '--json'], {
+        ARK_E2E_KEY: scoped,
+        USER: 'e2e',
+      });
+
+      // Assess
+      expect(refused.code, refused.stderr).toBe(6);
+      expect(refused.stderr).toMatch(/may not read credentials \(n8n wants credential:list\)/);
+      expect(refused.stderr).toContain('no archive was published');
+      expect(excluded.code, excluded.stderr).toBe(0);
+      const out = JSON.parse(excluded.stdout) as {
+        archive: string;
+        counts: Record<string, number>;
+        excluded: { resource: string; askedBy: string }[];
+      };
+      expect(out.excluded).toEqual([
+        { resource: 'credentials', askedBy: 'n8n-ark backup --exclude, run by e2e' },
+      ]);
+      expect(out.counts.credentials).toBeUndefined();
+      expect(out.counts.workflows).toBe(5);
+      const inspect = await cli(['inspect', out.archive, '--json']);
+      expect((JSON.parse(inspect.stdout) as { excluded: unknown }).excluded).toEqual(out.excluded);
+      expect((await cli(['verify', out.archive])).code).toBe(0);
+    } finally {
+      await rm(scopedStore, { recursive: true, force: true });
+    }
+  });
+
   it('restores into an empty B so that a backup of B has no semantic difference from A', async () => {
     const restore = await cli(['restore', archiveA, ...conn(b), '--json'], keyEnv(b));
     expect(restore.code, restore.stderr).toBe(0);

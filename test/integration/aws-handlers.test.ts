@@ -6,9 +6,11 @@ import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { credentialSecretSource } from '../../functions/cli/secrets.js';
+import { ArchiveNotFoundError } from '../../functions/core/errors.js';
 import { handler as backup } from '../../functions/handlers/backup.js';
 import { handler as restore } from '../../functions/handlers/restore.js';
 import { handler as verify } from '../../functions/handlers/verify.js';
+import { ALL_SCOPES } from '../double/scopes.js';
 import { seedInstance } from '../double/seed.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import { type Moto, startMoto } from './support/moto.js';
@@ -117,6 +119,19 @@ describe('Lambda handlers', () => {
     const result = await verify({ instance: 'prod' });
     expect(result).toMatchObject({ ok: true });
     expect(result.entriesChecked).toBeGreaterThan(5);
+  });
+
+  it('verify: an instance without an archive, and an archive key that does not exist, fail as one missing archive (exit 5 on the CLI)', async () => {
+    const none = await verify({ instance: 'dr' }).catch((error: unknown) => error);
+    const gone = await verify({ archive: { key: 'archives/prod/none.zip' } }).catch(
+      (error: unknown) => error,
+    );
+
+    expect(none).toBeInstanceOf(ArchiveNotFoundError);
+    expect(gone).toBeInstanceOf(ArchiveNotFoundError);
+    expect([(none as ArchiveNotFoundError).exitCode, (gone as ArchiveNotFoundError).exitCode]).toEqual([
+      5, 5,
+    ]);
   });
 
   it('restore: a dry run is done in one slice, summarises the plan and writes nothing', async () => {
@@ -299,5 +314,39 @@ describe('Lambda handlers', () => {
       .find((l) => '_aws' in l);
 
     expect(metrics).toMatchObject({ BackupShrank: 0, Count_workflows: 20, Shrank_workflows: 0 });
+  });
+
+  it('backup: an incomplete one (a kind the key may not read) fails the invocation and emits BackupFailure=1, so BackupFailed fires that night; exclude from the event lets it pass, recorded', async () => {
+    prod.addApiKey(
+      prod.apiKey,
+      ALL_SCOPES.filter((scope) => scope !== 'credential:list'),
+    );
+    const out = captureStdout();
+    try {
+      await expect(backup({ instance: 'prod' })).rejects.toThrow(
+        /may not read credentials \(n8n wants credential:list\)/,
+      );
+      const excluded = await backup({ instance: 'prod', exclude: ['credentials'] });
+      expect(excluded.counts.credentials).toBeUndefined();
+    } finally {
+      out.restore();
+      prod.addApiKey(prod.apiKey);
+    }
+    const metrics = out
+      .lines()
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => '_aws' in l);
+
+    expect(metrics[0]).toMatchObject({ Instance: 'prod', BackupSuccess: 0, BackupFailure: 1 });
+    expect(metrics[1]).toMatchObject({ Instance: 'prod', BackupSuccess: 1, BackupFailure: 0 });
+    expect(
+      out
+        .lines()
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.message === 'resource excluded'),
+    ).toMatchObject({
+      resource: 'credentials',
+      askedBy: 'the backup event\'s "exclude" (cdk.json, instance prod)',
+    });
   });
 });

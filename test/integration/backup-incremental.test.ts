@@ -15,6 +15,7 @@ import { openArchiveAt } from '../../functions/core/archive/access.js';
 import { ENTRY } from '../../functions/core/archive/entries.js';
 import type { Manifest } from '../../functions/core/archive/format.js';
 import type { Workflow, WorkflowWrite } from '../../functions/core/n8n-types.js';
+import { ALL_SCOPES } from '../double/scopes.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
 import type { DoubleState } from '../double/state.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
@@ -136,7 +137,10 @@ describe('folder placement', () => {
   it('says in the manifest that folders are unknown when the key may not export', async () => {
     const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
     await api.createWorkflow(body('Orders'));
-    source.addApiKey('no-export', ['workflow:list', 'workflow:read']);
+    source.addApiKey(
+      'no-export',
+      ALL_SCOPES.filter((scope) => scope !== 'workflow:export'),
+    );
 
     const run = await runCapturedCli(backupArgs(source.url, store, '--json', '--history', '0'), {
       SOURCE_KEY: 'no-export',

@@ -184,8 +184,13 @@ describe('n8n-ark drill', () => {
     const report = JSON.parse(await readFile(join(dirname(archive), json), 'utf8')) as {
       verdict: string;
       differences: { total: number; listed: string[] };
+      kinds: { resource: string; inArchive: number; restored: number }[];
     };
     expect(report.verdict).toBe('fail');
     expect(report.differences.listed.join('\n')).toContain('variables');
+    // The table counts what the scratch holds: nothing of what its licence keeps from it.
+    const counts = (resource: string) => report.kinds.find((k) => k.resource === resource);
+    expect(counts('variables')).toMatchObject({ inArchive: 4, restored: 0 });
+    expect(counts('workflows')).toMatchObject({ inArchive: 12, restored: 12 });
   });
 });

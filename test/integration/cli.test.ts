@@ -233,6 +233,37 @@ describe('n8n-ark verify', () => {
     expect(run.code).toBe(5);
     expect(run.stderr).toMatch(/no such file/);
   });
+
+  it('a missing archive is exit 5 for every command that reads one, `newest` of an empty store too', async () => {
+    const missing = join(store, 'nope.zip');
+    const target = ['--url', source.url, '--api-key-env', 'SOURCE_KEY'];
+    const runs = {
+      verify: await cli(['verify', missing]),
+      inspect: await cli(['inspect', missing, '--contents']),
+      extract: await cli(['extract', missing, '--workflow', '*', '--out', store]),
+      restore: await cli(['restore', missing, ...target, '--dry-run'], env),
+      diff: await cli(['diff', missing, ...target], env),
+      drill: await cli(['drill', '--archive', missing, ...target], env),
+      'drill --archive newest': await cli(
+        ['drill', '--archive', 'newest', '--store', store, '--instance', 'prod', ...target],
+        env,
+      ),
+    };
+
+    expect(Object.fromEntries(Object.entries(runs).map(([command, run]) => [command, run.code]))).toEqual({
+      verify: 5,
+      inspect: 5,
+      extract: 5,
+      restore: 5,
+      diff: 5,
+      drill: 5,
+      'drill --archive newest': 5,
+    });
+    expect(runs['drill --archive newest'].stderr).toMatch(
+      /--archive newest: no archive in folder .* for instance prod/,
+    );
+    expect(source.writeCount()).toBe(0);
+  });
 });
 
 describe('n8n-ark restore refuses bad input without writing', () => {
@@ -331,6 +362,31 @@ describe('n8n-ark restore refuses bad input without writing', () => {
       );
       expect(run.stderr).not.toContain('sk_live');
       expect(target.writeCount()).toBe(0);
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe('n8n-ark restore run again', () => {
+  it('says "the instance has no workflow" of an empty target once: a re-run finds the workflows it wrote and tells the version', async () => {
+    // Prepare
+    seedInstance(source.state, { workflows: 3 });
+    const archive = await backup();
+    const target = await startN8nDouble({ licensed: 'all' });
+    for (const user of source.state.users.values())
+      if (user.role !== 'global:owner') target.state.createUser({ ...user });
+    try {
+      // Act
+      const first = await cli(restoreArgs(archive, target.url), { TARGET_KEY: target.apiKey });
+      const again = await cli(restoreArgs(archive, target.url), { TARGET_KEY: target.apiKey });
+
+      // Assess
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('the instance has no workflow');
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('This restore finished earlier');
+      expect(again.stdout).not.toContain('the instance has no workflow');
     } finally {
       await target.close();
     }

@@ -215,7 +215,7 @@ describe('the backup closing check', () => {
     expect(store.failures).toBe(1);
   });
 
-  it('completes without warnings when nothing changed, resources the key may not read left out', async () => {
+  it('completes without warnings when nothing changed, resources excluded or not licensed left out', async () => {
     // Prepare
     const store = new InMemoryArchiveStore();
     const api = memoryN8nHolding({
@@ -226,11 +226,15 @@ describe('the backup closing check', () => {
     });
 
     // Act
-    const { manifest } = await runBackup(deps(api, store), { instance: 'prod' });
+    const { manifest } = await runBackup(deps(api, store), {
+      instance: 'prod',
+      exclude: { resources: ['users'], askedBy: 'the test' },
+    });
 
     // Assess
     expect(manifest.warnings).toEqual([]);
-    expect(manifest.skipped.map((s) => s.resource).sort()).toEqual(['users', 'variables']);
+    expect(manifest.skipped.map((s) => s.resource)).toEqual(['variables']);
+    expect(manifest.excluded?.map((e) => e.resource)).toEqual(['users']);
     expect(store.archives.size).toBe(1);
   });
 });

@@ -35,6 +35,25 @@ describe('judgeShrink', () => {
     expect(judgeShrink(summary(10, ['projects', 'variables']), summary(10, ['projects'])).shrank).toBe(false);
   });
 
+  it('does not count a kind the operator excluded on purpose, nor what its kind also counts (rows), as shrinking', () => {
+    const before: ManifestSummary = {
+      counts: { workflows: 10, credentials: 4, dataTables: 2, dataTableRows: 500, tags: 3 },
+      skipped: [],
+    };
+    const after: ManifestSummary = {
+      counts: { workflows: 10, tags: 0 },
+      skipped: [],
+      excluded: [
+        { resource: 'credentials', askedBy: 'ana' },
+        { resource: 'dataTables', askedBy: 'ana' },
+      ],
+    };
+
+    const verdict = judgeShrink(before, after);
+
+    expect(verdict.fell.map((f) => f.kind)).toEqual(['tags']);
+  });
+
   it('counts a drop of workflows beyond the share, not one within it, and not at exactly the share', () => {
     expect(judgeShrink(summary(100), summary(79), 0.2)).toMatchObject({
       shrank: true,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openArchive } from '../../functions/core/archive/format.js';
 import { runBackup } from '../../functions/core/backup/run.js';
-import { N8nApiError } from '../../functions/core/errors.js';
+import { BackupIncompleteError, N8nApiError } from '../../functions/core/errors.js';
 import type { Workflow } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
@@ -133,14 +133,71 @@ describe('runBackup', () => {
     expect(manifest.counts.workflows).toBe(1);
   });
 
-  it('records a resource the key may not read as skipped, naming the scope', async () => {
-    const api = memoryN8nHolding({ workflows: [], missingScopes: ['user:list'] });
+  it('fails, publishing nothing, when the key may not read kinds, naming each kind and the scope n8n wants', async () => {
+    // Prepare
+    const store = new InMemoryArchiveStore();
+    const api = memoryN8nHolding({
+      workflows: [workflow('w1', 'Orders')],
+      credentials: [{ id: 'c1', name: 'Slack', type: 'slackApi' }],
+      missingScopes: ['credential:list', 'dataTable:list'],
+    });
 
-    const { manifest } = await runBackup(deps(api), { instance: 'x' });
+    // Act
+    const failure = await runBackup(deps(api, store), { instance: 'x' }).catch((error: unknown) => error);
 
-    expect(manifest.skipped).toContainEqual(
-      expect.objectContaining({ resource: 'users', scope: 'user:list' }),
+    // Assess
+    expect(failure).toBeInstanceOf(BackupIncompleteError);
+    expect((failure as BackupIncompleteError).exitCode).toBe(6);
+    expect((failure as Error).message).toMatch(
+      /may not read credentials \(n8n wants credential:list\), dataTables \(n8n wants dataTable:list\).*--exclude credentials,dataTables/,
     );
+    expect(store.archives.size).toBe(0);
+  });
+
+  it('fails naming dataTableRows when the key may list tables but not read their rows', async () => {
+    const api = memoryN8nHolding({
+      workflows: [workflow('w1', 'Orders')],
+      dataTables: [{ id: 'd1', name: 'customers', columns: [] }],
+      rows: { d1: [{ id: 1 }] },
+      missingScopes: ['dataTableRow:read'],
+    });
+
+    await expect(runBackup(deps(api), { instance: 'x' })).rejects.toThrow(
+      /may not read dataTableRows \(n8n wants dataTableRow:read\)/,
+    );
+  });
+
+  it('leaves excluded kinds unread and records them as excluded with who asked; an unlicensed one stays skipped', async () => {
+    // Prepare
+    const store = new InMemoryArchiveStore();
+    const api = memoryN8nHolding({
+      workflows: [workflow('w1', 'Orders')],
+      unlicensed: ['feat:variables'],
+      missingScopes: ['credential:list'],
+    });
+    const listed: string[] = [];
+    const listCredentials = api.listCredentials.bind(api);
+    api.listCredentials = () => {
+      listed.push('credentials');
+      return listCredentials();
+    };
+
+    // Act
+    const { manifest } = await runBackup(deps(api, store), {
+      instance: 'x',
+      exclude: { resources: ['credentials'], askedBy: 'n8n-ark backup --exclude, run by ana' },
+    });
+
+    // Assess
+    expect(manifest.excluded).toEqual([
+      { resource: 'credentials', askedBy: 'n8n-ark backup --exclude, run by ana' },
+    ]);
+    expect(manifest.skipped).toContainEqual(expect.objectContaining({ resource: 'variables' }));
+    expect(manifest.skipped.map((s) => s.resource)).not.toContain('credentials');
+    expect(manifest.counts.credentials).toBeUndefined();
+    expect(manifest.entries.map((e) => e.resource)).not.toContain('credentials');
+    expect(listed).toEqual([]);
+    expect(store.archives.size).toBe(1);
   });
 
   it('fails when workflows cannot be read, and leaves nothing in the store', async () => {

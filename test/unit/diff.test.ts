@@ -9,7 +9,7 @@ import {
 import type { Workflow } from '../../functions/core/n8n-types.js';
 import { memoryArchive } from './fakes/memory-archive.js';
 import type { MemoryN8n } from './fakes/memory-n8n.js';
-import { seededSource } from './fakes/seeded-instance.js';
+import { SEED_USERS, seededSource } from './fakes/seeded-instance.js';
 
 function byName(n8n: MemoryN8n, name: string): Workflow {
   const found = n8n.workflows.find((w) => w.name === name);
@@ -130,6 +130,140 @@ describe('diffInstances', () => {
         details: ['archive: not licensed (feat:variables); http://source.test has 2'],
       },
     ]);
+  });
+});
+
+describe('diff compares what runs and what is comparable', () => {
+  it("compares a published workflow's published version, not only its draft", async () => {
+    // Prepare: the same draft on both sides; a runs a published version that differs from it.
+    const a = seededSource();
+    const b = seededSource();
+    const main = byName(a, 'Main');
+    main.activeVersion = {
+      versionId: 'published-1',
+      nodes: main.nodes.map((n) =>
+        n.name === 'Tell Slack' ? { ...n, parameters: { text: 'published text' } } : n,
+      ),
+      connections: main.connections,
+    };
+    main.versionId = 'draft-2';
+
+    // Act
+    const result = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+
+    // Assess
+    expect(result.differences).toEqual([
+      {
+        resource: 'workflows',
+        key: 'team:Ops / Main',
+        change: 'changed',
+        details: [expect.stringMatching(/^published: \{"nodes":/)],
+      },
+    ]);
+  });
+
+  it("compares credentials' isGlobal where both sides can tell it", async () => {
+    const a = seededSource();
+    const b = seededSource();
+    await b.makeCredentialGlobal(b.credentials.find((c) => c.name === 'Slack bot')?.id ?? '');
+    const unknowing = seededSource({ missingScopes: ['credential:read'] });
+
+    const result = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+    const withUnknown = await diffInstances(liveSnapshot(b), liveSnapshot(unknowing));
+
+    expect(formatDifferences(result)).toEqual([
+      'credentials slackApi / Slack bot: changed',
+      '    isGlobal: false → true',
+    ]);
+    expect(withUnknown.equal).toBe(true);
+  });
+
+  it('compares project members by e-mail, whatever their order', async () => {
+    const a = seededSource();
+    const b = seededSource();
+    const ops = b.projects.find((p) => p.name === 'Ops');
+    ops?.members.reverse();
+    const alice = ops?.members.find((m) => m.email === 'alice@example.com');
+    if (alice) alice.role = 'project:viewer';
+
+    const result = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+
+    expect(formatDifferences(result)).toEqual([
+      'projects team:Ops: changed',
+      '    members.alice@example.com: "project:editor" → "project:viewer"',
+    ]);
+  });
+
+  it('--ignore-users leaves out users, members and personal projects, and counts what it left out', async () => {
+    // Prepare: b lacks bob (no account): no personal project of his, not a member of Ops.
+    const a = seededSource();
+    const b = seededSource({ users: SEED_USERS.filter((u) => u.email !== 'bob@example.com') });
+    const ops = b.projects.find((p) => p.name === 'Ops');
+    if (ops) ops.members = ops.members.filter((m) => m.email !== 'bob@example.com');
+
+    // Act
+    const strict = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+    const ignoring = await diffInstances(liveSnapshot(a), liveSnapshot(b), { ignoreUsers: true });
+
+    // Assess
+    expect(formatDifferences(strict)).toEqual([
+      'users bob@example.com: only in http://source.test',
+      'projects personal:bob@example.com: only in http://source.test',
+      'projects team:Ops: changed',
+      '    members.bob@example.com: "project:viewer" → (absent)',
+    ]);
+    expect(ignoring.equal).toBe(true);
+    expect(ignoring.leftOut).toBe(3);
+  });
+
+  it('two community editions: nothing is not comparable, nothing differs', async () => {
+    const community = { licensed: { projects: false, folders: false, variables: false } };
+
+    const result = await diffInstances(
+      liveSnapshot(seededSource(community)),
+      liveSnapshot(seededSource(community)),
+    );
+
+    expect([result.equal, result.notComparable, result.differences]).toEqual([true, [], []]);
+  });
+
+  it('a target licensed for folders but not projects: its folders, listed per project, are not comparable either', async () => {
+    const a = seededSource();
+    const b = seededSource({ licensed: { projects: false } });
+
+    const result = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+
+    expect(formatDifferences(result)).toEqual([]);
+    expect(result.notComparable.map((n) => [n.resource, n.side])).toEqual([
+      ['projects', 'b'],
+      ['folders', 'b'],
+      ['workflows', 'b'],
+    ]);
+    expect(result.notComparable[1]?.reason).toBe(
+      'http://source.test (b): folders are listed per project, and projects are unavailable; http://source.test (a) has 2',
+    );
+  });
+
+  it("what only the target's licence keeps from it is listed apart as not comparable, and the sides are equal", async () => {
+    // Prepare: a community edition: no projects, folders or variables; everything in one place.
+    const a = seededSource();
+    const b = seededSource({ licensed: { projects: false, folders: false, variables: false } });
+
+    // Act
+    const result = await diffInstances(liveSnapshot(a), liveSnapshot(b));
+
+    // Assess
+    expect(formatDifferences(result)).toEqual([]);
+    expect(result.equal).toBe(true);
+    expect(result.notComparable.map((n) => n.resource)).toEqual([
+      'projects',
+      'folders',
+      'variables',
+      'workflows',
+    ]);
+    expect(result.notComparable.find((n) => n.resource === 'variables')?.reason).toBe(
+      'http://source.test (b): the instance is not licensed for feat:variables; http://source.test (a) has 2',
+    );
   });
 });
 

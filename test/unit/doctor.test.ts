@@ -45,6 +45,12 @@ describe('runDoctor', () => {
       tags: 'ok',
     });
     expect(report.canBackUp).toBe(true);
+    expect(report.completeBackup).toEqual({
+      complete: false,
+      missingScopes: ['user:list'],
+      wouldExclude: ['users'],
+      notLicensed: ['variables'],
+    });
     expect(report.canRestore).toBe(false);
     expect(report.resources.find((r) => r.resource === 'workflows')?.missingRestoreScopes).toContain(
       'workflow:create',

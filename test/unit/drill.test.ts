@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { Manifest } from '../../functions/core/archive/format.js';
+import { type Manifest, openArchive } from '../../functions/core/archive/format.js';
+import { runBackup } from '../../functions/core/backup/run.js';
 import type { DiffResult } from '../../functions/core/diff/index.js';
 import { escapeHtml, renderDrillHtml } from '../../functions/core/drill/html.js';
 import { buildDrillReport, reportSuffixes } from '../../functions/core/drill/report.js';
+import { compareWithArchive } from '../../functions/core/drill/run.js';
 import { refuseUnfitScratch, type ScratchContents } from '../../functions/core/drill/scratch.js';
 import { StepTimer, timePerKind } from '../../functions/core/drill/timing.js';
 import { DrillRefusedError } from '../../functions/core/errors.js';
-import { silentProgress } from '../../functions/core/ports.js';
+import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { zeroCounts } from '../../functions/core/restore/ledger-state.js';
+import { runRestore } from '../../functions/core/restore/run.js';
 import type { RestoreReport } from '../../functions/core/restore/types.js';
+import { backupDeps } from './backup-deps.js';
+import type { MemoryN8nOptions } from './fakes/memory-n8n.js';
+import { emptyTarget, seededSource } from './fakes/seeded-instance.js';
+import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
+import { InMemoryLedgerStore } from './support/in-memory-ledger-store.js';
 
 const HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>';
 
@@ -51,7 +59,15 @@ function restoreReport(overrides: Partial<RestoreReport> = {}): RestoreReport {
   };
 }
 
-const equalDiff: DiffResult = { equal: true, a: 'archive', b: 'scratch', differences: [], compared: {} };
+const equalDiff: DiffResult = {
+  equal: true,
+  a: 'archive',
+  b: 'scratch',
+  differences: [],
+  compared: {},
+  notComparable: [],
+  leftOut: 0,
+};
 
 function facts(overrides: Partial<Parameters<typeof buildDrillReport>[0]> = {}) {
   return {
@@ -237,5 +253,46 @@ describe('scratch instance', () => {
     expect(() =>
       refuseUnfitScratch('http://x', contents(true, { workflows: 2, variables: 1 }), true),
     ).toThrow('holds 1 variables, which --wipe-scratch cannot delete');
+  });
+});
+
+describe('the comparison that judges a drill', () => {
+  const community: MemoryN8nOptions['licensed'] = { projects: false, folders: false, variables: false };
+  const clock = { now: () => new Date('2026-11-29T06:00:00.000Z') };
+
+  /** The seeded source backed up, restored into an empty scratch, then compared as a drill does. */
+  async function drilled(source: MemoryN8nOptions['licensed'], scratch: MemoryN8nOptions['licensed']) {
+    const store = new InMemoryArchiveStore();
+    const backup = await runBackup(
+      backupDeps(seededSource(source ? { licensed: source } : {}), store, clock),
+      { instance: 'prod' },
+    );
+    const archive = await openArchive(await openInMemoryArchive(await store.open(backup.archive.location)));
+    const target = emptyTarget(scratch ? { licensed: scratch } : {});
+    const deps = { archive, api: target, ledgerStore: new InMemoryLedgerStore(), clock };
+    await runRestore({ ...deps, logger: silentLogger, progress: silentProgress });
+    return compareWithArchive(archive, 'archive', target);
+  }
+
+  it("passes a community edition's archive on a licensed scratch: the scratch's own project is not comparable, no failure", async () => {
+    const result = await drilled(community, undefined);
+
+    expect([result.equal, result.differences]).toEqual([true, []]);
+    expect(result.notComparable.map((n) => [n.resource, n.side])).toEqual([
+      ['projects', 'a'],
+      ['workflows', 'a'],
+    ]);
+  });
+
+  it('fails a licensed archive on a community scratch, naming what the scratch cannot hold', async () => {
+    const result = await drilled(undefined, community);
+
+    expect(result.equal).toBe(false);
+    expect(result.differences.map((d) => [d.resource, d.change])).toEqual([
+      ['projects', 'unavailable'],
+      ['folders', 'unavailable'],
+      ['variables', 'unavailable'],
+      ['workflows', 'unavailable'],
+    ]);
   });
 });

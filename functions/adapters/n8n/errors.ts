@@ -82,7 +82,10 @@ function forbidden({ method, path, route }: RequestPlace, message: string | unde
   const context = { status: 403, method, path };
   const feature =
     /does not allow for (feat:[A-Za-z0-9:_-]+)/.exec(message ?? '')?.[1] ??
-    (/not licensed for sharing/i.test(message ?? '') ? 'feat:sharing' : undefined);
+    (/not licensed for sharing/i.test(message ?? '') ? 'feat:sharing' : undefined) ??
+    // POST /users of a global:admin on an instance without advanced permissions (n8n 2.41.1).
+    (/without advanced permissions/i.test(message ?? '') ? 'feat:advancedPermissions' : undefined) ??
+    (/Maximum number of users reached/i.test(message ?? '') ? 'quota:users' : undefined);
   if (feature) {
     return new FeatureNotLicensedError(
       `${method} ${path} needs the licence feature ${feature}, which this n8n instance does not have`,

@@ -23,12 +23,14 @@ interface Waiting {
 }
 
 /**
- * Why each resource the manifest says is absent is absent: skipped at backup (not licensed, a
- * scope the key lacks). Kinds left out on purpose (`excluded`) join here when the manifest has them.
+ * Why each resource the manifest says is absent is absent: skipped at backup (not licensed; in
+ * older archives a scope the key lacked), or left out on purpose (`excluded`, with who asked).
  */
 export function absentWithReason(manifest: Manifest): Map<string, string> {
   const absent = new Map<string, string>();
   for (const skip of manifest.skipped) if (skip.reason.trim() !== '') absent.set(skip.resource, skip.reason);
+  for (const { resource, askedBy } of manifest.excluded ?? [])
+    absent.set(resource, `excluded from the backup by ${askedBy}`);
   return absent;
 }
 

@@ -92,6 +92,20 @@ const manifestSchema = z.object({
       scope: z.string().optional(),
     }),
   ),
+  /**
+   * Resources the operator left out on purpose (`backup --exclude`, the backup event's `exclude`):
+   * not read, no entry, and who asked. Absent when nothing was excluded, and in older archives.
+   */
+  excluded: z
+    .array(
+      z.object({
+        resource: z.string(),
+        askedBy: z.string(),
+        /** The scope n8n would want for it, when the key lacked it too. */
+        scope: z.string().optional(),
+      }),
+    )
+    .optional(),
   warnings: z.array(
     z.object({
       code: z.string(),
@@ -116,6 +130,7 @@ const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 export type SkippedResource = Manifest['skipped'][number];
+export type ExcludedResource = NonNullable<Manifest['excluded']>[number];
 export type ArchiveWarning = Manifest['warnings'][number];
 export type ArchivedCommunityPackage = z.infer<typeof archivedCommunityPackageSchema>;
 export type DanglingReference = z.infer<typeof danglingReferenceSchema>;

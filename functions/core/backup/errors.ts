@@ -13,6 +13,26 @@ export function backupIncomplete(problems: readonly string[]): BackupIncompleteE
   );
 }
 
+/** A kind the API key may not read, and the scope n8n named for it. */
+export interface UnreadableKind {
+  resource: string;
+  scope?: string;
+}
+
+/**
+ * Kinds the key may not read make an incomplete backup: nothing is published until the key gets
+ * the scopes, or the operator leaves the kinds out on purpose.
+ */
+export function backupLacksKinds(kinds: readonly UnreadableKind[]): BackupIncompleteError {
+  const named = kinds.map((k) => `${k.resource} (n8n wants ${k.scope ?? 'a scope it did not name'})`);
+  const scopes = [...new Set(kinds.flatMap((k) => (k.scope ? [k.scope] : [])))];
+  const resources = kinds.map((k) => k.resource).join(',');
+  return new BackupIncompleteError(
+    `the backup would be incomplete, so no archive was published: the API key may not read ${named.join(', ')}. Give the key ${scopes.length === 1 ? 'that scope' : 'those scopes'} in n8n (Settings → n8n API), or leave ${kinds.length === 1 ? 'it' : 'them'} out on purpose: --exclude ${resources} ("exclude" in the instance's cdk.json)`,
+    { problems: named },
+  );
+}
+
 export function backupPastDeadline(deadline: number): BackupDeadlineError {
   return new BackupDeadlineError(
     `the backup reached its deadline (${new Date(deadline).toISOString()}) before it was done; no archive was published`,

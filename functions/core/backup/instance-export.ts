@@ -21,6 +21,7 @@ import {
   IdentityRead,
   type InstanceIdentities,
 } from './closing-check.js';
+import { BackupCoverage } from './coverage.js';
 import { backupIncomplete, backupPastDeadline } from './errors.js';
 import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './history.js';
 import { ListedGraphs } from './listed-versions.js';
@@ -34,10 +35,13 @@ const DEFAULT_ROWS_PER_CHUNK = 10_000;
 export class InstanceExport {
   private readonly counts: Record<string, number> = {};
   private readonly skipped: SkippedResource[] = [];
+  /** Excluded kinds, and kinds the key may not read (which fail the backup). */
+  private readonly coverage: BackupCoverage;
   private readonly warnings: ArchiveWarning[] = [];
   private readonly projectIds = new Set<string>();
-  private readonly references = new BackupReferences(this.warnings, (resource) =>
-    this.skipped.some((s) => s.resource === resource),
+  private readonly references = new BackupReferences(
+    this.warnings,
+    (resource) => this.skipped.some((s) => s.resource === resource) || this.coverage.isLeftOut(resource),
   );
   /** What went into the archive, for the closing check. */
   private readonly tally = new ArchiveTally();
@@ -64,7 +68,9 @@ export class InstanceExport {
     private readonly options: BackupOptions,
     private readonly archive: ArchiveBuilder,
     private readonly uploadFailure: () => unknown,
-  ) {}
+  ) {
+    this.coverage = new BackupCoverage(options.exclude, deps);
+  }
 
   async run(): Promise<void> {
     const { api } = this.deps;
@@ -78,6 +84,9 @@ export class InstanceExport {
     for (const kind of EVERY_KIND.filter((k) => !k.listInProject)) {
       if (kind.resource !== 'workflows') await this.exportKind(kind);
       else {
+        // Before the longest part: a kind the key may not read fails the backup now.
+        const list = kind.list;
+        await this.coverage.refuseBefore(list && (() => list(api)));
         const unusable = await this.previousFound;
         if (unusable) this.warnings.push(unusable);
         await this.exportWorkflows();
@@ -89,6 +98,7 @@ export class InstanceExport {
     // projects, credentials and workflows).
     for (const kind of EVERY_KIND.filter((k) => k.listInProject)) await this.exportKind(kind);
     perProjectListed();
+    this.coverage.refuseIfIncomplete();
     this.references.checkForward();
     await this.confirm(await this.opening.all());
   }
@@ -123,6 +133,7 @@ export class InstanceExport {
       ...(this.previous ? { incremental: this.previous.summary() } : {}),
       counts: this.counts,
       skipped: this.skipped,
+      ...this.coverage.manifestFields(),
       warnings: this.warnings,
       danglingReferences: this.references.declared,
     });
@@ -146,7 +157,10 @@ export class InstanceExport {
     try {
       first = await peek(list());
     } catch (error) {
-      if (this.recordSkip(skippedBecause(resource, error))) return;
+      const skip = skippedBecause(resource, error);
+      // Unlicensed is a fact of the instance; a scope the key lacks is a backup that would be incomplete.
+      if (skip && skip.feature === undefined) return this.coverage.noteUnreadable(resource, skip.scope);
+      if (this.recordSkip(skip)) return;
       throw error;
     }
     this.tally.begin(resource);
@@ -175,6 +189,7 @@ export class InstanceExport {
    */
   private async exportKind(kind: Kind): Promise<void> {
     const { api } = this.deps;
+    if (this.coverage.isExcluded(kind.resource)) return this.coverage.recordExcluded(kind.resource);
     const read = { concurrency: this.options.detailConcurrency ?? 8, warnings: this.warnings };
     const records = () => kind.backup?.records?.(api, read) ?? kind.list?.(api) ?? this.inKnownProjects(kind);
     const [own] = Object.values(kind.entries);
@@ -182,7 +197,10 @@ export class InstanceExport {
       tap(records(), (record) => this.noted(kind, record)),
     );
     for (const [resource, spec] of Object.entries(kind.entries))
-      if (typeof spec.name !== 'string' && spec.readFor) await this.exportPerRecord(kind, resource, spec);
+      if (typeof spec.name !== 'string' && spec.readFor)
+        await this.exportPerRecord(kind, resource, spec).catch((error: unknown) =>
+          this.coverage.rethrow(resource, error),
+        );
   }
 
   /** An object the export writes: its id for the reference check, the projects it names for the kinds listed per project. */
@@ -201,6 +219,7 @@ export class InstanceExport {
     const { api, progress } = this.deps;
     const { name, readFor } = spec;
     if (typeof name === 'string' || !readFor) return;
+    if (this.coverage.isExcluded(resource)) return this.coverage.recordExcluded(resource);
     const parents = [...(this.tally.identities.get(kind.resource as SnapshotResource)?.keys() ?? [])];
     const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
     let records = 0;
@@ -319,8 +338,12 @@ export class InstanceExport {
     gate?: (resource: SnapshotResource) => Promise<void> | undefined,
   ): IdentityRead {
     return IdentityRead.start(this.deps.api, {
-      // A listing that cannot miss a workflow needs no reading of workflows before and after it.
-      ...(this.deps.api.listWorkflowsWithoutGaps ? { skip: ['workflows'] as const } : {}),
+      // A listing that cannot miss a workflow needs no reading of workflows before and after it;
+      // what the operator excluded is not read at all.
+      skip: [
+        ...(this.deps.api.listWorkflowsWithoutGaps ? (['workflows'] as const) : []),
+        ...EVERY_KIND.map((k) => k.resource as SnapshotResource).filter((r) => this.coverage.isExcluded(r)),
+      ],
       ...(folderProjects ? { folderProjects } : {}),
       ...(gate ? { gate } : {}),
       onItem: () => {

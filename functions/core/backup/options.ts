@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { instanceName } from '../instance/name.js';
+import { EXCLUDABLE_RESOURCES } from '../kinds/index.js';
 import { RETRY_WAIT_OPTIONS } from '../options/retry-waits.js';
-import type { OptionTable } from '../options/table.js';
-import { minutesText, switchOption, textOption } from '../options/values.js';
+import { type OptionTable, quoted } from '../options/table.js';
+import { commaList, minutesText, switchOption, textOption } from '../options/values.js';
 
 export const MAX_HISTORY_VERSIONS = 1000;
 
@@ -17,6 +18,18 @@ const historyProblem = (issue: { input?: unknown }) =>
   `${JSON.stringify(String(issue.input))}: give a whole number of versions from 0 to ${MAX_HISTORY_VERSIONS}.`;
 
 const shareProblem = 'must be a share between 0 and 1';
+
+const excludable = EXCLUDABLE_RESOURCES.join(', ');
+
+const excludedResources = z
+  .array(
+    z.enum(EXCLUDABLE_RESOURCES as [string, ...string[]], {
+      error: (issue) =>
+        `must list only ${excludable} (workflows cannot be left out); ${quoted(issue.input)} is none of them`,
+    }),
+    { error: (issue) => `must be a list of ${excludable}, not ${quoted(issue.input)}` },
+  )
+  .min(1, { error: `must name at least one of ${excludable}` });
 
 export const BACKUP_OPTIONS = {
   instance: {
@@ -48,6 +61,12 @@ export const BACKUP_OPTIONS = {
   full: switchOption(
     'read every workflow afresh; by default workflows unchanged since the previous archive of this instance in the store are copied from it',
   ),
+  exclude: {
+    schema: excludedResources,
+    event: true,
+    flag: { value: '<kinds>', fromText: commaList },
+    help: `leave these kinds out on purpose (comma-separated: ${EXCLUDABLE_RESOURCES.join(',')}); the manifest records them as excluded and who asked. Without it, a kind the API key may not read fails the backup (exit 6)`,
+  },
   shrinkAlarmShare: {
     schema: z.number({ error: shareProblem }).gt(0, { error: shareProblem }).lt(1, { error: shareProblem }),
     event: true,

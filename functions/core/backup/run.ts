@@ -43,6 +43,11 @@ export interface BackupOptions {
   deadline?: number;
   /** Read every workflow afresh, reusing nothing from the previous archive. */
   full?: boolean;
+  /**
+   * Resources left out on purpose (`--exclude`), never read; the manifest's `excluded` records them
+   * with `askedBy`. Any other kind the key may not read fails the backup.
+   */
+  exclude?: { resources: readonly string[]; askedBy: string };
 }
 
 export interface BackupResult {
@@ -86,6 +91,7 @@ export async function runBackup(deps: BackupDeps, options: BackupOptions): Promi
       durationMs,
       counts: manifest.counts,
       skipped: manifest.skipped.map((s) => s.resource),
+      excluded: (manifest.excluded ?? []).map((e) => e.resource),
       warnings: manifest.warnings.length,
     });
     progress.done('backup', `${archive.location}`);

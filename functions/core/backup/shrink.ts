@@ -7,12 +7,13 @@
  */
 import { openArchiveAt } from '../archive/access.js';
 import type { Manifest } from '../archive/format.js';
+import { EVERY_KIND } from '../kinds/index.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from '../ports.js';
 
 /** A kind's count may fall by at most this share of the previous archive's before a backup counts as shrunk. */
 export const DEFAULT_SHRINK_SHARE = 0.2;
 
-export type ManifestSummary = Pick<Manifest, 'counts' | 'skipped'>;
+export type ManifestSummary = Pick<Manifest, 'counts' | 'skipped' | 'excluded'>;
 
 export interface ShrinkVerdict {
   /** False too when there is no previous archive to compare with (`compared` says which). */
@@ -33,7 +34,8 @@ const percent = (share: number): string => `${Math.round(share * 1000) / 10} %`;
  * Compares a backup's manifest with the previous archive's. It shrank when a resource is skipped
  * now that was not skipped before, or when any count of the previous manifest (workflows, rows of
  * the data tables, …) fell by more than `share` (0–1) of itself. Fewer within the share, or more
- * skipped reasons for a resource already skipped, are not shrinking.
+ * skipped reasons for a resource already skipped, are not shrinking; nor is a kind the operator
+ * excluded on purpose (with what it also counts: a table's rows).
  */
 export function judgeShrink(
   previous: ManifestSummary | undefined,
@@ -48,7 +50,9 @@ export function judgeShrink(
     .filter((s) => !skippedBefore.has(s.resource))
     .map(({ resource, reason }) => ({ resource, reason }));
   const drop = (before: number, after: number) => (before === 0 ? 0 : (before - after) / before);
+  const excluded = excludedCounts(current);
   const fell = Object.entries(previous.counts)
+    .filter(([kind]) => !excluded.has(kind))
     .map(([kind, before]) => ({ kind, before, after: current.counts[kind] ?? 0 }))
     .filter(({ before, after }) => drop(before, after) > share);
   const reasons = [
@@ -59,6 +63,17 @@ export function judgeShrink(
     ),
   ];
   return { shrank: reasons.length > 0, compared: true, newlySkipped, workflows, fell, reasons };
+}
+
+/** The counts an exclusion leaves out: each excluded resource and what its kind also counts. */
+function excludedCounts(manifest: ManifestSummary): Set<string> {
+  const resources = (manifest.excluded ?? []).map((e) => e.resource);
+  return new Set(
+    resources.flatMap((resource) => [
+      resource,
+      ...(EVERY_KIND.find((kind) => kind.resource === resource)?.alsoCounted ?? []),
+    ]),
+  );
 }
 
 /**

@@ -2,17 +2,27 @@
  * The comparison of two snapshots: every object is keyed by its kind's natural key (the same key
  * the restore matches by), its canonical record compared field by field. Workflow bodies and rows
  * stay streamed: workflows are compared by digest, and only those that differ are read again.
+ * What one side's licence keeps it from holding is not a difference: it is listed apart as not
+ * comparable on that side, and where objects sit is not compared when one side has no projects.
  */
 
 import type { InstanceNames } from '../instance/identity.js';
 import { stableStringify } from '../json.js';
 import { rowContent } from '../kinds/data-tables/index.js';
 import type { SnapshotResource } from '../kinds/index.js';
-import { SNAPSHOT_RESOURCES } from '../kinds/index.js';
+import { kindOf, SNAPSHOT_RESOURCES } from '../kinds/index.js';
+import type { DiffRecord } from '../kinds/kind.js';
 import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import type { Json } from '../n8n-types.js';
 import { fieldDifferences } from './format.js';
-import { indexSide, keyOfWorkflow, type SideIndex, uniqueKey } from './side-index.js';
+import {
+  indexSide,
+  isUnplaced,
+  keyOfWorkflow,
+  type Placement,
+  type SideIndex,
+  uniqueKey,
+} from './side-index.js';
 import type { InstanceSnapshot } from './snapshot.js';
 
 export interface Difference {
@@ -24,17 +34,33 @@ export interface Difference {
   details?: string[];
 }
 
+/** What cannot be compared because one side's licence keeps it from holding it: not a difference. */
+export interface NotComparable {
+  resource: string;
+  /** The side whose licence keeps it from holding what the other side has. */
+  side: 'a' | 'b';
+  /** Which side, and why, e.g. `b: the instance is not licensed for feat:variables; a has 4`. */
+  reason: string;
+}
+
 export interface DiffResult {
+  /** No difference; what is not comparable does not count. */
   equal: boolean;
   a: string;
   b: string;
   differences: Difference[];
-  /** Resources compared, with how many objects each side has. */
+  /** Resources compared, with how many objects each side has (rows: of the tables both sides have). */
   compared: Record<string, { a: number; b: number }>;
+  notComparable: NotComparable[];
+  /** With `ignoreUsers`: differences left out because they follow users (personal projects, members). */
+  leftOut: number;
 }
 
 export interface DiffOptions {
-  /** Leave out users (a restore does not create users). Default false. */
+  /**
+   * Leave out users, project members and personal projects (with the team projects a restore made
+   * for users without an account): a restore cannot create users. Default false.
+   */
   ignoreUsers?: boolean;
   /** At most this many field differences per object. Default 10. */
   detailLimit?: number;
@@ -45,41 +71,170 @@ export async function diffInstances(
   b: InstanceSnapshot,
   options: DiffOptions = {},
 ): Promise<DiffResult> {
-  const left = await indexSide(a);
-  const right = await indexSide(b);
+  const unlicensed = { a: await a.unlicensed(), b: await b.unlicensed() };
+  const placement = placementOf(unlicensed);
+  const sides = { a, b };
+  const indexes = { left: await indexSide(a, placement), right: await indexSide(b, placement) };
+  const { left, right } = indexes;
   const differences: Difference[] = [];
+  const notComparable: NotComparable[] = [];
   const compared: Record<string, { a: number; b: number }> = {};
   const limit = options.detailLimit ?? 10;
+  const users = new UsersLeftOut(options.ignoreUsers === true);
 
   for (const resource of SNAPSHOT_RESOURCES) {
     if (resource === 'workflows') continue;
-    if (resource === 'users' && options.ignoreUsers) continue;
-    const l = left.records.get(resource) ?? new Map();
-    const r = right.records.get(resource) ?? new Map();
+    const l = left.records.get(resource) ?? new Map<string, DiffRecord>();
+    const r = right.records.get(resource) ?? new Map<string, DiffRecord>();
     compared[resource] = { a: l.size, b: r.size };
-    if (reportUnavailable(resource, left, right, l.size, r.size, a, b, differences)) continue;
-    compareMaps(resource, l, r, limit, differences);
-  }
-
-  await compareRows(a, b, left, right, differences);
-
-  compared.workflows = { a: left.workflowDigests.size, b: right.workflowDigests.size };
-  if (
-    !reportUnavailable(
-      'workflows',
-      left,
-      right,
-      left.workflowDigests.size,
-      right.workflowDigests.size,
-      a,
-      b,
-      differences,
+    const licence = notComparableOf(resource, unlicensed, indexes, sides);
+    if (licence) notComparable.push(licence);
+    else if (
+      !reportUnavailable(resource, left, right, l.size, r.size, a, b, differences) &&
+      !isUnplaced(resource, placement)
     )
-  ) {
-    await compareWorkflows(a, b, left, right, limit, differences);
+      compareMaps(resource, l, r, limit, differences, users);
+  }
+  const unplaced = placementNotCompared(placement, unlicensed);
+  if (unplaced) notComparable.push(unplaced);
+
+  compared.dataTableRows = await compareRows(a, b, left, right, differences);
+  compared.workflows = { a: left.workflowDigests.size, b: right.workflowDigests.size };
+  const { a: inA, b: inB } = compared.workflows;
+  if (!reportUnavailable('workflows', left, right, inA, inB, a, b, differences))
+    await compareWorkflows(sides, indexes, limit, differences, placement);
+
+  return {
+    equal: differences.length === 0,
+    a: a.label,
+    b: b.label,
+    differences,
+    compared,
+    notComparable,
+    leftOut: users.count,
+  };
+}
+
+const PROJECTS: SnapshotResource = 'projects';
+
+type Unlicensed = { a: Set<SnapshotResource>; b: Set<SnapshotResource> };
+
+/** Where objects sit is compared only where both sides can hold projects (and folders). */
+function placementOf(unlicensed: Unlicensed): Placement {
+  const either = (resource: SnapshotResource) => unlicensed.a.has(resource) || unlicensed.b.has(resource);
+  return {
+    byProject: !either(PROJECTS),
+    byFolder: !either(PROJECTS) && !SNAPSHOT_RESOURCES.some((r) => kindOf(r).listInProject && either(r)),
+  };
+}
+
+/** Where objects sit is not compared: said once, of the side that cannot place them (when only one cannot). */
+function placementNotCompared(placement: Placement, unlicensed: Unlicensed): NotComparable | undefined {
+  const lacks = (side: 'a' | 'b') =>
+    [...unlicensed[side]].some((r) => r === PROJECTS || kindOf(r).listInProject !== undefined);
+  const side = lacks('a') && !lacks('b') ? 'a' : lacks('b') && !lacks('a') ? 'b' : undefined;
+  if (!side) return undefined;
+  const where = placement.byProject ? 'folder' : 'project and folder';
+  return {
+    resource: 'workflows',
+    side,
+    reason: `the ${where} each sits in is not compared: side ${side}'s licence does not allow them`,
+  };
+}
+
+/**
+ * A kind one side is not licensed for while the other holds some: not comparable there. Where
+ * neither side can hold it, or the other holds none, there is nothing to compare or say.
+ */
+function notComparableOf(
+  resource: SnapshotResource,
+  unlicensed: Unlicensed,
+  { left, right }: { left: SideIndex; right: SideIndex },
+  { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
+): NotComparable | undefined {
+  if (unlicensed.a.has(resource) && unlicensed.b.has(resource)) return undefined;
+  for (const [side, other, snapshot, otherSnapshot, index] of [
+    ['a', 'b', a, b, right],
+    ['b', 'a', b, a, left],
+  ] as const) {
+    const held = index.records.get(resource)?.size ?? 0;
+    if (!unlicensed[side].has(resource) || held === 0) continue;
+    const why = (side === 'a' ? left : right).unavailable.get(resource) ?? 'not licensed';
+    return {
+      resource,
+      side,
+      reason: `${snapshot.label} (${side}): ${why}; ${otherSnapshot.label} (${other}) has ${held}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * `--ignore-users`: a difference in a record there because of a user (a user, a personal project)
+ * or only in fields about users (members) is left out, and counted.
+ */
+class UsersLeftOut {
+  count = 0;
+
+  constructor(private readonly ignore: boolean) {}
+
+  /** The difference to report of two records (either may be missing), or none. */
+  difference(
+    resource: SnapshotResource,
+    key: string,
+    left: DiffRecord | undefined,
+    right: DiffRecord | undefined,
+    limit: number,
+  ): Difference | undefined {
+    const found = differenceOf(resource, key, left, right, limit, []);
+    if (!found || !this.ignore) return found;
+    if (left?.followsUsers || right?.followsUsers) return this.leftOut();
+    const fields = left?.userFields ?? right?.userFields ?? [];
+    if (found.change !== 'changed' || fields.length === 0) return found;
+    return differenceOf(resource, key, left, right, limit, fields) ?? this.leftOut();
   }
 
-  return { equal: differences.length === 0, a: a.label, b: b.label, differences, compared };
+  private leftOut(): undefined {
+    this.count += 1;
+    return undefined;
+  }
+}
+
+/** Two records' difference, fields in `without` left out, and fields only one side knows. */
+function differenceOf(
+  resource: SnapshotResource,
+  key: string,
+  left: DiffRecord | undefined,
+  right: DiffRecord | undefined,
+  limit: number,
+  without: readonly string[],
+): Difference | undefined {
+  if (!left) return right ? { resource, key, change: 'only-in-b' } : undefined;
+  if (!right) return { resource, key, change: 'only-in-a' };
+  const unknown = (left.knownOnlySometimes ?? []).filter(
+    (field) => !hasField(left.canonical, field) || !hasField(right.canonical, field),
+  );
+  const omit = [...without, ...unknown];
+  const details = fieldDifferences(
+    omitFields(left.canonical, omit),
+    omitFields(right.canonical, omit),
+    '',
+    limit,
+  );
+  return details.length > 0 ? { resource, key, change: 'changed', details } : undefined;
+}
+
+function hasField(value: Json, field: string): boolean {
+  return isObject(value) && field in value;
+}
+
+function omitFields(value: Json, fields: readonly string[]): Json {
+  if (fields.length === 0 || !isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([field]) => !fields.includes(field)));
+}
+
+function isObject(value: Json): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function reportUnavailable(
@@ -116,21 +271,16 @@ function reportUnavailable(
 
 function compareMaps(
   resource: SnapshotResource,
-  left: Map<string, Json>,
-  right: Map<string, Json>,
+  left: Map<string, DiffRecord>,
+  right: Map<string, DiffRecord>,
   limit: number,
   differences: Difference[],
+  users: UsersLeftOut,
 ): void {
-  for (const [key, value] of left) {
-    const other = right.get(key);
-    if (other === undefined) differences.push({ resource, key, change: 'only-in-a' });
-    else {
-      const details = fieldDifferences(value, other, '', limit);
-      if (details.length > 0) differences.push({ resource, key, change: 'changed', details });
-    }
+  for (const key of new Set([...left.keys(), ...right.keys()])) {
+    const found = users.difference(resource, key, left.get(key), right.get(key), limit);
+    if (found) differences.push(found);
   }
-  for (const key of right.keys())
-    if (!left.has(key)) differences.push({ resource, key, change: 'only-in-b' });
 }
 
 async function compareRows(
@@ -139,7 +289,8 @@ async function compareRows(
   left: SideIndex,
   right: SideIndex,
   differences: Difference[],
-): Promise<void> {
+): Promise<{ a: number; b: number }> {
+  const rows = { a: 0, b: 0 };
   const rightTables = right.ids.get('dataTables') ?? new Map<string, string>();
   for (const [key, leftId] of left.ids.get('dataTables') ?? []) {
     const rightId = rightTables.get(key);
@@ -154,7 +305,11 @@ async function compareRows(
       const [x, y] = await Promise.all([l.next(), r.next()]);
       if (!x.done) leftCount += 1;
       if (!y.done) rightCount += 1;
-      if (x.done && y.done) break;
+      if (x.done && y.done) {
+        rows.a += leftCount;
+        rows.b += rightCount;
+        break;
+      }
       position += 1;
       if (
         firstDifference === undefined &&
@@ -172,15 +327,15 @@ async function compareRows(
       });
     }
   }
+  return rows;
 }
 
 async function compareWorkflows(
-  a: InstanceSnapshot,
-  b: InstanceSnapshot,
-  left: SideIndex,
-  right: SideIndex,
+  { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
+  { left, right }: { left: SideIndex; right: SideIndex },
   limit: number,
   differences: Difference[],
+  placement: Placement,
 ): Promise<void> {
   const changed = new Set<string>();
   for (const [key, digest] of left.workflowDigests) {
@@ -193,8 +348,8 @@ async function compareWorkflows(
   }
   if (changed.size === 0) return;
   // Only the workflows that differ are read again, to say how.
-  const leftForms = await canonicalFormsOf(a, left.names, changed);
-  const rightForms = await canonicalFormsOf(b, right.names, changed);
+  const leftForms = await canonicalFormsOf(a, left.names, changed, placement);
+  const rightForms = await canonicalFormsOf(b, right.names, changed, placement);
   for (const key of changed) {
     differences.push({
       resource: 'workflows',
@@ -209,8 +364,9 @@ async function canonicalFormsOf(
   side: InstanceSnapshot,
   names: InstanceNames,
   keys: Set<string>,
+  placement: Placement,
 ): Promise<Map<string, Json>> {
-  const canonicalizer = new WorkflowCanonicalizer(names);
+  const canonicalizer = new WorkflowCanonicalizer(names, placement);
   const forms = new Map<string, Json>();
   const seen = new Map<string, null>();
   for await (const workflow of side.workflows()) {

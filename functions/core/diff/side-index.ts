@@ -4,17 +4,27 @@
  */
 import { emptyInstanceNames, type InstanceNames, owningProjectId } from '../instance/identity.js';
 import { digestOf } from '../json.js';
-import { EVERY_KIND, type SnapshotResource } from '../kinds/index.js';
+import { EVERY_KIND, kindOf, type SnapshotResource } from '../kinds/index.js';
+import type { DiffRecord } from '../kinds/kind.js';
 import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import { workflowKey } from '../kinds/workflows/index.js';
 import type { Json, Workflow } from '../n8n-types.js';
 import type { InstanceSnapshot } from './snapshot.js';
 
+/**
+ * What a comparison can say of where objects sit: `byProject: false` when one side is not licensed
+ * for projects (everything sits in one place there), `byFolder: false` likewise for folders.
+ */
+export interface Placement {
+  byProject: boolean;
+  byFolder: boolean;
+}
+
 export interface SideIndex {
   names: InstanceNames;
   unavailable: Map<SnapshotResource, string>;
-  /** Canonical records per kind except workflows, by key. */
-  records: Map<SnapshotResource, Map<string, Json>>;
+  /** Records per kind except workflows, by key, each with its canonical form. */
+  records: Map<SnapshotResource, Map<string, DiffRecord>>;
   /** Ids per kind except workflows, by key (a table's rows are compared by streaming, by its id). */
   ids: Map<SnapshotResource, Map<string, string>>;
   /** Workflows: key → digest of the canonical form. */
@@ -25,7 +35,10 @@ export interface SideIndex {
  * Indexes every kind the diff compares by its natural key (`Kind.diff`), in the order of KINDS: a
  * kind names its ids for the kinds after it (projects, then what sits in them); workflows last.
  */
-export async function indexSide(side: InstanceSnapshot): Promise<SideIndex> {
+export async function indexSide(
+  side: InstanceSnapshot,
+  placement: Placement = { byProject: true, byFolder: true },
+): Promise<SideIndex> {
   const index: SideIndex = {
     names: emptyInstanceNames(),
     unavailable: await side.unavailable(),
@@ -36,24 +49,39 @@ export async function indexSide(side: InstanceSnapshot): Promise<SideIndex> {
   for (const kind of EVERY_KIND) {
     if (!kind.diff) continue;
     const resource = kind.resource as SnapshotResource;
+    // Without placement on one side, projects (and what sits in them per project) name nothing:
+    // they are indexed (counted, never compared) under names no other kind sees.
+    const unplaced = isUnplaced(resource, placement);
     const records: unknown[] = [];
     for await (const record of side.records(resource)) records.push(record);
-    const canonical = new Map<string, Json>();
+    const indexed = new Map<string, DiffRecord>();
     const ids = new Map<string, string>();
-    for (const { key, canonical: form, id } of kind.diff.index(records, index.names)) {
-      const unique = uniqueKey(canonical, key);
-      canonical.set(unique, form);
-      ids.set(unique, id);
+    for (const record of kind.diff.index(records, unplaced ? emptyInstanceNames() : index.names)) {
+      const unique = uniqueKey(indexed, record.key);
+      indexed.set(unique, record);
+      ids.set(unique, record.id);
     }
-    index.records.set(resource, canonical);
+    index.records.set(resource, indexed);
     index.ids.set(resource, ids);
   }
-  await indexWorkflows(side, index);
+  await indexWorkflows(side, index, placement);
   return index;
 }
 
+/** The kind whose objects place the others: the only resource name this module needs. */
+const PROJECTS: SnapshotResource = 'projects';
+
+/**
+ * Projects, and what sits in them per project, where one side cannot place objects: keyed on that
+ * side by ids, they are counted (for what is not comparable) but never compared.
+ */
+export function isUnplaced(resource: SnapshotResource, placement: Placement): boolean {
+  const inProject = kindOf(resource).listInProject !== undefined;
+  return (!placement.byProject && (resource === PROJECTS || inProject)) || (!placement.byFolder && inProject);
+}
+
 /** Workflow names first (a workflow may call one later in the listing), then their digests: two reads. */
-async function indexWorkflows(side: InstanceSnapshot, index: SideIndex): Promise<void> {
+async function indexWorkflows(side: InstanceSnapshot, index: SideIndex, placement: Placement): Promise<void> {
   const keys: string[] = [];
   const seen = new Map<string, Json>();
   for await (const workflow of side.workflows()) {
@@ -62,7 +90,7 @@ async function indexWorkflows(side: InstanceSnapshot, index: SideIndex): Promise
     seen.set(key, null);
     keys.push(key);
   }
-  const canonicalizer = new WorkflowCanonicalizer(index.names);
+  const canonicalizer = new WorkflowCanonicalizer(index.names, placement);
   let position = 0;
   for await (const workflow of side.workflows()) {
     const key = keys[position] ?? keyOfWorkflow(workflow, index.names);

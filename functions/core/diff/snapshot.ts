@@ -19,6 +19,8 @@ export interface InstanceSnapshot {
   readonly label: string;
   /** Kinds this side could not read, with why (not licensed, key lacks a scope, skipped at backup). */
   unavailable(): Promise<Map<SnapshotResource, string>>;
+  /** Of those, the kinds the instance is not licensed for (nothing there can differ: it cannot hold them). */
+  unlicensed(): Promise<Set<SnapshotResource>>;
   /** One kind's objects as the archive holds them (workflows: see `workflows`). */
   records(resource: SnapshotResource): AsyncIterable<unknown>;
   dataTableRows(tableId: string): AsyncIterable<DataTableRow>;
@@ -36,7 +38,17 @@ export function archiveSnapshot(archive: OpenedArchive, label: string): Instance
   return {
     label,
     async unavailable() {
-      return new Map(archive.manifest.skipped.map((s) => [s.resource as SnapshotResource, s.reason]));
+      const { skipped, excluded = [] } = archive.manifest;
+      return new Map([
+        ...skipped.map((s) => [s.resource as SnapshotResource, s.reason] as const),
+        ...excluded.map(
+          (e) => [e.resource as SnapshotResource, `excluded from the backup by ${e.askedBy}`] as const,
+        ),
+      ]);
+    },
+    async unlicensed() {
+      const skipped = archive.manifest.skipped.filter((s) => s.feature !== undefined);
+      return new Set(skipped.map((s) => s.resource as SnapshotResource));
     },
     records: (resource) => entry(resource),
     async *dataTableRows(tableId) {
@@ -55,14 +67,16 @@ export function archiveSnapshot(archive: OpenedArchive, label: string): Instance
  * missing scope) count as unavailable, found out by reading the first item.
  */
 export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}): InstanceSnapshot {
-  let probed: Promise<Map<SnapshotResource, string>> | undefined;
-  const unavailable = () => {
+  let probed: Promise<Probed> | undefined;
+  const probe = () => {
     probed ??= probeUnavailable(api);
     return probed;
   };
+  const unavailable = async () => (await probe()).reasons;
   return {
     label: api.baseUrl,
     unavailable,
+    unlicensed: async () => (await probe()).unlicensed,
     async *records(resource) {
       if ((await unavailable()).has(resource)) return;
       const kind = kindOf(resource);
@@ -73,22 +87,47 @@ export function liveSnapshot(api: N8nApi, options: { concurrency?: number } = {}
   };
 }
 
-async function probeUnavailable(api: N8nApi): Promise<Map<SnapshotResource, string>> {
-  const unavailable = new Map<SnapshotResource, string>();
+interface Probed {
+  reasons: Map<SnapshotResource, string>;
+  unlicensed: Set<SnapshotResource>;
+}
+
+async function probeUnavailable(api: N8nApi): Promise<Probed> {
+  const reasons = new Map<SnapshotResource, string>();
+  const unlicensed = new Set<SnapshotResource>();
   // A required kind's failure is real; kinds listed per project follow the projects (below).
   for (const kind of EVERY_KIND) {
     const list = kind.list;
     if (kind.required || !list) continue;
-    const reason = await probeListing(() => list(api));
-    if (reason) unavailable.set(kind.resource as SnapshotResource, reason);
+    const resource = kind.resource as SnapshotResource;
+    const why = await probeListing(() => list(api));
+    if (why === undefined) continue;
+    reasons.set(resource, why.reason);
+    if (why.unlicensed) unlicensed.add(resource);
   }
-  if (unavailable.has('projects'))
-    for (const kind of EVERY_KIND.filter((k) => k.listInProject))
-      unavailable.set(
-        kind.resource as SnapshotResource,
-        `${kind.resource} are listed per project, and projects are unavailable`,
-      );
-  return unavailable;
+  const firstProject = reasons.has('projects') ? undefined : await firstProjectId(api);
+  for (const kind of EVERY_KIND.filter((k) => k.listInProject)) {
+    const resource = kind.resource as SnapshotResource;
+    if (reasons.has('projects')) {
+      reasons.set(resource, `${kind.resource} are listed per project, and projects are unavailable`);
+      if (unlicensed.has('projects')) unlicensed.add(resource);
+      continue;
+    }
+    // A kind listed per project (folders) has its own licence: asked of the first project.
+    const why =
+      firstProject === undefined
+        ? undefined
+        : await probeListing(() => kind.listInProject?.(api, firstProject) ?? empty());
+    if (why === undefined) continue;
+    reasons.set(resource, why.reason);
+    if (why.unlicensed) unlicensed.add(resource);
+  }
+  return { reasons, unlicensed };
+}
+
+async function firstProjectId(api: N8nApi): Promise<string | undefined> {
+  for await (const project of api.listProjects()) return project.id;
+  return undefined;
 }
 
 /** A kind listed per project, in every project; a project it cannot be listed in ends the listing. */

@@ -6,7 +6,7 @@
 import type { Manifest } from '../archive/format.js';
 import type { DiffResult } from '../diff/index.js';
 import { formatDifferences } from '../diff/index.js';
-import { COUNTED_RESOURCES } from '../kinds/index.js';
+import { COUNTED_RESOURCES, type CountedResource } from '../kinds/index.js';
 import { isObjectFailure } from '../restore/ledger-state.js';
 import { incompleteSummary } from '../restore/report.js';
 import type { RestoreReport } from '../restore/types.js';
@@ -21,7 +21,10 @@ export interface DrillKindCounts {
   resource: string;
   /** Objects the archive holds (its manifest's count). */
   inArchive: number;
-  /** Created, updated or matched in the scratch instance. */
+  /**
+   * What the scratch instance holds of it after the restore (the comparison's count; the restore's
+   * created, updated and matched where the comparison could not run).
+   */
   restored: number;
   failed: number;
 }
@@ -66,7 +69,7 @@ export interface DrillFacts {
   /** The restore's report, or why it stopped with an error. */
   restore: { done: boolean; report: RestoreReport } | { done: true; error: string };
   /** `error`: the comparison could not run, and why. */
-  diff: DiffResult & { leftOut?: number; error?: string };
+  diff: DiffResult & { error?: string };
   steps: readonly StepTime[];
   wiped?: WipeCounts;
 }
@@ -100,9 +103,7 @@ export function buildDrillReport(facts: DrillFacts): DrillReport {
     kinds: COUNTED_RESOURCES.map((resource) => ({
       resource,
       inArchive: manifest.counts[resource] ?? 0,
-      restored: restore
-        ? restore.created[resource] + restore.updated[resource] + restore.skipped[resource]
-        : 0,
+      restored: held(diff, resource, restore),
       failed: restore ? restore.failed[resource] : 0,
     })),
     restore: {
@@ -117,10 +118,27 @@ export function buildDrillReport(facts: DrillFacts): DrillReport {
       listed: differenceLines.slice(0, LISTED),
       leftOut: diff.leftOut ?? 0,
     },
-    skippedAtBackup: manifest.skipped.map((s) => ({ resource: s.resource, reason: s.reason })),
+    skippedAtBackup: [
+      ...manifest.skipped.map((s) => ({ resource: s.resource, reason: s.reason })),
+      ...(manifest.excluded ?? []).map((e) => ({ resource: e.resource, reason: `excluded by ${e.askedBy}` })),
+    ],
     steps: [...facts.steps],
     perKind: timePerKind(facts.steps),
   };
+}
+
+/**
+ * What the scratch holds of a kind: counted by the comparison, so a kind the scratch cannot hold
+ * (unlicensed) or objects planned as skipped that never landed show as what they are.
+ */
+function held(
+  diff: DrillFacts['diff'],
+  resource: CountedResource,
+  restore: RestoreReport | undefined,
+): number {
+  const counted = diff.error ? undefined : diff.compared[resource]?.b;
+  if (counted !== undefined) return counted;
+  return restore ? restore.created[resource] + restore.updated[resource] : 0;
 }
 
 /** Why a drill failed, one line each: the restore stopped or is incomplete, or the comparison found differences. */

@@ -19,6 +19,7 @@ import type {
   Clock,
   LedgerStore,
   Logger,
+  N8nApi,
   N8nCapabilities,
   N8nScratchApi,
   Progress,
@@ -164,13 +165,12 @@ export async function finishDrill(
   const diff = await timer
     .time('diff', () => compareWithArchive(deps.archive, deps.location, deps.api))
     .catch((error: unknown) => ({
-      ...({
-        equal: false,
-        a: deps.location,
-        b: deps.api.baseUrl,
-        differences: [],
-        compared: {},
-      } as DiffResult),
+      equal: false,
+      a: deps.location,
+      b: deps.api.baseUrl,
+      differences: [],
+      compared: {},
+      notComparable: [],
       leftOut: 0,
       error: messageOf(error),
     }));
@@ -203,37 +203,34 @@ export async function finishDrill(
 }
 
 /**
- * The archive against the scratch instance, as `n8n-ark diff` compares them, less what a restore
- * cannot write: users (n8n only invites by e-mail), so personal projects and project memberships,
- * which follow users; and the drill-target tag. What was left out is counted, not hidden.
+ * The archive against the scratch instance, as `n8n-ark diff --ignore-users` compares them (users,
+ * personal projects and project memberships follow users, whom a restore cannot create; what was
+ * left out is counted, not hidden), less the drill-target tag. What the scratch's licence keeps it
+ * from holding fails the drill: a drill proves the archive restores whole.
  */
 export async function compareWithArchive(
   archive: OpenedArchive,
   location: string,
-  api: N8nScratchApi,
-): Promise<DrillComparison> {
-  const result = await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), {
-    ignoreUsers: true,
-  });
-  const withoutMarker = leaveOutMarker(result);
-  const differences = withoutMarker.differences.filter((d) => !followsUsers(d));
-  return {
-    ...withoutMarker,
-    equal: differences.length === 0,
-    differences,
-    leftOut: result.differences.filter(followsUsers).length,
-  };
-}
-
-export type DrillComparison = DiffResult & {
-  /** Differences in personal projects and project members: they follow users, which no restore creates. */
-  leftOut: number;
-};
-
-function followsUsers(d: Difference): boolean {
-  if (d.resource !== 'projects') return false;
-  if (d.key.startsWith('personal:')) return true;
-  return d.change === 'changed' && (d.details ?? []).every((line) => line.startsWith('members'));
+  api: N8nApi,
+): Promise<DiffResult> {
+  const result = leaveOutMarker(
+    await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), { ignoreUsers: true }),
+  );
+  const cannotHold = result.notComparable
+    .filter((n) => n.side === 'b')
+    .map(
+      (n): Difference => ({
+        resource: n.resource as Difference['resource'],
+        key: '*',
+        change: 'unavailable',
+        details: [n.reason],
+      }),
+    );
+  const differences = [...cannotHold, ...result.differences];
+  // What the archive's own source could not hold (e.g. projects on a community edition) is not in
+  // the archive: the scratch having some (its owner's personal project) is not comparable, no failure.
+  const notComparable = result.notComparable.filter((n) => n.side === 'a');
+  return { ...result, equal: differences.length === 0, differences, notComparable };
 }
 
 /** A drill restores afresh every time: its ledger lives in memory (a finished ledger would write nothing). */

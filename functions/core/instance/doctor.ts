@@ -19,6 +19,8 @@ export interface ResourceCheck {
   resource: string;
   read: ReadStatus;
   detail?: string;
+  /** The scope n8n named when the key may not read it (`missing-scope`). */
+  scope?: string;
   /** Scopes a restore of this resource needs that the key lacks; undefined when the key's scopes are unknown. */
   missingRestoreScopes?: string[];
 }
@@ -27,6 +29,16 @@ export interface DoctorReport {
   url: string;
   /** The key can read workflows: the minimum for a useful backup. */
   canBackUp: boolean;
+  /**
+   * Whether a backup would be complete: every kind readable or not licensed. A kind the key may not
+   * read fails the backup unless excluded (`wouldExclude`, the `--exclude` that backs up without them).
+   */
+  completeBackup: {
+    complete: boolean;
+    missingScopes: string[];
+    wouldExclude: string[];
+    notLicensed: string[];
+  };
   /** Every resource readable here can also be restored with this key (when scopes are known). */
   canRestore: boolean | undefined;
   scopes: string[] | undefined;
@@ -40,9 +52,9 @@ export const RESTORE_SCOPES: Readonly<Record<string, readonly string[]>> = Objec
   EVERY_KIND.map((kind) => [kind.resource, kind.restoreScopes]),
 );
 
-async function probe(
-  list: () => AsyncIterable<unknown>,
-): Promise<{ read: ReadStatus; detail?: string; first?: unknown }> {
+type Probe = { read: ReadStatus; detail?: string; scope?: string; first?: unknown };
+
+async function probe(list: () => AsyncIterable<unknown>): Promise<Probe> {
   try {
     const { items } = await peek(list());
     for await (const first of items) return { read: 'ok', first };
@@ -51,7 +63,11 @@ async function probe(
     if (error instanceof FeatureNotLicensedError)
       return { read: 'not-licensed', detail: `needs ${error.feature}` };
     if (error instanceof MissingScopeError)
-      return { read: 'missing-scope', detail: `needs ${error.scope ?? 'a scope'}` };
+      return {
+        read: 'missing-scope',
+        detail: `needs ${error.scope ?? 'a scope'}`,
+        ...(error.scope ? { scope: error.scope } : {}),
+      };
     // A wrong URL or a rejected key is not a per-resource finding: it ends the check with its own message.
     if (error instanceof ConnectionError || error instanceof AuthenticationError) throw error;
     return { read: 'error', detail: (error as Error).message };
@@ -70,7 +86,7 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
           read: 'not-checked' as const,
           detail: `no project could be listed to look for ${kind.resource} in`,
         };
-  const checks: [string, { read: ReadStatus; detail?: string }][] = [];
+  const checks: [string, Probe][] = [];
   for (const kind of EVERY_KIND) {
     const known =
       kind.resource === 'workflows' ? workflows : kind.resource === 'projects' ? projects : undefined;
@@ -79,7 +95,7 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
     checks.push([kind.resource, result]);
   }
   const scopes = await api.discoverScopes();
-  const resources = checks.map(([resource, result]): ResourceCheck => {
+  const resources = checks.map(([resource, { first: _first, ...result }]): ResourceCheck => {
     const needed = RESTORE_SCOPES[resource] ?? [];
     return {
       resource,
@@ -91,10 +107,23 @@ export async function runDoctor(api: N8nApi & N8nCapabilities): Promise<DoctorRe
   return {
     url: api.baseUrl,
     canBackUp: workflows.read === 'ok',
+    completeBackup: completeness(resources),
     canRestore: scopes ? restorable.every((r) => (r.missingRestoreScopes ?? []).length === 0) : undefined,
     scopes,
     resources,
     keepWorkflowIds: await keepWorkflowIdsCheck(api, scopes),
+  };
+}
+
+/** Would a backup with this key be complete, and what would it need to leave out to run? */
+function completeness(resources: readonly ResourceCheck[]): DoctorReport['completeBackup'] {
+  const unreadable = resources.filter((r) => r.read === 'missing-scope' && r.resource !== 'workflows');
+  const missingScopes = [...new Set(unreadable.map((r) => r.scope ?? `a scope for ${r.resource}`))];
+  return {
+    complete: unreadable.length === 0,
+    missingScopes,
+    wouldExclude: unreadable.map((r) => r.resource),
+    notLicensed: resources.filter((r) => r.read === 'not-licensed').map((r) => r.resource),
   };
 }
 

@@ -32,8 +32,13 @@ export async function readListing<T>(list: () => AsyncIterable<T>): Promise<List
   }
 }
 
-/** Reads the first item only: enough to learn whether the resource can be read at all. */
-export async function probeListing(list: () => AsyncIterable<unknown>): Promise<string | undefined> {
+/**
+ * Reads the first item only: enough to learn whether the resource can be read at all, and if not,
+ * why, and whether it is the instance's licence (then it cannot hold any) rather than the key.
+ */
+export async function probeListing(
+  list: () => AsyncIterable<unknown>,
+): Promise<{ reason: string; unlicensed: boolean } | undefined> {
   try {
     const iterator = list()[Symbol.asyncIterator]();
     await iterator.next();
@@ -42,7 +47,7 @@ export async function probeListing(list: () => AsyncIterable<unknown>): Promise<
   } catch (error) {
     const reason = unavailableReason(error);
     if (reason === undefined) throw error;
-    return reason;
+    return { reason, unlicensed: error instanceof FeatureNotLicensedError };
   }
 }
 

@@ -8,7 +8,7 @@ import { credentialsKind } from './credentials/index.js';
 import { dataTablesKind } from './data-tables/index.js';
 import { foldersKind } from './folders.js';
 import type { Kind } from './kind.js';
-import { projectsKind } from './projects.js';
+import { projectsKind } from './projects/index.js';
 import { kindLists } from './shared/kind-lists.js';
 import type { SourceRecords, TargetRecords } from './shared/state.js';
 import { tagsKind } from './tags.js';
@@ -49,6 +49,8 @@ export const RESTORE_RESOURCES = lists.RESTORE_RESOURCES as readonly RestoreReso
 /** In the order they run. */
 export const RESTORE_STEPS = lists.RESTORE_STEPS as readonly RestoreStep[];
 export const COUNTED_RESOURCES = lists.COUNTED_RESOURCES as readonly CountedResource[];
+/** What a backup may leave out on purpose (`--exclude`). */
+export const EXCLUDABLE_RESOURCES = lists.EXCLUDABLE_RESOURCES;
 export const kindOf: (resource: SnapshotResource) => Kind = lists.kindOf;
 
 export type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { OpenedArchive } from '../archive/format.js';
 import type { InstanceNames } from '../instance/identity.js';
-import type { Json } from '../n8n-types.js';
+import type { Json, UserInvitation } from '../n8n-types.js';
 import type { Logger, N8nApi, N8nCapabilities, N8nScratchApi, Progress, SecretSource } from '../ports.js';
 import type { CountedResource, RestoreResource, RestoreStep } from './index.js';
 import type { ClosingJudge } from './shared/closing-judge.js';
@@ -42,6 +42,8 @@ export interface KindPlanOptions {
   readonly placement?: {
     /** Source project name → target project name. */
     readonly projectMap?: ReadonlyMap<string, string> | undefined;
+    /** Invite members without an account on the target (POST /users), then add them. */
+    readonly inviteUsers?: boolean | undefined;
   };
   readonly conflicts?: { readonly dataTableRows?: DataTableRowsPolicy | undefined };
   readonly workflowWrite?: KindApplyOptions['workflowWrite'] & { readonly keepWorkflowIds?: boolean };
@@ -73,11 +75,10 @@ export interface PlanContext {
   /** Outside --only, yet matched to the target so references to it resolve. */
   isMatchable(resource: RestoreResource): boolean;
   pulledInBy(resource: RestoreResource, id: string): { pulledInBy?: string };
-  /**
-   * --on-conflict for an object the selection chose; `skip` for one it pulled in (a dependency that
-   * exists is kept as it is: overwriting or copying it needs its own selection).
-   */
+  /** --on-conflict for an object the selection chose; `skip` for one it pulled in (kept as it is). */
   conflictPolicy(resource: RestoreResource, id: string): ConflictPolicy;
+  /** Whether objects this restore writes sit in this source project (it is more than an empty shell). */
+  holdsObjects(sourceProjectId: string): boolean;
   /** The projects kind decides where each source project's objects land; the others ask. */
   setScope(sourceProjectId: string, scope: ProjectScope): void;
   scopeOf(sourceProjectId: string | undefined): ProjectScope;
@@ -131,6 +132,8 @@ export interface KindDeps {
   readonly capabilities?: N8nCapabilities;
   readonly logger: Logger;
   readonly progress: Progress;
+  /** The invitations this run sent, for its report only: never the ledger or a log (their links sign up). */
+  readonly invited?: UserInvitation[];
 }
 
 export interface ApplyContext {
@@ -272,6 +275,12 @@ export interface DiffRecord {
   key: string;
   canonical: Json;
   id: string;
+  /** There because of a user (a user, a personal project or its stand-in): `--ignore-users` leaves it out. */
+  followsUsers?: boolean;
+  /** Top-level canonical fields about users (a project's members): `--ignore-users` leaves them out. */
+  userFields?: readonly string[];
+  /** Top-level fields a side may not know (a credential's `isGlobal`): compared only where both have them. */
+  knownOnlySometimes?: readonly string[];
 }
 
 /** How `inspect --contents` shows a kind. */
@@ -306,10 +315,7 @@ export interface Kind<R extends string = string, S extends string = string> {
   readonly resource: R;
   /** Whether a restore writes it. Users are compared, never created: n8n invites them by e-mail. */
   readonly restored: boolean;
-  /**
-   * Without it an instance has nothing worth backing up or restoring (workflows): a listing it
-   * refuses fails the run. Any other kind may be unavailable (unlicensed, a scope the key lacks).
-   */
+  /** Without it nothing is worth backing up (workflows): a listing it refuses fails the run; others may be unavailable. */
   readonly required?: boolean;
   /**
    * The n8n-ark version whose backups first wrote this kind: an archive written before it may lack
@@ -350,6 +356,8 @@ export interface Kind<R extends string = string, S extends string = string> {
   nextRound?(ctx: {
     archive: OpenedArchive;
     ledger: KindLedger;
+    plan: RestorePlan;
+    api: N8nApi;
     secrets?: SecretSource;
   }): Promise<RoundReason | undefined>;
   /** Before failed objects are tried again: what else this kind's steps must do again. */

@@ -47,6 +47,7 @@ export const usersKind = {
           lastName: user.lastName ?? null,
           role: user.role ?? null,
         },
+        followsUsers: true,
       })),
   },
   steps: [],

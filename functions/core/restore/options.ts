@@ -133,6 +133,12 @@ export const RESTORE_OPTIONS = {
     flag: { value: '<"Source=Target">', repeatable: true, fromText: pairs('Source project=Target project') },
     help: "put a source project's contents into a target project of another name (repeatable)",
   },
+  inviteUsers: {
+    group: 'placement',
+    schema: onOff,
+    event: true,
+    help: "invite project members who have no account on the target (POST /users with their source role where n8n allows it; the report lists n8n's invitation links) and give them their project roles; without it they are listed as waiting for an account",
+  },
   credentialSecrets: {
     schema: text,
     event: { schema: secretsPrefix, note: 'sm://<prefix> only: a Lambda reads no file' },

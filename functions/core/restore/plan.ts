@@ -66,6 +66,10 @@ export async function planRestore(
   for (const warning of versions.warnings) context.warn(warning);
   for (const [resource, reason] of state.skipped)
     context.note(`The archive has no ${resource}: the backup skipped them (${reason}).`);
+  for (const { resource, askedBy } of archive.manifest.excluded ?? [])
+    context.note(
+      `The archive has no ${resource}: they were excluded from the backup on purpose (asked by ${askedBy}).`,
+    );
   for (const kind of EVERY_KIND) await kind.plan?.(context);
   if (earlier) carryOver((resource) => context.entries(resource), earlier, target);
   checkReferences(context);
@@ -109,6 +113,8 @@ function kindPlanOptions(options: PlanOptions, earlier: EarlierRestore | undefin
     : options;
 }
 
+const PROJECTS: RestoreResource = 'projects';
+
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */
 class PlanningContext implements PlanContext {
   private readonly planned = new Map<RestoreResource, PlanEntry[]>();
@@ -117,6 +123,7 @@ class PlanningContext implements PlanContext {
   private readonly scopes = new Map<string, ProjectScope>();
   private readonly selection: Selection | undefined;
   private readonly personalProjectIds: Set<string>;
+  private holding: Set<string> | undefined;
   private readonly only: readonly RestoreResource[] | undefined;
   readonly onConflict: ConflictPolicy;
 
@@ -153,6 +160,31 @@ class PlanningContext implements PlanContext {
 
   conflictPolicy(resource: RestoreResource, id: string): ConflictPolicy {
     return this.selection?.pulledIn.has(`${resource}:${id}`) ? 'skip' : this.onConflict;
+  }
+
+  holdsObjects(sourceProjectId: string): boolean {
+    this.holding ??= this.projectsHolding();
+    return this.holding.has(sourceProjectId);
+  }
+
+  /**
+   * The source projects the selected objects of every other kind sit in: as the kind says
+   * (`chosenWithProject`), else the `projectId` its planning records carry (a workflow's summary).
+   */
+  private projectsHolding(): Set<string> {
+    const holding = new Set<string>();
+    const source = this.source as unknown as Record<string, readonly { id: string }[] | undefined>;
+    for (const kind of EVERY_KIND) {
+      if (!kind.restored || kind.resource === PROJECTS) continue;
+      const projectOf =
+        kind.selection?.chosenWithProject ??
+        ((record: unknown) => (record as { projectId?: string }).projectId);
+      for (const record of source[kind.resource] ?? []) {
+        const projectId = projectOf(record);
+        if (projectId && this.isSelected(kind.resource as RestoreResource, record.id)) holding.add(projectId);
+      }
+    }
+    return holding;
   }
 
   setScope(sourceProjectId: string, scope: ProjectScope): void {

@@ -29,6 +29,7 @@ export function reportOf(
     warnings: [...plan.warnings, ...state.warnings],
     notes: plan.notes,
     credentialsAwaitingSecrets: state.credentialsAwaitingSecrets,
+    ...waiting(plan),
     runs: state.runs,
     durationMs,
   };
@@ -86,9 +87,15 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
     warnings: plan.warnings,
     notes: plan.notes,
     credentialsAwaitingSecrets: [],
+    ...waiting(plan),
     runs: 0,
     durationMs,
   };
+}
+
+/** The members the plan found waiting for an account, when there are any. */
+function waiting(plan: RestorePlan): Pick<RestoreReport, 'waitingForAccount'> {
+  return (plan.awaitingAccounts ?? []).length > 0 ? { waitingForAccount: plan.awaitingAccounts } : {};
 }
 
 /** Why a restore is not complete, naming the first objects missing: for the CLI's exit 6 and a failed execution. */

@@ -34,6 +34,8 @@ export function roundOf({
       ...(placement.projectMap
         ? { projectMap: Object.fromEntries([...placement.projectMap].sort(([a], [b]) => a.localeCompare(b))) }
         : {}),
+      // Recorded only when given, so ledgers written before the option keep their round.
+      ...(placement.inviteUsers ? { inviteUsers: true } : {}),
       ...(selection.project !== undefined ? { project: selection.project } : {}),
       ...(selection.tag !== undefined ? { tag: selection.tag } : {}),
       ...(selection.workflow !== undefined ? { workflow: selection.workflow } : {}),

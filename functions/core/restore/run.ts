@@ -40,6 +40,7 @@ import type {
   RestoreReport,
   RestoreRun,
 } from './types.js';
+import { refreshVersionNotes } from './version-check.js';
 
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
   // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
@@ -72,6 +73,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   const round = roundOf(options);
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
   await confirmTargetAnswers(deps.api);
+  if (existing) await refreshVersionNotes(existing.state.plan, deps.archive.manifest.source, deps.api);
   if (existing) {
     // A ledger is a memory, not a proof: a finished restore reads the target once to see that
     // what it wrote is still there and still runs, and writes again what is not.
@@ -148,6 +150,8 @@ async function nextRound(
     const reason = await kind.nextRound?.({
       archive: deps.archive,
       ledger,
+      plan: ledger.state.plan,
+      api: deps.api,
       ...(deps.secrets ? { secrets: deps.secrets } : {}),
     });
     if (reason) reasons.push(reason);
@@ -334,15 +338,20 @@ async function applyWithLedger(
   ledger.beginRun();
   // Asked again before each run: a limit raised since lets through what the plan found too large.
   await refuseOversized(plan, deps.api, ledger);
-  const ctx = createApplyContext(plan, deps, options, ledger);
-  const done = await applySteps(ctx, deps, ledger);
+  const invited: NonNullable<RestoreDeps['invited']> = [];
+  const withInvited = { ...deps, invited };
+  const ctx = createApplyContext(plan, withInvited, options, ledger);
+  const done = await applySteps(ctx, withInvited, ledger);
   if (done) {
     deps.progress.start('closing check');
     await recordMissing(ledger, await closingCheck(ctx, ledger));
     await ledger.finish();
     deps.progress.done('closing check', ledger.finished ? 'complete' : 'incomplete');
   }
-  const report = reportOf(plan, ledger, done, deps.clock.now().getTime() - started);
+  const report = {
+    ...reportOf(plan, ledger, done, deps.clock.now().getTime() - started),
+    ...(invited.length > 0 ? { invitations: invited } : {}),
+  };
   deps.logger.info(done ? 'restore finished' : 'restore paused at its deadline; run again to continue', {
     target: plan.target.url,
     ledger: ledger.description,

@@ -16,6 +16,11 @@ export function sliceOutcome(run: RestoreRun, dryRun: boolean) {
         updated: run.report.updated,
         failed: run.report.failed,
         warnings: run.report.warnings.length,
+        // Who waits for an account, and who was invited: e-mails only (the links stay in no state or log).
+        ...(run.report.waitingForAccount
+          ? { waitingForAccount: [...new Set(run.report.waitingForAccount.map((w) => w.email))] }
+          : {}),
+        ...(run.report.invitations ? { invited: run.report.invitations.map((i) => i.email) } : {}),
       };
   return { done, summary };
 }

@@ -6,6 +6,8 @@
 import type { OpenedArchive } from '../archive/format.js';
 import type { RestoreResource } from '../kinds/index.js';
 import type { RestorePlan, RestoreWarning } from '../kinds/kind.js';
+import type { AwaitingAccount } from '../kinds/projects/members.js';
+import type { UserInvitation } from '../n8n-types.js';
 import type {
   Clock,
   LedgerStore,
@@ -70,6 +72,8 @@ export interface EarlierRestore {
 
 export interface RestoreDeps {
   archive: OpenedArchive;
+  /** Filled with the invitations a run sends, for its report (RestoreReport.invitations). */
+  invited?: UserInvitation[];
   api: N8nApi;
   ledgerStore: LedgerStore;
   /** Credential data by credential id or name (JSON object text); without it credentials are stubs. */
@@ -106,6 +110,10 @@ export interface RestoreReport {
   warnings: RestoreWarning[];
   notes: string[];
   credentialsAwaitingSecrets: CredentialAwaitingSecret[];
+  /** Project members without an account on the target: waiting for one, not a failure (the plan's). */
+  waitingForAccount?: AwaitingAccount[];
+  /** What n8n answered to the invitations this run sent (`--invite-users`), links included: never logged. */
+  invitations?: UserInvitation[];
   /** Runs this restore took, including this one. */
   runs: number;
   durationMs: number;

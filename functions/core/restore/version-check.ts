@@ -6,9 +6,12 @@
  */
 import type { Manifest } from '../archive/format.js';
 import { compareN8nVersions, parseN8nVersion, sameMinor } from '../instance/version.js';
-import type { N8nVersionAnswer } from '../ports.js';
+import type { N8nApi, N8nVersionAnswer } from '../ports.js';
 import { versionsDiffer, versionsUnknown } from './errors.js';
-import type { RestoreWarning } from './types.js';
+import type { RestorePlan, RestoreWarning } from './types.js';
+
+const NOT_COMPARED = 'n8n versions not compared: ';
+const NEWER_TARGET = 'The target runs n8n ';
 
 export interface VersionCheck {
   notes: string[];
@@ -37,7 +40,7 @@ export function checkVersions(
     unknown.push(`the target's n8n version "${target.version}" is not major.minor.patch`);
   if (!from || !to) {
     if (requireSameMinor) throw versionsUnknown(unknown);
-    return { notes: unknown.map((why) => `n8n versions not compared: ${why}.`), warnings: [] };
+    return { notes: unknown.map((why) => `${NOT_COMPARED}${why}.`), warnings: [] };
   }
   const [s, t] = [source.n8nVersion, target.version] as [string, string];
   if (requireSameMinor && !sameMinor(from, to)) throw versionsDiffer(s, t, from);
@@ -53,7 +56,23 @@ export function checkVersions(
       ],
     };
   return {
-    notes: order > 0 ? [`The target runs n8n ${t}, newer than the source's n8n ${s}.`] : [],
+    notes: order > 0 ? [`${NEWER_TARGET}${t}, newer than the source's n8n ${s}.`] : [],
     warnings: [],
   };
+}
+
+/**
+ * A later run of a planned restore says what is true of the target now: the plan's notes on the
+ * n8n versions were made when it was planned (an empty target cannot tell its version: "the
+ * instance has no workflow"), so they are made again against the target as it is.
+ */
+export async function refreshVersionNotes(
+  plan: RestorePlan,
+  source: Manifest['source'],
+  api: Pick<N8nApi, 'n8nVersion'>,
+): Promise<void> {
+  const isVersionNote = (note: string) => note.startsWith(NOT_COMPARED) || note.startsWith(NEWER_TARGET);
+  if (!plan.notes.some(isVersionNote)) return;
+  const now = checkVersions(source, await api.n8nVersion());
+  plan.notes = [...now.notes, ...plan.notes.filter((note) => !isVersionNote(note))];
 }

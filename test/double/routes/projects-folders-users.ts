@@ -446,6 +446,13 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
         for (const { role } of invitations)
           if (role !== undefined && role !== 'global:member' && role !== 'global:admin')
             throw new ApiError(400, 'This global role value is not assignable');
+        if (invitations.some((i) => i.role === 'global:admin') && !ctx.isLicensed('feat:advancedPermissions'))
+          throw new ApiError(
+            403,
+            'Cannot invite admin user without advanced permissions. Please upgrade to a license that includes this feature.',
+          );
+        // n8n states the first invitation's role for every user it answers (each gets its own).
+        const answeredRole = invitations[0]?.role ?? 'global:member';
         const answers = invitations.flatMap(({ email, role }) => {
           const existing = [...state.users.values()].find((u) => u.email === email);
           // Active users are left alone; a pending one is invited again under the same id.
@@ -459,7 +466,7 @@ export function projectFolderUserRoutes(allRoutes: () => Route[]): Route[] {
                 id: user.id,
                 email: user.email,
                 emailSent: false,
-                role: user.role,
+                role: answeredRole,
                 inviteAcceptUrl: `http://127.0.0.1/signup?token=double-${user.id}`,
               },
               error: '',

@@ -34,6 +34,7 @@ import type {
   ProjectMember,
   Tag,
   User,
+  UserInvitation,
   Variable,
   VariableWrite,
   Workflow,
@@ -64,7 +65,13 @@ export interface MemoryN8nOptions {
   /** N8N_PAYLOAD_SIZE_MAX in bytes: a larger request body is refused with 413. Default 16 MiB. */
   payloadSizeMax?: number;
   /** Licensed features; default all. */
-  licensed?: { projects?: boolean; variables?: boolean; folders?: boolean; sharing?: boolean };
+  licensed?: {
+    projects?: boolean;
+    variables?: boolean;
+    folders?: boolean;
+    sharing?: boolean;
+    advancedPermissions?: boolean;
+  };
   /** Users of the instance; the first is the owner (the API key's user). */
   users?: { email: string; firstName?: string; lastName?: string; role?: string }[];
   /** Prefix for generated ids, so two instances never share one by chance. */
@@ -115,6 +122,7 @@ export const LICENCE_FEATURES = {
   variables: 'feat:variables',
   folders: 'feat:folders',
   sharing: 'feat:sharing',
+  advancedPermissions: 'feat:advancedPermissions',
 } as const;
 
 /** Thrown by an injected crash: not an ArkError, as a killed process would not be one either. */
@@ -172,25 +180,18 @@ export class MemoryN8n implements N8nApi {
     this.noHistoryRoute = options.noHistoryRoute ?? false;
     this.readOnly = options.readOnly ?? false;
     this.payloadSizeMax = options.payloadSizeMax ?? DEFAULT_PAYLOAD_SIZE_MAX;
-    this.licensed = { projects: true, variables: true, folders: true, sharing: true, ...options.licensed };
+    this.licensed = {
+      projects: true,
+      variables: true,
+      folders: true,
+      sharing: true,
+      advancedPermissions: true,
+      ...options.licensed,
+    };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
-    ]) {
-      const user: User = {
-        id: this.id(),
-        email: u.email,
-        firstName: u.firstName ?? null,
-        lastName: u.lastName ?? null,
-        role: u.role ?? 'global:member',
-      };
-      this.users.push(user);
-      this.projects.push({
-        id: this.id(),
-        name: `${u.firstName ?? ''} ${u.lastName ?? ''} <${u.email}>`.trim(),
-        type: 'personal',
-        members: [{ id: user.id, email: user.email, role: 'project:personalOwner' }],
-      });
-    }
+    ])
+      this.seedUser(u);
   }
 
   get ownerPersonalProjectId(): string {
@@ -930,6 +931,58 @@ export class MemoryN8n implements N8nApi {
   async *listUsers(): AsyncIterable<User> {
     this.scoped(READ_SCOPES.listUsers, '/users');
     yield* structuredClone(this.users);
+  }
+
+  /**
+   * POST /users as n8n 2.41.1 answers it: a new e-mail becomes a pending user with a personal project;
+   * a pending one is invited again; an active one is left out; a global:admin needs
+   * feat:advancedPermissions; every answer states the first invitation's role.
+   */
+  async inviteUsers(invitations: readonly { email: string; role: string }[]): Promise<UserInvitation[]> {
+    if (invitations.some((i) => i.role === 'global:admin'))
+      this.gate('advancedPermissions', 'POST', '/users');
+    this.write('POST /users');
+    const role = invitations[0]?.role ?? 'global:member';
+    return invitations.flatMap(({ email, role: own }) => {
+      const existing = this.users.find((u) => u.email === email);
+      if (existing && !existing.isPending) return [];
+      const user = existing ?? this.seedUser({ email, role: own, isPending: true });
+      return [
+        {
+          id: user.id,
+          email,
+          role,
+          emailSent: false,
+          inviteAcceptUrl: `http://target.test/signup?token=${user.id}`,
+        },
+      ];
+    });
+  }
+
+  /** A user with a personal project, as n8n makes one (an invitation makes one pending). */
+  seedUser(u: {
+    email: string;
+    firstName?: string;
+    lastName?: string;
+    role?: string;
+    isPending?: boolean;
+  }): User {
+    const user: User = {
+      id: this.id(),
+      email: u.email,
+      firstName: u.firstName ?? null,
+      lastName: u.lastName ?? null,
+      role: u.role ?? 'global:member',
+      ...(u.isPending ? { isPending: true } : {}),
+    };
+    this.users.push(user);
+    this.projects.push({
+      id: this.id(),
+      name: `${u.firstName ?? ''} ${u.lastName ?? ''} <${u.email}>`.trim(),
+      type: 'personal',
+      members: [{ id: user.id, email: user.email, role: 'project:personalOwner' }],
+    });
+    return user;
   }
 
   // --- seeding helpers (no write counting: they build the source instance) ---

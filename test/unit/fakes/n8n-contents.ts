@@ -88,6 +88,7 @@ function licensedOf(unlicensed: readonly string[]): { [area in keyof typeof LICE
     variables: has('variables'),
     folders: has('folders'),
     sharing: has('sharing'),
+    advancedPermissions: has('advancedPermissions'),
   };
 }
 

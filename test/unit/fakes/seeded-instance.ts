@@ -17,11 +17,18 @@ export function emptyTarget(options: MemoryN8nOptions = {}): MemoryN8n {
   return new MemoryN8n({ baseUrl: 'http://target.test', idPrefix: 't', users: SEED_USERS, ...options });
 }
 
-export function seededSource(options: { rows?: number; idPrefix?: string } = {}): MemoryN8n {
+export function seededSource(
+  options: { rows?: number; idPrefix?: string } & Pick<
+    MemoryN8nOptions,
+    'licensed' | 'missingScopes' | 'users'
+  > = {},
+): MemoryN8n {
   const n8n = new MemoryN8n({
     baseUrl: 'http://source.test',
     idPrefix: options.idPrefix ?? 's',
-    users: SEED_USERS,
+    users: options.users ?? SEED_USERS,
+    ...(options.licensed ? { licensed: options.licensed } : {}),
+    ...(options.missingScopes ? { missingScopes: options.missingScopes } : {}),
   });
   const personal = n8n.ownerPersonalProjectId;
   const ops = n8n.seedProject('Ops', [

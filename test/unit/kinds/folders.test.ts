@@ -51,10 +51,23 @@ describe('folders plan', () => {
     const carols = exactlyOne(source.projects, (p) => p.members[0]?.email === 'carol@example.com');
     source.seedFolder('Drafts', carols.id);
 
-    const { entries } = await planKind(foldersKind, source, emptyTarget());
+    // Projects outside --only: everything lands in the key owner's personal project.
+    const { entries } = await planKind(foldersKind, source, emptyTarget(), {
+      selection: { only: ['folders'] },
+    });
 
     expect(entries).toEqual([expect.objectContaining({ name: 'Drafts', action: 'skip' })]);
     expect(entries[0]?.reason).toMatch(/personal project, whose folders the API cannot address/);
+  });
+
+  it('creates the folders of a personal project whose owner has no account in the team project named after them', async () => {
+    const source = emptySource([...SEED_USERS, { email: 'carol@example.com', role: 'global:member' }]);
+    const carols = exactlyOne(source.projects, (p) => p.members[0]?.email === 'carol@example.com');
+    source.seedFolder('Drafts', carols.id);
+
+    const { entries } = await planKind(foldersKind, source, emptyTarget());
+
+    expect(entries).toEqual([expect.objectContaining({ name: 'Drafts', action: 'create' })]);
   });
 
   it("with --project, plans that project's folders only", async () => {

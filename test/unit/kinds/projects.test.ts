@@ -1,12 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { projectsKind } from '../../../functions/core/kinds/projects.js';
+import { projectsKind } from '../../../functions/core/kinds/projects/index.js';
 import type { PlanEntry } from '../../../functions/core/restore/types.js';
 import { emptyTarget, SEED_USERS } from '../fakes/seeded-instance.js';
-import { applyStep, emptySource, exactlyOne, planKind, refuseWrites, resumeAfterCrash } from './support.js';
+import {
+  applyStep,
+  emptySource,
+  exactlyOne,
+  planKind,
+  refuseWrites,
+  resumeAfterCrash,
+  writesTo,
+} from './support.js';
 
 const [createProjects] = projectsKind.steps;
 /** Carol has an account in the source only. */
 const WITH_CAROL = [...SEED_USERS, { email: 'carol@example.com', role: 'global:member' }];
+
+/** A source where Carol (no account on the target) keeps a credential in her personal project. */
+function withCarolsCredential(users = WITH_CAROL) {
+  const source = emptySource(users);
+  const carols = exactlyOne(
+    source.projects,
+    (p) => p.type === 'personal' && p.members[0]?.email === 'carol@example.com',
+  );
+  source.seedCredential('Carol key', 'httpHeaderAuth', carols.id);
+  return source;
+}
 const TEAM = [
   { email: 'owner@example.com', role: 'project:admin' },
   { email: 'alice@example.com', role: 'project:editor' },
@@ -33,8 +52,8 @@ describe('projects plan', () => {
     expect(context.scopeOf(lab.id)).toEqual({ kind: 'new', name: 'Lab' });
   });
 
-  it("matches a personal project by its owner's e-mail, and sends one whose owner has no account to the key owner", async () => {
-    const source = emptySource(WITH_CAROL);
+  it("matches a personal project by its owner's e-mail, and sends one whose owner has no account to a team project named after them, never the key owner's", async () => {
+    const source = withCarolsCredential();
     const target = emptyTarget();
     const personalOf = (n8n: typeof source, email: string) =>
       exactlyOne(n8n.projects, (p) => p.type === 'personal' && p.members[0]?.email === email);
@@ -44,8 +63,35 @@ describe('projects plan', () => {
     const alice = exactlyOne(entries, (e) => e.sourceId === personalOf(source, 'alice@example.com').id);
     expect(alice).toMatchObject({ action: 'skip', targetId: personalOf(target, 'alice@example.com').id });
     const carol = exactlyOne(entries, (e) => e.sourceId === personalOf(source, 'carol@example.com').id);
-    expect(carol.reason).toMatch(/carol@example.com, who has no account in the target/);
-    expect(context.scopeOf(carol.sourceId)).toEqual({ kind: 'personal' });
+    expect(carol).toMatchObject({
+      action: 'create',
+      renameTo: '<carol@example.com> (personal project)',
+      standInFor: 'carol@example.com',
+      reason: expect.stringMatching(
+        /carol@example.com, who has no account in the target: its contents go to a team project named after them/,
+      ),
+    });
+    expect(context.scopeOf(carol.sourceId)).toEqual({
+      kind: 'new',
+      name: '<carol@example.com> (personal project)',
+    });
+  });
+
+  it('makes no project for the personal project of a user without an account that holds nothing', async () => {
+    const source = emptySource(WITH_CAROL);
+    const carols = exactlyOne(
+      source.projects,
+      (p) => p.type === 'personal' && p.members[0]?.email === 'carol@example.com',
+    );
+
+    const { entries, plan, context } = await planKind(projectsKind, source, emptyTarget());
+    await projectsKind.detail.finishPlan?.(context, plan);
+
+    expect(exactlyOne(entries, (e) => e.sourceId === carols.id)).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/holds nothing this restore writes/),
+    });
+    expect(plan.awaitingAccounts).toBeUndefined();
   });
 
   it('follows --project-map to an existing project, and creates a missing one under its mapped name', async () => {
@@ -62,15 +108,45 @@ describe('projects plan', () => {
     expect(context.scopeOf(lab.id)).toEqual({ kind: 'new', name: 'Research' });
   });
 
-  it('warns of team members who have no account in the target', async () => {
-    const source = emptySource(WITH_CAROL);
-    source.seedProject('Ops', [{ email: 'carol@example.com', role: 'project:editor' }]);
+  it('lists team members who have no account in the target as waiting for one, not as a warning', async () => {
+    const source = withCarolsCredential();
+    source.seedProject('Ops', [{ email: 'Carol@example.com', role: 'project:editor' }]);
 
-    const { plan } = await planKind(projectsKind, source, emptyTarget());
+    const { plan, context } = await planKind(projectsKind, source, emptyTarget());
+    await projectsKind.detail.finishPlan?.(context, plan);
 
-    expect(plan.warnings).toEqual([
-      expect.objectContaining({ code: 'member-without-account', message: expect.stringContaining('carol') }),
+    expect(plan.awaitingAccounts).toEqual([
+      {
+        email: 'carol@example.com',
+        role: 'project:admin',
+        project: '<carol@example.com> (personal project)',
+      },
+      { email: 'carol@example.com', role: 'project:editor', project: 'Ops' },
     ]);
+    expect(plan.warnings).toEqual([]);
+    expect(plan.notes).toContainEqual(
+      expect.stringMatching(/^1 project member\(s\) have no account on the target: they wait for one/),
+    );
+    expect(plan.invitations).toBeUndefined();
+  });
+
+  it('with --invite-users plans to invite them with their source role instead (an owner as admin)', async () => {
+    const source = emptySource([...WITH_CAROL, { email: 'dan@example.com', role: 'global:admin' }]);
+    source.seedProject('Ops', [
+      { email: 'carol@example.com', role: 'project:editor' },
+      { email: 'dan@example.com', role: 'project:viewer' },
+    ]);
+
+    const { plan, context } = await planKind(projectsKind, source, emptyTarget(), {
+      placement: { inviteUsers: true },
+    });
+    await projectsKind.detail.finishPlan?.(context, plan);
+
+    expect(plan.invitations).toEqual([
+      { email: 'carol@example.com', role: 'global:member' },
+      { email: 'dan@example.com', role: 'global:admin' },
+    ]);
+    expect(plan.awaitingAccounts).toBeUndefined();
   });
 
   it("notes that a target without projects takes everything into the key owner's personal project", async () => {
@@ -151,6 +227,52 @@ describe('projects step', () => {
     const adopted = exactlyOne(target.projects, (p) => p.name === 'Ops');
     expect(ledger.targetId('projects', ops.id)).toBe(adopted.id);
     expect(adopted.members.map((m) => m.email)).toEqual(TEAM.map((m) => m.email));
+  });
+
+  it('with --invite-users invites the members without an account, then gives them their project roles; the stand-in gets its owner as admin', async () => {
+    // Prepare
+    const source = withCarolsCredential();
+    const ops = source.seedProject('Ops', [...TEAM, { email: 'carol@example.com', role: 'project:editor' }]);
+    const target = emptyTarget();
+    const planned = await planKind(projectsKind, source, target, { placement: { inviteUsers: true } });
+    await projectsKind.detail.finishPlan?.(planned.context, planned.plan);
+
+    // Act
+    const ledger = await applyStep(createProjects, planned);
+
+    // Assess
+    const carol = exactlyOne(target.users, (u) => u.email === 'carol@example.com');
+    expect(carol.isPending).toBe(true);
+    const created = exactlyOne(target.projects, (p) => p.id === ledger.targetId('projects', ops.id));
+    expect(created.members.map((m) => [m.email, m.role])).toContainEqual([
+      'carol@example.com',
+      'project:editor',
+    ]);
+    const standIn = exactlyOne(target.projects, (p) => p.name === '<carol@example.com> (personal project)');
+    expect(standIn.type).toBe('team');
+    expect(standIn.members.map((m) => [m.email, m.role])).toContainEqual([
+      'carol@example.com',
+      'project:admin',
+    ]);
+    expect(writesTo(target, 'POST /users')).toHaveLength(1);
+  });
+
+  it('invites an admin as a member where the licence does not allow inviting admins, and says so', async () => {
+    const source = emptySource([...SEED_USERS, { email: 'dan@example.com', role: 'global:admin' }]);
+    source.seedProject('Ops', [{ email: 'dan@example.com', role: 'project:viewer' }]);
+    const target = emptyTarget({ licensed: { advancedPermissions: false } });
+    const planned = await planKind(projectsKind, source, target, { placement: { inviteUsers: true } });
+    await projectsKind.detail.finishPlan?.(planned.context, planned.plan);
+
+    const ledger = await applyStep(createProjects, planned);
+
+    expect(exactlyOne(target.users, (u) => u.email === 'dan@example.com').role).toBe('global:member');
+    expect(ledger.state.warnings).toEqual([
+      expect.objectContaining({
+        code: 'invited-as-member',
+        message: expect.stringContaining('dan@example.com: invited as global:member, not global:admin'),
+      }),
+    ]);
   });
 
   it('fails only the project n8n refuses and creates the others', async () => {

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { N8nApiError } from '../../../functions/core/errors.js';
 import type { RestoreResource } from '../../../functions/core/kinds/index.js';
 import type { ApplyStep, PlanContext } from '../../../functions/core/kinds/kind.js';
-import { projectsKind } from '../../../functions/core/kinds/projects.js';
+import { projectsKind } from '../../../functions/core/kinds/projects/index.js';
 import type { Workflow, WorkflowNode } from '../../../functions/core/n8n-types.js';
 import {
   type Clock,

@@ -30,6 +30,7 @@ export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli 
       history: values.history ?? 10,
       full: values.full === true,
       ...(deadline === undefined ? {} : { deadline }),
+      ...(values.exclude ? { exclude: { resources: values.exclude, askedBy: askedBy(cli.env) } } : {}),
     },
   ).catch((error: unknown) => {
     const atDeadline = error instanceof BackupDeadlineError || error instanceof RetryPastDeadlineError;
@@ -38,6 +39,12 @@ export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli 
   if (values.json) printBackupJson(cli.out, result);
   else printBackup(cli.out, result);
 });
+
+/** Who left kinds out, as the manifest records it: the flag, and the account that ran it where known. */
+function askedBy(env: NodeJS.ProcessEnv): string {
+  const user = env.USER || env.LOGNAME || env.USERNAME;
+  return `n8n-ark backup --exclude${user ? `, run by ${user}` : ''}`;
+}
 
 function printBackupJson(out: Output, { manifest, archive, durationMs }: BackupResult): void {
   printJson(out, {
@@ -48,6 +55,7 @@ function printBackupJson(out: Output, { manifest, archive, durationMs }: BackupR
     ...(manifest.incremental ? { incremental: manifest.incremental } : {}),
     counts: manifest.counts,
     skipped: manifest.skipped,
+    ...(manifest.excluded ? { excluded: manifest.excluded } : {}),
     warnings: manifest.warnings,
   });
 }
@@ -60,5 +68,7 @@ function printBackup(out: Output, { manifest, archive, durationMs }: BackupResul
     `${formatTable([['resource', 'count'], ...Object.entries(manifest.counts).map(([k, v]) => [k, String(v)])])}\n`,
   );
   for (const skip of manifest.skipped) out.stdout.write(`skipped: ${skip.resource} — ${skip.reason}\n`);
+  for (const left of manifest.excluded ?? [])
+    out.stdout.write(`excluded: ${left.resource} — asked by ${left.askedBy}\n`);
   for (const warning of manifest.warnings) out.stdout.write(`warning: ${warning.message}\n`);
 }

@@ -11,7 +11,9 @@ export const BACKUP_COMMAND = {
   description:
     'Backs up workflows, tags, variables, data tables (schema and rows), credential metadata (never ' +
     'secrets), projects, folders and users into one checksummed zip archive in the store. ' +
-    'Resources the instance is not licensed for, or the key may not read, are skipped and listed. ' +
+    'Resources the instance is not licensed for are skipped and listed. A kind the API key may not ' +
+    'read fails the backup (exit 6, nothing published) naming the scope n8n wants, unless it is ' +
+    'left out on purpose with --exclude, which the manifest records. ' +
     'With --encrypt the archive is encrypted as it streams (age: ….zip.age), to public keys whose ' +
     'identities may be kept offline, or with a passphrase; an incremental backup reads the previous ' +
     'encrypted archive when given its key (--identity-file, the passphrase), and reads every workflow afresh when not.',
@@ -21,7 +23,7 @@ export const BACKUP_COMMAND = {
     ...S3_STORE_OPTIONS,
     ...ENCRYPT_OPTIONS,
     ...ARCHIVE_KEY_OPTIONS,
-    json: jsonFlag('print one JSON object {archive, counts, skipped, warnings} on stdout'),
+    json: jsonFlag('print one JSON object {archive, counts, skipped, excluded, warnings} on stdout'),
     verbose: VERBOSE_FLAG,
   },
   examples:
@@ -30,6 +32,7 @@ export const BACKUP_COMMAND = {
     '  n8n-ark backup --url https://n8n.example.com --api-key-env N8N_API_KEY\n' +
     '  n8n-ark backup --url http://localhost:5678 --api-key-file ~/.n8n-key --instance prod --store s3://my-bucket/n8n\n' +
     '  n8n-ark backup --url https://n8n.example.com --api-key-env N8N_API_KEY --full   # nothing reused from the last archive\n' +
+    '  n8n-ark backup --url https://n8n.example.com --api-key-env N8N_API_KEY --exclude credentials   # a key without credential:list, on purpose\n' +
     '  # encrypted to a key kept offline (age-keygen -o offline.key; age-keygen -y offline.key prints the age1… key)\n' +
     '  n8n-ark backup --url https://n8n.example.com --api-key-env N8N_API_KEY --encrypt --recipient age1…\n' +
     '  # on MinIO (or R2, B2, Wasabi: README "S3-compatible stores")\n' +

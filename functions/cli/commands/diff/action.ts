@@ -83,12 +83,19 @@ class Sides {
 }
 
 function printDifferences(out: Output, result: DiffResult): void {
-  if (result.equal) {
-    out.stdout.write(`No differences between ${result.a} and ${result.b}.\n`);
-    return;
+  if (result.equal) out.stdout.write(`No differences between ${result.a} and ${result.b}.\n`);
+  else {
+    out.stdout.write(
+      `${result.differences.length} difference(s) between ${result.a} (a) and ${result.b} (b):\n`,
+    );
+    for (const line of formatDifferences(result)) out.stdout.write(`  ${line}\n`);
   }
-  out.stdout.write(
-    `${result.differences.length} difference(s) between ${result.a} (a) and ${result.b} (b):\n`,
-  );
-  for (const line of formatDifferences(result)) out.stdout.write(`  ${line}\n`);
+  if (result.notComparable.length > 0) {
+    out.stdout.write('Not comparable on this target (its licence; not differences):\n');
+    for (const { resource, reason } of result.notComparable) out.stdout.write(`  ${resource}: ${reason}\n`);
+  }
+  if (result.leftOut > 0)
+    out.stdout.write(
+      `${result.leftOut} difference(s) in users, project members and personal projects left out (--ignore-users).\n`,
+    );
 }

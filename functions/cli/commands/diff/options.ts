@@ -11,7 +11,10 @@ export const DIFF_COMMAND = {
   description:
     'Compares two sides, each an archive (path or s3:// URL) or a live instance (an http(s):// URL, ' +
     'or --url for a side not given as an argument). Ids and timestamps are ignored; references are ' +
-    'compared by the name of what they point to, so a restored instance equals its source. ' +
+    'compared by the name of what they point to, so a restored instance equals its source. What runs ' +
+    "is compared: a published workflow's published version, and credentials' isGlobal; project " +
+    'members by e-mail. What one side cannot hold because of its licence (projects, folders, ' +
+    'variables on a community edition) is listed apart as not comparable, not as a difference. ' +
     'Exits 0 when equal, 1 with the list of differences otherwise.',
   arguments: [
     ['<a>', 'archive, or http(s):// URL of a live instance'],
@@ -28,7 +31,9 @@ export const DIFF_COMMAND = {
     aApiKeyEnv: textOption('<VAR>', 'API key variable for side a, when both sides are live'),
     bApiKeyEnv: textOption('<VAR>', 'API key variable for side b, when both sides are live'),
     concurrency: textOption('<n>', 'parallel requests to a live instance', '4'),
-    ignoreUsers: switchOption('leave users out (a restore does not create users)'),
+    ignoreUsers: switchOption(
+      'leave out users, project members and personal projects (a restore cannot create users; a personal project of a user without an account is compared where the restore put it)',
+    ),
     ...ARCHIVE_KEY_OPTIONS,
     ...S3_STORE_OPTIONS,
     json: jsonFlag('print the comparison as JSON'),

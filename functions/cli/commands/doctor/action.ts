@@ -33,9 +33,19 @@ function printDoctor(out: Output, report: DoctorReport): void {
   );
   const { possible, detail } = report.keepWorkflowIds;
   out.stdout.write(
-    `${report.canBackUp ? 'Backup: possible' : 'Backup: NOT possible (workflows cannot be read)'}\n` +
+    `${report.canBackUp ? completeBackupLine(report.completeBackup) : 'Backup: NOT possible (workflows cannot be read)'}\n` +
       `Restore: ${report.canRestore === undefined ? 'unknown (this n8n does not answer /discover)' : report.canRestore ? 'possible' : 'missing scopes above'}\n` +
       `Restore keeping workflow ids (--keep-workflow-ids): ${possible === undefined ? 'unknown' : possible ? 'possible' : 'NOT possible'} (${detail})\n` +
       `Workflow creates by package import (faster than one POST each): ${possible === undefined ? 'unknown' : possible ? 'available' : 'not available, every workflow goes by POST'}\n`,
+  );
+}
+
+/** "Complete backup: no — missing scopes …", with what a backup would have to leave out to run. */
+function completeBackupLine(c: DoctorReport['completeBackup']): string {
+  const unlicensed = c.notLicensed.length > 0 ? ` (not licensed, skipped: ${c.notLicensed.join(', ')})` : '';
+  if (c.complete) return `Complete backup: yes${unlicensed}`;
+  return (
+    `Complete backup: no — missing scopes ${c.missingScopes.join(', ')}${unlicensed}; a backup fails (exit 6) ` +
+    `until the key has them, or leaves ${c.wouldExclude.join(', ')} out on purpose with --exclude ${c.wouldExclude.join(',')}`
   );
 }

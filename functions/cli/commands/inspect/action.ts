@@ -44,6 +44,8 @@ async function printManifest(out: Output, archive: OpenedArchive, json: boolean)
     ])}\n`,
   );
   for (const skip of m.skipped) out.stdout.write(`skipped: ${skip.resource} — ${skip.reason}\n`);
+  for (const left of m.excluded ?? [])
+    out.stdout.write(`excluded: ${left.resource} — asked by ${left.askedBy}\n`);
   for (const warning of m.warnings) out.stdout.write(`warning: ${warning.message}\n`);
   if (!holdsHistory(archive)) return;
   const counts = await countVersions(archive);

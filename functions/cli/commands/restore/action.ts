@@ -81,6 +81,8 @@ export function restoreJson(report: RestoreReport): {
   failed: RestoreReport['failed'];
   idMap: RestoreReport['idMap'];
   warnings: RestoreWarning[];
+  waitingForAccount?: RestoreReport['waitingForAccount'];
+  invitations?: RestoreReport['invitations'];
   durationMs: number;
 } {
   return {
@@ -99,6 +101,8 @@ export function restoreJson(report: RestoreReport): {
         message: credentialAwaitingSecret(c),
       })),
     ],
+    ...(report.waitingForAccount ? { waitingForAccount: report.waitingForAccount } : {}),
+    ...(report.invitations ? { invitations: report.invitations } : {}),
     durationMs: report.durationMs,
   };
 }
@@ -162,6 +166,27 @@ function printRestored(out: Output, report: RestoreReport, plan: RestorePlan): v
 function writeNotes(out: Output, report: RestoreReport): void {
   for (const note of report.notes) out.stdout.write(`note: ${note}\n`);
   for (const warning of report.warnings) out.stdout.write(`warning: ${warning.message}\n`);
+  writeUsers(out, report);
+}
+
+/** Members waiting for an account (expected, not a failure), and the invitations this run sent. */
+function writeUsers(out: Output, report: RestoreReport): void {
+  const waiting = report.waitingForAccount ?? [];
+  if (waiting.length > 0) {
+    out.stdout.write(
+      '\nWaiting for an account (not a failure; run this restore again once they have one):\n',
+    );
+    for (const w of waiting) out.stdout.write(`  ${w.email} — ${w.role} of "${w.project}"\n`);
+  }
+  const invitations = report.invitations ?? [];
+  if (invitations.length === 0) return;
+  out.stdout.write(
+    '\nInvited (each opens the link to finish their account; n8n e-mailed it where it says so):\n',
+  );
+  for (const i of invitations)
+    out.stdout.write(
+      `  ${i.email}: ${i.emailSent ? 'e-mailed by n8n' : (i.inviteAcceptUrl ?? 'no link given')}\n`,
+    );
 }
 
 function writeCounts(out: Output, report: RestoreReport): void {

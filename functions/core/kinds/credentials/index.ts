@@ -94,7 +94,9 @@ function* indexForDiff(credentials: readonly CredentialMeta[], names: InstanceNa
         name: credential.name,
         type: credential.type,
         project: projectId ? (names.projects.get(projectId) ?? null) : null,
+        ...(typeof credential.isGlobal === 'boolean' ? { isGlobal: credential.isGlobal } : {}),
       },
+      knownOnlySometimes: ['isGlobal'],
     };
   }
 }
@@ -153,7 +155,11 @@ export const credentialsKind = {
   ],
   extraScopes,
   nextRound,
-  diff: { index: indexForDiff },
+  diff: {
+    // Whether a credential is global only GET /credentials/{id} tells, as a backup reads it.
+    read: (api: N8nApi) => credentialsWithFlags(api, 4, []),
+    index: indexForDiff,
+  },
   contents: {
     projectOf: (credential: CredentialMeta) => owningProjectId(credential),
     row: (credential: CredentialMeta, names: ContentNames) => ({

@@ -16,6 +16,11 @@ export interface KindLists {
   readonly RESTORE_STEPS: readonly string[];
   /** Resources counted in a report: the restored ones, each followed by what it also counts (rows). */
   readonly COUNTED_RESOURCES: readonly string[];
+  /**
+   * What an operator may leave out of a backup on purpose: each kind but the required one, and
+   * what it also counts (a table's rows).
+   */
+  readonly EXCLUDABLE_RESOURCES: readonly string[];
   /** The kind of a resource. */
   kindOf(resource: string): Kind;
 }
@@ -29,6 +34,9 @@ export function kindLists(kinds: readonly Kind[]): KindLists {
     RESTORE_STEPS: [...steps.filter((s) => !s.last), ...steps.filter((s) => s.last)].map((s) => s.name),
     COUNTED_RESOURCES: kinds.flatMap((kind) =>
       kind.restored ? [kind.resource, ...(kind.alsoCounted ?? [])] : [],
+    ),
+    EXCLUDABLE_RESOURCES: kinds.flatMap((kind) =>
+      kind.required ? [] : [kind.resource, ...(kind.alsoCounted ?? [])],
     ),
     kindOf(resource) {
       const kind = kinds.find((k) => k.resource === resource);

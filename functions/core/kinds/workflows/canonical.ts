@@ -10,13 +10,18 @@ import type { InstanceNames } from '../../instance/identity.js';
 import { owningProjectId } from '../../instance/identity.js';
 import type { Json, JsonObject, Workflow, WorkflowNode } from '../../n8n-types.js';
 import { type IdMaps, rewriteWorkflowReferences } from '../../references/workflow-references.js';
+import { publishedDiffersFromDraft, publishedView } from './published.js';
 import { WRITABLE_NODE_KEYS, WRITABLE_SETTINGS_KEYS } from './write-body.js';
 
 /** Turns workflows into their instance-independent form. */
 export class WorkflowCanonicalizer {
   private readonly tokens: IdMaps;
 
-  constructor(private readonly names: InstanceNames) {
+  /** `byProject`/`byFolder: false`: where the workflow sits is not part of it (one side cannot tell). */
+  constructor(
+    private readonly names: InstanceNames,
+    private readonly options: { byProject?: boolean; byFolder?: boolean } = {},
+  ) {
     const tokens = (map: Map<string, string>, kind: string) =>
       new Map([...map].map(([id, name]) => [id, `<${kind}:${name}>`]));
     this.tokens = {
@@ -30,10 +35,12 @@ export class WorkflowCanonicalizer {
     const { workflow: named } = rewriteWorkflowReferences(workflow, this.tokens);
     const projectId = owningProjectId(workflow);
     const folderId = workflow.parentFolderId;
+    const { byProject = true, byFolder = true } = this.options;
     return {
       name: workflow.name,
-      project: projectId ? (this.names.projects.get(projectId) ?? null) : null,
-      folder: folderId ? (this.names.folders.get(folderId) ?? `(unknown folder ${folderId})`) : null,
+      project: byProject && projectId ? (this.names.projects.get(projectId) ?? null) : null,
+      folder:
+        byFolder && folderId ? (this.names.folders.get(folderId) ?? `(unknown folder ${folderId})`) : null,
       active: workflow.active === true,
       isArchived: workflow.isArchived === true,
       description: workflow.description || null,
@@ -43,6 +50,21 @@ export class WorkflowCanonicalizer {
       staticData: (named.staticData as Json | undefined) ?? null,
       pinData: named.pinData && Object.keys(named.pinData).length > 0 ? named.pinData : null,
       nodeGroups: named.nodeGroups && named.nodeGroups.length > 0 ? named.nodeGroups : null,
+      published: this.published(workflow),
+    };
+  }
+
+  /**
+   * What runs: a published workflow's published version when it is not its draft (n8n 2.x runs the
+   * published version; the editor saves drafts beside it), its references named like the draft's.
+   */
+  private published(workflow: Workflow): Json {
+    if (workflow.active !== true) return null;
+    if (!publishedDiffersFromDraft(workflow)) return 'the draft';
+    const { workflow: named } = rewriteWorkflowReferences(publishedView(workflow), this.tokens);
+    return {
+      nodes: [...(named.nodes ?? [])].sort((a, b) => a.name.localeCompare(b.name)).map(canonicalNode),
+      connections: named.connections ?? {},
     };
   }
 }
