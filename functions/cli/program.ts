@@ -4,6 +4,7 @@ import { flagOf } from '../core/options/table.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliCommand } from './command.js';
 import { backupCommand } from './commands/backup/action.js';
+import { cutoverCommand } from './commands/cutover/action.js';
 import { diffCommand } from './commands/diff/action.js';
 import { doctorCommand } from './commands/doctor/action.js';
 import { drillCommand } from './commands/drill/action.js';
@@ -24,6 +25,7 @@ const COMMANDS: readonly CliCommand[] = [
   backupCommand,
   restoreCommand,
   migrateCommand,
+  cutoverCommand,
   verifyCommand,
   listCommand,
   pruneCommand,
@@ -45,7 +47,8 @@ Exit codes:
   4  the archive is corrupt, truncated or of an unknown format
   5  the archive store failed (folder not writable, S3 error)
   6  a restore step failed (the ledger keeps what was done; run the same command again to resume),
-     a backup could not be confirmed complete (what is missing is named), or a run stopped at --timeout
+     a backup could not be confirmed complete (what is missing is named), a run stopped at --timeout,
+     or a cutover step failed (its journal keeps what was done: run it again, or with --rollback)
 `;
 
 export function buildProgram(out: Output, env: NodeJS.ProcessEnv): Command {

@@ -1,0 +1,171 @@
+/**
+ * `n8n-ark cutover` on two API doubles: a dry run writes nothing; a cutover ends with the target
+ * running what the source ran (the version that ran, not a newer draft; sub-workflows; the webhook
+ * registered) and the source frozen; what the source saved after the copy (staticData, rows) reaches
+ * the target; --rollback puts the source's published versions back exactly and unpublishes the target.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { composeCutover } from '../../functions/cli/commands/cutover/action.js';
+import { composeCli } from '../../functions/cli/compose.js';
+import { runCutover } from '../../functions/core/cutover/run.js';
+import { type N8nDouble, startN8nDouble } from '../double/server.js';
+import {
+  type LiveSource,
+  publishedMarkers,
+  publishedVersions,
+  seedLiveSource,
+} from './support/cutover-source.js';
+import { runCapturedCli } from './support/run-cli.js';
+
+let source: N8nDouble;
+let target: N8nDouble;
+let folder: string;
+let live: LiveSource;
+
+beforeEach(async () => {
+  [source, target] = await Promise.all([
+    startN8nDouble({ licensed: 'all' }),
+    startN8nDouble({ licensed: 'all' }),
+  ]);
+  target.state.webhooks.lagMs = 300;
+  folder = await mkdtemp(join(tmpdir(), 'n8n-ark-cutover-'));
+  live = await seedLiveSource(source);
+});
+afterEach(async () => {
+  await Promise.all([source.close(), target.close()]);
+  await rm(folder, { recursive: true, force: true });
+});
+
+const ENV = () => ({ OLD_KEY: source.apiKey, NEW_KEY: target.apiKey });
+const args = (...flags: string[]) => [
+  'cutover',
+  '--from-url',
+  source.url,
+  '--from-key-env',
+  'OLD_KEY',
+  '--to-url',
+  target.url,
+  '--to-key-env',
+  'NEW_KEY',
+  '--store',
+  join(folder, 'store'),
+  '--drain-timeout',
+  '5',
+  ...flags,
+];
+const cutover = (...flags: string[]) => runCapturedCli(args(...flags), ENV());
+
+const ACTIVE = ['Caller', 'Counter', 'Orders hook', 'Worker'];
+
+describe('n8n-ark cutover', () => {
+  it('a dry run names what it would freeze and writes nothing to either instance', async () => {
+    // Prepare
+    const before = publishedVersions(source);
+
+    // Act
+    const run = await cutover('--dry-run');
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    for (const name of ACTIVE) expect(run.stdout).toContain(name);
+    expect(run.stdout).toContain('POST webhook/orders');
+    expect(run.stdout).toContain('nothing was written');
+    expect(publishedVersions(source)).toEqual(before);
+    expect(target.state.workflows.size).toBe(0);
+    expect(target.state.dataTables.size).toBe(0);
+    expect(target.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/'))).toEqual([]);
+  });
+
+  it('ends with the target running what ran on the source, the source frozen and the webhook moved', async () => {
+    // Act
+    const run = await cutover('--json');
+
+    // Assess
+    expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      steps: { step: string; ms: number }[];
+      freezeWindowMs: number;
+      needsAPerson: string[];
+    };
+    expect(report.steps.map((s) => s.step)).toEqual(['preflight', 'copy', 'freeze', 'delta', 'switch']);
+    expect(report.freezeWindowMs).toBeGreaterThan(0);
+    expect(report.needsAPerson.join('\n')).toContain(`${target.url}/webhook/orders`);
+    expect([...publishedMarkers(target)].sort()).toEqual([
+      ['Caller', 'CALLS'],
+      ['Counter', 'PUBLISHED-v1'],
+      ['Orders hook', 'n8n-nodes-base.webhook'],
+      ['Worker', 'n8n-nodes-base.executeWorkflowTrigger'],
+    ]);
+    expect(publishedVersions(source).size).toBe(0);
+    const counter = [...target.state.workflows.values()].find((w) => w.name === 'Counter');
+    expect(counter?.nodes.find((n) => n.name === 'Mark')?.parameters).toEqual({ value: 'DRAFT-v2' });
+    const orders = [{ type: 'n8n-nodes-base.webhook', parameters: { path: 'orders', httpMethod: 'POST' } }];
+    expect(target.state.webhooks.conflict('another', orders)).toBeDefined();
+    expect(source.state.webhooks.conflict('another', orders)).toBeUndefined();
+  });
+
+  it('carries what the source saved after the copy (staticData, rows) to the target', async () => {
+    // Prepare: the counter ticks and a row is written while the copy runs (before the first unpublish)
+    const out = { stdout: new PassThrough(), stderr: new PassThrough() };
+    const cli = composeCli(out, ENV());
+    const deps = await composeCutover(cli, {
+      fromUrl: source.url,
+      fromKeyEnv: 'OLD_KEY',
+      toUrl: target.url,
+      toKeyEnv: 'NEW_KEY',
+      store: join(folder, 'store'),
+    });
+    const unpublish = deps.source.unpublishWorkflow;
+    let ticked = false;
+    deps.source.unpublishWorkflow = async (id) => {
+      if (!ticked) {
+        ticked = true;
+        const counter = source.state.workflows.get(live.counter.id);
+        if (counter) counter.staticData = { global: { counter: 57 } };
+        await deps.source.insertDataTableRows(live.tableId, [{ n: 3 }]);
+      }
+      await unpublish(id);
+    };
+
+    // Act
+    await runCutover(deps, { instance: 'old', drainMs: 5000 });
+
+    // Assess
+    const counter = [...target.state.workflows.values()].find((w) => w.name === 'Counter');
+    expect(counter?.staticData).toEqual({ global: { counter: 57 } });
+    const table = [...target.state.dataTables.values()].find((t) => t.name === 'events');
+    expect(table?.rows.map((r) => r.values.n).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('--rollback publishes on the source exactly the versions that ran, and unpublishes the target', async () => {
+    // Prepare
+    const before = publishedVersions(source);
+    const moved = await cutover();
+    expect(moved.code, `${moved.stdout}${moved.stderr}`).toBe(0);
+
+    // Act
+    const back = await cutover('--rollback', '--json');
+
+    // Assess
+    expect(back.code, `${back.stdout}${back.stderr}`).toBe(0);
+    expect(publishedVersions(source)).toEqual(before);
+    expect(publishedMarkers(source).get('Counter')).toBe('PUBLISHED-v1');
+    expect(publishedVersions(target).size).toBe(0);
+    const journal = JSON.parse(
+      await readFile(
+        join(folder, 'store', `${hostOf(source)}-to-${hostOf(target)}.cutover-journal.json`),
+        'utf8',
+      ),
+    ) as { rolledBackAt?: string };
+    expect(journal.rolledBackAt).toBeDefined();
+  });
+});
+
+function hostOf(double: N8nDouble): string {
+  const { hostname, port } = new URL(double.url);
+  return `${hostname}-${port}`;
+}
