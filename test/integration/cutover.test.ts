@@ -80,32 +80,66 @@ describe('n8n-ark cutover', () => {
     expect(target.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/'))).toEqual([]);
   });
 
-  it('ends with the target running what ran on the source, the source frozen and the webhook moved', async () => {
+  it.each([[[]], [['--keep-workflow-ids']]])(
+    'with %j ends with the target running what ran on the source, the source frozen and the webhook moved',
+    async (flags: string[]) => {
+      // Act
+      const run = await cutover('--json', ...flags);
+
+      // Assess
+      expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        steps: { step: string; ms: number }[];
+        freezeWindowMs: number;
+        needsAPerson: string[];
+      };
+      expect(report.steps.map((s) => s.step)).toEqual(['preflight', 'copy', 'freeze', 'delta', 'switch']);
+      expect(report.freezeWindowMs).toBeGreaterThan(0);
+      expect(report.needsAPerson.join('\n')).toContain(`${target.url}/webhook/orders`);
+      expect([...publishedMarkers(target)].sort()).toEqual([
+        ['Caller', 'CALLS'],
+        ['Counter', 'PUBLISHED-v1'],
+        ['Orders hook', 'n8n-nodes-base.webhook'],
+        ['Worker', 'n8n-nodes-base.executeWorkflowTrigger'],
+      ]);
+      expect(publishedVersions(source).size).toBe(0);
+      const counter = [...target.state.workflows.values()].find((w) => w.name === 'Counter');
+      expect(counter?.nodes.find((n) => n.name === 'Mark')?.parameters).toEqual({ value: 'DRAFT-v2' });
+      const orders = [{ type: 'n8n-nodes-base.webhook', parameters: { path: 'orders', httpMethod: 'POST' } }];
+      expect(target.state.webhooks.conflict('another', orders)).toBeDefined();
+      expect(source.state.webhooks.conflict('another', orders)).toBeUndefined();
+      const ids = (double: N8nDouble) =>
+        [...double.state.workflows.values()].map((w) => `${w.name} ${w.id}`).sort();
+      if (flags.length > 0) expect(ids(target)).toEqual(ids(source));
+      else expect(ids(target)).not.toEqual(ids(source));
+    },
+  );
+
+  it('publishes nothing on the target when a frozen workflow was published again on the source meanwhile', async () => {
+    // Prepare: a cutover that stops as the switch begins (both frozen), then a person republishes "Counter"
+    const deps = await composeCutover(
+      composeCli({ stdout: new PassThrough(), stderr: new PassThrough() }, ENV()),
+      {
+        fromUrl: source.url,
+        fromKeyEnv: 'OLD_KEY',
+        toUrl: target.url,
+        toKeyEnv: 'NEW_KEY',
+        store: join(folder, 'store'),
+      },
+    );
+    deps.target.publishWorkflow = async () => {
+      throw new Error('stopped before the first publish');
+    };
+    await expect(runCutover(deps, { instance: 'old', drainMs: 5000 })).rejects.toThrow(/switch/);
+    await deps.source.publishWorkflow(live.counter.id);
+
     // Act
-    const run = await cutover('--json');
+    const run = await cutover();
 
     // Assess
-    expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      steps: { step: string; ms: number }[];
-      freezeWindowMs: number;
-      needsAPerson: string[];
-    };
-    expect(report.steps.map((s) => s.step)).toEqual(['preflight', 'copy', 'freeze', 'delta', 'switch']);
-    expect(report.freezeWindowMs).toBeGreaterThan(0);
-    expect(report.needsAPerson.join('\n')).toContain(`${target.url}/webhook/orders`);
-    expect([...publishedMarkers(target)].sort()).toEqual([
-      ['Caller', 'CALLS'],
-      ['Counter', 'PUBLISHED-v1'],
-      ['Orders hook', 'n8n-nodes-base.webhook'],
-      ['Worker', 'n8n-nodes-base.executeWorkflowTrigger'],
-    ]);
-    expect(publishedVersions(source).size).toBe(0);
-    const counter = [...target.state.workflows.values()].find((w) => w.name === 'Counter');
-    expect(counter?.nodes.find((n) => n.name === 'Mark')?.parameters).toEqual({ value: 'DRAFT-v2' });
-    const orders = [{ type: 'n8n-nodes-base.webhook', parameters: { path: 'orders', httpMethod: 'POST' } }];
-    expect(target.state.webhooks.conflict('another', orders)).toBeDefined();
-    expect(source.state.webhooks.conflict('another', orders)).toBeUndefined();
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('Published again on the source since the freeze: "Counter"');
+    expect(publishedVersions(target).size).toBe(0);
   });
 
   it('carries what the source saved after the copy (staticData, rows) to the target', async () => {

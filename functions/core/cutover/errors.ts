@@ -86,3 +86,10 @@ export function rollbackIncomplete(findings: readonly string[]): CutoverError {
     { step: 'rollback' },
   );
 }
+
+export function republishedOnSource(names: readonly string[]): CutoverError {
+  return new CutoverError(
+    `Published again on the source since the freeze: ${names.map((n) => `"${n}"`).join(', ')}. Publishing them on the target would run them on both; nothing was published. Unpublish them on the source, then ${NEXT}.`,
+    { step: 'switch' },
+  );
+}

@@ -10,7 +10,7 @@ import type { Workflow } from '../n8n-types.js';
 import { stillRunning } from './errors.js';
 import type { CutoverJournal } from './journal.js';
 import { isRunning } from './preflight.js';
-import { holdsOwnTrigger, publishedGraph, publishedWebhooks } from './published-graph.js';
+import { holdsOwnTrigger, publishedCalls, publishedGraph, publishedWebhooks } from './published-graph.js';
 import type { CutoverDeps, CutoverOptions, FrozenWorkflow } from './types.js';
 
 export const DEFAULT_DRAIN_MS = 60_000;
@@ -64,6 +64,7 @@ function frozenOf(workflow: Workflow): FrozenWorkflow {
     draftDiffers: workflow.versionId !== undefined && workflow.versionId !== versionId,
     triggers: holdsOwnTrigger(workflow),
     graph: publishedGraph(workflow),
+    calls: publishedCalls(workflow),
     webhooks: publishedWebhooks(workflow),
   };
 }

@@ -9,7 +9,11 @@ import { canonicalGraph } from '../kinds/workflows/canonical.js';
 import { publishedNodes } from '../kinds/workflows/summary.js';
 import { webhookRoutes } from '../kinds/workflows/webhooks.js';
 import type { Workflow } from '../n8n-types.js';
-import { type IdMaps, rewriteWorkflowReferences } from '../references/workflow-references.js';
+import {
+  findWorkflowReferences,
+  type IdMaps,
+  rewriteWorkflowReferences,
+} from '../references/workflow-references.js';
 import type { IdMapsRecord } from './types.js';
 
 const SUB_WORKFLOW_TRIGGER = 'n8n-nodes-base.executeWorkflowTrigger';
@@ -33,6 +37,13 @@ export function publishedWebhooks(workflow: Workflow): string[] {
       webhookRoutes(publishedNodes(workflow)).map((r) => `${r.method} ${r.endpoint}/${r.requestPath}`),
     ),
   ];
+}
+
+/** The workflows its published version calls (sub-workflows, workflow tools), by id. */
+export function publishedCalls(workflow: Workflow): string[] {
+  const view: Workflow = { ...workflow, nodes: publishedNodes(workflow) };
+  const calls = findWorkflowReferences(view).filter((r) => r.kind === 'workflow' && r.id !== '');
+  return [...new Set(calls.map((r) => r.id))];
 }
 
 export function holdsOwnTrigger(workflow: Workflow): boolean {

@@ -20,8 +20,22 @@ export interface RollbackResult {
 export async function runRollback(deps: CutoverDeps): Promise<RollbackResult> {
   const started = deps.clock.now().getTime();
   const pair = { source: deps.source.baseUrl, target: deps.target.baseUrl };
-  const journal = await CutoverJournal.load(deps.journalStore, deps.clock, pair);
-  if (!journal) throw nothingToRollBack(deps.journalStore.description);
+  const lock =
+    deps.lockOwner && deps.journalStore.lock ? await deps.journalStore.lock(deps.lockOwner) : undefined;
+  try {
+    const journal = await CutoverJournal.load(deps.journalStore, deps.clock, pair);
+    if (!journal) throw nothingToRollBack(deps.journalStore.description);
+    return await rollBack(deps, journal, started);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function rollBack(
+  deps: CutoverDeps,
+  journal: CutoverJournal,
+  started: number,
+): Promise<RollbackResult> {
   const frozen = journal.state.frozen ?? [];
   const unpublishedOnTarget = await unpublishOnTarget(deps, journal, frozen);
   const republishedOnSource: string[] = [];

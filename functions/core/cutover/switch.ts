@@ -7,14 +7,15 @@
 import { toWorkflowWrite } from '../kinds/workflows/write-body.js';
 import type { WorkflowNode } from '../n8n-types.js';
 import { rewriteWorkflowReferences } from '../references/workflow-references.js';
-import { switchNotRunning } from './errors.js';
+import { republishedOnSource, switchNotRunning } from './errors.js';
 import type { CutoverJournal } from './journal.js';
 import type { CutoverDeps, FrozenWorkflow } from './types.js';
 import { whatRuns } from './what-runs.js';
 
 export async function switchOver(deps: CutoverDeps, journal: CutoverJournal): Promise<string> {
-  const frozen = [...(journal.state.frozen ?? [])].reverse();
+  const frozen = calleesFirst(journal.state.frozen ?? []);
   const published = new Set(journal.state.published.map((p) => p.sourceId));
+  await refuseRepublished(deps, frozen);
   for (const workflow of frozen) {
     if (published.has(workflow.id)) continue;
     const targetId = journal.targetId(workflow.id);
@@ -32,6 +33,36 @@ export async function switchOver(deps: CutoverDeps, journal: CutoverJournal): Pr
   const findings = await whatRuns(deps, journal);
   if (findings.length > 0) throw switchNotRunning(findings);
   return `published ${frozen.length} workflow(s) on the target; each runs what ran on the source`;
+}
+
+/**
+ * The frozen workflows in publishing order: each after the workflows it calls (n8n refuses to
+ * publish a caller of an unpublished sub-workflow), else those without a trigger of their own first.
+ */
+export function calleesFirst(frozen: readonly FrozenWorkflow[]): FrozenWorkflow[] {
+  const byId = new Map(frozen.map((w) => [w.id, w]));
+  const ordered: FrozenWorkflow[] = [];
+  const placed = new Set<string>();
+  const place = (workflow: FrozenWorkflow, path: Set<string>) => {
+    if (placed.has(workflow.id) || path.has(workflow.id)) return;
+    path.add(workflow.id);
+    for (const id of workflow.calls ?? []) {
+      const callee = byId.get(id);
+      if (callee) place(callee, path);
+    }
+    placed.add(workflow.id);
+    ordered.push(workflow);
+  };
+  for (const workflow of [...frozen].reverse()) place(workflow, new Set());
+  return ordered;
+}
+
+/** The guard: a workflow published again on the source meanwhile would run on both; refused before any publish. */
+async function refuseRepublished(deps: CutoverDeps, frozen: readonly FrozenWorkflow[]): Promise<void> {
+  const running: string[] = [];
+  for (const workflow of frozen)
+    if ((await deps.source.getWorkflow(workflow.id)).active === true) running.push(workflow.name);
+  if (running.length > 0) throw republishedOnSource(running);
 }
 
 /**

@@ -73,6 +73,8 @@ export interface FrozenWorkflow {
   triggers: boolean;
   /** Digest of what ran (canonical nodes and connections, in the source's ids). */
   graph: string;
+  /** The workflows what ran calls (Execute Workflow, workflow tools): published first on the target. */
+  calls?: string[];
   /** Production webhooks it held (`POST webhook/orders/new`): their callers must be pointed at the target. */
   webhooks: string[];
   unpublishedAt?: string;
