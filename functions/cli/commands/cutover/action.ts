@@ -5,13 +5,7 @@ import type { CutoverDeps, CutoverReport, PreflightReport } from '../../../core/
 import type { OptionValues } from '../../../core/options/table.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
-import {
-  connectionOf,
-  defaultInstanceName,
-  instanceNameFromUrl,
-  parseUrl,
-  requestLimits,
-} from '../../connection.js';
+import { connectionOf, defaultInstanceName, instanceNameFromUrl, requestLimits } from '../../connection.js';
 import { formatTable, type Output, printJson } from '../../output.js';
 import { isS3Location } from '../../stores.js';
 import { defaultLedgerPath, thisProcess } from '../restore/action.js';
