@@ -93,3 +93,8 @@ export function republishedOnSource(names: readonly string[]): CutoverError {
     { step: 'switch' },
   );
 }
+
+/** Said beside an error of another command's family that stopped a step (n8n's answer, a store's failure). */
+export function stoppedAt(step: string, journal: string): string {
+  return `The cutover stopped at its ${step}; the journal ${journal} keeps what was done: ${NEXT}.`;
+}

@@ -8,7 +8,7 @@
 import { ArkError, CutoverError } from '../errors.js';
 import { copy } from './copy.js';
 import { delta } from './delta.js';
-import { preflightRefused, stepFailed } from './errors.js';
+import { preflightRefused, stepFailed, stoppedAt } from './errors.js';
 import { freeze } from './freeze.js';
 import { CutoverJournal } from './journal.js';
 import { preflight } from './preflight.js';
@@ -78,9 +78,11 @@ async function timed(
   try {
     summary = await run();
   } catch (error) {
-    // A refusal or a step's own failure says what to do already; anything else is worded here.
-    if (error instanceof ArkError && (error.exitCode === 2 || error instanceof CutoverError)) throw error;
-    throw stepFailed(step, error);
+    // One of the family keeps its exit code (n8n's refusal 3, the restore's 6…), told what comes next.
+    if (!(error instanceof ArkError)) throw stepFailed(step, error);
+    if (!(error instanceof CutoverError) && error.exitCode !== 2)
+      deps.logger.error(stoppedAt(step, journal.description));
+    throw error;
   }
   const finished = deps.clock.now();
   await journal.finishStep({
