@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createN8nClient } from '../../functions/adapters/n8n/index.js';
 import { composeCutover } from '../../functions/cli/commands/cutover/action.js';
 import { composeCli } from '../../functions/cli/compose.js';
 import { runCutover } from '../../functions/core/cutover/run.js';
@@ -17,6 +18,7 @@ import {
   type LiveSource,
   publishedMarkers,
   publishedVersions,
+  scheduled,
   seedLiveSource,
 } from './support/cutover-source.js';
 import { runCapturedCli } from './support/run-cli.js';
@@ -74,10 +76,45 @@ describe('n8n-ark cutover', () => {
     for (const name of ACTIVE) expect(run.stdout).toContain(name);
     expect(run.stdout).toContain('POST webhook/orders');
     expect(run.stdout).toContain('nothing was written');
+    expect(run.stdout).toMatch(/Freeze window: at least \d+\.\d s/);
     expect(publishedVersions(source)).toEqual(before);
     expect(target.state.workflows.size).toBe(0);
     expect(target.state.dataTables.size).toBe(0);
     expect(target.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/'))).toEqual([]);
+  });
+
+  it('refuses before any write when the target lacks node types a published workflow runs', async () => {
+    // Prepare: the source runs a community node the target has not installed
+    source.state.community.communityPackages.push({
+      packageName: 'n8n-nodes-datastore',
+      installedVersion: '0.1.18',
+      installedNodes: [{ name: 'Datastore', type: 'n8n-nodes-datastore.datastore', latestVersion: 1 }],
+    });
+    const body = scheduled('Stores things', 'STORE');
+    body.nodes.push({
+      name: 'Store',
+      type: 'n8n-nodes-datastore.datastore',
+      typeVersion: 1,
+      position: [400, 0],
+      parameters: {},
+    });
+    const api = createN8nClient({ baseUrl: source.url, apiKey: source.apiKey });
+    await api.publishWorkflow((await api.createWorkflow(body)).id);
+    const before = publishedVersions(source);
+
+    // Act
+    const dry = await cutover('--dry-run');
+    const run = await cutover();
+
+    // Assess
+    const named =
+      'workflow "Stores things" runs node types the target lacks (n8n-nodes-datastore.datastore@1)';
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`REFUSED: ${named}`);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(named);
+    expect(publishedVersions(source)).toEqual(before);
+    expect(target.state.workflows.size).toBe(0);
   });
 
   it.each([[[]], [['--keep-workflow-ids']]])(

@@ -98,3 +98,8 @@ export function republishedOnSource(names: readonly string[]): CutoverError {
 export function stoppedAt(step: string, journal: string): string {
   return `The cutover stopped at its ${step}; the journal ${journal} keeps what was done: ${NEXT}.`;
 }
+
+/** A preflight refusal: the switch could not publish this workflow on the target. */
+export function lacksNodeTypes(workflow: string, types: readonly string[]): string {
+  return `workflow "${workflow}" runs node types the target lacks (${types.join(', ')}): install their community packages on the target first`;
+}

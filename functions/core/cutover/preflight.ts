@@ -8,7 +8,7 @@
 import { compareN8nVersions, parseN8nVersion } from '../instance/version.js';
 import type { Workflow } from '../n8n-types.js';
 import type { RestorePlan } from '../restore/types.js';
-import { cutoverIntoItself } from './errors.js';
+import { cutoverIntoItself, lacksNodeTypes } from './errors.js';
 import { normalizeUrl } from './journal.js';
 import { backupSource, restoreInto } from './passes.js';
 import { holdsOwnTrigger, publishedWebhooks } from './published-graph.js';
@@ -36,12 +36,14 @@ export async function preflight(deps: CutoverDeps, options: CutoverOptions): Pro
   refusals.push(...(await missingScopes(deps.target, 'target', TARGET_SCOPES, notes)));
   const toFreeze = await activeWorkflows(deps.source);
   const backup = await backupSource(deps, options.instance);
+  const planStarted = deps.clock.now().getTime();
   const run = await restoreInto(deps, backup.location, {
     workflowWrite: { activate: true, ...(options.keepWorkflowIds ? { keepWorkflowIds: true } : {}) },
     run: { dryRun: true },
   });
   const warnings = run.plan.warnings;
   for (const warning of warnings) if (REFUSED_WARNINGS.has(warning.code)) refusals.push(warning.message);
+  refusals.push(...unpublishable(run.plan, toFreeze));
   return {
     sourceVersion,
     targetVersion,
@@ -52,6 +54,8 @@ export async function preflight(deps: CutoverDeps, options: CutoverOptions): Pro
     plan: countsOf(run.plan),
     archive: backup.location,
     backupMs: backup.ms,
+    // The delta is a backup and a restore planned the same way, then its writes and the publishes.
+    freezeFloorMs: backup.ms + (deps.clock.now().getTime() - planStarted),
   };
 }
 
@@ -103,6 +107,14 @@ export async function activeWorkflows(api: CutoverInstance): Promise<PreflightRe
 
 export function isRunning(workflow: Workflow): boolean {
   return workflow.active === true && workflow.isArchived !== true;
+}
+
+/** A workflow the source runs that the target could not publish (node types it lacks): the switch would fail, the source frozen. */
+function unpublishable(plan: RestorePlan, toFreeze: PreflightReport['toFreeze']): string[] {
+  const lacking = plan.missingNodeTypes ?? {};
+  return toFreeze
+    .filter((w) => (lacking[w.id] ?? []).length > 0)
+    .map((w) => lacksNodeTypes(w.name, lacking[w.id] ?? []));
 }
 
 function countsOf(plan: RestorePlan): Record<string, number> {

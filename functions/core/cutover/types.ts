@@ -111,6 +111,11 @@ export interface PreflightReport {
   /** The archive the copy restores (the preflight's backup). */
   archive: string;
   backupMs: number;
+  /**
+   * What the freeze window will take at least, measured now: the delta's backup and planning (this
+   * backup's time and this plan's); its writes and the publishes come on top.
+   */
+  freezeFloorMs: number;
 }
 
 export interface CutoverReport {

@@ -99,6 +99,9 @@ function printPreflight(out: Output, preflight: PreflightReport): void {
         ...preflight.toFreeze.map((w) => [w.name, w.id, w.triggers ? 'yes' : 'no', w.webhooks.join(', ')]),
       ])}\n`,
     );
+  out.stdout.write(
+    `Freeze window: at least ${(preflight.freezeFloorMs / 1000).toFixed(1)} s (a backup and a plan, measured now), plus the delta's writes and the publishes\n`,
+  );
   for (const refusal of preflight.refusals) out.stdout.write(`REFUSED: ${refusal}\n`);
   for (const warning of preflight.warnings) out.stdout.write(`warning: ${warning.message}\n`);
   for (const note of preflight.notes) out.stdout.write(`note: ${note}\n`);
