@@ -171,9 +171,13 @@ describe('n8n-ark cutover', () => {
     await deps.source.publishWorkflow(live.counter.id);
 
     // Act
+    const dry = await cutover('--dry-run');
     const run = await cutover();
 
     // Assess
+    expect(dry.stdout).toContain(
+      'done: preflight, copy, freeze, delta): the same command without --dry-run continues it',
+    );
     expect(run.code).toBe(6);
     expect(run.stderr).toContain('Published again on the source since the freeze: "Counter"');
     expect(publishedVersions(target).size).toBe(0);

@@ -1,5 +1,6 @@
 /** The cutover's refusals and failures, each saying what was written and what to do next. */
 import { CutoverError, CutoverRefusedError } from '../errors.js';
+import type { CutoverJournal } from './journal.js';
 
 const NEXT = 'run the same command again to continue, or with --rollback to put the source back';
 
@@ -102,4 +103,10 @@ export function stoppedAt(step: string, journal: string): string {
 /** A preflight refusal: the switch could not publish this workflow on the target. */
 export function lacksNodeTypes(workflow: string, types: readonly string[]): string {
   return `workflow "${workflow}" runs node types the target lacks (${types.join(', ')}): install their community packages on the target first`;
+}
+
+/** A dry run's note when a cutover between the two is under way (the source may be frozen). */
+export function underWay(journal: CutoverJournal): string {
+  const done = journal.state.done.map((d) => d.step).join(', ') || 'nothing yet';
+  return `a cutover between these instances is under way (journal ${journal.description}; done: ${done}): the same command without --dry-run continues it, --rollback goes back`;
 }

@@ -8,7 +8,7 @@
 import { ArkError, CutoverError } from '../errors.js';
 import { copy } from './copy.js';
 import { delta } from './delta.js';
-import { preflightRefused, stepFailed, stoppedAt } from './errors.js';
+import { preflightRefused, stepFailed, stoppedAt, underWay } from './errors.js';
 import { freeze } from './freeze.js';
 import { CutoverJournal } from './journal.js';
 import { preflight } from './preflight.js';
@@ -27,6 +27,9 @@ type StepRun = (deps: CutoverDeps, options: CutoverOptions, journal: CutoverJour
 export async function runCutover(deps: CutoverDeps, options: CutoverOptions): Promise<CutoverReport> {
   if (options.dryRun) {
     const report = await preflight(deps, options);
+    const pair = { source: deps.source.baseUrl, target: deps.target.baseUrl };
+    const under = await CutoverJournal.load(deps.journalStore, deps.clock, pair);
+    if (under && !under.state.rolledBackAt) report.notes.push(underWay(under));
     return { ...emptyReport(deps, true), preflight: report };
   }
   const lock =
