@@ -4,7 +4,7 @@
  * registered) and the source frozen; what the source saved after the copy (staticData, rows) reaches
  * the target; --rollback puts the source's published versions back exactly and unpublishes the target.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -129,7 +129,12 @@ describe('n8n-ark cutover', () => {
         steps: { step: string; ms: number }[];
         freezeWindowMs: number;
         needsAPerson: string[];
+        html: string;
       };
+      const page = await readFile(report.html, 'utf8');
+      expect(page).toContain('id="freeze-window"');
+      for (const name of ACTIVE) expect(page).toContain(`<td>${name}</td>`);
+      expect((await stat(report.html)).mode & 0o777).toBe(0o600);
       expect(report.steps.map((s) => s.step)).toEqual(['preflight', 'copy', 'freeze', 'delta', 'switch']);
       expect(report.freezeWindowMs).toBeGreaterThan(0);
       expect(report.needsAPerson.join('\n')).toContain(`${target.url}/webhook/orders`);

@@ -1,4 +1,6 @@
-import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { renderCutoverHtml } from '../../../core/cutover/html.js';
 import { type RollbackResult, runRollback } from '../../../core/cutover/rollback.js';
 import { runCutover } from '../../../core/cutover/run.js';
 import type { CutoverDeps, CutoverReport, PreflightReport } from '../../../core/cutover/types.js';
@@ -7,6 +9,7 @@ import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
 import { connectionOf, defaultInstanceName, instanceNameFromUrl, requestLimits } from '../../connection.js';
 import { formatTable, type Output, printJson } from '../../output.js';
+import { FILE_MODE, writeAllOrNone } from '../../output-files.js';
 import { isS3Location } from '../../stores.js';
 import { defaultLedgerPath, thisProcess } from '../restore/action.js';
 import { CUTOVER_COMMAND } from './options.js';
@@ -29,9 +32,38 @@ export const cutoverCommand = defineCommand(CUTOVER_COMMAND, async ({ values, cl
     ...(values.keepWorkflowIds ? { keepWorkflowIds: true } : {}),
     drainMs: (values.drainTimeout ?? 60) * 1000,
   });
-  if (values.json) printJson(cli.out, report);
-  else printReport(cli.out, report);
+  const journal = journalPath(values, deps.source.baseUrl, deps.target.baseUrl);
+  const html = report.dryRun ? undefined : await writeHtml(journal, report, cli.clock.now());
+  if (values.json) printJson(cli.out, { ...report, ...(html ? { html } : {}) });
+  else {
+    printReport(cli.out, report);
+    if (html) cli.out.stdout.write(`Report: ${html}\n`);
+  }
 });
+
+/** The page beside the journal, named after it and the time: one per finished cutover, never over another. */
+async function writeHtml(journal: string, report: CutoverReport, now: Date): Promise<string | undefined> {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const name = `${basename(journal).replace(/\.json$/, '')}-${stamp}.html`;
+  const [path] = await writeAllOrNone(dirname(journal), [
+    {
+      name,
+      write: (to) =>
+        writeFile(to, renderCutoverHtml(report, now.toISOString()), { flag: 'wx', mode: FILE_MODE }),
+    },
+  ]);
+  return path;
+}
+
+const DEFAULT_STORE = './n8n-ark-cutovers';
+
+/** --journal, else in the store (a local file named after both hosts beside an S3 store's name). */
+function journalPath(values: CutoverValues, sourceUrl: string, targetUrl: string): string {
+  if (values.journal) return values.journal;
+  const store = values.store ?? DEFAULT_STORE;
+  const name = `${instanceNameFromUrl(sourceUrl)}-to-${instanceNameFromUrl(targetUrl)}.cutover-journal.json`;
+  return isS3Location(store) ? resolve('n8n-ark-cutovers', name) : join(resolve(store), name);
+}
 
 /** The ports a cutover runs on, from its flags (the composition root builds every adapter). */
 export async function composeCutover(cli: Cli, values: CutoverValues): Promise<CutoverDeps> {
@@ -55,13 +87,8 @@ export async function composeCutover(cli: Cli, values: CutoverValues): Promise<C
   const source = await connect(values.fromUrl, values.fromKeyEnv, values.fromKeyFile, FROM);
   const target = await connect(values.toUrl, values.toKeyEnv, values.toKeyFile, TO);
   const archives = await cli.archives(values);
-  const storeLocation = values.store ?? './n8n-ark-cutovers';
-  const pairName = `${instanceNameFromUrl(source.baseUrl)}-to-${instanceNameFromUrl(target.baseUrl)}`;
-  const journal =
-    values.journal ??
-    (isS3Location(storeLocation)
-      ? resolve('n8n-ark-cutovers', `${pairName}.cutover-journal.json`)
-      : join(resolve(storeLocation), `${pairName}.cutover-journal.json`));
+  const storeLocation = values.store ?? DEFAULT_STORE;
+  const journal = journalPath(values, source.baseUrl, target.baseUrl);
   const secrets = await cli.secrets(values.credentialSecrets);
   return {
     source,
