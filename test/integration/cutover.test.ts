@@ -221,6 +221,14 @@ describe('n8n-ark cutover', () => {
     expect(table?.rows.map((r) => r.values.n).sort()).toEqual([1, 2, 3]);
   });
 
+  it('refuses --rollback with --dry-run, writing nothing', async () => {
+    const before = publishedVersions(source);
+    const run = await cutover('--rollback', '--dry-run');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--rollback writes to both instances and has no dry run');
+    expect(publishedVersions(source)).toEqual(before);
+  });
+
   it('--rollback publishes on the source exactly the versions that ran, and unpublishes the target', async () => {
     // Prepare
     const before = publishedVersions(source);

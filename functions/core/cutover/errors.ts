@@ -110,3 +110,9 @@ export function underWay(journal: CutoverJournal): string {
   const done = journal.state.done.map((d) => d.step).join(', ') || 'nothing yet';
   return `a cutover between these instances is under way (journal ${journal.description}; done: ${done}): the same command without --dry-run continues it, --rollback goes back`;
 }
+
+export function rollbackIsNoDryRun(): CutoverRefusedError {
+  return new CutoverRefusedError(
+    '--rollback writes to both instances and has no dry run: run --dry-run alone to see where a cutover stands.',
+  );
+}

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { rollbackIsNoDryRun } from '../../../core/cutover/errors.js';
 import { renderCutoverHtml } from '../../../core/cutover/html.js';
 import { type RollbackResult, runRollback } from '../../../core/cutover/rollback.js';
 import { runCutover } from '../../../core/cutover/run.js';
@@ -20,6 +21,7 @@ const FROM = { url: '--from-url', env: '--from-key-env', file: '--from-key-file'
 const TO = { url: '--to-url', env: '--to-key-env', file: '--to-key-file' };
 
 export const cutoverCommand = defineCommand(CUTOVER_COMMAND, async ({ values, cli }) => {
+  if (values.rollback && values.dryRun) throw rollbackIsNoDryRun();
   const deps = await composeCutover(cli, values);
   if (values.rollback) {
     const result = await runRollback(deps);
