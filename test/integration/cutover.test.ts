@@ -55,8 +55,7 @@ const args = (...flags: string[]) => [
   'NEW_KEY',
   '--store',
   join(folder, 'store'),
-  '--drain-timeout',
-  '5',
+  ...(flags.includes('--drain-timeout') ? [] : ['--drain-timeout', '5']),
   ...flags,
 ];
 const cutover = (...flags: string[]) => runCapturedCli(args(...flags), ENV());
@@ -219,6 +218,35 @@ describe('n8n-ark cutover', () => {
     expect(counter?.staticData).toEqual({ global: { counter: 57 } });
     const table = [...target.state.dataTables.values()].find((t) => t.name === 'events');
     expect(table?.rows.map((r) => r.values.n).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('waits for executions still running on the frozen source: past --drain-timeout it stops with both frozen, then continues', async () => {
+    // Prepare: the counter is running when the freeze comes
+    const execution = {
+      id: '901',
+      workflowId: live.counter.id,
+      status: 'running' as const,
+      mode: 'trigger',
+      startedAt: new Date().toISOString(),
+      stoppedAt: null,
+    };
+    source.state.executions.push(execution);
+
+    // Act
+    const stopped = await cutover('--drain-timeout', '1');
+    const frozenMeanwhile = publishedVersions(source).size;
+    const targetMeanwhile = publishedVersions(target).size;
+    Object.assign(execution, { status: 'success', stoppedAt: new Date().toISOString() });
+    const continued = await cutover();
+
+    // Assess
+    expect(stopped.code).toBe(6);
+    expect(stopped.stderr).toContain(
+      'The source still runs 1 execution(s) of frozen workflows after 1 s (901)',
+    );
+    expect([frozenMeanwhile, targetMeanwhile]).toEqual([0, 0]);
+    expect(continued.code, `${continued.stdout}${continued.stderr}`).toBe(0);
+    expect(publishedVersions(target).size).toBe(4);
   });
 
   it('refuses --rollback with --dry-run, writing nothing', async () => {
