@@ -249,6 +249,23 @@ describe('n8n-ark cutover', () => {
     expect(publishedVersions(target).size).toBe(4);
   });
 
+  it('names for a person the project members the target has no account for', async () => {
+    // Prepare: a team project on the source whose member has no account on the target
+    const member = source.state.createUser({ email: 'ops@example.com' });
+    const project = source.state.createTeamProject('Operations', source.state.owner.id);
+    source.state.setProjectMember(project.id, member.id, 'project:editor');
+
+    // Act
+    const run = await cutover('--json');
+
+    // Assess
+    expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+    const report = JSON.parse(run.stdout) as { needsAPerson: string[] };
+    expect(report.needsAPerson).toContainEqual(
+      expect.stringContaining('member ops@example.com (project:editor) has no account in the target'),
+    );
+  });
+
   it('refuses --rollback with --dry-run, writing nothing', async () => {
     const before = publishedVersions(source);
     const run = await cutover('--rollback', '--dry-run');

@@ -41,6 +41,9 @@ export async function delta(
       dataTables: idMap.dataTables,
     };
     state.awaitingSecrets = run.report.credentialsAwaitingSecrets.map((c) => c.name);
+    state.toInvite = run.report.warnings
+      .filter((w) => w.code === 'member-without-account')
+      .map((w) => w.message);
   });
   const updated = Object.values(run.report.updated).reduce((a, b) => a + b, 0);
   const created = Object.values(run.report.created).reduce((a, b) => a + b, 0);

@@ -146,5 +146,5 @@ function needsAPerson(deps: CutoverDeps, journal: CutoverJournal): string[] {
   const secrets = (journal.state.awaitingSecrets ?? []).map(
     (name) => `enter the secret of credential "${name}" on the target (it was created as a stub)`,
   );
-  return [...calls, ...secrets];
+  return [...calls, ...secrets, ...(journal.state.toInvite ?? [])];
 }
