@@ -41,9 +41,10 @@ export async function delta(
       dataTables: idMap.dataTables,
     };
     state.awaitingSecrets = run.report.credentialsAwaitingSecrets.map((c) => c.name);
-    state.toInvite = run.report.warnings
-      .filter((w) => w.code === 'member-without-account')
-      .map((w) => w.message);
+    state.toInvite = (run.report.waitingForAccount ?? []).map(
+      (m) =>
+        `member ${m.email} (${m.role}) has no account in the target: invite them, then add them to "${m.project}"`,
+    );
   });
   const updated = Object.values(run.report.updated).reduce((a, b) => a + b, 0);
   const created = Object.values(run.report.created).reduce((a, b) => a + b, 0);

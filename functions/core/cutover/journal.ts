@@ -38,7 +38,7 @@ export interface JournalState {
   drained?: { waitedMs: number; checked: boolean };
   /** Credentials the target holds as stubs (no secret was given): a person enters them. */
   awaitingSecrets?: string[];
-  /** Project members without an account on the target (the restore's warnings): a person invites them. */
+  /** Project members without an account on the target (the restore report's waitingForAccount): a person invites them. */
   toInvite?: string[];
   /** A rollback ran to its end: the source runs again what it ran, the target nothing of it. */
   rolledBackAt?: string;
