@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /**
  * End-to-end tests against real n8n (npm run e2e:setup installs it): one file at a time, long
  * timeouts. Each file runs on n8n's default SQLite; the contract suite, the backup/restore round
- * trip and the fault suite run again on PostgreSQL, as production n8n runs (the harness reads
+ * trip, the fault suite and the cutover run again on PostgreSQL, as production n8n runs (the harness reads
  * N8N_ARK_E2E_DATABASE; a file may also ask for one database itself, as the busy-instance test does).
  * What runs after a restore (webhooks, a rebuilt target, a failing publish) and n8n's own outages
  * (its database frozen) run on PostgreSQL only.
@@ -12,6 +12,7 @@ const ON_BOTH = [
   'test/e2e/contract-real.e2e.test.ts',
   'test/e2e/backup-restore.e2e.test.ts',
   'test/e2e/faults.e2e.test.ts',
+  'test/e2e/cutover.e2e.test.ts',
 ];
 
 export default defineConfig({

@@ -14,6 +14,8 @@ import {
   BackupIncompleteError,
   ConflictError,
   ConnectionError,
+  CutoverError,
+  CutoverRefusedError,
   DrillFailedError,
   DrillRefusedError,
   FeatureNotLicensedError,
@@ -55,8 +57,15 @@ export const EXIT_CODES: readonly ExitCode[] = [
   {
     code: 2,
     meaning:
-      'bad usage, nothing done: a flag, a file, an event field, a missing API key or secret, a missing or wrong key for an encrypted archive, a drill target that is not one',
-    errors: [UsageError, InvalidOptionError, SecretError, ArchiveKeyError, DrillRefusedError],
+      'bad usage, nothing done: a flag, a file, an event field, a missing API key or secret, a missing or wrong key for an encrypted archive, a drill target that is not one, a cutover its preflight refuses',
+    errors: [
+      UsageError,
+      InvalidOptionError,
+      SecretError,
+      ArchiveKeyError,
+      DrillRefusedError,
+      CutoverRefusedError,
+    ],
   },
   {
     code: 3,
@@ -88,8 +97,15 @@ export const EXIT_CODES: readonly ExitCode[] = [
   {
     code: 6,
     meaning:
-      'incomplete, what is missing named: a restore, migrate or drill that did not land everything, or whose workflows do not run as on the source (run the same command again to continue), a backup that would lack a kind or an object (nothing published), a run stopped at --timeout, or another restore holding the ledger or the target',
-    errors: [RestoreError, LedgerLockedError, BackupIncompleteError, BackupDeadlineError, DrillFailedError],
+      'incomplete, what is missing named: a restore, migrate or drill that did not land everything, or whose workflows do not run as on the source (run the same command again to continue), a backup that would lack a kind or an object (nothing published), a run stopped at --timeout, another restore holding the ledger or the target, or a cutover step that failed (its journal keeps what was done: run it again, or with --rollback)',
+    errors: [
+      RestoreError,
+      LedgerLockedError,
+      BackupIncompleteError,
+      BackupDeadlineError,
+      DrillFailedError,
+      CutoverError,
+    ],
   },
 ];
 

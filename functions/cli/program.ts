@@ -4,6 +4,7 @@ import { flagOf } from '../core/options/table.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CliCommand } from './command.js';
 import { backupCommand } from './commands/backup/action.js';
+import { cutoverCommand } from './commands/cutover/action.js';
 import { diffCommand } from './commands/diff/action.js';
 import { doctorCommand } from './commands/doctor/action.js';
 import { drillCommand } from './commands/drill/action.js';
@@ -25,6 +26,7 @@ const COMMANDS: readonly CliCommand[] = [
   backupCommand,
   restoreCommand,
   migrateCommand,
+  cutoverCommand,
   verifyCommand,
   listCommand,
   pruneCommand,

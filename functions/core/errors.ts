@@ -220,6 +220,23 @@ export class RestoreError extends ArkError {
   override readonly exitCode = 6;
 }
 
+/**
+ * A cutover step could not be carried out (exit 6); its journal keeps what was done, so the same
+ * command continues and `--rollback` puts the source back. `step` names where it stopped.
+ */
+export class CutoverError extends ArkError {
+  override readonly exitCode = 6;
+  readonly step: string;
+
+  constructor(message: string, context: { step: string }, options?: ErrorOptions) {
+    super(message, options);
+    this.step = context.step;
+  }
+}
+
+/** A cutover its preflight refuses (an older target, a webhook taken, a missing scope): nothing written. Exit 2. */
+export class CutoverRefusedError extends UsageError {}
+
 /** A drill that would prove nothing or harm an instance (not a marked drill target, not empty): nothing written. Exit 2. */
 export class DrillRefusedError extends UsageError {}
 

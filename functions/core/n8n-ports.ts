@@ -79,8 +79,12 @@ export interface N8nWorkflowsApi {
   deleteWorkflow(id: string): Promise<void>;
   archiveWorkflow(id: string): Promise<void>;
   unarchiveWorkflow(id: string): Promise<void>;
-  /** POST /workflows/{id}/publish (the successor of /activate). */
-  publishWorkflow(id: string): Promise<void>;
+  /**
+   * POST /workflows/{id}/publish (the successor of /activate); `versionId` publishes that saved
+   * version of the history instead of the current draft (how a cutover's rollback puts back exactly
+   * what ran).
+   */
+  publishWorkflow(id: string, options?: { versionId?: string }): Promise<void>;
   unpublishWorkflow(id: string): Promise<void>;
   transferWorkflow(id: string, destinationProjectId: string): Promise<void>;
   getWorkflowTags(id: string): Promise<Tag[]>;
@@ -275,6 +279,12 @@ export type N8nScratchApi = N8nApi & N8nScratchDeletes;
 export type N8nVersionAnswer = { version: string } | { version: null; reason: string };
 
 /** What an API key may do, where the instance can tell (GET /discover, n8n 2.x). */
+/** Executions (`/executions`): a cutover waits for those still running on the frozen source. */
+export interface N8nExecutionsApi {
+  /** GET /executions?status=running, every page: what still runs, by execution and workflow id. */
+  runningExecutions(): Promise<{ id: string; workflowId: string }[]>;
+}
+
 export interface N8nCapabilities {
   /** The key's scopes, or undefined when the instance does not answer /discover. */
   discoverScopes(): Promise<string[] | undefined>;

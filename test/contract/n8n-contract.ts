@@ -883,6 +883,31 @@ export function describeN8nContract(
         expect([unknownHistory.status, unknownHistory.body]).toEqual([404, { message: 'Not Found' }]);
       });
 
+      it('publishes a saved version by its versionId after an unpublish: that version runs, the draft stays', async () => {
+        const created = await createWorkflow(scheduledWorkflow(`${run}-republish`));
+        await api('POST', `/workflows/${created.id}/publish`);
+        const edited = await api('PUT', `/workflows/${created.id}?publishIfActive=false`, {
+          body: moved(`${run}-republish`, 500),
+        });
+        await api('POST', `/workflows/${created.id}/unpublish`);
+
+        const republished = await api('POST', `/workflows/${created.id}/publish`, {
+          body: { versionId: created.versionId },
+        });
+        const read = await api('GET', `/workflows/${created.id}`);
+        await api('POST', `/workflows/${created.id}/unpublish`);
+
+        expect(republished.status, republished.text).toBe(200);
+        const workflow = read.body as Obj & { activeVersion: Obj & { nodes: Obj[] } };
+        expect(workflow).toMatchObject({
+          active: true,
+          activeVersionId: created.versionId,
+          versionId: (edited.body as Obj).versionId,
+        });
+        expect(workflow.activeVersion.nodes[0]).toMatchObject({ position: [0, 0] });
+        expect((workflow.nodes as Obj[])[0]).toMatchObject({ position: [500, 0] });
+      });
+
       /** Each version the listing carries: its record built from the listing, and from a GET of it. */
       async function listedAndRead(workflowId: string, name: string) {
         const listed = data(await api('GET', `/workflows?name=${encodeURIComponent(name)}`))[0] as Workflow;
@@ -1530,6 +1555,18 @@ export function describeN8nContract(
         expect([methods.status, methods.allow]).toEqual([204, 'OPTIONS, DELETE, PUT']);
         expect([dynamic.status, dynamic.allow]).toEqual([204, 'OPTIONS, GET']);
         expect([form.status, form.allow]).toEqual([204, 'OPTIONS, GET, POST']);
+      });
+    });
+
+    describe('executions (what a cutover waits for)', () => {
+      it('lists running executions by status=running, and refuses a status n8n does not know', async () => {
+        const running = await api('GET', '/executions?status=running&limit=250');
+        const bogus = await api('GET', '/executions?status=sleeping');
+
+        expect(running.status, running.text).toBe(200);
+        expect(data(running)).toEqual([]);
+        expect(running.body).toMatchObject({ nextCursor: null });
+        expect(bogus.status, bogus.text).toBe(400);
       });
     });
 

@@ -22,6 +22,7 @@ import { createRandom, nanoId, type Random } from './prng.js';
 import { communityPackageRoutes } from './routes/community-packages.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { dataTableRoutes } from './routes/data-tables.js';
+import { executionRoutes } from './routes/executions.js';
 import { packageRoutes } from './routes/packages.js';
 import { projectFolderUserRoutes } from './routes/projects-folders-users.js';
 import { tagAndVariableRoutes } from './routes/tags-and-variables.js';
@@ -157,6 +158,7 @@ export function allRoutes(): Route[] {
     ...credentialRoutes(),
     ...packageRoutes(),
     ...communityPackageRoutes(),
+    ...executionRoutes(),
   ];
   routes.push(...projectFolderUserRoutes(() => routes));
   return routes;

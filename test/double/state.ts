@@ -212,6 +212,16 @@ export function isTriggerNode(node: JsonObject): boolean {
   return /trigger$/i.test(node.type) || /\.webhook$/.test(node.type);
 }
 
+/** An execution as n8n's execution list shows it (the fields a cutover reads). */
+export interface StoredExecution {
+  id: string;
+  workflowId: string;
+  status: 'canceled' | 'crashed' | 'error' | 'new' | 'running' | 'success' | 'unknown' | 'waiting';
+  mode: string;
+  startedAt: string;
+  stoppedAt: string | null;
+}
+
 export class DoubleState {
   readonly users = new Map<string, StoredUser>();
   readonly projects = new Map<string, StoredProject>();
@@ -237,6 +247,8 @@ export class DoubleState {
   unpublishSettleMs = 0;
   /** Production webhooks of published workflows (./webhooks.ts); `webhooks.lagMs` models n8n's registration lag. */
   readonly webhooks = new WebhookRegistry();
+  /** Executions as GET /executions lists them (routes/executions.ts); a test adds them, newest last. */
+  readonly executions: StoredExecution[] = [];
   /** The version this double stands in for, as its package export states it (`sourceN8nVersion`). */
   n8nVersion = '2.41.1';
   /** Installed community packages, and what an unverified install can fetch (routes/community-packages.ts). */
@@ -570,33 +582,39 @@ export class DoubleState {
     if (workflow.activeVersionId !== null && options.republish !== false) this.publishWorkflow(workflow);
   }
 
-  publishWorkflow(workflow: StoredWorkflow): void {
+  /** Publishes the draft, or `saved`, a version of its history (POST /publish with a versionId). */
+  publishWorkflow(workflow: StoredWorkflow, saved?: StoredHistoryVersion): void {
     const now = this.now();
+    const version = saved ?? {
+      versionId: workflow.versionId,
+      nodes: workflow.nodes,
+      connections: workflow.connections,
+      nodeGroups: workflow.nodeGroups,
+    };
     const history = workflow.activeVersion?.publishHistory ?? [];
     const event: StoredPublishEvent = {
       id: ++this.publishEvents,
       workflowId: workflow.id,
-      versionId: workflow.versionId,
+      versionId: version.versionId,
       event: 'activated',
       userId: this.owner.id,
       createdAt: now,
     };
     workflow.activeVersion = {
-      versionId: workflow.versionId,
-      nodes: workflow.nodes,
-      connections: workflow.connections,
-      nodeGroups: workflow.nodeGroups,
+      versionId: version.versionId,
+      nodes: version.nodes,
+      connections: version.connections,
+      nodeGroups: version.nodeGroups,
       authors: [this.owner.firstName, this.owner.lastName].filter(Boolean).join(' '),
       createdAt: workflow.updatedAt,
       updatedAt: workflow.updatedAt,
-      publishHistory:
-        workflow.activeVersion?.versionId === workflow.versionId ? [...history, event] : [event],
+      publishHistory: workflow.activeVersion?.versionId === version.versionId ? [...history, event] : [event],
     };
     workflow.active = true;
-    workflow.activeVersionId = workflow.versionId;
-    this.webhooks.register(workflow.id, workflow.nodes);
+    workflow.activeVersionId = version.versionId;
+    this.webhooks.register(workflow.id, version.nodes);
     // n8n counts trigger and polling nodes, not webhooks, once the activation has finished.
-    workflow.triggerCount = workflow.nodes.filter(
+    workflow.triggerCount = version.nodes.filter(
       (node) =>
         isTriggerNode(node) &&
         !UNCOUNTED_TRIGGERS.has(String(node.type)) &&

@@ -15,6 +15,7 @@ import { HttpCommunityPackages } from './community-packages.js';
 import { HttpCredentials } from './credentials.js';
 import { HttpDataTables } from './data-tables.js';
 import { HttpDiscovery } from './discovery.js';
+import { HttpExecutions } from './executions.js';
 import { HttpPackages } from './packages.js';
 import { HttpProjects } from './projects.js';
 import { HttpTags } from './tags.js';
@@ -43,6 +44,7 @@ export type N8nClient = N8nEndpoint &
   Methods<HttpProjects> &
   Methods<HttpUsers> &
   Methods<HttpWebhooks> &
+  Methods<HttpExecutions> &
   Methods<HttpDiscovery> &
   Methods<HttpBodyLimit>;
 
@@ -65,6 +67,7 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     ...methodsOf(new HttpProjects(http)),
     ...methodsOf(new HttpUsers(http)),
     ...methodsOf(new HttpWebhooks(options)),
+    ...methodsOf(new HttpExecutions(http)),
     ...methodsOf(new HttpDiscovery(http)),
     ...methodsOf(new HttpBodyLimit(http)),
   };

@@ -74,8 +74,9 @@ export class HttpWorkflows implements N8nWorkflowsApi {
     await act(this.http, id, 'unarchive');
   }
 
-  async publishWorkflow(id: string): Promise<void> {
-    await actRenamed(this.http, id, 'publish', 'activate');
+  async publishWorkflow(id: string, options: { versionId?: string } = {}): Promise<void> {
+    const body = options.versionId === undefined ? undefined : { versionId: options.versionId };
+    await actRenamed(this.http, id, 'publish', 'activate', body);
   }
 
   async unpublishWorkflow(id: string): Promise<void> {
@@ -133,19 +134,26 @@ export class HttpWorkflows implements N8nWorkflowsApi {
 }
 
 /** POST /workflows/{id}/<action>: doing it twice leaves the workflow as doing it once. */
-async function act(http: N8nTransport, id: string, action: string): Promise<void> {
+async function act(http: N8nTransport, id: string, action: string, body?: object): Promise<void> {
   await http.json('POST', `/workflows/${enc(id)}/${action}`, {
     route: `/workflows/{workflowId}/${action}`,
     idempotent: true,
+    ...(body ? { body } : {}),
   });
 }
 
 /** `action`, or on an n8n from before the publish rename (which only knows `before`), that. */
-async function actRenamed(http: N8nTransport, id: string, action: string, before: string): Promise<void> {
+async function actRenamed(
+  http: N8nTransport,
+  id: string,
+  action: string,
+  before: string,
+  body?: object,
+): Promise<void> {
   try {
-    await act(http, id, action);
+    await act(http, id, action, body);
   } catch (error) {
-    if (!(error instanceof NotFoundError) || /workflow/i.test(error.message)) throw error;
-    await act(http, id, before);
+    if (!(error instanceof NotFoundError) || /workflow|version/i.test(error.message)) throw error;
+    await act(http, id, before, body);
   }
 }

@@ -396,13 +396,23 @@ function publish(ctx: Context): ReturnType<typeof ok> {
     'You do not have permission to activate this workflow. Ask the owner to share it with you.',
   );
   if (workflow.isArchived) throw new ApiError(400, 'Cannot activate an archived workflow.');
-  // Publishing an older version of the history is not modelled: only the current and the published one.
+  // A versionId names the draft, the published version, or a version of the history, published as it is.
   const versionId = (ctx.body as { versionId?: unknown } | undefined)?.versionId;
-  if (versionId !== undefined && versionId !== workflow.versionId && versionId !== workflow.activeVersionId)
+  const saved =
+    versionId !== undefined && versionId !== workflow.versionId && versionId !== workflow.activeVersionId
+      ? state.history.get(workflow.id)?.find((v) => v.versionId === versionId)
+      : undefined;
+  if (
+    versionId !== undefined &&
+    versionId !== workflow.versionId &&
+    versionId !== workflow.activeVersionId &&
+    !saved
+  )
     throw new ApiError(404, 'Version not found');
-  const unknownType = unrecognizedNodeType(state, workflow.nodes);
+  const nodes = (saved?.nodes ?? workflow.nodes) as typeof workflow.nodes;
+  const unknownType = unrecognizedNodeType(state, nodes);
   if (unknownType) throw new ApiError(400, `Unrecognized node type: ${unknownType}`);
-  if (!workflow.nodes.some(isTriggerNode))
+  if (!nodes.some(isTriggerNode))
     throw new ApiError(
       400,
       'Workflow cannot be activated because it has no trigger node. At least one trigger, webhook, or polling node is required.',
@@ -419,14 +429,14 @@ function publish(ctx: Context): ReturnType<typeof ok> {
       `Cannot publish workflow: ${problems.join('; ')}. Please publish all referenced sub-workflows first.`,
     );
   // A webhook another published workflow holds (registered, not merely published): 409, left unpublished.
-  if (state.webhooks.conflict(workflow.id, workflow.nodes))
+  if (state.webhooks.conflict(workflow.id, nodes))
     throw new ApiError(409, 'There is a conflict with one of the webhooks.');
-  state.publishWorkflow(workflow);
+  state.publishWorkflow(workflow, saved);
   // A name or description given to publish names the version in the history (unlicensed too).
   const named = ctx.body as { name?: unknown; description?: unknown } | undefined;
-  const saved = state.history.get(workflow.id)?.find((v) => v.versionId === workflow.versionId);
-  if (saved && typeof named?.name === 'string') saved.name = named.name;
-  if (saved && typeof named?.description === 'string') saved.description = named.description;
+  const version = state.history.get(workflow.id)?.find((v) => v.versionId === workflow.activeVersionId);
+  if (version && typeof named?.name === 'string') version.name = named.name;
+  if (version && typeof named?.description === 'string') version.description = named.description;
   return ok({
     ...fields(state, workflow, { withTags: false }),
     activeVersion: activeVersion(workflow, true),
