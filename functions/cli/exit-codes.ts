@@ -98,7 +98,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
   {
     code: 6,
     meaning:
-      'incomplete, what is missing named: a restore, migrate or drill that did not land everything, or whose workflows do not run as on the source (run the same command again to continue), a backup that would lack a kind or an object (nothing published), a run stopped at --timeout, another restore holding the ledger or the target, or a cutover step that failed (its journal keeps what was done: run it again, or with --rollback)',
+      'incomplete, what is missing named: a restore, migrate, drill or cutover that did not land or does not run as on the source; a backup lacking a kind; --timeout; a ledger or target in use. Run it again',
     errors: [
       RestoreError,
       LedgerLockedError,

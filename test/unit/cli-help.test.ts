@@ -1,7 +1,7 @@
 /**
  * Help that teaches: every command's --help has a description, wrapped by commander rather than
  * broken by hand, and examples that run the command; the README's command table lists exactly the
- * commands `n8n-ark --help` lists.
+ * commands `n8n-ark --help` lists, each with a one-line example, and no README table cell is a wall.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,17 +26,34 @@ async function help(args: string[]): Promise<string> {
 
 const commands = buildProgram({ stdout: new PassThrough(), stderr: new PassThrough() }, {}).commands;
 
-/** The first word of each row of the README's command table (the table whose header is `| command`). */
-function readmeCommands(): string[] {
-  const lines = readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+const readme = (): string[] => readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+
+/** The rows of the README's command table (the table whose header is `| command`). */
+function commandRows(): string[] {
+  const lines = readme();
   const start = lines.findIndex((l) => /^\|\s*command\s*\|/.test(l));
   expect(start).toBeGreaterThan(-1);
   const rows = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(/^\|\s*`([a-z-]+)/.exec(line)?.[1] ?? `(unreadable row: ${line.slice(0, 40)})`);
+    rows.push(line);
   }
   return rows;
+}
+
+/** The first word of each row of the README's command table. */
+function readmeCommands(): string[] {
+  return commandRows().map(
+    (line) => /^\|\s*`([a-z-]+)/.exec(line)?.[1] ?? `(unreadable row: ${line.slice(0, 40)})`,
+  );
+}
+
+/** A table row's cells (a `\|` inside a cell is not a border). */
+function cellsOf(row: string): string[] {
+  return row
+    .split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((c) => c.trim());
 }
 
 /** Command names as the top-level --help lists them. */
@@ -54,6 +71,21 @@ describe('--help', () => {
     expect(listed.length).toBeGreaterThan(5);
     expect([...readmeCommands()].sort()).toEqual([...listed].sort());
     expect([...listed].sort()).toEqual(commands.map((c) => c.name()).sort());
+  });
+
+  it("every row of the README's command table has a one-line example of its own command", () => {
+    for (const row of commandRows()) {
+      const [name, , example] = cellsOf(row);
+      expect(example, row).toMatch(new RegExp(`^\`n8n-ark ${name?.replaceAll('`', '')} [^\`]+\`$`));
+    }
+  });
+
+  it('no cell of a README table has 40 words or more', () => {
+    const walls = readme()
+      .filter((l) => l.startsWith('|') && !/^\|[\s:|-]+\|$/.test(l))
+      .flatMap(cellsOf)
+      .filter((cell) => cell.split(/\s+/).length >= 40);
+    expect(walls).toEqual([]);
   });
 
   it.each(commands.map((c) => [c.name()]))(
