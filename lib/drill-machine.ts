@@ -34,7 +34,7 @@ function drillTasks(scope: Construct, drill: ArkFunction) {
   );
   const slice = invoke(
     'Restore slice',
-    { mode: 'slice', 'drill.$': '$.drill', 'steps.$': '$.slice.steps' },
+    { mode: 'slice', 'drill.$': '$.drill', 'steps.$': '$.slice.steps', 'execution.$': '$$.Execution.Id' },
     { 'done.$': '$.Payload.done', 'steps.$': '$.Payload.steps', 'outcome.$': '$.Payload.outcome' },
     '$.slice',
   );

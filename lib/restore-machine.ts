@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic.js';
 import { endedBadly, raise } from './alarms/alarm.js';
 import type { ArkFunction } from './ark-function.js';
-import { CRASHED_SLICE_RETRY, slicedMachine } from './sliced-machine.js';
+import { CRASHED_SLICE_RETRY, nameTheExecution, slicedMachine } from './sliced-machine.js';
 
 export interface RestoreMachineProps {
   restore: ArkFunction;
@@ -27,7 +27,10 @@ export class RestoreMachine extends Construct {
     super(scope, id);
     const slice = new tasks.LambdaInvoke(this, 'Restore slice', {
       lambdaFunction: props.restore.fn,
-      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      // The request and the execution it is a slice of (its retry takes over its ledger lock).
+      payload: sfn.TaskInput.fromJsonPathAt(
+        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.request'), sfn.JsonPath.objectAt('$.slicing')),
+      ),
       resultSelector: {
         'done.$': '$.Payload.done',
         'ledgerKey.$': '$.Payload.ledgerKey',
@@ -59,7 +62,7 @@ export class RestoreMachine extends Construct {
       .otherwise(slice);
     // `Default` keeps the machine's logical id (and so its ARN) from when the stack made it itself.
     this.machine = slicedMachine(this, 'Default', {
-      definition: slice.next(loop),
+      definition: nameTheExecution(this).next(slice).next(loop),
       invokes: [props.restore, props.verify],
       logsId: 'Logs',
     });

@@ -17,6 +17,17 @@ export const CRASHED_SLICE_RETRY: sfn.RetryProps = {
   maxAttempts: 4,
 };
 
+/**
+ * The first state of a sliced machine: `$.slicing.execution` is the execution's id, which each slice
+ * passes on so the retry of a crashed slice takes over its lock at once (and no other execution can).
+ */
+export function nameTheExecution(scope: Construct): sfn.Pass {
+  return new sfn.Pass(scope, 'Name the execution', {
+    parameters: { execution: sfn.JsonPath.executionId },
+    resultPath: '$.slicing',
+  });
+}
+
 export interface SlicedMachineProps {
   definition: sfn.IChainable;
   /** The functions its tasks invoke (their roles' grants are acknowledged on the machine's role). */

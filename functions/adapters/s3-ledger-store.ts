@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LedgerLockedError, type StoreError } from '../core/errors.js';
 import type { Clock, LedgerLock, LedgerStore, LockOwner } from '../core/ports.js';
-import { parseLockOwner } from './lock-owner.js';
+import { describeHolder, heldBySameExecution, parseLockOwner } from './lock-owner.js';
 import { storeFailure } from './store-failure.js';
 
 export interface S3LedgerStoreOptions {
@@ -35,8 +35,9 @@ const defaultStaleAfterMs = 2 * 60 * 60 * 1000;
  * A restore ledger kept as one JSON object in S3, beside the archive it belongs to.
  *
  * `lock` keeps one restore per ledger with `<key>.lock`, created only if absent (`If-None-Match: *`)
- * and removed only while its ETag is still ours (`If-Match`). A lock older than `staleAfterMs` is
- * taken over with `If-Match` on the ETag that was judged stale, so two restores cannot both take it.
+ * and removed only while its ETag is still ours (`If-Match`). A lock older than `staleAfterMs`, past
+ * its holder's `endsBy`, or held by an earlier slice of the same execution is taken over with
+ * `If-Match` on the ETag that was judged stale, so two restores cannot both take it.
  */
 export class S3LedgerStore implements LedgerStore {
   readonly description: string;
@@ -92,7 +93,8 @@ export class S3LedgerStore implements LedgerStore {
       if (created) return this.heldLock(created);
       found = await this.readLock();
       if (!found) continue;
-      if (!found.owner || !this.isStale(found)) throw this.locked(found);
+      if (!found.owner || !(heldBySameExecution(found.owner, owner) || this.isStale(found)))
+        throw this.locked(found);
       const taken = await this.putLock(body, { IfMatch: found.etag });
       if (taken) {
         this.options.onStaleLock?.(found.owner);
@@ -163,9 +165,7 @@ export class S3LedgerStore implements LedgerStore {
 
   private locked(found: FoundLock | undefined): LedgerLockedError {
     const owner = found?.owner;
-    const holder = owner
-      ? `pid ${owner.pid} on host ${owner.host}, started ${owner.startedAt}`
-      : 'a restore whose lock cannot be read';
+    const holder = owner ? describeHolder(owner) : 'a restore whose lock cannot be read';
     const hours = Math.round((this.staleAfterMs / 3_600_000) * 100) / 100;
     return new LedgerLockedError(
       `another restore (${holder}) is using the restore ledger ${this.description}; wait for it, or ` +

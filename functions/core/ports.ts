@@ -163,6 +163,13 @@ export interface LockOwner {
    * of a slice that crashed is taken over right after, not hours later.
    */
   endsBy?: string;
+  /**
+   * The state machine execution the holder is a slice of. An execution runs one slice at a time
+   * and runs a slice again only once the last one has failed, so a slice of the same execution that
+   * finds this lock knows its holder is gone and takes it over at once; a slice of another
+   * execution is refused (LedgerLockedError) until the holder is done or gone by `endsBy`.
+   */
+  execution?: string;
 }
 
 export interface LedgerLock {

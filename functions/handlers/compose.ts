@@ -162,8 +162,11 @@ export class Composition {
     return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, holder ? { onStaleLock } : {});
   }
 
-  /** This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be stopped. */
-  slice(context: LambdaContext): { deadline: number; lockOwner: LockOwner } {
+  /**
+   * This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be
+   * stopped; `execution` (the state machine's execution id) lets its own retry take the lock over.
+   */
+  slice(context: LambdaContext, execution?: string): { deadline: number; lockOwner: LockOwner } {
     const remaining = context.getRemainingTimeInMillis();
     const now = Date.now();
     return {
@@ -174,6 +177,7 @@ export class Composition {
         host: hostname(),
         startedAt: new Date(now).toISOString(),
         endsBy: new Date(now + remaining + LOCK_SKEW_MS).toISOString(),
+        ...(execution ? { execution } : {}),
       },
     };
   }

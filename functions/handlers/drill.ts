@@ -58,7 +58,7 @@ async function slice(
   request: SliceRequest,
   context: LambdaContext,
 ) {
-  const { deadline, lockOwner } = c.slice(context);
+  const { deadline, lockOwner } = c.slice(context, request.execution);
   const { outcome, steps } = await restoreSlice(
     { ...deps, capabilities: deps.api },
     c.ledgerStore(request.drill.ledgerKey),

@@ -26,10 +26,14 @@ export const backupEventSchema = z.object(eventShape(BACKUP_OPTIONS));
 
 const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
 
+/** The state machine execution a slice belongs to (`$$.Execution.Id`): its retry takes over its lock. */
+const execution = z.string().min(1).optional();
+
 const restoreEventShape = {
   archive: archiveRef,
   target: z.string().min(1),
   ...eventShape(RESTORE_OPTIONS, RESTORE_GROUPS),
+  execution,
 };
 
 /**
@@ -72,7 +76,7 @@ const drillState = z.object({
 /** The drill state machine's three calls (lib/drill.ts): prepare, restore slices until done, finish. */
 export const drillEventSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('prepare'), instance: z.string().min(1) }),
-  z.object({ mode: z.literal('slice'), drill: drillState, steps: stepTimes }),
+  z.object({ mode: z.literal('slice'), drill: drillState, steps: stepTimes, execution }),
   z.object({
     mode: z.literal('finish'),
     drill: drillState,

@@ -12,6 +12,7 @@ export async function handler(event: unknown, context: LambdaContext) {
     archive: ref,
     target,
     credentialSecrets,
+    execution,
     ...options
   } = parseAtEdge(restoreEventSchema, event, 'restore event');
   const c = compose(process.env);
@@ -20,7 +21,7 @@ export async function handler(event: unknown, context: LambdaContext) {
   const api = await c.n8n(target);
   const archive = await c.openArchive(ref);
   try {
-    const { deadline, lockOwner } = c.slice(context);
+    const { deadline, lockOwner } = c.slice(context, execution);
     const run = await runRestore(
       {
         archive,
