@@ -5,7 +5,7 @@
  * (errors.ts), cursor listings followed to the end (cursor-pages.ts). The routes are in the area
  * modules beside it; none of them sends a request any other way.
  */
-import type { Logger, PagedListing } from '../../core/ports.js';
+import type { ListingPosition, Logger, PositionedListing } from '../../core/ports.js';
 import { silentLogger } from '../../core/ports.js';
 import { cursorListing, MAX_PAGES } from './cursor-pages.js';
 import {
@@ -168,11 +168,17 @@ export class N8nTransport {
    * A cursor listing of `path`, readable page by page or item by item (cursor-pages.ts), each
    * page asked for with limit=PAGE_SIZE.
    */
-  list<T extends { id?: unknown }>(path: string, route: string, query: Query = {}): PagedListing<T> {
+  list<T extends { id?: unknown }>(
+    path: string,
+    route: string,
+    query: Query = {},
+    from?: ListingPosition,
+  ): PositionedListing<T> {
     return cursorListing<T>(
       (cursor) => this.answer('GET', path, { route, query: { ...query, limit: PAGE_SIZE, cursor } }),
       (answer) => this.parse('GET', path, answer),
       { baseUrl: this.baseUrl, path, maxPages: this.maxPages },
+      from,
     );
   }
 
