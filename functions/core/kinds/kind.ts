@@ -13,7 +13,15 @@ import { z } from 'zod';
 import type { OpenedArchive } from '../archive/format.js';
 import type { InstanceNames } from '../instance/identity.js';
 import type { Json } from '../n8n-types.js';
-import type { Logger, N8nApi, N8nCapabilities, N8nScratchApi, Progress, SecretSource } from '../ports.js';
+import type {
+  ListingPosition,
+  Logger,
+  N8nApi,
+  N8nCapabilities,
+  N8nScratchApi,
+  Progress,
+  SecretSource,
+} from '../ports.js';
 import type { CountedResource, RestoreResource, RestoreStep } from './index.js';
 import type { ConflictPolicy, DataTableRowsPolicy } from './shared/conflict-policy.js';
 import type { PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
@@ -213,8 +221,8 @@ export interface ArchiveEntrySpec {
   readonly record: z.ZodType;
   /** A record's id, unique in its entry; default its `id`. */
   idOf?(record: unknown): string;
-  /** For an entry split per record of its kind (a table's rows): what a backup writes of one record. */
-  readFor?(api: N8nApi, parentId: string): AsyncIterable<unknown>;
+  /** An entry split per record (a table's rows): what a backup writes of one; `from`, where a slice stood. */
+  readFor?(api: N8nApi, parentId: string, from?: ListingPosition): AsyncIterable<unknown>;
   /** The ids a record names in other entries, judged before a restore writes anything. */
   references?(record: unknown): ArchiveReference[];
 }

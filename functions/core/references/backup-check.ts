@@ -13,6 +13,12 @@ import {
 
 type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
 
+/** BackupReferences as a sliced backup saves it between slices. */
+export interface ReferencesState {
+  ids: Record<string, string[]>;
+  forward: ForwardReference[];
+}
+
 export class BackupReferences {
   /** The ids written so far, by resource. */
   private readonly ids = new Map<string, Set<string>>();
@@ -24,6 +30,19 @@ export class BackupReferences {
     /** Whether a resource was skipped: references into it cannot be judged. */
     private readonly skipped: (resource: string) => boolean,
   ) {}
+
+  saved(): ReferencesState {
+    return {
+      ids: Object.fromEntries([...this.ids].map(([resource, ids]) => [resource, [...ids]])),
+      forward: [...this.forward],
+    };
+  }
+
+  /** Takes up what an earlier slice saved. */
+  restore(state: ReferencesState): void {
+    for (const [resource, ids] of Object.entries(state.ids)) this.ids.set(resource, new Set(ids));
+    this.forward.push(...state.forward);
+  }
 
   /** The ids of one resource written so far (the export adds each object it writes). */
   known(resource: string): Set<string> {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { InstanceNames } from '../../instance/identity.js';
 import type { DataTable } from '../../n8n-types.js';
-import type { N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
+import type { ListingPosition, N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
 import type {
   ApplyContext,
   ContentNames,
@@ -111,7 +111,7 @@ export const dataTablesKind = {
     dataTableRows: {
       name: ROWS_ENTRY,
       record: jsonObject,
-      readFor: (api: N8nApi, tableId: string) => api.listDataTableRows(tableId),
+      readFor: (api: N8nApi, tableId: string, from?: ListingPosition) => api.listDataTableRows(tableId, from),
     },
   },
   list: (api: N8nDataTablesApi) => api.listDataTables(),
