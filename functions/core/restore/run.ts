@@ -54,6 +54,9 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   const round = roundOf(options);
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
   await confirmTargetAnswers(deps.api);
+  const execution = options.run?.dryRun ? undefined : deps.lockOwner?.execution;
+  const answered = existing && execution ? await sliceOn(existing, execution, elapsed()) : undefined;
+  if (answered) return answered;
   if (existing) {
     const next = await nextRound(existing, deps, round);
     if (next) return planNextRound(existing, deps, options, round, next, started);
@@ -89,6 +92,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   await beforeFirstWrite(deps, plan, options);
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.run?.checkpoint, round);
   ledger.markVerified();
+  if (execution) await ledger.startSlice(execution);
   return applyWithLedger(plan, deps, options, ledger, started);
 }
 
@@ -205,6 +209,26 @@ async function beforeFirstWrite(
       plan,
       options,
     });
+}
+
+/**
+ * A state machine's slice on an existing ledger: counted (and refused after two that made no
+ * progress); when the restore is done by this execution already (the slice that finished it died
+ * before it answered), the answer, with what all its slices did.
+ */
+async function sliceOn(
+  ledger: RestoreLedger,
+  execution: string,
+  elapsed: number,
+): Promise<RestoreRun | undefined> {
+  if (ledger.finished && ledger.slicedBy(execution))
+    return {
+      done: true,
+      plan: ledger.state.plan,
+      report: reportOf(ledger.state.plan, ledger, true, elapsed),
+    };
+  await ledger.startSlice(execution);
+  return undefined;
 }
 
 /** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */
