@@ -1,4 +1,10 @@
-import { archiveSnapshot, diffInstances, formatDifferences, liveSnapshot } from '../diff/index.js';
+import {
+  archiveSnapshot,
+  type DiffResult,
+  diffInstances,
+  formatDifferences,
+  liveSnapshot,
+} from '../diff/index.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../errors.js';
 import type { ArchiveStore, N8nApi, OpenArchiveReader } from '../ports.js';
 import { checkArchiveContent } from './check.js';
@@ -70,6 +76,14 @@ export async function checkRestoredTarget(
   const result = await diffInstances(archiveSnapshot(archive, label), liveSnapshot(target), {
     ignoreUsers: true,
   });
+  return restoreCheckOf(result, options);
+}
+
+/** A comparison (users left out) as the check after a restore reports it: `only` its resources, a sample of lines. */
+export function restoreCheckOf(
+  result: DiffResult,
+  options: { only?: readonly string[]; sampleSize?: number } = {},
+): RestoreCheck {
   const only = options.only;
   const counted = only
     ? result.differences.filter((d) =>

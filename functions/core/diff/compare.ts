@@ -10,7 +10,7 @@ import { rowContent } from '../kinds/data-tables/index.js';
 import type { SnapshotResource } from '../kinds/index.js';
 import { SNAPSHOT_RESOURCES } from '../kinds/index.js';
 import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
-import type { Json } from '../n8n-types.js';
+import type { DataTableRow, Json } from '../n8n-types.js';
 import { fieldDifferences } from './format.js';
 import { indexSide, keyOfWorkflow, type SideIndex, uniqueKey } from './side-index.js';
 import type { InstanceSnapshot } from './snapshot.js';
@@ -47,6 +47,38 @@ export async function diffInstances(
 ): Promise<DiffResult> {
   const left = await indexSide(a);
   const right = await indexSide(b);
+  const rows: Difference[] = [];
+  await compareRows(a, b, left, right, rows);
+  const limit = options.detailLimit ?? 10;
+  return diffIndexes(
+    { label: a.label, index: left },
+    { label: b.label, index: right },
+    rows,
+    options,
+    (changed) => workflowDetails(a, b, left, right, changed, limit),
+  );
+}
+
+/** One side as indexed (side-index.ts), with its label for messages. */
+export interface IndexedSide {
+  label: string;
+  index: SideIndex;
+}
+
+/**
+ * The comparison of two indexed sides: every kind by its natural key, the rows' differences found
+ * apart (`rows`), workflows by digest, `details` saying how each changed workflow differs. A sliced
+ * comparison (sliced.ts) indexes each side over several invocations and compares here.
+ */
+export async function diffIndexes(
+  a: IndexedSide,
+  b: IndexedSide,
+  rows: readonly Difference[],
+  options: DiffOptions,
+  details: (changed: ReadonlySet<string>) => Promise<Map<string, string[]>>,
+): Promise<DiffResult> {
+  const left = a.index;
+  const right = b.index;
   const differences: Difference[] = [];
   const compared: Record<string, { a: number; b: number }> = {};
   const limit = options.detailLimit ?? 10;
@@ -57,11 +89,11 @@ export async function diffInstances(
     const l = left.records.get(resource) ?? new Map();
     const r = right.records.get(resource) ?? new Map();
     compared[resource] = { a: l.size, b: r.size };
-    if (reportUnavailable(resource, left, right, l.size, r.size, a, b, differences)) continue;
+    if (reportUnavailable(resource, left, right, l.size, r.size, a.label, b.label, differences)) continue;
     compareMaps(resource, l, r, limit, differences);
   }
 
-  await compareRows(a, b, left, right, differences);
+  differences.push(...rows);
 
   compared.workflows = { a: left.workflowDigests.size, b: right.workflowDigests.size };
   if (
@@ -71,12 +103,12 @@ export async function diffInstances(
       right,
       left.workflowDigests.size,
       right.workflowDigests.size,
-      a,
-      b,
+      a.label,
+      b.label,
       differences,
     )
   ) {
-    await compareWorkflows(a, b, left, right, limit, differences);
+    await compareWorkflows(left, right, differences, details);
   }
 
   return { equal: differences.length === 0, a: a.label, b: b.label, differences, compared };
@@ -88,8 +120,8 @@ function reportUnavailable(
   right: SideIndex,
   leftCount: number,
   rightCount: number,
-  a: InstanceSnapshot,
-  b: InstanceSnapshot,
+  a: string,
+  b: string,
   differences: Difference[],
 ): boolean {
   const leftReason = left.unavailable.get(resource);
@@ -101,14 +133,14 @@ function reportUnavailable(
       resource,
       key: '*',
       change: 'unavailable',
-      details: [`${a.label}: ${leftReason}; ${b.label} has ${rightCount}`],
+      details: [`${a}: ${leftReason}; ${b} has ${rightCount}`],
     });
   } else if (rightReason && !leftReason && leftCount > 0) {
     differences.push({
       resource,
       key: '*',
       change: 'unavailable',
-      details: [`${b.label}: ${rightReason}; ${a.label} has ${leftCount}`],
+      details: [`${b}: ${rightReason}; ${a} has ${leftCount}`],
     });
   }
   return true;
@@ -140,47 +172,72 @@ async function compareRows(
   right: SideIndex,
   differences: Difference[],
 ): Promise<void> {
-  const rightTables = right.ids.get('dataTables') ?? new Map<string, string>();
-  for (const [key, leftId] of left.ids.get('dataTables') ?? []) {
-    const rightId = rightTables.get(key);
-    if (!rightId) continue;
+  for (const { key, leftId, rightId } of tablesOnBothSides(left, right)) {
+    const table = new TableComparison();
     const l = a.dataTableRows(leftId)[Symbol.asyncIterator]();
     const r = b.dataTableRows(rightId)[Symbol.asyncIterator]();
-    let position = 0;
-    let leftCount = 0;
-    let rightCount = 0;
-    let firstDifference: string | undefined;
     while (true) {
       const [x, y] = await Promise.all([l.next(), r.next()]);
-      if (!x.done) leftCount += 1;
-      if (!y.done) rightCount += 1;
       if (x.done && y.done) break;
-      position += 1;
-      if (
-        firstDifference === undefined &&
-        (x.done || y.done || stableStringify(rowContent(x.value)) !== stableStringify(rowContent(y.value)))
-      ) {
-        firstDifference = `row ${position}: ${x.done ? '(none)' : stableStringify(rowContent(x.value))} → ${y.done ? '(none)' : stableStringify(rowContent(y.value))}`;
-      }
+      table.add(x.done ? undefined : x.value, y.done ? undefined : y.value);
     }
-    if (firstDifference !== undefined) {
-      differences.push({
-        resource: 'dataTableRows',
-        key,
-        change: 'changed',
-        details: [`${leftCount} rows → ${rightCount} rows`, firstDifference],
-      });
+    const difference = table.difference(key);
+    if (difference) differences.push(difference);
+  }
+}
+
+/** The data tables both sides have, by key, with each side's id. */
+export function tablesOnBothSides(
+  left: SideIndex,
+  right: SideIndex,
+): { key: string; leftId: string; rightId: string }[] {
+  const rightTables = right.ids.get('dataTables') ?? new Map<string, string>();
+  return [...(left.ids.get('dataTables') ?? [])].flatMap(([key, leftId]) => {
+    const rightId = rightTables.get(key);
+    return rightId ? [{ key, leftId, rightId }] : [];
+  });
+}
+
+/** One table's rows compared in order, pair by pair; its state can be saved between slices. */
+export class TableComparison {
+  position = 0;
+  leftCount = 0;
+  rightCount = 0;
+  firstDifference: string | undefined;
+
+  static restored(saved: Pick<TableComparison, 'position' | 'leftCount' | 'rightCount' | 'firstDifference'>) {
+    return Object.assign(new TableComparison(), saved);
+  }
+
+  /** The next pair of rows; undefined where a side has run out. */
+  add(x: DataTableRow | undefined, y: DataTableRow | undefined): void {
+    if (x) this.leftCount += 1;
+    if (y) this.rightCount += 1;
+    this.position += 1;
+    if (
+      this.firstDifference === undefined &&
+      (!x || !y || stableStringify(rowContent(x)) !== stableStringify(rowContent(y)))
+    ) {
+      this.firstDifference = `row ${this.position}: ${x ? stableStringify(rowContent(x)) : '(none)'} → ${y ? stableStringify(rowContent(y)) : '(none)'}`;
     }
+  }
+
+  difference(key: string): Difference | undefined {
+    if (this.firstDifference === undefined) return undefined;
+    return {
+      resource: 'dataTableRows',
+      key,
+      change: 'changed',
+      details: [`${this.leftCount} rows → ${this.rightCount} rows`, this.firstDifference],
+    };
   }
 }
 
 async function compareWorkflows(
-  a: InstanceSnapshot,
-  b: InstanceSnapshot,
   left: SideIndex,
   right: SideIndex,
-  limit: number,
   differences: Difference[],
+  details: (changed: ReadonlySet<string>) => Promise<Map<string, string[]>>,
 ): Promise<void> {
   const changed = new Set<string>();
   for (const [key, digest] of left.workflowDigests) {
@@ -192,23 +249,34 @@ async function compareWorkflows(
     if (!left.workflowDigests.has(key)) differences.push({ resource: 'workflows', key, change: 'only-in-b' });
   }
   if (changed.size === 0) return;
-  // Only the workflows that differ are read again, to say how.
-  const leftForms = await canonicalFormsOf(a, left.names, changed);
-  const rightForms = await canonicalFormsOf(b, right.names, changed);
-  for (const key of changed) {
-    differences.push({
-      resource: 'workflows',
-      key,
-      change: 'changed',
-      details: fieldDifferences(leftForms.get(key) ?? null, rightForms.get(key) ?? null, '', limit),
-    });
-  }
+  const detailed = await details(changed);
+  for (const key of changed)
+    differences.push({ resource: 'workflows', key, change: 'changed', details: detailed.get(key) ?? [] });
 }
 
-async function canonicalFormsOf(
-  side: InstanceSnapshot,
+/** How each changed workflow differs: only those are read again, on both sides. */
+async function workflowDetails(
+  a: InstanceSnapshot,
+  b: InstanceSnapshot,
+  left: SideIndex,
+  right: SideIndex,
+  changed: ReadonlySet<string>,
+  limit: number,
+): Promise<Map<string, string[]>> {
+  const leftForms = await canonicalFormsOf(a, left.names, changed);
+  const rightForms = await canonicalFormsOf(b, right.names, changed);
+  return new Map(
+    [...changed].map((key) => [
+      key,
+      fieldDifferences(leftForms.get(key) ?? null, rightForms.get(key) ?? null, '', limit),
+    ]),
+  );
+}
+
+export async function canonicalFormsOf(
+  side: Pick<InstanceSnapshot, 'workflows'>,
   names: InstanceNames,
-  keys: Set<string>,
+  keys: ReadonlySet<string>,
 ): Promise<Map<string, Json>> {
   const canonicalizer = new WorkflowCanonicalizer(names);
   const forms = new Map<string, Json>();

@@ -26,6 +26,13 @@ export interface SideIndex {
  * kind names its ids for the kinds after it (projects, then what sits in them); workflows last.
  */
 export async function indexSide(side: InstanceSnapshot): Promise<SideIndex> {
+  const index = await indexKinds(side);
+  await indexWorkflows(side, index);
+  return index;
+}
+
+/** Every kind but workflows indexed (a sliced comparison reads a live side's workflows apart). */
+export async function indexKinds(side: InstanceSnapshot): Promise<SideIndex> {
   const index: SideIndex = {
     names: emptyInstanceNames(),
     unavailable: await side.unavailable(),
@@ -48,7 +55,6 @@ export async function indexSide(side: InstanceSnapshot): Promise<SideIndex> {
     index.records.set(resource, canonical);
     index.ids.set(resource, ids);
   }
-  await indexWorkflows(side, index);
   return index;
 }
 
@@ -82,4 +88,44 @@ export function uniqueKey(map: Map<string, unknown>, key: string): string {
   let n = 2;
   while (map.has(`${key} #${n}`)) n += 1;
   return `${key} #${n}`;
+}
+
+/** A side's index as JSON (a sliced comparison saves it between slices), and back. */
+export interface SavedIndex {
+  names: Record<string, [string, string][]>;
+  unavailable: [string, string][];
+  records: Record<string, [string, Json][]>;
+  ids: Record<string, [string, string][]>;
+  workflowDigests: [string, string][];
+}
+
+export function savedIndex(index: SideIndex): SavedIndex {
+  const pairs = <V>(map: Map<string, Map<string, V>>) =>
+    Object.fromEntries([...map].map(([resource, inner]) => [resource, [...inner]]));
+  return {
+    names: Object.fromEntries(
+      Object.entries(index.names).map(([k, m]) => [k, [...(m as Map<string, string>)]]),
+    ),
+    unavailable: [...index.unavailable],
+    records: pairs(index.records),
+    ids: pairs(index.ids),
+    workflowDigests: [...index.workflowDigests],
+  };
+}
+
+export function restoredIndex(saved: SavedIndex): SideIndex {
+  const maps = <V>(record: Record<string, [string, V][]>) =>
+    new Map(
+      Object.entries(record).map(([resource, pairs]) => [resource as SnapshotResource, new Map(pairs)]),
+    );
+  const names = emptyInstanceNames();
+  for (const [kind, pairs] of Object.entries(saved.names))
+    (names as unknown as Record<string, Map<string, string>>)[kind] = new Map(pairs);
+  return {
+    names,
+    unavailable: new Map(saved.unavailable as [SnapshotResource, string][]),
+    records: maps(saved.records),
+    ids: maps(saved.ids),
+    workflowDigests: new Map(saved.workflowDigests),
+  };
 }
