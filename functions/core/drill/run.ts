@@ -30,10 +30,12 @@ import type { RestoreDeps, RestoreOptions, RestoreReport } from '../restore/type
 import { renderDrillHtml } from './html.js';
 import { buildDrillReport, type DrillReport, reportSuffixes } from './report.js';
 import {
+  deleteFromScratch,
   inspectScratch,
   leaveOutMarker,
   refuseUnfitScratch,
   refuseWipeWithoutScopes,
+  toWipe,
   type WipeCounts,
   wipeScratch,
 } from './scratch.js';
@@ -81,19 +83,39 @@ export async function runDrill(
   });
 }
 
-/** Refuses an unfit scratch instance (DrillRefusedError, nothing written); wipes it when asked. */
+/**
+ * Refuses an unfit scratch instance (DrillRefusedError, nothing written); wipes it when asked, or
+ * with `later` only says what the wipe will delete (the drill machine wipes in slices, wipeSlice).
+ */
 export async function prepareDrill(
   deps: Pick<DrillDeps, 'api' | 'capabilities' | 'clock' | 'progress' | 'logger' | 'pause'>,
   wipe: boolean,
+  options: { later?: boolean } = {},
 ): Promise<{ wiped?: WipeCounts; steps: StepTime[] }> {
   const contents = await inspectScratch(deps.api);
   refuseUnfitScratch(deps.api.baseUrl, contents, wipe);
   const timer = new StepTimer(deps.clock, deps.progress);
   if (!wipe) return { steps: [] };
   if (deps.capabilities) await refuseWipeWithoutScopes(deps.capabilities);
+  if (options.later) return { wiped: toWipe(contents), steps: [] };
   const wiped = await timer.time('wipe scratch', () => wipeScratch(deps.api, deps.pause));
   deps.logger.info('scratch instance wiped', { target: deps.api.baseUrl, ...wiped });
   return { wiped, steps: timer.steps() };
+}
+
+/**
+ * One slice of a scratch's wipe: deletes until `endsAt`, then answers whether anything is left and
+ * how much. A wipe that dies is run again and deletes what is left.
+ */
+export async function wipeSlice(
+  deps: Pick<DrillDeps, 'api' | 'clock' | 'pause'>,
+  endsAt: number,
+): Promise<{ done: boolean; left: number }> {
+  const stop = () => deps.clock.now().getTime() >= endsAt;
+  const { done } = await deleteFromScratch(deps.api, deps.pause ?? (async () => {}), stop);
+  if (done) return { done, left: 0 };
+  const contents = await inspectScratch(deps.api);
+  return { done: false, left: Object.values(toWipe(contents)).reduce((a, b) => a + b, 0) };
 }
 
 /** How a restore (slice) ended: its report, or why it stopped with an error. */
@@ -154,15 +176,25 @@ export function slimOutcome(outcome: RestoreOutcome, keep = 100): RestoreOutcome
   };
 }
 
-/** Compares the scratch instance with the archive, builds the report and writes it beside the archive. */
+/**
+ * Compares the scratch instance with the archive, builds the report and writes it beside the
+ * archive; `compared`: the comparison a sliced drill made already (drillComparisonOf).
+ */
 export async function finishDrill(
   deps: DrillDeps,
-  facts: { startedAt: Date; restore: RestoreOutcome; steps: readonly StepTime[]; wiped?: WipeCounts },
+  facts: {
+    startedAt: Date;
+    restore: RestoreOutcome;
+    steps: readonly StepTime[];
+    wiped?: WipeCounts;
+    compared?: DrillComparison;
+  },
 ): Promise<DrillOutcome> {
   const timer = new StepTimer(deps.clock, deps.progress, facts.steps);
+  const compared = facts.compared;
   // A comparison that cannot run (the archive unreadable, the scratch gone) fails the drill, reported.
   const diff = await timer
-    .time('diff', () => compareWithArchive(deps.archive, deps.location, deps.api))
+    .time('diff', async () => compared ?? compareWithArchive(deps.archive, deps.location, deps.api))
     .catch((error: unknown) => ({
       ...({
         equal: false,
@@ -215,6 +247,11 @@ export async function compareWithArchive(
   const result = await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), {
     ignoreUsers: true,
   });
+  return drillComparisonOf(result);
+}
+
+/** A comparison (users left out) less what a restore cannot write; what was left out is counted. */
+export function drillComparisonOf(result: DiffResult): DrillComparison {
   const withoutMarker = leaveOutMarker(result);
   const differences = withoutMarker.differences.filter((d) => !followsUsers(d));
   return {
