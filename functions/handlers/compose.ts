@@ -11,8 +11,9 @@ import { z } from 'zod';
 import { type BackupMetrics, backupMetricsLine, drillMetricsLine } from '../adapters/cloudwatch-emf.js';
 import { createJsonLogger } from '../adapters/json-logger.js';
 import { createN8nClient, type N8nClient } from '../adapters/n8n/index.js';
-import { formatS3Url, parseS3Url, S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import { formatS3Url, parseS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
+import { S3SlicedArchiveStore } from '../adapters/s3-sliced-upload.js';
 import {
   PrefixedSecretSource,
   readInstanceSecret,
@@ -61,8 +62,15 @@ export type Environment = z.infer<typeof environmentSchema>;
 /** DRILL_TARGETS: instance name → the Secrets Manager secret of its scratch instance. */
 const drillTargetsSchema = z.record(z.string(), z.string());
 
-/** Time kept back from the Lambda limit to save the ledger and answer. */
+/**
+ * Time kept back from the Lambda limit to save and answer: a minute, or a quarter of the time for
+ * an invocation given less than four (a slice must always have time to work).
+ */
 const SAFETY_MARGIN_MS = 60_000;
+const marginOf = (remaining: number) => Math.min(SAFETY_MARGIN_MS, Math.floor(remaining / 4));
+
+/** A Step Functions execution's limit (lib/sliced-machine.ts): past it, none of its slices runs. */
+const EXECUTION_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 /** Clock difference allowed between this Lambda and the one that finds its lock. */
 const LOCK_SKEW_MS = 60_000;
@@ -92,7 +100,7 @@ export class Composition {
   readonly env: Environment;
   readonly logger: Logger;
   readonly s3: S3Client;
-  readonly store: S3ArchiveStore;
+  readonly store: S3SlicedArchiveStore;
   readonly clock = systemClock;
   readonly progress = silentProgress;
   readonly toolVersion = TOOL_VERSION;
@@ -104,7 +112,7 @@ export class Composition {
     this.env = parseAtEdge(environmentSchema, processEnv, 'Lambda environment');
     this.logger = createJsonLogger(this.env.LOG_LEVEL);
     this.s3 = new S3Client({ forcePathStyle: this.env.N8N_ARK_S3_FORCE_PATH_STYLE === 'true' });
-    this.store = new S3ArchiveStore({
+    this.store = new S3SlicedArchiveStore({
       client: this.s3,
       bucket: this.env.ARCHIVE_BUCKET,
       prefix: this.env.ARCHIVE_PREFIX,
@@ -170,7 +178,7 @@ export class Composition {
     const remaining = context.getRemainingTimeInMillis();
     const now = Date.now();
     return {
-      deadline: now + remaining - SAFETY_MARGIN_MS,
+      deadline: now + remaining - marginOf(remaining),
       // The function is stopped at its timeout: past it (and a minute of clock skew) the lock is stale.
       lockOwner: {
         pid: process.pid,
@@ -179,6 +187,27 @@ export class Composition {
         endsBy: new Date(now + remaining + LOCK_SKEW_MS).toISOString(),
         ...(execution ? { execution } : {}),
       },
+    };
+  }
+
+  /**
+   * A sliced backup's state and lock (`<prefix>/<instance>/backup-in-progress.json` and `.lock`),
+   * the lock held from the first slice to the last: it is certainly gone once the execution is
+   * (24 hours after it started), and the execution's own slices take it over at once.
+   */
+  backupProgress(
+    instance: string,
+    context: LambdaContext,
+    slicing: { execution: string; startedAt?: string | undefined },
+  ): { slices: S3LedgerStore; lockOwner: LockOwner & { execution: string }; deadline: number } {
+    const key = `${this.store.instancePrefix(instance)}backup-in-progress.json`;
+    const { deadline, lockOwner } = this.slice(context, slicing.execution);
+    const started = slicing.startedAt ? Date.parse(slicing.startedAt) : Date.now();
+    const endsBy = new Date(started + EXECUTION_LIMIT_MS + LOCK_SKEW_MS).toISOString();
+    return {
+      slices: this.ledgerStore(key, 'backup slice'),
+      lockOwner: { ...lockOwner, endsBy, execution: slicing.execution },
+      deadline,
     };
   }
 

@@ -181,7 +181,7 @@ describe('event schemas', () => {
     );
 
     expect(error.message).toMatch(
-      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets$/,
+      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets, execution$/,
     );
   });
 
