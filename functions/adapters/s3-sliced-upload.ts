@@ -158,6 +158,8 @@ class SlicedUpload implements ArchiveUpload {
   private readonly partSize: number;
   private readonly consumed: Promise<void>;
   private inFlight: Promise<void> = Promise.resolve();
+  /** Parts asked for and not yet uploaded. */
+  private queued = 0;
   private waiters: { bytes: number; resolve: () => void }[] = [];
   private stopped = false;
   private readonly location: string;
@@ -176,16 +178,16 @@ class SlicedUpload implements ArchiveUpload {
 
   async checkpoint(bytes: number): Promise<SlicedUploadState> {
     await this.until(bytes);
+    if (this.heldBytes >= MIN_PART_BYTES) this.queuePart();
     await this.inFlight;
-    if (this.heldBytes >= MIN_PART_BYTES) await this.uploadPart();
     await this.putTail();
     return structuredClone(this.state);
   }
 
   async complete(): Promise<ArchiveRef> {
     await this.consumed;
+    if (this.heldBytes > 0 || (this.state.parts.length === 0 && this.queued === 0)) this.queuePart();
     await this.inFlight;
-    if (this.heldBytes > 0 || this.state.parts.length === 0) await this.uploadPart();
     const { bucket, key, uploadId } = this.state;
     try {
       const done = await this.options.client.send(
@@ -229,8 +231,9 @@ class SlicedUpload implements ArchiveUpload {
         this.received += chunk.length;
         this.wake();
         if (this.heldBytes >= this.partSize) {
+          this.queuePart();
+          // One part uploading while the next fills: wait for it before taking more.
           await this.inFlight;
-          this.inFlight = this.uploadPart();
         }
       }
     } catch (error) {
@@ -260,12 +263,22 @@ class SlicedUpload implements ArchiveUpload {
     for (const waiter of ready) waiter.resolve();
   }
 
-  /** Uploads everything held as the next part. */
-  private async uploadPart(): Promise<void> {
+  /**
+   * Everything held becomes the next part, its number and bytes taken now; parts are uploaded one
+   * after another, in order, whoever asks (the body's reader, a checkpoint, the completion).
+   */
+  private queuePart(): void {
     const body = Buffer.concat(this.held);
     this.held = [];
     this.heldBytes = 0;
-    const number = this.state.parts.length + 1;
+    this.queued += 1;
+    const number = this.state.parts.length + this.queued;
+    const previous = this.inFlight;
+    this.inFlight = previous.then(() => this.uploadPart(number, body));
+    this.inFlight.catch(() => {});
+  }
+
+  private async uploadPart(number: number, body: Buffer): Promise<void> {
     try {
       const answer = await this.options.client.send(
         new UploadPartCommand({
@@ -279,6 +292,7 @@ class SlicedUpload implements ArchiveUpload {
       if (!answer.ETag) throw new Error('S3 answered without an ETag');
       this.state.parts.push({ number, etag: answer.ETag, size: body.length });
       this.state.stored += body.length;
+      this.queued -= 1;
     } catch (error) {
       throw storeFailure(`could not upload part ${number} of ${this.location}`, this.location, error);
     }
