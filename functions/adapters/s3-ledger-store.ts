@@ -21,6 +21,11 @@ export interface S3LedgerStoreOptions {
   onStaleLock?: (holder: LockOwner) => void;
   /** Judges a lock's age; default the system clock. */
   clock?: Clock;
+  /**
+   * What the object is, for messages: default a restore's ledger; a sliced backup keeps its state
+   * here ({ job: 'backup', object: 'sliced backup state' }).
+   */
+  names?: { job: string; object: string };
 }
 
 interface FoundLock {
@@ -44,6 +49,7 @@ export class S3LedgerStore implements LedgerStore {
   readonly lockKey: string;
   private readonly staleAfterMs: number;
   private readonly clock: Clock;
+  private readonly names: { job: string; object: string };
 
   constructor(
     private readonly client: S3Client,
@@ -55,6 +61,7 @@ export class S3LedgerStore implements LedgerStore {
     this.lockKey = `${key}.lock`;
     this.staleAfterMs = options.staleAfterMs ?? defaultStaleAfterMs;
     this.clock = options.clock ?? { now: () => new Date() };
+    this.names = options.names ?? { job: 'restore', object: 'restore ledger' };
   }
 
   async load(): Promise<string | undefined> {
@@ -63,7 +70,7 @@ export class S3LedgerStore implements LedgerStore {
       return await answer.Body?.transformToString('utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw storeFailure(`cannot read the restore ledger ${this.description}`, this.description, error);
+      throw storeFailure(`cannot read the ${this.names.object} ${this.description}`, this.description, error);
     }
   }
 
@@ -78,7 +85,7 @@ export class S3LedgerStore implements LedgerStore {
         }),
       );
     } catch (error) {
-      throw storeFailure(`cannot save the restore ledger ${this.description}`, this.description, error);
+      throw storeFailure(`cannot save the ${this.names.object} ${this.description}`, this.description, error);
     }
   }
 
@@ -165,10 +172,11 @@ export class S3LedgerStore implements LedgerStore {
 
   private locked(found: FoundLock | undefined): LedgerLockedError {
     const owner = found?.owner;
-    const holder = owner ? describeHolder(owner) : 'a restore whose lock cannot be read';
+    const { job, object } = this.names;
+    const holder = owner ? describeHolder(owner) : `a ${job} whose lock cannot be read`;
     const hours = Math.round((this.staleAfterMs / 3_600_000) * 100) / 100;
     return new LedgerLockedError(
-      `another restore (${holder}) is using the restore ledger ${this.description}; wait for it, or ` +
+      `another ${job} (${holder}) is using the ${object} ${this.description}; wait for it, or ` +
         `if it is gone, delete s3://${this.bucket}/${this.lockKey} (a lock older than ${hours} h is ` +
         'taken over on its own)',
       { holder },
@@ -177,7 +185,7 @@ export class S3LedgerStore implements LedgerStore {
 
   private lockFailure(action: string, error: unknown): StoreError {
     const location = `s3://${this.bucket}/${this.lockKey}`;
-    return storeFailure(`cannot ${action} the restore ledger's lock ${location}`, location, error);
+    return storeFailure(`cannot ${action} the ${this.names.object}'s lock ${location}`, location, error);
   }
 }
 

@@ -204,8 +204,11 @@ export class Composition {
     const { deadline, lockOwner } = this.slice(context, slicing.execution);
     const started = slicing.startedAt ? Date.parse(slicing.startedAt) : Date.now();
     const endsBy = new Date(started + EXECUTION_LIMIT_MS + LOCK_SKEW_MS).toISOString();
+    const onStaleLock = (lock: LockOwner) =>
+      this.logger.warn('took over the lock of a backup slice that is gone', { ...lock });
+    const names = { job: 'backup', object: 'sliced backup state' };
     return {
-      slices: this.ledgerStore(key, 'backup slice'),
+      slices: new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, { onStaleLock, names }),
       lockOwner: { ...lockOwner, endsBy, execution: slicing.execution },
       deadline,
     };
