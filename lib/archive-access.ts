@@ -39,12 +39,7 @@ export const ARCHIVE_ACCESS = {
     aborts: [],
     why: 'keeps the restore ledger beside the archive and releases its lock',
   },
-  verify: {
-    writes: ['*.verify.json'],
-    deletes: [],
-    aborts: [],
-    why: 'reads archives and their versions, and keeps the progress of the check after a restore beside its ledger',
-  },
+  verify: { writes: [], deletes: [], aborts: [], why: 'reads archives and their versions' },
   drill: {
     writes: [LEDGER, LOCK, '*.drill-*'],
     deletes: [LOCK],

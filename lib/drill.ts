@@ -23,6 +23,8 @@ export interface RestoreDrillsProps extends ArchivesRef {
   alarmAction: cloudwatch.IAlarmAction;
   metricNamespace: string;
   secrets: SecretGrants;
+  /** The archives' key secret, when archives are encrypted (the drill opens them). */
+  archiveKeySecrets?: readonly string[];
   network?: FunctionNetwork;
 }
 
@@ -85,10 +87,10 @@ export class RestoreDrills extends Construct {
       ...(props.network ? { network: props.network } : {}),
     });
     grantArchiveAccess(drill, 'drill', props);
-    props.secrets.grantRead(
-      drill,
-      drilled.map((i) => i.drill.targetSecret),
-    );
+    props.secrets.grantRead(drill, [
+      ...drilled.map((i) => i.drill.targetSecret),
+      ...(props.archiveKeySecrets ?? []),
+    ]);
     return drill;
   }
 

@@ -17,7 +17,13 @@ import { NightlyBackups } from './nightly-backups.js';
 import { ArchiveReplica } from './replication.js';
 import { RestoreMachine } from './restore-machine.js';
 import { expiringPrefixes, Retention } from './retention.js';
-import { credentialSecretsByTarget, instanceSecrets, SecretGrants } from './secrets.js';
+import {
+  archiveKeyEnvironment,
+  archiveKeySecrets,
+  credentialSecretsByTarget,
+  instanceSecrets,
+  SecretGrants,
+} from './secrets.js';
 
 /** Namespace of the metrics the functions emit (EMF) and the alarms read. */
 export const METRIC_NAMESPACE = 'n8n-ark';
@@ -34,6 +40,8 @@ interface Shared {
   ref: ArchivesRef;
   secrets: SecretGrants;
   environment: Record<string, string>;
+  /** What a function that opens encrypted archives adds: the key's secret (to read) and its environment. */
+  archiveKey: { environment: Record<string, string>; secrets: string[] };
   network?: FunctionNetwork;
 }
 
@@ -124,6 +132,8 @@ export class N8nArk extends Construct {
     };
     const drills = new RestoreDrills(this, 'Drills', {
       ...common,
+      environment: { ...shared.environment, ...shared.archiveKey.environment },
+      archiveKeySecrets: shared.archiveKey.secrets,
       instances: c.instances,
       alarms: this.alarms,
       metricNamespace: METRIC_NAMESPACE,
@@ -152,12 +162,17 @@ export class N8nArk extends Construct {
       ref,
       secrets: new SecretGrants(this, 'Secrets', c.secretsKeyArn),
       environment,
+      // The prune needs no key (it reads dates from names): only the readers get it.
+      archiveKey: { environment: archiveKeyEnvironment(c), secrets: archiveKeySecrets(c) },
       ...(network ? { network } : {}),
     };
   }
 
   /** The backup, restore and verify functions, each with its own secrets and archive access. */
-  private coreFunctions(c: ArkConfig, { ref, secrets, environment, network }: Shared): ArkFunctions {
+  private coreFunctions(
+    c: ArkConfig,
+    { ref, secrets, environment, archiveKey, network }: Shared,
+  ): ArkFunctions {
     const make = (
       id: string,
       handler: 'backup' | 'restore' | 'verify',
@@ -166,7 +181,7 @@ export class N8nArk extends Construct {
     ) =>
       new ArkFunction(this, id, {
         handler,
-        environment: { ...environment, ...env },
+        environment: { ...environment, ...archiveKey.environment, ...env },
         memorySize,
         timeout: Duration.minutes(handler === 'verify' ? 10 : 15),
         ...(network ? { network } : {}),
@@ -185,9 +200,9 @@ export class N8nArk extends Construct {
     grantArchiveAccess(backup, 'backup', ref);
     grantArchiveAccess(restore, 'restore', ref);
     grantArchiveAccess(verify, 'verify', ref);
-    secrets.grantRead(backup, Object.values(maps.backup));
-    secrets.grantRead(restore, Object.values(maps.restore));
-    secrets.grantRead(verify, Object.values(instanceSecrets.verify(c.instances)));
+    secrets.grantRead(backup, [...Object.values(maps.backup), ...archiveKey.secrets]);
+    secrets.grantRead(restore, [...Object.values(maps.restore), ...archiveKey.secrets]);
+    secrets.grantRead(verify, [...Object.values(instanceSecrets.verify(c.instances)), ...archiveKey.secrets]);
     secrets.grantPrefixes(
       restore,
       c.instances.flatMap((i) => (i.credentialSecrets ? [i.credentialSecrets] : [])),

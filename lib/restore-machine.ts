@@ -16,9 +16,10 @@ export interface RestoreMachineProps {
 
 /**
  * Restores of any size: the restore function in bounded slices until the ledger says done, then
- * the verify function, in slices too, checks the archive's checksums and compares the target with
- * it (as `n8n-ark diff`), then both summaries go to the alarm topic. A crashed slice of either is
- * run again (CRASHED_SLICE_RETRY) and goes on from its last save. Alarm `RestoreFailed`: an
+ * the verify function checks the archive's checksums and runs the restore's closing check again
+ * against the target (`equal: false`: something it wrote did not land or does not run), then both
+ * summaries go to the alarm topic. A crashed slice is run again (CRASHED_SLICE_RETRY) and goes on
+ * from its last save; so is a crashed verify, which writes nothing. Alarm `RestoreFailed`: an
  * execution failed, timed out or was aborted.
  */
 export class RestoreMachine extends Construct {
@@ -41,21 +42,26 @@ export class RestoreMachine extends Construct {
       retryOnServiceExceptions: true,
     });
     slice.addRetry(CRASHED_SLICE_RETRY);
-    const check = this.check(props.verify);
+    // Checksums again, then the restore's closing check against the target: what did not land or run.
+    const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
+      lambdaFunction: props.verify.fn,
+      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      resultSelector: { 'target.$': '$.Payload.target', 'entriesChecked.$': '$.Payload.entriesChecked' },
+      resultPath: '$.verify',
+      retryOnServiceExceptions: true,
+    });
+    check.addRetry(CRASHED_SLICE_RETRY);
     const done = new tasks.SnsPublish(this, 'Notify', {
       topic: props.alarms.topic,
       message: sfn.TaskInput.fromObject({
         'restore.$': '$.slice.summary',
-        'comparison.$': '$.verify.answer.target',
+        'comparison.$': '$.verify.target',
       }),
       subject: 'n8n-ark restore finished',
       resultPath: sfn.JsonPath.DISCARD,
     });
-    const compared = new sfn.Choice(this, 'Compared?')
-      .when(sfn.Condition.booleanEquals('$.verify.done', true), done)
-      .otherwise(check);
     const loop = new sfn.Choice(this, 'Done?')
-      .when(sfn.Condition.booleanEquals('$.slice.done', true), check.next(compared))
+      .when(sfn.Condition.booleanEquals('$.slice.done', true), check.next(done))
       .otherwise(slice);
     // `Default` keeps the machine's logical id (and so its ARN) from when the stack made it itself.
     this.machine = slicedMachine(this, 'Default', {
@@ -65,24 +71,6 @@ export class RestoreMachine extends Construct {
     });
     props.alarms.grantPublishing(this.machine);
     this.alarm(props);
-  }
-
-  /**
-   * Checksums again, then the target against the archive (as `n8n-ark diff`): what did not land.
-   * In slices too: reading a large target whole does not fit one invocation.
-   */
-  private check(verify: ArkFunction): tasks.LambdaInvoke {
-    const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
-      lambdaFunction: verify.fn,
-      payload: sfn.TaskInput.fromJsonPathAt(
-        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.request'), sfn.JsonPath.objectAt('$.slicing')),
-      ),
-      resultSelector: { 'done.$': '$.Payload.done', 'answer.$': '$.Payload' },
-      resultPath: '$.verify',
-      retryOnServiceExceptions: true,
-    });
-    check.addRetry(CRASHED_SLICE_RETRY);
-    return check;
   }
 
   private alarm(props: RestoreMachineProps): void {

@@ -18,6 +18,24 @@ export const instanceSecrets = {
     Object.fromEntries(instances.map((i) => [i.name, i.restoreSecretName ?? i.secretName])),
 };
 
+/**
+ * The environment of a function that reads encrypted archives (`encryption` in the config): the
+ * secret of the archives' key and the further recipients backups encrypt to. Nothing without it.
+ */
+export function archiveKeyEnvironment(config: ArkConfig): Record<string, string> {
+  if (!config.encryption) return {};
+  return {
+    ENCRYPTION_SECRET: config.encryption.secretName,
+    ...(config.encryption.recipients.length > 0
+      ? { ENCRYPTION_RECIPIENTS: config.encryption.recipients.join('\n') }
+      : {}),
+  };
+}
+
+/** The archives' key secret, for the functions that read encrypted archives (none without `encryption`). */
+export const archiveKeySecrets = (config: ArkConfig): string[] =>
+  config.encryption ? [config.encryption.secretName] : [];
+
 /** Target instance → `sm://<prefix>` its restores may read credential secrets from (JSON). */
 export function credentialSecretsByTarget(config: ArkConfig): string {
   return JSON.stringify(

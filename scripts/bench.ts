@@ -44,6 +44,8 @@ const { values } = parseArgs({
     'sliced-versions': { type: 'string', default: '10' },
     'sliced-rows': { type: 'string', default: '1000000' },
     'slice-seconds': { type: 'string', default: '60' },
+    // Encrypted ÷ plain (backup and restore, paired) at this many workflows; '' skips it.
+    encryption: { type: 'string', default: '10000' },
   },
   // --no-readme prints the table only (README and bench/results.json untouched); --no-restore
   // measures the backup only and implies --no-readme. Both are for quicker A/B runs.
@@ -63,6 +65,48 @@ const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.P
  */
 const startDouble = (workflows: number, seedRows = rows, payloadMib = 16): Promise<Double> =>
   startSeededDouble({ workflows, rows: seedRows, payloadMib });
+
+/** The built CLI's backup of the double into `store` as `instance`, then `flags`, measured. */
+function backupRun(double: Double, store: string, instance: string, ...flags: string[]) {
+  return measure(
+    cli,
+    [
+      'backup',
+      '--url',
+      double.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--store',
+      store,
+      '--instance',
+      instance,
+      ...flags,
+    ],
+    { BENCH_API_KEY: double.apiKey, ...cliPath },
+  );
+}
+
+/** The built CLI's restore of `archive` into the double with its ledger at `ledger`, then `flags`, measured. */
+function restoreRun(archive: string, target: Double, ledger: string, ...flags: string[]) {
+  return measure(
+    cli,
+    [
+      'restore',
+      archive,
+      '--url',
+      target.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--concurrency',
+      values.concurrency,
+      '--ledger',
+      ledger,
+      '--json',
+      ...flags,
+    ],
+    { BENCH_API_KEY: target.apiKey, ...cliPath },
+  );
+}
 
 interface SizeResult {
   workflows: number;
@@ -89,23 +133,7 @@ async function measureRestore(
   const target = await startDouble(0, 0);
   const floorTarget = await startDouble(0, 0);
   try {
-    const r = await measure(
-      cli,
-      [
-        'restore',
-        archive,
-        '--url',
-        target.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--concurrency',
-        values.concurrency,
-        '--ledger',
-        `${archive}.bench-ledger-${Date.now()}.json`,
-        '--json',
-      ],
-      { BENCH_API_KEY: target.apiKey, ...cliPath },
-    );
+    const r = await restoreRun(archive, target, `${archive}.bench-ledger-${Date.now()}.json`);
     const f = await measure(
       tsx,
       [
@@ -130,6 +158,127 @@ async function measureRestore(
     target.process.kill();
     floorTarget.process.kill();
   }
+}
+
+interface EncryptionResult {
+  workflows: number;
+  rows: number;
+  runs: number;
+  backupMs: { plain: number; encrypted: number };
+  backupRatio: number;
+  backupPeakRssMb: { plain: number; encrypted: number };
+  restoreMs: { plain: number; encrypted: number };
+  restoreRatio: number;
+  restorePeakRssMb: { plain: number; encrypted: number };
+  archiveBytes: { plain: number; encrypted: number };
+  /** The machine's 1-minute load average at the start and the end (the cores are shared). */
+  loadAverage: [number, number];
+}
+
+/**
+ * Encrypted ÷ plain: full backups of one double, plain and `--encrypt --recipient`, then restores of
+ * the two archives into fresh empty doubles; each pair runs back to back, its order alternating
+ * run by run, so both halves of a pair see the same load.
+ */
+async function measureEncryption(workflows: number): Promise<EncryptionResult> {
+  const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
+  const { loadavg } = await import('node:os');
+  const load = [loadavg()[0] ?? 0];
+  process.stderr.write(`bench: encrypted ÷ plain at ${workflows} workflows, ${rows} rows: seeding…\n`);
+  const double = await startDouble(workflows);
+  const store = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-sealed-'));
+  const identity = await generateX25519Identity();
+  const keyFile = join(store, 'bench.key');
+  await writeFile(keyFile, `${identity}\n`, { mode: 0o600 });
+  const sealing = ['--encrypt', '--recipient', await identityToRecipient(identity)];
+  const kinds = (run: number) =>
+    run % 2 === 0 ? (['plain', 'encrypted'] as const) : (['encrypted', 'plain'] as const);
+  const samples = {
+    backup: { plain: [] as number[], encrypted: [] as number[] },
+    restore: { plain: [] as number[], encrypted: [] as number[] },
+  };
+  const rss = { backup: { plain: 0, encrypted: 0 }, restore: { plain: 0, encrypted: 0 } };
+  const archives = { plain: { path: '', bytes: 0 }, encrypted: { path: '', bytes: 0 } };
+  try {
+    for (let run = 0; run < runs; run += 1)
+      for (const kind of kinds(run)) {
+        const b = await backupRun(
+          double,
+          store,
+          kind,
+          '--concurrency',
+          values.concurrency,
+          '--full',
+          '--json',
+          ...(kind === 'encrypted' ? sealing : []),
+        );
+        const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number; archive: string };
+        samples.backup[kind].push(out.durationMs);
+        rss.backup[kind] = Math.max(rss.backup[kind], b.peakRssMb);
+        archives[kind] = { path: out.archive, bytes: out.bytes };
+        process.stderr.write(
+          `  run ${run + 1} ${kind} backup ${round(out.durationMs)} ms, peak RSS ${round(b.peakRssMb)} MB\n`,
+        );
+      }
+    for (let run = 0; run < runs; run += 1)
+      for (const kind of kinds(run)) {
+        const target = await startDouble(0, 0);
+        try {
+          const r = await restoreRun(
+            archives[kind].path,
+            target,
+            join(store, `${kind}-${run}.ledger.json`),
+            ...(kind === 'encrypted' ? ['--identity-file', keyFile] : []),
+          );
+          samples.restore[kind].push((JSON.parse(r.stdout) as { durationMs: number }).durationMs);
+          rss.restore[kind] = Math.max(rss.restore[kind], r.peakRssMb);
+          process.stderr.write(
+            `  run ${run + 1} ${kind} restore ${round(samples.restore[kind].at(-1) ?? 0)} ms, peak RSS ${round(r.peakRssMb)} MB\n`,
+          );
+        } finally {
+          target.process.kill();
+        }
+      }
+  } finally {
+    double.process.kill();
+    await rm(store, { recursive: true, force: true });
+  }
+  load.push(loadavg()[0] ?? 0);
+  const ms = (xs: { plain: number[]; encrypted: number[] }) => ({
+    plain: round(median(xs.plain)),
+    encrypted: round(median(xs.encrypted)),
+  });
+  const mb = (x: { plain: number; encrypted: number }) => ({
+    plain: round(x.plain, 1),
+    encrypted: round(x.encrypted, 1),
+  });
+  const backupMs = ms(samples.backup);
+  const restoreMs = ms(samples.restore);
+  return {
+    workflows,
+    rows,
+    runs,
+    backupMs,
+    backupRatio: round(backupMs.encrypted / backupMs.plain, 2),
+    backupPeakRssMb: mb(rss.backup),
+    restoreMs,
+    restoreRatio: round(restoreMs.encrypted / restoreMs.plain, 2),
+    restorePeakRssMb: mb(rss.restore),
+    archiveBytes: { plain: archives.plain.bytes, encrypted: archives.encrypted.bytes },
+    loadAverage: [round(load[0] ?? 0, 1), round(load[1] ?? 0, 1)],
+  };
+}
+
+function encryptionMarkdown(e: EncryptionResult): string {
+  const s = (x: number) => `${(x / 1000).toFixed(2)} s`;
+  return [
+    '| workflows | data-table rows | | plain | encrypted (age, one X25519 recipient) | encrypted ÷ plain (target ≤ 1.10) | peak RSS, plain → encrypted |',
+    '|---:|---:|---|---:|---:|---:|---:|',
+    `| ${e.workflows.toLocaleString('en')} | ${e.rows.toLocaleString('en')} | backup (\`--full\`) | ${s(e.backupMs.plain)} | ${s(e.backupMs.encrypted)} | ${e.backupRatio.toFixed(2)} | ${e.backupPeakRssMb.plain.toFixed(0)} → ${e.backupPeakRssMb.encrypted.toFixed(0)} MB |`,
+    `| ${e.workflows.toLocaleString('en')} | ${e.rows.toLocaleString('en')} | restore into an empty instance | ${s(e.restoreMs.plain)} | ${s(e.restoreMs.encrypted)} | ${e.restoreRatio.toFixed(2)} | ${e.restorePeakRssMb.plain.toFixed(0)} → ${e.restorePeakRssMb.encrypted.toFixed(0)} MB |`,
+    '',
+    `Archive ${(e.archiveBytes.plain / 1048576).toFixed(2)} MiB plain, ${(e.archiveBytes.encrypted / 1048576).toFixed(2)} MiB encrypted. Median of ${e.runs} pairs, each pair back to back in alternating order; 1-minute load average ${e.loadAverage[0]} at the start and ${e.loadAverage[1]} at the end (2 cores shared with other work). Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  ].join('\n');
 }
 
 const PINNED_MIB = 32;
@@ -176,22 +325,7 @@ async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string
   const double = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
     await createN8nClient({ baseUrl: double.url, apiKey: double.apiKey }).createWorkflow(workflow);
-    const b = await measure(
-      cli,
-      [
-        'backup',
-        '--url',
-        double.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--store',
-        store,
-        '--instance',
-        'pinned',
-        '--json',
-      ],
-      { BENCH_API_KEY: double.apiKey, ...cliPath },
-    );
+    const b = await backupRun(double, store, 'pinned', '--json');
     return (JSON.parse(b.stdout) as { archive: string }).archive;
   } finally {
     double.process.kill();
@@ -202,21 +336,8 @@ async function archiveOf(workflow: WorkflowWrite, store: string): Promise<string
 async function restoreMs(archive: string): Promise<number> {
   const target = await startDouble(0, 0, PINNED_PAYLOAD_MIB);
   try {
-    const r = await measure(
-      cli,
-      [
-        'restore',
-        archive,
-        '--url',
-        target.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--ledger',
-        `${archive}.bench-ledger-${Date.now()}.json`,
-        '--json',
-      ],
-      { BENCH_API_KEY: target.apiKey, ...cliPath },
-    );
+    // (with the bench's --concurrency, 4 unless given: the CLI's default)
+    const r = await restoreRun(archive, target, `${archive}.bench-ledger-${Date.now()}.json`);
     return (JSON.parse(r.stdout) as { durationMs: number }).durationMs;
   } finally {
     target.process.kill();
@@ -321,21 +442,7 @@ async function measureIncremental(
       env,
     );
     listing.push((JSON.parse(f.stdout) as { ms: number }).ms);
-    const b = await measure(
-      cli,
-      [
-        'backup',
-        '--url',
-        double.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--store',
-        store,
-        '--instance',
-        'bench',
-      ].concat(['--concurrency', values.concurrency, '--json']),
-      { ...env, ...cliPath },
-    );
+    const b = await backupRun(double, store, 'bench', '--concurrency', values.concurrency, '--json');
     const out = JSON.parse(b.stdout) as { durationMs: number; incremental?: { workflowsReused: number } };
     incremental.push(out.durationMs);
     rss.push(b.peakRssMb);
@@ -370,24 +477,14 @@ for (const workflows of sizes) {
         env,
       );
       floor.push((JSON.parse(f.stdout) as { ms: number }).ms);
-      const b = await measure(
-        cli,
-        [
-          'backup',
-          '--url',
-          double.url,
-          '--api-key-env',
-          'BENCH_API_KEY',
-          '--store',
-          store,
-          '--instance',
-          'bench',
-          '--concurrency',
-          values.concurrency,
-          '--full',
-          '--json',
-        ],
-        { ...env, ...cliPath },
+      const b = await backupRun(
+        double,
+        store,
+        'bench',
+        '--concurrency',
+        values.concurrency,
+        '--full',
+        '--json',
       );
       const out = JSON.parse(b.stdout) as { durationMs: number; bytes: number; archive: string };
       backup.push(out.durationMs);
@@ -439,6 +536,7 @@ const sliced = values.sliced
       concurrency: values.concurrency,
     })
   : undefined;
+const encryption = values.encryption ? await measureEncryption(Number(values.encryption)) : undefined;
 
 const rssSpread =
   results.length > 1
@@ -491,9 +589,11 @@ const pinnedTable = pinned
       `Measured ${report.measuredAt.slice(0, 10)} on ${report.machine.cpus} cores, Node ${report.machine.node}, median of ${runs} runs.`,
     ].join('\n')
   : undefined;
+const encryptionTable = encryption ? encryptionMarkdown(encryption) : undefined;
 if (results.length > 0) process.stdout.write(`${table}\n`);
 if (pinnedTable) process.stdout.write(`${pinnedTable}\n`);
 if (sliced) process.stdout.write(`${slicedTable(sliced)}\n`);
+if (encryptionTable) process.stdout.write(`${encryptionTable}\n`);
 if (values.readme && (values.restore || results.length === 0)) await record();
 
 /** Writes what ran into bench/results.json and the README, keeping the figures of the parts that did not. */
@@ -505,6 +605,7 @@ async function record(): Promise<void> {
     ...(results.length > 0 ? report : {}),
     ...(pinned ? { pinnedDataRestore: { measuredAt: report.measuredAt, target: 2, ...pinned } } : {}),
     ...(sliced ? { slicedBackup: sliced } : {}),
+    ...(encryption ? { encryption: { measuredAt: report.measuredAt, target: 1.1, ...encryption } } : {}),
   };
   await writeFile(resultsPath, `${JSON.stringify(merged, null, 2)}\n`);
   const readmePath = join(root, 'README.md');
@@ -523,6 +624,11 @@ async function record(): Promise<void> {
     readme = readme.replace(
       /<!-- bench:sliced:start -->[\s\S]*?<!-- bench:sliced:end -->/,
       `<!-- bench:sliced:start -->\n${slicedTable(sliced)}\n<!-- bench:sliced:end -->`,
+    );
+  if (encryptionTable)
+    readme = readme.replace(
+      /<!-- bench:encryption:start -->[\s\S]*?<!-- bench:encryption:end -->/,
+      `<!-- bench:encryption:start -->\n${encryptionTable}\n<!-- bench:encryption:end -->`,
     );
   await writeFile(readmePath, readme);
 }

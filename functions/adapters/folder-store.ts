@@ -17,23 +17,33 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StoreError } from '../core/errors.js';
+import { checkedInstanceName } from '../core/instance/name.js';
 import type {
   ArchiveAnnexStore,
   ArchiveBlob,
   ArchiveRef,
   ObjectLockHold,
   PrunableStore,
+  PutOptions,
   StoredLedger,
 } from '../core/ports.js';
 import { storeFailure } from './store-failure.js';
 
-/** `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z` (no ':' so the name is valid everywhere). */
-export function archiveFileName(createdAt: Date): string {
-  return `${createdAt.toISOString().replace(/[:.]/g, '-')}.zip`;
+/**
+ * `2026-11-22T01:00:00.000Z` → `2026-11-22T01-00-00-000Z.zip` (no ':' so the name is valid
+ * everywhere); an encrypted archive's is `….zip.age`.
+ */
+export function archiveFileName(createdAt: Date, options: PutOptions = {}): string {
+  return `${createdAt.toISOString().replace(/[:.]/g, '-')}${options.encrypted ? ENCRYPTED_EXTENSION : '.zip'}`;
 }
 
+export const ENCRYPTED_EXTENSION = '.zip.age';
+
+/** An archive's extension at the end of its name: `.zip`, or `.zip.age` for an encrypted one. */
+export const ARCHIVE_EXTENSION = /\.zip(\.age)?$/;
+
 /** The timestamp name, with `-2`, `-3`, … when backups of one instance share a millisecond. */
-const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-\d+)?\.zip$/;
+const ARCHIVE_NAME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-\d+)?\.zip(?:\.age)?$/;
 /** A partial file: `.<name>.partial-<pid>-<random>`; the pid tells whether its backup is still running. */
 const PARTIAL_NAME = /^\..*\.partial-(\d+)-[0-9a-f]+$/;
 const MAX_SAME_NAME = 1000;
@@ -49,7 +59,7 @@ function createdAtFromName(name: string): Date | undefined {
  */
 async function publishUnderFreeName(temporary: string, location: string): Promise<string> {
   for (let n = 1; n <= MAX_SAME_NAME; n += 1) {
-    const candidate = n === 1 ? location : location.replace(/\.zip$/, `-${n}.zip`);
+    const candidate = n === 1 ? location : location.replace(ARCHIVE_EXTENSION, `-${n}$&`);
     try {
       await link(temporary, candidate);
       await rm(temporary, { force: true });
@@ -72,14 +82,16 @@ async function removeDeadPartials(folder: string): Promise<void> {
 
 /**
  * Restore ledgers among the names of an instance's files (`<archive>.restore-<target>.ledger.json`,
- * or only its `.lock`), each with the name of the archive it belongs to.
+ * or only its `.lock`), each with the name of the archive it belongs to. `<archive>` is the
+ * archive's name without `.zip` (the CLI's), or its whole name (the restore function's, and an
+ * encrypted archive's `….zip.age`).
  */
 export function ledgersAmong(names: readonly string[]): { ledger: string; archive: string }[] {
   const ledgers = new Set(names.filter((n) => LEDGER_NAME.test(n)).map((n) => n.replace(/\.lock$/, '')));
-  return [...ledgers].map((ledger) => ({
-    ledger,
-    archive: `${ledger.replace(LEDGER_NAME, '')}.zip`,
-  }));
+  return [...ledgers].map((ledger) => {
+    const base = ledger.replace(LEDGER_NAME, '');
+    return { ledger, archive: ARCHIVE_EXTENSION.test(base) ? base : `${base}.zip` };
+  });
 }
 
 const LEDGER_NAME = /\.restore-[^/]*\.ledger\.json(\.lock)?$/;
@@ -123,12 +135,13 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
     createdAt: Date,
     body: Readable,
     _metadata: Record<string, string> = {},
+    options: PutOptions = {},
   ): Promise<ArchiveRef> {
     // The backup may fail (and destroy the body) while the folder is still being prepared: listen
     // at once, so that error reaches the pipeline below instead of crashing the process.
     body.on('error', () => {});
-    const folder = join(this.root, instance);
-    let location = join(folder, archiveFileName(createdAt));
+    const folder = join(this.root, checkedInstanceName(instance));
+    let location = join(folder, archiveFileName(createdAt, options));
     const temporary = join(
       folder,
       `.${basename(location)}.partial-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -148,7 +161,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       }
       location = await publishUnderFreeName(temporary, location);
       const { size } = await stat(location);
-      return { location, instance, createdAt, size };
+      return { location, instance, createdAt, size, ...encryptedIf(location) };
     } catch (error) {
       body.destroy();
       await rm(temporary, { force: true });
@@ -161,7 +174,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
   async *list(options: { instance?: string } = {}): AsyncIterable<ArchiveRef> {
     let instances: string[];
     try {
-      instances = options.instance ? [options.instance] : await readdir(this.root);
+      instances = options.instance ? [checkedInstanceName(options.instance)] : await readdir(this.root);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw storeFailure(`cannot list ${this.root}`, this.root, error);
@@ -179,7 +192,13 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
         const createdAt = createdAtFromName(name);
         if (!createdAt) continue;
         const location = join(folder, name);
-        found.push({ location, instance, createdAt, size: (await stat(location)).size });
+        found.push({
+          location,
+          instance,
+          createdAt,
+          size: (await stat(location)).size,
+          ...encryptedIf(name),
+        });
       }
     }
     found.sort(
@@ -190,7 +209,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
 
   /** Ledgers a restore wrote beside an archive: `<archive name>.restore-<target>.ledger.json` (and `.lock`). */
   async restoreLedgers(instance: string): Promise<StoredLedger[]> {
-    const folder = join(this.root, instance);
+    const folder = join(this.root, checkedInstanceName(instance));
     let names: string[];
     try {
       names = await readdir(folder);
@@ -242,7 +261,7 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
   /** A drill report beside its archive, the owner's only like the archive (it names workflows). */
   async writeBeside(archiveLocation: string, suffix: string, body: string): Promise<string> {
     const archive = resolve(archiveLocation);
-    const path = join(dirname(archive), `${basename(archive).replace(/\.zip$/, '')}${suffix}`);
+    const path = join(dirname(archive), `${basename(archive).replace(ARCHIVE_EXTENSION, '')}${suffix}`);
     try {
       await writeFile(path, body, { mode: 0o600 });
       return path;
@@ -250,6 +269,11 @@ export class FolderArchiveStore implements PrunableStore, ArchiveAnnexStore {
       throw storeFailure(`could not write ${path}`, path, error);
     }
   }
+}
+
+/** `encrypted: true` for an encrypted archive's name (`….zip.age`), nothing for a plain one. */
+export function encryptedIf(name: string): { encrypted?: true } {
+  return name.endsWith(ENCRYPTED_EXTENSION) ? { encrypted: true } : {};
 }
 
 /** An archive that cannot be opened: no such file, or the file system's reason. */

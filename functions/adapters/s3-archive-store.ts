@@ -10,15 +10,17 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StoreError, UsageError } from '../core/errors.js';
+import { checkedInstanceName } from '../core/instance/name.js';
 import type {
   ArchiveAnnexStore,
   ArchiveBlob,
   ArchiveRef,
   ObjectLockHold,
   PrunableStore,
+  PutOptions,
   StoredLedger,
 } from '../core/ports.js';
-import { archiveFileName, ledgersAmong } from './folder-store.js';
+import { ARCHIVE_EXTENSION, archiveFileName, encryptedIf, ledgersAmong } from './folder-store.js';
 import { storeFailure } from './store-failure.js';
 
 export interface S3ArchiveStoreOptions {
@@ -63,7 +65,7 @@ export function formatS3Url(location: S3Location): string {
 }
 
 const KEY_PATTERN =
-  /(?:^|\/)([^/]+)\/\d{4}\/\d{2}\/\d{2}\/(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip$/;
+  /(?:^|\/)([^/]+)\/\d{4}\/\d{2}\/\d{2}\/(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z\.zip(?:\.age)?$/;
 
 function parseKey(key: string): { instance: string; createdAt: Date } | undefined {
   const m = KEY_PATTERN.exec(key);
@@ -83,10 +85,12 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
     this.description = `s3://${options.bucket}/${options.prefix}`;
   }
 
-  keyFor(instance: string, createdAt: Date): string {
+  keyFor(instance: string, createdAt: Date, options: PutOptions = {}): string {
     const iso = createdAt.toISOString();
     const day = `${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}`;
-    return [this.options.prefix, instance, day, archiveFileName(createdAt)].filter(Boolean).join('/');
+    return [this.options.prefix, checkedInstanceName(instance), day, archiveFileName(createdAt, options)]
+      .filter(Boolean)
+      .join('/');
   }
 
   async put(
@@ -94,8 +98,9 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
     createdAt: Date,
     body: Readable,
     metadata: Record<string, string>,
+    options: PutOptions = {},
   ): Promise<ArchiveRef> {
-    const key = this.keyFor(instance, createdAt);
+    const key = this.keyFor(instance, createdAt, options);
     const location = formatS3Url({ bucket: this.options.bucket, key });
     const upload = new Upload({
       client: this.options.client,
@@ -103,7 +108,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
         Bucket: this.options.bucket,
         Key: key,
         Body: body,
-        ContentType: 'application/zip',
+        ContentType: options.encrypted ? 'application/octet-stream' : 'application/zip',
         Metadata: metadata,
         ...(this.options.kmsKeyId
           ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.options.kmsKeyId }
@@ -135,6 +140,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
         createdAt,
         size: head.ContentLength ?? 0,
         ...(result.VersionId ? { versionId: result.VersionId } : {}),
+        ...encryptedIf(key),
       };
     } catch (error) {
       // lib-storage reads the failed body too, and aborts the multipart upload before done() settles.
@@ -146,7 +152,8 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
   }
 
   async *list(options: { instance?: string; includeVersions?: boolean } = {}): AsyncIterable<ArchiveRef> {
-    const prefix = [this.options.prefix, options.instance].filter(Boolean).join('/');
+    const instance = options.instance ? checkedInstanceName(options.instance) : undefined;
+    const prefix = [this.options.prefix, instance].filter(Boolean).join('/');
     const under = prefix ? `${prefix}/` : undefined;
     const found: ArchiveRef[] = [];
     try {
@@ -212,6 +219,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
       ...parsed,
       size: size ?? 0,
       ...(versionId ? { versionId } : {}),
+      ...encryptedIf(key),
     };
   }
 
@@ -249,7 +257,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
         const page = await this.options.client.send(
           new ListObjectsV2Command({
             Bucket: bucket,
-            Prefix: `${[prefix, instance].filter(Boolean).join('/')}/`,
+            Prefix: `${[prefix, checkedInstanceName(instance)].filter(Boolean).join('/')}/`,
             ContinuationToken: token,
           }),
         );
@@ -319,7 +327,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
     return storeFailure(`cannot ${action} ${location}`, location, error);
   }
 
-  /** A drill report as an object beside the archive's (same bucket, the archive key's `.zip` replaced). */
+  /** A drill report as an object beside the archive's (same bucket, the archive key's `.zip` or `.zip.age` replaced). */
   async writeBeside(
     archiveLocation: string,
     suffix: string,
@@ -327,7 +335,7 @@ export class S3ArchiveStore implements PrunableStore, ArchiveAnnexStore {
     contentType: string,
   ): Promise<string> {
     const { bucket, key } = parseS3Url(archiveLocation);
-    const at = { bucket, key: `${key.replace(/\.zip$/, '')}${suffix}` };
+    const at = { bucket, key: `${key.replace(ARCHIVE_EXTENSION, '')}${suffix}` };
     try {
       await this.options.client.send(
         new PutObjectCommand({
@@ -383,6 +391,6 @@ function rangeStream(client: S3Client, at: S3Location, start: number, end: numbe
 /** The store named by `s3://bucket/prefix` (or an archive URL inside it), with the default AWS credential chain. */
 export function s3StoreFromUrl(value: string, client: S3Client = new S3Client({})): S3ArchiveStore {
   const { bucket, key } = parseS3Url(value);
-  const prefix = key.endsWith('.zip') ? '' : key.replace(/\/+$/, '');
+  const prefix = ARCHIVE_EXTENSION.test(key) ? '' : key.replace(/\/+$/, '');
   return new S3ArchiveStore({ client, bucket, prefix });
 }

@@ -84,3 +84,40 @@ function misshapedInstanceSecret(secretName: string, fields: string): SecretErro
     { secretName },
   );
 }
+
+/** An archive key as a secret holds it: an age identity file's text, or a passphrase. */
+export type ArchiveKeySecret = { identity: string } | { passphrase: string };
+
+const archiveKeySecretSchema = z.union([
+  z.strictObject({ identity: z.string().min(1) }),
+  z.strictObject({ passphrase: z.string().min(1) }),
+]);
+
+/**
+ * The archives' key (`encryption.secretName` in the CDK config): JSON `{"identity": "AGE-SECRET-KEY-1…"}`
+ * (an identity file's text: several lines are several identities) or `{"passphrase": "…"}`. Every
+ * error names the secret and the shape it must have, never its value.
+ */
+export async function readArchiveKeySecret(
+  source: SecretSource,
+  secretName: string,
+): Promise<ArchiveKeySecret> {
+  const raw = await source.get(secretName);
+  const shape = '{"identity": "AGE-SECRET-KEY-1…"} or {"passphrase": "…"}';
+  if (raw === undefined)
+    throw new SecretError(`the archive key secret ${secretName} does not exist; create it with ${shape}`, {
+      secretName,
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new SecretError(`the archive key secret ${secretName} is not JSON; it must hold ${shape}`, {
+      secretName,
+    });
+  }
+  const parsed = archiveKeySecretSchema.safeParse(json);
+  if (!parsed.success)
+    throw new SecretError(`the archive key secret ${secretName} must hold ${shape}`, { secretName });
+  return parsed.data;
+}

@@ -5,10 +5,12 @@
  * key, then the limits) and gives what the composition root builds a client from.
  */
 import { DEFAULT_MAX_ANSWER_BYTES } from '../adapters/n8n/index.js';
+import { checkedInstanceName } from '../core/instance/name.js';
+import { sendsKeyInClear } from '../core/instance/url-safety.js';
 import type { OptionValues } from '../core/options/table.js';
-import { textOption } from '../core/options/values.js';
+import { switchOption, textOption } from '../core/options/values.js';
 import { resolveApiKey } from './api-key.js';
-import { badUrl, outOfRange } from './errors.js';
+import { badUrl, keyInClear, outOfRange } from './errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -43,6 +45,9 @@ export const REQUEST_BOUND_OPTIONS = {
     'times a request is tried again after a transient failure (429, 5xx, a lost connection, a timeout)',
     String(DEFAULT_RETRIES),
   ),
+  requireHttps: switchOption(
+    'refuse an http:// URL to another machine (it would send the API key in clear); without it, a warning',
+  ),
 } as const;
 
 /** --url, --api-key-env, --api-key-file and --concurrency, then the request bounds. */
@@ -69,6 +74,8 @@ export interface RequestLimits {
 export interface N8nConnection extends RequestLimits {
   baseUrl: string;
   apiKey: string;
+  /** What the person should be warned of before the first request (the key sent in clear, a key file others may read). */
+  warnings?: readonly string[];
 }
 
 /** How the person named the instance's flags, for messages (migrate's --from-url, --to-key-env …). */
@@ -105,8 +112,16 @@ export async function connectionOf(
   limits?: RequestLimits,
 ): Promise<N8nConnection> {
   const baseUrl = parseUrl(flags.url, names.url);
-  const apiKey = await resolveApiKey(flags, env, names);
-  return { baseUrl, apiKey, ...(limits ?? requestLimits(flags)) };
+  const warnings = urlWarnings(baseUrl, names.url, flags.requireHttps);
+  const apiKey = await resolveApiKey(flags, env, names, warnings);
+  return { baseUrl, apiKey, ...(limits ?? requestLimits(flags)), warnings };
+}
+
+/** A URL that would send the key in clear: refused with --require-https, else a warning. */
+export function urlWarnings(url: string, flag: string, requireHttps: boolean | undefined): string[] {
+  if (!sendsKeyInClear(url)) return [];
+  if (requireHttps) throw keyInClear.refused(flag, url);
+  return [keyInClear.warning(flag, url)];
 }
 
 function wholeNumber(
@@ -153,4 +168,13 @@ export function parsePositiveInt(value: string | undefined, flag: string, fallba
 export function instanceNameFromUrl(url: string): string {
   const { hostname, port } = new URL(url);
   return port ? `${hostname}-${port}` : hostname;
+}
+
+/** The instance name when --instance is not given: the URL's host, held to the same rule (exit 2 otherwise). */
+export function defaultInstanceName(url: string): string {
+  return checkedInstanceName(
+    instanceNameFromUrl(url),
+    'instance',
+    `the default, from the host of ${url}: give --instance`,
+  );
 }

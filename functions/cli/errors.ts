@@ -30,7 +30,19 @@ export const badUrl = {
     ),
 };
 
+/** An http:// URL to another machine: the API key would cross the network in clear. */
+export const keyInClear = {
+  refused: (flag: string, url: string) =>
+    new UsageError(
+      `${flag} ${url} is plain http to another machine, which would send the API key in clear; use https (or drop --require-https)`,
+    ),
+  warning: (flag: string, url: string) =>
+    `${flag} ${url} is plain http to another machine: the API key crosses the network in clear (use https; --require-https refuses such a URL)`,
+};
+
 export const badApiKey = {
+  readableByOthers: (path: string, mode: number) =>
+    `the API key file ${path} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); chmod 600 it`,
   both: (flags: { env: string; file: string }) =>
     new UsageError(`Give either ${flags.env} or ${flags.file}, not both.`),
   unreadableFile: (path: string, error: unknown) =>
@@ -46,11 +58,37 @@ export const badApiKey = {
     ),
 };
 
-/** `--instance` that cannot name archives; `why` says where the rule comes from. */
-export const badInstanceName = (instance: string, why = '') =>
-  new UsageError(`--instance ${JSON.stringify(instance)}: ${instanceNameRule}${why ? `, ${why}` : '.'}`);
+/** The keys of encrypted archives (archive-keys.ts): never quoted, only where they came from. */
+export const badArchiveKey = {
+  unreadableFile: (flag: string, path: string, error: unknown) =>
+    new UsageError(`${flag} ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+      cause: error,
+    }),
+  emptyVariable: (variable: string) =>
+    new UsageError(
+      `The environment variable ${variable} (from --passphrase-env) is not set or empty. Export the passphrase in it.`,
+    ),
+  twoPassphrases: () => new UsageError('Give either --passphrase-env or --passphrase-file, not both.'),
+  recipientsWithoutEncrypt: () =>
+    new UsageError('--recipient and --recipients-file say whom to encrypt to: add --encrypt.'),
+  encryptWithoutKey: () =>
+    new UsageError(
+      '--encrypt needs a key: --recipient <age1…> or --recipients-file <path> (public keys), --identity-file <path>, or a passphrase (--passphrase-env <VAR> / --passphrase-file <path>).',
+    ),
+  migrateCannotReadBack: () =>
+    new UsageError(
+      'migrate restores from the archive it writes: with --encrypt give the key that opens it too (--identity-file <path>, or --passphrase-env <VAR> / --passphrase-file <path>).',
+    ),
+  passphraseAndRecipients: () =>
+    new UsageError(
+      'An age archive is encrypted either with a passphrase or to recipients, not both: drop the passphrase, or --recipient/--recipients-file/--identity-file.',
+    ),
+};
 
-export const instanceNameRule = "use letters, digits, '.', '_' or '-' (up to 63)";
+export const badS3Endpoint = (value: string) =>
+  new UsageError(
+    `--s3-endpoint ${JSON.stringify(value)} is not an http:// or https:// URL, e.g. https://<account>.r2.cloudflarestorage.com`,
+  );
 
 /** The core's deadline, worded with the flag that set it. */
 export const backupStoppedAtTimeout = (error: BackupDeadlineError, timeout: string | undefined) =>
@@ -120,6 +158,17 @@ export const drillFailed = (
     incomplete,
     report: [files.html, files.json],
   });
+
+export const outIsNotAFolder = (dir: string) =>
+  new UsageError(
+    `--out ${JSON.stringify(dir)} is a file, or inside one, not a folder; nothing was written (give a folder)`,
+  );
+
+export const cannotWriteOut = (path: string, error: unknown) =>
+  new UsageError(
+    `cannot write ${JSON.stringify(path)}: ${(error as Error).message}; nothing was written (choose another --out)`,
+    { cause: error },
+  );
 
 export const filesExist = (paths: readonly string[]) =>
   new UsageError(

@@ -38,7 +38,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  differences found (diff), or an unexpected failure
-  2  bad usage: a flag, a file or a missing API key
+  2  bad usage: a flag, a file or a missing API key, or a missing or wrong key
+     for an encrypted archive
   3  n8n refused or could not be reached (wrong key, missing scope, wrong URL),
      or answered more than --max-answer-mib
   4  the archive is corrupt, truncated or of an unknown format

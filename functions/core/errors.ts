@@ -152,6 +152,30 @@ export class ArchiveIntegrityError extends ArkError {
   }
 }
 
+/**
+ * An encrypted archive this run cannot open: no key was given (`missing`), or none of those given
+ * opens it (`wrong`). Nothing was read past the encryption's header, so nothing was written. Exit 2.
+ * The message says how the archive is encrypted (recipient types, a passphrase), never a key.
+ */
+export class ArchiveKeyError extends UsageError {
+  readonly reason: 'missing' | 'wrong';
+  /**
+   * Without a key, what could still be checked: `intact` when the encryption's header parses and the
+   * length is one the format can have, else the problem. (A prune, which needs no key, relies on it.)
+   */
+  readonly structure: 'intact' | { problem: string };
+
+  constructor(
+    message: string,
+    context: { reason: 'missing' | 'wrong'; structure: 'intact' | { problem: string } },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.reason = context.reason;
+    this.structure = context.structure;
+  }
+}
+
 /** The archive is well formed but of a format version this build cannot read. Exit 4. */
 export class UnsupportedArchiveFormatError extends ArkError {
   override readonly exitCode = 4;

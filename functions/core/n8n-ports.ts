@@ -227,8 +227,41 @@ export interface N8nUsersApi {
   listUsers(): AsyncIterable<User>;
 }
 
+/**
+ * A production webhook as n8n answers a CORS preflight of it: registered for the method asked (with
+ * every method registered on its path), not registered (n8n's message), or no telling why.
+ */
+export type WebhookRegistration =
+  | { registered: true; methods: string[] }
+  | { registered: false; message: string }
+  | { registered: undefined; reason: string };
+
+/** n8n's production webhook and form URLs (`/webhook/…`, `/form/…`), outside the Public API. */
+export interface N8nWebhooksApi {
+  /**
+   * Whether a production webhook is registered for `method` on `path` below `/<endpoint>/`: an
+   * OPTIONS preflight (Origin, Access-Control-Request-Method), which n8n answers from its registry
+   * without running the workflow (never a request with the webhook's own method). No API key is sent.
+   */
+  webhookRegistration(
+    endpoint: 'webhook' | 'form',
+    path: string,
+    method: string,
+  ): Promise<WebhookRegistration>;
+}
+
 /** Every area of n8n's Public API: for what truly needs all of it (a restore, a migration). */
+/**
+ * The largest request body n8n reads (its N8N_PAYLOAD_SIZE_MAX, 16 MiB by default), which n8n
+ * states nowhere: learnt by probing, without writing.
+ */
+export interface N8nBodyLimitApi {
+  /** Whether n8n reads a body of this many bytes (true), refuses it as too large (false), or cannot tell (undefined). */
+  acceptsBodyOf(bytes: number): Promise<boolean | undefined>;
+}
+
 export type N8nApi = N8nEndpoint &
+  N8nWebhooksApi &
   N8nWorkflowsApi &
   N8nPackagesApi &
   N8nCommunityPackagesApi &
@@ -238,7 +271,8 @@ export type N8nApi = N8nEndpoint &
   N8nCredentialsApi &
   N8nProjectsApi &
   N8nFoldersApi &
-  N8nUsersApi;
+  N8nUsersApi &
+  N8nBodyLimitApi;
 
 /** The node types an instance lacks, or why it could not tell. */
 export type NodeTypesAnswer = { missing: NodeTypeUse[] } | { missing: undefined; reason: string };

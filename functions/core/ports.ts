@@ -23,6 +23,14 @@ export interface ArchiveRef {
   createdAt: Date;
   size: number;
   versionId?: string;
+  /** Encrypted (`….zip.age`): its name and size are all a store shows of it. */
+  encrypted?: boolean;
+}
+
+/** How an archive is stored. */
+export interface PutOptions {
+  /** The body is an encrypted archive: it is named `….zip.age` and typed as opaque bytes. */
+  encrypted?: boolean;
 }
 
 /** Byte-range access to a stored archive: zip readers need the central directory at the end. */
@@ -46,6 +54,7 @@ export interface ArchiveStore {
     createdAt: Date,
     body: Readable,
     metadata: Record<string, string>,
+    options?: PutOptions,
   ): Promise<ArchiveRef>;
   /** Archives, newest first. */
   list(options?: { instance?: string; includeVersions?: boolean }): AsyncIterable<ArchiveRef>;
@@ -90,6 +99,8 @@ export interface PrunableStore extends ArchiveStore {
 export interface ArchiveWriter {
   /** The archive's bytes, to hand to ArchiveStore.put. */
   readonly output: Readable;
+  /** `output` is encrypted (a wrapper sealed it): the store names it `….zip.age`. */
+  readonly encrypted?: boolean;
   /** Adds an entry; resolves once the entry's bytes have been fully consumed into the archive. */
   addEntry(name: string, content: Readable): Promise<void>;
   /** Writes the central directory and ends `output`. */
@@ -147,6 +158,11 @@ export interface ArchiveEntryInfo {
 export interface ArchiveReader {
   entries(): ArchiveEntryInfo[];
   openEntry(name: string): Promise<Readable>;
+  /**
+   * What the container checks beyond its entries' bytes, once they have all been read (an encrypted
+   * archive authenticates the parts no entry covered); each problem named by the part.
+   */
+  checkContainer?(): Promise<{ entry: string; problem: string }[]>;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { sealArchiveWriter } from '../adapters/age/sealed-writer.js';
 import { createPausableZipWriter } from '../adapters/pausable-zip-writer.js';
 import { createZipArchiveWriter } from '../adapters/zip-archive-writer.js';
 import type { Manifest } from '../core/archive/format.js';
@@ -30,8 +31,14 @@ export async function handler(event: unknown, context?: LambdaContext) {
     c.metrics.backup({ instance, durationMs: Date.now() - started, ...fields });
   try {
     if (request.slicing && request.abandon) return await abandon(c, request, request.slicing, metrics);
-    if (request.slicing && context) return await slice(c, request, request.slicing, context, metrics);
-    return await whole(c, request, metrics);
+    const sealing = await c.sealing();
+    if (request.slicing && context && !sealing)
+      return await slice(c, request, request.slicing, context, metrics);
+    // An age stream is not yet taken up across invocations: an encrypted backup runs whole, here.
+    if (request.slicing)
+      c.logger.warn('an encrypted backup is not sliced: it runs whole in this invocation', { instance });
+    const answer = await whole(c, request, metrics, sealing);
+    return request.slicing ? { ...answer, done: true, slices: 1 } : answer;
   } catch (error) {
     c.logger.error('backup failed', { instance, error: (error as Error).message });
     // A slice's failure is the machine's to retry or give up on: it counts once it gives up.
@@ -42,12 +49,16 @@ export async function handler(event: unknown, context?: LambdaContext) {
 
 type Metrics = (fields: Omit<BackupMetrics, 'instance' | 'durationMs'>) => void;
 
-async function whole(c: Composition, request: BackupEvent, metrics: Metrics) {
+type Sealing = Awaited<ReturnType<Composition['sealing']>>;
+
+async function whole(c: Composition, request: BackupEvent, metrics: Metrics, sealing: Sealing) {
   const { instance, history } = request;
   const api = await c.n8n(instance);
   const previous = await newestManifest(c.store, instance, c.openReader, c.logger);
+  const createWriter = () =>
+    sealing ? sealArchiveWriter(createZipArchiveWriter(), sealing) : createZipArchiveWriter();
   const { archive, manifest } = await runBackup(
-    { ...deps(c), api, store: c.store, createWriter: createZipArchiveWriter },
+    { ...deps(c), api, store: c.store, createWriter },
     { instance, ...(history !== undefined ? { history } : {}) },
   );
   return published(c, request, archive, manifest, previous, metrics);

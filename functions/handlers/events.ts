@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { BACKUP_OPTIONS } from '../core/backup/options.js';
 import { UsageError } from '../core/errors.js';
+import { instanceName } from '../core/instance/name.js';
 import { eventShape } from '../core/options/table.js';
 import { RESTORE_GROUPS, RESTORE_OPTIONS, restoreOptionsSchema } from '../core/restore/options.js';
 import { keepEventSchema, PRUNE_OPTIONS } from '../core/retention/options.js';
@@ -43,7 +44,7 @@ const execution = z.string().min(1).optional();
 
 const restoreEventShape = {
   archive: archiveRef,
-  target: z.string().min(1),
+  target: instanceName,
   ...eventShape(RESTORE_OPTIONS, RESTORE_GROUPS),
   execution,
 };
@@ -63,13 +64,14 @@ export const restoreEventSchema = z.strictObject(restoreEventShape, {
 export const verifyEventSchema = z.union([
   z.object({
     archive: archiveRef,
-    /** After a restore (the state machine passes its request): compare the archive with this instance. */
-    target: z.string().min(1).optional(),
+    /**
+     * After a restore (the state machine passes its request): its closing check again, against this
+     * instance (the restore's own plan says what it wrote, so `only` asks nothing more).
+     */
+    target: instanceName.optional(),
     only: restoreOptionsSchema.shape.only,
-    /** The restore machine's execution: the comparison then runs in slices, its state beside the ledger. */
-    execution,
   }),
-  z.object({ instance: z.string().min(1) }),
+  z.object({ instance: instanceName }),
 ]);
 
 /**
@@ -80,7 +82,7 @@ export const pruneEventSchema = z.object({ ...eventShape(PRUNE_OPTIONS), keep: k
 
 const stepTimes = z.array(z.object({ step: z.string(), kind: z.string().optional(), ms: z.number() }));
 const drillState = z.object({
-  instance: z.string().min(1),
+  instance: instanceName,
   archive: archiveRef,
   startedAt: z.iso.datetime(),
   ledgerKey: z.string().min(1),
@@ -99,7 +101,7 @@ const wipeState = z.object({
  * empty, restore slices until done, compare-and-report slices until the report is written.
  */
 export const drillEventSchema = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('prepare'), instance: z.string().min(1) }),
+  z.object({ mode: z.literal('prepare'), instance: instanceName }),
   z.object({ mode: z.literal('wipe'), drill: drillState, wipe: wipeState, execution }),
   z.object({ mode: z.literal('slice'), drill: drillState, steps: stepTimes, execution }),
   z.object({

@@ -10,7 +10,10 @@ import { parseAtEdge, pruneEventSchema } from './events.js';
 export async function handler(event: unknown): Promise<PruneReport> {
   const { instance, keep, dryRun } = parseAtEdge(pruneEventSchema, event, 'prune event');
   const policy = checkRetentionPolicy(keep, (rule) => `keep.${rule}`);
-  const { store, logger, openReader, clock } = compose(process.env);
+  const c = compose(process.env);
+  // Only a configured instance's archives: a name like "prod/2026" would reach into prod's.
+  c.configured(instance);
+  const { store, logger, openReader, clock } = c;
   const report = await runPrune({ store, openReader, clock }, { instance, policy, dryRun: dryRun === true });
   logger.info('prune finished', {
     instance,

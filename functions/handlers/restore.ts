@@ -3,7 +3,7 @@ import { groupRestoreOptions, withRun } from '../core/restore/options.js';
 import { incompleteSummary } from '../core/restore/report.js';
 import { runRestore } from '../core/restore/run.js';
 import { sliceOutcome } from '../core/restore/slice.js';
-import { compose, type LambdaContext } from './compose.js';
+import { compose, type LambdaContext, restoreLedgerKey } from './compose.js';
 import { parseAtEdge, restoreEventSchema } from './events.js';
 
 /** One bounded slice of a restore; Step Functions calls it again until `done`. */
@@ -17,7 +17,7 @@ export async function handler(event: unknown, context: LambdaContext) {
   } = parseAtEdge(restoreEventSchema, event, 'restore event');
   const c = compose(process.env);
   const secrets = credentialSecrets ? c.credentialSecrets(target, credentialSecrets) : undefined;
-  const ledgerKey = `${ref.key}.restore-${target}.ledger.json`;
+  const ledgerKey = restoreLedgerKey(ref, target);
   const api = await c.n8n(target);
   const archive = await c.openArchive(ref);
   try {
@@ -30,6 +30,7 @@ export async function handler(event: unknown, context: LambdaContext) {
         ...(secrets ? { secrets } : {}),
         ledgerStore: c.ledgerStore(ledgerKey, 'restore slice'),
         lockOwner,
+        targetLocks: c.targetLocks(api.baseUrl, 'restore slice'),
         clock: c.clock,
         logger: c.logger,
         progress: c.progress,

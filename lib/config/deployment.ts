@@ -1,5 +1,12 @@
 /** The deployment-wide settings beside the instances: Object Lock, VPC, replication, the secrets' key. */
-import type { Fail, ObjectLockConfig, ReplicationConfig, SubnetConfig, VpcConfig } from './types.js';
+import type {
+  EncryptionConfig,
+  Fail,
+  ObjectLockConfig,
+  ReplicationConfig,
+  SubnetConfig,
+  VpcConfig,
+} from './types.js';
 
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
@@ -7,6 +14,8 @@ const ROUTE_TABLE_ID = /^rtb-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+/** An age public key as age-keygen prints it (bech32, lowercase; the function checks it whole). */
+const AGE_RECIPIENT = /^age1(pq1|tag1|tagpq1)?[02-9ac-hj-np-z]{50,}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -99,4 +108,19 @@ export function parseSecretsKey(raw: unknown, fail: Fail): string {
   if (typeof raw !== 'string' || !KMS_KEY_ARN.test(raw))
     fail('secretsKeyArn must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)');
   return raw as string;
+}
+
+/** `encryption`: `{ "secretName": "n8n-ark/archive-key", "recipients"?: ["age1…"] }`. */
+export function parseEncryption(raw: unknown, fail: Fail): EncryptionConfig {
+  if (!isObject(raw)) fail('encryption must be an object {secretName, recipients?}');
+  const encryption = raw as Record<string, unknown>;
+  unknownKeys(encryption, ['secretName', 'recipients'], 'encryption', fail);
+  if (typeof encryption.secretName !== 'string' || encryption.secretName.length === 0)
+    fail(
+      'encryption.secretName must name the Secrets Manager secret holding {"identity": "AGE-SECRET-KEY-1…"} or {"passphrase": "…"}',
+    );
+  const recipients = encryption.recipients ?? [];
+  if (!Array.isArray(recipients) || !recipients.every((r) => typeof r === 'string' && AGE_RECIPIENT.test(r)))
+    fail('encryption.recipients must be a list of age public keys (age1…, as age-keygen -y prints them)');
+  return { secretName: encryption.secretName as string, recipients: recipients as string[] };
 }

@@ -22,14 +22,22 @@
  *   "vpc": { "vpcId": "vpc-…", "subnets": [{ "id": "subnet-…", "availabilityZone": "eu-west-1a",
  *            "routeTableId": "rtb-…" }], "securityGroupIds": ["sg-…"], "endpoints": true },  // optional
  *   "replicateTo": { "region": "eu-central-1", "objectLock": { "mode": "COMPLIANCE", "days": 30 } },  // optional
- *   "secretsKeyArn": "arn:aws:kms:…:key/…"     // optional: the CMK the instance secrets are encrypted with
+ *   "secretsKeyArn": "arn:aws:kms:…:key/…",    // optional: the CMK the instance secrets are encrypted with
+ *   "encryption": { "secretName": "n8n-ark/archive-key",   // optional: archives encrypted client-side (age)
+ *                   "recipients": ["age1…"] }              // optional: further public keys (one kept offline)
  * }
  *
  * `retention` ({last?, daily, weekly, monthly, schedule?}) at the top is every backed-up instance's
  * default; an instance's own `retention` replaces it, and `"retention": false` turns the prune off for
  * it. Where a prune runs, the lifecycle no longer expires that instance's current archives.
  */
-import { parseObjectLock, parseReplication, parseSecretsKey, parseVpc } from './deployment.js';
+import {
+  parseEncryption,
+  parseObjectLock,
+  parseReplication,
+  parseSecretsKey,
+  parseVpc,
+} from './deployment.js';
 import { isShare, parseInstance, parseRetention } from './instance.js';
 import { type ArkConfig, DEFAULT_SHRINK_ALARM_SHARE, type Fail } from './types.js';
 
@@ -54,6 +62,7 @@ function parseDeployment(input: Record<string, unknown>, fail: Fail): Partial<Ar
     ...(input.secretsKeyArn !== undefined
       ? { secretsKeyArn: parseSecretsKey(input.secretsKeyArn, fail) }
       : {}),
+    ...(input.encryption !== undefined ? { encryption: parseEncryption(input.encryption, fail) } : {}),
   };
 }
 

@@ -37,4 +37,5 @@ export interface N8nArkConfig {
   vpc?: { vpcId: string; subnets?: SubnetConfig[]; securityGroupIds?: string[]; endpoints?: boolean };
   replicateTo?: { region: string; objectLock?: ObjectLockConfig };
   secretsKeyArn?: string;
+  encryption?: { secretName: string; recipients?: string[] };
 }

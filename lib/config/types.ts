@@ -95,6 +95,23 @@ export interface ArkConfig {
   replicateTo?: ReplicationConfig;
   /** The customer-managed KMS key the instance secrets are encrypted with (the functions get kms:Decrypt through Secrets Manager). */
   secretsKeyArn?: string;
+  /** Archives encrypted client-side (age), and the key the functions that read them get. */
+  encryption?: EncryptionConfig;
+}
+
+/**
+ * Client-side encryption of every archive (age, `….zip.age`; docs/ARCHIVE-FORMAT.md). The backup,
+ * verify, restore and drill functions may read `secretName`; the prune function needs no key and
+ * may not.
+ */
+export interface EncryptionConfig {
+  /**
+   * Secrets Manager secret holding {"identity": "AGE-SECRET-KEY-1…"} or {"passphrase": "…"}: backups
+   * are encrypted to the identity's public key (or with the passphrase), and readers open them with it.
+   */
+  secretName: string;
+  /** Further age public keys every backup is encrypted to (e.g. one whose identity is kept offline). */
+  recipients: string[];
 }
 
 export type Fail = (why: string) => never;

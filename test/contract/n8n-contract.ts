@@ -19,6 +19,7 @@ import {
 import { listedGraphs, versionRecord } from '../../functions/core/backup/listed-versions.js';
 import type { Workflow, WorkflowVersion, WorkflowVersionMeta } from '../../functions/core/n8n-types.js';
 import type { PackagedWorkflow } from '../../functions/core/ports.js';
+import { formWorkflow, webhookWorkflow } from '../support/webhook-workflows.js';
 
 export interface ContractTarget {
   /** Base URL of the instance (the API is at baseUrl + '/api/v1'). */
@@ -1387,6 +1388,150 @@ export function describeN8nContract(
       });
     });
 
+    describe('production webhooks (what a restore checks without running anything)', () => {
+      /**
+       * OPTIONS on a production URL, as a browser's CORS preflight asks it. `allow` is the
+       * allow-methods header with the methods sorted: n8n lists them in its database's order
+       * (sorted on SQLite, as registered on PostgreSQL).
+       */
+      async function preflight(
+        endpoint: 'webhook' | 'form',
+        path: string,
+        method?: string,
+      ): Promise<{ status: number; allow: string | null; text: string }> {
+        const target = getTarget();
+        const response = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/${endpoint}/${path}`, {
+          method: 'OPTIONS',
+          headers: {
+            origin: 'https://ark.test',
+            ...(method ? { 'access-control-request-method': method } : {}),
+          },
+        });
+        const header = response.headers.get('access-control-allow-methods');
+        const [first, ...methods] = header?.split(', ') ?? [];
+        return {
+          status: response.status,
+          allow: header === null ? null : [first, ...methods.sort()].join(', '),
+          text: await response.text(),
+        };
+      }
+
+      /** Registration lands after the publish answer: asked again for up to 10 s. */
+      async function registered(endpoint: 'webhook' | 'form', path: string, method: string) {
+        let answer = await preflight(endpoint, path, method);
+        for (let attempt = 0; attempt < 40 && answer.status !== 204; attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          answer = await preflight(endpoint, path, method);
+        }
+        return answer;
+      }
+
+      it('answers a preflight of a published webhook with 204 and its methods, a method it lacks with 500', async () => {
+        const path = `${run}-hook`;
+        const workflow = await createWorkflow(webhookWorkflow(`${run} hook`, { path, httpMethod: 'POST' }));
+
+        const before = await preflight('webhook', path, 'POST');
+        const published = await api('POST', `/workflows/${workflow.id}/publish`, { body: {} });
+        const after = await registered('webhook', path, 'POST');
+        const withoutMethod = await preflight('webhook', path);
+        const otherMethod = await preflight('webhook', path, 'GET');
+        const unknown = await preflight('webhook', `${run}-nothing`, 'POST');
+
+        expect(published.status, published.text).toBe(200);
+        expect([before.status, before.text]).toEqual([
+          500,
+          expect.stringContaining(`The requested webhook &quot;POST ${path}&quot; is not registered.`),
+        ]);
+        expect([after.status, after.allow]).toEqual([204, 'OPTIONS, POST']);
+        expect([withoutMethod.status, withoutMethod.allow]).toEqual([204, 'OPTIONS, POST']);
+        expect([otherMethod.status, otherMethod.allow, otherMethod.text]).toEqual([
+          500,
+          'OPTIONS, POST',
+          expect.stringContaining(
+            'This webhook is not registered for GET requests. Did you mean to make a POST request?',
+          ),
+        ]);
+        expect([unknown.status, unknown.allow]).toEqual([500, 'OPTIONS']);
+      });
+
+      it('refuses to publish a second workflow on a registered path and method: 409, left unpublished', async () => {
+        const path = `${run}-taken`;
+        const holder = await createWorkflow(webhookWorkflow(`${run} holder`, { path, httpMethod: 'POST' }));
+        const second = await createWorkflow(webhookWorkflow(`${run} second`, { path, httpMethod: 'POST' }));
+        const otherMethod = await createWorkflow(webhookWorkflow(`${run} get`, { path, httpMethod: 'GET' }));
+        await api('POST', `/workflows/${holder.id}/publish`, { body: {} });
+        await registered('webhook', path, 'POST');
+
+        const refused = await api('POST', `/workflows/${second.id}/publish`, { body: {} });
+        const read = await api('GET', `/workflows/${second.id}`);
+        const sameWithGet = await api('POST', `/workflows/${otherMethod.id}/publish`, { body: {} });
+        const both = await registered('webhook', path, 'GET');
+
+        expect([refused.status, refused.body]).toEqual([
+          409,
+          { message: 'There is a conflict with one of the webhooks.' },
+        ]);
+        expect(read.body).toMatchObject({ active: false, activeVersionId: null });
+        expect(sameWithGet.status, sameWithGet.text).toBe(200);
+        expect([both.status, both.allow]).toEqual([204, 'OPTIONS, GET, POST']);
+      });
+
+      it('unregisters a webhook when its workflow is unpublished, and then takes another on its path', async () => {
+        const path = `${run}-freed`;
+        const holder = await createWorkflow(webhookWorkflow(`${run} freed`, { path, httpMethod: 'PUT' }));
+        const next = await createWorkflow(webhookWorkflow(`${run} next`, { path, httpMethod: 'PUT' }));
+        await api('POST', `/workflows/${holder.id}/publish`, { body: {} });
+        await registered('webhook', path, 'PUT');
+
+        await api('POST', `/workflows/${holder.id}/unpublish`, { body: {} });
+        // n8n removes it in the background (measured: within 0.5 s). A preflight in that window can
+        // put it back in n8n's webhook cache, where it then answers 204 for the cache's lifetime
+        // (seen on 2.41.1): so the first one comes after the removal.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        let gone = await preflight('webhook', path, 'PUT');
+        for (let attempt = 0; attempt < 40 && gone.status !== 500; attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          gone = await preflight('webhook', path, 'PUT');
+        }
+        const taken = await api('POST', `/workflows/${next.id}/publish`, { body: {} });
+
+        expect(gone.status).toBe(500);
+        expect(taken.status, taken.text).toBe(200);
+        expect((await registered('webhook', path, 'PUT')).status).toBe(204);
+      });
+
+      it('registers several methods, a dynamic path under the node webhookId, and a form on its options.path', async () => {
+        const multi = `${run}-multi`;
+        const webhookId = crypto.randomUUID();
+        const formPath = `${run}-form`;
+        const workflows = [
+          await createWorkflow(
+            webhookWorkflow(`${run} multi`, {
+              path: multi,
+              multipleMethods: true,
+              httpMethod: ['PUT', 'DELETE'],
+            }),
+          ),
+          await createWorkflow(
+            webhookWorkflow(`${run} dynamic`, { path: 'items/:id', httpMethod: 'GET' }, { webhookId }),
+          ),
+          await createWorkflow(formWorkflow(`${run} form`, formPath)),
+        ];
+        for (const workflow of workflows) {
+          const published = await api('POST', `/workflows/${workflow.id}/publish`, { body: {} });
+          expect(published.status, published.text).toBe(200);
+        }
+
+        const methods = await registered('webhook', multi, 'DELETE');
+        const dynamic = await registered('webhook', `${webhookId}/items/42`, 'GET');
+        const form = await registered('form', formPath, 'POST');
+
+        expect([methods.status, methods.allow]).toEqual([204, 'OPTIONS, DELETE, PUT']);
+        expect([dynamic.status, dynamic.allow]).toEqual([204, 'OPTIONS, GET']);
+        expect([form.status, form.allow]).toEqual([204, 'OPTIONS, GET, POST']);
+      });
+    });
+
     describe('tags', () => {
       it('answers 409 "Tag already exists" to a duplicate name and 400 to an id', async () => {
         const tag = await createTag(`${tagRun} duplicate`);
@@ -1776,6 +1921,19 @@ export function describeN8nContract(
         expect(over.contentType).toMatch(/^text\/html/);
         expect(over.text).toContain('PayloadTooLargeError: request entity too large');
         expect((rows.body as { data: unknown[] }).data).toEqual([]);
+      });
+
+      it('tells its payload limit to a probe that writes nothing: gzip of spaces counted inflated, to the byte', async () => {
+        const target = getTarget();
+        const client = createN8nClient({ baseUrl: target.baseUrl, apiKey: target.apiKey, retries: 0 });
+        const before = await api('GET', '/workflows?limit=250');
+
+        const within = await client.acceptsBodyOf(PAYLOAD_LIMIT_BYTES);
+        const past = await client.acceptsBodyOf(PAYLOAD_LIMIT_BYTES + 1);
+        const after = await api('GET', '/workflows?limit=250');
+
+        expect([within, past]).toEqual([true, false]);
+        expect(after.body).toEqual(before.body);
       });
 
       it('pages rows with cursors, filters them, and refuses limit above 250', async () => {

@@ -541,7 +541,12 @@ export function publishOrder(plan: InstancePlan): number[] {
 // ---- straight into the double's state
 
 /** `count` versions saved before `current`, oldest first, each its first node a step further along. */
-function earlierVersions(state: DoubleState, current: StoredHistoryVersion, count: number, index: number): void {
+function earlierVersions(
+  state: DoubleState,
+  current: StoredHistoryVersion,
+  count: number,
+  index: number,
+): void {
   const random = createRandom(index + 7);
   const earlier = Array.from({ length: count }, (_, k): StoredHistoryVersion => {
     const at = new Date(Date.parse(current.createdAt) - (count - k) * 60_000).toISOString();
@@ -656,7 +661,8 @@ export function seedInstance(state: DoubleState, options: SeedOptions): SeedCoun
     // listing's graph is its current version's; docs/REAL-N8N-FINDINGS.md, workflow history).
     const saved = state.history.get(stored.id)?.find((v) => v.versionId === stored.versionId);
     if (saved) Object.assign(saved, { nodes: stored.nodes, connections: stored.connections });
-    if (saved && (options.versions ?? 1) > 1) earlierVersions(state, saved, (options.versions ?? 1) - 1, index);
+    if (saved && (options.versions ?? 1) > 1)
+      earlierVersions(state, saved, (options.versions ?? 1) - 1, index);
     state.setWorkflowTags(
       stored,
       workflow.tags.flatMap((name) => {

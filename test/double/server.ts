@@ -13,8 +13,10 @@
  * - malformed JSON → 500 with an HTML body, unknown paths → 404 "not found", wrong method → 405.
  * Fault injection (429 with Retry-After, 500, connection resets, latency) is deterministic.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGunzip, createInflate } from 'node:zlib';
 import { ApiError, type Context, type Method, type Reply, type Route } from './http.js';
 import { createRandom, nanoId, type Random } from './prng.js';
 import { communityPackageRoutes } from './routes/community-packages.js';
@@ -27,6 +29,7 @@ import { workflowHistoryRoutes } from './routes/workflow-history.js';
 import { workflowRoutes } from './routes/workflows.js';
 import { ALL_SCOPES } from './scopes.js';
 import { DoubleState } from './state.js';
+import { answerWebhook } from './webhook-answers.js';
 
 export interface Faults {
   /** Share of requests answered 429 with a Retry-After header. */
@@ -75,6 +78,15 @@ export interface RequestRecord {
   /** The answer's status; -1 when the connection was destroyed instead. */
   status: number;
   fault?: '429' | '500' | 'reset' | 'reset-after-write';
+  /** Refused by the body parser (too large, not JSON): no route saw it, so it wrote nothing. */
+  unparsed?: boolean;
+}
+
+export interface WebhookRequestRecord {
+  method: string;
+  /** The URL path, e.g. `/webhook/orders`. */
+  path: string;
+  status: number;
 }
 
 export interface N8nDouble {
@@ -85,12 +97,15 @@ export interface N8nDouble {
   state: DoubleState;
   /** Every /api/v1 request, in arrival order. */
   requests: RequestRecord[];
+  /** Every request to a production webhook or form URL (`/webhook/…`, `/form/…`), in arrival order. */
+  webhookRequests: WebhookRequestRecord[];
   /** Live fault configuration: assign to change it mid-test. */
   faults: Faults;
   /**
    * Requests that could change the instance (not GET), counted whatever their answer, except a
    * package import refused as a whole (4xx): n8n checks a package before importing any of it, and
-   * the restore's node-type probe is such an import, refused by construction.
+   * the restore's node-type probe is such an import, refused by construction; and a body the body
+   * parser refused (too large, not JSON), which no route saw: the payload-limit probe is such a body.
    */
   writeCount(): number;
   /** Adds a key; without scopes it has every scope. */
@@ -157,6 +172,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
   let random: Random = createRandom(faults.seed ?? 42);
   let seededWith = faults.seed;
   const requests: RequestRecord[] = [];
+  const webhookRequests: WebhookRequestRecord[] = [];
   const compiled = allRoutes().map(compile);
   const payloadSizeMax = (options.payloadSizeMaxMib ?? DEFAULT_PAYLOAD_SIZE_MAX_MIB) * 1024 * 1024;
 
@@ -211,6 +227,19 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const url = new URL(req.url ?? '/', 'http://double');
     const method = (req.method ?? 'GET').toUpperCase();
     if (url.pathname !== '/api/v1' && !url.pathname.startsWith('/api/v1/')) {
+      const webhook = /^\/(webhook|form)\/(.+)$/.exec(url.pathname);
+      if (webhook) {
+        await readBody(req, payloadSizeMax);
+        const reply = answerWebhook(
+          state.webhooks,
+          method,
+          decodeURIComponent(webhook[2] ?? ''),
+          req.headers,
+        );
+        webhookRequests.push({ method, path: url.pathname, status: reply.status });
+        res.writeHead(reply.status, reply.headers ?? {}).end(reply.raw ?? '');
+        return;
+      }
       if (url.pathname === '/healthz' || url.pathname === '/healthz/readiness') {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"status":"ok"}');
         return;
@@ -225,12 +254,21 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     const multipart = /^multipart\//i.test(req.headers['content-type'] ?? '');
     if (!multipart && Number(req.headers['content-length'] ?? 0) > payloadSizeMax) {
       record.status = 413;
+      record.unparsed = true;
       res
         .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
         .end(PAYLOAD_TOO_LARGE_PAGE, () => req.socket.destroy());
       return;
     }
-    const raw = await readBody(req);
+    const raw = await readBody(req, payloadSizeMax);
+    if (raw === 'too large') {
+      record.status = 413;
+      record.unparsed = true;
+      res
+        .writeHead(413, { 'content-type': 'text/html; charset=utf-8', connection: 'close' })
+        .end(PAYLOAD_TOO_LARGE_PAGE, () => req.socket.destroy());
+      return;
+    }
 
     if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
     const fault = preFault(method, path);
@@ -255,6 +293,7 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
         body = JSON.parse(raw.toString('utf8'));
       } catch {
         record.status = 500;
+        record.unparsed = true;
         res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' }).end(MALFORMED_JSON_PAGE);
         return;
       }
@@ -335,11 +374,14 @@ export async function startN8nDouble(options: DoubleOptions = {}): Promise<N8nDo
     apiKey,
     state,
     requests,
+    webhookRequests,
     faults,
     writeCount: () =>
       requests.filter(
         (r) =>
-          r.method !== 'GET' && !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
+          r.method !== 'GET' &&
+          !r.unparsed &&
+          !(r.path === '/n8n-packages/import' && r.status >= 400 && r.status < 500),
       ).length,
     addApiKey: (key, scopes) => {
       keys.set(key, scopes ? [...scopes] : ALL_SCOPES);
@@ -382,8 +424,24 @@ function checkLegacyQuery(rawQuery: string, query: NonNullable<Route['query']>):
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * The request body as n8n's body parser reads it: a gzip or deflate one inflated, and the inflated
+ * bytes counted against N8N_PAYLOAD_SIZE_MAX (its rawBodyReader: raw-body on the inflated stream,
+ * measured on 2.41.1 to the byte); past it, 'too large' (413).
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+  const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
+  const stream =
+    encoding === 'gzip' ? req.pipe(createGunzip()) : encoding === 'deflate' ? req.pipe(createInflate()) : req;
   const parts: Buffer[] = [];
-  for await (const chunk of req) parts.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.destroy();
+      return 'too large';
+    }
+    parts.push(chunk as Buffer);
+  }
   return Buffer.concat(parts);
 }

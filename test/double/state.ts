@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Json, JsonObject } from '../../functions/core/n8n-types.js';
 import { createRandom, nanoId, type Random, uuid } from './prng.js';
 import type { CommunityPackageState } from './routes/community-packages.js';
+import { WebhookRegistry } from './webhooks.js';
 
 export type DataTableColumnType = 'string' | 'number' | 'boolean' | 'date';
 export type GlobalRole = 'global:owner' | 'global:admin' | 'global:member';
@@ -234,6 +235,8 @@ export class DoubleState {
    * same; 0 (the default) deletes at once.
    */
   unpublishSettleMs = 0;
+  /** Production webhooks of published workflows (./webhooks.ts); `webhooks.lagMs` models n8n's registration lag. */
+  readonly webhooks = new WebhookRegistry();
   /** The version this double stands in for, as its package export states it (`sourceN8nVersion`). */
   n8nVersion = '2.41.1';
   /** Installed community packages, and what an unverified install can fetch (routes/community-packages.ts). */
@@ -591,6 +594,7 @@ export class DoubleState {
     };
     workflow.active = true;
     workflow.activeVersionId = workflow.versionId;
+    this.webhooks.register(workflow.id, workflow.nodes);
     // n8n counts trigger and polling nodes, not webhooks, once the activation has finished.
     workflow.triggerCount = workflow.nodes.filter(
       (node) =>
@@ -605,6 +609,7 @@ export class DoubleState {
     workflow.active = false;
     workflow.activeVersionId = null;
     workflow.activeVersion = null;
+    this.webhooks.unregister(workflow.id);
   }
 
   archiveWorkflow(workflow: StoredWorkflow): void {
@@ -626,6 +631,7 @@ export class DoubleState {
   }
 
   deleteWorkflow(id: string): void {
+    this.webhooks.unregister(id);
     this.workflows.delete(id);
     this.history.delete(id);
     this.mutation += 1;

@@ -43,6 +43,12 @@ describe('the Lambda bundles', () => {
     expect(runtimeSdk).toEqual([]);
   });
 
+  it('carry age-encryption, with which every handler opens encrypted archives (and the backup seals them)', () => {
+    const without = HANDLERS.filter((handler) => !bundleText(handler).includes('age-encryption.org/v1'));
+    expect(without).toEqual([]);
+    expect(bundleText('backup')).toContain('scrypt work factor');
+  });
+
   it('keep the name of every n8n-ark error class', () => {
     expect(ERROR_CLASSES).toContain('LedgerLockedError');
     const named = (handler: (typeof HANDLERS)[number]) => {

@@ -40,6 +40,7 @@ import {
   MUTATION_KINDS,
   type Mutant,
   mutant,
+  unzipEntries,
   zipEntries,
 } from './support/archive-mutants.js';
 import { freshTargetFor } from './support/targets.js';
@@ -105,15 +106,7 @@ beforeAll(async () => {
     { instance: 'source' },
   );
   const zip = await readFile(archive.location);
-  const reader = await openZipArchive(blobOf(zip));
-  const entries: [string, Buffer][] = [];
-  for (const { name } of reader.entries()) {
-    const parts: Buffer[] = [];
-    for await (const chunk of await reader.openEntry(name)) parts.push(chunk as Buffer);
-    entries.push([name, Buffer.concat(parts)]);
-  }
-  await reader.close();
-  base = { zip, entries };
+  base = { zip, entries: await unzipEntries(zip) };
   target = await freshTarget();
 });
 afterAll(async () => {

@@ -12,8 +12,9 @@ import { ArchiveBuilder } from '../../functions/core/archive/builder.js';
 import { verifyArchive } from '../../functions/core/archive/verify.js';
 import { runBackup } from '../../functions/core/backup/run.js';
 import { ArchiveIntegrityError, UnsupportedArchiveFormatError } from '../../functions/core/errors.js';
+import { SNAPSHOT_RESOURCES } from '../../functions/core/kinds/index.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
-import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from '../unit/fakes/n8n-contents.js';
 
 let root: string;
 let store: FolderArchiveStore;
@@ -30,14 +31,14 @@ const ROWS = 50_000;
 
 async function backupSample(rowsPerChunk = 20_000) {
   const api = memoryN8nHolding({
-    workflows: [workflow('w1', 'Orders 🚀'), workflow('w2', 'Zahlungseingänge', { active: true })],
+    ...ownedWorkflows(workflow('w1', 'Orders 🚀'), workflow('w2', 'Zahlungseingänge', { active: true })),
     tags: [{ id: 't1', name: 'prod' }],
     credentials: [{ id: 'c1', name: 'Slack', type: 'slackApi' }],
     dataTables: [
-      { id: 'd1', name: 'events', columns: [{ id: 'c', name: 'payload', type: 'json', index: 0 }] },
+      { id: 'd1', name: 'events', columns: [{ id: 'c', name: 'payload', type: 'string', index: 0 }] },
     ],
     rows: {
-      d1: Array.from({ length: ROWS }, (_, i) => ({ id: i + 1, payload: { n: i, text: `événement ${i}` } })),
+      d1: Array.from({ length: ROWS }, (_, i) => ({ id: i + 1, payload: `événement ${i} 🚀` })),
     },
     unlicensed: ['feat:variables', 'feat:projectRole:admin'],
   });
@@ -91,7 +92,7 @@ describe('zip archives in a folder store', () => {
         for await (const row of opened.records<{ id: number }>(entry.name)) rows.push(row);
       }
       expect(rows).toHaveLength(ROWS);
-      expect(rows[ROWS - 1]).toEqual({ id: ROWS, payload: { n: ROWS - 1, text: `événement ${ROWS - 1}` } });
+      expect(rows[ROWS - 1]).toEqual({ id: ROWS, payload: `événement ${ROWS - 1} 🚀` });
       const names = [];
       for await (const w of opened.records<{ name: string }>('workflows.ndjson')) names.push(w.name);
       expect(names).toEqual(['Orders 🚀', 'Zahlungseingänge']);
@@ -154,13 +155,15 @@ describe('zip archives in a folder store', () => {
     const stored = store.put('x', new Date(), writer.output, {});
     const builder = new ArchiveBuilder(writer);
     await builder.addRecords('tags.ndjson', 'tags', [{ id: 't', name: 'a' }]);
+    await builder.addRecords('workflows.ndjson', 'workflows', []);
+    const others = SNAPSHOT_RESOURCES.filter((r) => r !== 'tags' && r !== 'workflows');
     const manifest = await builder.finish({
       tool: { name: 'n8n-ark', version: 't' },
       source: { url: 'http://x', instance: 'x', n8nVersion: null },
       startedAt: '',
       finishedAt: '',
       counts: {},
-      skipped: [],
+      skipped: others.map((resource) => ({ resource, reason: 'not part of this test' })),
       warnings: [],
     });
     const { location } = await stored;
@@ -168,6 +171,7 @@ describe('zip archives in a folder store', () => {
     const tampered = createZipArchiveWriter();
     const restored = store.put('y', new Date(), tampered.output, {});
     await tampered.addEntry('tags.ndjson', Readable.from([`${JSON.stringify({ id: 't', name: 'b' })}\n`]));
+    await tampered.addEntry('workflows.ndjson', Readable.from([Buffer.alloc(0)]));
     await tampered.addEntry('manifest.json', Readable.from([JSON.stringify(manifest)]));
     await tampered.finish();
     const tamperedAt = (await restored).location;

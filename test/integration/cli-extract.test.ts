@@ -4,7 +4,7 @@
  * form), under safe and distinct file names; a saved version; a data table as CSV and JSON; and a
  * damaged archive or an existing file writes nothing.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -116,6 +116,55 @@ describe('n8n-ark extract --workflow', () => {
       'Report: ../../etc/passwd',
       'report: ../../ETC/PASSWD',
     ]);
+  });
+
+  it('writes every workflow of 30 with hostile names, long ones shortened with their id, 0600 in a 0700 folder', async () => {
+    // Prepare: 480-byte names that begin alike, and names of every awkward kind
+    seedInstance(source.state, { workflows: 30 });
+    const hostile = ['../../etc/passwd', 'CON', '.hidden', 'a\u0000b', '🛠'.repeat(60), 'x'.repeat(300)];
+    for (const [i, workflow] of [...source.state.workflows.values()].entries())
+      source.state.updateWorkflow(workflow, {
+        ...workflow,
+        name: i < 24 ? `${'é'.repeat(238)} #${i}` : (hostile[i - 24] as string),
+      });
+    const archive = await backup();
+
+    // Act
+    const run = await cli(['extract', archive, '--workflow', '*', '--out', join(out, 'deep', 'er')]);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    const folder = join(out, 'deep', 'er');
+    const files = await readdir(folder);
+    expect(files).toHaveLength(30);
+    expect(new Set(files.map((f) => f.toLowerCase())).size).toBe(30);
+    for (const file of files) {
+      expect(Buffer.byteLength(file)).toBeLessThanOrEqual(255);
+      expect((await stat(join(folder, file))).mode & 0o777).toBe(0o600);
+    }
+    const long = files.filter((f) => f.startsWith('é'));
+    expect(long).toHaveLength(24);
+    for (const file of long) expect(file).toMatch(/^é+ \([A-Za-z0-9]+\)\.json$/);
+    for (const made of [out, join(out, 'deep'), folder]) expect((await stat(made)).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses --out naming a file, or a folder inside one, writing nothing', async () => {
+    seedInstance(source.state, { workflows: 2 });
+    const archive = await backup();
+    const file = join(store, 'a-file');
+    await writeFile(file, 'mine');
+
+    const named = await cli(['extract', archive, '--workflow', '*', '--out', file]);
+    const inside = await cli(['extract', archive, '--workflow', '*', '--out', join(file, 'sub')]);
+
+    for (const run of [named, inside]) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /^error: --out ".+" is a file, or inside one, not a folder; nothing was written/,
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(await readFile(file, 'utf8')).toBe('mine');
   });
 
   it('--version writes that saved version of the workflow; an unknown one is refused', async () => {

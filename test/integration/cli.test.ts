@@ -2,7 +2,7 @@
  * The CLI end to end over real HTTP against the API double: what an operator types, what they see,
  * and the exit codes scripts rely on.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -479,5 +479,149 @@ describe('n8n-ark list and inspect', () => {
     expect(top.stdout).toMatch(/Exit codes:/);
     expect(backupHelp.stdout).toMatch(/Examples:/);
     expect(backupHelp.stdout).toMatch(/--api-key-env <VAR>/);
+  });
+});
+
+describe('instance names, one rule for every command, judged before any path', () => {
+  /** What a folder holds, with each entry's mode: to tell that nothing was written or changed. */
+  async function contentsOf(folder: string): Promise<string[]> {
+    const names = await readdir(folder);
+    return Promise.all(
+      names.sort().map(async (n) => `${n} ${(await stat(join(folder, n))).mode.toString(8)}`),
+    );
+  }
+
+  it.each(['../../x', '..', '../escaped', 'a/b', '.', '.hidden', ''])(
+    'migrate --instance %j exits 2 and writes nothing, in the store or beside it',
+    async (name) => {
+      // Prepare
+      const target = await startN8nDouble({ licensed: 'all' });
+      const inner = join(store, 'inner', 'store');
+      await mkdir(inner, { recursive: true });
+      const before = {
+        store: await contentsOf(inner),
+        parent: await contentsOf(join(store, 'inner')),
+        top: await contentsOf(store),
+      };
+      const parentMode = (await stat(join(store, 'inner'))).mode;
+      try {
+        // Act
+        const run = await cli(
+          [
+            'migrate',
+            ...['--from-url', source.url, '--from-key-env', 'SOURCE_KEY'],
+            ...['--to-url', target.url, '--to-key-env', 'TARGET_KEY'],
+            ...['--store', inner, '--instance', name],
+          ],
+          { SOURCE_KEY: source.apiKey, TARGET_KEY: target.apiKey },
+        );
+
+        // Assess
+        expect(run.code, run.stderr).toBe(2);
+        expect(run.stderr).toMatch(/^error: --instance .*use letters, digits/);
+        expect(await contentsOf(inner)).toEqual(before.store);
+        expect(await contentsOf(join(store, 'inner'))).toEqual(before.parent);
+        expect(await contentsOf(store)).toEqual(before.top);
+        expect((await stat(join(store, 'inner'))).mode).toBe(parentMode);
+        expect(target.writeCount()).toBe(0);
+      } finally {
+        await target.close();
+      }
+    },
+  );
+
+  it('migrate refuses a source whose host makes no instance name, before anything is written', async () => {
+    const run = await cli(
+      [
+        'migrate',
+        '--from-url',
+        'http://[::1]:1',
+        '--from-key-env',
+        'K',
+        '--to-url',
+        'http://127.0.0.1:1',
+        '--to-key-env',
+        'K',
+        '--store',
+        store,
+      ],
+      { K: 'key' },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--instance "\[::1\]-1": use letters.*\(the default, from the host of http:\/\/\[::1\]:1: give --instance\)/,
+    );
+    expect(await readdir(store)).toEqual([]);
+  });
+
+  it.each([
+    // The later --instance is the one that counts.
+    ['backup', (name: string) => backupArgs(source.url, store, '--instance', name)],
+    ['list', (name: string) => ['list', '--store', store, '--instance', name]],
+    ['prune', (name: string) => ['prune', '--store', store, '--instance', name, '--keep-last', '1']],
+    [
+      'drill',
+      (name: string) => [
+        'drill',
+        '--archive',
+        'newest',
+        '--store',
+        store,
+        '--instance',
+        name,
+        '--url',
+        source.url,
+        '--api-key-env',
+        'SOURCE_KEY',
+      ],
+    ],
+  ] as const)('%s --instance ../../x exits 2 naming the rule, and writes nothing', async (_command, args) => {
+    const run = await cli([...args('../../x')], env);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/--instance "\.\.\/\.\.\/x": use letters, digits/);
+    expect(await readdir(store)).toEqual([]);
+  });
+});
+
+describe('the API key in transit and at rest', () => {
+  const remote = [
+    '--url',
+    'http://192.0.2.1:9',
+    '--api-key-env',
+    'K',
+    '--retries',
+    '0',
+    '--request-timeout',
+    '1',
+  ];
+
+  it('warns of http:// to another machine before the first request, and --require-https refuses it', async () => {
+    const warned = await cli(['doctor', ...remote], { K: 'key' });
+    const refused = await cli(['doctor', ...remote, '--require-https'], { K: 'key' });
+    const local = await cli(['doctor', '--url', source.url, '--api-key-env', 'K', '--require-https'], {
+      K: source.apiKey,
+    });
+
+    expect(warned.code).toBe(3);
+    expect(warned.stderr).toMatch(
+      /^warning: --url http:\/\/192\.0\.2\.1:9 is plain http to another machine: the API key crosses the network in clear/,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: --url http:\/\/192\.0\.2\.1:9 is plain http to another machine/);
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stderr).not.toContain('plain http');
+  });
+
+  it('warns of an API key file other users may read', async () => {
+    const file = join(store, 'key');
+    await writeFile(file, source.apiKey, { mode: 0o644 });
+    await chmod(file, 0o644);
+
+    const run = await cli(['doctor', '--url', source.url, '--api-key-file', file], {});
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(
+      `warning: the API key file ${file} can be read by other users (mode 644); chmod 600 it`,
+    );
   });
 });

@@ -31,6 +31,8 @@ beforeAll(async () => {
   licensed = await startN8nDouble({ licensed: 'all' });
   community = await startN8nDouble();
   for (const double of [licensed, community]) double.addApiKey(RESTRICTED_KEY, ['workflow:list']);
+  // n8n registers a webhook a moment after it answers the publish (measured: 0.1–0.3 s).
+  licensed.state.webhooks.lagMs = 200;
 });
 
 afterAll(async () => {

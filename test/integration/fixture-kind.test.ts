@@ -4,12 +4,13 @@
  * run in process against the API double — backs it up, verifies it, inspects it, restores it,
  * checks it after the restore and diffs it, with no other change to n8n-ark's code.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoredCommunityPackage } from '../double/routes/community-packages.js';
 import { type N8nDouble, startN8nDouble } from '../double/server.js';
+import { unzipEntries, zipEntries } from './support/archive-mutants.js';
 import { backupArgs, restoreArgs, runCapturedCli } from './support/run-cli.js';
 import { freshTargetFor } from './support/targets.js';
 
@@ -83,6 +84,46 @@ describe('a fixture kind added to KINDS with one line', () => {
     expect((JSON.parse(contents.stdout) as Record<string, unknown>).communityPackages).toEqual([
       { id: 'n8n-nodes-fixture', name: 'n8n-nodes-fixture', version: '1.2.0' },
     ]);
+  });
+
+  it('may be missing from an archive written before n8n-ark recorded it, and from no later one', async () => {
+    // Prepare: the archive without the kind's entry, as a writer from before `recordedSince` left it
+    const archive = await backup();
+    const entries = (await unzipEntries(await readFile(archive))).filter(
+      ([name]) => name !== 'community-packages.ndjson',
+    );
+    const manifest = JSON.parse(String(entries.find(([name]) => name === 'manifest.json')?.[1])) as {
+      tool: { version: string };
+      entries: { resource: string }[];
+      counts: Record<string, number>;
+    };
+    manifest.entries = manifest.entries.filter((e) => e.resource !== 'communityPackages');
+    delete manifest.counts.communityPackages;
+    const written = async (version: string) => {
+      manifest.tool.version = version;
+      const path = join(store, `written-by-${version}.zip`);
+      await writeFile(
+        path,
+        await zipEntries(
+          entries.map(([name, bytes]) => [
+            name,
+            name === 'manifest.json' ? Buffer.from(JSON.stringify(manifest)) : bytes,
+          ]),
+        ),
+      );
+      return path;
+    };
+
+    // Act
+    const older = await runCapturedCli(['verify', await written('0.0.9')], {});
+    const current = await runCapturedCli(['verify', await written('0.1.0')], {});
+
+    // Assess
+    expect(older.code, older.stdout).toBe(0);
+    expect(current.code).toBe(4);
+    expect(current.stdout).toContain(
+      'manifest.json: the archive has no communityPackages entry and the manifest does not say why',
+    );
   });
 
   it('is restored into a target that lacks it, and the diff then finds the two sides equal', async () => {

@@ -7,7 +7,7 @@ import { runBackup } from '../../functions/core/backup/run.js';
 import { UsageError } from '../../functions/core/errors.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import { handler as prune } from '../../functions/handlers/prune.js';
-import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from '../unit/fakes/n8n-contents.js';
 import { type Moto, startMoto } from './support/moto.js';
 
 let moto: Moto;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   for (const night of nights)
     await runBackup(
       {
-        api: memoryN8nHolding({ workflows: [workflow('w1', 'Orders')] }),
+        api: memoryN8nHolding(ownedWorkflows(workflow('w1', 'Orders'))),
         store,
         createWriter: createZipArchiveWriter,
         clock: { now: () => new Date(night) },
@@ -97,6 +97,18 @@ describe('prune handler', () => {
     );
     await expect(prune({ instance: 'prod', keep: { yearly: 2 } })).rejects.toThrow(UsageError);
     await expect(prune({ instance: 'prod' })).rejects.toThrow(/invalid prune event: keep/);
+    expect(await currentNights()).toHaveLength(2);
+  });
+
+  it('prunes only a configured instance: a name beside it, a prefix of it or a prototype name is refused', async () => {
+    for (const instance of ['staging', 'constructor', 'toString'])
+      await expect(prune({ instance, keep: { last: 1 }, dryRun: true }), instance).rejects.toThrow(
+        `unknown instance "${instance}"; configured: prod`,
+      );
+    for (const instance of ['prod/2026', '../prod', '__proto__'])
+      await expect(prune({ instance, keep: { last: 1 }, dryRun: true }), instance).rejects.toThrow(
+        /invalid prune event: instance: .*use letters, digits/,
+      );
     expect(await currentNights()).toHaveLength(2);
   });
 });

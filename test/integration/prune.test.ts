@@ -18,7 +18,7 @@ import { createZipArchiveWriter } from '../../functions/adapters/zip-archive-wri
 import { runBackup } from '../../functions/core/backup/run.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
 import type { PruneReport } from '../../functions/core/retention/prune.js';
-import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from '../unit/fakes/n8n-contents.js';
 import { expectedKeep, type RuleCounts } from '../unit/support/retention-rule.js';
 import { type Moto, startMoto } from './support/moto.js';
 import { runCapturedCli } from './support/run-cli.js';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   // One real archive; its bytes stand for every night (prune reads only dates, and verifies the newest).
   const { archive } = await runBackup(
     {
-      api: memoryN8nHolding({ workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices')] }),
+      api: memoryN8nHolding(ownedWorkflows(workflow('w1', 'Orders'), workflow('w2', 'Invoices'))),
       store: new FolderArchiveStore(join(scratch, 'seed')),
       createWriter: createZipArchiveWriter,
       clock: { now: () => new Date('2026-11-28T02:00:00.000Z') },

@@ -16,7 +16,7 @@ import { openArchiveAt } from '../../functions/core/archive/access.js';
 import { verifyArchive } from '../../functions/core/archive/verify.js';
 import { runBackup } from '../../functions/core/backup/run.js';
 import { silentLogger, silentProgress } from '../../functions/core/ports.js';
-import { memoryN8nHolding, workflow } from '../unit/fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from '../unit/fakes/n8n-contents.js';
 import { type Moto, startMoto } from './support/moto.js';
 
 let moto: Moto;
@@ -39,7 +39,7 @@ async function versionedBucket(name: string, objectLock = false): Promise<S3Arch
 function backupInto(store: S3ArchiveStore, names: string[], at: Date) {
   return runBackup(
     {
-      api: memoryN8nHolding({ workflows: names.map((n, i) => workflow(`w${i}`, n)) }),
+      api: memoryN8nHolding(ownedWorkflows(...names.map((n, i) => workflow(`w${i}`, n)))),
       store,
       createWriter: () => createZipArchiveWriter(),
       clock: { now: () => at },

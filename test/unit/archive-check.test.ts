@@ -19,6 +19,17 @@ function records(archive: MemoryArchive, name: string): Record<string, unknown>[
   return archive.content.get(name) as Record<string, unknown>[];
 }
 
+/** A kind's entry removed from the manifest (so from the archive) with its count, leaving no reason. */
+function dropped(resource: string) {
+  return (a: MemoryArchive) => {
+    a.manifest.entries.splice(
+      a.manifest.entries.findIndex((e) => e.resource === resource),
+      1,
+    );
+    delete a.manifest.counts[resource];
+  };
+}
+
 function firstRowsChunk(archive: MemoryArchive) {
   const chunk = archive.manifest.entries.find((e) => e.resource === 'dataTableRows');
   if (!chunk) throw new Error('the seeded archive has no rows');
@@ -89,7 +100,7 @@ describe('checkArchiveContent', () => {
         const [version] = records(a, ENTRY.workflowHistory);
         if (version) version.workflowId = 'ghost';
       },
-      /workflow-history\.ndjson: it holds versions of workflow ghost, which is not in workflows\.ndjson/,
+      /workflow-history\.ndjson: line 1: it holds versions of workflow ghost, which is not in workflows\.ndjson/,
     ],
     [
       'two saved versions with one versionId',
@@ -123,6 +134,222 @@ describe('checkArchiveContent', () => {
 
     // Assess
     expect(problems.map((p) => `${p.entry}: ${p.problem}`)).toContainEqual(expect.stringMatching(problem));
+  });
+
+  it.each([
+    [
+      'a folder that is its own parent',
+      (a: MemoryArchive) => {
+        const [folder] = records(a, ENTRY.folders);
+        if (folder) folder.parentFolderId = folder.id;
+      },
+      /folders\.ndjson: line \d+: folders ".+" → ".+" form a cycle: each is its own ancestor/,
+    ],
+    [
+      'two folders each the parent of the other',
+      (a: MemoryArchive) => {
+        const [first, second] = records(a, ENTRY.folders);
+        if (first && second) {
+          first.parentFolderId = second.id;
+          second.parentFolderId = first.id;
+        }
+      },
+      /folders\.ndjson: line \d+: folders "(.+)" → "(.+)" → "\1" form a cycle/,
+    ],
+    [
+      'one tag name under two ids',
+      (a: MemoryArchive) => {
+        const [first, second] = records(a, ENTRY.tags);
+        if (first && second) second.name = first.name;
+      },
+      /tags\.ndjson: line 2: tag name "prod" appears twice \(n8n keeps one; ids differ\)/,
+    ],
+    [
+      'one global variable key under two ids',
+      (a: MemoryArchive) => {
+        const variables = records(a, ENTRY.variables);
+        variables.push({ ...variables[0], id: 'other' });
+      },
+      /variables\.ndjson: line 3: variable key "REGION" among the global ones appears twice/,
+    ],
+    [
+      'one data table name twice in a project',
+      (a: MemoryArchive) => {
+        const [first, second] = records(a, ENTRY.dataTables);
+        if (first && second) Object.assign(second, { name: first.name, projectId: first.projectId });
+      },
+      /data-tables\.ndjson: line 2: data table name "customers" in project \S+ appears twice/,
+    ],
+    [
+      'one team project name under two ids',
+      (a: MemoryArchive) => {
+        const projects = records(a, ENTRY.projects);
+        const team = projects.find((p) => p.type === 'team');
+        projects.push({ ...team, id: 'copy' });
+      },
+      /projects\.ndjson: line \d+: project name "Ops" appears twice/,
+    ],
+    [
+      'one folder name twice under one parent',
+      (a: MemoryArchive) => {
+        const folders = records(a, ENTRY.folders);
+        folders.push({ ...folders[0], id: 'copy' });
+      },
+      /folders\.ndjson: line 3: folder name "Billing" under the top of project \S+ appears twice/,
+    ],
+    [
+      'an empty variable key',
+      (a: MemoryArchive) => {
+        const [variable] = records(a, ENTRY.variables);
+        if (variable) variable.key = '';
+      },
+      /variables\.ndjson: line 1: key "" is not one n8n takes/,
+    ],
+    [
+      'a variable key with characters n8n refuses',
+      (a: MemoryArchive) => {
+        const [variable] = records(a, ENTRY.variables);
+        if (variable) variable.key = 'REGION-EU';
+      },
+      /variables\.ndjson: line 1: key "REGION-EU" is not one n8n takes/,
+    ],
+    [
+      'a column type n8n does not have',
+      (a: MemoryArchive) => {
+        const [column] = (records(a, ENTRY.dataTables)[0]?.columns ?? []) as { type: string }[];
+        if (column) column.type = 'blob';
+      },
+      /data-tables\.ndjson: line 1: column "email" has type "blob", which n8n does not have/,
+    ],
+    [
+      'a column name twice in a table',
+      (a: MemoryArchive) => {
+        const [table] = records(a, ENTRY.dataTables);
+        const columns = table?.columns as { name: string }[];
+        columns[1]!.name = columns[0]!.name;
+      },
+      /data-tables\.ndjson: line 1: column "email" appears twice/,
+    ],
+    [
+      'a workflow owned by a project the archive lacks',
+      (a: MemoryArchive) => {
+        const [workflow] = records(a, ENTRY.workflows);
+        if (workflow) workflow.shared = [{ role: 'workflow:owner', projectId: 'ghost' }];
+      },
+      /workflows\.ndjson: line 1: workflow \S+ is owned by project ghost, which is not in the archive/,
+    ],
+    [
+      'a workflow without an owner',
+      (a: MemoryArchive) => {
+        const [workflow] = records(a, ENTRY.workflows);
+        if (workflow) workflow.shared = [];
+      },
+      /workflows\.ndjson: line 1: workflow \S+ has no owner/,
+    ],
+    [
+      'a credential owned by a project the archive lacks',
+      (a: MemoryArchive) => {
+        const [credential] = records(a, ENTRY.credentials);
+        if (credential) credential.shared = [{ id: 'ghost', name: 'Ghost', role: 'credential:owner' }];
+      },
+      /credentials\.ndjson: line 1: credential \S+ is owned by project ghost, which is not in the archive/,
+    ],
+    [
+      'a data table of a project the archive lacks',
+      (a: MemoryArchive) => {
+        const [table] = records(a, ENTRY.dataTables);
+        if (table) table.projectId = 'ghost';
+      },
+      /data-tables\.ndjson: line 1: data table \S+ belongs to project ghost, which is not in the archive/,
+    ],
+    [
+      'a workflow using a credential neither in the archive nor declared dangling',
+      (a: MemoryArchive) => {
+        const used = records(a, ENTRY.workflows).find((w) => JSON.stringify(w.nodes).includes('credSlack'));
+        if (used)
+          Object.assign(used, JSON.parse(JSON.stringify(used).replaceAll('credSlack0000001', 'credGone')));
+      },
+      /workflows\.ndjson: line \d+: workflow \S+ nodes\[".+"\]\.credentials\.slackApi\.id refers to credential \(slackApi\) "credGone", which is neither in the archive nor declared dangling/,
+    ],
+    [
+      'the credentials entry gone from archive and manifest alike',
+      dropped('credentials'),
+      /manifest\.json: the archive has no credentials entry and the manifest does not say why/,
+    ],
+    [
+      'the tags entry gone from archive and manifest alike',
+      dropped('tags'),
+      /manifest\.json: the archive has no tags entry and the manifest does not say why/,
+    ],
+    [
+      'a workflow naming its tag otherwise than tags.ndjson',
+      (a: MemoryArchive) => {
+        const tagged = records(a, ENTRY.workflows).find((w) => (w.tags as unknown[]).length > 0);
+        const [tag] = (tagged?.tags ?? []) as { name: string }[];
+        if (tag) tag.name = 'renamed';
+      },
+      /workflows\.ndjson: line \d+: gives tags "\S+" the name "renamed", but its own entry names it "(prod|billing)"/,
+    ],
+  ])('refuses %s, naming the entry and line', async (_what, change, problem) => {
+    // Prepare
+    const archive = altered(change);
+
+    // Act
+    const problems = await checkArchiveContent(archive);
+
+    // Assess
+    expect(problems.map((p) => `${p.entry}: ${p.problem}`)).toContainEqual(expect.stringMatching(problem));
+  });
+
+  it('accepts a reference the backup declared dangling, and one a legacy archive warned about', async () => {
+    // Prepare: the same unknown credential, declared in the manifest's list (or, before it, in a warning)
+    const gone = (a: MemoryArchive) => {
+      const used = records(a, ENTRY.workflows).find((w) => JSON.stringify(w.nodes).includes('credSlack'));
+      if (!used) throw new Error('the seeded archive uses no Slack credential');
+      Object.assign(used, JSON.parse(JSON.stringify(used).replaceAll('credSlack0000001', 'credGone')));
+      const node = (used.nodes as { name: string; credentials?: object }[]).find((n) => n.credentials);
+      return { workflow: String(used.id), node: String(node?.name) };
+    };
+    const declared = altered((a) => {
+      const { workflow, node } = gone(a);
+      a.manifest.danglingReferences = [
+        {
+          workflow,
+          kind: 'credential',
+          id: 'credGone',
+          location: `nodes[${JSON.stringify(node)}].credentials.slackApi.id`,
+        },
+      ];
+    });
+    const legacy = altered((a) => {
+      const { workflow, node } = gone(a);
+      a.manifest.warnings.push({
+        code: 'dangling-reference',
+        message: 'x',
+        workflow: { id: workflow, name: 'x' },
+        node,
+      });
+    });
+
+    // Act
+    const problems = [await checkArchiveContent(declared), await checkArchiveContent(legacy)];
+
+    // Assess
+    expect(problems).toEqual([[], []]);
+  });
+
+  it('accepts a kind the manifest says was skipped, with its references unjudged', async () => {
+    // Prepare: projects skipped at backup (not licensed): what they own is not judged against them
+    const archive = memoryArchive(seededSource(), {
+      skipped: [{ resource: 'projects', reason: 'not licensed' }],
+    });
+
+    // Act
+    const problems = await checkArchiveContent(archive);
+
+    // Assess
+    expect(archive.manifest.entries.map((e) => e.resource)).not.toContain('projects');
+    expect(problems).toEqual([]);
   });
 
   it('accepts an archive written before history was kept (no workflow-history entry)', async () => {

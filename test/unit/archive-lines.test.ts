@@ -1,52 +1,12 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  ARCHIVE_FORMAT,
-  FORMAT_VERSION,
-  MANIFEST_ENTRY,
-  openArchive,
-} from '../../functions/core/archive/format.js';
+import { openArchive } from '../../functions/core/archive/format.js';
 import { ArchiveIntegrityError } from '../../functions/core/errors.js';
 import type { ArchiveReader } from '../../functions/core/ports.js';
+import { tagsEntryReader } from './support/tags-entry-archive.js';
 
 /** An archive of one tags entry whose bytes arrive in small chunks, as a zip entry streams. */
 function readerOf(ndjson: string, chunkSize = 64): ArchiveReader {
-  const bytes = Buffer.from(ndjson);
-  const manifest = {
-    format: ARCHIVE_FORMAT,
-    formatVersion: FORMAT_VERSION,
-    tool: { name: 'n8n-ark', version: 'test' },
-    source: { url: 'http://source.test', instance: 'test', n8nVersion: null },
-    startedAt: '2026-11-22T01:00:00.000Z',
-    finishedAt: '2026-11-22T01:00:01.000Z',
-    counts: { tags: ndjson.split('\n').filter(Boolean).length },
-    entries: [
-      {
-        name: 'tags.ndjson',
-        resource: 'tags',
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        size: bytes.length,
-        records: ndjson.split('\n').filter(Boolean).length,
-      },
-    ],
-    skipped: [],
-    warnings: [],
-  };
-  const contents = new Map([
-    ['tags.ndjson', bytes],
-    [MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest))],
-  ]);
-  return {
-    entries: () => [...contents].map(([name, b]) => ({ name, size: b.length })),
-    openEntry: async (name) => {
-      const b = contents.get(name) ?? Buffer.alloc(0);
-      const chunks: Buffer[] = [];
-      for (let i = 0; i < b.length; i += chunkSize) chunks.push(b.subarray(i, i + chunkSize));
-      return Readable.from(chunks);
-    },
-    close: async () => {},
-  };
+  return tagsEntryReader(Buffer.from(ndjson), chunkSize);
 }
 
 async function readAll(reader: ArchiveReader, options?: { maxLineChars?: number }): Promise<unknown[]> {

@@ -6,7 +6,7 @@ import { NotFoundError } from '../../functions/core/errors.js';
 import type { WorkflowVersion } from '../../functions/core/n8n-types.js';
 import type { N8nApi } from '../../functions/core/ports.js';
 import { backupDeps } from './backup-deps.js';
-import { memoryN8nHolding, workflow } from './fakes/n8n-contents.js';
+import { memoryN8nHolding, ownedWorkflows, workflow } from './fakes/n8n-contents.js';
 import { InMemoryArchiveStore, openInMemoryArchive } from './support/in-memory-archive.js';
 
 const clock = { now: () => new Date('2026-11-29T01:00:00.000Z') };
@@ -56,7 +56,7 @@ function versions(workflowId: string, count: number): WorkflowVersion[] {
 describe('backup of workflow version history', () => {
   it('keeps the newest N versions of each workflow, graph and all, counted in the manifest', async () => {
     const api = memoryN8nHolding({
-      workflows: [workflow('w1', 'Orders'), workflow('w2', 'Invoices')],
+      ...ownedWorkflows(workflow('w1', 'Orders'), workflow('w2', 'Invoices')),
       history: { w1: versions('w1', 14), w2: versions('w2', 3) },
     });
 

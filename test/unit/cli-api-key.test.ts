@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveApiKey } from '../../functions/cli/api-key.js';
 import { UsageError } from '../../functions/core/errors.js';
+import { sendsKeyInClear } from '../../functions/core/instance/url-safety.js';
 import { tempFolderPerTest } from './support/temp-folder.js';
 
 const KEY = 'n8n_api_0123456789abcdef';
@@ -87,5 +88,55 @@ describe('resolveApiKey', () => {
     expect((await refusal({ apiKeyFile: path }, { N8N_API_KEY: KEY })).message).toMatch(
       `Cannot read the API key file ${path}: ENOENT`,
     );
+  });
+});
+
+describe('what the person is warned of', () => {
+  it('a key file others may read is said (as ssh says of a private key); one only its owner reads is not', async () => {
+    // Prepare
+    const open = await keyFile(KEY);
+    await chmod(open, 0o644);
+    const privateFile = join(folder.path, 'private-key');
+    await writeFile(privateFile, KEY, { mode: 0o600 });
+    const openWarnings: string[] = [];
+    const privateWarnings: string[] = [];
+
+    // Act
+    const keys = [
+      await resolveApiKey({ apiKeyFile: open }, {}, undefined, openWarnings),
+      await resolveApiKey({ apiKeyFile: privateFile }, {}, undefined, privateWarnings),
+    ];
+
+    // Assess
+    expect(keys).toEqual([KEY, KEY]);
+    expect(openWarnings).toEqual([
+      `the API key file ${open} can be read by other users (mode 644); chmod 600 it`,
+    ]);
+    expect(privateWarnings).toEqual([]);
+  });
+
+  it('--api-key-env naming a property every object has finds no key, and says so', async () => {
+    const error = await refusal({ apiKeyEnv: 'constructor' }, { N8N_API_KEY: KEY });
+    expect(error.message).toMatch(
+      /The environment variable constructor \(from --api-key-env\) is not set or empty/,
+    );
+  });
+});
+
+describe('sendsKeyInClear', () => {
+  it.each([
+    ['https://n8n.example.com', false],
+    ['http://localhost:5678', false],
+    ['http://127.0.0.1:5678', false],
+    ['http://127.9.8.7', false],
+    ['http://[::1]:5678', false],
+    ['http://[::ffff:127.0.0.1]:5678', false],
+    ['http://n8n.example.com', true],
+    ['http://10.0.0.5:5678', true],
+    ['http://[::ffff:10.0.0.1]', true],
+    ['http://localhost.example.com', true],
+    ['http://127.0.0.1.nip.io', true],
+  ])('%s → %s', (url, clear) => {
+    expect(sendsKeyInClear(url)).toBe(clear);
   });
 });

@@ -77,3 +77,40 @@ describe('storeForArchive', () => {
     expect(virtualHosts.client.config.forcePathStyle).toBe(false);
   });
 });
+
+describe('S3-compatible stores by flag', () => {
+  it('--s3-endpoint, --s3-path-style and --s3-region configure the client, over the environment', async () => {
+    const options = s3Options(
+      await storeFromOption(
+        's3://b/p',
+        { AWS_ENDPOINT_URL: 'http://elsewhere:1' },
+        {
+          s3Endpoint: 'https://acct.r2.cloudflarestorage.com',
+          s3PathStyle: true,
+          s3Region: 'auto',
+        },
+      ),
+    );
+    const endpoint = await options.client.config.endpoint?.();
+
+    expect(endpoint?.hostname).toBe('acct.r2.cloudflarestorage.com');
+    expect(options.client.config.forcePathStyle).toBe(true);
+    expect(await options.client.config.region()).toBe('auto');
+  });
+
+  it('against another endpoint than AWS, checksums only where an operation requires them', async () => {
+    const custom = s3Options(await storeFromOption('s3://b/p', {}, { s3Endpoint: 'http://127.0.0.1:9000' }));
+    const byEnv = s3Options(await storeFromOption('s3://b/p', { AWS_ENDPOINT_URL: 'http://127.0.0.1:9000' }));
+    const aws = s3Options(await storeFromOption('s3://b/p', {}));
+
+    expect(await custom.client.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    expect(await byEnv.client.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    expect(await aws.client.config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
+  });
+
+  it('refuses an endpoint that is no http(s) URL', async () => {
+    await expect(storeFromOption('s3://b/p', {}, { s3Endpoint: 'minio:9000' })).rejects.toThrow(
+      /--s3-endpoint "minio:9000" is not an http:\/\/ or https:\/\/ URL/,
+    );
+  });
+});

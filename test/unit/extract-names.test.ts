@@ -22,9 +22,10 @@ describe('safeBaseName', () => {
     expect(safeBaseName(name)).toBe(expected);
   });
 
-  it('keeps at most 120 characters (whole code points)', () => {
-    const name = '🛠'.repeat(200);
-    expect([...safeBaseName(name)]).toHaveLength(120);
+  it('keeps at most 150 bytes of UTF-8 (whole code points)', () => {
+    expect(safeBaseName('🛠'.repeat(200))).toBe('🛠'.repeat(37));
+    expect(Buffer.byteLength(safeBaseName('é'.repeat(240)))).toBe(150);
+    expect(safeBaseName('x'.repeat(500))).toBe('x'.repeat(150));
   });
 });
 
@@ -35,6 +36,18 @@ describe('FileNames', () => {
     expect(names.take('ORDERS', 'b2')).toBe('ORDERS (b2).json');
     expect(names.take('orders', 'b2')).toBe('orders (b2) 2.json');
     expect(names.take('Orders/EU', 'c3')).toBe('Orders_EU.json');
+  });
+
+  it('gives a shortened name its id, so long names that begin alike stay apart, each within 255 bytes', () => {
+    const names = new FileNames();
+    const long = 'ü'.repeat(240);
+    const first = names.take(`${long} one`, 'a1');
+    const second = names.take(`${long} two`, 'b2');
+    const hostileId = names.take(long, `../${'z'.repeat(300)}`);
+    expect(first).toBe(`${'ü'.repeat(75)} (a1).json`);
+    expect(second).toBe(`${'ü'.repeat(75)} (b2).json`);
+    expect(hostileId).toBe(`${'ü'.repeat(75)} (_${'z'.repeat(63)}).json`);
+    for (const name of [first, second, hostileId]) expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
   });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileLedgerStore } from '../../functions/adapters/file-ledger-store.js';
-import { FolderArchiveStore } from '../../functions/adapters/folder-store.js';
+import { FolderArchiveStore, ledgersAmong } from '../../functions/adapters/folder-store.js';
 import { tempFolderPerTest } from './support/temp-folder.js';
 
 const folder = tempFolderPerTest('n8n-ark-folder-store-');
@@ -85,5 +85,59 @@ describe('FileLedgerStore keeps ledgers private', () => {
 
     // Assess
     expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('archives and their ledgers by name', () => {
+  it('names an encrypted archive ….zip.age, lists it as encrypted, and takes the next free name beside it', async () => {
+    const store = new FolderArchiveStore(folder.path);
+    const at = new Date('2026-12-07T02:00:00.000Z');
+    const first = await store.put(
+      'prod',
+      at,
+      Readable.from([Buffer.from('sealed')]),
+      {},
+      { encrypted: true },
+    );
+    const second = await store.put(
+      'prod',
+      at,
+      Readable.from([Buffer.from('sealed')]),
+      {},
+      { encrypted: true },
+    );
+    const plain = await store.put('prod', at, Readable.from([Buffer.from('plain')]), {});
+
+    expect(first.location).toMatch(/2026-12-07T02-00-00-000Z\.zip\.age$/);
+    expect(second.location).toMatch(/2026-12-07T02-00-00-000Z-2\.zip\.age$/);
+    expect(first.encrypted).toBe(true);
+    const listed = [];
+    for await (const ref of store.list({ instance: 'prod' }))
+      listed.push([ref.location.split('/').at(-1), ref.encrypted]);
+    expect(listed.sort()).toEqual([
+      ['2026-12-07T02-00-00-000Z-2.zip.age', true],
+      ['2026-12-07T02-00-00-000Z.zip', undefined],
+      ['2026-12-07T02-00-00-000Z.zip.age', true],
+    ]);
+    expect(plain.encrypted).toBeUndefined();
+  });
+
+  it("finds a ledger's archive whether its name drops .zip (the CLI's), keeps it (the restore function's) or is an encrypted archive's", () => {
+    expect(
+      ledgersAmong([
+        'A.zip',
+        'A.restore-dr.ledger.json',
+        'B.zip',
+        'B.zip.restore-dr.ledger.json',
+        'C.zip.age',
+        'C.zip.age.restore-dr.ledger.json',
+        'C.zip.age.restore-staging.ledger.json.lock',
+      ]).sort((a, b) => a.ledger.localeCompare(b.ledger)),
+    ).toEqual([
+      { ledger: 'A.restore-dr.ledger.json', archive: 'A.zip' },
+      { ledger: 'B.zip.restore-dr.ledger.json', archive: 'B.zip' },
+      { ledger: 'C.zip.age.restore-dr.ledger.json', archive: 'C.zip.age' },
+      { ledger: 'C.zip.age.restore-staging.ledger.json', archive: 'C.zip.age' },
+    ]);
   });
 });

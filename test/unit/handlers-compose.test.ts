@@ -30,7 +30,10 @@ describe('compose: the Lambda environment', () => {
       ARCHIVE_BUCKET: 'ark-archives',
       ARCHIVE_PREFIX: 'archives',
       KMS_KEY_ID: 'key-1',
-      INSTANCES: { prod: 'n8n-ark/prod', dr: 'n8n-ark/dr' },
+      INSTANCES: new Map([
+        ['prod', 'n8n-ark/prod'],
+        ['dr', 'n8n-ark/dr'],
+      ]),
     });
     expect(composition.store.options).toMatchObject({
       bucket: 'ark-archives',
@@ -74,6 +77,38 @@ describe('compose: the Lambda environment', () => {
     await expect(compose({ ...validEnv, INSTANCES: '{}' }).n8n('prod')).rejects.toThrow(
       'unknown instance "prod"; configured: none',
     );
+  });
+});
+
+describe('instance names at the handlers', () => {
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])(
+    'a prototype name (%s) is no configured instance, before any secret is read',
+    async (name) => {
+      const composition = compose(validEnv);
+      await expect(composition.n8n(name)).rejects.toThrow(`unknown instance "${name}"; configured: prod, dr`);
+      expect(() => composition.configured(name)).toThrow(UsageError);
+      expect(() => composition.credentialSecrets(name, 'sm://x')).toThrow(UsageError);
+    },
+  );
+
+  it('an INSTANCES key named __proto__ is an instance like any other, never a prototype', () => {
+    const composition = compose({
+      ...validEnv,
+      INSTANCES: '{"__proto__": "n8n-ark/odd", "prod": "n8n-ark/prod"}',
+    });
+    expect(composition.configured('prod')).toBe('n8n-ark/prod');
+    expect(() => composition.configured('constructor')).toThrow(UsageError);
+  });
+
+  it.each([
+    ['backup', backupEventSchema, (instance: string) => ({ instance })],
+    ['verify', verifyEventSchema, (instance: string) => ({ instance })],
+    ['restore', restoreEventSchema, (target: string) => ({ archive: { key: 'a.zip' }, target })],
+  ] as const)('%s: refuses a name that is no instance name, as backup names them', (what, schema, event) => {
+    for (const name of ['../../x', '..', 'prod/2026', '__proto__', '.hidden', 'x'.repeat(64)])
+      expect(() => parseAtEdge(schema, event(name), `${what} event`), name).toThrow(
+        /use letters, digits, '\.', '_' or '-' \(up to 63, beginning with a letter or digit\)/,
+      );
   });
 });
 

@@ -97,3 +97,56 @@ describe('runMigrate', () => {
     expect(result.restore.report.created.workflows).toBe(6);
   });
 });
+
+describe('runMigrate run again (a fresh archive and ledger each time)', () => {
+  it('publishes the workflow its first run could not (a webhook path taken), once the path is free', async () => {
+    // Prepare: the source publishes "Hook" on POST ark-hook; the target's "Holder" holds that path
+    const hookNode = {
+      name: 'Hook',
+      type: 'n8n-nodes-base.webhook',
+      typeVersion: 2,
+      position: [0, 0] as [number, number],
+      webhookId: '00000000-0000-4000-8000-00000000a4c1',
+      parameters: { path: 'ark-hook', httpMethod: 'POST' },
+    };
+    const source = seededSource();
+    const hook = await source.createWorkflow({
+      name: 'Hook',
+      nodes: [hookNode],
+      connections: {},
+      settings: {},
+    });
+    await source.publishWorkflow(hook.id);
+    const target = emptyTarget();
+    const holder = await target.createWorkflow({
+      name: 'Holder',
+      nodes: [hookNode],
+      connections: {},
+      settings: {},
+    });
+    await target.publishWorkflow(holder.id);
+    let tick = 0;
+    const { deps } = migrateDeps(source, target);
+    const clocked = { ...deps, clock: { now: () => new Date(Date.UTC(2026, 10, 22, 3, 0, tick++)) } };
+
+    // Act
+    const first = await runMigrate(clocked, { instance: 'source' });
+    await target.unpublishWorkflow(holder.id);
+    const second = await runMigrate(clocked, { instance: 'source' });
+
+    // Assess
+    expect(first.backup.archive.location).not.toBe(second.backup.archive.location);
+    expect(first.restore.report.complete).toBe(false);
+    expect(first.restore.report.warnings.map((w) => w.message)).toContainEqual(
+      expect.stringContaining(
+        `the webhook path POST ark-hook is taken by workflow "Holder" (id ${holder.id})`,
+      ),
+    );
+    expect(second.restore.report.complete).toBe(true);
+    expect(second.restore.plan.entries.find((e) => e.name === 'Hook')).toMatchObject({
+      action: 'skip',
+      publishWaiting: true,
+    });
+    expect(target.workflows.filter((w) => w.name === 'Hook').map((w) => w.active)).toEqual([true]);
+  });
+});

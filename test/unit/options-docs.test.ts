@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ARCHIVE_KEY_OPTIONS, ENCRYPT_OPTIONS } from '../../functions/cli/archive-keys.js';
+import { S3_STORE_OPTIONS } from '../../functions/cli/stores.js';
 import { BACKUP_OPTIONS } from '../../functions/core/backup/options.js';
 import { optionsMarkdown } from '../../functions/core/options/markdown.js';
 import { RESTORE_GROUPS, RESTORE_OPTIONS } from '../../functions/core/restore/options.js';
@@ -20,6 +22,9 @@ const DOCUMENTED = [
     markdown: optionsMarkdown(RESTORE_OPTIONS, RESTORE_GROUPS),
   },
   { doc: 'docs/OPERATIONS.md', name: 'BACKUP_OPTIONS', markdown: optionsMarkdown(BACKUP_OPTIONS) },
+  { doc: 'docs/OPERATIONS.md', name: 'ARCHIVE_KEY_OPTIONS', markdown: optionsMarkdown(ARCHIVE_KEY_OPTIONS) },
+  { doc: 'docs/OPERATIONS.md', name: 'ENCRYPT_OPTIONS', markdown: optionsMarkdown(ENCRYPT_OPTIONS) },
+  { doc: 'docs/OPERATIONS.md', name: 'S3_STORE_OPTIONS', markdown: optionsMarkdown(S3_STORE_OPTIONS) },
 ];
 
 /** The text between `<!-- options: NAME … -->` and the next `<!-- /options -->`, or undefined. */

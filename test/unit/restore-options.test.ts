@@ -68,6 +68,23 @@ describe('parseRestoreOptions', () => {
     expect(options).toEqual({ ...unchanged, projectMap: new Map([['Ops', 'Operations']]) });
   });
 
+  it('keeps a project named like a prototype property as the name it is, at both edges', () => {
+    const event = JSON.parse('{"archive":{"key":"a.zip"},"target":"dr","projectMap":{"__proto__":"Ops"}}');
+
+    const options = parseRestoreOptions({
+      projectMap: JSON.parse('{"__proto__":"Ops","constructor":"Team"}'),
+    });
+    const fromEvent = parseAtEdge(restoreEventSchema, event, 'restore event');
+
+    expect(options.projectMap).toEqual(
+      new Map([
+        ['__proto__', 'Ops'],
+        ['constructor', 'Team'],
+      ]),
+    );
+    expect(fromEvent.projectMap).toEqual(new Map([['__proto__', 'Ops']]));
+  });
+
   it('leaves absent options absent, for the core to default', () => {
     expect(parseRestoreOptions({})).toEqual({});
   });

@@ -312,7 +312,7 @@ describe('runRestore into an empty target', () => {
     );
   });
 
-  it('reports a workflow n8n will not activate without failing the restore', async () => {
+  it("fails a workflow n8n will not publish, in n8n's words: what ran on the source must run", async () => {
     const source = seededSource();
     byName(source, 'Agent').active = true;
     byName(source, 'Agent').nodes.shift();
@@ -320,10 +320,14 @@ describe('runRestore into an empty target', () => {
     const { run } = await restoreFresh(source);
 
     expect(run.done).toBe(true);
+    expect(run.report.complete).toBe(false);
     expect(run.report.warnings).toContainEqual(
       expect.objectContaining({
-        code: 'activation-failed',
+        code: 'restore-failed',
         workflow: expect.objectContaining({ name: 'Agent' }),
+        message: expect.stringContaining(
+          'activating it failed: n8n will not publish it: Workflow has no node to start the workflow',
+        ),
       }),
     );
   });

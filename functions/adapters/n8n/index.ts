@@ -10,6 +10,7 @@
  * AmbiguousWriteError. Errors are ours, and never carry the API key.
  */
 import type { N8nEndpoint } from '../../core/ports.js';
+import { HttpBodyLimit } from './body-limit.js';
 import { HttpCommunityPackages } from './community-packages.js';
 import { HttpCredentials } from './credentials.js';
 import { HttpDataTables } from './data-tables.js';
@@ -20,13 +21,14 @@ import { HttpTags } from './tags.js';
 import { type N8nClientOptions, N8nTransport } from './transport.js';
 import { HttpUsers } from './users.js';
 import { HttpVariables } from './variables.js';
+import { HttpWebhooks } from './webhooks.js';
 import { HttpWorkflows } from './workflows.js';
 
 export { NEW_IDS_IMPORT } from './packages.js';
 export { DEFAULT_MAX_ANSWER_BYTES, type N8nClientOptions, normaliseBaseUrl } from './transport.js';
 
 /**
- * Every area of the Public API (N8nApi), the deletes of a drill's scratch instance
+ * Every area of the Public API (N8nApi, with the preflight of production webhooks), the deletes of a drill's scratch instance
  * (N8nScratchDeletes) and what the key may do (N8nCapabilities), with the areas' own return types
  * (listings that can also be read page by page).
  */
@@ -40,7 +42,9 @@ export type N8nClient = N8nEndpoint &
   Methods<HttpCredentials> &
   Methods<HttpProjects> &
   Methods<HttpUsers> &
-  Methods<HttpDiscovery>;
+  Methods<HttpWebhooks> &
+  Methods<HttpDiscovery> &
+  Methods<HttpBodyLimit>;
 
 /** The public methods of an area's client (a class type's `keyof` has no private member). */
 type Methods<Area> = Pick<Area, keyof Area>;
@@ -60,7 +64,9 @@ export function createN8nClient(options: N8nClientOptions): N8nClient {
     ...methodsOf(new HttpCredentials(http)),
     ...methodsOf(new HttpProjects(http)),
     ...methodsOf(new HttpUsers(http)),
+    ...methodsOf(new HttpWebhooks(options)),
     ...methodsOf(new HttpDiscovery(http)),
+    ...methodsOf(new HttpBodyLimit(http)),
   };
 }
 

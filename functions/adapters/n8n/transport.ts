@@ -86,6 +86,8 @@ export interface RequestOptions {
   body?: unknown;
   /** A multipart/form-data body, already encoded, instead of JSON. */
   multipart?: { body: Buffer; contentType: string };
+  /** A body already encoded in a content coding (gzip), sent as it is with its type, instead of JSON. */
+  encoded?: { body: Buffer; contentType: string; contentEncoding: string };
   /** The route as the spec names it, e.g. `/workflows/{workflowId}`, to look up the scope on 403. */
   route: string;
   /**
@@ -263,7 +265,9 @@ export class N8nTransport {
   }
 
   private request(method: Method, options: RequestOptions): HttpRequest {
-    const json = options.body !== undefined && options.multipart === undefined;
+    const json =
+      options.body !== undefined && options.multipart === undefined && options.encoded === undefined;
+    const { encoded } = options;
     return {
       method,
       headers: {
@@ -271,9 +275,13 @@ export class N8nTransport {
         accept: 'application/json',
         ...(json ? { 'content-type': 'application/json' } : {}),
         ...(options.multipart ? { 'content-type': options.multipart.contentType } : {}),
+        ...(encoded
+          ? { 'content-type': encoded.contentType, 'content-encoding': encoded.contentEncoding }
+          : {}),
       },
       ...(json ? { body: JSON.stringify(options.body) } : {}),
       ...(options.multipart ? { body: options.multipart.body } : {}),
+      ...(encoded ? { body: encoded.body } : {}),
       timeoutMs: this.settings.timeoutMs,
       maxAnswerBytes: this.settings.maxAnswerBytes,
     };

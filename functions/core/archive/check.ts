@@ -1,35 +1,36 @@
 /**
  * Judging an archive whole before anything is written: every line of every entry is parsed against
- * its kind's record schema (streamed, so memory stays flat but for ids), each entry's `records` and
- * each resource's `counts` in the manifest are checked against what was read, ids are unique per
- * kind, and references inside the archive hold as each kind declares them (folder parents exist,
- * workflow tags exist, saved versions belong to an archived workflow; rows name a table of the
- * archive and use its columns). Reading an entry also checks its SHA-256.
+ * its kind's record schema (streamed, so memory stays flat but for ids, keys and names), each
+ * entry's `records` and each resource's `counts` in the manifest are checked against what was read,
+ * and the records are judged across the archive as each kind declares them (consistency.ts): ids
+ * and natural keys unique, what n8n would refuse, references that land (or were declared dangling),
+ * names that agree, trees without cycles, every kind present or absent for a stated reason. Rows
+ * name a table of the archive and hold its columns' types. Reading an entry also checks its SHA-256,
+ * its UTF-8 and each line's nesting (format.ts).
  */
 import { ArchiveIntegrityError } from '../errors.js';
-import type { ArchiveEntrySpec, ArchiveReference } from '../kinds/kind.js';
+import type { ArchiveEntrySpec } from '../kinds/kind.js';
+import { Consistency, type ContentProblem, kindsAccountedFor } from './consistency.js';
 import { ENTRY_SPECS } from './entries.js';
 import type { ManifestEntry, OpenedArchive } from './format.js';
+import { parseArchiveJson } from './json-text.js';
 
-export interface ContentProblem {
-  entry: string;
-  problem: string;
-}
+export type { ContentProblem } from './consistency.js';
 
 /** At most this many problems are collected: the first ones say enough, and a hostile archive cannot grow the list. */
 const MAX_PROBLEMS = 50;
 const ROW_FIELDS_SET_BY_N8N = new Set(['id', 'createdAt', 'updatedAt']);
 
 interface Seen {
-  ids: Map<string, Set<string>>;
   records: Map<string, number>;
   /** data table id → column name → column type */
   tableColumns: Map<string, Map<string, string>>;
-  /** What records name in other entries, once per entry and problem, judged when every entry is read. */
-  references: Map<string, { entry: string; reference: ArchiveReference }>;
+  consistency: Consistency;
+  /** Entries per resource not read yet: a resource is complete when none is left. */
+  unread: Map<string, number>;
 }
 
-/** What a cell of each column type holds (null in any); a type n8n adds later is not judged. */
+/** What a cell of each column type holds (null in any); the table's own check refuses any other type. */
 const CELL_TYPES: Record<string, (value: unknown) => boolean> = {
   string: (value) => typeof value === 'string',
   number: (value) => typeof value === 'number',
@@ -37,13 +38,30 @@ const CELL_TYPES: Record<string, (value: unknown) => boolean> = {
   date: (value) => typeof value === 'string' && !Number.isNaN(Date.parse(value)),
 };
 
-/** `observe` is handed every record that passed (rows excepted), so a caller can read the archive in the same pass. */
+/** Where a record was read and how large its line is (UTF-8 bytes), for a caller that weighs records. */
+export interface RecordPlace {
+  entry: ManifestEntry;
+  line: number;
+  bytes: number;
+}
+
+/** Takes each record that passed, rows included, as the check reads it. */
+export type RecordObserver = (resource: string, record: unknown, place: RecordPlace) => void;
+
+/** `observe` is handed every record that passed, so a caller can read the archive in the same pass. */
 export async function checkArchiveContent(
   archive: OpenedArchive,
-  observe?: (resource: string, record: unknown) => void,
+  observe?: RecordObserver,
 ): Promise<ContentProblem[]> {
-  const problems: ContentProblem[] = [];
-  const seen: Seen = { ids: new Map(), records: new Map(), tableColumns: new Map(), references: new Map() };
+  const problems: ContentProblem[] = kindsAccountedFor(archive.manifest);
+  const seen: Seen = {
+    records: new Map(),
+    tableColumns: new Map(),
+    consistency: new Consistency(archive.manifest),
+    unread: new Map(),
+  };
+  for (const entry of archive.manifest.entries)
+    seen.unread.set(entry.resource, (seen.unread.get(entry.resource) ?? 0) + 1);
   // Tables before their rows, so each row can be checked against its table's columns.
   const entries = [...archive.manifest.entries].sort(
     (a, b) => Number(a.resource === 'dataTableRows') - Number(b.resource === 'dataTableRows'),
@@ -61,9 +79,12 @@ export async function checkArchiveContent(
       continue;
     }
     await checkEntry(archive, entry, spec, seen, problems, observe);
+    const left = (seen.unread.get(entry.resource) ?? 1) - 1;
+    seen.unread.set(entry.resource, left);
+    if (left === 0) seen.consistency.finished(entry.resource);
   }
   checkCounts(archive, seen, problems);
-  checkReferences(seen, problems);
+  problems.push(...seen.consistency.finish());
   return problems.slice(0, MAX_PROBLEMS);
 }
 
@@ -73,7 +94,7 @@ async function checkEntry(
   spec: ArchiveEntrySpec,
   seen: Seen,
   problems: ContentProblem[],
-  observe?: (resource: string, record: unknown) => void,
+  observe?: RecordObserver,
 ): Promise<void> {
   const rows = entry.resource === 'dataTableRows';
   const columns = rows ? seen.tableColumns.get(entry.dataTableId ?? '') : undefined;
@@ -86,14 +107,16 @@ async function checkEntry(
   }
   let line = 0;
   try {
-    for await (const record of archive.records<unknown>(entry.name)) {
+    // Lines, parsed here as `records` parses them, so each record's size is known.
+    for await (const text of archive.lines(entry.name)) {
       line += 1;
-      const problem = checkRecord(entry, spec, record, columns, seen);
+      const record = parseArchiveJson<unknown>(text, entry.name, `${entry.name} line ${line}`);
+      const problem = checkRecord(entry, spec, record, line, columns, seen);
       if (problem) {
         problems.push({ entry: entry.name, problem: `line ${line}: ${problem}` });
         return;
       }
-      if (!rows) observe?.(entry.resource, record);
+      observe?.(entry.resource, record, { entry, line, bytes: Buffer.byteLength(text) });
     }
   } catch (error) {
     if (!(error instanceof ArchiveIntegrityError)) throw error;
@@ -115,11 +138,12 @@ function nameOf(entry: ManifestEntry, spec: ArchiveEntrySpec): string {
   return spec.name(entry.dataTableId ?? '', Number(chunk ?? 0));
 }
 
-/** What is wrong with one record, or undefined; remembers what the cross-reference checks need. */
+/** What is wrong with one record, or undefined; remembers what the checks across records need. */
 function checkRecord(
   entry: ManifestEntry,
   spec: ArchiveEntrySpec,
   record: unknown,
+  line: number,
   columns: Map<string, string> | undefined,
   seen: Seen,
 ): string | undefined {
@@ -130,18 +154,13 @@ function checkRecord(
   }
   const value = record as Record<string, unknown>;
   if (columns) return checkRow(value, columns);
-  const id = spec.idOf ? spec.idOf(record) : String(value.id);
-  const ids = seen.ids.get(entry.resource) ?? new Set<string>();
-  seen.ids.set(entry.resource, ids);
-  if (ids.has(id)) return `id ${JSON.stringify(id)} appears twice among the ${entry.resource}`;
-  ids.add(id);
+  const problem = seen.consistency.record(entry, spec, record, line);
+  if (problem) return problem;
   if (entry.resource === 'dataTables')
     seen.tableColumns.set(
-      id,
+      String(value.id),
       new Map((value.columns as { name: string; type: string }[]).map((c) => [c.name, c.type])),
     );
-  for (const reference of spec.references?.(record) ?? [])
-    seen.references.set(`${entry.name}\n${reference.problem}`, { entry: entry.name, reference });
   return undefined;
 }
 
@@ -152,7 +171,8 @@ function checkRow(row: Record<string, unknown>, columns: Map<string, string>): s
     const type = columns.get(key);
     if (type === undefined) return `${key}: not a column of its data table`;
     const fits = CELL_TYPES[type];
-    if (cell !== null && fits && !fits(cell)) return `${key}: ${JSON.stringify(cell)} is not a ${type}`;
+    if (cell !== null && fits && !fits(cell))
+      return `${key}: ${JSON.stringify(cell).slice(0, 80)} is not a ${type}`;
   }
   return undefined;
 }
@@ -166,18 +186,5 @@ function checkCounts(archive: OpenedArchive, seen: Seen, problems: ContentProble
         entry: 'manifest.json',
         problem: `counts.${resource} is ${count}, but its entries hold ${read}`,
       });
-  }
-}
-
-/**
- * Every reference must land in the archive. An entry read but empty still judges references to it;
- * a resource skipped at backup does not, unless the reference is judged always (a folder's parent,
- * a saved version's workflow).
- */
-function checkReferences(seen: Seen, problems: ContentProblem[]): void {
-  for (const { entry, reference } of seen.references.values()) {
-    if (!reference.always && !seen.records.has(reference.resource)) continue;
-    if (!seen.ids.get(reference.resource)?.has(reference.id))
-      problems.push({ entry, problem: reference.problem });
   }
 }

@@ -48,6 +48,25 @@ export function lineTooLong(entry: string, line: number, maxLineChars: number): 
   );
 }
 
+export function nestedTooDeep(entry: string, where: string, limit: number): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `${where} nests arrays and objects deeper than ${limit} levels (n8n's own JSON stays under 20): refused before parsing`,
+    { entry },
+  );
+}
+
+export function notJson(entry: string, where: string, cause: unknown): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(`${where} is not valid JSON`, { entry }, { cause });
+}
+
+/** Bytes that are not UTF-8: refused rather than read with U+FFFD in their place. */
+export function notUtf8(entry: string, where: string, offset: number): ArchiveIntegrityError {
+  return new ArchiveIntegrityError(
+    `${where} is not valid UTF-8 (byte ${offset} of the entry): refused rather than read with replacement characters`,
+    { entry },
+  );
+}
+
 export function noSuchWorkflow(pattern: string): InvalidOptionError {
   return new InvalidOptionError(
     'workflow',

@@ -123,24 +123,45 @@ async function findVersion(
 
 /** Names that Windows reserves whatever the extension. */
 const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
-const MAX_BASE = 120;
+/**
+ * The longest base name, in UTF-8 bytes: file systems allow 255 bytes a name, and a shortened name
+ * gets its id (up to MAX_ID_BYTES), a number and the extension besides.
+ */
+const MAX_BASE_BYTES = 150;
+const MAX_ID_BYTES = 64;
 
 /**
  * A workflow name made into a file name: no path separators, control or reserved characters, no
- * leading dot, at most 120 characters. Workflow names are user data; nothing here leaves the folder.
+ * leading dot, at most `maxBytes` bytes of UTF-8 (whole code points). Workflow names are user data;
+ * nothing here leaves the folder.
  */
-export function safeBaseName(name: string): string {
+export function safeBaseName(name: string, maxBytes = MAX_BASE_BYTES): string {
   const cleaned = [...name.normalize('NFC')]
     .map((c) => (/[\p{Cc}\p{Cf}/\\:*?"<>|]/u.test(c) ? '_' : c))
     .join('')
     .replace(/^[\s.]+/, '')
     .replace(/[\s.]+$/, '');
-  const short = [...cleaned].slice(0, MAX_BASE).join('').trim();
+  const short = withinBytes(cleaned, maxBytes).trim();
   if (short === '') return 'workflow';
   return RESERVED.test(short.split('.')[0] ?? '') ? `_${short}` : short;
 }
 
-/** Hands out unique `.json` file names: a second workflow of the same name gets its id added. */
+/** The longest start of `text` of whole code points that is at most `maxBytes` bytes of UTF-8. */
+function withinBytes(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const c of text) {
+    bytes += Buffer.byteLength(c);
+    if (bytes > maxBytes) break;
+    end += c.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * Hands out unique file names (case-insensitively): a second workflow of the same name gets its id
+ * added, and so does a name shortened to fit, so two long names that begin alike stay apart.
+ */
 export class FileNames {
   private readonly taken = new Set<string>();
 
@@ -148,8 +169,9 @@ export class FileNames {
 
   take(name: string, id: string): string {
     const base = safeBaseName(name);
-    const withId = `${base} (${safeBaseName(id)})`;
-    for (let n = 0; ; n += 1) {
+    const shortened = base !== safeBaseName(name, Number.POSITIVE_INFINITY);
+    const withId = `${base} (${safeBaseName(id, MAX_ID_BYTES)})`;
+    for (let n = shortened ? 1 : 0; ; n += 1) {
       const file = `${n === 0 ? base : n === 1 ? withId : `${withId} ${n}`}${this.extension}`;
       if (this.taken.has(file.toLowerCase())) continue;
       this.taken.add(file.toLowerCase());

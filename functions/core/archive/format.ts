@@ -8,7 +8,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { ArchiveIntegrityError } from '../errors.js';
 import type { ArchiveReader } from '../ports.js';
-import { entryAltered, lineTooLong, manifestMalformed, notAnArchive, unsupportedVersion } from './errors.js';
+import {
+  entryAltered,
+  lineTooLong,
+  manifestMalformed,
+  notAnArchive,
+  notUtf8,
+  unsupportedVersion,
+} from './errors.js';
+import { parseArchiveJson } from './json-text.js';
+import { Utf8Check } from './utf8.js';
 
 export const ARCHIVE_FORMAT = 'n8n-ark-archive';
 export const FORMAT_VERSION = 1;
@@ -33,6 +42,17 @@ const archivedCommunityPackageSchema = z.object({
   name: z.string().min(1),
   version: z.string(),
   nodes: z.array(z.object({ type: z.string(), name: z.string(), latestVersion: z.number().optional() })),
+});
+
+const danglingReferenceSchema = z.object({
+  /** The workflow holding the reference. */
+  workflow: z.string(),
+  /** What it refers to: `credential`, `dataTable`, `workflow`, `errorWorkflow` or `callerId`. */
+  kind: z.string(),
+  /** The id it names (`''` when it names none). */
+  id: z.string(),
+  /** Where in the workflow, e.g. `nodes["Call"].parameters.workflowId.value`. */
+  location: z.string(),
 });
 
 const manifestSchema = z.object({
@@ -78,6 +98,12 @@ const manifestSchema = z.object({
     }),
   ),
   /**
+   * Every reference the backup found pointing at nothing on the source (each also has a
+   * `dangling-reference` warning): a restore accepts these unresolved, and refuses any other as
+   * corruption. Absent in archives written before n8n-ark listed them (then the warnings say).
+   */
+  danglingReferences: z.array(danglingReferenceSchema).optional(),
+  /**
    * The source's installed community packages (GET /community-packages). Absent when they could not
    * be read (then `skipped` says why) and in archives written before n8n-ark recorded them.
    */
@@ -89,6 +115,7 @@ export type ManifestEntry = z.infer<typeof manifestEntrySchema>;
 export type SkippedResource = Manifest['skipped'][number];
 export type ArchiveWarning = Manifest['warnings'][number];
 export type ArchivedCommunityPackage = z.infer<typeof archivedCommunityPackageSchema>;
+export type DanglingReference = z.infer<typeof danglingReferenceSchema>;
 
 /** Validates a parsed manifest; a different format or version is refused before anything else is read. */
 export function parseManifest(json: unknown): Manifest {
@@ -147,17 +174,13 @@ async function readManifest(reader: ArchiveReader): Promise<Manifest> {
     );
   }
   const raw = await readAll(await reader.openEntry(MANIFEST_ENTRY), MANIFEST_ENTRY, 64 * 1024 * 1024);
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new ArchiveIntegrityError(
-      'manifest.json is not valid JSON',
-      { entry: MANIFEST_ENTRY },
-      { cause: error },
-    );
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
+  } catch {
+    throw notUtf8(MANIFEST_ENTRY, MANIFEST_ENTRY, 0);
   }
-  return parseManifest(json);
+  return parseManifest(parseArchiveJson(text, MANIFEST_ENTRY, MANIFEST_ENTRY));
 }
 
 /** An archive read through its manifest: every entry is checked against its digest as it streams. */
@@ -191,12 +214,15 @@ class ManifestedArchive implements OpenedArchive {
     const hash = createHash('sha256');
     let size = 0;
     const lines = new LineSplitter(name, this.maxLineChars);
+    const utf8 = new Utf8Check(name);
     for await (const chunk of await this.reader.openEntry(name)) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
       size += bytes.length;
+      utf8.push(bytes);
       yield* lines.push(bytes);
     }
+    utf8.end();
     yield* lines.end();
     const digest = hash.digest('hex');
     if (size !== expected.size || digest !== expected.sha256)
@@ -225,6 +251,7 @@ class ManifestedArchive implements OpenedArchive {
       if (name !== MANIFEST_ENTRY && !this.byName.has(name))
         problems.push({ entry: name, problem: 'present in the archive but not listed in the manifest' });
     }
+    if (this.reader.checkContainer) problems.push(...(await this.reader.checkContainer()));
     return { ok: problems.length === 0, manifest: this.manifest, problems, entriesChecked, bytesChecked };
   }
 
@@ -248,17 +275,9 @@ class ManifestedArchive implements OpenedArchive {
   }
 }
 
-/** A line that is not JSON is an integrity error naming the entry and the line. */
+/** A line that is not JSON (or nests too deep to use) is an integrity error naming the entry and the line. */
 function parseLine<T>(entry: string, line: { text: string; number: number }): T {
-  try {
-    return JSON.parse(line.text) as T;
-  } catch (error) {
-    throw new ArchiveIntegrityError(
-      `${entry} line ${line.number} is not valid JSON`,
-      { entry },
-      { cause: error },
-    );
-  }
+  return parseArchiveJson<T>(line.text, entry, `${entry} line ${line.number}`);
 }
 
 /**

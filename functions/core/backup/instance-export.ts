@@ -150,6 +150,7 @@ export class InstanceExport {
       skipped: this.kept.skipped,
       // A slice that stopped while a gone workflow's notice was in flight names it again.
       warnings: this.resumed ? uniqueWarnings(this.kept.warnings) : this.kept.warnings,
+      danglingReferences: this.kept.references.declared,
     });
   }
 

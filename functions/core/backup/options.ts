@@ -4,13 +4,13 @@
  * grouped: the edges hand `runBackup` its few options themselves.
  */
 import { z } from 'zod';
+import { instanceName } from '../instance/name.js';
 import type { OptionTable } from '../options/table.js';
-import { minutesText, nonEmptyText, switchOption, text, textOption } from '../options/values.js';
+import { minutesText, switchOption, textOption } from '../options/values.js';
 
 export const MAX_HISTORY_VERSIONS = 1000;
 
-/** The names archives are filed under: a folder name and an S3 key part, the same on every OS. */
-export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export { INSTANCE_NAME } from '../instance/name.js';
 
 const historyProblem = (issue: { input?: unknown }) =>
   `${JSON.stringify(String(issue.input))}: give a whole number of versions from 0 to ${MAX_HISTORY_VERSIONS}.`;
@@ -19,8 +19,8 @@ const shareProblem = 'must be a share between 0 and 1';
 
 export const BACKUP_OPTIONS = {
   instance: {
-    schema: text,
-    event: { schema: nonEmptyText, required: true },
+    schema: instanceName,
+    event: { schema: instanceName, required: true },
     flag: { value: '<name>' },
     help: 'name the archives are filed under (default: the URL host)',
   },

@@ -16,7 +16,12 @@ import { openArchiveAt } from '../archive/access.js';
 import { JsonLine } from '../archive/builder.js';
 import { ENTRY } from '../archive/entries.js';
 import type { ArchiveWarning } from '../archive/format.js';
-import { ArchiveIntegrityError, StoreError, UnsupportedArchiveFormatError } from '../errors.js';
+import {
+  ArchiveIntegrityError,
+  ArchiveKeyError,
+  StoreError,
+  UnsupportedArchiveFormatError,
+} from '../errors.js';
 import type { Json, JsonObject, Workflow, WorkflowShare } from '../n8n-types.js';
 import type { ArchiveStore, Logger, OpenArchiveReader } from '../ports.js';
 import { HISTORY_RESOURCE } from './history.js';
@@ -74,7 +79,9 @@ export async function findPreviousArchive(
     return { previous: await PreviousArchive.read(archive, location) };
   } catch (error) {
     await archive?.close().catch(() => {});
-    const unusable = [ArchiveIntegrityError, UnsupportedArchiveFormatError, StoreError];
+    // An encrypted previous archive without its key (a nightly job that holds only the public key,
+    // or a key since rotated) is not reused either: the new archive needs no key to be written.
+    const unusable = [ArchiveIntegrityError, UnsupportedArchiveFormatError, StoreError, ArchiveKeyError];
     if (!unusable.some((kind) => error instanceof kind)) throw error;
     const message = `the previous archive ${location} could not be read or does not verify (${(error as Error).message}): nothing was reused from it, every workflow was read afresh`;
     deps.logger.warn('previous archive not reused', { location, reason: (error as Error).message });

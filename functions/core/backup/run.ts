@@ -55,11 +55,17 @@ export async function runBackup(deps: BackupDeps, options: BackupOptions): Promi
   const { store, logger, progress } = deps;
   const startedAt = deps.clock.now();
   const writer = deps.createWriter();
-  const upload = store.put(options.instance, startedAt, writer.output, {
-    'n8n-ark-format-version': String(FORMAT_VERSION),
-    'n8n-ark-instance': options.instance,
-    'n8n-ark-tool-version': deps.toolVersion,
-  });
+  const upload = store.put(
+    options.instance,
+    startedAt,
+    writer.output,
+    {
+      'n8n-ark-format-version': String(FORMAT_VERSION),
+      'n8n-ark-instance': options.instance,
+      'n8n-ark-tool-version': deps.toolVersion,
+    },
+    { encrypted: writer.encrypted === true },
+  );
   // If the store fails first, the exporter must stop instead of writing into a dead stream.
   let uploadFailure: unknown;
   upload.catch((error: unknown) => {

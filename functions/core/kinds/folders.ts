@@ -176,6 +176,12 @@ export const foldersKind = {
       name: 'folders.ndjson',
       record: z.looseObject({ id, name: text, projectId: id, parentFolderId: z.string().nullish() }),
       references,
+      // A folder is its path in its project: one name once under one parent.
+      naturalKey: (folder: Folder) => ({
+        key: `${folder.projectId}\n${folder.parentFolderId ?? ''}\n${folder.name}`,
+        what: `folder name ${JSON.stringify(folder.name)} under ${folder.parentFolderId ? `folder ${folder.parentFolderId}` : `the top of project ${folder.projectId}`}`,
+      }),
+      parentOf: (folder: Folder) => folder.parentFolderId,
     },
   },
   listInProject: (api: N8nApi, projectId: string) => api.listFolders(projectId),

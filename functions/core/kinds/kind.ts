@@ -13,20 +13,15 @@ import { z } from 'zod';
 import type { OpenedArchive } from '../archive/format.js';
 import type { InstanceNames } from '../instance/identity.js';
 import type { Json } from '../n8n-types.js';
-import type {
-  ListingPosition,
-  Logger,
-  N8nApi,
-  N8nCapabilities,
-  N8nScratchApi,
-  Progress,
-  SecretSource,
-} from '../ports.js';
+import type { Logger, N8nApi, N8nCapabilities, N8nScratchApi, Progress, SecretSource } from '../ports.js';
 import type { CountedResource, RestoreResource, RestoreStep } from './index.js';
+import type { ClosingJudge } from './shared/closing-judge.js';
 import type { ConflictPolicy, DataTableRowsPolicy } from './shared/conflict-policy.js';
+import type { ArchiveEntrySpec } from './shared/entry-spec.js';
 import type { PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
 import type { SourceRecords, SourceState, TargetRecords, TargetState } from './shared/state.js';
 
+export type { ArchiveEntrySpec, ArchiveReference } from './shared/entry-spec.js';
 export type { PlanAction, PlanEntry, RestorePlan, RestoreWarning } from './shared/plan-records.js';
 
 /**
@@ -49,13 +44,16 @@ export interface KindPlanOptions {
     readonly projectMap?: ReadonlyMap<string, string> | undefined;
   };
   readonly conflicts?: { readonly dataTableRows?: DataTableRowsPolicy | undefined };
-  readonly workflowWrite?: { readonly keepWorkflowIds?: boolean | undefined };
+  readonly workflowWrite?: KindApplyOptions['workflowWrite'] & { readonly keepWorkflowIds?: boolean };
   readonly preflight?: {
     readonly installCommunityPackages?: boolean | undefined;
     readonly unverifiedCommunityPackages?: boolean | undefined;
   };
-  /** A later round of a finished restore: whether its earlier runs published what was active. */
-  readonly earlier?: { readonly activated: boolean };
+  /** A later round: whether earlier runs published what was active; what they wrote that must be written again. */
+  readonly earlier?: {
+    readonly activated: boolean;
+    readonly rewrite?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  };
 }
 
 export interface KindApplyOptions {
@@ -126,6 +124,8 @@ export interface KindLedger {
 /** What the restore hands the kinds besides the target (restore/types.ts's RestoreDeps has these and more). */
 export interface KindDeps {
   readonly archive: OpenedArchive;
+  /** Waits between polls (a webhook's registration lags its publish); default a timer. */
+  readonly pause?: (ms: number) => Promise<void>;
   /** Credential data by credential id or name; without it credentials are stubs. */
   readonly secrets?: SecretSource;
   readonly capabilities?: N8nCapabilities;
@@ -211,30 +211,6 @@ export interface RetryView {
   readonly warnings: readonly RestoreWarning[];
   /** Forgets that a step finished these objects (all of them without `keys`), so the step does them again. */
   clearMarks(step: RestoreStep, keys?: Iterable<string>): void;
-}
-
-/** What an archive entry holds and what it is called. */
-export interface ArchiveEntrySpec {
-  /** Its name in the zip; entries split into chunks (a table's rows) are named by the parent's id and the chunk. */
-  readonly name: string | ((parentId: string, chunk: number) => string);
-  /** The schema of its records (loose: fields n8n adds later are allowed). */
-  readonly record: z.ZodType;
-  /** A record's id, unique in its entry; default its `id`. */
-  idOf?(record: unknown): string;
-  /** An entry split per record (a table's rows): what a backup writes of one; `from`, where a slice stood. */
-  readFor?(api: N8nApi, parentId: string, from?: ListingPosition): AsyncIterable<unknown>;
-  /** The ids a record names in other entries, judged before a restore writes anything. */
-  references?(record: unknown): ArchiveReference[];
-}
-
-/** A reference from one archive record to another entry's object. */
-export interface ArchiveReference {
-  resource: string;
-  id: string;
-  /** The problem when the archive lacks it, e.g. `a workflow carries tag t1, which is not in tags.ndjson`. */
-  problem: string;
-  /** Judged even when the archive has no entry of that resource (skipped at backup: not judged). */
-  always?: boolean;
 }
 
 /** How a backup reads a kind, where that is not its listing as it is. */
@@ -335,6 +311,11 @@ export interface Kind<R extends string = string, S extends string = string> {
    * refuses fails the run. Any other kind may be unavailable (unlicensed, a scope the key lacks).
    */
   readonly required?: boolean;
+  /**
+   * The n8n-ark version whose backups first wrote this kind: an archive written before it may lack
+   * the kind without saying why. Absent: every archive has it or says why not.
+   */
+  readonly recordedSince?: string;
   /** The archive entries it writes, by the manifest `resource` of each; its own first. */
   readonly entries: Readonly<Record<string, ArchiveEntrySpec>>;
   /** Lists the instance's objects of this kind (ids and names for the closing checks, doctor's and the diff's probes). */
@@ -359,6 +340,8 @@ export interface Kind<R extends string = string, S extends string = string> {
   readonly steps: readonly ApplyStep<S>[];
   /** The closing check compares the name too: the plan's name (or rename) is the object's name in the target. */
   readonly closingCheckNames?: boolean;
+  /** The closing check's judgement of what more this kind's objects must be (workflows: what runs). */
+  judgeRestored?(ctx: ApplyContext): ClosingJudge;
   /** Scopes the plan's writes of this kind need besides `restoreScopes` (a package import, a PATCH). */
   extraScopes?(plan: RestorePlan, options: KindPlanOptions): readonly string[];
   /** Work before the first write (installing the community packages workflows need). */

@@ -326,6 +326,14 @@ export const projectsKind = {
         type: z.enum(['team', 'personal']),
         members: z.array(z.looseObject({ email: text, role: text })).optional(),
       }),
+      // The restore matches a team project by its name and a personal one by its owner.
+      naturalKey: (project: Project & { members?: ProjectMember[] }) => ({
+        key: projectKey(project, project.members),
+        what:
+          project.type === 'team'
+            ? `project name ${JSON.stringify(project.name)}`
+            : `personal project of ${JSON.stringify(projectKey(project, project.members).slice('personal:'.length))}`,
+      }),
     },
   },
   list: (api: N8nProjectsApi) => api.listProjects(),

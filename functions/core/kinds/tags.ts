@@ -77,7 +77,15 @@ async function create(ctx: ApplyContext): Promise<void> {
 export const tagsKind = {
   resource: 'tags',
   restored: true,
-  entries: { tags: { name: 'tags.ndjson', record: z.looseObject({ id, name: text }) } },
+  entries: {
+    tags: {
+      name: 'tags.ndjson',
+      record: z.looseObject({ id, name: text }),
+      // n8n keeps tag names unique (a unique index on the name).
+      naturalKey: (tag: Tag) => ({ key: tagKey(tag), what: `tag name ${JSON.stringify(tag.name)}` }),
+      nameOf: (tag: Tag) => tag.name,
+    },
+  },
   list: (api: N8nTagsApi) => api.listTags(),
   restoreScopes: ['tag:list', 'tag:create', 'workflowTags:update'],
   plan,

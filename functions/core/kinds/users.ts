@@ -26,7 +26,14 @@ export function userKey(user: User): string {
 export const usersKind = {
   resource: 'users',
   restored: false,
-  entries: { users: { name: 'users.ndjson', record: z.looseObject({ id, email: text }) } },
+  entries: {
+    users: {
+      name: 'users.ndjson',
+      record: z.looseObject({ id, email: text }),
+      // n8n keeps e-mail addresses unique; a restore knows a user (a project member) by it.
+      naturalKey: (user: User) => ({ key: userKey(user), what: `user e-mail ${JSON.stringify(user.email)}` }),
+    },
+  },
   list: (api: N8nUsersApi) => api.listUsers(),
   restoreScopes: ['user:list'],
   diff: {

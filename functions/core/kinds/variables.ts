@@ -30,6 +30,19 @@ declare module './shared/state.js' {
   }
 }
 
+/**
+ * A key some n8n accepted: up to 50 of A-Z, a-z, 0-9 and `_` (n8n 2.41's `VARIABLE_KEY_MAX_LENGTH`
+ * and the update DTO's pattern; creating one also wants a first character that is no digit, but
+ * keys from before that rule are kept by n8n as they are).
+ */
+const KEY_ANY_N8N_ACCEPTED = /^[A-Za-z0-9_]{1,50}$/;
+
+function keyProblem(variable: Variable): string | undefined {
+  return KEY_ANY_N8N_ACCEPTED.test(variable.key)
+    ? undefined
+    : `key ${JSON.stringify(variable.key.slice(0, 60))} is not one n8n takes (1 to 50 of A-Z, a-z, 0-9 and _)`;
+}
+
 /** The natural key: `<place> / <key>`, the place `global` for a variable of no project. */
 export function variableKey(place: string, key: string): string {
   return `${place} / ${key}`;
@@ -214,6 +227,12 @@ export const variablesKind = {
         value: text,
         project: z.looseObject({ id, name: text }).nullish(),
       }),
+      // n8n keeps a key unique among the global variables and within each project.
+      naturalKey: (variable: Variable) => ({
+        key: variableKey(variable.project?.id ?? 'global', variable.key),
+        what: `variable key ${JSON.stringify(variable.key)} ${variable.project ? `in project ${variable.project.id}` : 'among the global ones'}`,
+      }),
+      problemOf: keyProblem,
       references: (variable: Variable): ArchiveReference[] =>
         variable.project
           ? [

@@ -46,17 +46,18 @@ export function numberOrText(value: string): number | string {
  */
 export function pairs(shape: string): (values: readonly string[], flag: string) => Record<string, string> {
   return (values, flag) => {
-    const map: Record<string, string> = {};
+    // A Map, then own properties: a name like `__proto__` is a name, never the object's prototype.
+    const map = new Map<string, string>();
     for (const pair of values) {
       const at = pair.indexOf('=');
       const from = pair.slice(0, at).trim();
       const to = pair.slice(at + 1).trim();
       if (at < 0 || !from || !to)
         throw new UsageError(`${flag} ${JSON.stringify(pair)}: write it as "${shape}"`);
-      if (Object.hasOwn(map, from)) throw new UsageError(`${flag} maps ${JSON.stringify(from)} twice`);
-      map[from] = to;
+      if (map.has(from)) throw new UsageError(`${flag} maps ${JSON.stringify(from)} twice`);
+      map.set(from, to);
     }
-    return map;
+    return Object.fromEntries(map);
   };
 }
 

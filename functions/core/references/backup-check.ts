@@ -1,9 +1,10 @@
 /**
  * The backup's reference check: a workflow whose credential, data-table or workflow reference
- * points at nothing in the instance becomes a `dangling-reference` warning. Only ids and names are
- * kept. A workflow reference is judged once every workflow has been seen (callees may come later).
+ * points at nothing in the instance becomes a `dangling-reference` warning, and is declared in the
+ * manifest's `danglingReferences` (the archive check accepts no other unresolved). Only ids and names
+ * are kept. A workflow reference is judged once every workflow has been seen (callees may come later).
  */
-import type { ArchiveWarning } from '../archive/format.js';
+import type { ArchiveWarning, DanglingReference } from '../archive/format.js';
 import type { Workflow } from '../n8n-types.js';
 import {
   danglingReferenceWarning,
@@ -17,6 +18,8 @@ type ForwardReference = { workflow: { id: string; name: string }; reference: Wor
 export interface ReferencesState {
   ids: Record<string, string[]>;
   forward: ForwardReference[];
+  /** Absent in the state of a slice of an earlier version: none declared yet. */
+  declared?: DanglingReference[];
 }
 
 export class BackupReferences {
@@ -24,6 +27,8 @@ export class BackupReferences {
   private readonly ids = new Map<string, Set<string>>();
   /** Workflow → workflow references whose target was not seen yet when the caller was written. */
   private readonly forward: ForwardReference[] = [];
+  /** Every reference warned about, as the manifest declares them (a restore accepts only these unresolved). */
+  readonly declared: DanglingReference[] = [];
 
   constructor(
     private readonly warnings: ArchiveWarning[],
@@ -35,6 +40,7 @@ export class BackupReferences {
     return {
       ids: Object.fromEntries([...this.ids].map(([resource, ids]) => [resource, [...ids]])),
       forward: [...this.forward],
+      declared: [...this.declared],
     };
   }
 
@@ -42,6 +48,7 @@ export class BackupReferences {
   restore(state: ReferencesState): void {
     for (const [resource, ids] of Object.entries(state.ids)) this.ids.set(resource, new Set(ids));
     this.forward.push(...state.forward);
+    this.declared.push(...(state.declared ?? []));
   }
 
   /** The ids of one resource written so far (the export adds each object it writes). */
@@ -86,5 +93,14 @@ export class BackupReferences {
 
   private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
     this.warnings.push(danglingReferenceWarning(workflow, reference));
+    const declared = {
+      workflow: workflow.id,
+      kind: reference.kind,
+      id: reference.id,
+      location: reference.location,
+    };
+    // A slice taking up a page an earlier slice read in part may meet the same reference again.
+    const key = JSON.stringify(declared);
+    if (!this.declared.some((d) => JSON.stringify(d) === key)) this.declared.push(declared);
   }
 }

@@ -10,6 +10,7 @@ import { EVERY_KIND, RESTORE_STEPS, type RestoreResource, type RestoreStep } fro
 import { type ApplyContext, DeadlineReached } from '../kinds/kind.js';
 import { isFatal, messageOf } from '../kinds/shared/failure-policy.js';
 import type { N8nApi } from '../ports.js';
+import { refuseOversized } from './body-limit.js';
 import { restoreStopped } from './errors.js';
 import type { RestoreLedger } from './ledger.js';
 import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
@@ -26,8 +27,11 @@ export async function applySteps(
   deps: RestoreDeps,
   options: ApplyOptions,
   ledger: RestoreLedger,
+  given?: ApplyContext,
 ): Promise<boolean> {
-  const ctx = createApplyContext(plan, deps, options, ledger);
+  // Asked again before each run: a limit raised since lets through what the plan found too large.
+  await refuseOversized(plan, deps.api, ledger);
+  const ctx = given ?? createApplyContext(plan, deps, options, ledger);
   if (!ledger.state.seeded) seed(plan, ledger);
   try {
     for (const step of RESTORE_STEPS) await runStep(ctx, { deps, ledger }, step);
@@ -110,6 +114,8 @@ class RunContext implements ApplyContext {
   ) {
     this.api = deps.api;
     for (const entry of plan.entries) {
+      // What n8n refuses for its size is failed up front (body-limit.ts): no step sees it.
+      if (entry.refusedBy) continue;
       const list = this.byResource.get(entry.resource) ?? [];
       list.push(entry);
       this.byResource.set(entry.resource, list);

@@ -71,6 +71,35 @@ export function noSuchProject(project: string, projects: readonly { name: string
   );
 }
 
+/**
+ * A --tag or --workflow (with or without --project) that chooses no workflow: refused (exit 2,
+ * nothing written), naming the nearest names the archive has.
+ */
+export function chosesNothing(
+  option: 'tag' | 'workflow',
+  value: string,
+  nearest: readonly string[],
+  within?: string,
+): InvalidOptionError {
+  const what = option === 'tag' ? 'carries no workflow of the archive' : 'matches no workflow of the archive';
+  return new InvalidOptionError(
+    option,
+    `${JSON.stringify(value)} ${what}${within ? ` in project ${JSON.stringify(within)}` : ''}: nothing would be restored. ${
+      nearest.length > 0
+        ? `The nearest ${option === 'tag' ? 'tags' : 'workflow names'}: ${nearest.map((n) => JSON.stringify(n)).join(', ')}`
+        : `The archive has no ${option === 'tag' ? 'tags on its workflows' : 'workflows'}`
+    }`,
+  );
+}
+
+/** A --project whose project holds nothing in the archive. */
+export function projectHoldsNothing(project: string): InvalidOptionError {
+  return new InvalidOptionError(
+    'project',
+    `${JSON.stringify(project)} holds nothing in the archive (no workflow, credential, data table, variable or folder): nothing would be restored`,
+  );
+}
+
 export function versionsUnknown(why: readonly string[]): InvalidOptionError {
   return new InvalidOptionError(
     'requireSameMinor',

@@ -15,7 +15,11 @@ export type { CountedResource, RestoreStep } from '../kinds/index.js';
 
 /** A warning about one object the run failed to put in place (retried by the next run). */
 export function isObjectFailure(warning: RestoreWarning): boolean {
-  return warning.code === 'restore-failed' || warning.code === 'missing-after-restore';
+  return (
+    warning.code === 'restore-failed' ||
+    warning.code === 'missing-after-restore' ||
+    warning.code === 'not-running-after-restore'
+  );
 }
 
 export const LEDGER_FORMAT = 'n8n-ark-restore-ledger';

@@ -4,6 +4,7 @@
  * (rather than copying object by object) means a migration is exactly as safe and as resumable as a
  * restore, and the archive can be kept as the record of what was moved.
  */
+
 import { openArchiveAt } from '../archive/access.js';
 import { type BackupResult, runBackup } from '../backup/run.js';
 import type {
@@ -21,6 +22,7 @@ import type {
 } from '../ports.js';
 import { migrateIntoItself } from './errors.js';
 import { runRestore } from './run.js';
+import type { TargetLocks } from './target-lock.js';
 import type { RestoreOptions, RestoreRun } from './types.js';
 
 export interface MigrateDeps {
@@ -36,6 +38,8 @@ export interface MigrateDeps {
   ledgerStoreFor: (archiveLocation: string) => LedgerStore;
   /** Who holds the restore half's ledger lock. */
   lockOwner?: LockOwner;
+  /** Where the restore half holds the target's lock (one restore per target). */
+  targetLocks?: TargetLocks;
   secrets?: SecretSource;
   clock: Clock;
   logger: Logger;
@@ -75,6 +79,7 @@ export async function runMigrate(deps: MigrateDeps, options: MigrateOptions): Pr
         api: deps.target,
         ledgerStore: deps.ledgerStoreFor(backup.archive.location),
         ...(deps.lockOwner ? { lockOwner: deps.lockOwner } : {}),
+        ...(deps.targetLocks ? { targetLocks: deps.targetLocks } : {}),
         ...(deps.targetCapabilities ? { capabilities: deps.targetCapabilities } : {}),
         ...(deps.secrets ? { secrets: deps.secrets } : {}),
         clock: deps.clock,

@@ -59,13 +59,19 @@ const resources = z
   )
   .min(1, { error: `must name at least one of ${resourceList}` });
 
-/** Source project name → target project name, given as an object, taken as a Map. */
+/**
+ * Source project name → target project name, given as an object, taken as a Map. Its entries are
+ * read as they are (a project named `__proto__` is a name, not lost to the object's prototype).
+ */
 const projectMap = z
-  .record(z.string(), z.string(), {
-    error: (issue) => `must map source project names to target project names, not ${quoted(issue.input)}`,
-  })
+  .preprocess(
+    (value) => (isPlainRecord(value) ? new Map(Object.entries(value)) : value),
+    z.map(z.string(), z.string(), {
+      error: (issue) => `must map source project names to target project names, not ${quoted(issue.input)}`,
+    }),
+  )
   .superRefine((map, context) => {
-    for (const [from, to] of Object.entries(map)) {
+    for (const [from, to] of map) {
       if (!from.trim()) context.addIssue({ code: 'custom', message: 'maps a source project with no name' });
       else if (!to.trim())
         context.addIssue({
@@ -74,7 +80,11 @@ const projectMap = z
         });
     }
   })
-  .transform((map): ReadonlyMap<string, string> => new Map(Object.entries(map)));
+  .transform((map): ReadonlyMap<string, string> => map);
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map);
+}
 
 const rowBatchSize = z
   .number({ error: rowBatchProblem })

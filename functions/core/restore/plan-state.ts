@@ -3,12 +3,15 @@
  * as summaries (the one read of workflows.ndjson a plan makes), and the target's current state.
  * Each kind is read as it declares (kinds/kind.ts: `summarize`, `readTarget`, its listing).
  */
+import type { RecordPlace } from '../archive/check.js';
 import type { OpenedArchive } from '../archive/format.js';
+import { parseArchiveJson } from '../archive/json-text.js';
 import { inProject, unavailableReason } from '../instance/read.js';
 import { collect } from '../json.js';
 import { EVERY_KIND, type SourceState, type TargetState } from '../kinds/index.js';
 import { type Kind, type TargetRead, Unavailable } from '../kinds/kind.js';
 import type { N8nApi } from '../ports.js';
+import { LargeRecords } from './body-limit.js';
 
 export type { SourceState, TargetState } from '../kinds/index.js';
 
@@ -21,25 +24,37 @@ const KIND_OF_RESOURCE = new Map(EVERY_KIND.map((kind) => [kind.resource, kind])
  */
 export class SourceCollector {
   private readonly records = new Map<string, unknown[]>(EVERY_KIND.map((kind) => [kind.resource, []]));
+  private readonly large = new LargeRecords();
 
-  /** Takes one record of an archive entry; entries that are no kind's own are not part of the state. */
-  add(resource: string, record: unknown): void {
+  /**
+   * Takes one record of an archive entry; entries that are no kind's own are not part of the state,
+   * but a record of any entry a restore writes is weighed when its line is large (`place`).
+   */
+  add(resource: string, record: unknown, place?: RecordPlace): void {
     const kind = KIND_OF_RESOURCE.get(resource);
     if (kind) this.records.get(resource)?.push(kind.summarize ? kind.summarize(record) : record);
+    if (place) this.large.weigh(resource, record, place);
   }
 
   /** The records were judged against their kinds' schemas on the way in: from here on they are typed. */
   result(archive: OpenedArchive): SourceState {
     const skipped = new Map(archive.manifest.skipped.map((s) => [s.resource, s.reason]));
-    return { ...Object.fromEntries(this.records), skipped } as SourceState;
+    const records = Object.fromEntries(this.records) as unknown as SourceState;
+    return { ...records, skipped, large: this.large.found };
   }
 }
 
+/** Reads the kinds' own entries (not rows: a plan made without the verifying pass weighs no row). */
 export async function readSource(archive: OpenedArchive): Promise<SourceState> {
   const collector = new SourceCollector();
   for (const entry of archive.manifest.entries) {
     if (!KIND_OF_RESOURCE.has(entry.resource)) continue;
-    for await (const record of archive.records(entry.name)) collector.add(entry.resource, record);
+    let line = 0;
+    for await (const text of archive.lines(entry.name)) {
+      line += 1;
+      const record = parseArchiveJson(text, entry.name, `${entry.name} line ${line}`);
+      collector.add(entry.resource, record, { entry, line, bytes: Buffer.byteLength(text) });
+    }
   }
   return collector.result(archive);
 }

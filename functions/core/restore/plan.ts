@@ -13,6 +13,7 @@ import type { KindPlanOptions, PlanContext, ProjectScope } from '../kinds/kind.j
 import type { ConflictPolicy } from '../kinds/shared/conflict-policy.js';
 import { type Logger, type N8nApi, type Progress, silentLogger, silentProgress } from '../ports.js';
 import { checkReferences } from '../references/restore-check.js';
+import { judgeBodySizes } from './body-limit.js';
 import { readSource, readTarget, type SourceState, type TargetState } from './plan-state.js';
 import { carryOver } from './rounds.js';
 import { type Selection, selectObjects } from './selection.js';
@@ -70,6 +71,10 @@ export async function planRestore(
   checkReferences(context);
   const plan = context.toPlan();
   for (const kind of EVERY_KIND) await kind.detail?.finishPlan?.(context, plan);
+  await judgeBodySizes(plan, api, state.large ?? [], {
+    note: (text) => plan.notes.push(text),
+    warn: (warning) => plan.warnings.push(warning),
+  });
   logger.info('restore planned', {
     target: api.baseUrl,
     entries: plan.entries.length,
@@ -93,7 +98,15 @@ export function createPlanContext(
 
 /** What the kinds plan by: the restore's options and, in a later round, what the earlier runs did. */
 function kindPlanOptions(options: PlanOptions, earlier: EarlierRestore | undefined): KindPlanOptions {
-  return earlier ? { ...options, earlier: { activated: earlier.activated } } : options;
+  return earlier
+    ? {
+        ...options,
+        earlier: {
+          activated: earlier.activated,
+          ...(earlier.rewrite ? { rewrite: earlier.rewrite } : {}),
+        },
+      }
+    : options;
 }
 
 /** The planning context the kinds share: selection, where projects land, and the growing plan. */

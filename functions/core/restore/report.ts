@@ -52,7 +52,7 @@ export function finishedAgainReport(ledger: RestoreLedger, durationMs: number): 
     warnings: [
       {
         code: 'already-restored',
-        message: `This restore finished earlier (ledger ${ledger.description}); nothing was written. Run it with other options (another selection, activation) or with the secrets of its stubs to add what they need; move the ledger away to restore afresh.`,
+        message: `This restore finished earlier (ledger ${ledger.description}), and the target still holds and runs what it wrote (checked now); nothing was written. Run it with other options (another selection, activation) or with the secrets of its stubs to add what they need; move the ledger away to restore afresh.`,
       },
       ...ledger.state.warnings.filter((w) => w.code === 'conflict'),
     ],
@@ -71,7 +71,7 @@ export function planReport(plan: RestorePlan, durationMs: number): RestoreReport
   const bucketOf = { create: 'created', update: 'updated', skip: 'skipped', conflict: 'failed' } as const;
   const idMap = emptyIdMap();
   for (const entry of plan.entries) {
-    counts[bucketOf[entry.action]][entry.resource] += 1;
+    counts[entry.refusedBy ? 'failed' : bucketOf[entry.action]][entry.resource] += 1;
     if (entry.targetId && entry.action !== 'conflict') idMap[entry.resource][entry.sourceId] = entry.targetId;
     const also = kindOf(entry.resource).plannedCounts?.(entry);
     if (also) counts[also.bucket][also.resource] += also.count;

@@ -8,17 +8,29 @@
 import { checkArchiveContent } from '../archive/check.js';
 import { RestoreError } from '../errors.js';
 import { assertRestoreScopes } from '../instance/doctor.js';
+import type { RestoreResource } from '../kinds/index.js';
 import { EVERY_KIND } from '../kinds/index.js';
 import type { RoundReason } from '../kinds/kind.js';
 import type { N8nApi } from '../ports.js';
-import { applySteps } from './apply.js';
+import { applySteps, createApplyContext } from './apply.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
 import { archiveFailedVerification, unfinishedWithOtherOptions } from './errors.js';
 import { RestoreLedger } from './ledger.js';
 import { manifestDigest, planRestore } from './plan.js';
 import { SourceCollector, type SourceState } from './plan-state.js';
 import { finishedAgainReport, planReport, reportOf, resumeReport } from './report.js';
-import { describeRound, earlierOf, type Round, roundOf, sameRound } from './rounds.js';
+import {
+  describeRound,
+  earlierOf,
+  lostReason,
+  lostSince,
+  OVERWRITE_AGAIN,
+  type Round,
+  rewriteOf,
+  roundOf,
+  sameRound,
+} from './rounds.js';
+import { holdTarget } from './target-lock.js';
 import type {
   ApplyOptions,
   RestoreDeps,
@@ -30,12 +42,17 @@ import type {
 
 export async function runRestore(deps: RestoreDeps, options: RestoreOptions = {}): Promise<RestoreRun> {
   // One restore per ledger: a second one started on it writes nothing (LedgerLockedError).
-  const lock =
-    !options.run?.dryRun && deps.lockOwner && deps.ledgerStore.lock
-      ? await deps.ledgerStore.lock(deps.lockOwner)
-      : undefined;
+  const owner = options.run?.dryRun ? undefined : deps.lockOwner;
+  const lock = owner && deps.ledgerStore.lock ? await deps.ledgerStore.lock(owner) : undefined;
   try {
-    return await restoreHoldingLedger(deps, options);
+    // One restore per target, whatever its ledger (target-lock.ts).
+    const target =
+      owner && deps.targetLocks ? await holdTarget(deps.targetLocks, owner, deps.api.baseUrl) : undefined;
+    try {
+      return await restoreHoldingLedger(deps, options);
+    } finally {
+      await target?.release();
+    }
   } finally {
     await lock?.release();
   }
@@ -58,12 +75,14 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   const answered = existing && execution ? await sliceOn(existing, execution, elapsed()) : undefined;
   if (answered) return answered;
   if (existing) {
-    const next = await nextRound(existing, deps, round);
+    // A ledger is a memory, not a proof: a finished restore reads the target once to see that
+    // what it wrote is still there and still runs, and writes again what is not.
+    const lost = existing.finished ? await lostSince(existing, deps) : [];
+    const next = await nextRound(existing, deps, options, round, lost);
     if (next) return planNextRound(existing, deps, options, round, next, started);
-    if (options.run?.dryRun) {
-      // What running the same command would do now: continue this ledger, not plan afresh.
+    // A dry run: what running the same command would do now, continue this ledger, not plan afresh.
+    if (options.run?.dryRun)
       return { done: false, plan: existing.state.plan, report: resumeReport(existing, elapsed()) };
-    }
     if (existing.finished) {
       deps.logger.info('restore already finished; nothing to do', { ledger: existing.description });
       return { done: true, plan: existing.state.plan, report: finishedAgainReport(existing, elapsed()) };
@@ -80,6 +99,10 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
       existing.retryFailed();
     }
     deps.logger.info('resuming restore', { ledger: existing.description, runs: existing.state.runs });
+    // What this run is asked to do before writing (--install-community-packages given now): the
+    // packages its plan named are installed, so what waited for them is published.
+    await refuseWithoutScopes(deps, existing.state.plan, options);
+    await beforeFirstWrite(deps, existing.state.plan, options);
     return applyWithLedger(existing.state.plan, deps, options, existing, started);
   }
   const plan = await planRestore(deps.archive, deps.api, options, {
@@ -98,13 +121,16 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
 
 /**
  * Why a restore with this ledger plans again (a new round), or undefined to go on with its plan. A
- * finished one plans again when run with other options or once secrets for its stubs are known; an
- * unfinished one run with other options is refused: what it started must end first.
+ * finished one plans again when run with other options, once secrets for its stubs are known, when
+ * the target lost what it wrote (or does not run it), or when `--on-conflict overwrite` asks again;
+ * an unfinished one run with other options is refused: what it started must end first.
  */
 async function nextRound(
   ledger: RestoreLedger,
   deps: RestoreDeps,
+  options: RestoreOptions,
   round: Round,
+  lost: readonly MissingObject[],
 ): Promise<NextRound | undefined> {
   const recorded = ledger.state.round;
   const otherOptions = recorded !== undefined && !sameRound(recorded, round);
@@ -128,16 +154,26 @@ async function nextRound(
     });
     if (reason) reasons.push(reason);
   }
+  if (lost.length > 0) reasons.push(lostReason(lost));
+  const overwrite = options.conflicts?.onConflict === 'overwrite';
+  if (overwrite) reasons.push(OVERWRITE_AGAIN);
   const scopes = reasons.flatMap((reason) => reason.scopes);
   const detail = reasons.map((reason) => reason.detail).join('; ');
+  const again = { rewrite: rewriteOf(ledger, lost), overwrite };
   if (otherOptions)
     return {
       why: `run again with other options (${describeRound(round)}; before: ${describeRound(recorded)})`,
       detail,
       scopes,
+      ...again,
     };
   return reasons.length > 0
-    ? { why: `run again now that ${reasons.map((reason) => reason.why).join(' and ')}`, detail, scopes }
+    ? {
+        why: `run again now that ${reasons.map((reason) => reason.why).join(' and ')}`,
+        detail,
+        scopes,
+        ...again,
+      }
     : undefined;
 }
 
@@ -146,6 +182,9 @@ interface NextRound {
   why: string;
   detail: string;
   scopes: readonly string[];
+  /** What the earlier runs wrote that the target holds but does not run as written (written again). */
+  rewrite: Map<RestoreResource, Map<string, string>>;
+  overwrite: boolean;
 }
 
 /** Plans a finished restore again, keeping what its runs wrote, and applies the new plan (unless a dry run). */
@@ -154,15 +193,16 @@ async function planNextRound(
   deps: RestoreDeps,
   options: RestoreOptions,
   round: Round,
-  { why, detail, scopes }: NextRound,
+  next: NextRound,
   started: number,
 ): Promise<RestoreRun> {
+  const { why, detail, scopes } = next;
   deps.logger.info('restore finished earlier; planning again against the target', {
     ledger: ledger.description,
     why,
   });
   const plan = await planRestore(deps.archive, deps.api, options, {
-    earlier: earlierOf(ledger),
+    earlier: { ...earlierOf(ledger), rewrite: next.rewrite, overwrite: next.overwrite },
     logger: deps.logger,
     progress: deps.progress,
   });
@@ -257,20 +297,36 @@ export async function applyRestore(
   return (await applyWithLedger(ledger.state.plan, deps, options, ledger, started)).report;
 }
 
-/** What the closing check found missing fails, by name; a created one is forgotten so a re-run creates it again. */
+/**
+ * What the closing check found fails, by name. A created object the target lacks is forgotten, so a
+ * re-run creates it again; one there but not running as written keeps its id, and the re-run writes
+ * and publishes it again.
+ */
 async function recordMissing(ledger: RestoreLedger, missing: MissingObject[]): Promise<void> {
   for (const object of missing) {
     const entry = ledger.state.plan.entries.find(
       (e) => e.resource === object.resource && e.sourceId === object.sourceId,
     );
-    if (entry?.action === 'create') ledger.forgetId(object.resource, object.sourceId);
+    const absent = object.finding === 'missing' || object.finding === 'renamed';
+    if (entry?.action === 'create' && absent) ledger.forgetId(object.resource, object.sourceId);
     ledger.markFailed(object.resource, object.sourceId);
     ledger.count('failed', object.resource);
-    ledger.warn({
-      code: 'missing-after-restore',
-      resource: object.resource,
-      message: `${object.resource} "${object.name}" is not in the target after the restore (${object.why}); run the restore again to write it`,
-    });
+    ledger.warn(
+      absent
+        ? {
+            code: 'missing-after-restore',
+            resource: object.resource,
+            message: `${object.resource} "${object.name}" is not in the target after the restore (${object.why}); run the restore again to write it`,
+          }
+        : {
+            code: 'not-running-after-restore',
+            resource: object.resource,
+            ...(object.resource === 'workflows'
+              ? { workflow: { id: object.sourceId, name: object.name } }
+              : {}),
+            message: `${object.resource} "${object.name}" does not run on the target as restored: ${object.why}`,
+          },
+    );
   }
   if (missing.length > 0) await ledger.save();
 }
@@ -282,7 +338,9 @@ async function verifyOrRefuse(deps: RestoreDeps): Promise<SourceState> {
   deps.progress.done('verify archive', report.ok ? `${report.entriesChecked} entries OK` : 'FAILED');
   const collector = new SourceCollector();
   const problems = report.ok
-    ? await checkArchiveContent(deps.archive, (resource, record) => collector.add(resource, record))
+    ? await checkArchiveContent(deps.archive, (resource, record, place) =>
+        collector.add(resource, record, place),
+      )
     : report.problems;
   if (problems.length > 0) throw archiveFailedVerification(problems);
   return collector.result(deps.archive);
@@ -296,10 +354,11 @@ async function applyWithLedger(
   started: number,
 ): Promise<RestoreRun> {
   ledger.beginRun();
-  const done = await applySteps(plan, deps, options, ledger);
+  const ctx = createApplyContext(plan, deps, options, ledger);
+  const done = await applySteps(plan, deps, options, ledger, ctx);
   if (done) {
     deps.progress.start('closing check');
-    await recordMissing(ledger, await closingCheck(plan, deps.api, ledger));
+    await recordMissing(ledger, await closingCheck(ctx, ledger));
     await ledger.finish();
     deps.progress.done('closing check', ledger.finished ? 'complete' : 'incomplete');
   }

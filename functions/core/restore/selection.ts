@@ -6,7 +6,7 @@
 import { EVERY_KIND, kindOf, type RestoreResource } from '../kinds/index.js';
 import type { FindSource, Kind, Need } from '../kinds/kind.js';
 import type { WorkflowSummary } from '../kinds/workflows/index.js';
-import { noSuchProject } from './errors.js';
+import { chosesNothing, noSuchProject, projectHoldsNothing } from './errors.js';
 import type { SourceState } from './plan-state.js';
 
 export interface Selection {
@@ -72,6 +72,7 @@ export function selectObjects(source: SourceState, choice: WorkflowChoice): Sele
   };
   for (const w of chosen) set('workflows').add(w.id);
   if (sourceProject) chooseProjectObjects(source, sourceProject.id, set);
+  refuseEmptyChoice(source, choice, chosen, selection, sourceProject);
   pullInCallees(source, chosen, set('workflows'), selection.pulledIn);
   pullInDependencies(source, selection, set);
   const described = [
@@ -86,6 +87,52 @@ export function selectObjects(source: SourceState, choice: WorkflowChoice): Sele
   );
   if (!sourceProject) selection.notes.push(...leftOutWithoutProject(source));
   return selection;
+}
+
+/** A selection that chooses nothing is a mistake to say, not a restore of nothing (exit 2). */
+function refuseEmptyChoice(
+  source: SourceState,
+  { tag, workflow }: WorkflowChoice,
+  chosen: readonly WorkflowSummary[],
+  selection: Selection,
+  project: { name: string } | undefined,
+): void {
+  if (chosen.length > 0) return;
+  const within = tag !== undefined && workflow !== undefined ? undefined : project?.name;
+  const tags = source.workflows.flatMap((w) => w.tagNames);
+  const names = source.workflows.map((w) => w.name);
+  if (tag !== undefined && !tags.includes(tag))
+    throw chosesNothing('tag', tag, nearestNames(tag, tags), within);
+  if (workflow !== undefined)
+    throw chosesNothing('workflow', workflow, nearestNames(workflow, names), within);
+  if (tag !== undefined) throw chosesNothing('tag', tag, [], project?.name);
+  if (project && [...selection.ids.values()].every((ids) => ids.size === 0))
+    throw projectHoldsNothing(project.name);
+}
+
+/** The (at most three) names nearest to what was asked, by edit distance, case and wildcards aside. */
+export function nearestNames(asked: string, names: readonly string[], count = 3): string[] {
+  const wanted = asked.toLowerCase().replace(/[*?]/g, '');
+  return [...new Set(names)]
+    .map((name) => ({ name, distance: editDistance(wanted, name.toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+    .slice(0, count)
+    .map(({ name }) => name);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1)
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 /** What a kind says when a selection without --project leaves its objects out (variables). */

@@ -2,6 +2,7 @@
  * The restore's vocabulary: what a run reports, and the options and ports a restore is given. What
  * a plan says per object is the kinds' (kinds/shared/plan-records.ts), re-exported here.
  */
+
 import type { OpenedArchive } from '../archive/format.js';
 import type { RestoreResource } from '../kinds/index.js';
 import type { RestorePlan, RestoreWarning } from '../kinds/kind.js';
@@ -17,6 +18,7 @@ import type {
 } from '../ports.js';
 import type { CheckpointPolicy, Counts, CredentialAwaitingSecret } from './ledger-state.js';
 import type { GroupedRestoreOptions } from './options.js';
+import type { TargetLocks } from './target-lock.js';
 
 export type { PlannedRows } from '../kinds/data-tables/index.js';
 export type { PlanAction, PlanEntry, RestorePlan, RestoreWarning } from '../kinds/kind.js';
@@ -57,6 +59,13 @@ export interface EarlierRestore {
   written: Map<RestoreResource, Map<string, string>>;
   /** Whether those runs published what was active (false after `--no-activate`). */
   activated: boolean;
+  /**
+   * What they wrote that the target holds but does not run as written (a workflow unpublished, a
+   * webhook of it not registered): resource → source id → target id, written again over that object.
+   */
+  rewrite?: Map<RestoreResource, Map<string, string>>;
+  /** `--on-conflict overwrite` asked again: what they wrote is overwritten where it differs from the archive. */
+  overwrite?: boolean;
 }
 
 export interface RestoreDeps {
@@ -72,6 +81,10 @@ export interface RestoreDeps {
   progress: Progress;
   /** Who this restore is, to hold the ledger's lock (one restore per ledger); without it no lock is taken. */
   lockOwner?: LockOwner;
+  /** Where the target's lock is held (one restore per target, target-lock.ts); without it none is taken. */
+  targetLocks?: TargetLocks;
+  /** Waits between polls of the closing check (a webhook registers a moment after its publish); default a timer. */
+  pause?: (ms: number) => Promise<void>;
 }
 
 export interface RestoreReport {

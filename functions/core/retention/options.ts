@@ -3,9 +3,9 @@
  * the prune Lambda's event (whose counts come as one `keep` object, as cdk.json's `retention`).
  */
 import { z } from 'zod';
-import { INSTANCE_NAME } from '../backup/options.js';
+import { instanceName } from '../instance/name.js';
 import type { OptionTable } from '../options/table.js';
-import { nonEmptyText, onOff, textOption } from '../options/values.js';
+import { onOff, textOption } from '../options/values.js';
 import { MAX_RULE_COUNT, RETENTION_RULES, type RetentionRule } from './policy.js';
 
 const countProblem = (issue: { input?: unknown }) =>
@@ -22,11 +22,8 @@ const ruleFlag = (help: string) =>
 
 export const PRUNE_OPTIONS = {
   instance: {
-    schema: z.string().regex(INSTANCE_NAME, {
-      error: (issue) =>
-        `${JSON.stringify(issue.input)}: use letters, digits, '.', '_' or '-' (up to 63), as backup names them`,
-    }),
-    event: { schema: nonEmptyText, required: true },
+    schema: instanceName,
+    event: { schema: instanceName, required: true },
     flag: { value: '<name>', required: true },
     help: 'whose archives to prune',
   },

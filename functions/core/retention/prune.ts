@@ -6,6 +6,7 @@
 
 import { verifyArchive } from '../archive/verify.js';
 import { mapOrdered, present } from '../async-iterables.js';
+import { ArchiveKeyError } from '../errors.js';
 import type {
   ArchiveRef,
   Clock,
@@ -41,6 +42,11 @@ export interface PruneReport {
   policy: Required<RetentionPolicy>;
   /** The newest archive that passed verification (null when the instance has no archive). */
   newestVerified: string | null;
+  /**
+   * That archive is encrypted and the prune was given no key (it needs none): what could be checked
+   * without one passed — the encryption's header and a length the format can have — not its contents.
+   */
+  newestVerifiedWithoutKey: boolean;
   /** Archives newer than that one which failed verification, with the first problem. */
   failedVerification: { archive: string; problem: string }[];
   /** Newest first. */
@@ -75,6 +81,7 @@ export async function runPrune(deps: PruneDeps, options: PruneOptions): Promise<
     dryRun: options.dryRun === true,
     policy: options.policy,
     newestVerified: null,
+    newestVerifiedWithoutKey: false,
     failedVerification: [],
     kept: [],
     deleted: [],
@@ -118,18 +125,36 @@ async function findNewestVerified(
   report: PruneReport,
 ): Promise<ArchiveRef> {
   for (const archive of archives) {
-    const verdict = await verifyArchive(deps.store, archive.location, deps.openReader);
+    const verdict = await verifyOrCheckSealed(deps, archive.location);
     if (verdict.ok) {
       report.newestVerified = archive.location;
+      report.newestVerifiedWithoutKey = verdict.withoutKey;
       return archive;
     }
-    const first = verdict.problems[0];
-    report.failedVerification.push({
-      archive: archive.location,
-      problem: first ? `${first.entry}: ${first.problem}` : 'failed verification',
-    });
+    report.failedVerification.push({ archive: archive.location, problem: verdict.problem });
   }
   throw noneVerified(archives.length, report);
+}
+
+/**
+ * The archive verified; an encrypted one the prune has no key for (a prune needs none) is judged
+ * by what can be checked without it. A key that does not open it still fails the prune (exit 2).
+ */
+async function verifyOrCheckSealed(
+  deps: PruneDeps,
+  location: string,
+): Promise<{ ok: true; withoutKey: boolean } | { ok: false; problem: string }> {
+  try {
+    const verdict = await verifyArchive(deps.store, location, deps.openReader);
+    if (verdict.ok) return { ok: true, withoutKey: false };
+    const first = verdict.problems[0];
+    return { ok: false, problem: first ? `${first.entry}: ${first.problem}` : 'failed verification' };
+  } catch (error) {
+    if (!(error instanceof ArchiveKeyError) || error.reason !== 'missing') throw error;
+    return error.structure === 'intact'
+      ? { ok: true, withoutKey: true }
+      : { ok: false, problem: `(encrypted, no key given) ${error.structure.problem}` };
+  }
 }
 
 /** A restore from this archive that a re-run would continue: its ledger is locked or not `done`. */

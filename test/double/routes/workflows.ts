@@ -418,6 +418,9 @@ function publish(ctx: Context): ReturnType<typeof ok> {
       400,
       `Cannot publish workflow: ${problems.join('; ')}. Please publish all referenced sub-workflows first.`,
     );
+  // A webhook another published workflow holds (registered, not merely published): 409, left unpublished.
+  if (state.webhooks.conflict(workflow.id, workflow.nodes))
+    throw new ApiError(409, 'There is a conflict with one of the webhooks.');
   state.publishWorkflow(workflow);
   // A name or description given to publish names the version in the history (unlicensed too).
   const named = ctx.body as { name?: unknown; description?: unknown } | undefined;

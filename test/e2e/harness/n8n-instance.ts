@@ -165,7 +165,12 @@ export function e2eDatabase(): N8nDatabase {
 
 export async function startN8n(
   name: string,
-  options: { readinessTimeoutMs?: number; database?: N8nDatabase } = {},
+  options: {
+    readinessTimeoutMs?: number;
+    database?: N8nDatabase;
+    /** n8n settings besides the harness's own, e.g. `{ N8N_PAYLOAD_SIZE_MAX: '1' }`. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RealN8n> {
   if (!n8nInstalled()) throw new Error('n8n is not installed: run `npm run e2e:setup` first');
   const database = options.database ?? e2eDatabase();
@@ -199,6 +204,7 @@ export async function startN8n(
       N8N_RUNNERS_BROKER_PORT: String(brokerPort),
       N8N_DISABLED_MODULES: 'mcp-registry',
       N8N_LOG_LEVEL: 'info',
+      ...options.env,
     },
   });
   const stop = async () => {

@@ -78,6 +78,8 @@ async function install(ctx: ApplyContext): Promise<void> {
 export const communityPackagesKind = {
   resource: RESOURCE,
   restored: true,
+  // Archives written before n8n-ark recorded it lack it without saying why, and still verify.
+  recordedSince: '0.1.0',
   entries: {
     [RESOURCE]: {
       name: 'community-packages.ndjson',

@@ -46,15 +46,23 @@ import type {
   N8nVersionAnswer,
   NodeTypesAnswer,
   PackagedWorkflow,
+  WebhookRegistration,
 } from '../../../functions/core/ports.js';
+import { notRegisteredMessage } from '../../double/webhook-answers.js';
+import { WebhookRegistry } from '../../double/webhooks.js';
 import {
   N8N_IGNORED_SETTINGS_KEYS,
   N8N_IGNORED_WORKFLOW_KEYS,
   refusedWorkflowKey,
 } from './n8n-write-rules.js';
 
+/** n8n's default N8N_PAYLOAD_SIZE_MAX: 16 MiB (its endpoints config). */
+const DEFAULT_PAYLOAD_SIZE_MAX = 16 * 1024 * 1024;
+
 export interface MemoryN8nOptions {
   baseUrl?: string;
+  /** N8N_PAYLOAD_SIZE_MAX in bytes: a larger request body is refused with 413. Default 16 MiB. */
+  payloadSizeMax?: number;
   /** Licensed features; default all. */
   licensed?: { projects?: boolean; variables?: boolean; folders?: boolean; sharing?: boolean };
   /** Users of the instance; the first is the owner (the API key's user). */
@@ -145,6 +153,10 @@ export class MemoryN8n implements N8nApi {
   private readonly missingScopes: readonly string[];
   private readonly noHistoryRoute: boolean;
   private readonly readOnly: boolean;
+  /** N8N_PAYLOAD_SIZE_MAX in bytes; writable, as an operator raises it between runs. */
+  payloadSizeMax: number;
+  /** Body-limit probes (they write nothing). */
+  bodyProbes = 0;
   private nextId = 1;
   private nextRowId = 1;
   private savedVersions = 0;
@@ -159,6 +171,7 @@ export class MemoryN8n implements N8nApi {
     this.missingScopes = options.missingScopes ?? [];
     this.noHistoryRoute = options.noHistoryRoute ?? false;
     this.readOnly = options.readOnly ?? false;
+    this.payloadSizeMax = options.payloadSizeMax ?? DEFAULT_PAYLOAD_SIZE_MAX;
     this.licensed = { projects: true, variables: true, folders: true, sharing: true, ...options.licensed };
     for (const u of options.users ?? [
       { email: 'owner@example.com', firstName: 'Olga', lastName: 'Owner', role: 'global:owner' },
@@ -216,6 +229,17 @@ export class MemoryN8n implements N8nApi {
   private scoped(scope: string, path: string, method = 'GET'): void {
     if (this.missingScopes.includes(scope))
       throw new MissingScopeError(`The API key lacks ${scope}`, { status: 403, method, path, scope });
+  }
+
+  /** n8n's body parser refuses a body over N8N_PAYLOAD_SIZE_MAX before any handler (413). */
+  private withinPayloadLimit(body: unknown, method: string, path: string): void {
+    if (Buffer.byteLength(JSON.stringify(body)) > this.payloadSizeMax)
+      throw new N8nApiError('request entity too large', { status: 413, method, path });
+  }
+
+  async acceptsBodyOf(bytes: number): Promise<boolean> {
+    this.bodyProbes += 1;
+    return bytes <= this.payloadSizeMax;
   }
 
   private badRequest(message: string, method: string, path: string): N8nApiError {
@@ -290,6 +314,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async createWorkflow(body: WorkflowWrite): Promise<Workflow> {
+    this.withinPayloadLimit(body, 'POST', '/workflows');
     this.checkWorkflowBody(body, 'POST', '/workflows');
     if (body.projectId && !this.projects.some((p) => p.id === body.projectId)) {
       throw new NotFoundError('project not found', { status: 404, method: 'POST', path: '/workflows' });
@@ -434,8 +459,13 @@ export class MemoryN8n implements N8nApi {
     );
   }
 
-  async updateWorkflow(id: string, body: WorkflowWrite): Promise<Workflow> {
+  async updateWorkflow(
+    id: string,
+    body: WorkflowWrite,
+    options: { publishIfActive?: boolean } = {},
+  ): Promise<Workflow> {
     const path = `/workflows/${id}`;
+    this.withinPayloadLimit(body, 'PUT', path);
     this.checkWorkflowBody(body, 'PUT', path);
     const workflow = this.workflow(id);
     if (workflow.isArchived) throw this.badRequest('Cannot update an archived workflow.', 'PUT', path);
@@ -444,11 +474,48 @@ export class MemoryN8n implements N8nApi {
     const before = structuredClone(graph(workflow));
     Object.assign(workflow, this.content(body));
     if (!isDeepStrictEqual(before, graph(workflow))) this.saveVersion(workflow);
+    // A PUT on a published workflow publishes the new content too, unless told not to.
+    if (workflow.active && options.publishIfActive !== false) this.setPublished(workflow);
     return structuredClone(workflow);
+  }
+
+  /** The workflow's current content becomes what runs: its published version, and its webhooks. */
+  private setPublished(workflow: Workflow): void {
+    workflow.active = true;
+    workflow.activeVersionId = workflow.versionId ?? null;
+    workflow.activeVersion = {
+      versionId: workflow.versionId,
+      workflowId: workflow.id,
+      nodes: structuredClone(workflow.nodes),
+      connections: structuredClone(workflow.connections),
+    };
+    this.webhooks.register(workflow.id, workflow.nodes as unknown as JsonObject[]);
+  }
+
+  private setUnpublished(workflow: Workflow): void {
+    workflow.active = false;
+    workflow.activeVersionId = null;
+    workflow.activeVersion = null;
+    this.webhooks.unregister(workflow.id);
+  }
+
+  /** Production webhooks of published workflows (n8n's rules, as the HTTP double states them). */
+  readonly webhooks = new WebhookRegistry();
+
+  async webhookRegistration(
+    _endpoint: 'webhook' | 'form',
+    path: string,
+    method: string,
+  ): Promise<WebhookRegistration> {
+    const methods = this.webhooks.methodsOn(path);
+    return methods.includes(method)
+      ? { registered: true, methods }
+      : { registered: false, message: notRegisteredMessage(path, method, methods) };
   }
 
   async deleteWorkflow(id: string): Promise<void> {
     this.write(`DELETE /workflows/${id}`);
+    this.webhooks.unregister(id);
     this.workflows.splice(this.workflows.indexOf(this.workflow(id)), 1);
     this.history.delete(id);
   }
@@ -459,7 +526,7 @@ export class MemoryN8n implements N8nApi {
       throw this.badRequest('Workflow is already archived', 'POST', `/workflows/${id}/archive`);
     this.write(`POST /workflows/${id}/archive`);
     workflow.isArchived = true;
-    workflow.active = false;
+    this.setUnpublished(workflow);
     this.saveVersion(workflow);
   }
 
@@ -501,13 +568,19 @@ export class MemoryN8n implements N8nApi {
     const hasTrigger = workflow.nodes.some((n) => /trigger|webhook/i.test(n.type));
     if (!hasTrigger)
       throw this.badRequest('Workflow has no node to start the workflow', 'POST', `/workflows/${id}/publish`);
+    if (this.webhooks.conflict(id, workflow.nodes as unknown as JsonObject[]))
+      throw new ConflictError('There is a conflict with one of the webhooks.', {
+        status: 409,
+        method: 'POST',
+        path: `/workflows/${id}/publish`,
+      });
     this.write(`POST /workflows/${id}/publish`);
-    workflow.active = true;
+    this.setPublished(workflow);
   }
 
   async unpublishWorkflow(id: string): Promise<void> {
     this.write(`POST /workflows/${id}/unpublish`);
-    this.workflow(id).active = false;
+    this.setUnpublished(this.workflow(id));
   }
 
   async transferWorkflow(id: string, destinationProjectId: string): Promise<void> {
@@ -627,6 +700,7 @@ export class MemoryN8n implements N8nApi {
   }
 
   async insertDataTableRows(dataTableId: string, rows: DataTableRow[]): Promise<number> {
+    this.withinPayloadLimit({ data: rows, returnType: 'count' }, 'POST', `/data-tables/${dataTableId}/rows`);
     const table = this.dataTables.find((t) => t.id === dataTableId);
     if (!table)
       throw new NotFoundError('data table not found', {

@@ -41,6 +41,15 @@ export interface N8nContents {
   noHistoryRoute?: boolean;
 }
 
+/** Workflows as n8n lists them, each owned by a team project the contents hold too. */
+export function ownedWorkflows(...workflows: Workflow[]): Pick<N8nContents, 'projects' | 'workflows'> {
+  const project: Project = { id: 'pOps000000000001', name: 'Ops', type: 'team' };
+  return {
+    projects: [project],
+    workflows: workflows.map((w) => ({ ...w, shared: [{ role: 'workflow:owner', projectId: project.id }] })),
+  };
+}
+
 export function memoryN8nHolding(contents: N8nContents): MemoryN8n {
   const n8n = new MemoryN8n({
     users: [],

@@ -73,18 +73,21 @@ async function sourceWithCommunityNode(): Promise<MemoryArchive> {
   return archive;
 }
 
+/** Deps of one restore command (one ledger): each runRestore with them is one run of it. */
+function oneLedger(archive: MemoryArchive, target: MemoryN8n) {
+  return {
+    archive,
+    api: target,
+    ledgerStore: new InMemoryLedgerStore(),
+    clock: { now: () => new Date() },
+    logger: silentLogger,
+    progress: silentProgress,
+  };
+}
+
+/** A restore with a fresh ledger. */
 function restore(archive: MemoryArchive, target: MemoryN8n, options: RestoreOptions = {}) {
-  return runRestore(
-    {
-      archive,
-      api: target,
-      ledgerStore: new InMemoryLedgerStore(),
-      clock: { now: () => new Date() },
-      logger: silentLogger,
-      progress: silentProgress,
-    },
-    options,
-  );
+  return runRestore(oneLedger(archive, target), options);
 }
 
 const activeOf = (target: MemoryN8n) => Object.fromEntries(target.workflows.map((w) => [w.name, w.active]));
@@ -289,15 +292,7 @@ describe('restoring workflows whose node types the target lacks', () => {
   it('publishes them on a later run once the package is installed', async () => {
     const archive = await sourceWithCommunityNode();
     const target = emptyTarget();
-    const ledgerStore = new InMemoryLedgerStore();
-    const deps = {
-      archive,
-      api: target,
-      ledgerStore,
-      clock: { now: () => new Date() },
-      logger: silentLogger,
-      progress: silentProgress,
-    };
+    const deps = oneLedger(archive, target);
     await runRestore(deps);
     target.communityPackages.push(structuredClone(DATASTORE));
 
@@ -305,5 +300,67 @@ describe('restoring workflows whose node types the target lacks', () => {
 
     expect(activeOf(target)).toEqual({ 'Uses datastore': true, Plain: true });
     expect(report.complete).toBe(true);
+  });
+});
+
+describe('the community-package loop: run it again with --install-community-packages', () => {
+  const install: RestoreOptions = {
+    preflight: { installCommunityPackages: true, unverifiedCommunityPackages: true },
+  };
+
+  it('on the same ledger, installs what the plan named and publishes what waited for it', async () => {
+    // Prepare: the first run wrote "Uses datastore" but could not publish it
+    const archive = await sourceWithCommunityNode();
+    const target = emptyTarget({ installable: [DATASTORE] });
+    const deps = oneLedger(archive, target);
+    const first = await runRestore(deps);
+
+    // Act
+    const again = await runRestore(deps, install);
+
+    // Assess
+    expect(first.report.complete).toBe(false);
+    expect(target.communityPackages.map((p) => p.packageName)).toEqual(['n8n-nodes-datastore']);
+    expect(activeOf(target)).toEqual({ 'Uses datastore': true, Plain: true });
+    expect(again.report.complete).toBe(true);
+  });
+
+  it('with a fresh ledger, installs it and publishes the workflow the earlier restore left unpublished', async () => {
+    // Prepare: an earlier restore (its ledger gone) wrote the workflow, unpublished
+    const archive = await sourceWithCommunityNode();
+    const target = emptyTarget({ installable: [DATASTORE] });
+    await restore(archive, target);
+    const ids = target.workflows.map((w) => w.id);
+
+    // Act
+    const plan = await planRestore(archive, target, install);
+    const { report } = await restore(archive, target, install);
+
+    // Assess
+    expect(plan.entries.find((e) => e.name === 'Uses datastore')).toMatchObject({
+      action: 'skip',
+      publishWaiting: true,
+    });
+    expect(plan.communityPackagesToInstall).toEqual([{ name: 'n8n-nodes-datastore', version: '0.1.18' }]);
+    expect(report.complete).toBe(true);
+    expect(activeOf(target)).toEqual({ 'Uses datastore': true, Plain: true });
+    expect(target.workflows.map((w) => w.id)).toEqual(ids);
+  });
+
+  it('without it and with a fresh ledger, a workflow left unpublished for a missing node type is still a failure', async () => {
+    const archive = await sourceWithCommunityNode();
+    const target = emptyTarget();
+    await restore(archive, target);
+
+    const { report } = await restore(archive, target);
+
+    expect(report.complete).toBe(false);
+    expect(report.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'restore-failed',
+        message: expect.stringContaining('the target lacks its node types n8n-nodes-datastore.datastore'),
+      }),
+    );
+    expect(activeOf(target)).toEqual({ 'Uses datastore': false, Plain: true });
   });
 });

@@ -168,16 +168,16 @@ describe('a finished restore run again once the secrets of its stubs are known',
   });
 });
 
-describe('a finished restore whose activation failed (the runbook, docs/OPERATIONS.md step 6)', () => {
-  it('does not retry the activation when run again, with the same options or with the secrets', async () => {
-    // Prepare: n8n refuses to publish "Main" while its credentials are stubs
+describe('a restore whose activation failed for stub credentials (the runbook, docs/OPERATIONS.md step 6)', () => {
+  it('ends incomplete naming it, fails again run as it is, and publishes it once run with the secrets', async () => {
+    // Prepare: n8n refuses to publish "Main" while its Slack credential is a stub
     const source = seededSource();
     const target = emptyTarget();
     const publish = target.publishWorkflow.bind(target);
-    const publishes: string[] = [];
+    const slack = source.credentials.find((c) => c.name === 'Slack bot');
     target.publishWorkflow = async (id) => {
-      publishes.push(id);
-      if (target.workflows.find((w) => w.id === id)?.name === 'Main')
+      const stub = target.credentials.find((c) => c.id === slack?.id);
+      if (target.workflows.find((w) => w.id === id)?.name === 'Main' && !stub?.data.accessToken)
         throw new N8nApiError('Workflow could not be activated', {
           status: 400,
           method: 'POST',
@@ -186,24 +186,29 @@ describe('a finished restore whose activation failed (the runbook, docs/OPERATIO
       return publish(id);
     };
     const restore = restorer(memoryArchive(source), target);
-    const first = await restore();
-    const slack = source.credentials.find((c) => c.name === 'Slack bot');
     const secrets: SecretSource = {
       get: async (name) => (name === slack?.id ? JSON.stringify({ accessToken: 'xoxb' }) : undefined),
     };
-    const publishedFirst = publishes.length;
 
     // Act
+    const first = await restore();
     const same = await restore();
     const withSecrets = await restore({}, secrets);
 
     // Assess
-    expect(first.report.complete).toBe(true);
-    expect(first.report.warnings.map((w) => w.code)).toContain('activation-failed');
-    expect(same.report.warnings.map((w) => w.code)).toEqual(['already-restored']);
+    expect(first.report.complete).toBe(false);
+    expect(first.report.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'restore-failed',
+        message: expect.stringContaining(
+          'workflows "Main": activating it failed: n8n will not publish it: Workflow could not be activated (its credentials may still be stubs waiting for their secrets',
+        ),
+      }),
+    );
+    expect(same.report.complete).toBe(false);
+    expect(withSecrets.report.complete).toBe(true);
     expect(withSecrets.report.updated.credentials).toBe(1);
-    expect(publishes).toHaveLength(publishedFirst);
-    expect(target.workflows.find((w) => w.name === 'Main')?.active).toBe(false);
+    expect(target.workflows.find((w) => w.name === 'Main')?.active).toBe(true);
   });
 });
 

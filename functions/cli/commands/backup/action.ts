@@ -1,10 +1,9 @@
-import { INSTANCE_NAME } from '../../../core/backup/options.js';
 import type { BackupResult } from '../../../core/backup/run.js';
 import { runBackup } from '../../../core/backup/run.js';
 import { BackupDeadlineError } from '../../../core/errors.js';
 import { defineCommand } from '../../command.js';
-import { connectionOf, instanceNameFromUrl } from '../../connection.js';
-import { backupStoppedAtTimeout, badInstanceName } from '../../errors.js';
+import { connectionOf, defaultInstanceName } from '../../connection.js';
+import { backupStoppedAtTimeout } from '../../errors.js';
 import { deadlineFrom } from '../../flags.js';
 import { formatBytes, formatTable, type Output, printJson } from '../../output.js';
 import { BACKUP_COMMAND } from './options.js';
@@ -13,18 +12,18 @@ export const backupCommand = defineCommand(BACKUP_COMMAND, async ({ values, cli 
   const logger = cli.logger(values.verbose);
   const { deadline } = deadlineFrom(values.timeout);
   const api = cli.n8n(await connectionOf(values, cli.env), logger);
-  const instance = values.instance ?? instanceNameFromUrl(api.baseUrl);
-  if (!INSTANCE_NAME.test(instance)) throw badInstanceName(instance);
+  const instance = values.instance ?? defaultInstanceName(api.baseUrl);
+  const archives = await cli.archives(values);
   const result = await runBackup(
     {
       api,
-      store: await cli.store(values.store),
-      createWriter: cli.createWriter,
+      store: await archives.store(values.store),
+      createWriter: archives.createWriter,
       clock: cli.clock,
       logger,
       progress: cli.progress(values.json),
       toolVersion: cli.toolVersion,
-      openReader: cli.openReader,
+      openReader: archives.openReader,
     },
     {
       instance,
@@ -43,6 +42,7 @@ function printBackupJson(out: Output, { manifest, archive, durationMs }: BackupR
   printJson(out, {
     archive: archive.location,
     bytes: archive.size,
+    ...(archive.encrypted ? { encrypted: true } : {}),
     durationMs,
     ...(manifest.incremental ? { incremental: manifest.incremental } : {}),
     counts: manifest.counts,

@@ -10,8 +10,8 @@ import type { OptionValues } from '../../../core/options/table.js';
 import type { Logger } from '../../../core/ports.js';
 import { resolveApiKey } from '../../api-key.js';
 import { defineCommand } from '../../command.js';
-import type { Cli } from '../../compose.js';
-import { parseUrl, requestLimits } from '../../connection.js';
+import type { ArchiveAccess, Cli } from '../../compose.js';
+import { parseUrl, requestLimits, urlWarnings } from '../../connection.js';
 import { DifferencesFound, diffSides, failedVerification } from '../../errors.js';
 import { type Output, printJson } from '../../output.js';
 import { DIFF_COMMAND } from './options.js';
@@ -21,7 +21,7 @@ type DiffValues = OptionValues<typeof DIFF_COMMAND.options>;
 export const diffCommand = defineCommand(DIFF_COMMAND, async ({ args: [a = '', b], values, cli }) => {
   if (b === undefined && values.url === undefined) throw diffSides.missing();
   if (b !== undefined && values.url !== undefined) throw diffSides.tooMany();
-  const sides = new Sides(cli, values, cli.logger(values.verbose));
+  const sides = new Sides(cli, await cli.archives(values), values, cli.logger(values.verbose));
   try {
     const left = await sides.open(a, 'a');
     const right = await sides.open(b ?? values.url ?? '', 'b');
@@ -40,6 +40,7 @@ class Sides {
 
   constructor(
     private readonly cli: Cli,
+    private readonly archives: ArchiveAccess,
     private readonly values: DiffValues,
     private readonly logger: Logger,
   ) {}
@@ -51,21 +52,25 @@ class Sides {
   private async live(spec: string, which: 'a' | 'b'): Promise<InstanceSnapshot> {
     const { values } = this;
     const apiKeyEnv = (which === 'a' ? values.aApiKeyEnv : values.bApiKeyEnv) ?? values.apiKeyEnv;
+    const baseUrl = parseUrl(spec, which);
+    const warnings = urlWarnings(baseUrl, which, values.requireHttps);
     const apiKey = await resolveApiKey(
       {
         apiKeyEnv: apiKeyEnv || undefined,
         apiKeyFile: apiKeyEnv ? undefined : values.apiKeyFile || undefined,
       },
       this.cli.env,
+      undefined,
+      warnings,
     );
     const limits = requestLimits(values);
-    const api = this.cli.n8n({ baseUrl: parseUrl(spec, which), apiKey, ...limits }, this.logger);
+    const api = this.cli.n8n({ baseUrl, apiKey, ...limits, warnings }, this.logger);
     return liveSnapshot(api, { concurrency: limits.concurrency });
   }
 
   /** Read whole before comparing: a damaged archive must not pass as "different". */
   private async archive(spec: string): Promise<InstanceSnapshot> {
-    const archive = await this.cli.openArchive(spec);
+    const archive = await this.archives.openArchive(spec);
     this.closers.push(() => archive.close());
     const report = await archive.verify();
     if (!report.ok) throw failedVerification.diff(spec, report.problems);

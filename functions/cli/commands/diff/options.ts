@@ -1,7 +1,9 @@
 import { switchOption, textOption } from '../../../core/options/values.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { REQUEST_BOUND_OPTIONS } from '../../connection.js';
 import { jsonFlag, VERBOSE_FLAG } from '../../flags.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 export const DIFF_COMMAND = {
   name: 'diff',
@@ -27,6 +29,8 @@ export const DIFF_COMMAND = {
     bApiKeyEnv: textOption('<VAR>', 'API key variable for side b, when both sides are live'),
     concurrency: textOption('<n>', 'parallel requests to a live instance', '4'),
     ignoreUsers: switchOption('leave users out (a restore does not create users)'),
+    ...ARCHIVE_KEY_OPTIONS,
+    ...S3_STORE_OPTIONS,
     json: jsonFlag('print the comparison as JSON'),
     verbose: VERBOSE_FLAG,
   },

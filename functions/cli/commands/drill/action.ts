@@ -3,7 +3,7 @@ import type { DrillReport } from '../../../core/drill/report.js';
 import { runDrill } from '../../../core/drill/run.js';
 import type { ArchiveAnnexStore, ArchiveStore } from '../../../core/ports.js';
 import { defineCommand } from '../../command.js';
-import type { Cli } from '../../compose.js';
+import type { ArchiveAccess } from '../../compose.js';
 import { connectionOf } from '../../connection.js';
 import { cannotKeepReport, drillFailed, noArchive } from '../../errors.js';
 import { formatTable, type Output, printJson } from '../../output.js';
@@ -13,8 +13,9 @@ export const drillCommand = defineCommand(DRILL_COMMAND, async ({ values, cli })
   const logger = cli.logger(values.verbose);
   const api = cli.n8n(await connectionOf(values, cli.env), logger);
   const secrets = await cli.secrets(values.credentialSecrets);
-  const { store, location } = await archiveToDrill(cli, values.archive ?? '', values);
-  const archive = await cli.openArchive(location, store);
+  const archives = await cli.archives(values);
+  const { store, location } = await archiveToDrill(archives, values.archive ?? '', values);
+  const archive = await archives.openArchive(location, store);
   try {
     const { report, files } = await runDrill(
       {
@@ -41,12 +42,12 @@ export const drillCommand = defineCommand(DRILL_COMMAND, async ({ values, cli })
 
 /** `--archive newest` is the newest archive in --store (of --instance); anything else is a location. */
 async function archiveToDrill(
-  cli: Cli,
+  archives: ArchiveAccess,
   given: string,
   where: { store?: string; instance?: string },
 ): Promise<{ store: ArchiveStore; location: string }> {
-  if (given !== 'newest') return { store: await cli.storeForArchive(given), location: given };
-  const store = await cli.store(where.store);
+  if (given !== 'newest') return { store: await archives.storeForArchive(given), location: given };
+  const store = await archives.store(where.store);
   for await (const ref of store.list(where.instance ? { instance: where.instance } : {}))
     return { store, location: ref.location };
   throw noArchive('--archive newest', store.description, where.instance);

@@ -1,9 +1,11 @@
 import { DRILL_TARGET_TAG } from '../../../core/drill/scratch.js';
+import { instanceName } from '../../../core/instance/name.js';
 import { switchOption, text, textOption } from '../../../core/options/values.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { CONNECTION_OPTIONS } from '../../connection.js';
 import { jsonFlag, VERBOSE_FLAG } from '../../flags.js';
-import { DEFAULT_STORE } from '../../stores.js';
+import { DEFAULT_STORE, S3_STORE_OPTIONS } from '../../stores.js';
 
 export const DRILL_COMMAND = {
   name: 'drill',
@@ -22,7 +24,12 @@ export const DRILL_COMMAND = {
       help: 'the archive: a path, s3://bucket/key[?versionId=…], or "newest" in --store',
     },
     store: textOption('<dir|s3://bucket/prefix>', 'where "newest" is looked for', DEFAULT_STORE),
-    instance: textOption('<name>', 'with "newest": the newest archive of this instance'),
+    ...S3_STORE_OPTIONS,
+    instance: {
+      schema: instanceName,
+      flag: { value: '<name>' },
+      help: 'with "newest": the newest archive of this instance',
+    },
     wipeScratch: switchOption(
       'delete the workflows, credentials, data tables and tags the marked scratch instance holds first',
     ),
@@ -30,6 +37,7 @@ export const DRILL_COMMAND = {
       '<file|sm://prefix>',
       'credential data to restore real credentials instead of stubs (as restore)',
     ),
+    ...ARCHIVE_KEY_OPTIONS,
     json: jsonFlag('print the drill report (JSON) on stdout'),
     verbose: VERBOSE_FLAG,
   },

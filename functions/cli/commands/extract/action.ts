@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClosableArchive } from '../../../core/archive/access.js';
@@ -15,9 +14,10 @@ import {
 import { verifyArchive } from '../../../core/archive/verify.js';
 import type { OptionValues } from '../../../core/options/table.js';
 import { defineCommand } from '../../command.js';
-import type { Cli } from '../../compose.js';
-import { extractUsage, failedVerification, filesExist } from '../../errors.js';
+import type { ArchiveAccess } from '../../compose.js';
+import { extractUsage, failedVerification } from '../../errors.js';
 import type { Output } from '../../output.js';
+import { FILE_MODE, writeAllOrNone } from '../../output-files.js';
 import { EXTRACT_COMMAND } from './options.js';
 
 type ExtractValues = OptionValues<typeof EXTRACT_COMMAND.options>;
@@ -27,7 +27,7 @@ export const extractCommand = defineCommand(
   async ({ args: [location = ''], values, cli }) => {
     const format = checkFlags(values);
     const dir = values.out ?? '.';
-    const archive = await openVerifiedArchive(cli, location);
+    const archive = await openVerifiedArchive(await cli.archives(values), location);
     try {
       if (values.workflow !== undefined)
         await writeWorkflows(cli.out, await extractWorkflows(archive, values.workflow, values.version), dir);
@@ -47,29 +47,25 @@ function checkFlags(values: ExtractValues): RowFormat {
 }
 
 /** The archive, opened only once every entry's bytes and records have passed verification. */
-async function openVerifiedArchive(cli: Cli, location: string): Promise<ClosableArchive> {
-  const store = await cli.storeForArchive(location);
-  const report = await verifyArchive(store, location, cli.openReader);
+async function openVerifiedArchive(archives: ArchiveAccess, location: string): Promise<ClosableArchive> {
+  const store = await archives.storeForArchive(location);
+  const report = await verifyArchive(store, location, archives.openReader);
   if (!report.ok) throw failedVerification.extract(location, report.problems);
-  return cli.openArchive(location, store);
-}
-
-/** Refuses before writing anything when any of the files is already there. */
-async function refuseExisting(paths: string[]): Promise<void> {
-  const existing: string[] = [];
-  for (const path of paths) if (await lstat(path).catch(() => undefined)) existing.push(path);
-  if (existing.length > 0) throw filesExist(existing);
+  return archives.openArchive(location, store);
 }
 
 async function writeWorkflows(out: Output, files: ExtractedWorkflow[], dir: string): Promise<void> {
-  const paths = files.map((f) => join(dir, f.fileName));
-  await refuseExisting(paths);
-  await mkdir(dir, { recursive: true });
+  const paths = await writeAllOrNone(
+    dir,
+    files.map((file) => ({
+      name: file.fileName,
+      write: (path) =>
+        writeFile(path, `${JSON.stringify(file.body, null, 2)}\n`, { flag: 'wx', mode: FILE_MODE }),
+    })),
+  );
   for (const [i, file] of files.entries()) {
-    const path = paths[i] as string;
-    await writeFile(path, `${JSON.stringify(file.body, null, 2)}\n`, { flag: 'wx' });
     const version = file.versionId ? `version ${file.versionId} of ` : '';
-    out.stdout.write(`wrote ${path}  (${version}workflow "${file.workflowName}", ${file.workflowId})\n`);
+    out.stdout.write(`wrote ${paths[i]}  (${version}workflow "${file.workflowName}", ${file.workflowId})\n`);
   }
 }
 
@@ -81,17 +77,15 @@ async function writeTable(
   dir: string,
 ): Promise<void> {
   const table = await findArchivedTable(archive, nameOrId);
-  const path = join(dir, new FileNames(`.${format}`).take(table.name, table.id));
-  await refuseExisting([path]);
-  await mkdir(dir, { recursive: true });
-  try {
-    await pipeline(
-      Readable.from(tableRowsText(archive, table, format)),
-      createWriteStream(path, { flags: 'wx' }),
-    );
-  } catch (error) {
-    await rm(path, { force: true }); // never leave half a table behind
-    throw error;
-  }
+  const [path] = await writeAllOrNone(dir, [
+    {
+      name: new FileNames(`.${format}`).take(table.name, table.id),
+      write: (to) =>
+        pipeline(
+          Readable.from(tableRowsText(archive, table, format)),
+          createWriteStream(to, { flags: 'wx', mode: FILE_MODE }),
+        ),
+    },
+  ]);
   out.stdout.write(`wrote ${path}  (data table "${table.name}", ${table.id})\n`);
 }

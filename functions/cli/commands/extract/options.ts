@@ -1,5 +1,7 @@
 import { textOption } from '../../../core/options/values.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 export const EXTRACT_COMMAND = {
   name: 'extract',
@@ -7,7 +9,9 @@ export const EXTRACT_COMMAND = {
   description:
     "Verifies the archive, then writes each chosen workflow to its own file, as n8n's editor " +
     '("Import from File") and POST /workflows take it, or one data table\'s rows. Files are named ' +
-    'after the workflow or table; an existing file is never overwritten.',
+    'after the workflow or table (a long name is shortened and given the id); an existing file is never ' +
+    'overwritten. The files are written all or none, readable by their owner only (0600; a folder made for ' +
+    'them 0700).',
   arguments: [['<archive>', 'archive path, or s3://bucket/key[?versionId=…]']],
   options: {
     workflow: textOption(
@@ -18,6 +22,8 @@ export const EXTRACT_COMMAND = {
     dataTable: textOption('<name|id>', "write this data table's rows"),
     format: textOption('<csv|json>', 'the rows as CSV (RFC 4180, header line) or a JSON array', 'csv'),
     out: textOption('<dir>', 'the folder to write into (created if missing)', '.'),
+    ...ARCHIVE_KEY_OPTIONS,
+    ...S3_STORE_OPTIONS,
   },
   examples:
     '\nExamples:\n' +

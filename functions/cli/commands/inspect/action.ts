@@ -17,7 +17,7 @@ type InspectValues = OptionValues<typeof INSPECT_COMMAND.options>;
 export const inspectCommand = defineCommand(
   INSPECT_COMMAND,
   async ({ args: [location = ''], values, cli }) => {
-    const archive = await cli.openArchive(location);
+    const archive = await (await cli.archives(values)).openArchive(location);
     try {
       if (values.contents || values.workflows) await printContents(cli.out, archive, values);
       else if (values.versions) await printVersions(cli.out, archive, values);

@@ -1,6 +1,8 @@
 import { switchOption, textOption } from '../../../core/options/values.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { jsonFlag } from '../../flags.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 export const INSPECT_COMMAND = {
   name: 'inspect',
@@ -24,6 +26,8 @@ export const INSPECT_COMMAND = {
     versions: switchOption(
       "list one workflow's saved versions (versionId, createdAt, authors); needs --workflow",
     ),
+    ...ARCHIVE_KEY_OPTIONS,
+    ...S3_STORE_OPTIONS,
     json: jsonFlag('print the manifest, the contents or the versions as JSON'),
   },
   examples:

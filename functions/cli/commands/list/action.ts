@@ -4,7 +4,7 @@ import { formatBytes, formatTable, type Output, printJson } from '../../output.j
 import { LIST_COMMAND } from './options.js';
 
 export const listCommand = defineCommand(LIST_COMMAND, async ({ values, cli }) => {
-  const store = await cli.store(values.store);
+  const store = await (await cli.archives(values)).store(values.store);
   const archives: ArchiveRef[] = [];
   for await (const ref of store.list({
     ...(values.instance ? { instance: values.instance } : {}),
@@ -14,7 +14,7 @@ export const listCommand = defineCommand(LIST_COMMAND, async ({ values, cli }) =
   if (values.json)
     printJson(
       cli.out,
-      archives.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+      archives.map((a) => ({ ...a, createdAt: a.createdAt.toISOString(), encrypted: a.encrypted === true })),
     );
   else if (archives.length === 0)
     cli.out.stdout.write(
@@ -26,8 +26,14 @@ export const listCommand = defineCommand(LIST_COMMAND, async ({ values, cli }) =
 function printArchives(out: Output, archives: readonly ArchiveRef[]): void {
   out.stdout.write(
     `${formatTable([
-      ['instance', 'created (UTC)', 'size', 'archive'],
-      ...archives.map((a) => [a.instance, a.createdAt.toISOString(), formatBytes(a.size), a.location]),
+      ['instance', 'created (UTC)', 'size', 'encrypted', 'archive'],
+      ...archives.map((a) => [
+        a.instance,
+        a.createdAt.toISOString(),
+        formatBytes(a.size),
+        a.encrypted ? 'yes (age)' : 'no',
+        a.location,
+      ]),
     ])}\n`,
   );
 }

@@ -6,8 +6,8 @@ import type { Logger } from '../../../core/ports.js';
 import { type MigrateDeps, runMigrate } from '../../../core/restore/migrate.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
-import { connectionOf, instanceNameFromUrl, requestLimits } from '../../connection.js';
-import { continueMigration } from '../../errors.js';
+import { connectionOf, defaultInstanceName, parseUrl, requestLimits } from '../../connection.js';
+import { badArchiveKey, continueMigration } from '../../errors.js';
 import { defaultLedgerPath, printRestoreOutcome, restoreOptionsOf, thisProcess } from '../restore/action.js';
 import { MIGRATE_COMMAND } from './options.js';
 
@@ -16,19 +16,35 @@ type MigrateValues = OptionValues<typeof MIGRATE_COMMAND.options>;
 const FROM = { url: '--from-url', env: '--from-key-env', file: '--from-key-file' };
 const TO = { url: '--to-url', env: '--to-key-env', file: '--to-key-file' };
 
+/** The restore reads the archive back: sealed to public keys alone, it could not. */
+function refuseUnreadableArchive(values: MigrateValues): void {
+  if (values.encrypt && !values.identityFile?.length && !values.passphraseEnv && !values.passphraseFile)
+    throw badArchiveKey.migrateCannotReadBack();
+}
+
 export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cli }) => {
   const logger = cli.logger(values.verbose);
   const options = restoreOptionsOf(values, values.timeout);
   const limits = requestLimits(values);
+  const sourceUrl = parseUrl(values.fromUrl, FROM.url);
+  // Before any folder or file is made: the archive and its ledger are filed under this name.
+  const instance = values.instance ?? defaultInstanceName(sourceUrl);
   const source = cli.n8n(
-    await connectionOf(side(values.fromUrl, values.fromKeyEnv, values.fromKeyFile), cli.env, FROM, limits),
+    await connectionOf(
+      side(values.fromUrl, values.fromKeyEnv, values.fromKeyFile, values),
+      cli.env,
+      FROM,
+      limits,
+    ),
     logger,
   );
   const target = cli.n8n(
-    await connectionOf(side(values.toUrl, values.toKeyEnv, values.toKeyFile), cli.env, TO, limits),
+    await connectionOf(side(values.toUrl, values.toKeyEnv, values.toKeyFile, values), cli.env, TO, limits),
     logger,
   );
   const secrets = await cli.secrets(values.credentialSecrets);
+  const archives = await cli.archives(values);
+  refuseUnreadableArchive(values);
   const temporary = values.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
   const run = new MigrationRun(
     cli,
@@ -42,18 +58,19 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
         source,
         target,
         targetCapabilities: target,
-        store: await cli.store(values.store ?? temporary),
-        createWriter: cli.createWriter,
-        openReader: cli.openReader,
+        store: await archives.store(values.store ?? temporary),
+        createWriter: archives.createWriter,
+        openReader: archives.openReader,
         ledgerStoreFor: (location) => run.ledgerStoreFor(location, target.baseUrl),
         lockOwner: thisProcess(),
+        targetLocks: cli.targetLocks(target.baseUrl, logger),
         ...(secrets ? { secrets } : {}),
         clock: cli.clock,
         logger,
         progress: cli.progress(values.json),
         toolVersion: cli.toolVersion,
       },
-      { ...options, instance: values.instance ?? instanceNameFromUrl(source.baseUrl) },
+      { ...options, instance },
     );
     if (run.keep && !values.json) cli.out.stdout.write(`Archive kept: ${result.backup.archive.location}\n`);
     printRestoreOutcome(cli.out, result.restore.report, result.restore.plan, values);
@@ -66,8 +83,13 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
 });
 
 /** One instance's flags as --url, --api-key-env and --api-key-file would give them (an empty flag is none). */
-function side(url: string | undefined, apiKeyEnv: string | undefined, apiKeyFile: string | undefined) {
-  return { url, apiKeyEnv: apiKeyEnv || undefined, apiKeyFile: apiKeyFile || undefined };
+function side(
+  url: string | undefined,
+  apiKeyEnv: string | undefined,
+  apiKeyFile: string | undefined,
+  { requireHttps }: { requireHttps?: boolean | undefined },
+) {
+  return { url, apiKeyEnv: apiKeyEnv || undefined, apiKeyFile: apiKeyFile || undefined, requireHttps };
 }
 
 /** Whether the intermediate archive is kept: asked for, in a store of the person's, or needed to continue. */

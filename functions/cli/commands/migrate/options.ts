@@ -1,6 +1,9 @@
+import { instanceName } from '../../../core/instance/name.js';
 import { switchOption, textOption } from '../../../core/options/values.js';
+import { ENCRYPT_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { REQUEST_BOUND_OPTIONS } from '../../connection.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 import { RESTORE_FLAGS } from '../restore/options.js';
 
 /** The two instances, where the intermediate archive goes, then every restore flag. */
@@ -25,7 +28,13 @@ export const MIGRATE_COMMAND = {
       '<dir|s3://bucket/prefix>',
       'where the intermediate archive goes (default: a temporary folder)',
     ),
-    instance: textOption('<name>', 'name the archive is filed under (default: the source host)'),
+    ...S3_STORE_OPTIONS,
+    ...ENCRYPT_OPTIONS,
+    instance: {
+      schema: instanceName,
+      flag: { value: '<name>' },
+      help: 'name the archive is filed under (default: the source host)',
+    },
     concurrency: textOption('<n>', 'parallel requests to each instance', '4'),
     ...RESTORE_FLAGS,
   },

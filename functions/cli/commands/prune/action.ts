@@ -18,8 +18,9 @@ export const pruneCommand = defineCommand(PRUNE_COMMAND, async ({ values, cli })
     if (count !== undefined) policy[rule] = count;
   }
   const checked = checkRetentionPolicy(policy, (rule) => flagOf(KEEP_OPTION[rule]));
+  const archives = await cli.archives(values);
   const report = await runPrune(
-    { store: await cli.store(values.store), openReader: cli.openReader, clock: cli.clock },
+    { store: await archives.store(values.store), openReader: archives.openReader, clock: cli.clock },
     { instance: values.instance ?? '', policy: checked, dryRun: values.dryRun === true },
   );
   if (values.json) printJson(cli.out, report);
@@ -31,6 +32,10 @@ export function formatPruneReport(report: PruneReport): string {
   const lines = [
     `${report.dryRun ? 'Dry run: would prune' : 'Pruned'} ${report.instance} in ${report.store} (keep ${rules})`,
   ];
+  if (report.newestVerifiedWithoutKey)
+    lines.push(
+      `note: ${report.newestVerified} is encrypted and no key was given: its encryption's header and length were checked, not its contents (give --identity-file or a passphrase to verify it whole)`,
+    );
   for (const failed of report.failedVerification)
     lines.push(
       `warning: ${failed.archive} fails verification (${failed.problem}); kept, with the newest that passes`,

@@ -1,6 +1,8 @@
 import { PRUNE_OPTIONS } from '../../../core/retention/options.js';
+import { ARCHIVE_KEY_OPTIONS } from '../../archive-keys.js';
 import type { CommandSpec } from '../../command.js';
 import { jsonFlag } from '../../flags.js';
+import { S3_STORE_OPTIONS } from '../../stores.js';
 
 export const PRUNE_COMMAND = {
   name: 'prune',
@@ -11,9 +13,13 @@ export const PRUNE_COMMAND = {
     'archives); an archive kept by any rule stays, and so do the newest archive that passes ' +
     'verification, archives a restore has not finished from (a ledger beside them) and archives ' +
     'S3 Object Lock holds. Everything else is deleted; on a versioned bucket that is a delete ' +
-    "marker, and the bucket's lifecycle removes the bytes later (docs/OPERATIONS.md).",
+    "marker, and the bucket's lifecycle removes the bytes later (docs/OPERATIONS.md). Encrypted " +
+    'archives need no key: without one, the newest is checked as far as its encryption shows ' +
+    '(header and length); with one, verified whole.',
   options: {
     ...PRUNE_OPTIONS,
+    ...S3_STORE_OPTIONS,
+    ...ARCHIVE_KEY_OPTIONS,
     json: jsonFlag('print one JSON object {instance, policy, newestVerified, kept, deleted, …} on stdout'),
   },
   examples:

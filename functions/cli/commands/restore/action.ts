@@ -27,7 +27,7 @@ export const restoreCommand = defineCommand(
     const options = restoreOptionsOf(values, values.timeout);
     const api = cli.n8n(await connectionOf(values, cli.env), logger);
     const secrets = await cli.secrets(values.credentialSecrets);
-    const archive = await cli.openArchive(location);
+    const archive = await (await cli.archives(values)).openArchive(location);
     try {
       const run = await runRestore(
         {
@@ -35,6 +35,7 @@ export const restoreCommand = defineCommand(
           api,
           ledgerStore: cli.ledgerStore(values.ledger ?? defaultLedgerPath(location, api.baseUrl), logger),
           lockOwner: thisProcess(),
+          targetLocks: cli.targetLocks(api.baseUrl, logger),
           capabilities: api,
           ...(secrets ? { secrets } : {}),
           clock: cli.clock,
@@ -134,9 +135,9 @@ function printDryRun(out: Output, dry: RestoreReport, plan: RestorePlan, json: b
       ['resource', 'action', 'name', 'reason'],
       ...plan.entries.map((e) => [
         e.resource,
-        e.action,
+        e.refusedBy ? 'refused' : e.action,
         e.renameTo ? `${e.name} → ${e.renameTo}` : e.name,
-        e.pulledInBy ? `${e.reason} (${e.pulledInBy})` : e.reason,
+        e.refusedBy ?? (e.pulledInBy ? `${e.reason} (${e.pulledInBy})` : e.reason),
       ]),
     ])}\n\n`,
   );

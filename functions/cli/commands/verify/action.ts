@@ -5,7 +5,8 @@ import { formatBytes, printJson } from '../../output.js';
 import { VERIFY_COMMAND } from './options.js';
 
 export const verifyCommand = defineCommand(VERIFY_COMMAND, async ({ args: [location = ''], values, cli }) => {
-  const report = await verifyArchive(await cli.storeForArchive(location), location, cli.openReader);
+  const archives = await cli.archives(values);
+  const report = await verifyArchive(await archives.storeForArchive(location), location, archives.openReader);
   const { out } = cli;
   if (values.json) printJson(out, report);
   else if (report.ok) {

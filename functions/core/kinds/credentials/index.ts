@@ -10,6 +10,7 @@ import { readListing } from '../../instance/read.js';
 import type { CredentialMeta } from '../../n8n-types.js';
 import type { N8nApi, N8nCredentialsApi, N8nScratchApi } from '../../ports.js';
 import type {
+  ArchiveReference,
   BackupRead,
   ContentNames,
   DiffRecord,
@@ -110,6 +111,14 @@ export const credentialsKind = {
         type: text,
         shared: z.array(z.looseObject({ id, role: text })).optional(),
       }),
+      references: (credential: CredentialMeta): ArchiveReference[] =>
+        (credential.shared ?? [])
+          .filter((share) => isOwnerRole(share.role))
+          .map((share) => ({
+            resource: 'projects',
+            id: share.id,
+            problem: `credential ${credential.id} is owned by project ${share.id}, which is not in the archive`,
+          })),
     },
   },
   list: (api: N8nCredentialsApi) => api.listCredentials(),

@@ -5,10 +5,11 @@
 
 import { z } from 'zod';
 import type { InstanceNames } from '../../instance/identity.js';
-import type { DataTable } from '../../n8n-types.js';
+import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ListingPosition, N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
 import type {
   ApplyContext,
+  ArchiveReference,
   ContentNames,
   DiffRecord,
   Kind,
@@ -19,9 +20,10 @@ import type {
 } from '../kind.js';
 import { id, jsonObject, text } from '../kind.js';
 import { Adoption } from '../shared/adoption.js';
+import { columnsProblem } from './columns.js';
 import type { DataTableEntryDetail } from './detail.js';
 import { planDataTables } from './plan.js';
-import { archiveRowCount, dataTableKey, ROWS_ENTRY, restoreRows } from './rows.js';
+import { archiveRowCount, dataTableKey, ROWS_ENTRY, restoreRows, rowContent } from './rows.js';
 
 export type { DataTableEntryDetail, PlannedRows } from './detail.js';
 export { dataTableKey, rowContent } from './rows.js';
@@ -107,11 +109,30 @@ export const dataTablesKind = {
         projectId: z.string().optional(),
         columns: z.array(z.looseObject({ name: text, type: text, index: z.number() })),
       }),
+      // n8n keeps a table's name unique in its project (a unique index on name and project).
+      naturalKey: (table: DataTable) => ({
+        key: dataTableKey(table.projectId ?? '', table.name),
+        what: `data table name ${JSON.stringify(table.name)}${table.projectId ? ` in project ${table.projectId}` : ''}`,
+      }),
+      problemOf: columnsProblem,
+      references: (table: DataTable): ArchiveReference[] =>
+        table.projectId
+          ? [
+              {
+                resource: 'projects',
+                id: table.projectId,
+                problem: `data table ${table.id} belongs to project ${table.projectId}, which is not in the archive`,
+              },
+            ]
+          : [],
     },
     dataTableRows: {
       name: ROWS_ENTRY,
       record: jsonObject,
       readFor: (api: N8nApi, tableId: string, from?: ListingPosition) => api.listDataTableRows(tableId, from),
+      // A row alone in an insert: the least body it can go in.
+      bodyBytes: (row: DataTableRow) =>
+        Buffer.byteLength(JSON.stringify({ data: [rowContent(row)], returnType: 'count' })),
     },
   },
   list: (api: N8nDataTablesApi) => api.listDataTables(),

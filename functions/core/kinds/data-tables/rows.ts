@@ -1,6 +1,6 @@
 /** Data-table rows: read from the archive in chunk order, written in batches. */
 import type { OpenedArchive } from '../../archive/format.js';
-import { AmbiguousWriteError, RestoreError } from '../../errors.js';
+import { AmbiguousWriteError, N8nApiError, RestoreError } from '../../errors.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
 
@@ -49,6 +49,17 @@ export async function restoreRows(ctx: ApplyContext): Promise<void> {
     const targetId = ctx.ledger.targetId('dataTables', entry.sourceId);
     if (!targetId || ctx.hasFailed(entry) || ctx.ledger.isMarked('dataTableRows', entry.sourceId)) continue;
     ctx.checkDeadline();
+    // A table with a row n8n refuses for its size keeps none of its rows: refused up front, by name.
+    const oversized = (ctx.plan.bodyLimit?.oversized ?? []).filter((r) => r.dataTableId === entry.sourceId);
+    if (oversized.length > 0) {
+      ctx.fail(
+        'dataTableRows',
+        entry,
+        'restoring its rows',
+        rowsTooLarge(oversized, ctx.plan.bodyLimit?.accepts ?? 0),
+      );
+      continue;
+    }
     const hasRows = ctx.deps.archive.entriesOf('dataTableRows').some((e) => e.dataTableId === entry.sourceId);
     const startedBefore = ctx.ledger.isMarked('dataTableRows', `started:${entry.sourceId}`);
     // An update replaces the rows unless the plan says append (ledgers before --data-table-rows say neither).
@@ -149,12 +160,34 @@ async function insertAll(
       if (index++ >= skip) yield rowContent(row);
   };
   let inserted = 0;
-  for await (const list of rowBatches(contents(), ctx.rowBatchSize, ROW_BATCH_MAX_BYTES)) {
+  // Within the target's payload limit where the plan learnt it (restore/body-limit.ts).
+  const maxBytes = Math.min(ROW_BATCH_MAX_BYTES, ctx.plan.bodyLimit?.accepts ?? ROW_BATCH_MAX_BYTES);
+  for await (const list of rowBatches(contents(), ctx.rowBatchSize, maxBytes)) {
     ctx.checkDeadline();
-    inserted += await insertBatch(ctx, targetId, list, before + inserted);
+    inserted += await insertWithinLimit(ctx, targetId, list, before + inserted);
     ctx.deps.progress.advance('dataTableRows', list.length);
   }
   return inserted;
+}
+
+/**
+ * Inserts a batch; one n8n refuses as too large (413: refused before it was read, so nothing of it
+ * landed) goes again in halves, down to a single row, whose refusal stands.
+ */
+async function insertWithinLimit(
+  ctx: ApplyContext,
+  targetId: string,
+  batch: DataTableRow[],
+  before: number,
+): Promise<number> {
+  try {
+    return await insertBatch(ctx, targetId, batch, before);
+  } catch (error) {
+    if (!(error instanceof N8nApiError && error.status === 413) || batch.length === 1) throw error;
+    const half = Math.ceil(batch.length / 2);
+    const first = await insertWithinLimit(ctx, targetId, batch.slice(0, half), before);
+    return first + (await insertWithinLimit(ctx, targetId, batch.slice(half), before + first));
+  }
 }
 
 /**
@@ -214,6 +247,16 @@ async function countRows(ctx: ApplyContext, tableId: string): Promise<number> {
   let count = 0;
   for await (const _ of ctx.api.listDataTableRows(tableId)) count += 1;
   return count;
+}
+
+function rowsTooLarge(
+  rows: readonly { entry: string; line: number; bytes: number }[],
+  accepts: number,
+): RestoreError {
+  const named = rows.slice(0, 5).map((r) => `${r.entry} line ${r.line} (${r.bytes} bytes)`);
+  return new RestoreError(
+    `${rows.length} row(s) are past the target's payload limit of ${accepts} bytes (${named.join(', ')}${rows.length > 5 ? ', …' : ''}); none of the table's rows were written: raise N8N_PAYLOAD_SIZE_MAX and run the same command again`,
+  );
 }
 
 function changedWhileAppending(before: number, done: number, total: number): RestoreError {

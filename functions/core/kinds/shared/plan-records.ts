@@ -46,6 +46,11 @@ export interface GenericPlanEntry {
    * rewrites its references to objects written now when those options ask for it.
    */
   restoredEarlier?: boolean;
+  /**
+   * Why n8n will refuse it, known before writing (its body is past the target's payload limit):
+   * the run writes nothing of it and counts it failed; a later run asks the target again.
+   */
+  refusedBy?: string;
 }
 
 export interface RestoreWarning {
@@ -72,6 +77,25 @@ export interface GenericRestorePlan {
   /** Things a person should know before applying (unlicensed target, selection pulled objects in). */
   notes: string[];
   warnings: RestoreWarning[];
+  /**
+   * What the target's payload limit refuses, learnt by probing when the archive holds bodies large
+   * enough to meet it (restore/body-limit.ts): the largest body it reads (`accepts`), and the
+   * archive's records past it.
+   */
+  bodyLimit?: { accepts: number; oversized: OversizedRecord[] };
+}
+
+/** An archived record whose write body n8n's payload limit refuses. */
+export interface OversizedRecord {
+  resource: string;
+  id: string;
+  /** The entry and line it was read from, for people. */
+  entry: string;
+  line: number;
+  /** The body a restore would send for it, in bytes. */
+  bytes: number;
+  /** For a row: its table. */
+  dataTableId?: string;
 }
 
 /** The plan with every kind's plan-wide detail (each kind's own, typed where the kind declares it). */

@@ -7,6 +7,8 @@
  * will not list them (unlicensed, a scope the key lacks).
  */
 
+import type { OversizedRecord } from './plan-records.js';
+
 // biome-ignore lint/suspicious/noEmptyInterface: a registry the kinds' modules extend by declaration merging
 export interface SourceRecords {}
 
@@ -16,6 +18,8 @@ export interface TargetRecords {}
 export type SourceState = SourceRecords & {
   /** resource → why the backup has none of it */
   skipped: Map<string, string>;
+  /** Records whose write body is large enough that a target's payload limit may refuse it. */
+  large?: readonly OversizedRecord[];
 };
 
 /** The target as planning sees it; an undefined kind cannot be written (see `unavailable`). */

@@ -1,25 +1,33 @@
 /**
- * Publishes what was active; a workflow n8n will not activate (a stub credential, no trigger) is
- * reported, not fatal. n8n 2.41 refuses to publish a workflow whose sub-workflows are unpublished,
- * so publishing runs in levels: callees first, then their callers.
+ * Publishes what was active, and unpublishes what an overwrite made inactive. A workflow n8n will
+ * not publish fails, named with n8n's reason (a webhook path another workflow holds, a stub
+ * credential, a trigger that cannot start), so the restore ends incomplete and a re-run tries it
+ * again. n8n 2.41 refuses to publish a workflow whose sub-workflows are unpublished, so publishing
+ * runs in levels: callees first, then their callers.
  */
+import { ConflictError } from '../../errors.js';
 import type { ApplyContext } from '../kind.js';
 import { isFatal, messageOf } from '../shared/failure-policy.js';
 import { eachRestoredWorkflow, type RestoredWorkflow } from './each-restored.js';
-import { notPublished } from './errors.js';
+import { notPublished, publishRefused, webhookTaken } from './errors.js';
 import { describeNodeTypeKey, nodeTypesStillMissing } from './node-type-check.js';
 import { restoredWorkflowFacts } from './planned.js';
+import { publishedNodes } from './summary.js';
+import { routeKey, webhookRoutes } from './webhooks.js';
 
 type Candidate = Omit<RestoredWorkflow, 'targetId'>;
 
 export async function activateWorkflows(ctx: ApplyContext): Promise<void> {
   if (ctx.options.workflowWrite?.activate === false) return;
-  // One an earlier round wrote is published now only if that round did not publish.
+  // One an earlier round wrote is published now only if that round did not publish; one the target
+  // holds as the archive's, unpublished, is published (its earlier restore could not).
   const wanted = ({ entry, facts }: Candidate) =>
     !facts.archived &&
     (entry.restoredEarlier
       ? facts.active && ctx.plan.activatedEarlier === false
-      : facts.active || (entry.action === 'update' && entry.targetActive === true));
+      : entry.publishWaiting
+        ? facts.active
+        : facts.active || (entry.action === 'update' && entry.targetActive === true));
   const candidates = (await restoredWorkflowFacts(ctx)).filter(wanted);
   const lacking = candidates.some(({ entry }) => ctx.plan.missingNodeTypes?.[entry.sourceId])
     ? await nodeTypesStillMissing(ctx.api, ctx.plan)
@@ -53,16 +61,47 @@ async function publishOrUnpublish(
     else await ctx.api.unpublishWorkflow(targetId);
   } catch (error) {
     if (isFatal(error)) throw error;
+    if (publish && isWebhookConflict(error)) {
+      const taken = await holderOf(ctx, targetId, facts.runs?.webhooks ?? []);
+      throw webhookTaken(taken, messageOf(error), error);
+    }
     const stubs = publish && ctx.ledger.state.credentialsAwaitingSecrets.length > 0;
-    ctx.ledger.warn({
-      code: publish ? 'activation-failed' : 'deactivation-failed',
-      resource: 'workflows',
-      workflow: { id: entry.sourceId, name: entry.name },
-      message: `workflow "${entry.name}" could not be ${publish ? 'activated' : 'deactivated'}: ${messageOf(error)}${
-        stubs ? ' (its credentials may still be stubs waiting for their secrets)' : ''
-      }`,
-    });
+    throw publishRefused(publish, messageOf(error), stubs, error);
   }
+}
+
+/** n8n's 409 when a webhook path and method of the workflow is held by another published workflow. */
+function isWebhookConflict(error: unknown): boolean {
+  return error instanceof ConflictError && /conflict with one of the webhooks/i.test(error.message);
+}
+
+/**
+ * Which of the workflow's webhooks a published workflow of the target holds now, and which one
+ * (the target's published workflows read once per run, on the first conflict).
+ */
+async function holderOf(
+  ctx: ApplyContext,
+  targetId: string,
+  webhooks: readonly string[],
+): Promise<{ webhook: string; holder?: { id: string; name: string } } | undefined> {
+  const holders = await ctx.memo('webhookHolders', () => publishedHolders(ctx));
+  for (const webhook of webhooks) {
+    const holder = (await holders).get(webhook)?.find((h) => h.id !== targetId);
+    if (holder) return { webhook, holder };
+  }
+  return webhooks[0] === undefined ? undefined : { webhook: webhooks[0] };
+}
+
+async function publishedHolders(ctx: ApplyContext): Promise<Map<string, { id: string; name: string }[]>> {
+  const holders = new Map<string, { id: string; name: string }[]>();
+  for await (const workflow of ctx.api.listWorkflows({ excludePinnedData: true })) {
+    if (workflow.active !== true) continue;
+    for (const route of webhookRoutes(publishedNodes(workflow))) {
+      const key = routeKey(route);
+      holders.set(key, [...(holders.get(key) ?? []), { id: workflow.id, name: workflow.name }]);
+    }
+  }
+  return holders;
 }
 
 /** Source id → how many sub-workflow calls deep it sits among the workflows to publish (0: calls none). */

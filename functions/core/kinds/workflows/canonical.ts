@@ -38,14 +38,30 @@ export class WorkflowCanonicalizer {
       isArchived: workflow.isArchived === true,
       description: workflow.description || null,
       tags: (workflow.tags ?? []).map((t) => t.name).sort(),
-      nodes: [...(named.nodes ?? [])].sort((a, b) => a.name.localeCompare(b.name)).map(canonicalNode),
-      connections: named.connections ?? {},
-      settings: pick(named.settings ?? {}, WRITABLE_SETTINGS_KEYS),
+      ...canonicalGraph(named),
+      settings: writableSettings(named.settings),
       staticData: (named.staticData as Json | undefined) ?? null,
       pinData: named.pinData && Object.keys(named.pinData).length > 0 ? named.pinData : null,
       nodeGroups: named.nodeGroups && named.nodeGroups.length > 0 ? named.nodeGroups : null,
     };
   }
+}
+
+/**
+ * What a published workflow runs, ids as they are (the caller maps them first): its nodes in their
+ * canonical form, by name, and its connections. The closing check compares a target's published
+ * version with the archive's through it.
+ */
+export function canonicalGraph(graph: { nodes?: WorkflowNode[]; connections?: JsonObject }): JsonObject {
+  return {
+    nodes: [...(graph.nodes ?? [])].sort((a, b) => a.name.localeCompare(b.name)).map(canonicalNode),
+    connections: graph.connections ?? {},
+  };
+}
+
+/** A workflow's settings as a restore can write them. */
+export function writableSettings(settings: JsonObject | undefined | null): JsonObject {
+  return pick(settings ?? {}, WRITABLE_SETTINGS_KEYS);
 }
 
 function canonicalNode(node: WorkflowNode): JsonObject {

@@ -5,6 +5,7 @@
 import type { KindDetail } from '../kind.js';
 import type { PlanEntryDetail, RestorePlanDetail } from '../shared/plan-records.js';
 import { type CommunityPackageInstall, checkNodeTypes } from './node-type-check.js';
+import { planWebhookCollisions } from './webhook-plan.js';
 
 export type { CommunityPackageInstall } from './node-type-check.js';
 
@@ -13,6 +14,11 @@ declare module '../shared/plan-records.js' {
     /** Workflows: the matched target workflow is archived / active (an update must undo that first). */
     targetArchived?: boolean;
     targetActive?: boolean;
+    /**
+     * Workflows: skipped, the target holds it as the archive's published version but unpublished (an
+     * earlier restore wrote it and could not publish it): published now.
+     */
+    publishWaiting?: boolean;
   }
   interface RestorePlanDetail {
     /** Workflows are created under their archive ids (n8n package import), not given new ones. */
@@ -29,17 +35,18 @@ declare module '../shared/plan-records.js' {
   }
 }
 
-export type WorkflowEntryDetail = Pick<PlanEntryDetail, 'targetArchived' | 'targetActive'>;
+export type WorkflowEntryDetail = Pick<PlanEntryDetail, 'targetArchived' | 'targetActive' | 'publishWaiting'>;
 export type WorkflowsPlanDetail = Pick<
   RestorePlanDetail,
   'keepWorkflowIds' | 'activatedEarlier' | 'missingNodeTypes' | 'communityPackagesToInstall'
 >;
 
 export const workflowsDetail: KindDetail<WorkflowEntryDetail, WorkflowsPlanDetail> = {
-  ofTarget: ['targetArchived', 'targetActive'],
+  ofTarget: ['targetArchived', 'targetActive', 'publishWaiting'],
   async finishPlan(ctx, plan) {
     if (ctx.options.workflowWrite?.keepWorkflowIds) plan.keepWorkflowIds = true;
     if (ctx.options.earlier) plan.activatedEarlier = ctx.options.earlier.activated;
+    planWebhookCollisions(ctx, plan);
     await checkNodeTypes(
       plan,
       ctx.api,

@@ -4,12 +4,19 @@
  * package import), given their final references, tagged, archived and published.
  */
 import { z } from 'zod';
+import { isOwnerRole } from '../../instance/identity.js';
 import type { Workflow, WorkflowVersion } from '../../n8n-types.js';
 import type { N8nApi, N8nWorkflowsApi } from '../../ports.js';
+import {
+  findWorkflowReferences,
+  referredTo,
+  type WorkflowReference,
+} from '../../references/workflow-references.js';
 import type { ApplyContext, ArchiveReference, Kind, KindPlanOptions, RestorePlan } from '../kind.js';
 import { id, jsonObject, optionalText, text } from '../kind.js';
 import { activateWorkflows } from './activation.js';
 import { archiveWorkflows } from './archive.js';
+import { judgeWorkflows } from './closing.js';
 import { installCommunityPackages, installsCommunityPackages } from './community-install.js';
 import { createWorkflows } from './create.js';
 import { workflowsDetail } from './detail.js';
@@ -23,6 +30,7 @@ import { wipeWorkflow } from './scratch.js';
 import { beforeRetry, workflowNeeds } from './selection.js';
 import { readTargetWorkflows, summarize } from './summary.js';
 import { tagWorkflows } from './tags.js';
+import { toWorkflowWrite } from './write-body.js';
 
 export { WorkflowCanonicalizer } from './canonical.js';
 export { choosable, type WorkflowRow, workflowRow } from './contents.js';
@@ -51,24 +59,77 @@ function extraScopes(plan: RestorePlan, options: KindPlanOptions): string[] {
   ];
 }
 
-/** What a workflow names in other entries: its folder and its tags. */
+/** What a workflow names in other entries: its folder, its tags, its owner, and what its nodes and settings use. */
 function references(workflow: Workflow): ArchiveReference[] {
   return [
-    ...(typeof workflow.parentFolderId === 'string'
-      ? [
-          {
-            resource: 'folders',
-            id: workflow.parentFolderId,
-            problem: `a workflow is in folder ${workflow.parentFolderId}, which is not in folders.ndjson`,
-          },
-        ]
-      : []),
-    ...(workflow.tags ?? []).map((tag) => ({
-      resource: 'tags',
-      id: tag.id,
-      problem: `a workflow carries tag ${tag.id}, which is not in tags.ndjson`,
-    })),
+    ...folderOf(workflow),
+    ...tagsOf(workflow),
+    ...ownerOf(workflow),
+    ...findWorkflowReferences(workflow).map((reference) => usedObject(workflow, reference)),
   ];
+}
+
+function folderOf(workflow: Workflow): ArchiveReference[] {
+  if (typeof workflow.parentFolderId !== 'string') return [];
+  return [
+    {
+      resource: 'folders',
+      id: workflow.parentFolderId,
+      problem: `a workflow is in folder ${workflow.parentFolderId}, which is not in folders.ndjson`,
+    },
+  ];
+}
+
+/** Its tags, with the names it gives them (they must be the tags' own). */
+function tagsOf(workflow: Workflow): ArchiveReference[] {
+  return (workflow.tags ?? []).map((tag) => ({
+    resource: 'tags',
+    id: tag.id,
+    name: tag.name,
+    problem: `a workflow carries tag ${tag.id}, which is not in tags.ndjson`,
+  }));
+}
+
+function ownerOf(workflow: Workflow): ArchiveReference[] {
+  const owner = owningShare(workflow);
+  if (!owner) return [];
+  return [
+    {
+      resource: 'projects',
+      id: owner.projectId,
+      problem: `workflow ${workflow.id} is owned by project ${owner.projectId}, which is not in the archive`,
+    },
+  ];
+}
+
+const REFERRED_RESOURCE: Record<WorkflowReference['kind'], string> = {
+  credential: 'credentials',
+  dataTable: 'dataTables',
+  workflow: 'workflows',
+  errorWorkflow: 'workflows',
+  callerId: 'workflows',
+};
+
+/** A credential, data table or workflow a workflow uses: in the archive, or declared dangling by the backup. */
+function usedObject(workflow: Workflow, reference: WorkflowReference): ArchiveReference {
+  return {
+    resource: REFERRED_RESOURCE[reference.kind],
+    id: reference.id,
+    problem: `workflow ${workflow.id} ${reference.location} refers to ${referredTo(reference)}, which is neither in the archive nor declared dangling by the backup`,
+    dangling: { workflow: workflow.id, kind: reference.kind, id: reference.id, location: reference.location },
+  };
+}
+
+/** The share that owns a workflow (n8n's role `workflow:owner`). */
+function owningShare(workflow: Workflow): { projectId: string } | undefined {
+  return (workflow.shared ?? []).find((share) => isOwnerRole(share.role));
+}
+
+/** Every workflow n8n holds has an owning project; one without cannot be placed. */
+function ownerProblem(workflow: Workflow): string | undefined {
+  return owningShare(workflow)
+    ? undefined
+    : `workflow ${workflow.id} has no owner (no share with role workflow:owner)`;
 }
 
 /** A saved version belongs to an archived workflow; its own id is its versionId (n8n's key for history). */
@@ -116,6 +177,9 @@ export const workflowsKind = {
         shared: z.array(z.looseObject({ projectId: id, role: text })).optional(),
       }),
       references,
+      problemOf: ownerProblem,
+      // What a create (and the references pass's PUT) sends.
+      bodyBytes: (workflow: Workflow) => Buffer.byteLength(JSON.stringify(toWorkflowWrite(workflow).body)),
     },
     /** Saved versions (backup --history): the graph of each, never written back (n8n cannot take history). */
     workflowHistory: historyEntry,
@@ -145,6 +209,7 @@ export const workflowsKind = {
     { name: 'workflowDrafts', run: (ctx) => writeDrafts(ctx) },
   ],
   closingCheckNames: true,
+  judgeRestored: judgeWorkflows,
   extraScopes,
   beforeWrite: installCommunityPackages,
   beforeRetry,

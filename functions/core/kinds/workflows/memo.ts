@@ -2,6 +2,7 @@
  * What the workflow steps of one run learn and say, so that a later step neither reads a body again
  * nor repeats a warning: the kind's memo (ApplyContext.memo), made on first use.
  */
+import type { JsonObject } from '../../n8n-types.js';
 import type { ApplyContext } from '../kind.js';
 
 export interface WorkflowFacts {
@@ -12,6 +13,18 @@ export interface WorkflowFacts {
   calls: string[];
   /** Published with content other than its draft (see published.ts). */
   publishedDiffers?: boolean;
+  /** Published on the source (and not archived): what it runs there (closing.ts compares the target's). */
+  runs?: PublishedRun;
+}
+
+/** What a published workflow runs, in the archive's ids. */
+export interface PublishedRun {
+  /** Digest of its published version's canonical graph (canonical.ts). */
+  graph: string;
+  /** Its settings as a restore writes them. */
+  settings: JsonObject;
+  /** Its production webhooks (`POST orders`), which n8n must register on the target. */
+  webhooks: string[];
 }
 
 export interface WorkflowsMemo {

@@ -44,7 +44,11 @@ export async function checkNodeTypes(
 ): Promise<void> {
   const written = new Set(
     plan.entries
-      .filter((e) => e.resource === 'workflows' && (e.action === 'create' || e.action === 'update'))
+      .filter(
+        (e) =>
+          e.resource === 'workflows' &&
+          (e.action === 'create' || e.action === 'update' || e.publishWaiting === true),
+      )
       .map((e) => e.sourceId),
   );
   const uses = new Map<string, NodeTypeUse>();

@@ -6,12 +6,14 @@
 
 import { emptyInstanceNames, folderPaths, type InstanceNames, projectKey } from '../../instance/identity.js';
 import { digestOf } from '../../json.js';
-import type { Project, Workflow } from '../../n8n-types.js';
+import type { JsonObject, Project, Workflow } from '../../n8n-types.js';
 import type { PlanContext, PlanEntry } from '../kind.js';
 import { decideConflict, renamedName } from '../shared/conflict-policy.js';
 import { TargetMatcher } from '../shared/matching.js';
 import { WorkflowCanonicalizer } from './canonical.js';
 import { WORKFLOWS_ENTRY } from './entry-names.js';
+import { notRunningOnTarget } from './errors.js';
+import { publishedView } from './published.js';
 import type { TargetWorkflow, WorkflowSummary } from './summary.js';
 
 /** The natural key: `<place> / <name>`. */
@@ -33,7 +35,11 @@ export async function planWorkflows(ctx: PlanContext): Promise<void> {
   const reserved = new Set(workflows.filter((w) => byId.has(w.id)).map((w) => w.id));
   /** source id → target id, for overwrite's identical check */
   const compare = new Map<string, string>();
+  /** source id → target id of skipped workflows the target holds unpublished, while they ran on the source */
+  const unpublished = new Map<string, string>();
+  const again = writeAgain(ctx, matcher);
   for (const workflow of workflows) {
+    if (again.has(workflow.id)) continue;
     const sameId = byId.get(workflow.id);
     const existing =
       sameId && !matcher.isClaimed(sameId.id)
@@ -45,8 +51,53 @@ export async function planWorkflows(ctx: PlanContext): Promise<void> {
     const entry = planOne(ctx, workflow, existing, existing !== undefined && existing === sameId, takenNames);
     if (existing) matcher.claim(existing);
     if (entry?.action === 'update') compare.set(workflow.id, existing?.id ?? '');
+    if (entry?.action === 'skip' && existing && waitsForPublishing(ctx, workflow, existing))
+      unpublished.set(workflow.id, existing.id);
   }
-  if (compare.size > 0) await skipIdentical(ctx, compare);
+  if (compare.size > 0 || unpublished.size > 0) await compareWithTarget(ctx, compare, unpublished);
+}
+
+/**
+ * A later round: what an earlier run wrote and the target holds but does not run as written (the
+ * closing check found it unpublished, or a webhook of it not registered) is written again over that
+ * very workflow, and published.
+ */
+function writeAgain(ctx: PlanContext, matcher: TargetMatcher<TargetWorkflow>): Set<string> {
+  const rewrite = ctx.options.earlier?.rewrite?.get('workflows');
+  const done = new Set<string>();
+  if (!rewrite) return done;
+  const targets = new Map(ctx.target.workflows.map((t) => [t.id, t]));
+  for (const workflow of ctx.source.workflows) {
+    const target = targets.get(rewrite.get(workflow.id) ?? '');
+    if (!target) continue;
+    matcher.claim(target);
+    done.add(workflow.id);
+    ctx.add({
+      resource: 'workflows',
+      sourceId: workflow.id,
+      name: workflow.name,
+      ...(workflow.projectId ? { sourceProjectId: workflow.projectId } : {}),
+      action: 'update',
+      targetId: target.id,
+      reason:
+        'restored by an earlier run of this restore, which the target no longer runs as written: written again',
+      ...(target.name !== workflow.name ? { renameTo: target.name } : {}),
+      targetArchived: target.archived,
+      targetActive: target.active,
+    });
+  }
+  return done;
+}
+
+/** It ran on the source, and the target's counterpart is not published (nor archived) there. */
+function waitsForPublishing(ctx: PlanContext, workflow: WorkflowSummary, existing: TargetWorkflow): boolean {
+  return (
+    workflow.active === true &&
+    workflow.archived !== true &&
+    !existing.active &&
+    !existing.archived &&
+    ctx.options.workflowWrite?.activate !== false
+  );
 }
 
 function planOne(
@@ -111,16 +162,27 @@ function add(ctx: PlanContext, entry: PlanEntry): PlanEntry {
   return entry;
 }
 
-/** Under overwrite, a workflow identical to its match is skipped. Reads workflows.ndjson a second time. */
-async function skipIdentical(ctx: PlanContext, compare: Map<string, string>): Promise<void> {
+/**
+ * One more read of workflows.ndjson, for what only the bodies tell. Under overwrite, a workflow
+ * identical to its match is skipped. A skipped workflow that ran on the source and that the target
+ * holds unpublished is published if what the target holds is what ran (an earlier restore wrote it
+ * and could not publish it); otherwise it is kept as it is, and a warning says it does not run.
+ */
+async function compareWithTarget(
+  ctx: PlanContext,
+  compare: Map<string, string>,
+  unpublished: Map<string, string>,
+): Promise<void> {
   const sourceCanonical = new WorkflowCanonicalizer(sourceNamesAsTarget(ctx));
   const targetCanonical = new WorkflowCanonicalizer(targetNames(ctx));
   const tagsById = new Map(ctx.source.tags.map((t) => [t.id, t.name]));
   const sourceDigests = new Map<string, string>();
   for await (const workflow of ctx.archive.records<Workflow>(WORKFLOWS_ENTRY)) {
-    if (!compare.has(workflow.id)) continue;
-    const tags = (workflow.tags ?? []).map((t) => ({ id: t.id, name: tagsById.get(t.id) ?? t.name }));
-    sourceDigests.set(workflow.id, digestOf(sourceCanonical.canonical({ ...workflow, tags })));
+    if (compare.has(workflow.id)) {
+      const tags = (workflow.tags ?? []).map((t) => ({ id: t.id, name: tagsById.get(t.id) ?? t.name }));
+      sourceDigests.set(workflow.id, digestOf(sourceCanonical.canonical({ ...workflow, tags })));
+    } else if (unpublished.has(workflow.id))
+      sourceDigests.set(workflow.id, digestOf(runs(sourceCanonical.canonical(publishedView(workflow)))));
   }
   const entries = new Map(ctx.entries('workflows').map((e) => [e.sourceId, e]));
   for (const [sourceId, targetId] of compare) {
@@ -132,6 +194,24 @@ async function skipIdentical(ctx: PlanContext, compare: Map<string, string>): Pr
       entry.reason = 'identical workflow exists';
     }
   }
+  for (const [sourceId, targetId] of unpublished) {
+    const entry = entries.get(sourceId);
+    if (!entry) continue;
+    const current = await ctx.api.getWorkflow(targetId);
+    if (digestOf(runs(targetCanonical.canonical(current))) === sourceDigests.get(sourceId)) {
+      entry.publishWaiting = true;
+      entry.reason = `${entry.reason}; it holds the version that ran on the source, unpublished: published now`;
+    } else ctx.warn(notRunningOnTarget(entry));
+  }
+}
+
+/** What runs of a canonical workflow: its graph and settings. */
+function runs(canonical: JsonObject): JsonObject {
+  return {
+    nodes: canonical.nodes ?? null,
+    connections: canonical.connections ?? null,
+    settings: canonical.settings ?? null,
+  };
 }
 
 /** Source id → name tables, with projects named as the target will know them (after mapping). */

@@ -4,12 +4,15 @@
  * time a body is read, so tagging, archiving and activation read workflows.ndjson no more.
  */
 
+import { digestOf } from '../../json.js';
 import type { Workflow } from '../../n8n-types.js';
 import { findWorkflowReferences, type IdMaps } from '../../references/workflow-references.js';
 import type { ApplyContext, PlanAction, PlanEntry } from '../kind.js';
+import { canonicalGraph, writableSettings } from './canonical.js';
 import { WORKFLOWS_ENTRY } from './entry-names.js';
-import { type WorkflowFacts, workflowsMemo } from './memo.js';
+import { type PublishedRun, type WorkflowFacts, workflowsMemo } from './memo.js';
 import { publishedDiffersFromDraft, publishedView } from './published.js';
+import { routeKey, webhookRoutes } from './webhooks.js';
 
 export function idMaps(ctx: ApplyContext): IdMaps {
   return {
@@ -20,18 +23,34 @@ export function idMaps(ctx: ApplyContext): IdMaps {
 }
 
 export function factsOf(workflow: Workflow): WorkflowFacts {
+  const archived = workflow.isArchived === true;
+  const active = workflow.active === true;
+  const published = publishedView(workflow);
   return {
     tagIds: (workflow.tags ?? []).map((t) => t.id),
-    archived: workflow.isArchived === true,
-    active: workflow.active === true,
-    calls: findWorkflowReferences(publishedView(workflow))
+    archived,
+    active,
+    calls: findWorkflowReferences(published)
       .filter((r) => r.kind === 'workflow' && r.id !== workflow.id)
       .map((r) => r.id),
     ...(publishedDiffersFromDraft(workflow) ? { publishedDiffers: true } : {}),
+    ...(active && !archived ? { runs: publishedRun(published) } : {}),
   };
 }
 
-/** Entries of these actions; `earlier`: also those a finished run of this restore wrote (a later round). */
+/** What a published workflow runs, in the ids it carries (closing.ts maps the target's back to them). */
+export function publishedRun(published: Workflow): PublishedRun {
+  return {
+    graph: digestOf(canonicalGraph(published)),
+    settings: writableSettings(published.settings),
+    webhooks: webhookRoutes(published.nodes).map(routeKey),
+  };
+}
+
+/**
+ * Entries of these actions; `earlier`: also those a finished run of this restore wrote (a later
+ * round), and those the target holds unpublished that this run publishes.
+ */
 function plannedEntries(
   ctx: ApplyContext,
   actions: readonly PlanAction[],
@@ -40,7 +59,11 @@ function plannedEntries(
   return new Map(
     ctx
       .entries('workflows')
-      .filter((e) => actions.includes(e.action) || (earlier && e.restoredEarlier === true))
+      .filter(
+        (e) =>
+          actions.includes(e.action) ||
+          (earlier && (e.restoredEarlier === true || e.publishWaiting === true)),
+      )
       .map((e) => [e.sourceId, e]),
   );
 }
@@ -56,7 +79,8 @@ export async function* plannedWorkflows(
   for await (const workflow of ctx.deps.archive.records<Workflow>(WORKFLOWS_ENTRY)) {
     const entry = entries.get(workflow.id);
     if (!entry) continue;
-    workflowsMemo(ctx).workflowFacts.set(workflow.id, factsOf(workflow));
+    const { workflowFacts } = workflowsMemo(ctx);
+    if (!workflowFacts.has(workflow.id)) workflowFacts.set(workflow.id, factsOf(workflow));
     if (!ctx.hasFailed(entry)) yield { workflow, entry };
   }
 }

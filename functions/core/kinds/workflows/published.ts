@@ -60,6 +60,7 @@ export function restoresPublishedApart(ctx: ApplyContext, entry: PlanEntry, fact
     facts.active &&
     !facts.archived &&
     ctx.options.workflowWrite?.activate !== false &&
+    (entry.action !== 'skip' || entry.restoredEarlier === true) &&
     (entry.restoredEarlier !== true || ctx.plan.activatedEarlier === false)
   );
 }

@@ -40,7 +40,8 @@ export async function writeFinalReferences(ctx: ApplyContext): Promise<void> {
       // Written with what ran on the source; its draft comes after publishing (published.ts).
       const { workflow, apart } = contentBeforePublishing(ctx, entry, archived);
       // One an earlier round wrote is written again only to point at what this round creates, or to
-      // put back what ran on the source before this round publishes it.
+      // put back what ran on the source before this round publishes it; one only published is not.
+      if (entry.action === 'skip' && !entry.restoredEarlier) continue;
       if (entry.restoredEarlier && !apart && !findWorkflowReferences(archived).some(createdNow)) continue;
       if (ctx.deadlineNear()) return;
       yield { workflow, entry };

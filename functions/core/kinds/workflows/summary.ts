@@ -7,6 +7,7 @@ import { nodeTypeKey, nodeTypesOf } from '../../instance/node-types.js';
 import type { NodeTypeUse, Workflow } from '../../n8n-types.js';
 import { findWorkflowReferences, type WorkflowReference } from '../../references/workflow-references.js';
 import type { TargetRead } from '../kind.js';
+import { routeKey, webhookRoutes } from './webhooks.js';
 
 declare module '../shared/state.js' {
   interface SourceRecords {
@@ -29,6 +30,11 @@ export interface WorkflowSummary {
   nodeTypes?: NodeTypeUse[];
   /** Those of the version a restore publishes (`type@typeVersion`): the published one, else the draft. */
   publishedNodeTypes?: string[];
+  /** Published on the source. */
+  active?: boolean;
+  archived?: boolean;
+  /** The production webhooks of the version a restore publishes (`POST orders`), where it has any. */
+  webhooks?: string[];
 }
 
 export interface TargetWorkflow {
@@ -37,9 +43,12 @@ export interface TargetWorkflow {
   projectId: string | undefined;
   archived: boolean;
   active: boolean;
+  /** The production webhooks its published version holds (`POST orders`), where it has any. */
+  webhooks?: string[];
 }
 
 export function summarize(workflow: Workflow): WorkflowSummary {
+  const webhooks = webhookRoutes(publishedNodes(workflow)).map(routeKey);
   return {
     id: workflow.id,
     name: workflow.name,
@@ -50,10 +59,14 @@ export function summarize(workflow: Workflow): WorkflowSummary {
     references: findWorkflowReferences(workflow),
     nodeTypes: nodeTypesOf(workflow),
     publishedNodeTypes: nodeTypesOf({ nodes: publishedNodes(workflow) }).map(nodeTypeKey),
+    ...(workflow.active === true ? { active: true } : {}),
+    ...(workflow.isArchived === true ? { archived: true } : {}),
+    ...(webhooks.length > 0 ? { webhooks } : {}),
   };
 }
 
-function publishedNodes(workflow: Workflow): Workflow['nodes'] {
+/** The nodes a workflow runs once published: its published version's where it is published, else its own. */
+export function publishedNodes(workflow: Workflow): Workflow['nodes'] {
   const published = (workflow.activeVersion as { nodes?: unknown } | null | undefined)?.nodes;
   return workflow.active && Array.isArray(published) ? (published as Workflow['nodes']) : workflow.nodes;
 }
@@ -62,12 +75,15 @@ function publishedNodes(workflow: Workflow): Workflow['nodes'] {
 export async function readTargetWorkflows(read: TargetRead): Promise<TargetWorkflow[]> {
   const workflows: TargetWorkflow[] = [];
   for await (const workflow of read.api.listWorkflows({ excludePinnedData: true })) {
+    const active = workflow.active === true;
+    const webhooks = active ? webhookRoutes(publishedNodes(workflow)).map(routeKey) : [];
     workflows.push({
       id: workflow.id,
       name: workflow.name,
       projectId: owningProjectId(workflow),
       archived: workflow.isArchived === true,
-      active: workflow.active === true,
+      active,
+      ...(webhooks.length > 0 ? { webhooks } : {}),
     });
   }
   return workflows;

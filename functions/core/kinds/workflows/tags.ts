@@ -18,8 +18,8 @@ export async function tagWorkflows(ctx: ApplyContext): Promise<void> {
       await ctx.api.setWorkflowTags(targetId, targetTagIds(ctx, facts));
     },
     // A new workflow has no tags; an overwritten one gets the archive's, even none; one an earlier
-    // round wrote has them already (its tags were restored with it).
+    // round wrote has them already (its tags were restored with it), and one only published is kept.
     ({ entry, facts }) =>
-      !entry.restoredEarlier && (entry.action === 'update' || targetTagIds(ctx, facts).length > 0),
+      entry.action !== 'skip' && (entry.action === 'update' || targetTagIds(ctx, facts).length > 0),
   );
 }
