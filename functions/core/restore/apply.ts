@@ -10,7 +10,6 @@ import { EVERY_KIND, RESTORE_STEPS, type RestoreResource, type RestoreStep } fro
 import { type ApplyContext, DeadlineReached } from '../kinds/kind.js';
 import { isFatal, messageOf } from '../kinds/shared/failure-policy.js';
 import type { N8nApi } from '../ports.js';
-import { refuseOversized } from './body-limit.js';
 import { restoreStopped } from './errors.js';
 import type { RestoreLedger } from './ledger.js';
 import type { ApplyOptions, PlanEntry, RestoreDeps, RestorePlan } from './types.js';
@@ -23,16 +22,11 @@ const STEP_RUNNERS = new Map(EVERY_KIND.flatMap((kind) => kind.steps.map((step) 
 
 /** Applies the plan until done (true) or the deadline (false); fatal failures are rethrown, the ledger saved. */
 export async function applySteps(
-  plan: RestorePlan,
+  ctx: ApplyContext,
   deps: RestoreDeps,
-  options: ApplyOptions,
   ledger: RestoreLedger,
-  given?: ApplyContext,
 ): Promise<boolean> {
-  // Asked again before each run: a limit raised since lets through what the plan found too large.
-  await refuseOversized(plan, deps.api, ledger);
-  const ctx = given ?? createApplyContext(plan, deps, options, ledger);
-  if (!ledger.state.seeded) seed(plan, ledger);
+  if (!ledger.state.seeded) seed(ctx.plan, ledger);
   try {
     for (const step of RESTORE_STEPS) await runStep(ctx, { deps, ledger }, step);
   } catch (error) {

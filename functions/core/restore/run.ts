@@ -13,6 +13,7 @@ import { EVERY_KIND } from '../kinds/index.js';
 import type { RoundReason } from '../kinds/kind.js';
 import type { N8nApi } from '../ports.js';
 import { applySteps, createApplyContext } from './apply.js';
+import { refuseOversized } from './body-limit.js';
 import { closingCheck, type MissingObject } from './closing-check.js';
 import { archiveFailedVerification, unfinishedWithOtherOptions } from './errors.js';
 import { RestoreLedger } from './ledger.js';
@@ -354,8 +355,10 @@ async function applyWithLedger(
   started: number,
 ): Promise<RestoreRun> {
   ledger.beginRun();
+  // Asked again before each run: a limit raised since lets through what the plan found too large.
+  await refuseOversized(plan, deps.api, ledger);
   const ctx = createApplyContext(plan, deps, options, ledger);
-  const done = await applySteps(plan, deps, options, ledger, ctx);
+  const done = await applySteps(ctx, deps, ledger);
   if (done) {
     deps.progress.start('closing check');
     await recordMissing(ledger, await closingCheck(ctx, ledger));
