@@ -139,6 +139,20 @@ describe('Lambda handlers with encryption configured', () => {
     }
   });
 
+  it('a slice of the backup machine backs an encrypted instance up whole, in that one invocation, and says so', async () => {
+    const slicing = { execution: 'arn:aws:states:us-east-1:123456789012:execution:Backup:sealed' };
+    const answer = (await backupHandler(
+      { instance: 'prod', slicing },
+      { getRemainingTimeInMillis: () => 900_000 },
+    )) as { done: boolean; slices: number; archive: string };
+    answers.push(answer);
+
+    expect(answer).toMatchObject({ done: true, slices: 1 });
+    expect(answer.archive).toMatch(/\.zip\.age\?versionId=/);
+    expect(logged.join('')).toContain('an encrypted backup is not sliced: it runs whole in this invocation');
+    expect((await verify({ archive: { key: new URL(answer.archive).pathname.slice(1) } })).ok).toBe(true);
+  });
+
   it('no log line and no answer holds the key', () => {
     const everything = `${logged.join('')}\n${JSON.stringify(answers)}`;
     expect(everything.length).toBeGreaterThan(1000);
