@@ -1,6 +1,6 @@
 /**
  * The archive compared with a live instance (as `n8n-ark diff` compares them) over several Lambda
- * invocations: the restore machine's check after a restore and a drill's comparison. The live side
+ * invocations: a drill's comparison of its scratch with the archive. The live side
  * is what takes long — every workflow with its detail, every row — so it is read in steps that
  * stop between two workflows or two pages of rows and save where they stand: the archive indexed;
  * the live kinds; the live workflows' names (the listing); their digests (each workflow as a
