@@ -17,6 +17,9 @@ interface Access {
 
 const LEDGER = '*.ledger.json';
 const LOCK = '*.ledger.json.lock';
+/** A sliced backup's state between slices, its lock and the archive's bytes short of a part (per instance). */
+const BACKUP_PROGRESS = '*/backup-in-progress.*';
+const BACKUP_LOCK = '*/backup-in-progress.json.lock';
 
 /**
  * The table the grants are made from. Everything under the prefix is readable (archives, their
@@ -25,10 +28,10 @@ const LOCK = '*.ledger.json.lock';
  */
 export const ARCHIVE_ACCESS = {
   backup: {
-    writes: ['*.zip'],
-    deletes: [],
+    writes: ['*.zip', BACKUP_PROGRESS],
+    deletes: [BACKUP_LOCK],
     aborts: ['*.zip'],
-    why: 'writes each archive under its dated key (a multipart upload, aborted when it fails)',
+    why: 'writes each archive under its dated key (a multipart upload over its slices, aborted when the backup is given up), keeps its progress between slices and releases its lock',
   },
   restore: {
     writes: [LEDGER, LOCK],

@@ -3,54 +3,58 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic.js';
 import type { ArkFunction } from './ark-function.js';
-import { CRASHED_SLICE_RETRY, slicedMachine } from './sliced-machine.js';
+import { CRASHED_SLICE_RETRY, nameTheExecution, slicedMachine } from './sliced-machine.js';
 
 /**
  * The drill state machine: prepare (newest archive; the scratch refused unless marked as a drill
- * target, then wiped), restore in bounded slices as the restore machine does, compare the scratch
- * with the archive and write the report beside it, notify with the report's links, and end failed
- * when the drill failed.
+ * target), wipe the scratch in slices until it is empty, restore in bounded slices as the restore
+ * machine does, compare the scratch with the archive in slices and write the report beside it,
+ * notify with the report's links, and end failed when the drill failed. Every slice that crashed is
+ * run again (CRASHED_SLICE_RETRY) and goes on where the last one stood.
  */
-/** The three invocations of the drill function: prepare, one restore slice, compare and report. */
 function drillTasks(scope: Construct, drill: ArkFunction) {
   const invoke = (
     name: string,
     payload: Record<string, unknown>,
     resultSelector: Record<string, string>,
     resultPath: string,
-  ) =>
-    new tasks.LambdaInvoke(scope, name, {
+  ) => {
+    const task = new tasks.LambdaInvoke(scope, name, {
       lambdaFunction: drill.fn,
       payload: sfn.TaskInput.fromObject(payload),
       resultSelector,
       resultPath,
       retryOnServiceExceptions: true,
     });
+    if (name !== 'Prepare scratch') task.addRetry(CRASHED_SLICE_RETRY);
+    return task;
+  };
+  const execution = { 'execution.$': '$.slicing.execution' };
   const prepare = invoke(
     'Prepare scratch',
     { mode: 'prepare', 'instance.$': '$.instance' },
-    { 'drill.$': '$.Payload.drill', 'slice.$': '$.Payload.slice' },
-    '$',
+    { 'drill.$': '$.Payload.drill', 'slice.$': '$.Payload.slice', 'wipe.$': '$.Payload.wipe' },
+    '$.prepared',
+  );
+  const wipe = invoke(
+    'Wipe scratch',
+    { mode: 'wipe', 'drill.$': '$.drill', 'wipe.$': '$.wipe', ...execution },
+    { 'done.$': '$.Payload.done', 'left.$': '$.Payload.left', 'stalled.$': '$.Payload.stalled' },
+    '$.wipe',
   );
   const slice = invoke(
     'Restore slice',
-    { mode: 'slice', 'drill.$': '$.drill', 'steps.$': '$.slice.steps' },
+    { mode: 'slice', 'drill.$': '$.drill', 'steps.$': '$.slice.steps', ...execution },
     { 'done.$': '$.Payload.done', 'steps.$': '$.Payload.steps', 'outcome.$': '$.Payload.outcome' },
     '$.slice',
   );
-  slice.addRetry(CRASHED_SLICE_RETRY);
   const finish = invoke(
     'Compare and report',
-    { mode: 'finish', 'drill.$': '$.drill', 'slice.$': '$.slice' },
-    {
-      'instance.$': '$.Payload.instance',
-      'verdict.$': '$.Payload.verdict',
-      'reasons.$': '$.Payload.reasons',
-      'report.$': '$.Payload.report',
-    },
+    { mode: 'finish', 'drill.$': '$.drill', 'slice.$': '$.slice', ...execution },
+    { 'done.$': '$.Payload.done', 'answer.$': '$.Payload' },
     '$.result',
   );
-  return { prepare, slice, finish };
+  return { prepare, wipe, slice, finish };
 }
 
 export function drillStateMachine(
@@ -58,21 +62,40 @@ export function drillStateMachine(
   drill: ArkFunction,
   alarms: AlarmTopic,
 ): sfn.StateMachine {
-  const { prepare, slice, finish } = drillTasks(scope, drill);
+  const { prepare, wipe, slice, finish } = drillTasks(scope, drill);
+  // What prepare answered, laid out as the later states read it (the execution's name kept).
+  const prepared = new sfn.Pass(scope, 'Prepared', {
+    parameters: {
+      'slicing.$': '$.slicing',
+      'drill.$': '$.prepared.drill',
+      'slice.$': '$.prepared.slice',
+      'wipe.$': '$.prepared.wipe',
+    },
+  });
   const notify = new tasks.SnsPublish(scope, 'Notify', {
     topic: alarms.topic,
-    message: sfn.TaskInput.fromObject({ 'drill.$': '$.result' }),
+    message: sfn.TaskInput.fromObject({ 'drill.$': '$.result.answer' }),
     subject: 'n8n-ark restore drill finished',
     resultPath: sfn.JsonPath.DISCARD,
   });
   const verdict = new sfn.Choice(scope, 'Passed?')
-    .when(sfn.Condition.stringEquals('$.result.verdict', 'pass'), new sfn.Succeed(scope, 'Drill passed'))
+    .when(
+      sfn.Condition.stringEquals('$.result.answer.verdict', 'pass'),
+      new sfn.Succeed(scope, 'Drill passed'),
+    )
     .otherwise(new sfn.Fail(scope, 'Drill failed', { error: 'DrillFailed', cause: 'see the drill report' }));
-  const loop = new sfn.Choice(scope, 'Restored?')
-    .when(sfn.Condition.booleanEquals('$.slice.done', true), finish.next(notify).next(verdict))
+  const reported = new sfn.Choice(scope, 'Reported?')
+    .when(sfn.Condition.booleanEquals('$.result.done', true), notify.next(verdict))
+    .otherwise(finish);
+  const restored = new sfn.Choice(scope, 'Restored?')
+    .when(sfn.Condition.booleanEquals('$.slice.done', true), finish.next(reported))
     .otherwise(slice);
+  const wiped = new sfn.Choice(scope, 'Wiped?')
+    .when(sfn.Condition.booleanEquals('$.wipe.done', true), slice.next(restored))
+    .otherwise(wipe);
+  wipe.next(wiped);
   const machine = slicedMachine(scope, 'Machine', {
-    definition: prepare.next(slice).next(loop),
+    definition: nameTheExecution(scope).next(prepare).next(prepared).next(wiped),
     invokes: [drill],
     logsId: 'MachineLogs',
   });

@@ -9,6 +9,7 @@ import { OperationWatch } from './alarms/watch.js';
 import { type ArchivesRef, grantArchiveAccess } from './archive-access.js';
 import { ArchiveBucket } from './archive-bucket.js';
 import { ArkFunction, type FunctionNetwork } from './ark-function.js';
+import { BackupMachine } from './backup-machine.js';
 import { type ArkConfig, type N8nArkConfig, parseConfig } from './config/index.js';
 import { RestoreDrills } from './drill.js';
 import { ArkNetwork } from './network.js';
@@ -48,7 +49,8 @@ interface Shared {
  * n8n-ark on AWS, as a construct: `new N8nArk(scope, id, config)` with `config` the object cdk.json's
  * `n8nArk` context takes (lib/config/). It builds a versioned, encrypted archive bucket that the
  * functions' roles cannot erase (explicit grants, lib/archive-access.ts, and a bucket-policy Deny);
- * a nightly backup per instance and a daily verify of its newest archive (lib/nightly-backups.ts);
+ * a nightly backup per instance, in slices on the backup state machine (lib/backup-machine.ts), and
+ * a daily verify of its newest archive (lib/nightly-backups.ts);
  * the restore state machine (lib/restore-machine.ts); optional restore drills, scheduled prunes, VPC
  * and cross-region replication; and alarms on every way those can fail, all to one SNS topic whose
  * policies let them publish (lib/alarm-topic.ts, lib/alarms/). Instances with `backup: false` get no
@@ -59,6 +61,7 @@ export class N8nArk extends Construct {
   readonly archives: ArchiveBucket;
   readonly alarms: AlarmTopic;
   readonly functions: ArkFunctions;
+  readonly backupMachine: sfn.StateMachine;
   readonly restoreMachine: sfn.StateMachine;
   readonly drillMachine?: sfn.StateMachine;
   readonly replica?: ArchiveReplica;
@@ -78,9 +81,12 @@ export class N8nArk extends Construct {
     const shared = this.shared(c);
     this.functions = this.coreFunctions(c, shared);
     const { backup, restore, verify } = this.functions;
+    const backups = new BackupMachine(this, 'BackupMachine', { backup, alarmAction });
+    this.backupMachine = backups.machine;
     new NightlyBackups(this, 'Backups', {
       instances: c.instances.filter((i) => i.backup),
       backup,
+      machine: backups.machine,
       verify,
       shrinkAlarmShare: c.shrinkAlarmShare,
       namespace: METRIC_NAMESPACE,

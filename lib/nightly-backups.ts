@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FIVE_MINUTES, raise } from './alarms/alarm.js';
 import type { ArkFunction } from './ark-function.js';
@@ -12,6 +13,8 @@ export interface NightlyBackupsProps {
   /** The instances that are backed up. */
   instances: readonly InstanceConfig[];
   backup: ArkFunction;
+  /** The backup state machine (lib/backup-machine.ts) the schedules start. */
+  machine: sfn.StateMachine;
   verify: ArkFunction;
   /** The stack's shrink share, for instances without their own. */
   shrinkAlarmShare: number;
@@ -23,9 +26,9 @@ export interface NightlyBackupsProps {
 const VERIFY_SCHEDULE = 'cron(0 6 * * ? *)';
 
 /**
- * Per backed-up instance: its backup schedule (`{instance, history?, exclude?, shrinkAlarmShare}` to the backup
- * function) and a daily verify of its newest archive; and the alarms that say a backup did not
- * happen, whatever the cause:
+ * Per backed-up instance: its backup schedule (starting the backup state machine with
+ * `{instance, history?, exclude?, shrinkAlarmShare}`) and a daily verify of its newest archive; and
+ * the alarms that say a backup did not happen, whatever the cause:
  * - `BackupFailed-<instance>`: the backup reported a failure (`BackupFailure`, EMF), per hour; an
  *   incomplete backup (a kind the key may not read, not excluded) is a failure, so it fires the
  *   first night the key loses a scope;
@@ -34,7 +37,9 @@ const VERIFY_SCHEDULE = 'cron(0 6 * * ? *)';
  * - `BackupShrank-<instance>`: a backup that succeeded holds less than the one before it;
  * - `BackupErrors` / `BackupThrottles`: the backup function erred (a timeout, running out of memory
  *   or a bad event, which report nothing themselves) or was throttled, per five minutes.
- * The backup schedules' retries end in the backup function's dead-letter queue (watched apart).
+ * The backup schedules' retries (the machine could not be started) end in the backup function's
+ * dead-letter queue (watched apart); an execution that fails raises BackupExecutionFailed
+ * (lib/backup-machine.ts).
  */
 export class NightlyBackups extends Construct {
   constructor(scope: Construct, id: string, props: NightlyBackupsProps) {
@@ -44,7 +49,7 @@ export class NightlyBackups extends Construct {
       new scheduler.Schedule(this, `Nightly-${instance.name}`, {
         schedule: scheduler.ScheduleExpression.expression(instance.schedule),
         description: `n8n-ark backup of ${instance.name}`,
-        target: new targets.LambdaInvoke(props.backup.fn, {
+        target: new targets.StepFunctionsStartExecution(props.machine, {
           input: scheduler.ScheduleTargetInput.fromObject({
             instance: instance.name,
             ...(instance.history !== undefined ? { history: instance.history } : {}),
@@ -53,7 +58,6 @@ export class NightlyBackups extends Construct {
           }),
           deadLetterQueue: props.backup.deadLetterQueue,
           retryAttempts: 2,
-          role: props.backup.schedulerRole(),
         }),
       });
       new scheduler.Schedule(this, `Verify-${instance.name}`, {

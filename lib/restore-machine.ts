@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic.js';
 import { endedBadly, raise } from './alarms/alarm.js';
 import type { ArkFunction } from './ark-function.js';
-import { CRASHED_SLICE_RETRY, slicedMachine } from './sliced-machine.js';
+import { CRASHED_SLICE_RETRY, nameTheExecution, slicedMachine } from './sliced-machine.js';
 
 export interface RestoreMachineProps {
   restore: ArkFunction;
@@ -15,10 +15,12 @@ export interface RestoreMachineProps {
 }
 
 /**
- * Restores of any size: the restore function in bounded slices until the ledger says done (a
- * crashed slice run again, CRASHED_SLICE_RETRY), then the verify function checks the archive's
- * checksums and runs the restore's closing check again against the target (`equal: false`: something
- * it wrote did not land or does not run), then both summaries go to the alarm topic. Alarm `RestoreFailed`: an execution failed, timed out or was aborted.
+ * Restores of any size: the restore function in bounded slices until the ledger says done, then
+ * the verify function checks the archive's checksums and runs the restore's closing check again
+ * against the target (`equal: false`: something it wrote did not land or does not run), then both
+ * summaries go to the alarm topic. A crashed slice is run again (CRASHED_SLICE_RETRY) and goes on
+ * from its last save; so is a crashed verify, which writes nothing. Alarm `RestoreFailed`: an
+ * execution failed, timed out or was aborted.
  */
 export class RestoreMachine extends Construct {
   readonly machine: sfn.StateMachine;
@@ -27,7 +29,10 @@ export class RestoreMachine extends Construct {
     super(scope, id);
     const slice = new tasks.LambdaInvoke(this, 'Restore slice', {
       lambdaFunction: props.restore.fn,
-      payload: sfn.TaskInput.fromJsonPathAt('$.request'),
+      // The request and the execution it is a slice of (its retry takes over its ledger lock).
+      payload: sfn.TaskInput.fromJsonPathAt(
+        sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.request'), sfn.JsonPath.objectAt('$.slicing')),
+      ),
       resultSelector: {
         'done.$': '$.Payload.done',
         'ledgerKey.$': '$.Payload.ledgerKey',
@@ -45,6 +50,7 @@ export class RestoreMachine extends Construct {
       resultPath: '$.verify',
       retryOnServiceExceptions: true,
     });
+    check.addRetry(CRASHED_SLICE_RETRY);
     const done = new tasks.SnsPublish(this, 'Notify', {
       topic: props.alarms.topic,
       message: sfn.TaskInput.fromObject({
@@ -59,11 +65,15 @@ export class RestoreMachine extends Construct {
       .otherwise(slice);
     // `Default` keeps the machine's logical id (and so its ARN) from when the stack made it itself.
     this.machine = slicedMachine(this, 'Default', {
-      definition: slice.next(loop),
+      definition: nameTheExecution(this).next(slice).next(loop),
       invokes: [props.restore, props.verify],
       logsId: 'Logs',
     });
     props.alarms.grantPublishing(this.machine);
+    this.alarm(props);
+  }
+
+  private alarm(props: RestoreMachineProps): void {
     raise(
       this,
       'RestoreFailed',

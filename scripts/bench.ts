@@ -13,14 +13,21 @@
  * pinned data restored into an empty double, against the same workflow without it plus the floor of
  * one raw POST of the 32 MiB workflow body (what the API cannot do faster). Target: ratio under 2.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createN8nClient } from '../functions/adapters/n8n/index.js';
 import type { JsonObject, WorkflowWrite } from '../functions/core/n8n-types.js';
+import {
+  type Double,
+  measure,
+  median,
+  round,
+  startDouble as startSeededDouble,
+  tsx,
+} from './bench-process.js';
+import { measureSlicedBackup, slicedTable } from './bench-sliced.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +38,12 @@ const { values } = parseArgs({
     readme: { type: 'boolean', default: true },
     restore: { type: 'boolean', default: true },
     pinned: { type: 'boolean', default: true },
+    // The sliced backup's line (scripts/bench-sliced.ts): its instance and its slices' length.
+    sliced: { type: 'boolean', default: true },
+    'sliced-workflows': { type: 'string', default: '10000' },
+    'sliced-versions': { type: 'string', default: '10' },
+    'sliced-rows': { type: 'string', default: '1000000' },
+    'slice-seconds': { type: 'string', default: '60' },
     // Encrypted ÷ plain (backup and restore, paired) at this many workflows; '' skips it.
     encryption: { type: 'string', default: '10000' },
   },
@@ -42,76 +55,16 @@ const sizes = values.sizes.split(',').filter(Boolean).map(Number);
 const rows = Number(values.rows);
 const runs = Number(values.runs);
 const root = join(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const cli = join(root, 'dist/bin/n8n-ark.js');
 /** The CLI's shebang runs `env node`: make that the Node running the bench, as `npm run`/`npx` do. */
 const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
-
-interface Double {
-  url: string;
-  apiKey: string;
-  process: ChildProcess;
-}
 
 /**
  * A double seeded with `workflows` and `seedRows`; `payloadMib` is its N8N_PAYLOAD_SIZE_MAX (n8n's
  * default 16; the pinned-data case models an instance that raised it, as one holding 32 MiB must).
  */
-async function startDouble(workflows: number, seedRows = rows, payloadMib = 16): Promise<Double> {
-  const child = spawn(
-    tsx,
-    [
-      join(root, 'test/double/main.ts'),
-      '--port',
-      '0',
-      '--seed-workflows',
-      String(workflows),
-      '--seed-rows',
-      String(seedRows),
-      '--licensed',
-      'all',
-      '--payload-size-max-mib',
-      String(payloadMib),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    const ready = JSON.parse(line) as { url: string; apiKey: string };
-    lines.close();
-    return { ...ready, process: child };
-  }
-  throw new Error('the API double exited before it was ready');
-}
-
-/** Runs a command, returns its stdout and the peak RSS (VmHWM) seen in /proc while it ran. */
-async function measure(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ stdout: string; peakRssMb: number }> {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  let peakKb = 0;
-  const sample = async () => {
-    try {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      const hwm = /VmHWM:\s+(\d+)/.exec(status);
-      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-    } catch {
-      // the process has just exited
-    }
-  };
-  const timer = setInterval(sample, 25);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(timer);
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
-  return { stdout, peakRssMb: peakKb / 1024 };
-}
+const startDouble = (workflows: number, seedRows = rows, payloadMib = 16): Promise<Double> =>
+  startSeededDouble({ workflows, rows: seedRows, payloadMib });
 
 /** The built CLI's backup of the double into `store` as `instance`, then `flags`, measured. */
 function backupRun(double: Double, store: string, instance: string, ...flags: string[]) {
@@ -154,9 +107,6 @@ function restoreRun(archive: string, target: Double, ledger: string, ...flags: s
     { BENCH_API_KEY: target.apiKey, ...cliPath },
   );
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 
 interface SizeResult {
   workflows: number;
@@ -577,6 +527,15 @@ for (const workflows of sizes) {
 }
 
 const pinned = values.pinned ? await measurePinned() : undefined;
+const sliced = values.sliced
+  ? await measureSlicedBackup({
+      workflows: Number(values['sliced-workflows']),
+      versions: Number(values['sliced-versions']),
+      rows: Number(values['sliced-rows']),
+      sliceSeconds: Number(values['slice-seconds']),
+      concurrency: values.concurrency,
+    })
+  : undefined;
 const encryption = values.encryption ? await measureEncryption(Number(values.encryption)) : undefined;
 
 const rssSpread =
@@ -633,6 +592,7 @@ const pinnedTable = pinned
 const encryptionTable = encryption ? encryptionMarkdown(encryption) : undefined;
 if (results.length > 0) process.stdout.write(`${table}\n`);
 if (pinnedTable) process.stdout.write(`${pinnedTable}\n`);
+if (sliced) process.stdout.write(`${slicedTable(sliced)}\n`);
 if (encryptionTable) process.stdout.write(`${encryptionTable}\n`);
 if (values.readme && (values.restore || results.length === 0)) await record();
 
@@ -644,6 +604,7 @@ async function record(): Promise<void> {
     ...previous,
     ...(results.length > 0 ? report : {}),
     ...(pinned ? { pinnedDataRestore: { measuredAt: report.measuredAt, target: 2, ...pinned } } : {}),
+    ...(sliced ? { slicedBackup: sliced } : {}),
     ...(encryption ? { encryption: { measuredAt: report.measuredAt, target: 1.1, ...encryption } } : {}),
   };
   await writeFile(resultsPath, `${JSON.stringify(merged, null, 2)}\n`);
@@ -658,6 +619,11 @@ async function record(): Promise<void> {
     readme = readme.replace(
       /<!-- bench:pinned:start -->[\s\S]*?<!-- bench:pinned:end -->/,
       `<!-- bench:pinned:start -->\n${pinnedTable}\n<!-- bench:pinned:end -->`,
+    );
+  if (sliced)
+    readme = readme.replace(
+      /<!-- bench:sliced:start -->[\s\S]*?<!-- bench:sliced:end -->/,
+      `<!-- bench:sliced:start -->\n${slicedTable(sliced)}\n<!-- bench:sliced:end -->`,
     );
   if (encryptionTable)
     readme = readme.replace(

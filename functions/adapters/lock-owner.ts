@@ -18,9 +18,21 @@ export function parseLockOwner(contents: string): LockOwner | undefined {
         host: value.host,
         startedAt: value.startedAt,
         ...(typeof value.endsBy === 'string' ? { endsBy: value.endsBy } : {}),
+        ...(typeof value.execution === 'string' ? { execution: value.execution } : {}),
       };
   } catch {
     // not JSON: no owner
   }
   return undefined;
+}
+
+/** Whether a lock's holder was an earlier slice of the execution `owner` is a slice of (it is gone). */
+export function heldBySameExecution(holder: LockOwner | undefined, owner: LockOwner): boolean {
+  return owner.execution !== undefined && holder?.execution === owner.execution;
+}
+
+/** The holder as an operator finds it: the execution it is a slice of, if any, then where it runs. */
+export function describeHolder(owner: LockOwner): string {
+  const where = `pid ${owner.pid} on host ${owner.host}, started ${owner.startedAt}`;
+  return owner.execution ? `execution ${owner.execution}, ${where}` : where;
 }

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { LedgerLockedError, type StoreError } from '../core/errors.js';
 import type { Clock, LedgerLock, LedgerStore, LockOwner } from '../core/ports.js';
-import { parseLockOwner } from './lock-owner.js';
+import { describeHolder, heldBySameExecution, parseLockOwner } from './lock-owner.js';
 import { storeFailure } from './store-failure.js';
 
 export interface S3LedgerStoreOptions {
@@ -21,6 +21,11 @@ export interface S3LedgerStoreOptions {
   onStaleLock?: (holder: LockOwner) => void;
   /** Judges a lock's age; default the system clock. */
   clock?: Clock;
+  /**
+   * What the object is, for messages: default a restore's ledger; a sliced backup keeps its state
+   * here ({ job: 'backup', object: 'sliced backup state' }).
+   */
+  names?: { job: string; object: string };
 }
 
 interface FoundLock {
@@ -35,14 +40,16 @@ const defaultStaleAfterMs = 2 * 60 * 60 * 1000;
  * A restore ledger kept as one JSON object in S3, beside the archive it belongs to.
  *
  * `lock` keeps one restore per ledger with `<key>.lock`, created only if absent (`If-None-Match: *`)
- * and removed only while its ETag is still ours (`If-Match`). A lock older than `staleAfterMs` is
- * taken over with `If-Match` on the ETag that was judged stale, so two restores cannot both take it.
+ * and removed only while its ETag is still ours (`If-Match`). A lock older than `staleAfterMs`, past
+ * its holder's `endsBy`, or held by an earlier slice of the same execution is taken over with
+ * `If-Match` on the ETag that was judged stale, so two restores cannot both take it.
  */
 export class S3LedgerStore implements LedgerStore {
   readonly description: string;
   readonly lockKey: string;
   private readonly staleAfterMs: number;
   private readonly clock: Clock;
+  private readonly names: { job: string; object: string };
 
   constructor(
     private readonly client: S3Client,
@@ -54,6 +61,7 @@ export class S3LedgerStore implements LedgerStore {
     this.lockKey = `${key}.lock`;
     this.staleAfterMs = options.staleAfterMs ?? defaultStaleAfterMs;
     this.clock = options.clock ?? { now: () => new Date() };
+    this.names = options.names ?? { job: 'restore', object: 'restore ledger' };
   }
 
   async load(): Promise<string | undefined> {
@@ -62,7 +70,7 @@ export class S3LedgerStore implements LedgerStore {
       return await answer.Body?.transformToString('utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
-      throw storeFailure(`cannot read the restore ledger ${this.description}`, this.description, error);
+      throw storeFailure(`cannot read the ${this.names.object} ${this.description}`, this.description, error);
     }
   }
 
@@ -77,7 +85,7 @@ export class S3LedgerStore implements LedgerStore {
         }),
       );
     } catch (error) {
-      throw storeFailure(`cannot save the restore ledger ${this.description}`, this.description, error);
+      throw storeFailure(`cannot save the ${this.names.object} ${this.description}`, this.description, error);
     }
   }
 
@@ -92,7 +100,8 @@ export class S3LedgerStore implements LedgerStore {
       if (created) return this.heldLock(created);
       found = await this.readLock();
       if (!found) continue;
-      if (!found.owner || !this.isStale(found)) throw this.locked(found);
+      if (!found.owner || !(heldBySameExecution(found.owner, owner) || this.isStale(found)))
+        throw this.locked(found);
       const taken = await this.putLock(body, { IfMatch: found.etag });
       if (taken) {
         this.options.onStaleLock?.(found.owner);
@@ -163,12 +172,11 @@ export class S3LedgerStore implements LedgerStore {
 
   private locked(found: FoundLock | undefined): LedgerLockedError {
     const owner = found?.owner;
-    const holder = owner
-      ? `pid ${owner.pid} on host ${owner.host}, started ${owner.startedAt}`
-      : 'a restore whose lock cannot be read';
+    const { job, object } = this.names;
+    const holder = owner ? describeHolder(owner) : `a ${job} whose lock cannot be read`;
     const hours = Math.round((this.staleAfterMs / 3_600_000) * 100) / 100;
     return new LedgerLockedError(
-      `another restore (${holder}) is using the restore ledger ${this.description}; wait for it, or ` +
+      `another ${job} (${holder}) is using the ${object} ${this.description}; wait for it, or ` +
         `if it is gone, delete s3://${this.bucket}/${this.lockKey} (a lock older than ${hours} h is ` +
         'taken over on its own)',
       { holder },
@@ -177,7 +185,7 @@ export class S3LedgerStore implements LedgerStore {
 
   private lockFailure(action: string, error: unknown): StoreError {
     const location = `s3://${this.bucket}/${this.lockKey}`;
-    return storeFailure(`cannot ${action} the restore ledger's lock ${location}`, location, error);
+    return storeFailure(`cannot ${action} the ${this.names.object}'s lock ${location}`, location, error);
   }
 }
 

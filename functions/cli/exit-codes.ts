@@ -28,6 +28,7 @@ import {
   RestoreError,
   RetryPastDeadlineError,
   SecretError,
+  SlicesStalledError,
   StoreError,
   UnsupportedArchiveFormatError,
   UsageError,
@@ -107,6 +108,7 @@ export const EXIT_CODES: readonly ExitCode[] = [
       RetryPastDeadlineError,
       DrillFailedError,
       CutoverError,
+      SlicesStalledError,
     ],
   },
 ];

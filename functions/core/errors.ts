@@ -306,6 +306,30 @@ export class RetryPastDeadlineError extends ArkError {
   }
 }
 
+/**
+ * A sliced run (a state machine's backup, restore or drill) whose slices stopped moving: two slices
+ * in a row, ended or died, saved no progress. It fails the run instead of slicing until the
+ * execution's 24 hours are up. Only the state machines meet it (the CLI runs in one go).
+ */
+export class SlicesStalledError extends ArkError {
+  override readonly exitCode = 6;
+  /** The slices the run had had. */
+  readonly slices: number;
+
+  constructor(message: string, context: { slices: number }, options?: ErrorOptions) {
+    super(message, options);
+    this.slices = context.slices;
+  }
+}
+
+/** `what` (`the backup of prod`) saved nothing in `stalled` slices in a row, of `slices` in all. */
+export function slicesStalled(what: string, stalled: number, slices: number): SlicesStalledError {
+  return new SlicesStalledError(
+    `${what} made no progress in ${stalled} slices in a row (${slices} slices in all): each ended or died before it saved anything new. The slices' logs say why (a time budget shorter than one step needs, a crash at the same place each time).`,
+    { slices },
+  );
+}
+
 export function isArkError(error: unknown): error is ArkError {
   return error instanceof ArkError;
 }

@@ -49,6 +49,27 @@ export interface PagedListing<T> extends AsyncIterable<T> {
 }
 
 /**
+ * Where a cursor listing stands after a page, to be read on from there by another process: the
+ * next page's cursor (null: no page follows) and the ids of the page (a next page that repeats
+ * them after an insert mid-scan has them dropped, as within one reading).
+ */
+export interface ListingPosition {
+  cursor: string | null;
+  ids: (string | number)[];
+}
+
+/** A listing that says where it stands after each page (a sliced backup saves it between slices). */
+export interface PositionedListing<T> extends PagedListing<T> {
+  positioned(): AsyncIterable<{ items: readonly T[]; position: ListingPosition }>;
+}
+
+/** Where a listing without gaps is taken up again: from `offset`, after the ids last handed out. */
+export interface GaplessStart {
+  offset: number;
+  after: string[];
+}
+
+/**
  * n8n's Public API v1 as the core needs it, one port per area; a consumer takes the areas (or the
  * methods, `Pick<>`) it uses, and `N8nApi` is all of them. List methods stream every item, following
  * cursors to the end and dropping an item that a recent page repeats (offset paging repeats items
@@ -68,7 +89,11 @@ export interface N8nWorkflowsApi {
    * list moves meanwhile (pages overlap and must meet). Where a client has it, a backup needs no
    * second reading of the workflows to be sure none was lost.
    */
-  listWorkflowsWithoutGaps?(options?: { excludePinnedData?: boolean }): AsyncIterable<Workflow>;
+  listWorkflowsWithoutGaps?(options?: {
+    excludePinnedData?: boolean;
+    /** Read on from where an earlier reading (another process's) stood. */
+    from?: GaplessStart;
+  }): AsyncIterable<Workflow>;
   getWorkflow(id: string): Promise<Workflow>;
   createWorkflow(body: WorkflowWrite): Promise<Workflow>;
   /**
@@ -167,7 +192,8 @@ export interface N8nVariablesApi {
 
 export interface N8nDataTablesApi {
   listDataTables(): AsyncIterable<DataTable>;
-  listDataTableRows(dataTableId: string): AsyncIterable<DataTableRow>;
+  /** From the start, or on from a position an earlier reading (a PositionedListing's) reached. */
+  listDataTableRows(dataTableId: string, from?: ListingPosition): AsyncIterable<DataTableRow>;
   createDataTable(body: DataTableWrite): Promise<DataTable>;
   /** Inserts a batch of rows (column name → value); returns how many were inserted. */
   insertDataTableRows(dataTableId: string, rows: DataTableRow[]): Promise<number>;

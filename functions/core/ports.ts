@@ -109,6 +109,45 @@ export interface ArchiveWriter {
   abort(error: Error): void;
 }
 
+/**
+ * An archive writer a sliced backup stops between two records and another process takes up again
+ * (`createWriter(state)` in the backup's deps): an entry is added in parts, each ended with
+ * `endPart()` but the last, and `checkpoint()` says where the archive stands once every part added
+ * so far is in `output`.
+ */
+export interface PausableArchiveWriter extends ArchiveWriter {
+  /**
+   * The content being added ends a part of its entry, not the entry: call it before ending that
+   * content. The entry stays open; the next `addEntry` of its name continues it.
+   */
+  endPart(): void;
+  /** Once everything added is in `output`: the writer's state (JSON) and the bytes `output` carried in all. */
+  checkpoint(): Promise<{ state: unknown; bytes: number }>;
+}
+
+/**
+ * A store that keeps an archive's upload between processes (an S3 multipart upload): a sliced
+ * backup writes the archive over several invocations, each continuing the upload from the state
+ * the one before saved. Nothing is visible under the archive's name until `complete`.
+ */
+export interface ResumableArchiveStore extends ArchiveStore {
+  /** Opens the upload of a new archive; its state (JSON) is what `continueUpload` takes. */
+  startUpload(instance: string, createdAt: Date, metadata: Record<string, string>): Promise<unknown>;
+  /** Takes `body` (a writer's output, from the byte the state ends at) into the upload. */
+  continueUpload(state: unknown, body: Readable): ArchiveUpload;
+  /** Removes what an upload that will not be completed has stored (its parts, its saved tail). */
+  abortUpload(state: unknown): Promise<void>;
+}
+
+export interface ArchiveUpload {
+  /** Once the body's first `bytes` bytes (counted from the archive's start) are stored: the state to continue from. */
+  checkpoint(bytes: number): Promise<unknown>;
+  /** Once the body has ended: the archive, published under its name. */
+  complete(): Promise<ArchiveRef>;
+  /** Stops taking the body (the state of the last checkpoint stays good). */
+  stop(): Promise<void>;
+}
+
 export interface ArchiveEntryInfo {
   name: string;
   /** Uncompressed size from the zip directory. */
@@ -157,7 +196,10 @@ export interface Progress {
   done(task: string, summary?: string): void;
 }
 
-/** Persists a restore's ledger (source id → target id and step status) so a re-run resumes. */
+/**
+ * Persists the state of work that resumes in another run — a restore's ledger (source id → target
+ * id and step status), a sliced backup's progress — and locks it to one run at a time.
+ */
 export interface LedgerStore {
   readonly description: string;
   load(): Promise<string | undefined>;
@@ -179,6 +221,13 @@ export interface LockOwner {
    * of a slice that crashed is taken over right after, not hours later.
    */
   endsBy?: string;
+  /**
+   * The state machine execution the holder is a slice of. An execution runs one slice at a time
+   * and runs a slice again only once the last one has failed, so a slice of the same execution that
+   * finds this lock knows its holder is gone and takes it over at once; a slice of another
+   * execution is refused (LedgerLockedError) until the holder is done or gone by `endsBy`.
+   */
+  execution?: string;
 }
 
 export interface LedgerLock {

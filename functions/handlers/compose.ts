@@ -21,8 +21,9 @@ import { openDecrypting } from '../adapters/age/open.js';
 import { type BackupMetrics, backupMetricsLine, drillMetricsLine } from '../adapters/cloudwatch-emf.js';
 import { createJsonLogger } from '../adapters/json-logger.js';
 import { createN8nClient, type N8nClient } from '../adapters/n8n/index.js';
-import { formatS3Url, parseS3Url, S3ArchiveStore } from '../adapters/s3-archive-store.js';
+import { formatS3Url, parseS3Url } from '../adapters/s3-archive-store.js';
 import { S3LedgerStore } from '../adapters/s3-ledger-store.js';
+import { S3SlicedArchiveStore } from '../adapters/s3-sliced-upload.js';
 import {
   PrefixedSecretSource,
   readArchiveKeySecret,
@@ -94,8 +95,15 @@ const drillTargetsSchema = z
   .default('{}')
   .transform(jsonMap('DRILL_TARGETS must be a JSON object of instance name → secret name'));
 
-/** Time kept back from the Lambda limit to save the ledger and answer. */
+/**
+ * Time kept back from the Lambda limit to save and answer: a minute, or a quarter of the time for
+ * an invocation given less than four (a slice must always have time to work).
+ */
 const SAFETY_MARGIN_MS = 60_000;
+const marginOf = (remaining: number) => Math.min(SAFETY_MARGIN_MS, Math.floor(remaining / 4));
+
+/** A Step Functions execution's limit (lib/sliced-machine.ts): past it, none of its slices runs. */
+const EXECUTION_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 /** Clock difference allowed between this Lambda and the one that finds its lock. */
 const LOCK_SKEW_MS = 60_000;
@@ -132,7 +140,7 @@ export class Composition {
   readonly env: Environment;
   readonly logger: Logger;
   readonly s3: S3Client;
-  readonly store: S3ArchiveStore;
+  readonly store: S3SlicedArchiveStore;
   readonly clock = systemClock;
   readonly progress = silentProgress;
   readonly toolVersion = TOOL_VERSION;
@@ -145,7 +153,7 @@ export class Composition {
     this.env = parseAtEdge(environmentSchema, processEnv, 'Lambda environment');
     this.logger = createJsonLogger(this.env.LOG_LEVEL);
     this.s3 = new S3Client({ forcePathStyle: this.env.N8N_ARK_S3_FORCE_PATH_STYLE === 'true' });
-    this.store = new S3ArchiveStore({
+    this.store = new S3SlicedArchiveStore({
       client: this.s3,
       bucket: this.env.ARCHIVE_BUCKET,
       prefix: this.env.ARCHIVE_PREFIX,
@@ -247,22 +255,54 @@ export class Composition {
     const key = `${this.env.ARCHIVE_PREFIX}/.target-locks/${targetLockName(targetUrl)}.ledger.json`;
     const onStaleLock = (lock: LockOwner) =>
       this.logger.warn(`took over the target lock of a ${holder} that is gone`, { ...lock });
-    return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, { onStaleLock });
+    // A ledger lock like the others: taken over once stale, or at once by a slice of its execution.
+    return new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, {
+      onStaleLock,
+      names: { job: 'restore', object: 'target lock' },
+    });
   }
 
-  /** This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be stopped. */
-  slice(context: LambdaContext): { deadline: number; lockOwner: LockOwner } {
+  /**
+   * This invocation's deadline and ledger lock: a slice stops a minute before the Lambda would be
+   * stopped; `execution` (the state machine's execution id) lets its own retry take the lock over.
+   */
+  slice(context: LambdaContext, execution?: string): { deadline: number; lockOwner: LockOwner } {
     const remaining = context.getRemainingTimeInMillis();
     const now = Date.now();
     return {
-      deadline: now + remaining - SAFETY_MARGIN_MS,
+      deadline: now + remaining - marginOf(remaining),
       // The function is stopped at its timeout: past it (and a minute of clock skew) the lock is stale.
       lockOwner: {
         pid: process.pid,
         host: hostname(),
         startedAt: new Date(now).toISOString(),
         endsBy: new Date(now + remaining + LOCK_SKEW_MS).toISOString(),
+        ...(execution ? { execution } : {}),
       },
+    };
+  }
+
+  /**
+   * A sliced backup's state and lock (`<prefix>/<instance>/backup-in-progress.json` and `.lock`),
+   * the lock held from the first slice to the last: it is certainly gone once the execution is
+   * (24 hours after it started), and the execution's own slices take it over at once.
+   */
+  backupProgress(
+    instance: string,
+    context: LambdaContext,
+    slicing: { execution: string; startedAt?: string | undefined },
+  ): { slices: S3LedgerStore; lockOwner: LockOwner & { execution: string }; deadline: number } {
+    const key = `${this.store.instancePrefix(instance)}backup-in-progress.json`;
+    const { deadline, lockOwner } = this.slice(context, slicing.execution);
+    const started = slicing.startedAt ? Date.parse(slicing.startedAt) : Date.now();
+    const endsBy = new Date(started + EXECUTION_LIMIT_MS + LOCK_SKEW_MS).toISOString();
+    const onStaleLock = (lock: LockOwner) =>
+      this.logger.warn('took over the lock of a backup slice that is gone', { ...lock });
+    const names = { job: 'backup', object: 'sliced backup state' };
+    return {
+      slices: new S3LedgerStore(this.s3, this.env.ARCHIVE_BUCKET, key, { onStaleLock, names }),
+      lockOwner: { ...lockOwner, endsBy, execution: slicing.execution },
+      deadline,
     };
   }
 

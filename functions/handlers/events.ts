@@ -23,14 +23,30 @@ export function parseAtEdge<T>(schema: z.ZodType<T>, value: unknown, what: strin
  * `history`: newest saved versions kept per workflow (default 10, 0 keeps none); `shrinkAlarmShare`:
  * the workflow-drop share past which the backup counts as shrunk (default 0.2); both from the CDK config.
  */
-export const backupEventSchema = z.object(eventShape(BACKUP_OPTIONS));
+export const backupEventSchema = z.object({
+  ...eventShape(BACKUP_OPTIONS),
+  /**
+   * From the backup state machine (`$.slicing`): the execution a slice belongs to and when it
+   * started. Without it, one invocation does the whole backup (as the backup function did before
+   * it was sliced).
+   */
+  slicing: z.object({ execution: z.string().min(1), startedAt: z.iso.datetime().optional() }).optional(),
+  /** How often a slice saves where it stands, in seconds (default 60): a slice that dies loses no more. */
+  checkpointSeconds: z.number().int().min(1).max(900).optional(),
+  /** The machine gave up on the backup (the failure it caught): the slice abandons it. */
+  abandon: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
 
 const archiveRef = z.object({ key: z.string().min(1), versionId: z.string().optional() });
+
+/** The state machine execution a slice belongs to (`$$.Execution.Id`): its retry takes over its lock. */
+const execution = z.string().min(1).optional();
 
 const restoreEventShape = {
   archive: archiveRef,
   target: instanceName,
   ...eventShape(RESTORE_OPTIONS, RESTORE_GROUPS),
+  execution,
 };
 
 /**
@@ -73,14 +89,26 @@ const drillState = z.object({
   wiped: z.record(z.string(), z.number()).optional(),
 });
 
-/** The drill state machine's three calls (lib/drill.ts): prepare, restore slices until done, finish. */
+/** How the wipe stood after the slice before: objects left, and slices in a row that deleted none. */
+const wipeState = z.object({
+  done: z.boolean(),
+  left: z.number().int().min(0),
+  stalled: z.number().int().min(0).optional(),
+});
+
+/**
+ * The drill state machine's calls (lib/drill-machine.ts): prepare, wipe slices until the scratch is
+ * empty, restore slices until done, compare-and-report slices until the report is written.
+ */
 export const drillEventSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('prepare'), instance: instanceName }),
-  z.object({ mode: z.literal('slice'), drill: drillState, steps: stepTimes }),
+  z.object({ mode: z.literal('wipe'), drill: drillState, wipe: wipeState, execution }),
+  z.object({ mode: z.literal('slice'), drill: drillState, steps: stepTimes, execution }),
   z.object({
     mode: z.literal('finish'),
     drill: drillState,
     slice: z.object({ done: z.boolean(), steps: stepTimes, outcome: z.looseObject({ done: z.boolean() }) }),
+    execution,
   }),
 ]);
 

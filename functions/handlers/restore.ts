@@ -14,12 +14,13 @@ export async function handler(event: unknown, context: LambdaContext) {
     credentialSecrets,
     maxRetryWait,
     retryBudget,
+    execution,
     ...options
   } = parseAtEdge(restoreEventSchema, event, 'restore event');
   const c = compose(process.env);
   const secrets = credentialSecrets ? c.credentialSecrets(target, credentialSecrets) : undefined;
   const ledgerKey = restoreLedgerKey(ref, target);
-  const { deadline, lockOwner } = c.slice(context);
+  const { deadline, lockOwner } = c.slice(context, execution);
   const api = await c.n8n(target, { maxRetryWait, retryBudget, deadline });
   const archive = await c.openArchive(ref);
   try {

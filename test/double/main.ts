@@ -16,6 +16,8 @@ const { values } = parseArgs({
     'seed-workflows': { type: 'string', default: '0' },
     'seed-rows': { type: 'string', default: '0' },
     'seed-tables': { type: 'string', default: '3' },
+    // Saved versions per workflow (n8n's workflow history), the current one included.
+    'seed-versions': { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
     'id-seed': { type: 'string' },
     licensed: { type: 'string', default: '' },
@@ -41,6 +43,7 @@ if (workflows > 0 || rowsTotal > 0) {
     workflows,
     rowsTotal,
     tables: Number(values['seed-tables']),
+    versions: Number(values['seed-versions']),
     seed: Number(values.seed),
     licensed: allows('feat:projectRole:admin') && allows('feat:variables') && allows('feat:folders'),
   });

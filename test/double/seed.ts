@@ -29,7 +29,7 @@
  */
 import type { Json, JsonObject } from '../../functions/core/n8n-types.js';
 import { createRandom, uuid } from './prng.js';
-import type { DataTableColumnType, DoubleState, StoredWorkflow } from './state.js';
+import type { DataTableColumnType, DoubleState, StoredHistoryVersion, StoredWorkflow } from './state.js';
 
 export interface SeedOptions {
   workflows: number;
@@ -41,6 +41,11 @@ export interface SeedOptions {
   licensed?: boolean;
   /** Seed of the content generator. Default 1. */
   seed?: number;
+  /**
+   * Saved versions per workflow (n8n's workflow history), the current one included: the others are
+   * earlier edits of its first node's position. Default 1 (the version saved at the create).
+   */
+  versions?: number;
 }
 
 /** What a full backup of the instance finds afterwards (totals, including what was there before). */
@@ -535,6 +540,23 @@ export function publishOrder(plan: InstancePlan): number[] {
 
 // ---- straight into the double's state
 
+/** `count` versions saved before `current`, oldest first, each its first node a step further along. */
+function earlierVersions(
+  state: DoubleState,
+  current: StoredHistoryVersion,
+  count: number,
+  index: number,
+): void {
+  const random = createRandom(index + 7);
+  const earlier = Array.from({ length: count }, (_, k): StoredHistoryVersion => {
+    const at = new Date(Date.parse(current.createdAt) - (count - k) * 60_000).toISOString();
+    const [first, ...rest] = current.nodes;
+    const moved = first ? [{ ...first, position: [k * 20, 0] }, ...rest] : [];
+    return { ...current, versionId: uuid(random), nodes: moved, createdAt: at, updatedAt: at };
+  });
+  state.history.set(current.workflowId, [...earlier, ...(state.history.get(current.workflowId) ?? [])]);
+}
+
 export function seedInstance(state: DoubleState, options: SeedOptions): SeedCounts {
   const plan = planInstance(options);
   const projectIds: Record<ProjectKey, string> = {
@@ -639,6 +661,8 @@ export function seedInstance(state: DoubleState, options: SeedOptions): SeedCoun
     // listing's graph is its current version's; docs/REAL-N8N-FINDINGS.md, workflow history).
     const saved = state.history.get(stored.id)?.find((v) => v.versionId === stored.versionId);
     if (saved) Object.assign(saved, { nodes: stored.nodes, connections: stored.connections });
+    if (saved && (options.versions ?? 1) > 1)
+      earlierVersions(state, saved, (options.versions ?? 1) - 1, index);
     state.setWorkflowTags(
       stored,
       workflow.tags.flatMap((name) => {

@@ -41,24 +41,29 @@ describe('restore drills', () => {
     expect(JSON.stringify(schedules[0]?.Properties?.Target?.Arn)).toContain('DrillsMachine');
   });
 
-  it('prepares, restores in retried slices, compares and reports, notifies with the report, then fails a failed drill', () => {
+  it('prepares, wipes, restores, compares and reports in retried slices, notifies with the report, then fails a failed drill', () => {
     const drill = definitionOf(template).find((d) => d.includes('Prepare scratch')) ?? '';
 
     for (const state of [
       '"Prepare scratch"',
+      '"Wipe scratch"',
+      '"Wiped?"',
       '"Restore slice"',
       '"Restored?"',
       '"Compare and report"',
+      '"Reported?"',
       '"Notify"',
       '"Passed?"',
       '"Drill failed"',
     ])
       expect(drill).toContain(state);
-    expect(drill).toContain('"mode":"slice"');
-    expect(drill).toContain('"report.$":"$.Payload.report"');
-    expect(drill).toContain(
-      '{"ErrorEquals":["Lambda.Unknown","Sandbox.Timedout","States.Timeout"],"IntervalSeconds":60,"MaxAttempts":4,"BackoffRate":2}',
-    );
+    for (const mode of ['wipe', 'slice', 'finish']) expect(drill).toContain(`"mode":"${mode}"`);
+    expect(drill).toContain('"execution.$":"$.slicing.execution"');
+    expect(drill).toContain('"drill.$":"$.result.answer"');
+    const crashed =
+      '{"ErrorEquals":["Lambda.Unknown","Sandbox.Timedout","States.Timeout"],"IntervalSeconds":30,"MaxAttempts":6,"BackoffRate":2,"MaxDelaySeconds":300}';
+    // The wipe, the restore slice and the comparison are each run again when they crash.
+    expect(drill.split(crashed)).toHaveLength(4);
     expect(drill).toContain('"Error":"DrillFailed"');
   });
 

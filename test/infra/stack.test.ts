@@ -98,7 +98,7 @@ describe('functions', () => {
         Handler: 'index.handler',
       });
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 4);
+    template.resourceCountIs('AWS::Logs::LogGroup', 5);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
@@ -111,8 +111,15 @@ describe('functions', () => {
 });
 
 describe('schedules and alarms', () => {
-  it('schedule one nightly backup and one verify per backed-up instance, with the configured expression', () => {
+  it('schedule one nightly backup (the backup state machine started) and one verify per backed-up instance, with the configured expression', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+    const [backupMachine] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine')).filter(
+      (id) => id.startsWith('BackupMachine'),
+    );
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      Target: Match.objectLike({ Arn: { Ref: backupMachine } }),
+    });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 2 * * ? *)',
       Target: Match.objectLike({ Input: JSON.stringify({ instance: 'prod', shrinkAlarmShare: 0.2 }) }),
@@ -146,27 +153,51 @@ describe('schedules and alarms', () => {
     });
   });
 
-  it('run restores in a state machine that loops the restore slice, verifies, then notifies', () => {
+  /** A state machine's definition, by the start of its logical id, with its quotes unescaped. */
+  const definitionOf = (prefix: string) => {
     const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    const definition = JSON.stringify(Object.values(machines)[0]?.Properties?.DefinitionString);
-    expect(definition).toContain('Restore slice');
-    expect(definition).toContain('Done?');
-    expect(definition).toContain('Verify archive and target');
-    expect(definition).toContain('Notify');
+    const [id] = Object.keys(machines).filter((m) => m.startsWith(prefix));
+    return JSON.stringify(machines[id ?? '']?.Properties?.DefinitionString).replace(/\\"/g, '"');
+  };
+  const crashedRetry =
+    '{"ErrorEquals":["Lambda.Unknown","Sandbox.Timedout","States.Timeout"],"IntervalSeconds":30,"MaxAttempts":6,"BackoffRate":2,"MaxDelaySeconds":300}';
+
+  it('run restores in a state machine that loops the restore slice, verifies, then notifies', () => {
+    const definition = definitionOf('RestoreMachine');
+    for (const state of [
+      '"Name the execution"',
+      '"Restore slice"',
+      '"Done?"',
+      '"Verify archive and target"',
+      '"Notify"',
+    ])
+      expect(definition).toContain(state);
+    expect(definition).toContain('"Payload.$":"States.JsonMerge($.request, $.slicing, false)"');
   });
 
-  it('runs a crashed restore slice again, backing off past the time its lock says it was gone by', () => {
-    const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    const text = JSON.stringify(Object.values(machines)[0]?.Properties?.DefinitionString).replace(
-      /\\"/g,
-      '"',
-    );
-    const retry =
-      '{"ErrorEquals":["Lambda.Unknown","Sandbox.Timedout","States.Timeout"],"IntervalSeconds":60,"MaxAttempts":4,"BackoffRate":2}';
-    const at = text.indexOf(retry);
+  it('runs a crashed restore or verify slice again, its lock taken over by its own execution', () => {
+    const text = definitionOf('RestoreMachine');
+    const first = text.indexOf(crashedRetry);
 
-    expect(at).toBeGreaterThan(text.indexOf('"Restore slice":{'));
-    expect(text.indexOf(retry, at + 1)).toBe(-1);
+    expect(first).toBeGreaterThan(text.indexOf('"Restore slice":{'));
+    expect(text.indexOf(crashedRetry, first + 1)).toBeGreaterThan(
+      text.indexOf('"Verify archive and target":{'),
+    );
+  });
+
+  it('backs up in a state machine: slices until published, a crashed one run again, a failed one abandoned and named', () => {
+    const text = definitionOf('BackupMachine');
+
+    for (const state of ['"Backup slice"', '"Published?"', '"Backup published"', '"Abandon the backup"'])
+      expect(text).toContain(state);
+    expect(text).toContain('"startedAt.$":"$$.Execution.StartTime"');
+    expect(text).toContain(crashedRetry);
+    expect(text).toContain(
+      '"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.failure","Next":"Abandon the backup"}]',
+    );
+    expect(text).toContain(
+      '"Backup failed":{"Type":"Fail","ErrorPath":"$.failure.Error","CausePath":"$.failure.Cause"}',
+    );
   });
 });
 

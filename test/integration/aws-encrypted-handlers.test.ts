@@ -8,7 +8,7 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand } fro
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Decrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { handler as backup } from '../../functions/handlers/backup.js';
+import { handler as backupHandler } from '../../functions/handlers/backup.js';
 import { handler as prune } from '../../functions/handlers/prune.js';
 import { handler as restore } from '../../functions/handlers/restore.js';
 import { handler as verify } from '../../functions/handlers/verify.js';
@@ -25,6 +25,9 @@ let offline: string;
 const saved = { ...process.env };
 const logged: string[] = [];
 const answers: unknown[] = [];
+/** Invoked directly (no slicing), the backup function backs up whole and answers the archive. */
+const backup = async (event: object) =>
+  (await backupHandler(event)) as { archive: string; counts: Record<string, number>; shrank: boolean };
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -134,6 +137,20 @@ describe('Lambda handlers with encryption configured', () => {
     } finally {
       process.env = withKey;
     }
+  });
+
+  it('a slice of the backup machine backs an encrypted instance up whole, in that one invocation, and says so', async () => {
+    const slicing = { execution: 'arn:aws:states:us-east-1:123456789012:execution:Backup:sealed' };
+    const answer = (await backupHandler(
+      { instance: 'prod', slicing },
+      { getRemainingTimeInMillis: () => 900_000 },
+    )) as { done: boolean; slices: number; archive: string };
+    answers.push(answer);
+
+    expect(answer).toMatchObject({ done: true, slices: 1 });
+    expect(answer.archive).toMatch(/\.zip\.age\?versionId=/);
+    expect(logged.join('')).toContain('an encrypted backup is not sliced: it runs whole in this invocation');
+    expect((await verify({ archive: { key: new URL(answer.archive).pathname.slice(1) } })).ok).toBe(true);
   });
 
   it('no log line and no answer holds the key', () => {

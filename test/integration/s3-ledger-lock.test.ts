@@ -154,6 +154,50 @@ describe('S3LedgerStore.lock against moto', () => {
     expect(await lockOwner(key)).toMatchObject(second);
   });
 
+  it('takes over at once the lock of an earlier slice of the same execution (it is gone), and says so', async () => {
+    const key = nextKey();
+    const execution = 'arn:aws:states:us-east-1:123456789012:execution:Restore:nightly-1';
+    const crashed: LockOwner = {
+      ...first,
+      execution,
+      endsBy: new Date(Date.now() + 15 * 60_000).toISOString(),
+    };
+    await store(key).lock(crashed);
+    const reported: LockOwner[] = [];
+
+    const retry = await store(key, { onStaleLock: (holder) => reported.push(holder) }).lock({
+      ...second,
+      execution,
+    });
+
+    expect(reported).toEqual([crashed]);
+    expect(await lockOwner(key)).toMatchObject({ ...second, execution });
+    await retry.release();
+  });
+
+  it('refuses a slice of another execution while the holder may still run, naming the holder’s execution', async () => {
+    const key = nextKey();
+    const running: LockOwner = {
+      ...first,
+      execution: 'arn:aws:states:us-east-1:123456789012:execution:Restore:nightly-1',
+      endsBy: new Date(Date.now() + 15 * 60_000).toISOString(),
+    };
+    await store(key).lock(running);
+
+    const error = await failure(
+      store(key).lock({
+        ...second,
+        execution: 'arn:aws:states:us-east-1:123456789012:execution:Restore:other',
+      }),
+    );
+
+    expect(error.name).toBe('LedgerLockedError');
+    expect(error.message).toContain(
+      'execution arn:aws:states:us-east-1:123456789012:execution:Restore:nightly-1',
+    );
+    expect(await lockOwner(key)).toMatchObject(running);
+  });
+
   it('honours a shorter staleAfterMs', async () => {
     const key = nextKey();
     await store(key).lock(first);

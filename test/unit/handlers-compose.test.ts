@@ -216,7 +216,7 @@ describe('event schemas', () => {
     );
 
     expect(error.message).toMatch(
-      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets, maxRetryWait, retryBudget$/,
+      /^invalid restore event: \(root\): unknown field "activation"; a restore event takes archive, target, onConflict, .*activate.*credentialSecrets, maxRetryWait, retryBudget, execution$/,
     );
   });
 

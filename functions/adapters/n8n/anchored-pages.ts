@@ -9,6 +9,7 @@
  * back; items already handed out are not handed out again. Only the previous page's ids are held.
  */
 import { BackupIncompleteError, N8nApiError } from '../../core/errors.js';
+import type { GaplessStart } from '../../core/ports.js';
 import { checkMemory, type MemoryCeiling } from './cursor-pages.js';
 import { endlessPaging, pageTooLarge, tooManyListed } from './errors.js';
 
@@ -23,6 +24,8 @@ export interface AnchoredPagesOptions {
   memory?: MemoryCeiling;
   /** For error messages. */
   baseUrl: string;
+  /** Read on from where an earlier reading stood: from `offset`, after the ids it handed out last. */
+  from?: GaplessStart;
 }
 
 /**
@@ -37,9 +40,9 @@ export async function* anchoredPages<T extends { id?: unknown }>(
   options: AnchoredPagesOptions,
 ): AsyncGenerator<T[]> {
   /** The ids of the last pages read: what a page must meet, and what is not handed out again. */
-  const recent: string[][] = [];
-  let offset = 0;
-  let next: Promise<{ items: T[]; more: boolean }> | undefined = fetchAt(0);
+  const recent: string[][] = options.from ? [options.from.after] : [];
+  let offset = options.from?.offset ?? 0;
+  let next: Promise<{ items: T[]; more: boolean }> | undefined = fetchAt(offset);
   /** Pages in a row that held nothing new though n8n said more follow. */
   let stalled = 0;
   let handedOut = 0;

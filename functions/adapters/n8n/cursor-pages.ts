@@ -3,7 +3,7 @@
  * caller works through this one, a repeated cursor refused, an item a recent page had dropped
  * (cursors are offset paging underneath, which repeats items when something is inserted mid-scan).
  */
-import type { PagedListing } from '../../core/ports.js';
+import type { ListingPosition, PositionedListing } from '../../core/ports.js';
 import {
   endlessPaging,
   memoryCeilingReached,
@@ -74,7 +74,18 @@ class CursorPages<T extends { id?: unknown }> {
     private readonly fetchPage: (cursor: string | undefined) => Promise<HttpAnswer>,
     private readonly parse: (answer: HttpAnswer) => { data?: T[]; nextCursor?: string | null } | undefined,
     private readonly where: ListingPlace,
-  ) {}
+    from?: ListingPosition,
+  ) {
+    if (from) {
+      this.cursor = from.cursor;
+      this.recent.unseen(from.ids.map((id) => ({ id })));
+    }
+  }
+
+  /** The next page's cursor once a page is in: where a later reading would go on from. */
+  get nextCursor(): string | null {
+    return this.cursor ?? null;
+  }
 
   /** Asks for the next page now, unless it was asked for already or there is none. */
   prefetch(): void {
@@ -162,6 +173,12 @@ class RecentIds {
 
 type IdKey = string | number;
 
+/** An item's id as a position keeps it, or none. */
+function idOf(item: { id?: unknown }): IdKey[] {
+  const id = idKey(item.id);
+  return id === undefined ? [] : [id];
+}
+
 /**
  * An id as a set key. Numbers stay numbers (data-table rows have numeric ids): a Set of small
  * integers is several times smaller and faster than one of their strings, and one listing never
@@ -201,9 +218,19 @@ export function cursorListing<T extends { id?: unknown }>(
   fetchPage: (cursor: string | undefined) => Promise<HttpAnswer>,
   parse: (answer: HttpAnswer) => { data?: T[]; nextCursor?: string | null } | undefined,
   where: ListingPlace,
-): PagedListing<T> {
-  const open = () => new CursorPages<T>(fetchPage, parse, where);
+  from?: ListingPosition,
+): PositionedListing<T> {
+  const open = () => new CursorPages<T>(fetchPage, parse, where, from);
   return {
+    async *positioned() {
+      const listing = open();
+      for (let page = await listing.next(); page; page = await listing.next()) {
+        const position = { cursor: listing.nextCursor, ids: page.flatMap((item) => idOf(item)) };
+        listing.prefetch();
+        await requestsSent();
+        yield { items: page, position };
+      }
+    },
     async *pages() {
       const listing = open();
       for (let page = await listing.next(); page; page = await listing.next()) {

@@ -1,6 +1,12 @@
 /** Data tables and their rows over n8n's Public API (`/data-tables`). */
 import type { DataTable, DataTableRow, DataTableWrite } from '../../core/n8n-types.js';
-import type { N8nDataTablesApi, N8nScratchDeletes, PagedListing } from '../../core/ports.js';
+import type {
+  ListingPosition,
+  N8nDataTablesApi,
+  N8nScratchDeletes,
+  PagedListing,
+  PositionedListing,
+} from '../../core/ports.js';
 import { enc, type N8nTransport } from './transport.js';
 
 export class HttpDataTables implements N8nDataTablesApi, Pick<N8nScratchDeletes, 'deleteDataTable'> {
@@ -10,11 +16,12 @@ export class HttpDataTables implements N8nDataTablesApi, Pick<N8nScratchDeletes,
     return this.http.list<DataTable>('/data-tables', '/data-tables');
   }
 
-  listDataTableRows(dataTableId: string): PagedListing<DataTableRow> {
+  listDataTableRows(dataTableId: string, from?: ListingPosition): PositionedListing<DataTableRow> {
     // By id, not by offset: rows deleted meanwhile cannot make a page skip rows (id-pages.ts).
     return this.http.listRows<DataTableRow>(
       `/data-tables/${enc(dataTableId)}/rows`,
       '/data-tables/{dataTableId}/rows',
+      from,
     );
   }
 

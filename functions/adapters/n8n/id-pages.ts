@@ -4,9 +4,10 @@
  * and the next page starts past rows never sent (measured on a busy Postgres-backed n8n 2.41.1:
  * docs/REAL-N8N-FINDINGS.md, "Busy instances"). Here each page after the first is asked for with
  * n8n's row filter `id gt <the last id read>` (n8n's `nextCursor` only says whether more follow):
- * a row present for the whole read is on some page, whatever is deleted or inserted meanwhile.
+ * a row present for the whole read is on some page, whatever is deleted or inserted meanwhile. A
+ * position's cursor is the last id read, so a later reading (a backup's next slice) goes on after it.
  */
-import type { PagedListing } from '../../core/ports.js';
+import type { ListingPosition, PositionedListing } from '../../core/ports.js';
 import { cursorListing, type ListingPlace } from './cursor-pages.js';
 import { rowsOutOfOrder } from './errors.js';
 import type { HttpAnswer } from './http-exchange.js';
@@ -25,7 +26,8 @@ export function idListing<T extends { id?: unknown }>(
   fetchAfter: (id: number | undefined) => Promise<HttpAnswer>,
   parse: (answer: HttpAnswer) => { data?: T[]; nextCursor?: string | null } | undefined,
   where: ListingPlace,
-): PagedListing<T> {
+  from?: ListingPosition,
+): PositionedListing<T> {
   // Pages are asked for one at a time, each once the one before is parsed: the last asked is the one parsed next.
   let askedAfter: number | undefined;
   return cursorListing<T>(
@@ -45,5 +47,6 @@ export function idListing<T extends { id?: unknown }>(
       return { data: page.data, nextCursor: more ? String(last) : null };
     },
     where,
+    from,
   );
 }

@@ -5,7 +5,7 @@
  * (errors.ts), cursor listings followed to the end (cursor-pages.ts). The routes are in the area
  * modules beside it; none of them sends a request any other way.
  */
-import type { Logger, PagedListing } from '../../core/ports.js';
+import type { ListingPosition, Logger, PositionedListing } from '../../core/ports.js';
 import { silentLogger } from '../../core/ports.js';
 import {
   cursorListing,
@@ -213,7 +213,12 @@ export class N8nTransport {
    * A cursor listing of `path`, readable page by page or item by item (cursor-pages.ts), each
    * page asked for with limit=PAGE_SIZE.
    */
-  list<T extends { id?: unknown }>(path: string, route: string, query: Query = {}): PagedListing<T> {
+  list<T extends { id?: unknown }>(
+    path: string,
+    route: string,
+    query: Query = {},
+    from?: ListingPosition,
+  ): PositionedListing<T> {
     return cursorListing<T>(
       (cursor) => this.answer('GET', path, { route, query: { ...query, limit: PAGE_SIZE, cursor } }),
       (answer) => this.parse('GET', path, answer),
@@ -225,14 +230,16 @@ export class N8nTransport {
         maxItems: this.maxListed,
         memory: this.memory,
       },
+      from,
     );
   }
 
-  /**
-   * A listing of data-table rows by id (id-pages.ts): pages of PAGE_SIZE, each after the first
-   * asked for with the rows after the last id read.
-   */
-  listRows<T extends { id?: unknown }>(path: string, route: string): PagedListing<T> {
+  /** Data-table rows by id (id-pages.ts), PAGE_SIZE a page; `from` reads on after a position handed out. */
+  listRows<T extends { id?: unknown }>(
+    path: string,
+    route: string,
+    from?: ListingPosition,
+  ): PositionedListing<T> {
     return idListing<T>(
       (after) =>
         this.answer('GET', path, {
@@ -242,6 +249,7 @@ export class N8nTransport {
       (answer) => this.parse('GET', path, answer),
       // Rows are streamed, never held: no bound on how many, only on each page.
       { baseUrl: this.baseUrl, path, maxPages: this.maxPages, pageLimit: PAGE_SIZE },
+      from,
     );
   }
 

@@ -7,7 +7,7 @@ import type {
   WorkflowVersionMeta,
   WorkflowWrite,
 } from '../../core/n8n-types.js';
-import type { N8nWorkflowsApi, PagedListing } from '../../core/ports.js';
+import type { GaplessStart, N8nWorkflowsApi, PagedListing } from '../../core/ports.js';
 import { anchoredPages } from './anchored-pages.js';
 import { enc, type N8nTransport, PAGE_SIZE } from './transport.js';
 
@@ -21,7 +21,9 @@ export class HttpWorkflows implements N8nWorkflowsApi {
   }
 
   /** GET /workflows with no workflow present throughout left out (anchored-pages.ts). */
-  listWorkflowsWithoutGaps(options: { excludePinnedData?: boolean } = {}): AsyncIterable<Workflow> {
+  listWorkflowsWithoutGaps(
+    options: { excludePinnedData?: boolean; from?: GaplessStart } = {},
+  ): AsyncIterable<Workflow> {
     const http = this.http;
     const fetchAt = async (offset: number) => {
       const answer = await http.answer('GET', '/workflows', {
@@ -37,6 +39,7 @@ export class HttpWorkflows implements N8nWorkflowsApi {
       maxItems: http.maxListed,
       memory: http.memory,
       baseUrl: http.baseUrl,
+      ...(options.from ? { from: options.from } : {}),
     };
     return {
       async *[Symbol.asyncIterator]() {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { pagesOf } from '../async-iterables.js';
-import type { ArchiveWriter } from '../ports.js';
+import type { ArchiveWriter, PausableArchiveWriter } from '../ports.js';
 import {
   ARCHIVE_FORMAT,
   FORMAT_VERSION,
@@ -14,12 +14,36 @@ import {
   type Manifest,
   type ManifestEntry,
 } from './format.js';
+import { Sha256, type Sha256State } from './sha256.js';
 
 export interface RecordsOptions {
   /** The data table the records are rows of. */
   dataTableId?: string;
   /** Called with each record as it is written (counting, reference checks, progress). */
   observe?: (record: unknown) => void;
+  /**
+   * A sliced backup's say after each page of records is written: it may `cut` the entry there (its
+   * bytes so far handed to the writer, between two parts), save where everything stands, and end
+   * the slice by throwing; the entry goes on in a new part if it returns.
+   */
+  afterPage?: (cut: () => Promise<void>) => Promise<void>;
+  /** The first chunk's number for addRecordsInEntries (a sliced backup takes up a table's chunks). */
+  firstChunk?: number;
+}
+
+/** Where a builder stands between two slices of a backup: the entries written, and the one cut mid-way. */
+export interface BuilderState {
+  entries: ManifestEntry[];
+  open?: OpenEntryState;
+}
+
+interface OpenEntryState {
+  name: string;
+  resource: string;
+  dataTableId?: string;
+  records: number;
+  size: number;
+  hash: Sha256State;
 }
 
 /**
@@ -30,11 +54,36 @@ export class JsonLine {
   constructor(readonly text: string) {}
 }
 
-/** Writes NDJSON entries through an ArchiveWriter, hashing each as it streams; the manifest goes last. */
+/**
+ * Writes NDJSON entries through an ArchiveWriter, hashing each as it streams; the manifest goes
+ * last. Over a PausableArchiveWriter (`ArchiveBuilder.sliced`) an entry can be cut between two
+ * pages of records and taken up by another process (`state()`, then `sliced(writer, state)`).
+ */
 export class ArchiveBuilder {
   private readonly entries: ManifestEntry[] = [];
+  /** An entry cut between two parts: the next write of its name continues it. */
+  private open: NdjsonEntry | undefined;
 
-  constructor(private readonly writer: ArchiveWriter) {}
+  constructor(
+    private readonly writer: ArchiveWriter,
+    private readonly pausable?: PausableArchiveWriter,
+  ) {}
+
+  /** A builder whose entries can be cut and taken up in another process, from `state` when given. */
+  static sliced(writer: PausableArchiveWriter, state?: BuilderState): ArchiveBuilder {
+    const builder = new ArchiveBuilder(writer, writer);
+    if (state) {
+      builder.entries.push(...state.entries);
+      if (state.open) builder.open = NdjsonEntry.resumed(writer, state.open);
+    }
+    return builder;
+  }
+
+  /** Where the builder stands; only between parts (after a cut), when every byte is the writer's. */
+  state(): BuilderState {
+    if (this.open && !this.open.isCut) throw new Error(`the entry ${this.open.name} is being written`);
+    return { entries: [...this.entries], ...(this.open ? { open: this.open.state() } : {}) };
+  }
 
   /** Writes all of `records` as one entry (an empty listing still gets its entry). */
   async addRecords(
@@ -44,7 +93,7 @@ export class ArchiveBuilder {
     options: RecordsOptions = {},
   ): Promise<ManifestEntry> {
     const [entry] = await this.write(() => name, resource, records, Number.POSITIVE_INFINITY, options);
-    return entry ?? this.closeEntry(this.openEntry(name, resource, options));
+    return entry ?? this.closeEntry(this.takeOpen(name) ?? this.openEntry(name, resource, options));
   }
 
   /**
@@ -74,11 +123,15 @@ export class ArchiveBuilder {
     options: RecordsOptions,
   ): Promise<ManifestEntry[]> {
     const written: ManifestEntry[] = [];
-    let entry: NdjsonEntry | undefined;
+    const first = options.firstChunk ?? 1;
+    let entry: NdjsonEntry | undefined = this.takeOpen(nameOf(first));
+    const cut = async () => {
+      if (entry) await entry.cutPart(this.requirePausable());
+    };
     try {
       for await (const page of pagesOf(records)) {
         for (const record of page) {
-          entry ??= this.openEntry(nameOf(written.length + 1), resource, options);
+          entry ??= this.openEntry(nameOf(first + written.length), resource, options);
           options.observe?.(record);
           const pushedBack = entry.write(record);
           if (pushedBack) await pushedBack;
@@ -87,17 +140,37 @@ export class ArchiveBuilder {
             entry = undefined;
           }
         }
+        if (options.afterPage) {
+          this.open = entry;
+          await options.afterPage(cut);
+          this.open = undefined;
+        }
       }
       if (entry) written.push(await this.closeEntry(entry));
     } catch (error) {
-      entry?.fail(error instanceof Error ? error : new Error(String(error)));
+      if (!entry?.isCut) entry?.fail(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
     return written;
   }
 
+  /** The entry cut mid-way in an earlier slice, when it is the one named. */
+  private takeOpen(name: string): NdjsonEntry | undefined {
+    const open = this.open;
+    if (!open) return undefined;
+    if (open.name !== name)
+      throw new Error(`the entry ${open.name} was cut mid-way; ${name} cannot come first`);
+    this.open = undefined;
+    return open;
+  }
+
+  private requirePausable(): PausableArchiveWriter {
+    if (!this.pausable) throw new Error('only a sliced backup cuts an entry');
+    return this.pausable;
+  }
+
   private openEntry(name: string, resource: string, options: RecordsOptions): NdjsonEntry {
-    return new NdjsonEntry(this.writer, name, resource, options.dataTableId);
+    return new NdjsonEntry(this.writer, name, resource, options.dataTableId, this.pausable !== undefined);
   }
 
   private async closeEntry(entry: NdjsonEntry): Promise<ManifestEntry> {
@@ -134,27 +207,58 @@ const BATCH_BYTES = 64 * 1024;
 /** The most UTF-8 bytes one UTF-16 code unit of a JavaScript string can take. */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
 
+/** An entry's SHA-256: node:crypto's, or for a sliced backup one whose state can be saved. */
+interface EntryHash {
+  update(chunk: Buffer): void;
+  digestHex(): string;
+}
+
+function nativeHash(): EntryHash {
+  const hash = createHash('sha256');
+  return { update: (chunk) => hash.update(chunk), digestHex: () => hash.digest('hex') };
+}
+
 /** One NDJSON entry being written: lines batched, hashed and counted on their way to the writer. */
 class NdjsonEntry {
   records = 0;
   private size = 0;
-  private readonly hash = createHash('sha256');
+  private readonly hash: EntryHash;
   /** Lines are encoded straight into this buffer: no buffer per line, no copy to join them. */
   private batch = Buffer.allocUnsafe(BATCH_BYTES);
   private batchBytes = 0;
   /** Room for a few batches, so a short stall of the compressor does not hold n8n's pages back. */
-  private readonly content = new PassThrough({ highWaterMark: 4 * BATCH_BYTES });
-  private readonly added: Promise<void>;
+  private content!: PassThrough;
+  private added!: Promise<void>;
   /** Rejects when the writer stops taking this entry: waiting for room must not outlive it. */
-  private readonly stopped: Promise<never>;
+  private stopped!: Promise<never>;
+  /** Between two parts: its bytes so far are the writer's, and the next write starts a part. */
+  isCut = false;
 
   constructor(
-    writer: ArchiveWriter,
-    private readonly name: string,
+    private readonly writer: ArchiveWriter,
+    readonly name: string,
     private readonly resource: string,
     private readonly dataTableId: string | undefined,
+    resumableHash: boolean,
+    resumed?: OpenEntryState,
   ) {
-    this.added = writer.addEntry(name, this.content);
+    this.hash = resumed ? Sha256.resume(resumed.hash) : resumableHash ? Sha256.create() : nativeHash();
+    if (resumed) {
+      this.records = resumed.records;
+      this.size = resumed.size;
+      this.isCut = true;
+    } else this.startPart();
+  }
+
+  static resumed(writer: PausableArchiveWriter, state: OpenEntryState): NdjsonEntry {
+    return new NdjsonEntry(writer, state.name, state.resource, state.dataTableId, true, state);
+  }
+
+  private startPart(): void {
+    const name = this.name;
+    this.isCut = false;
+    this.content = new PassThrough({ highWaterMark: 4 * BATCH_BYTES });
+    this.added = this.writer.addEntry(name, this.content);
     // Observed by close(); a failure before then must not go unhandled.
     this.added.catch(() => {});
     this.stopped = this.added.then(() => {
@@ -163,8 +267,31 @@ class NdjsonEntry {
     this.stopped.catch(() => {});
   }
 
+  /** Ends the current part: every byte so far is the writer's; the entry stays open. */
+  async cutPart(writer: PausableArchiveWriter): Promise<void> {
+    if (this.isCut) return;
+    this.flush();
+    writer.endPart();
+    this.content.end();
+    await this.added;
+    this.isCut = true;
+  }
+
+  state(): OpenEntryState {
+    if (!(this.hash instanceof Sha256)) throw new Error('only a sliced backup saves an entry mid-way');
+    return {
+      name: this.name,
+      resource: this.resource,
+      ...(this.dataTableId !== undefined ? { dataTableId: this.dataTableId } : {}),
+      records: this.records,
+      size: this.size,
+      hash: this.hash.state(),
+    };
+  }
+
   /** Adds one record; returns a promise only when the writer wants the caller to wait. */
   write(record: unknown): Promise<void> | undefined {
+    if (this.isCut) this.startPart();
     const line = `${record instanceof JsonLine ? record.text : JSON.stringify(record)}\n`;
     this.records += 1;
     if (line.length * MAX_UTF8_BYTES_PER_UNIT <= this.batch.length - this.batchBytes) {
@@ -183,13 +310,14 @@ class NdjsonEntry {
   }
 
   async close(): Promise<ManifestEntry> {
+    if (this.isCut) this.startPart();
     this.flush();
     this.content.end();
     await this.added;
     return {
       name: this.name,
       resource: this.resource,
-      sha256: this.hash.digest('hex'),
+      sha256: this.hash.digestHex(),
       size: this.size,
       records: this.records,
       ...(this.dataTableId !== undefined ? { dataTableId: this.dataTableId } : {}),

@@ -90,6 +90,18 @@ export class IdentityRead {
     return new IdentityRead(api, options);
   }
 
+  /** A read an earlier slice of a sliced backup finished: what it found, nothing read again. */
+  static done(
+    identities: InstanceIdentities,
+  ): Pick<IdentityRead, 'ready' | 'all' | 'settled' | 'identities'> {
+    return {
+      identities,
+      ready: async () => {},
+      all: async () => identities,
+      settled: async () => {},
+    };
+  }
+
   /** Resolves once `resource` has been read; rejects with the read's failure. */
   ready(resource: SnapshotResource): Promise<void> {
     return this.reads.get(resource) ?? Promise.resolve();
@@ -178,6 +190,24 @@ export function compareIdentities(
   return findings;
 }
 
+/** An ArchiveTally as saved between slices: identities as [id, name] pairs in the order written. */
+export interface TallyState {
+  identities: Record<string, [string, string][]>;
+  seen: Record<string, number>;
+  repeated: ObjectRef[];
+}
+
+/** Identities as saved between slices, and back. */
+export function savedIdentities(read: InstanceIdentities): Record<string, [string, string][]> {
+  return Object.fromEntries([...read].map(([resource, ids]) => [resource, [...ids]]));
+}
+
+export function restoredIdentities(saved: Record<string, [string, string][]>): InstanceIdentities {
+  return new Map(
+    Object.entries(saved).map(([resource, ids]) => [resource as SnapshotResource, new Map(ids)]),
+  );
+}
+
 /**
  * What went into the archive, told apart from what the archive builder says it wrote: records seen
  * per resource, and each object's id and name (rows are only counted).
@@ -188,6 +218,24 @@ export class ArchiveTally {
   private readonly seen: Record<string, number> = {};
   /** Objects whose id the archive got twice: the restore would refuse such an archive. */
   private readonly repeated: ObjectRef[] = [];
+
+  /** What it holds, as a sliced backup saves it between slices (ArchiveTally.restored takes it up). */
+  saved(): TallyState {
+    return {
+      identities: Object.fromEntries([...this.identities].map(([resource, ids]) => [resource, [...ids]])),
+      seen: { ...this.seen },
+      repeated: [...this.repeated],
+    };
+  }
+
+  static restored(state: TallyState): ArchiveTally {
+    const tally = new ArchiveTally();
+    for (const [resource, ids] of Object.entries(state.identities))
+      tally.identities.set(resource as SnapshotResource, new Map(ids));
+    Object.assign(tally.seen, state.seen);
+    tally.repeated.push(...state.repeated);
+    return tally;
+  }
 
   /** The export started writing this resource's entry (an empty entry is still a written resource). */
   begin(resource: SnapshotResource): void {

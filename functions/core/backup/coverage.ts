@@ -9,6 +9,12 @@ import { skippedBecause } from '../instance/read.js';
 import type { Logger, Progress } from '../ports.js';
 import { backupLacksKinds, type UnreadableKind } from './errors.js';
 
+/** What a sliced backup saves of its coverage between slices. */
+export interface CoverageState {
+  excluded: ExcludedResource[];
+  unreadable: UnreadableKind[];
+}
+
 export class BackupCoverage {
   readonly excluded: ExcludedResource[] = [];
   private readonly unreadable: UnreadableKind[] = [];
@@ -27,10 +33,10 @@ export class BackupCoverage {
     return this.isExcluded(resource) || this.unreadable.some((u) => u.resource === resource);
   }
 
-  /** A resource left out on purpose: recorded with who asked, never read. */
+  /** A resource left out on purpose: recorded with who asked (once, whatever slice), never read. */
   recordExcluded(resource: string): void {
     const askedBy = this.exclude?.askedBy ?? 'the operator';
-    this.excluded.push({ resource, askedBy });
+    if (!this.excluded.some((e) => e.resource === resource)) this.excluded.push({ resource, askedBy });
     this.deps.logger.info('resource excluded', { resource, askedBy });
     this.deps.progress.done(resource, 'excluded');
   }
@@ -70,6 +76,15 @@ export class BackupCoverage {
   /** Fails (nothing published) when a kind the key may not read was not excluded. */
   refuseIfIncomplete(): void {
     if (this.unreadable.length > 0) throw backupLacksKinds(this.unreadable);
+  }
+
+  saved(): CoverageState {
+    return { excluded: [...this.excluded], unreadable: [...this.unreadable] };
+  }
+
+  takeUp(state: CoverageState): void {
+    this.excluded.push(...state.excluded);
+    this.unreadable.push(...state.unreadable);
   }
 
   /** The manifest's `excluded`, only when something was. */

@@ -8,14 +8,14 @@
  * n8n cannot take history back (docs/REAL-N8N-FINDINGS.md): a restore writes the latest graph
  * only; the versions stay in the archive to read and to write out (`n8n-ark inspect --version`).
  */
-import type { ArchiveBuilder, JsonLine } from '../archive/builder.js';
+import type { ArchiveBuilder, JsonLine, RecordsOptions } from '../archive/builder.js';
 import { ENTRY } from '../archive/entries.js';
 import type { SkippedResource } from '../archive/format.js';
-import { mapOrdered, peek } from '../async-iterables.js';
+import { mapOrdered } from '../async-iterables.js';
 import { NotFoundError } from '../errors.js';
 import { skippedBecause } from '../instance/read.js';
 import type { WorkflowVersionMeta } from '../n8n-types.js';
-import type { N8nEndpoint, N8nWorkflowsApi, Progress } from '../ports.js';
+import type { N8nEndpoint, N8nWorkflowsApi, PagedListing, Progress } from '../ports.js';
 import {
   type Graph,
   type ListedGraphs,
@@ -51,6 +51,12 @@ export interface HistoryExportOptions {
   reuse?: (workflowId: string, count: number) => Promise<EarlierVersions | undefined>;
   /** The graphs the workflow listing carried (the draft's, the published one's): no GET for those. */
   listed?: ListedGraphs;
+  /** The entry was started by an earlier slice of a sliced backup: go on with it. */
+  resumed?: boolean;
+  /** Called as each workflow's versions are written (a sliced backup stops only between two). */
+  onWorkflow?: () => void;
+  /** A sliced backup's say after each workflow's versions (RecordsOptions.afterPage). */
+  afterPage?: RecordsOptions['afterPage'];
 }
 
 /** A version read now, or a line of the previous archive copied as it is. */
@@ -69,37 +75,78 @@ export async function exportWorkflowHistory(
 ): Promise<HistoryExport> {
   if (options.versions <= 0) return { off: true };
   progress.start(HISTORY_RESOURCE);
-  let first: Awaited<ReturnType<typeof peek<HistoryRecord>>>;
+  let first: AsyncIterable<HistoryRecord[]>;
   try {
-    first = await peek(versionRecords(api, options));
+    first = await upToFirstVersion(versionPages(api, options));
   } catch (error) {
+    if (options.resumed) throw error;
     const skipped =
       error instanceof HistoryRouteMissing ? error.skipped : skippedBecause(HISTORY_RESOURCE, error);
     if (skipped) return { skipped };
     throw error;
   }
-  const entry = await archive.addRecords(ENTRY.workflowHistory, HISTORY_RESOURCE, first.items, {
-    observe: () => options.observe?.(),
-  });
+  const entry = await archive.addRecords(
+    ENTRY.workflowHistory,
+    HISTORY_RESOURCE,
+    perWorkflow(first, options),
+    {
+      observe: () => options.observe?.(),
+      ...(options.afterPage ? { afterPage: options.afterPage } : {}),
+    },
+  );
   progress.done(HISTORY_RESOURCE, `${entry.records} saved versions`);
   return { records: entry.records };
 }
 
-async function* versionRecords(
-  api: HistoryReader,
+/**
+ * Reads up to the first workflow with a version before committing to anything, then hands every
+ * page read on: what cannot read history (a scope, a missing route) shows before the entry starts.
+ */
+async function upToFirstVersion(
+  pages: AsyncIterable<HistoryRecord[]>,
+): Promise<AsyncIterable<HistoryRecord[]>> {
+  const iterator = pages[Symbol.asyncIterator]();
+  const read: HistoryRecord[][] = [];
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    read.push(next.value);
+    if (next.value.length > 0) break;
+  }
+  return (async function* () {
+    yield* read;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  })();
+}
+
+/** The versions as pages, a workflow's to a page, so a sliced backup stops between two workflows. */
+function perWorkflow(
+  pages: AsyncIterable<HistoryRecord[]>,
   options: HistoryExportOptions,
-): AsyncGenerator<HistoryRecord> {
-  const perWorkflow = mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
+): PagedListing<HistoryRecord> {
+  const listing: PagedListing<HistoryRecord> = {
+    async *pages() {
+      for await (const page of pages) {
+        options.onWorkflow?.();
+        yield page;
+      }
+    },
+    async *[Symbol.asyncIterator]() {
+      for await (const page of listing.pages()) yield* page;
+    },
+  };
+  return listing;
+}
+
+function versionPages(api: HistoryReader, options: HistoryExportOptions): AsyncIterable<HistoryRecord[]> {
+  return mapOrdered(each(options.workflowIds), options.concurrency, async (workflowId) => {
     // Asked before anything is awaited, so the previous archive is asked in workflow order.
     const earlier = await options.reuse?.(workflowId, options.versions);
     if (earlier && 'lines' in earlier) {
       options.listed?.forget(workflowId);
-      return earlier.lines;
+      return earlier.lines as HistoryRecord[];
     }
     const graphs = new Map([...(earlier?.graphs ?? []), ...(options.listed?.take(workflowId) ?? [])]);
     return await latestVersions(api, workflowId, options.versions, graphs);
   });
-  for await (const records of perWorkflow) yield* records;
 }
 
 async function* each<T>(items: Iterable<T>): AsyncGenerator<T> {

@@ -1,114 +1,130 @@
 /**
- * One run of the exporter (run.ts): each kind's records into its entry (kind by kind, those listed
- * per project last), the workflows with their history, and the closing check before the manifest
- * is written.
+ * One run of the exporter (run.ts): each kind's records into its entry (those listed per project
+ * last), the workflows with their history, and the closing check before the manifest. The run is a
+ * list of steps; a sliced backup (slice.ts) stops between two pages, saves where it stands
+ * (export-state.ts) and the next slice takes it up from there.
  */
 import type { ArchiveBuilder } from '../archive/builder.js';
 import type { ArchiveWarning, Manifest, SkippedResource } from '../archive/format.js';
-import { peek, readAhead, tap } from '../async-iterables.js';
+import { peek, tap } from '../async-iterables.js';
 import { recordedSourceFacts } from '../instance/node-types.js';
 import { skippedBecause } from '../instance/read.js';
 import { EVERY_KIND, kindOf, type SnapshotResource } from '../kinds/index.js';
-import type { ArchiveEntrySpec, Kind } from '../kinds/kind.js';
+import type { Kind } from '../kinds/kind.js';
 import { WORKFLOWS_ENTRY } from '../kinds/workflows/index.js';
 import type { Workflow } from '../n8n-types.js';
-import { BackupReferences } from '../references/backup-check.js';
 import {
-  ArchiveTally,
   compareIdentities,
   describeChange,
   folderProjectsOf,
   IdentityRead,
   type InstanceIdentities,
+  restoredIdentities,
+  savedIdentities,
 } from './closing-check.js';
-import { BackupCoverage } from './coverage.js';
 import { backupIncomplete, backupPastDeadline } from './errors.js';
+import { ExportKept, uniqueWarnings } from './export-kept.js';
+import { ExportSlices, type ResumeAt, workflowsPosition } from './export-slices.js';
+import type { ExportSlicing, ExportState } from './export-state.js';
 import { DEFAULT_HISTORY_VERSIONS, exportWorkflowHistory, HISTORY_RESOURCE } from './history.js';
-import { ListedGraphs } from './listed-versions.js';
-import { findPreviousArchive, type PreviousArchive } from './previous.js';
+import { exportPerRecord, type PerRecordExport } from './per-record.js';
+import { type PreviousArchive, previousForBackup } from './previous.js';
 import type { BackupDeps, BackupOptions } from './run.js';
 import { FOLDER_PLACEMENT_RESOURCE, workflowRecords } from './workflows.js';
 
 const DEFAULT_ROWS_PER_CHUNK = 10_000;
 
-/** One run of the exporter; holds the small sets of ids the cross-resource checks need. */
+type Read = Pick<IdentityRead, 'ready' | 'all' | 'settled' | 'identities'>;
+
+/** One run of the exporter; keeps the small sets of ids the cross-resource checks need (ExportKept). */
 export class InstanceExport {
-  private readonly counts: Record<string, number> = {};
-  private readonly skipped: SkippedResource[] = [];
-  /** Excluded kinds, and kinds the key may not read (which fail the backup). */
-  private readonly coverage: BackupCoverage;
-  private readonly warnings: ArchiveWarning[] = [];
-  private readonly projectIds = new Set<string>();
-  private readonly references = new BackupReferences(
-    this.warnings,
-    (resource) => this.skipped.some((s) => s.resource === resource) || this.coverage.isLeftOut(resource),
-  );
-  /** What went into the archive, for the closing check. */
-  private readonly tally = new ArchiveTally();
-  /** The opening read, started with the run; see `IdentityRead`. */
-  private opening: IdentityRead | undefined;
+  private readonly kept: ExportKept;
+  /** The opening read, started with the run (or taken from an earlier slice); see `IdentityRead`. */
+  private opening: Read | undefined;
   /** The closing read, started once the export has listed workflows. */
   private closing: IdentityRead | undefined;
   /** Lets the closing read list the kinds listed per project (the export has listed them, or it failed). */
   private releasePerProject: (() => void) | undefined;
   /** What the manifest records of the source beside the export, and what it had to skip. */
   private sourceFacts: ReturnType<typeof recordedSourceFacts> | undefined;
-  private readonly factSkips: SkippedResource[] = [];
   /** Set when the run failed: the reads still going stop at their next object. */
   private stopped = false;
   /** The archive an incremental backup reuses unchanged workflows from. */
   private previous: PreviousArchive | undefined;
   /** Settles once the previous archive has been looked for (and read, when there is one). */
   private previousFound: Promise<ArchiveWarning | undefined> | undefined;
-  /** The graphs the listing carried of versions the history entry will want. */
-  private readonly graphs = new ListedGraphs();
+  private readonly slices: ExportSlices;
 
   constructor(
     private readonly deps: BackupDeps,
     private readonly options: BackupOptions,
     private readonly archive: ArchiveBuilder,
     private readonly uploadFailure: () => unknown,
+    slicing?: ExportSlicing,
+    private readonly resumed?: ExportState,
   ) {
-    this.coverage = new BackupCoverage(options.exclude, deps);
+    this.kept = new ExportKept(options.exclude, deps);
+    this.slices = new ExportSlices(deps.clock, slicing, resumed, () => this.state());
+    if (resumed) this.kept.takeUp(resumed);
   }
 
   async run(): Promise<void> {
     const { api } = this.deps;
-    this.opening = this.startRead();
+    this.opening = this.resumed
+      ? IdentityRead.done(restoredIdentities(this.resumed.opening))
+      : this.startRead();
     // The source's version and packages (three small reads) are learnt beside the export.
-    this.sourceFacts = recordedSourceFacts(api, (skip) => this.factSkips.push(skip));
+    this.sourceFacts = this.resumed?.sourceFacts
+      ? Promise.resolve(this.resumed.sourceFacts)
+      : recordedSourceFacts(api, (skip) => this.kept.factSkips.push(skip));
     this.sourceFacts.catch(() => {});
     // The previous archive is read and verified while the resources before workflows are exported.
     this.previousFound = this.findPrevious();
     this.previousFound.catch(() => {});
-    for (const kind of EVERY_KIND.filter((k) => !k.listInProject)) {
-      if (kind.resource !== 'workflows') await this.exportKind(kind);
-      else {
-        // Before the longest part: a kind the key may not read fails the backup now.
-        const list = kind.list;
-        await this.coverage.refuseBefore(list && (() => list(api)));
-        const unusable = await this.previousFound;
-        if (unusable) this.warnings.push(unusable);
-        await this.exportWorkflows();
-      }
-    }
-    const perProjectListed = this.startClosingRead();
-    await this.exportHistory();
-    // Kinds listed per project (folders) come last: the project ids are known only now (from
-    // projects, credentials and workflows).
-    for (const kind of EVERY_KIND.filter((k) => k.listInProject)) await this.exportKind(kind);
-    perProjectListed();
-    this.coverage.refuseIfIncomplete();
-    this.references.checkForward();
-    await this.confirm(await this.opening.all());
+    await this.slices.run(this.steps());
+  }
+
+  /** The export's steps in order: kinds before workflows, workflows, history, kinds listed per project, the check. */
+  private steps(): { id: string; run: () => Promise<void> }[] {
+    const kindSteps = (kind: Kind) => [
+      { id: `kind:${kind.resource}`, run: () => this.exportKind(kind) },
+      ...Object.entries(kind.entries)
+        .filter(([, spec]) => typeof spec.name !== 'string' && spec.readFor)
+        .map(([resource, spec]) => ({
+          id: `records:${resource}`,
+          run: () => exportPerRecord(this.perRecordExport(), kind, resource, spec),
+        })),
+    ];
+    return [
+      ...EVERY_KIND.filter((k) => !k.listInProject).flatMap((kind) =>
+        kind.resource === 'workflows'
+          ? [{ id: 'workflows', run: () => this.exportWorkflows() }]
+          : kindSteps(kind),
+      ),
+      { id: 'history', run: () => this.exportHistory() },
+      // Kinds listed per project (folders) come last: the project ids are known only now (from
+      // projects, credentials and workflows).
+      ...EVERY_KIND.filter((k) => k.listInProject).flatMap(kindSteps),
+      { id: 'confirm', run: () => this.confirm() },
+    ];
+  }
+
+  private perRecordExport(): PerRecordExport {
+    const check = () => {
+      this.throwIfUploadFailed();
+      this.checkDeadline();
+    };
+    const { archive, slices, kept } = this;
+    const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
+    return { ...this.deps, archive, rowsPerChunk, slices, kept, check, counted: (r) => this.seenCounted(r) };
   }
 
   /**
    * Starts the closing read once every kind but those listed per project has been listed by the
-   * export, so it overlaps the history entry; those wait for the export's (the returned call
-   * releases them).
+   * export, so it overlaps the history entry; those wait for the export's (released once they are
+   * listed, or the run stops).
    */
-  private startClosingRead(): () => void {
+  private startClosingRead(): void {
     const perProject = new Promise<void>((resolve) => {
       this.releasePerProject = resolve;
     });
@@ -116,33 +132,31 @@ export class InstanceExport {
     this.closing = this.startRead(folderProjectsOf(opening), (resource) =>
       kindOf(resource).listInProject ? perProject : undefined,
     );
-    return () => this.releasePerProject?.();
   }
 
   async finish(startedAt: Date): Promise<Manifest> {
     const { version, inventory } = await (this.sourceFacts ??
-      recordedSourceFacts(this.deps.api, (skip) => this.factSkips.push(skip)));
-    for (const skip of this.factSkips) this.recordSkip(skip);
+      recordedSourceFacts(this.deps.api, (skip) => this.kept.factSkips.push(skip)));
+    for (const skip of this.kept.factSkips) this.recordSkip(skip);
+    const incremental = this.previous?.summary() ?? this.slices.previousSummary();
     return this.archive.finish({
       ...inventory,
       tool: { name: 'n8n-ark', version: this.deps.toolVersion },
       source: { url: this.deps.api.baseUrl, instance: this.options.instance, ...version },
       startedAt: startedAt.toISOString(),
       finishedAt: this.deps.clock.now().toISOString(),
-      ...(HISTORY_RESOURCE in this.counts ? { historyVersions: this.historyVersions } : {}),
-      ...(this.previous ? { incremental: this.previous.summary() } : {}),
-      counts: this.counts,
-      skipped: this.skipped,
-      ...this.coverage.manifestFields(),
-      warnings: this.warnings,
-      danglingReferences: this.references.declared,
+      ...(HISTORY_RESOURCE in this.kept.counts ? { historyVersions: this.historyVersions } : {}),
+      ...(incremental ? { incremental } : {}),
+      counts: this.kept.counts,
+      skipped: this.kept.skipped,
+      // A slice that stopped while a gone workflow's notice was in flight names it again.
+      warnings: this.resumed ? uniqueWarnings(this.kept.warnings) : this.kept.warnings,
+      ...this.kept.coverage.manifestFields(),
+      danglingReferences: this.kept.references.declared,
     });
   }
 
-  /**
-   * Writes one resource's listing as one entry. An unlicensed feature or a scope the key lacks
-   * becomes a recorded skip, learnt from the first page before the entry is started.
-   */
+  /** One resource's listing as one entry; unlicensed (a skip) or unreadable (coverage.ts) learnt from its first page. */
   private async exportList(
     resource: SnapshotResource,
     entryName: string,
@@ -158,25 +172,24 @@ export class InstanceExport {
       first = await peek(list());
     } catch (error) {
       const skip = skippedBecause(resource, error);
-      // Unlicensed is a fact of the instance; a scope the key lacks is a backup that would be incomplete.
-      if (skip && skip.feature === undefined) return this.coverage.noteUnreadable(resource, skip.scope);
+      if (skip && skip.feature === undefined) return this.kept.coverage.noteUnreadable(resource, skip.scope);
       if (this.recordSkip(skip)) return;
       throw error;
     }
-    this.tally.begin(resource);
+    this.kept.tally.begin(resource);
     const entry = await this.archive.addRecords(entryName, resource, first.items, {
       observe: (record) => {
         this.seen(resource, record);
         progress.advance(resource);
       },
     });
-    this.counts[resource] = entry.records;
+    this.kept.counts[resource] = entry.records;
     progress.done(resource, `${entry.records} ${resource}`);
   }
 
   private recordSkip(skip: SkippedResource | undefined): boolean {
     if (skip === undefined) return false;
-    this.skipped.push(skip);
+    this.kept.skipped.push(skip);
     this.deps.logger.info('resource skipped', { resource: skip.resource, reason: skip.reason });
     this.deps.progress.done(skip.resource, 'skipped');
     return true;
@@ -185,80 +198,53 @@ export class InstanceExport {
   /**
    * One kind's entry: its backup records (else its listing; per known project for a kind listed so),
    * each id noted for the reference check and each project it names for the kinds listed per
-   * project; then its entries split per record (a table's rows).
+   * project. Its entries split per record (a table's rows) are steps of their own.
    */
   private async exportKind(kind: Kind): Promise<void> {
     const { api } = this.deps;
-    if (this.coverage.isExcluded(kind.resource)) return this.coverage.recordExcluded(kind.resource);
-    const read = { concurrency: this.options.detailConcurrency ?? 8, warnings: this.warnings };
+    const read = { concurrency: this.options.detailConcurrency ?? 8, warnings: this.kept.warnings };
     const records = () => kind.backup?.records?.(api, read) ?? kind.list?.(api) ?? this.inKnownProjects(kind);
     const [own] = Object.values(kind.entries);
-    await this.exportList(kind.resource as SnapshotResource, String(own?.name), () =>
-      tap(records(), (record) => this.noted(kind, record)),
-    );
-    for (const [resource, spec] of Object.entries(kind.entries))
-      if (typeof spec.name !== 'string' && spec.readFor)
-        await this.exportPerRecord(kind, resource, spec).catch((error: unknown) =>
-          this.coverage.rethrow(resource, error),
-        );
+    if (this.kept.coverage.isExcluded(kind.resource)) this.kept.coverage.recordExcluded(kind.resource);
+    else
+      await this.exportList(kind.resource as SnapshotResource, String(own?.name), () =>
+        tap(records(), (record) => this.noted(kind, record)),
+      );
+    // The closing read lists the kinds listed per project once the export has listed the last of them.
+    if (kind === EVERY_KIND.filter((k) => k.listInProject).at(-1)) this.releasePerProject?.();
   }
 
   /** An object the export writes: its id for the reference check, the projects it names for the kinds listed per project. */
   private noted(kind: Kind, record: unknown): void {
     const id = (record as { id?: unknown }).id;
-    if (typeof id === 'string') this.references.known(kind.resource).add(id);
-    for (const projectId of kind.backup?.projectsOf?.(record) ?? []) this.projectIds.add(projectId);
+    if (typeof id === 'string') this.kept.references.known(kind.resource).add(id);
+    for (const projectId of kind.backup?.projectsOf?.(record) ?? []) this.kept.projectIds.add(projectId);
   }
 
   private async *inKnownProjects(kind: Kind): AsyncGenerator<unknown> {
-    for (const projectId of this.projectIds) yield* kind.listInProject?.(this.deps.api, projectId) ?? [];
-  }
-
-  /** An entry split per record of its kind (a table's rows), in chunks; each record's first pages read ahead. */
-  private async exportPerRecord(kind: Kind, resource: string, spec: ArchiveEntrySpec): Promise<void> {
-    const { api, progress } = this.deps;
-    const { name, readFor } = spec;
-    if (typeof name === 'string' || !readFor) return;
-    if (this.coverage.isExcluded(resource)) return this.coverage.recordExcluded(resource);
-    const parents = [...(this.tally.identities.get(kind.resource as SnapshotResource)?.keys() ?? [])];
-    const rowsPerChunk = this.options.rowsPerChunk ?? DEFAULT_ROWS_PER_CHUNK;
-    let records = 0;
-    progress.start(resource);
-    const recordsOf = (parent: string | undefined) =>
-      parent === undefined ? undefined : readAhead(readFor(api, parent));
-    let next = recordsOf(parents[0]);
-    for (const [index, parent] of parents.entries()) {
-      this.throwIfUploadFailed();
-      this.checkDeadline();
-      const now = next ?? readFor(api, parent);
-      // The next record's first pages come while this one's are written.
-      next = recordsOf(parents[index + 1]);
-      const entries = await this.archive.addRecordsInEntries(
-        (n) => name(parent, n),
-        resource,
-        now,
-        rowsPerChunk,
-        {
-          dataTableId: parent,
-          observe: () => this.seenCounted(resource),
-        },
-      );
-      for (const entry of entries) records += entry.records;
-    }
-    if (!this.skipped.some((s) => s.resource === kind.resource)) this.counts[resource] = records;
-    progress.done(resource, `${records} rows`);
+    for (const projectId of this.kept.projectIds) yield* kind.listInProject?.(this.deps.api, projectId) ?? [];
   }
 
   private async exportWorkflows(): Promise<void> {
     const { api, progress } = this.deps;
+    const at = this.slices.resumeAt('workflows') as ResumeAt<'workflows'> | undefined;
+    if (!at) {
+      // Before the longest part: a kind the key may not read fails the backup now.
+      const list = kindOf('workflows').list;
+      await this.kept.coverage.refuseBefore(list && (() => list(api)));
+      const unusable = await this.previousFound;
+      if (unusable) this.kept.warnings.push(unusable);
+      this.kept.tally.begin('workflows');
+    } else await this.previousFound;
     await this.opening?.ready('workflows');
     progress.start('workflows');
-    this.tally.begin('workflows');
     const records = workflowRecords(api, {
       concurrency: this.options.detailConcurrency ?? 8,
       ...(this.previous ? { previous: this.previous } : {}),
+      ...(at ? { from: at.from, written: this.kept.tally.identities.get('workflows') } : {}),
       onFoldersUnknown: (reason) => this.recordSkip({ resource: FOLDER_PLACEMENT_RESOURCE, reason }),
-      onGone: (listed) => this.workflowGone(listed),
+      // Without a closing read of workflows, the one deleted after its listing is named here instead.
+      onGone: (listed) => this.kept.workflowGone(listed, !!api.listWorkflowsWithoutGaps),
     });
     const entry = await this.archive.addRecords(WORKFLOWS_ENTRY, 'workflows', records, {
       observe: (workflow) => {
@@ -266,30 +252,20 @@ export class InstanceExport {
         this.observeWorkflow(workflow as Workflow);
         progress.advance('workflows');
       },
+      ...this.slices.pausable(() =>
+        workflowsPosition(this.kept.tally.identities.get('workflows'), this.kept.gone),
+      ),
     });
-    this.counts.workflows = entry.records;
+    this.kept.counts.workflows = entry.records;
     progress.done('workflows', `${entry.records} workflows`);
   }
 
-  /** Without a closing read of workflows, the one deleted after its listing is named here instead. */
-  private workflowGone(listed: Workflow): void {
-    if (!this.deps.api.listWorkflowsWithoutGaps) return;
-    const { id, name } = listed;
-    const object = { resource: 'workflows', id, name, change: 'deleted', archived: false } as const;
-    this.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
-  }
-
-  /**
-   * The previous archive to reuse unchanged workflows from, unless told to read everything; its
-   * warning is recorded once the export reaches workflows, so warnings keep one order.
-   */
+  /** The previous archive to reuse from (previous.ts, `previousForBackup`); its warning is recorded at workflows. */
   private async findPrevious(): Promise<ArchiveWarning | undefined> {
     const { openReader } = this.deps;
     if (this.options.full || !openReader) return undefined;
-    const found = await findPreviousArchive(
-      { ...this.deps, openReader },
-      this.options.instance,
-      this.deps.api.baseUrl,
+    const found = await previousForBackup({ ...this.deps, openReader }, this.options, this.resumed, (step) =>
+      this.slices.isDone(step),
     );
     this.previous = found.previous;
     return found.warning;
@@ -300,35 +276,44 @@ export class InstanceExport {
   }
 
   private async exportHistory(): Promise<void> {
+    this.startClosingRead();
+    const at = this.slices.resumeAt('history') as ResumeAt<'history'> | undefined;
+    let workflows = at?.workflows ?? 0;
     const result = await exportWorkflowHistory(this.deps, this.archive, {
-      workflowIds: this.references.workflowIds,
+      workflowIds: [...this.kept.references.workflowIds].slice(workflows),
       versions: this.historyVersions,
       concurrency: this.options.detailConcurrency ?? 8,
       observe: () => this.seenCounted(HISTORY_RESOURCE),
       ...(this.previous ? { reuse: this.previous.versionsOf.bind(this.previous) } : {}),
-      listed: this.graphs,
+      listed: this.kept.graphs,
+      ...(at ? { resumed: true } : {}),
+      onWorkflow: () => {
+        workflows += 1;
+      },
+      ...this.slices.pausable(() => ({ step: 'history', workflows })),
     });
     if ('skipped' in result) this.recordSkip(result.skipped);
-    else if ('records' in result) this.counts[HISTORY_RESOURCE] = result.records;
+    else if ('records' in result) this.kept.counts[HISTORY_RESOURCE] = result.records;
   }
 
   private observeWorkflow(workflow: Workflow): void {
-    this.references.observe(workflow);
+    this.kept.references.observe(workflow);
     // A workflow reused from the previous archive takes its versions from there too.
-    if (this.historyVersions > 0 && !this.previous?.reused.has(workflow.id)) this.graphs.remember(workflow);
+    if (this.historyVersions > 0 && !this.previous?.reused.has(workflow.id))
+      this.kept.graphs.remember(workflow);
     this.noted(kindOf('workflows'), workflow);
   }
 
   /** Every record on its way into the archive: tallied, and the deadline checked. */
   private seen(resource: SnapshotResource, record: unknown): void {
-    this.tally.record(resource, record);
+    this.kept.tally.record(resource, record);
     this.checkDeadline();
   }
 
   /** A record tallied by count only (rows, versions): counted, the deadline and the upload checked, progress shown. */
   private seenCounted(resource: string): void {
     this.throwIfUploadFailed();
-    this.tally.count(resource);
+    this.kept.tally.count(resource);
     this.checkDeadline();
     this.deps.progress.advance(resource);
   }
@@ -338,12 +323,8 @@ export class InstanceExport {
     gate?: (resource: SnapshotResource) => Promise<void> | undefined,
   ): IdentityRead {
     return IdentityRead.start(this.deps.api, {
-      // A listing that cannot miss a workflow needs no reading of workflows before and after it;
-      // what the operator excluded is not read at all.
-      skip: [
-        ...(this.deps.api.listWorkflowsWithoutGaps ? (['workflows'] as const) : []),
-        ...EVERY_KIND.map((k) => k.resource as SnapshotResource).filter((r) => this.coverage.isExcluded(r)),
-      ],
+      // A listing that cannot miss a workflow needs no reading of workflows before and after it.
+      ...(this.deps.api.listWorkflowsWithoutGaps ? { skip: ['workflows'] as const } : {}),
       ...(folderProjects ? { folderProjects } : {}),
       ...(gate ? { gate } : {}),
       onItem: () => {
@@ -353,7 +334,7 @@ export class InstanceExport {
     });
   }
 
-  /** After a failure: the opening and closing reads stop at their next object, and are waited for. */
+  /** After a failure or at a slice's end: the opening and closing reads stop at their next object, and are waited for. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.releasePerProject?.();
@@ -374,15 +355,18 @@ export class InstanceExport {
    * object present at both reads is in it, each id once, and the counts are the records written.
    * Objects created or deleted meanwhile become warnings. Throwing here publishes nothing.
    */
-  private async confirm(opening: InstanceIdentities): Promise<void> {
+  private async confirm(): Promise<void> {
+    this.kept.coverage.refuseIfIncomplete();
+    this.kept.references.checkForward();
+    const opening = (await this.opening?.all()) ?? new Map();
     this.checkDeadline();
     this.deps.progress.start('closing check');
     const closing = await (this.closing ?? this.startRead(folderProjectsOf(opening))).all();
     this.deps.progress.done('closing check');
-    const { missing, changed } = compareIdentities(opening, this.tally.identities, closing);
+    const { missing, changed } = compareIdentities(opening, this.kept.tally.identities, closing);
     for (const object of changed)
-      this.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
-    const problems = this.tally.problems(missing, this.counts, (r) => this.archive.recordsOf(r));
+      this.kept.warnings.push({ code: 'changed-during-backup', message: describeChange(object) });
+    const problems = this.kept.tally.problems(missing, this.kept.counts, (r) => this.archive.recordsOf(r));
     if (problems.length > 0) throw backupIncomplete(problems);
   }
 
@@ -395,5 +379,21 @@ export class InstanceExport {
   private throwIfUploadFailed(): void {
     const failure = this.uploadFailure();
     if (failure) throw failure;
+  }
+
+  /** Where the export stands, for a sliced backup's save (the opening read and the source's facts done first). */
+  private async state(): Promise<Omit<ExportState, 'done' | 'at'>> {
+    const opening: InstanceIdentities = (await this.opening?.all()) ?? new Map();
+    const sourceFacts = await this.sourceFacts;
+    const previousUnusable = await this.previousFound?.catch(() => undefined);
+    return {
+      ...this.kept.saved(),
+      ...(sourceFacts ? { sourceFacts } : {}),
+      opening: savedIdentities(opening),
+      ...(this.previous
+        ? { previous: { location: this.previous.location, ...this.previous.summaryOfReuse() } }
+        : this.resumed?.previous && { previous: this.resumed.previous }),
+      ...(previousUnusable ? { previousUnusable } : {}),
+    };
   }
 }

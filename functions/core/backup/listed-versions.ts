@@ -83,6 +83,23 @@ export class ListedGraphs {
     }
   }
 
+  /** The remembered graphs as a sliced backup saves them between slices (JSON text by version). */
+  saved(): { graphs: Record<string, Record<string, string>>; overBudget: number } {
+    const graphs: Record<string, Record<string, string>> = {};
+    for (const [workflowId, versions] of this.graphs) graphs[workflowId] = Object.fromEntries(versions);
+    return { graphs, overBudget: this.overBudget };
+  }
+
+  /** Takes up what an earlier slice saved. */
+  restore(state: { graphs: Record<string, Record<string, string>>; overBudget: number }): void {
+    for (const [workflowId, versions] of Object.entries(state.graphs)) {
+      const map = new Map(Object.entries(versions));
+      for (const text of map.values()) this.size += text.length;
+      this.graphs.set(workflowId, map);
+    }
+    this.overBudget = state.overBudget;
+  }
+
   /** Takes a workflow's remembered graphs out, to build the records of those versions. */
   take(workflowId: string): Map<string, Graph> {
     const versions = this.graphs.get(workflowId);

@@ -51,13 +51,16 @@ export async function findPreviousArchive(
   deps: { store: ArchiveStore; openReader: OpenArchiveReader; logger: Logger },
   instance: string,
   baseUrl: string,
+  /** The one an earlier slice of a sliced backup chose (not looked for again). */
+  chosen?: string,
 ): Promise<PreviousLookup> {
-  let location: string | undefined;
+  let location: string | undefined = chosen;
   try {
-    for await (const ref of deps.store.list({ instance })) {
-      location = ref.location;
-      break;
-    }
+    if (chosen === undefined)
+      for await (const ref of deps.store.list({ instance })) {
+        location = ref.location;
+        break;
+      }
   } catch (error) {
     // A store that cannot be listed fails the backup where it writes, with that error.
     if (!(error instanceof StoreError)) throw error;
@@ -84,6 +87,34 @@ export async function findPreviousArchive(
     deps.logger.warn('previous archive not reused', { location, reason: (error as Error).message });
     return { warning: { code: 'previous-archive-unusable', message } };
   }
+}
+
+/**
+ * The previous archive a backup reuses from: the newest one, or for a slice taking a sliced backup
+ * up, the one the first slice chose (while workflows or their history are still to be written),
+ * with what earlier slices reused from it.
+ */
+export async function previousForBackup(
+  deps: { store: ArchiveStore; openReader: OpenArchiveReader; logger: Logger; api: { baseUrl: string } },
+  options: { instance: string },
+  resumed:
+    | {
+        previous?: { location: string; reused: string[]; versionsReused: number };
+        previousUnusable?: ArchiveWarning;
+      }
+    | undefined,
+  isDone: (step: 'workflows' | 'history') => boolean,
+): Promise<PreviousLookup> {
+  if (resumed && (!resumed.previous || (isDone('workflows') && isDone('history'))))
+    return resumed.previousUnusable ? { warning: resumed.previousUnusable } : {};
+  const found = await findPreviousArchive(
+    deps,
+    options.instance,
+    deps.api.baseUrl,
+    resumed?.previous?.location,
+  );
+  if (resumed?.previous) found.previous?.takeUp(resumed.previous.reused, resumed.previous.versionsReused);
+  return found;
 }
 
 export class PreviousArchive {
@@ -141,6 +172,17 @@ export class PreviousArchive {
       this.versionsReused += versions.length;
       return { lines: versions };
     });
+  }
+
+  /** Takes up what earlier slices of a sliced backup reused from this archive. */
+  takeUp(reused: readonly string[], versionsReused: number): void {
+    for (const id of reused) this.reused.add(id);
+    this.versionsReused = versionsReused;
+  }
+
+  /** What was reused so far, as a sliced backup saves it between slices. */
+  summaryOfReuse(): { reused: string[]; versionsReused: number } {
+    return { reused: [...this.reused], versionsReused: this.versionsReused };
   }
 
   /** What the manifest says of this archive's part in the backup (`incremental`). */

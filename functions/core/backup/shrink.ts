@@ -86,10 +86,13 @@ export async function newestManifest(
   instance: string,
   openReader: OpenArchiveReader,
   logger: Logger,
+  /** Only archives started before this (a sliced backup's own is in the store when it judges itself). */
+  before?: Date,
 ): Promise<Manifest | undefined> {
   let location: string | undefined;
   try {
     for await (const newest of store.list({ instance })) {
+      if (before && newest.createdAt >= before) continue;
       location = newest.location;
       const archive = await openArchiveAt(store, newest.location, openReader);
       try {

@@ -14,7 +14,7 @@
 import { batches, mapOrdered, present } from '../async-iterables.js';
 import { AuthenticationError, N8nApiError, NotFoundError } from '../errors.js';
 import type { Workflow } from '../n8n-types.js';
-import type { N8nPackagesApi, N8nWorkflowsApi } from '../ports.js';
+import type { GaplessStart, N8nPackagesApi, N8nWorkflowsApi } from '../ports.js';
 import type { PreviousArchive, WorkflowDetail } from './previous.js';
 
 /** What reading workflow records takes of n8n: the workflow routes, and the package export for folders. */
@@ -33,6 +33,11 @@ export interface WorkflowRecordsOptions {
   onFoldersUnknown: (reason: string) => void;
   /** Called with a workflow deleted between its listing and its read (it is left out). */
   onGone?: (listed: Workflow) => void;
+  /** Read on where an earlier slice of a sliced run stood (it had `written` these, by id). */
+  from?: GaplessStart;
+  written?: { has(id: string): boolean };
+  /** Only these workflows (a comparison reads the few that differ again). */
+  only?: ReadonlySet<string>;
 }
 
 /** Workflows as the archive records them, in list order; one deleted since it was listed is left out. */
@@ -42,10 +47,15 @@ export function workflowRecords(
 ): AsyncIterable<Workflow> {
   const placement = new FolderPlacement(api, options.onFoldersUnknown);
   const listing = api.listWorkflowsWithoutGaps
-    ? api.listWorkflowsWithoutGaps({ excludePinnedData: true })
-    : api.listWorkflows({ excludePinnedData: true });
+    ? api.listWorkflowsWithoutGaps({
+        excludePinnedData: true,
+        ...(options.from ? { from: options.from } : {}),
+      })
+    : notWritten(api.listWorkflows({ excludePinnedData: true }), options.written);
+  const only = options.only;
+  const chosen = only ? keep(listing, (w) => only.has(w.id)) : listing;
   return present(
-    mapOrdered(placeInFolders(listing, placement), options.concurrency, async ({ listed, folder }) => {
+    mapOrdered(placeInFolders(chosen, placement), options.concurrency, async ({ listed, folder }) => {
       const known = listedDetail(listed) ?? options.previous?.detailOf(listed);
       if (known) return workflowRecord(listed, known, folder);
       const read = await readWorkflow(api, listed.id);
@@ -60,6 +70,21 @@ export function workflowRecords(
       );
     }),
   );
+}
+
+/** A listing that cannot be taken up where it stood, read again without what was written before. */
+function notWritten(
+  listing: AsyncIterable<Workflow>,
+  written: { has(id: string): boolean } | undefined,
+): AsyncIterable<Workflow> {
+  return written ? keep(listing, (w) => !written.has(w.id)) : listing;
+}
+
+async function* keep(
+  listing: AsyncIterable<Workflow>,
+  wanted: (w: Workflow) => boolean,
+): AsyncGenerator<Workflow> {
+  for await (const workflow of listing) if (wanted(workflow)) yield workflow;
 }
 
 /** The one shape of a record, whether its detail was read now or reused. */

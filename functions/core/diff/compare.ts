@@ -7,14 +7,13 @@
  */
 
 import type { InstanceNames } from '../instance/identity.js';
-import { stableStringify } from '../json.js';
-import { rowContent } from '../kinds/data-tables/index.js';
 import type { SnapshotResource } from '../kinds/index.js';
 import { kindOf, SNAPSHOT_RESOURCES } from '../kinds/index.js';
 import type { DiffRecord } from '../kinds/kind.js';
 import { WorkflowCanonicalizer } from '../kinds/workflows/canonical.js';
 import type { Json } from '../n8n-types.js';
 import { fieldDifferences } from './format.js';
+import { compareRows } from './rows.js';
 import {
   indexSide,
   isUnplaced,
@@ -73,8 +72,42 @@ export async function diffInstances(
 ): Promise<DiffResult> {
   const unlicensed = { a: await a.unlicensed(), b: await b.unlicensed() };
   const placement = placementOf(unlicensed);
-  const sides = { a, b };
-  const indexes = { left: await indexSide(a, placement), right: await indexSide(b, placement) };
+  const left = await indexSide(a, placement);
+  const right = await indexSide(b, placement);
+  const rows: Difference[] = [];
+  const counts = await compareRows(a, b, left, right, rows);
+  const limit = options.detailLimit ?? 10;
+  return diffIndexes(
+    { label: a.label, index: left, unlicensed: unlicensed.a },
+    { label: b.label, index: right, unlicensed: unlicensed.b },
+    { differences: rows, counts },
+    options,
+    (changed) => workflowDetails({ a, b }, { left, right }, changed, limit, placement),
+  );
+}
+
+/** One side as indexed (side-index.ts), with its label for messages and the kinds its licence keeps from it. */
+export interface IndexedSide {
+  label: string;
+  index: SideIndex;
+  unlicensed: Set<SnapshotResource>;
+}
+
+/**
+ * The comparison of two indexed sides: every kind by its natural key, the rows' differences found
+ * apart (`rows`), workflows by digest, `details` saying how each changed workflow differs. A sliced
+ * comparison (sliced.ts) indexes each side over several invocations and compares here.
+ */
+export async function diffIndexes(
+  a: IndexedSide,
+  b: IndexedSide,
+  rows: { differences: readonly Difference[]; counts?: { a: number; b: number } },
+  options: DiffOptions,
+  details: (changed: ReadonlySet<string>) => Promise<Map<string, string[]>>,
+): Promise<DiffResult> {
+  const unlicensed = { a: a.unlicensed, b: b.unlicensed };
+  const placement = placementOf(unlicensed);
+  const indexes = { left: a.index, right: b.index };
   const { left, right } = indexes;
   const differences: Difference[] = [];
   const notComparable: NotComparable[] = [];
@@ -87,7 +120,7 @@ export async function diffInstances(
     const l = left.records.get(resource) ?? new Map<string, DiffRecord>();
     const r = right.records.get(resource) ?? new Map<string, DiffRecord>();
     compared[resource] = { a: l.size, b: r.size };
-    const licence = notComparableOf(resource, unlicensed, indexes, sides);
+    const licence = notComparableOf(resource, unlicensed, indexes, { a, b });
     if (licence) notComparable.push(licence);
     else if (
       !reportUnavailable(resource, left, right, l.size, r.size, a, b, differences) &&
@@ -98,11 +131,12 @@ export async function diffInstances(
   const unplaced = placementNotCompared(placement, unlicensed);
   if (unplaced) notComparable.push(unplaced);
 
-  compared.dataTableRows = await compareRows(a, b, left, right, differences);
+  if (rows.counts) compared.dataTableRows = rows.counts;
+  differences.push(...rows.differences);
   compared.workflows = { a: left.workflowDigests.size, b: right.workflowDigests.size };
   const { a: inA, b: inB } = compared.workflows;
   if (!reportUnavailable('workflows', left, right, inA, inB, a, b, differences))
-    await compareWorkflows(sides, indexes, limit, differences, placement);
+    await compareWorkflows(indexes, differences, details);
 
   return {
     equal: differences.length === 0,
@@ -120,7 +154,7 @@ const PROJECTS: SnapshotResource = 'projects';
 type Unlicensed = { a: Set<SnapshotResource>; b: Set<SnapshotResource> };
 
 /** Where objects sit is compared only where both sides can hold projects (and folders). */
-function placementOf(unlicensed: Unlicensed): Placement {
+export function placementOf(unlicensed: Unlicensed): Placement {
   const either = (resource: SnapshotResource) => unlicensed.a.has(resource) || unlicensed.b.has(resource);
   return {
     byProject: !either(PROJECTS),
@@ -150,7 +184,7 @@ function notComparableOf(
   resource: SnapshotResource,
   unlicensed: Unlicensed,
   { left, right }: { left: SideIndex; right: SideIndex },
-  { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
+  { a, b }: { a: { label: string }; b: { label: string } },
 ): NotComparable | undefined {
   if (unlicensed.a.has(resource) && unlicensed.b.has(resource)) return undefined;
   for (const [side, other, snapshot, otherSnapshot, index] of [
@@ -243,8 +277,8 @@ function reportUnavailable(
   right: SideIndex,
   leftCount: number,
   rightCount: number,
-  a: InstanceSnapshot,
-  b: InstanceSnapshot,
+  a: { label: string },
+  b: { label: string },
   differences: Difference[],
 ): boolean {
   const leftReason = left.unavailable.get(resource);
@@ -283,59 +317,10 @@ function compareMaps(
   }
 }
 
-async function compareRows(
-  a: InstanceSnapshot,
-  b: InstanceSnapshot,
-  left: SideIndex,
-  right: SideIndex,
-  differences: Difference[],
-): Promise<{ a: number; b: number }> {
-  const rows = { a: 0, b: 0 };
-  const rightTables = right.ids.get('dataTables') ?? new Map<string, string>();
-  for (const [key, leftId] of left.ids.get('dataTables') ?? []) {
-    const rightId = rightTables.get(key);
-    if (!rightId) continue;
-    const l = a.dataTableRows(leftId)[Symbol.asyncIterator]();
-    const r = b.dataTableRows(rightId)[Symbol.asyncIterator]();
-    let position = 0;
-    let leftCount = 0;
-    let rightCount = 0;
-    let firstDifference: string | undefined;
-    while (true) {
-      const [x, y] = await Promise.all([l.next(), r.next()]);
-      if (!x.done) leftCount += 1;
-      if (!y.done) rightCount += 1;
-      if (x.done && y.done) {
-        rows.a += leftCount;
-        rows.b += rightCount;
-        break;
-      }
-      position += 1;
-      if (
-        firstDifference === undefined &&
-        (x.done || y.done || stableStringify(rowContent(x.value)) !== stableStringify(rowContent(y.value)))
-      ) {
-        firstDifference = `row ${position}: ${x.done ? '(none)' : stableStringify(rowContent(x.value))} → ${y.done ? '(none)' : stableStringify(rowContent(y.value))}`;
-      }
-    }
-    if (firstDifference !== undefined) {
-      differences.push({
-        resource: 'dataTableRows',
-        key,
-        change: 'changed',
-        details: [`${leftCount} rows → ${rightCount} rows`, firstDifference],
-      });
-    }
-  }
-  return rows;
-}
-
 async function compareWorkflows(
-  { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
   { left, right }: { left: SideIndex; right: SideIndex },
-  limit: number,
   differences: Difference[],
-  placement: Placement,
+  details: (changed: ReadonlySet<string>) => Promise<Map<string, string[]>>,
 ): Promise<void> {
   const changed = new Set<string>();
   for (const [key, digest] of left.workflowDigests) {
@@ -347,24 +332,34 @@ async function compareWorkflows(
     if (!left.workflowDigests.has(key)) differences.push({ resource: 'workflows', key, change: 'only-in-b' });
   }
   if (changed.size === 0) return;
-  // Only the workflows that differ are read again, to say how.
-  const leftForms = await canonicalFormsOf(a, left.names, changed, placement);
-  const rightForms = await canonicalFormsOf(b, right.names, changed, placement);
-  for (const key of changed) {
-    differences.push({
-      resource: 'workflows',
-      key,
-      change: 'changed',
-      details: fieldDifferences(leftForms.get(key) ?? null, rightForms.get(key) ?? null, '', limit),
-    });
-  }
+  const detailed = await details(changed);
+  for (const key of changed)
+    differences.push({ resource: 'workflows', key, change: 'changed', details: detailed.get(key) ?? [] });
 }
 
-async function canonicalFormsOf(
-  side: InstanceSnapshot,
-  names: InstanceNames,
-  keys: Set<string>,
+/** How each changed workflow differs: only those are read again, on both sides. */
+async function workflowDetails(
+  { a, b }: { a: InstanceSnapshot; b: InstanceSnapshot },
+  { left, right }: { left: SideIndex; right: SideIndex },
+  changed: ReadonlySet<string>,
+  limit: number,
   placement: Placement,
+): Promise<Map<string, string[]>> {
+  const leftForms = await canonicalFormsOf(a, left.names, changed, placement);
+  const rightForms = await canonicalFormsOf(b, right.names, changed, placement);
+  return new Map(
+    [...changed].map((key) => [
+      key,
+      fieldDifferences(leftForms.get(key) ?? null, rightForms.get(key) ?? null, '', limit),
+    ]),
+  );
+}
+
+export async function canonicalFormsOf(
+  side: Pick<InstanceSnapshot, 'workflows'>,
+  names: InstanceNames,
+  keys: ReadonlySet<string>,
+  placement?: Placement,
 ): Promise<Map<string, Json>> {
   const canonicalizer = new WorkflowCanonicalizer(names, placement);
   const forms = new Map<string, Json>();

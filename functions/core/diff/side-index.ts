@@ -35,9 +35,22 @@ export interface SideIndex {
  * Indexes every kind the diff compares by its natural key (`Kind.diff`), in the order of KINDS: a
  * kind names its ids for the kinds after it (projects, then what sits in them); workflows last.
  */
+/** Every object placed (both sides can hold projects and folders). */
+const ALL_PLACED: Placement = { byProject: true, byFolder: true };
+
 export async function indexSide(
   side: InstanceSnapshot,
-  placement: Placement = { byProject: true, byFolder: true },
+  placement: Placement = ALL_PLACED,
+): Promise<SideIndex> {
+  const index = await indexKinds(side, placement);
+  await indexWorkflows(side, index, placement);
+  return index;
+}
+
+/** Every kind but workflows indexed (a sliced comparison reads a live side's workflows apart). */
+export async function indexKinds(
+  side: InstanceSnapshot,
+  placement: Placement = ALL_PLACED,
 ): Promise<SideIndex> {
   const index: SideIndex = {
     names: emptyInstanceNames(),
@@ -64,7 +77,6 @@ export async function indexSide(
     index.records.set(resource, indexed);
     index.ids.set(resource, ids);
   }
-  await indexWorkflows(side, index, placement);
   return index;
 }
 
@@ -110,4 +122,44 @@ export function uniqueKey(map: Map<string, unknown>, key: string): string {
   let n = 2;
   while (map.has(`${key} #${n}`)) n += 1;
   return `${key} #${n}`;
+}
+
+/** A side's index as JSON (a sliced comparison saves it between slices), and back. */
+export interface SavedIndex {
+  names: Record<string, [string, string][]>;
+  unavailable: [string, string][];
+  records: Record<string, [string, DiffRecord][]>;
+  ids: Record<string, [string, string][]>;
+  workflowDigests: [string, string][];
+}
+
+export function savedIndex(index: SideIndex): SavedIndex {
+  const pairs = <V>(map: Map<string, Map<string, V>>) =>
+    Object.fromEntries([...map].map(([resource, inner]) => [resource, [...inner]]));
+  return {
+    names: Object.fromEntries(
+      Object.entries(index.names).map(([k, m]) => [k, [...(m as Map<string, string>)]]),
+    ),
+    unavailable: [...index.unavailable],
+    records: pairs(index.records),
+    ids: pairs(index.ids),
+    workflowDigests: [...index.workflowDigests],
+  };
+}
+
+export function restoredIndex(saved: SavedIndex): SideIndex {
+  const maps = <V>(record: Record<string, [string, V][]>) =>
+    new Map(
+      Object.entries(record).map(([resource, pairs]) => [resource as SnapshotResource, new Map(pairs)]),
+    );
+  const names = emptyInstanceNames();
+  for (const [kind, pairs] of Object.entries(saved.names))
+    (names as unknown as Record<string, Map<string, string>>)[kind] = new Map(pairs);
+  return {
+    names,
+    unavailable: new Map(saved.unavailable as [SnapshotResource, string][]),
+    records: maps(saved.records),
+    ids: maps(saved.ids),
+    workflowDigests: new Map(saved.workflowDigests),
+  };
 }

@@ -31,10 +31,12 @@ import type { RestoreDeps, RestoreOptions, RestoreReport } from '../restore/type
 import { renderDrillHtml } from './html.js';
 import { buildDrillReport, type DrillReport, reportSuffixes } from './report.js';
 import {
+  deleteFromScratch,
   inspectScratch,
   leaveOutMarker,
   refuseUnfitScratch,
   refuseWipeWithoutScopes,
+  toWipe,
   type WipeCounts,
   wipeScratch,
 } from './scratch.js';
@@ -82,19 +84,39 @@ export async function runDrill(
   });
 }
 
-/** Refuses an unfit scratch instance (DrillRefusedError, nothing written); wipes it when asked. */
+/**
+ * Refuses an unfit scratch instance (DrillRefusedError, nothing written); wipes it when asked, or
+ * with `later` only says what the wipe will delete (the drill machine wipes in slices, wipeSlice).
+ */
 export async function prepareDrill(
   deps: Pick<DrillDeps, 'api' | 'capabilities' | 'clock' | 'progress' | 'logger' | 'pause'>,
   wipe: boolean,
+  options: { later?: boolean } = {},
 ): Promise<{ wiped?: WipeCounts; steps: StepTime[] }> {
   const contents = await inspectScratch(deps.api);
   refuseUnfitScratch(deps.api.baseUrl, contents, wipe);
   const timer = new StepTimer(deps.clock, deps.progress);
   if (!wipe) return { steps: [] };
   if (deps.capabilities) await refuseWipeWithoutScopes(deps.capabilities);
+  if (options.later) return { wiped: toWipe(contents), steps: [] };
   const wiped = await timer.time('wipe scratch', () => wipeScratch(deps.api, deps.pause));
   deps.logger.info('scratch instance wiped', { target: deps.api.baseUrl, ...wiped });
   return { wiped, steps: timer.steps() };
+}
+
+/**
+ * One slice of a scratch's wipe: deletes until `endsAt`, then answers whether anything is left and
+ * how much. A wipe that dies is run again and deletes what is left.
+ */
+export async function wipeSlice(
+  deps: Pick<DrillDeps, 'api' | 'clock' | 'pause'>,
+  endsAt: number,
+): Promise<{ done: boolean; left: number }> {
+  const stop = () => deps.clock.now().getTime() >= endsAt;
+  const { done } = await deleteFromScratch(deps.api, deps.pause ?? (async () => {}), stop);
+  if (done) return { done, left: 0 };
+  const contents = await inspectScratch(deps.api);
+  return { done: false, left: Object.values(toWipe(contents)).reduce((a, b) => a + b, 0) };
 }
 
 /** How a restore (slice) ended: its report, or why it stopped with an error. */
@@ -155,15 +177,25 @@ export function slimOutcome(outcome: RestoreOutcome, keep = 100): RestoreOutcome
   };
 }
 
-/** Compares the scratch instance with the archive, builds the report and writes it beside the archive. */
+/**
+ * Compares the scratch instance with the archive, builds the report and writes it beside the
+ * archive; `compared`: the comparison a sliced drill made already (drillComparisonOf).
+ */
 export async function finishDrill(
   deps: DrillDeps,
-  facts: { startedAt: Date; restore: RestoreOutcome; steps: readonly StepTime[]; wiped?: WipeCounts },
+  facts: {
+    startedAt: Date;
+    restore: RestoreOutcome;
+    steps: readonly StepTime[];
+    wiped?: WipeCounts;
+    compared?: DrillComparison;
+  },
 ): Promise<DrillOutcome> {
   const timer = new StepTimer(deps.clock, deps.progress, facts.steps);
+  const compared = facts.compared;
   // A comparison that cannot run (the archive unreadable, the scratch gone) fails the drill, reported.
   const diff = await timer
-    .time('diff', () => compareWithArchive(deps.archive, deps.location, deps.api))
+    .time('diff', async () => compared ?? compareWithArchive(deps.archive, deps.location, deps.api))
     .catch((error: unknown) => ({
       equal: false,
       a: deps.location,
@@ -212,10 +244,19 @@ export async function compareWithArchive(
   archive: OpenedArchive,
   location: string,
   api: N8nApi,
-): Promise<DiffResult> {
-  const result = leaveOutMarker(
+): Promise<DrillComparison> {
+  return drillComparisonOf(
     await diffInstances(archiveSnapshot(archive, location), liveSnapshot(api), { ignoreUsers: true }),
   );
+}
+
+/**
+ * A comparison (users left out: no restore creates them) less the drill target's own mark. What the
+ * scratch cannot hold fails the drill; what the archive's own source could not hold (projects on a
+ * community edition) is not in the archive, so the scratch having some is not comparable, no failure.
+ */
+export function drillComparisonOf(diff: DiffResult): DrillComparison {
+  const result = leaveOutMarker(diff);
   const cannotHold = result.notComparable
     .filter((n) => n.side === 'b')
     .map(
@@ -227,11 +268,12 @@ export async function compareWithArchive(
       }),
     );
   const differences = [...cannotHold, ...result.differences];
-  // What the archive's own source could not hold (e.g. projects on a community edition) is not in
-  // the archive: the scratch having some (its owner's personal project) is not comparable, no failure.
   const notComparable = result.notComparable.filter((n) => n.side === 'a');
   return { ...result, equal: differences.length === 0, differences, notComparable };
 }
+
+/** What a drill's comparison says (a diff; `leftOut` counts what follows users). */
+export type DrillComparison = DiffResult;
 
 /** A drill restores afresh every time: its ledger lives in memory (a finished ledger would write nothing). */
 class FreshLedgerStore implements LedgerStore {

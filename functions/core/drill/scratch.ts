@@ -125,6 +125,11 @@ export function leaveOutMarker(result: DiffResult): DiffResult {
 /** What a wipe removed, by resource. */
 export type WipeCounts = Record<string, number>;
 
+/** What a wipe of the scratch deletes, by resource (the kinds a wipe deletes, less the marker). */
+export function toWipe(contents: ScratchContents): WipeCounts {
+  return Object.fromEntries(wipeable().map((kind) => [kind.resource, contents.counts[kind.resource] ?? 0]));
+}
+
 /**
  * Deletes every object of the kinds a wipe deletes (workflows unpublished first) but the marker. Run
  * it only after refuseUnfitScratch. A delete that finds the object gone counts it as deleted; a
@@ -134,17 +139,27 @@ export async function wipeScratch(
   api: N8nScratchApi,
   pause: (ms: number) => Promise<void> = async () => {},
 ): Promise<WipeCounts> {
+  return (await deleteFromScratch(api, pause, () => false)).wiped;
+}
+
+/** As wipeScratch, stopping between two deletes once `stop` says so (a drill machine's slice). */
+export async function deleteFromScratch(
+  api: N8nScratchApi,
+  pause: (ms: number) => Promise<void>,
+  stop: () => boolean,
+): Promise<{ wiped: WipeCounts; done: boolean }> {
   const wiped: WipeCounts = {};
   for (const kind of wipeable()) {
     let deleted = 0;
     for (const record of await collect(kind.list?.(api) ?? noObjects())) {
       if (isMarker(kind, record)) continue;
+      if (stop()) return { wiped: { ...wiped, [kind.resource]: deleted }, done: false };
       await gone(() => kind.scratch?.wipe?.(api, record, pause) ?? Promise.resolve());
       deleted += 1;
     }
     wiped[kind.resource] = deleted;
   }
-  return wiped;
+  return { wiped, done: true };
 }
 
 async function* noObjects(): AsyncGenerator<never> {}

@@ -14,6 +14,14 @@ import {
 
 type ForwardReference = { workflow: { id: string; name: string }; reference: WorkflowReference };
 
+/** BackupReferences as a sliced backup saves it between slices. */
+export interface ReferencesState {
+  ids: Record<string, string[]>;
+  forward: ForwardReference[];
+  /** Absent in the state of a slice of an earlier version: none declared yet. */
+  declared?: DanglingReference[];
+}
+
 export class BackupReferences {
   /** The ids written so far, by resource. */
   private readonly ids = new Map<string, Set<string>>();
@@ -27,6 +35,21 @@ export class BackupReferences {
     /** Whether a resource was skipped: references into it cannot be judged. */
     private readonly skipped: (resource: string) => boolean,
   ) {}
+
+  saved(): ReferencesState {
+    return {
+      ids: Object.fromEntries([...this.ids].map(([resource, ids]) => [resource, [...ids]])),
+      forward: [...this.forward],
+      declared: [...this.declared],
+    };
+  }
+
+  /** Takes up what an earlier slice saved. */
+  restore(state: ReferencesState): void {
+    for (const [resource, ids] of Object.entries(state.ids)) this.ids.set(resource, new Set(ids));
+    this.forward.push(...state.forward);
+    this.declared.push(...(state.declared ?? []));
+  }
 
   /** The ids of one resource written so far (the export adds each object it writes). */
   known(resource: string): Set<string> {
@@ -70,11 +93,14 @@ export class BackupReferences {
 
   private warn(workflow: { id: string; name: string }, reference: WorkflowReference): void {
     this.warnings.push(danglingReferenceWarning(workflow, reference));
-    this.declared.push({
+    const declared = {
       workflow: workflow.id,
       kind: reference.kind,
       id: reference.id,
       location: reference.location,
-    });
+    };
+    // A slice taking up a page an earlier slice read in part may meet the same reference again.
+    const key = JSON.stringify(declared);
+    if (!this.declared.some((d) => JSON.stringify(d) === key)) this.declared.push(declared);
   }
 }

@@ -9,6 +9,7 @@ import {
   type RestoreStep,
 } from '../kinds/index.js';
 import type { CredentialAwaitingSecret, RestorePlan, RestoreWarning } from '../kinds/kind.js';
+import type { SliceRecord } from '../slices.js';
 
 export type { CountedResource, RestoreStep } from '../kinds/index.js';
 
@@ -69,6 +70,8 @@ export interface LedgerState {
   failed: Counts;
   warnings: RestoreWarning[];
   credentialsAwaitingSecrets: CredentialAwaitingSecret[];
+  /** A state machine's slices of this restore (core/slices.ts): whose, how many, whether they move. */
+  slices?: SliceRecord;
 }
 
 /** The options that shape what a restore writes, as the ledger records them (option keys, defaults filled in). */

@@ -15,6 +15,7 @@ import {
 } from '../kinds/index.js';
 import type { KindLedger, RestorePlan, RestoreWarning, RetryView } from '../kinds/kind.js';
 import type { Clock, LedgerStore } from '../ports.js';
+import { startSlice } from '../slices.js';
 import { ledgerNotJson, ledgerOfAnotherArchive, ledgerOfAnotherTarget, notALedger } from './errors.js';
 import {
   type CheckpointPolicy,
@@ -312,6 +313,29 @@ export class RestoreLedger implements KindLedger {
 
   beginRun(): void {
     this.state.runs += 1;
+  }
+
+  /**
+   * A state machine's slice starts on this ledger: counted, and refused (SlicesStalledError) when
+   * the two slices before it saved no progress; saved at once, so a slice that dies still counts.
+   */
+  async startSlice(execution: string): Promise<void> {
+    this.state.slices = startSlice(this.state.slices, execution, this.work(), 'the restore');
+    await this.save();
+  }
+
+  /** Whether an earlier slice of this execution wrote the ledger (its answer may have been lost). */
+  slicedBy(execution: string | undefined): boolean {
+    return execution !== undefined && this.state.slices?.execution === execution;
+  }
+
+  /** How much the ledger records: ids, progress marks, steps done and failures; it only grows while a restore runs. */
+  private work(): number {
+    let work = this.failedObjects.size + (this.finished ? 1 : 0);
+    for (const map of Object.values(this.ids)) work += map.size;
+    for (const marks of this.progressMarks.values()) work += marks.size;
+    for (const status of Object.values(this.state.steps)) if (status === 'done') work += 1;
+    return work;
   }
 
   /** The steps ran to their end: done, or incomplete while any object failed. */

@@ -73,6 +73,9 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   const round = roundOf(options);
   // Even a finished restore talks to the target once: a wrong key or URL must fail, not pass silently.
   await confirmTargetAnswers(deps.api);
+  const execution = options.run?.dryRun ? undefined : deps.lockOwner?.execution;
+  const answered = existing && execution ? await sliceOn(existing, execution, elapsed()) : undefined;
+  if (answered) return answered;
   if (existing) await refreshVersionNotes(existing.state.plan, deps.archive.manifest.source, deps.api);
   if (existing) {
     // A ledger is a memory, not a proof: a finished restore reads the target once to see that
@@ -80,17 +83,15 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
     const lost = existing.finished ? await lostSince(existing, deps) : [];
     const next = await nextRound(existing, deps, options, round, lost);
     if (next) return planNextRound(existing, deps, options, round, next, started);
-    if (options.run?.dryRun) {
-      // What running the same command would do now: continue this ledger, not plan afresh.
+    // A dry run: what running the same command would do now, continue this ledger, not plan afresh.
+    if (options.run?.dryRun)
       return { done: false, plan: existing.state.plan, report: resumeReport(existing, elapsed()) };
-    }
     if (existing.finished) {
       deps.logger.info('restore already finished; nothing to do', { ledger: existing.description });
       return { done: true, plan: existing.state.plan, report: finishedAgainReport(existing, elapsed()) };
     }
   }
   const source = existing?.state.verified ? undefined : await verifyOrRefuse(deps);
-
   if (existing) {
     if (existing.state.status === 'incomplete') {
       deps.logger.info('retrying what failed', {
@@ -116,6 +117,7 @@ async function restoreHoldingLedger(deps: RestoreDeps, options: RestoreOptions):
   await beforeFirstWrite(deps, plan, options);
   const ledger = RestoreLedger.create(deps.ledgerStore, deps.clock, plan, options.run?.checkpoint, round);
   ledger.markVerified();
+  if (execution) await ledger.startSlice(execution);
   return applyWithLedger(plan, deps, options, ledger, started);
 }
 
@@ -251,6 +253,26 @@ async function beforeFirstWrite(
       plan,
       options,
     });
+}
+
+/**
+ * A state machine's slice on an existing ledger: counted (and refused after two that made no
+ * progress); when the restore is done by this execution already (the slice that finished it died
+ * before it answered), the answer, with what all its slices did.
+ */
+async function sliceOn(
+  ledger: RestoreLedger,
+  execution: string,
+  elapsed: number,
+): Promise<RestoreRun | undefined> {
+  if (ledger.finished && ledger.slicedBy(execution))
+    return {
+      done: true,
+      plan: ledger.state.plan,
+      report: reportOf(ledger.state.plan, ledger, true, elapsed),
+    };
+  await ledger.startSlice(execution);
+  return undefined;
 }
 
 /** One authenticated read of the target; its errors (401, unreachable, not n8n) end the run. */

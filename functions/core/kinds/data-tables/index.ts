@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { InstanceNames } from '../../instance/identity.js';
 import type { DataTable, DataTableRow } from '../../n8n-types.js';
-import type { N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
+import type { ListingPosition, N8nApi, N8nDataTablesApi, N8nScratchApi } from '../../ports.js';
 import type {
   ApplyContext,
   ArchiveReference,
@@ -129,7 +129,7 @@ export const dataTablesKind = {
     dataTableRows: {
       name: ROWS_ENTRY,
       record: jsonObject,
-      readFor: (api: N8nApi, tableId: string) => api.listDataTableRows(tableId),
+      readFor: (api: N8nApi, tableId: string, from?: ListingPosition) => api.listDataTableRows(tableId, from),
       // A row alone in an insert: the least body it can go in.
       bodyBytes: (row: DataTableRow) =>
         Buffer.byteLength(JSON.stringify({ data: [rowContent(row)], returnType: 'count' })),

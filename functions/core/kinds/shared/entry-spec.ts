@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { DanglingReference } from '../../archive/format.js';
-import type { N8nApi } from '../../ports.js';
+import type { ListingPosition, N8nApi } from '../../ports.js';
 
 /** What an archive entry holds and what it is called. */
 export interface ArchiveEntrySpec {
@@ -15,8 +15,8 @@ export interface ArchiveEntrySpec {
   readonly record: z.ZodType;
   /** A record's id, unique in its entry; default its `id`. */
   idOf?(record: unknown): string;
-  /** For an entry split per record of its kind (a table's rows): what a backup writes of one record. */
-  readFor?(api: N8nApi, parentId: string): AsyncIterable<unknown>;
+  /** For an entry split per record of its kind (a table's rows): what a backup writes of one record; `from`, where a slice stood. */
+  readFor?(api: N8nApi, parentId: string, from?: ListingPosition): AsyncIterable<unknown>;
   /** The ids a record names in other entries, judged before a restore writes anything. */
   references?(record: unknown): ArchiveReference[];
   /** Its natural key (what n8n keeps unique, a restore matches by): two records with one are refused, `what` naming it. */
