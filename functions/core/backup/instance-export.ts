@@ -119,11 +119,7 @@ export class InstanceExport {
     return { ...this.deps, archive, rowsPerChunk, slices, kept, check, counted: (r) => this.seenCounted(r) };
   }
 
-  /**
-   * Starts the closing read once every kind but those listed per project has been listed by the
-   * export, so it overlaps the history entry; those wait for the export's (released once they are
-   * listed, or the run stops).
-   */
+  /** The closing read, started to overlap the history entry; kinds listed per project wait for the export's. */
   private startClosingRead(): void {
     const perProject = new Promise<void>((resolve) => {
       this.releasePerProject = resolve;
@@ -196,9 +192,8 @@ export class InstanceExport {
   }
 
   /**
-   * One kind's entry: its backup records (else its listing; per known project for a kind listed so),
-   * each id noted for the reference check and each project it names for the kinds listed per
-   * project. Its entries split per record (a table's rows) are steps of their own.
+   * One kind's entry (excluded: recorded, never read): its records, ids noted for the reference check
+   * and projects for the kinds listed per project; its entries split per record are steps of their own.
    */
   private async exportKind(kind: Kind): Promise<void> {
     const { api } = this.deps;
@@ -323,8 +318,14 @@ export class InstanceExport {
     gate?: (resource: SnapshotResource) => Promise<void> | undefined,
   ): IdentityRead {
     return IdentityRead.start(this.deps.api, {
-      // A listing that cannot miss a workflow needs no reading of workflows before and after it.
-      ...(this.deps.api.listWorkflowsWithoutGaps ? { skip: ['workflows'] as const } : {}),
+      // A listing that cannot miss a workflow needs no reading of workflows before and after it;
+      // what the operator excluded is not read at all.
+      skip: [
+        ...(this.deps.api.listWorkflowsWithoutGaps ? (['workflows'] as const) : []),
+        ...EVERY_KIND.map((k) => k.resource as SnapshotResource).filter((r) =>
+          this.kept.coverage.isExcluded(r),
+        ),
+      ],
       ...(folderProjects ? { folderProjects } : {}),
       ...(gate ? { gate } : {}),
       onItem: () => {

@@ -79,6 +79,7 @@ interface RowsState {
     live: ListingPosition;
   };
   differences: Difference[];
+  counts?: { a: number; b: number };
 }
 
 interface ComparisonState<T> {
@@ -203,7 +204,6 @@ class ComparisonSteps<T> {
   private get placement(): Placement {
     return placementOf(this.unlicensed);
   }
-
   private get archived() {
     return archiveSnapshot(this.deps.archive, this.deps.label);
   }
@@ -304,6 +304,8 @@ class ComparisonSteps<T> {
         table.add(next.value, undefined);
       const difference = table.difference(key);
       if (difference) rows.differences.push(difference);
+      const { a, b } = rows.counts ?? { a: 0, b: 0 };
+      rows.counts = { a: a + table.leftCount, b: b + table.rightCount };
     }
     this.set({ rows: { ...rows, done: true } });
     await clock.at(save);
@@ -333,7 +335,7 @@ class ComparisonSteps<T> {
     return diffIndexes(
       { label: this.deps.label, index: left, unlicensed: this.unlicensed.a },
       { label: this.deps.api.baseUrl, index: right, unlicensed: this.unlicensed.b },
-      { differences: this.s.rows?.differences ?? [] },
+      { differences: this.s.rows?.differences ?? [], counts: this.s.rows?.counts ?? { a: 0, b: 0 } },
       this.options,
       async (changed) => {
         const chosen = new Set([...changed].slice(0, DETAILED_WORKFLOWS));
