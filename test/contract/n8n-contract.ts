@@ -1908,8 +1908,10 @@ export function describeN8nContract(
           },
         });
         const ids = await api('POST', path, { body: { data: [{ email: 'c@x' }], returnType: 'id' } });
+        // An instant with its zone, as n8n hands dates out and a restore sends them back. A date
+        // alone is read in a time zone that changes under n8n (REAL-N8N-FINDINGS: "Data tables").
         const all = await api('POST', path, {
-          body: { data: [{ email: 'd@x', since: '2024-02-01' }], returnType: 'all' },
+          body: { data: [{ email: 'd@x', since: '2024-02-01T00:00:00.000Z' }], returnType: 'all' },
         });
         const withId = await api('POST', path, { body: { data: [{ id: 9, email: 'e@x' }] } });
 
