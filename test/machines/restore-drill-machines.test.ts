@@ -30,7 +30,8 @@ const killedMidWork = ({ function: fn }: Invocation): InvocationPolicy => ({
 
 beforeAll(async () => {
   world = await startWorld({ latencyMs: 10 });
-  seeded = seedInstance(world.prod.state, { workflows: 2_000, rowsTotal: 50_000 });
+  // Large enough that a restore outlasts a 20 s slice on a quiet machine (2,000 + 50,000 did not).
+  seeded = seedInstance(world.prod.state, { workflows: 4_000, rowsTotal: 100_000 });
   // The drill's scratch is marked once as a drill target, and holds an earlier drill's leftovers to
   // wipe (unlicensed: no projects, folders or variables, which a drill's wipe does not delete).
   world.scratch.state.createTag('n8n-ark-drill-target');
