@@ -383,20 +383,23 @@ export function describeN8nContract(
 
       it('repeats an item on the next page when a workflow is inserted before the cursor', async () => {
         const prefix = `${run}-shift`;
-        for (let i = 0; i < 4; i += 1) await createWorkflow(manualWorkflow(`${prefix} ${i}`));
-        const first = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=2`);
-        const lastSeen = String(data(first)[1]?.id);
+        for (let i = 0; i < 5; i += 1) await createWorkflow(manualWorkflow(`${prefix} ${i}`));
+        // A first page of four of five: its last item is the fourth smallest id, so a random new
+        // id sorts before it about two times in three (one before the second of two would be rare).
+        const first = await api('GET', `/workflows?name=${encodeURIComponent(prefix)}&limit=4`);
+        const lastSeen = String(data(first)[3]?.id);
 
-        // Ids are random: create until one sorts before the end of the first page.
-        for (let attempt = 0; attempt < 30; attempt += 1) {
+        let insertedBefore = false;
+        for (let attempt = 0; attempt < 30 && !insertedBefore; attempt += 1) {
           const created = await createWorkflow(manualWorkflow(`${prefix} late ${attempt}`));
-          if (String(created.id) < lastSeen) break;
+          insertedBefore = String(created.id) < lastSeen;
         }
         const second = await api(
           'GET',
           `/workflows?name=${encodeURIComponent(prefix)}&cursor=${encodeURIComponent(String(nextCursorOf(first)))}`,
         );
 
+        expect(insertedBefore).toBe(true);
         expect(String(data(second)[0]?.id)).toBe(lastSeen);
       });
 
