@@ -4,22 +4,9 @@
  * (rollback.ts); its journal (journal.ts) records each step so a re-run continues.
  */
 
-import type {
-  ArchiveStore,
-  ArchiveWriter,
-  Clock,
-  LedgerStore,
-  LockOwner,
-  Logger,
-  N8nApi,
-  N8nCapabilities,
-  N8nExecutionsApi,
-  OpenArchiveReader,
-  Progress,
-  SecretSource,
-} from '../ports.js';
+import type { LedgerStore, N8nApi, N8nCapabilities, N8nExecutionsApi } from '../ports.js';
 import type { IdMaps } from '../references/workflow-references.js';
-import type { TargetLocks } from '../restore/target-lock.js';
+import type { TransferDeps } from '../restore/transfer.js';
 import type { RestoreWarning } from '../restore/types.js';
 
 /** The steps, in order; each is done once and recorded in the journal. */
@@ -28,26 +15,14 @@ export type CutoverStep = (typeof CUTOVER_STEPS)[number];
 
 export type CutoverInstance = N8nApi & N8nCapabilities & N8nExecutionsApi;
 
-export interface CutoverDeps {
+/** A transfer's deps (restore/transfer.ts; its store keeps the passes' archives, so a re-run restores the same archive), with two live instances. */
+export interface CutoverDeps extends TransferDeps {
   source: CutoverInstance;
   target: CutoverInstance;
-  /** Where the copy's and the delta's archives go; kept, so a re-run restores the same archive. */
-  store: ArchiveStore;
-  createWriter: () => ArchiveWriter;
-  openReader: OpenArchiveReader;
   /** The cutover's own journal (its ledger). */
   journalStore: LedgerStore;
   /** The ledger of each restore pass, by its archive's location. */
   restoreLedgerFor: (archiveLocation: string) => LedgerStore;
-  lockOwner?: LockOwner;
-  targetLocks?: TargetLocks;
-  secrets?: SecretSource;
-  clock: Clock;
-  logger: Logger;
-  progress: Progress;
-  toolVersion: string;
-  /** Waits between polls (running executions, webhook registration); default a timer. */
-  pause?: (ms: number) => Promise<void>;
 }
 
 export interface CutoverOptions {

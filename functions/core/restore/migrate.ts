@@ -5,46 +5,17 @@
  * restore, and the archive can be kept as the record of what was moved.
  */
 
-import { openArchiveAt } from '../archive/access.js';
-import { type BackupResult, runBackup } from '../backup/run.js';
-import type {
-  ArchiveStore,
-  ArchiveWriter,
-  Clock,
-  LedgerStore,
-  LockOwner,
-  Logger,
-  N8nApi,
-  N8nCapabilities,
-  OpenArchiveReader,
-  Progress,
-  SecretSource,
-} from '../ports.js';
+import type { BackupResult } from '../backup/run.js';
+import type { LedgerStore, N8nCapabilities } from '../ports.js';
 import { migrateIntoItself } from './errors.js';
-import { runRestore } from './run.js';
-import type { TargetLocks } from './target-lock.js';
+import { backupSource, restoreArchive, type TransferDeps } from './transfer.js';
 import type { RestoreOptions, RestoreRun } from './types.js';
 
-export interface MigrateDeps {
-  source: N8nApi;
-  target: N8nApi;
+export interface MigrateDeps extends TransferDeps {
   /** What the target's key may do, so the restore half can refuse before writing. */
   targetCapabilities?: N8nCapabilities;
-  /** Where the intermediate archive is written (a temporary folder unless the caller keeps it). */
-  store: ArchiveStore;
-  createWriter: () => ArchiveWriter;
-  openReader: OpenArchiveReader;
   /** The ledger for the restore half; called with the archive's location once it exists. */
   ledgerStoreFor: (archiveLocation: string) => LedgerStore;
-  /** Who holds the restore half's ledger lock. */
-  lockOwner?: LockOwner;
-  /** Where the restore half holds the target's lock (one restore per target). */
-  targetLocks?: TargetLocks;
-  secrets?: SecretSource;
-  clock: Clock;
-  logger: Logger;
-  progress: Progress;
-  toolVersion: string;
 }
 
 export interface MigrateOptions extends RestoreOptions {
@@ -59,39 +30,18 @@ export interface MigrateResult {
 
 export async function runMigrate(deps: MigrateDeps, options: MigrateOptions): Promise<MigrateResult> {
   if (sameInstance(deps.source.baseUrl, deps.target.baseUrl)) throw migrateIntoItself(deps.source.baseUrl);
-  const backup = await runBackup(
+  const backup = await backupSource(deps, { instance: options.instance });
+  const location = backup.archive.location;
+  const restore = await restoreArchive(
+    deps,
+    location,
     {
-      api: deps.source,
-      store: deps.store,
-      createWriter: deps.createWriter,
-      clock: deps.clock,
-      logger: deps.logger,
-      progress: deps.progress,
-      toolVersion: deps.toolVersion,
+      ledgerStore: deps.ledgerStoreFor(location),
+      ...(deps.targetCapabilities ? { capabilities: deps.targetCapabilities } : {}),
     },
-    { instance: options.instance },
+    options,
   );
-  const archive = await openArchiveAt(deps.store, backup.archive.location, deps.openReader);
-  try {
-    const restore = await runRestore(
-      {
-        archive,
-        api: deps.target,
-        ledgerStore: deps.ledgerStoreFor(backup.archive.location),
-        ...(deps.lockOwner ? { lockOwner: deps.lockOwner } : {}),
-        ...(deps.targetLocks ? { targetLocks: deps.targetLocks } : {}),
-        ...(deps.targetCapabilities ? { capabilities: deps.targetCapabilities } : {}),
-        ...(deps.secrets ? { secrets: deps.secrets } : {}),
-        clock: deps.clock,
-        logger: deps.logger,
-        progress: deps.progress,
-      },
-      options,
-    );
-    return { backup, restore };
-  } finally {
-    await archive.close();
-  }
+  return { backup, restore };
 }
 
 function sameInstance(a: string, b: string): boolean {

@@ -8,17 +8,16 @@ import type { CutoverDeps, CutoverReport, PreflightReport } from '../../../core/
 import type { OptionValues } from '../../../core/options/table.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
-import { connectionOf, defaultInstanceName, instanceNameFromUrl, requestLimits } from '../../connection.js';
+import { defaultInstanceName, instanceNameFromUrl } from '../../connection.js';
 import { formatTable, type Output, printJson } from '../../output.js';
 import { FILE_MODE, writeAllOrNone } from '../../output-files.js';
 import { isS3Location } from '../../stores.js';
-import { defaultLedgerPath, thisProcess } from '../restore/action.js';
+import { connectBoth, transferPorts } from '../../two-instances.js';
+import { defaultLedgerPath } from '../restore/action.js';
 import { CUTOVER_COMMAND } from './options.js';
 
 type CutoverValues = OptionValues<typeof CUTOVER_COMMAND.options>;
 
-const FROM = { url: '--from-url', env: '--from-key-env', file: '--from-key-file' };
-const TO = { url: '--to-url', env: '--to-key-env', file: '--to-key-file' };
 
 export const cutoverCommand = defineCommand(CUTOVER_COMMAND, async ({ values, cli }) => {
   if (values.rollback && values.dryRun) throw rollbackIsNoDryRun();
@@ -70,43 +69,15 @@ function journalPath(values: CutoverValues, sourceUrl: string, targetUrl: string
 /** The ports a cutover runs on, from its flags (the composition root builds every adapter). */
 export async function composeCutover(cli: Cli, values: CutoverValues): Promise<CutoverDeps> {
   const logger = cli.logger(values.verbose);
-  const limits = requestLimits(values);
-  const connect = async (url?: string, env?: string, file?: string, names = FROM) =>
-    cli.n8n(
-      await connectionOf(
-        {
-          url,
-          apiKeyEnv: env || undefined,
-          apiKeyFile: file || undefined,
-          requireHttps: values.requireHttps,
-        },
-        cli.env,
-        names,
-        limits,
-      ),
-      logger,
-    );
-  const source = await connect(values.fromUrl, values.fromKeyEnv, values.fromKeyFile, FROM);
-  const target = await connect(values.toUrl, values.toKeyEnv, values.toKeyFile, TO);
-  const archives = await cli.archives(values);
-  const storeLocation = values.store ?? DEFAULT_STORE;
+  const pair = await connectBoth(cli, values, logger);
+  const { source, target } = pair;
   const journal = journalPath(values, source.baseUrl, target.baseUrl);
-  const secrets = await cli.secrets(values.credentialSecrets);
   return {
+    ...(await transferPorts(cli, values, logger, pair, values.store ?? DEFAULT_STORE)),
     source,
     target,
-    store: await archives.store(storeLocation),
-    createWriter: archives.createWriter,
-    openReader: archives.openReader,
     journalStore: cli.ledgerStore(journal, logger),
     restoreLedgerFor: (location) => cli.ledgerStore(defaultLedgerPath(location, target.baseUrl), logger),
-    lockOwner: thisProcess(),
-    targetLocks: cli.targetLocks(target.baseUrl, logger),
-    ...(secrets ? { secrets } : {}),
-    clock: cli.clock,
-    logger,
-    progress: cli.progress(values.json),
-    toolVersion: cli.toolVersion,
   };
 }
 

@@ -6,15 +6,14 @@ import type { Logger } from '../../../core/ports.js';
 import { type MigrateDeps, runMigrate } from '../../../core/restore/migrate.js';
 import { defineCommand } from '../../command.js';
 import type { Cli } from '../../compose.js';
-import { connectionOf, defaultInstanceName, parseUrl, requestLimits } from '../../connection.js';
+import { defaultInstanceName, parseUrl } from '../../connection.js';
 import { badArchiveKey, continueMigration } from '../../errors.js';
-import { defaultLedgerPath, printRestoreOutcome, restoreOptionsOf, thisProcess } from '../restore/action.js';
+import { connectBoth, FROM, transferPorts } from '../../two-instances.js';
+import { defaultLedgerPath, printRestoreOutcome, restoreOptionsOf } from '../restore/action.js';
 import { MIGRATE_COMMAND } from './options.js';
 
 type MigrateValues = OptionValues<typeof MIGRATE_COMMAND.options>;
 
-const FROM = { url: '--from-url', env: '--from-key-env', file: '--from-key-file' };
-const TO = { url: '--to-url', env: '--to-key-env', file: '--to-key-file' };
 
 /** The restore reads the archive back: sealed to public keys alone, it could not. */
 function refuseUnreadableArchive(values: MigrateValues): void {
@@ -25,19 +24,14 @@ function refuseUnreadableArchive(values: MigrateValues): void {
 export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cli }) => {
   const logger = cli.logger(values.verbose);
   const options = restoreOptionsOf(values, values.timeout);
-  const limits = requestLimits(values);
   const sourceUrl = parseUrl(values.fromUrl, FROM.url);
   // Before any folder or file is made: the archive and its ledger are filed under this name.
   const instance = values.instance ?? defaultInstanceName(sourceUrl);
   // Each side's client: the same request limits, no wait for n8n past --timeout.
-  const connect = async (flags: ReturnType<typeof side>, names: typeof FROM) =>
-    cli.n8n(await connectionOf(flags, cli.env, names, limits), logger, options.run?.deadline);
-  const source = await connect(side(values.fromUrl, values.fromKeyEnv, values.fromKeyFile, values), FROM);
-  const target = await connect(side(values.toUrl, values.toKeyEnv, values.toKeyFile, values), TO);
-  const secrets = await cli.secrets(values.credentialSecrets);
-  const archives = await cli.archives(values);
+  const pair = await connectBoth(cli, values, logger, options.run?.deadline);
   refuseUnreadableArchive(values);
   const temporary = values.store ? undefined : await mkdtemp(join(tmpdir(), 'n8n-ark-migrate-'));
+  const { target } = pair;
   const run = new MigrationRun(
     cli,
     values,
@@ -47,20 +41,9 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
   try {
     const result = await runMigrate(
       {
-        source,
-        target,
+        ...(await transferPorts(cli, values, logger, pair, values.store ?? temporary)),
         targetCapabilities: target,
-        store: await archives.store(values.store ?? temporary),
-        createWriter: archives.createWriter,
-        openReader: archives.openReader,
         ledgerStoreFor: (location) => run.ledgerStoreFor(location, target.baseUrl),
-        lockOwner: thisProcess(),
-        targetLocks: cli.targetLocks(target.baseUrl, logger),
-        ...(secrets ? { secrets } : {}),
-        clock: cli.clock,
-        logger,
-        progress: cli.progress(values.json),
-        toolVersion: cli.toolVersion,
       },
       { ...options, instance },
     );
@@ -73,16 +56,6 @@ export const migrateCommand = defineCommand(MIGRATE_COMMAND, async ({ values, cl
     if (temporary && !run.keep) await rm(temporary, { recursive: true, force: true });
   }
 });
-
-/** One instance's flags as --url, --api-key-env and --api-key-file would give them (an empty flag is none). */
-function side(
-  url: string | undefined,
-  apiKeyEnv: string | undefined,
-  apiKeyFile: string | undefined,
-  { requireHttps }: { requireHttps?: boolean | undefined },
-) {
-  return { url, apiKeyEnv: apiKeyEnv || undefined, apiKeyFile: apiKeyFile || undefined, requireHttps };
-}
 
 /** Whether the intermediate archive is kept: asked for, in a store of the person's, or needed to continue. */
 class MigrationRun {
