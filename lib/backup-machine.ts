@@ -1,10 +1,9 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { endedBadly, raise } from './alarms/alarm.js';
 import type { ArkFunction } from './ark-function.js';
-import { CRASHED_SLICE_RETRY, nameTheExecution, slicedMachine } from './sliced-machine.js';
+import { nameTheExecution, slicedMachine, sliceTask } from './sliced-machine.js';
 
 export interface BackupMachineProps {
   backup: ArkFunction;
@@ -26,24 +25,22 @@ export class BackupMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupMachineProps) {
     super(scope, id);
-    const slice = new tasks.LambdaInvoke(this, 'Backup slice', {
-      lambdaFunction: props.backup.fn,
+    const slice = sliceTask(this, 'Backup slice', {
+      fn: props.backup,
       // The schedule's input and `slicing` (the event schema leaves the rest, `$.slice`, aside).
       payload: sfn.TaskInput.fromJsonPathAt('$'),
       resultSelector: { 'answer.$': '$.Payload', 'done.$': '$.Payload.done' },
       resultPath: '$.slice',
-      retryOnServiceExceptions: true,
     });
-    slice.addRetry(CRASHED_SLICE_RETRY);
-    const abandon = new tasks.LambdaInvoke(this, 'Abandon the backup', {
-      lambdaFunction: props.backup.fn,
+    const abandon = sliceTask(this, 'Abandon the backup', {
+      fn: props.backup,
       payload: sfn.TaskInput.fromObject({
         'instance.$': '$.instance',
         'slicing.$': '$.slicing',
         'abandon.$': '$.failure',
       }),
       resultPath: sfn.JsonPath.DISCARD,
-      retryOnServiceExceptions: true,
+      crashRetried: false,
     });
     const failed = new sfn.Fail(this, 'Backup failed', {
       errorPath: '$.failure.Error',

@@ -3,7 +3,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic.js';
 import type { ArkFunction } from './ark-function.js';
-import { CRASHED_SLICE_RETRY, nameTheExecution, slicedMachine } from './sliced-machine.js';
+import { nameTheExecution, slicedMachine, sliceTask } from './sliced-machine.js';
 
 /**
  * The drill state machine: prepare (newest archive; the scratch refused unless marked as a drill
@@ -18,17 +18,15 @@ function drillTasks(scope: Construct, drill: ArkFunction) {
     payload: Record<string, unknown>,
     resultSelector: Record<string, string>,
     resultPath: string,
-  ) => {
-    const task = new tasks.LambdaInvoke(scope, name, {
-      lambdaFunction: drill.fn,
+  ) =>
+    sliceTask(scope, name, {
+      fn: drill,
       payload: sfn.TaskInput.fromObject(payload),
       resultSelector,
       resultPath,
-      retryOnServiceExceptions: true,
+      // Preparing is no slice: a crash there fails the drill at once, as any failed preparation.
+      crashRetried: name !== 'Prepare scratch',
     });
-    if (name !== 'Prepare scratch') task.addRetry(CRASHED_SLICE_RETRY);
-    return task;
-  };
   const execution = { 'execution.$': '$.slicing.execution' };
   const prepare = invoke(
     'Prepare scratch',

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { AlarmTopic } from './alarm-topic.js';
 import { endedBadly, raise } from './alarms/alarm.js';
 import type { ArkFunction } from './ark-function.js';
-import { CRASHED_SLICE_RETRY, nameTheExecution, slicedMachine } from './sliced-machine.js';
+import { nameTheExecution, slicedMachine, sliceTask } from './sliced-machine.js';
 
 export interface RestoreMachineProps {
   restore: ArkFunction;
@@ -27,8 +27,8 @@ export class RestoreMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreMachineProps) {
     super(scope, id);
-    const slice = new tasks.LambdaInvoke(this, 'Restore slice', {
-      lambdaFunction: props.restore.fn,
+    const slice = sliceTask(this, 'Restore slice', {
+      fn: props.restore,
       // The request and the execution it is a slice of (its retry takes over its ledger lock).
       payload: sfn.TaskInput.fromJsonPathAt(
         sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.request'), sfn.JsonPath.objectAt('$.slicing')),
@@ -39,18 +39,15 @@ export class RestoreMachine extends Construct {
         'summary.$': '$.Payload.summary',
       },
       resultPath: '$.slice',
-      retryOnServiceExceptions: true,
     });
-    slice.addRetry(CRASHED_SLICE_RETRY);
-    // Checksums again, then the restore's closing check against the target: what did not land or run.
-    const check = new tasks.LambdaInvoke(this, 'Verify archive and target', {
-      lambdaFunction: props.verify.fn,
+    // Checksums again, then the restore's closing check against the target: what did not land or
+    // run. A crashed verify is run again too: it writes nothing.
+    const check = sliceTask(this, 'Verify archive and target', {
+      fn: props.verify,
       payload: sfn.TaskInput.fromJsonPathAt('$.request'),
       resultSelector: { 'target.$': '$.Payload.target', 'entriesChecked.$': '$.Payload.entriesChecked' },
       resultPath: '$.verify',
-      retryOnServiceExceptions: true,
     });
-    check.addRetry(CRASHED_SLICE_RETRY);
     const done = new tasks.SnsPublish(this, 'Notify', {
       topic: props.alarms.topic,
       message: sfn.TaskInput.fromObject({

@@ -1,6 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import type { ArkFunction } from './ark-function.js';
 import { logicalIdOf } from './logical-id.js';
@@ -35,6 +36,28 @@ export function nameTheExecution(scope: Construct, options: { startedAt?: boolea
     },
     resultPath: '$.slicing',
   });
+}
+
+export interface SliceTaskProps {
+  fn: ArkFunction;
+  payload: sfn.TaskInput;
+  resultSelector?: Record<string, unknown>;
+  resultPath: string;
+  /** Run again when it crashed (CRASHED_SLICE_RETRY); default true. */
+  crashRetried?: boolean;
+}
+
+/** One Lambda task of a sliced machine: the service's own exceptions retried, a crashed slice run again. */
+export function sliceTask(scope: Construct, name: string, props: SliceTaskProps): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: props.fn.fn,
+    payload: props.payload,
+    ...(props.resultSelector ? { resultSelector: props.resultSelector } : {}),
+    resultPath: props.resultPath,
+    retryOnServiceExceptions: true,
+  });
+  if (props.crashRetried !== false) task.addRetry(CRASHED_SLICE_RETRY);
+  return task;
 }
 
 export interface SlicedMachineProps {
