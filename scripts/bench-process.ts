@@ -4,11 +4,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const root = join(import.meta.dirname, '..');
 export const tsx = join(root, 'node_modules', '.bin', 'tsx');
+export const cli = join(root, 'dist/bin/n8n-ark.js');
+/** The CLI's shebang runs `env node`: make that the Node running the bench, as `npm run`/`npx` do. */
+export const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
 
 export interface Double {
   url: string;
@@ -82,6 +85,31 @@ export async function measure(
   clearInterval(timer);
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
   return { stdout, peakRssMb: peakKb / 1024 };
+}
+
+/** The built CLI's backup of the n8n at `n8n` into `store` as `instance`, then `flags`, measured. */
+export function backupRun(
+  n8n: { url: string; apiKey: string },
+  store: string,
+  instance: string,
+  ...flags: string[]
+) {
+  return measure(
+    cli,
+    [
+      'backup',
+      '--url',
+      n8n.url,
+      '--api-key-env',
+      'BENCH_API_KEY',
+      '--store',
+      store,
+      '--instance',
+      instance,
+      ...flags,
+    ],
+    { BENCH_API_KEY: n8n.apiKey, ...cliPath },
+  );
 }
 
 export const median = (xs: number[]) =>

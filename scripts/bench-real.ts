@@ -13,11 +13,15 @@
  *  - restore of the full backup into an empty n8n, against the best write path: the faster of raw
  *    creates (POST /workflows at the restore's concurrency, into the empty source while seeding)
  *    and n8n's package import (≤ 300 workflows per call, content included, into a third empty
- *    n8n), plus the rows inserted
- *    at the restore's batch size, plus the table's create.
+ *    n8n), plus the rows inserted at the restore's batch size, plus the table's create;
+ *  - the sliced backup (scripts/bench-sliced.ts; `--no-sliced` skips it): right after the first
+ *    run's full backup, the same n8n backed up as the backup state machine runs it, the backup
+ *    Lambda's bundle as deployed, each slice a process believing it has `--slice-seconds` (default
+ *    60), into a versioned bucket on moto, slice after slice until the archive is published: its
+ *    slices, its total ÷ that full backup's, the largest slice's peak RSS.
  * The built CLI runs as users run it (its own duration; peak RSS from /proc). Writes
- * bench/real-n8n.json (a size measured again replaces its earlier figures, the others stay) and the
- * README's "real n8n" table.
+ * bench/real-n8n.json, or `--out` (a size measured again replaces its earlier figures, the others
+ * stay), and the README's real-n8n tables (`--no-readme` leaves the README as it is).
  *
  * The production size (issue 25): `--preset production`, that is `--database postgres --sizes 10000
  * --rows 1000000 --tables 5 --versioned-share 0.333 --seed import` (a flag given beside it wins:
@@ -31,12 +35,14 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { workflowPackage } from '../functions/adapters/n8n/package-format.js';
 import type { PackagedWorkflow } from '../functions/core/ports.js';
 import { DEFAULT_ROW_BATCH } from '../functions/core/restore/apply.js';
 import { type N8nDatabase, type RealN8n, startN8n } from '../test/e2e/harness/n8n-instance.js';
+import { backupRun, cli, cliPath } from './bench-process.js';
+import { sliceBackup } from './bench-sliced.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +68,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: 'post' },
     // `production`: issue 25's size on Postgres n8n (the flags below it set; any flag given wins).
     preset: { type: 'string' },
+    // The sliced backup (scripts/bench-sliced.ts) right after the first run's full backup;
+    // --no-sliced skips it.
+    sliced: { type: 'boolean', default: true },
+    'slice-seconds': { type: 'string', default: '60' },
   },
   allowNegative: true,
 });
@@ -96,13 +106,13 @@ const TABLES = Number(values.tables);
 const VERSIONED_SHARE = Number(values['versioned-share']);
 const VERSIONS = Number(values.versions);
 const SEED_BY_IMPORT = values.seed === 'import';
+const SLICE_SECONDS = Number(values['slice-seconds']);
+if (!(SLICE_SECONDS > 0))
+  throw new Error(`--slice-seconds takes a number of seconds, not ${values['slice-seconds']}`);
 /** Workflows a package carries at most (n8n takes up to 300 ids an export). */
 const PACKAGE_SIZE = 300;
 const root = join(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules/.bin/tsx');
-const cli = join(root, 'dist/bin/n8n-ark.js');
-/** The CLI's shebang runs `env node`: make that the Node running the bench, as `npm run`/`npx` do. */
-const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
 const log = (line: string) => process.stderr.write(`bench-real: ${line}\n`);
 
 async function measure(command: string, args: string[], env: Record<string, string>) {
@@ -337,21 +347,7 @@ async function floor(n8n: RealN8n, only: 'listing' | 'workflow-gets' | 'all') {
 }
 
 async function backup(n8n: RealN8n, store: string, full: boolean) {
-  const run = await measure(
-    cli,
-    [
-      'backup',
-      '--url',
-      n8n.url,
-      '--api-key-env',
-      'BENCH_API_KEY',
-      '--store',
-      store,
-      '--json',
-      ...(full && backupHasFull ? ['--full'] : []),
-    ],
-    { BENCH_API_KEY: n8n.apiKey, ...cliPath },
-  );
+  const run = await backupRun(n8n, store, 'bench', '--json', ...(full && backupHasFull ? ['--full'] : []));
   const out = JSON.parse(run.stdout) as { durationMs: number; bytes: number; archive: string };
   return { ms: out.durationMs, bytes: out.bytes, archive: out.archive, peakRssMb: run.peakRssMb };
 }
@@ -420,6 +416,7 @@ async function benchSize(workflows: number) {
     const rss = { full: [] as number[], incremental: [] as number[] };
     let fullArchive = '';
     let bytes = 0;
+    let sliced: SlicedLine | undefined;
     for (let run = 0; run < RUNS; run += 1) {
       m.listing.push(await floor(source, 'listing'));
       m.fullRead.push(await floor(source, 'all'));
@@ -428,6 +425,7 @@ async function benchSize(workflows: number) {
       rss.full.push(full.peakRssMb);
       fullArchive = full.archive;
       bytes = full.bytes;
+      if (values.sliced && run === 0) sliced = await slicedBeside(source, full.ms);
       await changeOnePercent(call, ids, run);
       const incremental = await backup(source, store, false);
       m.incremental.push(incremental.ms);
@@ -480,6 +478,7 @@ async function benchSize(workflows: number) {
       rowsInsertMs: round(rowsInsertMs),
       tableCreateMs: round(tableCreateMs),
       packageExportMs: round(packageExportMs),
+      ...(sliced ? { slicedBackup: sliced } : {}),
       backupPeakRssMb: round(Math.max(...rss.full, ...rss.incremental)),
       restorePeakRssMb: round(restored.peakRssMb),
       archiveBytes: bytes,
@@ -492,6 +491,37 @@ async function benchSize(workflows: number) {
     await source.stop();
     await rm(store, { recursive: true, force: true });
   }
+}
+
+/** The sliced backup's figures for a size, beside the CLI's full backup run just before it. */
+interface SlicedLine {
+  sliceSeconds: number;
+  slices: number;
+  slicedMs: number;
+  /** The CLI's full backup of the same instance, run just before. */
+  unslicedMs: number;
+  /** slicedMs ÷ unslicedMs. */
+  ratio: number;
+  /** The largest of the slices' peak RSS. */
+  peakRssMb: number;
+}
+
+/** The backup state machine's way (scripts/bench-sliced.ts) over the same n8n, paired with `unslicedMs`. */
+async function slicedBeside(n8n: RealN8n, unslicedMs: number): Promise<SlicedLine> {
+  log(`  sliced backup, slices of ${SLICE_SECONDS} s…`);
+  const s = await sliceBackup(n8n, SLICE_SECONDS, log);
+  const line = {
+    sliceSeconds: s.sliceSeconds,
+    slices: s.slices,
+    slicedMs: round(s.slicedMs),
+    unslicedMs: round(unslicedMs),
+    ratio: round(s.slicedMs / unslicedMs, 2),
+    peakRssMb: round(s.peakRssPerSliceMb),
+  };
+  log(
+    `  sliced backup: ${line.slices} slice(s), ${line.slicedMs} ms, ${line.ratio} × the CLI's ${line.unslicedMs} ms`,
+  );
+  return line;
 }
 
 /**
@@ -527,7 +557,9 @@ type SizeResult = Omit<
   | 'versions'
   | 'measuredAt'
   | 'packageImportIntoSourceMs'
+  | 'slicedBackup'
 > & {
+  slicedBackup?: SlicedLine;
   fullReadFloorMs?: number;
   measuredAt?: string;
   packageImportIntoSourceMs?: number | null;
@@ -608,7 +640,25 @@ function render(output: Output): string {
   ].join('\n');
 }
 
-const jsonPath = join(root, values.out);
+/** The sliced backups' table (README, between bench:real-sliced markers) from the sizes that have one. */
+function renderSliced(output: Output): string {
+  const sizes = output.sizes.filter((r) => r.slicedBackup);
+  if (sizes.length === 0)
+    return 'No size has been measured with its sliced backup yet (`npm run bench:real` measures it unless `--no-sliced`).';
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    '| workflows + rows | n8n on | slices of | slices | sliced total | CLI full backup just before | sliced ÷ CLI | peak RSS per slice (≤ 512 MB) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...sizes.map((r) => {
+      const s = r.slicedBackup as SlicedLine;
+      return `| ${sizeLabel(r)} | ${r.database ?? 'SQLite'} | ${s.sliceSeconds} s | ${s.slices} | ${seconds(s.slicedMs)} | ${seconds(s.unslicedMs)} | ${s.ratio.toFixed(2)} | ${s.peakRssMb} MB |`;
+    }),
+    '',
+    "Same runs as the table above (dates and load there); the sliced backup runs right after the first run's full CLI backup of the same instance, into a versioned bucket on moto.",
+  ].join('\n');
+}
+
+const jsonPath = resolve(root, values.out);
 const earlier = await readFile(jsonPath, 'utf8').then(
   (text) => JSON.parse(text) as Output,
   () => undefined,
@@ -652,15 +702,21 @@ if (values['render-only']) {
   }
 }
 const table = render(output);
-process.stdout.write(`${table}\n`);
+const slicedTable = renderSliced(output);
+process.stdout.write(`${table}\n\n${slicedTable}\n`);
 if (values.readme) {
   const readmePath = join(root, 'README.md');
   const readme = await readFile(readmePath, 'utf8');
   await writeFile(
     readmePath,
-    readme.replace(
-      /<!-- bench:real:start -->[\s\S]*?<!-- bench:real:end -->/,
-      `<!-- bench:real:start -->\n${table}\n<!-- bench:real:end -->`,
-    ),
+    readme
+      .replace(
+        /<!-- bench:real:start -->[\s\S]*?<!-- bench:real:end -->/,
+        `<!-- bench:real:start -->\n${table}\n<!-- bench:real:end -->`,
+      )
+      .replace(
+        /<!-- bench:real-sliced:start -->[\s\S]*?<!-- bench:real-sliced:end -->/,
+        `<!-- bench:real-sliced:start -->\n${slicedTable}\n<!-- bench:real-sliced:end -->`,
+      ),
   );
 }

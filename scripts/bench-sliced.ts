@@ -6,18 +6,19 @@
  * back a quarter of that as its margin), into a versioned bucket on moto, slice after slice until
  * the archive is published. Figures: the slices, the sliced total ÷ the unsliced CLI backup, the
  * peak RSS of each slice (its process's maxRSS) beside the CLI's, and the load average around it.
+ * The slicing itself (`sliceBackup`, any n8n by URL and API key) also gives `npm run bench:real`
+ * its sliced line against real n8n.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startMoto } from '../test/integration/support/moto.js';
 import { type InvocationRecord, invokeInProcess } from '../test/machines/support/lambda-process.js';
-import { measure, round, startDouble } from './bench-process.js';
+import { backupRun, round, startDouble } from './bench-process.js';
 
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'dist/bin/n8n-ark.js');
 const bundle = join(root, 'dist/lambda/backup/index.js');
 /** As the CDK construct sets it for every function (lib/ark-function.ts). */
 const NODE_OPTIONS = '--max-semi-space-size=8 --enable-source-maps';
@@ -46,42 +47,30 @@ export interface SlicedResult extends SlicedOptions {
   targets: { ratio: number; peakRssPerSliceMb: number };
 }
 
-export async function measureSlicedBackup(options: SlicedOptions): Promise<SlicedResult> {
-  const load1 = loadavg()[0] ?? Number.NaN;
-  process.stderr.write(
-    `bench: sliced backup of ${options.workflows} workflows × ${options.versions} versions + ${options.rows} rows, slices of ${options.sliceSeconds} s: seeding the double…\n`,
-  );
-  const double = await startDouble(options);
-  const moto = await startMoto();
-  const folder = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-sliced-'));
-  try {
-    const unsliced = await measure(
-      cli,
-      [
-        'backup',
-        '--url',
-        double.url,
-        '--api-key-env',
-        'BENCH_API_KEY',
-        '--store',
-        folder,
-        '--instance',
-        'bench',
-        '--concurrency',
-        options.concurrency,
-        '--full',
-        '--json',
-      ],
-      {
-        BENCH_API_KEY: double.apiKey,
-        PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
-      },
-    );
-    const unslicedMs = (JSON.parse(unsliced.stdout) as { durationMs: number }).durationMs;
-    process.stderr.write(
-      `  unsliced CLI backup ${round(unslicedMs)} ms, peak RSS ${round(unsliced.peakRssMb)} MB\n`,
-    );
+/** What the slices of one sliced backup did. */
+export interface Slices {
+  sliceSeconds: number;
+  slices: number;
+  /** From the first slice's start to the last one's answer. */
+  slicedMs: number;
+  /** The largest of the slices' peak RSS (each its process's maxRSS). */
+  peakRssPerSliceMb: number;
+}
 
+/**
+ * The backup of the n8n at `n8n` as the backup state machine runs it: the backup Lambda's bundle
+ * (dist/lambda/backup), its API key in Secrets Manager and its archive going to a fresh versioned
+ * bucket, both on a moto of its own, each slice a process believing it has `sliceSeconds`, slice
+ * after slice until the archive is published. Used by `npm run bench` (the double) and
+ * `npm run bench:real` (real n8n).
+ */
+export async function sliceBackup(
+  n8n: { url: string; apiKey: string },
+  sliceSeconds: number,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<Slices> {
+  const moto = await startMoto();
+  try {
     const bucket = 'n8n-ark-bench';
     await moto.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await moto.s3.send(
@@ -90,7 +79,7 @@ export async function measureSlicedBackup(options: SlicedOptions): Promise<Slice
     await moto.secrets.send(
       new CreateSecretCommand({
         Name: 'n8n-ark/bench',
-        SecretString: JSON.stringify({ url: double.url, apiKey: double.apiKey }),
+        SecretString: JSON.stringify({ url: n8n.url, apiKey: n8n.apiKey }),
       }),
     );
     const environment = {
@@ -108,31 +97,60 @@ export async function measureSlicedBackup(options: SlicedOptions): Promise<Slice
       slicing: { execution: 'arn:aws:states:us-east-1:123456789012:execution:Backup:bench' },
     };
     const started = Date.now();
-    let answer: { done?: boolean; bytes?: number } = {};
+    let answer: { done?: boolean } = {};
     while (!answer.done) {
       if (slices.length >= MAX_SLICES)
         throw new Error(`the sliced backup was not done after ${MAX_SLICES} slices`);
       answer = (await invokeInProcess(
         { name: 'backup', bundle, environment },
         event,
-        { budgetMs: options.sliceSeconds * 1000 },
+        { budgetMs: sliceSeconds * 1000 },
         (record) => slices.push(record),
       )) as typeof answer;
       const last = slices.at(-1);
-      process.stderr.write(
-        `  slice ${slices.length}: ${round(last?.ms ?? 0)} ms, peak RSS ${last?.maxRssMb ?? '?'} MB\n`,
-      );
+      log(`  slice ${slices.length}: ${round(last?.ms ?? 0)} ms, peak RSS ${last?.maxRssMb ?? '?'} MB`);
     }
-    const slicedMs = Date.now() - started;
-    const peakRssPerSliceMb = Math.max(...slices.map((s) => s.maxRssMb ?? Number.NaN));
+    return {
+      sliceSeconds,
+      slices: slices.length,
+      slicedMs: Date.now() - started,
+      peakRssPerSliceMb: round(Math.max(...slices.map((s) => s.maxRssMb ?? Number.NaN)), 1),
+    };
+  } finally {
+    await moto.stop();
+  }
+}
+
+export async function measureSlicedBackup(options: SlicedOptions): Promise<SlicedResult> {
+  const load1 = loadavg()[0] ?? Number.NaN;
+  process.stderr.write(
+    `bench: sliced backup of ${options.workflows} workflows × ${options.versions} versions + ${options.rows} rows, slices of ${options.sliceSeconds} s: seeding the double…\n`,
+  );
+  const double = await startDouble(options);
+  const folder = await mkdtemp(join(tmpdir(), 'n8n-ark-bench-sliced-'));
+  try {
+    const unsliced = await backupRun(
+      double,
+      folder,
+      'bench',
+      '--concurrency',
+      options.concurrency,
+      '--full',
+      '--json',
+    );
+    const unslicedMs = (JSON.parse(unsliced.stdout) as { durationMs: number }).durationMs;
+    process.stderr.write(
+      `  unsliced CLI backup ${round(unslicedMs)} ms, peak RSS ${round(unsliced.peakRssMb)} MB\n`,
+    );
+    const sliced = await sliceBackup(double, options.sliceSeconds);
     return {
       ...options,
       measuredAt: new Date().toISOString(),
-      slices: slices.length,
-      slicedMs,
+      slices: sliced.slices,
+      slicedMs: sliced.slicedMs,
       unslicedMs: round(unslicedMs),
-      ratio: round(slicedMs / unslicedMs, 2),
-      peakRssPerSliceMb: round(peakRssPerSliceMb, 1),
+      ratio: round(sliced.slicedMs / unslicedMs, 2),
+      peakRssPerSliceMb: sliced.peakRssPerSliceMb,
       unslicedPeakRssMb: round(unsliced.peakRssMb, 1),
       archiveBytes: (JSON.parse(unsliced.stdout) as { bytes: number }).bytes,
       load: [round(load1, 1), round(loadavg()[0] ?? Number.NaN, 1)],
@@ -140,7 +158,6 @@ export async function measureSlicedBackup(options: SlicedOptions): Promise<Slice
     };
   } finally {
     double.process.kill();
-    await moto.stop();
     await rm(folder, { recursive: true, force: true });
   }
 }

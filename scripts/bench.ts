@@ -15,11 +15,14 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createN8nClient } from '../functions/adapters/n8n/index.js';
 import type { JsonObject, WorkflowWrite } from '../functions/core/n8n-types.js';
 import {
+  backupRun,
+  cli,
+  cliPath,
   type Double,
   measure,
   median,
@@ -55,9 +58,6 @@ const sizes = values.sizes.split(',').filter(Boolean).map(Number);
 const rows = Number(values.rows);
 const runs = Number(values.runs);
 const root = join(import.meta.dirname, '..');
-const cli = join(root, 'dist/bin/n8n-ark.js');
-/** The CLI's shebang runs `env node`: make that the Node running the bench, as `npm run`/`npx` do. */
-const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
 
 /**
  * A double seeded with `workflows` and `seedRows`; `payloadMib` is its N8N_PAYLOAD_SIZE_MAX (n8n's
@@ -65,26 +65,6 @@ const cliPath = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.P
  */
 const startDouble = (workflows: number, seedRows = rows, payloadMib = 16): Promise<Double> =>
   startSeededDouble({ workflows, rows: seedRows, payloadMib });
-
-/** The built CLI's backup of the double into `store` as `instance`, then `flags`, measured. */
-function backupRun(double: Double, store: string, instance: string, ...flags: string[]) {
-  return measure(
-    cli,
-    [
-      'backup',
-      '--url',
-      double.url,
-      '--api-key-env',
-      'BENCH_API_KEY',
-      '--store',
-      store,
-      '--instance',
-      instance,
-      ...flags,
-    ],
-    { BENCH_API_KEY: double.apiKey, ...cliPath },
-  );
-}
 
 /** The built CLI's restore of `archive` into the double with its ledger at `ledger`, then `flags`, measured. */
 function restoreRun(archive: string, target: Double, ledger: string, ...flags: string[]) {
