@@ -7,9 +7,18 @@ import type { Logger } from '../core/ports.js';
 import type { TransferDeps } from '../core/restore/transfer.js';
 import { thisProcess } from './commands/restore/action.js';
 import type { ArchiveAccessFlags, Cli } from './compose.js';
-import { type ConnectionFlagNames, connectionOf, type RequestBoundFlags, requestLimits } from './connection.js';
+import {
+  type ConnectionFlagNames,
+  connectionOf,
+  type RequestBoundFlags,
+  requestLimits,
+} from './connection.js';
 
-export const FROM: ConnectionFlagNames = { url: '--from-url', env: '--from-key-env', file: '--from-key-file' };
+export const FROM: ConnectionFlagNames = {
+  url: '--from-url',
+  env: '--from-key-env',
+  file: '--from-key-file',
+};
 export const TO: ConnectionFlagNames = { url: '--to-url', env: '--to-key-env', file: '--to-key-file' };
 
 type Flag = string | undefined;

@@ -17,7 +17,11 @@ export async function backupSource(
 }
 
 /** The archive at `location` restored into the target with these options, through its own ledger. */
-export function restoreInto(deps: CutoverDeps, location: string, options: RestoreOptions): Promise<RestoreRun> {
+export function restoreInto(
+  deps: CutoverDeps,
+  location: string,
+  options: RestoreOptions,
+): Promise<RestoreRun> {
   return restoreArchive(
     deps,
     location,

@@ -18,7 +18,6 @@ import { CUTOVER_COMMAND } from './options.js';
 
 type CutoverValues = OptionValues<typeof CUTOVER_COMMAND.options>;
 
-
 export const cutoverCommand = defineCommand(CUTOVER_COMMAND, async ({ values, cli }) => {
   if (values.rollback && values.dryRun) throw rollbackIsNoDryRun();
   const deps = await composeCutover(cli, values);

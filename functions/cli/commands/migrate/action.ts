@@ -14,7 +14,6 @@ import { MIGRATE_COMMAND } from './options.js';
 
 type MigrateValues = OptionValues<typeof MIGRATE_COMMAND.options>;
 
-
 /** The restore reads the archive back: sealed to public keys alone, it could not. */
 function refuseUnreadableArchive(values: MigrateValues): void {
   if (values.encrypt && !values.identityFile?.length && !values.passphraseEnv && !values.passphraseFile)
