@@ -83,7 +83,8 @@ export async function measure(
   const timer = setInterval(sample, 25);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(timer);
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`);
+  if (code !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${code}: ${stdout.slice(0, 500)}`);
   return { stdout, peakRssMb: peakKb / 1024 };
 }
 

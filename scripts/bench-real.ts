@@ -31,7 +31,6 @@
  * are seeded through n8n's package import (its time shown as a peer; raw creates are not timed, so
  * the best write path is the package import into a fresh n8n).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -41,7 +40,7 @@ import { workflowPackage } from '../functions/adapters/n8n/package-format.js';
 import type { PackagedWorkflow } from '../functions/core/ports.js';
 import { DEFAULT_ROW_BATCH } from '../functions/core/restore/apply.js';
 import { type N8nDatabase, type RealN8n, startN8n } from '../test/e2e/harness/n8n-instance.js';
-import { backupRun, cli, cliPath } from './bench-process.js';
+import { backupRun, cli, cliPath, measure, median, round, tsx } from './bench-process.js';
 import { sliceBackup } from './bench-sliced.js';
 
 const { values } = parseArgs({
@@ -112,35 +111,7 @@ if (!(SLICE_SECONDS > 0))
 /** Workflows a package carries at most (n8n takes up to 300 ids an export). */
 const PACKAGE_SIZE = 300;
 const root = join(import.meta.dirname, '..');
-const tsx = join(root, 'node_modules/.bin/tsx');
 const log = (line: string) => process.stderr.write(`bench-real: ${line}\n`);
-
-async function measure(command: string, args: string[], env: Record<string, string>) {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  let peakKb = 0;
-  const timer = setInterval(async () => {
-    try {
-      const hwm = /VmHWM:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'));
-      if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
-    } catch {
-      // exited
-    }
-  }, 25);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(timer);
-  if (code !== 0) throw new Error(`${args.slice(0, 2).join(' ')} exited ${code}: ${stdout.slice(0, 500)}`);
-  return { stdout, peakRssMb: peakKb / 1024 };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const round = (x: number, digits = 0) => Number(x.toFixed(digits));
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
