@@ -89,14 +89,15 @@ beforeAll(async () => {
   await create(
     source,
     {
-      name: 'Nightly',
+      name: 'Leap-day report',
       nodes: [
         {
-          name: 'Every night',
+          // Published: a rule that cannot fire while the test runs (a run would add an execution).
+          name: 'On 29 February',
           type: 'n8n-nodes-base.scheduleTrigger',
           typeVersion: 1.2,
           position: [0, 0],
-          parameters: { rule: { interval: [{ field: 'days' }] } },
+          parameters: { rule: { interval: [{ field: 'cronExpression', expression: '7 3 29 2 *' }] } },
         },
       ],
       connections: {},
@@ -174,7 +175,7 @@ describe(`what runs, on real n8n 2.41.1`, () => {
     expect(await activeByName(target)).toEqual({
       'Contact form': true,
       'Legacy orders': false,
-      Nightly: true,
+      'Leap-day report': true,
       'Orders hook': true,
     });
   });
@@ -230,7 +231,7 @@ describe(`what runs, on real n8n 2.41.1`, () => {
       expect(again.code, `${again.stdout}${again.stderr}`).toBe(0);
       expect(await activeByName(target)).toEqual({
         'Contact form': true,
-        Nightly: true,
+        'Leap-day report': true,
         'Orders hook': true,
       });
     } finally {

@@ -122,11 +122,13 @@ export async function seedRealN8n(
     [
       {
         id: randomUUID(),
-        name: 'Every hour',
+        // Published, so it must not fire while a test runs: a run writes the trigger's staticData
+        // and the instance no longer equals its archive (an hourly rule fires at a random minute).
+        name: 'Leap-day close',
         type: 'n8n-nodes-base.scheduleTrigger',
         typeVersion: 1.2,
         position: position(0),
-        parameters: { rule: { interval: [{ field: 'hours', hoursInterval: 1 }] } },
+        parameters: { rule: { interval: [{ field: 'cronExpression', expression: '7 3 29 2 *' }] } },
       },
       {
         id: randomUUID(),
@@ -160,7 +162,7 @@ export async function seedRealN8n(
       },
     ],
     {
-      'Every hour': { main: [[{ node: 'Call child (locator)', type: 'main', index: 0 }]] },
+      'Leap-day close': { main: [[{ node: 'Call child (locator)', type: 'main', index: 0 }]] },
       'Call child (locator)': { main: [[{ node: 'Call child (string)', type: 'main', index: 0 }]] },
       'Call child (string)': { main: [[{ node: 'Post invoice', type: 'main', index: 0 }]] },
     },
