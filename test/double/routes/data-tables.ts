@@ -230,6 +230,26 @@ function queryFilter(ctx: Context, required = false): RowFilter | undefined {
   return parseRowFilter(parsed);
 }
 
+/**
+ * `id gt X` alone (how n8n-ark reads rows page after page): the rows after X found by bisection, as
+ * n8n's database finds them by its index on id, not by testing every row of the table on each page.
+ * Rows are kept in id order (ids only grow). Undefined for any other filter.
+ */
+function rowsAfterId(table: StoredDataTable, filter: RowFilter): StoredRow[] | undefined {
+  const [only] = filter.filters;
+  if (filter.filters.length !== 1 || only?.columnName !== 'id' || only.condition !== 'gt') return undefined;
+  if (typeof only.value !== 'number') return undefined;
+  rowPredicate(table, filter); // the same validation as any filter
+  let low = 0;
+  let high = table.rows.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((table.rows[middle] as StoredRow).id <= only.value) low = middle + 1;
+    else high = middle;
+  }
+  return table.rows.slice(low);
+}
+
 /** Turns a filter into a row predicate, checking columns and values the way the service does. */
 function rowPredicate(table: StoredDataTable, filter: RowFilter): (row: StoredRow) => boolean {
   const tests = filter.filters.map(({ columnName, condition, value }) => {
@@ -677,7 +697,9 @@ export function dataTableRoutes(): Route[] {
         const table = tableOr404(ctx.state, ctx.params.dataTableId);
         const window = legacyWindow(ctx.query);
         const filter = queryFilter(ctx);
-        let rows = filter ? table.rows.filter(rowPredicate(table, filter)) : table.rows;
+        let rows = filter
+          ? (rowsAfterId(table, filter) ?? table.rows.filter(rowPredicate(table, filter)))
+          : table.rows;
         rows = search(rows, ctx.query.get('search'));
         rows = sortRows(rows, ctx.query.get('sortBy'));
         return ok({
