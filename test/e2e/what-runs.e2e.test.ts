@@ -17,6 +17,7 @@ import { startFaultProxy } from '../support/fault-proxy.js';
 import { formWorkflow, webhookWorkflow } from '../support/webhook-workflows.js';
 import { cli, publicApi, publicApiList } from './harness/cli.js';
 import { type RealN8n, startN8n } from './harness/n8n-instance.js';
+import { LEAP_DAY_SCHEDULE } from './harness/seed-real.js';
 
 let source: RealN8n;
 let target: RealN8n;
@@ -92,12 +93,11 @@ beforeAll(async () => {
       name: 'Leap-day report',
       nodes: [
         {
-          // Published: a rule that cannot fire while the test runs (a run would add an execution).
           name: 'On 29 February',
           type: 'n8n-nodes-base.scheduleTrigger',
           typeVersion: 1.2,
           position: [0, 0],
-          parameters: { rule: { interval: [{ field: 'cronExpression', expression: '7 3 29 2 *' }] } },
+          parameters: LEAP_DAY_SCHEDULE,
         },
       ],
       connections: {},

@@ -16,6 +16,15 @@ export interface SeedResult {
   archived: string[];
 }
 
+/**
+ * A Schedule Trigger's parameters for a published workflow that must not fire while a test runs
+ * (29 February, 03:07): a run writes the trigger's staticData and adds an execution, so the instance
+ * would no longer equal its archive. An hourly rule will not do: n8n fires it at a random minute.
+ */
+export const LEAP_DAY_SCHEDULE = {
+  rule: { interval: [{ field: 'cronExpression', expression: '7 3 29 2 *' }] },
+};
+
 export async function seedRealN8n(
   url: string,
   apiKey: string,
@@ -122,13 +131,11 @@ export async function seedRealN8n(
     [
       {
         id: randomUUID(),
-        // Published, so it must not fire while a test runs: a run writes the trigger's staticData
-        // and the instance no longer equals its archive (an hourly rule fires at a random minute).
         name: 'Leap-day close',
         type: 'n8n-nodes-base.scheduleTrigger',
         typeVersion: 1.2,
         position: position(0),
-        parameters: { rule: { interval: [{ field: 'cronExpression', expression: '7 3 29 2 *' }] } },
+        parameters: LEAP_DAY_SCHEDULE,
       },
       {
         id: randomUUID(),
